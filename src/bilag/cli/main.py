@@ -1,0 +1,506 @@
+"""The `bilag` command. Translation only: options become service calls, results become text/JSON/CSV.
+
+Every BilagError becomes a message on stderr and exit code 2; nothing is half-written.
+"""
+from __future__ import annotations
+
+import json
+import os
+import sys
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from ..errors import BilagError, InvalidInput
+from . import render
+
+app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
+                  help="bilag: a double-entry finance engine (general ledger, customers, vendors, settlement).")
+journal_app = typer.Typer(no_args_is_help=True, help="Enter, validate and post general journals.")
+report_app = typer.Typer(no_args_is_help=True, help="Trial balance, vouchers, ledger journal report, open transactions.")
+scenario_app = typer.Typer(no_args_is_help=True, help="Run scenario files (a company, its journals, expected results).")
+period_app = typer.Typer(no_args_is_help=True, help="Fiscal periods: status and module access.")
+setup_app = typer.Typer(no_args_is_help=True, help="Set up companies and their master data.")
+app.add_typer(journal_app, name="journal")
+app.add_typer(report_app, name="report")
+app.add_typer(scenario_app, name="scenario")
+app.add_typer(period_app, name="period")
+app.add_typer(setup_app, name="setup")
+
+
+class Settings:
+    database: Optional[str] = None
+    company: Optional[str] = None
+    user: Optional[str] = None
+
+
+settings = Settings()
+
+
+@app.callback()
+def main(
+    database: Optional[str] = typer.Option(None, "--database", "-d", envvar="BILAG_DATABASE",
+                                           help="Database URL or SQLite file (default bilag.sqlite)."),
+    company: Optional[str] = typer.Option(None, "--company", "-c", envvar="BILAG_COMPANY", help="Legal entity id."),
+    user: Optional[str] = typer.Option(None, "--user", envvar="BILAG_USER", help="Who posts (period access groups)."),
+) -> None:
+    settings.database, settings.company, settings.user = database, company, user
+
+
+def engine():
+    from ..store.database import open_store
+
+    return open_store(settings.database)
+
+
+def _format(fmt: str) -> str:
+    if fmt not in render.FORMATS:
+        raise InvalidInput(f"--format is one of {', '.join(render.FORMATS)}", code="bad_option")
+    return fmt
+
+
+def _date(text: Optional[str], option: str) -> Optional[date]:
+    if text is None:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise InvalidInput(f"{option} '{text}' is not a date (YYYY-MM-DD)", code="bad_date") from None
+
+
+# ---------------------------------------------------------------- set-up
+
+@setup_app.command("company")
+def setup_company_command(file: Path = typer.Argument(..., help="YAML with the set-up sections of a scenario file.")):
+    """Create a company (accounts, dimensions, structures, calendar, parties, rates ...) from a YAML file."""
+    from ..scenario.loader import load_yaml
+    from ..services.setup import SETUP_SECTIONS, setup_company
+
+    data = load_yaml(file)
+    steps = [k for k in data if k not in SETUP_SECTIONS]
+    if steps:
+        raise InvalidInput(f"{file}: '{steps[0]}' is not a set-up section; use 'bilag scenario run' for steps",
+                           code="unknown_key")
+    company_id = setup_company(engine(), data)
+    render.info(f"company {company_id} created")
+
+
+@setup_app.command("rate")
+def setup_rate(currency: str, valid_from: str, rate: str, per: int = typer.Option(1, help="Quoted per 1 or 100 units."),
+               rate_type: str = typer.Option("default", "--rate-type")):
+    """Add an exchange rate: accounting-currency units per PER units of CURRENCY from VALID_FROM."""
+    from ..services.setup import add_exchange_rates
+    from ..store.companies import resolve_company_id
+
+    with engine().begin() as connection:
+        company_id = resolve_company_id(connection, settings.company)
+        add_exchange_rates(connection, company_id, [{"currency": currency, "date": valid_from, "rate": rate,
+                                                     "per": per, "rate_type": rate_type}])
+    render.info(f"rate {currency} {valid_from} {rate} per {per} added")
+
+
+def _add_records(section: str, records: list[dict]) -> None:
+    from ..parties.model import PartyType
+    from ..services import setup as setup_service
+    from ..store.companies import resolve_company_id
+
+    with engine().begin() as connection:
+        company_id = resolve_company_id(connection, settings.company)
+        if section == "accounts":
+            setup_service.add_main_accounts(connection, company_id, records)
+        elif section in ("customers", "vendors"):
+            setup_service.add_parties(connection, company_id, PartyType(section[:-1]), records)
+
+
+def _options_to_record(options: list[str]) -> dict:
+    record = {}
+    for option in options:
+        key, sep, value = option.partition("=")
+        if not sep:
+            raise InvalidInput(f"'{option}' is not KEY=VALUE", code="bad_option")
+        record[key.strip()] = value.strip()
+    return record
+
+
+@setup_app.command("account")
+def setup_account(account_id: str, name: str, account_type: str = typer.Option("expense", "--type"),
+                  extra: list[str] = typer.Argument(None, help="KEY=VALUE: active, manual_entry_blocked, "
+                                                               "default_currency, opening_account")):
+    """Add a main account."""
+    record = {"id": account_id, "name": name, "type": account_type, **_options_to_record(extra or [])}
+    _add_records("accounts", [record])
+    render.info(f"main account {account_id} added")
+
+
+@setup_app.command("customer")
+def setup_customer(party_id: str, extra: list[str] = typer.Argument(None, help="KEY=VALUE: name, group, currency, "
+                                                                              "payment_terms, cash_discount, hold")):
+    """Add a customer."""
+    _add_records("customers", [{"id": party_id, **_options_to_record(extra or [])}])
+    render.info(f"customer {party_id} added")
+
+
+@setup_app.command("vendor")
+def setup_vendor(party_id: str, extra: list[str] = typer.Argument(None, help="KEY=VALUE: name, group, currency, "
+                                                                            "payment_terms, cash_discount, hold")):
+    """Add a vendor."""
+    _add_records("vendors", [{"id": party_id, **_options_to_record(extra or [])}])
+    render.info(f"vendor {party_id} added")
+
+
+# ---------------------------------------------------------------- journals
+
+def _read_lines(file: Path, default_date: Optional[str]):
+    from ..journal.parsing import lines_from_file
+
+    return lines_from_file(file, default_date=_date(default_date, "--date"))
+
+
+def _print_posting(result, fmt: str) -> None:
+    for warning in result.warnings:
+        render.warn(warning)
+    rows = [{"voucher": v.number, "date": v.date.isoformat(), "entries": len(v.draft.entries),
+             "transactions": len(v.transaction_ids)} for v in result.vouchers]
+    if fmt == "text":
+        render.info(f"posted {len(result.vouchers)} voucher(s), {result.entry_count} entries (batch {result.batch_id})")
+        if len(rows) <= 50:
+            render.emit(rows, ["voucher", "date", "entries", "transactions"], fmt)
+    else:
+        render.emit(rows, ["voucher", "date", "entries", "transactions"], fmt,
+                    document={"batch": result.batch_id, "vouchers": rows, "warnings": result.warnings})
+
+
+@journal_app.command("post")
+def journal_post(file: Path = typer.Argument(..., help="CSV or XLSX with the journal columns."),
+                 name: str = typer.Option("GNJL", "--name", help="Journal name."),
+                 default_date: Optional[str] = typer.Option(None, "--date", help="Date of lines without one."),
+                 one_voucher: bool = typer.Option(False, "--one-voucher", help="Every line on one voucher."),
+                 idempotency_key: Optional[str] = typer.Option(None, "--idempotency-key"),
+                 fmt: str = typer.Option("text", "--format")):
+    """Validate and post a journal file; every problem is listed and nothing posts if there is any."""
+    from ..services.posting import post_journal
+
+    fmt = _format(fmt)
+    lines = _read_lines(file, default_date)
+    result = post_journal(engine(), settings.company, name, lines, one_voucher=one_voucher or None,
+                          user=settings.user, idempotency_key=idempotency_key, source=str(file))
+    if getattr(result, "replayed_summary", None):
+        render.info(f"already posted with this idempotency key (batch {result.batch_id}); nothing posted again")
+        return
+    _print_posting(result, fmt)
+
+
+@journal_app.command("validate")
+def journal_validate(file: Path, name: str = typer.Option("GNJL", "--name"),
+                     default_date: Optional[str] = typer.Option(None, "--date"),
+                     one_voucher: bool = typer.Option(False, "--one-voucher")):
+    """Check a journal file as posting would, without posting anything."""
+    from ..services.posting import validate_journal
+
+    lines = _read_lines(file, default_date)
+    warnings = validate_journal(engine(), settings.company, name, lines, one_voucher=one_voucher or None,
+                                user=settings.user, source=str(file))
+    for warning in warnings:
+        render.warn(warning)
+    render.info(f"{file}: {len(lines)} lines, no problems found")
+
+
+@journal_app.command("import")
+def journal_import(file: Path, name: str = typer.Option("GNJL", "--name"),
+                   default_date: Optional[str] = typer.Option(None, "--date"),
+                   description: str = typer.Option("", "--description")):
+    """Store a journal file unposted (post it later with 'bilag journal post-stored ID')."""
+    from ..services.journals import create_journal
+
+    lines = _read_lines(file, default_date)
+    journal_id = create_journal(engine(), settings.company, name, lines, description=description)
+    typer.echo(journal_id)
+
+
+@journal_app.command("post-stored")
+def journal_post_stored(journal_id: int, fmt: str = typer.Option("text", "--format")):
+    """Post a stored journal."""
+    from ..services.journals import post_stored_journal
+
+    _print_posting(post_stored_journal(engine(), settings.company, journal_id, user=settings.user), _format(fmt))
+
+
+@journal_app.command("list")
+def journal_list(fmt: str = typer.Option("text", "--format")):
+    """Stored journals, posted or not."""
+    from ..services.journals import list_journals_in
+    from ..store.companies import resolve_company_id
+
+    with engine().connect() as connection:
+        journals = list_journals_in(connection, resolve_company_id(connection, settings.company))
+    rows = [{"journal": j["journal"], "name": j["name"], "description": j["description"], "posted": j["posted"],
+             "lines": len(j["lines"])} for j in journals]
+    render.emit(rows, ["journal", "name", "description", "posted", "lines"], _format(fmt), document=journals)
+
+
+@journal_app.command("enter")
+def journal_enter(
+    account_type: str = typer.Option(..., "--account-type"), account: str = typer.Option(..., "--account"),
+    entry_date: str = typer.Option(..., "--date"), debit: Optional[str] = typer.Option(None, "--debit"),
+    credit: Optional[str] = typer.Option(None, "--credit"), voucher: Optional[str] = typer.Option(None, "--voucher"),
+    description: str = typer.Option("", "--description"), currency: Optional[str] = typer.Option(None, "--currency"),
+    offset_account_type: Optional[str] = typer.Option(None, "--offset-account-type"),
+    offset_account: Optional[str] = typer.Option(None, "--offset-account"),
+    invoice: Optional[str] = typer.Option(None, "--invoice"), name: str = typer.Option("GNJL", "--name"),
+    validate_only: bool = typer.Option(False, "--validate-only"), fmt: str = typer.Option("text", "--format"),
+):
+    """Enter and post one two-sided line (account and offset account) from the command line."""
+    from ..journal.parsing import lines_from_records
+    from ..services.posting import post_journal, validate_journal
+
+    record = {"account_type": account_type, "account": account, "date": entry_date, "debit": debit or "",
+              "credit": credit or "", "voucher": voucher or "", "description": description,
+              "currency": currency or "", "offset_account_type": offset_account_type or "",
+              "offset_account": offset_account or "", "invoice": invoice or ""}
+    lines = lines_from_records([record], source="command line")
+    if validate_only:
+        for warning in validate_journal(engine(), settings.company, name, lines, user=settings.user,
+                                        source="command line"):
+            render.warn(warning)
+        render.info("no problems found")
+        return
+    _print_posting(post_journal(engine(), settings.company, name, lines, user=settings.user, source="command line"),
+                   _format(fmt))
+
+
+# ---------------------------------------------------------------- reports
+
+@report_app.command("trial-balance")
+def report_trial_balance(as_of: Optional[str] = typer.Option(None, "--as-of"),
+                         date_from: Optional[str] = typer.Option(None, "--from", help="Movements from this date."),
+                         by: str = typer.Option("ledger_account", "--by", help="ledger_account or main_account"),
+                         currency: str = typer.Option("accounting", "--currency", help="accounting or transaction"),
+                         fmt: str = typer.Option("text", "--format")):
+    """Trial balance as of a date or for a period."""
+    from ..money import format_minor
+    from ..services.reports import trial_balance
+
+    lines = trial_balance(engine(), settings.company, as_of=_date(as_of, "--as-of"),
+                          date_from=_date(date_from, "--from"), by=by.replace("-", "_"), currency_mode=currency)
+    rows = [line.as_dict() for line in lines]
+    columns = ["account", "name"] + (["currency"] if currency == "transaction" else []) + ["debit", "credit", "balance"]
+    if currency == "accounting" and lines:
+        decimals = lines[0].decimals
+        rows.append({"account": "Total", "name": "", "debit": format_minor(sum(l.debit_minor for l in lines), decimals),
+                     "credit": format_minor(sum(l.credit_minor for l in lines), decimals),
+                     "balance": format_minor(sum(l.balance_minor for l in lines), decimals)})
+    render.emit(rows, columns, _format(fmt), title="Trial balance")
+
+
+def _entry_rows(vouchers: list[dict]) -> list[dict]:
+    return [{"voucher": v["voucher"], "date": v["date"], **e} for v in vouchers for e in v["entries"]]
+
+
+_ENTRY_COLUMNS = ["voucher", "date", "account", "posting_type", "currency", "amount", "amount_accounting",
+                  "description"]
+
+
+@report_app.command("voucher")
+def report_voucher(number: str, fmt: str = typer.Option("text", "--format")):
+    """Voucher inquiry: the entries of a voucher."""
+    from ..services.reports import find_voucher
+
+    vouchers = find_voucher(engine(), settings.company, number)
+    render.emit(_entry_rows(vouchers), _ENTRY_COLUMNS, _format(fmt), title=f"Voucher {number}", document=vouchers)
+
+
+@report_app.command("ledger-journal")
+def report_ledger_journal(date_from: Optional[str] = typer.Option(None, "--from"),
+                          date_to: Optional[str] = typer.Option(None, "--to"),
+                          series: Optional[str] = typer.Option(None, "--journal-name"),
+                          fmt: str = typer.Option("text", "--format")):
+    """Ledger journal report: every voucher of the range with its entries and totals."""
+    from ..services.reports import ledger_journal_report
+
+    report = ledger_journal_report(engine(), settings.company, date_from=_date(date_from, "--from"),
+                                   date_to=_date(date_to, "--to"), series=series)
+    render.emit(_entry_rows(report["vouchers"]), _ENTRY_COLUMNS, _format(fmt),
+                title=f"Ledger journal report — debit {report['debit']}, credit {report['credit']} {report['currency']}",
+                document=report)
+
+
+@report_app.command("open-transactions")
+def report_open_transactions(customer: Optional[str] = typer.Option(None, "--customer"),
+                             vendor: Optional[str] = typer.Option(None, "--vendor"),
+                             include_closed: bool = typer.Option(False, "--all"),
+                             fmt: str = typer.Option("text", "--format")):
+    """Open transactions of a customer or vendor (or of all), with the settle form's fields."""
+    from ..services.reports import open_transactions
+    from ..store.companies import resolve_company_id
+
+    party_type = "customer" if customer else "vendor" if vendor else None
+    with engine().connect() as connection:
+        rows = open_transactions(connection, resolve_company_id(connection, settings.company), party_type=party_type,
+                                 party_id=customer or vendor, include_closed=include_closed)
+    columns = ["party", "voucher", "invoice", "date", "due_date", "currency", "amount", "open_amount",
+               "open_amount_accounting", "cash_discount_date", "cash_discount_amount", "closed_on"]
+    render.emit(rows, columns, _format(fmt), title="Open transactions")
+
+
+# ---------------------------------------------------------------- settlement
+
+@app.command("settle")
+def settle_command(
+    customer: Optional[str] = typer.Option(None, "--customer"), vendor: Optional[str] = typer.Option(None, "--vendor"),
+    mark: list[str] = typer.Option(..., "--mark", help="Invoice or voucher number; INV:AMOUNT settles part."),
+    settle_date: Optional[str] = typer.Option(None, "--date", help="Payment date."),
+    payment_amount: Optional[str] = typer.Option(None, "--payment-amount"),
+    bank_account: Optional[str] = typer.Option(None, "--bank-account"),
+    payment_voucher: Optional[str] = typer.Option(None, "--payment-voucher"),
+    payment_currency: Optional[str] = typer.Option(None, "--payment-currency"),
+    cash_discount: Optional[str] = typer.Option(None, "--cash-discount", help="Override the discount (first mark)."),
+    use_cash_discount: Optional[str] = typer.Option(None, "--use-cash-discount", help="normal, always or never"),
+    fmt: str = typer.Option("text", "--format"),
+):
+    """Settle marked open transactions of a customer or vendor, with a new payment or against each other."""
+    from ..parties.model import PartyType
+    from ..services.settlement import MarkRequest, Payment, settle
+
+    if bool(customer) == bool(vendor):
+        raise InvalidInput("name either --customer or --vendor", code="bad_option")
+    day = _date(settle_date, "--date")
+    payment = None
+    if payment_amount is not None:
+        if not bank_account:
+            raise InvalidInput("--payment-amount needs --bank-account", code="bad_option")
+        try:
+            amount = Decimal(payment_amount)
+        except Exception:
+            raise InvalidInput(f"--payment-amount '{payment_amount}' is not a number", code="bad_amount") from None
+        payment = Payment(amount, bank_account, payment_voucher, payment_currency, day)
+    marks = []
+    for index, item in enumerate(mark):
+        reference, _, amount = item.partition(":")
+        request = MarkRequest(invoice=reference, use_cash_discount=use_cash_discount)
+        if amount:
+            request.amount_to_settle = Decimal(amount)
+        if index == 0 and cash_discount is not None:
+            request.cash_discount = Decimal(cash_discount)
+        marks.append(request)
+    result = _settle_by_invoice_or_voucher(settle, PartyType.customer if customer else PartyType.vendor,
+                                           customer or vendor, marks, payment, day)
+    rows = [{"voucher": v.number, "date": v.date.isoformat(), **e}
+            for v in result.vouchers for e in _draft_entries(v)]
+    render.info(f"settled on {result.date.isoformat()} (batch {result.batch_id})")
+    render.emit(rows, ["voucher", "date", "account", "posting_type", "currency", "amount", "amount_accounting"],
+                _format(fmt))
+
+
+def _settle_by_invoice_or_voucher(settle, party_type, party_id, marks, payment, day):
+    from ..errors import SettlementError
+
+    try:
+        return settle(engine(), settings.company, party_type, party_id, marks, payment=payment, user=settings.user,
+                      day=day)
+    except SettlementError as error:
+        if error.code != "not_open_transaction":
+            raise
+        for request in marks:  # a mark may name a voucher rather than an invoice
+            request.voucher, request.invoice = request.invoice, None
+        try:
+            return settle(engine(), settings.company, party_type, party_id, marks, payment=payment,
+                          user=settings.user, day=day)
+        except SettlementError:
+            raise error from None
+
+
+def _draft_entries(voucher) -> list[dict]:
+    from ..money import format_minor
+
+    return [{"account": e.ledger_account, "posting_type": e.posting_type, "currency": e.currency,
+             "amount": format_minor(e.amount_minor), "amount_accounting": format_minor(e.accounting_minor)}
+            for e in voucher.draft.entries]
+
+
+# ---------------------------------------------------------------- periods
+
+@period_app.command("status")
+def period_status(day: str = typer.Argument(..., help="A date inside the period."),
+                  status: str = typer.Argument(..., help="open, on_hold or permanently_closed")):
+    """Change the status of the period holding DAY (a permanently closed period never reopens)."""
+    from ..services.periods import set_period_status
+
+    result = set_period_status(engine(), settings.company, _date(day, "DAY"), status)
+    render.info(f"period {result['period']}: {result['status']}")
+
+
+@period_app.command("access")
+def period_access(day: str, access: str = typer.Argument(..., help="all, none or a user group"),
+                  module: str = typer.Option("*", "--module")):
+    """Restrict posting in the period holding DAY to a user group (for one module or all)."""
+    from ..services.periods import set_period_status
+
+    result = set_period_status(engine(), settings.company, _date(day, "DAY"), None, access=access, module=module)
+    render.info(f"period {result['period']}: access {result['access']}")
+
+
+# ---------------------------------------------------------------- scenarios and demo
+
+@scenario_app.command("run")
+def scenario_run(file: Path, database: Optional[str] = typer.Option(None, "--database"),
+                 fmt: str = typer.Option("text", "--format")):
+    """Set up a company from FILE, perform its steps, print what was posted (JSON with --format json)."""
+    from ..scenario.runner import run_scenario
+    from .scenario_text import print_document
+
+    fmt = _format(fmt)
+    document, code = run_scenario(file, database)
+    for warning in document.get("warnings", []):
+        render.warn(warning)
+    if fmt == "json":
+        sys.stdout.write(json.dumps(document, indent=1) + "\n")
+    else:
+        print_document(document)
+    for problem in document["errors"]:
+        render.error(f"step {problem['step']}: {problem['message']}")
+    for difference in document.get("expectations", {}).get("differences", []):
+        render.error(f"expectation: {difference}")
+    raise typer.Exit(code)
+
+
+@app.command("demo")
+def demo(fresh: bool = typer.Option(True, help="Start from an empty database file.")):
+    """Create the demo company, post the seed invoices and print the trial balance."""
+    from ..demo.build import build_demo
+
+    build_demo(settings.database, fresh=fresh)
+
+
+def run() -> None:
+    """Entry point: errors become messages and exit codes, never tracebacks."""
+    try:
+        app(standalone_mode=False)
+    except BilagError as error:
+        render.error(str(error))
+        sys.exit(2)
+    except typer.Exit as exit_:
+        sys.exit(exit_.exit_code)
+    except (typer.Abort, KeyboardInterrupt):
+        render.error("aborted")
+        sys.exit(130)
+    except Exception as error:  # click usage errors and anything unexpected
+        import click
+        from sqlalchemy.exc import ArgumentError, OperationalError
+
+        if isinstance(error, click.ClickException):
+            error.show()
+            sys.exit(2)
+        if isinstance(error, (OperationalError, ArgumentError)):
+            render.error(f"cannot use the database: {str(error).splitlines()[0]}")
+            sys.exit(2)
+        if os.environ.get("BILAG_DEBUG"):
+            raise
+        render.error(f"internal error ({type(error).__name__}: {error}); set BILAG_DEBUG=1 for details")
+        sys.exit(70)
+
+
+if __name__ == "__main__":
+    run()

@@ -1,0 +1,83 @@
+"""The master data of one legal entity, as the domain core needs it: loaded once per service call."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from .calendar.periods import FiscalCalendar
+from .fx.rates import ZERO_DECIMAL_CURRENCIES, RateTable
+from .ledger.accounts import ChartOfAccounts
+from .parties.model import CashDiscountCode, Party, PartyType, PaymentTerms, PostingProfiles
+
+
+@dataclass(frozen=True)
+class JournalName:
+    name: str
+    description: str = ""
+    voucher_mode: str = "balance"  # balance | manual | one_voucher
+    number_prefix: str = ""
+    number_width: int = 6
+    dimensions: dict[str, str] = field(default_factory=dict)  # journal-name default dimensions
+
+
+@dataclass(frozen=True)
+class BankAccount:
+    id: str
+    ledger_account: str
+    currency: str | None = None
+
+
+@dataclass(frozen=True)
+class TaxCode:
+    code: str
+    percent: Decimal
+    payable_account: str
+
+
+DEFAULT_PARAMETERS: dict[str, object] = {
+    "cash_discount_partial_payments": True,
+    "cash_discount_credit_notes": True,
+    "discount_offset_accounts": "invoice_lines",
+    "cash_discount_administration": "specific",
+    "max_penny_difference": "0.00",
+    "max_overpayment": "0.00",
+    "allow_multiple_transactions_in_voucher": True,
+    "automatic_settlement": False,
+    "settlement_order": "due_date",
+    "keep_line_offsets_in_shared_voucher": False,
+}
+
+
+@dataclass
+class Company:
+    id: str
+    name: str
+    accounting_currency: str
+    chart: ChartOfAccounts
+    calendar: FiscalCalendar
+    rates: RateTable
+    parties: dict[tuple[PartyType, str], Party]
+    posting_profiles: PostingProfiles
+    cash_discounts: dict[str, CashDiscountCode]
+    payment_terms: dict[str, PaymentTerms]
+    journal_names: dict[str, JournalName]
+    bank_accounts: dict[str, BankAccount]
+    system_accounts: dict[str, str]
+    tax_codes: dict[str, TaxCode]
+    currency_decimals: dict[str, int]
+    parameters: dict[str, object] = field(default_factory=lambda: dict(DEFAULT_PARAMETERS))
+
+    def decimals(self, currency: str) -> int:
+        found = self.currency_decimals.get(currency)
+        if found is not None:
+            return found
+        return 0 if currency in ZERO_DECIMAL_CURRENCIES else 2
+
+    def party(self, party_type: PartyType, party_id: str) -> Party | None:
+        return self.parties.get((party_type, party_id))
+
+    def parameter(self, name: str):
+        return self.parameters.get(name, DEFAULT_PARAMETERS.get(name))
+
+    def journal_name(self, name: str) -> JournalName:
+        return self.journal_names.get(name) or JournalName(name)

@@ -1,0 +1,117 @@
+"""Exact money: Decimal in Python, integers in minor units in storage.
+
+Rounding happens only where the domain says so (per line, per distribution part), always half up.
+"""
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import Sequence
+
+ZERO = Decimal(0)
+_QUANTUM = {0: Decimal(1), 1: Decimal("0.1"), 2: Decimal("0.01"), 3: Decimal("0.001"), 4: Decimal("0.0001")}
+_SCALE = {d: 10**d for d in range(0, 9)}
+
+
+class MoneyFormatError(ValueError):
+    """A text that is not an amount, or has more decimals than its currency allows."""
+
+
+def quantum(decimals: int) -> Decimal:
+    return _QUANTUM.get(decimals) or Decimal(1).scaleb(-decimals)
+
+
+def round_half_up(value: Decimal, decimals: int = 2) -> Decimal:
+    return value.quantize(quantum(decimals), rounding=ROUND_HALF_UP)
+
+
+def parse_amount(text: object, decimals: int = 2) -> Decimal:
+    """Parse an amount exactly; refuse floats' noise and more decimals than the currency has."""
+    if isinstance(text, Decimal):
+        value = text
+    elif isinstance(text, int) and not isinstance(text, bool):
+        value = Decimal(text)
+    elif isinstance(text, str):
+        cleaned = text.strip().replace(" ", "").replace("\u00a0", "")
+        if cleaned.count(",") == 1 and "." not in cleaned:
+            cleaned = cleaned.replace(",", ".")  # Nordic decimal comma
+        else:
+            cleaned = cleaned.replace(",", "")  # thousands separators
+        try:
+            value = Decimal(cleaned)
+        except InvalidOperation:
+            raise MoneyFormatError(f"'{text}' is not a number") from None
+    else:
+        # YAML gives floats for unquoted 100.00; their repr is the shortest exact text of what was typed.
+        if type(text).__name__ == "float":
+            return parse_amount(repr(text), decimals)
+        raise MoneyFormatError(f"'{text}' is not a number")
+    if not value.is_finite():
+        raise MoneyFormatError(f"'{text}' is not a finite number")
+    exponent = value.normalize().as_tuple().exponent
+    if isinstance(exponent, int) and -exponent > decimals:
+        raise MoneyFormatError(f"'{text}' has more than {decimals} decimals")
+    return value
+
+
+def to_minor(amount: Decimal, decimals: int = 2) -> int:
+    """Exact conversion; callers round first where rounding is meant."""
+    scaled = amount * _SCALE[decimals]
+    as_int = int(scaled)
+    if as_int != scaled:
+        raise ValueError(f"{amount} has more than {decimals} decimals")
+    return as_int
+
+
+def from_minor(minor: int, decimals: int = 2) -> Decimal:
+    return Decimal(minor).scaleb(-decimals) if decimals else Decimal(minor)
+
+
+def format_minor(minor: int, decimals: int = 2) -> str:
+    sign = "-" if minor < 0 else ""
+    minor = abs(minor)
+    if not decimals:
+        return f"{sign}{minor}"
+    scale = _SCALE[decimals]
+    return f"{sign}{minor // scale}.{minor % scale:0{decimals}d}"
+
+
+def allocate(total_minor: int, weights: Sequence[int | Decimal]) -> list[int]:
+    """Split an integer total over weights with the largest-remainder method.
+
+    The parts always sum to the total. Ties go to the larger weight, then to the earlier line
+    (domain.md B10 A5). Weights may be signed; their absolute values are used.
+    """
+    if not weights:
+        if total_minor:
+            raise ValueError("cannot distribute a non-zero amount over no lines")
+        return []
+    absolute = [abs(Decimal(w)) for w in weights]
+    base = sum(absolute)
+    if base == 0:
+        absolute = [Decimal(1)] * len(weights)
+        base = Decimal(len(weights))
+    sign = -1 if total_minor < 0 else 1
+    magnitude = abs(total_minor)
+    exact = [magnitude * w / base for w in absolute]
+    parts = [int(e) for e in exact]  # floor, values are non-negative
+    remainder = magnitude - sum(parts)
+    order = sorted(range(len(exact)), key=lambda i: (-(exact[i] - parts[i]), -absolute[i], i))
+    for i in order[:remainder]:
+        parts[i] += 1
+    return [sign * p for p in parts]
+
+
+def round_to_total(exact_values: Sequence[Decimal], decimals: int = 2) -> list[int]:
+    """Round each exact value to minor units so that the parts sum to the rounded exact total."""
+    scale = _SCALE[decimals]
+    scaled = [v * scale for v in exact_values]
+    target = int(round_half_up(sum(scaled, ZERO), 0))
+    rounded = [int(round_half_up(v, 0)) for v in scaled]
+    difference = target - sum(rounded)
+    if difference:
+        step = 1 if difference > 0 else -1
+        # Give the correction to the values whose rounding moved them furthest the other way.
+        order = sorted(range(len(scaled)), key=lambda i: (step * (rounded[i] - scaled[i]), -abs(scaled[i]), i))
+        for i in order[: abs(difference)]:
+            rounded[i] += step
+    return rounded

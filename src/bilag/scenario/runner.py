@@ -1,0 +1,226 @@
+"""`bilag scenario run`: set up a company from a file, perform its steps, report what was posted."""
+from __future__ import annotations
+
+import tempfile
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+from sqlalchemy.engine import Engine
+
+from ..errors import BilagError, InvalidInput
+from ..journal.parsing import lines_from_pipe_table, lines_from_records
+from ..money import format_minor
+from ..parties.model import PartyType
+from ..services import journals as journal_service
+from ..services import periods as period_service
+from ..services.posting import PostedVoucher, post_journal
+from ..services.reports import open_transactions, trial_balance_in
+from ..services.settlement import MarkRequest, Payment, settle
+from ..services.setup import SETUP_SECTIONS, add_exchange_rates, as_date, as_decimal, setup_company
+from ..settlement.rules import SettlementOptions
+from ..store.companies import load_company
+from ..store.database import open_store
+from .expectations import check_expectations
+from .loader import check_step_keys, line_of, load_yaml
+
+
+@dataclass
+class StepOutput:
+    step: str
+    kind: str
+    vouchers: list[PostedVoucher]
+
+
+@dataclass
+class ScenarioRun:
+    company_id: str | None = None
+    outputs: list[StepOutput] = field(default_factory=list)
+    errors: list[dict] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    step_ids: dict[str, object] = field(default_factory=dict)
+
+
+STEP_KEYS = {
+    "journal": {"id", "name", "date", "post", "lines", "one_voucher", "description", "idempotency_key", "user"},
+    "settle": {"id", "party", "date", "payment", "mark", "use_cash_discount", "settlement_date", "selected_date",
+               "discount_date", "selected_discount_date", "today", "user"},
+    "exchange_rate": {"id", "currency", "date", "rate", "per", "rate_type"},
+    "period": {"id", "date", "status", "access", "module"},
+}
+PAYMENT_KEYS = {"voucher", "bank_account", "amount", "currency", "exchange_rate", "journal", "description", "date"}
+MARK_KEYS = {"invoice", "voucher", "amount_to_settle", "cash_discount", "use_cash_discount",
+             "alternative_discount_account", "cross_rate"}
+
+
+def run_scenario(path: Path, database: str | None = None) -> tuple[dict, int]:
+    """Returns (output document, exit code). Nothing is printed here."""
+    data = load_yaml(path)
+    unknown = [k for k in data if k not in SETUP_SECTIONS and k not in ("steps", "expect")]
+    if unknown:
+        raise InvalidInput(f"{path}: line {line_of(data, unknown[0])}: unknown key '{unknown[0]}'", code="unknown_key")
+    temporary = None
+    if database is None:
+        temporary = tempfile.TemporaryDirectory(prefix="bilag-scenario-")
+        database = f"sqlite:///{temporary.name}/scenario.sqlite"
+    try:
+        engine = open_store(database)
+        run = ScenarioRun()
+        setup = {k: v for k, v in data.items() if k in SETUP_SECTIONS}
+        try:
+            run.company_id = setup_company(engine, setup)
+        except BilagError as error:
+            run.errors.append({"step": "setup", "code": error.code, "message": str(error)})
+            return _document(engine, run, None), 2
+        for index, step in enumerate(data.get("steps") or []):
+            if not isinstance(step, dict) or len(step) != 1:
+                run.errors.append({"step": f"steps[{index}]", "code": "bad_step",
+                                   "message": f"line {line_of(data, 'steps')}: each step is a mapping with one key"})
+                break
+            action, body = next(iter(step.items()))
+            step_id = str((body or {}).get("id") or f"{action}{index + 1}") if isinstance(body, dict) else str(index)
+            try:
+                _perform(engine, run, action, body or {}, step_id, line_of(step, action))
+            except BilagError as error:
+                run.errors.append({"step": step_id, "code": error.code, "message": str(error)})
+                break
+        document = _document(engine, run, data.get("expect"))
+        engine.dispose()
+        failed = bool(run.errors) or not document.get("expectations", {}).get("passed", True)
+        return document, 1 if failed else 0
+    finally:
+        if temporary is not None:
+            temporary.cleanup()
+
+
+def _perform(engine: Engine, run: ScenarioRun, action: str, body: dict, step_id: str, line: int | None) -> None:
+    where = f"step {step_id}" + (f" (line {line})" if line else "")
+    if action not in STEP_KEYS:
+        known = ", ".join(sorted(STEP_KEYS))
+        raise InvalidInput(f"{where}: step '{action}' is not supported by this version of bilag (supported: {known})",
+                           code="unsupported_step")
+    check_step_keys(body, STEP_KEYS[action], where)
+    if action == "journal":
+        _journal(engine, run, body, step_id, where)
+    elif action == "settle":
+        _settle(engine, run, body, step_id, where)
+    elif action == "exchange_rate":
+        with engine.begin() as connection:
+            add_exchange_rates(connection, run.company_id, [{k: v for k, v in body.items() if k != "id"}])
+    elif action == "period":
+        day = as_date(body.get("date"), where + ".date")
+        period_service.set_period_status(engine, run.company_id, day, body.get("status"), access=body.get("access"),
+                                         module=body.get("module"))
+
+
+def _journal(engine, run, body, step_id, where):
+    name = str(body.get("name") or "GNJL")
+    default_date = as_date(body["date"], where + ".date") if body.get("date") else None
+    raw = body.get("lines")
+    if isinstance(raw, str):
+        first = (line_of(body, "lines") or 0) + 1
+        lines = lines_from_pipe_table(raw, default_date=default_date, source=where, first_line=first)
+    elif isinstance(raw, list):
+        lines = lines_from_records(raw, default_date=default_date, source=where)
+    else:
+        raise InvalidInput(f"{where}: lines is a table (text) or a list of mappings", code="bad_step")
+    one_voucher = body.get("one_voucher")
+    if body.get("post", True):
+        result = post_journal(engine, run.company_id, name, lines, one_voucher=one_voucher, user=body.get("user"),
+                              idempotency_key=body.get("idempotency_key"), source=where)
+        run.warnings.extend(result.warnings)
+        vouchers = list(result.vouchers)
+        for settled in result.settlements:
+            vouchers.extend(v for v in [settled.voucher] if v is not None)
+        run.outputs.append(StepOutput(step_id, "journal", vouchers))
+        run.step_ids[step_id] = result
+    else:
+        journal_id = journal_service.create_journal(engine, run.company_id, name, lines, one_voucher=one_voucher,
+                                                    description=str(body.get("description", "")), source=where)
+        run.step_ids[step_id] = journal_id
+
+
+def _settle(engine, run, body, step_id, where):
+    party = body.get("party")
+    if not isinstance(party, dict) or len(party) != 1 or next(iter(party)) not in ("vendor", "customer"):
+        raise InvalidInput(f"{where}: party is {{vendor: ID}} or {{customer: ID}}", code="bad_step")
+    party_key, party_id = next(iter(party.items()))
+    day = as_date(body["date"], where + ".date") if body.get("date") else None
+    payment = None
+    if body.get("payment") is not None:
+        raw = body["payment"]
+        check_step_keys(raw, PAYMENT_KEYS, where + ".payment")
+        for required in ("bank_account", "amount"):
+            if required not in raw:
+                raise InvalidInput(f"{where}.payment: missing key {required}", code="missing_key")
+        payment = Payment(
+            amount=as_decimal(raw["amount"], where + ".payment.amount"), bank_account=str(raw["bank_account"]),
+            voucher=str(raw["voucher"]) if raw.get("voucher") else None,
+            currency=str(raw["currency"]) if raw.get("currency") else None,
+            date=as_date(raw["date"], where) if raw.get("date") else day,
+            journal_name=str(raw.get("journal", "PAYMENT")), description=str(raw.get("description", "Payment")),
+            exchange_rate=as_decimal(raw["exchange_rate"], where) if raw.get("exchange_rate") else None)
+    marks = []
+    for index, raw in enumerate(body.get("mark") or []):
+        check_step_keys(raw, MARK_KEYS, f"{where}.mark[{index}]")
+        marks.append(MarkRequest(
+            invoice=str(raw["invoice"]) if raw.get("invoice") is not None else None,
+            voucher=str(raw["voucher"]) if raw.get("voucher") is not None else None,
+            amount_to_settle=as_decimal(raw["amount_to_settle"], where) if raw.get("amount_to_settle") is not None else None,
+            cash_discount=as_decimal(raw["cash_discount"], where) if raw.get("cash_discount") is not None else None,
+            use_cash_discount=raw.get("use_cash_discount") or body.get("use_cash_discount"),
+            alternative_discount_account=raw.get("alternative_discount_account"),
+            cross_rate=as_decimal(raw["cross_rate"], where) if raw.get("cross_rate") is not None else None))
+    options = SettlementOptions(
+        settlement_date=str(body.get("settlement_date", "latest")),
+        selected_date=as_date(body["selected_date"], where) if body.get("selected_date") else None,
+        today=as_date(body["today"], where) if body.get("today") else date.today(),
+        discount_date=str(body.get("discount_date", "transaction")),
+        selected_discount_date=as_date(body["selected_discount_date"], where) if body.get("selected_discount_date") else None)
+    result = settle(engine, run.company_id, PartyType(party_key), str(party_id), marks, payment=payment,
+                    options=options, user=body.get("user"), day=day)
+    run.outputs.append(StepOutput(step_id, "settlement", result.vouchers))
+    run.step_ids[step_id] = result
+
+
+def _document(engine: Engine, run: ScenarioRun, expect) -> dict:
+    vouchers, transactions, balances, journals = [], [], [], []
+    if run.company_id:
+        with engine.connect() as connection:
+            company = load_company(connection, run.company_id)
+            for output in run.outputs:
+                for voucher in output.vouchers:
+                    vouchers.append(_voucher_json(company, voucher, output.step))
+            for row in open_transactions(connection, run.company_id, include_closed=True):
+                transactions.append({k: row[k] for k in ("party_type", "party", "voucher", "invoice", "currency",
+                                                         "amount", "open_amount", "open_amount_accounting",
+                                                         "closed_on")})
+            for line in trial_balance_in(connection, run.company_id):
+                balances.append({"account": line.account, "balance_accounting": line.as_dict()["balance"]})
+            journals = journal_service.list_journals_in(connection, run.company_id)
+    document = {"vouchers": vouchers, "open_transactions": transactions, "journals": journals,
+                "trial_balance": balances, "errors": run.errors}
+    if run.warnings:
+        document["warnings"] = run.warnings
+    if expect is not None:
+        differences = check_expectations(expect, document)
+        document["expectations"] = {"passed": not differences, "differences": differences}
+    return document
+
+
+def _voucher_json(company, voucher: PostedVoucher, step: str) -> dict:
+    accounting_decimals = company.decimals(company.accounting_currency)
+    return {
+        "voucher": voucher.number, "date": voucher.date.isoformat(), "step": step, "kind": voucher.kind,
+        "entries": [
+            {"account": e.ledger_account, "posting_type": e.posting_type, "currency": e.currency,
+             "amount": format_minor(e.amount_minor, company.decimals(e.currency)),
+             "amount_accounting": format_minor(e.accounting_minor, accounting_decimals)}
+            for e in voucher.draft.entries
+        ],
+    }
+
+
+def decimal_or_none(value) -> Decimal | None:
+    return None if value is None else Decimal(str(value))

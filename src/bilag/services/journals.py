@@ -1,0 +1,99 @@
+"""Stored journals: entered now, validated and posted later (write-off journals, imported files)."""
+from __future__ import annotations
+
+import json
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.engine import Connection, Engine
+
+from ..errors import InvalidInput, NotFound
+from ..journal.model import JournalLine
+from ..store import schema as s
+from ..store.bulk import next_ids
+from ..store.companies import load_company, resolve_company_id, user_groups
+from .posting import PostingResult, post_lines
+
+_DATES = ("date", "due_date", "document_date")
+_DECIMALS = ("debit", "credit", "exchange_rate")
+
+
+def _line_to_json(line: JournalLine) -> str:
+    values = {}
+    for name in line.__slots__:
+        value = getattr(line, name)
+        if value is None or value == "":
+            continue
+        values[name] = value.isoformat() if isinstance(value, date) else str(value) if isinstance(value, Decimal) else value
+    return json.dumps(values)
+
+
+def _line_from_json(text: str) -> JournalLine:
+    values = json.loads(text)
+    for name in _DATES:
+        if name in values:
+            values[name] = date.fromisoformat(values[name])
+    for name in _DECIMALS:
+        if name in values:
+            values[name] = Decimal(values[name])
+    return JournalLine(**values)
+
+
+def create_journal_in(connection: Connection, company_id: str, journal_name: str, lines: list[JournalLine], *,
+                      one_voucher: bool | None = None, description: str = "") -> int:
+    journal_id = next_ids(connection, company_id, "journal", 1)
+    connection.execute(insert(s.journal).values(company_id=company_id, journal_id=journal_id,
+                                                journal_name=journal_name, description=description[:200],
+                                                one_voucher=one_voucher, status="open"))
+    connection.execute(insert(s.journal_line), [
+        {"company_id": company_id, "journal_id": journal_id, "line_no": line.line_no, "fields": _line_to_json(line)}
+        for line in lines
+    ])
+    return journal_id
+
+
+def create_journal(engine: Engine, company_id: str | None, journal_name: str, lines: list[JournalLine], *,
+                   one_voucher: bool | None = None, description: str = "", source: str | None = None) -> int:
+    with engine.begin() as connection:
+        company_id = resolve_company_id(connection, company_id)
+        return create_journal_in(connection, company_id, journal_name, lines, one_voucher=one_voucher,
+                                 description=description)
+
+
+def load_journal(connection: Connection, company_id: str, journal_id: int):
+    head = connection.execute(select(s.journal).where(s.journal.c.company_id == company_id,
+                                                      s.journal.c.journal_id == journal_id)).first()
+    if head is None:
+        raise NotFound(f"journal {journal_id} does not exist", code="unknown_journal")
+    rows = connection.execute(select(s.journal_line.c.fields).where(
+        s.journal_line.c.company_id == company_id, s.journal_line.c.journal_id == journal_id)
+        .order_by(s.journal_line.c.line_no))
+    return head, [_line_from_json(r[0]) for r in rows]
+
+
+def post_stored_journal(engine: Engine, company_id: str | None, journal_id: int, *, user: str | None = None
+                        ) -> PostingResult:
+    with engine.begin() as connection:
+        company_id = resolve_company_id(connection, company_id)
+        head, lines = load_journal(connection, company_id, journal_id)
+        if head.status == "posted":
+            raise InvalidInput(f"journal {journal_id} is posted already", code="journal_posted")
+        company = load_company(connection, company_id)
+        result = post_lines(connection, company, head.journal_name, lines, one_voucher=head.one_voucher,
+                            groups=user_groups(connection, company_id, user), source=f"journal {journal_id}")
+        connection.execute(update(s.journal).where(s.journal.c.company_id == company_id,
+                                                   s.journal.c.journal_id == journal_id)
+                           .values(status="posted", batch_id=result.batch_id))
+        return result
+
+
+def list_journals_in(connection: Connection, company_id: str) -> list[dict]:
+    result = []
+    for head in connection.execute(select(s.journal).where(s.journal.c.company_id == company_id)
+                                   .order_by(s.journal.c.journal_id)):
+        _, lines = load_journal(connection, company_id, head.journal_id)
+        result.append({"journal": str(head.journal_id), "name": head.journal_name, "description": head.description,
+                       "posted": head.status == "posted",
+                       "lines": [json.loads(_line_to_json(line)) for line in lines]})
+    return result

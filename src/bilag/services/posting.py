@@ -1,0 +1,145 @@
+"""Use case: validate and post a general journal. One database transaction; a rejection writes nothing."""
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+
+from sqlalchemy import insert, select
+from sqlalchemy.engine import Connection, Engine
+
+from ..company import Company
+from ..errors import IdempotencyConflict, JournalRejected
+from ..journal.model import JournalLine, VoucherDraft
+from ..journal.posting import PostingContext, plan_posting
+from ..store import schema as s
+from ..store.bulk import next_ids
+from ..store.companies import load_company, resolve_company_id, user_groups
+from ..store.ledger_writer import assign_voucher_numbers, write_vouchers
+
+
+@dataclass
+class PostedVoucher:
+    voucher_id: int
+    number: str
+    series: str
+    date: object
+    kind: str
+    draft: VoucherDraft
+    transaction_ids: list[int] = field(default_factory=list)
+
+
+@dataclass
+class PostingResult:
+    batch_id: int
+    vouchers: list[PostedVoucher]
+    warnings: list[str]
+    settlements: list = field(default_factory=list)  # settlement results of settle_invoice lines
+
+    @property
+    def entry_count(self) -> int:
+        return sum(len(v.draft.entries) for v in self.vouchers)
+
+    def summary(self) -> dict:
+        return {"batch_id": self.batch_id, "vouchers": [v.number for v in self.vouchers],
+                "entries": self.entry_count, "warnings": self.warnings}
+
+
+def fingerprint(journal_name: str, lines: list[JournalLine]) -> str:
+    digest = hashlib.sha256(journal_name.encode())
+    for line in lines:
+        digest.update(repr(tuple(getattr(line, f) for f in line.__slots__)).encode())
+    return digest.hexdigest()
+
+
+def validate_journal(engine: Engine, company_id: str | None, journal_name: str, lines: list[JournalLine], *,
+                     one_voucher: bool | None = None, user: str | None = None, source: str | None = None) -> list[str]:
+    """Check everything posting would check; returns the warnings, raises JournalRejected with every problem."""
+    with engine.connect() as connection:
+        company_id = resolve_company_id(connection, company_id)
+        company = load_company(connection, company_id)
+        context = PostingContext(journal_name, one_voucher=one_voucher, source=source,
+                                 user_groups=user_groups(connection, company_id, user))
+        plan = plan_posting(company, lines, context)
+        _check_numbers_free(connection, company_id, plan.vouchers, source)
+        return plan.warnings
+
+
+def _check_numbers_free(connection, company_id, vouchers, source):
+    from ..errors import Problem
+
+    given = {(v.series, v.number): v for v in vouchers if v.number}
+    if not given:
+        return
+    problems = []
+    for series in {series for series, _ in given}:
+        rows = connection.execute(select(s.voucher.c.voucher_number).where(
+            s.voucher.c.company_id == company_id, s.voucher.c.series == series))
+        for (number,) in rows:
+            voucher = given.get((series, number))
+            if voucher:
+                problems.append(Problem("duplicate_voucher", f"voucher number {number} is already posted in "
+                                        f"series {series}", voucher=number, line=voucher.first_line, source=source))
+    if problems:
+        raise JournalRejected(problems, source)
+
+
+def post_lines(connection: Connection, company: Company, journal_name: str, lines: list[JournalLine], *,
+               one_voucher: bool | None = None, groups: frozenset[str] = frozenset(), source: str | None = None,
+               kind: str = "journal", batch_id: int | None = None) -> PostingResult:
+    """Post inside an open transaction (for services that combine posting with other work)."""
+    context = PostingContext(journal_name, one_voucher=one_voucher, user_groups=groups, source=source, kind=kind)
+    plan = plan_posting(company, lines, context)
+    return post_plan(connection, company, plan.vouchers, plan.warnings, source=source, batch_id=batch_id)
+
+
+def post_plan(connection: Connection, company: Company, vouchers: list[VoucherDraft], warnings: list[str], *,
+              source: str | None = None, batch_id: int | None = None) -> PostingResult:
+    if batch_id is None:
+        batch_id = next_ids(connection, company.id, "batch", 1)
+    assign_voucher_numbers(connection, company, vouchers)
+    ids = write_vouchers(connection, company.id, vouchers, batch_id, source)
+    posted = [PostedVoucher(voucher_id, v.number, v.series, v.date, v.kind, v, transaction_ids)
+              for v, (voucher_id, _entries, transaction_ids) in zip(vouchers, ids)]
+    result = PostingResult(batch_id, posted, warnings)
+    settle_lines = [(v, t, tid) for v in posted for t, tid in zip(v.draft.transactions, v.transaction_ids)
+                    if t.settle_invoice]
+    if settle_lines:
+        from .settlement import settle_marked_invoices
+
+        result.settlements = settle_marked_invoices(connection, company, settle_lines, source=source)
+    return result
+
+
+def post_journal(engine: Engine, company_id: str | None, journal_name: str, lines: list[JournalLine], *,
+                 one_voucher: bool | None = None, user: str | None = None, idempotency_key: str | None = None,
+                 source: str | None = None) -> PostingResult:
+    """Validate and post a journal in one transaction. The same idempotency key posts once."""
+    with engine.begin() as connection:
+        company_id = resolve_company_id(connection, company_id)
+        print_key = fingerprint(journal_name, lines) if idempotency_key else None
+        if idempotency_key:
+            previous = connection.execute(select(s.posting_request).where(
+                s.posting_request.c.company_id == company_id,
+                s.posting_request.c.idempotency_key == idempotency_key)).first()
+            if previous is not None:
+                if previous.fingerprint != print_key:
+                    raise IdempotencyConflict(
+                        f"idempotency key {idempotency_key} was used for a different journal (batch "
+                        f"{previous.batch_id}); nothing was posted")
+                return _replayed(previous)
+        company = load_company(connection, company_id)
+        result = post_lines(connection, company, journal_name, lines, one_voucher=one_voucher,
+                            groups=user_groups(connection, company_id, user), source=source)
+        if idempotency_key:
+            connection.execute(insert(s.posting_request).values(
+                company_id=company_id, idempotency_key=idempotency_key, fingerprint=print_key,
+                batch_id=result.batch_id, result=json.dumps(result.summary())))
+        return result
+
+
+def _replayed(previous) -> PostingResult:
+    summary = json.loads(previous.result)
+    result = PostingResult(previous.batch_id, [], summary.get("warnings", []))
+    result.replayed_summary = summary  # type: ignore[attr-defined]
+    return result

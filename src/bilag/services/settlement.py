@@ -1,0 +1,165 @@
+"""Use case: settle open customer/vendor transactions, with or without a new payment."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy.engine import Connection, Engine
+
+from ..company import Company
+from ..errors import SettlementError
+from ..journal.model import JournalLine
+from ..money import parse_amount
+from ..parties.model import PartyType
+from ..settlement.rules import Mark, OpenTransaction, SettlementOptions, SettlementPlan, plan_settlement
+from ..store.bulk import next_ids
+from ..store.companies import load_company, resolve_company_id, user_groups
+from ..store.ledger_writer import assign_voucher_numbers, write_vouchers
+from ..store.transactions import apply_changes, attach_distributions, load_transactions, write_settlements
+from .posting import PostedVoucher, PostingResult, post_lines
+
+
+@dataclass
+class Payment:
+    amount: Decimal
+    bank_account: str
+    voucher: str | None = None
+    currency: str | None = None
+    date: date | None = None
+    journal_name: str = "PAYMENT"
+    description: str = "Payment"
+    exchange_rate: Decimal | None = None
+
+
+@dataclass
+class MarkRequest:
+    invoice: str | None = None
+    voucher: str | None = None
+    transaction_id: int | None = None
+    amount_to_settle: Decimal | None = None
+    cash_discount: Decimal | None = None
+    use_cash_discount: str | None = None
+    alternative_discount_account: str | None = None
+    cross_rate: Decimal | None = None
+
+
+@dataclass
+class SettleResult:
+    batch_id: int
+    date: date
+    payment: PostingResult | None
+    voucher: PostedVoucher | None
+    plan: SettlementPlan
+    vouchers: list[PostedVoucher] = field(default_factory=list)
+
+
+def _find(open_transactions: list[OpenTransaction], request: MarkRequest, party: str) -> OpenTransaction:
+    for t in open_transactions:
+        if request.transaction_id is not None and t.transaction_id == request.transaction_id:
+            return t
+        if request.invoice and t.invoice == request.invoice:
+            return t
+        if request.voucher and t.voucher_number == request.voucher:
+            return t
+    what = request.invoice or request.voucher or request.transaction_id
+    raise SettlementError(f"no open transaction {what} of {party}", code="not_open_transaction")
+
+
+def settle_in(connection: Connection, company: Company, party_type: PartyType, party_id: str,
+              marks: list[MarkRequest], *, payment: Payment | None = None, options: SettlementOptions | None = None,
+              primary_transaction_id: int | None = None, groups: frozenset[str] = frozenset(),
+              source: str | None = None, day: date | None = None, mark_only_open: bool = True) -> SettleResult:
+    """Settle inside an open transaction. Everything is refused together if any rule fails."""
+    options = options or SettlementOptions()
+    party = company.party(party_type, party_id)
+    if party is None:
+        raise SettlementError(f"{party_type.value} {party_id} does not exist", code="unknown_account")
+    batch_id = next_ids(connection, company.id, "batch", 1)
+    payment_result = None
+    if payment is not None:
+        payment_result = _post_payment(connection, company, party_type, party_id, payment, day, groups, source,
+                                       batch_id)
+        primary_transaction_id = payment_result.vouchers[0].transaction_ids[0]
+    candidates = load_transactions(connection, company.id, party_type=party_type.value, open_only=True, lock=True)
+    others = [t for t in candidates if t.party_id != party_id]
+    mine = [t for t in candidates if t.party_id == party_id]
+    primary = None
+    if primary_transaction_id is not None:
+        primary = next((t for t in mine if t.transaction_id == primary_transaction_id), None)
+        if primary is None:
+            raise SettlementError("the payment to settle with is not open", code="not_open_transaction")
+    chosen: list[Mark] = []
+    for request in marks:
+        try:
+            transaction = _find(mine, request, f"{party_type.value} {party_id}")
+        except SettlementError:
+            foreign = _find(others, request, "") if others else None
+            if foreign is not None:
+                raise SettlementError(
+                    f"{request.invoice or request.voucher} belongs to {party_type.value} {foreign.party_id}, not "
+                    f"{party_id}", code="other_party") from None
+            raise
+        chosen.append(Mark(transaction, request.amount_to_settle, request.cash_discount, request.use_cash_discount,
+                           request.alternative_discount_account, request.cross_rate))
+    attach_distributions(connection, company.id, [m.transaction for m in chosen] + ([primary] if primary else []))
+
+    def period_of(day_: date) -> int:
+        from ..calendar.periods import check_posting_allowed
+
+        period = company.calendar.operating_period(day_)
+        module = "accounts_payable" if party_type == PartyType.vendor else "accounts_receivable"
+        check_posting_allowed(period, day_, module, groups)
+        return period.id
+
+    plan = plan_settlement(company, primary, chosen, options, period_of)
+    posted_voucher = None
+    voucher_id = None
+    if plan.voucher is not None:
+        assign_voucher_numbers(connection, company, [plan.voucher])
+        ids = write_vouchers(connection, company.id, [plan.voucher], batch_id, source)
+        voucher_id = ids[0][0]
+        posted_voucher = PostedVoucher(voucher_id, plan.voucher.number, plan.voucher.series, plan.voucher.date,
+                                       plan.voucher.kind, plan.voucher)
+    apply_changes(connection, company.id, list(plan.changes.values()), plan.date)
+    write_settlements(connection, company.id, batch_id, plan.date, plan.parts, voucher_id)
+    vouchers = (payment_result.vouchers if payment_result else []) + ([posted_voucher] if posted_voucher else [])
+    return SettleResult(batch_id, plan.date, payment_result, posted_voucher, plan, vouchers)
+
+
+def _post_payment(connection, company, party_type, party_id, payment, day, groups, source, batch_id):
+    payment_day = payment.date or day
+    if payment_day is None:
+        raise SettlementError("the payment needs a date", code="bad_date")
+    party = company.party(party_type, party_id)
+    currency = (payment.currency or party.currency or company.accounting_currency).upper()
+    amount = parse_amount(payment.amount, company.decimals(currency))
+    if amount <= 0:
+        raise SettlementError("the payment amount must be positive", code="bad_amount")
+    # A vendor payment debits the vendor; a customer payment credits the customer.
+    debit, credit = (amount, None) if party_type == PartyType.vendor else (None, amount)
+    line = JournalLine(1, payment_day, party_type.value, party_id, debit, credit, payment.voucher,
+                       payment.description, currency, payment.exchange_rate, "bank", payment.bank_account)
+    return post_lines(connection, company, payment.journal_name, [line], groups=groups, source=source,
+                      kind="settlement", batch_id=batch_id)
+
+
+def settle(engine: Engine, company_id: str | None, party_type: PartyType, party_id: str, marks: list[MarkRequest],
+           *, payment: Payment | None = None, options: SettlementOptions | None = None, user: str | None = None,
+           day: date | None = None) -> SettleResult:
+    with engine.begin() as connection:
+        company_id = resolve_company_id(connection, company_id)
+        company = load_company(connection, company_id)
+        return settle_in(connection, company, party_type, party_id, marks, payment=payment, options=options,
+                         groups=user_groups(connection, company_id, user), day=day)
+
+
+def settle_marked_invoices(connection: Connection, company: Company, settle_lines, source=None) -> list[SettleResult]:
+    """Journal lines with `settle_invoice`: the new transaction settles the named open invoice."""
+    results = []
+    for posted, transaction, transaction_id in settle_lines:
+        results.append(settle_in(
+            connection, company, PartyType(transaction.party_type), transaction.party_id,
+            [MarkRequest(invoice=transaction.settle_invoice)], primary_transaction_id=transaction_id,
+            source=source, day=posted.date))
+    return results

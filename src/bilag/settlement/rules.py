@@ -1,0 +1,331 @@
+"""Settlement of open customer/vendor transactions (pure): what is settled, and what must be posted.
+
+The cash discount and the realized exchange difference follow the settled invoice's offset entries
+(its distribution), pro rata, with the largest-remainder method (domain.md §2, rules SV1–SV3).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from ..company import Company
+from ..errors import SettlementError
+from ..journal.model import EntryDraft, VoucherDraft
+from ..money import ZERO, allocate, from_minor, round_half_up, to_minor
+from . import discounts as cd
+
+
+@dataclass
+class OpenTransaction:
+    transaction_id: int
+    party_type: str
+    party_id: str
+    voucher_id: int
+    voucher_number: str
+    posting_date: date
+    document_date: date
+    due_date: date
+    invoice: str | None
+    currency: str
+    amount_minor: int
+    accounting_minor: int
+    open_minor: int
+    open_accounting_minor: int
+    ledger_account: str
+    cash_discount_code: str | None
+    cash_discount_date: date | None
+    cash_discount_taken_minor: int
+    use_cash_discount: str
+    version: int
+    exchange_rate: Decimal = Decimal(1)
+    unrealized_minor: int = 0
+    payment_release_date: date | None = None
+    # (ledger account, accounting weight) of the offsets that settlement accounting follows
+    distribution: list[tuple[str, int]] = field(default_factory=list)
+
+    @property
+    def is_debit(self) -> bool:
+        return self.amount_minor > 0
+
+    def is_invoice(self) -> bool:
+        return self.amount_minor < 0 if self.party_type == "vendor" else self.amount_minor > 0
+
+
+@dataclass
+class Mark:
+    transaction: OpenTransaction
+    amount_to_settle: Decimal | None = None  # magnitude in the transaction's currency
+    cash_discount: Decimal | None = None  # manual override, magnitude
+    use_cash_discount: str | None = None
+    alternative_discount_account: str | None = None
+    cross_rate: Decimal | None = None  # invoice currency units per payment currency unit
+
+
+@dataclass
+class SettlementOptions:
+    settlement_date: str = "latest"  # latest | today | selected
+    selected_date: date | None = None
+    today: date | None = None
+    discount_date: str = "transaction"  # transaction | selected
+    selected_discount_date: date | None = None
+
+
+@dataclass
+class SettledPart:
+    transaction_id: int
+    offset_transaction_id: int
+    settled_minor: int
+    settled_accounting_minor: int
+    cash_discount_minor: int = 0
+    cash_discount_accounting_minor: int = 0
+    exchange_difference_minor: int = 0
+
+
+@dataclass
+class TransactionChange:
+    transaction: OpenTransaction
+    settled_minor: int = 0
+    settled_accounting_minor: int = 0
+    discount_minor: int = 0
+
+    @property
+    def new_open_minor(self) -> int:
+        return self.transaction.open_minor - self.settled_minor
+
+    @property
+    def new_open_accounting_minor(self) -> int:
+        return self.transaction.open_accounting_minor - self.settled_accounting_minor
+
+
+@dataclass
+class SettlementPlan:
+    date: date
+    parts: list[SettledPart]
+    changes: dict[int, TransactionChange]
+    voucher: VoucherDraft | None
+    notes: list[str] = field(default_factory=list)
+
+
+def _portion(total_minor: int, part_minor: int, whole_minor: int) -> int:
+    """The accounting value of a part of an open amount: exact for the whole, proportional otherwise."""
+    if part_minor == whole_minor:
+        return total_minor
+    if whole_minor == 0:
+        return 0
+    return int(round_half_up(Decimal(total_minor) * part_minor / whole_minor, 0))
+
+
+def settlement_date(options: SettlementOptions, transactions: list[OpenTransaction], primary_date: date | None) -> date:
+    latest = max([t.posting_date for t in transactions] + ([primary_date] if primary_date else []))
+    if options.settlement_date == "today":
+        if options.today is None:
+            raise SettlementError("settlement date 'today' needs today's date", code="bad_settlement_date")
+        return options.today
+    if options.settlement_date == "selected":
+        if options.selected_date is None:
+            raise SettlementError("settlement date 'selected' needs selected_date", code="bad_settlement_date")
+        if options.selected_date < latest:
+            raise SettlementError(
+                f"the selected settlement date {options.selected_date} is earlier than the latest transaction "
+                f"({latest})", code="selected_date_too_early")
+        return options.selected_date
+    return latest
+
+
+def plan_settlement(company: Company, primary: OpenTransaction | None, marks: list[Mark],
+                    options: SettlementOptions, period_id_of) -> SettlementPlan:
+    """Settle the marked transactions against the primary payment, or against each other."""
+    if not marks:
+        raise SettlementError("nothing is marked for settlement", code="nothing_marked")
+    everything = [m.transaction for m in marks] + ([primary] if primary else [])
+    parties = {(t.party_type, t.party_id) for t in everything}
+    if len(parties) > 1:
+        raise SettlementError("marked transactions belong to different accounts: "
+                              + ", ".join(f"{a} {b}" for a, b in sorted(parties)), code="mixed_parties")
+    ids = [t.transaction_id for t in everything]
+    if len(set(ids)) != len(ids):
+        raise SettlementError("a transaction is marked twice", code="marked_twice")
+    for t in everything:
+        if t.open_minor == 0:
+            raise SettlementError(f"transaction {t.voucher_number} ({t.invoice or 'no invoice'}) is already settled",
+                                  code="already_settled")
+    if primary is None:
+        primary, marks = _choose_primary(marks)
+    day = settlement_date(options, everything, primary.posting_date)
+    discount_day = primary.posting_date
+    if options.discount_date == "selected":
+        if options.selected_discount_date is None:
+            raise SettlementError("discount date 'selected' needs selected_discount_date", code="bad_discount_date")
+        discount_day = options.selected_discount_date
+    changes = {t.transaction_id: TransactionChange(t) for t in everything}
+    parts: list[SettledPart] = []
+    entries: list[EntryDraft] = []
+    party_type = primary.party_type
+    available = abs(primary.open_minor)  # in the primary's currency, minor units
+    primary_sign = 1 if primary.open_minor > 0 else -1
+    primary_rate = company.rates.rate(primary.currency, primary.posting_date)
+    for mark in marks:
+        invoice = mark.transaction
+        if (invoice.open_minor > 0) == (primary_sign > 0):
+            raise SettlementError(
+                f"transaction {invoice.voucher_number} ({invoice.invoice or 'no invoice'}) has the same sign as "
+                f"{primary.voucher_number}; they cannot settle each other", code="same_sign")
+        if available == 0:
+            break
+        part = _settle_one(company, primary, invoice, mark, available, primary_rate, discount_day, changes, entries)
+        available -= part[0]
+        parts.extend(part[1])
+    accounting = company.accounting_currency
+    voucher = None
+    if entries and any(e.accounting_minor or e.amount_minor for e in entries):
+        voucher = VoucherDraft(None, "SETTLEMENT", day, period_id_of(day), "settlement", entries, [],
+                               f"Settlement {party_type} {primary.party_id}")
+    notes = [] if accounting else []
+    return SettlementPlan(day, parts, changes, voucher, notes)
+
+
+def _choose_primary(marks: list[Mark]) -> tuple[OpenTransaction, list[Mark]]:
+    """Without a payment, the latest transaction (a payment or credit note if there is one) settles the rest."""
+    ordered = sorted(marks, key=lambda m: (m.transaction.is_invoice(), m.transaction.posting_date,
+                                           m.transaction.transaction_id))
+    non_invoices = [m for m in ordered if not m.transaction.is_invoice()]
+    primary_mark = non_invoices[-1] if non_invoices else ordered[-1]
+    return primary_mark.transaction, [m for m in marks if m is not primary_mark]
+
+
+def _settle_one(company, primary, invoice, mark, available_minor, primary_rate, discount_day, changes, entries):
+    """Settle one marked transaction against the primary; returns (primary minor used, parts)."""
+    inv_decimals = company.decimals(invoice.currency)
+    pri_decimals = company.decimals(primary.currency)
+    params = company.parameter
+    same_currency = invoice.currency == primary.currency
+    accounting = company.accounting_currency
+    if same_currency:
+        to_invoice = Decimal(1)
+    elif mark.cross_rate is not None:
+        if mark.cross_rate <= 0:
+            raise SettlementError("the cross rate must be positive", code="bad_cross_rate")
+        to_invoice = mark.cross_rate
+    else:
+        # Both sides at the primary's date; each is valued in accounting currency at its own rate (A9).
+        to_invoice = primary_rate / company.rates.rate(invoice.currency, primary.posting_date)
+    available = from_minor(available_minor, pri_decimals) * to_invoice
+    available = round_half_up(available, inv_decimals)
+    use = mark.use_cash_discount or invoice.use_cash_discount or cd.NORMAL
+    if use not in cd.USE_CASH_DISCOUNT:
+        raise SettlementError(f"use cash discount is normal, always or never, not {use}", code="bad_use_cash_discount")
+    open_amount = from_minor(abs(invoice.open_minor), inv_decimals)
+    credit_note = not invoice.is_invoice()
+    percent = ZERO
+    if not (credit_note and not params("cash_discount_credit_notes")):
+        percent = cd.applicable_percent(company.cash_discounts, invoice.cash_discount_code, invoice.document_date,
+                                        discount_day, use)
+    full = cd.full_discount(from_minor(invoice.amount_minor, inv_decimals), percent, inv_decimals)
+    taken = from_minor(invoice.cash_discount_taken_minor, inv_decimals)
+    amount_to_settle = mark.amount_to_settle
+    if mark.cash_discount is not None:
+        discount = abs(mark.cash_discount)
+        if discount > open_amount:
+            raise SettlementError(f"the cash discount {discount} is larger than the open amount {open_amount} of "
+                                  f"{invoice.invoice or invoice.voucher_number}", code="discount_too_large")
+        pay = open_amount - discount if amount_to_settle is None else min(abs(amount_to_settle), open_amount - discount)
+        pay = min(pay, available)
+    else:
+        if amount_to_settle is not None and abs(amount_to_settle) > open_amount:
+            raise SettlementError(f"amount to settle {abs(amount_to_settle)} is more than the open amount "
+                                  f"{open_amount} of {invoice.invoice or invoice.voucher_number}",
+                                  code="settle_more_than_open")
+        pay, discount = cd.discount_for_payment(
+            open_amount, amount_to_settle, available, percent, taken, full,
+            partial_payments=bool(params("cash_discount_partial_payments")), use=use, decimals=inv_decimals)
+    if pay + discount == 0:
+        return 0, []
+    sign = 1 if invoice.open_minor > 0 else -1
+    settled_inv = sign * to_minor(pay + discount, inv_decimals)
+    discount_minor = sign * to_minor(discount, inv_decimals)
+    # What the primary gives up, in its own currency.
+    if same_currency:
+        used_primary = to_minor(pay, pri_decimals)
+    else:
+        used_primary = to_minor(round_half_up(pay / to_invoice, pri_decimals), pri_decimals)
+        used_primary = min(used_primary, available_minor)
+    settled_pri = -sign * used_primary
+    inv_change = changes[invoice.transaction_id]
+    pri_change = changes[primary.transaction_id]
+    inv_acc = _portion(invoice.open_accounting_minor - inv_change.settled_accounting_minor, settled_inv,
+                       invoice.open_minor - inv_change.settled_minor)
+    pri_acc = _portion(primary.open_accounting_minor - pri_change.settled_accounting_minor, settled_pri,
+                       primary.open_minor - pri_change.settled_minor)
+    # The discount is valued at the primary's (payment's) rate.
+    invoice_rate_at_payment = company.rates.rate(invoice.currency, primary.posting_date) if not same_currency \
+        else primary_rate
+    discount_acc = int(round_half_up(Decimal(discount_minor) * invoice_rate_at_payment
+                                     * Decimal(10) ** (company.decimals(accounting) - inv_decimals), 0))
+    exchange_difference = inv_acc + pri_acc - discount_acc
+    inv_change.settled_minor += settled_inv
+    inv_change.settled_accounting_minor += inv_acc
+    inv_change.discount_minor += discount_minor
+    pri_change.settled_minor += settled_pri
+    pri_change.settled_accounting_minor += pri_acc
+    balance_type = f"{invoice.party_type}_balance"
+    if discount_minor:
+        account = _discount_main_account(company, invoice, mark)
+        entries.append(EntryDraft(0, invoice.ledger_account, invoice.ledger_account.split("-")[0], balance_type,
+                                  invoice.currency, -discount_minor, -discount_acc, "Cash discount",
+                                  invoice.party_type, invoice.party_id))
+        _distribute(company, invoice, account, f"{invoice.party_type}_cash_discount", invoice.currency,
+                    discount_minor, discount_acc, "Cash discount", entries,
+                    by_invoice_lines=params("discount_offset_accounts") != "main_account")
+    if exchange_difference:
+        loss = exchange_difference > 0
+        purpose = "exchange_rate_loss" if loss else "exchange_rate_gain"
+        account = company.system_accounts.get(purpose)
+        if not account:
+            raise SettlementError(f"no account for {purpose.replace('_', ' ')} (system_accounts.{purpose})",
+                                  code="missing_system_account")
+        entries.append(EntryDraft(0, invoice.ledger_account, invoice.ledger_account.split("-")[0], balance_type,
+                                  invoice.currency, 0, -exchange_difference, "Exchange difference",
+                                  invoice.party_type, invoice.party_id))
+        _distribute(company, invoice, account, purpose, invoice.currency, 0, exchange_difference,
+                    "Realized exchange " + ("loss" if loss else "gain"), entries, by_invoice_lines=True)
+    parts = [
+        SettledPart(invoice.transaction_id, primary.transaction_id, settled_inv, inv_acc, discount_minor,
+                    discount_acc, exchange_difference),
+        SettledPart(primary.transaction_id, invoice.transaction_id, settled_pri, pri_acc),
+    ]
+    return used_primary, parts
+
+
+def _discount_main_account(company: Company, invoice: OpenTransaction, mark: Mark) -> str:
+    """B5.2 priority: alternative account, the discount code's account, the automatic-transaction account."""
+    if mark.alternative_discount_account:
+        return mark.alternative_discount_account
+    code = company.cash_discounts.get(invoice.cash_discount_code or "")
+    if code and code.main_account:
+        return code.main_account
+    purpose = f"{invoice.party_type}_cash_discount"
+    account = company.system_accounts.get(purpose)
+    if not account:
+        raise SettlementError(f"no cash discount account (system_accounts.{purpose})", code="missing_system_account")
+    return account
+
+
+def _distribute(company, invoice, account_text, posting_type, currency, amount_minor, accounting_minor, text,
+                entries, by_invoice_lines=True):
+    """Post amounts to `account_text`'s main account with the dimensions of the invoice's offsets, pro rata."""
+    chart = company.chart
+    target = chart.parse(account_text)
+    if by_invoice_lines and invoice.distribution:
+        weights = [w for _, w in invoice.distribution]
+        sources = [chart.parse(a) for a, _ in invoice.distribution]
+    else:
+        weights = [1]
+        sources = [chart.parse(invoice.ledger_account)]
+    amounts = allocate(amount_minor, weights)
+    accountings = allocate(accounting_minor, weights)
+    for source, amount, accounting in zip(sources, amounts, accountings):
+        dims = chart.dimension_map(source)
+        dims.update(chart.dimension_map(target))  # values typed on the system account win
+        ledger = chart.with_dimensions(target.main, dims)
+        entries.append(EntryDraft(0, ledger.display, ledger.main, posting_type, currency, amount, accounting, text))

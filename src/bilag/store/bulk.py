@@ -1,0 +1,46 @@
+"""Set-based writes through the driver's bulk path: executemany on SQLite, COPY on PostgreSQL."""
+from __future__ import annotations
+
+from typing import Iterable, Sequence
+
+from sqlalchemy import Table, text
+from sqlalchemy.engine import Connection
+
+
+def is_postgres(connection: Connection) -> bool:
+    return connection.dialect.name == "postgresql"
+
+
+def bulk_insert(connection: Connection, table: Table, columns: Sequence[str], rows: Iterable[Sequence]) -> None:
+    """Insert rows (tuples in `columns` order) with one driver call per table."""
+    rows = rows if isinstance(rows, list) else list(rows)
+    if not rows:
+        return
+    column_list = ", ".join(columns)
+    if is_postgres(connection):
+        raw = connection.connection.dbapi_connection
+        with raw.cursor() as cursor:
+            with cursor.copy(f"COPY {table.name} ({column_list}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+        return
+    placeholders = ", ".join("?" for _ in columns)
+    connection.exec_driver_sql(f"INSERT INTO {table.name} ({column_list}) VALUES ({placeholders})", rows)
+
+
+def next_ids(connection: Connection, company_id: str, counter: str, count: int) -> int:
+    """Reserve `count` ids from a per-company counter; returns the first. The row lock serialises writers."""
+    if count <= 0:
+        return 0
+    row = connection.execute(
+        text("UPDATE number_sequence SET next_value = next_value + :n "
+             "WHERE company_id = :c AND code = :k RETURNING next_value"),
+        {"n": count, "c": company_id, "k": counter},
+    ).first()
+    if row is None:
+        connection.execute(
+            text("INSERT INTO number_sequence (company_id, code, next_value) VALUES (:c, :k, :v)"),
+            {"c": company_id, "k": counter, "v": 1 + count},
+        )
+        return 1
+    return row[0] - count

@@ -1,0 +1,136 @@
+"""Reading and writing a company's master data."""
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+
+from sqlalchemy import select
+from sqlalchemy.engine import Connection
+
+from ..calendar.periods import FiscalCalendar, FiscalPeriod, PeriodKind, PeriodStatus
+from ..company import DEFAULT_PARAMETERS, BankAccount, Company, JournalName, TaxCode
+from ..errors import NotFound
+from ..fx.rates import ExchangeRate, RateTable
+from ..ledger.accounts import AccountStructure, AccountType, ChartOfAccounts, MainAccount
+from ..parties.model import (
+    CashDiscountCode, Hold, Party, PartyType, PaymentTerms, PostingProfileRule, PostingProfiles,
+)
+from . import schema as s
+
+ID_COUNTERS = ("entry", "voucher", "transaction", "settlement", "batch", "journal")
+
+
+def company_ids(connection: Connection) -> list[str]:
+    return [row[0] for row in connection.execute(select(s.company.c.company_id).order_by(s.company.c.company_id))]
+
+
+def resolve_company_id(connection: Connection, company_id: str | None) -> str:
+    ids = company_ids(connection)
+    if company_id:
+        if company_id not in ids:
+            raise NotFound(f"company {company_id} does not exist", code="unknown_company")
+        return company_id
+    if len(ids) == 1:
+        return ids[0]
+    if not ids:
+        raise NotFound("the database holds no company yet; set one up first (bilag setup FILE.yaml)",
+                       code="unknown_company")
+    raise NotFound(f"the database holds several companies ({', '.join(ids)}); name one with --company",
+                   code="company_required")
+
+
+def _where(table, company_id):
+    return select(table).where(table.c.company_id == company_id)
+
+
+def load_periods(connection: Connection, company_id: str) -> list[FiscalPeriod]:
+    return [
+        FiscalPeriod(r.period_id, r.year, r.number, r.name, r.start_date, r.end_date, PeriodKind(r.kind),
+                     PeriodStatus(r.status), json.loads(r.access))
+        for r in connection.execute(_where(s.fiscal_period, company_id).order_by(s.fiscal_period.c.period_id))
+    ]
+
+
+def load_company(connection: Connection, company_id: str) -> Company:
+    head = connection.execute(_where(s.company, company_id)).first()
+    if head is None:
+        raise NotFound(f"company {company_id} does not exist", code="unknown_company")
+    main_accounts = {
+        r.account_id: MainAccount(r.account_id, r.name, AccountType(r.account_type), r.active,
+                                  r.manual_entry_blocked, r.default_currency, r.opening_account, r.revaluate)
+        for r in connection.execute(_where(s.main_account, company_id))
+    }
+    dimensions = [r.name for r in connection.execute(_where(s.dimension, company_id).order_by(s.dimension.c.position))]
+    values: dict[str, set[str]] = {}
+    for r in connection.execute(_where(s.dimension_value, company_id)):
+        values.setdefault(r.dimension, set()).add(r.value)
+    structures = [
+        AccountStructure(r.name, r.low, r.high, tuple(json.loads(r.segments)),
+                         {k: frozenset(v) for k, v in json.loads(r.allowed).items()})
+        for r in connection.execute(_where(s.account_structure, company_id).order_by(s.account_structure.c.low))
+    ]
+    chart = ChartOfAccounts(main_accounts, dimensions, structures, {k: frozenset(v) for k, v in values.items()})
+    rates = [
+        ExchangeRate(r.currency, r.valid_from, Decimal(r.rate), r.per, r.rate_type)
+        for r in connection.execute(_where(s.exchange_rate, company_id))
+    ]
+    parties = {}
+    for r in connection.execute(_where(s.party, company_id)):
+        party_type = PartyType(r.party_type)
+        parties[(party_type, r.party_id)] = Party(
+            party_type, r.party_id, r.name, r.party_group, r.currency, r.payment_terms, r.cash_discount,
+            json.loads(r.dimensions), Hold(r.hold), r.hold_release_date, r.posting_profile,
+        )
+    parameters = dict(DEFAULT_PARAMETERS)
+    parameters.update(json.loads(head.parameters))
+    profile_rules = [
+        PostingProfileRule(r.profile, PartyType(r.party_type), r.scope, r.scope_key, r.summary_account,
+                           r.write_off_account, r.settle_automatically)
+        for r in connection.execute(_where(s.posting_profile, company_id))
+    ]
+    default_profiles = {
+        PartyType.customer: str(parameters.get("customer_posting_profile", "GEN")),
+        PartyType.vendor: str(parameters.get("vendor_posting_profile", "GEN")),
+    }
+    return Company(
+        id=head.company_id,
+        name=head.name,
+        accounting_currency=head.accounting_currency,
+        chart=chart,
+        calendar=FiscalCalendar(load_periods(connection, company_id)),
+        rates=RateTable(head.accounting_currency, rates),
+        parties=parties,
+        posting_profiles=PostingProfiles(profile_rules, default_profiles),
+        cash_discounts={
+            r.code: CashDiscountCode(r.code, Decimal(r.percent), r.days, r.next_code, r.main_account)
+            for r in connection.execute(_where(s.cash_discount, company_id))
+        },
+        payment_terms={r.code: PaymentTerms(r.code, r.days) for r in connection.execute(_where(s.payment_terms, company_id))},
+        journal_names={
+            r.name: JournalName(r.name, r.description, r.voucher_mode, r.number_prefix, r.number_width,
+                                json.loads(r.dimensions))
+            for r in connection.execute(_where(s.journal_name, company_id))
+        },
+        bank_accounts={
+            r.bank_id: BankAccount(r.bank_id, r.ledger_account, r.currency)
+            for r in connection.execute(_where(s.bank_account, company_id))
+        },
+        system_accounts={r.purpose: r.account for r in connection.execute(_where(s.system_account, company_id))},
+        tax_codes={
+            r.code: TaxCode(r.code, Decimal(r.percent), r.payable_account)
+            for r in connection.execute(_where(s.tax_code, company_id))
+        },
+        currency_decimals={r.code: r.decimals for r in connection.execute(_where(s.currency, company_id))},
+        parameters=parameters,
+    )
+
+
+def user_groups(connection: Connection, company_id: str, user: str | None) -> frozenset[str]:
+    if not user:
+        return frozenset()
+    rows = connection.execute(
+        select(s.user_group_member.c.user_group).where(
+            s.user_group_member.c.company_id == company_id, s.user_group_member.c.user_name == user
+        )
+    )
+    return frozenset(r[0] for r in rows)

@@ -1,0 +1,132 @@
+"""Writing posted vouchers: vouchers, ledger entries, customer/vendor transactions, balances — in bulk."""
+from __future__ import annotations
+
+from collections import defaultdict
+
+from sqlalchemy import text
+from sqlalchemy.engine import Connection
+from sqlalchemy.exc import IntegrityError
+
+from ..errors import JournalRejected, Problem
+from ..journal.model import VoucherDraft
+from . import schema as s
+from .bulk import bulk_insert, next_ids
+
+VOUCHER_COLUMNS = ("company_id", "voucher_id", "series", "voucher_number", "posting_date", "period_id", "kind",
+                   "batch_id", "description")
+ENTRY_COLUMNS = ("company_id", "entry_id", "voucher_id", "posting_date", "period_id", "ledger_account",
+                 "main_account", "posting_type", "currency", "amount_minor", "accounting_minor", "description",
+                 "party_type", "party_id")
+TRANSACTION_COLUMNS = ("company_id", "transaction_id", "party_type", "party_id", "voucher_id", "entry_id",
+                       "posting_date", "document_date", "due_date", "invoice", "document_number", "description",
+                       "currency", "amount_minor", "accounting_minor", "exchange_rate", "open_minor",
+                       "open_accounting_minor", "ledger_account", "posting_profile", "cash_discount_code",
+                       "cash_discount_date", "cash_discount_taken_minor", "use_cash_discount", "unrealized_minor",
+                       "version")
+
+
+def assign_voucher_numbers(connection: Connection, company, vouchers: list[VoucherDraft]) -> None:
+    """Vouchers without a number take the next ones of their journal name's sequence (gapless)."""
+    missing: dict[str, list[VoucherDraft]] = defaultdict(list)
+    for voucher in vouchers:
+        if not voucher.number:
+            missing[voucher.series].append(voucher)
+    for series, drafts in sorted(missing.items()):
+        journal_name = company.journal_name(series)
+        first = next_ids(connection, company.id, f"voucher:{series}", len(drafts))
+        prefix = journal_name.number_prefix or series
+        for offset, voucher in enumerate(drafts):
+            voucher.number = f"{prefix}{first + offset:0{journal_name.number_width}d}"
+
+
+def write_vouchers(connection: Connection, company_id: str, vouchers: list[VoucherDraft], batch_id: int,
+                   source: str | None = None) -> list[tuple[int, list[int], list[int]]]:
+    """Insert the vouchers; returns per voucher (voucher_id, entry_ids, transaction_ids)."""
+    entry_count = sum(len(v.entries) for v in vouchers)
+    transaction_count = sum(len(v.transactions) for v in vouchers)
+    voucher_id = next_ids(connection, company_id, "voucher", len(vouchers))
+    entry_id = next_ids(connection, company_id, "entry", entry_count)
+    transaction_id = next_ids(connection, company_id, "transaction", transaction_count)
+    voucher_rows, entry_rows, transaction_rows = [], [], []
+    deltas: dict[tuple, list[int]] = {}
+    ids = []
+    for voucher in vouchers:
+        voucher_rows.append((company_id, voucher_id, voucher.series, voucher.number, voucher.date, voucher.period_id,
+                             voucher.kind, batch_id, (voucher.description or "")[:200]))
+        first_entry = entry_id
+        period_id = voucher.period_id
+        day = voucher.date
+        for entry in voucher.entries:
+            entry_rows.append((company_id, entry_id, voucher_id, day, period_id, entry.ledger_account,
+                               entry.main_account, entry.posting_type, entry.currency, entry.amount_minor,
+                               entry.accounting_minor, entry.description[:200], entry.party_type, entry.party_id))
+            key = (entry.ledger_account, entry.currency, period_id, entry.main_account)
+            delta = deltas.get(key)
+            if delta is None:
+                deltas[key] = [entry.amount_minor, entry.accounting_minor]
+            else:
+                delta[0] += entry.amount_minor
+                delta[1] += entry.accounting_minor
+            entry_id += 1
+        transaction_ids = []
+        for t in voucher.transactions:
+            transaction_rows.append((
+                company_id, transaction_id, t.party_type, t.party_id, voucher_id, first_entry + t.entry_index,
+                day, t.document_date, t.due_date, t.invoice, t.document_number, t.description[:200], t.currency,
+                t.amount_minor, t.accounting_minor, str(t.exchange_rate), t.amount_minor, t.accounting_minor,
+                t.ledger_account, t.posting_profile, t.cash_discount_code, t.cash_discount_date, 0, "normal", 0, 1,
+            ))
+            transaction_ids.append(transaction_id)
+            transaction_id += 1
+        ids.append((voucher_id, list(range(first_entry, entry_id)), transaction_ids))
+        voucher_id += 1
+    try:
+        with connection.begin_nested():  # a savepoint, so that the duplicates can be named afterwards
+            bulk_insert(connection, s.voucher, VOUCHER_COLUMNS, voucher_rows)
+    except IntegrityError:
+        raise _duplicate_vouchers(connection, company_id, vouchers, source) from None
+    bulk_insert(connection, s.ledger_entry, ENTRY_COLUMNS, entry_rows)
+    bulk_insert(connection, s.party_transaction, TRANSACTION_COLUMNS, transaction_rows)
+    apply_balance_deltas(connection, company_id, deltas)
+    return ids
+
+
+def apply_balance_deltas(connection: Connection, company_id: str, deltas: dict[tuple, list[int]]) -> None:
+    """Fold the batch's deltas into the balances table, in a fixed key order so writers never deadlock."""
+    rows = [(company_id, account, currency, period_id, main, amounts[0], amounts[1])
+            for (account, currency, period_id, main), amounts in sorted(deltas.items())]
+    if not rows:
+        return
+    sql = ("INSERT INTO balance (company_id, ledger_account, currency, period_id, main_account, amount_minor, "
+           "accounting_minor) VALUES ({p}) ON CONFLICT (company_id, ledger_account, currency, period_id) DO UPDATE "
+           "SET amount_minor = balance.amount_minor + excluded.amount_minor, "
+           "accounting_minor = balance.accounting_minor + excluded.accounting_minor")
+    if connection.dialect.name == "postgresql":
+        raw = connection.connection.dbapi_connection
+        with raw.cursor() as cursor:
+            cursor.executemany(sql.format(p=", ".join(["%s"] * 7)), rows)
+    else:
+        connection.exec_driver_sql(sql.format(p=", ".join(["?"] * 7)), rows)
+
+
+def _duplicate_vouchers(connection, company_id, vouchers, source) -> JournalRejected:
+    numbers = defaultdict(set)
+    for voucher in vouchers:
+        numbers[voucher.series].add(voucher.number)
+    problems = []
+    for series, wanted in numbers.items():
+        existing = set()
+        for row in connection.execute(
+            text("SELECT voucher_number FROM voucher WHERE company_id = :c AND series = :s"),
+            {"c": company_id, "s": series},
+        ):
+            if row[0] in wanted:
+                existing.add(row[0])
+        for number in sorted(existing):
+            line = next((v.first_line for v in vouchers if v.number == number and v.series == series), None)
+            problems.append(Problem("duplicate_voucher",
+                                    f"voucher number {number} is already posted in series {series}",
+                                    voucher=number, line=line, source=source))
+    if not problems:
+        problems.append(Problem("duplicate_voucher", "a voucher number is used twice", source=source))
+    return JournalRejected(problems, source)

@@ -1,0 +1,374 @@
+"""Tables (SQLAlchemy Core). Every table carries company_id, first in every key.
+
+Money is stored as integers in minor units of the row's currency; rates and percentages as exact
+decimal text. Migrations in store/migrations are generated from this metadata.
+"""
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger, Boolean, Column, Date, ForeignKeyConstraint, Index, Integer, MetaData, PrimaryKeyConstraint,
+    String, Table, Text, UniqueConstraint,
+)
+
+metadata = MetaData()
+
+
+def _company_fk(table_name: str) -> ForeignKeyConstraint:
+    return ForeignKeyConstraint(["company_id"], ["company.company_id"], name=f"fk_{table_name}_company")
+
+
+company = Table(
+    "company", metadata,
+    Column("company_id", String(20), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("accounting_currency", String(3), nullable=False),
+    Column("parameters", Text, nullable=False, default="{}"),
+)
+
+currency = Table(
+    "currency", metadata,
+    Column("company_id", String(20), nullable=False),
+    Column("code", String(3), nullable=False),
+    Column("decimals", Integer, nullable=False),
+    PrimaryKeyConstraint("company_id", "code"),
+    _company_fk("currency"),
+)
+
+main_account = Table(
+    "main_account", metadata,
+    Column("company_id", String(20), nullable=False),
+    Column("account_id", String(40), nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("account_type", String(20), nullable=False),
+    Column("active", Boolean, nullable=False, default=True),
+    Column("manual_entry_blocked", Boolean, nullable=False, default=False),
+    Column("default_currency", String(3)),
+    Column("opening_account", String(40)),
+    Column("revaluate", Boolean, nullable=False, default=False),
+    PrimaryKeyConstraint("company_id", "account_id"),
+    _company_fk("main_account"),
+)
+
+dimension = Table(
+    "dimension", metadata,
+    Column("company_id", String(20), nullable=False),
+    Column("name", String(60), nullable=False),
+    Column("position", Integer, nullable=False),
+    PrimaryKeyConstraint("company_id", "name"),
+    _company_fk("dimension"),
+)
+
+dimension_value = Table(
+    "dimension_value", metadata,
+    Column("company_id", String(20), nullable=False),
+    Column("dimension", String(60), nullable=False),
+    Column("value", String(60), nullable=False),
+    Column("description", String(200), nullable=False, default=""),
+    PrimaryKeyConstraint("company_id", "dimension", "value"),
+    ForeignKeyConstraint(["company_id", "dimension"], ["dimension.company_id", "dimension.name"],
+                         name="fk_dimension_value_dimension"),
+)
+
+account_structure = Table(
+    "account_structure", metadata,
+    Column("company_id", String(20), nullable=False),
+    Column("name", String(60), nullable=False),
+    Column("low", String(40), nullable=False),
+    Column("high", String(40), nullable=False),
+    Column("segments", Text, nullable=False),  # JSON list of dimension names
+    Column("allowed", Text, nullable=False, default="{}"),  # JSON {segment: [values]}
+    PrimaryKeyConstraint("company_id", "name"),
+    _company_fk("account_structure"),
+)
+
+exchange_rate = Table(
+    "exchange_rate", metadata,
+    Column("company_id", String(20), nullable=False),
+    Column("rate_type", String(20), nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("valid_from", Date, nullable=False),
+    Column("rate", String(40), nullable=False),  # exact decimal text
+    Column("per", Integer, nullable=False, default=1),
+    PrimaryKeyConstraint("company_id", "rate_type", "currency", "valid_from"),
+    _company_fk("exchange_rate"),
+)
+
+fiscal_period = Table(
+    "fiscal_period", metadata,
+    Column("company_id", String(20), nullable=False),
+    Column("period_id", Integer, nullable=False),
+    Column("year", Integer, nullable=False),
+    Column("number", Integer, nullable=False),
+    Column("name", String(40), nullable=False),
+    Column("start_date", Date, nullable=False),
+    Column("end_date", Date, nullable=False),
+    Column("kind", String(20), nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("access", Text, nullable=False, default="{}"),  # JSON {module: all|none|group}
+    PrimaryKeyConstraint("company_id", "period_id"),
+    UniqueConstraint("company_id", "name", name="uq_fiscal_period_name"),
+    _company_fk("fiscal_period"),
+)
+
+user_group_member = Table(
+    "user_group_member", metadata,
+    Column("company_id", String(20), nullable=False),
+    Column("user_group", String(60), nullable=False),
+    Column("user_name", String(60), nullable=False),
+    PrimaryKeyConstraint("company_id", "user_group", "user_name"),
+    _company_fk("user_group_member"),
+)
+
+journal_name = Table(
+    "journal_name", metadata,
+    Column("company_id", String(20), nullable=False),
+    Column("name", String(20), nullable=False),
+    Column("description", String(200), nullable=False, default=""),
+    Column("voucher_mode", String(20), nullable=False, default="balance"),
+    Column("number_prefix", String(20), nullable=False, default=""),
+    Column("number_width", Integer, nullable=False, default=6),
+    Column("dimensions", Text, nullable=False, default="{}"),
+    PrimaryKeyConstraint("company_id", "name"),
+    _company_fk("journal_name"),
+)
+
+number_sequence = Table(
+    "number_sequence", metadata,
+    Column("company_id", String(20), nullable=False),
+    Column("code", String(40), nullable=False),
+    Column("next_value", BigInteger, nullable=False),
+    PrimaryKeyConstraint("company_id", "code"),
+    _company_fk("number_sequence"),
+)
+
+party = Table(
+    "party", metadata,
+    Column("company_id", String(20), nullable=False),
+    Column("party_type", String(10), nullable=False),
+    Column("party_id", String(40), nullable=False),
+    Column("name", String(200), nullable=False, default=""),
+    Column("party_group", String(40), nullable=False, default=""),
+    Column("currency", String(3)),
+    Column("payment_terms", String(20)),
+    Column("cash_discount", String(20)),
+    Column("dimensions", Text, nullable=False, default="{}"),
+    Column("hold", String(20), nullable=False, default="no"),
+    Column("hold_release_date", Date),
+    Column("posting_profile", String(20)),
+    PrimaryKeyConstraint("company_id", "party_type", "party_id"),
+    _company_fk("party"),
+)
+
+posting_profile = Table(
+    "posting_profile", metadata,
+    Column("company_id", String(20), nullable=False),
+    Column("profile", String(20), nullable=False),
+    Column("party_type", String(10), nullable=False),
+    Column("scope", String(10), nullable=False),
+    Column("scope_key", String(40), nullable=False, default=""),
+    Column("summary_account", String(120), nullable=False),
+    Column("write_off_account", String(120)),
+    Column("settle_automatically", Boolean, nullable=False, default=False),
+    PrimaryKeyConstraint("company_id", "profile", "party_type", "scope", "scope_key"),
+    _company_fk("posting_profile"),
+)
+
+cash_discount = Table(
+    "cash_discount", metadata,
+    Column("company_id", String(20), nullable=False),
+    Column("code", String(20), nullable=False),
+    Column("percent", String(20), nullable=False),
+    Column("days", Integer, nullable=False),
+    Column("next_code", String(20)),
+    Column("main_account", String(40)),
+    PrimaryKeyConstraint("company_id", "code"),
+    _company_fk("cash_discount"),
+)
+
+payment_terms = Table(
+    "payment_terms", metadata,
+    Column("company_id", String(20), nullable=False),
+    Column("code", String(20), nullable=False),
+    Column("days", Integer, nullable=False),
+    PrimaryKeyConstraint("company_id", "code"),
+    _company_fk("payment_terms"),
+)
+
+bank_account = Table(
+    "bank_account", metadata,
+    Column("company_id", String(20), nullable=False),
+    Column("bank_id", String(40), nullable=False),
+    Column("ledger_account", String(120), nullable=False),
+    Column("currency", String(3)),
+    PrimaryKeyConstraint("company_id", "bank_id"),
+    _company_fk("bank_account"),
+)
+
+system_account = Table(
+    "system_account", metadata,
+    Column("company_id", String(20), nullable=False),
+    Column("purpose", String(40), nullable=False),
+    Column("account", String(120), nullable=False),
+    PrimaryKeyConstraint("company_id", "purpose"),
+    _company_fk("system_account"),
+)
+
+tax_code = Table(
+    "tax_code", metadata,
+    Column("company_id", String(20), nullable=False),
+    Column("code", String(20), nullable=False),
+    Column("percent", String(20), nullable=False),
+    Column("payable_account", String(120), nullable=False),
+    PrimaryKeyConstraint("company_id", "code"),
+    _company_fk("tax_code"),
+)
+
+voucher = Table(
+    "voucher", metadata,
+    Column("company_id", String(20), nullable=False),
+    Column("voucher_id", BigInteger, nullable=False),
+    Column("series", String(20), nullable=False),
+    Column("voucher_number", String(40), nullable=False),
+    Column("posting_date", Date, nullable=False),
+    Column("period_id", Integer, nullable=False),
+    Column("kind", String(20), nullable=False),
+    Column("batch_id", BigInteger, nullable=False),  # one posting request
+    Column("description", String(200), nullable=False, default=""),
+    PrimaryKeyConstraint("company_id", "voucher_id"),
+    UniqueConstraint("company_id", "series", "voucher_number", name="uq_voucher_number"),
+    _company_fk("voucher"),
+)
+
+ledger_entry = Table(
+    "ledger_entry", metadata,
+    Column("company_id", String(20), nullable=False),
+    Column("entry_id", BigInteger, nullable=False),
+    Column("voucher_id", BigInteger, nullable=False),
+    Column("posting_date", Date, nullable=False),
+    Column("period_id", Integer, nullable=False),
+    Column("ledger_account", String(120), nullable=False),
+    Column("main_account", String(40), nullable=False),
+    Column("posting_type", String(40), nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("amount_minor", BigInteger, nullable=False),
+    Column("accounting_minor", BigInteger, nullable=False),
+    Column("description", String(200), nullable=False, default=""),
+    Column("party_type", String(10)),
+    Column("party_id", String(40)),
+    PrimaryKeyConstraint("company_id", "entry_id"),
+    ForeignKeyConstraint(["company_id", "voucher_id"], ["voucher.company_id", "voucher.voucher_id"],
+                         name="fk_ledger_entry_voucher"),
+    Index("ix_ledger_entry_voucher", "company_id", "voucher_id"),
+    Index("ix_ledger_entry_account_date", "company_id", "ledger_account", "posting_date"),
+)
+
+balance = Table(
+    "balance", metadata,
+    Column("company_id", String(20), nullable=False),
+    Column("ledger_account", String(120), nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("period_id", Integer, nullable=False),
+    Column("main_account", String(40), nullable=False),
+    Column("amount_minor", BigInteger, nullable=False),
+    Column("accounting_minor", BigInteger, nullable=False),
+    PrimaryKeyConstraint("company_id", "ledger_account", "currency", "period_id"),
+    _company_fk("balance"),
+)
+
+party_transaction = Table(
+    "party_transaction", metadata,
+    Column("company_id", String(20), nullable=False),
+    Column("transaction_id", BigInteger, nullable=False),
+    Column("party_type", String(10), nullable=False),
+    Column("party_id", String(40), nullable=False),
+    Column("voucher_id", BigInteger, nullable=False),
+    Column("entry_id", BigInteger, nullable=False),
+    Column("posting_date", Date, nullable=False),
+    Column("document_date", Date, nullable=False),
+    Column("due_date", Date, nullable=False),
+    Column("invoice", String(60)),
+    Column("document_number", String(60)),
+    Column("description", String(200), nullable=False, default=""),
+    Column("currency", String(3), nullable=False),
+    Column("amount_minor", BigInteger, nullable=False),
+    Column("accounting_minor", BigInteger, nullable=False),
+    Column("exchange_rate", String(40), nullable=False),
+    Column("open_minor", BigInteger, nullable=False),
+    Column("open_accounting_minor", BigInteger, nullable=False),
+    Column("ledger_account", String(120), nullable=False),
+    Column("posting_profile", String(20), nullable=False),
+    Column("cash_discount_code", String(20)),
+    Column("cash_discount_date", Date),
+    Column("cash_discount_taken_minor", BigInteger, nullable=False, default=0),
+    Column("use_cash_discount", String(10), nullable=False, default="normal"),
+    Column("payment_release_date", Date),
+    Column("last_revaluation_date", Date),
+    Column("last_revaluation_rate", String(40)),
+    Column("last_revaluation_voucher", String(40)),
+    Column("unrealized_minor", BigInteger, nullable=False, default=0),
+    Column("closed_on", Date),
+    Column("version", Integer, nullable=False, default=1),
+    PrimaryKeyConstraint("company_id", "transaction_id"),
+    ForeignKeyConstraint(["company_id", "entry_id"], ["ledger_entry.company_id", "ledger_entry.entry_id"],
+                         name="fk_party_transaction_entry"),
+    Index("ix_party_transaction_party", "company_id", "party_type", "party_id", "closed_on"),
+    Index("ix_party_transaction_invoice", "company_id", "party_type", "party_id", "invoice"),
+)
+
+settlement = Table(
+    "settlement", metadata,
+    Column("company_id", String(20), nullable=False),
+    Column("settlement_id", BigInteger, nullable=False),
+    Column("batch_id", BigInteger, nullable=False),  # one settle operation
+    Column("transaction_id", BigInteger, nullable=False),
+    Column("offset_transaction_id", BigInteger, nullable=False),
+    Column("settlement_date", Date, nullable=False),
+    Column("settled_minor", BigInteger, nullable=False),  # in the transaction's currency, signed
+    Column("settled_accounting_minor", BigInteger, nullable=False),
+    Column("cash_discount_minor", BigInteger, nullable=False, default=0),
+    Column("cash_discount_accounting_minor", BigInteger, nullable=False, default=0),
+    Column("exchange_difference_minor", BigInteger, nullable=False, default=0),
+    Column("voucher_id", BigInteger),
+    Column("reversed_by_batch", BigInteger),
+    PrimaryKeyConstraint("company_id", "settlement_id"),
+    ForeignKeyConstraint(["company_id", "transaction_id"],
+                         ["party_transaction.company_id", "party_transaction.transaction_id"],
+                         name="fk_settlement_transaction"),
+    Index("ix_settlement_transaction", "company_id", "transaction_id"),
+    Index("ix_settlement_batch", "company_id", "batch_id"),
+)
+
+posting_request = Table(
+    "posting_request", metadata,
+    Column("company_id", String(20), nullable=False),
+    Column("idempotency_key", String(200), nullable=False),
+    Column("fingerprint", String(64), nullable=False),
+    Column("batch_id", BigInteger, nullable=False),
+    Column("result", Text, nullable=False),
+    PrimaryKeyConstraint("company_id", "idempotency_key"),
+    _company_fk("posting_request"),
+)
+
+journal = Table(
+    "journal", metadata,
+    Column("company_id", String(20), nullable=False),
+    Column("journal_id", BigInteger, nullable=False),
+    Column("journal_name", String(20), nullable=False),
+    Column("description", String(200), nullable=False, default=""),
+    Column("one_voucher", Boolean),
+    Column("status", String(20), nullable=False, default="open"),
+    Column("batch_id", BigInteger),
+    PrimaryKeyConstraint("company_id", "journal_id"),
+    _company_fk("journal"),
+)
+
+journal_line = Table(
+    "journal_line", metadata,
+    Column("company_id", String(20), nullable=False),
+    Column("journal_id", BigInteger, nullable=False),
+    Column("line_no", Integer, nullable=False),
+    Column("fields", Text, nullable=False),  # JSON of the line as entered (exact decimal text)
+    PrimaryKeyConstraint("company_id", "journal_id", "line_no"),
+    ForeignKeyConstraint(["company_id", "journal_id"], ["journal.company_id", "journal.journal_id"],
+                         name="fk_journal_line_journal"),
+)

@@ -1,0 +1,108 @@
+"""Reading customer/vendor transactions and their distributions; writing settlement changes."""
+from __future__ import annotations
+
+from decimal import Decimal
+
+from sqlalchemy import and_, select, text
+from sqlalchemy.engine import Connection
+
+from ..errors import ConcurrencyConflict
+from ..settlement.rules import OpenTransaction, SettledPart, TransactionChange
+from . import schema as s
+from .bulk import bulk_insert, is_postgres, next_ids
+
+_T = s.party_transaction
+_V = s.voucher
+BALANCE_TYPES = ("customer_balance", "vendor_balance")
+
+
+def _row_to_transaction(row) -> OpenTransaction:
+    return OpenTransaction(
+        row.transaction_id, row.party_type, row.party_id, row.voucher_id, row.voucher_number, row.posting_date,
+        row.document_date, row.due_date, row.invoice, row.currency, row.amount_minor, row.accounting_minor,
+        row.open_minor, row.open_accounting_minor, row.ledger_account, row.cash_discount_code,
+        row.cash_discount_date, row.cash_discount_taken_minor, row.use_cash_discount, row.version,
+        Decimal(row.exchange_rate), row.unrealized_minor, row.payment_release_date,
+    )
+
+
+def _select():
+    return select(_T, _V.c.voucher_number).join(
+        _V, and_(_V.c.company_id == _T.c.company_id, _V.c.voucher_id == _T.c.voucher_id))
+
+
+def load_transactions(connection: Connection, company_id: str, *, party_type: str | None = None,
+                      party_id: str | None = None, open_only: bool = False, ids: list[int] | None = None,
+                      lock: bool = False) -> list[OpenTransaction]:
+    query = _select().where(_T.c.company_id == company_id)
+    if party_type:
+        query = query.where(_T.c.party_type == party_type)
+    if party_id:
+        query = query.where(_T.c.party_id == party_id)
+    if open_only:
+        query = query.where(_T.c.open_minor != 0)
+    if ids is not None:
+        query = query.where(_T.c.transaction_id.in_(ids))
+    query = query.order_by(_T.c.transaction_id)
+    if lock and is_postgres(connection):
+        query = query.with_for_update(of=_T)  # row locks in a fixed (id) order
+    return [_row_to_transaction(row) for row in connection.execute(query)]
+
+
+def attach_distributions(connection: Connection, company_id: str, transactions: list[OpenTransaction]) -> None:
+    """The offsets of each transaction's voucher (non-customer/vendor entries), else its own summary entry."""
+    voucher_ids = sorted({t.voucher_id for t in transactions})
+    if not voucher_ids:
+        return
+    by_voucher: dict[int, list[tuple[str, int]]] = {}
+    entry = s.ledger_entry
+    rows = connection.execute(
+        select(entry.c.voucher_id, entry.c.ledger_account, entry.c.accounting_minor, entry.c.posting_type)
+        .where(entry.c.company_id == company_id, entry.c.voucher_id.in_(voucher_ids))
+        .order_by(entry.c.entry_id)
+    )
+    for row in rows:
+        if row.posting_type not in BALANCE_TYPES:
+            by_voucher.setdefault(row.voucher_id, []).append((row.ledger_account, row.accounting_minor))
+    for transaction in transactions:
+        offsets = by_voucher.get(transaction.voucher_id)
+        transaction.distribution = offsets if offsets else [(transaction.ledger_account, transaction.accounting_minor)]
+
+
+def apply_changes(connection: Connection, company_id: str, changes: list[TransactionChange], day) -> None:
+    """Optimistic update: a transaction changed by someone else since it was read is a conflict."""
+    statement = text(
+        "UPDATE party_transaction SET open_minor = :open, open_accounting_minor = :open_acc, "
+        "cash_discount_taken_minor = cash_discount_taken_minor + :discount, closed_on = :closed, "
+        "version = version + 1 WHERE company_id = :company AND transaction_id = :id AND version = :version"
+    )
+    for change in sorted(changes, key=lambda c: c.transaction.transaction_id):
+        t = change.transaction
+        if change.settled_minor == 0 and change.settled_accounting_minor == 0:
+            continue
+        new_open = change.new_open_minor
+        if (new_open > 0 and t.open_minor < 0) or (new_open < 0 and t.open_minor > 0):
+            raise ConcurrencyConflict(f"transaction {t.voucher_number} would be over-settled")
+        result = connection.execute(statement, {
+            "open": new_open, "open_acc": change.new_open_accounting_minor, "discount": change.discount_minor,
+            "closed": day if new_open == 0 else None, "company": company_id, "id": t.transaction_id,
+            "version": t.version,
+        })
+        if result.rowcount != 1:
+            raise ConcurrencyConflict(
+                f"transaction {t.voucher_number} ({t.invoice or 'no invoice'}) was changed by another user while "
+                f"it was being settled; nothing was posted, try again")
+
+
+SETTLEMENT_COLUMNS = ("company_id", "settlement_id", "batch_id", "transaction_id", "offset_transaction_id",
+                      "settlement_date", "settled_minor", "settled_accounting_minor", "cash_discount_minor",
+                      "cash_discount_accounting_minor", "exchange_difference_minor", "voucher_id")
+
+
+def write_settlements(connection: Connection, company_id: str, batch_id: int, day, parts: list[SettledPart],
+                      voucher_id: int | None) -> None:
+    first = next_ids(connection, company_id, "settlement", len(parts))
+    rows = [(company_id, first + i, batch_id, p.transaction_id, p.offset_transaction_id, day, p.settled_minor,
+             p.settled_accounting_minor, p.cash_discount_minor, p.cash_discount_accounting_minor,
+             p.exchange_difference_minor, voucher_id) for i, p in enumerate(parts)]
+    bulk_insert(connection, s.settlement, SETTLEMENT_COLUMNS, rows)
