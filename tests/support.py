@@ -1,0 +1,40 @@
+"""Helpers that let tests read like the documentation: a company as data, journals as pipe tables."""
+from __future__ import annotations
+
+import copy
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+from bilag.journal.parsing import lines_from_pipe_table
+from bilag.scenario.loader import load_yaml
+from bilag.services.posting import post_journal
+from bilag.services.setup import SETUP_SECTIONS, setup_company
+
+SHARED = Path(__file__).resolve().parent.parent.parent / "shared"
+
+
+def seed_setup(**changes) -> dict:
+    """The set-up of the seed scenarios (Contoso USA, USD), with sections replaced or added by `changes`."""
+    data = load_yaml(SHARED / "scenarios" / "seed_2_1_one_voucher_cash_discount.yaml")
+    setup = {k: copy.deepcopy(v) for k, v in data.items() if k in SETUP_SECTIONS}
+    setup.update(changes)
+    return setup
+
+
+def make_company(engine, **changes) -> str:
+    return setup_company(engine, seed_setup(**changes))
+
+
+def post(engine, table: str, *, name: str = "GNJL", day: str | date = "2024-01-05", **options):
+    lines = lines_from_pipe_table(table, default_date=date.fromisoformat(str(day)), source="test")
+    return post_journal(engine, None, name, lines, **options)
+
+
+def net_by_account(vouchers, field: str = "accounting_minor") -> dict[str, Decimal]:
+    """Net amount per ledger account over posted vouchers, in major units, zeros dropped."""
+    sums: dict[str, int] = {}
+    for voucher in vouchers:
+        for entry in voucher.draft.entries:
+            sums[entry.ledger_account] = sums.get(entry.ledger_account, 0) + getattr(entry, field)
+    return {account: Decimal(minor).scaleb(-2) for account, minor in sums.items() if minor}
