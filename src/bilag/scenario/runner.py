@@ -15,9 +15,10 @@ from ..money import format_minor
 from ..parties.model import PartyType
 from ..services import journals as journal_service
 from ..services import periods as period_service
-from ..services.posting import PostedVoucher, post_journal
+from ..services.posting import PostedVoucher, PostingResult, post_journal
 from ..services.reports import open_transactions, trial_balance_in
-from ..services.settlement import MarkRequest, Payment, settle
+from ..services.settlement import (MarkRequest, Payment, SettleResult, preview_settlement, reverse_settlement,
+                                   settle)
 from ..services.setup import SETUP_SECTIONS, add_exchange_rates, as_date, as_decimal, setup_company
 from ..settlement.rules import SettlementOptions
 from ..store.companies import load_company
@@ -40,18 +41,20 @@ class ScenarioRun:
     errors: list[dict] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     step_ids: dict[str, object] = field(default_factory=dict)
+    previews: list[StepOutput] = field(default_factory=list)
 
 
 STEP_KEYS = {
     "journal": {"id", "name", "date", "post", "lines", "one_voucher", "description", "idempotency_key", "user"},
     "settle": {"id", "party", "date", "payment", "mark", "use_cash_discount", "settlement_date", "selected_date",
-               "discount_date", "selected_discount_date", "today", "user"},
+               "discount_date", "selected_discount_date", "today", "user", "preview"},
+    "reverse_settlement": {"id", "settlement", "date", "posting_date", "today", "user"},
     "exchange_rate": {"id", "currency", "date", "rate", "per", "rate_type"},
     "period": {"id", "date", "status", "access", "module"},
 }
 PAYMENT_KEYS = {"voucher", "bank_account", "amount", "currency", "exchange_rate", "journal", "description", "date"}
 MARK_KEYS = {"invoice", "voucher", "amount_to_settle", "cash_discount", "use_cash_discount",
-             "alternative_discount_account", "cross_rate"}
+             "alternative_discount_account", "cross_rate", "full_settlement"}
 
 
 def run_scenario(path: Path, database: str | None = None) -> tuple[dict, int]:
@@ -105,6 +108,8 @@ def _perform(engine: Engine, run: ScenarioRun, action: str, body: dict, step_id:
         _journal(engine, run, body, step_id, where)
     elif action == "settle":
         _settle(engine, run, body, step_id, where)
+    elif action == "reverse_settlement":
+        _reverse(engine, run, body, step_id, where)
     elif action == "exchange_rate":
         with engine.begin() as connection:
             add_exchange_rates(connection, run.company_id, [{k: v for k, v in body.items() if k != "id"}])
@@ -171,17 +176,47 @@ def _settle(engine, run, body, step_id, where):
             cash_discount=as_decimal(raw["cash_discount"], where) if raw.get("cash_discount") is not None else None,
             use_cash_discount=raw.get("use_cash_discount") or body.get("use_cash_discount"),
             alternative_discount_account=raw.get("alternative_discount_account"),
-            cross_rate=as_decimal(raw["cross_rate"], where) if raw.get("cross_rate") is not None else None))
+            cross_rate=as_decimal(raw["cross_rate"], where) if raw.get("cross_rate") is not None else None,
+            full_settlement=bool(raw.get("full_settlement", False))))
     options = SettlementOptions(
         settlement_date=str(body.get("settlement_date", "latest")),
         selected_date=as_date(body["selected_date"], where) if body.get("selected_date") else None,
         today=as_date(body["today"], where) if body.get("today") else date.today(),
         discount_date=str(body.get("discount_date", "transaction")),
         selected_discount_date=as_date(body["selected_discount_date"], where) if body.get("selected_discount_date") else None)
+    if body.get("preview"):
+        result = preview_settlement(engine, run.company_id, PartyType(party_key), str(party_id), marks,
+                                    payment=payment, options=options, user=body.get("user"), day=day)
+        run.previews.append(StepOutput(step_id, "preview", result.vouchers))
+        return
     result = settle(engine, run.company_id, PartyType(party_key), str(party_id), marks, payment=payment,
                     options=options, user=body.get("user"), day=day)
     run.outputs.append(StepOutput(step_id, "settlement", result.vouchers))
     run.step_ids[step_id] = result
+
+
+def _reverse(engine, run, body, step_id, where):
+    target = str(body.get("settlement", ""))
+    if target not in run.step_ids:
+        raise InvalidInput(f"{where}: settlement '{target}' is not the id of an earlier step", code="unknown_step")
+    earlier = run.step_ids[target]
+    if isinstance(earlier, PostingResult):
+        batches = [settled.batch_id for settled in earlier.settlements]
+    elif isinstance(earlier, SettleResult):
+        batches = [earlier.batch_id]
+    else:
+        batches = []
+    if not batches:
+        raise InvalidInput(f"{where}: step '{target}' settled nothing", code="unknown_step")
+    option = str(body.get("posting_date") or ("selected" if body.get("date") else "latest"))
+    selected = as_date(body["date"], where + ".date") if body.get("date") else None
+    today = as_date(body["today"], where + ".today") if body.get("today") else date.today()
+    vouchers = []
+    for batch in reversed(batches):
+        result = reverse_settlement(engine, run.company_id, batch, date_option=option, selected_date=selected,
+                                    today=today, user=body.get("user"))
+        vouchers.extend(result.vouchers)
+    run.outputs.append(StepOutput(step_id, "reversal", vouchers))
 
 
 def _document(engine: Engine, run: ScenarioRun, expect) -> dict:
@@ -203,6 +238,10 @@ def _document(engine: Engine, run: ScenarioRun, expect) -> dict:
                 "trial_balance": balances, "errors": run.errors}
     if run.warnings:
         document["warnings"] = run.warnings
+    if run.previews:
+        with engine.connect() as connection:
+            company = load_company(connection, run.company_id)
+        document["previews"] = [_voucher_json(company, v, p.step) for p in run.previews for v in p.vouchers]
     if expect is not None:
         differences = check_expectations(expect, document)
         document["expectations"] = {"passed": not differences, "differences": differences}

@@ -42,6 +42,7 @@ class MarkRequest:
     use_cash_discount: str | None = None
     alternative_discount_account: str | None = None
     cross_rate: Decimal | None = None
+    full_settlement: bool = False
 
 
 @dataclass
@@ -101,7 +102,7 @@ def settle_in(connection: Connection, company: Company, party_type: PartyType, p
                     f"{party_id}", code="other_party") from None
             raise
         chosen.append(Mark(transaction, request.amount_to_settle, request.cash_discount, request.use_cash_discount,
-                           request.alternative_discount_account, request.cross_rate))
+                           request.alternative_discount_account, request.cross_rate, request.full_settlement))
     attach_distributions(connection, company.id, [m.transaction for m in chosen] + ([primary] if primary else []))
 
     def period_of(day_: date) -> int:
@@ -163,3 +164,102 @@ def settle_marked_invoices(connection: Connection, company: Company, settle_line
             [MarkRequest(invoice=transaction.settle_invoice)], primary_transaction_id=transaction_id,
             source=source, day=posted.date))
     return results
+
+
+@dataclass
+class ReversalResult:
+    batch_id: int
+    reversed_batch: int
+    date: date
+    voucher: PostedVoucher | None
+    vouchers: list[PostedVoucher] = field(default_factory=list)
+
+
+def reverse_settlement_in(connection: Connection, company: Company, batch_id: int, *, date_option: str = "latest",
+                          selected_date: date | None = None, today: date | None = None,
+                          groups: frozenset[str] = frozenset()) -> ReversalResult:
+    """Reverse a settlement: a new voucher negates its postings and both sides reopen (AX-REVS).
+
+    The invoice and the payment themselves stay posted. A settlement that a later one depends on
+    cannot be reversed before that later one.
+    """
+    from ..calendar.periods import check_posting_allowed
+    from ..journal.model import EntryDraft, VoucherDraft
+    from ..store.transactions import (entries_of_vouchers, later_settlements, load_settlement_batch,
+                                      mark_batch_reversed, reopen_transactions)
+
+    rows = load_settlement_batch(connection, company.id, batch_id)
+    if not rows:
+        raise SettlementError(f"settlement {batch_id} does not exist", code="unknown_settlement")
+    if rows[0].reversed_by_batch is not None:
+        raise SettlementError(f"settlement {batch_id} is reversed already (by {rows[0].reversed_by_batch})",
+                              code="already_reversed")
+    transaction_ids = sorted({r.transaction_id for r in rows})
+    blocking = later_settlements(connection, company.id, batch_id, transaction_ids)
+    if blocking:
+        raise SettlementError(
+            f"settlement {batch_id} cannot be reversed: later settlement {blocking[0].batch_id} depends on the same "
+            f"transactions; reverse that one first", code="later_settlement_depends")
+    transactions = load_transactions(connection, company.id, ids=transaction_ids, lock=True)
+    original_date = rows[0].settlement_date
+    latest_transaction = max(t.posting_date for t in transactions)
+    if date_option == "today":
+        day = today or date.today()
+    elif date_option == "selected":
+        if selected_date is None:
+            raise SettlementError("reversal date 'selected' needs a date", code="bad_settlement_date")
+        if selected_date < latest_transaction:
+            raise SettlementError(f"the reversal date {selected_date} is earlier than the most recent transaction "
+                                  f"of the settlement ({latest_transaction})", code="selected_date_too_early")
+        day = selected_date
+    elif date_option == "latest":
+        day = original_date
+    else:
+        raise SettlementError("the reversal date is latest, today or selected", code="bad_settlement_date")
+    party_type = transactions[0].party_type
+    period = company.calendar.operating_period(day)
+    check_posting_allowed(period, day, "accounts_payable" if party_type == "vendor" else "accounts_receivable", groups)
+    reversal_batch = next_ids(connection, company.id, "batch", 1)
+    voucher_ids = sorted({r.voucher_id for r in rows if r.voucher_id is not None})
+    entries = []
+    for entry in entries_of_vouchers(connection, company.id, voucher_ids):
+        entries.append(EntryDraft(0, entry.ledger_account, entry.main_account, entry.posting_type, entry.currency,
+                                  -entry.amount_minor, -entry.accounting_minor, f"Reversal: {entry.description}"[:200],
+                                  entry.party_type, entry.party_id))
+    posted = None
+    if entries:
+        draft = VoucherDraft(None, "SETTLEMENT", day, period.id, "reversal", entries, [],
+                             f"Reversal of settlement {batch_id}")
+        assign_voucher_numbers(connection, company, [draft])
+        ids = write_vouchers(connection, company.id, [draft], reversal_batch)
+        posted = PostedVoucher(ids[0][0], draft.number, draft.series, draft.date, draft.kind, draft)
+    reopen_transactions(connection, company.id, rows)
+    mark_batch_reversed(connection, company.id, batch_id, reversal_batch)
+    return ReversalResult(reversal_batch, batch_id, day, posted, [posted] if posted else [])
+
+
+def reverse_settlement(engine: Engine, company_id: str | None, batch_id: int, *, date_option: str = "latest",
+                       selected_date: date | None = None, today: date | None = None,
+                       user: str | None = None) -> ReversalResult:
+    with engine.begin() as connection:
+        company_id = resolve_company_id(connection, company_id)
+        company = load_company(connection, company_id)
+        return reverse_settlement_in(connection, company, batch_id, date_option=date_option,
+                                     selected_date=selected_date, today=today,
+                                     groups=user_groups(connection, company_id, user))
+
+
+def preview_settlement(engine: Engine, company_id: str | None, party_type: PartyType, party_id: str,
+                       marks: list[MarkRequest], *, payment: Payment | None = None,
+                       options: SettlementOptions | None = None, user: str | None = None,
+                       day: date | None = None) -> SettleResult:
+    """Exactly what `settle` would post — computed by the same code in a transaction that is rolled back."""
+    with engine.connect() as connection:
+        transaction = connection.begin()
+        try:
+            company_id = resolve_company_id(connection, company_id)
+            company = load_company(connection, company_id)
+            return settle_in(connection, company, party_type, party_id, marks, payment=payment, options=options,
+                             groups=user_groups(connection, company_id, user), day=day)
+        finally:
+            transaction.rollback()

@@ -60,6 +60,7 @@ class Mark:
     use_cash_discount: str | None = None
     alternative_discount_account: str | None = None
     cross_rate: Decimal | None = None  # invoice currency units per payment currency unit
+    full_settlement: bool = False  # the unpaid rest is taken as an additional cash discount (AX-PPV)
 
 
 @dataclass
@@ -176,6 +177,11 @@ def plan_settlement(company: Company, primary: OpenTransaction | None, marks: li
         part = _settle_one(company, primary, invoice, mark, available, primary_rate, discount_day, changes, entries)
         available -= part[0]
         parts.extend(part[1])
+    if parts:
+        for mark in marks:
+            _close_small_remainder(company, mark.transaction, changes[mark.transaction.transaction_id], primary,
+                                   entries, parts)
+        _close_small_remainder(company, primary, changes[primary.transaction_id], marks[0].transaction, entries, parts)
     accounting = company.accounting_currency
     voucher = None
     if entries and any(e.accounting_minor or e.amount_minor for e in entries):
@@ -239,8 +245,18 @@ def _settle_one(company, primary, invoice, mark, available_minor, primary_rate, 
         pay, discount = cd.discount_for_payment(
             open_amount, amount_to_settle, available, percent, taken, full,
             partial_payments=bool(params("cash_discount_partial_payments")), use=use, decimals=inv_decimals)
+        overpaid = min(available, open_amount) - pay if amount_to_settle is None else ZERO
+        if discount > 0 and overpaid > 0 and params("cash_discount_administration") == "unspecific":
+            # Unspecific (A7): the discount shrinks by the overpayment, so the payment settles in full.
+            pay, discount = pay + overpaid, discount - overpaid
+    if mark.full_settlement and pay + discount < open_amount:
+        discount = open_amount - pay  # the unpaid rest becomes an additional cash discount
     if pay + discount == 0:
         return 0, []
+    if invoice.payment_release_date and primary.posting_date < invoice.payment_release_date and invoice.is_invoice():
+        raise SettlementError(
+            f"invoice {invoice.invoice or invoice.voucher_number} is on payment hold until "
+            f"{invoice.payment_release_date}", code="hold_forbids")
     sign = 1 if invoice.open_minor > 0 else -1
     settled_inv = sign * to_minor(pay + discount, inv_decimals)
     discount_minor = sign * to_minor(discount, inv_decimals)
@@ -329,3 +345,37 @@ def _distribute(company, invoice, account_text, posting_type, currency, amount_m
         dims.update(chart.dimension_map(target))  # values typed on the system account win
         ledger = chart.with_dimensions(target.main, dims)
         entries.append(EntryDraft(0, ledger.display, ledger.main, posting_type, currency, amount, accounting, text))
+
+
+def _close_small_remainder(company, transaction, change, offset, entries, parts) -> None:
+    """A remainder within the penny-difference or over/underpayment limit closes the transaction (B5.3)."""
+    if change.settled_minor == 0:
+        return
+    remaining = transaction.open_minor - change.settled_minor
+    if remaining == 0:
+        return
+    decimals = company.decimals(transaction.currency)
+    penny_limit = to_minor(Decimal(str(company.parameter("max_penny_difference") or 0)), decimals)
+    over_limit = to_minor(Decimal(str(company.parameter("max_overpayment") or 0)), decimals)
+    if abs(remaining) <= penny_limit:
+        purpose, posting_type = "penny_difference", "penny_difference"
+    elif abs(remaining) <= over_limit:
+        purpose, posting_type = "over_underpayment", "over_underpayment"
+    else:
+        return
+    account = company.system_accounts.get(purpose) or company.system_accounts.get("penny_difference")
+    if not account:
+        raise SettlementError(f"no account for {purpose.replace('_', ' ')} (system_accounts.{purpose})",
+                              code="missing_system_account")
+    remaining_accounting = transaction.open_accounting_minor - change.settled_accounting_minor
+    change.settled_minor += remaining
+    change.settled_accounting_minor += remaining_accounting
+    balance_type = f"{transaction.party_type}_balance"
+    entries.append(EntryDraft(0, transaction.ledger_account, transaction.ledger_account.split("-")[0], balance_type,
+                              transaction.currency, -remaining, -remaining_accounting, purpose.replace("_", " "),
+                              transaction.party_type, transaction.party_id))
+    target = company.chart.with_dimensions(company.chart.parse(account).main,
+                                           company.chart.dimension_map(company.chart.parse(transaction.ledger_account)))
+    entries.append(EntryDraft(0, target.display, target.main, posting_type, transaction.currency, remaining,
+                              remaining_accounting, purpose.replace("_", " ")))
+    parts.append(SettledPart(transaction.transaction_id, offset.transaction_id, remaining, remaining_accounting))

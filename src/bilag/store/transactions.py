@@ -106,3 +106,50 @@ def write_settlements(connection: Connection, company_id: str, batch_id: int, da
              p.settled_accounting_minor, p.cash_discount_minor, p.cash_discount_accounting_minor,
              p.exchange_difference_minor, voucher_id) for i, p in enumerate(parts)]
     bulk_insert(connection, s.settlement, SETTLEMENT_COLUMNS, rows)
+
+
+def load_settlement_batch(connection: Connection, company_id: str, batch_id: int) -> list:
+    st = s.settlement
+    return list(connection.execute(select(st).where(st.c.company_id == company_id, st.c.batch_id == batch_id)
+                                   .order_by(st.c.settlement_id)))
+
+
+def later_settlements(connection: Connection, company_id: str, batch_id: int, transaction_ids: list[int]) -> list:
+    """Settlements after `batch_id` that touch the same transactions and are not reversed."""
+    st = s.settlement
+    return list(connection.execute(select(st.c.batch_id, st.c.transaction_id).where(
+        st.c.company_id == company_id, st.c.batch_id > batch_id, st.c.transaction_id.in_(transaction_ids),
+        st.c.reversed_by_batch.is_(None)).order_by(st.c.batch_id)))
+
+
+def reopen_transactions(connection: Connection, company_id: str, rows: list) -> None:
+    """Give back what a settlement batch took: open amounts, accounting values and discount taken."""
+    totals: dict[int, list[int]] = {}
+    for row in rows:
+        total = totals.setdefault(row.transaction_id, [0, 0, 0])
+        total[0] += row.settled_minor
+        total[1] += row.settled_accounting_minor
+        total[2] += row.cash_discount_minor
+    statement = text(
+        "UPDATE party_transaction SET open_minor = open_minor + :settled, "
+        "open_accounting_minor = open_accounting_minor + :settled_acc, "
+        "cash_discount_taken_minor = cash_discount_taken_minor - :discount, closed_on = NULL, version = version + 1 "
+        "WHERE company_id = :company AND transaction_id = :id")
+    for transaction_id in sorted(totals):
+        settled, settled_acc, discount = totals[transaction_id]
+        connection.execute(statement, {"settled": settled, "settled_acc": settled_acc, "discount": discount,
+                                       "company": company_id, "id": transaction_id})
+
+
+def mark_batch_reversed(connection: Connection, company_id: str, batch_id: int, reversal_batch: int) -> None:
+    st = s.settlement
+    connection.execute(st.update().where(st.c.company_id == company_id, st.c.batch_id == batch_id)
+                       .values(reversed_by_batch=reversal_batch))
+
+
+def entries_of_vouchers(connection: Connection, company_id: str, voucher_ids: list[int]) -> list:
+    if not voucher_ids:
+        return []
+    e = s.ledger_entry
+    return list(connection.execute(select(e).where(e.c.company_id == company_id, e.c.voucher_id.in_(voucher_ids))
+                                   .order_by(e.c.entry_id)))
