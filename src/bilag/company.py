@@ -43,7 +43,7 @@ DEFAULT_PARAMETERS: dict[str, object] = {
     "max_overpayment": "0.00",
     "allow_multiple_transactions_in_voucher": True,
     "automatic_settlement": False,
-    "settlement_order": "due_date",
+    "settlement_priority": ["due_date", "cash_discount"],
     "keep_line_offsets_in_shared_voucher": False,
 }
 

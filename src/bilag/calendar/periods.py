@@ -33,6 +33,10 @@ ALLOWED_TRANSITIONS = {
 
 ACCESS_ALL = "all"
 ACCESS_NONE = "none"
+ALL_MODULES = "*"
+
+# The modules whose access a period restricts (domain.md B4.2, "Module access per period and legal entity").
+MODULES = ("general_ledger", "accounts_payable", "accounts_receivable", "cash_and_bank")
 
 
 @dataclass(frozen=True)
@@ -52,38 +56,49 @@ def transition(period: FiscalPeriod, new_status: PeriodStatus) -> FiscalPeriod:
     if period.status == new_status:
         return period
     if (period.status, new_status) not in ALLOWED_TRANSITIONS:
+        why = "; a permanently closed period never reopens" if period.status == PeriodStatus.permanently_closed else ""
         raise BilagError(
             f"period {period.name} is {period.status.value.replace('_', ' ')} and cannot become "
-            f"{new_status.value.replace('_', ' ')}",
+            f"{new_status.value.replace('_', ' ')}{why}",
             code="period_transition_refused",
         )
     return replace(period, status=new_status)
 
 
+def _add_months(day: date, months: int) -> date:
+    """The same day `months` later, clamped to the month's last day (Jan 31 + 1 month = Feb 29)."""
+    index = day.year * 12 + day.month - 1 + months
+    year, month = divmod(index, 12)
+    last_day = _calendar.monthrange(year, month + 1)[1]
+    return date(year, month + 1, min(day.day, last_day))
+
+
 def generate_years(first_year_start: date, years: int, first_id: int = 1) -> list[FiscalPeriod]:
-    """Monthly periods from `first_year_start`, with an opening and a closing period per year."""
+    """Twelve monthly periods per year from `first_year_start`, with an opening and a closing period per year.
+
+    A fiscal year may start on any day (domain.md B4.2): a year from 15 July has periods 15 July–14 August, ...,
+    15 June–14 July, and the next year starts on 15 July. Each period starts on the start day `n` months after
+    the year's start (clamped to the month's length), so a start on the 31st does not drift.
+    """
     periods: list[FiscalPeriod] = []
     next_id = first_id
-    start = first_year_start
-    for _ in range(years):
+    for year_index in range(years):
+        start = _add_months(first_year_start, 12 * year_index)
         year_label = start.year
         periods.append(FiscalPeriod(next_id, year_label, 0, f"{year_label}-Opening", start, start, PeriodKind.opening))
         next_id += 1
-        month_start = start
         for number in range(1, 13):
-            last_day = _calendar.monthrange(month_start.year, month_start.month)[1]
-            month_end = date(month_start.year, month_start.month, last_day)
+            period_start = _add_months(first_year_start, 12 * year_index + number - 1)
+            period_end = _add_months(first_year_start, 12 * year_index + number) - timedelta(days=1)
             periods.append(
-                FiscalPeriod(next_id, year_label, number, f"{year_label}-P{number:02d}", month_start, month_end,
+                FiscalPeriod(next_id, year_label, number, f"{year_label}-P{number:02d}", period_start, period_end,
                              PeriodKind.operating)
             )
             next_id += 1
-            month_start = month_end + timedelta(days=1)
         last = periods[-1]
         periods.append(FiscalPeriod(next_id, year_label, 13, f"{year_label}-Closing", last.start, last.end,
                                     PeriodKind.closing))
         next_id += 1
-        start = month_start
     return periods
 
 
@@ -120,6 +135,24 @@ class FiscalCalendar:
         return months[0].start, months[-1].end
 
 
+def module_access(period: FiscalPeriod, module: str) -> str:
+    """The access level of `module`: its own entry, else the entry for all modules, else All."""
+    return period.access.get(module, period.access.get(ALL_MODULES, ACCESS_ALL))
+
+
+def posting_allowed(period: FiscalPeriod | None, module: str = "general_ledger",
+                    user_groups: frozenset[str] = frozenset()) -> bool:
+    """Rule P1 as a yes/no answer (the EX-P1 matrix of domain.md B4.2)."""
+    if period is None or period.status != PeriodStatus.open:
+        return False
+    access = module_access(period, module)
+    if access.lower() == ACCESS_ALL:
+        return True
+    if access.lower() == ACCESS_NONE:
+        return False
+    return access in user_groups
+
+
 def check_posting_allowed(
     period: FiscalPeriod | None, day: date, module: str = "general_ledger", user_groups: frozenset[str] = frozenset()
 ) -> None:
@@ -131,12 +164,11 @@ def check_posting_allowed(
             f"period {period.name} ({period.start.isoformat()}..{period.end.isoformat()}) is "
             f"{period.status.value.replace('_', ' ')}; posting on {day.isoformat()} is not allowed",
         )
-    access = period.access.get(module, period.access.get("*", ACCESS_ALL))
-    if access == ACCESS_ALL:
+    if posting_allowed(period, module, user_groups):
         return
-    if access == ACCESS_NONE or access not in user_groups:
-        raise PeriodNotOpen(
-            f"period {period.name} is open to {'no user' if access == ACCESS_NONE else 'user group ' + access} "
-            f"for {module}; posting on {day.isoformat()} is not allowed",
-            code="period_access_denied",
-        )
+    access = module_access(period, module)
+    raise PeriodNotOpen(
+        f"period {period.name} is open to {'no user' if access.lower() == ACCESS_NONE else 'user group ' + access} "
+        f"for {module}; posting on {day.isoformat()} is not allowed",
+        code="period_access_denied",
+    )

@@ -138,6 +138,8 @@ def _journal(engine, run, body, step_id, where):
         vouchers = list(result.vouchers)
         for settled in result.settlements:
             vouchers.extend(v for v in [settled.voucher] if v is not None)
+        for automatic in result.automatic_settlements:
+            vouchers.extend(automatic.vouchers)
         run.outputs.append(StepOutput(step_id, "journal", vouchers))
         run.step_ids[step_id] = result
     else:

@@ -35,6 +35,7 @@ class PostingResult:
     vouchers: list[PostedVoucher]
     warnings: list[str]
     settlements: list = field(default_factory=list)  # settlement results of settle_invoice lines
+    automatic_settlements: list = field(default_factory=list)  # automatic settlement after posting
 
     @property
     def entry_count(self) -> int:
@@ -108,7 +109,27 @@ def post_plan(connection: Connection, company: Company, vouchers: list[VoucherDr
         from .settlement import settle_marked_invoices
 
         result.settlements = settle_marked_invoices(connection, company, settle_lines, source=source)
+    _settle_automatically_after_posting(connection, company, posted, result)
     return result
+
+
+def _settle_automatically_after_posting(connection, company, posted, result) -> None:
+    """The AR/AP parameter, or the Settlement flag of the posting profile, settles new transactions at once."""
+    from ..parties.model import PartyType
+    from .settlement import settle_automatically_in
+
+    every = bool(company.parameter("automatic_settlement"))
+    flagged = {(r.profile, r.party_type.value) for r in company.posting_profiles.all() if r.settle_automatically}
+    touched: dict[str, set[str]] = {}
+    for voucher in posted:
+        for transaction in voucher.draft.transactions:
+            if transaction.settle_invoice:
+                continue
+            if every or (transaction.posting_profile, transaction.party_type) in flagged:
+                touched.setdefault(transaction.party_type, set()).add(transaction.party_id)
+    for party_type, party_ids in sorted(touched.items()):
+        automatic = settle_automatically_in(connection, company, PartyType(party_type), sorted(party_ids))
+        result.automatic_settlements.append(automatic)
 
 
 def post_journal(engine: Engine, company_id: str | None, journal_name: str, lines: list[JournalLine], *,

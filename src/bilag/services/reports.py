@@ -45,20 +45,22 @@ def trial_balance_in(connection: Connection, company_id: str, *, as_of: date | N
         raise InvalidInput("by is ledger_account or main_account", code="bad_option")
     if currency_mode not in ("accounting", "transaction"):
         raise InvalidInput("currency is accounting or transaction", code="bad_option")
+    if date_from and as_of and date_from > as_of:
+        raise InvalidInput(f"the period runs from {date_from} to {as_of}: the start is after the end",
+                           code="bad_option")
     company = load_company(connection, company_id)
     periods = load_periods(connection, company_id)
     key_column = s.balance.c.ledger_account if by == "ledger_account" else s.balance.c.main_account
     amount_column = s.balance.c.accounting_minor if currency_mode == "accounting" else s.balance.c.amount_minor
+    # Periods wholly inside [date_from, as_of] are read from the balances table; a period cut by either
+    # date (at most the first and the last month, and a closing period sharing its dates) from its entries.
     whole, partial = [], []
     for period in periods:
-        if date_from and period.end < date_from and period.kind.value != "opening":
+        if (date_from and period.end < date_from) or (as_of and period.start > as_of):
             continue
-        if date_from and period.start < date_from:
-            partial.append(period)
-            continue
-        if as_of is None or period.end <= as_of:
+        if (date_from is None or period.start >= date_from) and (as_of is None or period.end <= as_of):
             whole.append(period.id)
-        elif period.start <= as_of:
+        else:
             partial.append(period)
     totals: dict[tuple[str, str], int] = {}
     group_currency = s.balance.c.currency if currency_mode == "transaction" else None
@@ -97,11 +99,10 @@ def trial_balance(engine: Engine, company_id: str | None = None, **options) -> l
         return trial_balance_in(connection, resolve_company_id(connection, company_id), **options)
 
 
-def voucher_entries(connection: Connection, company_id: str, *, voucher_number: str | None = None,
-                    series: str | None = None, date_from: date | None = None, date_to: date | None = None,
-                    batch_id: int | None = None, limit: int | None = None) -> list[dict]:
-    """Vouchers with their entries, in posting order (voucher inquiry and ledger journal report)."""
-    company = load_company(connection, company_id)
+def _load_vouchers(connection: Connection, company_id: str, *, voucher_number: str | None = None,
+                   series: str | None = None, date_from: date | None = None, date_to: date | None = None,
+                   batch_id: int | None = None, limit: int | None = None) -> dict[int, tuple]:
+    """voucher_id -> (voucher row, [entry rows]) in posting order; entries read in chunks of ids."""
     v, e = s.voucher, s.ledger_entry
     query = select(v.c.voucher_id, v.c.voucher_number, v.c.series, v.c.posting_date, v.c.kind, v.c.batch_id,
                    v.c.description).where(v.c.company_id == company_id)
@@ -118,30 +119,63 @@ def voucher_entries(connection: Connection, company_id: str, *, voucher_number: 
     query = query.order_by(v.c.voucher_id)
     if limit:
         query = query.limit(limit)
-    vouchers = {row.voucher_id: {"voucher": row.voucher_number, "series": row.series,
-                                 "date": row.posting_date.isoformat(), "kind": row.kind, "batch": row.batch_id,
-                                 "description": row.description, "entries": []}
-                for row in connection.execute(query)}
-    if not vouchers:
-        return []
+    vouchers = {row.voucher_id: (row, []) for row in connection.execute(query)}
     ids = list(vouchers)
-    accounting = company.accounting_currency
     for chunk_start in range(0, len(ids), 5000):
         chunk = ids[chunk_start:chunk_start + 5000]
         rows = connection.execute(select(e).where(e.c.company_id == company_id, e.c.voucher_id.in_(chunk))
                                   .order_by(e.c.entry_id))
         for row in rows:
-            vouchers[row.voucher_id]["entries"].append({
-                "account": row.ledger_account, "posting_type": row.posting_type, "currency": row.currency,
-                "amount": format_minor(row.amount_minor, company.decimals(row.currency)),
-                "amount_accounting": format_minor(row.accounting_minor, company.decimals(accounting)),
-                "description": row.description, "party_type": row.party_type, "party": row.party_id,
-            })
-    return list(vouchers.values())
+            vouchers[row.voucher_id][1].append(row)
+    return vouchers
+
+
+def _entry_dict(company, row) -> dict:
+    accounting_decimals = company.decimals(company.accounting_currency)
+    return {
+        "account": row.ledger_account, "posting_type": row.posting_type, "currency": row.currency,
+        "amount": format_minor(row.amount_minor, company.decimals(row.currency)),
+        "amount_accounting": format_minor(row.accounting_minor, accounting_decimals),
+        "debit": format_minor(max(row.accounting_minor, 0), accounting_decimals),
+        "credit": format_minor(max(-row.accounting_minor, 0), accounting_decimals),
+        "description": row.description, "party_type": row.party_type, "party": row.party_id,
+    }
+
+
+def _voucher_dict(company, header, entries) -> dict:
+    decimals = company.decimals(company.accounting_currency)
+    return {"voucher": header.voucher_number, "series": header.series, "date": header.posting_date.isoformat(),
+            "kind": header.kind, "batch": header.batch_id, "description": header.description,
+            "entries": [_entry_dict(company, row) for row in entries],
+            "debit": format_minor(sum(r.accounting_minor for r in entries if r.accounting_minor > 0), decimals),
+            "credit": format_minor(-sum(r.accounting_minor for r in entries if r.accounting_minor < 0), decimals)}
+
+
+def voucher_entries(connection: Connection, company_id: str, *, voucher_number: str | None = None,
+                    series: str | None = None, date_from: date | None = None, date_to: date | None = None,
+                    batch_id: int | None = None, limit: int | None = None) -> list[dict]:
+    """Vouchers with their entries, in posting order (voucher inquiry and ledger journal report).
+
+    Each entry carries its amount in transaction and accounting currency and its debit or credit in the
+    accounting currency; each voucher its debit and credit totals.
+    """
+    company = load_company(connection, company_id)
+    vouchers = _load_vouchers(connection, company_id, voucher_number=voucher_number, series=series,
+                              date_from=date_from, date_to=date_to, batch_id=batch_id, limit=limit)
+    return [_voucher_dict(company, header, entries) for header, entries in vouchers.values()]
 
 
 def open_transactions(connection: Connection, company_id: str, *, party_type: str | None = None,
                       party_id: str | None = None, include_closed: bool = False) -> list[dict]:
+    """Customer/vendor transactions with the settle form's fields (domain.md B5.1); closed ones on request.
+
+    Due date and cash discount date are those fixed at posting (payment terms' days and the discount code's
+    days after the document date). The cash discount amount is the full discount of the first code, signed
+    like the transaction; the amount to take is what remains of it after discounts already taken — zero
+    when the transaction never takes a discount, or is a credit note while credit-note discounts are off.
+    """
+    if party_type is not None:
+        party_type = str(getattr(party_type, "value", party_type))
     company = load_company(connection, company_id)
     t, v = s.party_transaction, s.voucher
     query = select(t, v.c.voucher_number).join(v, and_(v.c.company_id == t.c.company_id,
@@ -171,6 +205,7 @@ def open_transactions(connection: Connection, company_id: str, *, party_type: st
             "cash_discount_date": row.cash_discount_date.isoformat() if row.cash_discount_date else None,
             "cash_discount_amount": format_minor(discount, decimals),
             "cash_discount_taken": format_minor(row.cash_discount_taken_minor, decimals),
+            "cash_discount_to_take": format_minor(_discount_to_take(company, row, discount), decimals),
             "use_cash_discount": row.use_cash_discount,
             "last_revaluation_date": row.last_revaluation_date.isoformat() if row.last_revaluation_date else None,
             "last_revaluation_rate": row.last_revaluation_rate, "last_revaluation_voucher": row.last_revaluation_voucher,
@@ -194,32 +229,61 @@ def _discount_shown(company, row) -> int:
     return -minor if row.amount_minor < 0 else minor
 
 
+def _discount_to_take(company, row, discount_minor: int) -> int:
+    """Cash discount amount to take = discount amount − discount already taken (B5.2, API-CD1/2)."""
+    if discount_minor == 0 or row.use_cash_discount == "never":
+        return 0
+    invoice_sign = -1 if row.party_type == "vendor" else 1
+    is_credit_note = row.amount_minor * invoice_sign < 0
+    if is_credit_note and not company.parameter("cash_discount_credit_notes"):
+        return 0
+    sign = -1 if discount_minor < 0 else 1
+    taken = abs(row.cash_discount_taken_minor)
+    return sign * max(abs(discount_minor) - taken, 0)
+
+
 def ledger_journal_report(engine: Engine, company_id: str | None, *, date_from: date | None = None,
                           date_to: date | None = None, series: str | None = None) -> dict:
-    """Seed 002's Ledger journal report: every voucher of the range with its entries and totals."""
+    """Seed 002's Ledger journal report: every voucher of the range with its entries and totals.
+
+    Debit and credit are in the accounting currency: per entry, per voucher, per journal name, per posting
+    type and overall. A period-end review reads the totals per journal name and per posting type first.
+    """
+    if date_from and date_to and date_from > date_to:
+        raise InvalidInput(f"the range runs from {date_from} to {date_to}: the start is after the end",
+                           code="bad_option")
     with engine.connect() as connection:
         company_id = resolve_company_id(connection, company_id)
         company = load_company(connection, company_id)
-        vouchers = voucher_entries(connection, company_id, date_from=date_from, date_to=date_to, series=series)
+        loaded = _load_vouchers(connection, company_id, date_from=date_from, date_to=date_to, series=series)
     decimals = company.decimals(company.accounting_currency)
-    debit = credit = 0
-    from ..money import parse_amount, to_minor
-
-    for voucher in vouchers:
-        vd = vc = 0
-        for entry in voucher["entries"]:
-            minor = to_minor(parse_amount(entry["amount_accounting"], decimals), decimals)
-            if minor > 0:
-                vd += minor
-            else:
-                vc -= minor
-        voucher["debit"] = format_minor(vd, decimals)
-        voucher["credit"] = format_minor(vc, decimals)
-        debit += vd
-        credit += vc
+    journals: dict[str, list[int]] = {}  # journal name -> [vouchers, debit, credit]
+    posting_types: dict[str, list[int]] = {}  # posting type -> [entries, debit, credit]
+    debit = credit = entry_count = 0
+    for header, entries in loaded.values():
+        journal = journals.setdefault(header.series, [0, 0, 0])
+        journal[0] += 1
+        for row in entries:
+            side_debit, side_credit = max(row.accounting_minor, 0), max(-row.accounting_minor, 0)
+            journal[1] += side_debit
+            journal[2] += side_credit
+            kind = posting_types.setdefault(row.posting_type, [0, 0, 0])
+            kind[0] += 1
+            kind[1] += side_debit
+            kind[2] += side_credit
+            debit += side_debit
+            credit += side_credit
+            entry_count += 1
     return {"company": company_id, "currency": company.accounting_currency,
             "from": date_from.isoformat() if date_from else None, "to": date_to.isoformat() if date_to else None,
-            "vouchers": vouchers, "debit": format_minor(debit, decimals), "credit": format_minor(credit, decimals)}
+            "journal_name": series,
+            "vouchers": [_voucher_dict(company, header, entries) for header, entries in loaded.values()],
+            "journals": [{"journal_name": name, "vouchers": n, "debit": format_minor(d, decimals),
+                          "credit": format_minor(c, decimals)} for name, (n, d, c) in sorted(journals.items())],
+            "posting_types": [{"posting_type": name, "entries": n, "debit": format_minor(d, decimals),
+                               "credit": format_minor(c, decimals)} for name, (n, d, c) in sorted(posting_types.items())],
+            "voucher_count": len(loaded), "entry_count": entry_count,
+            "debit": format_minor(debit, decimals), "credit": format_minor(credit, decimals)}
 
 
 def find_voucher(engine: Engine, company_id: str | None, number: str) -> list[dict]:
@@ -229,3 +293,27 @@ def find_voucher(engine: Engine, company_id: str | None, number: str) -> list[di
     if not found:
         raise NotFound(f"voucher {number} does not exist", code="unknown_voucher")
     return found
+
+
+def balance_differences(connection: Connection, company_id: str) -> list[dict]:
+    """Where the balances table disagrees with the sum of the ledger entries, per (account, currency, period).
+
+    Empty when the table is right: a consistency check for operators and tests, which reads every entry
+    (O(entries)) — the reports themselves never do.
+    """
+    b, e = s.balance, s.ledger_entry
+    stored = {(r.ledger_account, r.currency, r.period_id): (int(r.amount_minor), int(r.accounting_minor))
+              for r in connection.execute(select(b.c.ledger_account, b.c.currency, b.c.period_id, b.c.amount_minor,
+                                                 b.c.accounting_minor).where(b.c.company_id == company_id))}
+    summed = {(r[0], r[1], r[2]): (int(r[3]), int(r[4])) for r in connection.execute(
+        select(e.c.ledger_account, e.c.currency, e.c.period_id, func.sum(e.c.amount_minor),
+               func.sum(e.c.accounting_minor)).where(e.c.company_id == company_id)
+        .group_by(e.c.ledger_account, e.c.currency, e.c.period_id))}
+    differences = []
+    for key in sorted(set(stored) | set(summed)):
+        have, want = stored.get(key, (0, 0)), summed.get(key, (0, 0))
+        if have != want:
+            differences.append({"account": key[0], "currency": key[1], "period_id": key[2],
+                                "stored_minor": have[0], "stored_accounting_minor": have[1],
+                                "entries_minor": want[0], "entries_accounting_minor": want[1]})
+    return differences

@@ -263,3 +263,71 @@ def preview_settlement(engine: Engine, company_id: str | None, party_type: Party
                              groups=user_groups(connection, company_id, user), day=day)
         finally:
             transaction.rollback()
+
+
+@dataclass
+class AutomaticResult:
+    settlements: int
+    vouchers: list[PostedVoucher]
+    batch_ids: list[int]
+
+
+def settle_automatically_in(connection: Connection, company: Company, party_type: PartyType,
+                            party_ids: list[str] | None = None, *, groups: frozenset[str] = frozenset(),
+                            priority: list[str] | None = None) -> AutomaticResult:
+    """Set-based automatic settlement of every open payment of the accounts (all accounts when None)."""
+    from ..calendar.periods import check_posting_allowed
+    from ..settlement.automatic import plan_automatic
+    from ..store.transactions import update_open_amounts, write_settlement_rows
+
+    module = "accounts_payable" if party_type == PartyType.vendor else "accounts_receivable"
+    transactions = load_transactions(connection, company.id, party_type=party_type.value, open_only=True, lock=True)
+    if party_ids is not None:
+        wanted = set(party_ids)
+        transactions = [t for t in transactions if t.party_id in wanted]
+    attach_distributions(connection, company.id, transactions)
+
+    checked: dict[date, int] = {}
+
+    def period_of(day_: date) -> int:
+        if day_ not in checked:
+            period = company.calendar.operating_period(day_)
+            check_posting_allowed(period, day_, module, groups)
+            checked[day_] = period.id
+        return checked[day_]
+
+    priority = priority or list(company.parameter("settlement_priority") or ["due_date", "cash_discount"])
+    automatic = plan_automatic(company, transactions, period_of, priority)
+    if not automatic.plans:
+        return AutomaticResult(0, [], [])
+    first_batch = next_ids(connection, company.id, "batch", len(automatic.plans))
+    drafts = [plan.voucher for plan in automatic.plans if plan.voucher is not None]
+    assign_voucher_numbers(connection, company, drafts)
+    voucher_ids: dict[int, int] = {}
+    posted: list[PostedVoucher] = []
+    if drafts:
+        ids = iter(write_vouchers(connection, company.id, drafts, first_batch))
+        for index, plan in enumerate(automatic.plans):
+            if plan.voucher is not None:
+                voucher_id = next(ids)[0]
+                voucher_ids[index] = voucher_id
+                posted.append(PostedVoucher(voucher_id, plan.voucher.number, plan.voucher.series, plan.voucher.date,
+                                            plan.voucher.kind, plan.voucher))
+    update_open_amounts(connection, company.id, automatic.update_rows)
+    rows = []
+    for index, plan in enumerate(automatic.plans):
+        rows.extend((first_batch + index, plan.date, part, voucher_ids.get(index)) for part in plan.parts)
+    write_settlement_rows(connection, company.id, rows)
+    # One batch id per settlement, so that each can be reversed on its own.
+    return AutomaticResult(len(automatic.plans), posted,
+                           [first_batch + i for i in range(len(automatic.plans))])
+
+
+def settle_automatically(engine: Engine, company_id: str | None, party_type: PartyType,
+                         party_ids: list[str] | None = None, *, user: str | None = None,
+                         priority: list[str] | None = None) -> AutomaticResult:
+    with engine.begin() as connection:
+        company_id = resolve_company_id(connection, company_id)
+        company = load_company(connection, company_id)
+        return settle_automatically_in(connection, company, party_type, party_ids,
+                                       groups=user_groups(connection, company_id, user), priority=priority)

@@ -307,6 +307,7 @@ party_transaction = Table(
     Column("last_revaluation_voucher", String(40)),
     Column("unrealized_minor", BigInteger, nullable=False, default=0),
     Column("closed_on", Date),
+    Column("split_from", BigInteger),  # reorganisation: the transaction this part was split from
     Column("version", Integer, nullable=False, default=1),
     PrimaryKeyConstraint("company_id", "transaction_id"),
     ForeignKeyConstraint(["company_id", "entry_id"], ["ledger_entry.company_id", "ledger_entry.entry_id"],
@@ -371,4 +372,18 @@ journal_line = Table(
     PrimaryKeyConstraint("company_id", "journal_id", "line_no"),
     ForeignKeyConstraint(["company_id", "journal_id"], ["journal.company_id", "journal.journal_id"],
                          name="fk_journal_line_journal"),
+)
+
+netting_agreement = Table(
+    "netting_agreement", metadata,
+    Column("company_id", String(20), nullable=False),
+    Column("agreement_id", String(40), nullable=False),
+    Column("customer_id", String(40), nullable=False),
+    Column("vendor_id", String(40), nullable=False),
+    Column("valid_from", Date),
+    Column("valid_to", Date),
+    Column("active", Boolean, nullable=False, default=True),
+    Column("clearing_account", String(120), nullable=False),
+    PrimaryKeyConstraint("company_id", "agreement_id"),
+    _company_fk("netting_agreement"),
 )

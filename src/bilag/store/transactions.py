@@ -69,13 +69,9 @@ def attach_distributions(connection: Connection, company_id: str, transactions: 
         transaction.distribution = offsets if offsets else [(transaction.ledger_account, transaction.accounting_minor)]
 
 
-def apply_changes(connection: Connection, company_id: str, changes: list[TransactionChange], day) -> None:
-    """Optimistic update: a transaction changed by someone else since it was read is a conflict."""
-    statement = text(
-        "UPDATE party_transaction SET open_minor = :open, open_accounting_minor = :open_acc, "
-        "cash_discount_taken_minor = cash_discount_taken_minor + :discount, closed_on = :closed, "
-        "version = version + 1 WHERE company_id = :company AND transaction_id = :id AND version = :version"
-    )
+def change_rows(changes: list[TransactionChange], day) -> list[tuple]:
+    """(open, open accounting, discount, closed_on, transaction id, version read) per changed transaction."""
+    rows = []
     for change in sorted(changes, key=lambda c: c.transaction.transaction_id):
         t = change.transaction
         if change.settled_minor == 0 and change.settled_accounting_minor == 0:
@@ -83,15 +79,34 @@ def apply_changes(connection: Connection, company_id: str, changes: list[Transac
         new_open = change.new_open_minor
         if (new_open > 0 and t.open_minor < 0) or (new_open < 0 and t.open_minor > 0):
             raise ConcurrencyConflict(f"transaction {t.voucher_number} would be over-settled")
-        result = connection.execute(statement, {
-            "open": new_open, "open_acc": change.new_open_accounting_minor, "discount": change.discount_minor,
-            "closed": day if new_open == 0 else None, "company": company_id, "id": t.transaction_id,
-            "version": t.version,
-        })
-        if result.rowcount != 1:
-            raise ConcurrencyConflict(
-                f"transaction {t.voucher_number} ({t.invoice or 'no invoice'}) was changed by another user while "
-                f"it was being settled; nothing was posted, try again")
+        rows.append((new_open, change.new_open_accounting_minor, change.discount_minor,
+                     day if new_open == 0 else None, t.transaction_id, t.version))
+    return rows
+
+
+def apply_changes(connection: Connection, company_id: str, changes: list[TransactionChange], day) -> None:
+    update_open_amounts(connection, company_id, change_rows(changes, day))
+
+
+def update_open_amounts(connection: Connection, company_id: str, rows: list[tuple]) -> None:
+    """Optimistic, set-based update: a transaction changed by someone else since it was read is a conflict."""
+    if not rows:
+        return
+    sql = ("UPDATE party_transaction SET open_minor = {p}, open_accounting_minor = {p}, "
+           "cash_discount_taken_minor = cash_discount_taken_minor + {p}, closed_on = {p}, version = version + 1 "
+           "WHERE company_id = {p} AND transaction_id = {p} AND version = {p}")
+    params = [(a, b, c, d, company_id, e, f) for a, b, c, d, e, f in rows]
+    if is_postgres(connection):
+        raw = connection.connection.dbapi_connection
+        with raw.cursor() as cursor:
+            cursor.executemany(sql.format(p="%s"), params)
+            changed = cursor.rowcount
+    else:
+        changed = connection.exec_driver_sql(sql.format(p="?"), params).rowcount
+    if changed != len(rows):
+        raise ConcurrencyConflict(
+            "an open transaction was changed by another user while it was being settled; nothing was posted, "
+            "try again")
 
 
 SETTLEMENT_COLUMNS = ("company_id", "settlement_id", "batch_id", "transaction_id", "offset_transaction_id",
@@ -153,3 +168,16 @@ def entries_of_vouchers(connection: Connection, company_id: str, voucher_ids: li
     e = s.ledger_entry
     return list(connection.execute(select(e).where(e.c.company_id == company_id, e.c.voucher_id.in_(voucher_ids))
                                    .order_by(e.c.entry_id)))
+
+
+def write_settlement_rows(connection: Connection, company_id: str, rows: list[tuple]) -> None:
+    """rows: (batch id, settlement date, SettledPart, voucher id) — many settlements in one bulk insert."""
+    if not rows:
+        return
+    first = next_ids(connection, company_id, "settlement", len(rows))
+    bulk_insert(connection, s.settlement, SETTLEMENT_COLUMNS, [
+        (company_id, first + i, batch, p.transaction_id, p.offset_transaction_id, day, p.settled_minor,
+         p.settled_accounting_minor, p.cash_discount_minor, p.cash_discount_accounting_minor,
+         p.exchange_difference_minor, voucher_id)
+        for i, (batch, day, p, voucher_id) in enumerate(rows)
+    ])

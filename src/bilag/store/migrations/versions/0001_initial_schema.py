@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-22 01:27:49.518428
+Create Date: 2026-11-22 01:36:15.718640
 """
 from alembic import op
 import sqlalchemy as sa
@@ -135,6 +135,18 @@ def upgrade() -> None:
     sa.Column('revaluate', sa.Boolean(), nullable=False),
     sa.ForeignKeyConstraint(['company_id'], ['company.company_id'], name='fk_main_account_company'),
     sa.PrimaryKeyConstraint('company_id', 'account_id')
+    )
+    op.create_table('netting_agreement',
+    sa.Column('company_id', sa.String(length=20), nullable=False),
+    sa.Column('agreement_id', sa.String(length=40), nullable=False),
+    sa.Column('customer_id', sa.String(length=40), nullable=False),
+    sa.Column('vendor_id', sa.String(length=40), nullable=False),
+    sa.Column('valid_from', sa.Date(), nullable=True),
+    sa.Column('valid_to', sa.Date(), nullable=True),
+    sa.Column('active', sa.Boolean(), nullable=False),
+    sa.Column('clearing_account', sa.String(length=120), nullable=False),
+    sa.ForeignKeyConstraint(['company_id'], ['company.company_id'], name='fk_netting_agreement_company'),
+    sa.PrimaryKeyConstraint('company_id', 'agreement_id')
     )
     op.create_table('number_sequence',
     sa.Column('company_id', sa.String(length=20), nullable=False),
@@ -292,6 +304,7 @@ def upgrade() -> None:
     sa.Column('last_revaluation_voucher', sa.String(length=40), nullable=True),
     sa.Column('unrealized_minor', sa.BigInteger(), nullable=False),
     sa.Column('closed_on', sa.Date(), nullable=True),
+    sa.Column('split_from', sa.BigInteger(), nullable=True),
     sa.Column('version', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['company_id', 'entry_id'], ['ledger_entry.company_id', 'ledger_entry.entry_id'], name='fk_party_transaction_entry'),
     sa.PrimaryKeyConstraint('company_id', 'transaction_id')
@@ -352,6 +365,7 @@ def downgrade() -> None:
     op.drop_table('payment_terms')
     op.drop_table('party')
     op.drop_table('number_sequence')
+    op.drop_table('netting_agreement')
     op.drop_table('main_account')
     op.drop_table('journal_name')
     op.drop_table('journal')

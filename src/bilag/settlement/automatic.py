@@ -1,0 +1,82 @@
+"""Automatic settlement (AR-AUTO, SETO): payments and credit notes settle open invoices of the same account
+and currency, in due-date order or in a user-defined priority, within one legal entity.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from ..company import Company
+from . import discounts as cd
+from .rules import Mark, OpenTransaction, SettlementOptions, SettlementPlan, plan_settlement
+
+# Criteria a user may list for the priority order; each sorts ascending except where noted.
+PRIORITY_KEYS = {
+    "due_date": lambda t, _c, _d: t.due_date,
+    "invoice_date": lambda t, _c, _d: t.document_date,
+    "posting_date": lambda t, _c, _d: t.posting_date,
+    "cash_discount_date": lambda t, _c, _d: t.cash_discount_date or date.max,
+    "amount": lambda t, _c, _d: -abs(t.open_minor),  # largest first
+    # the better discount first (EX-S6: of same-date invoices, the one with the higher discount)
+    "cash_discount": lambda t, c, d: -cd.applicable_percent(c.cash_discounts, t.cash_discount_code,
+                                                             t.document_date, d),
+}
+
+
+@dataclass
+class AutomaticPlan:
+    plans: list[SettlementPlan]
+    update_rows: list[tuple]  # (open, open accounting, discount, closed_on, transaction id, version read)
+
+
+def order_invoices(company: Company, invoices: list[OpenTransaction], day: date,
+                   priority: list[str]) -> list[OpenTransaction]:
+    keys = [PRIORITY_KEYS[name] for name in priority]
+    return sorted(invoices, key=lambda t: tuple(k(t, company, day) for k in keys) + (t.transaction_id,))
+
+
+def plan_automatic(company: Company, transactions: list[OpenTransaction], period_id_of,
+                   priority: list[str] | None = None) -> AutomaticPlan:
+    """Settle every open payment/credit note against the open invoices of its account, oldest payment first.
+
+    The in-memory transactions follow each plan, so a later payment sees what an earlier one left open.
+    """
+    priority = priority or ["due_date", "cash_discount"]
+    unknown = [p for p in priority if p not in PRIORITY_KEYS]
+    if unknown:
+        from ..errors import SettlementError
+
+        raise SettlementError(f"unknown settlement priority {', '.join(unknown)} (known: "
+                              f"{', '.join(PRIORITY_KEYS)})", code="bad_priority")
+    groups: dict[tuple, list[OpenTransaction]] = {}
+    for t in transactions:
+        if t.open_minor:
+            groups.setdefault((t.party_type, t.party_id, t.currency, t.ledger_account), []).append(t)
+    plans: list[SettlementPlan] = []
+    update_rows: list[tuple] = []
+    for key in sorted(groups):
+        group = groups[key]
+        payments = sorted((t for t in group if not t.is_invoice()), key=lambda t: (t.posting_date, t.transaction_id))
+        invoices = [t for t in group if t.is_invoice()]
+        for payment in payments:
+            open_invoices = [t for t in invoices if t.open_minor and (t.open_minor > 0) != (payment.open_minor > 0)]
+            if not open_invoices or not payment.open_minor:
+                continue
+            ordered = order_invoices(company, open_invoices, payment.posting_date, priority)
+            plan = plan_settlement(company, payment, [Mark(t) for t in ordered], SettlementOptions(), period_id_of)
+            if not plan.parts:
+                continue
+            plans.append(plan)
+            for change in plan.changes.values():
+                t = change.transaction
+                if change.settled_minor == 0 and change.settled_accounting_minor == 0:
+                    continue
+                new_open = t.open_minor - change.settled_minor
+                update_rows.append((new_open, t.open_accounting_minor - change.settled_accounting_minor,
+                                    change.discount_minor, plan.date if new_open == 0 else None, t.transaction_id,
+                                    t.version))
+                t.open_minor = new_open
+                t.open_accounting_minor -= change.settled_accounting_minor
+                t.cash_discount_taken_minor += change.discount_minor
+                t.version += 1
+    return AutomaticPlan(plans, update_rows)
