@@ -53,6 +53,29 @@ def parse_amount(text: object, decimals: int = 2) -> Decimal:
     return value
 
 
+# An amount from 10**18 up cannot be a ledger amount (minor units are stored as 64-bit integers); refusing it
+# before converting also keeps a typo like 1E999999999 from building a billion-digit integer.
+_LARGEST_ADJUSTED_EXPONENT = 17
+
+
+def parse_minor(text: object, decimals: int = 2) -> int:
+    """Parse an amount into integer minor units, under the rules of parse_amount (the posting hot path).
+
+    A Decimal converts through its exact integer ratio, without a decimal context that could round.
+    """
+    if type(text) is not Decimal:
+        text = parse_amount(text, decimals)
+    elif not text.is_finite():
+        raise MoneyFormatError(f"'{text}' is not a finite number")
+    if text.adjusted() > _LARGEST_ADJUSTED_EXPONENT:
+        raise MoneyFormatError(f"'{text}' is too large")
+    numerator, denominator = text.as_integer_ratio()
+    minor, remainder = divmod(numerator * _SCALE[decimals], denominator)
+    if remainder:
+        raise MoneyFormatError(f"'{text}' has more than {decimals} decimals")
+    return minor
+
+
 def to_minor(amount: Decimal, decimals: int = 2) -> int:
     """Exact conversion; callers round first where rounding is meant."""
     scaled = amount * _SCALE[decimals]
@@ -112,6 +135,33 @@ def round_to_total(exact_values: Sequence[Decimal], decimals: int = 2) -> list[i
         step = 1 if difference > 0 else -1
         # Give the correction to the values whose rounding moved them furthest the other way.
         order = sorted(range(len(scaled)), key=lambda i: (step * (rounded[i] - scaled[i]), -abs(scaled[i]), i))
+        for i in order[: abs(difference)]:
+            rounded[i] += step
+    return rounded
+
+
+def round_half_up_ratio(numerator: int, denominator: int) -> int:
+    """numerator / denominator (denominator > 0) rounded to an integer, halves away from zero."""
+    if numerator >= 0:
+        return (2 * numerator + denominator) // (2 * denominator)
+    return -((denominator - 2 * numerator) // (2 * denominator))
+
+
+def round_ratios_to_total(numerators: Sequence[int], denominator: int) -> list[int]:
+    """round_to_total for exact values numerator / denominator of a minor unit, in integer arithmetic.
+
+    Same result as round_to_total: each value rounded half up, then the difference to the rounded total
+    given to the values whose rounding moved them furthest the other way.
+    """
+    if denominator == 1:
+        return list(numerators)
+    rounded = [round_half_up_ratio(n, denominator) for n in numerators]
+    difference = round_half_up_ratio(sum(numerators), denominator) - sum(rounded)
+    if difference:
+        step = 1 if difference > 0 else -1
+        # (rounded - exact) compared as (rounded * denominator - numerator): the same order, in integers.
+        order = sorted(range(len(numerators)),
+                       key=lambda i: (step * (rounded[i] * denominator - numerators[i]), -abs(numerators[i]), i))
         for i in order[: abs(difference)]:
             rounded[i] += step
     return rounded

@@ -51,15 +51,61 @@ def main(
 
 
 def engine():
-    from ..store.database import open_store
+    """The store of --database, migrated; a URL that cannot be used is bad input (exit 2), not a traceback."""
+    from sqlalchemy.exc import ArgumentError, DBAPIError
 
-    return open_store(settings.database)
+    from ..store.database import normalise_url, open_store
+
+    url = normalise_url(settings.database)
+    try:
+        return open_store(url)
+    except (ArgumentError, ImportError, ValueError) as error:
+        raise InvalidInput(f"--database {shown_url(url)}: not a usable database URL ({first_line(error)})",
+                           code="bad_database") from None
+    except DBAPIError as error:
+        raise InvalidInput(f"--database {shown_url(url)}: cannot open the database ({first_line(error)})",
+                           code="database_unavailable") from None
+
+
+def shown_url(url: str) -> str:
+    """The URL without its password."""
+    from sqlalchemy.engine import make_url
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:  # not even a URL: show what was typed, minus anything between ':' and '@'
+        import re
+
+        return re.sub(r"(//[^:/@]*:)[^@]*@", r"\1***@", url)
+
+
+def first_line(error: BaseException) -> str:
+    """The driver's own message when there is one (SQLAlchemy wraps it), first line only."""
+    detail = str(getattr(error, "orig", None) or error).strip()
+    return detail.splitlines()[0] if detail else type(error).__name__
 
 
 def _format(fmt: str) -> str:
     if fmt not in render.FORMATS:
-        raise InvalidInput(f"--format is one of {', '.join(render.FORMATS)}", code="bad_option")
+        raise InvalidInput(f"--format is one of {', '.join(render.FORMATS)}, not '{fmt}'", code="bad_option")
     return fmt
+
+
+def format_option():
+    # Checked while the command line is read, so that a bad --format stops a command before it posts anything.
+    return typer.Option("text", "--format", help="text, json or csv.", callback=_format)
+
+
+def _decimal(text: str, option: str) -> Decimal:
+    from decimal import InvalidOperation
+
+    try:
+        value = Decimal(text.strip())
+    except InvalidOperation:
+        raise InvalidInput(f"{option}: '{text}' is not a number", code="bad_amount") from None
+    if not value.is_finite():
+        raise InvalidInput(f"{option}: '{text}' is not a number", code="bad_amount")
+    return value
 
 
 def _date(text: Optional[str], option: str) -> Optional[date]:
@@ -84,7 +130,11 @@ def setup_company_command(file: Path = typer.Argument(..., help="YAML with the s
     if steps:
         raise InvalidInput(f"{file}: '{steps[0]}' is not a set-up section; use 'bilag scenario run' for steps",
                            code="unknown_key")
-    company_id = setup_company(engine(), data)
+    store = engine()
+    try:
+        company_id = setup_company(store, data)
+    except BilagError as error:
+        raise InvalidInput(f"{file}: {error.message}", code=error.code) from None
     render.info(f"company {company_id} created")
 
 
@@ -179,7 +229,7 @@ def journal_post(file: Path = typer.Argument(..., help="CSV or XLSX with the jou
                  default_date: Optional[str] = typer.Option(None, "--date", help="Date of lines without one."),
                  one_voucher: bool = typer.Option(False, "--one-voucher", help="Every line on one voucher."),
                  idempotency_key: Optional[str] = typer.Option(None, "--idempotency-key"),
-                 fmt: str = typer.Option("text", "--format")):
+                 fmt: str = format_option()):
     """Validate and post a journal file; every problem is listed and nothing posts if there is any."""
     from ..services.posting import post_journal
 
@@ -221,7 +271,7 @@ def journal_import(file: Path, name: str = typer.Option("GNJL", "--name"),
 
 
 @journal_app.command("post-stored")
-def journal_post_stored(journal_id: int, fmt: str = typer.Option("text", "--format")):
+def journal_post_stored(journal_id: int, fmt: str = format_option()):
     """Post a stored journal."""
     from ..services.journals import post_stored_journal
 
@@ -229,7 +279,7 @@ def journal_post_stored(journal_id: int, fmt: str = typer.Option("text", "--form
 
 
 @journal_app.command("list")
-def journal_list(fmt: str = typer.Option("text", "--format")):
+def journal_list(fmt: str = format_option()):
     """Stored journals, posted or not."""
     from ..services.journals import list_journals_in
     from ..store.companies import resolve_company_id
@@ -250,7 +300,7 @@ def journal_enter(
     offset_account_type: Optional[str] = typer.Option(None, "--offset-account-type"),
     offset_account: Optional[str] = typer.Option(None, "--offset-account"),
     invoice: Optional[str] = typer.Option(None, "--invoice"), name: str = typer.Option("GNJL", "--name"),
-    validate_only: bool = typer.Option(False, "--validate-only"), fmt: str = typer.Option("text", "--format"),
+    validate_only: bool = typer.Option(False, "--validate-only"), fmt: str = format_option(),
 ):
     """Enter and post one two-sided line (account and offset account) from the command line."""
     from ..journal.parsing import lines_from_records
@@ -278,7 +328,7 @@ def report_trial_balance(as_of: Optional[str] = typer.Option(None, "--as-of"),
                          date_from: Optional[str] = typer.Option(None, "--from", help="Movements from this date."),
                          by: str = typer.Option("ledger_account", "--by", help="ledger_account or main_account"),
                          currency: str = typer.Option("accounting", "--currency", help="accounting or transaction"),
-                         fmt: str = typer.Option("text", "--format")):
+                         fmt: str = format_option()):
     """Trial balance as of a date or for a period."""
     from ..money import format_minor
     from ..services.reports import trial_balance
@@ -304,7 +354,7 @@ _ENTRY_COLUMNS = ["voucher", "date", "account", "posting_type", "currency", "amo
 
 
 @report_app.command("voucher")
-def report_voucher(number: str, fmt: str = typer.Option("text", "--format")):
+def report_voucher(number: str, fmt: str = format_option()):
     """Voucher inquiry: the entries of a voucher."""
     from ..services.reports import find_voucher
 
@@ -316,7 +366,7 @@ def report_voucher(number: str, fmt: str = typer.Option("text", "--format")):
 def report_ledger_journal(date_from: Optional[str] = typer.Option(None, "--from"),
                           date_to: Optional[str] = typer.Option(None, "--to"),
                           series: Optional[str] = typer.Option(None, "--journal-name"),
-                          fmt: str = typer.Option("text", "--format")):
+                          fmt: str = format_option()):
     """Ledger journal report: every voucher of the range with its entries and totals."""
     from ..services.reports import ledger_journal_report
 
@@ -331,7 +381,7 @@ def report_ledger_journal(date_from: Optional[str] = typer.Option(None, "--from"
 def report_open_transactions(customer: Optional[str] = typer.Option(None, "--customer"),
                              vendor: Optional[str] = typer.Option(None, "--vendor"),
                              include_closed: bool = typer.Option(False, "--all"),
-                             fmt: str = typer.Option("text", "--format")):
+                             fmt: str = format_option()):
     """Open transactions of a customer or vendor (or of all), with the settle form's fields."""
     from ..services.reports import open_transactions
     from ..store.companies import resolve_company_id
@@ -358,7 +408,7 @@ def settle_command(
     payment_currency: Optional[str] = typer.Option(None, "--payment-currency"),
     cash_discount: Optional[str] = typer.Option(None, "--cash-discount", help="Override the discount (first mark)."),
     use_cash_discount: Optional[str] = typer.Option(None, "--use-cash-discount", help="normal, always or never"),
-    fmt: str = typer.Option("text", "--format"),
+    fmt: str = format_option(),
 ):
     """Settle marked open transactions of a customer or vendor, with a new payment or against each other."""
     from ..parties.model import PartyType
@@ -371,19 +421,16 @@ def settle_command(
     if payment_amount is not None:
         if not bank_account:
             raise InvalidInput("--payment-amount needs --bank-account", code="bad_option")
-        try:
-            amount = Decimal(payment_amount)
-        except Exception:
-            raise InvalidInput(f"--payment-amount '{payment_amount}' is not a number", code="bad_amount") from None
+        amount = _decimal(payment_amount, "--payment-amount")
         payment = Payment(amount, bank_account, payment_voucher, payment_currency, day)
     marks = []
     for index, item in enumerate(mark):
         reference, _, amount = item.partition(":")
         request = MarkRequest(invoice=reference, use_cash_discount=use_cash_discount)
         if amount:
-            request.amount_to_settle = Decimal(amount)
+            request.amount_to_settle = _decimal(amount, f"--mark {item}")
         if index == 0 and cash_discount is not None:
-            request.cash_discount = Decimal(cash_discount)
+            request.cash_discount = _decimal(cash_discount, "--cash-discount")
         marks.append(request)
     result = _settle_by_invoice_or_voucher(settle, PartyType.customer if customer else PartyType.vendor,
                                            customer or vendor, marks, payment, day)
@@ -446,13 +493,20 @@ def period_access(day: str, access: str = typer.Argument(..., help="all, none or
 
 @scenario_app.command("run")
 def scenario_run(file: Path, database: Optional[str] = typer.Option(None, "--database"),
-                 fmt: str = typer.Option("text", "--format")):
+                 fmt: str = format_option()):
     """Set up a company from FILE, perform its steps, print what was posted (JSON with --format json)."""
     from ..scenario.runner import run_scenario
     from .scenario_text import print_document
 
     fmt = _format(fmt)
-    document, code = run_scenario(file, database)
+    try:
+        document, code = run_scenario(file, database)
+    except BilagError as error:
+        if fmt == "json":  # a tool reading stdout still gets the document, with the error in it
+            sys.stdout.write(json.dumps({"vouchers": [], "open_transactions": [], "journals": [], "trial_balance": [],
+                                         "errors": [{"step": "file", "code": error.code, "message": str(error)}]},
+                                        indent=1) + "\n")
+        raise
     for warning in document.get("warnings", []):
         render.warn(warning)
     if fmt == "json":
@@ -460,7 +514,8 @@ def scenario_run(file: Path, database: Optional[str] = typer.Option(None, "--dat
     else:
         print_document(document)
     for problem in document["errors"]:
-        render.error(f"step {problem['step']}: {problem['message']}")
+        message = problem["message"]
+        render.error(message if message.startswith(f"step {problem['step']}") else f"step {problem['step']}: {message}")
     for difference in document.get("expectations", {}).get("differences", []):
         render.error(f"expectation: {difference}")
     raise typer.Exit(code)
@@ -477,7 +532,7 @@ def demo(fresh: bool = typer.Option(True, help="Start from an empty database fil
 def run() -> None:
     """Entry point: errors become messages and exit codes, never tracebacks."""
     try:
-        app(standalone_mode=False)
+        code = app(standalone_mode=False)
     except BilagError as error:
         render.error(str(error))
         sys.exit(2)
@@ -486,20 +541,46 @@ def run() -> None:
     except (typer.Abort, KeyboardInterrupt):
         render.error("aborted")
         sys.exit(130)
-    except Exception as error:  # click usage errors and anything unexpected
-        import click
-        from sqlalchemy.exc import ArgumentError, OperationalError
+    except typer.TyperException as error:  # the command line itself is wrong: unknown option, missing argument
+        sys.exit(_usage_error(error))
+    except Exception as error:
+        sys.exit(_unexpected(error))
+    # Without standalone mode, `raise typer.Exit(n)` in a command comes back as a return value.
+    sys.exit(code if isinstance(code, int) else 0)
 
-        if isinstance(error, click.ClickException):
-            error.show()
-            sys.exit(2)
-        if isinstance(error, (OperationalError, ArgumentError)):
-            render.error(f"cannot use the database: {str(error).splitlines()[0]}")
-            sys.exit(2)
-        if os.environ.get("BILAG_DEBUG"):
-            raise
-        render.error(f"internal error ({type(error).__name__}: {error}); set BILAG_DEBUG=1 for details")
-        sys.exit(70)
+
+def _usage_error(error) -> int:
+    if type(error).__name__ == "NoArgsIsHelpError":  # `bilag journal` alone: the help is the answer
+        error.show()
+        return 2
+    ctx = getattr(error, "ctx", None)
+    message = error.format_message() if hasattr(error, "format_message") else str(error)
+    hint = f" (see '{ctx.command_path} --help')" if ctx is not None else ""
+    render.error(" ".join(message.split()) + hint)
+    return getattr(error, "exit_code", 2) or 2
+
+
+def _unexpected(error: Exception) -> int:
+    from sqlalchemy.exc import ArgumentError, DataError, DBAPIError, IntegrityError
+
+    refused = (IntegrityError, DataError)
+    try:  # the bulk paths write through the driver, whose errors SQLAlchemy has not wrapped
+        import psycopg
+
+        refused += (psycopg.IntegrityError, psycopg.DataError)
+        unavailable = (DBAPIError, ArgumentError, psycopg.OperationalError)
+    except ImportError:  # pragma: no cover
+        unavailable = (DBAPIError, ArgumentError)
+    if isinstance(error, refused):
+        render.error(f"the database refused the change ({first_line(error)}); nothing was written")
+        return 2
+    if isinstance(error, unavailable):
+        render.error(f"cannot use the database ({first_line(error)})")
+        return 2
+    if os.environ.get("BILAG_DEBUG"):
+        raise error
+    render.error(f"internal error ({type(error).__name__}: {first_line(error)}); set BILAG_DEBUG=1 for details")
+    return 70
 
 
 if __name__ == "__main__":

@@ -1,12 +1,14 @@
 """Journal lines from tables: a scenario's pipe table, CSV or XLSX files, JSON bodies.
 
 Column names follow the seed tables (`voucher | account_type | account | ...`); headers are matched
-case-insensitively with spaces as underscores ("Account type" is `account_type`).
+case-insensitively with spaces as underscores ("Account type" is `account_type`). Every problem of a file
+is listed, each with its file and line; nothing is guessed (an amount like `1,000` is refused, not read).
 """
 from __future__ import annotations
 
 import csv
 import io
+import re
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -18,6 +20,17 @@ REQUIRED_COLUMNS = ("account_type", "account")
 _ALIASES = {"offset_type": "offset_account_type", "cash_discount_code": "cash_discount", "exchange_rate": "exchange_rate",
             "doc_number": "document_number", "type": "account_type"}
 _DATE_FIELDS = ("date", "due_date", "document_date")
+_CURRENCY_CODE = re.compile(r"[A-Za-z]{1,3}")  # ISO 4217 has three letters; the store holds up to three
+
+# Amounts: one decimal separator (point or comma), or groups of three digits with a separator that is not
+# the decimal one. `1,000` and `-1,000` could be either a thousand or one: they are refused.
+_GROUP = "[ '\u00a0\u202f]"
+_PLAIN = re.compile(r"[+-]?(?:\d+(?:[.,]\d*)?|[.,]\d+)")
+_GROUPED_COMMA = re.compile(r"[+-]?\d{1,3}(?:,\d{3})+(?:\.\d*)?")      # 1,234,567.89
+_GROUPED_DOT = re.compile(r"[+-]?\d{1,3}(?:\.\d{3})+(?:,\d*)?")       # 1.234.567,89
+_GROUPED_SPACE = re.compile(rf"[+-]?\d{{1,3}}(?:{_GROUP}\d{{3}})+(?:[.,]\d*)?")  # 1 234 567,89
+_AMBIGUOUS = re.compile(r"[+-]?\d{1,3},\d{3}")
+_EXPONENT = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)[eE][+-]?\d+")       # XLSX numbers such as 1e+16
 
 
 def normalise_header(name: str) -> str:
@@ -25,13 +38,14 @@ def normalise_header(name: str) -> str:
     return _ALIASES.get(key, key)
 
 
-def check_header(header: list[str], source: str, line: int = 1) -> list[str]:
-    columns = [normalise_header(h) for h in header]
+def check_header(header: list[str], source: str | None, line: int = 1) -> list[str | None]:
+    """The journal column of each header cell; None for a cell without a name (its column must stay blank)."""
+    columns: list[str | None] = [normalise_header(h) if str(h).strip() else None for h in header]
     problems = []
     for raw, column in zip(header, columns):
-        if column not in JOURNAL_COLUMNS:
-            problems.append(Problem("unknown_column", f"unknown column '{raw}' (known: {', '.join(JOURNAL_COLUMNS)})",
-                                    line=line, source=source))
+        if column is not None and column not in JOURNAL_COLUMNS:
+            problems.append(Problem("unknown_column", f"unknown column '{str(raw).strip()}' (known: "
+                                    f"{', '.join(JOURNAL_COLUMNS)})", line=line, source=source))
     for required in REQUIRED_COLUMNS:
         if required not in columns:
             problems.append(Problem("missing_column", f"missing column '{required}'", line=line, source=source))
@@ -39,7 +53,7 @@ def check_header(header: list[str], source: str, line: int = 1) -> list[str]:
         problems.append(Problem("missing_column", "missing column 'debit' or 'credit'", line=line, source=source))
     seen = set()
     for column in columns:
-        if column in seen:
+        if column is not None and column in seen:
             problems.append(Problem("duplicate_column", f"column '{column}' appears twice", line=line, source=source))
         seen.add(column)
     if problems:
@@ -47,10 +61,25 @@ def check_header(header: list[str], source: str, line: int = 1) -> list[str]:
     return columns
 
 
+def _record(columns: list[str | None], cells: list[str], line_no: int, source, problems) -> dict | None:
+    """Cells of one row by column; a value under a column without a name is a problem, never dropped."""
+    record = {}
+    for index, cell in enumerate(cells):
+        column = columns[index] if index < len(columns) else None
+        if column is None:
+            if cell.strip():
+                problems.append(Problem("bad_row", f"column {index + 1} has the value '{cell.strip()}' but no "
+                                        f"header", line=line_no, source=source))
+                return None
+            continue
+        record[column] = cell
+    return record
+
+
 def _text(value) -> str:
     if value is None:
         return ""
-    if isinstance(value, float):  # XLSX and YAML numbers
+    if isinstance(value, float):  # XLSX and YAML numbers: repr is the shortest text of the typed number
         return repr(value)
     if isinstance(value, datetime):
         return value.date().isoformat()
@@ -59,29 +88,51 @@ def _text(value) -> str:
     return str(value).strip()
 
 
+def parse_decimal_text(value: str) -> Decimal:
+    """An exact number from how people write it; raises ValueError saying why it is not one."""
+    text = value.strip()
+    if _AMBIGUOUS.fullmatch(text):
+        raise ValueError("is ambiguous (a thousands separator or a decimal comma?); write it without the comma, "
+                         "or with a decimal point")
+    if _PLAIN.fullmatch(text):
+        cleaned = text.replace(",", ".")
+    elif _GROUPED_COMMA.fullmatch(text):
+        cleaned = text.replace(",", "")
+    elif _GROUPED_DOT.fullmatch(text):
+        cleaned = text.replace(".", "").replace(",", ".")
+    elif _GROUPED_SPACE.fullmatch(text):
+        cleaned = re.sub(_GROUP, "", text).replace(",", ".")
+    elif _EXPONENT.fullmatch(text):
+        cleaned = text
+    else:
+        raise ValueError("is not a number")
+    try:
+        return Decimal(cleaned)
+    except InvalidOperation:  # pragma: no cover - the patterns only let numbers through
+        raise ValueError("is not a number") from None
+
+
 def _decimal_text(value: str, field: str, problems, line_no, source) -> Decimal | None:
     if not value:
         return None
     try:
-        number = Decimal(value.replace(" ", "").replace(",", ".") if value.count(",") == 1 and "." not in value
-                         else value.replace(",", ""))
-        if not number.is_finite():
-            raise InvalidOperation
-        return number
-    except InvalidOperation:
-        problems.append(Problem("bad_amount", f"{field} '{value}' is not a number", line=line_no, source=source))
+        return parse_decimal_text(value)
+    except ValueError as why:
+        problems.append(Problem("bad_amount", f"{field} '{value}' {why}", line=line_no, source=source))
         return None
 
 
-def lines_from_records(records: list[dict], *, default_date: date | None = None, source: str | None = None,
-                       line_numbers: list[int] | None = None) -> list[JournalLine]:
-    """Build journal lines from mappings of column -> text. Every problem is listed; nothing is half-read."""
-    problems: list[Problem] = []
+def _read_records(records: list[dict], default_date: date | None, source: str | None, line_numbers: list[int] | None,
+                  problems: list[Problem]) -> list[JournalLine]:
     lines: list[JournalLine] = []
     for index, record in enumerate(records):
         line_no = line_numbers[index] if line_numbers else index + 1
+        if not isinstance(record, dict):
+            problems.append(Problem("bad_row", "a journal line is a mapping of column to value", line=line_no,
+                                    source=source))
+            continue
         values = {normalise_header(k): _text(v) for k, v in record.items()}
-        unknown = [k for k in values if k not in JOURNAL_COLUMNS]
+        unknown = [str(k) for k, column in zip(record, values) if column not in JOURNAL_COLUMNS]
         if unknown:
             problems.append(Problem("unknown_column", f"unknown column '{unknown[0]}'", line=line_no, source=source))
             continue
@@ -95,19 +146,23 @@ def lines_from_records(records: list[dict], *, default_date: date | None = None,
                     problems.append(Problem("bad_date", f"{field} '{raw}' is not a date (YYYY-MM-DD)", line=line_no,
                                             source=source))
         day = dates.get("date") or default_date
-        if day is None and "date" not in dates:
-            if not values.get("date"):
-                problems.append(Problem("missing_date", "the line has no date", line=line_no, source=source))
-            continue
         debit = _decimal_text(values.get("debit", ""), "debit", problems, line_no, source)
         credit = _decimal_text(values.get("credit", ""), "credit", problems, line_no, source)
         rate = _decimal_text(values.get("exchange_rate", ""), "exchange_rate", problems, line_no, source)
+        currency = values.get("currency") or None
+        if currency and not _CURRENCY_CODE.fullmatch(currency):
+            problems.append(Problem("unknown_currency", f"currency '{currency}' is not a currency code (up to three "
+                                    f"letters, as USD)", line=line_no, source=source))
         if not values.get("account_type"):
             problems.append(Problem("missing_value", "account_type is blank", line=line_no, source=source))
+        if day is None:
+            if not values.get("date"):
+                problems.append(Problem("missing_date", "the line has no date", line=line_no, source=source))
+            continue
         lines.append(JournalLine(
             line_no=line_no, date=day, account_type=values.get("account_type", ""), account=values.get("account", ""),
             debit=debit, credit=credit, voucher=values.get("voucher") or None,
-            description=values.get("description", ""), currency=(values.get("currency") or None),
+            description=values.get("description", ""), currency=currency,
             exchange_rate=rate, offset_account_type=values.get("offset_account_type") or None,
             offset_account=values.get("offset_account") or None, invoice=values.get("invoice") or None,
             due_date=dates.get("due_date"), document_date=dates.get("document_date"),
@@ -116,11 +171,43 @@ def lines_from_records(records: list[dict], *, default_date: date | None = None,
             reason=values.get("reason") or None, settle_invoice=values.get("settle_invoice") or None,
             posting_profile=values.get("posting_profile") or None,
         ))
+    return lines
+
+
+def _finish(lines: list[JournalLine], problems: list[Problem], source: str | None) -> list[JournalLine]:
     if problems:
-        raise JournalRejected(problems, source)
+        raise JournalRejected(sorted(problems, key=lambda p: p.line or 0), source)
     if not lines:
         raise JournalRejected([Problem("empty_journal", "the journal has no lines", source=source)], source)
     return lines
+
+
+def lines_from_records(records: list[dict], *, default_date: date | None = None, source: str | None = None,
+                       line_numbers: list[int] | None = None) -> list[JournalLine]:
+    """Build journal lines from mappings of column -> text. Every problem is listed; nothing is half-read."""
+    problems: list[Problem] = []
+    lines = _read_records(records, default_date, source, line_numbers, problems)
+    return _finish(lines, problems, source)
+
+
+def _rows_to_lines(columns, rows, default_date, source, problems, *, exact_width: bool) -> list[JournalLine]:
+    """rows: (line number, cells). With exact_width a row needs a cell for every named column."""
+    records, numbers = [], []
+    width = len(columns)
+    while width and columns[width - 1] is None:
+        width -= 1
+    for line_no, cells in rows:
+        if not any(cell.strip() for cell in cells):
+            continue
+        if exact_width and len(cells) < width:
+            problems.append(Problem("bad_row", f"the row has {len(cells)} cells, the header {len(columns)}",
+                                    line=line_no, source=source))
+            continue
+        record = _record(columns, cells, line_no, source, problems)
+        if record is not None:
+            records.append(record)
+            numbers.append(line_no)
+    return _read_records(records, default_date, source, numbers, problems)
 
 
 def lines_from_pipe_table(table: str, *, default_date: date | None = None, source: str | None = None,
@@ -142,15 +229,26 @@ def lines_from_pipe_table(table: str, *, default_date: date | None = None, sourc
         return [c.strip() for c in row.split("|")]
 
     columns = check_header(cells_of(header), source, header_line)
-    records, numbers = [], []
+    problems: list[Problem] = []
+    body = []
     for line_no, row in rows[1:]:
         cells = cells_of(row)
         if len(cells) != len(columns):
-            raise JournalRejected([Problem("bad_row", f"the row has {len(cells)} cells, the header {len(columns)}",
-                                           line=line_no, source=source)], source)
-        records.append(dict(zip(columns, cells)))
-        numbers.append(line_no)
-    return lines_from_records(records, default_date=default_date, source=source, line_numbers=numbers)
+            problems.append(Problem("bad_row", f"the row has {len(cells)} cells, the header {len(columns)}",
+                                    line=line_no, source=source))
+            continue
+        body.append((line_no, cells))
+    lines = _rows_to_lines(columns, body, default_date, source, problems, exact_width=True)
+    return _finish(lines, problems, source)
+
+
+def _delimiter(header_line: str, suffix: str) -> str:
+    """The delimiter of the header line (data lines may hold decimal commas, so they are not counted)."""
+    if suffix == ".tsv":
+        return "\t"
+    counts = {delimiter: header_line.count(delimiter) for delimiter in (",", ";", "\t")}
+    best = max(counts, key=lambda d: counts[d])
+    return best if counts[best] else ","
 
 
 def lines_from_csv(path: Path, *, default_date: date | None = None) -> list[JournalLine]:
@@ -161,25 +259,31 @@ def lines_from_csv(path: Path, *, default_date: date | None = None) -> list[Jour
         raise InvalidInput(f"{source}: cannot read the file ({error.strerror})", code="unreadable_file") from None
     try:
         content = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise InvalidInput(f"{source}: the file is not UTF-8 text", code="bad_file") from None
-    sample = content[:4096]
-    delimiter = ";" if sample.count(";") > sample.count(",") else ","
-    reader = csv.reader(io.StringIO(content), delimiter=delimiter)
-    rows = list(reader)
+    except UnicodeDecodeError as error:
+        line = raw[: error.start].count(b"\n") + 1
+        raise InvalidInput(f"{source}, line {line}: the file is not UTF-8 text", code="bad_file") from None
+    if "\x00" in content:
+        line = content[: content.index("\x00")].count("\n") + 1
+        raise InvalidInput(f"{source}, line {line}: the file holds binary data (a NUL byte), not CSV text",
+                           code="bad_file")
+    first = next((line for line in content.splitlines() if line.strip()), "")
+    reader = csv.reader(io.StringIO(content, newline=""), delimiter=_delimiter(first, path.suffix.lower()))
+    rows: list[tuple[int, list[str]]] = []
+    try:
+        start = 1
+        for row in reader:
+            rows.append((start, row))
+            start = reader.line_num + 1  # a quoted cell may span lines: name the line where the row starts
+    except csv.Error as error:
+        raise InvalidInput(f"{source}, line {reader.line_num}: not valid CSV ({error})", code="bad_file") from None
+    rows = [(n, row) for n, row in rows if any(cell.strip() for cell in row)]
     if not rows:
         raise JournalRejected([Problem("empty_journal", "the file is empty", source=source)], source)
-    columns = check_header(rows[0], source)
-    records, numbers = [], []
-    for index, row in enumerate(rows[1:], start=2):
-        if not any(cell.strip() for cell in row):
-            continue
-        if len(row) != len(columns):
-            raise JournalRejected([Problem("bad_row", f"the row has {len(row)} cells, the header {len(columns)}",
-                                           line=index, source=source)], source)
-        records.append(dict(zip(columns, row)))
-        numbers.append(index)
-    return lines_from_records(records, default_date=default_date, source=source, line_numbers=numbers)
+    header_line, header = rows[0]
+    columns = check_header(header, source, header_line)
+    problems: list[Problem] = []
+    lines = _rows_to_lines(columns, rows[1:], default_date, source, problems, exact_width=True)
+    return _finish(lines, problems, source)
 
 
 def lines_from_xlsx(path: Path, *, default_date: date | None = None) -> list[JournalLine]:
@@ -187,27 +291,29 @@ def lines_from_xlsx(path: Path, *, default_date: date | None = None) -> list[Jou
 
     source = str(path)
     try:
+        with path.open("rb"):
+            pass
+    except OSError as error:
+        raise InvalidInput(f"{source}: cannot read the file ({error.strerror})", code="unreadable_file") from None
+    try:
         workbook = load_workbook(path, read_only=True, data_only=True)
+        try:
+            sheet = workbook.worksheets[0]
+            # Row numbers are the sheet's own: iter_rows starts at row 1.
+            rows = [(number, [_text(c) for c in row])
+                    for number, row in enumerate(sheet.iter_rows(values_only=True), start=1)]
+        finally:
+            workbook.close()
     except Exception as error:  # openpyxl raises many types for a damaged file
         raise InvalidInput(f"{source}: not a readable XLSX workbook ({type(error).__name__})", code="bad_file") from None
-    sheet = workbook.worksheets[0]
-    rows = list(sheet.iter_rows(values_only=True))
-    workbook.close()
+    rows = [(n, cells) for n, cells in rows if any(cells)]
     if not rows:
         raise JournalRejected([Problem("empty_journal", "the sheet is empty", source=source)], source)
-    header = [_text(c) for c in rows[0]]
-    while header and not header[-1]:
-        header.pop()
-    columns = check_header(header, source)
-    records, numbers = [], []
-    for index, row in enumerate(rows[1:], start=2):
-        cells = [_text(c) for c in row[: len(columns)]]
-        if not any(cells):
-            continue
-        cells += [""] * (len(columns) - len(cells))
-        records.append(dict(zip(columns, cells)))
-        numbers.append(index)
-    return lines_from_records(records, default_date=default_date, source=source, line_numbers=numbers)
+    header_line, header = rows[0]
+    columns = check_header(header, source, header_line)
+    problems: list[Problem] = []
+    lines = _rows_to_lines(columns, rows[1:], default_date, source, problems, exact_width=False)
+    return _finish(lines, problems, source)
 
 
 def lines_from_file(path: Path, *, default_date: date | None = None) -> list[JournalLine]:
@@ -216,4 +322,4 @@ def lines_from_file(path: Path, *, default_date: date | None = None) -> list[Jou
         return lines_from_xlsx(path, default_date=default_date)
     if suffix in (".csv", ".txt", ".tsv"):
         return lines_from_csv(path, default_date=default_date)
-    raise InvalidInput(f"{path}: journals are read from .csv or .xlsx files", code="bad_file")
+    raise InvalidInput(f"{path}: journals are read from .csv, .tsv or .xlsx files", code="bad_file")

@@ -1,6 +1,12 @@
 """Posting rules: turn journal lines into balanced vouchers of ledger entries (pure, no I/O).
 
 Every problem is collected, so that a user sees the whole list at once; if there is any, nothing posts.
+
+A journal may hold a million lines (an opening-balance import, a month of vendor invoices), so the
+planner works out each thing that repeats from line to line once per journal: a resolved account
+(parsed, checked, its dimensions), a period's access for a module, a currency's decimals, the
+conversion of a (currency, rate) to the accounting currency. Amounts are integers in minor units from
+the moment they are parsed; conversion and rounding are exact integer arithmetic (money.py).
 """
 from __future__ import annotations
 
@@ -10,8 +16,7 @@ from decimal import Decimal
 from ..calendar.periods import check_posting_allowed
 from ..company import Company
 from ..errors import BilagError, JournalRejected, Problem
-from ..ledger.accounts import LedgerAccount
-from ..money import MoneyFormatError, format_minor, parse_amount, round_to_total
+from ..money import MoneyFormatError, format_minor, parse_minor, round_ratios_to_total
 from ..parties.model import PartyType
 from .model import ACCOUNT_TYPES, EntryDraft, JournalLine, PostingPlan, TransactionDraft, VoucherDraft
 
@@ -25,17 +30,22 @@ _ONE = Decimal(1)
 
 
 class _Side:
-    """One side of a journal line (the account or the offset account), resolved."""
+    """One side of a journal line (the account or the offset account), resolved. Shared by every line that
+    names the same account, so nothing may change it after _resolve_side."""
 
-    __slots__ = ("account_type", "ledger_account", "posting_type", "party", "profile", "dimensions")
+    __slots__ = ("account_type", "ledger_account", "display", "main_account", "posting_type", "party", "profile",
+                 "dimensions", "default_currency")
 
     def __init__(self, account_type, ledger_account, posting_type, party=None, profile=None, dimensions=None):
         self.account_type = account_type
         self.ledger_account = ledger_account
+        self.display = ledger_account.display
+        self.main_account = ledger_account.main
         self.posting_type = posting_type
         self.party = party
         self.profile = profile
         self.dimensions = dimensions or {}
+        self.default_currency = None  # set by the planner: the party's, else the main account's, else accounting
 
 
 class PostingContext:
@@ -57,10 +67,10 @@ def plan_posting(company: Company, lines: list[JournalLine], context: PostingCon
     if not lines:
         raise JournalRejected([Problem("empty_journal", "the journal has no lines", source=context.source)])
     journal_name = company.journal_name(context.journal_name)
-    groups = _group_into_vouchers(lines, journal_name.voucher_mode, context.one_voucher)
+    planner = _Planner(company, context, problems, warnings)
     vouchers: list[VoucherDraft] = []
-    for voucher_number, voucher_lines in groups:
-        voucher = _plan_voucher(company, context, voucher_number, voucher_lines, problems, warnings)
+    for voucher_number, voucher_lines in _group_into_vouchers(lines, journal_name.voucher_mode, context.one_voucher):
+        voucher = planner.plan_voucher(voucher_number, voucher_lines)
         if voucher is not None:
             vouchers.append(voucher)
     if problems:
@@ -68,134 +78,252 @@ def plan_posting(company: Company, lines: list[JournalLine], context: PostingCon
     return PostingPlan(vouchers, warnings)
 
 
-def _group_into_vouchers(lines, voucher_mode, one_voucher):
+def _group_into_vouchers(lines, voucher_mode, one_voucher) -> list[tuple[str | None, list[JournalLine]]]:
     """Lines with a voucher number group by it; blank ones start a new voucher when the balance is zero."""
     if one_voucher or (one_voucher is None and voucher_mode == "one_voucher"):
         number = next((line.voucher for line in lines if line.voucher), None)
         return [(number, list(lines))]
-    groups: dict[object, list[JournalLine]] = {}
-    order: list[object] = []
+    groups: list[tuple[str | None, list[JournalLine]]] = []  # in the order of their first line
+    numbered: dict[str, list[JournalLine]] = {}
+    unnumbered: list[JournalLine] | None = None  # the voucher that blank-numbered lines currently fill
     running = Decimal(0)
-    auto_key = None
-    auto_count = 0
     for line in lines:
-        if line.voucher:
-            key = ("given", line.voucher)
-        else:
-            if auto_key is None:
-                auto_count += 1
-                auto_key = ("auto", auto_count)
-            key = auto_key
-            amount = (line.debit or 0) - (line.credit or 0)
-            if not line.offset_account:
-                running += amount
-            if running == 0:
-                auto_key = None
-        if key not in groups:
-            groups[key] = []
-            order.append(key)
-        groups[key].append(line)
-    return [(key[1] if key[0] == "given" else None, groups[key]) for key in order]
+        number = line.voucher
+        if number:
+            group = numbered.get(number)
+            if group is None:
+                group = numbered[number] = []
+                groups.append((number, group))
+            group.append(line)
+            continue
+        if unnumbered is None:
+            unnumbered = []
+            groups.append((None, unnumbered))
+        unnumbered.append(line)
+        amount = (line.debit or 0) - (line.credit or 0)
+        if not line.offset_account:
+            running += amount
+        if running == 0:
+            unnumbered = None
+    return groups
 
 
 def _problem(problems, context, code, message, line_no=None, voucher=None):
     problems.append(Problem(code, message, voucher=voucher, line=line_no, source=context.source))
 
 
-def _plan_voucher(company, context, voucher_number, lines, problems, warnings) -> VoucherDraft | None:
-    first = lines[0]
-    label = voucher_number or f"(new voucher from line {first.line_no})"
-    voucher_date = first.date
-    period = company.calendar.operating_period(voucher_date)
-    start_count = len(problems)
-    entries: list[EntryDraft] = []
-    transactions: list[TransactionDraft] = []
-    rate_groups: dict[tuple[str, Decimal], list[tuple[int, int]]] = {}
-    for line in lines:
-        if line.date != voucher_date:
-            _problem(problems, context, "voucher_dates_differ",
-                     f"all lines of a voucher share one date; this line has {line.date}, the voucher {voucher_date}",
-                     line.line_no, label)
-            continue
-        try:
-            _plan_line(company, context, line, entries, transactions, rate_groups, period, problems, label)
-        except BilagError as error:
-            _problem(problems, context, error.code, error.message, line.line_no, label)
-    if len(problems) > start_count:
-        return None
-    _convert_to_accounting(company, entries, rate_groups)
-    for transaction in transactions:
-        transaction.accounting_minor = entries[transaction.entry_index].accounting_minor
-    accounting_total = sum(e.accounting_minor for e in entries)
-    currencies = {e.currency for e in entries}
-    if len(currencies) == 1:
-        currency = next(iter(currencies))
-        total = sum(e.amount_minor for e in entries)
-        if total:
-            _problem(problems, context, "unbalanced_voucher",
-                     f"voucher does not balance: debit exceeds credit by "
-                     f"{format_minor(total, company.decimals(currency))} {currency}", lines[-1].line_no, label)
+class _Planner:
+    """Plans the vouchers of one journal for one company, remembering what repeats from line to line."""
+
+    def __init__(self, company: Company, context: PostingContext, problems: list[Problem], warnings: list[str]):
+        self.company = company
+        self.context = context
+        self.problems = problems
+        self.warnings = warnings
+        self.accounting_currency = company.accounting_currency
+        self.accounting_decimals = company.decimals(company.accounting_currency)
+        # Only outcomes without a problem are remembered: a problem is raised again for every line it concerns.
+        self._sides: dict[tuple, _Side] = {}
+        self._open_for: set[tuple[int, str]] = set()  # (period id, module) that rule P1 let these users post in
+        self._decimals: dict[str, int] = {}
+        self._conversions: dict[tuple[str, Decimal], tuple[int, int]] = {}
+
+    # --- one voucher ------------------------------------------------------------------------------------------
+
+    def plan_voucher(self, voucher_number: str | None, lines: list[JournalLine]) -> VoucherDraft | None:
+        company, context, problems = self.company, self.context, self.problems
+        first = lines[0]
+        label = voucher_number or f"(new voucher from line {first.line_no})"
+        voucher_date = first.date
+        period = company.calendar.operating_period(voucher_date)
+        start_count = len(problems)
+        entries: list[EntryDraft] = []
+        transactions: list[TransactionDraft] = []
+        rate_groups: dict[tuple[str, Decimal], list[int]] = {}  # entries converted together, by (currency, rate)
+        for line in lines:
+            if line.date != voucher_date:
+                _problem(problems, context, "voucher_dates_differ",
+                         f"all lines of a voucher share one date; this line has {line.date}, the voucher "
+                         f"{voucher_date}", line.line_no, label)
+                continue
+            try:
+                self._plan_line(line, entries, transactions, rate_groups, period)
+            except BilagError as error:
+                _problem(problems, context, error.code, error.message, line.line_no, label)
+        if len(problems) > start_count:
             return None
-    if accounting_total:
-        _problem(problems, context, "unbalanced_voucher",
-                 f"voucher does not balance in {company.accounting_currency}: debit exceeds credit by "
-                 f"{format_minor(accounting_total, company.decimals(company.accounting_currency))}",
-                 lines[-1].line_no, label)
-        return None
-    parties = {(e.party_type, e.party_id) for e in entries if e.party_type}
-    if len(transactions) > 1:
-        names = ", ".join(sorted(f"{t} {p}" for t, p in parties))
-        warnings.append(
-            f"voucher {label} holds {len(transactions)} customer/vendor transactions ({names}): one voucher with "
-            f"several customer/vendor records is deprecated; cash discounts and exchange differences will be "
-            f"spread over all its offset lines. Enter them as separate vouchers, each with its own offset lines, "
-            f"to keep each invoice's accounting."
-        )
-    return VoucherDraft(voucher_number, context.journal_name, voucher_date, period.id, context.kind, entries,
-                        transactions, first.description, first.line_no)
+        accounting_total = self._convert_to_accounting(entries, rate_groups)
+        for transaction in transactions:
+            transaction.accounting_minor = entries[transaction.entry_index].accounting_minor
+        if len(rate_groups) == 1 or len({currency for currency, _ in rate_groups}) == 1:
+            currency = entries[0].currency
+            total = sum(e.amount_minor for e in entries)
+            if total:
+                _problem(problems, context, "unbalanced_voucher",
+                         f"voucher does not balance: debit exceeds credit by "
+                         f"{format_minor(total, self._currency_decimals(currency))} {currency}", lines[-1].line_no,
+                         label)
+                return None
+        if accounting_total:
+            _problem(problems, context, "unbalanced_voucher",
+                     f"voucher does not balance in {self.accounting_currency}: debit exceeds credit by "
+                     f"{format_minor(accounting_total, self.accounting_decimals)}", lines[-1].line_no, label)
+            return None
+        if len(transactions) > 1:
+            parties = {(e.party_type, e.party_id) for e in entries if e.party_type}
+            names = ", ".join(sorted(f"{t} {p}" for t, p in parties))
+            self.warnings.append(
+                f"voucher {label} holds {len(transactions)} customer/vendor transactions ({names}): one voucher with "
+                f"several customer/vendor records is deprecated; cash discounts and exchange differences will be "
+                f"spread over all its offset lines. Enter them as separate vouchers, each with its own offset lines, "
+                f"to keep each invoice's accounting."
+            )
+        return VoucherDraft(voucher_number, context.journal_name, voucher_date, period.id, context.kind, entries,
+                            transactions, first.description, first.line_no)
 
+    # --- one line ---------------------------------------------------------------------------------------------
 
-def _plan_line(company, context, line, entries, transactions, rate_groups, period, problems, label):
-    account_type = (line.account_type or "").strip().lower()
-    if account_type not in ACCOUNT_TYPES:
-        raise BilagError(f"account type '{line.account_type}' is not one of Ledger, Customer, Vendor, Bank",
-                         code="unknown_account_type")
-    check_posting_allowed(period, line.date, MODULE_OF_ACCOUNT_TYPE[account_type], context.user_groups)
-    side = _resolve_side(company, account_type, line.account, line, {})
-    currency = (line.currency or (side.party.currency if side.party else None)
-                or company.chart.main_accounts[side.ledger_account.main].default_currency
-                or company.accounting_currency).upper()
-    decimals = company.decimals(currency)
-    if line.debit is not None and line.credit is not None and (line.debit or line.credit):
-        if line.debit and line.credit:
+    def _plan_line(self, line, entries, transactions, rate_groups, period):
+        account_type = (line.account_type or "").strip().lower()
+        if account_type not in ACCOUNT_TYPES:
+            raise BilagError(f"account type '{line.account_type}' is not one of Ledger, Customer, Vendor, Bank",
+                             code="unknown_account_type")
+        self._check_period(period, line.date, MODULE_OF_ACCOUNT_TYPE[account_type])
+        side = self._side(account_type, line.account, line, None)
+        currency = (line.currency or side.default_currency).upper()
+        decimals = self._currency_decimals(currency)
+        debit, credit = line.debit, line.credit
+        if debit and credit:
             raise BilagError("a line has either a debit or a credit, not both", code="debit_and_credit")
-    if not line.debit and not line.credit:
-        raise BilagError("the line has neither a debit nor a credit amount", code="no_amount")
-    try:
-        debit = parse_amount(line.debit, decimals) if line.debit else Decimal(0)
-        credit = parse_amount(line.credit, decimals) if line.credit else Decimal(0)
-    except MoneyFormatError as error:
-        raise BilagError(f"amount {error} for {currency}", code="bad_amount") from None
-    if debit < 0 or credit < 0:
-        raise BilagError("amounts are entered as positive debits or credits", code="negative_amount")
-    amount_minor = int((debit - credit).scaleb(decimals))
-    if line.exchange_rate is not None:
-        if line.exchange_rate <= 0:
-            raise BilagError("the exchange rate must be positive", code="bad_exchange_rate")
+        if not debit and not credit:
+            raise BilagError("the line has neither a debit nor a credit amount", code="no_amount")
+        try:
+            debit_minor = parse_minor(debit, decimals) if debit else 0
+            credit_minor = parse_minor(credit, decimals) if credit else 0
+        except MoneyFormatError as error:
+            raise BilagError(f"amount {error} for {currency}", code="bad_amount") from None
+        if debit_minor < 0 or credit_minor < 0:
+            raise BilagError("amounts are entered as positive debits or credits", code="negative_amount")
+        amount_minor = debit_minor - credit_minor
         rate = line.exchange_rate
-    else:
-        rate = company.rates.rate(currency, line.date)
-    _add_side(company, side, line, currency, rate, amount_minor, entries, transactions, rate_groups)
-    offset_type = (line.offset_account_type or "").strip().lower()
-    if line.offset_account and str(line.offset_account).strip():
-        if not offset_type:
-            offset_type = "ledger"
-        if offset_type not in ACCOUNT_TYPES:
-            raise BilagError(f"offset account type '{line.offset_account_type}' is not one of Ledger, Customer, "
-                             f"Vendor, Bank", code="unknown_account_type")
-        check_posting_allowed(period, line.date, MODULE_OF_ACCOUNT_TYPE[offset_type], context.user_groups)
-        offset = _resolve_side(company, offset_type, line.offset_account, line, side.dimensions)
-        _add_side(company, offset, line, currency, rate, -amount_minor, entries, transactions, rate_groups)
+        if rate is not None:
+            if rate <= 0:
+                raise BilagError("the exchange rate must be positive", code="bad_exchange_rate")
+        else:
+            rate = self.company.rates.rate(currency, line.date)
+        self._add_side(side, line, currency, rate, amount_minor, entries, transactions, rate_groups)
+        offset_account = line.offset_account
+        if offset_account and str(offset_account).strip():
+            offset_type = (line.offset_account_type or "").strip().lower() or "ledger"
+            if offset_type not in ACCOUNT_TYPES:
+                raise BilagError(f"offset account type '{line.offset_account_type}' is not one of Ledger, "
+                                 f"Customer, Vendor, Bank", code="unknown_account_type")
+            self._check_period(period, line.date, MODULE_OF_ACCOUNT_TYPE[offset_type])
+            # The offset takes the dimensions of the line's account where its own are blank.
+            offset = self._side(offset_type, offset_account, line, side.dimensions)
+            self._add_side(offset, line, currency, rate, -amount_minor, entries, transactions, rate_groups)
+
+    def _check_period(self, period, day: date, module: str) -> None:
+        """Rule P1, once per period and module: the answer does not depend on the line."""
+        if period is not None and (period.id, module) in self._open_for:
+            return
+        check_posting_allowed(period, day, module, self.context.user_groups)
+        self._open_for.add((period.id, module))
+
+    def _side(self, account_type: str, account, line: JournalLine, copied_dims) -> _Side:
+        account = str(account).strip()
+        # What _resolve_side reads: the account, a party's posting profile, the dimensions an offset copies.
+        key = (account_type, account, line.posting_profile if account_type in ("customer", "vendor") else None,
+               tuple(copied_dims.items()) if copied_dims and account_type == "ledger" else None)
+        side = self._sides.get(key)
+        if side is None:
+            side = _resolve_side(self.company, account_type, account, line, copied_dims)
+            side.default_currency = ((side.party.currency if side.party else None)
+                                     or self.company.chart.main_accounts[side.main_account].default_currency
+                                     or self.accounting_currency)
+            self._sides[key] = side
+        return side
+
+    def _currency_decimals(self, currency: str) -> int:
+        decimals = self._decimals.get(currency)
+        if decimals is None:
+            decimals = self._decimals[currency] = self.company.decimals(currency)
+        return decimals
+
+    def _add_side(self, side: _Side, line, currency, rate, amount_minor, entries, transactions, rate_groups):
+        index = len(entries)
+        entry = EntryDraft(line.line_no, side.display, side.main_account, side.posting_type, currency, amount_minor,
+                           0, line.description or "")
+        entries.append(entry)
+        group = rate_groups.get((currency, rate))
+        if group is None:
+            rate_groups[(currency, rate)] = [index]
+        else:
+            group.append(index)
+        party = side.party
+        if party is None:
+            return
+        company = self.company
+        is_invoice = amount_minor < 0 if party.party_type == PartyType.vendor else amount_minor > 0
+        party.check_hold(is_invoice=is_invoice, day=line.date)
+        entry.party_type = party.party_type.value
+        entry.party_id = party.id
+        entry.transaction_index = len(transactions)
+        document_date = line.document_date or line.date
+        terms_code = line.payment_terms or party.payment_terms
+        due_date = line.due_date
+        if due_date is None:
+            terms = company.payment_terms.get(terms_code) if terms_code else None
+            if terms_code and terms is None:
+                raise BilagError(f"payment terms {terms_code} do not exist", code="unknown_payment_terms")
+            due_date = terms.due_date(document_date) if terms else document_date
+        discount_code = line.cash_discount or (party.cash_discount if is_invoice else None)
+        discount_date = None
+        if discount_code:
+            code = company.cash_discounts.get(discount_code)
+            if code is None:
+                raise BilagError(f"cash discount code {discount_code} does not exist", code="unknown_cash_discount")
+            discount_date = code.discount_date(document_date)
+        transactions.append(TransactionDraft(
+            party.party_type.value, party.id, index, currency, amount_minor, 0, side.display, side.profile,
+            document_date, due_date, line.invoice or None, line.document_number, line.description or "",
+            discount_code, discount_date, rate, line.settle_invoice or None, line.line_no,
+        ))
+
+    # --- conversion -------------------------------------------------------------------------------------------
+
+    def _convert_to_accounting(self, entries: list[EntryDraft], rate_groups) -> int:
+        """Convert per (currency, rate) group so that a group balanced in its currency balances in accounting.
+
+        Returns the voucher's total in the accounting currency."""
+        total = 0
+        for (currency, rate), indexes in rate_groups.items():
+            numerator, denominator = self._conversion(currency, rate)
+            if numerator == denominator:
+                for i in indexes:
+                    entry = entries[i]
+                    entry.accounting_minor = entry.amount_minor
+                    total += entry.amount_minor
+                continue
+            exact = [entries[i].amount_minor * numerator for i in indexes]  # accounting minor units x denominator
+            for i, minor in zip(indexes, round_ratios_to_total(exact, denominator)):
+                entries[i].accounting_minor = minor
+                total += minor
+        return total
+
+    def _conversion(self, currency: str, rate: Decimal) -> tuple[int, int]:
+        """Accounting minor units per minor unit of `currency` at `rate`, as an exact fraction."""
+        key = (currency, rate)
+        fraction = self._conversions.get(key)
+        if fraction is None:
+            shift = self.accounting_decimals - self._currency_decimals(currency)
+            numerator, denominator = rate.as_integer_ratio()
+            if shift >= 0:
+                numerator *= 10**shift
+            else:
+                denominator *= 10**-shift
+            fraction = self._conversions[key] = (numerator, denominator)
+        return fraction
 
 
 def _resolve_side(company: Company, account_type: str, account: str, line: JournalLine, copied_dims) -> _Side:
@@ -230,68 +358,6 @@ def _resolve_side(company: Company, account_type: str, account: str, line: Journ
     dimensions = dict(party.dimensions)
     summary = chart.fill_blanks(summary, dimensions)
     return _Side(account_type, summary, party_type.balance_posting_type, party, rule.profile, dimensions)
-
-
-def _add_side(company, side, line, currency, rate, amount_minor, entries, transactions, rate_groups):
-    ledger_account: LedgerAccount = side.ledger_account
-    entry = EntryDraft(line.line_no, ledger_account.display, ledger_account.main, side.posting_type, currency,
-                       amount_minor, 0, line.description or "")
-    index = len(entries)
-    entries.append(entry)
-    key = (currency, rate)
-    group = rate_groups.get(key)
-    if group is None:
-        rate_groups[key] = [index]
-    else:
-        group.append(index)
-    party = side.party
-    if party is None:
-        return
-    is_invoice = amount_minor < 0 if party.party_type == PartyType.vendor else amount_minor > 0
-    party.check_hold(is_invoice=is_invoice, day=line.date)
-    entry.party_type = party.party_type.value
-    entry.party_id = party.id
-    entry.transaction_index = len(transactions)
-    document_date = line.document_date or line.date
-    terms_code = line.payment_terms or party.payment_terms
-    due_date = line.due_date
-    if due_date is None:
-        terms = company.payment_terms.get(terms_code) if terms_code else None
-        if terms_code and terms is None:
-            raise BilagError(f"payment terms {terms_code} do not exist", code="unknown_payment_terms")
-        due_date = terms.due_date(document_date) if terms else document_date
-    discount_code = line.cash_discount or (party.cash_discount if is_invoice else None)
-    discount_date = None
-    if discount_code:
-        code = company.cash_discounts.get(discount_code)
-        if code is None:
-            raise BilagError(f"cash discount code {discount_code} does not exist", code="unknown_cash_discount")
-        discount_date = code.discount_date(document_date)
-    transactions.append(TransactionDraft(
-        party.party_type.value, party.id, index, currency, amount_minor, 0, ledger_account.display, side.profile,
-        document_date, due_date, line.invoice or None, line.document_number, line.description or "",
-        discount_code, discount_date, rate, line.settle_invoice or None, line.line_no,
-    ))
-
-
-def _convert_to_accounting(company: Company, entries: list[EntryDraft], rate_groups) -> None:
-    """Convert per (currency, rate) group so that a group balanced in its currency balances in accounting."""
-    accounting_decimals = company.decimals(company.accounting_currency)
-    for (currency, rate), indexes in rate_groups.items():
-        decimals = company.decimals(currency)
-        if rate == _ONE and decimals == accounting_decimals:
-            for i in indexes:
-                entries[i].accounting_minor = entries[i].amount_minor
-            continue
-        factor = rate.scaleb(accounting_decimals - decimals)
-        exact = [entries[i].amount_minor * factor for i in indexes]
-        if all(value == value.to_integral_value() for value in exact):
-            for i, value in zip(indexes, exact):
-                entries[i].accounting_minor = int(value)
-            continue
-        scaled = [value.scaleb(-accounting_decimals) for value in exact]
-        for i, minor in zip(indexes, round_to_total(scaled, accounting_decimals)):
-            entries[i].accounting_minor = minor
 
 
 def parse_date(text) -> date:

@@ -29,6 +29,11 @@ def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> LinedDict:
     mapping.key_lines = {}
     for key_node, value_node in node.value:
         key = loader.construct_object(key_node, deep=True)
+        try:
+            hash(key)
+        except TypeError:
+            raise InvalidInput(f"line {key_node.start_mark.line + 1}: a key is a name, not a "
+                               f"{type(key).__name__}", code="bad_yaml") from None
         if key in mapping:
             raise InvalidInput(f"line {key_node.start_mark.line + 1}: key '{key}' appears twice", code="duplicate_key")
         mapping[key] = loader.construct_object(value_node, deep=True)
@@ -48,6 +53,8 @@ def load_yaml(path: Path) -> LinedDict:
         raise InvalidInput(f"{path}: the file is not UTF-8 text", code="bad_file") from None
     try:
         data = yaml.load(text, Loader=_Loader)
+    except InvalidInput as error:  # raised while building mappings: name the file too
+        raise InvalidInput(f"{path}: {error.message}", code=error.code) from None
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark
         where = f"line {mark.line + 1}" if mark else "?"

@@ -50,6 +50,7 @@ STEP_KEYS = {
                "discount_date", "selected_discount_date", "today", "user", "preview"},
     "reverse_settlement": {"id", "settlement", "date", "posting_date", "today", "user"},
     "exchange_rate": {"id", "currency", "date", "rate", "per", "rate_type"},
+    "revalue": {"id", "scope", "date", "rate_date", "method", "dimensions", "simulate", "user"},
     "period": {"id", "date", "status", "access", "module"},
 }
 PAYMENT_KEYS = {"voucher", "bank_account", "amount", "currency", "exchange_rate", "journal", "description", "date"}
@@ -110,6 +111,8 @@ def _perform(engine: Engine, run: ScenarioRun, action: str, body: dict, step_id:
         _settle(engine, run, body, step_id, where)
     elif action == "reverse_settlement":
         _reverse(engine, run, body, step_id, where)
+    elif action == "revalue":
+        _revalue(engine, run, body, step_id, where)
     elif action == "exchange_rate":
         with engine.begin() as connection:
             add_exchange_rates(connection, run.company_id, [{k: v for k, v in body.items() if k != "id"}])
@@ -195,6 +198,25 @@ def _settle(engine, run, body, step_id, where):
                     options=options, user=body.get("user"), day=day)
     run.outputs.append(StepOutput(step_id, "settlement", result.vouchers))
     run.step_ids[step_id] = result
+
+
+def _revalue(engine, run, body, step_id, where):
+    from ..services.revaluation import revalue_open_transactions
+
+    scope = str(body.get("scope", "customers_vendors"))
+    if scope not in ("customers_vendors", "customers", "vendors"):
+        raise InvalidInput(f"{where}: revaluation of scope '{scope}' is not supported by this version of bilag "
+                           f"(customers_vendors, customers, vendors)", code="unsupported_step")
+    party_type = {"customers": "customer", "vendors": "vendor"}.get(scope)
+    day = as_date(body.get("date"), where + ".date")
+    rate_date = as_date(body["rate_date"], where + ".rate_date") if body.get("rate_date") else day
+    result = revalue_open_transactions(engine, run.company_id, day, rate_date, method=str(body.get("method", "standard")),
+                                       dimensions=str(body.get("dimensions", "posting")), party_type=party_type,
+                                       user=body.get("user"), simulate=bool(body.get("simulate", False)))
+    if body.get("simulate"):
+        run.previews.append(StepOutput(step_id, "preview", result.vouchers))
+    else:
+        run.outputs.append(StepOutput(step_id, "revaluation", result.vouchers))
 
 
 def _reverse(engine, run, body, step_id, where):

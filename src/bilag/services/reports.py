@@ -11,8 +11,10 @@ from datetime import date
 from sqlalchemy import and_, func, select
 from sqlalchemy.engine import Connection, Engine
 
+from ..calendar.periods import PeriodKind
 from ..errors import InvalidInput, NotFound
-from ..money import format_minor
+from ..money import format_minor, from_minor, to_minor
+from ..settlement.discounts import full_discount
 from ..store import schema as s
 from ..store.companies import load_company, load_periods, resolve_company_id
 
@@ -39,8 +41,12 @@ class TrialBalanceLine:
 
 def trial_balance_in(connection: Connection, company_id: str, *, as_of: date | None = None,
                      date_from: date | None = None, by: str = "ledger_account",
-                     currency_mode: str = "accounting") -> list[TrialBalanceLine]:
-    """Balances per account as of a date (or movements in [date_from, as_of]); debit and credit columns."""
+                     currency_mode: str = "accounting", include_closing: bool = True) -> list[TrialBalanceLine]:
+    """Balances per account as of a date (or movements in [date_from, as_of]); debit and credit columns.
+
+    `include_closing=False` leaves out the closing periods (the year-end closing entries), to show the
+    profit and loss accounts of the last month before they are closed.
+    """
     if by not in ("ledger_account", "main_account"):
         raise InvalidInput("by is ledger_account or main_account", code="bad_option")
     if currency_mode not in ("accounting", "transaction"):
@@ -57,6 +63,8 @@ def trial_balance_in(connection: Connection, company_id: str, *, as_of: date | N
     whole, partial = [], []
     for period in periods:
         if (date_from and period.end < date_from) or (as_of and period.start > as_of):
+            continue
+        if not include_closing and period.kind == PeriodKind.closing:
             continue
         if (date_from is None or period.start >= date_from) and (as_of is None or period.end <= as_of):
             whole.append(period.id)
@@ -220,9 +228,6 @@ def _discount_shown(company, row) -> int:
     code = company.cash_discounts.get(row.cash_discount_code or "")
     if code is None:
         return 0
-    from ..settlement.discounts import full_discount
-    from ..money import from_minor, to_minor
-
     decimals = company.decimals(row.currency)
     amount = full_discount(from_minor(row.amount_minor, decimals), code.percent, decimals)
     minor = to_minor(amount, decimals)
@@ -230,8 +235,11 @@ def _discount_shown(company, row) -> int:
 
 
 def _discount_to_take(company, row, discount_minor: int) -> int:
-    """Cash discount amount to take = discount amount − discount already taken (B5.2, API-CD1/2)."""
-    if discount_minor == 0 or row.use_cash_discount == "never":
+    """Cash discount amount to take = discount amount − discount already taken (B5.2, API-CD1/2).
+
+    Nothing is left to take on a closed transaction, and never more than what is open.
+    """
+    if discount_minor == 0 or row.use_cash_discount == "never" or row.open_minor == 0:
         return 0
     invoice_sign = -1 if row.party_type == "vendor" else 1
     is_credit_note = row.amount_minor * invoice_sign < 0
@@ -239,7 +247,7 @@ def _discount_to_take(company, row, discount_minor: int) -> int:
         return 0
     sign = -1 if discount_minor < 0 else 1
     taken = abs(row.cash_discount_taken_minor)
-    return sign * max(abs(discount_minor) - taken, 0)
+    return sign * min(max(abs(discount_minor) - taken, 0), abs(row.open_minor))
 
 
 def ledger_journal_report(engine: Engine, company_id: str | None, *, date_from: date | None = None,

@@ -5,11 +5,13 @@ Input is plain data (dicts, as parsed from YAML or JSON); every key is checked, 
 from __future__ import annotations
 
 import json
-from datetime import date
+import re
+from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import DataError, IntegrityError
 
 from ..calendar.periods import generate_years
 from ..company import DEFAULT_PARAMETERS
@@ -43,7 +45,89 @@ SECTION_KEYS = {
 PARAMETER_NAMES = set(DEFAULT_PARAMETERS) | {"customer_posting_profile", "vendor_posting_profile"}
 
 
+_CURRENCY_CODE = re.compile(r"[A-Za-z]{1,3}")  # ISO 4217 has three letters; the store holds up to three
+
+
+def located(where: str, item: object) -> str:
+    """`accounts[3]`, with the line of the item when it was read from a file (scenario/loader.py)."""
+    line = getattr(item, "line", None)
+    return f"{where} (line {line})" if line else where
+
+
+def as_list(value: object, where: str) -> list:
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise InvalidInput(f"{located(where, value)}: expected a list, got {type(value).__name__}", code="bad_setup")
+    return value
+
+
+def as_mapping(value: object, where: str) -> dict:
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise InvalidInput(f"{where}: expected a mapping, got {type(value).__name__}", code="bad_setup")
+    return value
+
+
+def as_int(value: object, where: str) -> int:
+    if isinstance(value, bool) or isinstance(value, float) and not value.is_integer():
+        raise InvalidInput(f"{where}: '{value}' is not a whole number", code="bad_number")
+    try:
+        return int(str(value).strip()) if not isinstance(value, (int, float)) else int(value)
+    except ValueError:
+        raise InvalidInput(f"{where}: '{value}' is not a whole number", code="bad_number") from None
+
+
+def as_bool(value: object, where: str) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in ("1", "true", "yes", "y"):
+        return True
+    if text in ("0", "false", "no", "n", ""):
+        return False
+    raise InvalidInput(f"{where}: '{value}' is not true or false", code="bad_setup")
+
+
+def as_currency(value: object, where: str) -> str:
+    code = str(value).strip()
+    if not _CURRENCY_CODE.fullmatch(code):
+        raise InvalidInput(f"{where}: '{value}' is not a currency code (up to three letters, as USD)",
+                           code="unknown_currency")
+    return code.upper()
+
+
+def as_id(value: object, where: str, max_length: int) -> str:
+    text = "" if value is None else str(value).strip()
+    if not text:
+        raise InvalidInput(f"{where}: the id is blank", code="bad_setup")
+    if len(text) > max_length:
+        raise InvalidInput(f"{where}: '{text}' is longer than {max_length} characters", code="bad_setup")
+    return text
+
+
+def check_unique(connection: Connection, table, column, company_id: str, ids: list[tuple[str, str]], what: str,
+                 **where_columns) -> None:
+    """ids: (where, id) in input order. A record named twice, or one the company has already, is refused."""
+    seen: dict[str, str] = {}
+    for where, key in ids:
+        if key in seen:
+            raise InvalidInput(f"{where}: {what} {key} appears twice (first at {seen[key]})", code="duplicate_record")
+        seen[key] = where
+    if not ids:
+        return
+    query = select(column).where(table.c.company_id == company_id, column.in_([key for _, key in ids]))
+    for name, value in where_columns.items():
+        query = query.where(table.c[name] == value)
+    existing = {row[0] for row in connection.execute(query)}
+    for where, key in ids:
+        if key in existing:
+            raise InvalidInput(f"{where}: {what} {key} exists already", code="duplicate_record")
+
+
 def check_keys(kind: str, item: object, where: str) -> dict:
+    where = located(where, item)
     if not isinstance(item, dict):
         raise InvalidInput(f"{where}: expected a mapping, got {type(item).__name__}", code="bad_setup")
     required, optional = SECTION_KEYS[kind]
@@ -57,6 +141,8 @@ def check_keys(kind: str, item: object, where: str) -> dict:
 
 
 def as_date(value: object, where: str) -> date:
+    if isinstance(value, datetime):
+        return value.date()
     if isinstance(value, date):
         return value
     try:
@@ -76,16 +162,10 @@ def as_decimal(value: object, where: str) -> Decimal:
     return result
 
 
-def _bool(value) -> bool:
-    if isinstance(value, bool):
-        return value
-    return str(value).strip().lower() in ("1", "true", "yes", "y")
-
-
 def create_company(connection: Connection, company: dict, calendar: dict | None = None) -> str:
     check_keys("company", company, "company")
-    company_id = str(company["id"])
-    currency = str(company["accounting_currency"]).upper()
+    company_id = as_id(company["id"], "company.id", 20)
+    currency = as_currency(company["accounting_currency"], "company.accounting_currency")
     exists = connection.execute(select(s.company.c.company_id).where(s.company.c.company_id == company_id)).first()
     if exists:
         raise InvalidInput(f"company {company_id} exists already", code="company_exists")
@@ -109,7 +189,7 @@ def set_parameters(connection: Connection, company_id: str, parameters: dict) ->
         raise InvalidInput("parameters: expected a mapping", code="bad_setup")
     unknown = set(parameters) - PARAMETER_NAMES
     if unknown:
-        raise InvalidInput(f"parameters: unknown key {', '.join(sorted(unknown))}", code="unknown_key")
+        raise InvalidInput(f"parameters: unknown key {', '.join(sorted(map(str, unknown)))}", code="unknown_key")
     row = connection.execute(select(s.company.c.parameters).where(s.company.c.company_id == company_id)).first()
     current = json.loads(row[0]) if row else {}
     for key, value in parameters.items():
@@ -121,7 +201,7 @@ def set_parameters(connection: Connection, company_id: str, parameters: dict) ->
 def add_fiscal_years(connection: Connection, company_id: str, calendar: dict) -> None:
     check_keys("calendar", calendar, "calendar")
     start = as_date(calendar["first_year_start"], "calendar.first_year_start")
-    years = int(calendar.get("years", 1))
+    years = as_int(calendar.get("years", 1), "calendar.years")
     if not 1 <= years <= 50:
         raise InvalidInput("calendar.years: between 1 and 50", code="bad_setup")
     last = connection.execute(
@@ -138,16 +218,21 @@ def add_fiscal_years(connection: Connection, company_id: str, calendar: dict) ->
 
 
 def add_dimensions(connection: Connection, company_id: str, dimensions: list) -> None:
+    dimensions = as_list(dimensions, "dimensions")
     position = connection.execute(select(s.dimension.c.position).where(s.dimension.c.company_id == company_id)
                                   .order_by(s.dimension.c.position.desc())).scalar() or 0
+    named = []
     for index, item in enumerate(dimensions):
+        where = located(f"dimensions[{index}]", item)
         if isinstance(item, dict):
             unknown = set(item) - {"name", "values"}
             if unknown or "name" not in item:
-                raise InvalidInput(f"dimensions[{index}]: expected name and values", code="unknown_key")
-            name, values = str(item["name"]), item.get("values") or []
+                raise InvalidInput(f"{where}: expected name and values", code="unknown_key")
+            named.append((where, as_id(item["name"], where, 60), as_list(item.get("values"), where + ".values")))
         else:
-            name, values = str(item), []
+            named.append((where, as_id(item, where, 60), []))
+    check_unique(connection, s.dimension, s.dimension.c.name, company_id, [(w, n) for w, n, _ in named], "dimension")
+    for _, name, values in named:
         position += 1
         connection.execute(insert(s.dimension).values(company_id=company_id, name=name, position=position))
         if values:
@@ -155,130 +240,217 @@ def add_dimensions(connection: Connection, company_id: str, dimensions: list) ->
 
 
 def add_dimension_values(connection: Connection, company_id: str, dimension: str, values: list) -> None:
+    where = f"dimension_values.{dimension}"
+    known = connection.execute(select(s.dimension.c.name).where(s.dimension.c.company_id == company_id,
+                                                                s.dimension.c.name == dimension)).first()
+    if known is None:
+        raise InvalidInput(f"{where}: {dimension} is not a financial dimension", code="bad_setup")
     rows = []
-    for value in values:
+    for index, value in enumerate(as_list(values, where)):
+        item_where = located(f"{where}[{index}]", value)
         if isinstance(value, dict):
-            rows.append({"company_id": company_id, "dimension": dimension, "value": str(value["value"]),
+            if "value" not in value or set(value) - {"value", "description"}:
+                raise InvalidInput(f"{item_where}: expected value and description", code="unknown_key")
+            rows.append({"company_id": company_id, "dimension": dimension,
+                         "value": as_id(value["value"], item_where, 60),
                          "description": str(value.get("description", ""))})
         else:
-            rows.append({"company_id": company_id, "dimension": dimension, "value": str(value), "description": ""})
-    connection.execute(insert(s.dimension_value), rows)
+            rows.append({"company_id": company_id, "dimension": dimension, "value": as_id(value, item_where, 60),
+                         "description": ""})
+    seen = set()
+    for index, row in enumerate(rows):
+        if row["value"] in seen:
+            raise InvalidInput(f"{where}[{index}]: value {row['value']} appears twice", code="duplicate_record")
+        seen.add(row["value"])
+    if rows:
+        connection.execute(insert(s.dimension_value), rows)
 
 
 def add_account_structures(connection: Connection, company_id: str, structures: list) -> None:
     known = {r[0] for r in connection.execute(select(s.dimension.c.name).where(s.dimension.c.company_id == company_id))}
-    for index, item in enumerate(structures):
-        where = f"account_structures[{index}]"
+    names = []
+    for index, item in enumerate(as_list(structures, "account_structures")):
+        where = located(f"account_structures[{index}]", item)
         check_keys("account_structure", item, where)
         low, _, high = str(item["main_accounts"]).partition("..")
-        if not high:
-            high = low
-        segments = [str(x) for x in item["segments"]]
+        low, high = low.strip(), (high or low).strip()
+        if not low or low > high:
+            raise InvalidInput(f"{where}: main_accounts is a range LOW..HIGH, not '{item['main_accounts']}'",
+                               code="bad_setup")
+        segments = [str(x) for x in as_list(item["segments"], where + ".segments")]
         for segment in segments:
             if segment not in known:
                 raise InvalidInput(f"{where}: segment {segment} is not a financial dimension", code="bad_setup")
-        allowed = {str(k): [str(v) for v in vals] for k, vals in (item.get("allowed") or {}).items()}
+        allowed = {}
+        for segment, values in as_mapping(item.get("allowed"), where + ".allowed").items():
+            if str(segment) not in segments:
+                raise InvalidInput(f"{where}.allowed: {segment} is not a segment of the structure", code="bad_setup")
+            allowed[str(segment)] = [str(v) for v in as_list(values, f"{where}.allowed.{segment}")]
+        names.append((where, str(item["name"])))
         connection.execute(insert(s.account_structure).values(
-            company_id=company_id, name=str(item["name"]), low=low.strip(), high=high.strip(),
+            company_id=company_id, name=str(item["name"]), low=low, high=high,
             segments=json.dumps(segments), allowed=json.dumps(allowed),
         ))
+    seen = {}
+    for where, name in names:
+        if name in seen:
+            raise InvalidInput(f"{where}: account structure {name} appears twice", code="duplicate_record")
+        seen[name] = where
 
 
 def add_main_accounts(connection: Connection, company_id: str, accounts: list) -> None:
-    rows = []
-    for index, item in enumerate(accounts):
-        where = f"accounts[{index}]"
+    rows, ids = [], []
+    for index, item in enumerate(as_list(accounts, "accounts")):
+        where = located(f"accounts[{index}]", item)
         check_keys("account", item, where)
+        account_id = as_id(item["id"], where, 40)
+        if "-" in account_id:
+            raise InvalidInput(f"{where}: a main account id has no '-' (dimension values are added when posting)",
+                               code="bad_setup")
         account_type = str(item.get("type", "expense")).lower()
         if account_type not in AccountType.__members__:
             raise InvalidInput(f"{where}: type {account_type} is not one of "
                                f"{', '.join(AccountType.__members__)}", code="bad_setup")
+        ids.append((where, account_id))
         rows.append({
-            "company_id": company_id, "account_id": str(item["id"]), "name": str(item.get("name", item["id"])),
-            "account_type": account_type, "active": _bool(item.get("active", True)),
-            "manual_entry_blocked": _bool(item.get("manual_entry_blocked", item.get("do_not_allow_manual_entry", False))),
-            "default_currency": item.get("default_currency"), "opening_account": item.get("opening_account"),
-            "revaluate": _bool(item.get("revaluate", False)),
+            "company_id": company_id, "account_id": account_id, "name": str(item.get("name", item["id"])),
+            "account_type": account_type, "active": as_bool(item.get("active", True), where + ".active"),
+            "manual_entry_blocked": as_bool(item.get("manual_entry_blocked", item.get("do_not_allow_manual_entry",
+                                                                                      False)), where),
+            "default_currency": (as_currency(item["default_currency"], where + ".default_currency")
+                                 if item.get("default_currency") else None),
+            "opening_account": item.get("opening_account"),
+            "revaluate": as_bool(item.get("revaluate", False), where + ".revaluate"),
         })
+    check_unique(connection, s.main_account, s.main_account.c.account_id, company_id, ids, "main account")
     if rows:
         connection.execute(insert(s.main_account), rows)
 
 
 def add_exchange_rates(connection: Connection, company_id: str, rates: list) -> None:
     rows = []
-    for index, item in enumerate(rates):
-        where = f"exchange_rates[{index}]"
+    for index, item in enumerate(as_list(rates, "exchange_rates")):
+        where = located(f"exchange_rates[{index}]", item)
         check_keys("exchange_rate", item, where)
         rate = as_decimal(item["rate"], where + ".rate")
         if rate <= 0:
             raise InvalidInput(f"{where}: the rate must be positive", code="bad_exchange_rate")
-        per = int(item.get("per", 1))
+        per = as_int(item.get("per", 1), where + ".per")
         if per not in (1, 100):
             raise InvalidInput(f"{where}: per is 1 or 100", code="bad_exchange_rate")
         rows.append({"company_id": company_id, "rate_type": str(item.get("rate_type", DEFAULT_RATE_TYPE)),
-                     "currency": str(item["currency"]).upper(), "valid_from": as_date(item["date"], where + ".date"),
-                     "rate": str(rate), "per": per})
+                     "currency": as_currency(item["currency"], where + ".currency"),
+                     "valid_from": as_date(item["date"], where + ".date"), "rate": str(rate), "per": per})
     for row in rows:
         connection.execute(delete(s.exchange_rate).where(
             s.exchange_rate.c.company_id == company_id, s.exchange_rate.c.rate_type == row["rate_type"],
             s.exchange_rate.c.currency == row["currency"], s.exchange_rate.c.valid_from == row["valid_from"]))
-    if rows:
-        connection.execute(insert(s.exchange_rate), rows)
+    # The same currency and date twice in one list: the later one wins, as with a rate entered again later.
+    unique = {(row["rate_type"], row["currency"], row["valid_from"]): row for row in rows}
+    if unique:
+        connection.execute(insert(s.exchange_rate), list(unique.values()))
 
 
 def add_currencies(connection: Connection, company_id: str, currencies: list) -> None:
-    for index, item in enumerate(currencies):
-        check_keys("currency", item, f"currencies[{index}]")
-        connection.execute(insert(s.currency).values(company_id=company_id, code=str(item["code"]).upper(),
-                                                     decimals=int(item.get("decimals", 2))))
+    rows = []
+    for index, item in enumerate(as_list(currencies, "currencies")):
+        where = located(f"currencies[{index}]", item)
+        check_keys("currency", item, where)
+        decimals = as_int(item.get("decimals", 2), where + ".decimals")
+        if not 0 <= decimals <= 8:
+            raise InvalidInput(f"{where}: decimals is between 0 and 8", code="bad_setup")
+        rows.append((where, as_currency(item["code"], where + ".code"), decimals))
+    check_unique(connection, s.currency, s.currency.c.code, company_id, [(w, c) for w, c, _ in rows], "currency")
+    for _, code, decimals in rows:
+        connection.execute(insert(s.currency).values(company_id=company_id, code=code, decimals=decimals))
 
 
 def add_cash_discounts(connection: Connection, company_id: str, codes: list) -> None:
-    for index, item in enumerate(codes):
-        where = f"cash_discounts[{index}]"
+    rows = []
+    for index, item in enumerate(as_list(codes, "cash_discounts")):
+        where = located(f"cash_discounts[{index}]", item)
         check_keys("cash_discount", item, where)
         percent = as_decimal(item["percent"], where + ".percent")
         if not 0 <= percent < 100:
             raise InvalidInput(f"{where}: percent must be between 0 and 100", code="bad_setup")
-        connection.execute(insert(s.cash_discount).values(
-            company_id=company_id, code=str(item["code"]), percent=str(percent), days=int(item["days"]),
-            next_code=item.get("next"), main_account=item.get("main_account")))
+        days = as_int(item["days"], where + ".days")
+        if days < 0:
+            raise InvalidInput(f"{where}: days cannot be negative", code="bad_setup")
+        rows.append((where, {"company_id": company_id, "code": as_id(item["code"], where, 20), "percent": str(percent),
+                             "days": days, "next_code": item.get("next"), "main_account": item.get("main_account")}))
+    check_unique(connection, s.cash_discount, s.cash_discount.c.code, company_id, [(w, r["code"]) for w, r in rows],
+                 "cash discount")
+    for _, row in rows:
+        connection.execute(insert(s.cash_discount).values(**row))
 
 
 def add_payment_terms(connection: Connection, company_id: str, terms: list) -> None:
-    for index, item in enumerate(terms):
-        check_keys("payment_terms", item, f"payment_terms[{index}]")
-        connection.execute(insert(s.payment_terms).values(company_id=company_id, code=str(item["code"]),
-                                                          days=int(item["days"])))
+    rows = []
+    for index, item in enumerate(as_list(terms, "payment_terms")):
+        where = located(f"payment_terms[{index}]", item)
+        check_keys("payment_terms", item, where)
+        days = as_int(item["days"], where + ".days")
+        if days < 0:
+            raise InvalidInput(f"{where}: days cannot be negative", code="bad_setup")
+        rows.append((where, as_id(item["code"], where, 20), days))
+    check_unique(connection, s.payment_terms, s.payment_terms.c.code, company_id, [(w, c) for w, c, _ in rows],
+                 "payment terms")
+    for _, code, days in rows:
+        connection.execute(insert(s.payment_terms).values(company_id=company_id, code=code, days=days))
 
 
 def add_tax_codes(connection: Connection, company_id: str, codes: list) -> None:
-    for index, item in enumerate(codes):
-        where = f"tax_codes[{index}]"
+    rows = []
+    for index, item in enumerate(as_list(codes, "tax_codes")):
+        where = located(f"tax_codes[{index}]", item)
         check_keys("tax_code", item, where)
-        connection.execute(insert(s.tax_code).values(
-            company_id=company_id, code=str(item["code"]), percent=str(as_decimal(item["percent"], where)),
-            payable_account=str(item["payable_account"])))
+        rows.append((where, {"company_id": company_id, "code": as_id(item["code"], where, 20),
+                             "percent": str(as_decimal(item["percent"], where + ".percent")),
+                             "payable_account": str(item["payable_account"])}))
+    check_unique(connection, s.tax_code, s.tax_code.c.code, company_id, [(w, r["code"]) for w, r in rows], "tax code")
+    for _, row in rows:
+        connection.execute(insert(s.tax_code).values(**row))
+
+
+def _codes(connection: Connection, table, company_id: str) -> set[str]:
+    return {row[0] for row in connection.execute(select(table.c.code).where(table.c.company_id == company_id))}
 
 
 def add_parties(connection: Connection, company_id: str, party_type: PartyType, parties: list) -> None:
-    rows = []
-    for index, item in enumerate(parties):
-        where = f"{party_type.value}s[{index}]"
+    rows, ids = [], []
+    terms = _codes(connection, s.payment_terms, company_id)
+    discounts = _codes(connection, s.cash_discount, company_id)
+    dimensions = {r[0] for r in connection.execute(select(s.dimension.c.name).where(s.dimension.c.company_id == company_id))}
+    for index, item in enumerate(as_list(parties, f"{party_type.value}s")):
+        where = located(f"{party_type.value}s[{index}]", item)
         check_keys("party", item, where)
+        party_id = as_id(item["id"], where, 40)
         hold = str(item.get("hold", "no")).lower()
         if hold not in Hold.__members__:
             raise InvalidInput(f"{where}: hold {hold} is not one of {', '.join(Hold.__members__)}", code="bad_setup")
+        if item.get("payment_terms") and str(item["payment_terms"]) not in terms:
+            raise InvalidInput(f"{where}: payment terms {item['payment_terms']} do not exist",
+                               code="unknown_payment_terms")
+        if item.get("cash_discount") and str(item["cash_discount"]) not in discounts:
+            raise InvalidInput(f"{where}: cash discount code {item['cash_discount']} does not exist",
+                               code="unknown_cash_discount")
+        party_dimensions = {str(k): str(v) for k, v in as_mapping(item.get("dimensions"), where + ".dimensions").items()}
+        for name in party_dimensions:
+            if name not in dimensions:
+                raise InvalidInput(f"{where}.dimensions: {name} is not a financial dimension", code="bad_setup")
         release = item.get("hold_release_date")
+        ids.append((where, party_id))
         rows.append({
-            "company_id": company_id, "party_type": party_type.value, "party_id": str(item["id"]),
+            "company_id": company_id, "party_type": party_type.value, "party_id": party_id,
             "name": str(item.get("name", item["id"])), "party_group": str(item.get("group", "")),
-            "currency": (str(item["currency"]).upper() if item.get("currency") else None),
+            "currency": as_currency(item["currency"], where + ".currency") if item.get("currency") else None,
             "payment_terms": item.get("payment_terms"), "cash_discount": item.get("cash_discount"),
-            "dimensions": json.dumps({str(k): str(v) for k, v in (item.get("dimensions") or {}).items()}),
+            "dimensions": json.dumps(party_dimensions),
             "hold": hold, "hold_release_date": as_date(release, where) if release else None,
             "posting_profile": item.get("posting_profile"),
         })
+    check_unique(connection, s.party, s.party.c.party_id, company_id, ids, party_type.value,
+                 party_type=party_type.value)
     if rows:
         connection.execute(insert(s.party), rows)
 
@@ -290,17 +462,21 @@ def add_posting_profiles(connection: Connection, company_id: str, profiles: dict
     for party_key, rules in profiles.items():
         if party_key not in ("customer", "vendor"):
             raise InvalidInput(f"posting_profiles: unknown key {party_key}", code="unknown_key")
+        seen: dict[tuple, str] = {}
         for index, rule in enumerate(rules if isinstance(rules, list) else [rules]):
-            where = f"posting_profiles.{party_key}[{index}]"
+            where = located(f"posting_profiles.{party_key}[{index}]", rule)
             check_keys("profile_rule", rule, where)
             scope = str(rule.get("scope", "all")).lower()
             if scope not in ("table", "group", "all"):
                 raise InvalidInput(f"{where}: scope is table, group or all", code="bad_setup")
+            profile, key = str(rule.get("profile", "GEN")), str(rule.get("key", "")) if scope != "all" else ""
+            if (profile, scope, key) in seen:
+                raise InvalidInput(f"{where}: the same rule as {seen[(profile, scope, key)]}", code="duplicate_record")
+            seen[(profile, scope, key)] = where
             connection.execute(insert(s.posting_profile).values(
-                company_id=company_id, profile=str(rule.get("profile", "GEN")), party_type=party_key,
-                scope=scope, scope_key=str(rule.get("key", "")) if scope != "all" else "",
+                company_id=company_id, profile=profile, party_type=party_key, scope=scope, scope_key=key,
                 summary_account=str(rule["summary_account"]), write_off_account=rule.get("write_off_account"),
-                settle_automatically=_bool(rule.get("settle_automatically", rule.get("settlement", False))),
+                settle_automatically=as_bool(rule.get("settle_automatically", rule.get("settlement", False)), where),
             ))
 
 
@@ -315,33 +491,50 @@ def set_system_accounts(connection: Connection, company_id: str, accounts: dict)
 
 
 def add_journal_names(connection: Connection, company_id: str, names: list) -> None:
-    for index, item in enumerate(names):
-        where = f"journal_names[{index}]"
+    rows = []
+    for index, item in enumerate(as_list(names, "journal_names")):
+        where = located(f"journal_names[{index}]", item)
         check_keys("journal_name", item, where)
         mode = str(item.get("voucher_mode", "balance"))
         if mode not in ("balance", "manual", "one_voucher"):
             raise InvalidInput(f"{where}: voucher_mode is balance, manual or one_voucher", code="bad_setup")
-        connection.execute(insert(s.journal_name).values(
-            company_id=company_id, name=str(item["name"]), description=str(item.get("description", "")),
-            voucher_mode=mode, number_prefix=str(item.get("number_prefix", item["name"])),
-            number_width=int(item.get("number_width", 6)),
-            dimensions=json.dumps(item.get("dimensions") or {})))
+        width = as_int(item.get("number_width", 6), where + ".number_width")
+        if not 1 <= width <= 20:
+            raise InvalidInput(f"{where}: number_width is between 1 and 20", code="bad_setup")
+        name = as_id(item["name"], where, 20)
+        rows.append((where, {"company_id": company_id, "name": name, "description": str(item.get("description", "")),
+                             "voucher_mode": mode, "number_prefix": str(item.get("number_prefix", name)),
+                             "number_width": width,
+                             "dimensions": json.dumps(as_mapping(item.get("dimensions"), where + ".dimensions"))}))
+    check_unique(connection, s.journal_name, s.journal_name.c.name, company_id, [(w, r["name"]) for w, r in rows],
+                 "journal name")
+    for _, row in rows:
+        connection.execute(insert(s.journal_name).values(**row))
 
 
 def add_bank_accounts(connection: Connection, company_id: str, banks: list) -> None:
-    for index, item in enumerate(banks):
-        check_keys("bank_account", item, f"bank_accounts[{index}]")
-        connection.execute(insert(s.bank_account).values(
-            company_id=company_id, bank_id=str(item["id"]), ledger_account=str(item["ledger_account"]),
-            currency=item.get("currency")))
+    rows = []
+    for index, item in enumerate(as_list(banks, "bank_accounts")):
+        where = located(f"bank_accounts[{index}]", item)
+        check_keys("bank_account", item, where)
+        rows.append((where, {"company_id": company_id, "bank_id": as_id(item["id"], where, 40),
+                             "ledger_account": str(item["ledger_account"]),
+                             "currency": as_currency(item["currency"], where + ".currency")
+                             if item.get("currency") else None}))
+    check_unique(connection, s.bank_account, s.bank_account.c.bank_id, company_id,
+                 [(w, r["bank_id"]) for w, r in rows], "bank account")
+    for _, row in rows:
+        connection.execute(insert(s.bank_account).values(**row))
 
 
 def add_user_groups(connection: Connection, company_id: str, groups: list) -> None:
-    for index, item in enumerate(groups):
-        check_keys("user_group", item, f"user_groups[{index}]")
-        for user in item["users"]:
+    for index, item in enumerate(as_list(groups, "user_groups")):
+        where = located(f"user_groups[{index}]", item)
+        check_keys("user_group", item, where)
+        users = sorted({str(user) for user in as_list(item["users"], where + ".users")})
+        for user in users:
             connection.execute(insert(s.user_group_member).values(
-                company_id=company_id, user_group=str(item["name"]), user_name=str(user)))
+                company_id=company_id, user_group=str(item["name"]), user_name=user))
 
 
 SETUP_SECTIONS = (
@@ -353,16 +546,20 @@ SETUP_SECTIONS = (
 
 def apply_setup(connection: Connection, data: dict) -> str:
     """Create a company from the set-up sections (scenario-format.md) in one transaction."""
-    unknown = set(data) - set(SETUP_SECTIONS)
+    if not isinstance(data, dict):
+        raise InvalidInput("the set-up is a mapping of sections", code="bad_setup")
+    unknown = [key for key in data if key not in SETUP_SECTIONS]
     if unknown:
-        raise InvalidInput(f"unknown set-up section {', '.join(sorted(unknown))}", code="unknown_key")
+        line = getattr(data, "line_of", lambda key: None)(unknown[0])
+        raise InvalidInput(f"{'line ' + str(line) + ': ' if line else ''}unknown set-up section "
+                           f"{', '.join(map(str, unknown))}", code="unknown_key")
     for required in ("company", "accounts"):
         if required not in data:
             raise InvalidInput(f"the set-up needs a '{required}' section", code="missing_key")
     company_id = create_company(connection, data["company"], data.get("calendar"))
     add_currencies(connection, company_id, data.get("currencies") or [])
     add_dimensions(connection, company_id, data.get("dimensions") or [])
-    for name, values in (data.get("dimension_values") or {}).items():
+    for name, values in as_mapping(data.get("dimension_values"), "dimension_values").items():
         add_dimension_values(connection, company_id, str(name), values)
     add_account_structures(connection, company_id, data.get("account_structures") or [])
     add_main_accounts(connection, company_id, data["accounts"])
@@ -382,6 +579,15 @@ def apply_setup(connection: Connection, data: dict) -> str:
     return company_id
 
 
+def database_refusal(error: Exception) -> InvalidInput:
+    """A constraint the checks above did not foresee: a message, never a traceback (nothing was written)."""
+    detail = str(getattr(error, "orig", error)).strip().splitlines()[0]
+    return InvalidInput(f"the database refused the set-up ({detail}); nothing was written", code="bad_setup")
+
+
 def setup_company(engine: Engine, data: dict) -> str:
-    with engine.begin() as connection:
-        return apply_setup(connection, data)
+    try:
+        with engine.begin() as connection:
+            return apply_setup(connection, data)
+    except (IntegrityError, DataError) as error:
+        raise database_refusal(error) from None

@@ -26,7 +26,7 @@ PRIORITY_KEYS = {
 @dataclass
 class AutomaticPlan:
     plans: list[SettlementPlan]
-    update_rows: list[tuple]  # (open, open accounting, discount, closed_on, transaction id, version read)
+    update_rows: list[tuple]  # see store.transactions.update_open_amounts
 
 
 def order_invoices(company: Company, invoices: list[OpenTransaction], day: date,
@@ -73,10 +73,11 @@ def plan_automatic(company: Company, transactions: list[OpenTransaction], period
                     continue
                 new_open = t.open_minor - change.settled_minor
                 update_rows.append((new_open, t.open_accounting_minor - change.settled_accounting_minor,
-                                    change.discount_minor, plan.date if new_open == 0 else None, t.transaction_id,
-                                    t.version))
+                                    change.discount_minor, change.unrealized_reversed_minor,
+                                    plan.date if new_open == 0 else None, t.transaction_id, t.version))
                 t.open_minor = new_open
                 t.open_accounting_minor -= change.settled_accounting_minor
                 t.cash_discount_taken_minor += change.discount_minor
+                t.unrealized_minor -= change.unrealized_reversed_minor
                 t.version += 1
     return AutomaticPlan(plans, update_rows)

@@ -41,6 +41,7 @@ class OpenTransaction:
     exchange_rate: Decimal = Decimal(1)
     unrealized_minor: int = 0
     payment_release_date: date | None = None
+    last_revaluation_date: date | None = None
     # (ledger account, accounting weight) of the offsets that settlement accounting follows
     distribution: list[tuple[str, int]] = field(default_factory=list)
 
@@ -81,6 +82,7 @@ class SettledPart:
     cash_discount_minor: int = 0
     cash_discount_accounting_minor: int = 0
     exchange_difference_minor: int = 0
+    unrealized_reversed_minor: int = 0
 
 
 @dataclass
@@ -89,6 +91,7 @@ class TransactionChange:
     settled_minor: int = 0
     settled_accounting_minor: int = 0
     discount_minor: int = 0
+    unrealized_reversed_minor: int = 0  # the part of earlier revaluations that this settlement reverses
 
     @property
     def new_open_minor(self) -> int:
@@ -228,7 +231,7 @@ def _settle_one(company, primary, invoice, mark, available_minor, primary_rate, 
         percent = cd.applicable_percent(company.cash_discounts, invoice.cash_discount_code, invoice.document_date,
                                         discount_day, use)
     full = cd.full_discount(from_minor(invoice.amount_minor, inv_decimals), percent, inv_decimals)
-    taken = from_minor(invoice.cash_discount_taken_minor, inv_decimals)
+    taken = abs(from_minor(invoice.cash_discount_taken_minor, inv_decimals))  # stored signed like the invoice
     amount_to_settle = mark.amount_to_settle
     if mark.cash_discount is not None:
         discount = abs(mark.cash_discount)
@@ -279,6 +282,11 @@ def _settle_one(company, primary, invoice, mark, available_minor, primary_rate, 
     discount_acc = int(round_half_up(Decimal(discount_minor) * invoice_rate_at_payment
                                      * Decimal(10) ** (company.decimals(accounting) - inv_decimals), 0))
     exchange_difference = inv_acc + pri_acc - discount_acc
+    unrealized_before = (inv_change.unrealized_reversed_minor, pri_change.unrealized_reversed_minor)
+    for side, change, settled in ((invoice, inv_change, settled_inv), (primary, pri_change, settled_pri)):
+        _reverse_unrealized(company, side, change, settled, entries)
+    inv_unrealized = inv_change.unrealized_reversed_minor - unrealized_before[0]
+    pri_unrealized = pri_change.unrealized_reversed_minor - unrealized_before[1]
     inv_change.settled_minor += settled_inv
     inv_change.settled_accounting_minor += inv_acc
     inv_change.discount_minor += discount_minor
@@ -307,8 +315,9 @@ def _settle_one(company, primary, invoice, mark, available_minor, primary_rate, 
                     "Realized exchange " + ("loss" if loss else "gain"), entries, by_invoice_lines=True)
     parts = [
         SettledPart(invoice.transaction_id, primary.transaction_id, settled_inv, inv_acc, discount_minor,
-                    discount_acc, exchange_difference),
-        SettledPart(primary.transaction_id, invoice.transaction_id, settled_pri, pri_acc),
+                    discount_acc, exchange_difference, inv_unrealized),
+        SettledPart(primary.transaction_id, invoice.transaction_id, settled_pri, pri_acc,
+                    unrealized_reversed_minor=pri_unrealized),
     ]
     return used_primary, parts
 
@@ -379,3 +388,21 @@ def _close_small_remainder(company, transaction, change, offset, entries, parts)
     entries.append(EntryDraft(0, target.display, target.main, posting_type, transaction.currency, remaining,
                               remaining_accounting, purpose.replace("_", " ")))
     parts.append(SettledPart(transaction.transaction_id, offset.transaction_id, remaining, remaining_accounting))
+
+
+def _reverse_unrealized(company, transaction, change, settled_minor, entries) -> None:
+    """Rule FX1: the settled part's unrealized revaluation is reversed; realized is booked from the original."""
+    remaining = transaction.unrealized_minor - change.unrealized_reversed_minor
+    if not remaining:
+        return
+    from .revaluation import unrealized_entries
+
+    part = _portion(remaining, settled_minor, transaction.open_minor - change.settled_minor)
+    if not part:
+        return
+    change.unrealized_reversed_minor += part
+    entries.append(EntryDraft(0, transaction.ledger_account, transaction.ledger_account.split("-")[0],
+                              f"{transaction.party_type}_balance", transaction.currency, 0, -part,
+                              "Reversal of unrealized exchange", transaction.party_type, transaction.party_id))
+    entries.extend(unrealized_entries(company, transaction, part, "posting", "Reversal of unrealized exchange ",
+                                      loss=part < 0))

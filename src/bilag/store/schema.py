@@ -329,6 +329,7 @@ settlement = Table(
     Column("cash_discount_minor", BigInteger, nullable=False, default=0),
     Column("cash_discount_accounting_minor", BigInteger, nullable=False, default=0),
     Column("exchange_difference_minor", BigInteger, nullable=False, default=0),
+    Column("unrealized_reversed_minor", BigInteger, nullable=False, default=0),
     Column("voucher_id", BigInteger),
     Column("reversed_by_batch", BigInteger),
     PrimaryKeyConstraint("company_id", "settlement_id"),

@@ -22,7 +22,7 @@ def _row_to_transaction(row) -> OpenTransaction:
         row.document_date, row.due_date, row.invoice, row.currency, row.amount_minor, row.accounting_minor,
         row.open_minor, row.open_accounting_minor, row.ledger_account, row.cash_discount_code,
         row.cash_discount_date, row.cash_discount_taken_minor, row.use_cash_discount, row.version,
-        Decimal(row.exchange_rate), row.unrealized_minor, row.payment_release_date,
+        Decimal(row.exchange_rate), row.unrealized_minor, row.payment_release_date, row.last_revaluation_date,
     )
 
 
@@ -70,7 +70,7 @@ def attach_distributions(connection: Connection, company_id: str, transactions: 
 
 
 def change_rows(changes: list[TransactionChange], day) -> list[tuple]:
-    """(open, open accounting, discount, closed_on, transaction id, version read) per changed transaction."""
+    """(open, open accounting, discount, unrealized reversed, closed_on, transaction id, version read)."""
     rows = []
     for change in sorted(changes, key=lambda c: c.transaction.transaction_id):
         t = change.transaction
@@ -80,7 +80,7 @@ def change_rows(changes: list[TransactionChange], day) -> list[tuple]:
         if (new_open > 0 and t.open_minor < 0) or (new_open < 0 and t.open_minor > 0):
             raise ConcurrencyConflict(f"transaction {t.voucher_number} would be over-settled")
         rows.append((new_open, change.new_open_accounting_minor, change.discount_minor,
-                     day if new_open == 0 else None, t.transaction_id, t.version))
+                     change.unrealized_reversed_minor, day if new_open == 0 else None, t.transaction_id, t.version))
     return rows
 
 
@@ -93,9 +93,9 @@ def update_open_amounts(connection: Connection, company_id: str, rows: list[tupl
     if not rows:
         return
     sql = ("UPDATE party_transaction SET open_minor = {p}, open_accounting_minor = {p}, "
-           "cash_discount_taken_minor = cash_discount_taken_minor + {p}, closed_on = {p}, version = version + 1 "
-           "WHERE company_id = {p} AND transaction_id = {p} AND version = {p}")
-    params = [(a, b, c, d, company_id, e, f) for a, b, c, d, e, f in rows]
+           "cash_discount_taken_minor = cash_discount_taken_minor + {p}, unrealized_minor = unrealized_minor - {p}, "
+           "closed_on = {p}, version = version + 1 WHERE company_id = {p} AND transaction_id = {p} AND version = {p}")
+    params = [(a, b, c, u, d, company_id, e, f) for a, b, c, u, d, e, f in rows]
     if is_postgres(connection):
         raw = connection.connection.dbapi_connection
         with raw.cursor() as cursor:
@@ -111,7 +111,8 @@ def update_open_amounts(connection: Connection, company_id: str, rows: list[tupl
 
 SETTLEMENT_COLUMNS = ("company_id", "settlement_id", "batch_id", "transaction_id", "offset_transaction_id",
                       "settlement_date", "settled_minor", "settled_accounting_minor", "cash_discount_minor",
-                      "cash_discount_accounting_minor", "exchange_difference_minor", "voucher_id")
+                      "cash_discount_accounting_minor", "exchange_difference_minor", "unrealized_reversed_minor",
+                      "voucher_id")
 
 
 def write_settlements(connection: Connection, company_id: str, batch_id: int, day, parts: list[SettledPart],
@@ -119,7 +120,7 @@ def write_settlements(connection: Connection, company_id: str, batch_id: int, da
     first = next_ids(connection, company_id, "settlement", len(parts))
     rows = [(company_id, first + i, batch_id, p.transaction_id, p.offset_transaction_id, day, p.settled_minor,
              p.settled_accounting_minor, p.cash_discount_minor, p.cash_discount_accounting_minor,
-             p.exchange_difference_minor, voucher_id) for i, p in enumerate(parts)]
+             p.exchange_difference_minor, p.unrealized_reversed_minor, voucher_id) for i, p in enumerate(parts)]
     bulk_insert(connection, s.settlement, SETTLEMENT_COLUMNS, rows)
 
 
@@ -141,18 +142,21 @@ def reopen_transactions(connection: Connection, company_id: str, rows: list) -> 
     """Give back what a settlement batch took: open amounts, accounting values and discount taken."""
     totals: dict[int, list[int]] = {}
     for row in rows:
-        total = totals.setdefault(row.transaction_id, [0, 0, 0])
+        total = totals.setdefault(row.transaction_id, [0, 0, 0, 0])
         total[0] += row.settled_minor
         total[1] += row.settled_accounting_minor
         total[2] += row.cash_discount_minor
+        total[3] += row.unrealized_reversed_minor
     statement = text(
         "UPDATE party_transaction SET open_minor = open_minor + :settled, "
         "open_accounting_minor = open_accounting_minor + :settled_acc, "
-        "cash_discount_taken_minor = cash_discount_taken_minor - :discount, closed_on = NULL, version = version + 1 "
+        "cash_discount_taken_minor = cash_discount_taken_minor - :discount, unrealized_minor = unrealized_minor + "
+        ":unrealized, closed_on = NULL, version = version + 1 "
         "WHERE company_id = :company AND transaction_id = :id")
     for transaction_id in sorted(totals):
-        settled, settled_acc, discount = totals[transaction_id]
+        settled, settled_acc, discount, unrealized = totals[transaction_id]
         connection.execute(statement, {"settled": settled, "settled_acc": settled_acc, "discount": discount,
+                                       "unrealized": unrealized,
                                        "company": company_id, "id": transaction_id})
 
 
@@ -178,6 +182,6 @@ def write_settlement_rows(connection: Connection, company_id: str, rows: list[tu
     bulk_insert(connection, s.settlement, SETTLEMENT_COLUMNS, [
         (company_id, first + i, batch, p.transaction_id, p.offset_transaction_id, day, p.settled_minor,
          p.settled_accounting_minor, p.cash_discount_minor, p.cash_discount_accounting_minor,
-         p.exchange_difference_minor, voucher_id)
+         p.exchange_difference_minor, p.unrealized_reversed_minor, voucher_id)
         for i, (batch, day, p, voucher_id) in enumerate(rows)
     ])

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-22 01:36:15.718640
+Create Date: 2026-11-22 01:39:27.881146
 """
 from alembic import op
 import sqlalchemy as sa
@@ -325,6 +325,7 @@ def upgrade() -> None:
     sa.Column('cash_discount_minor', sa.BigInteger(), nullable=False),
     sa.Column('cash_discount_accounting_minor', sa.BigInteger(), nullable=False),
     sa.Column('exchange_difference_minor', sa.BigInteger(), nullable=False),
+    sa.Column('unrealized_reversed_minor', sa.BigInteger(), nullable=False),
     sa.Column('voucher_id', sa.BigInteger(), nullable=True),
     sa.Column('reversed_by_batch', sa.BigInteger(), nullable=True),
     sa.ForeignKeyConstraint(['company_id', 'transaction_id'], ['party_transaction.company_id', 'party_transaction.transaction_id'], name='fk_settlement_transaction'),

@@ -1,0 +1,220 @@
+"""`bilag settlement ...`: preview, automatic settlement, reversal, reorganising, holds and netting."""
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from typing import Optional
+
+import typer
+
+from ..errors import InvalidInput
+from ..money import format_minor
+from ..parties.model import PartyType
+from . import render
+
+settlement_app = typer.Typer(no_args_is_help=True, help="Settlement: preview, automatic, reversal, reorganise, "
+                                                        "holds, netting.")
+_VOUCHER_COLUMNS = ["voucher", "date", "account", "posting_type", "currency", "amount", "amount_accounting"]
+
+
+def _context():
+    from .main import engine, settings
+
+    return engine(), settings
+
+
+def _party(customer: Optional[str], vendor: Optional[str]) -> tuple[PartyType, str]:
+    if bool(customer) == bool(vendor):
+        raise InvalidInput("name either --customer or --vendor", code="bad_option")
+    return (PartyType.customer, customer) if customer else (PartyType.vendor, vendor)
+
+
+def _date(text: Optional[str], option: str) -> Optional[date]:
+    if text is None:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise InvalidInput(f"{option} '{text}' is not a date (YYYY-MM-DD)", code="bad_date") from None
+
+
+def _decimal(text: Optional[str], option: str) -> Optional[Decimal]:
+    if text is None:
+        return None
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        raise InvalidInput(f"{option} '{text}' is not a number", code="bad_amount") from None
+    if not value.is_finite():
+        raise InvalidInput(f"{option} '{text}' is not a number", code="bad_amount")
+    return value
+
+
+def voucher_rows(vouchers) -> list[dict]:
+    return [{"voucher": v.number, "date": v.date.isoformat(), "account": e.ledger_account,
+             "posting_type": e.posting_type, "currency": e.currency, "amount": format_minor(e.amount_minor),
+             "amount_accounting": format_minor(e.accounting_minor)}
+            for v in vouchers for e in v.draft.entries]
+
+
+def _marks(mark: list[str], cash_discount: Optional[str], use_cash_discount: Optional[str], full_settlement: bool):
+    from ..services.settlement import MarkRequest
+
+    requests = []
+    for index, item in enumerate(mark):
+        reference, _, amount = item.partition(":")
+        request = MarkRequest(invoice=reference, use_cash_discount=use_cash_discount, full_settlement=full_settlement,
+                              amount_to_settle=_decimal(amount, "--mark amount") if amount else None)
+        if index == 0 and cash_discount is not None:
+            request.cash_discount = _decimal(cash_discount, "--cash-discount")
+        requests.append(request)
+    return requests
+
+
+@settlement_app.command("preview")
+def preview(customer: Optional[str] = typer.Option(None, "--customer"),
+            vendor: Optional[str] = typer.Option(None, "--vendor"),
+            mark: list[str] = typer.Option(..., "--mark", help="Invoice or voucher; INV:AMOUNT settles part."),
+            settle_date: Optional[str] = typer.Option(None, "--date"),
+            payment_amount: Optional[str] = typer.Option(None, "--payment-amount"),
+            bank_account: Optional[str] = typer.Option(None, "--bank-account"),
+            payment_currency: Optional[str] = typer.Option(None, "--payment-currency"),
+            cash_discount: Optional[str] = typer.Option(None, "--cash-discount"),
+            use_cash_discount: Optional[str] = typer.Option(None, "--use-cash-discount"),
+            full_settlement: bool = typer.Option(False, "--full-settlement"),
+            fmt: str = typer.Option("text", "--format")):
+    """Show exactly the vouchers a settlement would post (discount lines with dimensions, exchange differences)."""
+    from ..services.settlement import Payment, preview_settlement
+
+    engine, settings = _context()
+    party_type, party_id = _party(customer, vendor)
+    day = _date(settle_date, "--date")
+    payment = None
+    if payment_amount is not None:
+        if not bank_account:
+            raise InvalidInput("--payment-amount needs --bank-account", code="bad_option")
+        payment = Payment(_decimal(payment_amount, "--payment-amount"), bank_account, None, payment_currency, day)
+    marks = _marks(mark, cash_discount, use_cash_discount, full_settlement)
+    result = preview_settlement(engine, settings.company, party_type, party_id, marks, payment=payment,
+                                user=settings.user, day=day)
+    render.info(f"preview: settlement on {result.date.isoformat()}; nothing was posted")
+    render.emit(voucher_rows(result.vouchers), _VOUCHER_COLUMNS, fmt, title="Vouchers the settlement would post")
+
+
+@settlement_app.command("auto")
+def automatic(customers: bool = typer.Option(False, "--customers"), vendors: bool = typer.Option(False, "--vendors"),
+              account: list[str] = typer.Option(None, "--account", help="Only these customer/vendor accounts."),
+              fmt: str = typer.Option("text", "--format")):
+    """Automatic settlement: open payments settle open invoices by due date (or the priority parameter)."""
+    from ..services.settlement import settle_automatically
+
+    if customers == vendors:
+        raise InvalidInput("name either --customers or --vendors", code="bad_option")
+    engine, settings = _context()
+    result = settle_automatically(engine, settings.company, PartyType.customer if customers else PartyType.vendor,
+                                  list(account) if account else None, user=settings.user)
+    render.info(f"{result.settlements} settlement(s), {len(result.vouchers)} voucher(s) posted")
+    render.emit(voucher_rows(result.vouchers), _VOUCHER_COLUMNS, fmt)
+
+
+@settlement_app.command("reverse")
+def reverse(settlement: int = typer.Argument(..., help="The settlement (batch) number."),
+            posting_date: str = typer.Option("latest", "--posting-date", help="latest, today or selected"),
+            selected_date: Optional[str] = typer.Option(None, "--date"),
+            fmt: str = typer.Option("text", "--format")):
+    """Reverse a settlement with a new voucher; the invoice and the payment reopen."""
+    from ..services.settlement import reverse_settlement
+
+    engine, settings = _context()
+    result = reverse_settlement(engine, settings.company, settlement, date_option=posting_date,
+                                selected_date=_date(selected_date, "--date"), user=settings.user)
+    render.info(f"settlement {settlement} reversed on {result.date.isoformat()}")
+    render.emit(voucher_rows(result.vouchers), _VOUCHER_COLUMNS, fmt)
+
+
+@settlement_app.command("split")
+def split(reference: str, customer: Optional[str] = typer.Option(None, "--customer"),
+          vendor: Optional[str] = typer.Option(None, "--vendor"),
+          part: list[str] = typer.Option(..., "--part", help="DUE_DATE:AMOUNT or DUE_DATE:PERCENT%")):
+    """Reorganise: split an open transaction into parts with new due dates (the remainder must be 0)."""
+    from ..services.reorganize import SplitPart, split_transaction
+
+    engine, settings = _context()
+    party_type, party_id = _party(customer, vendor)
+    parts = []
+    for item in part:
+        due, _, size = item.partition(":")
+        if size.endswith("%"):
+            parts.append(SplitPart(_date(due, "--part"), percent=_decimal(size[:-1], "--part")))
+        else:
+            parts.append(SplitPart(_date(due, "--part"), amount=_decimal(size, "--part")))
+    ids = split_transaction(engine, settings.company, party_type, party_id, reference, parts)
+    render.info(f"{reference} split into {len(ids)} open transactions")
+
+
+@settlement_app.command("merge")
+def merge(reference: str, customer: Optional[str] = typer.Option(None, "--customer"),
+          vendor: Optional[str] = typer.Option(None, "--vendor"), due_date: Optional[str] = typer.Option(None, "--due")):
+    """Reorganise: merge the split parts of a transaction back into one."""
+    from ..services.reorganize import merge_transactions
+
+    engine, settings = _context()
+    party_type, party_id = _party(customer, vendor)
+    merge_transactions(engine, settings.company, party_type, party_id, reference, _date(due_date, "--due"))
+    render.info(f"{reference} merged")
+
+
+@settlement_app.command("hold")
+def hold(vendor: Optional[str] = typer.Option(None, "--vendor"), customer: Optional[str] = typer.Option(None, "--customer"),
+         status: str = typer.Argument(..., help="no, invoice, payment, all, requisition or never"),
+         release: Optional[str] = typer.Option(None, "--release-date")):
+    """Put a vendor or customer on hold (with an optional release date)."""
+    from ..services.reorganize import set_hold
+
+    engine, settings = _context()
+    party_type, party_id = _party(customer, vendor)
+    set_hold(engine, settings.company, party_type, party_id, status, _date(release, "--release-date"))
+    render.info(f"{party_type.value} {party_id}: hold {status}")
+
+
+@settlement_app.command("release-date")
+def release_date(reference: str, vendor: Optional[str] = typer.Option(None, "--vendor"),
+                 customer: Optional[str] = typer.Option(None, "--customer"),
+                 day: Optional[str] = typer.Option(None, "--date", help="Blank clears the invoice payment hold.")):
+    """Invoice payment release date: no payment settles the invoice before it."""
+    from ..services.reorganize import set_payment_release_date
+
+    engine, settings = _context()
+    party_type, party_id = _party(customer, vendor)
+    set_payment_release_date(engine, settings.company, party_type, party_id, reference, _date(day, "--date"))
+    render.info(f"{reference}: payment release date {day or 'cleared'}")
+
+
+@settlement_app.command("netting-agreement")
+def netting_agreement(agreement: str, customer: str = typer.Option(..., "--customer"),
+                      vendor: str = typer.Option(..., "--vendor"),
+                      clearing_account: str = typer.Option(..., "--clearing-account"),
+                      valid_from: Optional[str] = typer.Option(None, "--from"),
+                      valid_to: Optional[str] = typer.Option(None, "--to")):
+    """Pair a customer and a vendor for netting through a clearing account."""
+    from ..services.netting import add_netting_agreement
+
+    engine, settings = _context()
+    add_netting_agreement(engine, settings.company, agreement, customer, vendor, clearing_account,
+                          _date(valid_from, "--from"), _date(valid_to, "--to"))
+    render.info(f"netting agreement {agreement} added")
+
+
+@settlement_app.command("net")
+def net(agreement: str, day: str = typer.Option(..., "--date"),
+        customer_invoice: list[str] = typer.Option(None, "--customer-invoice"),
+        vendor_invoice: list[str] = typer.Option(None, "--vendor-invoice"),
+        fmt: str = typer.Option("text", "--format")):
+    """Manual netting of selected invoices (all open ones when none is named) for the smaller balance."""
+    from ..services.netting import net_manually
+
+    engine, settings = _context()
+    result = net_manually(engine, settings.company, agreement, _date(day, "--date"), list(customer_invoice or []),
+                          list(vendor_invoice or []), user=settings.user)
+    render.info(f"netted {result.amount} {result.currency}")
+    render.emit(voucher_rows(result.vouchers), _VOUCHER_COLUMNS, fmt)

@@ -1,0 +1,41 @@
+"""Scenario files as tests: the seven seed scenarios through the CLI checker, and bilag's own scenarios."""
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bilag.scenario.runner import run_scenario
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = ROOT.parent / "shared"
+SEEDS = sorted((SHARED / "scenarios").glob("seed_*.yaml"))
+OWN = sorted((ROOT / "tests" / "scenarios").glob("*.yaml"))
+
+
+@pytest.mark.parametrize("scenario", SEEDS, ids=lambda p: p.stem)
+def test_seed_scenario_passes_the_outside_check(scenario):
+    expect = scenario.with_name(scenario.stem + ".expect.json")
+    run = subprocess.run([sys.executable, str(SHARED / "tools" / "scenario_check.py"), str(scenario), str(expect)],
+                         cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert run.stdout.strip().splitlines()[-1] == "PASS", run.stdout + run.stderr
+
+
+def test_all_seven_seed_scenarios_are_present():
+    assert len(SEEDS) == 7
+
+
+@pytest.mark.parametrize("scenario", OWN, ids=lambda p: p.stem)
+def test_own_scenario_meets_its_expectations(scenario):
+    document, code = run_scenario(scenario)
+    assert document["errors"] == []
+    assert document["expectations"]["differences"] == []
+    assert code == 0
+
+
+@pytest.mark.parametrize("scenario", OWN[:1], ids=lambda p: p.stem)
+def test_scenario_runs_on_postgresql_too(scenario, store_url):
+    if not store_url.startswith("postgresql"):
+        pytest.skip("the SQLite run is the test above")
+    document, code = run_scenario(scenario, store_url)
+    assert document["expectations"]["differences"] == [] and code == 0
