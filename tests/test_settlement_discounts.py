@@ -28,7 +28,7 @@ def _vendor_company(engine, code="1D14", **changes):
             **changes)
 
 
-def _invoice(engine, amount="1000.00", on="2024-06-25", invoice="INV-10020", extra_columns=""):
+def _invoice(engine, amount="1000.00", on="2024-06-25", invoice="INV-10020"):
     post(engine, f"""
         voucher   | account_type | account | description | credit   | offset_account | invoice
         {invoice} | Vendor       | 3057    | Invoice     | {amount} | 606300-001--   | {invoice}
@@ -39,6 +39,29 @@ def _pay(engine, amount, on, *marks, voucher=None, options=None, preview=False):
     run = preview_settlement if preview else settle
     return run(engine, None, VENDOR, "3057", list(marks), payment=Payment(D(amount), "110110-001-", voucher),
                options=options, day=day(on))
+
+
+# --- discount date ---------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("code, document_date, discount_date, paid_on, discount", [
+    ("1D14", "2024-06-25", "2024-07-09", "2024-07-09", "-10.00"),  # AP-P1: 6/25 + 14 = 7/9, paid on the day
+    ("2D5", "2024-06-28", "2024-07-03", "2024-07-03", "-20.00"),   # AP-P3: 6/28 + 5 = 7/3: 2 %
+    ("2D5", "2024-06-28", "2024-07-03", "2024-07-12", "-10.00"),   # then 1D14: 6/28 + 14 = 7/12: 1 %
+    ("2D5", "2024-06-28", "2024-07-03", "2024-07-13", "0.00"),     # every date passed
+])
+def test_the_discount_date_counts_from_the_document_date_not_the_posting_date(engine, code, document_date,
+                                                                               discount_date, paid_on, discount):
+    _vendor_company(engine, code=code)
+    post(engine, f"""
+        voucher | account_type | account | description | credit  | offset_account | invoice | document_date
+        INV-1   | Vendor       | 3057    | Invoice     | 1000.00 | 606300-001--   | INV-1   | {document_date}
+    """, day="2024-07-02")  # posted after the document date
+    assert transactions(engine, VENDOR, "3057")["INV-1"]["cash_discount_date"] == discount_date
+
+    _pay(engine, "1000.00", paid_on, MarkRequest(invoice="INV-1"), voucher="PAY-1")
+
+    assert discounts_taken(engine, VENDOR, "3057")["INV-1"] == discount
+    assert_ledger_ties(engine)
 
 
 # --- EX-S1 (AP-P1) ----------------------------------------------------------------------------------
@@ -80,12 +103,6 @@ def test_ex_s1_partial_payment_in_the_discount_period_try_500_then_use_495(engin
     assert_ledger_ties(engine)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "B5.2 'cash discount amount to take = discount - already taken' is wrong for vendors: "
-    "settlement/rules.py _settle_one() passes the signed cash_discount_taken_minor (-5.00 on a vendor invoice) "
-    "to discount_for_payment(), so the rest of the discount is 10.00 - (-5.00) = 15.00. Got: discount 15.00, "
-    "invoice settled by 485.00 + 15.00, payment APPAYM002 left open with 10.00; expected 495.00 + 5.00 and "
-    "both closed. Fix: taken = abs(from_minor(invoice.cash_discount_taken_minor, ...))."))
 def test_ex_s1_final_payment_takes_the_rest_of_the_discount_10_less_5_already_taken(engine):
     _ex_s1_first_payment(engine)
 

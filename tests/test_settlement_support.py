@@ -134,14 +134,16 @@ def discounts_taken(engine, party_type: PartyType | None = None, party: str | No
 def ledger_tie_differences(engine) -> list[str]:
     """What breaks DESIGN.md invariant 3 and the settlement trail; empty when everything ties.
 
-    - per customer/vendor summary account: sum of open accounting amounts == the `balance` table's balance;
+    - per customer/vendor summary account: sum of open accounting amounts (plus what revaluation added to
+      them, `unrealized_minor`) == the `balance` table's balance;
     - per transaction: open amount == amount - sum of settled amounts (settlement rows not reversed), in the
       transaction currency and in the accounting currency.
     """
     t, b, st = s.party_transaction, s.balance, s.settlement
     problems = []
     with engine.connect() as connection:
-        opens = dict(connection.execute(select(t.c.ledger_account, func.sum(t.c.open_accounting_minor))
+        opens = dict(connection.execute(select(t.c.ledger_account,
+                                               func.sum(t.c.open_accounting_minor + t.c.unrealized_minor))
                                         .group_by(t.c.ledger_account)).all())
         balances = dict(connection.execute(select(b.c.ledger_account, func.sum(b.c.accounting_minor))
                                            .where(b.c.ledger_account.in_(list(opens)))

@@ -23,6 +23,20 @@ PRIORITY_KEYS = {
 }
 
 
+STATIC_KEYS = {"due_date", "invoice_date", "posting_date", "cash_discount_date", "amount"}
+
+
+def _enough(ordered: list[OpenTransaction], payment: OpenTransaction) -> list[OpenTransaction]:
+    """The leading invoices that the payment can reach: it never covers more than its amount plus discounts."""
+    available = abs(payment.open_minor)
+    total = 0
+    for index, invoice in enumerate(ordered):
+        total += abs(invoice.open_minor)
+        if total > available:
+            return ordered[: index + 2]  # one more: a discount may let the payment close the next one too
+    return ordered
+
+
 @dataclass
 class AutomaticPlan:
     plans: list[SettlementPlan]
@@ -31,8 +45,28 @@ class AutomaticPlan:
 
 def order_invoices(company: Company, invoices: list[OpenTransaction], day: date,
                    priority: list[str]) -> list[OpenTransaction]:
-    keys = [PRIORITY_KEYS[name] for name in priority]
-    return sorted(invoices, key=lambda t: tuple(k(t, company, day) for k in keys) + (t.transaction_id,))
+    """Sort by the priority keys; keys that depend on the payment date are computed only to break ties."""
+    static = []
+    for name in priority:
+        if name not in STATIC_KEYS:
+            break
+        static.append(PRIORITY_KEYS[name])
+    rest = [PRIORITY_KEYS[name] for name in priority[len(static):]]
+    ordered = sorted(invoices, key=lambda t: tuple(k(t, company, day) for k in static))
+    if not rest:
+        return ordered
+    result, run, run_key = [], [], None
+    for t in ordered + [None]:
+        key = tuple(k(t, company, day) for k in static) if t is not None else object()
+        if run and key != run_key:
+            if len(run) > 1:
+                run.sort(key=lambda u: tuple(k(u, company, day) for k in rest) + (u.transaction_id,))
+            result.extend(run)
+            run = []
+        run_key = key
+        if t is not None:
+            run.append(t)
+    return result
 
 
 def plan_automatic(company: Company, transactions: list[OpenTransaction], period_id_of,
@@ -58,12 +92,19 @@ def plan_automatic(company: Company, transactions: list[OpenTransaction], period
         group = groups[key]
         payments = sorted((t for t in group if not t.is_invoice()), key=lambda t: (t.posting_date, t.transaction_id))
         invoices = [t for t in group if t.is_invoice()]
+        static = all(k in STATIC_KEYS for k in priority)
+        if static:
+            invoices = order_invoices(company, invoices, date.min, priority)
         for payment in payments:
-            open_invoices = [t for t in invoices if t.open_minor and (t.open_minor > 0) != (payment.open_minor > 0)]
-            if not open_invoices or not payment.open_minor:
+            if not payment.open_minor:
                 continue
-            ordered = order_invoices(company, open_invoices, payment.posting_date, priority)
-            plan = plan_settlement(company, payment, [Mark(t) for t in ordered], SettlementOptions(), period_id_of)
+            open_invoices = [t for t in invoices if t.open_minor and (t.open_minor > 0) != (payment.open_minor > 0)]
+            if not open_invoices:
+                continue
+            if not static:
+                open_invoices = order_invoices(company, open_invoices, payment.posting_date, priority)
+            plan = plan_settlement(company, payment, [Mark(t) for t in _enough(open_invoices, payment)],
+                                   SettlementOptions(), period_id_of)
             if not plan.parts:
                 continue
             plans.append(plan)

@@ -41,12 +41,21 @@ def load_transactions(connection: Connection, company_id: str, *, party_type: st
         query = query.where(_T.c.party_id == party_id)
     if open_only:
         query = query.where(_T.c.open_minor != 0)
-    if ids is not None:
-        query = query.where(_T.c.transaction_id.in_(ids))
     query = query.order_by(_T.c.transaction_id)
     if lock and is_postgres(connection):
         query = query.with_for_update(of=_T)  # row locks in a fixed (id) order
-    return [_row_to_transaction(row) for row in connection.execute(query)]
+    if ids is None:
+        return [_row_to_transaction(row) for row in connection.execute(query)]
+    found = []
+    for chunk in _chunks(sorted(ids)):
+        found.extend(_row_to_transaction(row) for row in connection.execute(query.where(_T.c.transaction_id.in_(chunk))))
+    return found
+
+
+def _chunks(values: list, size: int = 5000):
+    """SQLite limits the parameters of one statement; large IN lists go in chunks."""
+    for start in range(0, len(values), size):
+        yield values[start:start + size]
 
 
 def attach_distributions(connection: Connection, company_id: str, transactions: list[OpenTransaction]) -> None:
@@ -56,14 +65,15 @@ def attach_distributions(connection: Connection, company_id: str, transactions: 
         return
     by_voucher: dict[int, list[tuple[str, int]]] = {}
     entry = s.ledger_entry
-    rows = connection.execute(
-        select(entry.c.voucher_id, entry.c.ledger_account, entry.c.accounting_minor, entry.c.posting_type)
-        .where(entry.c.company_id == company_id, entry.c.voucher_id.in_(voucher_ids))
-        .order_by(entry.c.entry_id)
-    )
-    for row in rows:
-        if row.posting_type not in BALANCE_TYPES:
-            by_voucher.setdefault(row.voucher_id, []).append((row.ledger_account, row.accounting_minor))
+    for chunk in _chunks(voucher_ids):
+        rows = connection.execute(
+            select(entry.c.voucher_id, entry.c.ledger_account, entry.c.accounting_minor, entry.c.posting_type)
+            .where(entry.c.company_id == company_id, entry.c.voucher_id.in_(chunk))
+            .order_by(entry.c.entry_id)
+        )
+        for row in rows:
+            if row.posting_type not in BALANCE_TYPES:
+                by_voucher.setdefault(row.voucher_id, []).append((row.ledger_account, row.accounting_minor))
     for transaction in transactions:
         offsets = by_voucher.get(transaction.voucher_id)
         transaction.distribution = offsets if offsets else [(transaction.ledger_account, transaction.accounting_minor)]
@@ -170,8 +180,11 @@ def entries_of_vouchers(connection: Connection, company_id: str, voucher_ids: li
     if not voucher_ids:
         return []
     e = s.ledger_entry
-    return list(connection.execute(select(e).where(e.c.company_id == company_id, e.c.voucher_id.in_(voucher_ids))
-                                   .order_by(e.c.entry_id)))
+    rows = []
+    for chunk in _chunks(voucher_ids):
+        rows.extend(connection.execute(select(e).where(e.c.company_id == company_id, e.c.voucher_id.in_(chunk))
+                                       .order_by(e.c.entry_id)))
+    return rows
 
 
 def write_settlement_rows(connection: Connection, company_id: str, rows: list[tuple]) -> None:
