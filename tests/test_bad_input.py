@@ -12,8 +12,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from bilag.errors import BilagError, IdempotencyConflict, JournalRejected
+from bilag.errors import BilagError, IdempotencyConflict, InvalidInput, JournalRejected
 from bilag.journal.parsing import lines_from_csv, lines_from_pipe_table
+from bilag.services.journals import create_journal, post_stored_journal
 from bilag.services.periods import set_period_status
 from bilag.services.posting import post_journal, validate_journal
 
@@ -558,3 +559,32 @@ def test_a_rejected_posting_consumes_no_voucher_number(company):
     posted = post(company, "account_type | account | debit | credit\nLedger | 606300-001-- | 1.00 |\n"
                            "Vendor | 1001 | | 1.00\n")
     assert [v.number for v in posted.vouchers] == ["GNJL000001"]
+
+
+# ----------------------------------------------------------------------------- stored journals
+
+def test_a_stored_journal_posts_once(company):
+    lines = lines_from_pipe_table(HEADER + "\nS1 | Ledger | 606300-002-- | a | 12.00 | |\n"
+                                           "S1 | Vendor | 1001 | b | | 12.00 |", default_date=date(2024, 1, 9), source=SOURCE)
+    journal_id = create_journal(company, None, "GNJL", lines, description="imported")
+    assert [v.number for v in post_stored_journal(company, None, journal_id).vouchers] == ["S1"]
+    before = ledger_state(company)
+    with pytest.raises(InvalidInput) as error:
+        post_stored_journal(company, None, journal_id)
+    assert (error.value.code, str(error.value)) == ("journal_posted", f"journal {journal_id} is posted already")
+    assert ledger_state(company) == before
+
+
+def test_a_stored_journal_that_is_refused_stays_open(company):
+    lines = lines_from_pipe_table(HEADER + "\nS2 | Ledger | 606300-002-- | a | 12.00 | |\n"
+                                           "S2 | Vendor | 1001 | b | | 11.00 |", default_date=date(2024, 1, 9), source=SOURCE)
+    journal_id = create_journal(company, None, "GNJL", lines)
+    before = ledger_state(company)
+    with pytest.raises(JournalRejected) as error:
+        post_stored_journal(company, None, journal_id)
+    assert messages(error.value) == [f"journal {journal_id}, line 3, voucher S2: voucher does not balance: debit "
+                                     f"exceeds credit by 1.00 USD [unbalanced_voucher]"]
+    assert ledger_state(company) == before
+    with company.connect() as connection:
+        assert connection.execute(text("SELECT status FROM journal WHERE journal_id = :j"),
+                                  {"j": journal_id}).scalar_one() == "open"

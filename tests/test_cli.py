@@ -398,10 +398,12 @@ def test_idempotency_key_reused_for_another_journal(db, tmp_path):
     ("voucher,date,account_type,account,debit,credit,currency\nV1,2024-01-05,Ledger,606300,1,,EUR\n"
      "V1,2024-01-05,Ledger,110110,,1,EUR\n",
      "{path}, line 2, voucher V1: no exchange rate for EUR on 2024-01-05 [no_exchange_rate]"),
+    ("voucher,account_type,account,debit,credit\nV1,Ledger,606300,1,\n",
+     "{path}, line 2: the line has no date [missing_date]"),
     ("", "{path}: the file is empty [empty_journal]"),
     (b"\x89PNG\r\n\x1a\n\x00\x00\xff\xfe", "{path}, line 1: the file is not UTF-8 text"),
 ], ids=["unknown-column", "missing-column", "not-a-number", "too-many-decimals", "debit-and-credit",
-        "unknown-customer", "bad-date", "no-exchange-rate", "empty-file", "binary-file"])
+        "unknown-customer", "bad-date", "no-exchange-rate", "no-date", "empty-file", "binary-file"])
 def test_bad_csv_is_refused(posted, tmp_path, content, message):
     path = tmp_path / "journal.csv"
     if isinstance(content, bytes):

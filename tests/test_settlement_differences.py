@@ -125,13 +125,6 @@ def test_specific_overpayment_within_the_limit_takes_the_full_discount_and_close
     assert_ledger_ties(engine)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "CDOP scenario 1 / domain.md B5.3 Specific: the overpayment within the limit goes to the cash discount "
-    "difference account, which CDOP names as the Customer cash discount account of Accounts for automatic "
-    "transactions (system_accounts.customer_cash_discount, 403300). Got: 0.50 posted with posting type "
-    "over_underpayment to 809100 (system_accounts.over_underpayment) by _close_small_remainder() in "
-    "settlement/rules.py, which does not know the remainder comes from an overpayment of a discounted "
-    "invoice. Fix there (or add a system account `cash_discount_difference` and document it)."))
 def test_specific_overpayment_within_the_limit_posts_the_difference_to_the_cash_discount_account(engine):
     result = _customer_invoice_105(engine, "specific", "1.00")
 

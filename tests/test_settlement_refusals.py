@@ -64,12 +64,6 @@ def test_marking_an_invoice_of_another_vendor_without_a_payment_is_refused(engin
     assert snapshot(engine) == before
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "A settled transaction marked again should be refused as `already_settled` (DESIGN.md names "
-    "AlreadySettled(transaction)). Got code `not_open_transaction` ('no open transaction INV-1 of vendor 1001'): "
-    "services/settlement.py settle_in() loads only open transactions (open_only=True), so the already_settled "
-    "check in plan_settlement() is never reached. Fix: when _find() fails, look the reference up among the "
-    "party's closed transactions and raise already_settled."))
 def test_marking_an_already_settled_invoice_is_refused_as_already_settled(engine):
     _two_vendors(engine)
     _pay_1001(engine, MarkRequest(invoice="INV-1"))

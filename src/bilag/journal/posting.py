@@ -100,9 +100,12 @@ def _group_into_vouchers(lines, voucher_mode, one_voucher) -> list[tuple[str | N
             unnumbered = []
             groups.append((None, unnumbered))
         unnumbered.append(line)
-        amount = (line.debit or 0) - (line.credit or 0)
-        if not line.offset_account:
-            running += amount
+        if not line.offset_account:  # a line with an offset account balances itself
+            debit, credit = line.debit, line.credit
+            if debit:
+                running += debit
+            if credit:
+                running -= credit
         if running == 0:
             unnumbered = None
     return groups
@@ -139,7 +142,8 @@ class _Planner:
         start_count = len(problems)
         entries: list[EntryDraft] = []
         transactions: list[TransactionDraft] = []
-        rate_groups: dict[tuple[str, Decimal], list[int]] = {}  # entries converted together, by (currency, rate)
+        # Entries that need converting, by (currency, rate): each group is rounded to its own total.
+        rate_groups: dict[tuple[str, Decimal], list[int]] = {}
         for line in lines:
             if line.date != voucher_date:
                 _problem(problems, context, "voucher_dates_differ",
@@ -152,18 +156,24 @@ class _Planner:
                 _problem(problems, context, error.code, error.message, line.line_no, label)
         if len(problems) > start_count:
             return None
-        accounting_total = self._convert_to_accounting(entries, rate_groups)
+        if rate_groups:
+            self._convert_to_accounting(entries, rate_groups)
         for transaction in transactions:
             transaction.accounting_minor = entries[transaction.entry_index].accounting_minor
-        if len(rate_groups) == 1 or len({currency for currency, _ in rate_groups}) == 1:
-            currency = entries[0].currency
-            total = sum(e.amount_minor for e in entries)
-            if total:
-                _problem(problems, context, "unbalanced_voucher",
-                         f"voucher does not balance: debit exceeds credit by "
-                         f"{format_minor(total, self._currency_decimals(currency))} {currency}", lines[-1].line_no,
-                         label)
-                return None
+        currency = entries[0].currency
+        single_currency = True
+        amount_total = accounting_total = 0
+        for entry in entries:
+            amount_total += entry.amount_minor
+            accounting_total += entry.accounting_minor
+            if entry.currency != currency:
+                single_currency = False
+        if single_currency and amount_total:
+            _problem(problems, context, "unbalanced_voucher",
+                     f"voucher does not balance: debit exceeds credit by "
+                     f"{format_minor(amount_total, self._currency_decimals(currency))} {currency}", lines[-1].line_no,
+                     label)
+            return None
         if accounting_total:
             _problem(problems, context, "unbalanced_voucher",
                      f"voucher does not balance in {self.accounting_currency}: debit exceeds credit by "
@@ -252,14 +262,19 @@ class _Planner:
 
     def _add_side(self, side: _Side, line, currency, rate, amount_minor, entries, transactions, rate_groups):
         index = len(entries)
-        entry = EntryDraft(line.line_no, side.display, side.main_account, side.posting_type, currency, amount_minor,
-                           0, line.description or "")
-        entries.append(entry)
-        group = rate_groups.get((currency, rate))
-        if group is None:
-            rate_groups[(currency, rate)] = [index]
+        numerator, denominator = self._conversion(currency, rate)
+        if numerator == denominator:  # in the accounting currency (or one just like it): nothing to round
+            entry = EntryDraft(line.line_no, side.display, side.main_account, side.posting_type, currency,
+                               amount_minor, amount_minor, line.description or "")
         else:
-            group.append(index)
+            entry = EntryDraft(line.line_no, side.display, side.main_account, side.posting_type, currency,
+                               amount_minor, 0, line.description or "")
+            group = rate_groups.get((currency, rate))
+            if group is None:
+                rate_groups[(currency, rate)] = [index]
+            else:
+                group.append(index)
+        entries.append(entry)
         party = side.party
         if party is None:
             return
@@ -292,24 +307,13 @@ class _Planner:
 
     # --- conversion -------------------------------------------------------------------------------------------
 
-    def _convert_to_accounting(self, entries: list[EntryDraft], rate_groups) -> int:
-        """Convert per (currency, rate) group so that a group balanced in its currency balances in accounting.
-
-        Returns the voucher's total in the accounting currency."""
-        total = 0
+    def _convert_to_accounting(self, entries: list[EntryDraft], rate_groups) -> None:
+        """Convert per (currency, rate) group so that a group balanced in its currency balances in accounting."""
         for (currency, rate), indexes in rate_groups.items():
             numerator, denominator = self._conversion(currency, rate)
-            if numerator == denominator:
-                for i in indexes:
-                    entry = entries[i]
-                    entry.accounting_minor = entry.amount_minor
-                    total += entry.amount_minor
-                continue
             exact = [entries[i].amount_minor * numerator for i in indexes]  # accounting minor units x denominator
             for i, minor in zip(indexes, round_ratios_to_total(exact, denominator)):
                 entries[i].accounting_minor = minor
-                total += minor
-        return total
 
     def _conversion(self, currency: str, rate: Decimal) -> tuple[int, int]:
         """Accounting minor units per minor unit of `currency` at `rate`, as an exact fraction."""

@@ -42,6 +42,10 @@ def _line_from_json(text: str) -> JournalLine:
 
 def create_journal_in(connection: Connection, company_id: str, journal_name: str, lines: list[JournalLine], *,
                       one_voucher: bool | None = None, description: str = "") -> int:
+    if not lines:
+        raise InvalidInput("the journal has no lines", code="empty_journal")
+    if not journal_name or len(journal_name) > 20:
+        raise InvalidInput(f"journal name '{journal_name}' must have 1 to 20 characters", code="bad_journal_name")
     journal_id = next_ids(connection, company_id, "journal", 1)
     connection.execute(insert(s.journal).values(company_id=company_id, journal_id=journal_id,
                                                 journal_name=journal_name, description=description[:200],
@@ -77,14 +81,19 @@ def post_stored_journal(engine: Engine, company_id: str | None, journal_id: int,
     with engine.begin() as connection:
         company_id = resolve_company_id(connection, company_id)
         head, lines = load_journal(connection, company_id, journal_id)
-        if head.status == "posted":
+        # Claim the journal first: of two users posting it at once, the second waits on this row and then
+        # finds it posted, instead of posting it a second time. A rejected posting rolls the claim back.
+        claimed = connection.execute(update(s.journal).where(
+            s.journal.c.company_id == company_id, s.journal.c.journal_id == journal_id,
+            s.journal.c.status != "posted").values(status="posted"))
+        if claimed.rowcount != 1:
             raise InvalidInput(f"journal {journal_id} is posted already", code="journal_posted")
         company = load_company(connection, company_id)
         result = post_lines(connection, company, head.journal_name, lines, one_voucher=head.one_voucher,
                             groups=user_groups(connection, company_id, user), source=f"journal {journal_id}")
         connection.execute(update(s.journal).where(s.journal.c.company_id == company_id,
                                                    s.journal.c.journal_id == journal_id)
-                           .values(status="posted", batch_id=result.batch_id))
+                           .values(batch_id=result.batch_id))
         return result
 
 

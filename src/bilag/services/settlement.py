@@ -95,11 +95,7 @@ def settle_in(connection: Connection, company: Company, party_type: PartyType, p
         try:
             transaction = _find(mine, request, f"{party_type.value} {party_id}")
         except SettlementError:
-            foreign = _find(others, request, "") if others else None
-            if foreign is not None:
-                raise SettlementError(
-                    f"{request.invoice or request.voucher} belongs to {party_type.value} {foreign.party_id}, not "
-                    f"{party_id}", code="other_party") from None
+            _explain_missing(connection, company.id, party_type, party_id, others, request)
             raise
         chosen.append(Mark(transaction, request.amount_to_settle, request.cash_discount, request.use_cash_discount,
                            request.alternative_discount_account, request.cross_rate, request.full_settlement))
@@ -126,6 +122,21 @@ def settle_in(connection: Connection, company: Company, party_type: PartyType, p
     write_settlements(connection, company.id, batch_id, plan.date, plan.parts, voucher_id)
     vouchers = (payment_result.vouchers if payment_result else []) + ([posted_voucher] if posted_voucher else [])
     return SettleResult(batch_id, plan.date, payment_result, posted_voucher, plan, vouchers)
+
+
+def _explain_missing(connection, company_id, party_type, party_id, others, request) -> None:
+    """A marked reference that is not open: another account's, or already settled — say which."""
+    what = request.invoice or request.voucher or request.transaction_id
+    for t in others:
+        if (request.invoice and t.invoice == request.invoice) or (request.voucher and t.voucher_number == request.voucher):
+            raise SettlementError(f"{what} belongs to {party_type.value} {t.party_id}, not {party_id}",
+                                  code="other_party")
+    closed = load_transactions(connection, company_id, party_type=party_type.value, party_id=party_id)
+    for t in closed:
+        if (request.invoice and t.invoice == request.invoice) or (request.voucher and t.voucher_number == request.voucher) \
+                or (request.transaction_id is not None and t.transaction_id == request.transaction_id):
+            raise SettlementError(f"transaction {t.voucher_number} ({t.invoice or 'no invoice'}) of "
+                                  f"{party_type.value} {party_id} is already settled", code="already_settled")
 
 
 def _post_payment(connection, company, party_type, party_id, payment, day, groups, source, batch_id):

@@ -166,7 +166,9 @@ def plan_settlement(company: Company, primary: OpenTransaction | None, marks: li
     parts: list[SettledPart] = []
     entries: list[EntryDraft] = []
     party_type = primary.party_type
-    available = abs(primary.open_minor)  # in the primary's currency, minor units
+    primary_discount = _credit_note_discount(company, primary, discount_day)
+    available = abs(primary.open_minor) - primary_discount  # in the primary's currency, minor units
+    initially_available = available
     primary_sign = 1 if primary.open_minor > 0 else -1
     primary_rate = company.rates.rate(primary.currency, primary.posting_date)
     for mark in marks:
@@ -180,11 +182,19 @@ def plan_settlement(company: Company, primary: OpenTransaction | None, marks: li
         part = _settle_one(company, primary, invoice, mark, available, primary_rate, discount_day, changes, entries)
         available -= part[0]
         parts.extend(part[1])
+    if parts and primary_discount and available < initially_available:
+        used = initially_available - available
+        taken = primary_discount if available == 0 else int(round_half_up(
+            Decimal(primary_discount) * used / initially_available, 0))
+        _take_primary_discount(company, primary, changes[primary.transaction_id], marks[0].transaction,
+                               primary_sign * taken, entries, parts)
     if parts:
         for mark in marks:
             _close_small_remainder(company, mark.transaction, changes[mark.transaction.transaction_id], primary,
                                    entries, parts)
-        _close_small_remainder(company, primary, changes[primary.transaction_id], marks[0].transaction, entries, parts)
+        discount_taken = any(changes[m.transaction.transaction_id].discount_minor for m in marks)
+        _close_small_remainder(company, primary, changes[primary.transaction_id], marks[0].transaction, entries, parts,
+                               overpaid_with_discount=discount_taken)
     accounting = company.accounting_currency
     voucher = None
     if entries and any(e.accounting_minor or e.amount_minor for e in entries):
@@ -356,8 +366,13 @@ def _distribute(company, invoice, account_text, posting_type, currency, amount_m
         entries.append(EntryDraft(0, ledger.display, ledger.main, posting_type, currency, amount, accounting, text))
 
 
-def _close_small_remainder(company, transaction, change, offset, entries, parts) -> None:
-    """A remainder within the penny-difference or over/underpayment limit closes the transaction (B5.3)."""
+def _close_small_remainder(company, transaction, change, offset, entries, parts,
+                           overpaid_with_discount: bool = False) -> None:
+    """A remainder within the penny-difference or over/underpayment limit closes the transaction (B5.3).
+
+    An overpayment of a settlement that took a cash discount is, with Specific administration, a cash
+    discount difference (CDOP): it goes to the cash discount difference account, else the discount account.
+    """
     if change.settled_minor == 0:
         return
     remaining = transaction.open_minor - change.settled_minor
@@ -368,11 +383,15 @@ def _close_small_remainder(company, transaction, change, offset, entries, parts)
     over_limit = to_minor(Decimal(str(company.parameter("max_overpayment") or 0)), decimals)
     if abs(remaining) <= penny_limit:
         purpose, posting_type = "penny_difference", "penny_difference"
+    elif abs(remaining) <= over_limit and overpaid_with_discount:
+        purpose, posting_type = "cash_discount_difference", f"{transaction.party_type}_cash_discount"
     elif abs(remaining) <= over_limit:
         purpose, posting_type = "over_underpayment", "over_underpayment"
     else:
         return
-    account = company.system_accounts.get(purpose) or company.system_accounts.get("penny_difference")
+    account = (company.system_accounts.get(purpose)
+               or (company.system_accounts.get(f"{transaction.party_type}_cash_discount")
+                   if purpose == "cash_discount_difference" else company.system_accounts.get("penny_difference")))
     if not account:
         raise SettlementError(f"no account for {purpose.replace('_', ' ')} (system_accounts.{purpose})",
                               code="missing_system_account")
@@ -406,3 +425,34 @@ def _reverse_unrealized(company, transaction, change, settled_minor, entries) ->
                               "Reversal of unrealized exchange", transaction.party_type, transaction.party_id))
     entries.extend(unrealized_entries(company, transaction, part, "posting", "Reversal of unrealized exchange ",
                                       loss=part < 0))
+
+
+def _credit_note_discount(company, primary: OpenTransaction, day: date) -> int:
+    """A credit note with a cash discount code gives up its own discount when it settles (AP-P4, EX-S4)."""
+    if primary.is_invoice() or not primary.cash_discount_code or not company.parameter("cash_discount_credit_notes"):
+        return 0
+    decimals = company.decimals(primary.currency)
+    percent = cd.applicable_percent(company.cash_discounts, primary.cash_discount_code, primary.document_date, day,
+                                    primary.use_cash_discount or cd.NORMAL)
+    full = cd.full_discount(from_minor(primary.amount_minor, decimals), percent, decimals)
+    remaining = to_minor(full, decimals) - abs(primary.cash_discount_taken_minor)
+    return max(0, min(remaining, abs(primary.open_minor)))
+
+
+def _take_primary_discount(company, primary, change, offset, discount_minor, entries, parts) -> None:
+    """Post the credit note's discount: it closes that part of the credit note against the discount account."""
+    remaining_open = primary.open_minor - change.settled_minor
+    accounting = _portion(primary.open_accounting_minor - change.settled_accounting_minor, discount_minor,
+                          remaining_open)
+    change.settled_minor += discount_minor
+    change.settled_accounting_minor += accounting
+    change.discount_minor += discount_minor
+    entries.append(EntryDraft(0, primary.ledger_account, primary.ledger_account.split("-")[0],
+                              f"{primary.party_type}_balance", primary.currency, -discount_minor, -accounting,
+                              "Cash discount on credit note", primary.party_type, primary.party_id))
+    _distribute(company, primary, _discount_main_account(company, primary, Mark(primary)),
+                f"{primary.party_type}_cash_discount", primary.currency, discount_minor, accounting,
+                "Cash discount on credit note", entries,
+                by_invoice_lines=company.parameter("discount_offset_accounts") != "main_account")
+    parts.append(SettledPart(primary.transaction_id, offset.transaction_id, discount_minor, accounting,
+                             discount_minor, accounting))
