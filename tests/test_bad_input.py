@@ -6,14 +6,16 @@ the column and number cases, which never reach a service, run through the reader
 """
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from openpyxl import Workbook
 from sqlalchemy import text
 
 from bilag.errors import BilagError, IdempotencyConflict, InvalidInput, JournalRejected
-from bilag.journal.parsing import lines_from_csv, lines_from_pipe_table
+from bilag.journal.parsing import lines_from_csv, lines_from_pipe_table, lines_from_xlsx
 from bilag.services.journals import create_journal, post_stored_journal
 from bilag.services.periods import set_period_status
 from bilag.services.posting import post_journal, validate_journal
@@ -174,6 +176,87 @@ def test_amount_separators_that_are_unambiguous_are_read_exactly(tmp_path):
     lines = lines_from_csv(path)
     assert [str(line.debit) for line in lines[:3]] == ["1234.50", "1234.50", "12.5"]
     assert str(lines[3].credit) == "2481"
+
+
+def write_xlsx(path: Path, rows: list[list]) -> Path:
+    workbook = Workbook()
+    for row in rows:
+        workbook.active.append(row)
+    workbook.save(path)
+    return path
+
+
+def test_xlsx_cells_are_read_exactly_with_the_sheet_row_numbers(tmp_path):
+    path = write_xlsx(tmp_path / "journal.xlsx", [
+        [None],  # the header is the first row with a value; row numbers stay the sheet's
+        ["Voucher", "Date", "Account type", "Account", "Debit", "Credit", "Currency", None],
+        ["X1", datetime(2024, 1, 5), "Vendor", 1001, None, 1234.1, "usd", None],
+        ["X1", datetime(2024, 1, 5), "Ledger", "606300-003", 1000, None, "USD"],
+        ["X1", datetime(2024, 1, 5), "Ledger", "606300-004", 234.1, None, None],
+        [None, None, None],
+    ])
+    lines = lines_from_xlsx(path)
+    assert [(l.line_no, l.date, l.account_type, l.account, l.debit, l.credit, l.currency) for l in lines] == [
+        (3, date(2024, 1, 5), "Vendor", "1001", None, Decimal("1234.1"), "usd"),
+        (4, date(2024, 1, 5), "Ledger", "606300-003", Decimal("1000"), None, "USD"),
+        (5, date(2024, 1, 5), "Ledger", "606300-004", Decimal("234.1"), None, None),
+    ]
+
+
+def test_xlsx_problems_name_the_sheet_row(tmp_path):
+    path = write_xlsx(tmp_path / "journal.xlsx", [
+        ["voucher", "date", "account_type", "account", "debit", "credit"],
+        ["V1", "2024-01-05", "Ledger", "606300-001", "five", None, "stray"],
+        ["V1", "5.1.2024", "Vendor", "1001", None, 5],
+    ])
+    with pytest.raises(JournalRejected) as error:
+        lines_from_xlsx(path)
+    assert messages(error.value) == [
+        f"{path}, line 2: column 7 has the value 'stray' but no header [bad_row]",
+        f"{path}, line 3: date '5.1.2024' is not a date (YYYY-MM-DD) [bad_date]",
+    ]
+
+
+def test_xlsx_formula_without_a_computed_value_is_not_read_as_blank(tmp_path):
+    path = write_xlsx(tmp_path / "journal.xlsx", [
+        ["voucher", "date", "account_type", "account", "debit", "credit"],
+        ["V1", "2024-01-05", "Ledger", "606300-001", 5, None],
+        ["V1", "2024-01-05", "Vendor", "1001", None, "=E2"],
+    ])
+    with pytest.raises(JournalRejected) as error:
+        lines_from_xlsx(path)
+    assert messages(error.value) == [
+        f"{path}, line 3: column 6 holds the formula '=E2' without a computed value; open and save the file in a "
+        f"spreadsheet program [bad_cell]"]
+
+
+def test_damaged_or_missing_xlsx_is_refused_with_its_name(tmp_path):
+    damaged = tmp_path / "damaged.xlsx"
+    damaged.write_bytes(b"PK\x03\x04 not really a zip archive")
+    with pytest.raises(InvalidInput) as error:
+        lines_from_xlsx(damaged)
+    assert (error.value.code, str(error.value)) == ("bad_file", f"{damaged}: not a readable XLSX workbook (BadZipFile)")
+    with pytest.raises(InvalidInput) as error:
+        lines_from_xlsx(tmp_path / "missing.xlsx")
+    assert str(error.value) == f"{tmp_path / 'missing.xlsx'}: cannot read the file (No such file or directory)"
+
+
+def test_tab_separated_and_quoted_multi_line_cells(tmp_path):
+    path = write(tmp_path, 'voucher\tdate\taccount_type\taccount\tdescription\tdebit\tcredit\n'
+                           'V1\t2024-01-05\tLedger\t606300-001\t"two\nlines"\t5,50\t\n'
+                           'V1\t2024-01-05\tVendor\t1001\tx\t\t5.5O\n', name="journal.tsv")
+    with pytest.raises(JournalRejected) as error:
+        lines_from_csv(path)
+    # The quoted description spans lines 2 and 3, so the vendor row is line 4 of the file.
+    assert messages(error.value) == [f"{path}, line 4: credit '5.5O' is not a number [bad_amount]"]
+
+
+def test_csv_with_trailing_empty_columns_from_a_spreadsheet_export(tmp_path):
+    path = write(tmp_path, "voucher;date;account_type;account;debit;credit;;\n"
+                           "V1;2024-01-05;Ledger;606300-001;1 234,50;;;\n"
+                           "V1;2024-01-05;Vendor;1001;;1234.50;;\n")
+    assert [(l.debit, l.credit) for l in lines_from_csv(path)] == [(Decimal("1234.50"), None),
+                                                                   (None, Decimal("1234.50"))]
 
 
 # ----------------------------------------------------------------------------- amounts (posting rules)

@@ -432,20 +432,25 @@ def settle_command(
         if index == 0 and cash_discount is not None:
             request.cash_discount = _decimal(cash_discount, "--cash-discount")
         marks.append(request)
-    result = _settle_by_invoice_or_voucher(settle, PartyType.customer if customer else PartyType.vendor,
+    from ..store.companies import load_company, resolve_company_id
+
+    store = engine()
+    result = _settle_by_invoice_or_voucher(store, settle, PartyType.customer if customer else PartyType.vendor,
                                            customer or vendor, marks, payment, day)
+    with store.connect() as connection:
+        company = load_company(connection, resolve_company_id(connection, settings.company))
     rows = [{"voucher": v.number, "date": v.date.isoformat(), **e}
-            for v in result.vouchers for e in _draft_entries(v)]
+            for v in result.vouchers for e in _draft_entries(company, v)]
     render.info(f"settled on {result.date.isoformat()} (batch {result.batch_id})")
     render.emit(rows, ["voucher", "date", "account", "posting_type", "currency", "amount", "amount_accounting"],
                 _format(fmt))
 
 
-def _settle_by_invoice_or_voucher(settle, party_type, party_id, marks, payment, day):
+def _settle_by_invoice_or_voucher(store, settle, party_type, party_id, marks, payment, day):
     from ..errors import SettlementError
 
     try:
-        return settle(engine(), settings.company, party_type, party_id, marks, payment=payment, user=settings.user,
+        return settle(store, settings.company, party_type, party_id, marks, payment=payment, user=settings.user,
                       day=day)
     except SettlementError as error:
         if error.code != "not_open_transaction":
@@ -453,17 +458,20 @@ def _settle_by_invoice_or_voucher(settle, party_type, party_id, marks, payment, 
         for request in marks:  # a mark may name a voucher rather than an invoice
             request.voucher, request.invoice = request.invoice, None
         try:
-            return settle(engine(), settings.company, party_type, party_id, marks, payment=payment,
+            return settle(store, settings.company, party_type, party_id, marks, payment=payment,
                           user=settings.user, day=day)
         except SettlementError:
             raise error from None
 
 
-def _draft_entries(voucher) -> list[dict]:
+def _draft_entries(company, voucher) -> list[dict]:
+    """Entries in their currency's decimals (JPY has none), the accounting amount in the accounting currency's."""
     from ..money import format_minor
 
+    accounting = company.decimals(company.accounting_currency)
     return [{"account": e.ledger_account, "posting_type": e.posting_type, "currency": e.currency,
-             "amount": format_minor(e.amount_minor), "amount_accounting": format_minor(e.accounting_minor)}
+             "amount": format_minor(e.amount_minor, company.decimals(e.currency)),
+             "amount_accounting": format_minor(e.accounting_minor, accounting)}
             for e in voucher.draft.entries]
 
 

@@ -10,6 +10,8 @@ from ..scenario.loader import load_yaml
 from ..services.posting import post_journal
 from ..services.reports import trial_balance
 from ..services.setup import setup_company
+from ..errors import InvalidInput
+from ..store.companies import company_ids
 from ..store.database import normalise_url, open_store
 
 INVOICES = """
@@ -34,17 +36,22 @@ def build_demo(database: str | None, fresh: bool = True) -> None:
         for suffix in ("", "-wal", "-shm"):
             Path(str(path) + suffix).unlink(missing_ok=True)
     engine = open_store(url)
+    shown = engine.url.render_as_string(hide_password=True)
+    with engine.connect() as connection:
+        if "USMF" in company_ids(connection):
+            raise InvalidInput(f"the demo company USMF exists already in {shown}; use an empty database",
+                               code="company_exists")
     company_id = setup_company(engine, load_yaml(Path(__file__).with_name("company.yaml")))
     lines = lines_from_pipe_table(INVOICES, default_date=date(2024, 1, 5), source="demo invoices")
     result = post_journal(engine, company_id, "GNJL", lines, source="demo invoices")
-    render.info(f"Demo company {company_id} (Contoso USA, USD) set up in {url}; posted "
+    render.info(f"Demo company {company_id} (Contoso USA, USD) set up in {shown}; posted "
                 f"{len(result.vouchers)} invoice vouchers with {result.entry_count} entries.")
     for warning in result.warnings:
         render.warn(warning)
     lines_tb = trial_balance(engine, company_id)
     rows = [line.as_dict() for line in lines_tb]
     render.emit(rows, ["account", "name", "debit", "credit", "balance"], "text", title="Trial balance, USMF (USD)")
-    db = url.replace("sqlite:///", "")
+    db = url.replace("sqlite:///", "") if url.startswith("sqlite") else "$BILAG_DATABASE"
     render.info(
         "\nTry next:\n"
         f"  .venv/bin/bilag -d {db} report open-transactions --vendor 1001\n"
@@ -52,5 +59,5 @@ def build_demo(database: str | None, fresh: bool = True) -> None:
         "--payment-amount 197.00 --bank-account 110110-001- --date 2024-01-08\n"
         f"  .venv/bin/bilag -d {db} report voucher GNJL001\n"
         f"  .venv/bin/bilag -d {db} report ledger-journal --from 2024-01-01 --to 2024-01-31\n"
-        "  .venv/bin/bilag scenario run ../shared/scenarios/seed_2_3_one_voucher_exchange_loss.yaml"
+        "  .venv/bin/bilag scenario run tests/scenarios/ex_f1_unrealized_then_realized.yaml"
     )

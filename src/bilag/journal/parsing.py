@@ -132,9 +132,12 @@ def _read_records(records: list[dict], default_date: date | None, source: str | 
                                     source=source))
             continue
         values = {normalise_header(k): _text(v) for k, v in record.items()}
-        unknown = [str(k) for k, column in zip(record, values) if column not in JOURNAL_COLUMNS]
+        unknown = [str(k) for k in record if normalise_header(k) not in JOURNAL_COLUMNS]
         if unknown:
             problems.append(Problem("unknown_column", f"unknown column '{unknown[0]}'", line=line_no, source=source))
+            continue
+        if len(values) != len(record):
+            problems.append(Problem("duplicate_column", "a column is named twice", line=line_no, source=source))
             continue
         dates = {}
         for field in _DATE_FIELDS:
@@ -287,8 +290,6 @@ def lines_from_csv(path: Path, *, default_date: date | None = None) -> list[Jour
 
 
 def lines_from_xlsx(path: Path, *, default_date: date | None = None) -> list[JournalLine]:
-    from openpyxl import load_workbook
-
     source = str(path)
     try:
         with path.open("rb"):
@@ -296,24 +297,54 @@ def lines_from_xlsx(path: Path, *, default_date: date | None = None) -> list[Jou
     except OSError as error:
         raise InvalidInput(f"{source}: cannot read the file ({error.strerror})", code="unreadable_file") from None
     try:
-        workbook = load_workbook(path, read_only=True, data_only=True)
-        try:
-            sheet = workbook.worksheets[0]
-            # Row numbers are the sheet's own: iter_rows starts at row 1.
-            rows = [(number, [_text(c) for c in row])
-                    for number, row in enumerate(sheet.iter_rows(values_only=True), start=1)]
-        finally:
-            workbook.close()
-    except Exception as error:  # openpyxl raises many types for a damaged file
+        rows = _xlsx_rows(path, data_only=True)
+        # A workbook written by a program (not saved by a spreadsheet) may hold formulas without their computed
+        # value; openpyxl reads those as empty cells. Find them, rather than post a journal with a blank.
+        formulas = _xlsx_rows(path, data_only=False) if _has_formulas(path) else None
+    except Exception as error:  # openpyxl and zipfile raise many types for a damaged file
         raise InvalidInput(f"{source}: not a readable XLSX workbook ({type(error).__name__})", code="bad_file") from None
+    problems: list[Problem] = []
+    if formulas is not None:
+        for (line_no, cells), (_, raw) in zip(rows, formulas):
+            for index, (cell, formula) in enumerate(zip(cells, raw)):
+                if not cell and formula.startswith("="):
+                    problems.append(Problem("bad_cell", f"column {index + 1} holds the formula '{formula}' without a "
+                                            f"computed value; open and save the file in a spreadsheet program",
+                                            line=line_no, source=source))
     rows = [(n, cells) for n, cells in rows if any(cells)]
-    if not rows:
+    if not rows and not problems:
         raise JournalRejected([Problem("empty_journal", "the sheet is empty", source=source)], source)
+    if problems:
+        raise JournalRejected(problems, source)
     header_line, header = rows[0]
     columns = check_header(header, source, header_line)
-    problems: list[Problem] = []
     lines = _rows_to_lines(columns, rows[1:], default_date, source, problems, exact_width=False)
     return _finish(lines, problems, source)
+
+
+def _xlsx_rows(path: Path, *, data_only: bool) -> list[tuple[int, list[str]]]:
+    """The first sheet's rows as text, numbered as in the sheet (iter_rows starts at row 1)."""
+    from openpyxl import load_workbook
+
+    workbook = load_workbook(path, read_only=True, data_only=data_only)
+    try:
+        sheet = workbook.worksheets[0]
+        return [(number, [_text(c) for c in row]) for number, row in enumerate(sheet.iter_rows(values_only=True), 1)]
+    finally:
+        workbook.close()
+
+
+def _has_formulas(path: Path) -> bool:
+    import zipfile
+
+    with zipfile.ZipFile(path) as archive:
+        for name in archive.namelist():
+            if name.startswith("xl/worksheets/") and name.endswith(".xml"):
+                with archive.open(name) as part:
+                    content = part.read()
+                if b"<f>" in content or b"<f " in content:
+                    return True
+    return False
 
 
 def lines_from_file(path: Path, *, default_date: date | None = None) -> list[JournalLine]:

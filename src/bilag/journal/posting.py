@@ -34,7 +34,7 @@ class _Side:
     names the same account, so nothing may change it after _resolve_side."""
 
     __slots__ = ("account_type", "ledger_account", "display", "main_account", "posting_type", "party", "profile",
-                 "dimensions", "default_currency")
+                 "dimensions", "module", "default_currency")
 
     def __init__(self, account_type, ledger_account, posting_type, party=None, profile=None, dimensions=None):
         self.account_type = account_type
@@ -45,7 +45,10 @@ class _Side:
         self.party = party
         self.profile = profile
         self.dimensions = dimensions or {}
-        self.default_currency = None  # set by the planner: the party's, else the main account's, else accounting
+        # Set by the planner: the module whose period access applies; the currency of a line that names none
+        # (the party's, else the main account's, else the accounting currency).
+        self.module = MODULE_OF_ACCOUNT_TYPE[account_type]
+        self.default_currency = None
 
 
 class PostingContext:
@@ -111,6 +114,10 @@ def _group_into_vouchers(lines, voucher_mode, one_voucher) -> list[tuple[str | N
     return groups
 
 
+def _label(voucher_number: str | None, first: JournalLine) -> str:
+    return voucher_number or f"(new voucher from line {first.line_no})"
+
+
 def _problem(problems, context, code, message, line_no=None, voucher=None):
     problems.append(Problem(code, message, voucher=voucher, line=line_no, source=context.source))
 
@@ -126,9 +133,11 @@ class _Planner:
         self.accounting_currency = company.accounting_currency
         self.accounting_decimals = company.decimals(company.accounting_currency)
         # Only outcomes without a problem are remembered: a problem is raised again for every line it concerns.
-        self._sides: dict[tuple, _Side] = {}
+        self._sides_as_entered: dict[tuple, _Side] = {}  # (account type, account, posting profile) as typed
+        self._sides: dict[tuple, _Side] = {}  # the same, normalised, plus the dimensions an offset copies
         self._open_for: set[tuple[int, str]] = set()  # (period id, module) that rule P1 let these users post in
-        self._decimals: dict[str, int] = {}
+        self._currencies: dict[str, tuple[str, int]] = {}  # currency as entered -> (code, decimals)
+        self._rates: dict[tuple[str, date], Decimal] = {}
         self._conversions: dict[tuple[str, Decimal], tuple[int, int]] = {}
 
     # --- one voucher ------------------------------------------------------------------------------------------
@@ -136,9 +145,9 @@ class _Planner:
     def plan_voucher(self, voucher_number: str | None, lines: list[JournalLine]) -> VoucherDraft | None:
         company, context, problems = self.company, self.context, self.problems
         first = lines[0]
-        label = voucher_number or f"(new voucher from line {first.line_no})"
         voucher_date = first.date
         period = company.calendar.operating_period(voucher_date)
+        period_id = period.id if period is not None else None
         start_count = len(problems)
         entries: list[EntryDraft] = []
         transactions: list[TransactionDraft] = []
@@ -148,12 +157,12 @@ class _Planner:
             if line.date != voucher_date:
                 _problem(problems, context, "voucher_dates_differ",
                          f"all lines of a voucher share one date; this line has {line.date}, the voucher "
-                         f"{voucher_date}", line.line_no, label)
+                         f"{voucher_date}", line.line_no, _label(voucher_number, first))
                 continue
             try:
-                self._plan_line(line, entries, transactions, rate_groups, period)
+                self._plan_line(line, entries, transactions, rate_groups, period, period_id)
             except BilagError as error:
-                _problem(problems, context, error.code, error.message, line.line_no, label)
+                _problem(problems, context, error.code, error.message, line.line_no, _label(voucher_number, first))
         if len(problems) > start_count:
             return None
         if rate_groups:
@@ -171,57 +180,59 @@ class _Planner:
         if single_currency and amount_total:
             _problem(problems, context, "unbalanced_voucher",
                      f"voucher does not balance: debit exceeds credit by "
-                     f"{format_minor(amount_total, self._currency_decimals(currency))} {currency}", lines[-1].line_no,
-                     label)
+                     f"{format_minor(amount_total, self._currency(currency)[1])} {currency}", lines[-1].line_no,
+                     _label(voucher_number, first))
             return None
         if accounting_total:
             _problem(problems, context, "unbalanced_voucher",
                      f"voucher does not balance in {self.accounting_currency}: debit exceeds credit by "
-                     f"{format_minor(accounting_total, self.accounting_decimals)}", lines[-1].line_no, label)
+                     f"{format_minor(accounting_total, self.accounting_decimals)}", lines[-1].line_no,
+                     _label(voucher_number, first))
             return None
         if len(transactions) > 1:
             parties = {(e.party_type, e.party_id) for e in entries if e.party_type}
             names = ", ".join(sorted(f"{t} {p}" for t, p in parties))
             self.warnings.append(
-                f"voucher {label} holds {len(transactions)} customer/vendor transactions ({names}): one voucher with "
-                f"several customer/vendor records is deprecated; cash discounts and exchange differences will be "
-                f"spread over all its offset lines. Enter them as separate vouchers, each with its own offset lines, "
-                f"to keep each invoice's accounting."
+                f"voucher {_label(voucher_number, first)} holds {len(transactions)} customer/vendor transactions "
+                f"({names}): one voucher with several customer/vendor records is deprecated; cash discounts and "
+                f"exchange differences will be spread over all its offset lines. Enter them as separate vouchers, "
+                f"each with its own offset lines, to keep each invoice's accounting."
             )
-        return VoucherDraft(voucher_number, context.journal_name, voucher_date, period.id, context.kind, entries,
+        return VoucherDraft(voucher_number, context.journal_name, voucher_date, period_id, context.kind, entries,
                             transactions, first.description, first.line_no)
 
     # --- one line ---------------------------------------------------------------------------------------------
 
-    def _plan_line(self, line, entries, transactions, rate_groups, period):
-        account_type = (line.account_type or "").strip().lower()
-        if account_type not in ACCOUNT_TYPES:
-            raise BilagError(f"account type '{line.account_type}' is not one of Ledger, Customer, Vendor, Bank",
-                             code="unknown_account_type")
-        self._check_period(period, line.date, MODULE_OF_ACCOUNT_TYPE[account_type])
-        side = self._side(account_type, line.account, line, None)
-        currency = (line.currency or side.default_currency).upper()
-        decimals = self._currency_decimals(currency)
+    def _plan_line(self, line, entries, transactions, rate_groups, period, period_id):
+        # The checks run in the order a user reads the line: account type, period, account, amount, rate.
+        side = self._sides_as_entered.get((line.account_type, line.account, line.posting_profile))
+        if side is None:
+            side = self._first_side(line, period)
+        elif (period_id, side.module) not in self._open_for:
+            self._check_period(period, line.date, side.module)
+        currency, decimals = self._currency(line.currency or side.default_currency)
         debit, credit = line.debit, line.credit
         if debit and credit:
             raise BilagError("a line has either a debit or a credit, not both", code="debit_and_credit")
         if not debit and not credit:
             raise BilagError("the line has neither a debit nor a credit amount", code="no_amount")
         try:
-            debit_minor = parse_minor(debit, decimals) if debit else 0
-            credit_minor = parse_minor(credit, decimals) if credit else 0
+            amount_minor = parse_minor(debit, decimals) if debit else parse_minor(credit, decimals)
         except MoneyFormatError as error:
             raise BilagError(f"amount {error} for {currency}", code="bad_amount") from None
-        if debit_minor < 0 or credit_minor < 0:
+        if amount_minor < 0:
             raise BilagError("amounts are entered as positive debits or credits", code="negative_amount")
-        amount_minor = debit_minor - credit_minor
+        if not debit:
+            amount_minor = -amount_minor
         rate = line.exchange_rate
         if rate is not None:
             if rate <= 0:
                 raise BilagError("the exchange rate must be positive", code="bad_exchange_rate")
         else:
-            rate = self.company.rates.rate(currency, line.date)
-        self._add_side(side, line, currency, rate, amount_minor, entries, transactions, rate_groups)
+            rate = self._rate(currency, line.date)
+        # Where the conversion factor is exactly 1 the accounting amount is the amount, with nothing to round.
+        converted = not (rate == 1 and decimals == self.accounting_decimals)
+        self._add_side(side, line, currency, rate, converted, amount_minor, entries, transactions, rate_groups)
         offset_account = line.offset_account
         if offset_account and str(offset_account).strip():
             offset_type = (line.offset_account_type or "").strip().lower() or "ledger"
@@ -231,7 +242,19 @@ class _Planner:
             self._check_period(period, line.date, MODULE_OF_ACCOUNT_TYPE[offset_type])
             # The offset takes the dimensions of the line's account where its own are blank.
             offset = self._side(offset_type, offset_account, line, side.dimensions)
-            self._add_side(offset, line, currency, rate, -amount_minor, entries, transactions, rate_groups)
+            self._add_side(offset, line, currency, rate, converted, -amount_minor, entries, transactions,
+                           rate_groups)
+
+    def _first_side(self, line: JournalLine, period) -> _Side:
+        """The line's account the first time it is seen as typed: its type, its period, then the account."""
+        account_type = (line.account_type or "").strip().lower()
+        if account_type not in ACCOUNT_TYPES:
+            raise BilagError(f"account type '{line.account_type}' is not one of Ledger, Customer, Vendor, Bank",
+                             code="unknown_account_type")
+        self._check_period(period, line.date, MODULE_OF_ACCOUNT_TYPE[account_type])
+        side = self._side(account_type, line.account, line, None)
+        self._sides_as_entered[(line.account_type, line.account, line.posting_profile)] = side
+        return side
 
     def _check_period(self, period, day: date, module: str) -> None:
         """Rule P1, once per period and module: the answer does not depend on the line."""
@@ -254,16 +277,23 @@ class _Planner:
             self._sides[key] = side
         return side
 
-    def _currency_decimals(self, currency: str) -> int:
-        decimals = self._decimals.get(currency)
-        if decimals is None:
-            decimals = self._decimals[currency] = self.company.decimals(currency)
-        return decimals
+    def _currency(self, entered: str) -> tuple[str, int]:
+        known = self._currencies.get(entered)
+        if known is None:
+            code = entered.upper()
+            known = self._currencies[entered] = (code, self.company.decimals(code))
+        return known
 
-    def _add_side(self, side: _Side, line, currency, rate, amount_minor, entries, transactions, rate_groups):
+    def _rate(self, currency: str, day: date) -> Decimal:
+        rate = self._rates.get((currency, day))
+        if rate is None:
+            rate = self._rates[(currency, day)] = self.company.rates.rate(currency, day)
+        return rate
+
+    def _add_side(self, side: _Side, line, currency, rate, converted, amount_minor, entries, transactions,
+                  rate_groups):
         index = len(entries)
-        numerator, denominator = self._conversion(currency, rate)
-        if numerator == denominator:  # in the accounting currency (or one just like it): nothing to round
+        if not converted:
             entry = EntryDraft(line.line_no, side.display, side.main_account, side.posting_type, currency,
                                amount_minor, amount_minor, line.description or "")
         else:
@@ -320,7 +350,7 @@ class _Planner:
         key = (currency, rate)
         fraction = self._conversions.get(key)
         if fraction is None:
-            shift = self.accounting_decimals - self._currency_decimals(currency)
+            shift = self.accounting_decimals - self._currency(currency)[1]
             numerator, denominator = rate.as_integer_ratio()
             if shift >= 0:
                 numerator *= 10**shift

@@ -86,9 +86,9 @@ class Party:
             return
         forbidden = hold == Hold.all or (hold == Hold.invoice and is_invoice) or (hold == Hold.payment and not is_invoice)
         if forbidden:
-            what = "invoice" if is_invoice else "payment"
+            what = "an invoice" if is_invoice else "a payment"
             raise HoldForbids(
-                f"{self.party_type.value} {self.id} is on hold ({hold.value}); a {what} cannot be posted",
+                f"{self.party_type.value} {self.id} is on hold ({hold.value}); {what} cannot be posted",
             )
 
 

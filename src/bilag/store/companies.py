@@ -33,7 +33,7 @@ def resolve_company_id(connection: Connection, company_id: str | None) -> str:
     if len(ids) == 1:
         return ids[0]
     if not ids:
-        raise NotFound("the database holds no company yet; set one up first (bilag setup FILE.yaml)",
+        raise NotFound("the database holds no company yet; set one up first (bilag setup company FILE.yaml)",
                        code="unknown_company")
     raise NotFound(f"the database holds several companies ({', '.join(ids)}); name one with --company",
                    code="company_required")
