@@ -31,6 +31,7 @@ app.add_typer(period_app, name="period")
 app.add_typer(setup_app, name="setup")
 
 
+
 class Settings:
     database: Optional[str] = None
     company: Optional[str] = None
@@ -337,7 +338,7 @@ def report_trial_balance(as_of: Optional[str] = typer.Option(None, "--as-of"),
                           date_from=_date(date_from, "--from"), by=by.replace("-", "_"), currency_mode=currency)
     rows = [line.as_dict() for line in lines]
     columns = ["account", "name"] + (["currency"] if currency == "transaction" else []) + ["debit", "credit", "balance"]
-    if currency == "accounting" and lines:
+    if currency == "accounting" and lines and fmt == "text":  # a total row only where a person reads it
         decimals = lines[0].decimals
         rows.append({"account": "Total", "name": "", "debit": format_minor(sum(l.debit_minor for l in lines), decimals),
                      "credit": format_minor(sum(l.credit_minor for l in lines), decimals),
@@ -494,7 +495,8 @@ def period_access(day: str, access: str = typer.Argument(..., help="all, none or
     from ..services.periods import set_period_status
 
     result = set_period_status(engine(), settings.company, _date(day, "DAY"), None, access=access, module=module)
-    render.info(f"period {result['period']}: access {result['access']}")
+    access_text = ", ".join(f"{name}: {value}" for name, value in sorted(result["access"].items()))
+    render.info(f"period {result['period']}: {access_text}")
 
 
 # ---------------------------------------------------------------- scenarios and demo
@@ -507,6 +509,9 @@ def scenario_run(file: Path, database: Optional[str] = typer.Option(None, "--dat
     from .scenario_text import print_document
 
     fmt = _format(fmt)
+    if fmt == "csv":
+        raise InvalidInput("scenario run prints text or json", code="bad_option")
+    database = database or settings.database  # the global --database / BILAG_DATABASE counts too
     try:
         document, code = run_scenario(file, database)
     except BilagError as error:
@@ -535,6 +540,16 @@ def demo(fresh: bool = typer.Option(True, help="Start from an empty database fil
     from ..demo.build import build_demo
 
     build_demo(settings.database, fresh=fresh)
+
+
+def _register_settlement_commands() -> None:
+    # Imported last: the settlement commands reuse this module's options.
+    from .settlement_commands import settlement_app
+
+    app.add_typer(settlement_app, name="settlement")
+
+
+_register_settlement_commands()
 
 
 def run() -> None:

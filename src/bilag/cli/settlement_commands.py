@@ -17,6 +17,12 @@ settlement_app = typer.Typer(no_args_is_help=True, help="Settlement: preview, au
 _VOUCHER_COLUMNS = ["voucher", "date", "account", "posting_type", "currency", "amount", "amount_accounting"]
 
 
+def _format_option():
+    from .main import format_option
+
+    return format_option()
+
+
 def _context():
     from .main import engine, settings
 
@@ -50,10 +56,16 @@ def _decimal(text: Optional[str], option: str) -> Optional[Decimal]:
     return value
 
 
-def voucher_rows(vouchers) -> list[dict]:
+def voucher_rows(vouchers, company_decimals=None) -> list[dict]:
+    from ..fx.rates import ZERO_DECIMAL_CURRENCIES
+
+    def decimals(currency: str) -> int:
+        return 0 if currency in ZERO_DECIMAL_CURRENCIES else 2
+
     return [{"voucher": v.number, "date": v.date.isoformat(), "account": e.ledger_account,
-             "posting_type": e.posting_type, "currency": e.currency, "amount": format_minor(e.amount_minor),
-             "amount_accounting": format_minor(e.accounting_minor)}
+             "posting_type": e.posting_type, "currency": e.currency,
+             "amount": format_minor(e.amount_minor, decimals(e.currency)),
+             "amount_accounting": format_minor(e.accounting_minor, company_decimals or 2)}
             for v in vouchers for e in v.draft.entries]
 
 
@@ -82,7 +94,7 @@ def preview(customer: Optional[str] = typer.Option(None, "--customer"),
             cash_discount: Optional[str] = typer.Option(None, "--cash-discount"),
             use_cash_discount: Optional[str] = typer.Option(None, "--use-cash-discount"),
             full_settlement: bool = typer.Option(False, "--full-settlement"),
-            fmt: str = typer.Option("text", "--format")):
+            fmt: str = _format_option()):
     """Show exactly the vouchers a settlement would post (discount lines with dimensions, exchange differences)."""
     from ..services.settlement import Payment, preview_settlement
 
@@ -97,14 +109,19 @@ def preview(customer: Optional[str] = typer.Option(None, "--customer"),
     marks = _marks(mark, cash_discount, use_cash_discount, full_settlement)
     result = preview_settlement(engine, settings.company, party_type, party_id, marks, payment=payment,
                                 user=settings.user, day=day)
-    render.info(f"preview: settlement on {result.date.isoformat()}; nothing was posted")
+    primary = next((p.offset_transaction_id for p in result.plan.parts), None)
+    marked = [p for p in result.plan.parts if p.transaction_id != primary]
+    total = sum(abs(p.settled_minor) for p in marked)
+    discount = sum(abs(p.cash_discount_minor) for p in marked)
+    render.info(f"preview: settlement on {result.date.isoformat()}; marked total {format_minor(total)}, "
+                f"estimated cash discount {format_minor(discount)}; nothing was posted")
     render.emit(voucher_rows(result.vouchers), _VOUCHER_COLUMNS, fmt, title="Vouchers the settlement would post")
 
 
 @settlement_app.command("auto")
 def automatic(customers: bool = typer.Option(False, "--customers"), vendors: bool = typer.Option(False, "--vendors"),
               account: list[str] = typer.Option(None, "--account", help="Only these customer/vendor accounts."),
-              fmt: str = typer.Option("text", "--format")):
+              fmt: str = _format_option()):
     """Automatic settlement: open payments settle open invoices by due date (or the priority parameter)."""
     from ..services.settlement import settle_automatically
 
@@ -121,7 +138,7 @@ def automatic(customers: bool = typer.Option(False, "--customers"), vendors: boo
 def reverse(settlement: int = typer.Argument(..., help="The settlement (batch) number."),
             posting_date: str = typer.Option("latest", "--posting-date", help="latest, today or selected"),
             selected_date: Optional[str] = typer.Option(None, "--date"),
-            fmt: str = typer.Option("text", "--format")):
+            fmt: str = _format_option()):
     """Reverse a settlement with a new voucher; the invoice and the payment reopen."""
     from ..services.settlement import reverse_settlement
 
@@ -209,7 +226,7 @@ def netting_agreement(agreement: str, customer: str = typer.Option(..., "--custo
 def net(agreement: str, day: str = typer.Option(..., "--date"),
         customer_invoice: list[str] = typer.Option(None, "--customer-invoice"),
         vendor_invoice: list[str] = typer.Option(None, "--vendor-invoice"),
-        fmt: str = typer.Option("text", "--format")):
+        fmt: str = _format_option()):
     """Manual netting of selected invoices (all open ones when none is named) for the smaller balance."""
     from ..services.netting import net_manually
 

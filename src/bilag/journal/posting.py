@@ -10,6 +10,8 @@ the moment they are parsed; conversion and rounding are exact integer arithmetic
 """
 from __future__ import annotations
 
+import gc
+from contextlib import contextmanager
 from datetime import date
 from decimal import Decimal
 
@@ -63,8 +65,30 @@ class PostingContext:
         self.kind = kind
 
 
+@contextmanager
+def cycle_collection_paused():
+    """Pause Python's cyclic garbage collector while a journal is planned or written.
+
+    Every draft and row made here is freed by reference counting (none is part of a reference cycle), but
+    each new object counts towards the collector's next run, and each full run walks every object alive:
+    the million lines and drafts of a large journal over and over, about half the time of the posting.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def plan_posting(company: Company, lines: list[JournalLine], context: PostingContext) -> PostingPlan:
     """Validate the journal and compute its vouchers. Raises JournalRejected listing every problem."""
+    with cycle_collection_paused():
+        return _plan_posting(company, lines, context)
+
+
+def _plan_posting(company: Company, lines: list[JournalLine], context: PostingContext) -> PostingPlan:
     problems: list[Problem] = []
     warnings: list[str] = []
     if not lines:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from typing import Sequence
 
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
@@ -9,6 +10,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ..errors import JournalRejected, Problem
 from ..journal.model import VoucherDraft
+from ..journal.posting import cycle_collection_paused
 from . import schema as s
 from .bulk import bulk_insert, next_ids
 
@@ -40,55 +42,73 @@ def assign_voucher_numbers(connection: Connection, company, vouchers: list[Vouch
 
 
 def write_vouchers(connection: Connection, company_id: str, vouchers: list[VoucherDraft], batch_id: int,
-                   source: str | None = None) -> list[tuple[int, list[int], list[int]]]:
+                   source: str | None = None) -> list[tuple[int, Sequence[int], list[int]]]:
     """Insert the vouchers; returns per voucher (voucher_id, entry_ids, transaction_ids)."""
-    entry_count = sum(len(v.entries) for v in vouchers)
-    transaction_count = sum(len(v.transactions) for v in vouchers)
-    voucher_id = next_ids(connection, company_id, "voucher", len(vouchers))
-    entry_id = next_ids(connection, company_id, "entry", entry_count)
-    transaction_id = next_ids(connection, company_id, "transaction", transaction_count)
-    voucher_rows, entry_rows, transaction_rows = [], [], []
-    deltas: dict[tuple, list[int]] = {}
-    ids = []
-    for voucher in vouchers:
-        voucher_rows.append((company_id, voucher_id, voucher.series, voucher.number, voucher.date, voucher.period_id,
-                             voucher.kind, batch_id, (voucher.description or "")[:200]))
-        first_entry = entry_id
-        period_id = voucher.period_id
-        day = voucher.date
-        for entry in voucher.entries:
-            entry_rows.append((company_id, entry_id, voucher_id, day, period_id, entry.ledger_account,
-                               entry.main_account, entry.posting_type, entry.currency, entry.amount_minor,
-                               entry.accounting_minor, entry.description[:200], entry.party_type, entry.party_id))
-            key = (entry.ledger_account, entry.currency, period_id, entry.main_account)
-            delta = deltas.get(key)
-            if delta is None:
-                deltas[key] = [entry.amount_minor, entry.accounting_minor]
-            else:
-                delta[0] += entry.amount_minor
-                delta[1] += entry.accounting_minor
-            entry_id += 1
-        transaction_ids = []
-        for t in voucher.transactions:
-            transaction_rows.append((
-                company_id, transaction_id, t.party_type, t.party_id, voucher_id, first_entry + t.entry_index,
-                day, t.document_date, t.due_date, t.invoice, t.document_number, t.description[:200], t.currency,
-                t.amount_minor, t.accounting_minor, str(t.exchange_rate), t.amount_minor, t.accounting_minor,
-                t.ledger_account, t.posting_profile, t.cash_discount_code, t.cash_discount_date, 0, "normal", 0, 1,
-            ))
-            transaction_ids.append(transaction_id)
-            transaction_id += 1
-        ids.append((voucher_id, list(range(first_entry, entry_id)), transaction_ids))
-        voucher_id += 1
-    try:
-        with connection.begin_nested():  # a savepoint, so that the duplicates can be named afterwards
-            bulk_insert(connection, s.voucher, VOUCHER_COLUMNS, voucher_rows)
-    except IntegrityError:
-        raise _duplicate_vouchers(connection, company_id, vouchers, source) from None
-    bulk_insert(connection, s.ledger_entry, ENTRY_COLUMNS, entry_rows)
-    bulk_insert(connection, s.party_transaction, TRANSACTION_COLUMNS, transaction_rows)
-    apply_balance_deltas(connection, company_id, deltas)
-    return ids
+    with cycle_collection_paused():
+        entry_count = sum(len(v.entries) for v in vouchers)
+        transaction_count = sum(len(v.transactions) for v in vouchers)
+        voucher_id = next_ids(connection, company_id, "voucher", len(vouchers))
+        entry_id = next_ids(connection, company_id, "entry", entry_count)
+        transaction_id = next_ids(connection, company_id, "transaction", transaction_count)
+        voucher_rows, entry_rows, transaction_rows = [], [], []
+        deltas: dict[tuple, list[int]] = {}
+        ids = []
+        # Dates go to the driver as ISO text, made once per date: it is what SQLite stores (and SQLAlchemy's
+        # Date reads back) and what COPY parses; the driver would otherwise adapt the same date per row.
+        iso_dates = _IsoDates()
+        for voucher in vouchers:
+            period_id = voucher.period_id
+            day = iso_dates[voucher.date]
+            voucher_rows.append((company_id, voucher_id, voucher.series, voucher.number, day, period_id,
+                                 voucher.kind, batch_id, (voucher.description or "")[:200]))
+            first_entry = entry_id
+            for entry in voucher.entries:
+                ledger_account, currency = entry.ledger_account, entry.currency
+                amount_minor, accounting_minor = entry.amount_minor, entry.accounting_minor
+                entry_rows.append((company_id, entry_id, voucher_id, day, period_id, ledger_account,
+                                   entry.main_account, entry.posting_type, currency, amount_minor, accounting_minor,
+                                   entry.description[:200], entry.party_type, entry.party_id))
+                key = (ledger_account, currency, period_id, entry.main_account)
+                delta = deltas.get(key)
+                if delta is None:
+                    deltas[key] = [amount_minor, accounting_minor]
+                else:
+                    delta[0] += amount_minor
+                    delta[1] += accounting_minor
+                entry_id += 1
+            transaction_ids = []
+            for t in voucher.transactions:
+                transaction_rows.append((
+                    company_id, transaction_id, t.party_type, t.party_id, voucher_id, first_entry + t.entry_index,
+                    day, iso_dates[t.document_date], iso_dates[t.due_date], t.invoice, t.document_number,
+                    t.description[:200], t.currency, t.amount_minor, t.accounting_minor, str(t.exchange_rate),
+                    t.amount_minor, t.accounting_minor, t.ledger_account, t.posting_profile, t.cash_discount_code,
+                    iso_dates[t.cash_discount_date], 0, "normal", 0, 1,
+                ))
+                transaction_ids.append(transaction_id)
+                transaction_id += 1
+            ids.append((voucher_id, range(first_entry, entry_id), transaction_ids))
+            voucher_id += 1
+        try:
+            with connection.begin_nested():  # a savepoint, so that the duplicates can be named afterwards
+                bulk_insert(connection, s.voucher, VOUCHER_COLUMNS, voucher_rows)
+        except IntegrityError:
+            raise _duplicate_vouchers(connection, company_id, vouchers, source) from None
+        del voucher_rows
+        bulk_insert(connection, s.ledger_entry, ENTRY_COLUMNS, entry_rows)
+        del entry_rows
+        bulk_insert(connection, s.party_transaction, TRANSACTION_COLUMNS, transaction_rows)
+        del transaction_rows
+        apply_balance_deltas(connection, company_id, deltas)
+        return ids
+
+
+class _IsoDates(dict):
+    """date -> 'YYYY-MM-DD', worked out once per date; None stays None."""
+
+    def __missing__(self, day):
+        text = self[day] = day.isoformat() if day is not None else None
+        return text
 
 
 def apply_balance_deltas(connection: Connection, company_id: str, deltas: dict[tuple, list[int]]) -> None:

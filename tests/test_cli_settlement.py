@@ -1,0 +1,76 @@
+"""The settlement commands of the CLI, driven as a user would: the real `bilag` executable on a SQLite file."""
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+BILAG = ROOT / ".venv" / "bin" / "bilag"
+
+
+@pytest.fixture
+def demo(tmp_path):
+    database = tmp_path / "demo.sqlite"
+    run = subprocess.run([str(BILAG), "-d", str(database), "demo"], capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr
+    return database
+
+
+def bilag(database, *args):
+    return subprocess.run([str(BILAG), "-d", str(database), *args], capture_output=True, text=True, timeout=120)
+
+
+def test_preview_shows_the_discount_vouchers_and_posts_nothing(demo):
+    args = ["--vendor", "1001", "--mark", "INV2", "--payment-amount", "197.00", "--bank-account", "110110-001-",
+            "--date", "2024-01-08"]
+    preview = bilag(demo, "settlement", "preview", *args, "--format", "json")
+    assert preview.returncode == 0, preview.stderr
+    entries = {(row["account"], row["amount_accounting"]) for row in json.loads(preview.stdout)}
+    assert ("520200-004--", "-1.50") in entries and ("200110-001-", "3.00") in entries
+    assert "marked total 200.00, estimated cash discount 3.00" in preview.stderr
+    still_open = json.loads(bilag(demo, "report", "open-transactions", "--vendor", "1001", "--format", "json").stdout)
+    assert {t["invoice"]: t["open_amount"] for t in still_open}["INV2"] == "-200.00"
+
+
+def test_settle_then_reverse_reopens_the_invoice(demo):
+    settled = bilag(demo, "settle", "--vendor", "1001", "--mark", "INV2", "--payment-amount", "197.00",
+                    "--bank-account", "110110-001-", "--date", "2024-01-08")
+    assert settled.returncode == 0, settled.stderr
+    batch = settled.stderr.split("(batch ")[1].split(")")[0]
+    reversed_ = bilag(demo, "settlement", "reverse", batch, "--format", "json")
+    assert reversed_.returncode == 0, reversed_.stderr
+    assert {(r["account"], r["amount_accounting"]) for r in json.loads(reversed_.stdout)} >= {("520200-003--", "1.00")}
+    again = bilag(demo, "settlement", "reverse", batch)
+    assert again.returncode == 2 and "reversed already" in again.stderr and "Traceback" not in again.stderr
+
+
+def test_split_merge_hold_and_automatic_settlement(demo):
+    assert bilag(demo, "settlement", "split", "INV3", "--vendor", "1001", "--part", "2024-02-01:100.00",
+                 "--part", "2024-03-01:200.00").returncode == 0
+    remainder = bilag(demo, "settlement", "split", "INV1", "--vendor", "1001", "--part", "2024-02-01:10%",
+                      "--part", "2024-03-01:80%")
+    assert remainder.returncode == 2 and "remainder" in remainder.stderr
+    assert bilag(demo, "settlement", "merge", "INV3", "--vendor", "1001").returncode == 0
+    assert bilag(demo, "settlement", "hold", "--vendor", "1001", "payment").returncode == 0
+    refused = bilag(demo, "settle", "--vendor", "1001", "--mark", "INV1", "--payment-amount", "100.00",
+                    "--bank-account", "110110-001-", "--date", "2024-01-08")
+    assert refused.returncode == 2 and "on hold (payment)" in refused.stderr
+    assert bilag(demo, "settlement", "hold", "--vendor", "1001", "no").returncode == 0
+    posted = bilag(demo, "journal", "enter", "--account-type", "Vendor", "--account", "1001", "--date", "2024-01-09",
+                   "--debit", "100.00", "--offset-account-type", "Bank", "--offset-account", "110110-001-")
+    assert posted.returncode == 0, posted.stderr
+    automatic = bilag(demo, "settlement", "auto", "--vendors", "--format", "json")
+    assert automatic.returncode == 0, automatic.stderr
+    assert "1 settlement(s)" in automatic.stderr
+
+
+def test_netting_agreement_and_manual_netting(demo):
+    assert bilag(demo, "journal", "enter", "--account-type", "Customer", "--account", "ACME", "--date", "2024-01-10",
+                 "--debit", "50.00", "--offset-account", "401100-002--", "--invoice", "CI-9").returncode == 0
+    assert bilag(demo, "settlement", "netting-agreement", "N-1", "--customer", "ACME", "--vendor", "1001",
+                 "--clearing-account", "999999-").returncode == 0
+    netted = bilag(demo, "settlement", "net", "N-1", "--date", "2024-01-15", "--customer-invoice", "CI-9",
+                   "--vendor-invoice", "INV1")
+    assert netted.returncode == 0, netted.stderr
+    assert "netted 50.00 USD" in netted.stderr
