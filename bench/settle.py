@@ -63,7 +63,7 @@ def invoices(count: int, vendors: int) -> list[JournalLine]:
     lines = []
     for n in range(count):
         vendor = n % vendors
-        day = START + timedelta(days=n % 50)
+        day = START + timedelta(days=(n // vendors) * 2 % 50)  # each vendor's invoices arrive over the weeks
         amount = Decimal(100 + n % 900) + Decimal(n % 100) / 100
         currency = "EUR" if vendor % 3 == 0 else "USD"
         lines.append(JournalLine(2 * n + 1, day, "vendor", f"V{vendor:05d}", None, amount, f"INV{n:07d}",

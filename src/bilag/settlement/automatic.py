@@ -18,9 +18,20 @@ PRIORITY_KEYS = {
     "cash_discount_date": lambda t, _c, _d: t.cash_discount_date or date.max,
     "amount": lambda t, _c, _d: -abs(t.open_minor),  # largest first
     # the better discount first (EX-S6: of same-date invoices, the one with the higher discount)
-    "cash_discount": lambda t, c, d: -cd.applicable_percent(c.cash_discounts, t.cash_discount_code,
-                                                             t.document_date, d),
+    "cash_discount": lambda t, c, d: -_percent(c, t.cash_discount_code, t.document_date, d),
 }
+_PERCENT_CACHE: dict = {}
+
+
+def _percent(company: Company, code, document_date: date, day: date):
+    """Many invoices share a code and a date: the chain walk is remembered per (company, code, dates)."""
+    key = (id(company.cash_discounts), code, document_date, day)
+    found = _PERCENT_CACHE.get(key)
+    if found is None:
+        if len(_PERCENT_CACHE) > 100_000:
+            _PERCENT_CACHE.clear()
+        found = _PERCENT_CACHE[key] = cd.applicable_percent(company.cash_discounts, code, document_date, day)
+    return found
 
 
 STATIC_KEYS = {"due_date", "invoice_date", "posting_date", "cash_discount_date", "amount"}
@@ -46,26 +57,36 @@ class AutomaticPlan:
 def order_invoices(company: Company, invoices: list[OpenTransaction], day: date,
                    priority: list[str]) -> list[OpenTransaction]:
     """Sort by the priority keys; keys that depend on the payment date are computed only to break ties."""
+    static, dynamic = _split_keys(priority)
+    keyed = sorted(((tuple(k(t, company, day) for k in static), t) for t in invoices),
+                   key=lambda pair: (pair[0], pair[1].transaction_id))
+    return _break_ties(company, keyed, dynamic, day)
+
+
+def _split_keys(priority: list[str]):
     static = []
     for name in priority:
         if name not in STATIC_KEYS:
             break
         static.append(PRIORITY_KEYS[name])
-    rest = [PRIORITY_KEYS[name] for name in priority[len(static):]]
-    ordered = sorted(invoices, key=lambda t: tuple(k(t, company, day) for k in static))
-    if not rest:
-        return ordered
-    result, run, run_key = [], [], None
-    for t in ordered + [None]:
-        key = tuple(k(t, company, day) for k in static) if t is not None else object()
-        if run and key != run_key:
-            if len(run) > 1:
-                run.sort(key=lambda u: tuple(k(u, company, day) for k in rest) + (u.transaction_id,))
-            result.extend(run)
-            run = []
-        run_key = key
-        if t is not None:
-            run.append(t)
+    return static, [PRIORITY_KEYS[name] for name in priority[len(static):]]
+
+
+def _break_ties(company, keyed: list[tuple], dynamic, day: date) -> list[OpenTransaction]:
+    """`keyed` is sorted by its static keys; runs of equal keys are ordered by the payment-date keys."""
+    if not dynamic:
+        return [t for _, t in keyed]
+    result: list[OpenTransaction] = []
+    start = 0
+    while start < len(keyed):
+        end = start + 1
+        while end < len(keyed) and keyed[end][0] == keyed[start][0]:
+            end += 1
+        run = [t for _, t in keyed[start:end]]
+        if len(run) > 1:
+            run.sort(key=lambda u: tuple(k(u, company, day) for k in dynamic) + (u.transaction_id,))
+        result.extend(run)
+        start = end
     return result
 
 
@@ -92,17 +113,18 @@ def plan_automatic(company: Company, transactions: list[OpenTransaction], period
         group = groups[key]
         payments = sorted((t for t in group if not t.is_invoice()), key=lambda t: (t.posting_date, t.transaction_id))
         invoices = [t for t in group if t.is_invoice()]
-        static = all(k in STATIC_KEYS for k in priority)
-        if static:
-            invoices = order_invoices(company, invoices, date.min, priority)
+        static, dynamic = _split_keys(priority)
+        # The static keys are computed once per invoice; only ties are ordered per payment date.
+        keyed = sorted(((tuple(k(t, company, date.min) for k in static), t) for t in invoices),
+                       key=lambda pair: (pair[0], pair[1].transaction_id))
         for payment in payments:
             if not payment.open_minor:
                 continue
-            open_invoices = [t for t in invoices if t.open_minor and (t.open_minor > 0) != (payment.open_minor > 0)]
-            if not open_invoices:
+            positive = payment.open_minor > 0
+            candidates = [pair for pair in keyed if pair[1].open_minor and (pair[1].open_minor > 0) != positive]
+            if not candidates:
                 continue
-            if not static:
-                open_invoices = order_invoices(company, open_invoices, payment.posting_date, priority)
+            open_invoices = _break_ties(company, candidates, dynamic, payment.posting_date)
             plan = plan_settlement(company, payment, [Mark(t) for t in _enough(open_invoices, payment)],
                                    SettlementOptions(), period_id_of)
             if not plan.parts:
