@@ -4,13 +4,16 @@ settlements, automatic settlements, reversals and refused operations. After ever
 1. every voucher balances in the accounting currency, and in its currency when it has only one;
 2. the subledger ties to the ledger: for each summary account, the open accounting amounts of its
    transactions (plus what revaluation added, `unrealized_minor`) = the `balance` table = the ledger entries;
-   with one currency per account also in the transaction currency;
+   with one currency per account also in the transaction currency; and at every date something happened
+   (DESIGN.md: "at any date"), counting settlements and reversals from their dates;
 3. each transaction: open = amount - settled (settlement rows not reversed), in both currencies; the cash
    discount taken = the discounts of those rows; the open amount has the sign of the amount or is zero (never
-   over-settled); closed_on is set exactly when nothing is open;
+   over-settled); closed_on is set exactly when nothing is open, and then nothing is open in accounting
+   currency either;
 4. the `balance` table = the ledger entries per (ledger account, currency, period);
 5. a refused operation changes nothing (every row of every table the services write), and settlement
-   voucher numbers stay gapless.
+   voucher numbers stay gapless; posted entries are never changed or deleted, and of a settlement row
+   only `reversed_by_batch` is ever set.
 
 A successful settlement changes only the transactions it marked (and its own payment), and never makes an
 open amount larger; a reversal is refused exactly when the batch is reversed already or a later settlement
@@ -46,6 +49,7 @@ from bilag.services.settlement import MarkRequest, Payment, reverse_settlement, 
 from bilag.settlement.rules import SettlementOptions
 from bilag.store.database import open_store
 
+from .support import post
 from .test_settlement_support import company
 
 EXAMPLES = int(os.environ.get("BILAG_PROPERTY_EXAMPLES", "25"))
@@ -78,7 +82,7 @@ RATES = [
 # What a random settlement may be refused for: the generator marks freely (two invoices without a payment,
 # a manual discount larger than what is open, ...). Anything else is a finding.
 RANDOM_REFUSALS = {"already_settled", "marked_twice", "same_sign", "settle_more_than_open", "discount_too_large",
-                   "selected_date_too_early", "not_open_transaction"}
+                   "selected_date_too_early"}
 
 
 # ----------------------------------------------------------------------------- the set-up
@@ -102,6 +106,9 @@ parameter_sets = st.fixed_dictionaries({
     "discount_offset_accounts": st.sampled_from(["invoice_lines", "main_account"]),
     "max_penny_difference": st.sampled_from(["0.00", "0.05"]),
     "max_overpayment": st.sampled_from(["0.00", "1.00"]),
+    "automatic_settlement": st.sampled_from([False, False, False, True]),  # settle when posting
+    "settlement_priority": st.sampled_from([["due_date", "cash_discount"], ["amount"], ["cash_discount"],
+                                            ["invoice_date", "amount"]]),
 })
 
 
@@ -198,6 +205,7 @@ class MarkSpec:
     discount_cents: int | None  # manual cash discount
     full: bool  # full settlement: the unpaid rest becomes a discount
     by_invoice: bool  # mark by invoice number, else by transaction id
+    cross_rate: Decimal | None = None  # invoice currency per payment currency, when they differ
 
 
 @dataclass
@@ -213,7 +221,8 @@ class Settle:
     marks: list[MarkSpec]
     payment: PaymentSpec | None
     date_option: str  # latest | selected | today
-    days: int  # selected: days after the latest transaction (negative: refused); today: day of the year
+    days: int  # selected: days after the latest transaction (negative: refused); today: |days| after it (a
+    # 'today' before the transactions is the known fault of test_a_settlement_dated_today_before_its_...)
     discount_days: int | None  # a selected discount date, days after the latest transaction
 
 
@@ -248,8 +257,9 @@ mark_specs = st.builds(
     MarkSpec, invoice=st.sampled_from([True, True, False]), pick=st.integers(min_value=0, max_value=30),
     share=st.one_of(st.none(), st.none(), shares), use=st.sampled_from([None, None, "normal", "always", "never"]),
     discount_cents=st.one_of(st.none(), st.none(), st.none(), st.integers(min_value=0, max_value=300),
-                             st.integers(min_value=0, max_value=30_000)),
-    full=st.sampled_from([False, False, False, True]), by_invoice=st.booleans())
+                             st.integers(min_value=0, max_value=5_000)),
+    full=st.sampled_from([False, False, False, True]), by_invoice=st.booleans(),
+    cross_rate=st.sampled_from([None, None, None, Decimal("0.9"), Decimal("1.1"), Decimal("0.87131")]))
 payment_specs = st.builds(PaymentSpec, share=st.one_of(shares, st.fractions(min_value=1, max_value=Fraction(6, 5))),
                           days=st.integers(min_value=-5, max_value=30),
                           other_currency=st.sampled_from([False, False, False, False, True]))
@@ -257,7 +267,8 @@ party_picks = st.integers(min_value=0, max_value=4)
 settlements = st.builds(
     Settle, party=party_picks, marks=st.lists(mark_specs, min_size=1, max_size=3),
     payment=st.one_of(st.none(), payment_specs, payment_specs),
-    date_option=st.sampled_from(["latest", "latest", "selected", "today"]), days=st.integers(min_value=-3, max_value=20),
+    date_option=st.sampled_from(["latest", "latest", "selected", "today"]),
+    days=st.integers(min_value=-3, max_value=20),
     discount_days=st.one_of(st.none(), st.none(), st.none(), st.integers(min_value=-10, max_value=20)))
 operations = st.one_of(
     settlements, settlements, settlements, settlements,
@@ -349,11 +360,13 @@ def ledger_problems(engine, one_currency_per_account: bool) -> list[str]:
             engine, "SELECT ledger_account, currency, SUM(open_minor) FROM party_transaction "
                     "GROUP BY ledger_account, currency")}
         balances_by_currency = {(a, c): _as_int(v) for a, c, v in rows(
-            engine, "SELECT ledger_account, currency, SUM(amount_minor) FROM balance GROUP BY ledger_account, currency")}
+            engine, "SELECT ledger_account, currency, SUM(amount_minor) FROM balance "
+                    "GROUP BY ledger_account, currency")}
         for key in sorted(set(opens_by_currency) | {k for k in balances_by_currency if k[0] in opens}):
             if opens_by_currency.get(key, 0) != balances_by_currency.get(key, 0):
                 problems.append(f"{key}: open transactions {opens_by_currency.get(key, 0)} in currency, balance "
                                 f"{balances_by_currency.get(key, 0)}")
+    problems.extend(tie_problems_by_date(engine))
     # 3. each transaction: open = amount - settled, never over-settled, closed exactly when nothing is open
     settled = {r[0]: tuple(_as_int(v) for v in r[1:]) for r in rows(
         engine, "SELECT transaction_id, SUM(settled_minor), SUM(settled_accounting_minor), SUM(cash_discount_minor) "
@@ -374,6 +387,8 @@ def ledger_problems(engine, one_currency_per_account: bool) -> list[str]:
             problems.append(f"{name}: open {open_} of amount {amount} (over-settled)")
         if (closed_on is None) != (open_ != 0):
             problems.append(f"{name}: open {open_} but closed_on {closed_on}")
+        if open_ == 0 and open_accounting != 0:
+            problems.append(f"{name}: closed with {open_accounting} left open in accounting currency")
         if unrealized:
             problems.append(f"{name}: unrealized {unrealized} without a revaluation")
     # 4. the balance table = the entries, per (account, currency, period)
@@ -386,11 +401,60 @@ def ledger_problems(engine, one_currency_per_account: bool) -> list[str]:
     for key in sorted(set(from_entries) | set(from_balances)):
         if from_entries.get(key, (0, 0)) != from_balances.get(key, (0, 0)):
             problems.append(f"{key}: entries {from_entries.get(key, (0, 0))}, balance {from_balances.get(key, (0, 0))}")
+    # a reversal negates its settlement's voucher exactly, per ledger account and currency
+    for batch, reversal_batch in rows(engine, "SELECT DISTINCT batch_id, reversed_by_batch FROM settlement "
+                                              "WHERE reversed_by_batch IS NOT NULL"):
+        left = rows(engine, "SELECT e.ledger_account, e.currency, SUM(e.amount_minor), SUM(e.accounting_minor) "
+                            "FROM ledger_entry e WHERE e.voucher_id IN (SELECT voucher_id FROM settlement WHERE "
+                            "batch_id = :b) OR e.voucher_id IN (SELECT voucher_id FROM voucher WHERE batch_id = :r) "
+                            "GROUP BY e.ledger_account, e.currency "
+                            "HAVING SUM(e.amount_minor) <> 0 OR SUM(e.accounting_minor) <> 0",
+                    b=batch, r=reversal_batch)
+        if left:
+            problems.append(f"the reversal of settlement {batch} leaves {left}")
     # 5. settlement voucher numbers are gapless (refused operations consume none)
     numbers = sorted(int("".join(ch for ch in n if ch.isdigit())) for (n,) in rows(
         engine, "SELECT voucher_number FROM voucher WHERE series = 'SETTLEMENT'"))
     if numbers != list(range(1, len(numbers) + 1)):
         problems.append(f"settlement voucher numbers have gaps: {numbers}")
+    return problems
+
+
+def tie_problems_by_date(engine) -> list[str]:
+    """DESIGN.md invariant 3 holds "at any date": at each date something happened, the summary account's
+    balance up to that date = what its transactions posted by then had open then (their accounting amount
+    less the settlements dated by then that were not reversed by then)."""
+    entries = rows(engine, "SELECT e.ledger_account, e.posting_date, e.accounting_minor FROM ledger_entry e WHERE "
+                           "e.ledger_account IN (SELECT ledger_account FROM party_transaction)")
+    posted = rows(engine, "SELECT transaction_id, ledger_account, posting_date, accounting_minor "
+                          "FROM party_transaction")
+    account_of = {r[0]: r[1] for r in posted}
+    posted_on = {r[0]: _day(r[2]) for r in posted}
+    reversed_on = {batch: _day(day) for batch, day in rows(engine, "SELECT batch_id, posting_date FROM voucher "
+                                                                   "WHERE kind = 'reversal'")}
+    # A settlement counts from its date, but a transaction has nothing settled before it is posted.
+    settled = [(account_of[t], max(_day(day), posted_on[t]), _as_int(amount),
+                reversed_on.get(batch, _day(day)) if batch else None)
+               for t, day, amount, batch in rows(engine, "SELECT transaction_id, settlement_date, "
+                                                         "settled_accounting_minor, reversed_by_batch FROM settlement")]
+    days = sorted({_day(r[1]) for r in entries} | {r[1] for r in settled})
+    problems = []
+    for day in days:
+        ledger: dict[str, int] = {}
+        for account, posting_date, amount in entries:
+            if _day(posting_date) <= day:
+                ledger[account] = ledger.get(account, 0) + _as_int(amount)
+        subledger: dict[str, int] = {}
+        for _, account, posting_date, amount in posted:
+            if _day(posting_date) <= day:
+                subledger[account] = subledger.get(account, 0) + _as_int(amount)
+        for account, settled_on, amount, reversal_day in settled:
+            if settled_on <= day and (reversal_day is None or reversal_day > day):
+                subledger[account] = subledger.get(account, 0) - amount
+        for account in sorted(set(ledger) | set(subledger)):
+            if ledger.get(account, 0) != subledger.get(account, 0):
+                problems.append(f"{account} on {day}: balance {ledger.get(account, 0)}, open transactions "
+                                f"{subledger.get(account, 0)}")
     return problems
 
 
@@ -409,6 +473,10 @@ def event(what: str) -> None:
 class Run:
     engine: object
     cross_currency: bool = False  # a party has transactions in two currencies
+    # Posting settles automatically: a new payment for marked invoices would be settled against other
+    # invoices first (the known fault of test_a_payment_for_marked_invoices_is_not_settled_automatically_first),
+    # so settlements mark only what is open then.
+    automatic_on_posting: bool = False
     payments: itertools.count = field(default_factory=lambda: itertools.count(1))
     log: list[str] = field(default_factory=list)
 
@@ -478,6 +546,7 @@ def _settle_request(run: Run, op: Settle):
         request.use_cash_discount = spec.use
         request.cash_discount = None if spec.discount_cents is None else _minor_to_decimal(spec.discount_cents)
         request.full_settlement = spec.full
+        request.cross_rate = spec.cross_rate
         marks.append(request)
         marked.append(t)
     latest = max(t.posting_date for t in marked)
@@ -501,6 +570,8 @@ def _settle_request(run: Run, op: Settle):
 
 
 def run_settle(run: Run, op: Settle) -> None:
+    if run.automatic_on_posting and op.payment is not None:
+        op = Settle(op.party, op.marks, None, op.date_option, op.days, op.discount_days)
     request = _settle_request(run, op)
     if request is None:
         event("settle: nothing open")
@@ -568,7 +639,11 @@ def run_reverse(run: Run, op: Reverse) -> None:
     if op.date_option == "today":
         kwargs["today"] = clamp(original + timedelta(days=abs(op.days)))
     elif op.date_option == "selected":
-        kwargs["selected_date"] = clamp(latest_transaction + timedelta(days=op.days))
+        # Not earlier than the transactions (else refused); a date between them and the settlement's own date
+        # is accepted but breaks the tie at the dates in between: the known fault pinned by
+        # test_a_reversal_dated_before_the_settlement_it_reverses_keeps_the_tie_at_every_date, left out here.
+        selected = latest_transaction + timedelta(days=op.days)
+        kwargs["selected_date"] = clamp(selected if op.days < 0 else max(selected, original))
     # The expected outcome, from the settlement table alone.
     if settlement_rows[0][1] is not None:
         expected = "already_reversed"
@@ -609,6 +684,8 @@ def run_invalid(run: Run, op: Invalid) -> None:
     pay_day = max([t.posting_date for t in mine] or [YEAR_START])
     payment = Payment(Decimal("1.00"), BANK, "BAD-PAY", currency, pay_day)
     options = None
+    if run.automatic_on_posting and op.kind in ("more_than_open", "discount_too_large"):
+        return event("invalid: needs a payment, automatic settlement on")  # see Run.automatic_on_posting
     if op.kind == "more_than_open":
         if not open_invoices:
             return event("invalid: no open invoice")
@@ -629,7 +706,8 @@ def run_invalid(run: Run, op: Invalid) -> None:
         t = open_invoices[op.pick % len(open_invoices)]
         marks = [MarkRequest(invoice=t.invoice)]
         payment.date = max(pay_day, t.posting_date)
-        options = SettlementOptions(settlement_date="selected", selected_date=payment.date - timedelta(days=1))
+        latest = t.posting_date if run.automatic_on_posting else payment.date  # no payment then
+        options = SettlementOptions(settlement_date="selected", selected_date=latest - timedelta(days=1))
         expected = "selected_date_too_early"
     elif op.kind == "twice":
         open_ = [t for t in mine if t.open_minor]
@@ -665,10 +743,12 @@ def run_invalid(run: Run, op: Invalid) -> None:
         assert refused.value.code == expected
         run.refused(before, "reversal", refused.value)
         return event(f"invalid: {expected}")
+    if run.automatic_on_posting:
+        payment = None
     run.log.append(f"invalid {op.kind}: settle {party} {marks} payment={payment} (expected {expected})")
     before = snapshot(run.engine)
     with pytest.raises(BilagError) as refused:
-        settle(run.engine, None, party_type, party, marks, payment=payment, options=options, day=payment.date)
+        settle(run.engine, None, party_type, party, marks, payment=payment, options=options, day=pay_day)
     assert refused.value.code == expected, f"{refused.value.code}: {refused.value}\n" + "\n".join(run.log)
     run.refused(before, op.kind, refused.value)
     event(f"invalid: {expected}")
@@ -679,7 +759,8 @@ RUNNERS = {Settle: run_settle, Automatic: run_automatic, Reverse: run_reverse, P
 
 def run_sequence(engine, parameters: dict, documents_: list[Document], operations_: list) -> Run:
     setup_company(engine, parameters)
-    run = Run(engine, cross_currency=any(d.currency not in (None, PARTIES[d.party][1]) for d in documents_))
+    run = Run(engine, cross_currency=any(d.currency not in (None, PARTIES[d.party][1]) for d in documents_),
+              automatic_on_posting=bool(parameters.get("automatic_settlement")))
     post_documents(engine, documents_)
     run.log.append(f"parameters {parameters}; posted {len(documents_)} documents")
     run.check("posting the documents")
@@ -693,7 +774,8 @@ def run_sequence(engine, parameters: dict, documents_: list[Document], operation
 
 @pytest.fixture(scope="module")
 def fresh_sqlite(sqlite_template, tmp_path_factory):
-    """A factory of fresh SQLite stores: one per hypothesis example (module scope: hypothesis calls the test many times per fixture)."""
+    """A factory of fresh SQLite stores, one per hypothesis example (module scope: hypothesis runs the test
+    many times per fixture value)."""
     engines = []
 
     def make():
@@ -777,3 +859,64 @@ def test_a_fixed_sequence_of_settlements_and_reversals_keeps_the_ledger_tied_on_
     settled = rows(engine, "SELECT COUNT(DISTINCT batch_id) FROM settlement")[0][0]
     reversed_ = rows(engine, "SELECT COUNT(DISTINCT batch_id) FROM settlement WHERE reversed_by_batch IS NOT NULL")
     assert settled >= 5 and reversed_[0][0] >= 1, "\n".join(run.log)
+
+
+# ----------------------------------------------------------------------------- known faults (shrunk examples)
+
+@pytest.mark.parametrize("date_option, when", [("selected", {"selected_date": date(2024, 1, 10)}),
+                                               ("today", {"today": date(2024, 1, 10)})])
+def test_a_reversal_dated_before_the_settlement_it_reverses_keeps_the_tie_at_every_date(sqlite_engine, date_option,
+                                                                                         when):
+    """Shrunk from the random run: an invoice of 100.00 (2 % 10 days) on 1/5 is paid 98.00 on 1/5, the
+    settlement dated (selected) 1/20 takes the 2.00 discount; its reversal dated 1/10 is accepted, since 1/10
+    is not before the most recent transaction (1/5). On 1/10..1/19 the ledger holds the reversed discount
+    (accounts payable -100.00 + 98.00 - 2.00 = -4.00) while the invoice and the payment were still open with
+    -100.00 + 98.00 = -2.00. Expected: the reversal is refused (not before the settlement's date, 1/20), or
+    the tie holds at every date."""
+    engine = sqlite_engine
+    setup_company(engine, FIXED_PARAMETERS)
+    post_documents(engine, [Document("V-USD", "invoice", _d("2024-01-05"), [(10_000, "2D10")])])
+    settled = settle(engine, None, VENDOR, "V-USD", [MarkRequest(transaction_id=1)],
+                     payment=Payment(Decimal("98.00"), BANK, "PAY-1", "USD", _d("2024-01-05")),
+                     options=SettlementOptions(settlement_date="selected", selected_date=_d("2024-01-20")))
+    assert settled.voucher.date == _d("2024-01-20")
+    assert ledger_problems(engine, True) == []
+    try:
+        reverse_settlement(engine, None, settled.batch_id, date_option=date_option, **when)
+    except BilagError as refused:
+        assert refused.code == "selected_date_too_early"
+    assert tie_problems_by_date(engine) == []
+
+
+def test_a_settlement_dated_today_before_its_transactions_keeps_the_tie_at_every_date(sqlite_engine):
+    """An invoice of 100.00 (2 % 10 days) and a payment of 98.00, both on 1/5, settled with 'today' = 1/2:
+    the discount voucher (2.00) is dated 1/2, when accounts payable held nothing. Expected: refused like a
+    selected date before the latest transaction (selected_date_too_early), or dated not before 1/5."""
+    engine = sqlite_engine
+    setup_company(engine, FIXED_PARAMETERS)
+    post_documents(engine, [Document("V-USD", "invoice", _d("2024-01-05"), [(10_000, "2D10")])])
+    try:
+        settle(engine, None, VENDOR, "V-USD", [MarkRequest(transaction_id=1)],
+               payment=Payment(Decimal("98.00"), BANK, "PAY-1", "USD", _d("2024-01-05")),
+               options=SettlementOptions(settlement_date="today", today=_d("2024-01-02")))
+    except BilagError as refused:
+        assert refused.code == "selected_date_too_early"
+    assert tie_problems_by_date(engine) == []
+    assert ledger_problems(engine, True) == []
+
+
+def test_a_payment_for_marked_invoices_is_not_settled_automatically_first(sqlite_engine):
+    """Shrunk from the random run: V-EUR has INV-A 10.00 (1/5) and INV-B 10.00 (1/6) open, automatic
+    settlement is on. Paying 10.00 for INV-B: expected INV-B closed, INV-A still open -10.00; got
+    `not_open_transaction` ("the payment to settle with is not open"): posting the payment settled INV-A."""
+    engine = sqlite_engine
+    setup_company(engine, {**FIXED_PARAMETERS, "automatic_settlement": True})
+    post(engine, """
+        voucher | account_type | account | credit | currency | offset_account | invoice | date
+        D-A     | Vendor       | V-EUR   | 10.00  | EUR      | 606300-001--   | INV-A   | 2024-01-05
+        D-B     | Vendor       | V-EUR   | 10.00  | EUR      | 606300-001--   | INV-B   | 2024-01-06
+    """)
+    settle(engine, None, VENDOR, "V-EUR", [MarkRequest(invoice="INV-B")],
+           payment=Payment(Decimal("10.00"), BANK, "PAY-1", "EUR", _d("2024-01-10")))
+    assert {t.invoice: t.open_minor for t in transactions(engine) if t.invoice} == {"INV-A": -1000, "INV-B": 0}
+    assert ledger_problems(engine, True) == []

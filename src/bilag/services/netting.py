@@ -88,7 +88,7 @@ def net_manually(engine: Engine, company_id: str | None, agreement_id: str, day:
                         "ledger", clearing),
         ]
         posted = post_lines(connection, company, journal_name, lines, groups=groups, source=f"netting {agreement_id}",
-                            kind="settlement")
+                            kind="settlement", automatic_settlement=False)
         new_customer, new_vendor = (v.transaction_ids[0] for v in posted.vouchers)
         customer = settle_in(connection, company, PartyType.customer, agreement.customer_id,
                              [MarkRequest(transaction_id=t.transaction_id) for t in customer_open],

@@ -87,15 +87,18 @@ def _check_numbers_free(connection, company_id, vouchers, source):
 
 def post_lines(connection: Connection, company: Company, journal_name: str, lines: list[JournalLine], *,
                one_voucher: bool | None = None, groups: frozenset[str] = frozenset(), source: str | None = None,
-               kind: str = "journal", batch_id: int | None = None) -> PostingResult:
+               kind: str = "journal", batch_id: int | None = None, automatic_settlement: bool = True
+               ) -> PostingResult:
     """Post inside an open transaction (for services that combine posting with other work)."""
     context = PostingContext(journal_name, one_voucher=one_voucher, user_groups=groups, source=source, kind=kind)
     plan = plan_posting(company, lines, context)
-    return post_plan(connection, company, plan.vouchers, plan.warnings, source=source, batch_id=batch_id)
+    return post_plan(connection, company, plan.vouchers, plan.warnings, source=source, batch_id=batch_id,
+                     automatic_settlement=automatic_settlement)
 
 
 def post_plan(connection: Connection, company: Company, vouchers: list[VoucherDraft], warnings: list[str], *,
-              source: str | None = None, batch_id: int | None = None) -> PostingResult:
+              source: str | None = None, batch_id: int | None = None, automatic_settlement: bool = True
+              ) -> PostingResult:
     if batch_id is None:
         batch_id = next_ids(connection, company.id, "batch", 1)
     assign_voucher_numbers(connection, company, vouchers)
@@ -109,7 +112,8 @@ def post_plan(connection: Connection, company: Company, vouchers: list[VoucherDr
         from .settlement import settle_marked_invoices
 
         result.settlements = settle_marked_invoices(connection, company, settle_lines, source=source)
-    _settle_automatically_after_posting(connection, company, posted, result)
+    if automatic_settlement:
+        _settle_automatically_after_posting(connection, company, posted, result)
     return result
 
 

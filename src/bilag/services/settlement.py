@@ -152,8 +152,9 @@ def _post_payment(connection, company, party_type, party_id, payment, day, group
     debit, credit = (amount, None) if party_type == PartyType.vendor else (None, amount)
     line = JournalLine(1, payment_day, party_type.value, party_id, debit, credit, payment.voucher,
                        payment.description, currency, payment.exchange_rate, "bank", payment.bank_account)
+    # The payment is for the marked transactions: automatic settlement must not take it first.
     return post_lines(connection, company, payment.journal_name, [line], groups=groups, source=source,
-                      kind="settlement", batch_id=batch_id)
+                      kind="settlement", batch_id=batch_id, automatic_settlement=False)
 
 
 def settle(engine: Engine, company_id: str | None, party_type: PartyType, party_id: str, marks: list[MarkRequest],
@@ -213,15 +214,19 @@ def reverse_settlement_in(connection: Connection, company: Company, batch_id: in
             f"transactions; reverse that one first", code="later_settlement_depends")
     transactions = load_transactions(connection, company.id, ids=transaction_ids, lock=True)
     original_date = rows[0].settlement_date
-    latest_transaction = max(t.posting_date for t in transactions)
+    # Never before the settlement itself: between the two dates the ledger and the subledger would differ.
+    latest_transaction = max([t.posting_date for t in transactions] + [original_date])
     if date_option == "today":
         day = today or date.today()
+        if day < latest_transaction:
+            raise SettlementError(f"today ({day}) is earlier than the settlement or its transactions "
+                                  f"({latest_transaction})", code="selected_date_too_early")
     elif date_option == "selected":
         if selected_date is None:
             raise SettlementError("reversal date 'selected' needs a date", code="bad_settlement_date")
         if selected_date < latest_transaction:
-            raise SettlementError(f"the reversal date {selected_date} is earlier than the most recent transaction "
-                                  f"of the settlement ({latest_transaction})", code="selected_date_too_early")
+            raise SettlementError(f"the reversal date {selected_date} is earlier than the settlement or its most "
+                                  f"recent transaction ({latest_transaction})", code="selected_date_too_early")
         day = selected_date
     elif date_option == "latest":
         day = original_date

@@ -125,6 +125,9 @@ def settlement_date(options: SettlementOptions, transactions: list[OpenTransacti
     if options.settlement_date == "today":
         if options.today is None:
             raise SettlementError("settlement date 'today' needs today's date", code="bad_settlement_date")
+        if options.today < latest:
+            raise SettlementError(f"today ({options.today}) is earlier than the latest transaction of the "
+                                  f"settlement ({latest}); settle on a later date", code="selected_date_too_early")
         return options.today
     if options.settlement_date == "selected":
         if options.selected_date is None:
