@@ -114,7 +114,8 @@ def test_reversing_a_settlement_negates_its_discount_in_a_new_voucher_and_reopen
     ("latest", {}, "2024-07-05"),  # the date of the original settlement
     ("today", {"today": day("2024-07-20")}, "2024-07-20"),
     ("selected", {"selected_date": day("2024-07-10")}, "2024-07-10"),
-    ("selected", {"selected_date": day("2024-07-01")}, "2024-07-01"),  # the most recent transaction's date
+    # the earliest allowed: the settlement's own date (not before it, or ledger and subledger would differ)
+    ("selected", {"selected_date": day("2024-07-05")}, "2024-07-05"),
 ])
 def test_the_reversal_posting_date_latest_today_or_selected(engine, option, kwargs, reversed_on):
     _invoice_and_payment(engine)
@@ -127,6 +128,14 @@ def test_the_reversal_posting_date_latest_today_or_selected(engine, option, kwar
     assert reversal.voucher.date == day(reversed_on)
     assert open_amounts(engine, VENDOR, "3057") == {"INV-1": "-1000.00", "PAY-1": "990.00"}
     assert_ledger_ties(engine)
+
+
+def test_a_reversal_dated_before_its_settlement_is_refused(engine):
+    _invoice_and_payment(engine)
+    settled = _settle(engine, SettlementOptions(settlement_date="selected", selected_date=day("2024-07-05")))
+    with pytest.raises(BilagError) as refused:
+        reverse_settlement(engine, None, settled.batch_id, date_option="selected", selected_date=day("2024-07-01"))
+    assert refused.value.code == "selected_date_too_early"
 
 
 def test_a_selected_reversal_date_before_the_most_recent_transaction_is_refused_and_writes_nothing(engine):
