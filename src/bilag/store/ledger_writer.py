@@ -94,7 +94,7 @@ def write_vouchers(connection: Connection, company_id: str, vouchers: list[Vouch
                 bulk_insert(connection, s.voucher, VOUCHER_COLUMNS, voucher_rows)
         except IntegrityError:
             raise _duplicate_vouchers(connection, company_id, vouchers, source) from None
-        del voucher_rows
+        del voucher_rows  # each table's rows go as soon as they are written: a million tuples at the peak
         bulk_insert(connection, s.ledger_entry, ENTRY_COLUMNS, entry_rows)
         del entry_rows
         bulk_insert(connection, s.party_transaction, TRANSACTION_COLUMNS, transaction_rows)
@@ -113,20 +113,29 @@ class _IsoDates(dict):
 
 def apply_balance_deltas(connection: Connection, company_id: str, deltas: dict[tuple, list[int]]) -> None:
     """Fold the batch's deltas into the balances table, in a fixed key order so writers never deadlock."""
-    rows = [(company_id, account, currency, period_id, main, amounts[0], amounts[1])
-            for (account, currency, period_id, main), amounts in sorted(deltas.items())]
-    if not rows:
+    if not deltas:
         return
-    sql = ("INSERT INTO balance (company_id, ledger_account, currency, period_id, main_account, amount_minor, "
-           "accounting_minor) VALUES ({p}) ON CONFLICT (company_id, ledger_account, currency, period_id) DO UPDATE "
-           "SET amount_minor = balance.amount_minor + excluded.amount_minor, "
-           "accounting_minor = balance.accounting_minor + excluded.accounting_minor")
+    keys = sorted(deltas)
+    upsert = ("INSERT INTO balance (company_id, ledger_account, currency, period_id, main_account, amount_minor, "
+              "accounting_minor) {rows} ON CONFLICT (company_id, ledger_account, currency, period_id) DO UPDATE "
+              "SET amount_minor = balance.amount_minor + excluded.amount_minor, "
+              "accounting_minor = balance.accounting_minor + excluded.accounting_minor")
     if connection.dialect.name == "postgresql":
+        # One statement for the batch, its columns sent as arrays (psycopg's executemany runs the upsert
+        # once per balance row, about twice as slow here). WITH ORDINALITY keeps the key order of the locks.
+        accounts, currencies, period_ids, mains = (list(column) for column in zip(*keys))
+        rows = ("SELECT %s::text, account, currency, period_id, main, amount, accounting FROM unnest("
+                "%s::text[], %s::text[], %s::integer[], %s::text[], %s::bigint[], %s::bigint[]) WITH ORDINALITY "
+                "AS delta (account, currency, period_id, main, amount, accounting, position) ORDER BY position")
         raw = connection.connection.dbapi_connection
         with raw.cursor() as cursor:
-            cursor.executemany(sql.format(p=", ".join(["%s"] * 7)), rows)
+            cursor.execute(upsert.format(rows=rows), (
+                company_id, accounts, currencies, period_ids, mains,
+                [deltas[key][0] for key in keys], [deltas[key][1] for key in keys]))
     else:
-        connection.exec_driver_sql(sql.format(p=", ".join(["?"] * 7)), rows)
+        connection.exec_driver_sql(upsert.format(rows="VALUES (?, ?, ?, ?, ?, ?, ?)"), [
+            (company_id, account, currency, period_id, main, *deltas[(account, currency, period_id, main)])
+            for account, currency, period_id, main in keys])
 
 
 def _duplicate_vouchers(connection, company_id, vouchers, source) -> JournalRejected:
