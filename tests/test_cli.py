@@ -414,7 +414,8 @@ def test_idempotency_key_reused_for_another_journal(db, tmp_path):
      "{path}, line 2: date '05/01/2024' is not a date (YYYY-MM-DD) [bad_date]"),
     ("voucher,date,account_type,account,debit,credit,currency\nV1,2024-01-05,Ledger,606300,1,,EUR\n"
      "V1,2024-01-05,Ledger,110110,,1.10,USD\n",
-     "{path}, line 2, voucher V1: no exchange rate for EUR on 2024-01-05 [no_exchange_rate]"),
+     "{path}, line 2, voucher V1: currency EUR is unknown: it has no exchange rates and is not set up "
+     "[unknown_currency]"),
     ("voucher,account_type,account,debit,credit\nV1,Ledger,606300,1,\n",
      "{path}, line 2: the line has no date [missing_date]"),
     ("", "{path}: the file is empty [empty_journal]"),

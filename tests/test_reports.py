@@ -382,7 +382,8 @@ def test_open_transactions_show_the_settle_form_fields(engine):
          "2024-02-20", "20.00", "0.00", "20.00", None),
         ("CI-3", "2024-02-12", "2024-02-05", "2024-03-06", "USD", "333.33", "333.33", "333.33", "333.33",
          "2024-02-15", "6.67", "0.00", "6.67", None),
-        ("CN-1", "2024-02-12", "2024-02-12", "2024-03-13", "USD", "-100.00", "-100.00", "-100.00", "-100.00",
+        # a credit note is due on its own date: payment terms make invoices due
+        ("CN-1", "2024-02-12", "2024-02-12", "2024-02-12", "USD", "-100.00", "-100.00", "-100.00", "-100.00",
          None, "0.00", "0.00", "0.00", None),
     ]
     # Each line with an offset account balances by itself, so each became its own voucher.

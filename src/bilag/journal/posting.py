@@ -100,6 +100,14 @@ def _plan_posting(company: Company, lines: list[JournalLine], context: PostingCo
     if not lines:
         raise JournalRejected([Problem("empty_journal", "the journal has no lines", source=context.source)])
     journal_name = company.journal_name(context.journal_name)
+    if journal_name.voucher_mode == "manual" and not context.one_voucher:
+        for line in lines:
+            if not line.voucher:
+                problems.append(Problem("voucher_required", f"journal name {journal_name.name} numbers vouchers "
+                                        f"manually: the line needs a voucher number", line=line.line_no,
+                                        source=context.source))
+        if problems:
+            raise JournalRejected(problems, context.source)
     planner = _Planner(company, context, problems, warnings)
     vouchers: list[VoucherDraft] = []
     for voucher_number, voucher_lines in _group_into_vouchers(lines, journal_name.voucher_mode, context.one_voucher):
@@ -144,6 +152,11 @@ def _group_into_vouchers(lines, voucher_mode, one_voucher) -> list[tuple[str | N
     return groups
 
 
+def _surplus(total_minor: int, decimals: int) -> str:
+    side = "debit exceeds credit" if total_minor > 0 else "credit exceeds debit"
+    return f"{side} by {format_minor(abs(total_minor), decimals)}"
+
+
 def _label(voucher_number: str | None, first: JournalLine) -> str:
     return voucher_number or f"(new voucher from line {first.line_no})"
 
@@ -169,6 +182,7 @@ class _Planner:
         self._currencies: dict[str, tuple[str, int]] = {}  # currency as entered -> (code, decimals)
         self._rates: dict[tuple[str, date], Decimal] = {}
         self._conversions: dict[tuple[str, Decimal], tuple[int, int]] = {}
+        self.journal_dimensions = dict(company.journal_name(context.journal_name).dimensions)
 
     # --- one voucher ------------------------------------------------------------------------------------------
 
@@ -209,15 +223,20 @@ class _Planner:
                 single_currency = False
         if single_currency and amount_total:
             _problem(problems, context, "unbalanced_voucher",
-                     f"voucher does not balance: debit exceeds credit by "
-                     f"{format_minor(amount_total, self._currency(currency)[1])} {currency}", lines[-1].line_no,
-                     _label(voucher_number, first))
+                     f"voucher does not balance: {_surplus(amount_total, self._currency(currency)[1])} {currency}",
+                     lines[-1].line_no, _label(voucher_number, first))
             return None
         if accounting_total:
             _problem(problems, context, "unbalanced_voucher",
-                     f"voucher does not balance in {self.accounting_currency}: debit exceeds credit by "
-                     f"{format_minor(accounting_total, self.accounting_decimals)}", lines[-1].line_no,
+                     f"voucher does not balance in {self.accounting_currency}: "
+                     f"{_surplus(accounting_total, self.accounting_decimals)}", lines[-1].line_no,
                      _label(voucher_number, first))
+            return None
+        if len(transactions) > 1 and not company.parameter("allow_multiple_transactions_in_voucher"):
+            _problem(problems, context, "multiple_transactions_in_voucher",
+                     f"the voucher holds {len(transactions)} customer/vendor transactions and the parameter "
+                     f"allow_multiple_transactions_in_voucher is off; enter them as separate vouchers",
+                     first.line_no, _label(voucher_number, first))
             return None
         if len(transactions) > 1:
             parties = {(e.party_type, e.party_id) for e in entries if e.party_type}
@@ -235,6 +254,11 @@ class _Planner:
 
     def _plan_line(self, line, entries, transactions, rate_groups, period, period_id):
         # The checks run in the order a user reads the line: account type, period, account, amount, rate.
+        if line.tax_code:
+            if line.tax_code not in self.company.tax_codes:
+                raise BilagError(f"sales tax code {line.tax_code} does not exist", code="unknown_tax_code")
+            raise BilagError("sales tax is not calculated on general journal lines yet: post the tax as its own "
+                             "ledger line and leave tax_code blank", code="tax_not_supported")
         side = self._sides_as_entered.get((line.account_type, line.account, line.posting_profile))
         if side is None:
             side = self._first_side(line, period)
@@ -301,6 +325,12 @@ class _Planner:
         side = self._sides.get(key)
         if side is None:
             side = _resolve_side(self.company, account_type, account, line, copied_dims)
+            if self.journal_dimensions:
+                # Dimension defaulting (B8): the journal name's values fill the segments still blank.
+                filled = self.company.chart.fill_blanks(side.ledger_account, self.journal_dimensions)
+                if filled != side.ledger_account:
+                    side = _Side(side.account_type, filled, side.posting_type, side.party, side.profile,
+                                 {**self.journal_dimensions, **side.dimensions})
             side.default_currency = ((side.party.currency if side.party else None)
                                      or self.company.chart.main_accounts[side.main_account].default_currency
                                      or self.accounting_currency)
@@ -311,7 +341,11 @@ class _Planner:
         known = self._currencies.get(entered)
         if known is None:
             code = entered.upper()
-            known = self._currencies[entered] = (code, self.company.decimals(code))
+            company = self.company
+            if code not in company.currency_decimals and not company.rates.knows(code):
+                raise BilagError(f"currency {code} is unknown: it has no exchange rates and is not set up",
+                                 code="unknown_currency")
+            known = self._currencies[entered] = (code, company.decimals(code))
         return known
 
     def _rate(self, currency: str, day: date) -> Decimal:
@@ -345,7 +379,8 @@ class _Planner:
         entry.party_id = party.id
         entry.transaction_index = len(transactions)
         document_date = line.document_date or line.date
-        terms_code = line.payment_terms or party.payment_terms
+        # Payment terms make invoices due; a payment or credit note is due on its own date.
+        terms_code = line.payment_terms or (party.payment_terms if is_invoice else None)
         due_date = line.due_date
         if due_date is None:
             terms = company.payment_terms.get(terms_code) if terms_code else None
@@ -412,6 +447,11 @@ def _resolve_side(company: Company, account_type: str, account: str, line: Journ
             ledger_account = chart.parse(ledger_text)
         except BilagError:
             raise BilagError(f"bank account {account} does not exist", code="unknown_account") from None
+        main = chart.main_accounts[ledger_account.main]
+        if not main.active:
+            raise BilagError(f"main account {main.id} is inactive", code="account_inactive")
+        if bank is None and main.manual_entry_blocked:
+            raise BilagError(f"main account {main.id} does not allow manual entry", code="manual_entry_blocked")
         return _Side("bank", ledger_account, "bank", dimensions=chart.dimension_map(ledger_account))
     party_type = PartyType(account_type)
     party = company.party(party_type, account)

@@ -8,6 +8,11 @@ from sqlalchemy import text
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
+try:
+    from psycopg import IntegrityError as DriverIntegrityError
+except ImportError:  # pragma: no cover - psycopg is a dependency; SQLite alone works without it
+    DriverIntegrityError = IntegrityError
+
 from ..errors import JournalRejected, Problem
 from ..journal.model import VoucherDraft
 from ..journal.posting import cycle_collection_paused
@@ -92,7 +97,7 @@ def write_vouchers(connection: Connection, company_id: str, vouchers: list[Vouch
         try:
             with connection.begin_nested():  # a savepoint, so that the duplicates can be named afterwards
                 bulk_insert(connection, s.voucher, VOUCHER_COLUMNS, voucher_rows)
-        except IntegrityError:
+        except (IntegrityError, DriverIntegrityError):  # COPY on PostgreSQL raises the driver's own error
             raise _duplicate_vouchers(connection, company_id, vouchers, source) from None
         del voucher_rows  # each table's rows go as soon as they are written: a million tuples at the peak
         bulk_insert(connection, s.ledger_entry, ENTRY_COLUMNS, entry_rows)
