@@ -16,7 +16,7 @@ from ..errors import InvalidInput, NotFound
 from ..money import format_minor, from_minor, to_minor
 from ..settlement.discounts import full_discount
 from ..store import schema as s
-from ..store.companies import load_company, load_periods, resolve_company_id
+from ..store.companies import load_company, load_periods, load_reporting_context, resolve_company_id
 
 
 @dataclass(frozen=True)
@@ -54,7 +54,7 @@ def trial_balance_in(connection: Connection, company_id: str, *, as_of: date | N
     if date_from and as_of and date_from > as_of:
         raise InvalidInput(f"the period runs from {date_from} to {as_of}: the start is after the end",
                            code="bad_option")
-    company = load_company(connection, company_id)
+    company = load_reporting_context(connection, company_id)
     periods = load_periods(connection, company_id)
     key_column = s.balance.c.ledger_account if by == "ledger_account" else s.balance.c.main_account
     amount_column = s.balance.c.accounting_minor if currency_mode == "accounting" else s.balance.c.amount_minor
@@ -96,8 +96,8 @@ def trial_balance_in(connection: Connection, company_id: str, *, as_of: date | N
     for (account, currency), amount in sorted(totals.items()):
         if amount == 0:
             continue
-        main = company.chart.main_accounts.get(account.split("-")[0])
-        lines.append(TrialBalanceLine(account, main.name if main else "", currency, max(amount, 0), max(-amount, 0),
+        name = company.account_names.get(account.split("-")[0], "")
+        lines.append(TrialBalanceLine(account, name, currency, max(amount, 0), max(-amount, 0),
                                       company.decimals(currency)))
     return lines
 

@@ -134,3 +134,33 @@ def user_groups(connection: Connection, company_id: str, user: str | None) -> fr
         )
     )
     return frozenset(r[0] for r in rows)
+
+
+class ReportingContext:
+    """What reports need of a company — names and decimals — without its parties and rules (a fast load)."""
+
+    def __init__(self, company_id: str, accounting_currency: str, account_names: dict[str, str],
+                 currency_decimals: dict[str, int]):
+        self.id = company_id
+        self.accounting_currency = accounting_currency
+        self.account_names = account_names
+        self.currency_decimals = currency_decimals
+
+    def decimals(self, currency: str) -> int:
+        from ..fx.rates import ZERO_DECIMAL_CURRENCIES
+
+        found = self.currency_decimals.get(currency)
+        if found is not None:
+            return found
+        return 0 if currency in ZERO_DECIMAL_CURRENCIES else 2
+
+
+def load_reporting_context(connection: Connection, company_id: str) -> ReportingContext:
+    head = connection.execute(select(s.company.c.accounting_currency).where(s.company.c.company_id == company_id)).first()
+    if head is None:
+        raise NotFound(f"company {company_id} does not exist", code="unknown_company")
+    names = {r.account_id: r.name for r in connection.execute(
+        select(s.main_account.c.account_id, s.main_account.c.name).where(s.main_account.c.company_id == company_id))}
+    decimals = {r.code: r.decimals for r in connection.execute(
+        select(s.currency.c.code, s.currency.c.decimals).where(s.currency.c.company_id == company_id))}
+    return ReportingContext(company_id, head.accounting_currency, names, decimals)
