@@ -342,7 +342,9 @@ def settle_automatically_in(connection: Connection, company: Company, party_type
 def settle_automatically(engine: Engine, company_id: str | None, party_type: PartyType,
                          party_ids: list[str] | None = None, *, user: str | None = None,
                          priority: list[str] | None = None) -> AutomaticResult:
-    with engine.begin() as connection:
+    from ..journal.posting import cycle_collection_paused
+
+    with cycle_collection_paused(), engine.begin() as connection:
         company_id = resolve_company_id(connection, company_id)
         company = load_company(connection, company_id)
         return settle_automatically_in(connection, company, party_type, party_ids,

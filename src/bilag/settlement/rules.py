@@ -16,7 +16,7 @@ from ..money import ZERO, allocate, from_minor, round_half_up, to_minor
 from . import discounts as cd
 
 
-@dataclass
+@dataclass(slots=True)
 class OpenTransaction:
     transaction_id: int
     party_type: str

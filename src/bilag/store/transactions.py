@@ -16,19 +16,27 @@ _V = s.voucher
 BALANCE_TYPES = ("customer_balance", "vendor_balance")
 
 
+_COLUMNS = (_T.c.transaction_id, _T.c.party_type, _T.c.party_id, _T.c.voucher_id, _V.c.voucher_number,
+            _T.c.posting_date, _T.c.document_date, _T.c.due_date, _T.c.invoice, _T.c.currency, _T.c.amount_minor,
+            _T.c.accounting_minor, _T.c.open_minor, _T.c.open_accounting_minor, _T.c.ledger_account,
+            _T.c.cash_discount_code, _T.c.cash_discount_date, _T.c.cash_discount_taken_minor,
+            _T.c.use_cash_discount, _T.c.version, _T.c.exchange_rate, _T.c.unrealized_minor,
+            _T.c.payment_release_date, _T.c.last_revaluation_date)
+_RATES: dict[str, Decimal] = {}
+
+
 def _row_to_transaction(row) -> OpenTransaction:
-    return OpenTransaction(
-        row.transaction_id, row.party_type, row.party_id, row.voucher_id, row.voucher_number, row.posting_date,
-        row.document_date, row.due_date, row.invoice, row.currency, row.amount_minor, row.accounting_minor,
-        row.open_minor, row.open_accounting_minor, row.ledger_account, row.cash_discount_code,
-        row.cash_discount_date, row.cash_discount_taken_minor, row.use_cash_discount, row.version,
-        Decimal(row.exchange_rate), row.unrealized_minor, row.payment_release_date, row.last_revaluation_date,
-    )
+    # Positional, in the order of OpenTransaction's fields; the rate text becomes a Decimal once per value.
+    rate = _RATES.get(row[20])
+    if rate is None:
+        if len(_RATES) > 10_000:
+            _RATES.clear()
+        rate = _RATES[row[20]] = Decimal(row[20])
+    return OpenTransaction(*row[:20], rate, *row[21:])
 
 
 def _select():
-    return select(_T, _V.c.voucher_number).join(
-        _V, and_(_V.c.company_id == _T.c.company_id, _V.c.voucher_id == _T.c.voucher_id))
+    return select(*_COLUMNS).join(_V, and_(_V.c.company_id == _T.c.company_id, _V.c.voucher_id == _T.c.voucher_id))
 
 
 def load_transactions(connection: Connection, company_id: str, *, party_type: str | None = None,
