@@ -14,6 +14,7 @@ the ratio settlements/s ÷ posted lines/s (target ≥ 0.25). Only ratios measure
 from __future__ import annotations
 
 import argparse
+import os
 import socket
 import subprocess
 import sys
@@ -129,7 +130,7 @@ def main() -> None:
             print(f"SQLite, {count:,} vendor invoices and {count:,} payments, {vendors:,} vendors")
             run(f"sqlite:///{directory}/settle.sqlite", count, vendors)
         if args.store in ("postgresql", "both"):
-            cluster = f"{directory}/pg"
+            cluster = f"/tmp/bilag-bench-pg-{os.getpid()}"  # the postgres user must reach it: not under a 0700 dir
             server = subprocess.run([str(ROOT / "scripts" / "pg-cluster"), "start", cluster, str(free_port())],
                                     check=True, capture_output=True, text=True).stdout.strip()
             try:
