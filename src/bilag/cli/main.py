@@ -7,8 +7,6 @@ from __future__ import annotations
 import json
 import os
 import sys
-from datetime import date
-from decimal import Decimal
 from pathlib import Path
 from typing import Optional
 
@@ -16,6 +14,7 @@ import typer
 
 from ..errors import BilagError, InvalidInput
 from . import render
+from .options import parse_date, parse_decimal
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
                   help="bilag: a double-entry finance engine (general ledger, customers, vendors, settlement).")
@@ -97,25 +96,8 @@ def format_option():
     return typer.Option("text", "--format", help="text, json or csv.", callback=_format)
 
 
-def _decimal(text: str, option: str) -> Decimal:
-    from decimal import InvalidOperation
-
-    try:
-        value = Decimal(text.strip())
-    except InvalidOperation:
-        raise InvalidInput(f"{option}: '{text}' is not a number", code="bad_amount") from None
-    if not value.is_finite():
-        raise InvalidInput(f"{option}: '{text}' is not a number", code="bad_amount")
-    return value
-
-
-def _date(text: Optional[str], option: str) -> Optional[date]:
-    if text is None:
-        return None
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise InvalidInput(f"{option} '{text}' is not a date (YYYY-MM-DD)", code="bad_date") from None
+_decimal = parse_decimal
+_date = parse_date
 
 
 # ---------------------------------------------------------------- set-up

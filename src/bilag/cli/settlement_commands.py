@@ -1,8 +1,6 @@
 """`bilag settlement ...`: preview, automatic settlement, reversal, reorganising, holds and netting."""
 from __future__ import annotations
 
-from datetime import date
-from decimal import Decimal, InvalidOperation
 from typing import Optional
 
 import typer
@@ -11,6 +9,7 @@ from ..errors import InvalidInput
 from ..money import format_minor
 from ..parties.model import PartyType
 from . import render
+from .options import parse_date, parse_decimal
 
 settlement_app = typer.Typer(no_args_is_help=True, help="Settlement: preview, automatic, reversal, reorganise, "
                                                         "holds, netting.")
@@ -35,25 +34,8 @@ def _party(customer: Optional[str], vendor: Optional[str]) -> tuple[PartyType, s
     return (PartyType.customer, customer) if customer else (PartyType.vendor, vendor)
 
 
-def _date(text: Optional[str], option: str) -> Optional[date]:
-    if text is None:
-        return None
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise InvalidInput(f"{option} '{text}' is not a date (YYYY-MM-DD)", code="bad_date") from None
-
-
-def _decimal(text: Optional[str], option: str) -> Optional[Decimal]:
-    if text is None:
-        return None
-    try:
-        value = Decimal(text)
-    except InvalidOperation:
-        raise InvalidInput(f"{option} '{text}' is not a number", code="bad_amount") from None
-    if not value.is_finite():
-        raise InvalidInput(f"{option} '{text}' is not a number", code="bad_amount")
-    return value
+_date = parse_date
+_decimal = parse_decimal
 
 
 def voucher_rows(vouchers, company_decimals=None) -> list[dict]:
