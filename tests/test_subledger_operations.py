@@ -116,3 +116,25 @@ def test_manual_netting_nets_the_smaller_balance_through_the_clearing_account(en
         opens = {t["invoice"]: t["open_amount"] for t in open_transactions(connection, "USMF", include_closed=True)
                  if t["invoice"]}
     assert opens == {"CI-1": "0.00", "VI-1": "-25.00"}
+
+
+def test_an_invoice_marked_in_an_unposted_journal_is_marked_elsewhere(engine):
+    from bilag.journal.parsing import lines_from_pipe_table
+    from bilag.services.journals import create_journal, post_stored_journal
+
+    make_company(engine)
+    post(engine, VENDOR_INVOICE)
+    lines = lines_from_pipe_table("""
+        voucher | account_type | account | debit   | offset_account_type | offset_account | settle_invoice
+        PAY-9   | Vendor       | 1001    | 1000.00 | Bank                | 110110-001-    | VI-1
+    """, default_date=date(2024, 1, 20), source="test")
+    journal_id = create_journal(engine, None, "PAYMENT", lines)
+    with engine.connect() as connection:
+        (invoice,) = [t for t in open_transactions(connection, "USMF") if t["invoice"] == "VI-1"]
+    assert invoice["marked_elsewhere"] == [f"journal {journal_id}"]
+    with pytest.raises(BilagError) as refused:
+        settle(engine, None, PartyType.vendor, "1001", [MarkRequest(invoice="VI-1")],
+               payment=Payment(D("1000.00"), "110110-001-"), day=date(2024, 1, 20))
+    assert refused.value.code == "marked_elsewhere"
+    post_stored_journal(engine, None, journal_id)  # the journal that marked it settles it
+    assert _open(engine) == {}

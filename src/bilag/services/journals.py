@@ -106,3 +106,25 @@ def list_journals_in(connection: Connection, company_id: str) -> list[dict]:
                        "posted": head.status == "posted",
                        "lines": [json.loads(_line_to_json(line)) for line in lines]})
     return result
+
+
+def marked_in_open_journals(connection: Connection, company_id: str) -> dict[tuple[str, str, str], list[int]]:
+    """(party type, party, invoice) -> the stored, unposted journals whose lines mark it (settle_invoice).
+
+    Such a transaction is "marked elsewhere": settling it from another place is refused until that journal
+    is posted or changed, so that one invoice is never paid twice.
+    """
+    marked: dict[tuple[str, str, str], list[int]] = {}
+    rows = connection.execute(
+        select(s.journal_line.c.journal_id, s.journal_line.c.fields)
+        .join(s.journal, (s.journal.c.company_id == s.journal_line.c.company_id)
+              & (s.journal.c.journal_id == s.journal_line.c.journal_id))
+        .where(s.journal_line.c.company_id == company_id, s.journal.c.status == "open",
+               s.journal_line.c.fields.like('%"settle_invoice"%')))
+    for journal_id, fields in rows:
+        values = json.loads(fields)
+        party_type = str(values.get("account_type", "")).strip().lower()
+        if values.get("settle_invoice") and party_type in ("customer", "vendor"):
+            key = (party_type, str(values.get("account", "")).strip(), str(values["settle_invoice"]))
+            marked.setdefault(key, []).append(journal_id)
+    return marked

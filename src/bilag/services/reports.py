@@ -184,7 +184,10 @@ def open_transactions(connection: Connection, company_id: str, *, party_type: st
     """
     if party_type is not None:
         party_type = str(getattr(party_type, "value", party_type))
+    from .journals import marked_in_open_journals
+
     company = load_company(connection, company_id)
+    marked = marked_in_open_journals(connection, company_id)
     t, v = s.party_transaction, s.voucher
     query = select(t, v.c.voucher_number).join(v, and_(v.c.company_id == t.c.company_id,
                                                           v.c.voucher_id == t.c.voucher_id)).where(
@@ -219,6 +222,8 @@ def open_transactions(connection: Connection, company_id: str, *, party_type: st
             "last_revaluation_rate": row.last_revaluation_rate, "last_revaluation_voucher": row.last_revaluation_voucher,
             "payment_release_date": row.payment_release_date.isoformat() if row.payment_release_date else None,
             "closed_on": row.closed_on.isoformat() if row.closed_on else None,
+            "marked_elsewhere": [f"journal {j}" for j in marked.get((row.party_type, row.party_id, row.invoice), [])]
+            if row.invoice else [],
         })
     return result
 

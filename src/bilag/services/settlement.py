@@ -70,7 +70,7 @@ def _find(open_transactions: list[OpenTransaction], request: MarkRequest, party:
 def settle_in(connection: Connection, company: Company, party_type: PartyType, party_id: str,
               marks: list[MarkRequest], *, payment: Payment | None = None, options: SettlementOptions | None = None,
               primary_transaction_id: int | None = None, groups: frozenset[str] = frozenset(),
-              source: str | None = None, day: date | None = None, mark_only_open: bool = True) -> SettleResult:
+              source: str | None = None, day: date | None = None) -> SettleResult:
     """Settle inside an open transaction. Everything is refused together if any rule fails."""
     options = options or SettlementOptions()
     party = company.party(party_type, party_id)
@@ -91,12 +91,28 @@ def settle_in(connection: Connection, company: Company, party_type: PartyType, p
         if primary is None:
             raise SettlementError("the payment to settle with is not open", code="not_open_transaction")
     chosen: list[Mark] = []
+    marked_cache: dict = {}
+
+    def marked_elsewhere() -> dict:
+        if "all" not in marked_cache:
+            from .journals import marked_in_open_journals
+
+            marked_cache["all"] = marked_in_open_journals(connection, company.id)
+        return marked_cache["all"]
+
     for request in marks:
         try:
             transaction = _find(mine, request, f"{party_type.value} {party_id}")
         except SettlementError:
             _explain_missing(connection, company.id, party_type, party_id, others, request)
             raise
+        if transaction.invoice:
+            elsewhere = marked_elsewhere().get((party_type.value, party_id, transaction.invoice))
+            if elsewhere:
+                raise SettlementError(
+                    f"{transaction.invoice} of {party_type.value} {party_id} is marked for settlement in journal "
+                    f"{', '.join(map(str, elsewhere))}, which is not posted; post or change that journal first",
+                    code="marked_elsewhere")
         chosen.append(Mark(transaction, request.amount_to_settle, request.cash_discount, request.use_cash_discount,
                            request.alternative_discount_account, request.cross_rate, request.full_settlement))
     attach_distributions(connection, company.id, [m.transaction for m in chosen] + ([primary] if primary else []))
