@@ -66,25 +66,40 @@ def _chunks(values: list, size: int = 5000):
         yield values[start:start + size]
 
 
-def attach_distributions(connection: Connection, company_id: str, transactions: list[OpenTransaction]) -> None:
-    """The offsets of each transaction's voucher (non-customer/vendor entries), else its own summary entry."""
-    voucher_ids = sorted({t.voucher_id for t in transactions})
+def attach_distributions(connection: Connection, company_id: str, transactions: list[OpenTransaction],
+                         needed=None) -> None:
+    """The offsets of each transaction's voucher (non-customer/vendor entries), else its own summary entry.
+
+    `needed` (a predicate) limits the reading to the transactions whose settlement may post to their
+    dimensions; the others keep an empty distribution. Read with the driver: it is the largest read of a
+    settlement run.
+    """
+    wanted = [t for t in transactions if needed is None or needed(t)]
+    voucher_ids = sorted({t.voucher_id for t in wanted})
     if not voucher_ids:
         return
     by_voucher: dict[int, list[tuple[str, int]]] = {}
-    entry = s.ledger_entry
+    mark = "%s" if is_postgres(connection) else "?"
+    balance_types = ", ".join(f"'{t}'" for t in BALANCE_TYPES)
     for chunk in _chunks(voucher_ids):
-        rows = connection.execute(
-            select(entry.c.voucher_id, entry.c.ledger_account, entry.c.accounting_minor, entry.c.posting_type)
-            .where(entry.c.company_id == company_id, entry.c.voucher_id.in_(chunk))
-            .order_by(entry.c.entry_id)
-        )
-        for row in rows:
-            if row.posting_type not in BALANCE_TYPES:
-                by_voucher.setdefault(row.voucher_id, []).append((row.ledger_account, row.accounting_minor))
-    for transaction in transactions:
+        sql = (f"SELECT voucher_id, ledger_account, accounting_minor FROM ledger_entry WHERE company_id = {mark} "
+               f"AND voucher_id IN ({', '.join([mark] * len(chunk))}) AND posting_type NOT IN ({balance_types}) "
+               f"ORDER BY entry_id")
+        for voucher_id, account, accounting in connection.exec_driver_sql(sql, (company_id, *chunk)):
+            offsets = by_voucher.get(voucher_id)
+            if offsets is None:
+                by_voucher[voucher_id] = [(account, accounting)]
+            else:
+                offsets.append((account, accounting))
+    for transaction in wanted:
         offsets = by_voucher.get(transaction.voucher_id)
         transaction.distribution = offsets if offsets else [(transaction.ledger_account, transaction.accounting_minor)]
+
+
+def may_post_to_own_dimensions(transaction: OpenTransaction) -> bool:
+    """An invoice may take a discount or an exchange difference; any transaction with a discount code or an
+    unrealized revaluation may too. Only these need their distribution read before settling."""
+    return transaction.is_invoice() or bool(transaction.cash_discount_code) or bool(transaction.unrealized_minor)
 
 
 def change_rows(changes: list[TransactionChange], day) -> list[tuple]:
