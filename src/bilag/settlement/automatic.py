@@ -117,6 +117,8 @@ def plan_automatic(company: Company, transactions: list[OpenTransaction], period
         # The static keys are computed once per invoice; only ties are ordered per payment date.
         keyed = sorted(((tuple(k(t, company, date.min) for k in static), t) for t in invoices),
                        key=lambda pair: (pair[0], pair[1].transaction_id))
+        # Without equal static keys the payment-date keys never decide anything: skip them.
+        has_ties = bool(dynamic) and len({key for key, _ in keyed}) < len(keyed)
         for payment in payments:
             if not payment.open_minor:
                 continue
@@ -124,7 +126,8 @@ def plan_automatic(company: Company, transactions: list[OpenTransaction], period
             candidates = [pair for pair in keyed if pair[1].open_minor and (pair[1].open_minor > 0) != positive]
             if not candidates:
                 continue
-            open_invoices = _break_ties(company, candidates, dynamic, payment.posting_date)
+            open_invoices = (_break_ties(company, candidates, dynamic, payment.posting_date) if has_ties
+                             else [t for _, t in candidates])
             plan = plan_settlement(company, payment, [Mark(t) for t in _enough(open_invoices, payment)],
                                    SettlementOptions(), period_id_of)
             if not plan.parts:
