@@ -33,9 +33,8 @@ def test_own_scenario_meets_its_expectations(scenario):
     assert code == 0
 
 
-@pytest.mark.parametrize("scenario", OWN[:1], ids=lambda p: p.stem)
-def test_scenario_runs_on_postgresql_too(scenario, store_url):
-    if not store_url.startswith("postgresql"):
-        pytest.skip("the SQLite run is the test above")
-    document, code = run_scenario(scenario, store_url)
+def test_a_scenario_runs_on_postgresql_too(postgres_template):
+    from .conftest import _fresh_postgres
+
+    document, code = run_scenario(OWN[0], _fresh_postgres(postgres_template))
     assert document["expectations"]["differences"] == [] and code == 0
