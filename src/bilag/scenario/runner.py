@@ -4,7 +4,6 @@ from __future__ import annotations
 import tempfile
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import Decimal
 from pathlib import Path
 
 from sqlalchemy.engine import Engine
@@ -283,7 +282,3 @@ def _voucher_json(company, voucher: PostedVoucher, step: str) -> dict:
             for e in voucher.draft.entries
         ],
     }
-
-
-def decimal_or_none(value) -> Decimal | None:
-    return None if value is None else Decimal(str(value))

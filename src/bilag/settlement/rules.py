@@ -108,7 +108,6 @@ class SettlementPlan:
     parts: list[SettledPart]
     changes: dict[int, TransactionChange]
     voucher: VoucherDraft | None
-    notes: list[str] = field(default_factory=list)
 
 
 def _portion(total_minor: int, part_minor: int, whole_minor: int) -> int:
@@ -198,13 +197,11 @@ def plan_settlement(company: Company, primary: OpenTransaction | None, marks: li
         discount_taken = any(changes[m.transaction.transaction_id].discount_minor for m in marks)
         _close_small_remainder(company, primary, changes[primary.transaction_id], marks[0].transaction, entries, parts,
                                overpaid_with_discount=discount_taken)
-    accounting = company.accounting_currency
     voucher = None
     if entries and any(e.accounting_minor or e.amount_minor for e in entries):
         voucher = VoucherDraft(None, "SETTLEMENT", day, period_id_of(day), "settlement", entries, [],
                                f"Settlement {party_type} {primary.party_id}")
-    notes = [] if accounting else []
-    return SettlementPlan(day, parts, changes, voucher, notes)
+    return SettlementPlan(day, parts, changes, voucher)
 
 
 def _choose_primary(marks: list[Mark]) -> tuple[OpenTransaction, list[Mark]]:
