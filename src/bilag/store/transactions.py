@@ -1,9 +1,10 @@
 """Reading customer/vendor transactions and their distributions; writing settlement changes."""
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import and_, select, text
+from sqlalchemy import Date, select, text
 from sqlalchemy.engine import Connection
 
 from ..errors import ConcurrencyConflict
@@ -23,6 +24,7 @@ _COLUMNS = (_T.c.transaction_id, _T.c.party_type, _T.c.party_id, _T.c.voucher_id
             _T.c.use_cash_discount, _T.c.version, _T.c.exchange_rate, _T.c.unrealized_minor,
             _T.c.payment_release_date, _T.c.last_revaluation_date)
 _RATES: dict[str, Decimal] = {}
+date_from_text = date.fromisoformat
 
 
 def _row_to_transaction(row) -> OpenTransaction:
@@ -35,29 +37,59 @@ def _row_to_transaction(row) -> OpenTransaction:
     return OpenTransaction(*row[:20], rate, *row[21:])
 
 
-def _select():
-    return select(*_COLUMNS).join(_V, and_(_V.c.company_id == _T.c.company_id, _V.c.voucher_id == _T.c.voucher_id))
+_COLUMN_SQL = ", ".join(f"{'v' if c.table is _V else 't'}.{c.name}" for c in _COLUMNS)
+_DATE_POSITIONS = tuple(i for i, c in enumerate(_COLUMNS) if isinstance(c.type, Date))
 
 
 def load_transactions(connection: Connection, company_id: str, *, party_type: str | None = None,
                       party_id: str | None = None, open_only: bool = False, ids: list[int] | None = None,
                       lock: bool = False) -> list[OpenTransaction]:
-    query = _select().where(_T.c.company_id == company_id)
+    """Read with the driver: settlement runs read every open transaction of a ledger at once."""
+    postgres = is_postgres(connection)
+    mark = "%s" if postgres else "?"
+    where = [f"t.company_id = {mark}"]
+    params: list = [company_id]
     if party_type:
-        query = query.where(_T.c.party_type == party_type)
+        where.append(f"t.party_type = {mark}")
+        params.append(party_type)
     if party_id:
-        query = query.where(_T.c.party_id == party_id)
+        where.append(f"t.party_id = {mark}")
+        params.append(party_id)
     if open_only:
-        query = query.where(_T.c.open_minor != 0)
-    query = query.order_by(_T.c.transaction_id)
-    if lock and is_postgres(connection):
-        query = query.with_for_update(of=_T)  # row locks in a fixed (id) order
+        where.append("t.open_minor <> 0")
+    base = (f"SELECT {_COLUMN_SQL} FROM party_transaction t JOIN voucher v ON v.company_id = t.company_id "
+            f"AND v.voucher_id = t.voucher_id WHERE {' AND '.join(where)}")
+    tail = " ORDER BY t.transaction_id" + (" FOR UPDATE OF t" if lock and postgres else "")  # locks in id order
     if ids is None:
-        return [_row_to_transaction(row) for row in connection.execute(query)]
+        return _rows_to_transactions(_driver_rows(connection, base + tail, tuple(params)), postgres)
     found = []
     for chunk in _chunks(sorted(ids)):
-        found.extend(_row_to_transaction(row) for row in connection.execute(query.where(_T.c.transaction_id.in_(chunk))))
+        sql = f"{base} AND t.transaction_id IN ({', '.join([mark] * len(chunk))}){tail}"
+        found.extend(_rows_to_transactions(_driver_rows(connection, sql, (*params, *chunk)), postgres))
     return found
+
+
+def _driver_rows(connection: Connection, sql: str, params: tuple) -> list[tuple]:
+    """The driver's own cursor, in the connection's transaction: no result wrapping on the largest reads."""
+    cursor = connection.connection.dbapi_connection.cursor()
+    try:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+    finally:
+        cursor.close()
+
+
+def _rows_to_transactions(rows, postgres: bool) -> list[OpenTransaction]:
+    if postgres:
+        return [_row_to_transaction(row) for row in rows]
+    result = []
+    for row in rows:  # SQLite hands dates back as ISO text
+        row = list(row)
+        for i in _DATE_POSITIONS:
+            if row[i] is not None:
+                row[i] = date_from_text(row[i])
+        result.append(_row_to_transaction(row))
+    return result
 
 
 def _chunks(values: list, size: int = 5000):
@@ -85,7 +117,7 @@ def attach_distributions(connection: Connection, company_id: str, transactions: 
         sql = (f"SELECT voucher_id, ledger_account, accounting_minor FROM ledger_entry WHERE company_id = {mark} "
                f"AND voucher_id IN ({', '.join([mark] * len(chunk))}) AND posting_type NOT IN ({balance_types}) "
                f"ORDER BY entry_id")
-        for voucher_id, account, accounting in connection.exec_driver_sql(sql, (company_id, *chunk)):
+        for voucher_id, account, accounting in _driver_rows(connection, sql, (company_id, *chunk)):
             offsets = by_voucher.get(voucher_id)
             if offsets is None:
                 by_voucher[voucher_id] = [(account, accounting)]
