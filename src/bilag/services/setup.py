@@ -51,7 +51,9 @@ _CURRENCY_CODE = re.compile(r"[A-Za-z]{1,3}")  # ISO 4217 has three letters; the
 def located(where: str, item: object) -> str:
     """`accounts[3]`, with the line of the item when it was read from a file (scenario/loader.py)."""
     line = getattr(item, "line", None)
-    return f"{where} (line {line})" if line else where
+    if not line or where.endswith(f"(line {line})"):  # callers may have located it already
+        return where
+    return f"{where} (line {line})"
 
 
 def as_list(value: object, where: str) -> list:
