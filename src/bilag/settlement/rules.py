@@ -116,7 +116,12 @@ def _portion(total_minor: int, part_minor: int, whole_minor: int) -> int:
         return total_minor
     if whole_minor == 0:
         return 0
-    return int(round_half_up(Decimal(total_minor) * part_minor / whole_minor, 0))
+    # Integer half-up rounding of total × part / whole, away from zero on ties as round_half_up does.
+    numerator, denominator = total_minor * part_minor, whole_minor
+    if denominator < 0:
+        numerator, denominator = -numerator, -denominator
+    quotient = (2 * abs(numerator) + denominator) // (2 * denominator)
+    return quotient if numerator >= 0 else -quotient
 
 
 def settlement_date(options: SettlementOptions, transactions: list[OpenTransaction], primary_date: date | None) -> date:
@@ -366,6 +371,23 @@ def _distribute(company, invoice, account_text, posting_type, currency, amount_m
         entries.append(EntryDraft(0, ledger.display, ledger.main, posting_type, currency, amount, accounting, text))
 
 
+_LIMITS: dict = {}
+
+
+def _limits(company, currency: str) -> tuple[int, int]:
+    """(penny difference, over/underpayment) limits in minor units of `currency`, read once per company."""
+    key = (id(company.parameters), currency, company.parameter("max_penny_difference"),
+           company.parameter("max_overpayment"))
+    found = _LIMITS.get(key)
+    if found is None:
+        if len(_LIMITS) > 1000:
+            _LIMITS.clear()
+        decimals = company.decimals(currency)
+        found = _LIMITS[key] = (to_minor(Decimal(str(company.parameter("max_penny_difference") or 0)), decimals),
+                                to_minor(Decimal(str(company.parameter("max_overpayment") or 0)), decimals))
+    return found
+
+
 def _close_small_remainder(company, transaction, change, offset, entries, parts,
                            overpaid_with_discount: bool = False) -> None:
     """A remainder within the penny-difference or over/underpayment limit closes the transaction (B5.3).
@@ -378,9 +400,7 @@ def _close_small_remainder(company, transaction, change, offset, entries, parts,
     remaining = transaction.open_minor - change.settled_minor
     if remaining == 0:
         return
-    decimals = company.decimals(transaction.currency)
-    penny_limit = to_minor(Decimal(str(company.parameter("max_penny_difference") or 0)), decimals)
-    over_limit = to_minor(Decimal(str(company.parameter("max_overpayment") or 0)), decimals)
+    penny_limit, over_limit = _limits(company, transaction.currency)
     if abs(remaining) <= penny_limit:
         purpose, posting_type = "penny_difference", "penny_difference"
     elif abs(remaining) <= over_limit and overpaid_with_discount:
