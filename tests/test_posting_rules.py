@@ -64,3 +64,28 @@ def test_a_payment_is_due_on_its_own_date_not_by_the_payment_terms(sqlite_engine
     with sqlite_engine.connect() as connection:
         due = {t["voucher"]: t["due_date"] for t in open_transactions(connection, "USMF")}
     assert due == {"VI-1": "2024-02-04", "PAY-1": "2024-01-05"}
+
+
+def test_a_period_put_on_hold_while_a_journal_is_being_posted_wins(engine):
+    """The rules run on the company as loaded; the period is read again inside the posting transaction."""
+    from datetime import date
+
+    from bilag.errors import PeriodNotOpen
+    from bilag.journal.parsing import lines_from_pipe_table
+    from bilag.services.periods import set_period_status
+    from bilag.services.posting import post_lines
+    from bilag.store.companies import load_company
+
+    make_company(engine)
+    with engine.connect() as connection:
+        stale = load_company(connection, "USMF")
+    set_period_status(engine, None, date(2024, 1, 5), "on_hold")
+    lines = lines_from_pipe_table("""
+        account_type | account      | debit | offset_account
+        Ledger       | 606300-001-- | 10.00 | 110110-001-
+    """, default_date=date(2024, 1, 5), source="test")
+    with pytest.raises(PeriodNotOpen):
+        with engine.begin() as connection:
+            post_lines(connection, stale, "GNJL", lines)
+    with engine.connect() as connection:
+        assert connection.exec_driver_sql("SELECT COUNT(*) FROM voucher").scalar() == 0

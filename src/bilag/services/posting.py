@@ -99,6 +99,7 @@ def post_lines(connection: Connection, company: Company, journal_name: str, line
 def post_plan(connection: Connection, company: Company, vouchers: list[VoucherDraft], warnings: list[str], *,
               source: str | None = None, batch_id: int | None = None, automatic_settlement: bool = True
               ) -> PostingResult:
+    recheck_periods(connection, company, vouchers)
     if batch_id is None:
         batch_id = next_ids(connection, company.id, "batch", 1)
     assign_voucher_numbers(connection, company, vouchers)
@@ -134,6 +135,37 @@ def _settle_automatically_after_posting(connection, company, posted, result) -> 
     for party_type, party_ids in sorted(touched.items()):
         automatic = settle_automatically_in(connection, company, PartyType(party_type), sorted(party_ids))
         result.automatic_settlements.append(automatic)
+
+
+_MODULE_OF_POSTING_TYPE = {"customer_balance": "accounts_receivable", "vendor_balance": "accounts_payable",
+                           "bank": "cash_and_bank"}
+
+
+def recheck_periods(connection: Connection, company: Company, vouchers: list[VoucherDraft],
+                    groups: frozenset[str] = frozenset()) -> None:
+    """Read the vouchers' periods again inside the posting transaction — FOR SHARE on PostgreSQL, so that
+    nobody puts them on hold until this posting commits — and refuse if one is no longer open.
+
+    The rules ran on the company as loaded; a period closed by another session since then must still win.
+    """
+    from ..calendar.periods import PeriodStatus
+    from ..errors import PeriodNotOpen
+    from ..store.bulk import is_postgres
+
+    period_ids = sorted({v.period_id for v in vouchers})
+    if not period_ids:
+        return
+    query = select(s.fiscal_period.c.period_id, s.fiscal_period.c.status, s.fiscal_period.c.name).where(
+        s.fiscal_period.c.company_id == company.id, s.fiscal_period.c.period_id.in_(period_ids))
+    if is_postgres(connection):
+        query = query.with_for_update(read=True)
+    current = {row.period_id: row for row in connection.execute(query)}
+    for voucher in vouchers:
+        row = current.get(voucher.period_id)
+        if row is None or row.status != PeriodStatus.open.value:
+            status = row.status.replace("_", " ") if row else "missing"
+            raise PeriodNotOpen(f"voucher {voucher.number or '(new)'}: period {row.name if row else voucher.period_id}"
+                                f" is {status} now (changed while posting); nothing was posted")
 
 
 def post_journal(engine: Engine, company_id: str | None, journal_name: str, lines: list[JournalLine], *,
