@@ -369,7 +369,8 @@ def test_posting_the_same_file_twice_is_refused(posted, tmp_path):
     run = bilag("journal", "post", str(path), database=posted)
     assert (run.returncode, run.stdout) == (2, "")
     assert run.stderr.splitlines() == [
-        f"error: {path}: journal rejected, 2 problems",
+        f"error: {path}: journal rejected, 3 problems",
+        f"  - {path}, line 2, voucher APINV1: invoice INV1 of vendor 1001 is already posted [duplicate_invoice]",
         f"  - {path}, line 2, voucher APINV1: voucher number APINV1 is already posted in series GNJL "
         f"[duplicate_voucher]",
         f"  - {path}, line 4, voucher ARINV1: voucher number ARINV1 is already posted in series GNJL "

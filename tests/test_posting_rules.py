@@ -89,3 +89,35 @@ def test_a_period_put_on_hold_while_a_journal_is_being_posted_wins(engine):
             post_lines(connection, stale, "GNJL", lines)
     with engine.connect() as connection:
         assert connection.exec_driver_sql("SELECT COUNT(*) FROM voucher").scalar() == 0
+
+
+def test_a_vendor_invoice_number_is_used_once_unless_the_parameter_allows_it(engine):
+    make_company(engine)
+    invoice = """
+        voucher | account_type | account | credit | offset_account | invoice
+        {v}     | Vendor       | 1001    | 10.00  | 606300-001--   | INV-7
+    """
+    post(engine, invoice.format(v="V1"))
+    with pytest.raises(JournalRejected) as refused:
+        post(engine, invoice.format(v="V2"))
+    assert [(p.code, p.voucher, p.line) for p in refused.value.problems] == [("duplicate_invoice", "V2", 3)]
+    with pytest.raises(JournalRejected) as twice:
+        post(engine, """
+            voucher | account_type | account | credit | offset_account | invoice
+            V3      | Vendor       | 1001    | 10.00  | 606300-001--   | INV-8
+            V4      | Vendor       | 1001    | 10.00  | 606300-001--   | INV-8
+        """)
+    assert [p.code for p in twice.value.problems] == ["duplicate_invoice"]
+
+
+def test_duplicate_vendor_invoices_may_be_allowed(sqlite_engine):
+    setup = seed_setup()
+    setup["parameters"] = {**setup["parameters"], "duplicate_vendor_invoice": "allow"}
+    from bilag.services.setup import setup_company
+
+    setup_company(sqlite_engine, setup)
+    for voucher in ("V1", "V2"):
+        post(sqlite_engine, f"""
+            voucher    | account_type | account | credit | offset_account | invoice
+            {voucher}  | Vendor       | 1001    | 10.00  | 606300-001--   | INV-7
+        """)

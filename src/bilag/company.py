@@ -45,6 +45,7 @@ DEFAULT_PARAMETERS: dict[str, object] = {
     "automatic_settlement": False,
     "settlement_priority": ["due_date", "cash_discount"],
     "keep_line_offsets_in_shared_voucher": False,
+    "duplicate_vendor_invoice": "reject",  # reject | allow
 }
 
 

@@ -62,27 +62,39 @@ def validate_journal(engine: Engine, company_id: str | None, journal_name: str, 
         context = PostingContext(journal_name, one_voucher=one_voucher, source=source,
                                  user_groups=user_groups(connection, company_id, user))
         plan = plan_posting(company, lines, context)
-        _check_numbers_free(connection, company_id, plan.vouchers, source)
+        check_before_writing(connection, company, plan.vouchers, source)
         return plan.warnings
 
 
-def _check_numbers_free(connection, company_id, vouchers, source):
+def _taken_voucher_numbers(connection, company_id, vouchers, source) -> list:
+    """The voucher numbers typed in the journal that a posted voucher of the same series has already."""
     from ..errors import Problem
+    from ..store.transactions import chunks
 
-    given = {(v.series, v.number): v for v in vouchers if v.number}
-    if not given:
-        return
+    by_series: dict[str, dict[str, VoucherDraft]] = {}
+    for voucher in vouchers:
+        if voucher.number:
+            by_series.setdefault(voucher.series, {})[voucher.number] = voucher
     problems = []
-    for series in {series for series, _ in given}:
-        rows = connection.execute(select(s.voucher.c.voucher_number).where(
-            s.voucher.c.company_id == company_id, s.voucher.c.series == series))
-        for (number,) in rows:
-            voucher = given.get((series, number))
-            if voucher:
+    for series, given in sorted(by_series.items()):
+        for chunk in chunks(sorted(given)):
+            rows = connection.execute(select(s.voucher.c.voucher_number).where(
+                s.voucher.c.company_id == company_id, s.voucher.c.series == series,
+                s.voucher.c.voucher_number.in_(chunk)))
+            for (number,) in rows:
                 problems.append(Problem("duplicate_voucher", f"voucher number {number} is already posted in "
-                                        f"series {series}", voucher=number, line=voucher.first_line, source=source))
+                                        f"series {series}", voucher=number, line=given[number].first_line,
+                                        source=source))
+    return problems
+
+
+def check_before_writing(connection: Connection, company: Company, vouchers: list[VoucherDraft],
+                         source: str | None) -> None:
+    """What only the ledger can tell: voucher numbers and vendor invoice numbers already posted."""
+    problems = (_taken_voucher_numbers(connection, company.id, vouchers, source)
+                + _duplicate_vendor_invoices(connection, company, vouchers, source))
     if problems:
-        raise JournalRejected(problems, source)
+        raise JournalRejected(sorted(problems, key=lambda p: (p.line or 0, p.code)), source)
 
 
 def post_lines(connection: Connection, company: Company, journal_name: str, lines: list[JournalLine], *,
@@ -100,6 +112,7 @@ def post_plan(connection: Connection, company: Company, vouchers: list[VoucherDr
               source: str | None = None, batch_id: int | None = None, automatic_settlement: bool = True
               ) -> PostingResult:
     recheck_periods(connection, company, vouchers)
+    check_before_writing(connection, company, vouchers, source)
     if batch_id is None:
         batch_id = next_ids(connection, company.id, "batch", 1)
     assign_voucher_numbers(connection, company, vouchers)
@@ -137,8 +150,33 @@ def _settle_automatically_after_posting(connection, company, posted, result) -> 
         result.automatic_settlements.append(automatic)
 
 
-_MODULE_OF_POSTING_TYPE = {"customer_balance": "accounts_receivable", "vendor_balance": "accounts_payable",
-                           "bank": "cash_and_bank"}
+def _duplicate_vendor_invoices(connection: Connection, company: Company, vouchers: list[VoucherDraft],
+                               source: str | None) -> list:
+    """A vendor's invoice number is used once (AP parameter: reject duplicates), in the journal and in the ledger."""
+    from ..errors import Problem
+    from ..store.transactions import posted_vendor_invoices
+
+    if company.parameter("duplicate_vendor_invoice") == "allow":
+        return []
+    seen: dict[tuple[str, str], VoucherDraft] = {}
+    problems = []
+    for voucher in vouchers:
+        for transaction in voucher.transactions:
+            if transaction.party_type != "vendor" or not transaction.invoice or transaction.amount_minor >= 0:
+                continue
+            key = (transaction.party_id, transaction.invoice)
+            if key in seen:
+                problems.append(Problem("duplicate_invoice", f"invoice {transaction.invoice} of vendor "
+                                        f"{transaction.party_id} appears twice in the journal",
+                                        voucher=voucher.number, line=transaction.line_no, source=source))
+            seen[key] = voucher
+    if seen:
+        for party_id, invoice in posted_vendor_invoices(connection, company.id, list(seen)):
+            voucher = seen[(party_id, invoice)]
+            line = next(t.line_no for t in voucher.transactions if (t.party_id, t.invoice) == (party_id, invoice))
+            problems.append(Problem("duplicate_invoice", f"invoice {invoice} of vendor {party_id} is already posted",
+                                    voucher=voucher.number, line=line, source=source))
+    return problems
 
 
 def recheck_periods(connection: Connection, company: Company, vouchers: list[VoucherDraft],

@@ -63,7 +63,7 @@ def load_transactions(connection: Connection, company_id: str, *, party_type: st
     if ids is None:
         return _rows_to_transactions(_driver_rows(connection, base + tail, tuple(params)), postgres)
     found = []
-    for chunk in _chunks(sorted(ids)):
+    for chunk in chunks(sorted(ids)):
         sql = f"{base} AND t.transaction_id IN ({', '.join([mark] * len(chunk))}){tail}"
         found.extend(_rows_to_transactions(_driver_rows(connection, sql, (*params, *chunk)), postgres))
     return found
@@ -92,7 +92,7 @@ def _rows_to_transactions(rows, postgres: bool) -> list[OpenTransaction]:
     return result
 
 
-def _chunks(values: list, size: int = 5000):
+def chunks(values: list, size: int = 5000):
     """SQLite limits the parameters of one statement; large IN lists go in chunks."""
     for start in range(0, len(values), size):
         yield values[start:start + size]
@@ -113,7 +113,7 @@ def attach_distributions(connection: Connection, company_id: str, transactions: 
     by_voucher: dict[int, list[tuple[str, int]]] = {}
     mark = "%s" if is_postgres(connection) else "?"
     balance_types = ", ".join(f"'{t}'" for t in BALANCE_TYPES)
-    for chunk in _chunks(voucher_ids):
+    for chunk in chunks(voucher_ids):
         sql = (f"SELECT voucher_id, ledger_account, accounting_minor FROM ledger_entry WHERE company_id = {mark} "
                f"AND voucher_id IN ({', '.join([mark] * len(chunk))}) AND posting_type NOT IN ({balance_types}) "
                f"ORDER BY entry_id")
@@ -236,7 +236,7 @@ def entries_of_vouchers(connection: Connection, company_id: str, voucher_ids: li
         return []
     e = s.ledger_entry
     rows = []
-    for chunk in _chunks(voucher_ids):
+    for chunk in chunks(voucher_ids):
         rows.extend(connection.execute(select(e).where(e.c.company_id == company_id, e.c.voucher_id.in_(chunk))
                                        .order_by(e.c.entry_id)))
     return rows
@@ -253,3 +253,15 @@ def write_settlement_rows(connection: Connection, company_id: str, rows: list[tu
          p.exchange_difference_minor, p.unrealized_reversed_minor, voucher_id)
         for i, (batch, day, p, voucher_id) in enumerate(rows)
     ])
+
+
+def posted_vendor_invoices(connection: Connection, company_id: str, keys: list[tuple[str, str]]) -> list[tuple]:
+    """Which (vendor, invoice number) pairs of `keys` are posted already (as invoices, not payments)."""
+    mark = "%s" if is_postgres(connection) else "?"
+    wanted = set(keys)
+    found = []
+    for chunk in chunks(sorted({invoice for _, invoice in keys})):
+        sql = (f"SELECT party_id, invoice FROM party_transaction WHERE company_id = {mark} AND party_type = 'vendor' "
+               f"AND amount_minor < 0 AND invoice IN ({', '.join([mark] * len(chunk))})")
+        found.extend(row for row in _driver_rows(connection, sql, (company_id, *chunk)) if tuple(row) in wanted)
+    return [tuple(row) for row in found]
