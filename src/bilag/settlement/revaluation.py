@@ -13,9 +13,9 @@ from decimal import Decimal
 from ..company import Company
 from ..errors import InvalidInput
 from ..journal.model import EntryDraft
-from ..money import allocate, round_half_up
+from ..money import round_half_up
 from ..parties.model import PartyType
-from .rules import OpenTransaction
+from .rules import OpenTransaction, spread_over_dimensions, summary_entry
 
 METHODS = ("standard", "minimum", "invoice_date")
 DIMENSION_MODES = ("none", "table", "posting")
@@ -49,16 +49,12 @@ def plan_revaluation(company: Company, transactions: list[OpenTransaction], cons
             open_major = Decimal(t.open_minor).scaleb(-company.decimals(t.currency))
             target = int(round_half_up(open_major * rate * scale, 0))
             delta = target - current
-            # A loss makes the summary account move against the transaction: a debt grows, a claim shrinks.
-            if method == "minimum" and not _is_loss(t, delta):
+            # Minimum posts losses only: the counter entry (−delta) is then a debit, an expense (A8).
+            if method == "minimum" and delta >= 0:
                 continue
         if delta:
             result.append(Revaluation(t, delta, rate))
     return result
-
-
-def _is_loss(t: OpenTransaction, delta: int) -> bool:
-    return delta < 0  # the counter entry (−delta) is a debit: an expense
 
 
 def revaluation_entries(company: Company, revaluation: Revaluation, dimensions: str = "posting") -> list[EntryDraft]:
@@ -66,10 +62,8 @@ def revaluation_entries(company: Company, revaluation: Revaluation, dimensions: 
     if dimensions not in DIMENSION_MODES:
         raise InvalidInput(f"dimensions is one of {', '.join(DIMENSION_MODES)}", code="bad_option")
     t = revaluation.transaction
-    delta = revaluation.delta_minor
-    entries = [EntryDraft(0, t.ledger_account, t.ledger_account.split("-")[0], f"{t.party_type}_balance", t.currency,
-                          0, delta, "Foreign currency revaluation", t.party_type, t.party_id)]
-    entries.extend(unrealized_entries(company, t, -delta, dimensions, "Unrealized exchange "))
+    entries = [summary_entry(t, 0, revaluation.delta_minor, "Foreign currency revaluation")]
+    entries.extend(unrealized_entries(company, t, -revaluation.delta_minor, dimensions, "Unrealized exchange "))
     return entries
 
 
@@ -83,20 +77,15 @@ def unrealized_entries(company: Company, t: OpenTransaction, amount: int, dimens
     if not account:
         raise InvalidInput(f"no account for {purpose.replace('_', ' ')} (system_accounts.{purpose})",
                            code="missing_system_account")
-    chart = company.chart
-    target = chart.parse(account)
     if dimensions == "posting" and t.distribution:
-        sources = [(chart.parse(a), w) for a, w in t.distribution]
+        sources = t.distribution
     elif dimensions == "table":
         party = company.party(PartyType(t.party_type), t.party_id)
-        sources = [(chart.with_dimensions(target.main, dict(party.dimensions) if party else {}), 1)]
+        main = company.chart.parse(account).main
+        sources = [(company.chart.with_dimensions(main, dict(party.dimensions) if party else {}).display, 1)]
     else:
-        sources = [(target, 1)]
-    parts = allocate(amount, [w for _, w in sources])
-    entries = []
-    for (source, _), part in zip(sources, parts):
-        dims = chart.dimension_map(source) if dimensions != "none" else {}
-        ledger = chart.with_dimensions(target.main, dims)
-        entries.append(EntryDraft(0, ledger.display, ledger.main, purpose, t.currency, 0, part,
-                                  text + ("loss" if loss else "gain")))
+        sources = [(account, 1)]
+    entries: list[EntryDraft] = []
+    spread_over_dimensions(company, account, sources, purpose, t.currency, 0, amount,
+                           text + ("loss" if loss else "gain"), entries)
     return entries

@@ -110,6 +110,12 @@ class SettlementPlan:
     voucher: VoucherDraft | None
 
 
+def summary_entry(t: OpenTransaction, amount_minor: int, accounting_minor: int, text: str) -> EntryDraft:
+    """An entry on the transaction's own summary account (posting type customer/vendor balance)."""
+    return EntryDraft(0, t.ledger_account, t.ledger_account.split("-")[0], f"{t.party_type}_balance", t.currency,
+                      amount_minor, accounting_minor, text, t.party_type, t.party_id)
+
+
 def _portion(total_minor: int, part_minor: int, whole_minor: int) -> int:
     """The accounting value of a part of an open amount: exact for the whole, proportional otherwise."""
     if part_minor == whole_minor:
@@ -307,12 +313,9 @@ def _settle_one(company, primary, invoice, mark, available_minor, primary_rate, 
     inv_change.discount_minor += discount_minor
     pri_change.settled_minor += settled_pri
     pri_change.settled_accounting_minor += pri_acc
-    balance_type = f"{invoice.party_type}_balance"
     if discount_minor:
         account = _discount_main_account(company, invoice, mark)
-        entries.append(EntryDraft(0, invoice.ledger_account, invoice.ledger_account.split("-")[0], balance_type,
-                                  invoice.currency, -discount_minor, -discount_acc, "Cash discount",
-                                  invoice.party_type, invoice.party_id))
+        entries.append(summary_entry(invoice, -discount_minor, -discount_acc, "Cash discount"))
         _distribute(company, invoice, account, f"{invoice.party_type}_cash_discount", invoice.currency,
                     discount_minor, discount_acc, "Cash discount", entries,
                     by_invoice_lines=params("discount_offset_accounts") != "main_account")
@@ -323,9 +326,7 @@ def _settle_one(company, primary, invoice, mark, available_minor, primary_rate, 
         if not account:
             raise SettlementError(f"no account for {purpose.replace('_', ' ')} (system_accounts.{purpose})",
                                   code="missing_system_account")
-        entries.append(EntryDraft(0, invoice.ledger_account, invoice.ledger_account.split("-")[0], balance_type,
-                                  invoice.currency, 0, -exchange_difference, "Exchange difference",
-                                  invoice.party_type, invoice.party_id))
+        entries.append(summary_entry(invoice, 0, -exchange_difference, "Exchange difference"))
         _distribute(company, invoice, account, purpose, invoice.currency, 0, exchange_difference,
                     "Realized exchange " + ("loss" if loss else "gain"), entries, by_invoice_lines=True)
     parts = [
@@ -354,19 +355,25 @@ def _discount_main_account(company: Company, invoice: OpenTransaction, mark: Mar
 def _distribute(company, invoice, account_text, posting_type, currency, amount_minor, accounting_minor, text,
                 entries, by_invoice_lines=True):
     """Post amounts to `account_text`'s main account with the dimensions of the invoice's offsets, pro rata."""
+    sources = invoice.distribution if by_invoice_lines and invoice.distribution else [(invoice.ledger_account, 1)]
+    spread_over_dimensions(company, account_text, sources, posting_type, currency, amount_minor, accounting_minor,
+                           text, entries)
+
+
+def spread_over_dimensions(company, account_text: str, sources: list[tuple[str, int]], posting_type: str,
+                           currency: str, amount_minor: int, accounting_minor: int, text: str,
+                           entries: list[EntryDraft]) -> None:
+    """One entry per source ledger account: `account_text`'s main account with the source's dimensions
+    (values typed on `account_text` win), amounts split by the sources' weights (largest remainder)."""
     chart = company.chart
     target = chart.parse(account_text)
-    if by_invoice_lines and invoice.distribution:
-        weights = [w for _, w in invoice.distribution]
-        sources = [chart.parse(a) for a, _ in invoice.distribution]
-    else:
-        weights = [1]
-        sources = [chart.parse(invoice.ledger_account)]
+    target_dimensions = chart.dimension_map(target)
+    weights = [w for _, w in sources]
     amounts = allocate(amount_minor, weights)
     accountings = allocate(accounting_minor, weights)
-    for source, amount, accounting in zip(sources, amounts, accountings):
-        dims = chart.dimension_map(source)
-        dims.update(chart.dimension_map(target))  # values typed on the system account win
+    for (source, _), amount, accounting in zip(sources, amounts, accountings):
+        dims = chart.dimension_map(chart.parse(source))
+        dims.update(target_dimensions)
         ledger = chart.with_dimensions(target.main, dims)
         entries.append(EntryDraft(0, ledger.display, ledger.main, posting_type, currency, amount, accounting, text))
 
@@ -418,10 +425,7 @@ def _close_small_remainder(company, transaction, change, offset, entries, parts,
     remaining_accounting = transaction.open_accounting_minor - change.settled_accounting_minor
     change.settled_minor += remaining
     change.settled_accounting_minor += remaining_accounting
-    balance_type = f"{transaction.party_type}_balance"
-    entries.append(EntryDraft(0, transaction.ledger_account, transaction.ledger_account.split("-")[0], balance_type,
-                              transaction.currency, -remaining, -remaining_accounting, purpose.replace("_", " "),
-                              transaction.party_type, transaction.party_id))
+    entries.append(summary_entry(transaction, -remaining, -remaining_accounting, purpose.replace("_", " ")))
     target = company.chart.with_dimensions(company.chart.parse(account).main,
                                            company.chart.dimension_map(company.chart.parse(transaction.ledger_account)))
     entries.append(EntryDraft(0, target.display, target.main, posting_type, transaction.currency, remaining,
@@ -440,9 +444,7 @@ def _reverse_unrealized(company, transaction, change, settled_minor, entries) ->
     if not part:
         return
     change.unrealized_reversed_minor += part
-    entries.append(EntryDraft(0, transaction.ledger_account, transaction.ledger_account.split("-")[0],
-                              f"{transaction.party_type}_balance", transaction.currency, 0, -part,
-                              "Reversal of unrealized exchange", transaction.party_type, transaction.party_id))
+    entries.append(summary_entry(transaction, 0, -part, "Reversal of unrealized exchange"))
     entries.extend(unrealized_entries(company, transaction, part, "posting", "Reversal of unrealized exchange ",
                                       loss=part < 0))
 
@@ -467,9 +469,7 @@ def _take_primary_discount(company, primary, change, offset, discount_minor, ent
     change.settled_minor += discount_minor
     change.settled_accounting_minor += accounting
     change.discount_minor += discount_minor
-    entries.append(EntryDraft(0, primary.ledger_account, primary.ledger_account.split("-")[0],
-                              f"{primary.party_type}_balance", primary.currency, -discount_minor, -accounting,
-                              "Cash discount on credit note", primary.party_type, primary.party_id))
+    entries.append(summary_entry(primary, -discount_minor, -accounting, "Cash discount on credit note"))
     _distribute(company, primary, _discount_main_account(company, primary, Mark(primary)),
                 f"{primary.party_type}_cash_discount", primary.currency, discount_minor, accounting,
                 "Cash discount on credit note", entries,
