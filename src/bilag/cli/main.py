@@ -409,7 +409,7 @@ def settle_command(
     marks = []
     for index, item in enumerate(mark):
         reference, _, amount = item.partition(":")
-        request = MarkRequest(invoice=reference, use_cash_discount=use_cash_discount)
+        request = MarkRequest(invoice=reference, voucher=reference, use_cash_discount=use_cash_discount)
         if amount:
             request.amount_to_settle = _decimal(amount, f"--mark {item}")
         if index == 0 and cash_discount is not None:
@@ -418,8 +418,8 @@ def settle_command(
     from ..store.companies import load_company, resolve_company_id
 
     store = engine()
-    result = _settle_by_invoice_or_voucher(store, settle, PartyType.customer if customer else PartyType.vendor,
-                                           customer or vendor, marks, payment, day)
+    result = settle(store, settings.company, PartyType.customer if customer else PartyType.vendor,
+                    customer or vendor, marks, payment=payment, user=settings.user, day=day)
     with store.connect() as connection:
         company = load_company(connection, resolve_company_id(connection, settings.company))
     rows = [{"voucher": v.number, "date": v.date.isoformat(), **e}
@@ -427,24 +427,6 @@ def settle_command(
     render.info(f"settled on {result.date.isoformat()} (batch {result.batch_id})")
     render.emit(rows, ["voucher", "date", "account", "posting_type", "currency", "amount", "amount_accounting"],
                 _format(fmt))
-
-
-def _settle_by_invoice_or_voucher(store, settle, party_type, party_id, marks, payment, day):
-    from ..errors import SettlementError
-
-    try:
-        return settle(store, settings.company, party_type, party_id, marks, payment=payment, user=settings.user,
-                      day=day)
-    except SettlementError as error:
-        if error.code != "not_open_transaction":
-            raise
-        for request in marks:  # a mark may name a voucher rather than an invoice
-            request.voucher, request.invoice = request.invoice, None
-        try:
-            return settle(store, settings.company, party_type, party_id, marks, payment=payment,
-                          user=settings.user, day=day)
-        except SettlementError:
-            raise error from None
 
 
 def _draft_entries(company, voucher) -> list[dict]:

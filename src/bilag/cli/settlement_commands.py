@@ -57,7 +57,8 @@ def _marks(mark: list[str], cash_discount: Optional[str], use_cash_discount: Opt
     requests = []
     for index, item in enumerate(mark):
         reference, _, amount = item.partition(":")
-        request = MarkRequest(invoice=reference, use_cash_discount=use_cash_discount, full_settlement=full_settlement,
+        request = MarkRequest(invoice=reference, voucher=reference, use_cash_discount=use_cash_discount,
+                              full_settlement=full_settlement,
                               amount_to_settle=_decimal(amount, "--mark amount") if amount else None)
         if index == 0 and cash_discount is not None:
             request.cash_discount = _decimal(cash_discount, "--cash-discount")

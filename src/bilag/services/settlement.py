@@ -57,11 +57,13 @@ class SettleResult:
 
 
 def _find(open_transactions: list[OpenTransaction], request: MarkRequest, party: str) -> OpenTransaction:
+    # An invoice number wins over a voucher number: a mark may name both with one reference (the CLI does).
     for t in open_transactions:
         if request.transaction_id is not None and t.transaction_id == request.transaction_id:
             return t
         if request.invoice and t.invoice == request.invoice:
             return t
+    for t in open_transactions:
         if request.voucher and t.voucher_number == request.voucher:
             return t
     what = request.invoice or request.voucher or request.transaction_id
