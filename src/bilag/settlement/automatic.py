@@ -20,17 +20,13 @@ PRIORITY_KEYS = {
     # the better discount first (EX-S6: of same-date invoices, the one with the higher discount)
     "cash_discount": lambda t, c, d: -_percent(c, t.cash_discount_code, t.document_date, d),
 }
-_PERCENT_CACHE: dict = {}
-
-
 def _percent(company: Company, code, document_date: date, day: date):
-    """Many invoices share a code and a date: the chain walk is remembered per (company, code, dates)."""
-    key = (id(company.cash_discounts), code, document_date, day)
-    found = _PERCENT_CACHE.get(key)
+    """Many invoices share a code and a date: the chain walk is remembered for the loaded company."""
+    memo = company.memo.setdefault("cash_discount_percent", {})
+    key = (code, document_date, day)
+    found = memo.get(key)
     if found is None:
-        if len(_PERCENT_CACHE) > 100_000:
-            _PERCENT_CACHE.clear()
-        found = _PERCENT_CACHE[key] = cd.applicable_percent(company.cash_discounts, code, document_date, day)
+        found = memo[key] = cd.applicable_percent(company.cash_discounts, code, document_date, day)
     return found
 
 

@@ -378,20 +378,14 @@ def spread_over_dimensions(company, account_text: str, sources: list[tuple[str, 
         entries.append(EntryDraft(0, ledger.display, ledger.main, posting_type, currency, amount, accounting, text))
 
 
-_LIMITS: dict = {}
-
-
 def _limits(company, currency: str) -> tuple[int, int]:
-    """(penny difference, over/underpayment) limits in minor units of `currency`, read once per company."""
-    key = (id(company.parameters), currency, company.parameter("max_penny_difference"),
-           company.parameter("max_overpayment"))
-    found = _LIMITS.get(key)
+    """(penny difference, over/underpayment) limits in minor units of `currency`, read once per loaded company."""
+    memo = company.memo.setdefault("settlement_limits", {})
+    found = memo.get(currency)
     if found is None:
-        if len(_LIMITS) > 1000:
-            _LIMITS.clear()
         decimals = company.decimals(currency)
-        found = _LIMITS[key] = (to_minor(Decimal(str(company.parameter("max_penny_difference") or 0)), decimals),
-                                to_minor(Decimal(str(company.parameter("max_overpayment") or 0)), decimals))
+        found = memo[currency] = (to_minor(Decimal(str(company.parameter("max_penny_difference") or 0)), decimals),
+                                  to_minor(Decimal(str(company.parameter("max_overpayment") or 0)), decimals))
     return found
 
 
