@@ -108,6 +108,10 @@ def allocate(total_minor: int, weights: Sequence[int | Decimal]) -> list[int]:
         if total_minor:
             raise ValueError("cannot distribute a non-zero amount over no lines")
         return []
+    if len(weights) == 1:
+        return [total_minor]
+    if all(type(w) is int for w in weights):
+        return _allocate_integers(total_minor, weights)
     absolute = [abs(Decimal(w)) for w in weights]
     base = sum(absolute)
     if base == 0:
@@ -121,6 +125,28 @@ def allocate(total_minor: int, weights: Sequence[int | Decimal]) -> list[int]:
     order = sorted(range(len(exact)), key=lambda i: (-(exact[i] - parts[i]), -absolute[i], i))
     for i in order[:remainder]:
         parts[i] += 1
+    return [sign * p for p in parts]
+
+
+def _allocate_integers(total_minor: int, weights: Sequence[int]) -> list[int]:
+    """allocate() for integer weights (the settlement hot path): the same parts, in integer arithmetic.
+
+    Every exact share has the denominator `base`, so comparing remainders compares the fractions.
+    """
+    absolute = [abs(w) for w in weights]
+    base = sum(absolute)
+    if base == 0:
+        absolute = [1] * len(weights)
+        base = len(weights)
+    sign = -1 if total_minor < 0 else 1
+    magnitude = abs(total_minor)
+    shares = [divmod(magnitude * w, base) for w in absolute]
+    parts = [q for q, _ in shares]
+    remainder = magnitude - sum(parts)
+    if remainder:
+        order = sorted(range(len(shares)), key=lambda i: (-shares[i][1], -absolute[i], i))
+        for i in order[:remainder]:
+            parts[i] += 1
     return [sign * p for p in parts]
 
 

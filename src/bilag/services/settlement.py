@@ -16,7 +16,7 @@ from ..settlement.rules import Mark, OpenTransaction, SettlementOptions, Settlem
 from ..store.bulk import next_ids
 from ..store.companies import load_company, resolve_company_id, user_groups
 from ..store.ledger_writer import assign_voucher_numbers, write_vouchers
-from ..store.transactions import (apply_changes, attach_distributions, load_transactions,
+from ..store.transactions import (apply_changes, attach_distributions, attach_open_distributions, load_transactions,
                                   may_post_to_own_dimensions, write_settlements)
 from .posting import PostedVoucher, PostingResult, post_lines
 
@@ -320,7 +320,10 @@ def settle_automatically_in(connection: Connection, company: Company, party_type
     if party_ids is not None:
         wanted = set(party_ids)
         transactions = [t for t in transactions if t.party_id in wanted]
-    attach_distributions(connection, company.id, transactions, needed=may_post_to_own_dimensions)
+    if party_ids is None:
+        attach_open_distributions(connection, company.id, party_type.value, transactions)
+    else:
+        attach_distributions(connection, company.id, transactions, needed=may_post_to_own_dimensions)
 
     checked: dict[date, int] = {}
 

@@ -3,12 +3,13 @@ and currency, in due-date order or in a user-defined priority, within one legal 
 """
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 from datetime import date
 
 from ..company import Company
 from . import discounts as cd
-from .rules import Mark, OpenTransaction, SettlementOptions, SettlementPlan, plan_settlement
+from .rules import Mark, OpenTransaction, SettlementOptions, SettlementPlan, plan_checked
 
 # Criteria a user may list for the priority order; each sorts ascending except where noted.
 PRIORITY_KEYS = {
@@ -105,27 +106,33 @@ def plan_automatic(company: Company, transactions: list[OpenTransaction], period
             groups.setdefault((t.party_type, t.party_id, t.currency, t.ledger_account), []).append(t)
     plans: list[SettlementPlan] = []
     update_rows: list[tuple] = []
+    options = SettlementOptions()
+    static, dynamic = _split_keys(priority)
     for key in sorted(groups):
         group = groups[key]
         payments = sorted((t for t in group if not t.is_invoice()), key=lambda t: (t.posting_date, t.transaction_id))
         invoices = [t for t in group if t.is_invoice()]
-        static, dynamic = _split_keys(priority)
         # The static keys are computed once per invoice; only ties are ordered per payment date.
         keyed = sorted(((tuple(k(t, company, date.min) for k in static), t) for t in invoices),
                        key=lambda pair: (pair[0], pair[1].transaction_id))
         # Without equal static keys the payment-date keys never decide anything: skip them.
         has_ties = bool(dynamic) and len({key for key, _ in keyed}) < len(keyed)
+        ordered = [t for _, t in keyed]
+        head = 0  # invoices before it are settled: each payment's search starts there
         for payment in payments:
             if not payment.open_minor:
                 continue
             positive = payment.open_minor > 0
-            candidates = [pair for pair in keyed if pair[1].open_minor and (pair[1].open_minor > 0) != positive]
-            if not candidates:
+            if has_ties:
+                candidates = [pair for pair in keyed if pair[1].open_minor and (pair[1].open_minor > 0) != positive]
+                reachable = _enough(_break_ties(company, candidates, dynamic, payment.posting_date), payment)
+            else:
+                while head < len(ordered) and not ordered[head].open_minor:
+                    head += 1
+                reachable = _reachable(ordered, head, payment, positive)
+            if not reachable:
                 continue
-            open_invoices = (_break_ties(company, candidates, dynamic, payment.posting_date) if has_ties
-                             else [t for _, t in candidates])
-            plan = plan_settlement(company, payment, [Mark(t) for t in _enough(open_invoices, payment)],
-                                   SettlementOptions(), period_id_of)
+            plan = plan_checked(company, payment, [Mark(t) for t in reachable], options, period_id_of)
             if not plan.parts:
                 continue
             plans.append(plan)
@@ -143,3 +150,22 @@ def plan_automatic(company: Company, transactions: list[OpenTransaction], period
                 t.unrealized_minor -= change.unrealized_reversed_minor
                 t.version += 1
     return AutomaticPlan(plans, update_rows)
+
+
+def _reachable(ordered: list[OpenTransaction], start: int, payment: OpenTransaction,
+               positive: bool) -> list[OpenTransaction]:
+    """_enough over the open invoices of the other sign, in order, reading no further than needed."""
+    available = abs(payment.open_minor)
+    total = 0
+    found: list[OpenTransaction] = []
+    over = False
+    for invoice in itertools.islice(ordered, start, None):
+        open_minor = invoice.open_minor
+        if not open_minor or (open_minor > 0) == positive:
+            continue
+        found.append(invoice)
+        if over:
+            break  # one more: a discount may let the payment close the next one too
+        total += abs(open_minor)
+        over = total > available
+    return found

@@ -169,49 +169,65 @@ def plan_settlement(company: Company, primary: OpenTransaction | None, marks: li
                                   code="already_settled")
     if primary is None:
         primary, marks = _choose_primary(marks)
-    day = settlement_date(options, everything, primary.posting_date)
-    discount_day = primary.posting_date
-    if options.discount_date == "selected":
-        if options.selected_discount_date is None:
-            raise SettlementError("discount date 'selected' needs selected_discount_date", code="bad_discount_date")
-        discount_day = options.selected_discount_date
-    changes = {t.transaction_id: TransactionChange(t) for t in everything}
-    parts: list[SettledPart] = []
-    entries: list[EntryDraft] = []
-    party_type = primary.party_type
-    primary_discount = _credit_note_discount(company, primary, discount_day)
-    available = abs(primary.open_minor) - primary_discount  # in the primary's currency, minor units
-    initially_available = available
     primary_sign = 1 if primary.open_minor > 0 else -1
-    primary_rate = company.rates.rate(primary.currency, primary.posting_date)
     for mark in marks:
         invoice = mark.transaction
         if (invoice.open_minor > 0) == (primary_sign > 0):
             raise SettlementError(
                 f"transaction {invoice.voucher_number} ({invoice.invoice or 'no invoice'}) has the same sign as "
                 f"{primary.voucher_number}; they cannot settle each other", code="same_sign")
+    return plan_checked(company, primary, marks, options, period_id_of)
+
+
+def plan_checked(company: Company, primary: OpenTransaction, marks: list[Mark], options: SettlementOptions,
+                 period_id_of) -> SettlementPlan:
+    """plan_settlement for marks known to be good: one account, open, distinct, opposite to the primary
+    (automatic settlement chooses them so). Marks the primary cannot reach take no part."""
+    discount_day = primary.posting_date
+    if options.discount_date == "selected":
+        if options.selected_discount_date is None:
+            raise SettlementError("discount date 'selected' needs selected_discount_date", code="bad_discount_date")
+        discount_day = options.selected_discount_date
+    pri_change = TransactionChange(primary)
+    changes = {primary.transaction_id: pri_change}
+    parts: list[SettledPart] = []
+    entries: list[EntryDraft] = []
+    primary_discount = _credit_note_discount(company, primary, discount_day)
+    available = abs(primary.open_minor) - primary_discount  # in the primary's currency, minor units
+    initially_available = available
+    primary_sign = 1 if primary.open_minor > 0 else -1
+    primary_rate = company.rates.rate(primary.currency, primary.posting_date)
+    reached: list[Mark] = []
+    for mark in marks:
         if available == 0:
             break
-        part = _settle_one(company, primary, invoice, mark, available, primary_rate, discount_day, changes, entries)
-        available -= part[0]
-        parts.extend(part[1])
+        invoice = mark.transaction
+        changes[invoice.transaction_id] = TransactionChange(invoice)
+        reached.append(mark)
+        used, settled = _settle_one(company, primary, invoice, mark, available, primary_rate, discount_day, changes,
+                                    entries)
+        available -= used
+        parts.extend(settled)
     if parts and primary_discount and available < initially_available:
         used = initially_available - available
         taken = primary_discount if available == 0 else int(round_half_up(
             Decimal(primary_discount) * used / initially_available, 0))
-        _take_primary_discount(company, primary, changes[primary.transaction_id], marks[0].transaction,
-                               primary_sign * taken, entries, parts)
+        _take_primary_discount(company, primary, pri_change, marks[0].transaction, primary_sign * taken, entries,
+                               parts)
     if parts:
-        for mark in marks:
+        for mark in reached:
             _close_small_remainder(company, mark.transaction, changes[mark.transaction.transaction_id], primary,
                                    entries, parts)
-        discount_taken = any(changes[m.transaction.transaction_id].discount_minor for m in marks)
-        _close_small_remainder(company, primary, changes[primary.transaction_id], marks[0].transaction, entries, parts,
+        discount_taken = any(changes[m.transaction.transaction_id].discount_minor for m in reached)
+        _close_small_remainder(company, primary, pri_change, marks[0].transaction, entries, parts,
                                overpaid_with_discount=discount_taken)
+    # The date follows the transactions that settle; a marked one the payment did not reach is no part of it.
+    day = settlement_date(options, [m.transaction for m in reached if changes[m.transaction.transaction_id].settled_minor]
+                          or [m.transaction for m in marks], primary.posting_date)
     voucher = None
     if entries and any(e.accounting_minor or e.amount_minor for e in entries):
         voucher = VoucherDraft(None, "SETTLEMENT", day, period_id_of(day), "settlement", entries, [],
-                               f"Settlement {party_type} {primary.party_id}")
+                               f"Settlement {primary.party_type} {primary.party_id}")
     return SettlementPlan(day, parts, changes, voucher)
 
 
@@ -365,17 +381,32 @@ def spread_over_dimensions(company, account_text: str, sources: list[tuple[str, 
                            entries: list[EntryDraft]) -> None:
     """One entry per source ledger account: `account_text`'s main account with the source's dimensions
     (values typed on `account_text` win), amounts split by the sources' weights (largest remainder)."""
-    chart = company.chart
-    target = chart.parse(account_text)
-    target_dimensions = chart.dimension_map(target)
+    targets = _spread_targets(company, account_text, sources)
     weights = [w for _, w in sources]
     amounts = allocate(amount_minor, weights)
     accountings = allocate(accounting_minor, weights)
-    for (source, _), amount, accounting in zip(sources, amounts, accountings):
-        dims = chart.dimension_map(chart.parse(source))
-        dims.update(target_dimensions)
-        ledger = chart.with_dimensions(target.main, dims)
-        entries.append(EntryDraft(0, ledger.display, ledger.main, posting_type, currency, amount, accounting, text))
+    for (display, main), amount, accounting in zip(targets, amounts, accountings):
+        entries.append(EntryDraft(0, display, main, posting_type, currency, amount, accounting, text))
+
+
+def _spread_targets(company, account_text: str, sources: list[tuple[str, int]]) -> list[tuple[str, str]]:
+    """(ledger account, main account) per source; a settlement run asks for the same few pairs again and
+    again, so they are worked out once per loaded company."""
+    memo = company.memo.setdefault("spread_targets", {})
+    key = (account_text, *[source for source, _ in sources])
+    found = memo.get(key)
+    if found is None:
+        chart = company.chart
+        target = chart.parse(account_text)
+        target_dimensions = chart.dimension_map(target)
+        found = []
+        for source, _ in sources:
+            dims = chart.dimension_map(chart.parse(source))
+            dims.update(target_dimensions)
+            ledger = chart.with_dimensions(target.main, dims)
+            found.append((ledger.display, ledger.main))
+        memo[key] = found
+    return found
 
 
 def _limits(company, currency: str) -> tuple[int, int]:

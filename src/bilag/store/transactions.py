@@ -128,6 +128,46 @@ def attach_distributions(connection: Connection, company_id: str, transactions: 
         transaction.distribution = offsets if offsets else [(transaction.ledger_account, transaction.accounting_minor)]
 
 
+def attach_open_distributions(connection: Connection, company_id: str, party_type: str,
+                              transactions: list[OpenTransaction]) -> None:
+    """attach_distributions for every open transaction of a ledger, in one joined read.
+
+    A settlement run needs the offsets of (nearly) all open invoices: one join reads them without
+    sending their voucher ids back to the database. Only the transactions that may post to their own
+    dimensions (may_post_to_own_dimensions) get a distribution, as with attach_distributions.
+    """
+    mark = "%s" if is_postgres(connection) else "?"
+    invoice_sign = "<" if party_type == "vendor" else ">"
+    balance_types = ", ".join(f"'{t}'" for t in BALANCE_TYPES)
+    # No ORDER BY: sorting the join by entry id makes SQLite walk the entries instead of the transactions;
+    # each voucher's few offsets are put in entry order here.
+    sql = (f"SELECT e.voucher_id, e.entry_id, e.ledger_account, e.accounting_minor FROM party_transaction t "
+           f"JOIN ledger_entry e ON e.company_id = t.company_id AND e.voucher_id = t.voucher_id "
+           f"WHERE t.company_id = {mark} AND t.party_type = {mark} AND t.open_minor <> 0 "
+           f"AND (t.amount_minor {invoice_sign} 0 OR t.cash_discount_code IS NOT NULL OR t.unrealized_minor <> 0) "
+           f"AND e.posting_type NOT IN ({balance_types})")
+    by_voucher: dict[int, list[tuple[int, str, int]]] = {}
+    seen: set[int] = set()  # a voucher with several open transactions joins its entries once per transaction
+    for voucher_id, entry_id, account, accounting in _driver_rows(connection, sql, (company_id, party_type)):
+        if entry_id in seen:
+            continue
+        seen.add(entry_id)
+        offsets = by_voucher.get(voucher_id)
+        if offsets is None:
+            by_voucher[voucher_id] = [(entry_id, account, accounting)]
+        else:
+            offsets.append((entry_id, account, accounting))
+    distributions: dict[int, list[tuple[str, int]]] = {}
+    for voucher_id, offsets in by_voucher.items():
+        if len(offsets) > 1:
+            offsets.sort()
+        distributions[voucher_id] = [(account, accounting) for _, account, accounting in offsets]
+    for transaction in transactions:
+        if may_post_to_own_dimensions(transaction):
+            transaction.distribution = (distributions.get(transaction.voucher_id)
+                                        or [(transaction.ledger_account, transaction.accounting_minor)])
+
+
 def may_post_to_own_dimensions(transaction: OpenTransaction) -> bool:
     """An invoice may take a discount or an exchange difference; any transaction with a discount code or an
     unrealized revaluation may too. Only these need their distribution read before settling."""
@@ -154,24 +194,72 @@ def apply_changes(connection: Connection, company_id: str, changes: list[Transac
 
 
 def update_open_amounts(connection: Connection, company_id: str, rows: list[tuple]) -> None:
-    """Optimistic, set-based update: a transaction changed by someone else since it was read is a conflict."""
+    """Optimistic, set-based update: a transaction changed by someone else since it was read is a conflict.
+
+    rows: (open, open accounting, discount, unrealized reversed, closed_on, transaction id, version read),
+    in the order the changes were planned; a transaction settled twice in one run has a row per step.
+    """
     if not rows:
         return
-    sql = ("UPDATE party_transaction SET open_minor = {p}, open_accounting_minor = {p}, "
-           "cash_discount_taken_minor = cash_discount_taken_minor + {p}, unrealized_minor = unrealized_minor - {p}, "
-           "closed_on = {p}, version = version + 1 WHERE company_id = {p} AND transaction_id = {p} AND version = {p}")
-    params = [(a, b, c, u, d, company_id, e, f) for a, b, c, u, d, e, f in rows]
-    if is_postgres(connection):
-        raw = connection.connection.dbapi_connection
-        with raw.cursor() as cursor:
-            cursor.executemany(sql.format(p="%s"), params)
-            changed = cursor.rowcount
+    collapsed = _collapse_steps(rows)
+    if is_postgres(connection) and len(collapsed) > _COPY_FROM:
+        changed = _update_through_copy(connection, company_id, collapsed)
     else:
-        changed = connection.exec_driver_sql(sql.format(p="?"), params).rowcount
-    if changed != len(rows):
+        sql = ("UPDATE party_transaction SET open_minor = {p}, open_accounting_minor = {p}, "
+               "cash_discount_taken_minor = cash_discount_taken_minor + {p}, "
+               "unrealized_minor = unrealized_minor - {p}, closed_on = {p}, version = version + {p} "
+               "WHERE company_id = {p} AND transaction_id = {p} AND version = {p}")
+        params = [(a, b, c, u, d, n, company_id, e, f) for a, b, c, u, d, e, f, n in collapsed]
+        if is_postgres(connection):
+            with connection.connection.dbapi_connection.cursor() as cursor:
+                cursor.executemany(sql.format(p="%s"), params)
+                changed = cursor.rowcount
+        else:
+            changed = connection.exec_driver_sql(sql.format(p="?"), params).rowcount
+    if changed != len(collapsed):
         raise ConcurrencyConflict(
             "an open transaction was changed by another user while it was being settled; nothing was posted, "
             "try again")
+
+
+_COPY_FROM = 200  # rows; below this a temporary table costs more than it saves
+
+
+def _collapse_steps(rows: list[tuple]) -> list[tuple]:
+    """One row per transaction: its last open amounts, the sums of discount and unrealized, the version read
+    first and the number of steps (each step counted one version)."""
+    by_id: dict[int, list] = {}
+    for open_, open_acc, discount, unrealized, closed_on, transaction_id, version in rows:
+        found = by_id.get(transaction_id)
+        if found is None:
+            by_id[transaction_id] = [open_, open_acc, discount, unrealized, closed_on, transaction_id, version, 1]
+        else:
+            found[0], found[1], found[4] = open_, open_acc, closed_on
+            found[2] += discount
+            found[3] += unrealized
+            found[7] += 1
+    return [tuple(by_id[i]) for i in sorted(by_id)]
+
+
+def _update_through_copy(connection: Connection, company_id: str, rows: list[tuple]) -> int:
+    """PostgreSQL: COPY the new values into a temporary table and update from it in one statement
+    (an executemany would be one statement per row)."""
+    with connection.connection.dbapi_connection.cursor() as cursor:
+        cursor.execute("CREATE TEMPORARY TABLE IF NOT EXISTS bilag_open_update (open_minor bigint, "
+                       "open_accounting_minor bigint, discount_minor bigint, unrealized_minor bigint, closed_on date, "
+                       "transaction_id bigint, version integer, steps integer) ON COMMIT DELETE ROWS")
+        cursor.execute("DELETE FROM bilag_open_update")  # a second update in the same transaction
+        with cursor.copy("COPY bilag_open_update FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        cursor.execute(
+            "UPDATE party_transaction t SET open_minor = u.open_minor, open_accounting_minor = u.open_accounting_minor, "
+            "cash_discount_taken_minor = t.cash_discount_taken_minor + u.discount_minor, "
+            "unrealized_minor = t.unrealized_minor - u.unrealized_minor, closed_on = u.closed_on, "
+            "version = t.version + u.steps FROM bilag_open_update u "
+            "WHERE t.company_id = %s AND t.transaction_id = u.transaction_id AND t.version = u.version",
+            (company_id,))
+        return cursor.rowcount
 
 
 SETTLEMENT_COLUMNS = ("company_id", "settlement_id", "batch_id", "transaction_id", "offset_transaction_id",

@@ -1,0 +1,41 @@
+"""Largest-remainder allocation (domain.md B10 A5): parts add up to the total; ties to the larger base, then
+to the earlier line. The integer path (settlement's hot path) must give the very parts of the Decimal path."""
+from __future__ import annotations
+
+from decimal import Decimal
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from bilag.money import allocate
+
+
+def test_the_remainder_goes_to_the_largest_fraction():
+    assert allocate(100, [1, 1, 1]) == [34, 33, 33]
+    assert allocate(1000, [3, 3, 4]) == [300, 300, 400]
+    assert allocate(-100, [1, 1, 1]) == [-34, -33, -33]
+
+
+def test_ties_go_to_the_larger_base_then_the_earlier_line():
+    # 5 over 2:4:4 -> exact 1, 2, 2 with no remainder; 7 over 2:4:4 -> 1.4, 2.8, 2.8: the two 0.8 take the cents.
+    assert allocate(7, [2, 4, 4]) == [1, 3, 3]
+    # 1 over 1:2:1 -> .25, .5, .25: the middle line has the largest fraction.
+    assert allocate(1, [1, 2, 1]) == [0, 1, 0]
+    # equal fractions and equal bases: the earlier line.
+    assert allocate(1, [5, 5]) == [1, 0]
+    # equal fractions, the larger base first: 3 over 1:2 -> 1, 2 exact; 2 over 1:3 -> .5, 1.5: tie on .5 -> base 3.
+    assert allocate(2, [1, 3]) == [0, 2]
+
+
+def test_zero_weights_share_equally_and_one_weight_takes_all():
+    assert allocate(10, [0, 0, 0]) == [4, 3, 3]
+    assert allocate(-17, [42]) == [-17]
+    assert allocate(0, []) == []
+
+
+@given(st.integers(-10**12, 10**12), st.lists(st.integers(-10**9, 10**9), min_size=1, max_size=12))
+def test_integer_and_decimal_weights_give_the_same_parts_and_they_add_up(total, weights):
+    parts = allocate(total, weights)
+    assert sum(parts) == total
+    assert parts == allocate(total, [Decimal(w) for w in weights])
+    assert all(p == 0 or (p > 0) == (total > 0) for p in parts)
