@@ -4,12 +4,11 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from ..money import ZERO, round_half_up
+from ..money import ZERO, from_minor, to_minor
 from ..parties.model import CashDiscountCode
 
 NORMAL, ALWAYS, NEVER = "normal", "always", "never"
 USE_CASH_DISCOUNT = (NORMAL, ALWAYS, NEVER)
-_HUNDRED = Decimal(100)
 
 
 def applicable_percent(codes: dict[str, CashDiscountCode], code: str | None, document_date: date, day: date,
@@ -35,37 +34,71 @@ def applicable_percent(codes: dict[str, CashDiscountCode], code: str | None, doc
 
 def full_discount(amount: Decimal, percent: Decimal, decimals: int = 2) -> Decimal:
     """The whole discount of an invoice amount (magnitudes), rounded per line."""
-    return round_half_up(abs(amount) * percent / _HUNDRED, decimals)
+    return from_minor(full_discount_minor(to_minor(abs(amount), decimals), percent), decimals)
 
 
 def partial_discount(amount_to_settle: Decimal, percent: Decimal, decimals: int = 2) -> Decimal:
     """Rule D1: an amount A paid at rate p earns A·p/(1−p), so that A + discount settles A/(1−p)."""
-    if percent <= 0:
-        return ZERO
-    p = percent / _HUNDRED
-    return round_half_up(abs(amount_to_settle) * p / (1 - p), decimals)
+    return from_minor(partial_discount_minor(to_minor(abs(amount_to_settle), decimals), percent), decimals)
 
 
 def discount_for_payment(open_amount: Decimal, amount_to_settle: Decimal | None, available: Decimal | None,
                          percent: Decimal, already_taken: Decimal, full_discount_amount: Decimal, *,
                          partial_payments: bool, use: str, decimals: int = 2) -> tuple[Decimal, Decimal]:
-    """Return (amount settled by payment, discount) for one invoice, magnitudes.
+    """Return (amount settled by payment, discount) for one invoice, magnitudes (see discount_for_payment_minor)."""
+    def minor(value: Decimal | None) -> int | None:
+        return None if value is None else to_minor(abs(value), decimals)
 
-    open_amount: what is open on the invoice; amount_to_settle: what the user entered (None = default);
+    pay, discount = discount_for_payment_minor(
+        minor(open_amount), minor(amount_to_settle), minor(available), percent, minor(already_taken),
+        minor(full_discount_amount), partial_payments=partial_payments, use=use)
+    return from_minor(pay, decimals), from_minor(discount, decimals)
+
+
+# The same rules in minor units: settlement runs compute them for every invoice.
+
+def _half_up(numerator: int, denominator: int) -> int:
+    """numerator / denominator rounded half up, for a non-negative numerator and a positive denominator."""
+    return (2 * numerator + denominator) // (2 * denominator)
+
+
+def full_discount_minor(amount_minor: int, percent: Decimal) -> int:
+    if percent <= 0:
+        return 0
+    numerator, denominator = percent.as_integer_ratio()
+    return _half_up(abs(amount_minor) * numerator, 100 * denominator)
+
+
+def partial_discount_minor(amount_minor: int, percent: Decimal) -> int:
+    if percent <= 0:
+        return 0
+    numerator, denominator = percent.as_integer_ratio()
+    rest = 100 * denominator - numerator  # (1 − p), scaled like p
+    if rest <= 0:
+        raise ValueError(f"a cash discount of {percent} % leaves nothing to pay")
+    return _half_up(abs(amount_minor) * numerator, rest)
+
+
+def discount_for_payment_minor(open_minor: int, amount_to_settle: int | None, available: int | None,
+                               percent: Decimal, already_taken: int, full_discount_amount: int, *,
+                               partial_payments: bool, use: str) -> tuple[int, int]:
+    """Return (amount settled by payment, discount) for one invoice, magnitudes in minor units.
+
+    open_minor: what is open on the invoice; amount_to_settle: what the user entered (None = default);
     available: what the payment still has for this invoice, in the invoice's currency (None = unlimited).
     """
-    open_amount = abs(open_amount)
-    remaining_discount = max(full_discount_amount - already_taken, ZERO) if percent > 0 else ZERO
-    remaining_discount = min(remaining_discount, open_amount)
-    full_pay = open_amount - remaining_discount
-    wanted = full_pay if amount_to_settle is None else min(abs(amount_to_settle), open_amount)
+    open_minor = abs(open_minor)
+    remaining_discount = max(full_discount_amount - already_taken, 0) if percent > 0 else 0
+    remaining_discount = min(remaining_discount, open_minor)
+    full_pay = open_minor - remaining_discount
+    wanted = full_pay if amount_to_settle is None else min(abs(amount_to_settle), open_minor)
     if available is not None:
         wanted = min(wanted, available)
     if wanted >= full_pay:
         return full_pay, remaining_discount
     if percent <= 0 or use == NEVER:
-        return wanted, ZERO
+        return wanted, 0
     if not partial_payments and use != ALWAYS:
-        return wanted, ZERO
-    discount = min(partial_discount(wanted, percent, decimals), remaining_discount, open_amount - wanted)
+        return wanted, 0
+    discount = min(partial_discount_minor(wanted, percent), remaining_discount, open_minor - wanted)
     return wanted, discount

@@ -240,57 +240,87 @@ def _choose_primary(marks: list[Mark]) -> tuple[OpenTransaction, list[Mark]]:
     return primary_mark.transaction, [m for m in marks if m is not primary_mark]
 
 
+def _settings(company: Company) -> tuple:
+    """The parameters settlement consults for every invoice, read once per loaded company."""
+    found = company.memo.get("settlement_settings")
+    if found is None:
+        params = company.parameter
+        found = company.memo["settlement_settings"] = (
+            bool(params("cash_discount_credit_notes")), bool(params("cash_discount_partial_payments")),
+            params("cash_discount_administration") == "unspecific", params("discount_offset_accounts") != "main_account")
+    return found
+
+
+def _discount_percent(company: Company, invoice: OpenTransaction, day: date, use: str) -> Decimal:
+    """Many invoices share a code and a date: the chain walk is remembered for the loaded company."""
+    memo = company.memo.setdefault("discount_percent", {})
+    key = (invoice.cash_discount_code, invoice.document_date, day, use)
+    found = memo.get(key)
+    if found is None:
+        found = memo[key] = cd.applicable_percent(company.cash_discounts, invoice.cash_discount_code,
+                                                  invoice.document_date, day, use)
+    return found
+
+
 def _settle_one(company, primary, invoice, mark, available_minor, primary_rate, discount_day, changes, entries):
-    """Settle one marked transaction against the primary; returns (primary minor used, parts)."""
+    """Settle one marked transaction against the primary; returns (primary minor used, parts).
+
+    Amounts are integers in minor units of the invoice's currency; only the conversions between
+    currencies go through Decimal.
+    """
     inv_decimals = company.decimals(invoice.currency)
     pri_decimals = company.decimals(primary.currency)
-    params = company.parameter
+    credit_notes, partial_payments, unspecific, by_invoice_lines = _settings(company)
     same_currency = invoice.currency == primary.currency
     accounting = company.accounting_currency
     if same_currency:
         to_invoice = Decimal(1)
-    elif mark.cross_rate is not None:
-        if mark.cross_rate <= 0:
-            raise SettlementError("the cross rate must be positive", code="bad_cross_rate")
-        to_invoice = mark.cross_rate
+        available = available_minor
     else:
-        # Both sides at the primary's date; each is valued in accounting currency at its own rate (A9).
-        to_invoice = primary_rate / company.rates.rate(invoice.currency, primary.posting_date)
-    available = from_minor(available_minor, pri_decimals) * to_invoice
-    available = round_half_up(available, inv_decimals)
+        if mark.cross_rate is not None:
+            if mark.cross_rate <= 0:
+                raise SettlementError("the cross rate must be positive", code="bad_cross_rate")
+            to_invoice = mark.cross_rate
+        else:
+            # Both sides at the primary's date; each is valued in accounting currency at its own rate (A9).
+            to_invoice = primary_rate / company.rates.rate(invoice.currency, primary.posting_date)
+        available = to_minor(round_half_up(from_minor(available_minor, pri_decimals) * to_invoice, inv_decimals),
+                             inv_decimals)
     use = mark.use_cash_discount or invoice.use_cash_discount or cd.NORMAL
     if use not in cd.USE_CASH_DISCOUNT:
         raise SettlementError(f"use cash discount is normal, always or never, not {use}", code="bad_use_cash_discount")
-    open_amount = from_minor(abs(invoice.open_minor), inv_decimals)
-    credit_note = not invoice.is_invoice()
+    open_minor = abs(invoice.open_minor)
     percent = ZERO
-    if not (credit_note and not params("cash_discount_credit_notes")):
-        percent = cd.applicable_percent(company.cash_discounts, invoice.cash_discount_code, invoice.document_date,
-                                        discount_day, use)
-    full = cd.full_discount(from_minor(invoice.amount_minor, inv_decimals), percent, inv_decimals)
-    taken = abs(from_minor(invoice.cash_discount_taken_minor, inv_decimals))  # stored signed like the invoice
+    if invoice.is_invoice() or credit_notes:
+        percent = _discount_percent(company, invoice, discount_day, use)
+    full = cd.full_discount_minor(invoice.amount_minor, percent)
+    taken = abs(invoice.cash_discount_taken_minor)  # stored signed like the invoice
     amount_to_settle = mark.amount_to_settle
     if mark.cash_discount is not None:
-        discount = abs(mark.cash_discount)
-        if discount > open_amount:
-            raise SettlementError(f"the cash discount {discount} is larger than the open amount {open_amount} of "
-                                  f"{invoice.invoice or invoice.voucher_number}", code="discount_too_large")
-        pay = open_amount - discount if amount_to_settle is None else min(abs(amount_to_settle), open_amount - discount)
+        if abs(mark.cash_discount) > from_minor(open_minor, inv_decimals):
+            raise SettlementError(f"the cash discount {abs(mark.cash_discount)} is larger than the open amount "
+                                  f"{from_minor(open_minor, inv_decimals)} of {invoice.invoice or invoice.voucher_number}",
+                                  code="discount_too_large")
+        discount = to_minor(abs(mark.cash_discount), inv_decimals)
+        pay = open_minor - discount if amount_to_settle is None else \
+            min(to_minor(abs(amount_to_settle), inv_decimals), open_minor - discount)
         pay = min(pay, available)
     else:
-        if amount_to_settle is not None and abs(amount_to_settle) > open_amount:
-            raise SettlementError(f"amount to settle {abs(amount_to_settle)} is more than the open amount "
-                                  f"{open_amount} of {invoice.invoice or invoice.voucher_number}",
-                                  code="settle_more_than_open")
-        pay, discount = cd.discount_for_payment(
-            open_amount, amount_to_settle, available, percent, taken, full,
-            partial_payments=bool(params("cash_discount_partial_payments")), use=use, decimals=inv_decimals)
-        overpaid = min(available, open_amount) - pay if amount_to_settle is None else ZERO
-        if discount > 0 and overpaid > 0 and params("cash_discount_administration") == "unspecific":
+        wanted = None
+        if amount_to_settle is not None:
+            if abs(amount_to_settle) > from_minor(open_minor, inv_decimals):
+                raise SettlementError(f"amount to settle {abs(amount_to_settle)} is more than the open amount "
+                                      f"{from_minor(open_minor, inv_decimals)} of "
+                                      f"{invoice.invoice or invoice.voucher_number}", code="settle_more_than_open")
+            wanted = to_minor(abs(amount_to_settle), inv_decimals)
+        pay, discount = cd.discount_for_payment_minor(open_minor, wanted, available, percent, taken, full,
+                                                      partial_payments=partial_payments, use=use)
+        overpaid = min(available, open_minor) - pay if amount_to_settle is None else 0
+        if discount > 0 and overpaid > 0 and unspecific:
             # Unspecific (A7): the discount shrinks by the overpayment, so the payment settles in full.
             pay, discount = pay + overpaid, discount - overpaid
-    if mark.full_settlement and pay + discount < open_amount:
-        discount = open_amount - pay  # the unpaid rest becomes an additional cash discount
+    if mark.full_settlement and pay + discount < open_minor:
+        discount = open_minor - pay  # the unpaid rest becomes an additional cash discount
     if pay + discount == 0:
         return 0, []
     if invoice.payment_release_date and primary.posting_date < invoice.payment_release_date and invoice.is_invoice():
@@ -298,13 +328,13 @@ def _settle_one(company, primary, invoice, mark, available_minor, primary_rate, 
             f"invoice {invoice.invoice or invoice.voucher_number} is on payment hold until "
             f"{invoice.payment_release_date}", code="hold_forbids")
     sign = 1 if invoice.open_minor > 0 else -1
-    settled_inv = sign * to_minor(pay + discount, inv_decimals)
-    discount_minor = sign * to_minor(discount, inv_decimals)
+    settled_inv = sign * (pay + discount)
+    discount_minor = sign * discount
     # What the primary gives up, in its own currency.
     if same_currency:
-        used_primary = to_minor(pay, pri_decimals)
+        used_primary = pay
     else:
-        used_primary = to_minor(round_half_up(pay / to_invoice, pri_decimals), pri_decimals)
+        used_primary = to_minor(round_half_up(from_minor(pay, inv_decimals) / to_invoice, pri_decimals), pri_decimals)
         used_primary = min(used_primary, available_minor)
     settled_pri = -sign * used_primary
     inv_change = changes[invoice.transaction_id]
@@ -314,10 +344,16 @@ def _settle_one(company, primary, invoice, mark, available_minor, primary_rate, 
     pri_acc = _portion(primary.open_accounting_minor - pri_change.settled_accounting_minor, settled_pri,
                        primary.open_minor - pri_change.settled_minor)
     # The discount is valued at the primary's (payment's) rate.
-    invoice_rate_at_payment = company.rates.rate(invoice.currency, primary.posting_date) if not same_currency \
-        else primary_rate
-    discount_acc = int(round_half_up(Decimal(discount_minor) * invoice_rate_at_payment
-                                     * Decimal(10) ** (company.decimals(accounting) - inv_decimals), 0))
+    discount_acc = 0
+    if discount_minor:
+        invoice_rate_at_payment = company.rates.rate(invoice.currency, primary.posting_date) if not same_currency \
+            else primary_rate
+        acc_decimals = company.decimals(accounting)
+        if invoice.currency == accounting:
+            discount_acc = discount_minor
+        else:
+            discount_acc = int(round_half_up(Decimal(discount_minor) * invoice_rate_at_payment
+                                             * Decimal(10) ** (acc_decimals - inv_decimals), 0))
     exchange_difference = inv_acc + pri_acc - discount_acc
     unrealized_before = (inv_change.unrealized_reversed_minor, pri_change.unrealized_reversed_minor)
     for side, change, settled in ((invoice, inv_change, settled_inv), (primary, pri_change, settled_pri)):
@@ -333,8 +369,7 @@ def _settle_one(company, primary, invoice, mark, available_minor, primary_rate, 
         account = _discount_main_account(company, invoice, mark)
         entries.append(summary_entry(invoice, -discount_minor, -discount_acc, "Cash discount"))
         _distribute(company, invoice, account, f"{invoice.party_type}_cash_discount", invoice.currency,
-                    discount_minor, discount_acc, "Cash discount", entries,
-                    by_invoice_lines=params("discount_offset_accounts") != "main_account")
+                    discount_minor, discount_acc, "Cash discount", entries, by_invoice_lines=by_invoice_lines)
     if exchange_difference:
         loss = exchange_difference > 0
         purpose = "exchange_rate_loss" if loss else "exchange_rate_gain"
