@@ -110,8 +110,10 @@ def plan_automatic(company: Company, transactions: list[OpenTransaction], period
     static, dynamic = _split_keys(priority)
     for key in sorted(groups):
         group = groups[key]
-        payments = sorted((t for t in group if not t.is_invoice()), key=lambda t: (t.posting_date, t.transaction_id))
-        invoices = [t for t in group if t.is_invoice()]
+        invoices, payments = [], []
+        for t in group:
+            (invoices if t.is_invoice() else payments).append(t)
+        payments.sort(key=lambda t: (t.posting_date, t.transaction_id))
         # The static keys are computed once per invoice; only ties are ordered per payment date.
         keyed = sorted(((tuple(k(t, company, date.min) for k in static), t) for t in invoices),
                        key=lambda pair: (pair[0], pair[1].transaction_id))

@@ -11,6 +11,16 @@ def is_postgres(connection: Connection) -> bool:
     return connection.dialect.name == "postgresql"
 
 
+class IsoDates(dict):
+    """date -> 'YYYY-MM-DD', worked out once per date; None stays None. Bulk writes send dates as this text:
+    it is what SQLite stores (and SQLAlchemy's Date reads back) and what COPY parses, instead of a driver
+    adapter call per row."""
+
+    def __missing__(self, day):
+        text = self[day] = day.isoformat() if day is not None else None
+        return text
+
+
 def bulk_insert(connection: Connection, table: Table, columns: Sequence[str], rows: Iterable[Sequence]) -> None:
     """Insert rows (tuples in `columns` order) with one driver call per table."""
     rows = rows if isinstance(rows, list) else list(rows)

@@ -17,7 +17,7 @@ from ..errors import JournalRejected, Problem
 from ..journal.model import VoucherDraft
 from ..journal.posting import cycle_collection_paused
 from . import schema as s
-from .bulk import bulk_insert, next_ids
+from .bulk import IsoDates, bulk_insert, next_ids
 
 VOUCHER_COLUMNS = ("company_id", "voucher_id", "series", "voucher_number", "posting_date", "period_id", "kind",
                    "batch_id", "description")
@@ -60,7 +60,7 @@ def write_vouchers(connection: Connection, company_id: str, vouchers: list[Vouch
         ids = []
         # Dates go to the driver as ISO text, made once per date: it is what SQLite stores (and SQLAlchemy's
         # Date reads back) and what COPY parses; the driver would otherwise adapt the same date per row.
-        iso_dates = _IsoDates()
+        iso_dates = IsoDates()
         for voucher in vouchers:
             period_id = voucher.period_id
             day = iso_dates[voucher.date]
@@ -106,14 +106,6 @@ def write_vouchers(connection: Connection, company_id: str, vouchers: list[Vouch
         del transaction_rows
         apply_balance_deltas(connection, company_id, deltas)
         return ids
-
-
-class _IsoDates(dict):
-    """date -> 'YYYY-MM-DD', worked out once per date; None stays None."""
-
-    def __missing__(self, day):
-        text = self[day] = day.isoformat() if day is not None else None
-        return text
 
 
 def apply_balance_deltas(connection: Connection, company_id: str, deltas: dict[tuple, list[int]]) -> None:

@@ -10,7 +10,7 @@ from sqlalchemy.engine import Connection
 from ..errors import ConcurrencyConflict
 from ..settlement.rules import OpenTransaction, SettledPart, TransactionChange
 from . import schema as s
-from .bulk import bulk_insert, is_postgres, next_ids
+from .bulk import IsoDates, bulk_insert, is_postgres, next_ids
 
 _T = s.party_transaction
 _V = s.voucher
@@ -209,7 +209,8 @@ def update_open_amounts(connection: Connection, company_id: str, rows: list[tupl
                "cash_discount_taken_minor = cash_discount_taken_minor + {p}, "
                "unrealized_minor = unrealized_minor - {p}, closed_on = {p}, version = version + {p} "
                "WHERE company_id = {p} AND transaction_id = {p} AND version = {p}")
-        params = [(a, b, c, u, d, n, company_id, e, f) for a, b, c, u, d, e, f, n in collapsed]
+        iso = IsoDates()
+        params = [(a, b, c, u, iso[d], n, company_id, e, f) for a, b, c, u, d, e, f, n in collapsed]
         if is_postgres(connection):
             with connection.connection.dbapi_connection.cursor() as cursor:
                 cursor.executemany(sql.format(p="%s"), params)
@@ -335,8 +336,9 @@ def write_settlement_rows(connection: Connection, company_id: str, rows: list[tu
     if not rows:
         return
     first = next_ids(connection, company_id, "settlement", len(rows))
+    iso = IsoDates()
     bulk_insert(connection, s.settlement, SETTLEMENT_COLUMNS, [
-        (company_id, first + i, batch, p.transaction_id, p.offset_transaction_id, day, p.settled_minor,
+        (company_id, first + i, batch, p.transaction_id, p.offset_transaction_id, iso[day], p.settled_minor,
          p.settled_accounting_minor, p.cash_discount_minor, p.cash_discount_accounting_minor,
          p.exchange_difference_minor, p.unrealized_reversed_minor, voucher_id)
         for i, (batch, day, p, voucher_id) in enumerate(rows)
