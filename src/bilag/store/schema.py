@@ -314,7 +314,7 @@ party_transaction = Table(
                          name="fk_party_transaction_entry"),
     # Serves look-ups by party as well as by invoice; nothing that settlement updates is indexed.
     Index("ix_party_transaction_invoice", "company_id", "party_type", "party_id", "invoice"),
-    postgresql_with={"fillfactor": 70},  # room on each page for in-place (HOT) settlement updates
+    postgresql_with={"fillfactor": 50},  # room on each page for in-place (HOT) settlement updates
 )
 
 settlement = Table(

@@ -83,11 +83,16 @@ def _rows_to_transactions(rows, postgres: bool) -> list[OpenTransaction]:
     if postgres:
         return [_row_to_transaction(row) for row in rows]
     result = []
-    for row in rows:  # SQLite hands dates back as ISO text
+    dates: dict[str, date] = {}  # SQLite hands dates back as ISO text; a ledger has few distinct ones
+    for row in rows:
         row = list(row)
         for i in _DATE_POSITIONS:
-            if row[i] is not None:
-                row[i] = date_from_text(row[i])
+            text_ = row[i]
+            if text_ is not None:
+                day = dates.get(text_)
+                if day is None:
+                    day = dates[text_] = date_from_text(text_)
+                row[i] = day
         result.append(_row_to_transaction(row))
     return result
 
