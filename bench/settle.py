@@ -3,8 +3,10 @@
     .venv/bin/python bench/settle.py               # 100,000 invoices + 100,000 payments, SQLite
     .venv/bin/python bench/settle.py --quick       # 10,000 + 10,000
     .venv/bin/python bench/settle.py --store postgresql
+    .venv/bin/python bench/settle.py --store both --currencies 2
 
-Vendor invoices (vendor line + expense line with dimensions), a third of the vendors in EUR; payments
+Vendor invoices (vendor line + expense line with dimensions), all in USD (the accounting currency) in
+one run and with a third of the vendors in EUR in another (`--currencies 1|2|both`, default both); payments
 on vendor + bank lines, half within the 2 % discount period, EUR ones at a later rate (so settlement
 books cash discounts and realized exchange differences, spread over the invoice dimensions). The
 payments journal is posted with `post_journal` and timed: that is the bulk-posting rate of the same
@@ -41,7 +43,11 @@ VENDORS = 5000
 START = date(2024, 1, 1)
 
 
-def company(vendors: int) -> dict:
+def eur_vendor(vendor: int, currencies: int) -> bool:
+    return currencies == 2 and vendor % 3 == 0
+
+
+def company(vendors: int, currencies: int = 2) -> dict:
     return {
         "company": {"id": "BENCH", "name": "Settlement benchmark", "accounting_currency": "USD"},
         "calendar": {"first_year_start": "2024-01-01", "years": 1},
@@ -53,20 +59,21 @@ def company(vendors: int) -> dict:
         "system_accounts": {"vendor_cash_discount": "520200", "exchange_rate_loss": "801300",
                             "exchange_rate_gain": "801200"},
         "cash_discounts": [{"code": "2D10", "percent": 2, "days": 10}],
-        "vendors": [{"id": f"V{n:05d}", "currency": "EUR" if n % 3 == 0 else "USD", "cash_discount": "2D10"}
+        "vendors": [{"id": f"V{n:05d}", "currency": "EUR" if eur_vendor(n, currencies) else "USD",
+                     "cash_discount": "2D10"}
                     for n in range(vendors)],
         "exchange_rates": [{"currency": "EUR", "date": "2024-01-01", "rate": "1.14"},
                            {"currency": "EUR", "date": "2024-03-01", "rate": "1.15"}],
     }
 
 
-def invoices(count: int, vendors: int) -> list[JournalLine]:
+def invoices(count: int, vendors: int, currencies: int = 2) -> list[JournalLine]:
     lines = []
     for n in range(count):
         vendor = n % vendors
         day = START + timedelta(days=(n // vendors) * 2 % 50)  # each vendor's invoices arrive over the weeks
         amount = Decimal(100 + n % 900) + Decimal(n % 100) / 100
-        currency = "EUR" if vendor % 3 == 0 else "USD"
+        currency = "EUR" if eur_vendor(vendor, currencies) else "USD"
         lines.append(JournalLine(2 * n + 1, day, "vendor", f"V{vendor:05d}", None, amount, f"INV{n:07d}",
                                  f"Invoice {n}", currency, None, "ledger",
                                  f"606300-{n % 4:03d}-D{n % 6:02d}", invoice=f"INV{n:07d}"))
@@ -92,10 +99,10 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def run(url: str, count: int, vendors: int) -> None:
+def run(url: str, count: int, vendors: int, currencies: int) -> None:
     engine = open_store(url)
-    setup_company(engine, company(vendors))
-    invoice_lines = invoices(count, vendors)
+    setup_company(engine, company(vendors, currencies))
+    invoice_lines = invoices(count, vendors, currencies)
     post_journal(engine, "BENCH", "APINV", invoice_lines)
     payment_lines = payments(count, vendors, invoice_lines)
     started = time.perf_counter()
@@ -121,25 +128,42 @@ def run(url: str, count: int, vendors: int) -> None:
     engine.dispose()
 
 
+def fresh_database(server: str, name: str) -> str:
+    """A new database in the benchmark's cluster, so that each run starts empty."""
+    import psycopg
+
+    with psycopg.connect(server, autocommit=True) as connection:
+        connection.execute(f"CREATE DATABASE {name}")
+    return server.rsplit("/", 1)[0] + "/" + name
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--invoices", type=int, default=100_000)
     parser.add_argument("--quick", action="store_true", help="10,000 invoices and payments")
     parser.add_argument("--store", choices=("sqlite", "postgresql", "both"), default="sqlite")
+    parser.add_argument("--currencies", choices=("1", "2", "both"), default="both",
+                        help="invoices in USD only (1), a third in EUR (2), or a run of each (both)")
     args = parser.parse_args()
     count = 10_000 if args.quick else args.invoices
     vendors = min(VENDORS, max(1, count // 20))
+    variants = (1, 2) if args.currencies == "both" else (int(args.currencies),)
+    described = {1: "in USD", 2: "a third in EUR"}
     with tempfile.TemporaryDirectory(prefix="bilag-bench-") as directory:
         if args.store in ("sqlite", "both"):
-            print(f"SQLite, {count:,} vendor invoices and {count:,} payments, {vendors:,} vendors")
-            run(f"sqlite:///{directory}/settle.sqlite", count, vendors)
+            for currencies in variants:
+                print(f"SQLite, {count:,} vendor invoices ({described[currencies]}) and {count:,} payments, "
+                      f"{vendors:,} vendors")
+                run(f"sqlite:///{directory}/settle{currencies}.sqlite", count, vendors, currencies)
         if args.store in ("postgresql", "both"):
             cluster = f"/tmp/bilag-bench-pg-{os.getpid()}"  # the postgres user must reach it: not under a 0700 dir
             server = subprocess.run([str(ROOT / "scripts" / "pg-cluster"), "start", cluster, str(free_port())],
                                     check=True, capture_output=True, text=True).stdout.strip()
             try:
-                print(f"PostgreSQL, {count:,} vendor invoices and {count:,} payments, {vendors:,} vendors")
-                run(server, count, vendors)
+                for currencies in variants:
+                    print(f"PostgreSQL, {count:,} vendor invoices ({described[currencies]}) and {count:,} payments, "
+                          f"{vendors:,} vendors")
+                    run(fresh_database(server, f"settle{currencies}"), count, vendors, currencies)
             finally:
                 subprocess.run([str(ROOT / "scripts" / "pg-cluster"), "stop", cluster], check=False)
 
