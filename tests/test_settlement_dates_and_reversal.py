@@ -63,6 +63,24 @@ def test_the_settlement_posting_date_latest_today_or_selected(engine, options, p
     assert_ledger_ties(engine)
 
 
+def test_a_marked_invoice_the_payment_does_not_reach_does_not_move_the_settlement_date(engine):
+    # INV-1 takes all of the 990.00 payment (with its 10.00 discount); INV-2, posted later, is marked too but
+    # nothing is left for it: the settlement is dated by what it settles (the payment, 7/1), not 7/20.
+    _invoice_and_payment(engine)
+    post(engine, """
+        voucher | date       | account_type | account | description | debit | credit | offset_account_type | offset_account | invoice
+        INV-2   | 2024-07-20 | Vendor       | 3057    | Invoice     |       | 500.00 | Ledger              | 606300-001--   | INV-2
+    """)
+
+    result = settle(engine, None, VENDOR, "3057",
+                    [MarkRequest(voucher="PAY-1"), MarkRequest(invoice="INV-1"), MarkRequest(invoice="INV-2")])
+
+    assert result.date == day("2024-07-01")
+    assert _settlement_dates(engine) == {day("2024-07-01")}
+    assert open_amounts(engine, VENDOR, "3057") == {"INV-1": "0.00", "INV-2": "-500.00", "PAY-1": "0.00"}
+    assert_ledger_ties(engine)
+
+
 def test_a_selected_settlement_date_earlier_than_the_latest_transaction_is_refused_and_writes_nothing(engine):
     _invoice_and_payment(engine)
     before = snapshot(engine)
