@@ -1,4 +1,5 @@
-"""Posting rules beyond the seeds: voucher modes, the one-voucher parameter, journal-name dimensions, tax codes."""
+"""Posting rules beyond the seeds: voucher modes, the one-voucher parameter, journal-name dimensions (sales tax:
+test_sales_tax.py)."""
 import pytest
 
 from bilag.errors import JournalRejected
@@ -40,17 +41,6 @@ def test_the_journal_names_dimensions_fill_blank_segments_and_the_offset_copies_
         V1      | Ledger       | 606300-001-- | 10.00 | 110110-001-
     """, name="DEPT")
     assert net_by_account(posted.vouchers) == {"606300-001-024-": 10, "110110-001-024": -10}
-
-
-def test_a_tax_code_is_refused_until_sales_tax_is_calculated(sqlite_engine):
-    make_company(sqlite_engine, tax_codes=[{"code": "VAT25", "percent": 25, "payable_account": "200110"}])
-    for code, expected in (("VAT25", "tax_not_supported"), ("NOTAX", "unknown_tax_code")):
-        with pytest.raises(JournalRejected) as refused:
-            post(sqlite_engine, f"""
-                voucher | account_type | account      | debit | offset_account | tax_code
-                V1      | Ledger       | 606300-001-- | 10.00 | 110110-001-    | {code}
-            """)
-        assert refused.value.problems[0].code == expected
 
 
 def test_a_payment_is_due_on_its_own_date_not_by_the_payment_terms(sqlite_engine):

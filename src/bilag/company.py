@@ -18,6 +18,7 @@ class JournalName:
     number_prefix: str = ""
     number_width: int = 6
     dimensions: dict[str, str] = field(default_factory=dict)  # journal-name default dimensions
+    amounts_include_sales_tax: bool = False  # a line's amount with a tax code is gross (else net of the tax)
 
 
 @dataclass(frozen=True)
@@ -31,7 +32,14 @@ class BankAccount:
 class TaxCode:
     code: str
     percent: Decimal
-    payable_account: str
+    payable_account: str  # output tax: sales
+    receivable_account: str | None = None  # input tax: purchases (the payable account when blank)
+    # The ledger posting group's cash discount accounts (domain.md B5.2, priority 2)
+    customer_cash_discount_account: str | None = None
+    vendor_cash_discount_account: str | None = None
+
+    def cash_discount_account(self, party_type: str) -> str | None:
+        return self.customer_cash_discount_account if party_type == "customer" else self.vendor_cash_discount_account
 
 
 DEFAULT_PARAMETERS: dict[str, object] = {

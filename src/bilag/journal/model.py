@@ -81,6 +81,7 @@ class TransactionDraft:
     exchange_rate: Decimal = Decimal(1)
     settle_invoice: str | None = None
     line_no: int = 0
+    tax_code: str | None = None  # the sales tax code of the line
 
 
 @dataclass(slots=True)

@@ -254,11 +254,11 @@ class _Planner:
 
     def _plan_line(self, line, entries, transactions, rate_groups, period, period_id):
         # The checks run in the order a user reads the line: account type, period, account, amount, rate.
+        tax_code = None
         if line.tax_code:
-            if line.tax_code not in self.company.tax_codes:
+            tax_code = self.company.tax_codes.get(line.tax_code)
+            if tax_code is None:
                 raise BilagError(f"sales tax code {line.tax_code} does not exist", code="unknown_tax_code")
-            raise BilagError("sales tax is not calculated on general journal lines yet: post the tax as its own "
-                             "ledger line and leave tax_code blank", code="tax_not_supported")
         side = self._sides_as_entered.get((line.account_type, line.account, line.posting_profile))
         if side is None:
             side = self._first_side(line, period)
@@ -286,18 +286,73 @@ class _Planner:
             rate = self._rate(currency, line.date)
         # Where the conversion factor is exactly 1 the accounting amount is the amount, with nothing to round.
         converted = not (rate == 1 and decimals == self.accounting_decimals)
+        if tax_code is not None:
+            self._add_with_tax(tax_code, side, self._offset(line, side, period), line, currency, rate, converted,
+                               amount_minor, entries, transactions, rate_groups)
+            return
         self._add_side(side, line, currency, rate, converted, amount_minor, entries, transactions, rate_groups)
-        offset_account = line.offset_account
-        if offset_account and str(offset_account).strip():
-            offset_type = (line.offset_account_type or "").strip().lower() or "ledger"
-            if offset_type not in ACCOUNT_TYPES:
-                raise BilagError(f"offset account type '{line.offset_account_type}' is not one of Ledger, "
-                                 f"Customer, Vendor, Bank", code="unknown_account_type")
-            self._check_period(period, line.date, MODULE_OF_ACCOUNT_TYPE[offset_type])
-            # The offset takes the dimensions of the line's account where its own are blank.
-            offset = self._side(offset_type, offset_account, line, side.dimensions)
+        offset = self._offset(line, side, period)
+        if offset is not None:
             self._add_side(offset, line, currency, rate, converted, -amount_minor, entries, transactions,
                            rate_groups)
+
+    def _offset(self, line: JournalLine, side: _Side, period) -> _Side | None:
+        offset_account = line.offset_account
+        if not (offset_account and str(offset_account).strip()):
+            return None
+        offset_type = (line.offset_account_type or "").strip().lower() or "ledger"
+        if offset_type not in ACCOUNT_TYPES:
+            raise BilagError(f"offset account type '{line.offset_account_type}' is not one of Ledger, "
+                             f"Customer, Vendor, Bank", code="unknown_account_type")
+        self._check_period(period, line.date, MODULE_OF_ACCOUNT_TYPE[offset_type])
+        # The offset takes the dimensions of the line's account where its own are blank.
+        return self._side(offset_type, offset_account, line, side.dimensions)
+
+    def _add_with_tax(self, tax_code, side, offset, line, currency, rate, converted, amount_minor, entries,
+                      transactions, rate_groups):
+        """A line with a sales tax code: the tax is calculated on its ledger account (the line's own, else
+        its offset) and posted to the code's tax account; the other side takes the amount with the tax.
+
+        The line's amount is net of the tax, or with the tax when the journal name says amounts include it.
+        """
+        if side.account_type == "ledger":
+            base, other, base_amount = side, offset, amount_minor
+        elif offset is not None and offset.account_type == "ledger":
+            base, other, base_amount = offset, side, -amount_minor
+        else:
+            raise BilagError(f"sales tax code {tax_code.code} needs a ledger account on the line or as its offset, "
+                             f"to calculate the tax on", code="tax_needs_ledger_account")
+        sign = 1 if base_amount > 0 else -1
+        magnitude = abs(base_amount)
+        numerator, denominator = tax_code.percent.as_integer_ratio()
+        if self.company.journal_name(self.context.journal_name).amounts_include_sales_tax:
+            tax = _half_up(magnitude * numerator, 100 * denominator + numerator)
+            net, gross = magnitude - tax, magnitude
+        else:
+            tax = _half_up(magnitude * numerator, 100 * denominator)
+            net, gross = magnitude, magnitude + tax
+        # Output tax on a credit (sales), input tax on a debit (purchases).
+        account = tax_code.payable_account if sign < 0 else (tax_code.receivable_account or tax_code.payable_account)
+        tax_side = self._tax_side(account, line)
+        first = len(transactions)
+        parts = [(base, sign * net), (tax_side, sign * tax)] if tax else [(base, sign * net)]
+        if other is not None:
+            parts.insert(0 if other is side else len(parts), (other, -sign * gross))
+        for part_side, part_amount in parts:
+            self._add_side(part_side, line, currency, rate, converted, part_amount, entries, transactions,
+                           rate_groups)
+        for transaction in transactions[first:]:
+            transaction.tax_code = tax_code.code
+
+    def _tax_side(self, account: str, line: JournalLine) -> _Side:
+        key = ("sales_tax", account)
+        found = self._sides.get(key)
+        if found is None:
+            ledger = self._side("ledger", account, line, None)
+            found = _Side("ledger", ledger.ledger_account, "sales_tax", dimensions=ledger.dimensions)
+            found.default_currency = ledger.default_currency
+            self._sides[key] = found
+        return found
 
     def _first_side(self, line: JournalLine, period) -> _Side:
         """The line's account the first time it is seen as typed: its type, its period, then the account."""
@@ -423,6 +478,10 @@ class _Planner:
                 denominator *= 10**-shift
             fraction = self._conversions[key] = (numerator, denominator)
         return fraction
+
+
+def _half_up(numerator: int, denominator: int) -> int:
+    return (2 * numerator + denominator) // (2 * denominator)
 
 
 def _resolve_side(company: Company, account_type: str, account: str, line: JournalLine, copied_dims) -> _Side:

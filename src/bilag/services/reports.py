@@ -222,6 +222,7 @@ def open_transactions(connection: Connection, company_id: str, *, party_type: st
             "last_revaluation_rate": row.last_revaluation_rate, "last_revaluation_voucher": row.last_revaluation_voucher,
             "payment_release_date": row.payment_release_date.isoformat() if row.payment_release_date else None,
             "closed_on": row.closed_on.isoformat() if row.closed_on else None,
+            "tax_code": row.tax_code,
             "marked_elsewhere": [f"journal {j}" for j in marked.get((row.party_type, row.party_id, row.invoice), [])]
             if row.invoice else [],
         })

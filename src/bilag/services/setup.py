@@ -30,12 +30,14 @@ SECTION_KEYS = {
                          "default_currency", "opening_account", "revaluate"}),
     "cash_discount": ({"code", "percent", "days"}, {"next", "main_account"}),
     "payment_terms": ({"code", "days"}, set()),
-    "tax_code": ({"code", "percent", "payable_account"}, set()),
+    "tax_code": ({"code", "percent", "payable_account"}, {"receivable_account", "customer_cash_discount_account",
+                                                           "vendor_cash_discount_account"}),
     "party": ({"id"}, {"name", "group", "currency", "payment_terms", "cash_discount", "dimensions", "hold",
                        "hold_release_date", "posting_profile"}),
     "exchange_rate": ({"currency", "date", "rate"}, {"per", "rate_type"}),
     "currency": ({"code"}, {"decimals"}),
-    "journal_name": ({"name"}, {"description", "voucher_mode", "number_prefix", "number_width", "dimensions"}),
+    "journal_name": ({"name"}, {"description", "voucher_mode", "number_prefix", "number_width", "dimensions",
+                                "amounts_include_sales_tax"}),
     "bank_account": ({"id", "ledger_account"}, {"currency"}),
     "profile_rule": ({"summary_account"}, {"profile", "scope", "key", "write_off_account", "settle_automatically",
                                           "settlement"}),
@@ -401,14 +403,24 @@ def add_payment_terms(connection: Connection, company_id: str, terms: list) -> N
         connection.execute(insert(s.payment_terms).values(company_id=company_id, code=code, days=days))
 
 
+def _tax_percent(value: object, where: str) -> Decimal:
+    percent = as_decimal(value, where)
+    if not 0 <= percent < 100:
+        raise InvalidInput(f"{where}: a sales tax percent is from 0 up to 100", code="bad_setup")
+    return percent
+
+
 def add_tax_codes(connection: Connection, company_id: str, codes: list) -> None:
     rows = []
     for index, item in enumerate(as_list(codes, "tax_codes")):
         where = located(f"tax_codes[{index}]", item)
         check_keys("tax_code", item, where)
         rows.append((where, {"company_id": company_id, "code": as_id(item["code"], where, 20),
-                             "percent": str(as_decimal(item["percent"], where + ".percent")),
-                             "payable_account": str(item["payable_account"])}))
+                             "percent": str(_tax_percent(item["percent"], where + ".percent")),
+                             "payable_account": str(item["payable_account"]),
+                             **{key: str(item[key]) if item.get(key) else None
+                                for key in ("receivable_account", "customer_cash_discount_account",
+                                            "vendor_cash_discount_account")}}))
     check_unique(connection, s.tax_code, s.tax_code.c.code, company_id, [(w, r["code"]) for w, r in rows], "tax code")
     for _, row in rows:
         connection.execute(insert(s.tax_code).values(**row))
@@ -507,7 +519,9 @@ def add_journal_names(connection: Connection, company_id: str, names: list) -> N
         rows.append((where, {"company_id": company_id, "name": name, "description": str(item.get("description", "")),
                              "voucher_mode": mode, "number_prefix": str(item.get("number_prefix", name)),
                              "number_width": width,
-                             "dimensions": json.dumps(as_mapping(item.get("dimensions"), where + ".dimensions"))}))
+                             "dimensions": json.dumps(as_mapping(item.get("dimensions"), where + ".dimensions")),
+                             "amounts_include_sales_tax": as_bool(item.get("amounts_include_sales_tax", False),
+                                                                  where + ".amounts_include_sales_tax")}))
     check_unique(connection, s.journal_name, s.journal_name.c.name, company_id, [(w, r["name"]) for w, r in rows],
                  "journal name")
     for _, row in rows:

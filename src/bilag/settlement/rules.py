@@ -42,6 +42,7 @@ class OpenTransaction:
     unrealized_minor: int = 0
     payment_release_date: date | None = None
     last_revaluation_date: date | None = None
+    tax_code: str | None = None  # sales tax code of the line that made it
     # (ledger account, accounting weight) of the offsets that settlement accounting follows
     distribution: list[tuple[str, int]] = field(default_factory=list)
 
@@ -396,9 +397,13 @@ def _settle_one(company, primary, invoice, mark, available_minor, primary_rate, 
 
 
 def _discount_main_account(company: Company, invoice: OpenTransaction, mark: Mark) -> str:
-    """B5.2 priority: alternative account, the discount code's account, the automatic-transaction account."""
+    """B5.2 priority: alternative account, the ledger posting group of the invoice's sales tax code, the discount
+    code's account, the automatic-transaction account."""
     if mark.alternative_discount_account:
         return mark.alternative_discount_account
+    tax_code = company.tax_codes.get(invoice.tax_code) if invoice.tax_code else None
+    if tax_code is not None and tax_code.cash_discount_account(invoice.party_type):
+        return tax_code.cash_discount_account(invoice.party_type)
     code = company.cash_discounts.get(invoice.cash_discount_code or "")
     if code and code.main_account:
         return code.main_account

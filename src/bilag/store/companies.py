@@ -108,7 +108,7 @@ def load_company(connection: Connection, company_id: str) -> Company:
         payment_terms={r.code: PaymentTerms(r.code, r.days) for r in connection.execute(_where(s.payment_terms, company_id))},
         journal_names={
             r.name: JournalName(r.name, r.description, r.voucher_mode, r.number_prefix, r.number_width,
-                                json.loads(r.dimensions))
+                                json.loads(r.dimensions), bool(r.amounts_include_sales_tax))
             for r in connection.execute(_where(s.journal_name, company_id))
         },
         bank_accounts={
@@ -117,7 +117,8 @@ def load_company(connection: Connection, company_id: str) -> Company:
         },
         system_accounts={r.purpose: r.account for r in connection.execute(_where(s.system_account, company_id))},
         tax_codes={
-            r.code: TaxCode(r.code, Decimal(r.percent), r.payable_account)
+            r.code: TaxCode(r.code, Decimal(r.percent), r.payable_account, r.receivable_account,
+                            r.customer_cash_discount_account, r.vendor_cash_discount_account)
             for r in connection.execute(_where(s.tax_code, company_id))
         },
         currency_decimals={r.code: r.decimals for r in connection.execute(_where(s.currency, company_id))},

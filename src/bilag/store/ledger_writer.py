@@ -29,7 +29,7 @@ TRANSACTION_COLUMNS = ("company_id", "transaction_id", "party_type", "party_id",
                        "currency", "amount_minor", "accounting_minor", "exchange_rate", "open_minor",
                        "open_accounting_minor", "ledger_account", "posting_profile", "cash_discount_code",
                        "cash_discount_date", "cash_discount_taken_minor", "use_cash_discount", "unrealized_minor",
-                       "version")
+                       "version", "tax_code")
 
 
 def assign_voucher_numbers(connection: Connection, company, vouchers: list[VoucherDraft]) -> None:
@@ -88,7 +88,7 @@ def write_vouchers(connection: Connection, company_id: str, vouchers: list[Vouch
                     day, iso_dates[t.document_date], iso_dates[t.due_date], t.invoice, t.document_number,
                     t.description[:200], t.currency, t.amount_minor, t.accounting_minor, str(t.exchange_rate),
                     t.amount_minor, t.accounting_minor, t.ledger_account, t.posting_profile, t.cash_discount_code,
-                    iso_dates[t.cash_discount_date], 0, "normal", 0, 1,
+                    iso_dates[t.cash_discount_date], 0, "normal", 0, 1, t.tax_code,
                 ))
                 transaction_ids.append(transaction_id)
                 transaction_id += 1

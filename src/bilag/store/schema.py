@@ -128,6 +128,7 @@ journal_name = Table(
     Column("number_prefix", String(20), nullable=False, default=""),
     Column("number_width", Integer, nullable=False, default=6),
     Column("dimensions", Text, nullable=False, default="{}"),
+    Column("amounts_include_sales_tax", Boolean, nullable=False, default=False, server_default="0"),
     PrimaryKeyConstraint("company_id", "name"),
     _company_fk("journal_name"),
 )
@@ -219,6 +220,10 @@ tax_code = Table(
     Column("code", String(20), nullable=False),
     Column("percent", String(20), nullable=False),
     Column("payable_account", String(120), nullable=False),
+    # The rest of the code's ledger posting group: input tax, and the cash discount accounts (B5.2, priority 2).
+    Column("receivable_account", String(120)),
+    Column("customer_cash_discount_account", String(120)),
+    Column("vendor_cash_discount_account", String(120)),
     PrimaryKeyConstraint("company_id", "code"),
     _company_fk("tax_code"),
 )
@@ -308,6 +313,7 @@ party_transaction = Table(
     Column("unrealized_minor", BigInteger, nullable=False, default=0),
     Column("closed_on", Date),
     Column("split_from", BigInteger),  # reorganisation: the transaction this part was split from
+    Column("tax_code", String(20)),  # the sales tax code of the line that made it (its cash discount account)
     Column("version", Integer, nullable=False, default=1),
     PrimaryKeyConstraint("company_id", "transaction_id"),
     ForeignKeyConstraint(["company_id", "entry_id"], ["ledger_entry.company_id", "ledger_entry.entry_id"],

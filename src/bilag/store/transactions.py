@@ -14,7 +14,9 @@ from .bulk import IsoDates, bulk_insert, is_postgres, next_ids
 
 _T = s.party_transaction
 _V = s.voucher
-BALANCE_TYPES = ("customer_balance", "vendor_balance")
+# Entries that settlement accounting does not follow: the customer/vendor balances themselves, and the sales
+# tax (a discount or exchange difference is spread over what the invoice is for, not over its tax).
+NOT_DISTRIBUTED = ("customer_balance", "vendor_balance", "sales_tax")
 
 
 _COLUMNS = (_T.c.transaction_id, _T.c.party_type, _T.c.party_id, _T.c.voucher_id, _V.c.voucher_number,
@@ -22,7 +24,7 @@ _COLUMNS = (_T.c.transaction_id, _T.c.party_type, _T.c.party_id, _T.c.voucher_id
             _T.c.accounting_minor, _T.c.open_minor, _T.c.open_accounting_minor, _T.c.ledger_account,
             _T.c.cash_discount_code, _T.c.cash_discount_date, _T.c.cash_discount_taken_minor,
             _T.c.use_cash_discount, _T.c.version, _T.c.exchange_rate, _T.c.unrealized_minor,
-            _T.c.payment_release_date, _T.c.last_revaluation_date)
+            _T.c.payment_release_date, _T.c.last_revaluation_date, _T.c.tax_code)
 _RATES: dict[str, Decimal] = {}
 date_from_text = date.fromisoformat
 
@@ -117,10 +119,10 @@ def attach_distributions(connection: Connection, company_id: str, transactions: 
         return
     by_voucher: dict[int, list[tuple[str, int]]] = {}
     mark = "%s" if is_postgres(connection) else "?"
-    balance_types = ", ".join(f"'{t}'" for t in BALANCE_TYPES)
+    not_distributed = ", ".join(f"'{t}'" for t in NOT_DISTRIBUTED)
     for chunk in chunks(voucher_ids):
         sql = (f"SELECT voucher_id, ledger_account, accounting_minor FROM ledger_entry WHERE company_id = {mark} "
-               f"AND voucher_id IN ({', '.join([mark] * len(chunk))}) AND posting_type NOT IN ({balance_types}) "
+               f"AND voucher_id IN ({', '.join([mark] * len(chunk))}) AND posting_type NOT IN ({not_distributed}) "
                f"ORDER BY entry_id")
         for voucher_id, account, accounting in _driver_rows(connection, sql, (company_id, *chunk)):
             offsets = by_voucher.get(voucher_id)
@@ -143,14 +145,14 @@ def attach_open_distributions(connection: Connection, company_id: str, party_typ
     """
     mark = "%s" if is_postgres(connection) else "?"
     invoice_sign = "<" if party_type == "vendor" else ">"
-    balance_types = ", ".join(f"'{t}'" for t in BALANCE_TYPES)
+    not_distributed = ", ".join(f"'{t}'" for t in NOT_DISTRIBUTED)
     # No ORDER BY: sorting the join by entry id makes SQLite walk the entries instead of the transactions;
     # each voucher's few offsets are put in entry order here.
     sql = (f"SELECT e.voucher_id, e.entry_id, e.ledger_account, e.accounting_minor FROM party_transaction t "
            f"JOIN ledger_entry e ON e.company_id = t.company_id AND e.voucher_id = t.voucher_id "
            f"WHERE t.company_id = {mark} AND t.party_type = {mark} AND t.open_minor <> 0 "
            f"AND (t.amount_minor {invoice_sign} 0 OR t.cash_discount_code IS NOT NULL OR t.unrealized_minor <> 0) "
-           f"AND e.posting_type NOT IN ({balance_types})")
+           f"AND e.posting_type NOT IN ({not_distributed})")
     by_voucher: dict[int, list[tuple[int, str, int]]] = {}
     seen: set[int] = set()  # a voucher with several open transactions joins its entries once per transaction
     for voucher_id, entry_id, account, accounting in _driver_rows(connection, sql, (company_id, party_type)):
