@@ -4,12 +4,17 @@ from datetime import date
 from decimal import Decimal as D
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bilag.errors import JournalRejected
+from bilag.journal.model import JournalLine
+from bilag.journal.posting import PostingContext, plan_posting
 from bilag.parties.model import PartyType
 from bilag.services.reports import open_transactions
 from bilag.services.settlement import MarkRequest, Payment, settle
 from bilag.services.setup import setup_company
+from bilag.store.companies import load_company
 
 from .support import post, seed_setup
 
@@ -156,3 +161,46 @@ def test_a_tax_percent_outside_0_to_100_is_refused_at_setup(sqlite_engine, perce
     with pytest.raises(InvalidInput) as refused:
         setup_company(sqlite_engine, setup)
     assert "tax_codes[0].percent" in refused.value.message
+
+
+# --- properties: the planner alone (no I/O) on a loaded company ---------------------------------------------
+
+@pytest.fixture(scope="module")
+def taxed_company(tmp_path_factory):
+    from bilag.store.database import open_store
+
+    engine = open_store(f"sqlite:///{tmp_path_factory.mktemp('tax')}/tax.sqlite")
+    setup = seed_setup()
+    setup["accounts"] = setup["accounts"] + TAX_ACCOUNTS
+    setup["tax_codes"] = [{"code": f"T{p}", "percent": p, "payable_account": "222100", "receivable_account": "222200"}
+                          for p in ("25", "12.5", "6", "0.5")]
+    setup["customers"] = [{"id": "US-001", "currency": "USD"}]
+    setup["journal_names"] = [{"name": "GROSS", "amounts_include_sales_tax": True}]
+    setup_company(engine, setup)
+    with engine.connect() as connection:
+        yield load_company(connection, "USMF")
+    engine.dispose()
+
+
+@settings(max_examples=200, deadline=None)
+@given(amount=st.integers(1, 10**9), code=st.sampled_from(["T25", "T12.5", "T6", "T0.5"]),
+       gross=st.booleans(), sale=st.booleans())
+def test_every_taxed_line_balances_and_its_tax_is_the_rounded_share(taxed_company, amount, code, gross, sale):
+    percent = taxed_company.tax_codes[code].percent
+    party, account = ("customer", "US-001") if sale else ("vendor", "1001")
+    debit, credit = (D(amount).scaleb(-2), None) if sale else (None, D(amount).scaleb(-2))
+    line = JournalLine(1, date(2024, 1, 5), party, account, debit, credit, "V1", "", "USD", None, "ledger",
+                       "401100-001--" if sale else "606300-001--", invoice="I1", tax_code=code)
+    plan = plan_posting(taxed_company, [line], PostingContext("GROSS" if gross else "GNJL"))
+    (voucher,) = plan.vouchers
+    assert sum(e.amount_minor for e in voucher.entries) == 0
+    by_type = {e.posting_type: abs(e.amount_minor) for e in voucher.entries}
+    party_amount, net, tax = by_type[f"{party}_balance"], by_type["ledger_journal"], by_type.get("sales_tax", 0)
+    assert party_amount == net + tax
+    base, whole = (party_amount, 100 + percent) if gross else (net, 100)
+    exact = D(base) * percent / whole
+    assert abs(tax - exact) <= D("0.5")  # rounded to the cent
+    assert tax == int(exact.quantize(D(1), rounding="ROUND_HALF_UP"))
+    assert voucher.transactions[0].tax_code == code
+    assert {e.ledger_account for e in voucher.entries if e.posting_type == "sales_tax"} <= {
+        "222100--" if sale else "222200--"}
