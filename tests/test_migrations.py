@@ -28,3 +28,25 @@ def test_postgresql_leaves_room_for_in_place_updates(engine):
         options = connection.exec_driver_sql(
             "SELECT reloptions FROM pg_class WHERE relname = 'party_transaction'").scalar()
     assert "fillfactor=50" in options
+
+
+def test_migration_0002_goes_down_and_up_again_keeping_the_posted_data(engine):
+    from alembic import command
+
+    from bilag.store.database import alembic_config
+
+    from .support import make_company, post
+
+    make_company(engine)
+    post(engine, """
+        voucher | account_type | account | credit | offset_account_type | offset_account | invoice
+        VI-1    | Vendor       | 1001    | 100.00 | Ledger              | 606300-001--   | VI-1
+    """)
+    config = alembic_config(engine)
+    for target in ("0001", "head"):
+        with engine.begin() as connection:
+            config.attributes["connection"] = connection
+            (command.downgrade if target == "0001" else command.upgrade)(config, target)
+    with engine.connect() as connection:
+        assert compare_metadata(MigrationContext.configure(connection), schema.metadata) == []
+        assert connection.exec_driver_sql("SELECT invoice, open_minor FROM party_transaction").all() == [("VI-1", -10000)]
