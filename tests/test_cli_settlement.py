@@ -74,3 +74,54 @@ def test_netting_agreement_and_manual_netting(demo):
                    "--vendor-invoice", "INV1")
     assert netted.returncode == 0, netted.stderr
     assert "netted 50.00 USD" in netted.stderr
+
+
+def test_settle_with_a_selected_posting_date_and_a_mark_of_its_own_discount_and_account(demo):
+    settled = bilag(demo, "settle", "--vendor", "1001", "--mark", "INV2,discount=3.00,account=801200",
+                    "--payment-amount", "197.00", "--bank-account", "110110-001-", "--date", "2024-01-08",
+                    "--posting-date", "selected", "--selected-date", "2024-01-20", "--format", "json")
+    assert settled.returncode == 0, settled.stderr
+    assert "settled on 2024-01-20" in settled.stderr
+    rows = json.loads(settled.stdout)
+    # the alternative account takes the discount, spread as in seed example 2.1 (INV2 is on the one voucher)
+    assert {(r["account"], r["amount_accounting"]) for r in rows if r["posting_type"] == "vendor_cash_discount"} == {
+        ("801200-001--", "-0.25"), ("801200-002--", "-0.25"), ("801200-003--", "-1.00"), ("801200-004--", "-1.50")}
+    assert {r["date"] for r in rows if r["posting_type"] == "vendor_cash_discount"} == {"2024-01-20"}
+
+
+def test_settle_an_existing_payment_named_as_primary_and_a_selected_discount_date(demo):
+    paid = bilag(demo, "journal", "enter", "--account-type", "Vendor", "--account", "1001", "--date", "2024-01-30",
+                 "--debit", "98.50", "--offset-account-type", "Bank", "--offset-account", "110110-001-",
+                 "--voucher", "PAY-9")
+    assert paid.returncode == 0, paid.stderr
+    args = ["--vendor", "1001", "--mark", "INV1", "--primary", "PAY-9", "--format", "json"]
+    # paid on 1/30, after INV1's discount date (1/15): no discount ...
+    late = bilag(demo, "settle", *args, "--preview")
+    assert late.returncode == 0, late.stderr
+    assert "estimated cash discount 0.00" in late.stderr
+    # ... unless discounts are calculated at a selected date within it
+    settled = bilag(demo, "settle", *args, "--discount-date", "selected", "--selected-discount-date", "2024-01-10")
+    assert settled.returncode == 0, settled.stderr
+    assert "settled on 2024-01-30" in settled.stderr
+    still_open = json.loads(bilag(demo, "report", "open-transactions", "--vendor", "1001", "--format", "json").stdout)
+    assert {t["invoice"] or t["voucher"]: t["open_amount"] for t in still_open} == {"INV2": "-200.00", "INV3": "-300.00"}
+
+
+@pytest.mark.parametrize("mark, message", [
+    ("INV2,discount", "'discount' is not one of"),
+    ("INV2,colour=red", "'colour=red' is not one of"),
+    ("INV2:abc", "'abc' is not a number"),
+    (":5", "name an invoice or voucher"),
+])
+def test_a_bad_mark_is_refused_with_its_text_and_nothing_is_posted(demo, mark, message):
+    refused = bilag(demo, "settle", "--vendor", "1001", "--mark", mark, "--payment-amount", "197.00",
+                    "--bank-account", "110110-001-", "--date", "2024-01-08")
+    assert refused.returncode == 2 and message in refused.stderr and "Traceback" not in refused.stderr
+    still_open = json.loads(bilag(demo, "report", "open-transactions", "--vendor", "1001", "--format", "json").stdout)
+    assert len(still_open) == 3
+
+
+def test_a_primary_together_with_a_new_payment_is_refused(demo):
+    refused = bilag(demo, "settle", "--vendor", "1001", "--mark", "INV2", "--primary", "INV1", "--payment-amount",
+                    "197.00", "--bank-account", "110110-001-", "--date", "2024-01-08")
+    assert refused.returncode == 2 and "primary" in refused.stderr

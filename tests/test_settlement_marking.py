@@ -52,3 +52,31 @@ def test_two_invoices_of_the_same_sign_cannot_settle_each_other_and_nothing_is_w
 
     assert refused.value.code == "same_sign"
     assert snapshot(engine) == before
+
+
+def test_a_named_primary_payment_settles_and_its_date_decides_the_discount(engine):
+    company(engine, vendors=[{"id": "3057", "currency": "USD", "cash_discount": "2D10"}])
+    post(engine, """
+        voucher | date       | account_type | account | debit | credit | offset_account_type | offset_account | invoice
+        VI-1    | 2024-01-05 | Vendor       | 3057    |       | 100.00 | Ledger              | 606300-001--   | VI-1
+        PAY-1   | 2024-01-10 | Vendor       | 3057    | 98.00 |        | Bank                | 110110-001-    |
+        PAY-2   | 2024-01-25 | Vendor       | 3057    | 98.00 |        | Bank                | 110110-001-    |
+    """)
+
+    result = settle(engine, None, VENDOR, "3057", [MarkRequest(invoice="VI-1"), MarkRequest(voucher="PAY-1")],
+                    primary=MarkRequest(voucher="PAY-1"))
+
+    assert result.date.isoformat() == "2024-01-10"  # within VI-1's discount date (1/15): 2.00 discount
+    assert open_amounts(engine, VENDOR, "3057") == {"VI-1": "0.00", "PAY-1": "0.00", "PAY-2": "98.00"}
+    assert_ledger_ties(engine)
+
+
+def test_a_primary_that_is_not_open_is_refused_by_name(engine):
+    company(engine, vendors=[{"id": "3057", "currency": "USD"}])
+    post(engine, """
+        voucher | account_type | account | credit | offset_account_type | offset_account | invoice
+        VI-1    | Vendor       | 3057    | 100.00 | Ledger              | 606300-001--   | VI-1
+    """)
+    with pytest.raises(SettlementError) as refused:
+        settle(engine, None, VENDOR, "3057", [MarkRequest(invoice="VI-1")], primary=MarkRequest(voucher="PAY-7"))
+    assert refused.value.code == "not_open_transaction" and "PAY-7" in refused.value.message

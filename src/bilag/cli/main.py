@@ -380,66 +380,6 @@ def report_open_transactions(customer: Optional[str] = typer.Option(None, "--cus
 
 # ---------------------------------------------------------------- settlement
 
-@app.command("settle")
-def settle_command(
-    customer: Optional[str] = typer.Option(None, "--customer"), vendor: Optional[str] = typer.Option(None, "--vendor"),
-    mark: list[str] = typer.Option(..., "--mark", help="Invoice or voucher number; INV:AMOUNT settles part."),
-    settle_date: Optional[str] = typer.Option(None, "--date", help="Payment date."),
-    payment_amount: Optional[str] = typer.Option(None, "--payment-amount"),
-    bank_account: Optional[str] = typer.Option(None, "--bank-account"),
-    payment_voucher: Optional[str] = typer.Option(None, "--payment-voucher"),
-    payment_currency: Optional[str] = typer.Option(None, "--payment-currency"),
-    cash_discount: Optional[str] = typer.Option(None, "--cash-discount", help="Override the discount (first mark)."),
-    use_cash_discount: Optional[str] = typer.Option(None, "--use-cash-discount", help="normal, always or never"),
-    fmt: str = format_option(),
-):
-    """Settle marked open transactions of a customer or vendor, with a new payment or against each other."""
-    from ..parties.model import PartyType
-    from ..services.settlement import MarkRequest, Payment, settle
-
-    if bool(customer) == bool(vendor):
-        raise InvalidInput("name either --customer or --vendor", code="bad_option")
-    day = _date(settle_date, "--date")
-    payment = None
-    if payment_amount is not None:
-        if not bank_account:
-            raise InvalidInput("--payment-amount needs --bank-account", code="bad_option")
-        amount = _decimal(payment_amount, "--payment-amount")
-        payment = Payment(amount, bank_account, payment_voucher, payment_currency, day)
-    marks = []
-    for index, item in enumerate(mark):
-        reference, _, amount = item.partition(":")
-        request = MarkRequest(invoice=reference, voucher=reference, use_cash_discount=use_cash_discount)
-        if amount:
-            request.amount_to_settle = _decimal(amount, f"--mark {item}")
-        if index == 0 and cash_discount is not None:
-            request.cash_discount = _decimal(cash_discount, "--cash-discount")
-        marks.append(request)
-    from ..store.companies import load_company, resolve_company_id
-
-    store = engine()
-    result = settle(store, settings.company, PartyType.customer if customer else PartyType.vendor,
-                    customer or vendor, marks, payment=payment, user=settings.user, day=day)
-    with store.connect() as connection:
-        company = load_company(connection, resolve_company_id(connection, settings.company))
-    rows = [{"voucher": v.number, "date": v.date.isoformat(), **e}
-            for v in result.vouchers for e in _draft_entries(company, v)]
-    render.info(f"settled on {result.date.isoformat()} (batch {result.batch_id})")
-    render.emit(rows, ["voucher", "date", "account", "posting_type", "currency", "amount", "amount_accounting"],
-                _format(fmt))
-
-
-def _draft_entries(company, voucher) -> list[dict]:
-    """Entries in their currency's decimals (JPY has none), the accounting amount in the accounting currency's."""
-    from ..money import format_minor
-
-    accounting = company.decimals(company.accounting_currency)
-    return [{"account": e.ledger_account, "posting_type": e.posting_type, "currency": e.currency,
-             "amount": format_minor(e.amount_minor, company.decimals(e.currency)),
-             "amount_accounting": format_minor(e.accounting_minor, accounting)}
-            for e in voucher.draft.entries]
-
-
 # ---------------------------------------------------------------- periods
 
 @period_app.command("status")
@@ -508,8 +448,9 @@ def demo(fresh: bool = typer.Option(True, help="Start from an empty database fil
 
 def _register_settlement_commands() -> None:
     # Imported last: the settlement commands reuse this module's options.
-    from .settlement_commands import settlement_app
+    from .settlement_commands import settle_command, settlement_app
 
+    app.command("settle")(settle_command)
     app.add_typer(settlement_app, name="settlement")
 
 

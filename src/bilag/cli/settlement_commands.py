@@ -1,6 +1,8 @@
 """`bilag settlement ...`: preview, automatic settlement, reversal, reorganising, holds and netting."""
 from __future__ import annotations
 
+import inspect
+from datetime import date
 from typing import Optional
 
 import typer
@@ -28,6 +30,13 @@ def _context():
     return engine(), settings
 
 
+def _company(engine, settings):
+    from ..store.companies import load_company, resolve_company_id
+
+    with engine.connect() as connection:
+        return load_company(connection, resolve_company_id(connection, settings.company))
+
+
 def _party(customer: Optional[str], vendor: Optional[str]) -> tuple[PartyType, str]:
     if bool(customer) == bool(vendor):
         raise InvalidInput("name either --customer or --vendor", code="bad_option")
@@ -38,48 +47,75 @@ _date = parse_date
 _decimal = parse_decimal
 
 
-def voucher_rows(vouchers, company_decimals=None) -> list[dict]:
-    from ..fx.rates import ZERO_DECIMAL_CURRENCIES
-
-    def decimals(currency: str) -> int:
-        return 0 if currency in ZERO_DECIMAL_CURRENCIES else 2
-
+def voucher_rows(vouchers, company) -> list[dict]:
+    """Entries in their currency's decimals (JPY has none), the accounting amount in the accounting currency's."""
+    accounting = company.decimals(company.accounting_currency)
     return [{"voucher": v.number, "date": v.date.isoformat(), "account": e.ledger_account,
              "posting_type": e.posting_type, "currency": e.currency,
-             "amount": format_minor(e.amount_minor, decimals(e.currency)),
-             "amount_accounting": format_minor(e.accounting_minor, company_decimals or 2)}
+             "amount": format_minor(e.amount_minor, company.decimals(e.currency)),
+             "amount_accounting": format_minor(e.accounting_minor, accounting)}
             for v in vouchers for e in v.draft.entries]
 
 
-def _marks(mark: list[str], cash_discount: Optional[str], use_cash_discount: Optional[str], full_settlement: bool):
+MARK_HELP = ("REF[:AMOUNT][,discount=X][,use=normal|always|never][,account=ALT][,cross-rate=R][,full]: an "
+             "invoice or voucher number, the amount to settle, and that mark's own options")
+_MARK_KEYS = {"discount", "use", "account", "cross-rate", "full"}
+
+
+def parse_mark(item: str, defaults: dict):
+    """One --mark: `INV2`, `INV2:100.00`, `INV2:100.00,discount=3.00,use=always,account=520300,full`."""
     from ..services.settlement import MarkRequest
 
-    requests = []
-    for index, item in enumerate(mark):
-        reference, _, amount = item.partition(":")
-        request = MarkRequest(invoice=reference, voucher=reference, use_cash_discount=use_cash_discount,
-                              full_settlement=full_settlement,
-                              amount_to_settle=_decimal(amount, "--mark amount") if amount else None)
-        if index == 0 and cash_discount is not None:
-            request.cash_discount = _decimal(cash_discount, "--cash-discount")
-        requests.append(request)
-    return requests
+    head, *settings_ = [part.strip() for part in item.split(",")]
+    reference, _, amount = head.partition(":")
+    if not reference:
+        raise InvalidInput(f"--mark '{item}': name an invoice or voucher", code="bad_option")
+    values = dict(defaults)
+    for setting in settings_:
+        key, equals, value = setting.partition("=")
+        if key not in _MARK_KEYS or (key == "full") == bool(equals):
+            raise InvalidInput(f"--mark '{item}': '{setting}' is not one of discount=X, use=..., account=..., "
+                               f"cross-rate=R, full", code="bad_option")
+        values[key] = True if key == "full" else value
+    where = f"--mark {item}"
+    return MarkRequest(
+        invoice=reference, voucher=reference,
+        amount_to_settle=_decimal(amount, where) if amount else None,
+        cash_discount=_decimal(values["discount"], where) if values.get("discount") is not None else None,
+        use_cash_discount=values.get("use"), alternative_discount_account=values.get("account"),
+        cross_rate=_decimal(values["cross-rate"], where) if values.get("cross-rate") is not None else None,
+        full_settlement=bool(values.get("full")))
 
 
-@settlement_app.command("preview")
-def preview(customer: Optional[str] = typer.Option(None, "--customer"),
-            vendor: Optional[str] = typer.Option(None, "--vendor"),
-            mark: list[str] = typer.Option(..., "--mark", help="Invoice or voucher; INV:AMOUNT settles part."),
-            settle_date: Optional[str] = typer.Option(None, "--date"),
-            payment_amount: Optional[str] = typer.Option(None, "--payment-amount"),
-            bank_account: Optional[str] = typer.Option(None, "--bank-account"),
-            payment_currency: Optional[str] = typer.Option(None, "--payment-currency"),
-            cash_discount: Optional[str] = typer.Option(None, "--cash-discount"),
-            use_cash_discount: Optional[str] = typer.Option(None, "--use-cash-discount"),
-            full_settlement: bool = typer.Option(False, "--full-settlement"),
-            fmt: str = _format_option()):
-    """Show exactly the vouchers a settlement would post (discount lines with dimensions, exchange differences)."""
-    from ..services.settlement import Payment, preview_settlement
+def settle_command(
+    customer: Optional[str] = typer.Option(None, "--customer"), vendor: Optional[str] = typer.Option(None, "--vendor"),
+    mark: list[str] = typer.Option(..., "--mark", help=MARK_HELP),
+    settle_date: Optional[str] = typer.Option(None, "--date", help="Date of the new payment."),
+    payment_amount: Optional[str] = typer.Option(None, "--payment-amount", help="Post a new payment and settle with it."),
+    bank_account: Optional[str] = typer.Option(None, "--bank-account"),
+    payment_voucher: Optional[str] = typer.Option(None, "--payment-voucher"),
+    payment_currency: Optional[str] = typer.Option(None, "--payment-currency"),
+    primary: Optional[str] = typer.Option(
+        None, "--primary", help="Without a new payment: the open payment or credit note to settle with (its date and "
+                                "rate count); default the latest marked one."),
+    cash_discount: Optional[str] = typer.Option(None, "--cash-discount", help="Override the discount of the first mark."),
+    use_cash_discount: Optional[str] = typer.Option(None, "--use-cash-discount", help="normal, always or never (every mark)"),
+    alternative_account: Optional[str] = typer.Option(None, "--alternative-discount-account",
+                                                      help="Cash discount account for every mark."),
+    cross_rate: Optional[str] = typer.Option(None, "--cross-rate",
+                                             help="Invoice currency units per payment currency unit (every mark)."),
+    full_settlement: bool = typer.Option(False, "--full-settlement", help="The unpaid rest becomes cash discount."),
+    posting_date: str = typer.Option("latest", "--posting-date", help="Settlement posting date: latest, today or selected."),
+    selected_date: Optional[str] = typer.Option(None, "--selected-date", help="The date for --posting-date selected."),
+    discount_date: str = typer.Option("transaction", "--discount-date",
+                                      help="Date for calculating discounts: transaction or selected."),
+    selected_discount_date: Optional[str] = typer.Option(None, "--selected-discount-date"),
+    preview: bool = typer.Option(False, "--preview", help="Show what would be posted and post nothing."),
+    fmt: str = _format_option(),
+):
+    """Settle marked open transactions of a customer or vendor, with a new payment or against each other."""
+    from ..services.settlement import MarkRequest, Payment, preview_settlement, settle
+    from ..settlement.rules import SettlementOptions
 
     engine, settings = _context()
     party_type, party_id = _party(customer, vendor)
@@ -88,17 +124,43 @@ def preview(customer: Optional[str] = typer.Option(None, "--customer"),
     if payment_amount is not None:
         if not bank_account:
             raise InvalidInput("--payment-amount needs --bank-account", code="bad_option")
-        payment = Payment(_decimal(payment_amount, "--payment-amount"), bank_account, None, payment_currency, day)
-    marks = _marks(mark, cash_discount, use_cash_discount, full_settlement)
-    result = preview_settlement(engine, settings.company, party_type, party_id, marks, payment=payment,
-                                user=settings.user, day=day)
-    primary = next((p.offset_transaction_id for p in result.plan.parts), None)
-    marked = [p for p in result.plan.parts if p.transaction_id != primary]
-    total = sum(abs(p.settled_minor) for p in marked)
-    discount = sum(abs(p.cash_discount_minor) for p in marked)
-    render.info(f"preview: settlement on {result.date.isoformat()}; marked total {format_minor(total)}, "
-                f"estimated cash discount {format_minor(discount)}; nothing was posted")
-    render.emit(voucher_rows(result.vouchers), _VOUCHER_COLUMNS, fmt, title="Vouchers the settlement would post")
+        payment = Payment(_decimal(payment_amount, "--payment-amount"), bank_account, payment_voucher,
+                          payment_currency, day)
+    defaults = {"use": use_cash_discount, "account": alternative_account, "cross-rate": cross_rate,
+                "full": full_settlement}
+    marks = [parse_mark(item, {**defaults, "discount": cash_discount if index == 0 else None})
+             for index, item in enumerate(mark)]
+    options = SettlementOptions(settlement_date=posting_date, selected_date=_date(selected_date, "--selected-date"),
+                                today=date.today(), discount_date=discount_date,
+                                selected_discount_date=_date(selected_discount_date, "--selected-discount-date"))
+    primary_mark = MarkRequest(invoice=primary, voucher=primary) if primary else None
+    action = preview_settlement if preview else settle
+    result = action(engine, settings.company, party_type, party_id, marks, payment=payment, options=options,
+                    user=settings.user, day=day, primary=primary_mark)
+    company = _company(engine, settings)
+    if preview:
+        first = next((p.offset_transaction_id for p in result.plan.parts), None)
+        marked = [p for p in result.plan.parts if p.transaction_id != first]
+        total = sum(abs(p.settled_minor) for p in marked)
+        discount = sum(abs(p.cash_discount_minor) for p in marked)
+        render.info(f"preview: settlement on {result.date.isoformat()}; marked total {format_minor(total)}, "
+                    f"estimated cash discount {format_minor(discount)}; nothing was posted")
+    else:
+        render.info(f"settled on {result.date.isoformat()} (batch {result.batch_id})")
+    render.emit(voucher_rows(result.vouchers, company), _VOUCHER_COLUMNS, fmt,
+                title="Vouchers the settlement would post" if preview else None)
+
+
+@settlement_app.command("preview")
+def preview_command(**kwargs):
+    """Show exactly the vouchers a settlement would post (discount lines with dimensions, exchange differences)."""
+    settle_command(**kwargs, preview=True)
+
+
+# `settlement preview` takes the options of `settle` but --preview (typer reads the options from the signature).
+_SETTLE_SIGNATURE = inspect.signature(settle_command, eval_str=True)
+preview_command.__signature__ = _SETTLE_SIGNATURE.replace(parameters=[
+    p for name, p in _SETTLE_SIGNATURE.parameters.items() if name != "preview"])
 
 
 @settlement_app.command("auto")
@@ -114,7 +176,7 @@ def automatic(customers: bool = typer.Option(False, "--customers"), vendors: boo
     result = settle_automatically(engine, settings.company, PartyType.customer if customers else PartyType.vendor,
                                   list(account) if account else None, user=settings.user)
     render.info(f"{result.settlements} settlement(s), {len(result.vouchers)} voucher(s) posted")
-    render.emit(voucher_rows(result.vouchers), _VOUCHER_COLUMNS, fmt)
+    render.emit(voucher_rows(result.vouchers, _company(engine, settings)), _VOUCHER_COLUMNS, fmt)
 
 
 @settlement_app.command("reverse")
@@ -129,7 +191,7 @@ def reverse(settlement: int = typer.Argument(..., help="The settlement (batch) n
     result = reverse_settlement(engine, settings.company, settlement, date_option=posting_date,
                                 selected_date=_date(selected_date, "--date"), user=settings.user)
     render.info(f"settlement {settlement} reversed on {result.date.isoformat()}")
-    render.emit(voucher_rows(result.vouchers), _VOUCHER_COLUMNS, fmt)
+    render.emit(voucher_rows(result.vouchers, _company(engine, settings)), _VOUCHER_COLUMNS, fmt)
 
 
 @settlement_app.command("split")
@@ -217,4 +279,4 @@ def net(agreement: str, day: str = typer.Option(..., "--date"),
     result = net_manually(engine, settings.company, agreement, _date(day, "--date"), list(customer_invoice or []),
                           list(vendor_invoice or []), user=settings.user)
     render.info(f"netted {result.amount} {result.currency}")
-    render.emit(voucher_rows(result.vouchers), _VOUCHER_COLUMNS, fmt)
+    render.emit(voucher_rows(result.vouchers, _company(engine, settings)), _VOUCHER_COLUMNS, fmt)

@@ -46,7 +46,7 @@ class ScenarioRun:
 STEP_KEYS = {
     "journal": {"id", "name", "date", "post", "lines", "one_voucher", "description", "idempotency_key", "user"},
     "settle": {"id", "party", "date", "payment", "mark", "use_cash_discount", "settlement_date", "selected_date",
-               "discount_date", "selected_discount_date", "today", "user", "preview"},
+               "discount_date", "selected_discount_date", "today", "user", "preview", "primary"},
     "reverse_settlement": {"id", "settlement", "date", "posting_date", "today", "user"},
     "exchange_rate": {"id", "currency", "date", "rate", "per", "rate_type"},
     "revalue": {"id", "scope", "date", "rate_date", "method", "dimensions", "simulate", "user"},
@@ -188,13 +188,21 @@ def _settle(engine, run, body, step_id, where):
         today=as_date(body["today"], where) if body.get("today") else date.today(),
         discount_date=str(body.get("discount_date", "transaction")),
         selected_discount_date=as_date(body["selected_discount_date"], where) if body.get("selected_discount_date") else None)
+    primary = None
+    if body.get("primary") is not None:
+        raw = body["primary"]
+        if not isinstance(raw, dict) or not set(raw) <= {"invoice", "voucher"} or not raw:
+            raise InvalidInput(f"{where}.primary: {{voucher: NUMBER}} or {{invoice: NUMBER}}", code="bad_step")
+        primary = MarkRequest(invoice=str(raw["invoice"]) if raw.get("invoice") is not None else None,
+                              voucher=str(raw["voucher"]) if raw.get("voucher") is not None else None)
     if body.get("preview"):
         result = preview_settlement(engine, run.company_id, PartyType(party_key), str(party_id), marks,
-                                    payment=payment, options=options, user=body.get("user"), day=day)
+                                    payment=payment, options=options, user=body.get("user"), day=day,
+                                    primary=primary)
         run.previews.append(StepOutput(step_id, "preview", result.vouchers))
         return
     result = settle(engine, run.company_id, PartyType(party_key), str(party_id), marks, payment=payment,
-                    options=options, user=body.get("user"), day=day)
+                    options=options, user=body.get("user"), day=day, primary=primary)
     run.outputs.append(StepOutput(step_id, "settlement", result.vouchers))
     run.step_ids[step_id] = result
 

@@ -73,9 +73,18 @@ def _find(open_transactions: list[OpenTransaction], request: MarkRequest, party:
 def settle_in(connection: Connection, company: Company, party_type: PartyType, party_id: str,
               marks: list[MarkRequest], *, payment: Payment | None = None, options: SettlementOptions | None = None,
               primary_transaction_id: int | None = None, groups: frozenset[str] = frozenset(),
-              source: str | None = None, day: date | None = None) -> SettleResult:
-    """Settle inside an open transaction. Everything is refused together if any rule fails."""
+              source: str | None = None, day: date | None = None,
+              primary_mark: MarkRequest | None = None) -> SettleResult:
+    """Settle inside an open transaction. Everything is refused together if any rule fails.
+
+    The primary transaction (whose date and rate the settlement uses) is the new payment, else `primary`
+    (`primary_mark`: an open payment or credit note of the account), else the latest marked payment or credit
+    note.
+    """
     options = options or SettlementOptions()
+    if payment is not None and primary_mark is not None:
+        raise SettlementError("a new payment is the primary transaction: name a primary one only when settling "
+                              "without a new payment", code="bad_primary")
     party = company.party(party_type, party_id)
     if party is None:
         raise SettlementError(f"{party_type.value} {party_id} does not exist", code="unknown_account")
@@ -88,6 +97,14 @@ def settle_in(connection: Connection, company: Company, party_type: PartyType, p
     candidates = load_transactions(connection, company.id, party_type=party_type.value, open_only=True, lock=True)
     others = [t for t in candidates if t.party_id != party_id]
     mine = [t for t in candidates if t.party_id == party_id]
+    if primary_mark is not None and primary_transaction_id is None:
+        try:
+            primary_transaction_id = _find(mine, primary_mark, f"{party_type.value} {party_id}").transaction_id
+        except SettlementError:
+            _explain_missing(connection, company.id, party_type, party_id, others, primary_mark)
+            raise
+        # Naming the primary among the marks too is the same thing said twice.
+        marks = [m for m in marks if not _names(m, primary_transaction_id, mine)]
     primary = None
     if primary_transaction_id is not None:
         primary = next((t for t in mine if t.transaction_id == primary_transaction_id), None)
@@ -143,6 +160,13 @@ def settle_in(connection: Connection, company: Company, party_type: PartyType, p
     return SettleResult(batch_id, plan.date, payment_result, posted_voucher, plan, vouchers)
 
 
+def _names(request: MarkRequest, transaction_id: int, transactions: list[OpenTransaction]) -> bool:
+    try:
+        return _find(transactions, request, "").transaction_id == transaction_id
+    except SettlementError:
+        return False
+
+
 def _explain_missing(connection, company_id, party_type, party_id, others, request) -> None:
     """A marked reference that is not open: another account's, or already settled — say which."""
     what = request.invoice or request.voucher or request.transaction_id
@@ -178,12 +202,12 @@ def _post_payment(connection, company, party_type, party_id, payment, day, group
 
 def settle(engine: Engine, company_id: str | None, party_type: PartyType, party_id: str, marks: list[MarkRequest],
            *, payment: Payment | None = None, options: SettlementOptions | None = None, user: str | None = None,
-           day: date | None = None) -> SettleResult:
+           day: date | None = None, primary: MarkRequest | None = None) -> SettleResult:
     with engine.begin() as connection:
         company_id = resolve_company_id(connection, company_id)
         company = load_company(connection, company_id)
         return settle_in(connection, company, party_type, party_id, marks, payment=payment, options=options,
-                         groups=user_groups(connection, company_id, user), day=day)
+                         groups=user_groups(connection, company_id, user), day=day, primary_mark=primary)
 
 
 def settle_marked_invoices(connection: Connection, company: Company, settle_lines, source=None) -> list[SettleResult]:
@@ -287,7 +311,7 @@ def reverse_settlement(engine: Engine, company_id: str | None, batch_id: int, *,
 def preview_settlement(engine: Engine, company_id: str | None, party_type: PartyType, party_id: str,
                        marks: list[MarkRequest], *, payment: Payment | None = None,
                        options: SettlementOptions | None = None, user: str | None = None,
-                       day: date | None = None) -> SettleResult:
+                       day: date | None = None, primary: MarkRequest | None = None) -> SettleResult:
     """Exactly what `settle` would post — computed by the same code in a transaction that is rolled back."""
     with engine.connect() as connection:
         transaction = connection.begin()
@@ -295,7 +319,7 @@ def preview_settlement(engine: Engine, company_id: str | None, party_type: Party
             company_id = resolve_company_id(connection, company_id)
             company = load_company(connection, company_id)
             return settle_in(connection, company, party_type, party_id, marks, payment=payment, options=options,
-                             groups=user_groups(connection, company_id, user), day=day)
+                             groups=user_groups(connection, company_id, user), day=day, primary_mark=primary)
         finally:
             transaction.rollback()
 
