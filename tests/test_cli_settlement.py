@@ -125,3 +125,22 @@ def test_a_primary_together_with_a_new_payment_is_refused(demo):
     refused = bilag(demo, "settle", "--vendor", "1001", "--mark", "INV2", "--primary", "INV1", "--payment-amount",
                     "197.00", "--bank-account", "110110-001-", "--date", "2024-01-08")
     assert refused.returncode == 2 and "primary" in refused.stderr
+
+
+def test_automatic_settlement_in_a_priority_order_and_open_transactions_as_csv_with_every_field(demo):
+    posted = bilag(demo, "journal", "enter", "--account-type", "Vendor", "--account", "1001", "--date", "2024-01-09",
+                   "--debit", "300.00", "--offset-account-type", "Bank", "--offset-account", "110110-001-")
+    assert posted.returncode == 0, posted.stderr
+    # largest first: the payment of 300.00 goes to INV3 (300.00, less its 1.5 % discount 4.50), and the 4.50 left
+    # to the next largest, INV2, with its partial discount 4.50 × 1.5/98.5 = 0.07: INV2 stays open at 195.43
+    automatic = bilag(demo, "settlement", "auto", "--vendors", "--priority", "amount")
+    assert automatic.returncode == 0, automatic.stderr
+    listed = bilag(demo, "report", "open-transactions", "--vendor", "1001", "--all", "--format", "csv")
+    assert listed.returncode == 0, listed.stderr
+    header, *lines = listed.stdout.splitlines()
+    assert {"cash_discount_taken", "last_revaluation_rate", "tax_code", "marked_elsewhere"} <= set(header.split(","))
+    open_by_invoice = {row["invoice"]: row["open_amount"] for row in json.loads(
+        bilag(demo, "report", "open-transactions", "--vendor", "1001", "--format", "json").stdout)}
+    assert open_by_invoice == {"INV1": "-100.00", "INV2": "-195.43"}
+    wrong = bilag(demo, "settlement", "auto", "--vendors", "--priority", "colour")
+    assert wrong.returncode == 2 and "unknown settlement priority colour" in wrong.stderr

@@ -373,9 +373,15 @@ def report_open_transactions(customer: Optional[str] = typer.Option(None, "--cus
     with engine().connect() as connection:
         rows = open_transactions(connection, resolve_company_id(connection, settings.company), party_type=party_type,
                                  party_id=customer or vendor, include_closed=include_closed)
+    fmt = _format(fmt)
+    # The table shows what fits a screen; CSV and JSON carry every field of the settle form.
     columns = ["party", "voucher", "invoice", "date", "due_date", "currency", "amount", "open_amount",
-               "open_amount_accounting", "cash_discount_date", "cash_discount_amount", "closed_on"]
-    render.emit(rows, columns, _format(fmt), title="Open transactions")
+               "open_amount_accounting", "cash_discount_date", "cash_discount_amount", "cash_discount_to_take",
+               "payment_release_date", "closed_on"]
+    if fmt == "csv" and rows:
+        columns = [key for key in rows[0] if key != "marked_elsewhere"] + ["marked_elsewhere"]
+        rows = [{**row, "marked_elsewhere": "; ".join(row["marked_elsewhere"])} for row in rows]
+    render.emit(rows, columns, fmt, title="Open transactions")
 
 
 # ---------------------------------------------------------------- settlement

@@ -166,6 +166,10 @@ preview_command.__signature__ = _SETTLE_SIGNATURE.replace(parameters=[
 @settlement_app.command("auto")
 def automatic(customers: bool = typer.Option(False, "--customers"), vendors: bool = typer.Option(False, "--vendors"),
               account: list[str] = typer.Option(None, "--account", help="Only these customer/vendor accounts."),
+              priority: Optional[str] = typer.Option(
+                  None, "--priority", help="Order of the invoices a payment settles, comma-separated: due_date, "
+                                           "invoice_date, posting_date, cash_discount_date, amount, cash_discount "
+                                           "(default: the settlement_priority parameter, else due_date,cash_discount)."),
               fmt: str = _format_option()):
     """Automatic settlement: open payments settle open invoices by due date (or the priority parameter)."""
     from ..services.settlement import settle_automatically
@@ -174,7 +178,8 @@ def automatic(customers: bool = typer.Option(False, "--customers"), vendors: boo
         raise InvalidInput("name either --customers or --vendors", code="bad_option")
     engine, settings = _context()
     result = settle_automatically(engine, settings.company, PartyType.customer if customers else PartyType.vendor,
-                                  list(account) if account else None, user=settings.user)
+                                  list(account) if account else None, user=settings.user,
+                                  priority=[p.strip() for p in priority.split(",") if p.strip()] if priority else None)
     render.info(f"{result.settlements} settlement(s), {len(result.vouchers)} voucher(s) posted")
     render.emit(voucher_rows(result.vouchers, _company(engine, settings)), _VOUCHER_COLUMNS, fmt)
 
