@@ -138,3 +138,61 @@ def test_an_invoice_marked_in_an_unposted_journal_is_marked_elsewhere(engine):
     assert refused.value.code == "marked_elsewhere"
     post_stored_journal(engine, None, journal_id)  # the journal that marked it settles it
     assert _open(engine) == {}
+
+
+def test_a_revalued_transaction_split_in_two_reverses_half_of_the_unrealized_loss_in_each_settlement(engine):
+    """EX-F1's invoice of 100.00 FC (12.00 USD, revalued to 12.50: 0.50 unrealized loss), split 50/50 and each
+    part paid at 0.13: each settlement reverses 0.25 and realizes 0.50; in the end the ledger is square."""
+    from bilag.services.revaluation import revalue_open_transactions
+    from bilag.services.setup import setup_company
+
+    from .test_settlement_support import assert_ledger_ties
+
+    setup_company(engine, {
+        "company": {"id": "USMF", "name": "Contoso USA", "accounting_currency": "USD"},
+        "calendar": {"first_year_start": "2024-01-01", "years": 1},
+        "accounts": [{"id": a, "type": t} for a, t in (("110110", "asset"), ("200110", "liability"),
+                                                        ("606300", "expense"), ("801300", "expense"),
+                                                        ("801200", "revenue"), ("801400", "expense"),
+                                                        ("801600", "revenue"))],
+        "posting_profiles": {"vendor": {"summary_account": "200110"}},
+        "system_accounts": {"exchange_rate_loss": "801300", "exchange_rate_gain": "801200",
+                            "unrealized_loss": "801400", "unrealized_gain": "801600"},
+        "vendors": [{"id": "V1", "currency": "FC"}],
+        "exchange_rates": [{"currency": "FC", "date": "2024-01-01", "rate": "0.12"},
+                           {"currency": "FC", "date": "2024-01-02", "rate": "0.125"},
+                           {"currency": "FC", "date": "2024-01-03", "rate": "0.13"}]})
+    post(engine, """
+        account_type | account | credit | offset_account | invoice
+        Vendor       | V1      | 100.00 | 606300         | INV-1
+    """, day="2024-01-01")
+    revalue_open_transactions(engine, None, date(2024, 1, 2))
+    split_transaction(engine, None, PartyType.vendor, "V1", "INV-1",
+                      [SplitPart(date(2024, 2, 1), percent=D(50)), SplitPart(date(2024, 3, 1), percent=D(50))])
+    entries = []
+    for _ in range(2):
+        result = settle(engine, None, PartyType.vendor, "V1", [MarkRequest(invoice="INV-1")],
+                        payment=Payment(D("50.00"), "110110", date=date(2024, 1, 3)))
+        entries.append({e.ledger_account: e.accounting_minor for e in result.voucher.draft.entries
+                        if e.posting_type != "vendor_balance"})
+    assert entries == [{"801400": -25, "801300": 50}] * 2
+    assert_ledger_ties(engine)
+    with engine.connect() as connection:
+        net = dict(connection.execute(select(s.ledger_entry.c.main_account, func.sum(s.ledger_entry.c.accounting_minor))
+                                      .group_by(s.ledger_entry.c.main_account)).all())
+    assert {k: v for k, v in net.items() if v} == {"110110": -1300, "606300": 1200, "801300": 100}
+
+
+def test_merging_split_parts_keeps_their_unrealized_amounts(engine):
+    make_company(engine)
+    post(engine, VENDOR_INVOICE)
+    with engine.begin() as connection:  # as if a revaluation had booked 7.00 of unrealized loss
+        connection.execute(s.party_transaction.update().values(unrealized_minor=-700))
+    split_transaction(engine, None, PartyType.vendor, "1001", "VI-1",
+                      [SplitPart(date(2024, 2, 1), percent=D(30)), SplitPart(date(2024, 3, 1), percent=D(70))])
+    with engine.connect() as connection:
+        parts = sorted(connection.execute(select(s.party_transaction.c.unrealized_minor)).scalars())
+    assert parts == [-490, -210]
+    merge_transactions(engine, None, PartyType.vendor, "1001", "VI-1")
+    with engine.connect() as connection:
+        assert list(connection.execute(select(s.party_transaction.c.unrealized_minor)).scalars()) == [-700]

@@ -73,17 +73,21 @@ def split_transaction(engine: Engine, company_id: str | None, party_type: PartyT
             raise InvalidInput("give every part an amount, or every part a percentage", code="bad_split")
         amounts = [sign * m for m in magnitudes]
         accountings = allocate(row.accounting_minor, magnitudes)
+        # A revaluation's unrealized amount is shared too: each part's settlement reverses only its own (FX1).
+        unrealized = allocate(row.unrealized_minor, magnitudes)
         first_new = next_ids(connection, company_id, "transaction", len(parts) - 1)
         connection.execute(update(_T).where(_T.c.company_id == company_id,
                                             _T.c.transaction_id == row.transaction_id).values(
             amount_minor=amounts[0], accounting_minor=accountings[0], open_minor=amounts[0],
-            open_accounting_minor=accountings[0], due_date=parts[0].due_date, version=row.version + 1))
+            open_accounting_minor=accountings[0], unrealized_minor=unrealized[0], due_date=parts[0].due_date,
+            version=row.version + 1))
         base = {k: getattr(row, k) for k in _T.c.keys()}
         new_rows = []
-        for index, (amount, accounting, part) in enumerate(zip(amounts[1:], accountings[1:], parts[1:])):
+        for index, (amount, accounting, part, part_unrealized) in enumerate(
+                zip(amounts[1:], accountings[1:], parts[1:], unrealized[1:])):
             values = dict(base, transaction_id=first_new + index, amount_minor=amount, accounting_minor=accounting,
-                          open_minor=amount, open_accounting_minor=accounting, due_date=part.due_date,
-                          split_from=row.transaction_id, version=1)
+                          open_minor=amount, open_accounting_minor=accounting, unrealized_minor=part_unrealized,
+                          due_date=part.due_date, split_from=row.transaction_id, version=1)
             new_rows.append(values)
         connection.execute(s.party_transaction.insert(), new_rows)
         return [row.transaction_id] + [first_new + i for i in range(len(parts) - 1)]
@@ -106,6 +110,7 @@ def merge_transactions(engine: Engine, company_id: str | None, party_type: Party
         connection.execute(update(_T).where(_T.c.company_id == company_id,
                                             _T.c.transaction_id == keep.transaction_id).values(
             amount_minor=amount, accounting_minor=accounting, open_minor=amount, open_accounting_minor=accounting,
+            unrealized_minor=sum(r.unrealized_minor for r in rows),
             due_date=due_date or min(r.due_date for r in rows), version=keep.version + 1))
         connection.execute(delete(_T).where(_T.c.company_id == company_id,
                                             _T.c.transaction_id.in_([r.transaction_id for r in rows[1:]])))
