@@ -6,7 +6,8 @@ from bilag.errors import SettlementError
 from bilag.services.settlement import MarkRequest, settle
 
 from .support import post
-from .test_settlement_support import CUSTOMER, VENDOR, assert_ledger_ties, company, open_amounts, snapshot
+from .test_settlement_support import (CUSTOMER, VENDOR, assert_ledger_ties, company, open_amounts, snapshot,
+                                      transactions)
 
 
 def test_a_payment_settles_against_the_refund_of_a_payment(engine):
@@ -80,3 +81,20 @@ def test_a_primary_that_is_not_open_is_refused_by_name(engine):
     with pytest.raises(SettlementError) as refused:
         settle(engine, None, VENDOR, "3057", [MarkRequest(invoice="VI-1")], primary=MarkRequest(voucher="PAY-7"))
     assert refused.value.code == "not_open_transaction" and "PAY-7" in refused.value.message
+
+
+def test_a_refund_takes_no_cash_discount_and_settles_a_payment_in_full(engine):
+    # The vendor's code 2D10 belongs on its invoices; a refund (vendor credit against the bank) has none.
+    company(engine, vendors=[{"id": "3057", "currency": "USD", "cash_discount": "2D10"}],
+            parameters={"max_overpayment": "2.00"})
+    post(engine, """
+        voucher | account_type | account | debit | credit | offset_account_type | offset_account
+        PAY-1   | Vendor       | 3057    | 50.00 |        | Bank                | 110110-001-
+        REF-1   | Vendor       | 3057    |       | 50.00  | Bank                | 110110-001-
+    """)
+
+    result = settle(engine, None, VENDOR, "3057", [MarkRequest(voucher="PAY-1"), MarkRequest(voucher="REF-1")])
+
+    assert result.voucher is None
+    assert open_amounts(engine, VENDOR, "3057") == {"PAY-1": "0.00", "REF-1": "0.00"}
+    assert transactions(engine, VENDOR, "3057")["REF-1"]["cash_discount_code"] is None

@@ -196,3 +196,51 @@ def test_merging_split_parts_keeps_their_unrealized_amounts(engine):
     merge_transactions(engine, None, PartyType.vendor, "1001", "VI-1")
     with engine.connect() as connection:
         assert list(connection.execute(select(s.party_transaction.c.unrealized_minor)).scalars()) == [-700]
+
+
+def test_netting_within_the_discount_period_takes_no_cash_discount(engine):
+    # Vendor 1001 has 1.5D10: netting on day 5 of VI-1 must still leave 100.00 − 75.00 open, not less a discount.
+    make_company(engine, customers=[{"id": "US-008", "currency": "USD"}])
+    post(engine, """
+        voucher | account_type | account | debit | credit | offset_account | invoice
+        CI-1    | Customer     | US-008  | 75.00 |        | 401100-002--   | CI-1
+        VI-1    | Vendor       | 1001    |       | 100.00 | 606300-002--   | VI-1
+    """)
+    add_netting_agreement(engine, None, "N-1", "US-008", "1001", "999999---")
+    net_manually(engine, None, "N-1", date(2024, 1, 10), ["CI-1"], ["VI-1"])
+    with engine.connect() as connection:
+        opens = {t["invoice"]: (t["open_amount"], t["cash_discount_taken"])
+                 for t in open_transactions(connection, "USMF", include_closed=True) if t["invoice"]}
+    assert opens == {"CI-1": ("0.00", "0.00"), "VI-1": ("-25.00", "0.00")}
+
+
+def test_automatic_settlement_passes_over_an_invoice_on_payment_hold_and_settles_the_others(engine):
+    make_company(engine, parameters={"automatic_settlement": True})
+    post(engine, """
+        voucher | date       | account_type | account | credit | offset_account | invoice | due_date
+        VI-1    | 2024-01-05 | Vendor       | 1001    | 100.00 | 606300-001--   | VI-1    | 2024-01-20
+        VI-2    | 2024-01-05 | Vendor       | 1001    | 200.00 | 606300-001--   | VI-2    | 2024-02-01
+    """)
+    set_payment_release_date(engine, None, PartyType.vendor, "1001", "VI-1", date(2024, 2, 15))
+    # posting the payment settles automatically: VI-1 (due first) is held until 2/15, so VI-2 takes it
+    post(engine, """
+        voucher | date       | account_type | account | debit  | offset_account_type | offset_account
+        PAY-1   | 2024-01-25 | Vendor       | 1001    | 200.00 | Bank                | 110110-001-
+    """)
+    assert _open(engine) == {("VI-1", "2024-01-20"): "-100.00"}
+
+
+def test_a_vendor_on_hold_all_is_not_settled_by_hand_nor_automatically(engine):
+    make_company(engine)
+    post(engine, """
+        voucher | account_type | account | debit  | credit | offset_account_type | offset_account | invoice
+        VI-1    | Vendor       | 1001    |        | 100.00 | Ledger              | 606300-001--   | VI-1
+        PAY-1   | Vendor       | 1001    | 100.00 |        | Bank                | 110110-001-    |
+    """)
+    set_hold(engine, None, PartyType.vendor, "1001", "all")
+    with pytest.raises(BilagError) as refused:
+        settle(engine, None, PartyType.vendor, "1001", [MarkRequest(invoice="VI-1"), MarkRequest(voucher="PAY-1")])
+    assert refused.value.code == "hold_forbids" and "on hold (all)" in refused.value.message
+    assert settle_automatically(engine, None, PartyType.vendor).settlements == 0
+    set_hold(engine, None, PartyType.vendor, "1001", "payment")  # a payment hold concerns new payments only
+    assert settle_automatically(engine, None, PartyType.vendor).settlements == 1

@@ -290,11 +290,16 @@ class _Planner:
             self._add_with_tax(tax_code, side, self._offset(line, side, period), line, currency, rate, converted,
                                amount_minor, entries, transactions, rate_groups)
             return
-        self._add_side(side, line, currency, rate, converted, amount_minor, entries, transactions, rate_groups)
+        # A customer/vendor line against a bank is a payment or a refund, whatever its sign: no payment terms or
+        # cash discount of the party's apply to it.
+        with_bank = side.account_type == "bank" or (
+            bool(line.offset_account) and (line.offset_account_type or "").strip().lower() == "bank")
+        self._add_side(side, line, currency, rate, converted, amount_minor, entries, transactions, rate_groups,
+                       with_bank)
         offset = self._offset(line, side, period)
         if offset is not None:
             self._add_side(offset, line, currency, rate, converted, -amount_minor, entries, transactions,
-                           rate_groups)
+                           rate_groups, with_bank)
 
     def _offset(self, line: JournalLine, side: _Side, period) -> _Side | None:
         offset_account = line.offset_account
@@ -410,7 +415,7 @@ class _Planner:
         return rate
 
     def _add_side(self, side: _Side, line, currency, rate, converted, amount_minor, entries, transactions,
-                  rate_groups):
+                  rate_groups, with_bank: bool = False):
         index = len(entries)
         if not converted:
             entry = EntryDraft(line.line_no, side.display, side.main_account, side.posting_type, currency,
@@ -428,7 +433,7 @@ class _Planner:
         if party is None:
             return
         company = self.company
-        is_invoice = amount_minor < 0 if party.party_type == PartyType.vendor else amount_minor > 0
+        is_invoice = not with_bank and (amount_minor < 0 if party.party_type == PartyType.vendor else amount_minor > 0)
         party.check_hold(is_invoice=is_invoice, day=line.date)
         entry.party_type = party.party_type.value
         entry.party_id = party.id

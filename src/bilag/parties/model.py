@@ -91,6 +91,15 @@ class Party:
                 f"{self.party_type.value} {self.id} is on hold ({hold.value}); {what} cannot be posted",
             )
 
+    def settlement_held(self, day: date) -> bool:
+        """Hold All stops settlement too (B5.4); the other holds concern new postings only."""
+        return self.hold == Hold.all and not (self.hold_release_date and day >= self.hold_release_date)
+
+    def check_settlement_hold(self, day: date) -> None:
+        if self.settlement_held(day):
+            raise HoldForbids(f"{self.party_type.value} {self.id} is on hold (all); its transactions cannot be "
+                              f"settled before the hold is lifted")
+
 
 class PostingProfiles:
     def __init__(self, rules: list[PostingProfileRule], defaults: dict[PartyType, str]):

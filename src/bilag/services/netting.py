@@ -90,11 +90,15 @@ def net_manually(engine: Engine, company_id: str | None, agreement_id: str, day:
         posted = post_lines(connection, company, journal_name, lines, groups=groups, source=f"netting {agreement_id}",
                             kind="settlement", automatic_settlement=False)
         new_customer, new_vendor = (v.transaction_ids[0] for v in posted.vouchers)
+        # Netting settles balances, not payments within the discount period: it takes no cash discount, so the
+        # vendor's remaining balance is the vendor's minus the customer's (seed example 3.3).
         customer = settle_in(connection, company, PartyType.customer, agreement.customer_id,
-                             [MarkRequest(transaction_id=t.transaction_id) for t in customer_open],
+                             [MarkRequest(transaction_id=t.transaction_id, use_cash_discount="never")
+                              for t in customer_open],
                              primary_transaction_id=new_customer, groups=groups, day=day)
         vendor = settle_in(connection, company, PartyType.vendor, agreement.vendor_id,
-                           [MarkRequest(transaction_id=t.transaction_id) for t in vendor_open],
+                           [MarkRequest(transaction_id=t.transaction_id, use_cash_discount="never")
+                            for t in vendor_open],
                            primary_transaction_id=new_vendor, groups=groups, day=day)
         customer.vouchers = [posted.vouchers[0]] + customer.vouchers
         vendor.vouchers = [posted.vouchers[1]] + vendor.vouchers

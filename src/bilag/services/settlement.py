@@ -146,6 +146,7 @@ def settle_in(connection: Connection, company: Company, party_type: PartyType, p
         return period.id
 
     plan = plan_settlement(company, primary, chosen, options, period_of)
+    party.check_settlement_hold(plan.date)
     posted_voucher = None
     voucher_id = None
     if plan.voucher is not None:

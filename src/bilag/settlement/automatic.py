@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from ..company import Company
+from ..parties.model import PartyType
 from . import discounts as cd
 from .rules import Mark, OpenTransaction, SettlementOptions, SettlementPlan, plan_checked
 
@@ -121,12 +122,14 @@ def plan_automatic(company: Company, transactions: list[OpenTransaction], period
         has_ties = bool(dynamic) and len({key for key, _ in keyed}) < len(keyed)
         ordered = [t for _, t in keyed]
         head = 0  # invoices before it are settled: each payment's search starts there
+        party = company.party(PartyType(key[0]), key[1])
         for payment in payments:
-            if not payment.open_minor:
+            if not payment.open_minor or (party is not None and party.settlement_held(payment.posting_date)):
                 continue
             positive = payment.open_minor > 0
             if has_ties:
-                candidates = [pair for pair in keyed if pair[1].open_minor and (pair[1].open_minor > 0) != positive]
+                candidates = [pair for pair in keyed if pair[1].open_minor and (pair[1].open_minor > 0) != positive
+                              and not _payment_held(pair[1], payment)]
                 reachable = _enough(_break_ties(company, candidates, dynamic, payment.posting_date), payment)
             else:
                 while head < len(ordered) and not ordered[head].open_minor:
@@ -154,6 +157,11 @@ def plan_automatic(company: Company, transactions: list[OpenTransaction], period
     return AutomaticPlan(plans, update_rows)
 
 
+def _payment_held(invoice: OpenTransaction, payment: OpenTransaction) -> bool:
+    """An invoice on payment hold until a later date is passed over, not refused: the others still settle."""
+    return invoice.payment_release_date is not None and payment.posting_date < invoice.payment_release_date
+
+
 def _reachable(ordered: list[OpenTransaction], start: int, payment: OpenTransaction,
                positive: bool) -> list[OpenTransaction]:
     """_enough over the open invoices of the other sign, in order, reading no further than needed."""
@@ -163,7 +171,7 @@ def _reachable(ordered: list[OpenTransaction], start: int, payment: OpenTransact
     over = False
     for invoice in itertools.islice(ordered, start, None):
         open_minor = invoice.open_minor
-        if not open_minor or (open_minor > 0) == positive:
+        if not open_minor or (open_minor > 0) == positive or _payment_held(invoice, payment):
             continue
         found.append(invoice)
         if over:
