@@ -666,3 +666,26 @@ def test_a_stored_journal_that_is_refused_stays_open(company):
     with company.connect() as connection:
         assert connection.execute(text("SELECT status FROM journal WHERE journal_id = :j"),
                                   {"j": journal_id}).scalar_one() == "open"
+
+
+@pytest.mark.parametrize("parameters, message", [
+    ({"max_penny_difference": "abc"}, "parameters.max_penny_difference"),
+    ({"max_overpayment": "-1"}, "a limit cannot be negative"),
+    ({"cash_discount_administration": "bogus"}, "'bogus' is not one of specific, unspecific"),
+    ({"discount_offset_accounts": "lines"}, "is not one of invoice_lines, main_account"),
+    ({"settlement_priority": ["due_date", "colour"]}, "parameters.settlement_priority"),
+    ({"automatic_settlement": "maybe"}, "'maybe' is not true or false"),
+])
+def test_a_bad_parameter_value_is_refused_at_setup_and_nothing_is_written(sqlite_engine, parameters, message):
+    from bilag.errors import InvalidInput
+    from bilag.services.setup import setup_company
+
+    from .support import seed_setup
+
+    setup = seed_setup()
+    setup["parameters"] = {**setup.get("parameters", {}), **parameters}
+    with pytest.raises(InvalidInput) as refused:
+        setup_company(sqlite_engine, setup)
+    assert message in refused.value.message
+    with sqlite_engine.connect() as connection:
+        assert connection.exec_driver_sql("SELECT count(*) FROM company").scalar() == 0

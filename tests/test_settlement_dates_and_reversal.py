@@ -205,3 +205,16 @@ def test_a_settlement_is_reversed_once(engine):
 
     assert refused.value.code == "already_reversed"
     assert snapshot(engine) == before
+
+
+@pytest.mark.parametrize("options, code", [
+    (SettlementOptions(settlement_date="someday"), "bad_settlement_date"),
+    (SettlementOptions(discount_date="other"), "bad_discount_date"),
+])
+def test_an_unknown_date_option_is_refused_and_writes_nothing(engine, options, code):
+    _invoice_and_payment(engine)
+    before = snapshot(engine)
+    with pytest.raises(BilagError) as refused:
+        _settle(engine, options)
+    assert refused.value.code == code
+    assert snapshot(engine) == before

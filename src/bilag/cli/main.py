@@ -363,7 +363,7 @@ def report_ledger_journal(date_from: Optional[str] = typer.Option(None, "--from"
 @report_app.command("open-transactions")
 def report_open_transactions(customer: Optional[str] = typer.Option(None, "--customer"),
                              vendor: Optional[str] = typer.Option(None, "--vendor"),
-                             include_closed: bool = typer.Option(False, "--all"),
+                             include_closed: bool = typer.Option(False, "--all", help="Include closed (settled) transactions."),
                              fmt: str = format_option()):
     """Open transactions of a customer or vendor (or of all), with the settle form's fields."""
     from ..services.reports import open_transactions

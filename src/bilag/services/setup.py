@@ -197,9 +197,39 @@ def set_parameters(connection: Connection, company_id: str, parameters: dict) ->
     row = connection.execute(select(s.company.c.parameters).where(s.company.c.company_id == company_id)).first()
     current = json.loads(row[0]) if row else {}
     for key, value in parameters.items():
-        current[key] = repr(value) if type(value).__name__ == "float" else value
+        value = repr(value) if type(value).__name__ == "float" else value
+        current[key] = _checked_parameter(key, value)
     connection.execute(update(s.company).where(s.company.c.company_id == company_id)
                        .values(parameters=json.dumps(current, default=str)))
+
+
+_PARAMETER_CHOICES = {
+    "discount_offset_accounts": ("invoice_lines", "main_account"),
+    "cash_discount_administration": ("specific", "unspecific"),
+    "duplicate_vendor_invoice": ("reject", "allow"),
+}
+_AMOUNT_PARAMETERS = ("max_penny_difference", "max_overpayment")
+
+
+def _checked_parameter(key: str, value: object) -> object:
+    """A parameter's value is checked when it is set, so that a typo fails here and not in the middle of a
+    settlement run; yes/no values are stored as booleans."""
+    where = f"parameters.{key}"
+    if key in _PARAMETER_CHOICES:
+        if value not in _PARAMETER_CHOICES[key]:
+            raise InvalidInput(f"{where}: {value!r} is not one of {', '.join(_PARAMETER_CHOICES[key])}",
+                               code="bad_setup")
+    elif key in _AMOUNT_PARAMETERS:
+        if as_decimal(value, where) < 0:
+            raise InvalidInput(f"{where}: a limit cannot be negative", code="bad_setup")
+    elif key == "settlement_priority":
+        from ..settlement.automatic import PRIORITY_KEYS
+
+        if not isinstance(value, list) or not value or any(item not in PRIORITY_KEYS for item in value):
+            raise InvalidInput(f"{where}: a list of {', '.join(PRIORITY_KEYS)}", code="bad_setup")
+    elif isinstance(DEFAULT_PARAMETERS.get(key), bool):
+        return as_bool(value, where)
+    return value
 
 
 def add_fiscal_years(connection: Connection, company_id: str, calendar: dict) -> None:

@@ -132,6 +132,9 @@ def _portion(total_minor: int, part_minor: int, whole_minor: int) -> int:
 
 
 def settlement_date(options: SettlementOptions, transactions: list[OpenTransaction], primary_date: date | None) -> date:
+    if options.settlement_date not in ("latest", "today", "selected"):
+        raise SettlementError(f"the settlement posting date is latest, today or selected, not "
+                              f"{options.settlement_date!r}", code="bad_settlement_date")
     latest = max([t.posting_date for t in transactions] + ([primary_date] if primary_date else []))
     if options.settlement_date == "today":
         if options.today is None:
@@ -185,6 +188,9 @@ def plan_checked(company: Company, primary: OpenTransaction, marks: list[Mark], 
     """plan_settlement for marks known to be good: one account, open, distinct, opposite to the primary
     (automatic settlement chooses them so). Marks the primary cannot reach take no part."""
     discount_day = primary.posting_date
+    if options.discount_date not in ("transaction", "selected"):
+        raise SettlementError(f"the date for calculating discounts is transaction or selected, not "
+                              f"{options.discount_date!r}", code="bad_discount_date")
     if options.discount_date == "selected":
         if options.selected_discount_date is None:
             raise SettlementError("discount date 'selected' needs selected_discount_date", code="bad_discount_date")
