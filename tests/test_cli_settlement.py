@@ -144,3 +144,23 @@ def test_automatic_settlement_in_a_priority_order_and_open_transactions_as_csv_w
     assert open_by_invoice == {"INV1": "-100.00", "INV2": "-195.43"}
     wrong = bilag(demo, "settlement", "auto", "--vendors", "--priority", "colour")
     assert wrong.returncode == 2 and "unknown settlement priority colour" in wrong.stderr
+
+
+def test_split_parts_are_marked_and_held_by_their_transaction_numbers(demo):
+    assert bilag(demo, "settlement", "split", "INV3", "--vendor", "1001", "--part", "2024-02-01:100.00",
+                 "--part", "2024-03-01:200.00").returncode == 0
+    listed = json.loads(bilag(demo, "report", "open-transactions", "--vendor", "1001", "--format", "json").stdout)
+    first, second = (t["transaction"] for t in listed if t["invoice"] == "INV3")
+    ambiguous = bilag(demo, "settle", "--vendor", "1001", "--mark", "INV3", "--payment-amount", "200.00",
+                      "--bank-account", "110110-001-", "--date", "2024-01-20")
+    assert ambiguous.returncode == 2 and f"#{first}, #{second}" in ambiguous.stderr
+    held = bilag(demo, "settlement", "release-date", "INV3", "--vendor", "1001", "--date", "2024-02-15")
+    assert held.returncode == 2 and "ambiguous" not in held.stderr and f"#{first}" in held.stderr
+    assert bilag(demo, "settlement", "release-date", f"#{first}", "--vendor", "1001", "--date", "2024-02-15"
+                 ).returncode == 0
+    settled = bilag(demo, "settle", "--vendor", "1001", "--mark", f"#{second}", "--payment-amount", "200.00",
+                    "--bank-account", "110110-001-", "--date", "2024-01-20")
+    assert settled.returncode == 0, settled.stderr
+    after = json.loads(bilag(demo, "report", "open-transactions", "--vendor", "1001", "--format", "json").stdout)
+    assert {t["transaction"]: (t["open_amount"], t["payment_release_date"]) for t in after if t["invoice"] == "INV3"} \
+        == {first: ("-100.00", "2024-02-15")}

@@ -5,6 +5,7 @@ from decimal import Decimal as D
 import pytest
 
 from bilag.errors import BilagError
+from bilag.services.reports import open_transactions
 from bilag.services.settlement import MarkRequest, Payment, preview_settlement, settle
 from bilag.settlement.rules import SettlementOptions
 
@@ -143,4 +144,57 @@ def test_a_refused_preview_raises_the_same_error_and_writes_nothing(engine):
                            payment=Payment(D("400.00"), "110110-001-", "PAY-2"), day=day("2024-01-20"))
 
     assert refused.value.code == "discount_too_large"
+    assert snapshot(engine) == before
+
+
+def test_a_reference_that_names_two_open_parts_is_refused_with_their_numbers_and_each_is_marked_by_number(engine):
+    from datetime import date
+
+    from bilag.parties.model import PartyType
+    from bilag.services.reorganize import SplitPart, split_transaction
+
+    company(engine, vendors=[{"id": "1001", "currency": "USD"}])
+    post(engine, """
+        voucher | account_type | account | credit  | offset_account | invoice
+        INV-3   | Vendor       | 1001    | 300.00  | 606300-001--   | INV-3
+    """)
+    first, second = split_transaction(engine, None, PartyType.vendor, "1001", "INV-3",
+                                      [SplitPart(date(2024, 2, 1), D(100)), SplitPart(date(2024, 3, 1), D(200))])
+
+    def parts() -> dict:
+        with engine.connect() as connection:
+            return {t["transaction"]: t["open_amount"]
+                    for t in open_transactions(connection, "USMF", include_closed=True) if t["invoice"] == "INV-3"}
+
+    with pytest.raises(BilagError) as refused:
+        _pay_1001(engine, MarkRequest(invoice="INV-3"), amount="100.00")
+    assert refused.value.code == "ambiguous_reference"
+    assert f"#{first}" in refused.value.message and f"#{second}" in refused.value.message
+    assert parts() == {first: "-100.00", second: "-200.00"}
+    _pay_1001(engine, MarkRequest(transaction_id=second), amount="200.00")
+    assert parts() == {first: "-100.00", second: "0.00"}
+
+
+def test_marking_an_invoice_of_another_company_names_that_company(engine):
+    from bilag.services.setup import setup_company
+
+    from .support import seed_setup
+
+    _two_vendors(engine)
+    other = seed_setup()
+    other["company"] = {"id": "DEMF", "name": "Contoso Germany", "accounting_currency": "USD"}
+    other["vendors"] = [{"id": "1001", "currency": "USD"}]
+    setup_company(engine, other)
+    from bilag.journal.parsing import lines_from_pipe_table
+    from bilag.services.posting import post_journal
+
+    post_journal(engine, "DEMF", "GNJL", lines_from_pipe_table("""
+        voucher | account_type | account | credit | offset_account | invoice
+        DE-1    | Vendor       | 1001    | 50.00  | 606300-001--   | DE-INV
+    """, default_date=day("2024-01-05"), source="test"))
+    before = snapshot(engine)
+    with pytest.raises(BilagError) as refused:
+        settle(engine, "USMF", VENDOR, "1001", [MarkRequest(invoice="DE-INV")],
+               payment=Payment(D("50.00"), "110110-001-", "PAY-3"), day=day("2024-01-20"))
+    assert refused.value.code == "other_company" and "DEMF" in refused.value.message
     assert snapshot(engine) == before

@@ -167,11 +167,11 @@ def test_a_revalued_transaction_split_in_two_reverses_half_of_the_unrealized_los
         Vendor       | V1      | 100.00 | 606300         | INV-1
     """, day="2024-01-01")
     revalue_open_transactions(engine, None, date(2024, 1, 2))
-    split_transaction(engine, None, PartyType.vendor, "V1", "INV-1",
-                      [SplitPart(date(2024, 2, 1), percent=D(50)), SplitPart(date(2024, 3, 1), percent=D(50))])
+    parts = split_transaction(engine, None, PartyType.vendor, "V1", "INV-1",
+                              [SplitPart(date(2024, 2, 1), percent=D(50)), SplitPart(date(2024, 3, 1), percent=D(50))])
     entries = []
-    for _ in range(2):
-        result = settle(engine, None, PartyType.vendor, "V1", [MarkRequest(invoice="INV-1")],
+    for part in parts:
+        result = settle(engine, None, PartyType.vendor, "V1", [MarkRequest(transaction_id=part)],
                         payment=Payment(D("50.00"), "110110", date=date(2024, 1, 3)))
         entries.append({e.ledger_account: e.accounting_minor for e in result.voucher.draft.entries
                         if e.posting_type != "vendor_balance"})

@@ -375,7 +375,7 @@ def report_open_transactions(customer: Optional[str] = typer.Option(None, "--cus
                                  party_id=customer or vendor, include_closed=include_closed)
     fmt = _format(fmt)
     # The table shows what fits a screen; CSV and JSON carry every field of the settle form.
-    columns = ["party", "voucher", "invoice", "date", "due_date", "currency", "amount", "open_amount",
+    columns = ["transaction", "party", "voucher", "invoice", "date", "due_date", "currency", "amount", "open_amount",
                "open_amount_accounting", "cash_discount_date", "cash_discount_amount", "cash_discount_to_take",
                "payment_release_date", "closed_on"]
     if fmt == "csv" and rows:

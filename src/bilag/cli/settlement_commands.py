@@ -58,7 +58,8 @@ def voucher_rows(vouchers, company) -> list[dict]:
 
 
 MARK_HELP = ("REF[:AMOUNT][,discount=X][,use=normal|always|never][,account=ALT][,cross-rate=R][,full]: an "
-             "invoice or voucher number, the amount to settle, and that mark's own options")
+             "invoice or voucher number (or #N, the transaction numbered N), the amount to settle, and that mark's "
+             "own options")
 _MARK_KEYS = {"discount", "use", "account", "cross-rate", "full"}
 
 
@@ -70,6 +71,7 @@ def parse_mark(item: str, defaults: dict):
     reference, _, amount = head.partition(":")
     if not reference:
         raise InvalidInput(f"--mark '{item}': name an invoice or voucher", code="bad_option")
+    named = reference_request(reference, f"--mark {item}")
     values = dict(defaults)
     for setting in settings_:
         key, equals, value = setting.partition("=")
@@ -79,12 +81,23 @@ def parse_mark(item: str, defaults: dict):
         values[key] = True if key == "full" else value
     where = f"--mark {item}"
     return MarkRequest(
-        invoice=reference, voucher=reference,
+        invoice=named.invoice, voucher=named.voucher, transaction_id=named.transaction_id,
         amount_to_settle=_decimal(amount, where) if amount else None,
         cash_discount=_decimal(values["discount"], where) if values.get("discount") is not None else None,
         use_cash_discount=values.get("use"), alternative_discount_account=values.get("account"),
         cross_rate=_decimal(values["cross-rate"], where) if values.get("cross-rate") is not None else None,
         full_settlement=bool(values.get("full")))
+
+
+def reference_request(reference: str, where: str):
+    """An invoice or voucher number, or #N: the open transaction numbered N (report open-transactions)."""
+    from ..services.settlement import MarkRequest
+
+    if reference.startswith("#"):
+        if not reference[1:].isdigit():
+            raise InvalidInput(f"{where}: '{reference}' is not a transaction number (#N)", code="bad_option")
+        return MarkRequest(transaction_id=int(reference[1:]))
+    return MarkRequest(invoice=reference, voucher=reference)
 
 
 def settle_command(
@@ -114,7 +127,7 @@ def settle_command(
     fmt: str = _format_option(),
 ):
     """Settle marked open transactions of a customer or vendor, with a new payment or against each other."""
-    from ..services.settlement import MarkRequest, Payment, preview_settlement, settle
+    from ..services.settlement import Payment, preview_settlement, settle
     from ..settlement.rules import SettlementOptions
 
     engine, settings = _context()
@@ -133,7 +146,7 @@ def settle_command(
     options = SettlementOptions(settlement_date=posting_date, selected_date=_date(selected_date, "--selected-date"),
                                 today=date.today(), discount_date=discount_date,
                                 selected_discount_date=_date(selected_discount_date, "--selected-discount-date"))
-    primary_mark = MarkRequest(invoice=primary, voucher=primary) if primary else None
+    primary_mark = reference_request(primary, "--primary") if primary else None
     action = preview_settlement if preview else settle
     result = action(engine, settings.company, party_type, party_id, marks, payment=payment, options=options,
                     user=settings.user, day=day, primary=primary_mark)

@@ -30,10 +30,15 @@ class SplitPart:
 
 
 def _find(connection, company_id, party_type: PartyType, party_id: str, reference: str):
+    """The transactions an invoice or voucher number names, or #N: the transaction numbered N."""
+    if reference.startswith("#") and reference[1:].isdigit():
+        named = _T.c.transaction_id == int(reference[1:])
+    else:
+        named = (_T.c.invoice == reference) | (s.voucher.c.voucher_number == reference)
     query = select(_T, s.voucher.c.voucher_number).join(
         s.voucher, (s.voucher.c.company_id == _T.c.company_id) & (s.voucher.c.voucher_id == _T.c.voucher_id)
     ).where(_T.c.company_id == company_id, _T.c.party_type == party_type.value, _T.c.party_id == party_id,
-            (_T.c.invoice == reference) | (s.voucher.c.voucher_number == reference)).order_by(_T.c.transaction_id)
+            named).order_by(_T.c.transaction_id)
     rows = list(connection.execute(query))
     if not rows:
         raise NotFound(f"{party_type.value} {party_id} has no transaction {reference}", code="not_open_transaction")
@@ -122,7 +127,13 @@ def set_payment_release_date(engine: Engine, company_id: str | None, party_type:
     """Invoice payment hold: no payment settles the invoice before the release date (None clears it)."""
     with engine.begin() as connection:
         company_id = resolve_company_id(connection, company_id)
-        rows = _find(connection, company_id, party_type, party_id, reference)
+        rows = [r for r in _find(connection, company_id, party_type, party_id, reference) if r.open_minor] or \
+            _find(connection, company_id, party_type, party_id, reference)
+        if len(rows) > 1:
+            numbers = ", ".join(f"#{r.transaction_id}" for r in rows)
+            raise InvalidInput(f"{reference} names {len(rows)} transactions of {party_type.value} {party_id} "
+                               f"({numbers}); name the one meant by its number, as #{rows[0].transaction_id}",
+                               code="ambiguous_reference")
         connection.execute(update(_T).where(_T.c.company_id == company_id,
                                             _T.c.transaction_id.in_([r.transaction_id for r in rows]))
                            .values(payment_release_date=release_date))

@@ -205,6 +205,7 @@ def open_transactions(connection: Connection, company_id: str, *, party_type: st
         decimals = company.decimals(row.currency)
         discount = _discount_shown(company, row)
         result.append({
+            "transaction": row.transaction_id,
             "party_type": row.party_type, "party": row.party_id, "voucher": row.voucher_number,
             "invoice": row.invoice, "date": row.posting_date.isoformat(), "document_date": row.document_date.isoformat(),
             "due_date": row.due_date.isoformat(), "currency": row.currency,

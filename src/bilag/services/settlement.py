@@ -17,7 +17,7 @@ from ..store.bulk import next_ids
 from ..store.companies import load_company, resolve_company_id, user_groups
 from ..store.ledger_writer import assign_voucher_numbers, write_vouchers
 from ..store.transactions import (apply_changes, attach_distributions, attach_open_distributions, load_transactions,
-                                  may_post_to_own_dimensions, write_settlements)
+                                  may_post_to_own_dimensions, other_company_with_invoice, write_settlements)
 from .posting import PostedVoucher, PostingResult, post_lines
 
 
@@ -57,16 +57,29 @@ class SettleResult:
 
 
 def _find(open_transactions: list[OpenTransaction], request: MarkRequest, party: str) -> OpenTransaction:
-    # An invoice number wins over a voucher number: a mark may name both with one reference (the CLI does).
-    for t in open_transactions:
-        if request.transaction_id is not None and t.transaction_id == request.transaction_id:
-            return t
-        if request.invoice and t.invoice == request.invoice:
-            return t
-    for t in open_transactions:
-        if request.voucher and t.voucher_number == request.voucher:
-            return t
-    what = request.invoice or request.voucher or request.transaction_id
+    """The one open transaction a mark names: by its number, else by invoice, else by voucher.
+
+    An invoice number wins over a voucher number (a mark may name both with one reference, as the CLI does).
+    A reference that names several (the parts of a split invoice, a voucher with several invoices) is
+    refused with their numbers, so that the user can mark the one meant as #number.
+    """
+    if request.transaction_id is not None:
+        for t in open_transactions:
+            if t.transaction_id == request.transaction_id:
+                return t
+    else:
+        for attribute, wanted in (("invoice", request.invoice), ("voucher_number", request.voucher)):
+            if not wanted:
+                continue
+            matches = [t for t in open_transactions if getattr(t, attribute) == wanted]
+            if len(matches) == 1:
+                return matches[0]
+            if matches:
+                numbers = ", ".join(f"#{t.transaction_id}" for t in matches)
+                raise SettlementError(f"{wanted} names {len(matches)} open transactions of {party} ({numbers}); "
+                                      f"mark the one meant by its number, as #{matches[0].transaction_id}",
+                                      code="ambiguous_reference")
+    what = request.invoice or request.voucher or f"#{request.transaction_id}"
     raise SettlementError(f"no open transaction {what} of {party}", code="not_open_transaction")
 
 
@@ -100,8 +113,9 @@ def settle_in(connection: Connection, company: Company, party_type: PartyType, p
     if primary_mark is not None and primary_transaction_id is None:
         try:
             primary_transaction_id = _find(mine, primary_mark, f"{party_type.value} {party_id}").transaction_id
-        except SettlementError:
-            _explain_missing(connection, company.id, party_type, party_id, others, primary_mark)
+        except SettlementError as error:
+            if error.code == "not_open_transaction":
+                _explain_missing(connection, company.id, party_type, party_id, others, primary_mark)
             raise
         # Naming the primary among the marks too is the same thing said twice.
         marks = [m for m in marks if not _names(m, primary_transaction_id, mine)]
@@ -123,8 +137,9 @@ def settle_in(connection: Connection, company: Company, party_type: PartyType, p
     for request in marks:
         try:
             transaction = _find(mine, request, f"{party_type.value} {party_id}")
-        except SettlementError:
-            _explain_missing(connection, company.id, party_type, party_id, others, request)
+        except SettlementError as error:
+            if error.code == "not_open_transaction":
+                _explain_missing(connection, company.id, party_type, party_id, others, request)
             raise
         if transaction.invoice:
             elsewhere = marked_elsewhere().get((party_type.value, party_id, transaction.invoice))
@@ -172,7 +187,8 @@ def _explain_missing(connection, company_id, party_type, party_id, others, reque
     """A marked reference that is not open: another account's, or already settled — say which."""
     what = request.invoice or request.voucher or request.transaction_id
     for t in others:
-        if (request.invoice and t.invoice == request.invoice) or (request.voucher and t.voucher_number == request.voucher):
+        if (request.invoice and t.invoice == request.invoice) or (request.voucher and t.voucher_number == request.voucher) \
+                or (request.transaction_id is not None and t.transaction_id == request.transaction_id):
             raise SettlementError(f"{what} belongs to {party_type.value} {t.party_id}, not {party_id}",
                                   code="other_party")
     closed = load_transactions(connection, company_id, party_type=party_type.value, party_id=party_id)
@@ -181,6 +197,11 @@ def _explain_missing(connection, company_id, party_type, party_id, others, reque
                 or (request.transaction_id is not None and t.transaction_id == request.transaction_id):
             raise SettlementError(f"transaction {t.voucher_number} ({t.invoice or 'no invoice'}) of "
                                   f"{party_type.value} {party_id} is already settled", code="already_settled")
+    if request.invoice:
+        elsewhere = other_company_with_invoice(connection, company_id, party_type.value, request.invoice)
+        if elsewhere:
+            raise SettlementError(f"{what} is a transaction of company {elsewhere}, not of {company_id}: "
+                                  f"settlement stays within one legal entity", code="other_company")
 
 
 def _post_payment(connection, company, party_type, party_id, payment, day, groups, source, batch_id):

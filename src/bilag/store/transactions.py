@@ -362,3 +362,11 @@ def posted_vendor_invoices(connection: Connection, company_id: str, keys: list[t
                f"AND amount_minor < 0 AND invoice IN ({', '.join([mark] * len(chunk))})")
         found.extend(row for row in _driver_rows(connection, sql, (company_id, *chunk)) if tuple(row) in wanted)
     return [tuple(row) for row in found]
+
+
+def other_company_with_invoice(connection: Connection, company_id: str, party_type: str, invoice: str) -> str | None:
+    """The first other company with an open transaction of that invoice number (to name it in a refusal)."""
+    row = connection.execute(select(_T.c.company_id).where(
+        _T.c.company_id != company_id, _T.c.party_type == party_type, _T.c.invoice == invoice, _T.c.open_minor != 0)
+        .order_by(_T.c.company_id).limit(1)).first()
+    return row[0] if row else None
