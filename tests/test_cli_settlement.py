@@ -28,7 +28,8 @@ def test_preview_shows_the_discount_vouchers_and_posts_nothing(demo):
     assert preview.returncode == 0, preview.stderr
     entries = {(row["account"], row["amount_accounting"]) for row in json.loads(preview.stdout)}
     assert ("520200-004--", "-1.50") in entries and ("200110-001-", "3.00") in entries
-    assert "marked total 200.00, estimated cash discount 3.00" in preview.stderr
+    # the settle form's marked total: the balance of the marked invoice less its discount (seed 003)
+    assert "marked total 197.00 USD, estimated cash discount 3.00 USD" in preview.stderr
     still_open = json.loads(bilag(demo, "report", "open-transactions", "--vendor", "1001", "--format", "json").stdout)
     assert {t["invoice"]: t["open_amount"] for t in still_open}["INV2"] == "-200.00"
 

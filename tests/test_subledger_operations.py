@@ -244,3 +244,12 @@ def test_a_vendor_on_hold_all_is_not_settled_by_hand_nor_automatically(engine):
     assert settle_automatically(engine, None, PartyType.vendor).settlements == 0
     set_hold(engine, None, PartyType.vendor, "1001", "payment")  # a payment hold concerns new payments only
     assert settle_automatically(engine, None, PartyType.vendor).settlements == 1
+
+
+def test_open_transactions_show_the_vendors_hold_and_release_date(engine):
+    make_company(engine)
+    post(engine, VENDOR_INVOICE)
+    set_hold(engine, None, PartyType.vendor, "1001", "payment", date(2024, 3, 1))
+    with engine.connect() as connection:
+        (row,) = open_transactions(connection, "USMF")
+    assert (row["hold"], row["hold_release_date"]) == ("payment", "2024-03-01")

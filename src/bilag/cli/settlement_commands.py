@@ -89,6 +89,25 @@ def parse_mark(item: str, defaults: dict):
         full_settlement=bool(values.get("full")))
 
 
+def _marked_summary(company, plan) -> str:
+    """The settle form's marked total (what the marked transactions are settled for, their discount deducted)
+    and estimated cash discount, in the transactions' currency and in the accounting currency."""
+    primary = next((p.offset_transaction_id for p in plan.parts), None)
+    marked = [p for p in plan.parts if p.transaction_id != primary]
+    currency = plan.changes[marked[0].transaction_id].transaction.currency if marked else company.accounting_currency
+    decimals, accounting_decimals = company.decimals(currency), company.decimals(company.accounting_currency)
+    discount = sum(abs(p.cash_discount_minor) for p in marked)
+    total = sum(abs(p.settled_minor) for p in marked) - discount
+    discount_accounting = sum(abs(p.cash_discount_accounting_minor) for p in marked)
+    total_accounting = sum(abs(p.settled_accounting_minor) for p in marked) - discount_accounting
+    text = (f"marked total {format_minor(total, decimals)} {currency}, estimated cash discount "
+            f"{format_minor(discount, decimals)} {currency}")
+    if currency != company.accounting_currency:
+        text += (f" ({format_minor(total_accounting, accounting_decimals)} and "
+                 f"{format_minor(discount_accounting, accounting_decimals)} {company.accounting_currency})")
+    return text
+
+
 def reference_request(reference: str, where: str):
     """An invoice or voucher number, or #N: the open transaction numbered N (report open-transactions)."""
     from ..services.settlement import MarkRequest
@@ -152,12 +171,8 @@ def settle_command(
                     user=settings.user, day=day, primary=primary_mark)
     company = _company(engine, settings)
     if preview:
-        first = next((p.offset_transaction_id for p in result.plan.parts), None)
-        marked = [p for p in result.plan.parts if p.transaction_id != first]
-        total = sum(abs(p.settled_minor) for p in marked)
-        discount = sum(abs(p.cash_discount_minor) for p in marked)
-        render.info(f"preview: settlement on {result.date.isoformat()}; marked total {format_minor(total)}, "
-                    f"estimated cash discount {format_minor(discount)}; nothing was posted")
+        render.info(f"preview: settlement on {result.date.isoformat()}; {_marked_summary(company, result.plan)}; "
+                    f"nothing was posted")
     else:
         render.info(f"settled on {result.date.isoformat()} (batch {result.batch_id})")
     render.emit(voucher_rows(result.vouchers, company), _VOUCHER_COLUMNS, fmt,
@@ -193,7 +208,9 @@ def automatic(customers: bool = typer.Option(False, "--customers"), vendors: boo
     result = settle_automatically(engine, settings.company, PartyType.customer if customers else PartyType.vendor,
                                   list(account) if account else None, user=settings.user,
                                   priority=[p.strip() for p in priority.split(",") if p.strip()] if priority else None)
-    render.info(f"{result.settlements} settlement(s), {len(result.vouchers)} voucher(s) posted")
+    batches = (f"; settlement numbers {result.batch_ids[0]}–{result.batch_ids[-1]} (bilag settlement reverse N)"
+               if result.batch_ids else "")
+    render.info(f"{result.settlements} settlement(s), {len(result.vouchers)} voucher(s) posted{batches}")
     render.emit(voucher_rows(result.vouchers, _company(engine, settings)), _VOUCHER_COLUMNS, fmt)
 
 

@@ -224,10 +224,21 @@ def open_transactions(connection: Connection, company_id: str, *, party_type: st
             "payment_release_date": row.payment_release_date.isoformat() if row.payment_release_date else None,
             "closed_on": row.closed_on.isoformat() if row.closed_on else None,
             "tax_code": row.tax_code,
+            **_hold_of(company, row.party_type, row.party_id),
             "marked_elsewhere": [f"journal {j}" for j in marked.get((row.party_type, row.party_id, row.invoice), [])]
             if row.invoice else [],
         })
     return result
+
+
+def _hold_of(company, party_type: str, party_id: str) -> dict:
+    """The customer's/vendor's hold, as the settle form shows it beside each transaction."""
+    from ..parties.model import PartyType
+
+    party = company.party(PartyType(party_type), party_id)
+    hold = party.hold.value if party is not None else None
+    release = party.hold_release_date.isoformat() if party is not None and party.hold_release_date else None
+    return {"hold": hold, "hold_release_date": release}
 
 
 def _discount_shown(company, row) -> int:
