@@ -165,3 +165,25 @@ def test_split_parts_are_marked_and_held_by_their_transaction_numbers(demo):
     after = json.loads(bilag(demo, "report", "open-transactions", "--vendor", "1001", "--format", "json").stdout)
     assert {t["transaction"]: (t["open_amount"], t["payment_release_date"]) for t in after if t["invoice"] == "INV3"} \
         == {first: ("-100.00", "2024-02-15")}
+
+
+def test_revaluation_from_the_cli_then_settlement_reverses_it_and_realizes_against_the_invoice_rate(demo):
+    simulated = bilag(demo, "revalue", "--vendors", "--date", "2024-01-31", "--simulate", "--format", "json")
+    assert simulated.returncode == 0, simulated.stderr
+    assert "simulated, nothing was posted" in simulated.stderr and len(json.loads(simulated.stdout)) == 4
+    posted = bilag(demo, "revalue", "--vendors", "--date", "2024-01-31", "--format", "json")
+    assert posted.returncode == 0, posted.stderr
+    # EU-INV1: 100.00 EUR booked at 1.14 (114.00), revalued at 1.15: 1.00 unrealized loss
+    assert {(r["account"], r["amount_accounting"]) for r in json.loads(posted.stdout)} >= {("801400-001--", "1.00")}
+    listed = json.loads(bilag(demo, "report", "open-transactions", "--vendor", "1002", "--format", "json").stdout)
+    assert {t["invoice"]: t["last_revaluation_date"] for t in listed} == {"EU-INV1": "2024-01-31",
+                                                                          "EU-INV2": "2024-01-31"}
+    settled = bilag(demo, "settle", "--vendor", "1002", "--mark", "EU-INV1", "--payment-amount", "100.00",
+                    "--payment-currency", "EUR", "--bank-account", "110110-001-", "--date", "2024-02-05",
+                    "--format", "json")
+    assert settled.returncode == 0, settled.stderr
+    rows = {(r["posting_type"], r["amount_accounting"]) for r in json.loads(settled.stdout)}
+    # the unrealized 1.00 is reversed; the realized loss is against 1.14: 115.00 − 114.00
+    assert ("unrealized_loss", "-1.00") in rows and ("exchange_rate_loss", "1.00") in rows
+    bad = bilag(demo, "revalue", "--vendors", "--date", "2024-01-31", "--method", "sometimes")
+    assert bad.returncode == 2 and "Traceback" not in bad.stderr

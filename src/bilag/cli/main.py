@@ -454,9 +454,10 @@ def demo(fresh: bool = typer.Option(True, help="Start from an empty database fil
 
 def _register_settlement_commands() -> None:
     # Imported last: the settlement commands reuse this module's options.
-    from .settlement_commands import settle_command, settlement_app
+    from .settlement_commands import revalue_command, settle_command, settlement_app
 
     app.command("settle")(settle_command)
+    app.command("revalue")(revalue_command)
     app.add_typer(settlement_app, name="settlement")
 
 

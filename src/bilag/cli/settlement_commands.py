@@ -315,3 +315,26 @@ def net(agreement: str, day: str = typer.Option(..., "--date"),
                           list(vendor_invoice or []), user=settings.user)
     render.info(f"netted {result.amount} {result.currency}")
     render.emit(voucher_rows(result.vouchers, _company(engine, settings)), _VOUCHER_COLUMNS, fmt)
+
+
+def revalue_command(
+    considered: str = typer.Option(..., "--date", help="The date considered: transactions open then are revalued."),
+    rate_date: Optional[str] = typer.Option(None, "--rate-date", help="Date of the exchange rate (default --date)."),
+    customers: bool = typer.Option(False, "--customers"), vendors: bool = typer.Option(False, "--vendors"),
+    method: str = typer.Option("standard", "--method", help="standard, minimum or invoice_date"),
+    dimensions: str = typer.Option("posting", "--dimensions", help="Dimensions of the unrealized entries: none, "
+                                                                   "table or posting"),
+    simulate: bool = typer.Option(False, "--simulate", help="Show the voucher and post nothing."),
+    fmt: str = _format_option(),
+):
+    """Foreign currency revaluation of open customer/vendor transactions (unrealized gain/loss; settlement
+    later reverses it and books the realized difference against the original rate)."""
+    from ..services.revaluation import revalue_open_transactions
+
+    engine, settings = _context()
+    party_type = None if customers == vendors else ("customer" if customers else "vendor")
+    result = revalue_open_transactions(engine, settings.company, _date(considered, "--date"),
+                                       _date(rate_date, "--rate-date"), method=method, dimensions=dimensions,
+                                       party_type=party_type, user=settings.user, simulate=simulate)
+    render.info(f"{result.revalued} transaction(s) revalued" + ("; simulated, nothing was posted" if simulate else ""))
+    render.emit(voucher_rows(result.vouchers, _company(engine, settings)), _VOUCHER_COLUMNS, fmt)
