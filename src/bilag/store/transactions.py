@@ -105,6 +105,9 @@ def chunks(values: list, size: int = 5000):
         yield values[start:start + size]
 
 
+_NOT_DISTRIBUTED_SQL = ", ".join(f"'{t}'" for t in NOT_DISTRIBUTED)
+
+
 def attach_distributions(connection: Connection, company_id: str, transactions: list[OpenTransaction],
                          needed=None) -> None:
     """The offsets of each transaction's voucher (non-customer/vendor entries), else its own summary entry.
@@ -117,22 +120,14 @@ def attach_distributions(connection: Connection, company_id: str, transactions: 
     voucher_ids = sorted({t.voucher_id for t in wanted})
     if not voucher_ids:
         return
-    by_voucher: dict[int, list[tuple[str, int]]] = {}
     mark = "%s" if is_postgres(connection) else "?"
-    not_distributed = ", ".join(f"'{t}'" for t in NOT_DISTRIBUTED)
+    rows = []
     for chunk in chunks(voucher_ids):
-        sql = (f"SELECT voucher_id, ledger_account, accounting_minor FROM ledger_entry WHERE company_id = {mark} "
-               f"AND voucher_id IN ({', '.join([mark] * len(chunk))}) AND posting_type NOT IN ({not_distributed}) "
-               f"ORDER BY entry_id")
-        for voucher_id, account, accounting in _driver_rows(connection, sql, (company_id, *chunk)):
-            offsets = by_voucher.get(voucher_id)
-            if offsets is None:
-                by_voucher[voucher_id] = [(account, accounting)]
-            else:
-                offsets.append((account, accounting))
-    for transaction in wanted:
-        offsets = by_voucher.get(transaction.voucher_id)
-        transaction.distribution = offsets if offsets else [(transaction.ledger_account, transaction.accounting_minor)]
+        sql = (f"SELECT voucher_id, entry_id, ledger_account, accounting_minor FROM ledger_entry "
+               f"WHERE company_id = {mark} AND voucher_id IN ({', '.join([mark] * len(chunk))}) "
+               f"AND posting_type NOT IN ({_NOT_DISTRIBUTED_SQL})")
+        rows.extend(_driver_rows(connection, sql, (company_id, *chunk)))
+    _assign_distributions(wanted, rows)
 
 
 def attach_open_distributions(connection: Connection, company_id: str, party_type: str,
@@ -145,17 +140,23 @@ def attach_open_distributions(connection: Connection, company_id: str, party_typ
     """
     mark = "%s" if is_postgres(connection) else "?"
     invoice_sign = "<" if party_type == "vendor" else ">"
-    not_distributed = ", ".join(f"'{t}'" for t in NOT_DISTRIBUTED)
-    # No ORDER BY: sorting the join by entry id makes SQLite walk the entries instead of the transactions;
-    # each voucher's few offsets are put in entry order here.
+    # No ORDER BY: sorting the join by entry id makes SQLite walk the entries instead of the transactions.
     sql = (f"SELECT e.voucher_id, e.entry_id, e.ledger_account, e.accounting_minor FROM party_transaction t "
            f"JOIN ledger_entry e ON e.company_id = t.company_id AND e.voucher_id = t.voucher_id "
            f"WHERE t.company_id = {mark} AND t.party_type = {mark} AND t.open_minor <> 0 "
            f"AND (t.amount_minor {invoice_sign} 0 OR t.cash_discount_code IS NOT NULL OR t.unrealized_minor <> 0) "
-           f"AND e.posting_type NOT IN ({not_distributed})")
+           f"AND e.posting_type NOT IN ({_NOT_DISTRIBUTED_SQL})")
+    rows = _driver_rows(connection, sql, (company_id, party_type))
+    _assign_distributions([t for t in transactions if may_post_to_own_dimensions(t)], rows)
+
+
+def _assign_distributions(transactions: list[OpenTransaction], rows) -> None:
+    """rows: (voucher id, entry id, ledger account, accounting minor) of offset entries, in any order and
+    possibly repeated (a join meets a voucher once per open transaction on it). Each voucher's offsets go in
+    entry order; a transaction whose voucher has none follows its own summary entry."""
     by_voucher: dict[int, list[tuple[int, str, int]]] = {}
-    seen: set[int] = set()  # a voucher with several open transactions joins its entries once per transaction
-    for voucher_id, entry_id, account, accounting in _driver_rows(connection, sql, (company_id, party_type)):
+    seen: set[int] = set()
+    for voucher_id, entry_id, account, accounting in rows:
         if entry_id in seen:
             continue
         seen.add(entry_id)
@@ -170,9 +171,8 @@ def attach_open_distributions(connection: Connection, company_id: str, party_typ
             offsets.sort()
         distributions[voucher_id] = [(account, accounting) for _, account, accounting in offsets]
     for transaction in transactions:
-        if may_post_to_own_dimensions(transaction):
-            transaction.distribution = (distributions.get(transaction.voucher_id)
-                                        or [(transaction.ledger_account, transaction.accounting_minor)])
+        transaction.distribution = (distributions.get(transaction.voucher_id)
+                                    or [(transaction.ledger_account, transaction.accounting_minor)])
 
 
 def may_post_to_own_dimensions(transaction: OpenTransaction) -> bool:
