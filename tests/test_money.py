@@ -7,7 +7,7 @@ from decimal import Decimal
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bilag.money import allocate
+from bilag.money import allocate, divide_half_up, percent_share
 
 
 def test_the_remainder_goes_to_the_largest_fraction():
@@ -39,3 +39,17 @@ def test_integer_and_decimal_weights_give_the_same_parts_and_they_add_up(total, 
     assert sum(parts) == total
     assert parts == allocate(total, [Decimal(w) for w in weights])
     assert all(p == 0 or (p > 0) == (total > 0) for p in parts)
+
+
+def test_divide_half_up_rounds_ties_away_from_zero_exactly():
+    assert [divide_half_up(n, 2) for n in (1, 3, -1, -3, 4)] == [1, 2, -1, -2, 2]
+    assert divide_half_up(7, -2) == -4
+
+
+@given(st.integers(0, 10**12), st.sampled_from(["25", "12.5", "6", "0.5", "1.5"]))
+def test_percent_share_is_the_decimal_half_up_share(amount, percent):
+    exact = Decimal(amount) * Decimal(percent) / 100
+    assert percent_share(amount, Decimal(percent)) == int(exact.quantize(Decimal(1), rounding="ROUND_HALF_UP"))
+    gross = Decimal(amount) * Decimal(percent) / (100 + Decimal(percent))
+    assert percent_share(amount, Decimal(percent), of_gross=True) == int(gross.quantize(Decimal(1),
+                                                                                        rounding="ROUND_HALF_UP"))

@@ -98,6 +98,22 @@ def format_minor(minor: int, decimals: int = 2) -> str:
     return f"{sign}{minor // scale}.{minor % scale:0{decimals}d}"
 
 
+def divide_half_up(numerator: int, denominator: int) -> int:
+    """numerator / denominator in whole minor units, ties away from zero (as round_half_up), exactly."""
+    if denominator < 0:
+        numerator, denominator = -numerator, -denominator
+    quotient = (2 * abs(numerator) + denominator) // (2 * denominator)
+    return quotient if numerator >= 0 else -quotient
+
+
+def percent_share(amount_minor: int, percent: Decimal, *, of_gross: bool = False) -> int:
+    """`percent` % of a magnitude in minor units, rounded half up; with `of_gross` the share of an amount
+    that already includes it (a tax in a gross amount: amount × p / (100 + p))."""
+    numerator, denominator = percent.as_integer_ratio()
+    base = 100 * denominator + (numerator if of_gross else 0)
+    return divide_half_up(abs(amount_minor) * numerator, base)
+
+
 def allocate(total_minor: int, weights: Sequence[int | Decimal]) -> list[int]:
     """Split an integer total over weights with the largest-remainder method.
 

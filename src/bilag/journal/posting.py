@@ -18,7 +18,7 @@ from decimal import Decimal
 from ..calendar.periods import check_posting_allowed
 from ..company import Company
 from ..errors import BilagError, JournalRejected, Problem
-from ..money import MoneyFormatError, format_minor, parse_minor, round_ratios_to_total
+from ..money import MoneyFormatError, format_minor, parse_minor, percent_share, round_ratios_to_total
 from ..parties.model import PartyType
 from .model import ACCOUNT_TYPES, EntryDraft, JournalLine, PostingPlan, TransactionDraft, VoucherDraft
 
@@ -329,13 +329,9 @@ class _Planner:
                              f"to calculate the tax on", code="tax_needs_ledger_account")
         sign = 1 if base_amount > 0 else -1
         magnitude = abs(base_amount)
-        numerator, denominator = tax_code.percent.as_integer_ratio()
-        if self.company.journal_name(self.context.journal_name).amounts_include_sales_tax:
-            tax = _half_up(magnitude * numerator, 100 * denominator + numerator)
-            net, gross = magnitude - tax, magnitude
-        else:
-            tax = _half_up(magnitude * numerator, 100 * denominator)
-            net, gross = magnitude, magnitude + tax
+        gross_amounts = self.company.journal_name(self.context.journal_name).amounts_include_sales_tax
+        tax = percent_share(magnitude, tax_code.percent, of_gross=gross_amounts)
+        net, gross = (magnitude - tax, magnitude) if gross_amounts else (magnitude, magnitude + tax)
         # Output tax on a credit (sales), input tax on a debit (purchases).
         account = tax_code.payable_account if sign < 0 else (tax_code.receivable_account or tax_code.payable_account)
         tax_side = self._tax_side(account, line)
@@ -483,10 +479,6 @@ class _Planner:
                 denominator *= 10**-shift
             fraction = self._conversions[key] = (numerator, denominator)
         return fraction
-
-
-def _half_up(numerator: int, denominator: int) -> int:
-    return (2 * numerator + denominator) // (2 * denominator)
 
 
 def _resolve_side(company: Company, account_type: str, account: str, line: JournalLine, copied_dims) -> _Side:

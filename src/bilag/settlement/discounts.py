@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from ..money import ZERO, from_minor, to_minor
+from ..money import ZERO, divide_half_up, from_minor, percent_share, to_minor
 from ..parties.model import CashDiscountCode
 
 NORMAL, ALWAYS, NEVER = "normal", "always", "never"
@@ -57,16 +57,8 @@ def discount_for_payment(open_amount: Decimal, amount_to_settle: Decimal | None,
 
 # The same rules in minor units: settlement runs compute them for every invoice.
 
-def _half_up(numerator: int, denominator: int) -> int:
-    """numerator / denominator rounded half up, for a non-negative numerator and a positive denominator."""
-    return (2 * numerator + denominator) // (2 * denominator)
-
-
 def full_discount_minor(amount_minor: int, percent: Decimal) -> int:
-    if percent <= 0:
-        return 0
-    numerator, denominator = percent.as_integer_ratio()
-    return _half_up(abs(amount_minor) * numerator, 100 * denominator)
+    return percent_share(amount_minor, percent) if percent > 0 else 0
 
 
 def partial_discount_minor(amount_minor: int, percent: Decimal) -> int:
@@ -76,7 +68,7 @@ def partial_discount_minor(amount_minor: int, percent: Decimal) -> int:
     rest = 100 * denominator - numerator  # (1 − p), scaled like p
     if rest <= 0:
         raise ValueError(f"a cash discount of {percent} % leaves nothing to pay")
-    return _half_up(abs(amount_minor) * numerator, rest)
+    return divide_half_up(abs(amount_minor) * numerator, rest)
 
 
 def discount_for_payment_minor(open_minor: int, amount_to_settle: int | None, available: int | None,

@@ -12,7 +12,7 @@ from decimal import Decimal
 from ..company import Company
 from ..errors import SettlementError
 from ..journal.model import EntryDraft, VoucherDraft
-from ..money import ZERO, allocate, from_minor, round_half_up, to_minor
+from ..money import ZERO, allocate, divide_half_up, from_minor, round_half_up, to_minor
 from . import discounts as cd
 
 
@@ -123,12 +123,7 @@ def _portion(total_minor: int, part_minor: int, whole_minor: int) -> int:
         return total_minor
     if whole_minor == 0:
         return 0
-    # Integer half-up rounding of total × part / whole, away from zero on ties as round_half_up does.
-    numerator, denominator = total_minor * part_minor, whole_minor
-    if denominator < 0:
-        numerator, denominator = -numerator, -denominator
-    quotient = (2 * abs(numerator) + denominator) // (2 * denominator)
-    return quotient if numerator >= 0 else -quotient
+    return divide_half_up(total_minor * part_minor, whole_minor)
 
 
 def settlement_date(options: SettlementOptions, transactions: list[OpenTransaction], primary_date: date | None) -> date:
