@@ -9,8 +9,7 @@ from datetime import date
 
 from ..company import Company
 from ..parties.model import PartyType
-from . import discounts as cd
-from .rules import Mark, OpenTransaction, SettlementOptions, SettlementPlan, plan_checked
+from .rules import Mark, OpenTransaction, SettlementOptions, SettlementPlan, discount_percent, plan_checked
 
 # Criteria a user may list for the priority order; each sorts ascending except where noted.
 PRIORITY_KEYS = {
@@ -20,17 +19,8 @@ PRIORITY_KEYS = {
     "cash_discount_date": lambda t, _c, _d: t.cash_discount_date or date.max,
     "amount": lambda t, _c, _d: -abs(t.open_minor),  # largest first
     # the better discount first (EX-S6: of same-date invoices, the one with the higher discount)
-    "cash_discount": lambda t, c, d: -_percent(c, t.cash_discount_code, t.document_date, d),
+    "cash_discount": lambda t, c, d: -discount_percent(c, t, d),
 }
-def _percent(company: Company, code, document_date: date, day: date):
-    """Many invoices share a code and a date: the chain walk is remembered for the loaded company."""
-    memo = company.memo.setdefault("cash_discount_percent", {})
-    key = (code, document_date, day)
-    found = memo.get(key)
-    if found is None:
-        found = memo[key] = cd.applicable_percent(company.cash_discounts, code, document_date, day)
-    return found
-
 
 STATIC_KEYS = {"due_date", "invoice_date", "posting_date", "cash_discount_date", "amount"}
 

@@ -259,14 +259,15 @@ def _settings(company: Company) -> tuple:
     return found
 
 
-def _discount_percent(company: Company, invoice: OpenTransaction, day: date, use: str) -> Decimal:
-    """Many invoices share a code and a date: the chain walk is remembered for the loaded company."""
+def discount_percent(company: Company, transaction: OpenTransaction, day: date, use: str = cd.NORMAL) -> Decimal:
+    """cd.applicable_percent for a transaction; many share a code and a date, so the chain walk is
+    remembered for the loaded company."""
     memo = company.memo.setdefault("discount_percent", {})
-    key = (invoice.cash_discount_code, invoice.document_date, day, use)
+    key = (transaction.cash_discount_code, transaction.document_date, day, use)
     found = memo.get(key)
     if found is None:
-        found = memo[key] = cd.applicable_percent(company.cash_discounts, invoice.cash_discount_code,
-                                                  invoice.document_date, day, use)
+        found = memo[key] = cd.applicable_percent(company.cash_discounts, transaction.cash_discount_code,
+                                                  transaction.document_date, day, use)
     return found
 
 
@@ -300,7 +301,7 @@ def _settle_one(company, primary, invoice, mark, available_minor, primary_rate, 
     open_minor = abs(invoice.open_minor)
     percent = ZERO
     if invoice.is_invoice() or credit_notes:
-        percent = _discount_percent(company, invoice, discount_day, use)
+        percent = discount_percent(company, invoice, discount_day, use)
     full = cd.full_discount_minor(invoice.amount_minor, percent)
     taken = abs(invoice.cash_discount_taken_minor)  # stored signed like the invoice
     amount_to_settle = mark.amount_to_settle
@@ -525,11 +526,8 @@ def _credit_note_discount(company, primary: OpenTransaction, day: date) -> int:
     """A credit note with a cash discount code gives up its own discount when it settles (AP-P4, EX-S4)."""
     if primary.is_invoice() or not primary.cash_discount_code or not company.parameter("cash_discount_credit_notes"):
         return 0
-    decimals = company.decimals(primary.currency)
-    percent = cd.applicable_percent(company.cash_discounts, primary.cash_discount_code, primary.document_date, day,
-                                    primary.use_cash_discount or cd.NORMAL)
-    full = cd.full_discount(from_minor(primary.amount_minor, decimals), percent, decimals)
-    remaining = to_minor(full, decimals) - abs(primary.cash_discount_taken_minor)
+    percent = discount_percent(company, primary, day, primary.use_cash_discount or cd.NORMAL)
+    remaining = cd.full_discount_minor(primary.amount_minor, percent) - abs(primary.cash_discount_taken_minor)
     return max(0, min(remaining, abs(primary.open_minor)))
 
 
