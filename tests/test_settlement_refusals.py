@@ -198,3 +198,24 @@ def test_marking_an_invoice_of_another_company_names_that_company(engine):
                payment=Payment(D("50.00"), "110110-001-", "PAY-3"), day=day("2024-01-20"))
     assert refused.value.code == "other_company" and "DEMF" in refused.value.message
     assert snapshot(engine) == before
+
+
+def test_a_discount_without_a_cash_discount_account_is_refused_by_name_and_writes_nothing(engine):
+    from bilag.services.setup import setup_company
+
+    from .support import seed_setup
+
+    setup = seed_setup(vendors=[{"id": "1001", "currency": "USD", "cash_discount": "2D10"}])
+    setup["system_accounts"] = {k: v for k, v in setup["system_accounts"].items() if k != "vendor_cash_discount"}
+    setup_company(engine, setup)
+    post(engine, """
+        voucher | account_type | account | credit | offset_account | invoice
+        INV-1   | Vendor       | 1001    | 100.00 | 606300-001--   | INV-1
+    """)
+    before = snapshot(engine)
+    with pytest.raises(BilagError) as refused:
+        settle(engine, None, VENDOR, "1001", [MarkRequest(invoice="INV-1")],
+               payment=Payment(D("98.00"), "110110-001-", "PAY-1"), day=day("2024-01-08"))
+    assert refused.value.code == "missing_system_account"
+    assert "system_accounts.vendor_cash_discount" in refused.value.message
+    assert snapshot(engine) == before

@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from .calendar.periods import FiscalCalendar
+from .errors import InvalidInput
 from .fx.rates import ZERO_DECIMAL_CURRENCIES, RateTable
 from .ledger.accounts import ChartOfAccounts
 from .parties.model import CashDiscountCode, Party, PartyType, PaymentTerms, PostingProfiles
@@ -84,6 +85,15 @@ class Company:
         if found is not None:
             return found
         return 0 if currency in ZERO_DECIMAL_CURRENCIES else 2
+
+    def system_account(self, purpose: str, *fallbacks: str) -> str:
+        """The account of an automatic posting: the first of `purpose` and its fallbacks that is set up."""
+        for name in (purpose, *fallbacks):
+            account = self.system_accounts.get(name)
+            if account:
+                return account
+        raise InvalidInput(f"no account for {purpose.replace('_', ' ')} (system_accounts.{purpose})",
+                           code="missing_system_account")
 
     def party(self, party_type: PartyType, party_id: str) -> Party | None:
         return self.parties.get((party_type, party_id))

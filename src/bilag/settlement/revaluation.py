@@ -73,10 +73,7 @@ def unrealized_entries(company: Company, t: OpenTransaction, amount: int, dimens
     if loss is None:
         loss = amount > 0
     purpose = "unrealized_loss" if loss else "unrealized_gain"
-    account = company.system_accounts.get(purpose)
-    if not account:
-        raise InvalidInput(f"no account for {purpose.replace('_', ' ')} (system_accounts.{purpose})",
-                           code="missing_system_account")
+    account = company.system_account(purpose)
     if dimensions == "posting" and t.distribution:
         sources = t.distribution
     elif dimensions == "table":

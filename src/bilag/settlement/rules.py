@@ -382,10 +382,7 @@ def _settle_one(company, primary, invoice, mark, available_minor, primary_rate, 
     if exchange_difference:
         loss = exchange_difference > 0
         purpose = "exchange_rate_loss" if loss else "exchange_rate_gain"
-        account = company.system_accounts.get(purpose)
-        if not account:
-            raise SettlementError(f"no account for {purpose.replace('_', ' ')} (system_accounts.{purpose})",
-                                  code="missing_system_account")
+        account = company.system_account(purpose)
         entries.append(summary_entry(invoice, 0, -exchange_difference, "Exchange difference"))
         _distribute(company, invoice, account, purpose, invoice.currency, 0, exchange_difference,
                     "Realized exchange " + ("loss" if loss else "gain"), entries, by_invoice_lines=True)
@@ -409,11 +406,7 @@ def _discount_main_account(company: Company, invoice: OpenTransaction, mark: Mar
     code = company.cash_discounts.get(invoice.cash_discount_code or "")
     if code and code.main_account:
         return code.main_account
-    purpose = f"{invoice.party_type}_cash_discount"
-    account = company.system_accounts.get(purpose)
-    if not account:
-        raise SettlementError(f"no cash discount account (system_accounts.{purpose})", code="missing_system_account")
-    return account
+    return company.system_account(f"{invoice.party_type}_cash_discount")
 
 
 def _distribute(company, invoice, account_text, posting_type, currency, amount_minor, accounting_minor, text,
@@ -489,12 +482,9 @@ def _close_small_remainder(company, transaction, change, offset, entries, parts,
         purpose, posting_type = "over_underpayment", "over_underpayment"
     else:
         return
-    account = (company.system_accounts.get(purpose)
-               or (company.system_accounts.get(f"{transaction.party_type}_cash_discount")
-                   if purpose == "cash_discount_difference" else company.system_accounts.get("penny_difference")))
-    if not account:
-        raise SettlementError(f"no account for {purpose.replace('_', ' ')} (system_accounts.{purpose})",
-                              code="missing_system_account")
+    fallback = f"{transaction.party_type}_cash_discount" if purpose == "cash_discount_difference" \
+        else "penny_difference"
+    account = company.system_account(purpose, fallback)
     remaining_accounting = transaction.open_accounting_minor - change.settled_accounting_minor
     change.settled_minor += remaining
     change.settled_accounting_minor += remaining_accounting
