@@ -65,13 +65,13 @@ _MARK_KEYS = {"discount", "use", "account", "cross-rate", "full"}
 
 def parse_mark(item: str, defaults: dict):
     """One --mark: `INV2`, `INV2:100.00`, `INV2:100.00,discount=3.00,use=always,account=520300,full`."""
-    from ..services.settlement import MarkRequest
+    from ..services.settlement import MarkRequest, mark_of
 
     head, *settings_ = [part.strip() for part in item.split(",")]
     reference, _, amount = head.partition(":")
     if not reference:
         raise InvalidInput(f"--mark '{item}': name an invoice or voucher", code="bad_option")
-    named = reference_request(reference, f"--mark {item}")
+    named = mark_of(reference)
     values = dict(defaults)
     for setting in settings_:
         key, equals, value = setting.partition("=")
@@ -108,17 +108,6 @@ def _marked_summary(company, plan) -> str:
     return text
 
 
-def reference_request(reference: str, where: str):
-    """An invoice or voucher number, or #N: the open transaction numbered N (report open-transactions)."""
-    from ..services.settlement import MarkRequest
-
-    if reference.startswith("#"):
-        if not reference[1:].isdigit():
-            raise InvalidInput(f"{where}: '{reference}' is not a transaction number (#N)", code="bad_option")
-        return MarkRequest(transaction_id=int(reference[1:]))
-    return MarkRequest(invoice=reference, voucher=reference)
-
-
 def settle_command(
     customer: Optional[str] = typer.Option(None, "--customer"), vendor: Optional[str] = typer.Option(None, "--vendor"),
     mark: list[str] = typer.Option(..., "--mark", help=MARK_HELP),
@@ -146,7 +135,7 @@ def settle_command(
     fmt: str = _format_option(),
 ):
     """Settle marked open transactions of a customer or vendor, with a new payment or against each other."""
-    from ..services.settlement import Payment, preview_settlement, settle
+    from ..services.settlement import Payment, mark_of, preview_settlement, settle
     from ..settlement.rules import SettlementOptions
 
     engine, settings = _context()
@@ -165,7 +154,7 @@ def settle_command(
     options = SettlementOptions(settlement_date=posting_date, selected_date=_date(selected_date, "--selected-date"),
                                 today=date.today(), discount_date=discount_date,
                                 selected_discount_date=_date(selected_discount_date, "--selected-discount-date"))
-    primary_mark = reference_request(primary, "--primary") if primary else None
+    primary_mark = mark_of(primary) if primary else None
     action = preview_settlement if preview else settle
     result = action(engine, settings.company, party_type, party_id, marks, payment=payment, options=options,
                     user=settings.user, day=day, primary=primary_mark)

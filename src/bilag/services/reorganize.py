@@ -18,6 +18,7 @@ from ..parties.model import Hold, PartyType
 from ..store import schema as s
 from ..store.bulk import next_ids
 from ..store.companies import load_company, resolve_company_id
+from .settlement import transaction_number
 
 _T = s.party_transaction
 
@@ -31,8 +32,9 @@ class SplitPart:
 
 def _find(connection, company_id, party_type: PartyType, party_id: str, reference: str):
     """The transactions an invoice or voucher number names, or #N: the transaction numbered N."""
-    if reference.startswith("#") and reference[1:].isdigit():
-        named = _T.c.transaction_id == int(reference[1:])
+    number = transaction_number(reference)
+    if number is not None:
+        named = _T.c.transaction_id == number
     else:
         named = (_T.c.invoice == reference) | (s.voucher.c.voucher_number == reference)
     query = select(_T, s.voucher.c.voucher_number).join(

@@ -8,7 +8,7 @@ from decimal import Decimal
 from sqlalchemy.engine import Connection, Engine
 
 from ..company import Company
-from ..errors import SettlementError
+from ..errors import InvalidInput, SettlementError
 from ..journal.model import JournalLine
 from ..money import parse_amount
 from ..parties.model import PartyType
@@ -44,6 +44,23 @@ class MarkRequest:
     alternative_discount_account: str | None = None
     cross_rate: Decimal | None = None
     full_settlement: bool = False
+
+
+def transaction_number(reference: str) -> int | None:
+    """`#N` names the open transaction numbered N (the `transaction` column of the open transactions report);
+    anything else is an invoice or voucher number."""
+    if not reference.startswith("#"):
+        return None
+    if not reference[1:].isdigit():
+        raise InvalidInput(f"'{reference}' is not a transaction number (#N)", code="bad_reference")
+    return int(reference[1:])
+
+
+def mark_of(reference: str) -> MarkRequest:
+    """A mark of an invoice or voucher number, or of #N."""
+    number = transaction_number(reference)
+    return MarkRequest(transaction_id=number) if number is not None else MarkRequest(invoice=reference,
+                                                                                     voucher=reference)
 
 
 @dataclass
