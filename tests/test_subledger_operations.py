@@ -100,7 +100,8 @@ def test_automatic_settlement_by_due_date_then_reversal_in_order(engine):
                              ("PAY-1", "2024-01-20"): "250.00", ("PAY-2", "2024-01-25"): "50.00"}
 
 
-def test_manual_netting_nets_the_smaller_balance_through_the_clearing_account(engine):
+def _netting_agreement_and_invoices(engine):
+    """Customer US-008 owes 75.00 (CI-1), vendor 1001 is owed 100.00 (VI-1); agreement N-1 nets them."""
     make_company(engine, customers=[{"id": "US-008", "currency": "USD"}])
     post(engine, """
         voucher | account_type | account | debit | credit | offset_account | invoice
@@ -108,6 +109,10 @@ def test_manual_netting_nets_the_smaller_balance_through_the_clearing_account(en
         VI-1    | Vendor       | 1001    |       | 100.00 | 606300-002--   | VI-1
     """)
     add_netting_agreement(engine, None, "N-1", "US-008", "1001", "999999---")
+
+
+def test_manual_netting_nets_the_smaller_balance_through_the_clearing_account(engine):
+    _netting_agreement_and_invoices(engine)
     result = net_manually(engine, None, "N-1", date(2024, 3, 10), ["CI-1"], ["VI-1"])
     assert result.amount == "75.00"
     entries = [(e.ledger_account, e.accounting_minor) for v in result.vouchers for e in v.draft.entries]
@@ -200,13 +205,7 @@ def test_merging_split_parts_keeps_their_unrealized_amounts(engine):
 
 def test_netting_within_the_discount_period_takes_no_cash_discount(engine):
     # Vendor 1001 has 1.5D10: netting on day 5 of VI-1 must still leave 100.00 − 75.00 open, not less a discount.
-    make_company(engine, customers=[{"id": "US-008", "currency": "USD"}])
-    post(engine, """
-        voucher | account_type | account | debit | credit | offset_account | invoice
-        CI-1    | Customer     | US-008  | 75.00 |        | 401100-002--   | CI-1
-        VI-1    | Vendor       | 1001    |       | 100.00 | 606300-002--   | VI-1
-    """)
-    add_netting_agreement(engine, None, "N-1", "US-008", "1001", "999999---")
+    _netting_agreement_and_invoices(engine)
     net_manually(engine, None, "N-1", date(2024, 1, 10), ["CI-1"], ["VI-1"])
     with engine.connect() as connection:
         opens = {t["invoice"]: (t["open_amount"], t["cash_discount_taken"])
