@@ -464,6 +464,15 @@ def _register_settlement_commands() -> None:
 _register_settlement_commands()
 
 
+def _register_close_commands() -> None:
+    from .close_commands import register  # period end (issue 8)
+
+    register(app, period_app)
+
+
+_register_close_commands()
+
+
 def run() -> None:
     """Entry point: errors become messages and exit codes, never tracebacks."""
     try:

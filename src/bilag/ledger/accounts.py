@@ -33,6 +33,7 @@ class MainAccount:
     default_currency: str | None = None
     opening_account: str | None = None  # redirects the opening balance at year end
     revaluate: bool = False  # foreign currency revaluation flag (GL revaluation)
+    revaluation_rate_type: str | None = None  # its exchange rate type (else the ledger's), domain.md B4.4
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ from ..services.setup import SETUP_SECTIONS, add_exchange_rates, as_date, as_dec
 from ..settlement.rules import SettlementOptions
 from ..store.companies import load_company
 from ..store.database import open_store
+from .close_steps import CLOSE_STEP_KEYS, LEDGER_REVALUE_KEYS, perform_close_step, revalue_ledger_step
 from .expectations import check_expectations
 from .loader import check_step_keys, line_of, load_yaml
 
@@ -52,6 +53,10 @@ STEP_KEYS = {
     "revalue": {"id", "scope", "date", "rate_date", "method", "dimensions", "simulate", "user"},
     "period": {"id", "date", "status", "access", "module"},
 }
+# Period end (docs/period-end.md): GL revaluation keys on `revalue`, several companies on `period`, own steps.
+STEP_KEYS["revalue"] |= LEDGER_REVALUE_KEYS
+STEP_KEYS["period"] |= {"companies", "period", "user"}
+STEP_KEYS.update(CLOSE_STEP_KEYS)
 PAYMENT_KEYS = {"voucher", "bank_account", "amount", "currency", "exchange_rate", "journal", "description", "date"}
 MARK_KEYS = {"invoice", "voucher", "amount_to_settle", "cash_discount", "use_cash_discount",
              "alternative_discount_account", "cross_rate", "full_settlement"}
@@ -116,9 +121,15 @@ def _perform(engine: Engine, run: ScenarioRun, action: str, body: dict, step_id:
         with engine.begin() as connection:
             add_exchange_rates(connection, run.company_id, [{k: v for k, v in body.items() if k != "id"}])
     elif action == "period":
-        day = as_date(body.get("date"), where + ".date")
-        period_service.set_period_status(engine, run.company_id, day, body.get("status"), access=body.get("access"),
-                                         module=body.get("module"))
+        day = as_date(body.get("date"), where + ".date") if body.get("date") else None
+        companies = [str(c) for c in body["companies"]] if body.get("companies") else [str(run.company_id)]
+        period_service.update_periods(engine, companies, day=day, period_name=body.get("period"),
+                                      status=body.get("status"), access=body.get("access"), module=body.get("module"),
+                                      user=body.get("user"))
+    elif action in CLOSE_STEP_KEYS:
+        outcome = perform_close_step(engine, run.company_id, action, body, where, run.step_ids)
+        (run.previews if outcome.preview else run.outputs).append(StepOutput(step_id, outcome.kind, outcome.vouchers))
+        run.step_ids[step_id] = outcome.value
 
 
 def _journal(engine, run, body, step_id, where):
@@ -211,6 +222,14 @@ def _revalue(engine, run, body, step_id, where):
     from ..services.revaluation import revalue_open_transactions
 
     scope = str(body.get("scope", "customers_vendors"))
+    if scope == "ledger":
+        outcome = revalue_ledger_step(engine, run.company_id, body, where)
+        (run.previews if outcome.preview else run.outputs).append(StepOutput(step_id, outcome.kind, outcome.vouchers))
+        run.step_ids[step_id] = outcome.value
+        return
+    extra = sorted(set(body) & (LEDGER_REVALUE_KEYS - {"id", "scope", "date", "rate_date", "simulate", "user"}))
+    if extra:
+        raise InvalidInput(f"{where}: {', '.join(extra)} belong(s) to scope: ledger", code="unknown_key")
     if scope not in ("customers_vendors", "customers", "vendors"):
         raise InvalidInput(f"{where}: revaluation of scope '{scope}' is not supported by this version of bilag "
                            f"(customers_vendors, customers, vendors)", code="unsupported_step")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from datetime import date
 
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.engine import Connection, Engine
 
 from ..calendar.periods import (
@@ -75,7 +75,7 @@ def _describe(company_id: str, period: FiscalPeriod) -> dict:
 
 
 def _change(connection: Connection, company_id: str, period: FiscalPeriod, status: object | None,
-            access: object | None, module: str | None) -> FiscalPeriod:
+            access: object | None, module: str | None, user: str | None = None) -> FiscalPeriod:
     """Apply a status and/or access change to one period (the transition rules decide), and write it."""
     values = {}
     changed = period
@@ -93,21 +93,61 @@ def _change(connection: Connection, company_id: str, period: FiscalPeriod, statu
     if values:
         connection.execute(update(s.fiscal_period).where(s.fiscal_period.c.company_id == company_id,
                                                          s.fiscal_period.c.period_id == period.id).values(**values))
+        _log_changes(connection, company_id, period, changed, user)
     return changed
 
 
+def _log_changes(connection: Connection, company_id: str, before: FiscalPeriod, after: FiscalPeriod,
+                 user: str | None) -> None:
+    """Who changed what, when (the mass update's change log); unchanged values are not logged."""
+    from datetime import datetime, timezone
+
+    from ..store.bulk import next_ids
+
+    rows = []
+    if before.status != after.status:
+        rows.append(("status", before.status.value, after.status.value))
+    if before.access != after.access:
+        rows.append(("access", json.dumps(before.access, sort_keys=True), json.dumps(after.access, sort_keys=True)))
+    if not rows:
+        return
+    first = next_ids(connection, company_id, "period_change", len(rows))
+    stamp = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    connection.execute(insert(s.period_change), [
+        {"company_id": company_id, "change_id": first + index, "period_id": before.id, "period_name": before.name,
+         "field": field, "old_value": old, "new_value": new, "user_name": user, "changed_at": stamp}
+        for index, (field, old, new) in enumerate(rows)])
+
+
+def period_changes(engine: Engine, company_ids: list[str] | None = None, *, period_name: str | None = None) -> list[dict]:
+    """The change log of period status and module access, oldest first, for the companies named (or all)."""
+    with engine.connect() as connection:
+        query = select(s.period_change)
+        if company_ids:
+            query = query.where(s.period_change.c.company_id.in_(
+                [resolve_company_id(connection, c) for c in company_ids]))
+        if period_name:
+            query = query.where(s.period_change.c.period_name == period_name)
+        rows = connection.execute(query.order_by(s.period_change.c.changed_at, s.period_change.c.company_id,
+                                                 s.period_change.c.change_id)).all()
+    return [{"company": r.company_id, "period": r.period_name, "field": r.field, "from": r.old_value,
+             "to": r.new_value, "user": r.user_name, "at": r.changed_at} for r in rows]
+
+
 def set_period_status(engine: Engine, company_id: str | None, day: date | None, status: str | None, *,
-                      access: str | None = None, module: str | None = None, period_name: str | None = None) -> dict:
+                      access: str | None = None, module: str | None = None, period_name: str | None = None,
+                      user: str | None = None) -> dict:
     """Change the status and/or module access of the period holding `day` (or named `period_name`)."""
     with engine.begin() as connection:
         company_id = resolve_company_id(connection, company_id)
         period = _find_period(load_periods(connection, company_id), company_id, day, period_name)
-        changed = _change(connection, company_id, period, status, access, module)
+        changed = _change(connection, company_id, period, status, access, module, user)
         return _describe(company_id, changed)
 
 
 def update_periods(engine: Engine, company_ids: list[str], *, day: date | None = None, period_name: str | None = None,
-                   status: str | None = None, access: str | None = None, module: str | None = None) -> list[dict]:
+                   status: str | None = None, access: str | None = None, module: str | None = None,
+                   user: str | None = None) -> list[dict]:
     """Mass update: the same period of several companies, all in one transaction or none.
 
     Only companies on the same calendar take part: the period found in each must have the first one's
@@ -129,7 +169,7 @@ def update_periods(engine: Engine, company_ids: list[str], *, day: date | None =
                 raise InvalidInput(
                     f"company {company_id}: period {period.name} runs {period.start}..{period.end}, not "
                     f"{first.start}..{first.end}; it uses another fiscal calendar", code="other_calendar")
-            results.append(_describe(company_id, _change(connection, company_id, period, status, access, module)))
+            results.append(_describe(company_id, _change(connection, company_id, period, status, access, module, user)))
     return results
 
 

@@ -27,7 +27,7 @@ SECTION_KEYS = {
     "calendar": ({"first_year_start"}, {"years"}),
     "account_structure": ({"name", "main_accounts", "segments"}, {"allowed"}),
     "account": ({"id"}, {"name", "type", "active", "manual_entry_blocked", "do_not_allow_manual_entry",
-                         "default_currency", "opening_account", "revaluate"}),
+                         "default_currency", "opening_account", "revaluate", "exchange_rate_type"}),
     "cash_discount": ({"code", "percent", "days"}, {"next", "main_account"}),
     "payment_terms": ({"code", "days"}, set()),
     "tax_code": ({"code", "percent", "payable_account"}, {"receivable_account", "customer_cash_discount_account",
@@ -355,6 +355,7 @@ def add_main_accounts(connection: Connection, company_id: str, accounts: list) -
                                  if item.get("default_currency") else None),
             "opening_account": item.get("opening_account"),
             "revaluate": as_bool(item.get("revaluate", False), where + ".revaluate"),
+            "revaluation_rate_type": str(item["exchange_rate_type"]) if item.get("exchange_rate_type") else None,
         })
     check_unique(connection, s.main_account, s.main_account.c.account_id, company_id, ids, "main account")
     if rows:

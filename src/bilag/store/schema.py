@@ -45,6 +45,7 @@ main_account = Table(
     Column("default_currency", String(3)),
     Column("opening_account", String(40)),
     Column("revaluate", Boolean, nullable=False, default=False),
+    Column("revaluation_rate_type", String(20)),  # GL revaluation's exchange rate type (period end, issue 8)
     PrimaryKeyConstraint("company_id", "account_id"),
     _company_fk("main_account"),
 )
@@ -394,4 +395,70 @@ netting_agreement = Table(
     Column("clearing_account", String(120), nullable=False),
     PrimaryKeyConstraint("company_id", "agreement_id"),
     _company_fk("netting_agreement"),
+)
+
+
+# ---------------------------------------------------------------- period end (issue 8: close)
+
+# One row per period-end run: GL revaluation, year-end close, allocation, consolidation, and each reversal.
+# A run's vouchers are never deleted; undoing a run posts a reversal run that names it (reverses_run).
+close_run = Table(
+    "close_run", metadata,
+    Column("company_id", String(20), nullable=False),
+    Column("run_id", BigInteger, nullable=False),
+    Column("kind", String(30), nullable=False),  # ledger_revaluation | year_end | allocation | consolidation
+    Column("year", Integer),
+    Column("as_of", Date, nullable=False),
+    Column("parameters", Text, nullable=False, default="{}"),  # JSON of the run's options
+    Column("voucher_ids", Text, nullable=False, default="[]"),  # JSON list
+    Column("status", String(20), nullable=False),  # posted | reversed | reversal
+    Column("reverses_run", BigInteger),
+    Column("reversed_by_run", BigInteger),
+    Column("user_name", String(60)),
+    Column("created_at", String(32), nullable=False),
+    PrimaryKeyConstraint("company_id", "run_id"),
+    _company_fk("close_run"),
+    Index("ix_close_run_kind", "company_id", "kind", "year"),
+)
+
+# Who changed a period's status or module access, when, from what to what (mass update, B4.2).
+period_change = Table(
+    "period_change", metadata,
+    Column("company_id", String(20), nullable=False),
+    Column("change_id", BigInteger, nullable=False),
+    Column("period_id", Integer, nullable=False),
+    Column("period_name", String(40), nullable=False),
+    Column("field", String(20), nullable=False),  # status | access
+    Column("old_value", Text, nullable=False),
+    Column("new_value", Text, nullable=False),
+    Column("user_name", String(60)),
+    Column("changed_at", String(32), nullable=False),
+    PrimaryKeyConstraint("company_id", "change_id"),
+    _company_fk("period_change"),
+)
+
+# The period-close workspace: the checklist of seed 002 as tasks per company and period.
+close_task = Table(
+    "close_task", metadata,
+    Column("company_id", String(20), nullable=False),
+    Column("period_name", String(40), nullable=False),
+    Column("position", Integer, nullable=False),
+    Column("title", String(200), nullable=False),
+    Column("owner", String(60)),
+    Column("due_date", Date),
+    Column("status", String(20), nullable=False, default="not_started"),
+    PrimaryKeyConstraint("company_id", "period_name", "position"),
+    _company_fk("close_task"),
+)
+
+# Ledger allocation rules (B4.5): the definition (sources, destinations, basis) as JSON.
+allocation_rule = Table(
+    "allocation_rule", metadata,
+    Column("company_id", String(20), nullable=False),
+    Column("rule_id", String(40), nullable=False),
+    Column("description", String(200), nullable=False, default=""),
+    Column("definition", Text, nullable=False),
+    Column("active", Boolean, nullable=False, default=True),
+    PrimaryKeyConstraint("company_id", "rule_id"),
+    _company_fk("allocation_rule"),
 )

@@ -1,0 +1,160 @@
+"""`bilag close ...`: period end — GL revaluation, year-end close, financial statements, allocations, the
+close workspace; and `bilag period update/log` (mass update of several companies, the change log)."""
+from __future__ import annotations
+
+from typing import Optional
+
+import typer
+
+from ..errors import InvalidInput
+from . import render
+from .options import parse_date
+
+close_app = typer.Typer(no_args_is_help=True, help="Period end: GL revaluation, year-end close, allocations, "
+                                                   "financial statements, close checklist.")
+_VOUCHER_COLUMNS = ["company", "voucher", "date", "account", "posting_type", "currency", "amount", "amount_accounting"]
+
+
+def _context():
+    from .main import engine, settings
+
+    return engine(), settings
+
+
+def _format(fmt: str) -> str:
+    from .main import _format as checked
+
+    return checked(fmt)
+
+
+def _fmt_option():
+    return typer.Option("text", "--format", "-f", help="text, json or csv")
+
+
+def _companies(option: Optional[str], default: Optional[str]) -> list[str | None]:
+    if option:
+        return [c.strip() for c in option.split(",") if c.strip()]
+    return [default]
+
+
+def _voucher_rows(engine, company_id: str, vouchers) -> list[dict]:
+    from ..store.companies import load_company
+    from .settlement_commands import voucher_rows
+
+    with engine.connect() as connection:
+        company = load_company(connection, company_id)
+    return [{"company": company_id, **row} for row in voucher_rows(vouchers, company)]
+
+
+def _require(text: Optional[str], option: str):
+    value = parse_date(text, option)
+    if value is None:
+        raise InvalidInput(f"{option} is required", code="bad_option")
+    return value
+
+
+@close_app.command("revalue-ledger")
+def revalue_ledger_command(
+    to_date: str = typer.Option(..., "--date", help="To date: the date of the balances and of the posting."),
+    from_date: Optional[str] = typer.Option(None, "--from", help="From date of profit-and-loss movements "
+                                                                 "(default: the fiscal year's start)."),
+    rate_date: Optional[str] = typer.Option(None, "--rate-date", help="Date of rate (default --date)."),
+    scope: str = typer.Option("all", "--scope", help="all, balance_sheet or profit_and_loss"),
+    currencies: Optional[str] = typer.Option(None, "--currencies", help="Comma-separated; default every currency."),
+    companies: Optional[str] = typer.Option(None, "--companies", help="Comma-separated companies (default --company)."),
+    preview: bool = typer.Option(False, "--preview", help="Show the report and vouchers; post nothing."),
+    fmt: str = _fmt_option(),
+):
+    """Foreign currency revaluation of the main accounts flagged for it (rule G1: posts the delta)."""
+    from ..services.ledger_revaluation import revalue_ledger
+
+    engine, settings = _context()
+    fmt = _format(fmt)
+    results = revalue_ledger(engine, _companies(companies, settings.company), _require(to_date, "--date"),
+                             from_date=parse_date(from_date, "--from"), rate_date=parse_date(rate_date, "--rate-date"),
+                             scope=scope, currencies=[c.strip() for c in currencies.split(",")] if currencies else None,
+                             user=settings.user, preview=preview)
+    report = [row for result in results for row in result.report()]
+    for result in results:
+        state = "preview, nothing posted" if preview else (f"run {result.run_id}" if result.run_id else "nothing to post")
+        render.info(f"{result.company_id}: {len(result.lines)} balance(s) revalued ({state})")
+    if fmt == "json":
+        vouchers = [row for result in results for row in _voucher_rows(engine, result.company_id, result.vouchers)]
+        render.emit([], [], fmt, document={"report": report, "vouchers": vouchers,
+                                           "runs": [r.run_id for r in results]})
+        return
+    render.emit(report, ["company", "account", "currency", "balance", "rate", "accounting_before",
+                         "accounting_after", "unrealized", "kind"], fmt, title="GL revaluation")
+
+
+@close_app.command("reverse-revaluation")
+def reverse_revaluation_command(run: int = typer.Argument(..., help="The GL revaluation run to reverse."),
+                                day: Optional[str] = typer.Option(None, "--date", help="Posting date (default: "
+                                                                                       "the run's date)."),
+                                fmt: str = _fmt_option()):
+    """Reverse a GL revaluation run (runs may be reversed out of date order)."""
+    from ..services.ledger_revaluation import reverse_ledger_revaluation
+
+    engine, settings = _context()
+    fmt = _format(fmt)
+    result = reverse_ledger_revaluation(engine, settings.company, run, day=parse_date(day, "--date"), user=settings.user)
+    render.info(f"run {run} reversed by run {result.run_id}")
+    render.emit(_voucher_rows(engine, result.company_id, result.vouchers), _VOUCHER_COLUMNS, fmt)
+
+
+@close_app.command("runs")
+def runs_command(kind: Optional[str] = typer.Option(None, "--kind", help="ledger_revaluation, year_end, "
+                                                                          "allocation"),
+                 fmt: str = _fmt_option()):
+    """The history of period-end runs (and their reversals)."""
+    from ..services.close_runs import list_runs
+
+    engine, settings = _context()
+    rows = list_runs(engine, settings.company, kind)
+    render.emit(rows, ["run", "kind", "year", "as_of", "status", "reverses_run", "reversed_by_run", "vouchers", "user",
+                       "created_at"], _format(fmt), title="Period-end runs")
+
+
+def period_update_command(
+    status: Optional[str] = typer.Option(None, "--status", help="open, on_hold or permanently_closed"),
+    access: Optional[str] = typer.Option(None, "--access", help="all, none or a user group"),
+    module: str = typer.Option("*", "--module", help="The module whose access changes (default all)."),
+    day: Optional[str] = typer.Option(None, "--date", help="A date inside the period."),
+    period: Optional[str] = typer.Option(None, "--period", help="The period's name (e.g. 2024-P01, 2024-Closing)."),
+    companies: Optional[str] = typer.Option(None, "--companies", help="Comma-separated companies (default --company)."),
+    fmt: str = _fmt_option(),
+):
+    """Mass update: the status and/or module access of one period in several companies, all or none."""
+    from ..services.periods import update_periods
+
+    engine, settings = _context()
+    names = _companies(companies, settings.company)
+    if names == [None]:
+        from ..store.companies import resolve_company_id
+
+        with engine.connect() as connection:
+            names = [resolve_company_id(connection, None)]
+    rows = update_periods(engine, [str(n) for n in names], day=parse_date(day, "--date"), period_name=period,
+                          status=status, access=access, module=module if access is not None else None,
+                          user=settings.user)
+    for row in rows:
+        row["access_text"] = ", ".join(f"{k}: {v}" for k, v in sorted(row["access"].items()))
+    render.emit(rows, ["company", "period", "start", "end", "status", "access_text"], _format(fmt),
+                title="Periods updated")
+
+
+def period_log_command(companies: Optional[str] = typer.Option(None, "--companies"),
+                       period: Optional[str] = typer.Option(None, "--period"), fmt: str = _fmt_option()):
+    """Who changed the status or module access of which period, when."""
+    from ..services.periods import period_changes
+
+    engine, settings = _context()
+    names = [n for n in _companies(companies, settings.company) if n]
+    rows = period_changes(engine, names or None, period_name=period)
+    render.emit(rows, ["at", "company", "period", "field", "from", "to", "user"], _format(fmt), title="Period changes")
+
+
+def register(app: typer.Typer, period_app: typer.Typer) -> None:
+    app.add_typer(close_app, name="close")
+    period_app.command("update")(period_update_command)
+    period_app.command("log")(period_log_command)
