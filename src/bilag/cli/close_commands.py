@@ -115,6 +115,69 @@ def runs_command(kind: Optional[str] = typer.Option(None, "--kind", help="ledger
                        "created_at"], _format(fmt), title="Period-end runs")
 
 
+@close_app.command("year-end")
+def year_end_command(
+    year: int = typer.Option(..., "--year", help="The fiscal year to close; the next one must exist."),
+    companies: Optional[str] = typer.Option(None, "--companies", help="Comma-separated companies of one fiscal "
+                                                                      "calendar (default --company)."),
+    closing_transactions: bool = typer.Option(True, "--closing-transactions/--no-closing-transactions",
+                                              help="Bring the P&L accounts to zero in the closing period."),
+    delete_existing: bool = typer.Option(True, "--delete-existing/--keep-existing",
+                                         help="On a rerun: reverse the earlier year-end vouchers and make new "
+                                              "ones, or keep them and post only the difference."),
+    transfer_dimensions: bool = typer.Option(True, "--transfer-dimensions/--no-transfer-dimensions",
+                                             help="Carry balance-sheet dimensions forward."),
+    close_single: list[str] = typer.Option([], "--close-single", help="DIMENSION=VALUE (or DIMENSION=): retained "
+                                                                      "earnings take this one value; others close all."),
+    retained_earnings: Optional[str] = typer.Option(None, "--retained-earnings", help="Account (default: "
+                                                    "system_accounts.retained_earnings of each company)."),
+    voucher: Optional[str] = typer.Option(None, "--voucher", help="Voucher number, the same for every company."),
+    closing_period: Optional[str] = typer.Option(None, "--closing-period", help="When the year has several."),
+    permanently_close: bool = typer.Option(False, "--permanently-close", help="Set the year's periods permanently "
+                                                                              "closed (best practice: don't)."),
+    fmt: str = _fmt_option(),
+):
+    """Year-end close: closing vouchers (optional) and opening balances in the next year, for one or many companies."""
+    from ..services.year_end import close_year
+
+    engine, settings = _context()
+    fmt = _format(fmt)
+    dimensions = {}
+    for item in close_single:
+        if "=" not in item:
+            raise InvalidInput(f"--close-single {item}: DIMENSION=VALUE", code="bad_option")
+        name, value = item.split("=", 1)
+        dimensions[name.strip()] = value.strip()
+    results = close_year(engine, _companies(companies, settings.company), year,
+                         closing_transactions=closing_transactions, delete_existing=delete_existing,
+                         transfer_dimensions=transfer_dimensions, profit_loss_dimensions=dimensions,
+                         retained_earnings=retained_earnings, voucher=voucher, closing_period=closing_period,
+                         permanently_close=permanently_close, user=settings.user)
+    rows = []
+    for result in results:
+        reversed_text = f", reversed run(s) {', '.join(map(str, result.reversed_runs))}" if result.reversed_runs else ""
+        render.info(f"{result.company_id}: year {year} closed (run {result.run_id}{reversed_text})")
+        rows.extend(_voucher_rows(engine, result.company_id, result.vouchers))
+    render.emit(rows, _VOUCHER_COLUMNS, fmt, document=[r.as_dict() for r in results] if fmt == "json" else None)
+
+
+@close_app.command("reverse-year-end")
+def reverse_year_end_command(year: int = typer.Option(..., "--year"),
+                             companies: Optional[str] = typer.Option(None, "--companies"), fmt: str = _fmt_option()):
+    """Reverse the year-end close of a year (its opening and closing vouchers), without rerunning it."""
+    from ..services.year_end import reverse_year_end_close
+
+    engine, settings = _context()
+    fmt = _format(fmt)
+    rows = []
+    for company in _companies(companies, settings.company):
+        result = reverse_year_end_close(engine, company, year, user=settings.user)
+        render.info(f"{result.company_id}: year-end close of {year} reversed (run(s) "
+                    f"{', '.join(map(str, result.reversed_runs))})")
+        rows.extend(_voucher_rows(engine, result.company_id, result.vouchers))
+    render.emit(rows, _VOUCHER_COLUMNS, fmt)
+
+
 def period_update_command(
     status: Optional[str] = typer.Option(None, "--status", help="open, on_hold or permanently_closed"),
     access: Optional[str] = typer.Option(None, "--access", help="all, none or a user group"),

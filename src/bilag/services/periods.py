@@ -183,3 +183,10 @@ def list_periods(engine: Engine, company_id: str | None = None, *, year: int | N
     periods = sorted(periods, key=lambda p: (p.start, p.number))
     return [_describe(company_id, p) for p in periods
             if (year is None or p.year == year) and (wanted is None or p.status == wanted)]
+
+
+def close_year_periods(connection: Connection, company_id: str, year: int, user: str | None = None) -> None:
+    """Set every period of a fiscal year permanently closed (year-end close option; best practice: don't)."""
+    for period in load_periods(connection, company_id):
+        if period.year == year:
+            _change(connection, company_id, period, PeriodStatus.permanently_closed.value, None, None, user)

@@ -61,9 +61,12 @@ def trial_balance_in(connection: Connection, company_id: str, *, as_of: date | N
     # Periods wholly inside [date_from, as_of] are read from the balances table; a period cut by either
     # date (at most the first and the last month, and a closing period sharing its dates) from its entries.
     whole, partial = [], []
+    first_year = None if date_from else _first_year_carried(connection, company_id, periods, as_of)
     for period in periods:
         if (date_from and period.end < date_from) or (as_of and period.start > as_of):
             continue
+        if first_year is not None and period.year < first_year:
+            continue  # a closed year's balances arrive as the next year's opening vouchers (year-end close)
         if not include_closing and period.kind == PeriodKind.closing:
             continue
         if (date_from is None or period.start >= date_from) and (as_of is None or period.end <= as_of):
@@ -100,6 +103,18 @@ def trial_balance_in(connection: Connection, company_id: str, *, as_of: date | N
         lines.append(TrialBalanceLine(account, name, currency, max(amount, 0), max(-amount, 0),
                                       company.decimals(currency)))
     return lines
+
+
+def _first_year_carried(connection: Connection, company_id: str, periods, as_of: date | None) -> int | None:
+    """After a year-end close, the balances as of a later date start at the next year's opening period."""
+    years = [p.year for p in periods if as_of is None or p.start <= as_of]
+    if not years:
+        return None
+    current = max(years)
+    closed = [row[0] for row in connection.execute(select(s.close_run.c.year).where(
+        s.close_run.c.company_id == company_id, s.close_run.c.kind == "year_end", s.close_run.c.status == "posted",
+        s.close_run.c.year < current))]
+    return max(closed) + 1 if closed else None
 
 
 def trial_balance(engine: Engine, company_id: str | None = None, **options) -> list[TrialBalanceLine]:
