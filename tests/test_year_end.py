@@ -31,6 +31,8 @@ def company(company_id: str = "USMF", years: int = 2, first: str = "2024-01-01")
             {"id": "300200", "name": "Retained earnings", "type": "equity"},
             {"id": "401100", "name": "Sales", "type": "revenue"},
             {"id": "606300", "name": "Office supplies", "type": "expense"},
+            {"id": "606390", "name": "Allocated office costs", "type": "expense"},
+            {"id": "606399", "name": "Empty", "type": "expense"},
         ],
         "system_accounts": {"retained_earnings": "300200"},
     }

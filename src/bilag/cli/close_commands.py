@@ -178,6 +178,198 @@ def reverse_year_end_command(year: int = typer.Option(..., "--year"),
     render.emit(rows, _VOUCHER_COLUMNS, fmt)
 
 
+def _rows_file(path: Optional[str]) -> list[dict] | None:
+    if not path:
+        return None
+    from pathlib import Path
+
+    from ..scenario.loader import load_yaml
+
+    import yaml
+
+    file = Path(path)
+    if not file.exists():
+        raise InvalidInput(f"--rows {path}: no such file", code="bad_option")
+    try:
+        data = yaml.safe_load(file.read_text(encoding="utf-8"))
+    except yaml.YAMLError as error:
+        raise InvalidInput(f"--rows {path}: not YAML ({str(error).splitlines()[0]})", code="bad_rows") from None
+    rows = data.get("rows") if isinstance(data, dict) else data
+    if not isinstance(rows, list):
+        raise InvalidInput(f"--rows {path}: a YAML list of rows (or a mapping with 'rows')", code="bad_rows")
+    return rows
+
+
+def _emit_statement(statement, fmt: str, output: Optional[str]) -> None:
+    import json
+    import sys
+    from pathlib import Path
+
+    from .statement_render import check_format, statement_document, statement_html, statement_rows, write_xlsx
+
+    target = Path(output) if output else None
+    check_format(fmt, target)
+    if fmt == "xlsx":
+        assert target is not None
+        write_xlsx(statement, target)
+        render.info(f"{statement.title} written to {target}")
+        return
+    if fmt == "html":
+        text = statement_html(statement)
+    elif fmt == "json":
+        text = json.dumps(statement_document(statement), indent=1) + "\n"
+    else:
+        if target is None:
+            render.emit(statement_rows(statement), ["row", "amount", "previous"], fmt,
+                        title=f"{statement.title} {statement.company_id} {statement.period} "
+                              f"(beside: {statement.previous_period}, {statement.currency})")
+            return
+        import csv
+        import io
+
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        writer.writerow(["row", "kind", "amount", "previous"])
+        for row in statement_rows(statement):
+            writer.writerow([row["row"], row["kind"], row["amount"], row["previous"]])
+        text = buffer.getvalue()
+    if target is None:
+        sys.stdout.write(text)
+    else:
+        target.write_text(text, encoding="utf-8")
+        render.info(f"{statement.title} written to {target}")
+
+
+@close_app.command("balance-sheet")
+def balance_sheet_command(
+    as_of: str = typer.Option(..., "--as-of"),
+    rows: Optional[str] = typer.Option(None, "--rows", help="YAML row definitions (account ranges, totals)."),
+    dimension: Optional[str] = typer.Option(None, "--dimension"), value: Optional[str] = typer.Option(None, "--value"),
+    fmt: str = typer.Option("text", "--format", "-f", help="text, json, csv, xlsx or html"),
+    output: Optional[str] = typer.Option(None, "--output", "-o", help="Write to this file (xlsx needs it)."),
+):
+    """Balance sheet as of a date, with the same date a year earlier beside it."""
+    from ..services.statements import balance_sheet
+
+    engine, settings = _context()
+    statement = balance_sheet(engine, settings.company, _require(as_of, "--as-of"), rows=_rows_file(rows),
+                              dimension=dimension, value=value)
+    _emit_statement(statement, fmt, output)
+
+
+@close_app.command("income-statement")
+def income_statement_command(
+    date_from: str = typer.Option(..., "--from"), date_to: str = typer.Option(..., "--to"),
+    rows: Optional[str] = typer.Option(None, "--rows", help="YAML row definitions (account ranges, totals)."),
+    dimension: Optional[str] = typer.Option(None, "--dimension"), value: Optional[str] = typer.Option(None, "--value"),
+    fmt: str = typer.Option("text", "--format", "-f", help="text, json, csv, xlsx or html"),
+    output: Optional[str] = typer.Option(None, "--output", "-o", help="Write to this file (xlsx needs it)."),
+):
+    """Income statement for a period, with the same period a year earlier beside it."""
+    from ..services.statements import income_statement
+
+    engine, settings = _context()
+    statement = income_statement(engine, settings.company, _require(date_from, "--from"), _require(date_to, "--to"),
+                                 rows=_rows_file(rows), dimension=dimension, value=value)
+    _emit_statement(statement, fmt, output)
+
+
+@close_app.command("allocation-rules")
+def allocation_rules_command(file: Optional[str] = typer.Option(None, "--file", help="YAML list of rules to save "
+                                                                               "(or a mapping with allocation_rules)."),
+                             fmt: str = _fmt_option()):
+    """Save allocation rules from a file (same id: replaced), then list the company's rules."""
+    from ..services.allocations import list_allocation_rules, save_allocation_rules
+
+    engine, settings = _context()
+    fmt = _format(fmt)
+    if file:
+        from pathlib import Path
+
+        import yaml
+
+        path = Path(file)
+        if not path.exists():
+            raise InvalidInput(f"--file {file}: no such file", code="bad_option")
+        try:
+            data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        except yaml.YAMLError as error:
+            raise InvalidInput(f"--file {file}: not YAML ({str(error).splitlines()[0]})", code="bad_rule") from None
+        rules = data.get("allocation_rules") if isinstance(data, dict) else data
+        if not isinstance(rules, list):
+            raise InvalidInput(f"--file {file}: a YAML list of allocation rules", code="bad_rule")
+        saved = save_allocation_rules(engine, settings.company, rules)
+        render.info(f"saved {len(saved)} rule(s): {', '.join(saved)}")
+    rules = list_allocation_rules(engine, settings.company)
+    rows = [{"id": r["id"], "source": ", ".join(r["source"]["accounts"]),
+             "destinations": ", ".join(f"{d['account']} {d['percent']}%" for d in r.get("destinations", []))
+             or f"basis {', '.join(r['basis']['accounts'])} by {r['basis']['dimension']}",
+             "zero_source": r["zero_source"], "active": r["active"]} for r in rules]
+    render.emit(rows, ["id", "source", "destinations", "zero_source", "active"], fmt, title="Allocation rules",
+                document=rules if fmt == "json" else None)
+
+
+@close_app.command("allocate")
+def allocate_command(as_of: str = typer.Option(..., "--as-of", help="The ledger balances of this date."),
+                     rules: Optional[str] = typer.Option(None, "--rules", help="Comma-separated (default: every "
+                                                                               "active rule)."),
+                     proposal: bool = typer.Option(False, "--proposal", help="Only an allocation journal to review "
+                                                                              "(bilag journal post-stored ID)."),
+                     posting_date: Optional[str] = typer.Option(None, "--posting-date"),
+                     fmt: str = _fmt_option()):
+    """Process allocation rules as of a date: post the allocation, or make it a proposal journal."""
+    from ..services.allocations import process_allocations
+
+    engine, settings = _context()
+    fmt = _format(fmt)
+    result = process_allocations(engine, settings.company, _require(as_of, "--as-of"),
+                                 rules=[r.strip() for r in rules.split(",")] if rules else None, post=not proposal,
+                                 posting_date=parse_date(posting_date, "--posting-date"), user=settings.user)
+    if proposal:
+        render.info(f"allocation proposal: journal {result.journal_id} ({len(result.lines)} lines), nothing posted")
+        from ..money import format_minor
+        from ..store.companies import load_reporting_context
+
+        with engine.connect() as connection:
+            context = load_reporting_context(connection, result.company_id)
+        decimals = context.decimals(context.accounting_currency)
+        render.emit([{"rule": line.rule_id, "account": line.account,
+                      "amount_accounting": format_minor(line.amount_minor, decimals)} for line in result.lines],
+                    ["rule", "account", "amount_accounting"], fmt)
+        return
+    render.info(f"allocation posted (run {result.run_id})")
+    render.emit(_voucher_rows(engine, result.company_id, result.vouchers), _VOUCHER_COLUMNS, fmt)
+
+
+@close_app.command("checklist")
+def checklist_command(period: Optional[str] = typer.Option(None, "--period", help="e.g. 2024-P01"),
+                      day: Optional[str] = typer.Option(None, "--date", help="A date inside the period."),
+                      companies: Optional[str] = typer.Option(None, "--companies"), fmt: str = _fmt_option()):
+    """The period-close workspace: the checklist's tasks (owner, due date, status) and the system's readiness checks."""
+    from ..services.close_workspace import close_checklist
+
+    engine, settings = _context()
+    rows = close_checklist(engine, _companies(companies, settings.company), period_name=period,
+                           day=parse_date(day, "--date"))
+    render.emit(rows, ["company", "period", "task", "title", "owner", "due", "status", "ready", "checks"],
+                _format(fmt), title="Period close")
+
+
+@close_app.command("task")
+def task_command(task: int = typer.Argument(..., help="The task's number in the checklist (1-10)."),
+                 period: Optional[str] = typer.Option(None, "--period"), day: Optional[str] = typer.Option(None, "--date"),
+                 status: Optional[str] = typer.Option(None, "--status", help="not_started, in_progress or completed"),
+                 owner: Optional[str] = typer.Option(None, "--owner"), due: Optional[str] = typer.Option(None, "--due")):
+    """Set a checklist task's status, owner or due date."""
+    from ..services.close_workspace import update_task
+
+    engine, settings = _context()
+    result = update_task(engine, settings.company, task, period_name=period, day=parse_date(day, "--date"),
+                         status=status, owner=owner, due=parse_date(due, "--due"))
+    render.info(f"{result['company']} {result['period']} task {task}: " +
+                ", ".join(f"{k} {v}" for k, v in result.items() if k not in ("company", "period", "task")))
+
+
 def period_update_command(
     status: Optional[str] = typer.Option(None, "--status", help="open, on_hold or permanently_closed"),
     access: Optional[str] = typer.Option(None, "--access", help="all, none or a user group"),

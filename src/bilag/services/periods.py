@@ -112,7 +112,7 @@ def _log_changes(connection: Connection, company_id: str, before: FiscalPeriod, 
     if not rows:
         return
     first = next_ids(connection, company_id, "period_change", len(rows))
-    stamp = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    stamp = datetime.now(timezone.utc).isoformat(timespec="microseconds")
     connection.execute(insert(s.period_change), [
         {"company_id": company_id, "change_id": first + index, "period_id": before.id, "period_name": before.name,
          "field": field, "old_value": old, "new_value": new, "user_name": user, "changed_at": stamp}

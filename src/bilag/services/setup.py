@@ -588,6 +588,7 @@ SETUP_SECTIONS = (
     "company", "calendar", "currencies", "dimensions", "dimension_values", "account_structures", "accounts",
     "posting_profiles", "system_accounts", "parameters", "cash_discounts", "payment_terms", "tax_codes",
     "vendors", "customers", "exchange_rates", "journal_names", "bank_accounts", "user_groups",
+    "allocation_rules",  # period end (docs/period-end.md)
 )
 
 
@@ -623,6 +624,12 @@ def apply_setup(connection: Connection, data: dict) -> str:
     add_journal_names(connection, company_id, data.get("journal_names") or [])
     add_bank_accounts(connection, company_id, data.get("bank_accounts") or [])
     add_user_groups(connection, company_id, data.get("user_groups") or [])
+    if data.get("allocation_rules"):
+        from ..store.companies import load_company
+        from .allocations import save_rules_in
+
+        save_rules_in(connection, load_company(connection, company_id), as_list(data["allocation_rules"],
+                                                                               "allocation_rules"))
     return company_id
 
 
