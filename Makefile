@@ -3,7 +3,10 @@ VENV := .venv
 BILAG := $(VENV)/bin/bilag
 PYTHON ?= python3
 
-.PHONY: run test test-sqlite bench postgres-server clean
+.PHONY: run demo test test-sqlite bench postgres-server browser clean
+DEMO_USER := demo
+DEMO_PASSWORD := demo-password
+PORT ?= 8000
 
 $(BILAG): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -11,8 +14,16 @@ $(BILAG): pyproject.toml
 	$(VENV)/bin/pip install -q -e '.[test]'
 	touch $(BILAG)
 
-# The main job: a demo company on embedded SQLite, the seed invoices posted, the trial balance printed.
-run: $(BILAG)
+# The main job: a demo company on embedded SQLite, the seed invoices posted, the trial balance printed;
+# then the web pages and the JSON API serve it, with a demo administrator to sign in as.
+run: demo
+	BILAG_PASSWORD=$(DEMO_PASSWORD) $(BILAG) --database demo.sqlite -c USMF user add $(DEMO_USER) --role administrator
+	@echo ""
+	@echo "Open http://127.0.0.1:$(PORT)/ and sign in as $(DEMO_USER) / $(DEMO_PASSWORD)  (API: /api/, OpenAPI: /openapi.json)"
+	$(BILAG) --database demo.sqlite serve --port $(PORT)
+
+# The command-line demo alone.
+demo: $(BILAG)
 	$(BILAG) --database demo.sqlite demo
 
 # Debian's PostgreSQL server, for the store tests (the tests start their own throw-away cluster).
@@ -22,9 +33,16 @@ postgres-server:
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; \
 	fi
 
-# Every test, on SQLite and on a real PostgreSQL server.
-test: $(BILAG) postgres-server
-	BILAG_REQUIRE_POSTGRES=1 $(VENV)/bin/pytest -q -p no:cacheprovider
+# Debian's Chromium, for the browser tests (Playwright drives it; `playwright install` is never run).
+browser:
+	@if [ ! -x /usr/bin/chromium ]; then \
+	  echo "installing Debian's chromium"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null; \
+	fi
+
+# Every test, on SQLite and on a real PostgreSQL server, and the web pages in Chromium.
+test: $(BILAG) postgres-server browser
+	BILAG_REQUIRE_POSTGRES=1 BILAG_REQUIRE_BROWSER=1 $(VENV)/bin/pytest -q -p no:cacheprovider
 
 test-sqlite: $(BILAG)
 	BILAG_TEST_STORES=sqlite $(VENV)/bin/pytest -q -p no:cacheprovider
@@ -33,4 +51,4 @@ bench: $(BILAG) postgres-server
 	$(VENV)/bin/python bench/post_journal.py
 
 clean:
-	rm -rf $(VENV) demo.sqlite* .pytest_cache .hypothesis
+	rm -rf $(VENV) demo.sqlite* .pytest_cache .hypothesis test-screenshots

@@ -58,13 +58,26 @@ def engine():
 
     url = normalise_url(settings.database)
     try:
-        return open_store(url)
+        store = open_store(url)
     except (ArgumentError, ImportError, ValueError) as error:
         raise InvalidInput(f"--database {shown_url(url)}: not a usable database URL ({first_line(error)})",
                            code="bad_database") from None
     except DBAPIError as error:
         raise InvalidInput(f"--database {shown_url(url)}: cannot open the database ({first_line(error)})",
                            code="database_unavailable") from None
+    _check_user(store)
+    return store
+
+
+def _check_user(store) -> None:
+    """--user names a user of the database once it has any (bilag user add)."""
+    from ..services.users import has_users, user_exists
+
+    if not settings.user:
+        return
+    with store.connect() as connection:
+        if has_users(connection) and not user_exists(connection, settings.user):
+            raise InvalidInput(f"--user {settings.user}: no such user in this database", code="unknown_user")
 
 
 def shown_url(url: str) -> str:
@@ -461,7 +474,15 @@ def _register_settlement_commands() -> None:
     app.add_typer(settlement_app, name="settlement")
 
 
+def _register_web_commands() -> None:
+    from .web_commands import serve_command, user_app
+
+    app.command("serve")(serve_command)
+    app.add_typer(user_app, name="user")
+
+
 _register_settlement_commands()
+_register_web_commands()
 
 
 def _register_close_commands() -> None:

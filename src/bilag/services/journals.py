@@ -128,3 +128,55 @@ def marked_in_open_journals(connection: Connection, company_id: str) -> dict[tup
             key = (party_type, str(values.get("account", "")).strip(), str(values["settle_invoice"]))
             marked.setdefault(key, []).append(journal_id)
     return marked
+
+
+def add_journal_lines(engine: Engine, company_id: str | None, journal_id: int, lines: list[JournalLine]) -> int:
+    """Append lines to a stored journal that is not posted (numbered after its last line); the new line count."""
+    from sqlalchemy import func
+
+    with engine.begin() as connection:
+        company_id = resolve_company_id(connection, company_id)
+        head, _ = load_journal(connection, company_id, journal_id)
+        if head.status == "posted":
+            raise InvalidInput(f"journal {journal_id} is posted already", code="journal_posted")
+        last = connection.execute(select(func.max(s.journal_line.c.line_no)).where(
+            s.journal_line.c.company_id == company_id, s.journal_line.c.journal_id == journal_id)).scalar() or 0
+        renumbered = []
+        for index, line in enumerate(lines, start=1):
+            values = json.loads(_line_to_json(line))
+            values["line_no"] = last + index
+            renumbered.append(_line_from_json(json.dumps(values)))
+        connection.execute(insert(s.journal_line), [
+            {"company_id": company_id, "journal_id": journal_id, "line_no": line.line_no,
+             "fields": _line_to_json(line)} for line in renumbered])
+        return last + len(lines)
+
+
+def replace_journal_lines(engine: Engine, company_id: str | None, journal_id: int, lines: list[JournalLine]) -> None:
+    """The lines of a stored journal as edited (the journal grid saves all its lines at once)."""
+    if not lines:
+        raise InvalidInput("the journal has no lines", code="empty_journal")
+    with engine.begin() as connection:
+        company_id = resolve_company_id(connection, company_id)
+        head, _ = load_journal(connection, company_id, journal_id)
+        if head.status == "posted":
+            raise InvalidInput(f"journal {journal_id} is posted already", code="journal_posted")
+        connection.execute(s.journal_line.delete().where(s.journal_line.c.company_id == company_id,
+                                                         s.journal_line.c.journal_id == journal_id))
+        connection.execute(insert(s.journal_line), [
+            {"company_id": company_id, "journal_id": journal_id, "line_no": line.line_no,
+             "fields": _line_to_json(line)} for line in lines])
+
+
+def validate_stored_journal(engine: Engine, company_id: str | None, journal_id: int, *,
+                            user: str | None = None) -> list[str]:
+    """Check a stored journal as posting would; the warnings, or JournalRejected with every problem."""
+    from .posting import validate_journal
+
+    with engine.connect() as connection:
+        company_id = resolve_company_id(connection, company_id)
+        head, lines = load_journal(connection, company_id, journal_id)
+    if head.status == "posted":
+        raise InvalidInput(f"journal {journal_id} is posted already", code="journal_posted")
+    return validate_journal(engine, company_id, head.journal_name, lines, one_voucher=head.one_voucher, user=user,
+                            source=f"journal {journal_id}")

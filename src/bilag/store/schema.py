@@ -462,3 +462,65 @@ allocation_rule = Table(
     PrimaryKeyConstraint("company_id", "rule_id"),
     _company_fk("allocation_rule"),
 )
+
+# ---- web (HTTP API and web pages, issue 12): users, roles per company, API tokens, sign-in sessions,
+# the user of each posting batch, and idempotent API requests. Users are global (one sign-in for every
+# company); what they may see and do is granted per company by a role.
+app_user = Table(
+    "app_user", metadata,
+    Column("user_name", String(60), primary_key=True),
+    Column("password_hash", String(200), nullable=False),
+    Column("display_name", String(200), nullable=False, default=""),
+    Column("locale", String(10), nullable=False, default="en"),
+    Column("active", Boolean, nullable=False, default=True),
+)
+
+user_role = Table(
+    "user_role", metadata,
+    Column("company_id", String(20), nullable=False),
+    Column("user_name", String(60), nullable=False),
+    Column("role", String(20), nullable=False),  # viewer, clerk, accountant, administrator
+    PrimaryKeyConstraint("company_id", "user_name"),
+    _company_fk("user_role"),
+    ForeignKeyConstraint(["user_name"], ["app_user.user_name"], name="fk_user_role_user"),
+)
+
+api_token = Table(
+    "api_token", metadata,
+    Column("token_hash", String(64), primary_key=True),  # sha256 of the bearer token; the token is shown once
+    Column("user_name", String(60), nullable=False),
+    Column("label", String(60), nullable=False, default=""),
+    Column("expires_at", BigInteger),  # epoch seconds; none: until revoked
+    ForeignKeyConstraint(["user_name"], ["app_user.user_name"], name="fk_api_token_user"),
+)
+
+web_session = Table(
+    "web_session", metadata,
+    Column("session_hash", String(64), primary_key=True),  # sha256 of the cookie value
+    Column("user_name", String(60), nullable=False),
+    Column("csrf_token", String(64), nullable=False),
+    Column("expires_at", BigInteger, nullable=False),  # epoch seconds
+    ForeignKeyConstraint(["user_name"], ["app_user.user_name"], name="fk_web_session_user"),
+)
+
+batch_user = Table(
+    "batch_user", metadata,
+    Column("company_id", String(20), nullable=False),
+    Column("batch_id", BigInteger, nullable=False),
+    Column("user_name", String(60), nullable=False),
+    Column("posted_at", BigInteger, nullable=False),  # epoch seconds
+    PrimaryKeyConstraint("company_id", "batch_id"),
+    _company_fk("batch_user"),
+)
+
+api_request = Table(
+    "api_request", metadata,
+    Column("company_id", String(20), nullable=False),
+    Column("idempotency_key", String(200), nullable=False),
+    Column("user_name", String(60), nullable=False),
+    Column("fingerprint", String(64), nullable=False),  # method, path and body of the first request
+    Column("status", Integer, nullable=False),
+    Column("response", Text, nullable=False),
+    PrimaryKeyConstraint("company_id", "idempotency_key"),
+    _company_fk("api_request"),
+)

@@ -1,0 +1,182 @@
+"""API posting benchmark: the HTTP API against the library, in one run.
+
+    .venv/bin/python bench/api_post.py                      # SQLite and PostgreSQL
+    .venv/bin/python bench/api_post.py --store sqlite --quick
+
+Three figures per store, each in a fresh database holding the demo company:
+- baseline: `post_journal` (the library) posts a journal of LINES lines (two-line vouchers) — lines/s;
+- one API request (`POST /api/companies/USMF/journal/post`) with the same journal — lines/s, and its ratio
+  to the baseline (target >= 0.5);
+- CLIENTS concurrent clients posting single-voucher requests (each with an Idempotency-Key) for SECONDS —
+  vouchers/s (target >= 500 on PostgreSQL).
+The server is `bilag serve` in its own process (one uvicorn worker), as a user runs it.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from datetime import date
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "src"))
+
+import httpx  # noqa: E402
+
+from bilag.journal.parsing import lines_from_records  # noqa: E402
+from bilag.scenario.loader import load_yaml  # noqa: E402
+from bilag.services.posting import post_journal  # noqa: E402
+from bilag.services.setup import setup_company  # noqa: E402
+from bilag.services.users import add_user, create_token  # noqa: E402
+from bilag.store.database import open_store  # noqa: E402
+
+BILAG = ROOT / ".venv" / "bin" / "bilag"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def journal(lines: int, prefix: str) -> list[dict]:
+    records = []
+    for n in range(lines // 2):
+        amount = f"{(n % 997) + 1}.{n % 100:02d}"
+        records.append({"voucher": f"{prefix}{n:07d}", "account_type": "Ledger", "account": "606300-001--",
+                        "debit": amount, "date": "2024-01-05", "description": "bench"})
+        records.append({"voucher": f"{prefix}{n:07d}", "account_type": "Ledger", "account": "110110-001-",
+                        "credit": amount, "date": "2024-01-05", "description": "bench"})
+    return records
+
+
+def fresh_store(kind: str, pg_url: str | None, name: str) -> str:
+    if kind == "sqlite":
+        return f"sqlite:///{tempfile.mkdtemp(prefix='bilag-bench-')}/{name}.sqlite"
+    from sqlalchemy import create_engine, text
+
+    assert pg_url
+    admin = create_engine(pg_url.replace("postgresql://", "postgresql+psycopg://"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f"DROP DATABASE IF EXISTS {name}"))
+        connection.execute(text(f"CREATE DATABASE {name}"))
+    admin.dispose()
+    return pg_url.rsplit("/", 1)[0] + "/" + name
+
+
+def prepared(url: str) -> str:
+    engine = open_store(url)
+    setup_company(engine, load_yaml(ROOT / "src" / "bilag" / "demo" / "company.yaml"))
+    add_user(engine, "bench", "bench-password", company_id="USMF", role="accountant")
+    token = create_token(engine, "bench")
+    engine.dispose()
+    return token
+
+
+def serve(url: str):
+    port = free_port()
+    process = subprocess.Popen([str(BILAG), "-d", url, "serve", "--port", str(port)], stdout=subprocess.DEVNULL,
+                               stderr=subprocess.PIPE)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            httpx.get(base + "/openapi.json", timeout=2)
+            return process, base
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    process.kill()
+    raise RuntimeError("the server did not start")
+
+
+def bench_store(kind: str, pg_url: str | None, lines: int, clients: int, seconds: float) -> None:
+    # Baseline: the library.
+    url = fresh_store(kind, pg_url, "bench_library")
+    prepared(url)
+    engine = open_store(url)
+    parsed = lines_from_records(journal(lines, "L"), default_date=date(2024, 1, 5))
+    start = time.perf_counter()
+    post_journal(engine, "USMF", "GNJL", parsed)
+    library = lines / (time.perf_counter() - start)
+    engine.dispose()
+
+    # One API request with the same journal (parsing included, as the API must parse JSON too).
+    url = fresh_store(kind, pg_url, "bench_api")
+    token = prepared(url)
+    process, base = serve(url)
+    try:
+        headers = {"Authorization": f"Bearer {token}"}
+        body = {"lines": journal(lines, "A")}
+        start = time.perf_counter()
+        response = httpx.post(base + "/api/companies/USMF/journal/post", json=body, headers=headers, timeout=600)
+        api = lines / (time.perf_counter() - start)
+        assert response.status_code == 201, response.text[:500]
+
+        # Concurrent single-voucher requests.
+        counts = [0] * clients
+        stop = time.monotonic() + seconds
+        errors: list[str] = []
+
+        def client(index: int) -> None:
+            with httpx.Client(base_url=base, headers=headers, timeout=60) as session:
+                n = 0
+                while time.monotonic() < stop:
+                    one = journal(2, f"C{index:02d}-{n:06d}-")
+                    r = session.post("/api/companies/USMF/journal/post", json={"lines": one},
+                                     headers={"Idempotency-Key": f"c{index}-{n}"})
+                    if r.status_code != 201:
+                        errors.append(r.text[:200])
+                        return
+                    n += 1
+                counts[index] = n
+
+        threads = [threading.Thread(target=client, args=(i,)) for i in range(clients)]
+        start = time.perf_counter()
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        elapsed = time.perf_counter() - start
+        if errors:
+            print(f"  errors: {errors[:3]}")
+        single = sum(counts) / elapsed
+    finally:
+        process.terminate()
+        process.wait(10)
+    print(f"{kind}: library {library:,.0f} lines/s; one API request of {lines:,} lines {api:,.0f} lines/s "
+          f"(ratio {api / library:.2f}, target >= 0.5); {clients} clients x single-voucher requests: "
+          f"{single:,.0f} vouchers/s ({sum(counts)} in {elapsed:.1f} s)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--store", default="both", choices=["sqlite", "postgresql", "both"])
+    parser.add_argument("--lines", type=int, default=10_000)
+    parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--quick", action="store_true")
+    args = parser.parse_args()
+    if args.quick:
+        args.lines, args.seconds = 2_000, 3.0
+    stores = ["sqlite", "postgresql"] if args.store == "both" else [args.store]
+    for kind in stores:
+        if kind == "sqlite":
+            bench_store(kind, None, args.lines, args.clients, args.seconds)
+            continue
+        folder = Path("/tmp") / f"bilag-bench-pg-{os.getpid()}"
+        url = subprocess.run([str(ROOT / "scripts" / "pg-cluster"), "start", str(folder), str(free_port())],
+                             check=True, capture_output=True, text=True).stdout.strip()
+        try:
+            bench_store(kind, url, args.lines, args.clients, args.seconds)
+        finally:
+            subprocess.run([str(ROOT / "scripts" / "pg-cluster"), "stop", str(folder)], check=False)
+
+
+if __name__ == "__main__":
+    main()

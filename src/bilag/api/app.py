@@ -1,0 +1,52 @@
+"""The application: JSON API under /api/, web pages at /, OpenAPI at /openapi.json (its page at /docs)."""
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+from sqlalchemy.engine import Engine
+
+from .. import __name__ as _package
+from . import problems
+
+log = logging.getLogger(_package + ".api")
+
+
+def create_app(engine: Engine | str | None = None) -> FastAPI:
+    from ..store.database import open_store
+    from ..web.pages import router as web_router
+    from .close_routes import router as close_router
+    from .routes import router as api_router
+
+    if not isinstance(engine, Engine):
+        engine = open_store(engine)
+    app = FastAPI(title="bilag", version="0.1.0",
+                  description="Double-entry finance engine: general ledger, customers, vendors, settlement. "
+                              "Errors are problem JSON (RFC 9457) with the codes and messages of the CLI. "
+                              "Send `Authorization: Bearer TOKEN` (tokens: `bilag user token NAME`).")
+    app.state.engine = engine
+    problems.install(app)
+    app.add_exception_handler(Exception, _unexpected)
+    app.include_router(api_router)
+    app.include_router(close_router)
+    app.include_router(web_router)
+    return app
+
+
+async def _unexpected(request: Request, error: Exception) -> JSONResponse:
+    from sqlalchemy.exc import DataError, IntegrityError
+
+    refused: tuple[type, ...] = (IntegrityError, DataError)
+    try:
+        import psycopg
+
+        refused += (psycopg.IntegrityError, psycopg.DataError)
+    except ImportError:  # pragma: no cover
+        pass
+    if isinstance(error, refused):
+        detail = str(getattr(error, "orig", None) or error).strip().splitlines()[0]
+        return problems.problem(409, "database_refused", f"the database refused the change ({detail}); "
+                                "nothing was written")
+    log.exception("internal error on %s %s", request.method, request.url.path)
+    return problems.problem(500, "internal_error", f"internal error ({type(error).__name__})")

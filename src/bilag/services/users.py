@@ -1,0 +1,223 @@
+"""Users, roles per company, API tokens and sign-in sessions (for the HTTP API and the web pages).
+
+Passwords are stored as argon2 hashes; API tokens and session ids only as SHA-256 digests, so that a copy
+of the database gives nobody a way in. A user sees and touches only the companies granted to them, with
+one role each: viewer (reads), clerk (enters and validates journals, previews), accountant (posts,
+settles, reverses, revalues), administrator (master data, periods, users of the company).
+"""
+from __future__ import annotations
+
+import hashlib
+import secrets
+import time
+from dataclasses import dataclass, field
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy.engine import Connection, Engine
+
+from ..errors import BilagError, InvalidInput, NotFound
+from ..store import schema as s
+from ..store.companies import resolve_company_id
+
+ROLES = ("viewer", "clerk", "accountant", "administrator")
+LOCALES = ("en", "da", "nb", "sv")
+SESSION_SECONDS = 8 * 3600
+MIN_PASSWORD = 8
+_hasher = PasswordHasher()
+
+
+class Forbidden(BilagError):
+    code = "forbidden"
+
+
+@dataclass
+class User:
+    name: str
+    display_name: str = ""
+    locale: str = "en"
+    roles: dict[str, str] = field(default_factory=dict)  # company -> role
+
+    def role_in(self, company_id: str) -> str | None:
+        return self.roles.get(company_id)
+
+    def may(self, company_id: str, role: str) -> bool:
+        have = self.roles.get(company_id)
+        return have is not None and ROLES.index(have) >= ROLES.index(role)
+
+
+def digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def check_role(role: str) -> str:
+    if role not in ROLES:
+        raise InvalidInput(f"role '{role}' is not one of {', '.join(ROLES)}", code="bad_role")
+    return role
+
+
+def has_users(connection: Connection) -> bool:
+    return bool(connection.execute(select(func.count()).select_from(s.app_user)).scalar())
+
+
+def user_exists(connection: Connection, name: str) -> bool:
+    return connection.execute(select(s.app_user.c.user_name).where(s.app_user.c.user_name == name)).first() is not None
+
+
+def add_user(engine: Engine, name: str, password: str, *, display_name: str = "", locale: str = "en",
+             company_id: str | None = None, role: str | None = None) -> None:
+    """Create a user (and grant a role in a company when one is named)."""
+    name = name.strip()
+    if not name or len(name) > 60:
+        raise InvalidInput("a user name has 1 to 60 characters", code="bad_user_name")
+    if len(password) < MIN_PASSWORD:
+        raise InvalidInput(f"the password needs at least {MIN_PASSWORD} characters", code="weak_password")
+    if locale not in LOCALES:
+        raise InvalidInput(f"locale '{locale}' is not one of {', '.join(LOCALES)}", code="bad_locale")
+    with engine.begin() as connection:
+        if user_exists(connection, name):
+            raise InvalidInput(f"user {name} exists already", code="user_exists")
+        connection.execute(insert(s.app_user).values(user_name=name, password_hash=_hasher.hash(password),
+                                                     display_name=display_name[:200], locale=locale, active=True))
+        if role:
+            _grant(connection, name, resolve_company_id(connection, company_id), role)
+
+
+def _grant(connection: Connection, name: str, company_id: str, role: str) -> None:
+    check_role(role)
+    if not user_exists(connection, name):
+        raise NotFound(f"user {name} does not exist", code="unknown_user")
+    connection.execute(delete(s.user_role).where(s.user_role.c.company_id == company_id,
+                                                 s.user_role.c.user_name == name))
+    connection.execute(insert(s.user_role).values(company_id=company_id, user_name=name, role=role))
+
+
+def grant(engine: Engine, name: str, company_id: str | None, role: str) -> str:
+    """Give a user a role in a company (replacing the role they had there)."""
+    with engine.begin() as connection:
+        company_id = resolve_company_id(connection, company_id)
+        _grant(connection, name, company_id, role)
+        return company_id
+
+
+def revoke(engine: Engine, name: str, company_id: str) -> None:
+    with engine.begin() as connection:
+        connection.execute(delete(s.user_role).where(s.user_role.c.company_id == company_id,
+                                                     s.user_role.c.user_name == name))
+
+
+def add_to_group(engine: Engine, name: str, company_id: str | None, group: str) -> None:
+    """Put a user in a user group of a company (period module access names such groups)."""
+    if not group or len(group) > 60:
+        raise InvalidInput("a user group has 1 to 60 characters", code="bad_user_group")
+    with engine.begin() as connection:
+        company_id = resolve_company_id(connection, company_id)
+        exists = connection.execute(select(s.user_group_member).where(
+            s.user_group_member.c.company_id == company_id, s.user_group_member.c.user_group == group,
+            s.user_group_member.c.user_name == name)).first()
+        if exists is None:
+            connection.execute(insert(s.user_group_member).values(company_id=company_id, user_group=group,
+                                                                  user_name=name))
+
+
+def load_user(connection: Connection, name: str) -> User | None:
+    row = connection.execute(select(s.app_user).where(s.app_user.c.user_name == name,
+                                                      s.app_user.c.active.is_(True))).first()
+    if row is None:
+        return None
+    roles = {r.company_id: r.role for r in connection.execute(
+        select(s.user_role.c.company_id, s.user_role.c.role).where(s.user_role.c.user_name == name))}
+    return User(row.user_name, row.display_name, row.locale, roles)
+
+
+def authenticate(engine: Engine, name: str, password: str) -> User | None:
+    """The user when the password is theirs; None otherwise (the same answer for an unknown user)."""
+    with engine.connect() as connection:
+        row = connection.execute(select(s.app_user).where(s.app_user.c.user_name == name,
+                                                          s.app_user.c.active.is_(True))).first()
+        if row is None:
+            _hasher.hash(password)  # about the same time as a wrong password
+            return None
+        try:
+            _hasher.verify(row.password_hash, password)
+        except (VerificationError, InvalidHashError):
+            return None
+        return load_user(connection, name)
+
+
+def set_locale(engine: Engine, name: str, locale: str) -> None:
+    if locale not in LOCALES:
+        raise InvalidInput(f"locale '{locale}' is not one of {', '.join(LOCALES)}", code="bad_locale")
+    with engine.begin() as connection:
+        connection.execute(update(s.app_user).where(s.app_user.c.user_name == name).values(locale=locale))
+
+
+def create_token(engine: Engine, name: str, label: str = "", days: int | None = None) -> str:
+    """A new bearer token for the user; only its digest is kept, so it is shown this once."""
+    token = "bil_" + secrets.token_urlsafe(32)
+    expires = int(time.time()) + days * 86400 if days else None
+    with engine.begin() as connection:
+        if not user_exists(connection, name):
+            raise NotFound(f"user {name} does not exist", code="unknown_user")
+        connection.execute(insert(s.api_token).values(token_hash=digest(token), user_name=name, label=label[:60],
+                                                      expires_at=expires))
+    return token
+
+
+def user_for_token(engine: Engine, token: str) -> User | None:
+    with engine.connect() as connection:
+        row = connection.execute(select(s.api_token).where(s.api_token.c.token_hash == digest(token))).first()
+        if row is None or (row.expires_at is not None and row.expires_at < time.time()):
+            return None
+        return load_user(connection, row.user_name)
+
+
+def start_session(engine: Engine, name: str, seconds: int = SESSION_SECONDS) -> tuple[str, str]:
+    """A new session (a fresh id at every sign-in, so a planted id is never promoted): (cookie, CSRF token)."""
+    session_id, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(24)
+    now = int(time.time())
+    with engine.begin() as connection:
+        connection.execute(delete(s.web_session).where(s.web_session.c.expires_at < now))
+        connection.execute(insert(s.web_session).values(session_hash=digest(session_id), user_name=name,
+                                                        csrf_token=csrf, expires_at=now + seconds))
+    return session_id, csrf
+
+
+def session_user(engine: Engine, session_id: str) -> tuple[User, str] | None:
+    """The signed-in user and the session's CSRF token, while the session has not expired."""
+    with engine.connect() as connection:
+        row = connection.execute(select(s.web_session).where(
+            s.web_session.c.session_hash == digest(session_id))).first()
+        if row is None or row.expires_at < time.time():
+            return None
+        user = load_user(connection, row.user_name)
+        return (user, row.csrf_token) if user else None
+
+
+def end_session(engine: Engine, session_id: str) -> None:
+    with engine.begin() as connection:
+        connection.execute(delete(s.web_session).where(s.web_session.c.session_hash == digest(session_id)))
+
+
+def record_batches(engine: Engine, company_id: str, batch_ids: list[int], name: str) -> None:
+    """Who posted: one row per posting batch (journal, settlement, reversal, revaluation)."""
+    ids = sorted({b for b in batch_ids if b is not None})
+    if not ids:
+        return
+    now = int(time.time())
+    with engine.begin() as connection:
+        known = {r[0] for r in connection.execute(select(s.batch_user.c.batch_id).where(
+            s.batch_user.c.company_id == company_id, s.batch_user.c.batch_id.in_(ids)))}
+        rows = [{"company_id": company_id, "batch_id": b, "user_name": name, "posted_at": now}
+                for b in ids if b not in known]
+        if rows:
+            connection.execute(insert(s.batch_user), rows)
+
+
+def batch_users(connection: Connection, company_id: str, batch_ids: list[int]) -> dict[int, str]:
+    if not batch_ids:
+        return {}
+    return {r.batch_id: r.user_name for r in connection.execute(
+        select(s.batch_user.c.batch_id, s.batch_user.c.user_name).where(
+            s.batch_user.c.company_id == company_id, s.batch_user.c.batch_id.in_(sorted(set(batch_ids)))))}
