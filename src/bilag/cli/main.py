@@ -40,12 +40,25 @@ class Settings:
 settings = Settings()
 
 
+def _print_version(value: bool) -> None:
+    if value:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            typer.echo(f"bilag {version('bilag')}")
+        except PackageNotFoundError:  # pragma: no cover - run from a source tree without installing
+            typer.echo("bilag (not installed)")
+        raise typer.Exit(0)
+
+
 @app.callback()
 def main(
     database: Optional[str] = typer.Option(None, "--database", "-d", envvar="BILAG_DATABASE",
                                            help="Database URL or SQLite file (default bilag.sqlite)."),
     company: Optional[str] = typer.Option(None, "--company", "-c", envvar="BILAG_COMPANY", help="Legal entity id."),
     user: Optional[str] = typer.Option(None, "--user", envvar="BILAG_USER", help="Who posts (period access groups)."),
+    version: bool = typer.Option(False, "--version", is_eager=True, callback=_print_version,
+                                 help="Print the version of bilag and exit."),
 ) -> None:
     settings.database, settings.company, settings.user = database, company, user
 
@@ -78,6 +91,20 @@ def _check_user(store) -> None:
     with store.connect() as connection:
         if has_users(connection) and not user_exists(connection, settings.user):
             raise InvalidInput(f"--user {settings.user}: no such user in this database", code="unknown_user")
+
+
+def existing_engine():
+    """The store of --database for a command that only reads: a SQLite file that does not exist is an error,
+    not a new empty database."""
+    from ..store.database import normalise_url
+
+    url = normalise_url(settings.database)
+    if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
+        path = Path(url[len("sqlite:///"):])
+        if not path.exists():
+            raise InvalidInput(f"database file {path} does not exist (give --database, or create it with "
+                               f"'bilag setup company FILE.yaml')", code="no_database")
+    return engine()
 
 
 def shown_url(url: str) -> str:
@@ -492,6 +519,16 @@ def _register_close_commands() -> None:
 
 
 _register_close_commands()
+
+
+def _register_masterdata_commands() -> None:
+    from . import correction_commands, masterdata_commands
+
+    masterdata_commands.register(app)
+    correction_commands.register(app, journal_app)
+
+
+_register_masterdata_commands()
 
 
 def run() -> None:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import sys
 from typing import Iterable
 
@@ -11,7 +12,17 @@ from rich.markup import escape
 from rich.table import Table
 
 FORMATS = ("text", "json", "csv")
-stdout = Console(soft_wrap=True, width=None if sys.stdout.isatty() else 160)
+
+
+def terminal_width() -> int | None:
+    """COLUMNS when it is set (also when stdout is a pipe), the terminal's width, or 160 for a pipe."""
+    columns = os.environ.get("COLUMNS", "").strip()
+    if columns.isdigit() and int(columns) >= 20:
+        return int(columns)
+    return None if sys.stdout.isatty() else 160
+
+
+stdout = Console(soft_wrap=True, width=terminal_width())
 stderr = Console(stderr=True, soft_wrap=True)
 
 _RIGHT = {"debit", "credit", "balance", "amount", "amount_accounting", "open_amount", "open_amount_accounting",
@@ -29,9 +40,11 @@ def emit(rows: list[dict], columns: Iterable[str], fmt: str, title: str | None =
         for row in rows:
             writer.writerow(["" if row.get(c) is None else row.get(c) for c in columns])
         return
+    columns = fitting_columns(rows, columns, stdout.width)
     table = Table(title=title, show_lines=False, header_style="bold")
     for column in columns:
-        table.add_column(column.replace("_", " "), justify="right" if column in _RIGHT else "left")
+        table.add_column(column.replace("_", " "), justify="right" if column in _RIGHT else "left",
+                         overflow="fold")
     for row in rows:
         table.add_row(*["" if row.get(c) is None else escape(str(row.get(c))) for c in columns])
     stdout.print(table)
@@ -47,3 +60,30 @@ def error(message: str) -> None:
 
 def info(message: str) -> None:
     stderr.print(escape(message), highlight=False)
+
+
+def _needed(rows: list[dict], column: str) -> int:
+    """The narrowest a column is still readable in: its header's longest word, its values up to 12 characters."""
+    longest = max((len(str(row.get(column) or "")) for row in rows), default=0)
+    header = max(len(word) for word in column.split("_"))
+    return max(header, min(longest, 12)) + 3  # padding and the rule between columns
+
+
+def fitting_columns(rows: list[dict], columns: list[str], width: int) -> list[str]:
+    """The columns that fit `width` (in order); the others are left out with a note, never cut to a character.
+
+    CSV and JSON always carry every column.
+    """
+    kept, used = [], 4
+    for column in columns:
+        needed = _needed(rows, column)
+        if kept and used + needed > width:
+            break
+        kept.append(column)
+        used += needed
+    if len(kept) < len(columns):
+        left_out = columns[len(kept):]
+        stderr.print(f"({len(left_out)} column{'s' if len(left_out) != 1 else ''} left out to fit {width} "
+                     f"characters: {', '.join(left_out)}; widen the terminal, set COLUMNS, or use --format csv "
+                     f"or json)", highlight=False)
+    return kept

@@ -331,9 +331,22 @@ def find_voucher(engine: Engine, company_id: str | None, number: str) -> list[di
     with engine.connect() as connection:
         company_id = resolve_company_id(connection, company_id)
         found = voucher_entries(connection, company_id, voucher_number=number)
+        _attach_reversal_links(connection, company_id, number, found)
     if not found:
         raise NotFound(f"voucher {number} does not exist", code="unknown_voucher")
     return found
+
+
+def _attach_reversal_links(connection: Connection, company_id: str, number: str, vouchers: list[dict]) -> None:
+    """The voucher inquiry names the voucher that reverses a voucher, and the one a reversal reverses."""
+    from .voucher_reversal import reversal_links
+
+    ids = {series: voucher_id for voucher_id, series in connection.execute(
+        select(s.voucher.c.voucher_id, s.voucher.c.series).where(s.voucher.c.company_id == company_id,
+                                                                 s.voucher.c.voucher_number == number))}
+    links = reversal_links(connection, company_id, list(ids.values()))
+    for voucher in vouchers:
+        voucher.update(links.get(ids.get(voucher["series"], -1), {}))
 
 
 def balance_differences(connection: Connection, company_id: str) -> list[dict]:

@@ -524,3 +524,21 @@ api_request = Table(
     PrimaryKeyConstraint("company_id", "idempotency_key"),
     _company_fk("api_request"),
 )
+
+# ---------------------------------------------------------------- voucher reversal (issue 7, day-one bookkeeping)
+# A posted voucher reversed by a new voucher that negates every entry: linked both ways (one reversal each).
+voucher_reversal = Table(
+    "voucher_reversal", metadata,
+    Column("company_id", String(20), nullable=False),
+    Column("voucher_id", BigInteger, nullable=False),  # the original
+    Column("reversal_voucher_id", BigInteger, nullable=False),
+    Column("batch_id", BigInteger, nullable=False),
+    Column("reversal_date", Date, nullable=False),
+    Column("reason", String(200), nullable=False, default=""),
+    PrimaryKeyConstraint("company_id", "voucher_id"),
+    UniqueConstraint("company_id", "reversal_voucher_id", name="uq_voucher_reversal_reversal"),
+    ForeignKeyConstraint(["company_id", "voucher_id"], ["voucher.company_id", "voucher.voucher_id"],
+                         name="fk_voucher_reversal_original"),
+    ForeignKeyConstraint(["company_id", "reversal_voucher_id"], ["voucher.company_id", "voucher.voucher_id"],
+                         name="fk_voucher_reversal_reversal"),
+)
