@@ -101,7 +101,7 @@ def existing_engine():
     url = normalise_url(settings.database)
     if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
         path = Path(url[len("sqlite:///"):])
-        if not path.exists():
+        if not path.exists() and path.parent.is_dir():  # (a missing directory: opening it says so)
             raise InvalidInput(f"database file {path} does not exist (give --database, or create it with "
                                f"'bilag setup company FILE.yaml')", code="no_database")
     return engine()
@@ -274,7 +274,7 @@ def journal_validate(file: Path, name: str = typer.Option("GNJL", "--name"),
     from ..services.posting import validate_journal
 
     lines = _read_lines(file, default_date)
-    warnings = validate_journal(engine(), settings.company, name, lines, one_voucher=one_voucher or None,
+    warnings = validate_journal(existing_engine(), settings.company, name, lines, one_voucher=one_voucher or None,
                                 user=settings.user, source=str(file))
     for warning in warnings:
         render.warn(warning)
@@ -307,7 +307,7 @@ def journal_list(fmt: str = format_option()):
     from ..services.journals import list_journals_in
     from ..store.companies import resolve_company_id
 
-    with engine().connect() as connection:
+    with existing_engine().connect() as connection:
         journals = list_journals_in(connection, resolve_company_id(connection, settings.company))
     rows = [{"journal": j["journal"], "name": j["name"], "description": j["description"], "posted": j["posted"],
              "lines": len(j["lines"])} for j in journals]
@@ -356,7 +356,7 @@ def report_trial_balance(as_of: Optional[str] = typer.Option(None, "--as-of"),
     from ..money import format_minor
     from ..services.reports import trial_balance
 
-    lines = trial_balance(engine(), settings.company, as_of=_date(as_of, "--as-of"),
+    lines = trial_balance(existing_engine(), settings.company, as_of=_date(as_of, "--as-of"),
                           date_from=_date(date_from, "--from"), by=by.replace("-", "_"), currency_mode=currency)
     rows = [line.as_dict() for line in lines]
     columns = ["account", "name"] + (["currency"] if currency == "transaction" else []) + ["debit", "credit", "balance"]
@@ -381,7 +381,7 @@ def report_voucher(number: str, fmt: str = format_option()):
     """Voucher inquiry: the entries of a voucher."""
     from ..services.reports import find_voucher
 
-    vouchers = find_voucher(engine(), settings.company, number)
+    vouchers = find_voucher(existing_engine(), settings.company, number)
     render.emit(_entry_rows(vouchers), _ENTRY_COLUMNS, _format(fmt), title=f"Voucher {number}", document=vouchers)
 
 
@@ -393,7 +393,7 @@ def report_ledger_journal(date_from: Optional[str] = typer.Option(None, "--from"
     """Ledger journal report: every voucher of the range with its entries and totals."""
     from ..services.reports import ledger_journal_report
 
-    report = ledger_journal_report(engine(), settings.company, date_from=_date(date_from, "--from"),
+    report = ledger_journal_report(existing_engine(), settings.company, date_from=_date(date_from, "--from"),
                                    date_to=_date(date_to, "--to"), series=series)
     render.emit(_entry_rows(report["vouchers"]), _ENTRY_COLUMNS, _format(fmt),
                 title=f"Ledger journal report — debit {report['debit']}, credit {report['credit']} {report['currency']}",
@@ -410,8 +410,11 @@ def report_open_transactions(customer: Optional[str] = typer.Option(None, "--cus
     from ..store.companies import resolve_company_id
 
     party_type = "customer" if customer else "vendor" if vendor else None
-    with engine().connect() as connection:
-        rows = open_transactions(connection, resolve_company_id(connection, settings.company), party_type=party_type,
+    with existing_engine().connect() as connection:
+        company_id = resolve_company_id(connection, settings.company)
+        if party_type:
+            _check_party(connection, company_id, party_type, customer or vendor)
+        rows = open_transactions(connection, company_id, party_type=party_type,
                                  party_id=customer or vendor, include_closed=include_closed)
     fmt = _format(fmt)
     # The table shows what fits a screen; CSV and JSON carry every field of the settle form.
@@ -422,6 +425,21 @@ def report_open_transactions(customer: Optional[str] = typer.Option(None, "--cus
         columns = [key for key in rows[0] if key != "marked_elsewhere"] + ["marked_elsewhere"]
         rows = [{**row, "marked_elsewhere": "; ".join(row["marked_elsewhere"])} for row in rows]
     render.emit(rows, columns, fmt, title="Open transactions")
+
+
+def _check_party(connection, company_id: str, party_type: str, party_id: str) -> None:
+    """A filter naming a customer or vendor that does not exist is an error, not an empty table."""
+    from sqlalchemy import select
+
+    from ..errors import NotFound
+    from ..store import schema as s
+
+    found = connection.execute(select(s.party.c.party_id).where(
+        s.party.c.company_id == company_id, s.party.c.party_type == party_type,
+        s.party.c.party_id == party_id)).first()
+    if found is None:
+        raise NotFound(f"--{party_type} {party_id}: company {company_id} has no {party_type} {party_id} "
+                       f"(see 'bilag list {party_type}s')", code="unknown_account")
 
 
 # ---------------------------------------------------------------- settlement
@@ -529,6 +547,15 @@ def _register_masterdata_commands() -> None:
 
 
 _register_masterdata_commands()
+
+
+def _help_on_every_option() -> None:
+    from .help_texts import fill_missing_help
+
+    fill_missing_help(app)
+
+
+_help_on_every_option()
 
 
 def run() -> None:

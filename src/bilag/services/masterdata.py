@@ -436,6 +436,29 @@ def _references(connection: Connection, company_id: str, kind: Kind, record: dic
     return uses
 
 
+def dangling_accounts(connection: Connection, company_id: str) -> list[str]:
+    """Accounts that master data names but the chart of accounts has not: a tax code's input tax account, a
+    system account, a posting profile's summary account, a bank's ledger account ..."""
+    known = {r[0] for r in connection.execute(select(s.main_account.c.account_id)
+                                              .where(s.main_account.c.company_id == company_id))}
+    named: list[tuple[str, str, object]] = []
+    named += [(f"tax code {r['code']}", k, r[k]) for r in _tax_codes(connection, company_id)
+              for k in ("payable_account", "receivable_account", "customer_cash_discount_account",
+                        "vendor_cash_discount_account")]
+    named += [(f"system account {r['purpose']}", "account", r["account"]) for r in _system_accounts(connection,
+                                                                                                     company_id)]
+    named += [(f"posting profile {r['party_type']} {r['profile']}", k, r[k])
+              for r in _posting_profiles(connection, company_id) for k in ("summary_account", "write_off_account")]
+    named += [(f"bank account {r['id']}", "ledger_account", r["ledger_account"])
+              for r in _bank_accounts(connection, company_id)]
+    named += [(f"cash discount {r['code']}", "main_account", r["main_account"])
+              for r in _cash_discounts(connection, company_id)]
+    named += [(f"account {r['id']}", "opening_account", r["opening_account"]) for r in _accounts(connection,
+                                                                                                 company_id)]
+    return [f"{what}: {key} {value} is not a main account" for what, key, value in named
+            if value and str(value).split("-")[0] not in known]
+
+
 # ----------------------------------------------------------------------------- adding and changing
 
 @dataclass
@@ -718,9 +741,16 @@ def delete_record_in(connection: Connection, company_id: str, kind: Kind, key: t
 
 
 def _in_transaction(engine: Engine, company_id: str | None, work: Callable[[Connection, str], object]):
+    """One transaction; a change that leaves master data naming an account that does not exist is refused."""
     try:
         with engine.begin() as connection:
-            return work(connection, resolve_company_id(connection, company_id))
+            company_id = resolve_company_id(connection, company_id)
+            before = set(dangling_accounts(connection, company_id))
+            result = work(connection, company_id)
+            new = [problem for problem in dangling_accounts(connection, company_id) if problem not in before]
+            if new:
+                raise InvalidInput(f"{new[0]}; add the account first (nothing was written)", code="unknown_account")
+            return result
     except (IntegrityError, DataError) as error:
         raise setup_service.database_refusal(error) from None
 
