@@ -34,7 +34,13 @@ from bilag.services.voucher_reversal import ReversalRefused, reverse_voucher
 
 from .support import make_company, post
 from .test_properties import (
-    SETTINGS, assert_ledger_balances, assert_subledger_ties, balanced_journals, journal_lines, new_company, rows,
+    SETTINGS,
+    assert_ledger_balances,
+    assert_subledger_ties,
+    balanced_journals,
+    journal_lines,
+    new_company,
+    rows,
 )
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -4,7 +4,6 @@ services/voucher_reversal.py do the work."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
 
 import typer
 
@@ -90,10 +89,10 @@ def journal_delete_line(journal_id: int = typer.Argument(..., help="The stored j
 
 
 def journal_add_lines(journal_id: int = typer.Argument(..., help="The stored journal's number."),
-                      file: Optional[Path] = typer.Option(None, "--file", help="CSV or XLSX with lines to add."),
-                      fields: Optional[list[str]] = typer.Argument(None, help="COLUMN=VALUE of one line to add "
+                      file: Path | None = typer.Option(None, "--file", help="CSV or XLSX with lines to add."),
+                      fields: list[str] | None = typer.Argument(None, help="COLUMN=VALUE of one line to add "
                                                                              "(instead of --file)."),
-                      default_date: Optional[str] = typer.Option(None, "--date", help="Date of lines without one.")):
+                      default_date: str | None = typer.Option(None, "--date", help="Date of lines without one.")):
     """Add lines to a stored, unposted journal: one from COLUMN=VALUE, or every line of --file."""
     from ..errors import InvalidInput
     from ..journal.parsing import lines_from_file
@@ -161,9 +160,9 @@ def voucher_show(number: str = typer.Argument(..., help="Voucher number."),
 
 
 def voucher_reverse(number: str = typer.Argument(..., help="The posted voucher's number."),
-                    day: Optional[str] = typer.Option(None, "--date", help="Date of the reversal (default: the "
+                    day: str | None = typer.Option(None, "--date", help="Date of the reversal (default: the "
                                                                            "voucher's own date; never earlier)."),
-                    series: Optional[str] = typer.Option(None, "--journal-name",
+                    series: str | None = typer.Option(None, "--journal-name",
                                                          help="The voucher's journal name, when two use the number."),
                     reason: str = typer.Option("", "--reason", help="Why (kept with the reversal)."),
                     fmt: str = typer.Option("text", "--format", help="text or json.")):

@@ -413,7 +413,7 @@ def report_open_transactions(customer: Optional[str] = typer.Option(None, "--cus
     with existing_engine().connect() as connection:
         company_id = resolve_company_id(connection, settings.company)
         if party_type:
-            _check_party(connection, company_id, party_type, customer or vendor)
+            _check_party(connection, company_id, party_type, str(customer or vendor))
         rows = open_transactions(connection, company_id, party_type=party_type,
                                  party_id=customer or vendor, include_closed=include_closed)
     fmt = _format(fmt)

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
 
 import typer
 
@@ -30,7 +29,7 @@ def _engine(read_only: bool = False):
     return existing_engine() if read_only else engine()
 
 
-def _company() -> Optional[str]:
+def _company() -> str | None:
     from .main import settings
 
     return settings.company
@@ -71,10 +70,10 @@ def _changes(words: list[str]) -> tuple[tuple[str, ...], dict]:
 
 def list_command(
     kind: str = typer.Argument(..., help=KIND_HELP),
-    currency: Optional[str] = typer.Option(None, "--currency", help="exchange-rates: only this currency."),
-    date_from: Optional[str] = typer.Option(None, "--from", help="exchange-rates: valid from this date on."),
-    date_to: Optional[str] = typer.Option(None, "--to", help="exchange-rates: valid from up to this date."),
-    year: Optional[int] = typer.Option(None, "--year", help="periods: only this fiscal year."),
+    currency: str | None = typer.Option(None, "--currency", help="exchange-rates: only this currency."),
+    date_from: str | None = typer.Option(None, "--from", help="exchange-rates: valid from this date on."),
+    date_to: str | None = typer.Option(None, "--to", help="exchange-rates: valid from up to this date."),
+    year: int | None = typer.Option(None, "--year", help="periods: only this fiscal year."),
     fmt: str = typer.Option("text", "--format", help="text, json or csv."),
 ):
     """List every record of a kind of master data (a table, JSON or CSV)."""

@@ -15,9 +15,9 @@ A refused change raises InvalidInput and writes nothing.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Callable
 
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.engine import Connection, Engine
@@ -513,7 +513,7 @@ def _key_of_item(kind: Kind, item: dict, section_key: str | None = None) -> tupl
         from ..fx.rates import DEFAULT_RATE_TYPE
 
         day = item.get("date")
-        return (str(item.get("currency", "")).upper(), _iso(day) if isinstance(day, date) else str(day),
+        return (str(item.get("currency", "")).upper(), str(_iso(day)) if isinstance(day, date) else str(day),
                 str(item.get("rate_type", DEFAULT_RATE_TYPE)))
     if kind.name == "currency":
         return (str(item.get("code", "")).upper(),)
@@ -675,8 +675,8 @@ def _difference(kind: Kind, key: tuple[str, ...], before: dict, after: dict) -> 
 
 
 def _change_period(connection: Connection, company_id: str, key: tuple[str, ...], changes: dict) -> Change:
-    from .periods import _change, _find_period  # the status rules of calendar/periods.py
     from ..store.companies import load_periods
+    from .periods import _change, _find_period  # the status rules of calendar/periods.py
 
     kind = KINDS["period"]
     unknown = set(changes) - {"status", "access", "module"}

@@ -42,7 +42,7 @@ def list_stored_journals(engine: Engine, company_id: str | None, *, status: str 
         raise InvalidInput(f"--status is open or posted, not '{status}'", code="bad_option")
     with engine.connect() as connection:
         company_id = resolve_company_id(connection, company_id)
-        counts = dict(connection.execute(
+        counts: dict[int, int] = dict(connection.execute(
             select(s.journal_line.c.journal_id, func.count()).where(s.journal_line.c.company_id == company_id)
             .group_by(s.journal_line.c.journal_id)).all())
         query = select(s.journal).where(s.journal.c.company_id == company_id).order_by(s.journal.c.journal_id)

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from collections.abc import Sequence
 from decimal import Decimal
 
 from sqlalchemy import insert, select, update
@@ -162,7 +163,7 @@ def reverse_voucher_in(connection: Connection, company: Company, number: str, *,
                            len(drafts), list(new_transactions))
 
 
-def _check_transactions_open(connection: Connection, company_id: str, number: str, transactions: list) -> None:
+def _check_transactions_open(connection: Connection, company_id: str, number: str, transactions: Sequence) -> None:
     if not transactions:
         return
     st = s.settlement
