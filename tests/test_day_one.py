@@ -475,6 +475,47 @@ def test_a_new_users_day(tmp_path, monkeypatch):
     assert [(v["id"], v["name"]) for v in vendors] == [("1001", "Office Depot"), ("2002", "Toner World")]
 
 
+def test_clear_messages_where_they_were_confusing(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "company.yaml").write_text(COMPANY_YAML)
+    ok(bilag(tmp_path, "setup", "company", "company.yaml"))
+    # Reports and lists of an empty company say what to do next.
+    assert "no postings; post a journal with" in ok(bilag(tmp_path, "report", "trial-balance")).stderr
+    assert "no open transactions" in ok(bilag(tmp_path, "report", "open-transactions")).stderr
+    assert "no stored journals; store one with" in ok(bilag(tmp_path, "journal", "list")).stderr
+    # An unbalanced line without an offset says to give one.
+    unbalanced = bilag(tmp_path, "journal", "enter", "--account-type", "ledger", "--account", "606300-001-",
+                       "--date", "2024-01-05", "--debit", "10")
+    assert unbalanced.returncode == 2 and "give the other side with --offset-account" in unbalanced.stderr
+    # A filter naming an unknown vendor is an error, not an empty table.
+    unknown = bilag(tmp_path, "report", "open-transactions", "--vendor", "9999")
+    assert unknown.returncode == 2
+    assert unknown.stderr.strip() == "error: --vendor 9999: company USMF has no vendor 9999 (see 'bilag list vendors')"
+    # A settle with an unknown bank account names the option.
+    ok(bilag(tmp_path, "journal", "enter", "--account-type", "vendor", "--account", "1001", "--date", "2024-01-05",
+             "--credit", "100", "--invoice", "INV1", "--offset-account", "606300-001-"))
+    settled = bilag(tmp_path, "settle", "--vendor", "1001", "--mark", "INV1", "--payment-amount", "98",
+                    "--bank-account", "NOPE", "--date", "2024-01-10")
+    assert settled.returncode == 2
+    assert settled.stderr.strip() == ("error: --bank-account NOPE: no such bank account (see 'bilag list "
+                                      "bank-accounts')")
+
+
+def test_a_csv_file_of_one_kind_is_applied(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "company.yaml").write_text(COMPANY_YAML)
+    ok(bilag(tmp_path, "setup", "company", "company.yaml"))
+    (tmp_path / "vendors.csv").write_text('id,name,currency,dimensions\n1001,Office Depot,USD,\n'
+                                          '4004,Nordic Paper,USD,"{""Department"": ""10""}"\n')
+    assert "name it with --kind" in bilag(tmp_path, "apply", "vendors.csv").stderr
+    applied = ok(bilag(tmp_path, "apply", "vendors.csv", "--kind", "vendors"))
+    assert "vendor 1001: changed name 1001 -> Office Depot" in applied.stderr
+    assert "vendors.csv: 1 added, 1 changed" in applied.stderr
+    vendors = {v["id"]: v for v in json.loads(ok(bilag(tmp_path, "list", "vendors", "--format", "json")).stdout)}
+    assert vendors["4004"]["dimensions"] == {"Department": "10"}
+    assert vendors["1001"]["cash_discount"] == "2D10"  # a field the file leaves out keeps its value
+
+
 def test_read_only_commands_do_not_create_a_missing_database(tmp_path):
     result = subprocess.run([str(BILAG), "--database", str(tmp_path / "day.sqlite"), "list", "accounts"],
                             capture_output=True, text=True, timeout=120)

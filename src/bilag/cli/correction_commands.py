@@ -44,8 +44,8 @@ def _fields(words: list[str]) -> dict:
     return result
 
 
-_LINE_COLUMNS = ["line", "date", "voucher", "account_type", "account", "debit", "credit", "currency",
-                 "offset_account_type", "offset_account", "invoice", "description"]
+_LINE_COLUMNS = ["line", "voucher", "date", "account_type", "account", "debit", "credit", "invoice", "currency",
+                 "offset_account", "description"]
 
 
 # ---------------------------------------------------------------- stored journals

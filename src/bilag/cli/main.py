@@ -12,7 +12,7 @@ from typing import Optional
 
 import typer
 
-from ..errors import BilagError, InvalidInput
+from ..errors import BilagError, InvalidInput, JournalRejected
 from . import render
 from .options import parse_date, parse_decimal
 
@@ -307,11 +307,16 @@ def journal_list(fmt: str = format_option()):
     from ..services.journals import list_journals_in
     from ..store.companies import resolve_company_id
 
+    fmt = _format(fmt)
     with existing_engine().connect() as connection:
         journals = list_journals_in(connection, resolve_company_id(connection, settings.company))
-    rows = [{"journal": j["journal"], "name": j["name"], "description": j["description"], "posted": j["posted"],
-             "lines": len(j["lines"])} for j in journals]
-    render.emit(rows, ["journal", "name", "description", "posted", "lines"], _format(fmt), document=journals)
+    rows = [{"journal": j["journal"], "name": j["name"], "description": j["description"],
+             "status": "posted" if j["posted"] else "open", "posted": j["posted"], "lines": len(j["lines"])}
+            for j in journals]
+    if fmt == "text" and not rows:
+        render.info("no stored journals; store one with 'bilag journal import FILE.csv'")
+        return
+    render.emit(rows, ["journal", "name", "description", "status", "lines"], fmt, document=journals)
 
 
 @journal_app.command("enter")
@@ -340,8 +345,14 @@ def journal_enter(
             render.warn(warning)
         render.info("no problems found")
         return
-    _print_posting(post_journal(engine(), settings.company, name, lines, user=settings.user, source="command line"),
-                   _format(fmt))
+    try:
+        result = post_journal(engine(), settings.company, name, lines, user=settings.user, source="command line")
+    except JournalRejected as error:
+        if error.code == "unbalanced_voucher" and not offset_account:
+            raise InvalidInput(f"{error.message}; give the other side with --offset-account (and "
+                               f"--offset-account-type if it is not a ledger account)", code=error.code) from None
+        raise
+    _print_posting(result, _format(fmt))
 
 
 # ---------------------------------------------------------------- reports
@@ -358,6 +369,10 @@ def report_trial_balance(as_of: Optional[str] = typer.Option(None, "--as-of"),
 
     lines = trial_balance(existing_engine(), settings.company, as_of=_date(as_of, "--as-of"),
                           date_from=_date(date_from, "--from"), by=by.replace("-", "_"), currency_mode=currency)
+    if not lines and fmt == "text":
+        render.info("no postings" + (f" up to {as_of}" if as_of else "") + "; post a journal with 'bilag journal "
+                    "post FILE.csv' or 'bilag journal enter ...'")
+        return
     rows = [line.as_dict() for line in lines]
     columns = ["account", "name"] + (["currency"] if currency == "transaction" else []) + ["debit", "credit", "balance"]
     if currency == "accounting" and lines and fmt == "text":  # a total row only where a person reads it
@@ -382,6 +397,13 @@ def report_voucher(number: str, fmt: str = format_option()):
     from ..services.reports import find_voucher
 
     vouchers = find_voucher(existing_engine(), settings.company, number)
+    for voucher in vouchers if fmt == "text" else []:
+        if voucher.get("reversed_by"):
+            render.info(f"voucher {voucher['voucher']} is reversed by voucher {voucher['reversed_by']}")
+        if voucher.get("reverses"):
+            render.info(f"voucher {voucher['voucher']} reverses voucher {voucher['reverses']}")
+        if not voucher.get("reversed_by") and not voucher.get("reverses") and voucher.get("kind") == "journal":
+            render.info(f"(reverse it with 'bilag voucher reverse {voucher['voucher']}')")
     render.emit(_entry_rows(vouchers), _ENTRY_COLUMNS, _format(fmt), title=f"Voucher {number}", document=vouchers)
 
 
@@ -417,6 +439,11 @@ def report_open_transactions(customer: Optional[str] = typer.Option(None, "--cus
         rows = open_transactions(connection, company_id, party_type=party_type,
                                  party_id=customer or vendor, include_closed=include_closed)
     fmt = _format(fmt)
+    if not rows and fmt == "text":
+        render.info(f"no {'' if include_closed else 'open '}transactions"
+                    + (f" of {party_type} {customer or vendor}" if party_type else "")
+                    + "; customer and vendor lines of posted journals make them")
+        return
     # The table shows what fits a screen; CSV and JSON carry every field of the settle form.
     columns = ["transaction", "party", "voucher", "invoice", "date", "due_date", "currency", "amount", "open_amount",
                "open_amount_accounting", "cash_discount_date", "cash_discount_amount", "cash_discount_to_take",

@@ -156,16 +156,31 @@ def delete_command(
 
 
 def apply_command(
-    file: Path = typer.Argument(..., help="YAML with set-up sections (the format of 'bilag setup company')."),
+    file: Path = typer.Argument(..., help="YAML with set-up sections (the format of 'bilag setup company'), or a "
+                                          "CSV of one kind (with --kind) whose header names the set-up fields."),
+    kind: str | None = typer.Option(None, "--kind", help="For a CSV file: the kind of its rows (vendors, "
+                                                          "accounts ...)."),
     dry_run: bool = typer.Option(False, "--dry-run", help="Report what would change, change nothing."),
     fmt: str = typer.Option("text", "--format", help="text, json or csv: the report of what changed."),
 ):
     """Add and update master data of an existing company from a set-up file, reporting what changed."""
     from ..scenario.loader import load_yaml
-    from ..services.masterdata import apply_setup
+    from ..services.masterdata import apply_setup, setup_from_rows
 
     fmt = _format(fmt)
-    data = load_yaml(file)
+    if file.suffix.lower() == ".csv":
+        if not kind:
+            raise InvalidInput(f"{file}: a CSV file holds one kind of master data; name it with --kind",
+                               code="bad_option")
+        import csv
+
+        try:
+            with file.open(newline="", encoding="utf-8-sig") as handle:
+                data = setup_from_rows(kind, list(csv.DictReader(handle)))
+        except OSError as error:
+            raise InvalidInput(f"{file}: cannot read the file ({error.strerror})", code="bad_file") from None
+    else:
+        data = load_yaml(file)
     try:
         changes = apply_setup(_engine(), _company(), data, dry_run=dry_run)
     except BilagError as error:

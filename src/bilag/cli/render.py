@@ -63,10 +63,11 @@ def info(message: str) -> None:
 
 
 def _needed(rows: list[dict], column: str) -> int:
-    """The narrowest a column is still readable in: its header's longest word, its values up to 12 characters."""
+    """The narrowest a column is still readable in: its header's longest word, its values up to 16 characters
+    (a ledger account with its dimensions, a date, an amount)."""
     longest = max((len(str(row.get(column) or "")) for row in rows), default=0)
     header = max(len(word) for word in column.split("_"))
-    return max(header, min(longest, 12)) + 3  # padding and the rule between columns
+    return max(header, min(longest, 16)) + 3  # padding and the rule between columns
 
 
 def fitting_columns(rows: list[dict], columns: list[str], width: int) -> list[str]:

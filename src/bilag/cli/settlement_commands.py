@@ -7,7 +7,7 @@ from typing import Optional
 
 import typer
 
-from ..errors import InvalidInput
+from ..errors import InvalidInput, JournalRejected
 from ..money import format_minor
 from ..parties.model import PartyType
 from . import render
@@ -156,8 +156,14 @@ def settle_command(
                                 selected_discount_date=_date(selected_discount_date, "--selected-discount-date"))
     primary_mark = mark_of(primary) if primary else None
     action = preview_settlement if preview else settle
-    result = action(engine, settings.company, party_type, party_id, marks, payment=payment, options=options,
-                    user=settings.user, day=day, primary=primary_mark)
+    try:
+        result = action(engine, settings.company, party_type, party_id, marks, payment=payment, options=options,
+                        user=settings.user, day=day, primary=primary_mark)
+    except JournalRejected as error:  # the payment's line is the option that gave it: say so, not "line 1"
+        if bank_account and error.code == "unknown_account" and f"bank account {bank_account}" in error.message:
+            raise InvalidInput(f"--bank-account {bank_account}: no such bank account (see 'bilag list "
+                               f"bank-accounts')", code="unknown_account") from None
+        raise
     company = _company(engine, settings)
     if preview:
         render.info(f"preview: settlement on {result.date.isoformat()}; {_marked_summary(company, result.plan)}; "

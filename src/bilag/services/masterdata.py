@@ -916,6 +916,30 @@ def _apply_calendar(connection: Connection, company_id: str, calendar: object) -
     return [Change("calendar", f"from {start}", "added")]
 
 
+def setup_from_rows(kind_name: str, rows: list[dict]) -> dict:
+    """Set-up sections from table rows (a CSV file of one kind, its header the set-up fields): blank cells
+    are left out, lists and mappings are JSON (`{"Department": "10"}`) or comma-separated lists."""
+    kind = kind_of(kind_name)
+    if kind.section is None or kind.name == "company":
+        raise InvalidInput(f"a {kind.name} is not applied from a table", code="not_changeable")
+    items = [_normalise_changes(kind, {k: v for k, v in row.items() if k and v not in (None, "")}) for row in rows]
+    if kind.name == "posting-profile":
+        grouped: dict[str, list] = {}
+        for item in items:
+            grouped.setdefault(str(item.pop("party_type", "")), []).append(item)
+        return {"posting_profiles": grouped}
+    if kind.name == "dimension-value":
+        values: dict[str, list] = {}
+        for item in items:
+            values.setdefault(str(item.pop("dimension", "")), []).append(item)
+        return {"dimension_values": values}
+    if kind.name == "system-account":
+        return {"system_accounts": {item.get("purpose"): item.get("account") for item in items}}
+    if kind.name == "parameter":
+        return {"parameters": {item.get("name"): item.get("value") for item in items}}
+    return {kind.section: items}
+
+
 class _DryRun(Exception):
     def __init__(self, changes: list[Change]):
         super().__init__("dry run")
