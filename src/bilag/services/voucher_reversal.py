@@ -15,9 +15,9 @@ One transaction; a refusal writes nothing. The balances table is updated by the 
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from collections.abc import Sequence
 from decimal import Decimal
 
 from sqlalchemy import insert, select, update
