@@ -49,6 +49,14 @@ OPTION_HELP = {
     "--clearing-account": "Ledger account that clears the netted amounts.",
     "--customer-invoice": "A customer invoice to net (repeat for more).",
     "--vendor-invoice": "A vendor invoice to net (repeat for more).",
+    "--host": "Address to listen on (default: loopback only).",
+    "--port": "Port to listen on.",
+    "--label": "A name for the token, to tell tokens apart.",
+    "--year": "Fiscal year.",
+    "--dimension": "A financial dimension to report by.",
+    "--value": "Only this value of --dimension.",
+    "--posting-date": "Posting date (YYYY-MM-DD).",
+    "--owner": "Who does the task.",
 }
 
 
