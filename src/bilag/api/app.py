@@ -15,8 +15,10 @@ log = logging.getLogger(_package + ".api")
 
 def create_app(engine: Engine | str | None = None) -> FastAPI:
     from ..store.database import open_store
+    from ..web.masterdata_pages import router as masterdata_pages_router
     from ..web.pages import router as web_router
     from .close_routes import router as close_router
+    from .masterdata_routes import router as masterdata_router
     from .routes import router as api_router
 
     if not isinstance(engine, Engine):
@@ -30,6 +32,8 @@ def create_app(engine: Engine | str | None = None) -> FastAPI:
     app.add_exception_handler(Exception, _unexpected)
     app.include_router(api_router)
     app.include_router(close_router)
+    app.include_router(masterdata_router)  # day-one bookkeeping (issue 7)
+    app.include_router(masterdata_pages_router)
     app.include_router(web_router)
     return app
 
