@@ -135,7 +135,7 @@ async def reverse(company: str, number: str, request: Request, body: ReverseVouc
 
     allow(caller, company, "accountant")
     raw = await request.body()
-    options = body or ReverseVoucherIn()
+    options = body or ReverseVoucherIn(date=None, journal_name=None)
 
     def work() -> dict:
         return reverse_voucher(engine_of(request), company, number, series=options.journal_name, day=options.date,
