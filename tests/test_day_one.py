@@ -299,6 +299,10 @@ def test_a_reversal_date_is_never_earlier_and_its_period_must_be_open(engine):
     set_period_status(engine, company_id, date(2024, 2, 1), "on_hold")
     with pytest.raises(PeriodNotOpen, match="period 2024-P02 .* is on hold"):
         reverse_voucher(engine, company_id, "AP1", day=date(2024, 2, 10))
+    set_period_status(engine, company_id, date(2024, 1, 5), "on_hold")
+    with pytest.raises(PeriodNotOpen, match="is on hold; .*give the reversal a later date in an open period"):
+        reverse_voucher(engine, company_id, "AP1")
+    set_period_status(engine, company_id, date(2024, 1, 5), "open")
     with pytest.raises(NotFound, match="voucher NOPE does not exist"):
         reverse_voucher(engine, company_id, "NOPE")
     assert rows(engine, "SELECT COUNT(*) FROM voucher") == before

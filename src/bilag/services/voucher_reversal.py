@@ -25,7 +25,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from ..calendar.periods import check_posting_allowed
 from ..company import Company
-from ..errors import BilagError, InvalidInput, NotFound
+from ..errors import BilagError, InvalidInput, NotFound, PeriodNotOpen
 from ..journal.model import EntryDraft, TransactionDraft, VoucherDraft
 from ..store import schema as s
 from ..store.bulk import next_ids
@@ -113,6 +113,7 @@ def reverse_voucher_in(connection: Connection, company: Company, number: str, *,
     if head.kind != "journal":
         raise ReversalRefused(f"voucher {number} is a {head.kind} voucher and is not reversed by hand",
                               code="not_reversible")
+    defaulted = day is None
     day = day or head.posting_date
     if day < head.posting_date:
         raise ReversalRefused(f"the reversal date {day} is earlier than voucher {number} ({head.posting_date}); "
@@ -129,8 +130,14 @@ def reverse_voucher_in(connection: Connection, company: Company, number: str, *,
     period = company.calendar.operating_period(day)
     modules = {"general_ledger"} | {"accounts_payable" if tr.party_type == "vendor" else "accounts_receivable"
                                     for tr in transactions}
-    for module in sorted(modules):
-        check_posting_allowed(period, day, module, groups)
+    try:
+        for module in sorted(modules):
+            check_posting_allowed(period, day, module, groups)
+    except PeriodNotOpen as error:
+        if defaulted:
+            raise PeriodNotOpen(f"{error.message}; give the reversal a later date in an open period (--date)",
+                                code=error.code) from None
+        raise
     assert period is not None  # check_posting_allowed refuses a date outside the calendar
 
     index_of = {row.entry_id: index for index, row in enumerate(entries)}
