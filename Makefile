@@ -3,7 +3,7 @@ VENV := .venv
 BILAG := $(VENV)/bin/bilag
 PYTHON ?= python3
 
-.PHONY: run demo test test-sqlite bench postgres-server browser clean
+.PHONY: run demo test test-sqlite bench postgres-server browser citus clean
 DEMO_USER := demo
 DEMO_PASSWORD := demo-password
 PORT ?= 8000
@@ -40,9 +40,15 @@ browser:
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null; \
 	fi
 
-# Every test, on SQLite and on a real PostgreSQL server, and the web pages in Chromium.
-test: $(BILAG) postgres-server browser
-	BILAG_REQUIRE_POSTGRES=1 BILAG_REQUIRE_BROWSER=1 $(VENV)/bin/pytest -q -p no:cacheprovider
+# Citus for PostgreSQL, built from ../shared/vendor when missing (root: apt-get of the build dependencies).
+citus: postgres-server
+	scripts/citus-cluster build
+
+# Every test, on SQLite, on a real PostgreSQL server and on a Citus cluster (coordinator + 2 workers), and the
+# web pages in Chromium.
+test: $(BILAG) postgres-server browser citus
+	BILAG_REQUIRE_POSTGRES=1 BILAG_REQUIRE_BROWSER=1 BILAG_TEST_STORES=sqlite,postgresql,citus \
+	  $(VENV)/bin/pytest -q -p no:cacheprovider
 
 test-sqlite: $(BILAG)
 	BILAG_TEST_STORES=sqlite $(VENV)/bin/pytest -q -p no:cacheprovider

@@ -566,6 +566,15 @@ def _register_close_commands() -> None:
 _register_close_commands()
 
 
+def _register_store_commands() -> None:
+    from .store_commands import store_app
+
+    app.add_typer(store_app, name="store")
+
+
+_register_store_commands()
+
+
 def _register_masterdata_commands() -> None:
     from . import correction_commands, masterdata_commands
 

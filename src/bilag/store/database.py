@@ -11,6 +11,8 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
 
+from .citus import distribute, has_citus, undistributed_tables
+
 MIGRATIONS = Path(__file__).parent / "migrations"
 DEFAULT_URL = "sqlite:///bilag.sqlite"
 
@@ -63,16 +65,22 @@ def alembic_config(engine: Engine | None = None) -> Config:
 
 
 def migrate(engine: Engine) -> None:
-    """Bring the schema to the newest migration (a no-op when it is there already)."""
+    """Bring the schema to the newest migration (a no-op when it is there already). On a Citus coordinator
+    the tables are then distributed by company (store/citus.py), in the same transaction."""
     config = alembic_config(engine)
     head = ScriptDirectory.from_config(config).get_current_head()
     with engine.connect() as connection:
         current = MigrationContext.configure(connection).get_current_revision()
-    if current == head:
+        citus = has_citus(connection)
+        undistributed = citus and bool(undistributed_tables(connection))
+    if current == head and not undistributed:
         return
     with engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.upgrade(config, "head")
+        if current != head:
+            config.attributes["connection"] = connection
+            command.upgrade(config, "head")
+        if citus:
+            distribute(connection)
 
 
 def open_store(url: str | None = None) -> Engine:

@@ -17,7 +17,7 @@ from ..errors import JournalRejected, Problem
 from ..journal.model import VoucherDraft
 from ..journal.posting import cycle_collection_paused
 from . import schema as s
-from .bulk import IsoDates, bulk_insert, next_ids
+from .bulk import IsoDates, bulk_insert, is_citus, next_ids
 
 VOUCHER_COLUMNS = ("company_id", "voucher_id", "series", "voucher_number", "posting_date", "period_id", "kind",
                    "batch_id", "description")
@@ -117,7 +117,18 @@ def apply_balance_deltas(connection: Connection, company_id: str, deltas: dict[t
               "accounting_minor) {rows} ON CONFLICT (company_id, ledger_account, currency, period_id) DO UPDATE "
               "SET amount_minor = balance.amount_minor + excluded.amount_minor, "
               "accounting_minor = balance.accounting_minor + excluded.accounting_minor")
-    if connection.dialect.name == "postgresql":
+    if is_citus(connection):
+        # Multi-row VALUES: Citus routes it to the company's shard (from unnest it would go through the coordinator).
+        marks = "(" + ", ".join(["%s"] * 7) + ")"
+        raw = connection.connection.dbapi_connection
+        with raw.cursor() as cursor:
+            for start in range(0, len(keys), 1000):
+                chunk = keys[start:start + 1000]
+                cursor.execute(upsert.format(rows="VALUES " + ", ".join(marks for _ in chunk)), [
+                    value for account, currency, period_id, main in chunk
+                    for value in (company_id, account, currency, period_id, main,
+                                  *deltas[(account, currency, period_id, main)])])
+    elif connection.dialect.name == "postgresql":
         # One statement for the batch, its columns sent as arrays (psycopg's executemany runs the upsert
         # once per balance row, about twice as slow here). WITH ORDINALITY keeps the key order of the locks.
         accounts, currencies, period_ids, mains = (list(column) for column in zip(*keys))

@@ -10,7 +10,7 @@ from sqlalchemy.engine import Connection
 from ..errors import ConcurrencyConflict
 from ..settlement.rules import OpenTransaction, SettledPart, TransactionChange
 from . import schema as s
-from .bulk import IsoDates, bulk_insert, is_postgres, next_ids
+from .bulk import IsoDates, bulk_insert, is_citus, is_postgres, next_ids
 
 _T = s.party_transaction
 _V = s.voucher
@@ -209,7 +209,7 @@ def update_open_amounts(connection: Connection, company_id: str, rows: list[tupl
     if not rows:
         return
     collapsed = _collapse_steps(rows)
-    if is_postgres(connection) and len(collapsed) > _COPY_FROM:
+    if is_postgres(connection) and len(collapsed) > _COPY_FROM and not is_citus(connection):
         changed = _update_through_copy(connection, company_id, collapsed)
     else:
         sql = ("UPDATE party_transaction SET open_minor = {p}, open_accounting_minor = {p}, "
