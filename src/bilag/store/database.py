@@ -76,6 +76,8 @@ def migrate(engine: Engine) -> None:
     if current == head and not undistributed:
         return
     with engine.begin() as connection:
+        if citus:  # distributing new tables after changes to distributed ones needs one connection per worker
+            connection.exec_driver_sql("SET LOCAL citus.multi_shard_modify_mode TO 'sequential'")
         if current != head:
             config.attributes["connection"] = connection
             command.upgrade(config, "head")
