@@ -18,6 +18,7 @@ from sqlalchemy import (
 )
 
 from bilag.parties.model import PartyType
+from bilag.services.reports import trial_balance
 from bilag.services.settlement import MarkRequest, Payment, settle
 from bilag.store import schema
 from bilag.store.bulk import next_ids
@@ -196,7 +197,7 @@ def test_every_table_is_distributed_by_company_and_co_located(citus_url):
 
 
 @citus_only
-def test_a_posting_and_a_settlement_are_each_routed_to_their_company_shard_group(citus_url):
+def test_a_posting_a_settlement_and_a_trial_balance_are_each_routed_to_their_company_shard_group(citus_url):
     first, second = _two_companies_in_two_shard_groups(citus_url)
     setup_engine = create_engine(normalise_url(citus_url))
     for company in (first, second):
@@ -229,6 +230,9 @@ def test_a_posting_and_a_settlement_are_each_routed_to_their_company_shard_group
                payment=Payment(D("100.00"), "110110-001-", "PAY-1"), day=date(2024, 1, 20))
         assert any("settlement_" in item[1] for item in log if item[0] == "remote")
         check(log, "settlement")
+        log.clear()
+        assert trial_balance(engine, first)
+        check(log, "trial balance")
 
 
 def test_numbers_and_idempotency_keys_are_per_company_without_a_shared_lock(store_url):
