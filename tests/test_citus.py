@@ -44,7 +44,7 @@ def test_every_table_is_a_company_table_or_a_global_one():
     assert "company" in company_tables  # the legal entities too: their rows sit with their books
     for table in schema.metadata.sorted_tables:
         if table.name not in company_tables:  # replicated: must not refer to a distributed table
-            assert all(not is_company_table(fk.referred_table) for fk in table.foreign_keys), table.name
+            assert all(not is_company_table(fk.column.table) for fk in table.foreign_keys), table.name
 
 
 def _toy_schema() -> MetaData:
