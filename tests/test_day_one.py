@@ -54,7 +54,7 @@ INVOICE = """
 
 
 def snapshot(engine) -> list:
-    return rows(engine, "SELECT 'm', account_id, account_type, active FROM main_account UNION ALL "
+    return rows(engine, "SELECT 'm', account_id, account_type, CAST(active AS VARCHAR(5)) FROM main_account UNION ALL "
                         "SELECT 'p', party_id, name, hold FROM party UNION ALL "
                         "SELECT 'v', dimension, value, description FROM dimension_value ORDER BY 1, 2, 3")
 

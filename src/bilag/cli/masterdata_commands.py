@@ -207,6 +207,24 @@ def _report(changes, fmt: str, verbose: bool = True) -> None:
             render.info(change.describe())
 
 
+_DEACTIVATE = {"account": {"active": "false"}, "customer": {"hold": "all"}, "vendor": {"hold": "all"}}
+
+
+def deactivate_command(
+    kind: str = typer.Argument(..., help="account, customer or vendor."),
+    key: str = typer.Argument(..., help="Its id."),
+):
+    """Deactivate what postings refer to instead of deleting it: an account becomes inactive (no new postings),
+    a customer or vendor goes on hold All."""
+    from ..services.masterdata import change_record, kind_of
+
+    found = kind_of(kind)
+    if found.name not in _DEACTIVATE:
+        raise InvalidInput(f"a {found.name} is not deactivated; delete it if nothing refers to it, or change it",
+                           code="not_changeable")
+    _report([change_record(_engine(), _company(), found.name, (key,), _DEACTIVATE[found.name])], "text")
+
+
 def fields_command(kind: str = typer.Argument(..., help=KIND_HELP)):
     """The fields a record of KIND has in the set-up format (what 'add' and 'change' take)."""
     from ..services.masterdata import fields_of
@@ -220,6 +238,7 @@ def register(app: typer.Typer) -> None:
     app.command("add")(add_command)
     app.command("change")(change_command)
     app.command("delete")(delete_command)
+    app.command("deactivate")(deactivate_command)
     app.command("apply")(apply_command)
     app.command("fields")(fields_command)
 

@@ -480,6 +480,8 @@ class Change:
 
 
 def _shown(value: object) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
     if value is None or value == "" or value == {} or value == []:
         return "(blank)"
     return json.dumps(value) if isinstance(value, (dict, list)) else str(value)
