@@ -840,6 +840,103 @@ def _apply_item(connection: Connection, company_id: str, kind: Kind, item, secti
         raise InvalidInput(message, code=error.code) from None
 
 
+class _Located(dict):
+    """A merged set-up item that keeps the file line of the item it came from (for error messages)."""
+
+    line: int | None = None
+
+
+# Sections applied set-based: one read of what exists, the named rows replaced by the merged items in file order
+# through set-up's own add function (so that its messages name the file's index and line), one read after.
+_BATCHED = {"accounts", "vendors", "customers", "cash_discounts", "payment_terms", "tax_codes", "journal_names",
+            "bank_accounts", "currencies", "account_structures"}
+
+
+def _apply_section(connection: Connection, company_id: str, section: str, content: object) -> list[Change]:
+    kind = KINDS[_SECTION_KINDS[section]]
+    items = setup_service.as_list(content, section)
+    existing = {tuple(str(record[k]) for k in kind.key): record for record in kind.read(connection, company_id)}
+    fixed = _KEY_FIELDS_FIXED.get(kind.name)
+    merged_items: list[dict] = []
+    before: dict[tuple[str, ...], dict | None] = {}
+    for index, item in enumerate(items):
+        where = setup_service.located(f"{section}[{index}]", item)
+        if not isinstance(item, dict):
+            raise InvalidInput(f"{where}: expected a mapping, got {type(item).__name__}", code="bad_setup")
+        key = _key_of_item(kind, item)
+        if key in before:
+            raise InvalidInput(f"{where}: {kind.name} {' '.join(key)} appears twice in the file",
+                               code="duplicate_record")
+        record = existing.get(key)
+        before[key] = record
+        if record is None:
+            merged_items.append(item)
+            continue
+        changes = {k: v for k, v in item.items() if k not in kind.key and k != fixed}
+        merged = _Located(_as_item(kind, record))
+        merged.line = getattr(item, "line", None)
+        for name, value in _normalise_changes(kind, changes).items():
+            if value is None or value == "":
+                merged.pop(name, None)
+            else:
+                merged[name] = value
+        try:
+            _check_change(connection, company_id, kind, record, {**record, **changes})
+        except InvalidInput as error:
+            raise InvalidInput(f"{where}: {error.message}", code=error.code) from None
+        merged_items.append(merged)
+    replaced = [key for key, record in before.items() if record is not None]
+    with connection.begin_nested():
+        _delete_rows(connection, company_id, kind, replaced)
+        if merged_items:
+            _add_items(connection, company_id, kind, merged_items)
+    after = {tuple(str(record[k]) for k in kind.key): record for record in kind.read(connection, company_id)}
+    changes_made = []
+    for key, record in before.items():
+        shown = " ".join(part for part in key if part)
+        if record is None:
+            changes_made.append(Change(kind.name, shown, "added"))
+        else:
+            changes_made.append(_difference(kind, key, record, after.get(key, {})))
+    return changes_made
+
+
+_SINGLE_KEY = {  # kind -> (table, key column, fixed conditions): deleted with one statement per chunk
+    "account": (s.main_account, "account_id", {}), "currency": (s.currency, "code", {}),
+    "account-structure": (s.account_structure, "name", {}), "cash-discount": (s.cash_discount, "code", {}),
+    "payment-terms": (s.payment_terms, "code", {}), "tax-code": (s.tax_code, "code", {}),
+    "journal-name": (s.journal_name, "name", {}), "bank-account": (s.bank_account, "bank_id", {}),
+    "customer": (s.party, "party_id", {"party_type": "customer"}),
+    "vendor": (s.party, "party_id", {"party_type": "vendor"}),
+}
+
+
+def _delete_rows(connection: Connection, company_id: str, kind: Kind, keys: list[tuple[str, ...]]) -> None:
+    if kind.name not in _SINGLE_KEY:
+        for key in keys:
+            _delete_row(connection, company_id, kind, key)
+        return
+    table, column, fixed = _SINGLE_KEY[kind.name]
+    values = [key[0] for key in keys]
+    for start in range(0, len(values), 1000):
+        connection.execute(delete(table).where(table.c.company_id == company_id,
+                                               table.c[column].in_(values[start:start + 1000]),
+                                               *[table.c[name] == value for name, value in fixed.items()]))
+
+
+def _add_items(connection: Connection, company_id: str, kind: Kind, items: list[dict]) -> None:
+    add = {
+        "account": setup_service.add_main_accounts, "currency": setup_service.add_currencies,
+        "account-structure": setup_service.add_account_structures, "cash-discount": setup_service.add_cash_discounts,
+        "payment-terms": setup_service.add_payment_terms, "tax-code": setup_service.add_tax_codes,
+        "journal-name": setup_service.add_journal_names, "bank-account": setup_service.add_bank_accounts,
+    }
+    if kind.name in ("customer", "vendor"):
+        setup_service.add_parties(connection, company_id, PartyType(kind.name), items)
+    else:
+        add[kind.name](connection, company_id, items)
+
+
 def apply_setup_in(connection: Connection, company_id: str, data: dict) -> list[Change]:
     """Add and update the records of set-up sections in an existing company; report what changed."""
     if not isinstance(data, dict):
@@ -889,6 +986,8 @@ def apply_setup_in(connection: Connection, company_id: str, data: dict) -> list[
                     where = setup_service.located(f"posting_profiles.{party_key}[{index}]", rule)
                     changes.append(_apply_item(connection, company_id, KINDS["posting-profile"], rule,
                                                str(party_key), where))
+        elif section in _BATCHED:
+            changes += _apply_section(connection, company_id, section, content)
         else:
             kind = KINDS[_SECTION_KINDS[section]]
             for index, item in enumerate(setup_service.as_list(content, section)):
