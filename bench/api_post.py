@@ -154,6 +154,33 @@ def bench_store(kind: str, pg_url: str | None, lines: int, clients: int, seconds
           f"{single:,.0f} vouchers/s ({sum(counts)} in {elapsed:.1f} s)")
 
 
+def settle_form(kind: str, pg_url: str | None, invoices: int = 1000) -> None:
+    """Render time of the settle form of a vendor with INVOICES open transactions (target < 200 ms)."""
+    url = fresh_store(kind, pg_url, "bench_form")
+    prepared(url)
+    engine = open_store(url)
+    records = [{"voucher": f"VI{n:06d}", "account_type": "Vendor", "account": "1001", "credit": "10.00",
+                "invoice": f"VI{n:06d}", "offset_account_type": "Ledger", "offset_account": "606300-001--",
+                "date": "2024-01-05"} for n in range(invoices)]
+    post_journal(engine, "USMF", "GNJL", lines_from_records(records))
+    engine.dispose()
+    process, base = serve(url)
+    try:
+        with httpx.Client(base_url=base, timeout=60) as browser:
+            assert browser.post("/login", data={"user": "bench", "password": "bench-password"}).status_code == 303
+            times = []
+            for _ in range(5):
+                start = time.perf_counter()
+                page = browser.get("/c/USMF/settle/vendor/1001")
+                times.append(time.perf_counter() - start)
+                assert page.status_code == 200 and page.text.count('type="checkbox"') == invoices
+    finally:
+        process.terminate()
+        process.wait(10)
+    print(f"{kind}: settle form with {invoices:,} open transactions: best {min(times) * 1000:.0f} ms, "
+          f"median {sorted(times)[2] * 1000:.0f} ms (target < 200 ms)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--store", default="both", choices=["sqlite", "postgresql", "both"])
@@ -168,12 +195,14 @@ def main() -> None:
     for kind in stores:
         if kind == "sqlite":
             bench_store(kind, None, args.lines, args.clients, args.seconds)
+            settle_form(kind, None)
             continue
         folder = Path("/tmp") / f"bilag-bench-pg-{os.getpid()}"
         url = subprocess.run([str(ROOT / "scripts" / "pg-cluster"), "start", str(folder), str(free_port())],
                              check=True, capture_output=True, text=True).stdout.strip()
         try:
             bench_store(kind, url, args.lines, args.clients, args.seconds)
+            settle_form(kind, url)
         finally:
             subprocess.run([str(ROOT / "scripts" / "pg-cluster"), "stop", str(folder)], check=False)
 

@@ -100,6 +100,8 @@ def test_errors_carry_the_code_and_message_of_the_cli(api, engine, tmp_path):
     assert response.status_code == 422
     body = response.json()
     assert body["code"] == "unknown_account" and body["problems"][0]["line"] == 1
+    floating = api.post("/api/companies/USMF/journal/validate", json={"lines": [{**lines[0], "debit": 0.1}]})
+    assert floating.status_code == 422 and floating.json()["code"] == "invalid_request"  # money is never a float
     csv = tmp_path / "request.csv"
     csv.write_text("account_type,account,debit,date,offset_account_type,offset_account\n"
                    "Ledger,999998-001--,1.00,2024-01-05,Ledger,606300-001--\n")

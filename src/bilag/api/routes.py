@@ -303,7 +303,6 @@ async def post_stored_journal(company: str, journal_id: int, request: Request, c
 
     def work() -> dict:
         result = post(engine_of(request), company, journal_id, user=caller.user.name)
-        record_batches(engine_of(request), company, [result.batch_id], caller.user.name)
         return posting_dict(result)
 
     return await run_in_threadpool(idempotent, request, caller, company, body, work)
@@ -335,7 +334,6 @@ async def post_lines(company: str, body: JournalIn, request: Request, caller: Ca
         lines = records_to_lines(body.lines, body.date)
         result = post_journal(engine_of(request), company, body.name, lines, one_voucher=body.one_voucher,
                               user=caller.user.name, source="request")
-        record_batches(engine_of(request), company, [result.batch_id], caller.user.name)
         return posting_dict(result)
 
     return await run_in_threadpool(idempotent, request, caller, company, raw, work, 201)
@@ -524,8 +522,6 @@ async def settle_marked(company: str, body: SettleIn, request: Request, caller: 
 
     def work() -> dict:
         result = run_settlement(engine_of(request), company, body, caller.user.name, preview=False)
-        batches = [result.batch_id] + ([result.payment.batch_id] if result.payment else [])
-        record_batches(engine_of(request), company, batches, caller.user.name)
         return settle_dict(result, company_of(request, company), preview=False)
 
     return await run_in_threadpool(idempotent, request, caller, company, raw, work, 201)
@@ -551,7 +547,6 @@ async def settle_automatically(company: str, body: AutomaticIn, request: Request
     def work() -> dict:
         result = automatic(engine_of(request), company, PartyType(body.party_type), body.accounts,
                            user=caller.user.name, priority=body.priority)
-        record_batches(engine_of(request), company, result.batch_ids, caller.user.name)
         return {"settlements": result.settlements, "settlement_numbers": result.batch_ids,
                 "vouchers": voucher_rows(result.vouchers, company_of(request, company))}
 
@@ -579,7 +574,6 @@ async def reverse(company: str, settlement: int, request: Request, body: Reverse
     def work() -> dict:
         result = reverse_settlement(engine_of(request), company, settlement, date_option=body.posting_date,
                                     selected_date=body.date, user=caller.user.name)
-        record_batches(engine_of(request), company, [result.batch_id], caller.user.name)
         return {"settlement": settlement, "reversal": result.batch_id, "date": result.date.isoformat(),
                 "vouchers": voucher_rows(result.vouchers, company_of(request, company))}
 

@@ -14,6 +14,7 @@ from ..store import schema as s
 from ..store.bulk import next_ids
 from ..store.companies import load_company, resolve_company_id, user_groups
 from .posting import PostingResult, post_lines
+from .users import record_batch_user
 
 _DATES = ("date", "due_date", "document_date")
 _DECIMALS = ("debit", "credit", "exchange_rate")
@@ -94,6 +95,7 @@ def post_stored_journal(engine: Engine, company_id: str | None, journal_id: int,
         connection.execute(update(s.journal).where(s.journal.c.company_id == company_id,
                                                    s.journal.c.journal_id == journal_id)
                            .values(batch_id=result.batch_id))
+        record_batch_user(connection, company_id, [result.batch_id], user)
         return result
 
 

@@ -16,6 +16,7 @@ from ..store import schema as s
 from ..store.bulk import next_ids
 from ..store.companies import load_company, resolve_company_id, user_groups
 from ..store.ledger_writer import assign_voucher_numbers, write_vouchers
+from .users import record_batch_user
 
 
 @dataclass
@@ -230,6 +231,7 @@ def post_journal(engine: Engine, company_id: str | None, journal_name: str, line
             connection.execute(insert(s.posting_request).values(
                 company_id=company_id, idempotency_key=idempotency_key, fingerprint=print_key,
                 batch_id=result.batch_id, result=json.dumps(result.summary())))
+        record_batch_user(connection, company_id, [result.batch_id], user)
         return result
 
 

@@ -19,6 +19,7 @@ from ..store.ledger_writer import assign_voucher_numbers, write_vouchers
 from ..store.transactions import (apply_changes, attach_distributions, attach_open_distributions, load_transactions,
                                   may_post_to_own_dimensions, other_company_with_invoice, write_settlements)
 from .posting import PostedVoucher, PostingResult, post_lines
+from .users import record_batch_user
 
 
 @dataclass
@@ -245,8 +246,10 @@ def settle(engine: Engine, company_id: str | None, party_type: PartyType, party_
     with engine.begin() as connection:
         company_id = resolve_company_id(connection, company_id)
         company = load_company(connection, company_id)
-        return settle_in(connection, company, party_type, party_id, marks, payment=payment, options=options,
-                         groups=user_groups(connection, company_id, user), day=day, primary_mark=primary)
+        result = settle_in(connection, company, party_type, party_id, marks, payment=payment, options=options,
+                           groups=user_groups(connection, company_id, user), day=day, primary_mark=primary)
+        record_batch_user(connection, company_id, [result.batch_id], user)
+        return result
 
 
 def settle_marked_invoices(connection: Connection, company: Company, settle_lines, source=None) -> list[SettleResult]:
@@ -342,9 +345,11 @@ def reverse_settlement(engine: Engine, company_id: str | None, batch_id: int, *,
     with engine.begin() as connection:
         company_id = resolve_company_id(connection, company_id)
         company = load_company(connection, company_id)
-        return reverse_settlement_in(connection, company, batch_id, date_option=date_option,
-                                     selected_date=selected_date, today=today,
-                                     groups=user_groups(connection, company_id, user))
+        result = reverse_settlement_in(connection, company, batch_id, date_option=date_option,
+                                       selected_date=selected_date, today=today,
+                                       groups=user_groups(connection, company_id, user))
+        record_batch_user(connection, company_id, [result.batch_id], user)
+        return result
 
 
 def preview_settlement(engine: Engine, company_id: str | None, party_type: PartyType, party_id: str,
@@ -432,5 +437,7 @@ def settle_automatically(engine: Engine, company_id: str | None, party_type: Par
     with cycle_collection_paused(), engine.begin() as connection:
         company_id = resolve_company_id(connection, company_id)
         company = load_company(connection, company_id)
-        return settle_automatically_in(connection, company, party_type, party_ids,
-                                       groups=user_groups(connection, company_id, user), priority=priority)
+        result = settle_automatically_in(connection, company, party_type, party_ids,
+                                         groups=user_groups(connection, company_id, user), priority=priority)
+        record_batch_user(connection, company_id, result.batch_ids, user)
+        return result

@@ -200,19 +200,24 @@ def end_session(engine: Engine, session_id: str) -> None:
         connection.execute(delete(s.web_session).where(s.web_session.c.session_hash == digest(session_id)))
 
 
-def record_batches(engine: Engine, company_id: str, batch_ids: list[int], name: str) -> None:
-    """Who posted: one row per posting batch (journal, settlement, reversal, revaluation)."""
+def record_batch_user(connection: Connection, company_id: str, batch_ids: list[int], name: str | None) -> None:
+    """Who posted: one row per posting batch (journal, settlement, reversal, revaluation), written in the
+    posting's own transaction. Nothing without a user (a CLI call without --user)."""
     ids = sorted({b for b in batch_ids if b is not None})
-    if not ids:
+    if not ids or not name:
         return
-    now = int(time.time())
+    known = {r[0] for r in connection.execute(select(s.batch_user.c.batch_id).where(
+        s.batch_user.c.company_id == company_id, s.batch_user.c.batch_id.in_(ids)))}
+    rows = [{"company_id": company_id, "batch_id": b, "user_name": name[:60], "posted_at": int(time.time())}
+            for b in ids if b not in known]
+    if rows:
+        connection.execute(insert(s.batch_user), rows)
+
+
+def record_batches(engine: Engine, company_id: str, batch_ids: list[int], name: str) -> None:
+    """record_batch_user in a transaction of its own (for postings whose service does not know the batch)."""
     with engine.begin() as connection:
-        known = {r[0] for r in connection.execute(select(s.batch_user.c.batch_id).where(
-            s.batch_user.c.company_id == company_id, s.batch_user.c.batch_id.in_(ids)))}
-        rows = [{"company_id": company_id, "batch_id": b, "user_name": name, "posted_at": now}
-                for b in ids if b not in known]
-        if rows:
-            connection.execute(insert(s.batch_user), rows)
+        record_batch_user(connection, company_id, batch_ids, name)
 
 
 def batch_users(connection: Connection, company_id: str, batch_ids: list[int]) -> dict[int, str]:

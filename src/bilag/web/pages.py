@@ -25,9 +25,10 @@ from ..services.users import (
     ROLES,
     authenticate,
     end_session,
-    record_batches,
     start_session,
 )
+from .i18n import LANGUAGES, amount, translate
+from .i18n import day as local_day
 
 router = APIRouter(include_in_schema=False)
 templates = Environment(loader=FileSystemLoader(Path(__file__).with_name("templates")),
@@ -43,8 +44,11 @@ class SignInRequired(Exception):
 
 def render(request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:
     caller = context.setdefault("caller", None)
-    html = templates.get_template(template).render(request=request, csrf=caller.csrf if caller else "", roles=ROLES,
-                                                   **context)
+    locale = caller.user.locale if caller else "en"
+    html = templates.get_template(template).render(
+        request=request, csrf=caller.csrf if caller else "", roles=ROLES, languages=LANGUAGES, locale=locale,
+        _=lambda text: translate(text, locale), num=lambda value: amount(value, locale),
+        day=lambda value: local_day(value, locale), **context)
     return HTMLResponse(html, status_code=status)
 
 
@@ -130,6 +134,17 @@ async def login(request: Request):
     response.set_cookie(SESSION_COOKIE, session_id, httponly=True, samesite="lax", path="/",
                         secure=request.url.scheme == "https")
     return response
+
+
+@router.post("/locale")
+@page
+async def choose_locale(request: Request):
+    from ..services.users import set_locale
+
+    caller = signed_in(request)
+    form = await form_of(request, caller)
+    set_locale(engine_of(request), caller.user.name, str(form.get("locale", "en")))
+    return RedirectResponse(_safe_next(str(form.get("next", "/"))), status_code=303)
 
 
 @router.post("/logout")
@@ -310,7 +325,6 @@ async def journal_grid(request: Request, company: str):
                 result = stored.post_stored_journal(engine, company, journal_id, user=caller.user.name)
             else:
                 result = post_journal(engine, company, name, lines, user=caller.user.name, source="grid")
-            record_batches(engine, company, [result.batch_id], caller.user.name)
             return render(request, "posted.html", caller=caller, company=c, result=result,
                           rows=voucher_rows(result.vouchers, c))
         warnings = validate_journal(engine, company, name, lines, user=caller.user.name, source="grid")
@@ -563,8 +577,6 @@ async def settle(request: Request, company: str, party_type: str, party: str):
         shown = {"date": result.date.isoformat(), "rows": voucher_rows(result.vouchers, c),
                  **marked_total(c, result.plan)}
         if action == "post":
-            batches = [result.batch_id] + ([result.payment.batch_id] if result.payment else [])
-            record_batches(engine, company, batches, caller.user.name)
             shown["settlement"] = result.batch_id
             return _settle_page(request, caller, company, party_type, party, {}, posted=shown)
         return _settle_page(request, caller, company, party_type, party, form, preview=shown)

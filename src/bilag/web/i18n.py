@@ -1,0 +1,116 @@
+"""Languages of the pages: English, Danish, Norwegian Bokmål and Swedish. Labels are translated from the
+English text; amounts and dates are shown in the user's locale's format (Babel). Form inputs stay in the
+plain format the services read (1234.50, 2024-01-08)."""
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from functools import lru_cache
+
+from babel.dates import format_date
+from babel.numbers import get_decimal_symbol, get_group_symbol, get_minus_sign_symbol
+
+LANGUAGES = {"en": "English", "da": "Dansk", "nb": "Norsk bokmål", "sv": "Svenska"}
+
+# English text -> (Danish, Norwegian Bokmål, Swedish)
+_TEXTS: dict[str, tuple[str, str, str]] = {
+    "Journals": ("Kladder", "Journaler", "Journaler"),
+    "Trial balance": ("Råbalance", "Saldobalanse", "Råbalans"),
+    "Chart of accounts": ("Kontoplan", "Kontoplan", "Kontoplan"),
+    "Periods": ("Perioder", "Perioder", "Perioder"),
+    "Master data": ("Stamdata", "Grunndata", "Grunddata"),
+    "Sign in": ("Log ind", "Logg inn", "Logga in"),
+    "Sign out": ("Log ud", "Logg ut", "Logga ut"),
+    "User": ("Bruger", "Bruker", "Användare"),
+    "Password": ("Adgangskode", "Passord", "Lösenord"),
+    "Your companies": ("Dine virksomheder", "Dine selskaper", "Dina företag"),
+    "New general journal": ("Ny finanskladde", "Ny hovedbokjournal", "Ny redovisningsjournal"),
+    "Stored journals and import": ("Gemte kladder og import", "Lagrede journaler og import",
+                                   "Sparade journaler och import"),
+    "Reports": ("Rapporter", "Rapporter", "Rapporter"),
+    "Set-up": ("Opsætning", "Oppsett", "Inställningar"),
+    "Ledger journal": ("Finansjournal", "Hovedbokjournal", "Huvudboksjournal"),
+    "Chart of accounts and dimensions": ("Kontoplan og dimensioner", "Kontoplan og dimensjoner",
+                                         "Kontoplan och dimensioner"),
+    "Customers and vendors — open transactions": ("Debitorer og kreditorer — åbne poster",
+                                                  "Kunder og leverandører — åpne poster",
+                                                  "Kunder och leverantörer — öppna transaktioner"),
+    "Settle open transactions": ("Udlign åbne poster", "Utlign åpne poster", "Kvitta öppna transaktioner"),
+    "Open transactions": ("Åbne poster", "Åpne poster", "Öppna transaktioner"),
+    "Type": ("Type", "Type", "Typ"),
+    "Account": ("Konto", "Konto", "Konto"),
+    "Name": ("Navn", "Navn", "Namn"),
+    "Voucher": ("Bilag", "Bilag", "Verifikation"),
+    "Invoice": ("Faktura", "Faktura", "Faktura"),
+    "Date": ("Dato", "Dato", "Datum"),
+    "Due date": ("Forfaldsdato", "Forfallsdato", "Förfallodatum"),
+    "Currency": ("Valuta", "Valuta", "Valuta"),
+    "Amount": ("Beløb", "Beløp", "Belopp"),
+    "Open": ("Åben", "Åpen", "Öppen"),
+    "Debit": ("Debet", "Debet", "Debet"),
+    "Credit": ("Kredit", "Kredit", "Kredit"),
+    "Balance": ("Saldo", "Saldo", "Saldo"),
+    "Posting type": ("Posteringstype", "Posteringstype", "Bokföringstyp"),
+    "Accounting amount": ("Beløb i regnskabsvaluta", "Beløp i regnskapsvaluta", "Belopp i redovisningsvaluta"),
+    "Mark": ("Markér", "Merk", "Markera"),
+    "Cash discount": ("Kontantrabat", "Kontantrabatt", "Kassarabatt"),
+    "Cash discount date": ("Kontantrabatdato", "Kontantrabattdato", "Kassarabattdatum"),
+    "Amount to settle": ("Beløb der skal udlignes", "Beløp som skal utlignes", "Belopp att kvitta"),
+    "Cash discount to take": ("Kontantrabat der skal tages", "Kontantrabatt som skal tas", "Kassarabatt att ta"),
+    "Use cash discount": ("Brug kontantrabat", "Bruk kontantrabatt", "Använd kassarabatt"),
+    "Preview": ("Vis udkast", "Forhåndsvis", "Förhandsgranska"),
+    "Post": ("Bogfør", "Poster", "Bokför"),
+    "Validate": ("Valider", "Valider", "Validera"),
+    "Save": ("Gem", "Lagre", "Spara"),
+    "Add line": ("Tilføj linje", "Legg til linje", "Lägg till rad"),
+    "Show": ("Vis", "Vis", "Visa"),
+    "From": ("Fra", "Fra", "Från"),
+    "As of": ("Pr.", "Per", "Per"),
+    "Status": ("Status", "Status", "Status"),
+    "Language": ("Sprog", "Språk", "Språk"),
+    "Fiscal periods": ("Regnskabsperioder", "Regnskapsperioder", "Räkenskapsperioder"),
+    "Change": ("Ændr", "Endre", "Ändra"),
+}
+_INDEX = {"da": 0, "nb": 1, "sv": 2}
+
+
+def translate(text: str, locale: str) -> str:
+    index = _INDEX.get(locale)
+    if index is None:
+        return text
+    return _TEXTS.get(text, (text, text, text))[index]
+
+
+@lru_cache(maxsize=8)
+def _symbols(locale: str) -> tuple[str, str, str]:
+    """The locale's group separator, decimal sign and minus sign (Babel), read once per locale."""
+    return get_group_symbol(locale=locale), get_decimal_symbol(locale=locale), get_minus_sign_symbol(locale=locale)
+
+
+def amount(value: object, locale: str) -> str:
+    """Decimal text as the locale writes it, keeping its decimals: -1234.50 is -1.234,50 in Danish."""
+    if value is None or value == "":
+        return ""
+    if locale == "en":  # as the services and the CLI write it
+        return str(value)
+    text = str(value).strip()
+    try:
+        Decimal(text)
+    except InvalidOperation:
+        return text
+    negative = text.startswith("-")
+    whole, _, fraction = text.lstrip("+-").partition(".")
+    group, decimal, minus = _symbols(locale)
+    digits = len(whole)
+    grouped = group.join(whole[max(0, end - 3):end] for end in range(digits % 3 or 3, digits + 1, 3))
+    return (minus if negative else "") + grouped + (decimal + fraction if fraction else "")
+
+
+def day(value: object, locale: str) -> str:
+    """An ISO date as the locale writes it (English keeps ISO)."""
+    if not value or locale == "en":
+        return "" if value is None else str(value)
+    try:
+        return format_date(date.fromisoformat(str(value)), format="short", locale=locale)
+    except ValueError:
+        return str(value)
