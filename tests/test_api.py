@@ -314,6 +314,15 @@ def test_cli_user_commands_and_the_user_option(tmp_path):
     assert run("-c", "USMF", "user", "grant", "anna", "boss").stderr.strip().endswith(
         "role 'boss' is not one of viewer, clerk, accountant, administrator")
     assert json.loads(run("report", "trial-balance", "--format", "json").stdout)
+    settled = run("--user", "anna", "settle", "--vendor", "1001", "--mark", "INV2", "--cash-discount", "3.00",
+                  "--payment-amount", "197.00", "--bank-account", "110110-001-", "--date", "2024-01-08")
+    assert settled.returncode == 0, settled.stderr
+    from bilag.store.database import open_store
+
+    engine = open_store(db)
+    with engine.connect() as connection:  # the CLI's postings record their user too
+        assert connection.execute(select(s.batch_user.c.user_name)).scalars().all() == ["anna"]
+    engine.dispose()
 
 
 def test_period_changes_record_the_user_and_period_end_runs_are_listed(sqlite_engine):
