@@ -29,6 +29,7 @@ def create_app(engine: Engine | str | None = None) -> FastAPI:
                               "Send `Authorization: Bearer TOKEN` (tokens: `bilag user token NAME`).")
     app.state.engine = engine
     problems.install(app)
+    app.add_exception_handler(OverflowError, _out_of_range)
     app.add_exception_handler(Exception, _unexpected)
     app.include_router(api_router)
     app.include_router(close_router)
@@ -36,6 +37,12 @@ def create_app(engine: Engine | str | None = None) -> FastAPI:
     app.include_router(masterdata_pages_router)
     app.include_router(web_router)
     return app
+
+
+async def _out_of_range(_request: Request, _error: Exception) -> JSONResponse:
+    """A number too large for the store (an id of 30 digits): nothing can have it."""
+    return problems.problem(422, "out_of_range", "a number in the request is too large for the store; nothing was "
+                            "written")
 
 
 async def _unexpected(request: Request, error: Exception) -> JSONResponse:
