@@ -272,6 +272,10 @@ ROLE_CASES = [  # (method, path, body, the least role)
     ("POST", "/api/companies/{c}/close/revalue-ledger", {"date": "2024-01-31", "preview": True}, "clerk"),
     ("POST", "/api/companies/{c}/close/revalue-ledger", {"date": "2031-01-31"}, "accountant"),
     ("POST", "/api/companies/{c}/close/runs/999/reverse", {}, "accountant"),
+    ("GET", "/api/companies/{c}/reports/balance-sheet?as_of=2024-01-31", None, "viewer"),
+    ("GET", "/api/companies/{c}/reports/income-statement?from=2024-01-01&to=2024-01-31", None, "viewer"),
+    ("GET", "/api/companies/{c}/close/checklist?date=2024-01-31", None, "viewer"),
+    ("GET", "/api/companies/{c}/close/year-end", None, "viewer"),
 ]
 ROLES = ["viewer", "clerk", "accountant", "administrator"]
 
@@ -342,6 +346,16 @@ def test_period_changes_record_the_user_and_period_end_runs_are_listed(sqlite_en
         assert preview.status_code == 200, preview.text
         assert preview.json()["preview"] is True and preview.json()["run"] is None
         assert api.get("/api/companies/USMF/close/runs").json()["items"] == []
+        api.post("/api/companies/USMF/periods/change", json={"date": "2024-01-05", "status": "open"})
+        api.post("/api/companies/USMF/journal/post", json={"lines": EX_2_1, "date": "2024-01-05"})
+        sheet = api.get("/api/companies/USMF/reports/balance-sheet", params={"as_of": "2024-01-31"})
+        assert sheet.status_code == 200, sheet.text
+        income = api.get("/api/companies/USMF/reports/income-statement", params={"from": "2024-01-01",
+                                                                                 "to": "2024-01-31"}).json()
+        assert "600.00" in {row["amount"].lstrip("-") for row in income["rows"]}
+        checklist = api.get("/api/companies/USMF/close/checklist", params={"date": "2024-01-31"})
+        assert checklist.status_code == 200 and checklist.json()["items"]
+        assert api.get("/api/companies/USMF/close/year-end").json()["items"] == []
 
 
 def test_pages_download_csv_and_xlsx_and_escape_names(api):

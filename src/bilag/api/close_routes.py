@@ -5,7 +5,7 @@ import datetime as dt
 import json
 from typing import Literal
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
@@ -89,3 +89,50 @@ def period_changes(company: str, request: Request, caller: Caller = Depends(api_
     allow(caller, company, "viewer")
     rows = changes(engine_of(request), [company], period_name=period)
     return paginate(json.loads(json.dumps(rows, default=str)), page, request)
+
+
+def _statement(statement) -> dict:
+    from ..money import format_minor
+
+    return {"title": statement.title, "company": statement.company_id, "currency": statement.currency,
+            "period": statement.period, "previous_period": statement.previous_period,
+            "rows": [{"label": r.label, "kind": r.kind, "account": r.account,
+                      "amount": format_minor(r.amount_minor, statement.decimals),
+                      "previous": format_minor(r.previous_minor, statement.decimals)} for r in statement.rows]}
+
+
+@router.get("/companies/{company}/reports/balance-sheet", summary="Balance sheet with the year before")
+def balance_sheet(company: str, request: Request, as_of: dt.date, caller: Caller = Depends(api_caller),
+                  dimension: str | None = None, value: str | None = None):
+    from ..services.statements import balance_sheet as sheet
+
+    allow(caller, company, "viewer")
+    return _statement(sheet(engine_of(request), company, as_of, dimension=dimension, value=value))
+
+
+@router.get("/companies/{company}/reports/income-statement", summary="Income statement with the year before")
+def income_statement(company: str, request: Request, date_from: dt.date = Query(alias="from"),
+                     date_to: dt.date = Query(alias="to"), caller: Caller = Depends(api_caller),
+                     dimension: str | None = None, value: str | None = None):
+    from ..services.statements import income_statement as statement
+
+    allow(caller, company, "viewer")
+    return _statement(statement(engine_of(request), company, date_from, date_to, dimension=dimension, value=value))
+
+
+@router.get("/companies/{company}/close/checklist", summary="The period-close checklist with readiness checks")
+def checklist(company: str, request: Request, caller: Caller = Depends(api_caller), period: str | None = None,
+              day: dt.date | None = Query(None, alias="date")):
+    from ..services.close_workspace import close_checklist
+
+    allow(caller, company, "viewer")
+    rows = close_checklist(engine_of(request), [company], period_name=period, day=day)
+    return {"items": json.loads(json.dumps(rows, default=str))}
+
+
+@router.get("/companies/{company}/close/year-end", summary="Year-end close runs")
+def year_end_runs(company: str, request: Request, caller: Caller = Depends(api_caller), year: int | None = None):
+    from ..services.year_end import year_end_history
+
+    allow(caller, company, "viewer")
+    return {"items": json.loads(json.dumps(year_end_history(engine_of(request), company, year), default=str))}
