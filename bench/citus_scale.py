@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import multiprocessing as mp
+import queue
 import random
 import socket
 import statistics
@@ -128,12 +129,12 @@ class Cluster:
 # ---------------------------------------------------------------- the load
 
 def worker(url: str, companies: list[str], lines_per_company: int, lines_per_journal: int, seed: int,
-           ready, results) -> None:
+           phase: int, ready, results) -> None:
     rng = random.Random(seed)
     engine = create_store_engine(url)
     journals = []
     for company in companies:
-        first_invoice = 1 + rng.randrange(10**6) * 10
+        first_invoice = 1 + phase * 10**7  # each phase its own invoice numbers (a vendor invoice posts once)
         done = 0
         while done < lines_per_company:
             count = min(lines_per_journal, lines_per_company - done)
@@ -164,7 +165,7 @@ def setup_worker(url: str, companies: list[str]) -> None:
     engine.dispose()
 
 
-def run_load(url: str, options, label: str) -> float:
+def run_load(url: str, options, label: str, phase: int = 0) -> float:
     companies = company_ids(options.companies)
     share = [companies[w::options.workers] for w in range(options.workers)]
     per_company = options.entries // options.companies
@@ -173,13 +174,21 @@ def run_load(url: str, options, label: str) -> float:
     ready = context.Barrier(len(share) + 1)
     results = context.Queue()
     processes = [context.Process(target=worker, args=(url, companies_of, per_company, options.lines_per_journal,
-                                                      options.seed + w, ready, results))
+                                                      options.seed + w, phase, ready, results))
                  for w, companies_of in enumerate(share)]
     for process in processes:
         process.start()
     ready.wait()  # every worker has built its journals
     started = time.perf_counter()
-    outcomes = [results.get() for _ in processes]
+    outcomes = []
+    while len(outcomes) < len(processes):
+        try:
+            outcomes.append(results.get(timeout=1))
+        except queue.Empty:
+            if any(process.exitcode for process in processes):
+                for process in processes:
+                    process.terminate()
+                raise SystemExit(f"{label}: a posting worker failed") from None
     seconds = time.perf_counter() - started
     for process in processes:
         process.join()
@@ -295,7 +304,7 @@ def main() -> None:
         figures["rebalance"] = seconds
         print(f"  rebalance    {moved} shard groups moved in {seconds:.1f} s (shards per worker "
               f"{spread(placed_before)} -> {spread(placed_after)}); {after[0]:,} entries intact", flush=True)
-        figures["citus-3"] = run_load(citus.url, options, "citus-3")
+        figures["citus-3"] = run_load(citus.url, options, "citus-3", phase=1)
     finally:
         citus.stop()
 

@@ -207,15 +207,18 @@ def test_a_posting_a_settlement_and_a_trial_balance_are_each_routed_to_their_com
     group = _shard_group(citus_url, first)
     assert group != _shard_group(citus_url, second)
 
-    def check(log, what):
+    def check(log, what, one_phase=True):
         statements = _touched(log, shards)
         assert any(groups for _, groups, _ in statements), f"{what}: no command reached a worker"
         for statement, groups, servers in statements:
             assert groups <= {group}, f"{what}: {statement[:120]!r} reached shard groups {groups}"
             assert len(servers) <= 1, f"{what}: {statement[:120]!r} went to {servers}"
-        remote = " ".join(item[1] for item in log if item[0] == "remote")
-        assert "PREPARE TRANSACTION" not in remote, f"{what}: a multi-node (two-phase) commit"
         assert len({server for _, _, servers in statements for server in servers}) == 1, what
+        connections = {re.sub(r".*on server ", "", item[2]) for item in log if item[0] == "remote"}
+        assert len(connections) == 1, f"{what}: several worker connections {connections}"
+        remote = " ".join(item[1] for item in log if item[0] == "remote")
+        if one_phase:  # small writes are multi-row INSERTs; a COPY commits in two phases, on that one worker
+            assert "PREPARE TRANSACTION" not in remote, f"{what}: a two-phase commit"
 
     with remote_commands(citus_url) as (engine, log):
         post(engine, """
@@ -223,7 +226,7 @@ def test_a_posting_a_settlement_and_a_trial_balance_are_each_routed_to_their_com
             VI-1    | Vendor       | 1001    | 100.00 | 606300-001--   | VI-1
         """, company=first)
         copied = " ".join(item[1] for item in log if item[0] == "remote")
-        assert "INSERT INTO public.ledger_entry_" in copied  # the entries went to a shard, in one statement
+        assert "INSERT INTO public.ledger_entry_" in copied  # a small write: one multi-row INSERT
         check(log, "posting")
         log.clear()
         settle(engine, first, PartyType.vendor, "1001", [MarkRequest(invoice="VI-1")],
@@ -233,6 +236,12 @@ def test_a_posting_a_settlement_and_a_trial_balance_are_each_routed_to_their_com
         log.clear()
         assert trial_balance(engine, first)
         check(log, "trial balance")
+        log.clear()
+        invoices = "\n".join(f"VI-{n} | Vendor | 1001 | 10.00 | 606300-001-- | VI-{n}" for n in range(2, 152))
+        post(engine, "voucher | account_type | account | credit | offset_account | invoice\n" + invoices,
+             company=first)
+        assert re.search(r"COPY public\.ledger_entry_\d+", " ".join(item[1] for item in log)), "300 entries: COPY"
+        check(log, "posting 150 invoices", one_phase=False)
 
 
 def test_numbers_and_idempotency_keys_are_per_company_without_a_shared_lock(store_url):

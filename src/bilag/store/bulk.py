@@ -1,5 +1,5 @@
-"""Set-based writes through the driver's bulk path: executemany on SQLite, COPY on PostgreSQL, multi-row
-INSERTs on Citus."""
+"""Set-based writes through the driver's bulk path: executemany on SQLite, COPY on PostgreSQL (and on Citus,
+but for small writes: a multi-row INSERT)."""
 from __future__ import annotations
 
 from typing import Iterable, Sequence
@@ -13,9 +13,9 @@ def is_postgres(connection: Connection) -> bool:
 
 
 def is_citus(connection: Connection) -> bool:
-    """A Citus coordinator (asked once per database connection). There a COPY always commits in two phases,
-    and an INSERT ... SELECT from a set-returning function goes through the coordinator: the bulk paths use
-    multi-row statements instead, which Citus routes to the company's one shard and commits in one phase."""
+    """A Citus coordinator (asked once per database connection). There a COPY is routed to the company's shard
+    but always commits in two phases (PREPARE TRANSACTION on that one worker); small writes use a multi-row
+    INSERT instead, which commits in one phase, and large ones COPY (six times faster than INSERTs there)."""
     if not is_postgres(connection):
         return False
     info = connection.connection.info
@@ -26,6 +26,7 @@ def is_citus(connection: Connection) -> bool:
 
 
 _INSERT_ROWS = 1000  # rows per multi-row INSERT on Citus
+_CITUS_COPY_FROM = 200  # rows; below this a multi-row INSERT (one-phase commit), from it COPY
 
 
 def _insert_values(connection: Connection, table: Table, columns: Sequence[str], rows: list) -> None:
@@ -54,7 +55,7 @@ def bulk_insert(connection: Connection, table: Table, columns: Sequence[str], ro
     if not rows:
         return
     column_list = ", ".join(columns)
-    if is_citus(connection):
+    if is_citus(connection) and len(rows) < _CITUS_COPY_FROM:
         _insert_values(connection, table, columns, rows)
         return
     if is_postgres(connection):
