@@ -13,8 +13,17 @@ from decimal import Decimal as D
 
 import pytest
 from sqlalchemy import (
-    Column, ForeignKeyConstraint, Index, Integer, MetaData, PrimaryKeyConstraint, String, Table, UniqueConstraint,
-    create_engine, event,
+    Column,
+    ForeignKeyConstraint,
+    Index,
+    Integer,
+    MetaData,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+    UniqueConstraint,
+    create_engine,
+    event,
 )
 
 from bilag.parties.model import PartyType

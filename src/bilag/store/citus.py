@@ -91,7 +91,7 @@ def _company_table_problems(table: Table) -> list[str]:
 
 def _foreign_keys(table: Table) -> list[ForeignKeyConstraint]:
     return sorted((c for c in table.constraints if isinstance(c, ForeignKeyConstraint)),
-                  key=lambda fk: fk.name or "")
+                  key=lambda fk: str(fk.name or ""))
 
 
 # ---------------------------------------------------------------- on a database
