@@ -346,8 +346,11 @@ def _party_transactions(connection: Connection, company_id: str, party_type: str
 
 
 def _ledger_accounts_in_use(connection: Connection, company_id: str) -> list[str]:
+    # In account order: the first one found is the one named (the rows come in no particular order otherwise,
+    # and on Citus not in the order they were written).
     return [r[0] for r in connection.execute(select(s.balance.c.ledger_account).distinct()
-                                             .where(s.balance.c.company_id == company_id))]
+                                             .where(s.balance.c.company_id == company_id)
+                                             .order_by(s.balance.c.ledger_account))]
 
 
 def _dimension_value_uses(connection: Connection, company_id: str, dimension: str, value: str) -> list[str]:
