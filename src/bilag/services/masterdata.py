@@ -758,6 +758,8 @@ def _in_transaction(engine: Engine, company_id: str | None, work: Callable[[Conn
             return result
     except (IntegrityError, DataError) as error:
         raise setup_service.database_refusal(error) from None
+    except OverflowError:  # a number beyond what the store holds (SQLite's driver raises this itself)
+        raise InvalidInput("a number is too large to store; nothing was written", code="bad_number") from None
 
 
 def change_record(engine: Engine, company_id: str | None, kind_name: str, key: tuple[str, ...], changes: dict
@@ -768,7 +770,7 @@ def change_record(engine: Engine, company_id: str | None, kind_name: str, key: t
                            code="nothing_to_change")
     if kind.name == "company":
         with engine.begin() as connection:
-            return _change_company(connection, key, changes)
+            return _change_company(connection, tuple(key), changes)
     return _in_transaction(engine, company_id, lambda c, cid: change_record_in(c, cid, kind, key, changes))
 
 

@@ -12,7 +12,7 @@ import json
 from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.engine import Connection, Engine
 
-from ..errors import InvalidInput, JournalRejected
+from ..errors import InvalidInput, JournalRejected, NotFound
 from ..journal.model import JOURNAL_COLUMNS, JournalLine
 from ..journal.parsing import lines_from_records
 from ..store import schema as s
@@ -56,12 +56,22 @@ def list_stored_journals(engine: Engine, company_id: str | None, *, status: str 
 def show_journal(engine: Engine, company_id: str | None, journal_id: int) -> dict:
     with engine.connect() as connection:
         company_id = resolve_company_id(connection, company_id)
-        head, lines = load_journal(connection, company_id, journal_id)
+        head, lines = _journal(connection, company_id, journal_id)
         return {**journal_summary(head, lines), "lines": [line_record(line) for line in lines]}
 
 
+_MAX_ID = 2 ** 63 - 1  # a BigInteger; a line number is an Integer
+_MAX_LINE = 2 ** 31 - 1
+
+
+def _journal(connection: Connection, company_id: str, journal_id: int):
+    if not 0 < journal_id <= _MAX_ID:
+        raise NotFound(f"journal {journal_id} does not exist", code="unknown_journal")
+    return load_journal(connection, company_id, journal_id)
+
+
 def _open_journal(connection: Connection, company_id: str, journal_id: int, action: str):
-    head, lines = load_journal(connection, company_id, journal_id)
+    head, lines = _journal(connection, company_id, journal_id)
     if head.status == "posted":
         raise InvalidInput(f"journal {journal_id} is posted: it is not {action} (correct its vouchers with "
                            f"'bilag voucher reverse NUMBER')", code="journal_posted")
@@ -86,7 +96,7 @@ def _write_line(connection: Connection, company_id: str, journal_id: int, line: 
 
 
 def _line(lines: list[JournalLine], line_no: int, journal_id: int) -> JournalLine:
-    found = next((line for line in lines if line.line_no == line_no), None)
+    found = next((line for line in lines if line.line_no == line_no), None) if 0 < line_no <= _MAX_LINE else None
     if found is None:
         numbers = ", ".join(str(line.line_no) for line in lines) or "none"
         raise InvalidInput(f"journal {journal_id} has no line {line_no} (its lines: {numbers})", code="unknown_line")
