@@ -491,6 +491,9 @@ def test_clear_messages_where_they_were_confusing(tmp_path, monkeypatch):
     unbalanced = bilag(tmp_path, "journal", "enter", "--account-type", "ledger", "--account", "606300-001-",
                        "--date", "2024-01-05", "--debit", "10")
     assert unbalanced.returncode == 2 and "give the other side with --offset-account" in unbalanced.stderr
+    checked = bilag(tmp_path, "journal", "enter", "--account-type", "ledger", "--account", "606300-001-",
+                    "--date", "2024-01-05", "--debit", "10", "--validate-only")
+    assert checked.returncode == 2 and "give the other side with --offset-account" in checked.stderr
     # A filter naming an unknown vendor is an error, not an empty table.
     unknown = bilag(tmp_path, "report", "open-transactions", "--vendor", "9999")
     assert unknown.returncode == 2

@@ -339,13 +339,13 @@ def journal_enter(
               "currency": currency or "", "offset_account_type": offset_account_type or "",
               "offset_account": offset_account or "", "invoice": invoice or ""}
     lines = lines_from_records([record], source="command line")
-    if validate_only:
-        for warning in validate_journal(engine(), settings.company, name, lines, user=settings.user,
-                                        source="command line"):
-            render.warn(warning)
-        render.info("no problems found")
-        return
     try:
+        if validate_only:
+            for warning in validate_journal(engine(), settings.company, name, lines, user=settings.user,
+                                            source="command line"):
+                render.warn(warning)
+            render.info("no problems found")
+            return
         result = post_journal(engine(), settings.company, name, lines, user=settings.user, source="command line")
     except JournalRejected as error:
         if error.code == "unbalanced_voucher" and not offset_account:
