@@ -321,15 +321,36 @@ def revalue_command(
                                                                    "table or posting"),
     simulate: bool = typer.Option(False, "--simulate", help="Show the voucher and post nothing."),
     fmt: str = _format_option(),
+    companies: Optional[str] = typer.Option(None, "--companies", help="Comma-separated companies, all or none "
+                                                                      "(default --company)."),
+    posting_profile: Optional[str] = typer.Option(None, "--posting-profile", help="Use this posting profile's "
+                                                  "summary account (default: each transaction's own)."),
+    report: bool = typer.Option(False, "--report", help="Print the revaluation report (per transaction: open "
+                                                        "amount, rate, value before and after) instead of vouchers."),
 ):
     """Foreign currency revaluation of open customer/vendor transactions (unrealized gain/loss; settlement
     later reverses it and books the realized difference against the original rate)."""
-    from ..services.revaluation import revalue_open_transactions
+    from ..services.revaluation import revalue_companies
 
     engine, settings = _context()
     party_type = None if customers == vendors else ("customer" if customers else "vendor")
-    result = revalue_open_transactions(engine, settings.company, _date(considered, "--date"),
-                                       _date(rate_date, "--rate-date"), method=method, dimensions=dimensions,
-                                       party_type=party_type, user=settings.user, simulate=simulate)
-    render.info(f"{result.revalued} transaction(s) revalued" + ("; simulated, nothing was posted" if simulate else ""))
-    render.emit(voucher_rows(result.vouchers, _company(engine, settings)), _VOUCHER_COLUMNS, fmt)
+    names = [c.strip() for c in companies.split(",") if c.strip()] if companies else [settings.company]
+    results = revalue_companies(engine, names, _date(considered, "--date"), _date(rate_date, "--rate-date"),
+                                method=method, dimensions=dimensions, party_type=party_type, user=settings.user,
+                                simulate=simulate, posting_profile=posting_profile)
+    for result in results:
+        render.info(f"{result.company_id}: {result.revalued} transaction(s) revalued"
+                    + ("; simulated, nothing was posted" if simulate else ""))
+    if report:
+        render.emit([row for r in results for row in r.report()],
+                    ["company", "party", "invoice", "voucher", "currency", "open_amount", "rate", "before", "after",
+                     "reversed", "unrealized", "settled_since"], fmt, title="Foreign currency revaluation")
+        return
+    from ..store.companies import load_company
+
+    rows = []
+    for result in results:
+        with engine.connect() as connection:
+            company = load_company(connection, result.company_id)
+        rows.extend(voucher_rows(result.vouchers, company))
+    render.emit(rows, _VOUCHER_COLUMNS, fmt)

@@ -54,7 +54,7 @@ STEP_KEYS = {
     "period": {"id", "date", "status", "access", "module"},
 }
 # Period end (docs/period-end.md): GL revaluation keys on `revalue`, several companies on `period`, own steps.
-STEP_KEYS["revalue"] |= LEDGER_REVALUE_KEYS
+STEP_KEYS["revalue"] |= LEDGER_REVALUE_KEYS | {"posting_profile"}
 STEP_KEYS["period"] |= {"companies", "period", "user"}
 STEP_KEYS.update(CLOSE_STEP_KEYS)
 PAYMENT_KEYS = {"voucher", "bank_account", "amount", "currency", "exchange_rate", "journal", "description", "date"}
@@ -219,7 +219,7 @@ def _settle(engine, run, body, step_id, where):
 
 
 def _revalue(engine, run, body, step_id, where):
-    from ..services.revaluation import revalue_open_transactions
+    from ..services.revaluation import revalue_companies
 
     scope = str(body.get("scope", "customers_vendors"))
     if scope == "ledger":
@@ -227,22 +227,28 @@ def _revalue(engine, run, body, step_id, where):
         (run.previews if outcome.preview else run.outputs).append(StepOutput(step_id, outcome.kind, outcome.vouchers))
         run.step_ids[step_id] = outcome.value
         return
-    extra = sorted(set(body) & (LEDGER_REVALUE_KEYS - {"id", "scope", "date", "rate_date", "simulate", "user"}))
+    extra = sorted(set(body) & (LEDGER_REVALUE_KEYS - {"id", "scope", "date", "rate_date", "simulate", "user",
+                                                      "companies"}))
     if extra:
         raise InvalidInput(f"{where}: {', '.join(extra)} belong(s) to scope: ledger", code="unknown_key")
+    if "posting_profile" in body and scope == "ledger":
+        raise InvalidInput(f"{where}: posting_profile belongs to customer/vendor revaluation", code="unknown_key")
     if scope not in ("customers_vendors", "customers", "vendors"):
         raise InvalidInput(f"{where}: revaluation of scope '{scope}' is not supported by this version of bilag "
-                           f"(customers_vendors, customers, vendors)", code="unsupported_step")
+                           f"(customers_vendors, customers, vendors, ledger)", code="unsupported_step")
     party_type = {"customers": "customer", "vendors": "vendor"}.get(scope)
     day = as_date(body.get("date"), where + ".date")
     rate_date = as_date(body["rate_date"], where + ".rate_date") if body.get("rate_date") else day
-    result = revalue_open_transactions(engine, run.company_id, day, rate_date, method=str(body.get("method", "standard")),
-                                       dimensions=str(body.get("dimensions", "posting")), party_type=party_type,
-                                       user=body.get("user"), simulate=bool(body.get("simulate", False)))
+    companies = [str(c) for c in body["companies"]] if body.get("companies") else [run.company_id]
+    results = revalue_companies(engine, companies, day, rate_date, method=str(body.get("method", "standard")),
+                                dimensions=str(body.get("dimensions", "posting")), party_type=party_type,
+                                user=body.get("user"), simulate=bool(body.get("simulate", False)),
+                                posting_profile=str(body["posting_profile"]) if body.get("posting_profile") else None)
+    vouchers = [v for result in results for v in result.vouchers]
     if body.get("simulate"):
-        run.previews.append(StepOutput(step_id, "preview", result.vouchers))
+        run.previews.append(StepOutput(step_id, "preview", vouchers))
     else:
-        run.outputs.append(StepOutput(step_id, "revaluation", result.vouchers))
+        run.outputs.append(StepOutput(step_id, "revaluation", vouchers))
 
 
 def _reverse(engine, run, body, step_id, where):
