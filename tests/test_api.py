@@ -276,6 +276,12 @@ ROLE_CASES = [  # (method, path, body, the least role)
     ("GET", "/api/companies/{c}/reports/income-statement?from=2024-01-01&to=2024-01-31", None, "viewer"),
     ("GET", "/api/companies/{c}/close/checklist?date=2024-01-31", None, "viewer"),
     ("GET", "/api/companies/{c}/close/year-end", None, "viewer"),
+    ("POST", "/api/companies/{c}/close/year-end", {"year": 2031}, "accountant"),
+    ("POST", "/api/companies/{c}/close/year-end/2031/reverse", {}, "accountant"),
+    ("POST", "/api/companies/{c}/close/allocate", {"as_of": "2024-01-31", "post": False}, "clerk"),
+    ("POST", "/api/companies/{c}/close/allocate", {"as_of": "2024-01-31"}, "accountant"),
+    ("PATCH", "/api/companies/{c}/close/checklist/2024-P01/3", {"status": "in_progress"}, "clerk"),
+    ("POST", "/api/companies/{c}/close/consolidate", {"period": "2024-P01", "members": []}, "accountant"),
 ]
 ROLES = ["viewer", "clerk", "accountant", "administrator"]
 
@@ -371,3 +377,28 @@ def test_pages_download_csv_and_xlsx_and_escape_names(api):
         page = browser.get("/c/USMF/ledger", params={"account": "<script>alert(1)</script>"}).text
         assert "<script>alert(1)</script>" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
         assert browser.get("/c/OTHR/trial-balance").status_code == 403
+
+
+def test_year_end_close_statements_and_the_checklist_through_the_api(sqlite_engine):
+    engine = sqlite_engine
+    make_company(engine, calendar={"first_year_start": "2024-01-01", "years": 2},
+                 system_accounts={"retained_earnings": "999999", "vendor_cash_discount": "520200"})
+    token = user_with_token(engine, "olga", {"USMF": "accountant"})
+    with serving(engine) as base, httpx.Client(base_url=base, headers={"Authorization": f"Bearer {token}"}) as api:
+        assert api.post("/api/companies/USMF/journal/post", json={"lines": EX_2_1, "date": "2024-01-05"}).status_code == 201
+        income = api.get("/api/companies/USMF/reports/income-statement",
+                         params={"from": "2024-01-01", "to": "2024-12-31"}).json()
+        assert {r["label"]: r["amount"] for r in income["rows"]}["Net income"] == "-600.00"
+        closed = api.post("/api/companies/USMF/close/year-end", json={"year": 2024})
+        assert closed.status_code == 200, closed.text
+        assert closed.json()["run"] and len(closed.json()["vouchers"]) == 2
+        sheet = api.get("/api/companies/USMF/reports/balance-sheet", params={"as_of": "2025-01-31"}).json()
+        assert {r["label"]: r["amount"] for r in sheet["rows"]}["Total liabilities and equity"] == "0.00"
+        missing = api.post("/api/companies/USMF/close/year-end", json={"year": 2025})
+        assert missing.status_code == 422 and missing.json()["code"] == "next_year_missing"
+        tasks = api.get("/api/companies/USMF/close/checklist", params={"period": "2024-P01"}).json()["items"]
+        assert len(tasks) == 10 and tasks[1]["ready"] == "yes"
+        assert api.patch("/api/companies/USMF/close/checklist/2024-P01/2",
+                         json={"status": "completed", "owner": "olga"}).status_code == 200
+        reversed_close = api.post("/api/companies/USMF/close/year-end/2024/reverse")
+        assert reversed_close.status_code == 200 and len(reversed_close.json()["vouchers"]) == 2

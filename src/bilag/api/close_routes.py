@@ -136,3 +136,126 @@ def year_end_runs(company: str, request: Request, caller: Caller = Depends(api_c
 
     allow(caller, company, "viewer")
     return {"items": json.loads(json.dumps(year_end_history(engine_of(request), company, year), default=str))}
+
+
+# ---------------------------------------------------------------- year-end close, statements, allocations, checklist
+
+class YearEndIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    year: int
+    closing_transactions: bool = True
+    delete_existing: bool = True
+    transfer_dimensions: bool = True
+    profit_loss_dimensions: dict[str, str] = Field(default_factory=dict,
+                                                   description="dimension -> 'all', one value, or '' (blank)")
+    retained_earnings: str | None = None
+    voucher: str | None = None
+    closing_period: str | None = None
+    permanently_close: bool = False
+
+
+class AllocateIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    as_of: dt.date
+    rules: list[str] | None = None
+    post: bool = True
+    posting_date: dt.date | None = None
+
+
+class TaskIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    status: Literal["not_started", "in_progress", "completed"] | None = None
+    owner: str | None = None
+    due: dt.date | None = None
+
+
+def _year_end(request: Request, result) -> dict:
+    return {**result.as_dict(), "entries": voucher_rows(result.vouchers, company_of(request, result.company_id))}
+
+
+@router.post("/companies/{company}/close/year-end", summary="Year-end close: closing and opening vouchers (rerun: "
+                                                            "delete_existing reverses the earlier ones)")
+async def year_end(company: str, body: YearEndIn, request: Request, caller: Caller = Depends(api_caller)):
+    from ..services.year_end import close_year
+
+    allow(caller, company, "accountant")
+    raw = await request.body()
+
+    def work() -> dict:
+        options = body.model_dump()
+        year = options.pop("year")
+        return _year_end(request, close_year(engine_of(request), [company], year, user=caller.user.name,
+                                             **options)[0])
+
+    return await run_in_threadpool(idempotent, request, caller, company, raw, work)
+
+
+@router.post("/companies/{company}/close/year-end/{year}/reverse", summary="Reverse a year-end close (no rerun)")
+async def reverse_year_end(company: str, year: int, request: Request, caller: Caller = Depends(api_caller)):
+    from ..services.year_end import reverse_year_end_close
+
+    allow(caller, company, "accountant")
+    raw = await request.body()
+
+    def work() -> dict:
+        return _year_end(request, reverse_year_end_close(engine_of(request), company, year, user=caller.user.name))
+
+    return await run_in_threadpool(idempotent, request, caller, company, raw, work)
+
+
+@router.post("/companies/{company}/close/allocate", summary="Process allocation rules as of a date (post=false: "
+                                                            "a proposal journal)")
+async def allocate(company: str, body: AllocateIn, request: Request, caller: Caller = Depends(api_caller)):
+    from ..services.allocations import process_allocations
+
+    allow(caller, company, "accountant" if body.post else "clerk")
+    raw = await request.body()
+
+    def work() -> dict:
+        result = process_allocations(engine_of(request), company, body.as_of, rules=body.rules, post=body.post,
+                                     posting_date=body.posting_date, user=caller.user.name)
+        return {"company": result.company_id, "run": result.run_id, "journal": result.journal_id,
+                "lines": [{"rule": line.rule_id, "account": line.account, "amount_minor": line.amount_minor}
+                          for line in result.lines],
+                "vouchers": voucher_rows(result.vouchers, company_of(request, result.company_id))}
+
+    return await run_in_threadpool(idempotent, request, caller, company, raw, work)
+
+
+@router.patch("/companies/{company}/close/checklist/{period}/{task}", summary="Set a task's status, owner, due date")
+def update_task(company: str, period: str, task: int, body: TaskIn, request: Request,
+                caller: Caller = Depends(api_caller)):
+    from ..services.close_workspace import update_task as update
+
+    allow(caller, company, "clerk")
+    return update(engine_of(request), company, task, period_name=period, status=body.status, owner=body.owner,
+                  due=body.due)
+
+
+class ConsolidateIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    period: str
+    members: list[str]
+    accounts: dict[str, str] = Field(default_factory=dict, description="member main account -> consolidation one")
+    eliminations: list[dict] = Field(default_factory=list,
+                                     description="[{id, accounts: [main accounts], difference_account}]")
+
+
+@router.post("/companies/{company}/close/consolidate", summary="Consolidate member companies for a closed period "
+                                                              "(a rerun replaces the period's result by reversal)")
+async def consolidate(company: str, body: ConsolidateIn, request: Request, caller: Caller = Depends(api_caller)):
+    from ..services.consolidation import consolidate as run
+
+    allow(caller, company, "accountant")
+    for member in body.members:
+        allow(caller, member, "viewer")  # reading a member's figures needs access to it
+    raw = await request.body()
+
+    def work() -> dict:
+        result = run(engine_of(request), company, body.members, body.period, account_map=body.accounts,
+                     eliminations=body.eliminations, user=caller.user.name)
+        return {"company": result.company_id, "period": result.period, "runs": result.runs,
+                "reversed_runs": result.reversed_runs,
+                "vouchers": voucher_rows(result.vouchers, company_of(request, result.company_id))}
+
+    return await run_in_threadpool(idempotent, request, caller, company, raw, work)

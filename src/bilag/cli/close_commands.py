@@ -341,6 +341,42 @@ def allocate_command(as_of: str = typer.Option(..., "--as-of", help="The ledger 
     render.emit(_voucher_rows(engine, result.company_id, result.vouchers), _VOUCHER_COLUMNS, fmt)
 
 
+@close_app.command("consolidate")
+def consolidate_command(period: str = typer.Option(..., "--period", help="The period's name, e.g. 2024-P01."),
+                        members: str = typer.Option(..., "--members", help="Comma-separated member companies."),
+                        rules: Optional[str] = typer.Option(None, "--rules", help="YAML: accounts (member -> "
+                                                            "consolidation main account), eliminations."),
+                        fmt: str = _fmt_option()):
+    """Consolidate members into the consolidation company (--company) for a closed period; a rerun replaces
+    the period's earlier result by reversal."""
+    from ..services.consolidation import consolidate
+
+    engine, settings = _context()
+    fmt = _format(fmt)
+    definition: dict = {}
+    if rules:
+        import yaml
+        from pathlib import Path
+
+        path = Path(rules)
+        if not path.exists():
+            raise InvalidInput(f"--rules {rules}: no such file", code="bad_option")
+        try:
+            definition = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        except yaml.YAMLError as error:
+            raise InvalidInput(f"--rules {rules}: not YAML ({str(error).splitlines()[0]})", code="bad_rule") from None
+        if not isinstance(definition, dict) or set(definition) - {"accounts", "eliminations"}:
+            raise InvalidInput(f"--rules {rules}: a mapping with accounts and eliminations", code="bad_rule")
+    if settings.company is None:
+        raise InvalidInput("name the consolidation company with --company", code="company_required")
+    result = consolidate(engine, settings.company, [m.strip() for m in members.split(",") if m.strip()], period,
+                         account_map=definition.get("accounts"), eliminations=definition.get("eliminations"),
+                         user=settings.user)
+    reversed_text = f"; reversed run(s) {', '.join(map(str, result.reversed_runs))}" if result.reversed_runs else ""
+    render.info(f"{result.company_id}: {period} consolidated (run(s) {', '.join(map(str, result.runs))}{reversed_text})")
+    render.emit(_voucher_rows(engine, result.company_id, result.vouchers), _VOUCHER_COLUMNS, fmt)
+
+
 @close_app.command("checklist")
 def checklist_command(period: Optional[str] = typer.Option(None, "--period", help="e.g. 2024-P01"),
                       day: Optional[str] = typer.Option(None, "--date", help="A date inside the period."),
