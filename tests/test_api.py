@@ -402,3 +402,21 @@ def test_year_end_close_statements_and_the_checklist_through_the_api(sqlite_engi
                          json={"status": "completed", "owner": "olga"}).status_code == 200
         reversed_close = api.post("/api/companies/USMF/close/year-end/2024/reverse")
         assert reversed_close.status_code == 200 and len(reversed_close.json()["vouchers"]) == 2
+
+
+def test_the_period_close_page_lists_the_checklist_and_saves_a_task(sqlite_engine):
+    engine = sqlite_engine
+    make_company(engine)
+    user_with_token(engine, "olga", {"USMF": "accountant"})
+    with serving(engine) as base, httpx.Client(base_url=base) as browser:
+        assert browser.post("/login", data={"user": "olga", "password": PASSWORD}).status_code == 303
+        page = browser.get("/c/USMF/close", params={"period": "2024-P01", "as_of": "2024-01-31"})
+        assert page.status_code == 200 and "Verify that all journals are posted" in page.text
+        assert "Total liabilities and equity" in page.text
+        import re
+
+        csrf = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+        saved = browser.post("/c/USMF/close", data={"csrf_token": csrf, "period": "2024-P01", "task": "2",
+                                                    "status": "completed", "owner": "olga", "due": "2024-02-05"})
+        assert saved.status_code == 200 and "Task 2 updated" in saved.text, saved.text[:500]
+        assert 'value="olga"' in saved.text

@@ -18,6 +18,7 @@ _TEXTS: dict[str, tuple[str, str, str]] = {
     "Trial balance": ("Råbalance", "Saldobalanse", "Råbalans"),
     "Chart of accounts": ("Kontoplan", "Kontoplan", "Kontoplan"),
     "Periods": ("Perioder", "Perioder", "Perioder"),
+    "Period close": ("Periodeafslutning", "Periodeavslutning", "Periodavslutning"),
     "Master data": ("Stamdata", "Grunndata", "Grunddata"),
     "Sign in": ("Log ind", "Logg inn", "Logga in"),
     "Sign out": ("Log ud", "Logg ut", "Logga ut"),

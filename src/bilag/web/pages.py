@@ -619,3 +619,54 @@ async def change_period(request: Request, company: str):
         return _periods_page(request, caller, company, message=f"Period {result['period']}: {result['status']}")
     except BilagError as error:
         return _periods_page(request, caller, company, error=error, status=422)
+
+
+# ---------------------------------------------------------------- period close (issue 8)
+
+@router.get("/c/{company}/close", response_class=HTMLResponse)
+@page
+def close_workspace(request: Request, company: str):
+    caller = signed_in(request)
+    allow(caller, company, "clerk")  # the first look creates the period's tasks
+    return _close_page(request, caller, company, request.query_params.get("period"))
+
+
+def _close_page(request, caller, company, period_name, message=None, error=None, status=200):
+    from ..services.close_workspace import TASK_STATUSES, close_checklist
+    from ..services.periods import list_periods
+
+    periods = [p["period"] for p in list_periods(engine_of(request), company) if p["kind"] == "operating"]
+    chosen = period_name or (periods[0] if periods else None)
+    tasks = close_checklist(engine_of(request), [company], period_name=chosen) if chosen else []
+    as_of = request.query_params.get("as_of")
+    statements = []
+    if as_of:
+        from ..cli.statement_render import statement_rows
+        from ..services.statements import balance_sheet
+
+        try:
+            day = date.fromisoformat(as_of)
+        except ValueError:
+            raise InvalidInput(f"as of {as_of!r} is not a date (YYYY-MM-DD)", code="bad_date") from None
+        statements = statement_rows(balance_sheet(engine_of(request), company, day))
+    return render(request, "close.html", status=status, caller=caller, company=company_of(request, company),
+                  periods=periods, period=chosen, tasks=tasks, statuses=TASK_STATUSES, message=message, error=error,
+                  as_of=as_of, statement=statements)
+
+
+@router.post("/c/{company}/close", response_class=HTMLResponse)
+@page
+async def update_close_task(request: Request, company: str):
+    from ..services.close_workspace import update_task
+
+    caller = signed_in(request)
+    form = await form_of(request, caller)
+    allow(caller, company, "clerk")
+    period = form.get("period")
+    try:
+        due = date.fromisoformat(form["due"]) if form.get("due") else None
+        update_task(engine_of(request), company, int(form.get("task") or 0), period_name=period,
+                    status=form.get("status") or None, owner=form.get("owner") or None, due=due)
+        return _close_page(request, caller, company, period, message=f"Task {form.get('task')} updated")
+    except (BilagError, ValueError) as error:
+        return _close_page(request, caller, company, period, error=error, status=422)
