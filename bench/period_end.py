@@ -179,12 +179,13 @@ def main() -> None:
     for store in stores:
         with tempfile.TemporaryDirectory(prefix="bilag-bench-") as directory:
             cluster = None
+            server = ""
             if store == "postgresql":
                 cluster = Path(directory) / "pg"
                 server = subprocess.run([str(ROOT / "scripts" / "pg-cluster"), "start", str(cluster), str(free_port())],
                                         check=True, capture_output=True, text=True).stdout.strip()
             try:
-                def url(name: str) -> str:
+                def url(name: str, store: str = store, directory: str = directory, server: str = server) -> str:
                     if store == "sqlite":
                         return f"sqlite:///{directory}/{name}.sqlite"
                     return fresh_database(server, name)

@@ -8,8 +8,6 @@ from decimal import Decimal
 from bilag.services.revaluation import revalue_open_transactions
 from bilag.services.setup import setup_company
 
-from .support import post
-
 
 def company(company_id: str = "USMF") -> dict:
     """EX-F1's figures: 100.00 FC worth 12.00 on Jan 1, 12.50 on Jan 2, 13.00 on Jan 3; then 12.20 on Jan 4."""

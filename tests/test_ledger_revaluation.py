@@ -11,7 +11,9 @@ from bilag.errors import BilagError
 from bilag.fx.ledger_revaluation import LedgerBalance, plan_ledger_revaluation
 from bilag.ledger.accounts import AccountType, ChartOfAccounts, MainAccount
 from bilag.services.ledger_revaluation import (
-    ledger_revaluation_history, revalue_ledger, reverse_ledger_revaluation,
+    ledger_revaluation_history,
+    revalue_ledger,
+    reverse_ledger_revaluation,
 )
 from bilag.services.reports import trial_balance
 from bilag.services.setup import setup_company

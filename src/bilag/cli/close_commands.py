@@ -2,8 +2,6 @@
 close workspace; and `bilag period update/log` (mass update of several companies, the change log)."""
 from __future__ import annotations
 
-from typing import Optional
-
 import typer
 
 from ..errors import InvalidInput
@@ -31,7 +29,7 @@ def _fmt_option():
     return typer.Option("text", "--format", "-f", help="text, json or csv")
 
 
-def _companies(option: Optional[str], default: Optional[str]) -> list[str | None]:
+def _companies(option: str | None, default: str | None) -> list[str | None]:
     if option:
         return [c.strip() for c in option.split(",") if c.strip()]
     return [default]
@@ -46,7 +44,7 @@ def _voucher_rows(engine, company_id: str, vouchers) -> list[dict]:
     return [{"company": company_id, **row} for row in voucher_rows(vouchers, company)]
 
 
-def _require(text: Optional[str], option: str):
+def _require(text: str | None, option: str):
     value = parse_date(text, option)
     if value is None:
         raise InvalidInput(f"{option} is required", code="bad_option")
@@ -56,12 +54,12 @@ def _require(text: Optional[str], option: str):
 @close_app.command("revalue-ledger")
 def revalue_ledger_command(
     to_date: str = typer.Option(..., "--date", help="To date: the date of the balances and of the posting."),
-    from_date: Optional[str] = typer.Option(None, "--from", help="From date of profit-and-loss movements "
+    from_date: str | None = typer.Option(None, "--from", help="From date of profit-and-loss movements "
                                                                  "(default: the fiscal year's start)."),
-    rate_date: Optional[str] = typer.Option(None, "--rate-date", help="Date of rate (default --date)."),
+    rate_date: str | None = typer.Option(None, "--rate-date", help="Date of rate (default --date)."),
     scope: str = typer.Option("all", "--scope", help="all, balance_sheet or profit_and_loss"),
-    currencies: Optional[str] = typer.Option(None, "--currencies", help="Comma-separated; default every currency."),
-    companies: Optional[str] = typer.Option(None, "--companies", help="Comma-separated companies (default --company)."),
+    currencies: str | None = typer.Option(None, "--currencies", help="Comma-separated; default every currency."),
+    companies: str | None = typer.Option(None, "--companies", help="Comma-separated companies (default --company)."),
     preview: bool = typer.Option(False, "--preview", help="Show the report and vouchers; post nothing."),
     fmt: str = _fmt_option(),
 ):
@@ -89,7 +87,7 @@ def revalue_ledger_command(
 
 @close_app.command("reverse-revaluation")
 def reverse_revaluation_command(run: int = typer.Argument(..., help="The GL revaluation run to reverse."),
-                                day: Optional[str] = typer.Option(None, "--date", help="Posting date (default: "
+                                day: str | None = typer.Option(None, "--date", help="Posting date (default: "
                                                                                        "the run's date)."),
                                 fmt: str = _fmt_option()):
     """Reverse a GL revaluation run (runs may be reversed out of date order)."""
@@ -103,7 +101,7 @@ def reverse_revaluation_command(run: int = typer.Argument(..., help="The GL reva
 
 
 @close_app.command("runs")
-def runs_command(kind: Optional[str] = typer.Option(None, "--kind", help="ledger_revaluation, year_end, "
+def runs_command(kind: str | None = typer.Option(None, "--kind", help="ledger_revaluation, year_end, "
                                                                           "allocation"),
                  fmt: str = _fmt_option()):
     """The history of period-end runs (and their reversals)."""
@@ -118,7 +116,7 @@ def runs_command(kind: Optional[str] = typer.Option(None, "--kind", help="ledger
 @close_app.command("year-end")
 def year_end_command(
     year: int = typer.Option(..., "--year", help="The fiscal year to close; the next one must exist."),
-    companies: Optional[str] = typer.Option(None, "--companies", help="Comma-separated companies of one fiscal "
+    companies: str | None = typer.Option(None, "--companies", help="Comma-separated companies of one fiscal "
                                                                       "calendar (default --company)."),
     closing_transactions: bool = typer.Option(True, "--closing-transactions/--no-closing-transactions",
                                               help="Bring the P&L accounts to zero in the closing period."),
@@ -129,10 +127,10 @@ def year_end_command(
                                              help="Carry balance-sheet dimensions forward."),
     close_single: list[str] = typer.Option([], "--close-single", help="DIMENSION=VALUE (or DIMENSION=): retained "
                                                                       "earnings take this one value; others close all."),
-    retained_earnings: Optional[str] = typer.Option(None, "--retained-earnings", help="Account (default: "
+    retained_earnings: str | None = typer.Option(None, "--retained-earnings", help="Account (default: "
                                                     "system_accounts.retained_earnings of each company)."),
-    voucher: Optional[str] = typer.Option(None, "--voucher", help="Voucher number, the same for every company."),
-    closing_period: Optional[str] = typer.Option(None, "--closing-period", help="When the year has several."),
+    voucher: str | None = typer.Option(None, "--voucher", help="Voucher number, the same for every company."),
+    closing_period: str | None = typer.Option(None, "--closing-period", help="When the year has several."),
     permanently_close: bool = typer.Option(False, "--permanently-close", help="Set the year's periods permanently "
                                                                               "closed (best practice: don't)."),
     fmt: str = _fmt_option(),
@@ -163,7 +161,7 @@ def year_end_command(
 
 @close_app.command("reverse-year-end")
 def reverse_year_end_command(year: int = typer.Option(..., "--year"),
-                             companies: Optional[str] = typer.Option(None, "--companies"), fmt: str = _fmt_option()):
+                             companies: str | None = typer.Option(None, "--companies"), fmt: str = _fmt_option()):
     """Reverse the year-end close of a year (its opening and closing vouchers), without rerunning it."""
     from ..services.year_end import reverse_year_end_close
 
@@ -178,14 +176,13 @@ def reverse_year_end_command(year: int = typer.Option(..., "--year"),
     render.emit(rows, _VOUCHER_COLUMNS, fmt)
 
 
-def _rows_file(path: Optional[str]) -> list[dict] | None:
+def _rows_file(path: str | None) -> list[dict] | None:
     if not path:
         return None
     from pathlib import Path
 
-    from ..scenario.loader import load_yaml
-
     import yaml
+
 
     file = Path(path)
     if not file.exists():
@@ -200,7 +197,7 @@ def _rows_file(path: Optional[str]) -> list[dict] | None:
     return rows
 
 
-def _emit_statement(statement, fmt: str, output: Optional[str]) -> None:
+def _emit_statement(statement, fmt: str, output: str | None) -> None:
     import json
     import sys
     from pathlib import Path
@@ -243,10 +240,10 @@ def _emit_statement(statement, fmt: str, output: Optional[str]) -> None:
 @close_app.command("balance-sheet")
 def balance_sheet_command(
     as_of: str = typer.Option(..., "--as-of"),
-    rows: Optional[str] = typer.Option(None, "--rows", help="YAML row definitions (account ranges, totals)."),
-    dimension: Optional[str] = typer.Option(None, "--dimension"), value: Optional[str] = typer.Option(None, "--value"),
+    rows: str | None = typer.Option(None, "--rows", help="YAML row definitions (account ranges, totals)."),
+    dimension: str | None = typer.Option(None, "--dimension"), value: str | None = typer.Option(None, "--value"),
     fmt: str = typer.Option("text", "--format", "-f", help="text, json, csv, xlsx or html"),
-    output: Optional[str] = typer.Option(None, "--output", "-o", help="Write to this file (xlsx needs it)."),
+    output: str | None = typer.Option(None, "--output", "-o", help="Write to this file (xlsx needs it)."),
 ):
     """Balance sheet as of a date, with the same date a year earlier beside it."""
     from ..services.statements import balance_sheet
@@ -260,10 +257,10 @@ def balance_sheet_command(
 @close_app.command("income-statement")
 def income_statement_command(
     date_from: str = typer.Option(..., "--from"), date_to: str = typer.Option(..., "--to"),
-    rows: Optional[str] = typer.Option(None, "--rows", help="YAML row definitions (account ranges, totals)."),
-    dimension: Optional[str] = typer.Option(None, "--dimension"), value: Optional[str] = typer.Option(None, "--value"),
+    rows: str | None = typer.Option(None, "--rows", help="YAML row definitions (account ranges, totals)."),
+    dimension: str | None = typer.Option(None, "--dimension"), value: str | None = typer.Option(None, "--value"),
     fmt: str = typer.Option("text", "--format", "-f", help="text, json, csv, xlsx or html"),
-    output: Optional[str] = typer.Option(None, "--output", "-o", help="Write to this file (xlsx needs it)."),
+    output: str | None = typer.Option(None, "--output", "-o", help="Write to this file (xlsx needs it)."),
 ):
     """Income statement for a period, with the same period a year earlier beside it."""
     from ..services.statements import income_statement
@@ -275,7 +272,7 @@ def income_statement_command(
 
 
 @close_app.command("allocation-rules")
-def allocation_rules_command(file: Optional[str] = typer.Option(None, "--file", help="YAML list of rules to save "
+def allocation_rules_command(file: str | None = typer.Option(None, "--file", help="YAML list of rules to save "
                                                                                "(or a mapping with allocation_rules)."),
                              fmt: str = _fmt_option()):
     """Save allocation rules from a file (same id: replaced), then list the company's rules."""
@@ -311,11 +308,11 @@ def allocation_rules_command(file: Optional[str] = typer.Option(None, "--file", 
 
 @close_app.command("allocate")
 def allocate_command(as_of: str = typer.Option(..., "--as-of", help="The ledger balances of this date."),
-                     rules: Optional[str] = typer.Option(None, "--rules", help="Comma-separated (default: every "
+                     rules: str | None = typer.Option(None, "--rules", help="Comma-separated (default: every "
                                                                                "active rule)."),
                      proposal: bool = typer.Option(False, "--proposal", help="Only an allocation journal to review "
                                                                               "(bilag journal post-stored ID)."),
-                     posting_date: Optional[str] = typer.Option(None, "--posting-date"),
+                     posting_date: str | None = typer.Option(None, "--posting-date"),
                      fmt: str = _fmt_option()):
     """Process allocation rules as of a date: post the allocation, or make it a proposal journal."""
     from ..services.allocations import process_allocations
@@ -344,7 +341,7 @@ def allocate_command(as_of: str = typer.Option(..., "--as-of", help="The ledger 
 @close_app.command("consolidate")
 def consolidate_command(period: str = typer.Option(..., "--period", help="The period's name, e.g. 2024-P01."),
                         members: str = typer.Option(..., "--members", help="Comma-separated member companies."),
-                        rules: Optional[str] = typer.Option(None, "--rules", help="YAML: accounts (member -> "
+                        rules: str | None = typer.Option(None, "--rules", help="YAML: accounts (member -> "
                                                             "consolidation main account), eliminations."),
                         fmt: str = _fmt_option()):
     """Consolidate members into the consolidation company (--company) for a closed period; a rerun replaces
@@ -355,8 +352,9 @@ def consolidate_command(period: str = typer.Option(..., "--period", help="The pe
     fmt = _format(fmt)
     definition: dict = {}
     if rules:
-        import yaml
         from pathlib import Path
+
+        import yaml
 
         path = Path(rules)
         if not path.exists():
@@ -378,9 +376,9 @@ def consolidate_command(period: str = typer.Option(..., "--period", help="The pe
 
 
 @close_app.command("checklist")
-def checklist_command(period: Optional[str] = typer.Option(None, "--period", help="e.g. 2024-P01"),
-                      day: Optional[str] = typer.Option(None, "--date", help="A date inside the period."),
-                      companies: Optional[str] = typer.Option(None, "--companies"), fmt: str = _fmt_option()):
+def checklist_command(period: str | None = typer.Option(None, "--period", help="e.g. 2024-P01"),
+                      day: str | None = typer.Option(None, "--date", help="A date inside the period."),
+                      companies: str | None = typer.Option(None, "--companies"), fmt: str = _fmt_option()):
     """The period-close workspace: the checklist's tasks (owner, due date, status) and the system's readiness checks."""
     from ..services.close_workspace import close_checklist
 
@@ -393,9 +391,9 @@ def checklist_command(period: Optional[str] = typer.Option(None, "--period", hel
 
 @close_app.command("task")
 def task_command(task: int = typer.Argument(..., help="The task's number in the checklist (1-10)."),
-                 period: Optional[str] = typer.Option(None, "--period"), day: Optional[str] = typer.Option(None, "--date"),
-                 status: Optional[str] = typer.Option(None, "--status", help="not_started, in_progress or completed"),
-                 owner: Optional[str] = typer.Option(None, "--owner"), due: Optional[str] = typer.Option(None, "--due")):
+                 period: str | None = typer.Option(None, "--period"), day: str | None = typer.Option(None, "--date"),
+                 status: str | None = typer.Option(None, "--status", help="not_started, in_progress or completed"),
+                 owner: str | None = typer.Option(None, "--owner"), due: str | None = typer.Option(None, "--due")):
     """Set a checklist task's status, owner or due date."""
     from ..services.close_workspace import update_task
 
@@ -407,12 +405,12 @@ def task_command(task: int = typer.Argument(..., help="The task's number in the 
 
 
 def period_update_command(
-    status: Optional[str] = typer.Option(None, "--status", help="open, on_hold or permanently_closed"),
-    access: Optional[str] = typer.Option(None, "--access", help="all, none or a user group"),
+    status: str | None = typer.Option(None, "--status", help="open, on_hold or permanently_closed"),
+    access: str | None = typer.Option(None, "--access", help="all, none or a user group"),
     module: str = typer.Option("*", "--module", help="The module whose access changes (default all)."),
-    day: Optional[str] = typer.Option(None, "--date", help="A date inside the period."),
-    period: Optional[str] = typer.Option(None, "--period", help="The period's name (e.g. 2024-P01, 2024-Closing)."),
-    companies: Optional[str] = typer.Option(None, "--companies", help="Comma-separated companies (default --company)."),
+    day: str | None = typer.Option(None, "--date", help="A date inside the period."),
+    period: str | None = typer.Option(None, "--period", help="The period's name (e.g. 2024-P01, 2024-Closing)."),
+    companies: str | None = typer.Option(None, "--companies", help="Comma-separated companies (default --company)."),
     fmt: str = _fmt_option(),
 ):
     """Mass update: the status and/or module access of one period in several companies, all or none."""
@@ -434,8 +432,8 @@ def period_update_command(
                 title="Periods updated")
 
 
-def period_log_command(companies: Optional[str] = typer.Option(None, "--companies"),
-                       period: Optional[str] = typer.Option(None, "--period"), fmt: str = _fmt_option()):
+def period_log_command(companies: str | None = typer.Option(None, "--companies"),
+                       period: str | None = typer.Option(None, "--period"), fmt: str = _fmt_option()):
     """Who changed the status or module access of which period, when."""
     from ..services.periods import period_changes
 

@@ -52,9 +52,11 @@ def write_xlsx(statement: Statement, path: Path) -> None:
 
     from openpyxl import Workbook
     from openpyxl.styles import Font
+    from openpyxl.worksheet.worksheet import Worksheet
 
     book = Workbook()
     sheet = book.active
+    assert isinstance(sheet, Worksheet)
     sheet.title = statement.title[:31]
     sheet.append([f"{statement.title} — {statement.company_id}", statement.period, statement.previous_period])
     sheet["A1"].font = Font(bold=True)

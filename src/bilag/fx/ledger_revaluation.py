@@ -8,9 +8,9 @@ movements between the From and the To date (the caller reads the balances accord
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Callable
 
 from ..errors import InvalidInput
 from ..journal.model import EntryDraft

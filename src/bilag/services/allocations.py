@@ -15,8 +15,14 @@ from decimal import Decimal
 from sqlalchemy import delete, insert, select
 from sqlalchemy.engine import Connection, Engine
 
-from ..close.allocations import AllocationLine, AllocationRule, check_rule, plan_allocation, rule_from_mapping, \
-    rule_to_mapping
+from ..close.allocations import (
+    AllocationLine,
+    AllocationRule,
+    check_rule,
+    plan_allocation,
+    rule_from_mapping,
+    rule_to_mapping,
+)
 from ..company import Company
 from ..errors import BilagError, InvalidInput
 from ..journal.model import JournalLine

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 from sqlalchemy import insert, select, update
 from sqlalchemy.engine import Connection
@@ -41,7 +41,7 @@ class CloseRun:
 
 
 def now_text() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 def record_run(connection: Connection, company_id: str, kind: str, as_of: date, voucher_ids: list[int], *,

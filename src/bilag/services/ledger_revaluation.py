@@ -7,6 +7,7 @@ date order.
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -16,7 +17,11 @@ from ..calendar.periods import check_posting_allowed
 from ..company import Company
 from ..errors import InvalidInput
 from ..fx.ledger_revaluation import (
-    LedgerBalance, LedgerRevaluationLine, accounts_in_scope, check_scope, ledger_revaluation_entries,
+    LedgerBalance,
+    LedgerRevaluationLine,
+    accounts_in_scope,
+    check_scope,
+    ledger_revaluation_entries,
     plan_ledger_revaluation,
 )
 from ..fx.rates import DEFAULT_RATE_TYPE
@@ -25,7 +30,13 @@ from ..money import format_minor
 from ..store.balance_reads import balances_between
 from ..store.companies import load_company, resolve_company_id, user_groups
 from .close_runs import (
-    balance_sheet_periods, closed_years, load_run, load_runs, post_vouchers, record_run, reversal_drafts,
+    balance_sheet_periods,
+    closed_years,
+    load_run,
+    load_runs,
+    post_vouchers,
+    record_run,
+    reversal_drafts,
     year_periods,
 )
 from .posting import PostedVoucher
@@ -116,13 +127,13 @@ def revalue_ledger_in(connection: Connection, company: Company, to_date: date, *
     return result
 
 
-def revalue_ledger(engine: Engine, company_ids: list[str] | str | None, to_date: date, *,
+def revalue_ledger(engine: Engine, company_ids: Sequence[str | None] | str | None, to_date: date, *,
                    from_date: date | None = None, rate_date: date | None = None, scope: str = "all",
                    currencies: list[str] | None = None, user: str | None = None,
                    preview: bool = False) -> list[LedgerRevaluationResult]:
     """Revalue the flagged main accounts of one or several companies; with `preview`, post nothing."""
     if company_ids is None or isinstance(company_ids, str):
-        company_ids = [company_ids] if company_ids else [None]  # type: ignore[list-item]
+        company_ids = [company_ids] if company_ids else [None]
     results = []
     with engine.connect() as connection:
         transaction = connection.begin()

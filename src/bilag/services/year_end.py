@@ -36,7 +36,7 @@ class YearEndResult:
     def as_dict(self) -> dict:
         return {"company": self.company_id, "year": self.year, "run": self.run_id,
                 "reversed_runs": self.reversed_runs,
-                "vouchers": [{"voucher": v.number, "date": v.date.isoformat(), "kind": v.kind, "series": v.series,
+                "vouchers": [{"voucher": v.number, "date": str(v.date), "kind": v.kind, "series": v.series,
                               "entries": len(v.draft.entries)} for v in self.vouchers]}
 
 

@@ -5,8 +5,8 @@ the first and the last month, and a closing period sharing the last month's date
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
-from typing import Iterable
 
 from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
