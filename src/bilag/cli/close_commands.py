@@ -375,6 +375,58 @@ def consolidate_command(period: str = typer.Option(..., "--period", help="The pe
     render.emit(_voucher_rows(engine, result.company_id, result.vouchers), _VOUCHER_COLUMNS, fmt)
 
 
+@close_app.command("ledger-settle")
+def ledger_settle_command(
+    day: str = typer.Option(..., "--date", help="Run date (automatic: the fiscal year up to it) or settlement date."),
+    entries: str | None = typer.Option(None, "--entries", help="Comma-separated entry numbers to settle by hand."),
+    accounts: str | None = typer.Option(None, "--accounts", help="Main accounts for the automatic run (default all)."),
+    same_dimensions: bool = typer.Option(False, "--same-dimensions", help="Match only within a ledger account."),
+    window: int | None = typer.Option(None, "--window", help="At most this many days between debit and credit."),
+    posting_type: str | None = typer.Option(None, "--posting-type"),
+):
+    """Ledger settlement: match equal debit and credit amounts automatically, or settle given entries by hand."""
+    from ..services.ledger_settlement import settle_ledger_automatically, settle_ledger_entries
+
+    engine, settings = _context()
+    run_date = _require(day, "--date")
+    if entries:
+        try:
+            ids = [int(x) for x in entries.split(",") if x.strip()]
+        except ValueError:
+            raise InvalidInput(f"--entries {entries}: entry numbers separated by commas", code="bad_option") from None
+        settlement = settle_ledger_entries(engine, settings.company, ids, day=run_date, user=settings.user)
+        render.info(f"ledger settlement {settlement}: {len(ids)} entries")
+        return
+    made = settle_ledger_automatically(engine, settings.company, run_date,
+                                       main_accounts=[a.strip() for a in accounts.split(",")] if accounts else None,
+                                       same_dimensions=same_dimensions, window_days=window, posting_type=posting_type,
+                                       user=settings.user)
+    render.info(f"{len(made)} pair(s) settled" + (f" (settlements {made[0]}..{made[-1]})" if made else ""))
+
+
+@close_app.command("ledger-unsettle")
+def ledger_unsettle_command(settlement: int = typer.Argument(...), day: str = typer.Option(..., "--date")):
+    """Undo a ledger settlement (its entries are open again; the record stays)."""
+    from ..services.ledger_settlement import unsettle_ledger
+
+    engine, settings = _context()
+    count = unsettle_ledger(engine, settings.company, settlement, day=_require(day, "--date"))
+    render.info(f"ledger settlement {settlement} undone: {count} entries open again")
+
+
+@close_app.command("ledger-entries")
+def ledger_entries_command(account: str = typer.Argument(..., help="Main account."),
+                           status: str = typer.Option("all", "--status", help="open, settled or all"),
+                           to: str | None = typer.Option(None, "--to"), fmt: str = _fmt_option()):
+    """Inquiry: the entries of a main account, open or settled in ledger settlement."""
+    from ..services.ledger_settlement import ledger_settlement_inquiry
+
+    engine, settings = _context()
+    rows = ledger_settlement_inquiry(engine, settings.company, account, status=status, date_to=parse_date(to, "--to"))
+    render.emit(rows, ["entry", "date", "account", "posting_type", "amount", "settlement", "settled_on",
+                       "description"], _format(fmt), title=f"Ledger entries of {account} ({status})")
+
+
 @close_app.command("checklist")
 def checklist_command(period: str | None = typer.Option(None, "--period", help="e.g. 2024-P01"),
                       day: str | None = typer.Option(None, "--date", help="A date inside the period."),

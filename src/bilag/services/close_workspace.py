@@ -69,8 +69,12 @@ def readiness(connection: Connection, company_id: str, period: FiscalPeriod) -> 
             if period.start <= r.as_of <= period.end]
     checks.append(Readiness(3, "general-ledger revaluation", bool(runs) or not flagged,
                             f"{len(runs)} run(s) in the period" if flagged else "no main account is flagged"))
-    checks.append(Readiness(4, "ledger accounts with unsettled entries", None,
-                            "ledger settlement is not part of this version"))
+    from .ledger_settlement import open_entry_count
+
+    accounts, unsettled = open_entry_count(connection, company_id, period.end)
+    checks.append(Readiness(4, "ledger accounts with unsettled entries", unsettled == 0,
+                            f"{unsettled} unsettled entr{'y' if unsettled == 1 else 'ies'} on {accounts} main "
+                            f"account(s) that use ledger settlement"))
     rules = connection.execute(select(func.count()).select_from(s.allocation_rule).where(
         s.allocation_rule.c.company_id == company_id, s.allocation_rule.c.active.is_(True))).scalar() or 0
     allocations = [r for r in load_runs(connection, company_id, "allocation", active_only=True)

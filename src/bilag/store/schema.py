@@ -542,3 +542,20 @@ voucher_reversal = Table(
     ForeignKeyConstraint(["company_id", "reversal_voucher_id"], ["voucher.company_id", "voucher.voucher_id"],
                          name="fk_voucher_reversal_reversal"),
 )
+
+# ---------------------------------------------------------------- ledger settlement (issue 8: close)
+# Ledger settlement (B4.1): a debit and a credit (or several entries netting to zero) of one account marked as
+# settled against each other. Unsettling stamps the rows; nothing is deleted.
+ledger_settlement = Table(
+    "ledger_settlement", metadata,
+    Column("company_id", String(20), nullable=False),
+    Column("settlement_id", BigInteger, nullable=False),
+    Column("entry_id", BigInteger, nullable=False),
+    Column("main_account", String(40), nullable=False),
+    Column("settled_on", Date, nullable=False),
+    Column("user_name", String(60)),
+    Column("unsettled_on", Date),
+    PrimaryKeyConstraint("company_id", "settlement_id", "entry_id"),
+    _company_fk("ledger_settlement"),
+    Index("ix_ledger_settlement_entry", "company_id", "entry_id"),
+)
