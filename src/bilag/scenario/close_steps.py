@@ -17,6 +17,8 @@ CLOSE_STEP_KEYS = {
                        "profit_loss_dimensions", "voucher", "permanently_close", "user", "companies", "period"},
     "reverse_year_end_close": {"id", "year", "user", "companies"},
     "allocate": {"id", "date", "rules", "post", "user"},
+    "consolidate": {"id", "into", "members", "period", "accounts", "eliminations", "user"},
+    "ledger_settle": {"id", "date", "accounts", "same_dimensions", "window", "posting_type", "user"},
 }
 
 
@@ -97,4 +99,24 @@ def perform_close_step(engine: Engine, company_id: str | None, action: str, body
         post = as_bool(body.get("post", True), where + ".post")
         result = process_allocations(engine, company_id, day, rules=rules, post=post, user=body.get("user"))
         return CloseStepResult("allocation", result.vouchers, preview=not post, value=result)
+    if action == "consolidate":
+        from ..services.consolidation import consolidate
+
+        target = str(body.get("into") or company_id or "")
+        members = [str(m) for m in as_list(body.get("members"), where + ".members")]
+        if not body.get("period"):
+            raise InvalidInput(f"{where}: period (its name, e.g. 2024-P01) is required", code="missing_key")
+        result = consolidate(engine, target, members, str(body["period"]), account_map=body.get("accounts"),
+                             eliminations=body.get("eliminations"), user=body.get("user"))
+        return CloseStepResult("consolidation", result.vouchers, value=result)
+    if action == "ledger_settle":
+        from ..services.ledger_settlement import settle_ledger_automatically
+
+        made = settle_ledger_automatically(
+            engine, company_id, as_date(body.get("date"), where + ".date"),
+            main_accounts=[str(a) for a in as_list(body["accounts"], where + ".accounts")] if body.get("accounts")
+            else None, same_dimensions=as_bool(body.get("same_dimensions", False), where + ".same_dimensions"),
+            window_days=int(body["window"]) if body.get("window") is not None else None,
+            posting_type=str(body["posting_type"]) if body.get("posting_type") else None, user=body.get("user"))
+        return CloseStepResult("ledger_settlement", [], value=made)
     raise InvalidInput(f"{where}: unknown period-end step {action}", code="unsupported_step")
