@@ -40,7 +40,8 @@ def _sheet_balances(connection: Connection, company: Company, as_of: date, dimen
     if year is None:
         return {}
     periods = balance_sheet_periods(company, closed_years(connection, company.id), year)
-    return _by_main_account(company, balances_between(connection, company.id, periods, None, as_of), dimension, value)
+    totals = balances_between(connection, company.id, periods, None, as_of, by_main_account=not dimension)
+    return _by_main_account(company, totals, dimension, value)
 
 
 def _profit(company: Company, balances: dict[str, int]) -> int:
@@ -85,7 +86,7 @@ def income_statement(engine: Engine, company_id: str | None, date_from: date, da
 
         def movements(low: date, high: date) -> dict[str, int]:
             totals = balances_between(connection, company.id, periods, low, high, include_closing=False,
-                                      include_opening=False)
+                                      include_opening=False, by_main_account=not dimension)
             return _by_main_account(company, totals, dimension, value)
 
         current = movements(date_from, date_to)
