@@ -382,7 +382,8 @@ def ledger_settle_command(
     accounts: str | None = typer.Option(None, "--accounts", help="Main accounts for the automatic run (default all)."),
     same_dimensions: bool = typer.Option(False, "--same-dimensions", help="Match only within a ledger account."),
     window: int | None = typer.Option(None, "--window", help="At most this many days between debit and credit."),
-    posting_type: str | None = typer.Option(None, "--posting-type"),
+    posting_type: str | None = typer.Option(None, "--posting-type", help="Match only entries of this posting type "
+                                                                         "(e.g. ledger_journal)."),
 ):
     """Ledger settlement: match equal debit and credit amounts automatically, or settle given entries by hand."""
     from ..services.ledger_settlement import settle_ledger_automatically, settle_ledger_entries

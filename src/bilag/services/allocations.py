@@ -107,7 +107,7 @@ def _journal_lines(company: Company, lines: list[AllocationLine], day: date) -> 
         result.append(JournalLine(number, day, "ledger", line.account,
                                   debit=amount if line.amount_minor > 0 else None,
                                   credit=amount if line.amount_minor < 0 else None,
-                                  voucher=f"ALLOC-{line.rule_id}", description=line.text[:200],
+                                  voucher=None, description=line.text[:200],
                                   currency=company.accounting_currency))
     return result
 
@@ -147,9 +147,8 @@ def process_allocations(engine: Engine, company_id: str | None, as_of: date, *, 
             result.journal_id = create_journal_in(connection, company_id, JOURNAL_NAME, lines,
                                                   description=f"Allocation proposal as of {as_of.isoformat()}")
             return result
-        # The voucher column groups each rule's lines; the journal name's sequence numbers them.
-        for line in lines:
-            line.voucher = None
+        # Each rule's lines balance, so the journal name's voucher mode (in connection with balance) puts them on
+        # a voucher of their own, numbered from its sequence: a monthly proposal never reuses a voucher number.
         posted = post_lines(connection, company, JOURNAL_NAME, lines, groups=user_groups(connection, company_id, user),
                             source="allocation", kind="allocation", automatic_settlement=False)
         result.vouchers = posted.vouchers
