@@ -19,6 +19,7 @@ def create_app(engine: Engine | str | None = None) -> FastAPI:
     from ..web.pages import router as web_router
     from .close_routes import router as close_router
     from .masterdata_routes import router as masterdata_router
+    from .lease_routes import router as lease_router
     from .routes import router as api_router
 
     if not isinstance(engine, Engine):
@@ -35,6 +36,7 @@ def create_app(engine: Engine | str | None = None) -> FastAPI:
     app.include_router(close_router)
     app.include_router(masterdata_router)  # day-one bookkeeping (issue 7)
     app.include_router(masterdata_pages_router)
+    app.include_router(lease_router)
     app.include_router(web_router)
     return app
 

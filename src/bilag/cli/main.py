@@ -146,10 +146,12 @@ _date = parse_date
 def setup_company_command(file: Path = typer.Argument(..., help="YAML with the set-up sections of a scenario file.")):
     """Create a company (accounts, dimensions, structures, calendar, parties, rates ...) from a YAML file."""
     from ..scenario.loader import load_yaml
-    from ..services.setup import SETUP_SECTIONS, setup_company
+    from ..services.lease_setup import LEASE_SETUP_SECTIONS
+    from ..services.leases import setup_company_with_leases as setup_company
+    from ..services.setup import SETUP_SECTIONS
 
     data = load_yaml(file)
-    steps = [k for k in data if k not in SETUP_SECTIONS]
+    steps = [k for k in data if k not in SETUP_SECTIONS and k not in LEASE_SETUP_SECTIONS]
     if steps:
         raise InvalidInput(f"{file}: '{steps[0]}' is not a set-up section; use 'bilag scenario run' for steps",
                            code="unknown_key")
@@ -583,6 +585,15 @@ def _register_masterdata_commands() -> None:
 
 
 _register_masterdata_commands()
+
+
+def _register_lease_commands() -> None:
+    from .lease_commands import lease_app
+
+    app.add_typer(lease_app, name="lease")
+
+
+_register_lease_commands()
 
 
 def _help_on_every_option() -> None:

@@ -14,16 +14,19 @@ from ..money import format_minor
 from ..parties.model import PartyType
 from ..services import journals as journal_service
 from ..services import periods as period_service
+from ..services.lease_setup import LEASE_SETUP_SECTIONS
+from ..services.leases import setup_company_with_leases
 from ..services.posting import PostedVoucher, PostingResult, post_journal
 from ..services.reports import open_transactions, trial_balance_in
 from ..services.settlement import (MarkRequest, Payment, SettleResult, preview_settlement, reverse_settlement,
                                    settle)
-from ..services.setup import SETUP_SECTIONS, add_exchange_rates, as_date, as_decimal, setup_company
+from ..services.setup import SETUP_SECTIONS, add_exchange_rates, as_date, as_decimal
 from ..settlement.rules import SettlementOptions
 from ..store.companies import load_company
 from ..store.database import open_store
 from .close_steps import CLOSE_STEP_KEYS, LEDGER_REVALUE_KEYS, perform_close_step, revalue_ledger_step
 from .expectations import check_expectations
+from .lease_steps import LEASE_STEP_KEYS, perform_lease_step
 from .loader import check_step_keys, line_of, load_yaml
 
 
@@ -57,6 +60,7 @@ STEP_KEYS = {
 STEP_KEYS["revalue"] |= LEDGER_REVALUE_KEYS | {"posting_profile"}
 STEP_KEYS["period"] |= {"companies", "period", "user"}
 STEP_KEYS.update(CLOSE_STEP_KEYS)
+STEP_KEYS.update(LEASE_STEP_KEYS)
 PAYMENT_KEYS = {"voucher", "bank_account", "amount", "currency", "exchange_rate", "journal", "description", "date"}
 MARK_KEYS = {"invoice", "voucher", "amount_to_settle", "cash_discount", "use_cash_discount",
              "alternative_discount_account", "cross_rate", "full_settlement"}
@@ -65,7 +69,8 @@ MARK_KEYS = {"invoice", "voucher", "amount_to_settle", "cash_discount", "use_cas
 def run_scenario(path: Path, database: str | None = None) -> tuple[dict, int]:
     """Returns (output document, exit code). Nothing is printed here."""
     data = load_yaml(path)
-    unknown = [k for k in data if k not in SETUP_SECTIONS and k not in ("steps", "expect")]
+    sections = (*SETUP_SECTIONS, *LEASE_SETUP_SECTIONS)
+    unknown = [k for k in data if k not in sections and k not in ("steps", "expect")]
     if unknown:
         raise InvalidInput(f"{path}: line {line_of(data, unknown[0])}: unknown key '{unknown[0]}'", code="unknown_key")
     temporary = None
@@ -75,9 +80,9 @@ def run_scenario(path: Path, database: str | None = None) -> tuple[dict, int]:
     try:
         engine = open_store(database)
         run = ScenarioRun()
-        setup = {k: v for k, v in data.items() if k in SETUP_SECTIONS}
+        setup = {k: v for k, v in data.items() if k in sections}
         try:
-            run.company_id = setup_company(engine, setup)
+            run.company_id = setup_company_with_leases(engine, setup)
         except BilagError as error:
             run.errors.append({"step": "setup", "code": error.code, "message": str(error)})
             return _document(engine, run, None), 2
@@ -130,6 +135,10 @@ def _perform(engine: Engine, run: ScenarioRun, action: str, body: dict, step_id:
         outcome = perform_close_step(engine, run.company_id, action, body, where, run.step_ids)
         (run.previews if outcome.preview else run.outputs).append(StepOutput(step_id, outcome.kind, outcome.vouchers))
         run.step_ids[step_id] = outcome.value
+    elif action in LEASE_STEP_KEYS:
+        vouchers = perform_lease_step(engine, run.company_id, action, body, where)
+        if vouchers is not None:
+            run.outputs.append(StepOutput(step_id, "lease", vouchers))
 
 
 def _journal(engine, run, body, step_id, where):

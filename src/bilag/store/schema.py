@@ -559,3 +559,122 @@ ledger_settlement = Table(
     _company_fk("ledger_settlement"),
     Index("ix_ledger_settlement_entry", "company_id", "entry_id"),
 )
+
+
+# ---------------------------------------------------------------- lease accounting (issue 10, domain.md B2)
+
+lease_book = Table(
+    "lease_book", metadata,
+    Column("company_id", String(20), nullable=False),
+    Column("book_id", String(20), nullable=False),
+    Column("description", String(200), nullable=False, default=""),
+    Column("framework", String(10), nullable=False),  # ifrs16 | asc842 | ias17 | asc840 | cash
+    Column("lease_type", String(10), nullable=False),  # automatic | finance | operating
+    Column("pay_to_vendor", Boolean, nullable=False, default=False),
+    Column("convention", String(20), nullable=False),  # full_month | none
+    Column("short_term_months", Integer, nullable=False, default=0),
+    Column("low_value", String(40)),  # exact decimal text, accounting currency; blank = no low-value test
+    Column("lease_term_percent", String(20), nullable=False),
+    Column("present_value_percent", String(20), nullable=False),
+    Column("transition", Boolean, nullable=False, default=False),
+    PrimaryKeyConstraint("company_id", "book_id"),
+    _company_fk("lease_book"),
+)
+
+lease_posting_profile = Table(
+    "lease_posting_profile", metadata,
+    Column("company_id", String(20), nullable=False),
+    Column("profile_id", String(20), nullable=False),
+    Column("accounts", Text, nullable=False),  # JSON {purpose: ledger account}
+    PrimaryKeyConstraint("company_id", "profile_id"),
+    _company_fk("lease_posting_profile"),
+)
+
+lease_group = Table(
+    "lease_group", metadata,
+    Column("company_id", String(20), nullable=False),
+    Column("group_id", String(20), nullable=False),
+    Column("description", String(200), nullable=False, default=""),
+    Column("posting_profile", String(20), nullable=False),
+    PrimaryKeyConstraint("company_id", "group_id"),
+    ForeignKeyConstraint(["company_id", "posting_profile"], ["lease_posting_profile.company_id",
+                                                             "lease_posting_profile.profile_id"],
+                         name="fk_lease_group_profile"),
+)
+
+lease = Table(
+    "lease", metadata,
+    Column("company_id", String(20), nullable=False),
+    Column("lease_id", String(40), nullable=False),
+    Column("book_id", String(20), nullable=False),
+    Column("group_id", String(20), nullable=False),
+    Column("description", String(200), nullable=False, default=""),
+    Column("commencement", Date, nullable=False),  # after the book's convention
+    Column("payments", Text, nullable=False),  # JSON [{amount, frequency, periods}]
+    Column("annuity", String(10), nullable=False),
+    Column("compounding", String(10), nullable=False),
+    Column("rate", String(40), nullable=False),  # annual %, exact decimal text
+    Column("currency", String(3), nullable=False),
+    Column("initial_direct_costs_minor", BigInteger, nullable=False, default=0),
+    Column("prepayment_minor", BigInteger, nullable=False, default=0),
+    Column("incentives_minor", BigInteger, nullable=False, default=0),
+    Column("dismantling_minor", BigInteger, nullable=False, default=0),
+    Column("fair_value_minor", BigInteger),
+    Column("useful_life_months", Integer),
+    Column("transfer_of_ownership", Boolean, nullable=False, default=False),
+    Column("purchase_option", Boolean, nullable=False, default=False),
+    Column("vendor_id", String(40)),
+    Column("status", String(20), nullable=False),  # draft | confirmed | terminated
+    Column("classification", String(20)),  # set at confirmation
+    Column("classification_reason", String(200)),
+    Column("liability_minor", BigInteger),
+    Column("rou_minor", BigInteger),
+    Column("term_months", Integer),
+    Column("fixed_rate", String(40)),  # the commencement exchange rate (initial recognition and depreciation)
+    Column("first_month", Integer, nullable=False, default=0),  # schedule lines before it were taken by transition
+    PrimaryKeyConstraint("company_id", "lease_id"),
+    ForeignKeyConstraint(["company_id", "book_id"], ["lease_book.company_id", "lease_book.book_id"],
+                         name="fk_lease_book"),
+    ForeignKeyConstraint(["company_id", "group_id"], ["lease_group.company_id", "lease_group.group_id"],
+                         name="fk_lease_group"),
+)
+
+lease_schedule = Table(
+    "lease_schedule", metadata,  # one row per lease and month, frozen at confirmation
+    Column("company_id", String(20), nullable=False),
+    Column("lease_id", String(40), nullable=False),
+    Column("month", Integer, nullable=False),  # 0 = the month of commencement
+    Column("start_date", Date, nullable=False),
+    Column("end_date", Date, nullable=False),
+    Column("payment_date", Date),
+    Column("opening_minor", BigInteger, nullable=False),
+    Column("payment_minor", BigInteger, nullable=False),
+    Column("interest_minor", BigInteger, nullable=False),
+    Column("closing_minor", BigInteger, nullable=False),
+    Column("depreciation_minor", BigInteger, nullable=False),
+    Column("rou_closing_minor", BigInteger, nullable=False),
+    Column("expense_minor", BigInteger, nullable=False),
+    Column("deferred_rent_minor", BigInteger, nullable=False),
+    Column("short_term_minor", BigInteger, nullable=False),
+    Column("carrying_minor", BigInteger, nullable=False),  # the liability as posted after the month
+    PrimaryKeyConstraint("company_id", "lease_id", "month"),
+    ForeignKeyConstraint(["company_id", "lease_id"], ["lease.company_id", "lease.lease_id"],
+                         name="fk_lease_schedule_lease"),
+)
+
+lease_journal_entry = Table(
+    "lease_journal_entry", metadata,  # a schedule line (or lease event) journalised: rule B6
+    Column("company_id", String(20), nullable=False),
+    Column("lease_id", String(40), nullable=False),
+    Column("schedule", String(20), nullable=False),  # initial_recognition | payment | ... | impairment | ...
+    Column("month", Integer, nullable=False),
+    Column("journal_id", BigInteger, nullable=False),
+    Column("line_no", Integer, nullable=False),  # the first journal line of the entry
+    Column("posting_date", Date, nullable=False),
+    Column("amount_minor", BigInteger, nullable=False),
+    Column("status", String(10), nullable=False),  # created | posted | reversed
+    Column("voucher_number", String(40)),
+    Column("reversal_voucher", String(40)),  # short-term reclass: the automatic reversal; else the reversal
+    PrimaryKeyConstraint("company_id", "lease_id", "schedule", "month", "journal_id"),
+    Index("ix_lease_journal_entry_journal", "company_id", "journal_id"),
+)

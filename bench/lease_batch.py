@@ -1,0 +1,128 @@
+"""Lease batch benchmark: 10,000 leases x 12 months of payments, interest and depreciation (360,000
+schedule lines) created and posted in one batch, against bulk posting of the same entries, in one run.
+
+    .venv/bin/python bench/lease_batch.py                 # 10,000 leases, SQLite
+    .venv/bin/python bench/lease_batch.py --leases 1000   # a quick look
+    .venv/bin/python bench/lease_batch.py --profile /tmp/lease.prof
+
+Timed for bilag: confirming the leases (classification and schedule computation, schedule rows written)
+plus the batch (`create_lease_journals` with post=True: journal lines from the schedules, posting, the
+journal links of every schedule line). The leases are added and their initial recognition posted before,
+untimed. The baseline posts the very same journal lines with `post_journal` (the service that bulk-posts
+any journal) into a fresh database of the same company set-up. Only the ratio means anything
+(docs/performance.md): target < 20 s for bilag and baseline / bilag >= 0.3.
+"""
+from __future__ import annotations
+
+import argparse
+import cProfile
+import pstats
+import sys
+import tempfile
+import time
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(ROOT))
+
+from bilag.lease.entries import LeasePostingContext, schedule_lines  # noqa: E402
+from bilag.lease.model import Classification, Framework, Lease, LeasePostingProfile, PaymentLine  # noqa: E402
+from bilag.lease.schedule import compute_schedule  # noqa: E402
+from bilag.services.leases import (  # noqa: E402
+    add_leases,
+    confirm_leases,
+    create_lease_journals,
+    setup_company_with_leases,
+)
+from bilag.services.posting import post_journal  # noqa: E402
+from bilag.store.database import open_store  # noqa: E402
+from tests.lease_support import ACCOUNTS, lease_setup  # noqa: E402
+
+SCHEDULES = ["payment", "interest", "depreciation"]
+THROUGH = date(2024, 12, 31)
+
+
+def setup() -> dict:
+    data = lease_setup(calendar={"first_year_start": "2024-01-01", "years": 2})
+    data["lease_books"] = [{"id": "IFRS16", "framework": "ifrs16", "short_term_months": 0}]
+    return data
+
+
+def records(count: int) -> list[dict]:
+    return [{"id": f"L{n:06d}", "book": "IFRS16", "group": "CARS", "commencement": "2024-01-01",
+             "payments": [{"amount": f"{500 + n % 1500}.{n % 100:02d}", "frequency": "monthly", "periods": 12}],
+             "annuity": "arrears", "compounding": "monthly", "rate": f"{2 + n % 7}.5",
+             "useful_life_months": 12 + n % 24} for n in range(count)]
+
+
+def same_lines(count: int):
+    """The journal lines the batch makes, from the same core functions, for the baseline."""
+    profile = LeasePostingProfile("STD", dict(ACCOUNTS))
+    lines = []
+    for record in records(count):
+        payment = record["payments"][0]
+        lease = Lease(record["id"], "IFRS16", "CARS", date(2024, 1, 1),
+                      (PaymentLine(Decimal(payment["amount"]), "monthly", 12),), Decimal(record["rate"]),
+                      annuity=record["annuity"], useful_life_months=record["useful_life_months"])
+        schedule = compute_schedule(lease, Classification.finance, Framework.ifrs16)
+        context = LeasePostingContext(lease.id, Classification.finance, profile, "USD", 2)
+        for name in SCHEDULES:
+            for row in schedule.rows:
+                lines.extend(schedule_lines(context, name, row))
+    for number, line in enumerate(lines, start=1):
+        line.line_no = number
+    return lines
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--leases", type=int, default=10_000)
+    parser.add_argument("--profile")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="bilag-lease-bench-") as folder:
+        engine = open_store(f"sqlite:///{folder}/lease.sqlite")
+        setup_company_with_leases(engine, setup())
+        started = time.perf_counter()
+        add_leases(engine, None, records(args.leases), confirm=False)
+        added = time.perf_counter() - started
+        profiler = cProfile.Profile() if args.profile else None
+        started = time.perf_counter()
+        confirm_leases(engine, None)
+        confirmed = time.perf_counter() - started
+        create_lease_journals(engine, None, ["initial_recognition"], THROUGH, post=True)
+        if profiler:
+            profiler.enable()
+        started = time.perf_counter()
+        result = create_lease_journals(engine, None, SCHEDULES, THROUGH, post=True)
+        batch = time.perf_counter() - started
+        if profiler:
+            profiler.disable()
+            profiler.dump_stats(args.profile)
+            pstats.Stats(args.profile).sort_stats("cumulative").print_stats(25)
+        schedule_line_count = sum(j.lines for j in result.journals)
+        entries = result.entries
+        engine.dispose()
+
+        baseline_engine = open_store(f"sqlite:///{folder}/baseline.sqlite")
+        setup_company_with_leases(baseline_engine, setup())
+        lines = same_lines(args.leases)
+        started = time.perf_counter()
+        posted = post_journal(baseline_engine, None, "LEASE", lines)
+        baseline = time.perf_counter() - started
+        baseline_engine.dispose()
+    total = confirmed + batch
+    print(f"leases: {args.leases:,}; schedule lines journalised: {schedule_line_count:,}; ledger entries: {entries:,}")
+    print(f"add leases (untimed in the target): {added:.2f} s")
+    print(f"confirm (classification, schedules): {confirmed:.2f} s")
+    print(f"batch create + post: {batch:.2f} s ({entries / batch:,.0f} entries/s)")
+    print(f"bilag total: {total:.2f} s (target < 20 s)")
+    print(f"baseline: post_journal of the same {len(lines):,} lines ({posted.entry_count:,} entries): {baseline:.2f} s "
+          f"({posted.entry_count / baseline:,.0f} entries/s)")
+    print(f"ratio baseline / bilag: {baseline / total:.2f} (target >= 0.3)")
+
+
+if __name__ == "__main__":
+    main()

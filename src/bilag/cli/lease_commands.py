@@ -1,0 +1,291 @@
+"""`bilag lease ...`: lease master data, leases, schedules (CSV/XLSX), batch journal creation, run, summary.
+
+Translation only: options become calls of services/leases.py; results become tables, JSON, CSV or XLSX.
+"""
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from ..errors import InvalidInput
+from . import render
+from .options import parse_date
+
+lease_app = typer.Typer(no_args_is_help=True, help="Lease accounting (IFRS 16 / ASC 842): books, leases, schedules, "
+                                                   "batch journals.")
+SCHEDULE_KINDS = ("all", "liability", "asset", "expense", "present_value")
+
+
+def _root(ctx: typer.Context) -> dict:
+    return ctx.find_root().params
+
+
+def _engine(ctx: typer.Context):
+    """The store of the global --database (as `bilag` opens it): a bad URL is bad input, not a traceback."""
+    from sqlalchemy.exc import ArgumentError, DBAPIError
+
+    from ..store.database import normalise_url, open_store
+
+    url = normalise_url(_root(ctx).get("database"))
+    try:
+        return open_store(url)
+    except (ArgumentError, ImportError, ValueError, DBAPIError) as error:
+        detail = str(getattr(error, "orig", None) or error).strip().splitlines()
+        raise InvalidInput(f"--database: cannot use the database ({detail[0] if detail else type(error).__name__})",
+                           code="bad_database") from None
+
+
+def _company(ctx: typer.Context) -> str | None:
+    return _root(ctx).get("company")
+
+
+def _fmt(fmt: str, allowed=render.FORMATS) -> str:
+    if fmt not in allowed:
+        raise InvalidInput(f"--format is one of {', '.join(allowed)}, not '{fmt}'", code="bad_option")
+    return fmt
+
+
+def _required_date(text: str, option: str) -> date:
+    day = parse_date(text, option)
+    assert day is not None  # typer requires the option
+    return day
+
+
+def _yaml(file: Path):
+    from ..scenario.loader import load_yaml
+
+    return load_yaml(file)
+
+
+@lease_app.command("setup")
+def lease_setup(ctx: typer.Context, file: Path = typer.Argument(..., help="YAML with lease_books, "
+                                                                        "lease_posting_profiles, lease_groups.")):
+    """Add lease books, lease posting profiles and lease groups to a company."""
+    from ..services.leases import add_lease_master_data
+
+    company_id = add_lease_master_data(_engine(ctx), _company(ctx), dict(_yaml(file)))
+    render.info(f"lease set-up added to company {company_id}")
+
+
+@lease_app.command("add")
+def lease_add(ctx: typer.Context, file: Path = typer.Argument(..., help="YAML: {leases: [...]}, each as the scenario lease step."),
+              confirm: bool = typer.Option(True, "--confirm/--no-confirm", help="Confirm the schedules at once.")):
+    """Add leases (the keys of the scenario `lease` step); confirmed unless --no-confirm."""
+    from ..scenario.loader import load_yaml
+    from ..services.leases import add_leases
+
+    data = load_yaml(file)
+    records = data.get("leases")
+    if set(data) != {"leases"} or not isinstance(records, list):
+        raise InvalidInput(f"{file}: expected a mapping with one key, leases: a list of leases", code="bad_file")
+    ids = add_leases(_engine(ctx), _company(ctx), records, confirm=confirm)
+    render.info(f"{len(ids)} lease(s) added{' and confirmed' if confirm else ''}")
+
+
+@lease_app.command("confirm")
+def lease_confirm(ctx: typer.Context, leases: list[str] | None = typer.Argument(None, help="Lease IDs (none: all)."),
+                  book: list[str] | None = typer.Option(None, "--book"),
+                  group: list[str] | None = typer.Option(None, "--group")):
+    """Confirm draft leases: classify them and freeze their schedules (rule B4)."""
+    from ..services.leases import confirm_leases
+
+    count = confirm_leases(_engine(ctx), _company(ctx), leases or None, books=book or None, groups=group or None)
+    render.info(f"{count} lease(s) confirmed")
+
+
+@lease_app.command("list")
+def lease_list(ctx: typer.Context, fmt: str = typer.Option("text", "--format", help="text, json or csv.")):
+    """Leases with their book, group, classification and amounts at commencement."""
+    from ..money import format_minor
+    from ..services.leases import list_leases
+
+    engine = _engine(ctx)
+    rows = list_leases(engine, _company(ctx))
+    known: dict[str, int] = {}
+    for row in rows:
+        if row["currency"] not in known:
+            known[row["currency"]] = _decimals(engine, _company(ctx), row["currency"])
+        decimals = known[row["currency"]]
+        for name in ("liability", "rou"):
+            minor = row[f"{name}_minor"]
+            row[name] = format_minor(minor, decimals) if minor is not None else ""
+    columns = ["lease_id", "book_id", "group_id", "commencement", "status", "classification", "currency",
+               "term_months", "liability", "rou"]
+    render.emit(rows, columns, _fmt(fmt), document=rows)
+
+
+@lease_app.command("schedule")
+def lease_schedule(ctx: typer.Context, lease: str,
+                   kind: str = typer.Option("all", "--kind", help="all, liability, asset, expense, present_value."),
+                   fmt: str = typer.Option("text", "--format", help="text, json, csv or xlsx (xlsx needs --output)."),
+                   output: Path | None = typer.Option(None, "--output", "-o", help="Write CSV or XLSX to a file.")):
+    """A lease's schedule, each line with its journal and voucher; export as CSV or XLSX."""
+    from ..services.leases import lease_details, schedule_as_rows
+
+    if kind not in SCHEDULE_KINDS:
+        raise InvalidInput(f"--kind is one of {', '.join(SCHEDULE_KINDS)}, not '{kind}'", code="bad_option")
+    fmt = _fmt(fmt, (*render.FORMATS, "xlsx"))
+    if output is not None and fmt == "text":
+        fmt = "xlsx" if output.suffix.lower() == ".xlsx" else "csv"
+    if fmt == "xlsx" and output is None:
+        raise InvalidInput("--format xlsx writes a file: give --output FILE.xlsx", code="bad_option")
+    engine = _engine(ctx)
+    details = lease_details(engine, _company(ctx), lease)
+    head = details["lease"]
+    decimals = _decimals(engine, _company(ctx), head["currency"])
+    if kind == "present_value":
+        rows = _present_value_rows(head, decimals)
+    else:
+        rows = schedule_as_rows(details["schedule"], details["journal_entries"], decimals, kind)
+    columns = list(dict.fromkeys(key for row in rows for key in row))
+    title = (f"lease {lease} ({head['classification']}, {head['currency']}): {kind} schedule")
+    if output is not None:
+        _write(output, fmt, columns, rows)
+        render.info(f"{len(rows)} schedule lines written to {output}")
+        return
+    render.emit(rows, columns, fmt, title=title, document={"lease": lease, "kind": kind, "rows": rows})
+
+
+def _decimals(engine, company_id, currency: str) -> int:
+    from ..store.companies import load_company, resolve_company_id
+
+    with engine.connect() as connection:
+        return load_company(connection, resolve_company_id(connection, company_id)).decimals(currency)
+
+
+def _present_value_rows(head: dict, decimals: int) -> list[dict]:
+    from ..lease.schedule import present_value
+    from ..money import format_minor
+    from ..services.lease_setup import lease_from_row
+
+    class _Row:
+        def __init__(self, values: dict):
+            self.__dict__.update(values)
+
+    lease = lease_from_row(_Row(head), decimals)
+    _, _, lines = present_value(lease, decimals)
+    return [{"month": line.month + 1, "payment_date": line.payment_date.isoformat() if line.payment_date else "",
+             "payment": format_minor(line.payment_minor, decimals),
+             "period_index": "" if line.period_index is None else line.period_index,
+             "present_value": format_minor(line.present_value_minor, decimals)} for line in lines]
+
+
+def _write(output: Path, fmt: str, columns: list[str], rows: list[dict]) -> None:
+    if fmt == "xlsx":
+        from openpyxl import Workbook
+
+        workbook = Workbook()
+        sheet = workbook.create_sheet("schedule", 0)
+        for other in workbook.sheetnames[1:]:
+            del workbook[other]
+        sheet.append(columns)
+        for row in rows:
+            sheet.append([row.get(c, "") for c in columns])
+        workbook.save(output)
+        return
+    import csv
+
+    with output.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(columns)
+        for row in rows:
+            writer.writerow([row.get(c, "") for c in columns])
+
+
+@lease_app.command("batch")
+def lease_batch(ctx: typer.Context,
+                schedule: list[str] = typer.Option(..., "--schedule", help="initial_recognition, payment, interest, "
+                                                                           "depreciation, short_term_reclass "
+                                                                           "(repeat for several)."),
+                through: str = typer.Option(..., "--through", help="Every schedule line due up to this date."),
+                company: list[str] | None = typer.Option(None, "--entity", help="Legal entities (cross-entity)."),
+                group: list[str] | None = typer.Option(None, "--group"),
+                book: list[str] | None = typer.Option(None, "--book"),
+                lease: list[str] | None = typer.Option(None, "--lease"),
+                day: str | None = typer.Option(None, "--date", help="Initial recognition posted on this date."),
+                post: bool = typer.Option(False, "--post", help="Create and post (Run) in one go."),
+                progress: bool = typer.Option(True, "--progress/--no-progress"),
+                fmt: str = typer.Option("text", "--format", help="text, json or csv.")):
+    """Batch journal creation (seed 000): lease journals for every schedule line up to a date without one."""
+    from ..services.leases import create_lease_journals
+
+    fmt = _fmt(fmt)
+    through_date = _required_date(through, "--through")
+    ir_date = parse_date(day, "--date")
+    with _progress(progress) as report:
+        result = create_lease_journals(_engine(ctx), _company(ctx), schedule, through_date, companies=company or None,
+                                       groups=group or None, books=book or None, leases=lease or None, post=post,
+                                       initial_recognition_date=ir_date, user=_root(ctx).get("user"), progress=report)
+    _print_batch(result, fmt, "posted" if post else "created")
+
+
+@lease_app.command("post")
+def lease_post(ctx: typer.Context, journals: list[int] | None = typer.Argument(None, help="Journal ids (none: "
+                                                                                             "every open lease journal)."),
+               fmt: str = typer.Option("text", "--format", help="text, json or csv.")):
+    """Run: post created lease journals and record each schedule line's voucher."""
+    from ..services.leases import post_lease_journals
+
+    result = post_lease_journals(_engine(ctx), _company(ctx), journals or None, user=_root(ctx).get("user"))
+    _print_batch(result, _fmt(fmt), "posted")
+
+
+@lease_app.command("summary")
+def lease_summary_command(ctx: typer.Context, as_of: str = typer.Option(..., "--as-of"),
+                          book: list[str] | None = typer.Option(None, "--book"),
+                          fmt: str = typer.Option("text", "--format", help="text, json or csv.")):
+    """Per book: lease liability (current / non-current) and right-of-use carrying amount as of a date."""
+    from ..services.leases import lease_summary
+
+    rows = lease_summary(_engine(ctx), _company(ctx), _required_date(as_of, "--as-of"), books=book or None)
+    render.emit(rows, ["book", "currency", "leases", "liability", "current", "non_current", "right_of_use"],
+                _fmt(fmt), title=f"lease summary as of {as_of}", document=rows)
+
+
+def _print_batch(result, fmt: str, verb: str) -> None:
+    for warning in result.warnings:
+        render.warn(warning)
+    rows = [{"company": j.company_id, "journal": j.journal_id, "name": j.name, "lines": j.lines, "entries": j.entries,
+             "posted": j.posted} for j in result.journals]
+    if fmt == "text":
+        render.info(f"{verb} {len(result.journals)} lease journal(s), {sum(j.lines for j in result.journals)} lines, "
+                    f"{len(result.vouchers)} voucher(s)")
+        if result.skipped:
+            render.warn(f"{len(result.skipped)} lease(s) not confirmed were passed over: "
+                        f"{', '.join(result.skipped[:10])}{' ...' if len(result.skipped) > 10 else ''}")
+    render.emit(rows, ["company", "journal", "name", "lines", "entries", "posted"], fmt,
+                document={"journals": rows, "vouchers": len(result.vouchers), "skipped": result.skipped})
+
+
+class _progress:
+    """A Rich progress bar on stderr for long batches; a no-op when switched off or not on a terminal."""
+
+    def __init__(self, enabled: bool):
+        self.enabled = enabled and render.stderr.is_terminal
+        self.bar: Any = None
+        self.tasks: dict[str, int] = {}
+
+    def __enter__(self):
+        if self.enabled:
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+            self.bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                                TimeElapsedColumn(), console=render.stderr, transient=False)
+            self.bar.__enter__()
+            return self.report
+        return None
+
+    def report(self, stage: str, done: int, total: int) -> None:
+        assert self.bar is not None
+        task = self.tasks.get(stage)
+        if task is None:
+            task = self.tasks[stage] = self.bar.add_task(stage, total=total)
+        self.bar.update(task, completed=done, total=total)
+
+    def __exit__(self, *exc):
+        if self.bar is not None:
+            self.bar.__exit__(*exc)
+        return False

@@ -1,0 +1,166 @@
+"""Journal lines per lease transaction type (domain.md B2.3): what the batch puts in a lease journal.
+
+A two-sided entry is one line with an offset account (a voucher of its own); an entry with more sides is
+a run of lines without offset accounts that balances (one voucher, grouped by balance when posted).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+
+from ..journal.model import JournalLine
+from ..money import from_minor
+from .model import Classification, LeasePostingProfile, lease_error
+from .schedule import ScheduleRow
+
+# Journal names of the asset leasing parameters (domain.md B2.1): initial recognition; vendor invoices when
+# the book pays to vendor; the lease journal for the rest; modifications, impairment and termination.
+INITIAL_RECOGNITION_JOURNAL = "LEASEIR"
+INVOICE_JOURNAL = "LEASEINV"
+LEASE_JOURNAL = "LEASE"
+MODIFICATION_JOURNAL = "LEASEMOD"
+
+
+@dataclass(frozen=True)
+class LeasePostingContext:
+    """What the entries of one lease need: its accounts, classification, vendor and currency."""
+
+    lease_id: str
+    classification: Classification
+    profile: LeasePostingProfile
+    currency: str
+    decimals: int
+    pay_to_vendor: bool = False
+    vendor: str | None = None
+    fixed_rate: Decimal | None = None  # the commencement rate (foreign-currency leases; None in accounting currency)
+
+    def account(self, purpose: str, needed_for: str) -> str:
+        return self.profile.account(purpose, self.lease_id, needed_for)
+
+
+def journal_name_for(schedule: str, pay_to_vendor: bool) -> str:
+    if schedule == "initial_recognition":
+        return INITIAL_RECOGNITION_JOURNAL
+    if schedule == "payment" and pay_to_vendor:
+        return INVOICE_JOURNAL
+    return LEASE_JOURNAL
+
+
+class _Lines:
+    """Collects the lines of one entry."""
+
+    def __init__(self, context: LeasePostingContext, day: date, description: str, rate: Decimal | None):
+        self.context, self.day, self.description, self.rate = context, day, description, rate
+        self.lines: list[JournalLine] = []
+
+    def amount(self, minor: int) -> Decimal:
+        return from_minor(abs(minor), self.context.decimals)
+
+    def pair(self, debit_account: str, credit_account: str, minor: int, *, credit_type: str = "ledger",
+             invoice: str | None = None) -> None:
+        """Dr debit_account / Cr credit_account; a negative amount swaps the sides."""
+        if not minor:
+            return
+        if credit_type != "ledger":
+            # The party is the line's account, so that the offset copies nothing from it.
+            line = self._line(credit_type, credit_account, -minor, invoice)
+            line.offset_account_type, line.offset_account = "ledger", debit_account
+        else:
+            line = self._line("ledger", debit_account, minor, invoice)
+            line.offset_account_type, line.offset_account = "ledger", credit_account
+        self.lines.append(line)
+
+    def side(self, account_type: str, account: str, minor: int, invoice: str | None = None) -> None:
+        if minor:
+            self.lines.append(self._line(account_type, account, minor, invoice))
+
+    def _line(self, account_type: str, account: str, minor: int, invoice: str | None) -> JournalLine:
+        amount = self.amount(minor)
+        return JournalLine(0, self.day, account_type, account, amount if minor > 0 else None,
+                           amount if minor < 0 else None, description=self.description,
+                           currency=self.context.currency, exchange_rate=self.rate, invoice=invoice)
+
+
+def initial_recognition_lines(context: LeasePostingContext, day: date, liability_minor: int, rou_minor: int
+                              ) -> list[JournalLine]:
+    """Dr right-of-use asset / Cr lease liability; initial direct costs, prepayments, dismantling and
+    incentives go against the initial costs clearing account."""
+    lines = _Lines(context, day, f"{context.lease_id} initial recognition", context.fixed_rate)
+    need = "initial recognition"
+    rou = context.account("right_of_use", need)
+    liability = context.account("lease_liability", need)
+    clearing_minor = rou_minor - liability_minor
+    if clearing_minor:
+        lines.side("ledger", rou, rou_minor)
+        lines.side("ledger", liability, -liability_minor)
+        lines.side("ledger", context.account("initial_costs_clearing", need), -clearing_minor)
+    else:
+        lines.pair(rou, liability, liability_minor)
+    return lines.lines
+
+
+def schedule_lines(context: LeasePostingContext, schedule: str, row: ScheduleRow) -> list[JournalLine]:
+    """The entry of one schedule line of a schedule (payment, interest, depreciation, short_term_reclass)."""
+    month = row.month + 1
+    description = f"{context.lease_id} {schedule.replace('_', ' ')} {month}"
+    classification = context.classification
+    if schedule == "payment":
+        lines = _Lines(context, row.posting_date("payment"), description, None)
+        invoice = f"{context.lease_id}-{month}"
+        if context.pay_to_vendor:
+            if not context.vendor:
+                raise lease_error(context.lease_id, "missing_vendor", "the book pays to vendor and the lease has no "
+                                  "vendor")
+            credit_type, credit_account = "vendor", context.vendor
+        else:
+            credit_type, credit_account = "ledger", context.account("lease_payment", "payments")
+        if classification in (Classification.finance, Classification.operating):
+            lines.pair(context.account("lease_liability", "payments"), credit_account, row.payment_minor,
+                       credit_type=credit_type, invoice=invoice)
+        elif classification == Classification.cash_basis or not row.deferred_rent_minor:
+            lines.pair(context.account("lease_expense", "payments"), credit_account, row.payment_minor,
+                       credit_type=credit_type, invoice=invoice)
+        else:  # deferred rent: straight-line expense, the difference to the deferred rent liability
+            lines.side("ledger", context.account("lease_expense", "payments"), row.expense_minor)
+            lines.side(credit_type, credit_account, -row.payment_minor, invoice)
+            lines.side("ledger", context.account("deferred_rent", "deferred rent"), -row.deferred_rent_minor)
+        return lines.lines
+    if schedule == "interest":
+        lines = _Lines(context, row.posting_date(schedule), description, None)
+        expense = "interest_expense" if classification == Classification.finance else "lease_expense"
+        lines.pair(context.account(expense, "interest"), context.account("lease_liability", "interest"),
+                   row.interest_minor)
+        return lines.lines
+    if schedule == "depreciation":
+        lines = _Lines(context, row.posting_date(schedule), description, context.fixed_rate)
+        expense = "depreciation_expense" if classification == Classification.finance else "lease_expense"
+        credit = context.profile.accounts.get("accumulated_depreciation") or context.account("right_of_use",
+                                                                                             "depreciation")
+        lines.pair(context.account(expense, "depreciation"), credit, row.depreciation_minor)
+        return lines.lines
+    if schedule == "short_term_reclass":
+        need = "short-term reclass"
+        liability = context.account("lease_liability", need)
+        short_term = context.account("short_term_liability", need)
+        month_end = _Lines(context, row.end, description, None)
+        month_end.pair(liability, short_term, row.short_term_minor)
+        reversal = _Lines(context, row.end + timedelta(days=1), f"{description} reversal", None)
+        reversal.pair(short_term, liability, row.short_term_minor)
+        return month_end.lines + reversal.lines
+    raise lease_error(context.lease_id, "unknown_schedule", f"schedule '{schedule}' has no journal entries")
+
+
+def schedule_amount(schedule: str, row: ScheduleRow, classification: Classification) -> int:
+    """The amount a schedule line journalises; a line with none makes no entry."""
+    if schedule == "payment":
+        if classification == Classification.deferred_rent:
+            return row.expense_minor or row.payment_minor
+        return row.payment_minor
+    if schedule == "interest":
+        return row.interest_minor
+    if schedule == "depreciation":
+        return row.depreciation_minor
+    if schedule == "short_term_reclass":
+        return row.short_term_minor
+    return 0

@@ -1,0 +1,624 @@
+"""Lease use cases (issue 10, domain.md B2): set up, add and confirm leases, list schedules, create lease
+journals in a batch and post them, report. One database transaction per use case; a refusal writes nothing.
+"""
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import bindparam, select, update
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import DataError, IntegrityError
+
+from ..company import Company
+from ..errors import InvalidInput, NotFound
+from ..journal.model import JournalLine
+from ..lease.classification import classify
+from ..lease.entries import (
+    LeasePostingContext,
+    initial_recognition_lines,
+    journal_name_for,
+    schedule_amount,
+    schedule_lines,
+)
+from ..lease.model import SCHEDULES, Classification, Lease, LeaseBook, LeasePostingProfile, lease_error
+from ..lease.schedule import LeaseSchedule, ScheduleRow, compute_schedule, present_value
+from ..lease.validation import validate_lease
+from ..money import format_minor
+from ..store import schema as s
+from ..store.bulk import IsoDates, bulk_insert, is_postgres, next_ids
+from ..store.companies import load_company, resolve_company_id, user_groups
+from .journals import _line_to_json, load_journal
+from .lease_setup import (
+    LEASE_SETUP_SECTIONS,
+    apply_lease_setup,
+    book_from_row,
+    lease_from_row,
+    lease_row,
+    parse_lease,
+)
+from .posting import PostedVoucher, post_lines
+from .setup import apply_setup, check_unique, database_refusal
+
+Progress = Callable[[str, int, int], None]
+ON_BALANCE = (Classification.finance, Classification.operating)
+SCHEDULE_COLUMNS = ("company_id", "lease_id", "month", "start_date", "end_date", "payment_date", "opening_minor",
+                    "payment_minor", "interest_minor", "closing_minor", "depreciation_minor", "rou_closing_minor",
+                    "expense_minor", "deferred_rent_minor", "short_term_minor", "carrying_minor")
+LINK_COLUMNS = ("company_id", "lease_id", "schedule", "month", "journal_id", "line_no", "posting_date",
+                "amount_minor", "status", "voucher_number", "reversal_voucher")
+
+
+# ---------------------------------------------------------------- set-up
+
+def setup_company_with_leases(engine: Engine, data: dict) -> str:
+    """The set-up sections of a scenario file, the lease sections included, in one transaction."""
+    general = {k: v for k, v in data.items() if k not in LEASE_SETUP_SECTIONS}
+    try:
+        with engine.begin() as connection:
+            company_id = apply_setup(connection, general)
+            apply_lease_setup(connection, company_id, {k: v for k, v in data.items() if k in LEASE_SETUP_SECTIONS})
+            return company_id
+    except (IntegrityError, DataError) as error:
+        raise database_refusal(error) from None
+
+
+def add_lease_master_data(engine: Engine, company_id: str | None, data: dict) -> str:
+    """Lease books, posting profiles and groups for an existing company."""
+    unknown = [k for k in data if k not in LEASE_SETUP_SECTIONS]
+    if unknown:
+        raise InvalidInput(f"unknown lease set-up section {', '.join(map(str, unknown))} (known: "
+                           f"{', '.join(LEASE_SETUP_SECTIONS)})", code="unknown_key")
+    with engine.begin() as connection:
+        company_id = resolve_company_id(connection, company_id)
+        apply_lease_setup(connection, company_id, data)
+        return company_id
+
+
+# ---------------------------------------------------------------- master data reads
+
+def load_books(connection: Connection, company_id: str) -> dict[str, LeaseBook]:
+    return {r.book_id: book_from_row(r) for r in connection.execute(
+        select(s.lease_book).where(s.lease_book.c.company_id == company_id))}
+
+
+def load_group_profiles(connection: Connection, company_id: str) -> dict[str, LeasePostingProfile]:
+    """group id -> its lease posting profile."""
+    profiles = {r.profile_id: LeasePostingProfile(r.profile_id, json.loads(r.accounts)) for r in connection.execute(
+        select(s.lease_posting_profile).where(s.lease_posting_profile.c.company_id == company_id))}
+    return {r.group_id: profiles[r.posting_profile] for r in connection.execute(
+        select(s.lease_group).where(s.lease_group.c.company_id == company_id))}
+
+
+# ---------------------------------------------------------------- leases
+
+def add_leases_in(connection: Connection, company: Company, records: list, *, where: str = "leases",
+                  confirm: bool = True) -> list[str]:
+    """Add leases from records (scenario-format.md "Leases"); bulk insert; confirm them unless told not to."""
+    books = load_books(connection, company.id)
+    groups = load_group_profiles(connection, company.id)
+    vendors = {p.id for (t, _), p in company.parties.items() if t.value == "vendor"}
+    leases: list[Lease] = []
+    for index, record in enumerate(records):
+        item_where = f"{where}[{index}]" if len(records) > 1 or where == "leases" else where
+        lease = parse_lease(record, item_where, company.accounting_currency, company.decimals)
+        book = books.get(lease.book)
+        if book is None:
+            raise lease_error(lease.id, "unknown_book", f"lease book {lease.book} does not exist")
+        if lease.group not in groups:
+            raise lease_error(lease.id, "unknown_group", f"lease group {lease.group} does not exist")
+        if lease.vendor and lease.vendor not in vendors:
+            raise lease_error(lease.id, "unknown_vendor", f"vendor {lease.vendor} does not exist")
+        if book.pay_to_vendor and not lease.vendor:
+            raise lease_error(lease.id, "missing_vendor", f"book {book.id} pays to vendor: the lease needs a vendor")
+        if lease.currency != company.accounting_currency and not company.rates.knows(lease.currency):
+            raise lease_error(lease.id, "unknown_currency", f"currency {lease.currency} has no exchange rates")
+        leases.append(validate_lease(lease, book))
+    check_unique(connection, s.lease, s.lease.c.lease_id, company.id,
+                 [(f"lease {lease.id}", lease.id) for lease in leases], "lease")
+    if leases:
+        connection.execute(s.lease.insert(), [lease_row(company.id, lease, company.decimals(lease.currency))
+                                              for lease in leases])
+    ids = [lease.id for lease in leases]
+    if confirm and ids:
+        confirm_leases_in(connection, company, ids)
+    return ids
+
+
+def add_leases(engine: Engine, company_id: str | None, records: list, *, confirm: bool = True) -> list[str]:
+    with engine.begin() as connection:
+        company = load_company(connection, resolve_company_id(connection, company_id))
+        return add_leases_in(connection, company, records, confirm=confirm)
+
+
+def _lease_rows(connection: Connection, company_id: str, lease_ids: list[str] | None = None, *,
+                books: list[str] | None = None, groups: list[str] | None = None, status: str | None = None,
+                lock: bool = False, strict: bool = True):
+    query = select(s.lease).where(s.lease.c.company_id == company_id)
+    if books:
+        query = query.where(s.lease.c.book_id.in_(books))
+    if groups:
+        query = query.where(s.lease.c.group_id.in_(groups))
+    if status:
+        query = query.where(s.lease.c.status == status)
+    if lock and is_postgres(connection):
+        query = query.with_for_update()
+    rows = list(connection.execute(query.order_by(s.lease.c.lease_id)))
+    if lease_ids is not None:
+        wanted = set(lease_ids)
+        found = {row.lease_id for row in rows}
+        missing = sorted(wanted - found)
+        if missing and status is None and strict:
+            raise NotFound(f"lease {missing[0]} does not exist", code="unknown_lease")
+        rows = [row for row in rows if row.lease_id in wanted]
+    return rows
+
+
+def confirm_leases_in(connection: Connection, company: Company, lease_ids: list[str] | None = None, *,
+                      books: list[str] | None = None, groups: list[str] | None = None) -> int:
+    """Confirm draft leases (rule B4): classify, compute and freeze their schedules. Returns how many."""
+    book_of = load_books(connection, company.id)
+    rows = _lease_rows(connection, company.id, lease_ids, books=books, groups=groups)
+    if lease_ids is not None:
+        for row in rows:
+            if row.status != "draft":
+                raise lease_error(row.lease_id, "already_confirmed", f"the lease is {row.status} already")
+    drafts = [row for row in rows if row.status == "draft"]
+    schedule_rows: list[tuple] = []
+    updates = []
+    iso = IsoDates()
+    for row in drafts:
+        decimals = company.decimals(row.currency)
+        lease = lease_from_row(row, decimals)
+        book = book_of[row.book_id]
+        values = present_value(lease, decimals)
+        result = classify(lease, book, values[0])
+        schedule = compute_schedule(lease, result.classification, book.framework, decimals, values)
+        fixed_rate = None
+        if lease.currency != company.accounting_currency:
+            fixed_rate = str(company.rates.rate(lease.currency, lease.commencement))
+        for r in schedule.rows:
+            schedule_rows.append((company.id, lease.id, r.month, iso[r.start], iso[r.end], iso[r.payment_date],
+                                  r.opening_minor, r.payment_minor, r.interest_minor, r.closing_minor,
+                                  r.depreciation_minor, r.rou_closing_minor, r.expense_minor, r.deferred_rent_minor,
+                                  r.short_term_minor, r.carrying_minor))
+        updates.append({"c": company.id, "l": lease.id, "status": "confirmed",
+                        "classification": result.classification.value, "reason": result.reason[:200],
+                        "liability": schedule.liability_minor, "rou": schedule.rou_minor,
+                        "term": schedule.term_months, "fixed_rate": fixed_rate})
+    bulk_insert(connection, s.lease_schedule, SCHEDULE_COLUMNS, schedule_rows)
+    if updates:
+        connection.execute(
+            update(s.lease).where(s.lease.c.company_id == bindparam("c"), s.lease.c.lease_id == bindparam("l"))
+            .values(status=bindparam("status"), classification=bindparam("classification"),
+                    classification_reason=bindparam("reason"), liability_minor=bindparam("liability"),
+                    rou_minor=bindparam("rou"), term_months=bindparam("term"), fixed_rate=bindparam("fixed_rate")),
+            updates)
+    return len(updates)
+
+
+def confirm_leases(engine: Engine, company_id: str | None, lease_ids: list[str] | None = None, *,
+                   books: list[str] | None = None, groups: list[str] | None = None) -> int:
+    with engine.begin() as connection:
+        company = load_company(connection, resolve_company_id(connection, company_id))
+        return confirm_leases_in(connection, company, lease_ids, books=books, groups=groups)
+
+
+# ---------------------------------------------------------------- schedules
+
+_SCHEDULE_SQL = ("SELECT lease_id, month, start_date, end_date, payment_date, opening_minor, payment_minor, "
+                 "interest_minor, closing_minor, depreciation_minor, rou_closing_minor, expense_minor, "
+                 "deferred_rent_minor, short_term_minor, carrying_minor FROM lease_schedule "
+                 "WHERE company_id = {mark} AND start_date <= {mark} ORDER BY lease_id, month")
+
+
+def read_schedule_rows(connection: Connection, company_id: str, through: date) -> list[tuple[str, ScheduleRow]]:
+    """(lease, schedule row) of every month that starts by `through`, read with the driver: a batch reads
+    hundreds of thousands of them. SQLite hands dates back as ISO text, parsed once per distinct value."""
+    postgres = is_postgres(connection)
+    raw = connection.connection.dbapi_connection
+    assert raw is not None  # inside the use case's transaction
+    cursor = raw.cursor()
+    try:
+        cursor.execute(_SCHEDULE_SQL.format(mark="%s" if postgres else "?"),
+                       (company_id, through if postgres else through.isoformat()))
+        rows = cursor.fetchall()
+    finally:
+        cursor.close()
+    dates: dict = {None: None}
+    result = []
+    for row in rows:
+        start, end, paid = row[2], row[3], row[4]
+        if not postgres:
+            start = dates.get(start) or dates.setdefault(start, date.fromisoformat(start))
+            end = dates.get(end) or dates.setdefault(end, date.fromisoformat(end))
+            paid = dates.get(paid) if paid in dates else dates.setdefault(paid, date.fromisoformat(paid))
+        result.append((row[0], ScheduleRow(row[1], start, end, paid, *row[5:])))
+    return result
+
+
+def _schedule_row(r) -> ScheduleRow:
+    return ScheduleRow(r.month, r.start_date, r.end_date, r.payment_date, r.opening_minor, r.payment_minor,
+                       r.interest_minor, r.closing_minor, r.depreciation_minor, r.rou_closing_minor, r.expense_minor,
+                       r.deferred_rent_minor, r.short_term_minor, r.carrying_minor)
+
+
+def lease_details(engine: Engine, company_id: str | None, lease_id: str) -> dict:
+    """A lease, its classification and its schedule rows with each line's journal and voucher."""
+    with engine.connect() as connection:
+        company_id = resolve_company_id(connection, company_id)
+        rows = _lease_rows(connection, company_id, [lease_id])
+        row = rows[0]
+        schedule = [_schedule_row(r) for r in connection.execute(
+            select(s.lease_schedule).where(s.lease_schedule.c.company_id == company_id,
+                                           s.lease_schedule.c.lease_id == lease_id).order_by(s.lease_schedule.c.month))]
+        links = [dict(r._mapping) for r in connection.execute(
+            select(s.lease_journal_entry).where(s.lease_journal_entry.c.company_id == company_id,
+                                                s.lease_journal_entry.c.lease_id == lease_id)
+            .order_by(s.lease_journal_entry.c.schedule, s.lease_journal_entry.c.month,
+                      s.lease_journal_entry.c.journal_id))]
+    return {"lease": dict(row._mapping), "schedule": schedule, "journal_entries": links}
+
+
+def list_leases(engine: Engine, company_id: str | None) -> list[dict]:
+    with engine.connect() as connection:
+        company_id = resolve_company_id(connection, company_id)
+        return [dict(r._mapping) for r in _lease_rows(connection, company_id)]
+
+
+# ---------------------------------------------------------------- batch journal creation (seed 000)
+
+@dataclass
+class LeaseJournal:
+    company_id: str
+    journal_id: int
+    name: str
+    lines: int
+    entries: int
+    posted: bool
+
+
+@dataclass
+class LeaseBatchResult:
+    journals: list[LeaseJournal] = field(default_factory=list)
+    vouchers: list[PostedVoucher] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)  # leases not confirmed, not named
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def entries(self) -> int:
+        return sum(journal.entries for journal in self.journals)
+
+
+def _context(row, book: LeaseBook, profile: LeasePostingProfile, company: Company) -> LeasePostingContext:
+    return LeasePostingContext(row.lease_id, Classification(row.classification), profile, row.currency,
+                               company.decimals(row.currency), book.pay_to_vendor, row.vendor_id,
+                               None if row.fixed_rate is None else Decimal(row.fixed_rate))
+
+
+def create_lease_journals(engine: Engine, company_id: str | None, schedules: Iterable[str], through: date, *,
+                          companies: list[str] | None = None, groups: list[str] | None = None,
+                          books: list[str] | None = None, leases: list[str] | None = None, post: bool = False,
+                          initial_recognition_date: date | None = None, user: str | None = None,
+                          progress: Progress | None = None) -> LeaseBatchResult:
+    """Batch journal creation (seed 000, domain.md B2.1): for each schedule, every schedule line up to
+    `through` that has no journal yet, of the confirmed leases the filters select (AND; none means all).
+    Creates one journal per company and journal name; posts them when `post` (rule B2, ambiguity A2)."""
+    schedules = list(dict.fromkeys(schedules))
+    for schedule in schedules:
+        if schedule not in SCHEDULES:
+            raise InvalidInput(f"schedule '{schedule}' is not one of {', '.join(SCHEDULES)}", code="unknown_schedule")
+    if not schedules:
+        raise InvalidInput("name at least one schedule", code="unknown_schedule")
+    result = LeaseBatchResult()
+    with engine.begin() as connection:
+        targets = companies or [resolve_company_id(connection, company_id)]
+        found: set[str] = set()
+        for target in targets:
+            company = load_company(connection, resolve_company_id(connection, target))
+            found |= _create_for_company(connection, company, schedules, through, groups, books, leases, post,
+                                         initial_recognition_date, user, progress, result, strict=len(targets) == 1)
+        missing = sorted(set(leases or ()) - found)
+        if missing:
+            raise NotFound(f"lease {missing[0]} does not exist in {', '.join(targets)}", code="unknown_lease")
+    return result
+
+
+def _linked(connection: Connection, company_id: str, schedules: list[str]) -> dict[tuple[str, str, int], tuple]:
+    """(lease, schedule, month) -> (journal, status, voucher) of every journal entry not reversed."""
+    rows = connection.execute(select(
+        s.lease_journal_entry.c.lease_id, s.lease_journal_entry.c.schedule, s.lease_journal_entry.c.month,
+        s.lease_journal_entry.c.journal_id, s.lease_journal_entry.c.status, s.lease_journal_entry.c.voucher_number)
+        .where(s.lease_journal_entry.c.company_id == company_id,
+               s.lease_journal_entry.c.schedule.in_(schedules), s.lease_journal_entry.c.status != "reversed"))
+    return {(r[0], r[1], r[2]): (r[3], r[4], r[5]) for r in rows}
+
+
+def _create_for_company(connection, company, schedules, through, groups, books, leases, post, ir_date, user,
+                        progress, result, *, strict: bool = True) -> set[str]:
+    """Adds the company's journals to `result`; returns the ids of the leases the filters selected."""
+    book_of = load_books(connection, company.id)
+    profile_of = load_group_profiles(connection, company.id)
+    rows = _lease_rows(connection, company.id, leases, books=books, groups=groups, lock=True, strict=strict)
+    selected = []
+    for row in rows:
+        if row.status == "confirmed":
+            selected.append(row)
+        elif leases:
+            rule = "not_confirmed" if row.status == "draft" else "lease_terminated"
+            raise lease_error(row.lease_id, rule, f"the lease is {row.status}: only confirmed leases post (rule B4)")
+        else:
+            result.skipped.append(row.lease_id)
+    linked = _linked(connection, company.id, ["initial_recognition", *schedules])
+    initial_posted = {key[0] for key, value in linked.items() if key[1] == "initial_recognition" and value[1] == "posted"}
+    by_lease = {row.lease_id: row for row in selected}
+    wanted_ids = [row.lease_id for row in selected]
+    schedule_by_lease: dict[str, list] = defaultdict(list)
+    non_ir = [name for name in schedules if name != "initial_recognition"]
+    if non_ir and wanted_ids:
+        for lease_id, line in read_schedule_rows(connection, company.id, through):
+            if lease_id in by_lease:
+                schedule_by_lease[lease_id].append(line)
+    lines_by_journal: dict[str, list[JournalLine]] = defaultdict(list)
+    links_by_journal: dict[str, list[list]] = defaultdict(list)
+    total = len(selected)
+    for done, row in enumerate(selected, start=1):
+        classification = Classification(row.classification)
+        book = book_of[row.book_id]
+        context = _context(row, book, profile_of[row.group_id], company)
+        for schedule in schedules:
+            if schedule == "initial_recognition":
+                if classification not in ON_BALANCE:
+                    continue
+                day = ir_date or row.commencement
+                existing = linked.get((row.lease_id, schedule, 0))
+                if existing is not None:
+                    if leases:
+                        raise lease_error(row.lease_id, "already_journalised",
+                                          f"initial recognition has journal {existing[0]} already"
+                                          f"{' (voucher ' + existing[2] + ')' if existing[2] else ''}; reverse it "
+                                          f"before creating it again (rule B6)")
+                    continue
+                if row.commencement > through:
+                    continue
+                entry = initial_recognition_lines(context, day, row.liability_minor, row.rou_minor)
+                _add(lines_by_journal, links_by_journal, journal_name_for(schedule, False), entry,
+                     [company.id, row.lease_id, schedule, 0, None, None, day, row.liability_minor])
+                continue
+            if schedule in ("interest", "depreciation", "short_term_reclass") and classification not in ON_BALANCE:
+                continue
+            due = []
+            for line in schedule_by_lease.get(row.lease_id, ()):
+                if line.month < row.first_month:
+                    continue  # taken over by a transition adjustment
+                if line.posting_date(schedule) > through:
+                    continue
+                if not schedule_amount(schedule, line, classification):
+                    continue
+                if (row.lease_id, schedule, line.month) in linked:
+                    continue
+                due.append(line)
+            if not due:
+                continue
+            if classification in ON_BALANCE and row.lease_id not in initial_posted:
+                raise lease_error(row.lease_id, "initial_recognition_not_posted",
+                                  f"{schedule.replace('_', ' ')} entries need the lease's initial recognition posted "
+                                  f"first (rule B1)")
+            name = journal_name_for(schedule, book.pay_to_vendor)
+            for line in due:
+                entry = schedule_lines(context, schedule, line)
+                _add(lines_by_journal, links_by_journal, name, entry,
+                     [company.id, row.lease_id, schedule, line.month, None, None, line.posting_date(schedule),
+                      schedule_amount(schedule, line, classification)])
+        if progress and (done % 1000 == 0 or done == total):
+            progress(f"{company.id}: journal lines", done, total)
+    groups_of_user = user_groups(connection, company.id, user)
+    for name in sorted(lines_by_journal):
+        lines = lines_by_journal[name]
+        links = links_by_journal[name]
+        journal_id = next_ids(connection, company.id, "journal", 1)
+        description = f"lease batch: {', '.join(schedules)} through {through.isoformat()}"
+        connection.execute(s.journal.insert().values(company_id=company.id, journal_id=journal_id, journal_name=name,
+                                                     description=description[:200], one_voucher=None,
+                                                     status="posted" if post else "open"))
+        for link in links:
+            link[4] = journal_id
+        journal = LeaseJournal(company.id, journal_id, name, len(lines), 0, post)
+        if post:
+            if progress:
+                progress(f"{company.id}: posting journal {journal_id} ({name}, {len(lines)} lines)", 0, 1)
+            posted = post_lines(connection, company, name, lines, groups=groups_of_user, kind="lease",
+                                source=f"lease journal {journal_id}")
+            connection.execute(update(s.journal).where(s.journal.c.company_id == company.id,
+                                                       s.journal.c.journal_id == journal_id)
+                               .values(batch_id=posted.batch_id))
+            _attach_vouchers(links, posted.vouchers)
+            journal.entries = posted.entry_count
+            result.vouchers.extend(posted.vouchers)
+            result.warnings.extend(posted.warnings)
+            if progress:
+                progress(f"{company.id}: posting journal {journal_id} ({name}, {len(lines)} lines)", 1, 1)
+        else:
+            bulk_insert(connection, s.journal_line, ("company_id", "journal_id", "line_no", "fields"),
+                        [(company.id, journal_id, line.line_no, _line_to_json(line)) for line in lines])
+            journal.entries = sum(2 if line.offset_account else 1 for line in lines)
+        iso = IsoDates()
+        bulk_insert(connection, s.lease_journal_entry, LINK_COLUMNS,
+                    [(c, lease_id, schedule, month, jid, line_no, iso[day], amount,
+                      "posted" if post else "created", voucher, reversal)
+                     for c, lease_id, schedule, month, jid, line_no, day, amount, voucher, reversal in
+                     (_link_tuple(link) for link in links)])
+        result.journals.append(journal)
+    return {row.lease_id for row in rows}
+
+
+def _add(lines_by_journal, links_by_journal, name: str, entry: list[JournalLine], link: list) -> None:
+    """Number the entry's lines within its journal; the link remembers the first line (and the line count)."""
+    if not entry:
+        return
+    lines = lines_by_journal[name]
+    first = len(lines) + 1
+    for offset, line in enumerate(entry):
+        line.line_no = first + offset
+    lines.extend(entry)
+    link[5] = first
+    links_by_journal[name].append(link + [None, None, len(entry)])
+
+
+def _link_tuple(link: list) -> tuple:
+    company_id, lease_id, schedule, month, journal_id, line_no, day, amount, voucher, reversal, _count = link
+    return company_id, lease_id, schedule, month, journal_id, line_no, day, amount, voucher, reversal
+
+
+def _attach_vouchers(links: list[list], vouchers: list[PostedVoucher]) -> None:
+    """Each entry's voucher by its first journal line; a short-term reclass has its reversal as the second."""
+    by_first_line = {voucher.draft.first_line: voucher.number for voucher in vouchers}
+    for link in links:
+        link[8] = by_first_line.get(link[5])
+        if link[2] == "short_term_reclass":
+            link[9] = by_first_line.get(link[5] + 1)
+
+
+def post_lease_journals(engine: Engine, company_id: str | None, journal_ids: list[int] | None = None, *,
+                        user: str | None = None) -> LeaseBatchResult:
+    """Run (rule B2): post created lease journals — the given ones, or every open one — and record each
+    schedule line's voucher. One transaction."""
+    result = LeaseBatchResult()
+    with engine.begin() as connection:
+        company = load_company(connection, resolve_company_id(connection, company_id))
+        link_table = s.lease_journal_entry
+        open_ids = sorted({r[0] for r in connection.execute(
+            select(link_table.c.journal_id).where(link_table.c.company_id == company.id,
+                                                  link_table.c.status == "created"))})
+        if journal_ids is None:
+            journal_ids = open_ids
+        for journal_id in journal_ids:
+            if journal_id not in open_ids:
+                raise InvalidInput(f"journal {journal_id} is not an unposted lease journal", code="not_lease_journal")
+            claimed = connection.execute(update(s.journal).where(
+                s.journal.c.company_id == company.id, s.journal.c.journal_id == journal_id,
+                s.journal.c.status != "posted").values(status="posted"))
+            if claimed.rowcount != 1:
+                raise InvalidInput(f"journal {journal_id} is posted already", code="journal_posted")
+            head, lines = load_journal(connection, company.id, journal_id)
+            links = [[r.company_id, r.lease_id, r.schedule, r.month, r.journal_id, r.line_no, r.posting_date,
+                      r.amount_minor, None, None, 0] for r in connection.execute(
+                select(link_table).where(link_table.c.company_id == company.id, link_table.c.journal_id == journal_id))]
+            _check_initial_recognition_posted(connection, company.id, links)
+            posted = post_lines(connection, company, head.journal_name, lines, one_voucher=head.one_voucher,
+                                groups=user_groups(connection, company.id, user), kind="lease",
+                                source=f"lease journal {journal_id}")
+            connection.execute(update(s.journal).where(s.journal.c.company_id == company.id,
+                                                       s.journal.c.journal_id == journal_id)
+                               .values(batch_id=posted.batch_id))
+            _attach_vouchers(links, posted.vouchers)
+            connection.execute(
+                update(link_table).where(link_table.c.company_id == bindparam("c"),
+                                         link_table.c.lease_id == bindparam("l"),
+                                         link_table.c.schedule == bindparam("sch"),
+                                         link_table.c.month == bindparam("m"),
+                                         link_table.c.journal_id == bindparam("j"))
+                .values(status="posted", voucher_number=bindparam("v"), reversal_voucher=bindparam("r")),
+                [{"c": link[0], "l": link[1], "sch": link[2], "m": link[3], "j": link[4], "v": link[8],
+                  "r": link[9]} for link in links])
+            result.journals.append(LeaseJournal(company.id, journal_id, head.journal_name, len(lines),
+                                                posted.entry_count, True))
+            result.vouchers.extend(posted.vouchers)
+    return result
+
+
+def _check_initial_recognition_posted(connection: Connection, company_id: str, links: list[list]) -> None:
+    later = {link[1] for link in links if link[2] in ("payment", "interest", "depreciation", "short_term_reclass")}
+    if not later:
+        return
+    on_balance = {r[0] for r in connection.execute(select(s.lease.c.lease_id).where(
+        s.lease.c.company_id == company_id, s.lease.c.classification.in_([c.value for c in ON_BALANCE])))}
+    posted = {r[0] for r in connection.execute(select(s.lease_journal_entry.c.lease_id).where(
+        s.lease_journal_entry.c.company_id == company_id, s.lease_journal_entry.c.schedule == "initial_recognition",
+        s.lease_journal_entry.c.status == "posted"))}
+    for lease_id in sorted(later & on_balance - posted):
+        raise lease_error(lease_id, "initial_recognition_not_posted",
+                          "the lease's entries need its initial recognition posted first (rule B1)")
+
+
+# ---------------------------------------------------------------- reports
+
+def lease_summary(engine: Engine, company_id: str | None, as_of: date, *, books: list[str] | None = None
+                  ) -> list[dict]:
+    """Per book and currency, as of a date, from the confirmed schedules: lease liability (current and
+    non-current), right-of-use carrying amount, and the number of leases."""
+    with engine.connect() as connection:
+        company_id = resolve_company_id(connection, company_id)
+        company = load_company(connection, company_id)
+        leases = {r.lease_id: r for r in _lease_rows(connection, company_id, books=books, status="confirmed")}
+        totals: dict[tuple[str, str], dict] = {}
+        for row in leases.values():
+            key = (row.book_id, row.currency)
+            total = totals.setdefault(key, {"book": row.book_id, "currency": row.currency, "leases": 0,
+                                            "liability": 0, "current": 0, "non_current": 0, "right_of_use": 0})
+            total["leases"] += 1
+        rows = connection.execute(select(s.lease_schedule).where(s.lease_schedule.c.company_id == company_id,
+                                                                 s.lease_schedule.c.start_date <= as_of)
+                                  .order_by(s.lease_schedule.c.lease_id, s.lease_schedule.c.month))
+        state: dict[str, list[int]] = {}
+        for r in rows:
+            row = leases.get(r.lease_id)
+            if row is None or Classification(row.classification) not in ON_BALANCE or row.commencement > as_of:
+                continue
+            current = state.setdefault(r.lease_id, [row.liability_minor, row.rou_minor, 0])
+            if r.end_date <= as_of:
+                current[0] += r.interest_minor - r.payment_minor
+                current[1] -= r.depreciation_minor
+                current[2] = r.short_term_minor
+            elif r.payment_date is not None and r.payment_date <= as_of:
+                current[0] -= r.payment_minor
+        for lease_id, (liability, rou, short_term) in state.items():
+            row = leases[lease_id]
+            total = totals[(row.book_id, row.currency)]
+            short_term = min(short_term, liability) if liability > 0 else 0
+            total["liability"] += liability
+            total["current"] += short_term
+            total["non_current"] += liability - short_term
+            total["right_of_use"] += rou
+    result = []
+    for key in sorted(totals):
+        total = totals[key]
+        decimals = company.decimals(total["currency"])
+        result.append({**total, **{k: format_minor(total[k], decimals)
+                                   for k in ("liability", "current", "non_current", "right_of_use")}})
+    return result
+
+
+def schedule_as_rows(schedule: list[ScheduleRow], links: list[dict], decimals: int, kind: str = "all") -> list[dict]:
+    """The liability, asset or expense schedule as table rows, with each line's journal and voucher."""
+    journal_of: dict[tuple[str, int], dict] = {}
+    for found in links:
+        if found["status"] != "reversed":
+            journal_of[(found["schedule"], found["month"])] = found
+    result = []
+    for r in schedule:
+        values = {"month": r.month + 1, "start": r.start.isoformat(), "end": r.end.isoformat(),
+                  "payment_date": r.payment_date.isoformat() if r.payment_date else ""}
+        columns = {
+            "liability": ("opening", "payment", "interest", "closing", "short_term"),
+            "asset": ("depreciation", "rou_closing"),
+            "expense": ("expense", "deferred_rent", "interest", "depreciation"),
+        }.get(kind, ("opening", "payment", "interest", "closing", "depreciation", "rou_closing", "expense",
+                     "deferred_rent", "short_term"))
+        for column in columns:
+            values[column] = format_minor(getattr(r, f"{column}_minor"), decimals)
+        for name in ("payment", "interest", "depreciation", "short_term_reclass"):
+            link = journal_of.get((name, r.month))
+            if link:
+                values[f"{name}_journal"] = link["journal_id"]
+                values[f"{name}_voucher"] = link["voucher_number"] or ""
+        result.append(values)
+    return result
+
+
+__all__ = ["LeaseSchedule", "setup_company_with_leases", "add_leases", "confirm_leases", "create_lease_journals",
+           "post_lease_journals", "lease_summary", "lease_details", "list_leases", "schedule_as_rows"]
