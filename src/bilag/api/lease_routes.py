@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, ConfigDict, Field
@@ -35,7 +35,7 @@ class BatchIn(BaseModel):
 
 class RunIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    journals: list[int] | None = None
+    journals: list[Annotated[int, Field(ge=1, le=2**62)]] | None = None
 
 
 def _batch(request: Request, company: str, result) -> dict:
