@@ -87,8 +87,8 @@ def lease_add(ctx: typer.Context, file: Path = typer.Argument(..., help="YAML: {
 
 @lease_app.command("confirm")
 def lease_confirm(ctx: typer.Context, leases: list[str] | None = typer.Argument(None, help="Lease IDs (none: all)."),
-                  book: list[str] | None = typer.Option(None, "--book"),
-                  group: list[str] | None = typer.Option(None, "--group")):
+                  book: list[str] | None = typer.Option(None, "--book", help="Only leases of these lease books."),
+                  group: list[str] | None = typer.Option(None, "--group", help="Only leases of these lease groups.")):
     """Confirm draft leases: classify them and freeze their schedules (rule B4)."""
     from ..services.leases import confirm_leases
 
@@ -202,12 +202,12 @@ def lease_batch(ctx: typer.Context,
                                                                            "(repeat for several)."),
                 through: str = typer.Option(..., "--through", help="Every schedule line due up to this date."),
                 company: list[str] | None = typer.Option(None, "--entity", help="Legal entities (cross-entity)."),
-                group: list[str] | None = typer.Option(None, "--group"),
-                book: list[str] | None = typer.Option(None, "--book"),
-                lease: list[str] | None = typer.Option(None, "--lease"),
+                group: list[str] | None = typer.Option(None, "--group", help="Only leases of these lease groups."),
+                book: list[str] | None = typer.Option(None, "--book", help="Only leases of these lease books."),
+                lease: list[str] | None = typer.Option(None, "--lease", help="Only these leases."),
                 day: str | None = typer.Option(None, "--date", help="Initial recognition posted on this date."),
                 post: bool = typer.Option(False, "--post", help="Create and post (Run) in one go."),
-                progress: bool = typer.Option(True, "--progress/--no-progress"),
+                progress: bool = typer.Option(True, "--progress/--no-progress", help="A progress bar on the terminal."),
                 fmt: str = typer.Option("text", "--format", help="text, json or csv.")):
     """Batch journal creation (seed 000): lease journals for every schedule line up to a date without one."""
     from ..services.leases import create_lease_journals
@@ -234,8 +234,8 @@ def lease_post(ctx: typer.Context, journals: list[int] | None = typer.Argument(N
 
 
 @lease_app.command("summary")
-def lease_summary_command(ctx: typer.Context, as_of: str = typer.Option(..., "--as-of"),
-                          book: list[str] | None = typer.Option(None, "--book"),
+def lease_summary_command(ctx: typer.Context, as_of: str = typer.Option(..., "--as-of", help="The date of the amounts (YYYY-MM-DD)."),
+                          book: list[str] | None = typer.Option(None, "--book", help="Only these lease books."),
                           fmt: str = typer.Option("text", "--format", help="text, json or csv.")):
     """Per book: lease liability (current / non-current) and right-of-use carrying amount as of a date."""
     from ..services.leases import lease_summary
