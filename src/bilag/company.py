@@ -55,6 +55,13 @@ DEFAULT_PARAMETERS: dict[str, object] = {
     "settlement_priority": ["due_date", "cash_discount"],
     "keep_line_offsets_in_shared_voucher": False,
     "duplicate_vendor_invoice": "reject",  # reject | allow
+    # Invoices, collections and write-off (issue 9)
+    "invoice_journal": "FTI",  # journal name (voucher series) of posted free-text invoices
+    "vendor_invoice_journal": "VTI",
+    "default_sales_tax_group": "",  # an invoice's sales tax group when its header names none
+    "write_off_journal": "WRITEOFF",  # journal name of write-off journals
+    "write_off_reason": "",  # default reason code; blank: the customer reason code flagged default
+    "write_off_separate_sales_tax": False,  # write off the tax on its own lines (B7.2)
 }
 
 

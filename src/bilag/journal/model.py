@@ -85,6 +85,17 @@ class TransactionDraft:
 
 
 @dataclass(slots=True)
+class TaxDraft:
+    """The tax of one line and code (kept per posted voucher and transaction: tax_transaction)."""
+
+    tax_code: str
+    direction: str  # output (sales, on a credit) | input (purchases, on a debit)
+    base_index: int  # the entry of the line's net amount
+    tax_index: int | None  # the tax entry; None when the tax is zero
+    transaction_index: int | None = None  # the customer/vendor transaction of the line, if it made one
+
+
+@dataclass(slots=True)
 class VoucherDraft:
     number: str | None
     series: str
@@ -95,6 +106,7 @@ class VoucherDraft:
     transactions: list[TransactionDraft] = field(default_factory=list)
     description: str = ""
     first_line: int = 0
+    taxes: list[TaxDraft] = field(default_factory=list)
 
 
 @dataclass

@@ -18,9 +18,10 @@ from decimal import Decimal
 from ..calendar.periods import check_posting_allowed
 from ..company import Company
 from ..errors import BilagError, JournalRejected, Problem
-from ..money import MoneyFormatError, format_minor, parse_minor, percent_share, round_ratios_to_total
+from ..money import MoneyFormatError, format_minor, parse_minor, round_ratios_to_total
 from ..parties.model import PartyType
-from .model import ACCOUNT_TYPES, EntryDraft, JournalLine, PostingPlan, TransactionDraft, VoucherDraft
+from ..tax.calculation import split_codes, tax_per_code
+from .model import ACCOUNT_TYPES, EntryDraft, JournalLine, PostingPlan, TaxDraft, TransactionDraft, VoucherDraft
 
 MODULE_OF_ACCOUNT_TYPE = {
     "ledger": "general_ledger",
@@ -56,8 +57,11 @@ class PostingContext:
     """What the posting rules need besides the company: who posts and how the journal is named."""
 
     def __init__(self, journal_name: str, *, one_voucher: bool | None = None, user_groups=frozenset(),
-                 source: str | None = None, kind: str = "journal"):
+                 source: str | None = None, kind: str = "journal", tax_direction: str | None = None):
         self.journal_name = journal_name
+        # output | input: the tax of a sales or purchase document, whatever the line's sign (a credit note's
+        # tax restates the same tax account); None: output tax on a credit, input tax on a debit.
+        self.tax_direction = tax_direction
         self.one_voucher = one_voucher
         self.user_groups = frozenset(user_groups)
         self.source = source
@@ -183,6 +187,7 @@ class _Planner:
         self._rates: dict[tuple[str, date], Decimal] = {}
         self._conversions: dict[tuple[str, Decimal], tuple[int, int]] = {}
         self.journal_dimensions = dict(company.journal_name(context.journal_name).dimensions)
+        self.taxes: list[TaxDraft] = []  # the tax of the voucher being planned
 
     # --- one voucher ------------------------------------------------------------------------------------------
 
@@ -195,6 +200,7 @@ class _Planner:
         start_count = len(problems)
         entries: list[EntryDraft] = []
         transactions: list[TransactionDraft] = []
+        self.taxes = []
         # Entries that need converting, by (currency, rate): each group is rounded to its own total.
         rate_groups: dict[tuple[str, Decimal], list[int]] = {}
         for line in lines:
@@ -248,17 +254,20 @@ class _Planner:
                 f"each with its own offset lines, to keep each invoice's accounting."
             )
         return VoucherDraft(voucher_number, context.journal_name, voucher_date, period_id, context.kind, entries,
-                            transactions, first.description, first.line_no)
+                            transactions, first.description, first.line_no, self.taxes)
 
     # --- one line ---------------------------------------------------------------------------------------------
 
     def _plan_line(self, line, entries, transactions, rate_groups, period, period_id):
         # The checks run in the order a user reads the line: account type, period, account, amount, rate.
-        tax_code = None
+        tax_codes = None
         if line.tax_code:
-            tax_code = self.company.tax_codes.get(line.tax_code)
-            if tax_code is None:
-                raise BilagError(f"sales tax code {line.tax_code} does not exist", code="unknown_tax_code")
+            tax_codes = []
+            for code in split_codes(line.tax_code):
+                found = self.company.tax_codes.get(code)
+                if found is None:
+                    raise BilagError(f"sales tax code {code} does not exist", code="unknown_tax_code")
+                tax_codes.append(found)
         side = self._sides_as_entered.get((line.account_type, line.account, line.posting_profile))
         if side is None:
             side = self._first_side(line, period)
@@ -286,8 +295,8 @@ class _Planner:
             rate = self._rate(currency, line.date)
         # Where the conversion factor is exactly 1 the accounting amount is the amount, with nothing to round.
         converted = not (rate == 1 and decimals == self.accounting_decimals)
-        if tax_code is not None:
-            self._add_with_tax(tax_code, side, self._offset(line, side, period), line, currency, rate, converted,
+        if tax_codes:
+            self._add_with_tax(tax_codes, side, self._offset(line, side, period), line, currency, rate, converted,
                                amount_minor, entries, transactions, rate_groups)
             return
         # A customer/vendor line against a bank is a payment or a refund, whatever its sign: no payment terms or
@@ -313,37 +322,51 @@ class _Planner:
         # The offset takes the dimensions of the line's account where its own are blank.
         return self._side(offset_type, offset_account, line, side.dimensions)
 
-    def _add_with_tax(self, tax_code, side, offset, line, currency, rate, converted, amount_minor, entries,
+    def _add_with_tax(self, tax_codes, side, offset, line, currency, rate, converted, amount_minor, entries,
                       transactions, rate_groups):
-        """A line with a sales tax code: the tax is calculated on its ledger account (the line's own, else
-        its offset) and posted to the code's tax account; the other side takes the amount with the tax.
+        """A line with sales tax codes: the tax is calculated on its ledger account (the line's own, else
+        its offset) and posted to each code's tax account; the other side takes the amount with the tax.
 
         The line's amount is net of the tax, or with the tax when the journal name says amounts include it.
+        The tax of each code is remembered (VoucherDraft.taxes) so that it can be restated later.
         """
+        names = ", ".join(code.code for code in tax_codes)
         if side.account_type == "ledger":
             base, other, base_amount = side, offset, amount_minor
         elif offset is not None and offset.account_type == "ledger":
             base, other, base_amount = offset, side, -amount_minor
         else:
-            raise BilagError(f"sales tax code {tax_code.code} needs a ledger account on the line or as its offset, "
+            raise BilagError(f"sales tax code {names} needs a ledger account on the line or as its offset, "
                              f"to calculate the tax on", code="tax_needs_ledger_account")
         sign = 1 if base_amount > 0 else -1
-        magnitude = abs(base_amount)
         gross_amounts = self.company.journal_name(self.context.journal_name).amounts_include_sales_tax
-        tax = percent_share(magnitude, tax_code.percent, of_gross=gross_amounts)
-        net, gross = (magnitude - tax, magnitude) if gross_amounts else (magnitude, magnitude + tax)
-        # Output tax on a credit (sales), input tax on a debit (purchases).
-        account = tax_code.payable_account if sign < 0 else (tax_code.receivable_account or tax_code.payable_account)
-        tax_side = self._tax_side(account, line)
+        net, taxes = tax_per_code(abs(base_amount), [code.percent for code in tax_codes], gross=gross_amounts)
+        gross = net + sum(taxes)
+        direction = self.context.tax_direction or ("output" if sign < 0 else "input")
         first = len(transactions)
-        parts = [(base, sign * net), (tax_side, sign * tax)] if tax else [(base, sign * net)]
-        if other is not None:
-            parts.insert(0 if other is side else len(parts), (other, -sign * gross))
-        for part_side, part_amount in parts:
-            self._add_side(part_side, line, currency, rate, converted, part_amount, entries, transactions,
-                           rate_groups)
+        if other is side:
+            self._add_side(other, line, currency, rate, converted, -sign * gross, entries, transactions, rate_groups)
+        base_index = len(entries)
+        self._add_side(base, line, currency, rate, converted, sign * net, entries, transactions, rate_groups)
+        drafts = []
+        for tax_code, tax in zip(tax_codes, taxes):
+            tax_index = None
+            if tax:
+                # Output tax on a credit (sales), input tax on a debit (purchases).
+                account = (tax_code.payable_account if direction == "output"
+                           else (tax_code.receivable_account or tax_code.payable_account))
+                tax_index = len(entries)
+                self._add_side(self._tax_side(account, line), line, currency, rate, converted, sign * tax, entries,
+                               transactions, rate_groups)
+            drafts.append(TaxDraft(tax_code.code, direction, base_index, tax_index))
+        if other is not None and other is not side:
+            self._add_side(other, line, currency, rate, converted, -sign * gross, entries, transactions, rate_groups)
+        own = first if len(transactions) > first else None
         for transaction in transactions[first:]:
-            transaction.tax_code = tax_code.code
+            transaction.tax_code = tax_codes[0].code
+        for draft in drafts:
+            draft.transaction_index = own
+        self.taxes.extend(drafts)
 
     def _tax_side(self, account: str, line: JournalLine) -> _Side:
         key = ("sales_tax", account)

@@ -100,10 +100,11 @@ def check_before_writing(connection: Connection, company: Company, vouchers: lis
 
 def post_lines(connection: Connection, company: Company, journal_name: str, lines: list[JournalLine], *,
                one_voucher: bool | None = None, groups: frozenset[str] = frozenset(), source: str | None = None,
-               kind: str = "journal", batch_id: int | None = None, automatic_settlement: bool = True
-               ) -> PostingResult:
+               kind: str = "journal", batch_id: int | None = None, automatic_settlement: bool = True,
+               tax_direction: str | None = None) -> PostingResult:
     """Post inside an open transaction (for services that combine posting with other work)."""
-    context = PostingContext(journal_name, one_voucher=one_voucher, user_groups=groups, source=source, kind=kind)
+    context = PostingContext(journal_name, one_voucher=one_voucher, user_groups=groups, source=source, kind=kind,
+                             tax_direction=tax_direction)
     plan = plan_posting(company, lines, context)
     return post_plan(connection, company, plan.vouchers, plan.warnings, source=source, batch_id=batch_id,
                      automatic_settlement=automatic_settlement)

@@ -589,6 +589,7 @@ SETUP_SECTIONS = (
     "posting_profiles", "system_accounts", "parameters", "cash_discounts", "payment_terms", "tax_codes",
     "vendors", "customers", "exchange_rates", "journal_names", "bank_accounts", "user_groups",
     "allocation_rules",  # period end (docs/period-end.md)
+    "sales_tax_groups", "item_sales_tax_groups", "reason_codes",  # issue 9: services/tax_setup.py
 )
 
 
@@ -630,6 +631,11 @@ def apply_setup(connection: Connection, data: dict) -> str:
 
         save_rules_in(connection, load_company(connection, company_id), as_list(data["allocation_rules"],
                                                                                "allocation_rules"))
+    from .tax_setup import add_reason_codes, add_tax_groups
+
+    for section in ("sales_tax_groups", "item_sales_tax_groups"):
+        add_tax_groups(connection, company_id, section, data.get(section) or [])
+    add_reason_codes(connection, company_id, data.get("reason_codes") or [])
     return company_id
 
 

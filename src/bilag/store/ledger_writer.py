@@ -30,6 +30,9 @@ TRANSACTION_COLUMNS = ("company_id", "transaction_id", "party_type", "party_id",
                        "open_accounting_minor", "ledger_account", "posting_profile", "cash_discount_code",
                        "cash_discount_date", "cash_discount_taken_minor", "use_cash_discount", "unrealized_minor",
                        "version", "tax_code")
+TAX_COLUMNS = ("company_id", "tax_transaction_id", "voucher_id", "entry_id", "transaction_id", "posting_date",
+               "tax_code", "direction", "ledger_account", "currency", "base_minor", "tax_minor",
+               "base_accounting_minor", "tax_accounting_minor")
 
 
 def assign_voucher_numbers(connection: Connection, company, vouchers: list[VoucherDraft]) -> None:
@@ -56,6 +59,7 @@ def write_vouchers(connection: Connection, company_id: str, vouchers: list[Vouch
         entry_id = next_ids(connection, company_id, "entry", entry_count)
         transaction_id = next_ids(connection, company_id, "transaction", transaction_count)
         voucher_rows, entry_rows, transaction_rows = [], [], []
+        tax_rows: list[list] = []
         deltas: dict[tuple, list[int]] = {}
         ids = []
         # Dates go to the driver as ISO text, made once per date: it is what SQLite stores (and SQLAlchemy's
@@ -92,6 +96,8 @@ def write_vouchers(connection: Connection, company_id: str, vouchers: list[Vouch
                 ))
                 transaction_ids.append(transaction_id)
                 transaction_id += 1
+            if voucher.taxes:
+                tax_rows.extend(_tax_rows(company_id, voucher, voucher_id, first_entry, day, transaction_ids))
             ids.append((voucher_id, range(first_entry, entry_id), transaction_ids))
             voucher_id += 1
         try:
@@ -104,8 +110,30 @@ def write_vouchers(connection: Connection, company_id: str, vouchers: list[Vouch
         del entry_rows
         bulk_insert(connection, s.party_transaction, TRANSACTION_COLUMNS, transaction_rows)
         del transaction_rows
+        if tax_rows:
+            first_tax = next_ids(connection, company_id, "tax_transaction", len(tax_rows))
+            for offset, row in enumerate(tax_rows):
+                row[1] = first_tax + offset
+            bulk_insert(connection, s.tax_transaction, TAX_COLUMNS, [tuple(row) for row in tax_rows])
         apply_balance_deltas(connection, company_id, deltas)
         return ids
+
+
+def _tax_rows(company_id: str, voucher: VoucherDraft, voucher_id: int, first_entry: int, day: str,
+              transaction_ids: list[int]) -> list[list]:
+    """The tax of each line and code; a tax without its own transaction belongs to the voucher's only one."""
+    only = transaction_ids[0] if len(transaction_ids) == 1 else None
+    rows = []
+    entries = voucher.entries
+    for tax in voucher.taxes:
+        base = entries[tax.base_index]
+        entry = entries[tax.tax_index] if tax.tax_index is not None else None
+        transaction_id = transaction_ids[tax.transaction_index] if tax.transaction_index is not None else only
+        rows.append([company_id, 0, voucher_id, first_entry + (tax.tax_index if entry else tax.base_index),
+                     transaction_id, day, tax.tax_code, tax.direction,
+                     entry.ledger_account if entry else base.ledger_account, base.currency, base.amount_minor,
+                     entry.amount_minor if entry else 0, base.accounting_minor, entry.accounting_minor if entry else 0])
+    return rows
 
 
 def apply_balance_deltas(connection: Connection, company_id: str, deltas: dict[tuple, list[int]]) -> None:

@@ -678,3 +678,112 @@ lease_journal_entry = Table(
     PrimaryKeyConstraint("company_id", "lease_id", "schedule", "month", "journal_id"),
     Index("ix_lease_journal_entry_journal", "company_id", "journal_id"),
 )
+
+
+
+# --- Sales tax, free-text invoices, collections and write-off (issue 9) ---------------------------------------
+
+sales_tax_group = Table(
+    "sales_tax_group", metadata,  # the customer's/vendor's side of the intersection that decides a line's codes
+    Column("company_id", String(20), nullable=False),
+    Column("group_code", String(20), nullable=False),
+    Column("tax_code", String(20), nullable=False),
+    PrimaryKeyConstraint("company_id", "group_code", "tax_code"),
+    _company_fk("sales_tax_group"),
+)
+
+item_sales_tax_group = Table(
+    "item_sales_tax_group", metadata,  # the line's (item's) side of the intersection
+    Column("company_id", String(20), nullable=False),
+    Column("group_code", String(20), nullable=False),
+    Column("tax_code", String(20), nullable=False),
+    PrimaryKeyConstraint("company_id", "group_code", "tax_code"),
+    _company_fk("item_sales_tax_group"),
+)
+
+tax_transaction = Table(
+    "tax_transaction", metadata,  # the tax of every posted line, per code: what a write-off or report restates
+    Column("company_id", String(20), nullable=False),
+    Column("tax_transaction_id", BigInteger, nullable=False),
+    Column("voucher_id", BigInteger, nullable=False),
+    Column("entry_id", BigInteger, nullable=False),  # the tax entry
+    Column("transaction_id", BigInteger),  # the customer/vendor transaction of the line, when it made one
+    Column("posting_date", Date, nullable=False),
+    Column("tax_code", String(20), nullable=False),
+    Column("direction", String(10), nullable=False),  # output (sales) | input (purchases)
+    Column("ledger_account", String(120), nullable=False),  # the tax account, with its dimensions
+    Column("currency", String(3), nullable=False),
+    Column("base_minor", BigInteger, nullable=False),  # signed like the tax entry
+    Column("tax_minor", BigInteger, nullable=False),
+    Column("base_accounting_minor", BigInteger, nullable=False),
+    Column("tax_accounting_minor", BigInteger, nullable=False),
+    PrimaryKeyConstraint("company_id", "tax_transaction_id"),
+    ForeignKeyConstraint(["company_id", "voucher_id"], ["voucher.company_id", "voucher.voucher_id"],
+                         name="fk_tax_transaction_voucher"),
+    Index("ix_tax_transaction_voucher", "company_id", "voucher_id"),
+    Index("ix_tax_transaction_date", "company_id", "posting_date"),
+)
+
+tax_settlement = Table(
+    "tax_settlement", metadata,  # a settled sales tax period: its tax moved to the settlement account
+    Column("company_id", String(20), nullable=False),
+    Column("settlement_id", BigInteger, nullable=False),
+    Column("from_date", Date, nullable=False),
+    Column("to_date", Date, nullable=False),
+    Column("voucher_id", BigInteger),
+    PrimaryKeyConstraint("company_id", "settlement_id"),
+    _company_fk("tax_settlement"),
+)
+
+reason_code = Table(
+    "reason_code", metadata,  # write-off and settle-remainder reasons
+    Column("company_id", String(20), nullable=False),
+    Column("code", String(20), nullable=False),
+    Column("description", String(200), nullable=False, default=""),
+    Column("customer", Boolean, nullable=False, default=False),
+    Column("vendor", Boolean, nullable=False, default=False),
+    Column("account", String(120)),
+    Column("is_default", Boolean, nullable=False, default=False),
+    PrimaryKeyConstraint("company_id", "code"),
+    _company_fk("reason_code"),
+)
+
+invoice = Table(
+    "invoice", metadata,  # free-text (customer) and vendor invoices as documents: draft -> posted
+    Column("company_id", String(20), nullable=False),
+    Column("invoice_id", BigInteger, nullable=False),
+    Column("party_type", String(10), nullable=False),
+    Column("party_id", String(40), nullable=False),
+    Column("status", String(10), nullable=False),  # draft | posted
+    Column("number", String(60)),  # from the number sequence at posting (customer) or as received (vendor)
+    Column("invoice_date", Date, nullable=False),
+    Column("document_date", Date),
+    Column("due_date", Date),
+    Column("currency", String(3)),
+    Column("payment_terms", String(20)),
+    Column("cash_discount", String(20)),
+    Column("sales_tax_group", String(20)),
+    Column("dimensions", Text, nullable=False, default="{}"),
+    Column("description", String(200), nullable=False, default=""),
+    Column("credit_of", String(60)),  # the invoice a credit note corrects
+    Column("posting_profile", String(20)),
+    Column("voucher_id", BigInteger),
+    PrimaryKeyConstraint("company_id", "invoice_id"),
+    _company_fk("invoice"),
+)
+
+invoice_line = Table(
+    "invoice_line", metadata,
+    Column("company_id", String(20), nullable=False),
+    Column("invoice_id", BigInteger, nullable=False),
+    Column("line_no", Integer, nullable=False),
+    Column("ledger_account", String(120), nullable=False),
+    Column("description", String(200), nullable=False, default=""),
+    Column("quantity", String(40)),  # exact decimal text
+    Column("unit_price", String(40)),
+    Column("amount", String(40), nullable=False),  # quantity x unit price, or as entered (exact decimal text)
+    Column("item_sales_tax_group", String(20)),
+    PrimaryKeyConstraint("company_id", "invoice_id", "line_no"),
+    ForeignKeyConstraint(["company_id", "invoice_id"], ["invoice.company_id", "invoice.invoice_id"],
+                         name="fk_invoice_line_invoice"),
+)
