@@ -1,0 +1,1 @@
+"""Collections: aged balances as data, the collections view, write-off journals (domain.md B7). Pure."""
