@@ -342,7 +342,12 @@ class _Planner:
         gross_amounts = self.company.journal_name(self.context.journal_name).amounts_include_sales_tax
         net, taxes = tax_per_code(abs(base_amount), [code.percent for code in tax_codes], gross=gross_amounts)
         gross = net + sum(taxes)
-        direction = self.context.tax_direction or ("output" if sign < 0 else "input")
+        # Sales or purchases: the document's (tax_direction), else the customer's or vendor's on the line, else
+        # the sign of the base (a credit is a sale). A customer credit note restates output tax, not input tax.
+        party_side = other if other is not None and other.party is not None else None
+        direction = self.context.tax_direction or (
+            ("output" if party_side.account_type == "customer" else "input") if party_side is not None
+            else ("output" if sign < 0 else "input"))
         first = len(transactions)
         if other is side:
             self._add_side(other, line, currency, rate, converted, -sign * gross, entries, transactions, rate_groups)

@@ -80,23 +80,30 @@ def load_journal(connection: Connection, company_id: str, journal_id: int):
 def post_stored_journal(engine: Engine, company_id: str | None, journal_id: int, *, user: str | None = None
                         ) -> PostingResult:
     with engine.begin() as connection:
-        company_id = resolve_company_id(connection, company_id)
-        head, lines = load_journal(connection, company_id, journal_id)
-        # Claim the journal first: of two users posting it at once, the second waits on this row and then
-        # finds it posted, instead of posting it a second time. A rejected posting rolls the claim back.
-        claimed = connection.execute(update(s.journal).where(
-            s.journal.c.company_id == company_id, s.journal.c.journal_id == journal_id,
-            s.journal.c.status != "posted").values(status="posted"))
-        if claimed.rowcount != 1:
-            raise InvalidInput(f"journal {journal_id} is posted already", code="journal_posted")
-        company = load_company(connection, company_id)
-        result = post_lines(connection, company, head.journal_name, lines, one_voucher=head.one_voucher,
-                            groups=user_groups(connection, company_id, user), source=f"journal {journal_id}")
-        connection.execute(update(s.journal).where(s.journal.c.company_id == company_id,
-                                                   s.journal.c.journal_id == journal_id)
-                           .values(batch_id=result.batch_id))
-        record_batch_user(connection, company_id, [result.batch_id], user)
-        return result
+        return post_stored_journal_in(connection, resolve_company_id(connection, company_id), journal_id, user=user)
+
+
+def post_stored_journal_in(connection: Connection, company_id: str, journal_id: int, *, user: str | None = None
+                           ) -> PostingResult:
+    head, lines = load_journal(connection, company_id, journal_id)
+    # Claim the journal first: of two users posting it at once, the second waits on this row and then
+    # finds it posted, instead of posting it a second time. A rejected posting rolls the claim back.
+    claimed = connection.execute(update(s.journal).where(
+        s.journal.c.company_id == company_id, s.journal.c.journal_id == journal_id,
+        s.journal.c.status != "posted").values(status="posted"))
+    if claimed.rowcount != 1:
+        raise InvalidInput(f"journal {journal_id} is posted already", code="journal_posted")
+    company = load_company(connection, company_id)
+    result = post_lines(connection, company, head.journal_name, lines, one_voucher=head.one_voucher,
+                        groups=user_groups(connection, company_id, user), source=f"journal {journal_id}")
+    connection.execute(update(s.journal).where(s.journal.c.company_id == company_id,
+                                               s.journal.c.journal_id == journal_id)
+                       .values(batch_id=result.batch_id))
+    record_batch_user(connection, company_id, [result.batch_id], user)
+    from ..store.tax import record_restated_tax
+
+    record_restated_tax(connection, company_id, journal_id, result.vouchers)  # a write-off's tax lines
+    return result
 
 
 def list_journals_in(connection: Connection, company_id: str) -> list[dict]:
@@ -127,8 +134,10 @@ def marked_in_open_journals(connection: Connection, company_id: str) -> dict[tup
         values = json.loads(fields)
         party_type = str(values.get("account_type", "")).strip().lower()
         if values.get("settle_invoice") and party_type in ("customer", "vendor"):
-            key = (party_type, str(values.get("account", "")).strip(), str(values["settle_invoice"]))
-            marked.setdefault(key, []).append(journal_id)
+            # One invoice, or several transactions as `#N,#M` (a write-off's customer line).
+            for reference in marked_references(str(values["settle_invoice"])):
+                key = (party_type, str(values.get("account", "")).strip(), reference)
+                marked.setdefault(key, []).append(journal_id)
     return marked
 
 
@@ -182,3 +191,11 @@ def validate_stored_journal(engine: Engine, company_id: str | None, journal_id: 
         raise InvalidInput(f"journal {journal_id} is posted already", code="journal_posted")
     return validate_journal(engine, company_id, head.journal_name, lines, one_voucher=head.one_voucher, user=user,
                             source=f"journal {journal_id}")
+
+
+def marked_references(settle_invoice: str) -> list[str]:
+    """What a line's settle_invoice marks: an invoice number, or a list of transaction numbers `#N,#M`."""
+    parts = [part.strip() for part in settle_invoice.split(",")]
+    if len(parts) > 1 and all(part.startswith("#") and part[1:].isdigit() for part in parts):
+        return parts
+    return [settle_invoice]

@@ -159,13 +159,14 @@ def settle_in(connection: Connection, company: Company, party_type: PartyType, p
             if error.code == "not_open_transaction":
                 _explain_missing(connection, company.id, party_type, party_id, others, request)
             raise
-        if transaction.invoice:
+        elsewhere = marked_elsewhere().get((party_type.value, party_id, f"#{transaction.transaction_id}"))
+        if transaction.invoice and not elsewhere:
             elsewhere = marked_elsewhere().get((party_type.value, party_id, transaction.invoice))
-            if elsewhere:
-                raise SettlementError(
-                    f"{transaction.invoice} of {party_type.value} {party_id} is marked for settlement in journal "
-                    f"{', '.join(map(str, elsewhere))}, which is not posted; post or change that journal first",
-                    code="marked_elsewhere")
+        if elsewhere:
+            raise SettlementError(
+                f"{transaction.invoice or '#' + str(transaction.transaction_id)} of {party_type.value} {party_id} "
+                f"is marked for settlement in journal {', '.join(map(str, elsewhere))}, which is not posted; post "
+                f"or change that journal first", code="marked_elsewhere")
         chosen.append(Mark(transaction, request.amount_to_settle, request.cash_discount, request.use_cash_discount,
                            request.alternative_discount_account, request.cross_rate, request.full_settlement))
     attach_distributions(connection, company.id, [m.transaction for m in chosen] + ([primary] if primary else []))
@@ -253,13 +254,20 @@ def settle(engine: Engine, company_id: str | None, party_type: PartyType, party_
 
 
 def settle_marked_invoices(connection: Connection, company: Company, settle_lines, source=None) -> list[SettleResult]:
-    """Journal lines with `settle_invoice`: the new transaction settles the named open invoice."""
+    """Journal lines with `settle_invoice`: the new transaction settles the named open invoice, or the
+    transactions `#N,#M` (a write-off's customer line: no cash discount is taken on what is written off)."""
+    from .journals import marked_references
+
     results = []
     for posted, transaction, transaction_id in settle_lines:
+        references = marked_references(transaction.settle_invoice)
+        if len(references) > 1 or references[0].startswith("#"):
+            marks = [MarkRequest(transaction_id=transaction_number(r), use_cash_discount="never") for r in references]
+        else:
+            marks = [MarkRequest(invoice=transaction.settle_invoice)]
         results.append(settle_in(
             connection, company, PartyType(transaction.party_type), transaction.party_id,
-            [MarkRequest(invoice=transaction.settle_invoice)], primary_transaction_id=transaction_id,
-            source=source, day=posted.date))
+            marks, primary_transaction_id=transaction_id, source=source, day=posted.date))
     return results
 
 

@@ -787,3 +787,16 @@ invoice_line = Table(
     ForeignKeyConstraint(["company_id", "invoice_id"], ["invoice.company_id", "invoice.invoice_id"],
                          name="fk_invoice_line_invoice"),
 )
+
+journal_tax_line = Table(
+    "journal_tax_line", metadata,  # a stored journal's line that restates sales tax (a write-off's tax line)
+    Column("company_id", String(20), nullable=False),
+    Column("journal_id", BigInteger, nullable=False),
+    Column("line_no", Integer, nullable=False),
+    Column("tax_code", String(20), nullable=False),
+    Column("direction", String(10), nullable=False),
+    Column("base_minor", BigInteger, nullable=False),
+    PrimaryKeyConstraint("company_id", "journal_id", "line_no"),
+    ForeignKeyConstraint(["company_id", "journal_id"], ["journal.company_id", "journal.journal_id"],
+                         name="fk_journal_tax_line_journal"),
+)

@@ -115,9 +115,22 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(['company_id', 'invoice_id'], ['invoice.company_id', 'invoice.invoice_id'],
                                 name='fk_invoice_line_invoice'),
     )
+    op.create_table(
+        'journal_tax_line',
+        sa.Column('company_id', sa.String(length=20), nullable=False),
+        sa.Column('journal_id', sa.BigInteger(), nullable=False),
+        sa.Column('line_no', sa.Integer(), nullable=False),
+        sa.Column('tax_code', sa.String(length=20), nullable=False),
+        sa.Column('direction', sa.String(length=10), nullable=False),
+        sa.Column('base_minor', sa.BigInteger(), nullable=False),
+        sa.PrimaryKeyConstraint('company_id', 'journal_id', 'line_no'),
+        sa.ForeignKeyConstraint(['company_id', 'journal_id'], ['journal.company_id', 'journal.journal_id'],
+                                name='fk_journal_tax_line_journal'),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table('journal_tax_line')
     op.drop_table('invoice_line')
     op.drop_table('invoice')
     op.drop_table('reason_code')
