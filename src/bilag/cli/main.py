@@ -596,6 +596,16 @@ def _register_lease_commands() -> None:
 _register_lease_commands()
 
 
+def _register_collections_commands() -> None:
+    # Invoices with sales tax, aged balances, collections, write-off, sales tax report and settlement (issue 9).
+    from .collections_commands import register
+
+    register(app)
+
+
+_register_collections_commands()
+
+
 def _help_on_every_option() -> None:
     from .help_texts import fill_missing_help
 

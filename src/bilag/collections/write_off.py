@@ -125,7 +125,7 @@ def write_off_lines(items: list[WriteOffItem], *, day: date, reason: str, separa
             customer.setdefault((item.dimensions, item.posting_profile), []).append(item)
         write_off: dict[tuple, int] = {}
         taxes: dict[tuple, list[int]] = {}
-        for (dimensions, profile), members in customer.items():
+        for (_dimensions, profile), members in customer.items():
             total = sum(m.open_minor for m in members)
             for member in members:
                 tax_total = 0

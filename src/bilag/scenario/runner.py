@@ -55,6 +55,8 @@ STEP_KEYS = {
     "exchange_rate": {"id", "currency", "date", "rate", "per", "rate_type"},
     "revalue": {"id", "scope", "date", "rate_date", "method", "dimensions", "simulate", "user"},
     "period": {"id", "date", "status", "access", "module"},
+    "write_off": {"id", "customer", "customers", "transactions", "date", "reason", "separate_sales_tax", "comment",
+                  "post", "user"},
 }
 # Period end (docs/period-end.md): GL revaluation keys on `revalue`, several companies on `period`, own steps.
 STEP_KEYS["revalue"] |= LEDGER_REVALUE_KEYS | {"posting_profile"}
@@ -125,6 +127,8 @@ def _perform(engine: Engine, run: ScenarioRun, action: str, body: dict, step_id:
     elif action == "exchange_rate":
         with engine.begin() as connection:
             add_exchange_rates(connection, run.company_id, [{k: v for k, v in body.items() if k != "id"}])
+    elif action == "write_off":
+        _write_off(engine, run, body, step_id, where)
     elif action == "period":
         day = as_date(body.get("date"), where + ".date") if body.get("date") else None
         companies = [str(c) for c in body["companies"]] if body.get("companies") else [str(run.company_id)]
@@ -324,3 +328,25 @@ def _voucher_json(company, voucher: PostedVoucher, step: str) -> dict:
             for e in voucher.draft.entries
         ],
     }
+
+
+def _write_off(engine, run, body, step_id, where):
+    """Customer write-off (domain.md B7): whole balances, or the named transactions; posted unless post: false."""
+    from ..services.write_off import write_off
+
+    customers = [str(c) for c in (body.get("customers") or [])] + ([str(body["customer"])] if body.get("customer")
+                                                                   else [])
+    transactions = [str(t) for t in body["transactions"]] if body.get("transactions") else None
+    if "date" not in body:
+        raise InvalidInput(f"{where}: missing key date", code="missing_key")
+    separate = body.get("separate_sales_tax")
+    result = write_off(engine, run.company_id, day=as_date(body["date"], where + ".date"), customers=customers,
+                       transactions=transactions, reason=str(body["reason"]) if body.get("reason") else None,
+                       separate_sales_tax=None if separate is None else bool(separate),
+                       comment=str(body.get("comment", "")), post=bool(body.get("post", True)), user=body.get("user"))
+    run.step_ids[step_id] = result
+    if result.posting is not None:
+        vouchers = list(result.posting.vouchers)
+        for settled in result.posting.settlements:
+            vouchers.extend(v for v in [settled.voucher] if v is not None)
+        run.outputs.append(StepOutput(step_id, "write_off", vouchers))

@@ -19,6 +19,7 @@ class AgedReport:
     accounting_currency: str
     subledger_minor: int  # the open amounts in the accounting currency at the date
     ledger_minor: int  # the customer summary accounts in the ledger at the date
+    decimals: dict[str, int]  # of each currency shown
 
     @property
     def difference_minor(self) -> int:
@@ -43,7 +44,9 @@ def aged_balances_in(connection: Connection, company_id: str, as_of: date, *, ba
             connection, company_id, party_type, as_of, basis, [], accounting=True, party_ids=party_ids))
     balances = aged_balances(as_of, periods, rows, in_accounting_currency=accounting_currency)
     ledger = summary_balance_as_of(connection, company_id, party_type, as_of) if party_ids is None else subledger
-    return AgedReport(balances, context.accounting_currency, subledger, ledger)
+    decimals = {currency: context.decimals(currency)
+                for currency in {row.currency for row in balances.rows} | {context.accounting_currency}}
+    return AgedReport(balances, context.accounting_currency, subledger, ledger, decimals)
 
 
 def aged_report(engine: Engine, company_id: str | None, as_of: date, **options) -> AgedReport:

@@ -9,6 +9,7 @@ from sqlalchemy.engine import Connection, Engine
 from ..company import Company
 from ..errors import InvalidInput, NotFound
 from ..invoices.model import Invoice, InvoiceLine, InvoiceTotals, check_invoice, invoice_lines, journal_name_of
+from ..journal.model import JournalLine
 from ..journal.posting import cycle_collection_paused
 from ..store.bulk import next_ids
 from ..store.companies import load_company, resolve_company_id, user_groups
@@ -68,7 +69,7 @@ def post_invoices_in(connection: Connection, company: Company, invoices: list[In
             continue
         series = journal_name_of(chosen[0], company)
         vouchers = _voucher_numbers(connection, company, series, len(chosen))
-        lines = []
+        lines: list[JournalLine] = []
         for invoice, voucher in zip(chosen, vouchers):
             if party_type == "customer":
                 invoice.number = voucher

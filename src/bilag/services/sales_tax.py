@@ -51,6 +51,7 @@ def settle_sales_tax(engine: Engine, company_id: str | None, from_date: date, to
         totals = tax_totals(connection, company_id, from_date, to_date)
         period = company.calendar.operating_period(day)
         check_posting_allowed(period, day, "general_ledger", user_groups(connection, company_id, user))
+        assert period is not None  # check_posting_allowed refuses a date outside the calendar
         parsed = chart.parse(settlement_account)
         voucher = plan_tax_settlement(
             totals, settlement_account=parsed.display, settlement_main=parsed.main,

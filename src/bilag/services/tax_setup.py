@@ -68,7 +68,7 @@ def add_reason_codes(connection: Connection, company_id: str, codes: list) -> No
                      "account": str(item["account"]) if item.get("account") else None,
                      "is_default": as_bool(item.get("default", False), where + ".default")})
     for party in ("customer", "vendor"):
-        defaults = [r["code"] for r in rows if r["is_default"] and r[party]]
+        defaults = [str(r["code"]) for r in rows if r["is_default"] and r[party]]
         if len(defaults) > 1:
             raise InvalidInput(f"reason_codes: {' and '.join(defaults)} are both the default for {party}s; "
                                f"one may be", code="bad_setup")

@@ -55,7 +55,7 @@ def _open_rows(connection: Connection, company_id: str, customers: list[str] | N
     query = select(_T.c.transaction_id, _T.c.party_id, _T.c.invoice, _T.c.currency, _T.c.amount_minor,
                    _T.c.open_minor, _T.c.ledger_account, _T.c.posting_profile, _T.c.voucher_id,
                    _T.c.closed_on).where(_T.c.company_id == company_id, _T.c.party_type == "customer")
-    rows = []
+    rows: list = []
     if references is None:
         for chunk in chunks(sorted(set(customers or []))):
             rows.extend(connection.execute(query.where(_T.c.party_id.in_(chunk), _T.c.open_minor != 0)
@@ -63,7 +63,7 @@ def _open_rows(connection: Connection, company_id: str, customers: list[str] | N
         return rows
     numbers = [int(r[1:]) for r in references if r.startswith("#") and r[1:].isdigit()]
     invoices = [r for r in references if not (r.startswith("#") and r[1:].isdigit())]
-    candidates = []
+    candidates: list = []
     if numbers:
         candidates.extend(connection.execute(query.where(_T.c.transaction_id.in_(numbers))))
     if invoices:

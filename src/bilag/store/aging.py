@@ -11,6 +11,7 @@ from datetime import date
 
 from sqlalchemy import Date, bindparam, text
 from sqlalchemy.engine import Connection
+from sqlalchemy.sql.elements import TextClause
 
 # Per transaction: what to add to today's open amounts to get those at :as_of.
 _ADJUSTMENT = """
@@ -36,7 +37,7 @@ WHERE t.company_id = :company AND t.party_type = :party_type AND t.posting_date 
 """
 
 
-def _bind(sql: str, boundaries: list[date]) -> object:
+def _bind(sql: str, boundaries: list[date]) -> TextClause:
     statement = text(sql).bindparams(bindparam("as_of", type_=Date))
     for index in range(len(boundaries)):
         statement = statement.bindparams(bindparam(f"b{index}", type_=Date))

@@ -80,7 +80,7 @@ def tax_totals(connection: Connection, company_id: str, from_date: date, to_date
              .group_by(_X.c.tax_code, _X.c.direction, _X.c.ledger_account)
              .order_by(_X.c.tax_code, _X.c.direction, _X.c.ledger_account))
     return [{"tax_code": r.tax_code, "direction": r.direction, "ledger_account": r.ledger_account,
-             "base_minor": int(r.base), "tax_minor": int(r.tax), "count": int(r.count)}
+             "base_minor": int(r[3]), "tax_minor": int(r[4]), "count": int(r[5])}
             for r in connection.execute(query)]
 
 
@@ -89,7 +89,7 @@ def taxed_settlements(connection: Connection, company_id: str, transaction_ids: 
     """Per transaction: the settlements (not reversed) against documents with tax, as
     (amount settled off the transaction, the document's amount, its taxes)."""
     st = s.settlement
-    rows = []
+    rows: list = []
     for chunk in chunks(sorted(transaction_ids)):
         rows.extend(connection.execute(select(st.c.transaction_id, st.c.offset_transaction_id, st.c.settled_minor)
                                        .where(st.c.company_id == company_id, st.c.transaction_id.in_(chunk),

@@ -12,7 +12,6 @@ Create Date: 2026-11-29 20:00:00
 import sqlalchemy as sa
 from alembic import op
 
-
 revision = '0003_collect'
 down_revision = '0004'
 branch_labels = None
