@@ -102,9 +102,13 @@ def open_items_as_of(connection: Connection, company_id: str, party_type: str, a
 
 
 def summary_balance_as_of(connection: Connection, company_id: str, party_type: str, as_of: date) -> int:
-    """The customer (vendor) balance posting type's total in the ledger at `as_of`, accounting minor units."""
-    statement = text("SELECT COALESCE(SUM(accounting_minor), 0) FROM ledger_entry WHERE company_id = :company "
-                     "AND posting_type = :posting_type AND posting_date <= :as_of").bindparams(
+    """The balance at `as_of` of the summary accounts that the customers' (vendors') transactions post to —
+    every entry on them, the settlements' exchange differences and revaluations included — in accounting
+    minor units."""
+    statement = text(
+        "SELECT COALESCE(SUM(e.accounting_minor), 0) FROM ledger_entry e WHERE e.company_id = :company "
+        "AND e.posting_date <= :as_of AND e.ledger_account IN (SELECT DISTINCT t.ledger_account FROM "
+        "party_transaction t WHERE t.company_id = :company AND t.party_type = :party_type)").bindparams(
         bindparam("as_of", type_=Date))
-    return int(connection.execute(statement, {"company": company_id, "posting_type": f"{party_type}_balance",
+    return int(connection.execute(statement, {"company": company_id, "party_type": party_type,
                                               "as_of": as_of}).scalar() or 0)
