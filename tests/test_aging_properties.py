@@ -10,8 +10,17 @@ from hypothesis import strategies as st
 
 from bilag.services.collections import aged_report
 
-from .test_settlement_properties import (SETTINGS, _as_int, _day, documents, fresh_sqlite, operations,  # noqa: F401
-                                         parameter_sets, rows, run_sequence)
+from .test_settlement_properties import (  # noqa: F401
+    SETTINGS,
+    _as_int,
+    _day,
+    documents,
+    fresh_sqlite,
+    operations,
+    parameter_sets,
+    rows,
+    run_sequence,
+)
 
 YEAR_START = date(2024, 1, 1)
 

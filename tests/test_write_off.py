@@ -317,3 +317,35 @@ def test_a_rejected_posting_leaves_no_journal(engine):
     with engine.connect() as connection:
         assert list_journals_in(connection, "USMF") == []
     assert create_journal  # the stored-journal service the write-off uses
+
+
+def test_a_foreign_currency_write_off_at_a_new_rate_books_the_realized_difference(engine):
+    make_collect_company(engine, exchange_rates=[{"currency": "EUR", "date": "2024-01-01", "rate": "1.10"},
+                                                 {"currency": "EUR", "date": "2024-03-01", "rate": "1.20"}],
+                         system_accounts={"exchange_rate_loss": "801300", "exchange_rate_gain": "801200"})
+    post(engine, """
+        voucher | date       | account_type | account | debit  | offset_account_type | offset_account | invoice
+        E-1     | 2024-01-10 | Customer     | C-3     | 100.00 | Ledger              | 401100-001--   | E-1
+    """)
+    result = write_off(engine, None, day=MARCH_31, customers=["C-3"], post=True)
+    # Written off at 1.20 (120.00) what was booked at 1.10 (110.00): the settlement books 10.00 exchange gain.
+    assert _open(engine) == []
+    settled = result.posting.settlements[0]
+    assert settled.voucher is not None
+    assert {e.ledger_account: D(e.accounting_minor).scaleb(-2) for e in settled.voucher.draft.entries}[
+        "130100-002-"] == D("10.00")
+    assert aged_report(engine, None, MARCH_31).difference_minor == 0
+
+
+def test_a_write_off_journal_changed_before_posting_settles_through_the_ordinary_settlement(engine):
+    _two_customers(engine)
+    result = write_off(engine, None, day=MARCH_31, transactions=["B-1"])
+    with engine.begin() as connection:  # the user lowers the amounts to 60.00 before posting
+        for line_no in (1, 2):
+            row = connection.execute(select(s.journal_line).where(s.journal_line.c.journal_id == result.journal_id,
+                                                                  s.journal_line.c.line_no == line_no)).first()
+            connection.execute(s.journal_line.update().where(
+                s.journal_line.c.journal_id == result.journal_id, s.journal_line.c.line_no == line_no).values(
+                fields=row.fields.replace('"100.00"', '"60.00"')))
+    post_stored_journal(engine, None, result.journal_id)
+    assert ("B-1", "40.00") in _open(engine, "C-1")

@@ -257,8 +257,10 @@ def settle_marked_invoices(connection: Connection, company: Company, settle_line
     """Journal lines with `settle_invoice`: the new transaction settles the named open invoice, or the
     transactions `#N,#M` (a write-off's customer line: no cash discount is taken on what is written off)."""
     from .journals import marked_references
+    from .write_off_settlement import settle_written_off
 
-    results = []
+    # A write-off's lines close what they mark in bulk; the rest (and any that changed) settle one by one.
+    settle_lines, results = settle_written_off(connection, company, settle_lines)
     for posted, transaction, transaction_id in settle_lines:
         references = marked_references(transaction.settle_invoice)
         if len(references) > 1 or references[0].startswith("#"):
