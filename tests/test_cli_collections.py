@@ -90,3 +90,17 @@ def test_invoices_import_from_csv_and_post(company, tmp_path):
     bad.write_text("invoice,customer,date,account,amount\nA,C-1,2024-01-10,,1\nB,C-1,notadate,401100,1\n")
     run = bilag(company, "invoice", "import", str(bad))
     assert run.returncode == 2 and "no main account" in run.stderr and "not a date" in run.stderr
+
+
+def test_settle_remainder_from_the_command_line(tmp_path):
+    setup = collect_setup(parameters={"settle_remainder": True, "settle_remainder_journal": "SREM"})
+    path = tmp_path / "company.yaml"
+    path.write_text(yaml.safe_dump(json.loads(json.dumps(setup, default=str)), allow_unicode=True))
+    database = tmp_path / "bilag.sqlite"
+    assert bilag(database, "setup", "company", str(path)).returncode == 0
+    assert bilag(database, "invoice", "create", "--customer", "C-1", "--date", "2024-01-10", "--line",
+                 "401100-001:1000.00", "--post").returncode == 0
+    run = bilag(database, "settle-remainder", "--customer", "C-1", "--mark", "FTI000001", "--payment-amount", "990.00",
+                "--bank-account", "110110-001-", "--date", "2024-02-01", "--reason", "SMALL")
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.split("\n")[:2] == ["SREM000001\t130100-002-\t-10.00", "SREM000001\t618200-002--\t10.00"]

@@ -62,6 +62,10 @@ DEFAULT_PARAMETERS: dict[str, object] = {
     "write_off_journal": "WRITEOFF",  # journal name of write-off journals
     "write_off_reason": "",  # default reason code; blank: the customer reason code flagged default
     "write_off_separate_sales_tax": False,  # write off the tax on its own lines (B7.2)
+    "settle_remainder": False,  # B3.4: settling may write off the rest of the marked transactions
+    "settle_remainder_reason": "",  # default reason code; blank: the write-off default
+    "settle_remainder_account": "",  # default account; blank: the reason code's
+    "settle_remainder_journal": "",  # journal name of the remainder lines (needed when enabled)
 }
 
 

@@ -295,10 +295,50 @@ def tax_settle_command(from_date: str = typer.Option(..., "--from"), to_date: st
         typer.echo(f"{entry.ledger_account}\t{format_minor(entry.amount_minor, 2)}")
 
 
+def settle_remainder_command(
+    customer: str | None = typer.Option(None, "--customer"), vendor: str | None = typer.Option(None, "--vendor"),
+    mark: list[str] = typer.Option(..., "--mark", help="An invoice or voucher number, or #N (REF[:AMOUNT])."),
+    day: str | None = typer.Option(None, "--date", help="Date of the new payment."),
+    payment_amount: str | None = typer.Option(None, "--payment-amount"),
+    bank_account: str | None = typer.Option(None, "--bank-account"),
+    payment_voucher: str | None = typer.Option(None, "--payment-voucher"),
+    reason: str | None = typer.Option(None, "--reason"),
+    account: str | None = typer.Option(None, "--account", help="Remainder account (default: the parameter's, "
+                                                                 "else the reason code's)."),
+):
+    """Settle marked transactions and post what is left of them to the remainder account (B3.4)."""
+    from ..parties.model import PartyType
+    from ..services.settle_remainder import settle_with_remainder
+    from ..services.settlement import Payment
+    from .settlement_commands import parse_mark
+
+    if bool(customer) == bool(vendor):
+        raise InvalidInput("name either --customer or --vendor", code="bad_option")
+    payment = None
+    if payment_amount is not None:
+        if not bank_account:
+            raise InvalidInput("--payment-amount needs --bank-account", code="bad_option")
+        amount = parse_decimal(payment_amount, "--payment-amount")
+        assert amount is not None
+        payment = Payment(amount, bank_account, payment_voucher, date=parse_date(day, "--date"))
+    store, settings = _context()
+    result = settle_with_remainder(store, settings.company, PartyType.customer if customer else PartyType.vendor,
+                                   customer or vendor or "", [parse_mark(m, {}) for m in mark], payment=payment,
+                                   reason=reason, account=account, user=settings.user, day=parse_date(day, "--date"))
+    render.info(f"settled on {result.settlement.date} (batch {result.settlement.batch_id})")
+    if result.remainder is None:
+        render.info("nothing was left to post as remainder")
+        return
+    for voucher in result.remainder.vouchers:
+        for entry in voucher.draft.entries:
+            typer.echo(f"{voucher.number}\t{entry.ledger_account}\t{format_minor(entry.amount_minor, 2)}")
+
+
 def register(app: typer.Typer) -> None:
     app.add_typer(invoice_app, name="invoice")
     app.add_typer(collections_app, name="collections")
     app.add_typer(tax_app, name="tax")
     app.command("write-off")(write_off_command)
+    app.command("settle-remainder")(settle_remainder_command)
 
 

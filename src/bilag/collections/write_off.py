@@ -97,7 +97,10 @@ def _share(amount: int, open_minor: int, total: int) -> int:
 
 def write_off_lines(items: list[WriteOffItem], *, day: date, reason: str, separate_sales_tax: bool,
                     decimals: dict[str, int], party_names: dict[str, str] | None = None,
-                    comment: str = "") -> WriteOffJournal:
+                    comment: str = "", party_type: str = "customer",
+                    heading: str = "Write off transactions for") -> WriteOffJournal:
+    """The journal lines (B7.2). Settle remainder (B3.4) uses the same lines for a vendor or a customer, with
+    its own heading."""
     if not items:
         raise InvalidInput("nothing to write off: no open transactions", code="nothing_to_write_off")
     names = party_names or {}
@@ -107,9 +110,9 @@ def write_off_lines(items: list[WriteOffItem], *, day: date, reason: str, separa
     for item in items:
         if item.open_minor == 0:
             continue
-        if separate_sales_tax and not item.taxes and item.amount_minor > 0:
+        if separate_sales_tax and not item.taxes and (item.amount_minor > 0) == (party_type == "customer"):
             raise InvalidInput(
-                f"transaction #{item.transaction_id} ({item.invoice or 'no invoice'}) of customer {item.party_id} "
+                f"transaction #{item.transaction_id} ({item.invoice or 'no invoice'}) of {party_type} {item.party_id} "
                 f"has no sales tax data: it was posted without a sales tax code, so its tax cannot be written off "
                 f"separately; write it off without separate sales tax", code="no_tax_data")
         by_voucher.setdefault((item.party_id, item.currency), []).append(item)
@@ -117,7 +120,7 @@ def write_off_lines(items: list[WriteOffItem], *, day: date, reason: str, separa
         raise InvalidInput("nothing to write off: the transactions have no open amount", code="nothing_to_write_off")
     for (party_id, currency), group in sorted(by_voucher.items()):
         places = decimals.get(currency, 2)
-        description = f"Write off transactions for {party_id} {names.get(party_id, '')}".strip()
+        description = f"{heading} {party_id} {names.get(party_id, '')}".strip()
         if comment:
             description = f"{description}: {comment}"
         customer: dict[tuple, list[WriteOffItem]] = {}
@@ -140,7 +143,7 @@ def write_off_lines(items: list[WriteOffItem], *, day: date, reason: str, separa
                 key = (member.write_off_account, profile)
                 write_off[key] = write_off.get(key, 0) + member.open_minor - tax_total
             marks = ",".join(f"#{m.transaction_id}" for m in sorted(members, key=lambda m: m.transaction_id))
-            lines.append(_line(len(lines) + 1, day, "customer", party_id, -total, currency, places, description,
+            lines.append(_line(len(lines) + 1, day, party_type, party_id, -total, currency, places, description,
                                reason=reason, settle_invoice=marks, posting_profile=profile))
         for (account, _profile), amount in write_off.items():
             if amount:

@@ -32,21 +32,24 @@ class WriteOffResult:
     posting: PostingResult | None = None
 
 
-def _reason(connection: Connection, company: Company, reason: str | None):
-    code = reason or str(company.parameter("write_off_reason") or "")
+def reason_code(connection: Connection, company: Company, reason: str | None, party_type: str = "customer",
+                parameter: str = "write_off_reason"):
+    """The reason code given, else the parameter's, else the one flagged default for the party type."""
+    code = reason or str(company.parameter(parameter) or "") or str(company.parameter("write_off_reason") or "")
     rc = s.reason_code
+    flag = rc.c.customer if party_type == "customer" else rc.c.vendor
     if code:
         row = connection.execute(select(rc).where(rc.c.company_id == company.id, rc.c.code == code)).first()
         if row is None:
             raise InvalidInput(f"reason code {code} does not exist", code="unknown_reason_code")
     else:
-        row = connection.execute(select(rc).where(rc.c.company_id == company.id, rc.c.customer.is_(True),
+        row = connection.execute(select(rc).where(rc.c.company_id == company.id, flag.is_(True),
                                                   rc.c.is_default.is_(True))).first()
         if row is None:
-            raise InvalidInput("no reason code given, and none is the default for customers (write_off_reason "
-                               "parameter, or a reason code with default: true)", code="unknown_reason_code")
-    if not row.customer:
-        raise InvalidInput(f"reason code {row.code} is not for customers", code="reason_not_for_customers")
+            raise InvalidInput(f"no reason code given, and none is the default for {party_type}s ({parameter} "
+                               f"parameter, or a reason code with default: true)", code="unknown_reason_code")
+    if not (row.customer if party_type == "customer" else row.vendor):
+        raise InvalidInput(f"reason code {row.code} is not for {party_type}s", code=f"reason_not_for_{party_type}s")
     return row
 
 
@@ -96,7 +99,7 @@ def prepare_write_off_in(connection: Connection, company: Company, *, day: date,
     for customer in customers or []:
         if company.party(PartyType.customer, customer) is None:
             raise NotFound(f"customer {customer} does not exist", code="unknown_account")
-    reason_row = _reason(connection, company, reason)
+    reason_row = reason_code(connection, company, reason)
     separate = bool(company.parameter("write_off_separate_sales_tax")) if separate_sales_tax is None \
         else separate_sales_tax
     rows = _open_rows(connection, company.id, customers, transactions)
