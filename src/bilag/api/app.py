@@ -35,6 +35,9 @@ def create_app(engine: Engine | str | None = None) -> FastAPI:
     app.include_router(api_router)
     app.include_router(close_router)
     app.include_router(masterdata_router)  # day-one bookkeeping (issue 7)
+    from .collections_routes import router as collections_router  # invoices, collections, write-off (issue 9)
+
+    app.include_router(collections_router)
     app.include_router(masterdata_pages_router)
     app.include_router(lease_router)
     app.include_router(web_router)

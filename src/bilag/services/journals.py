@@ -8,6 +8,7 @@ from decimal import Decimal
 from sqlalchemy import insert, select, update
 from sqlalchemy.engine import Connection, Engine
 
+from ..company import Company
 from ..errors import InvalidInput, NotFound
 from ..journal.model import JournalLine
 from ..store import schema as s
@@ -66,11 +67,13 @@ def create_journal(engine: Engine, company_id: str | None, journal_name: str, li
                                  description=description)
 
 
-def load_journal(connection: Connection, company_id: str, journal_id: int):
+def load_journal(connection: Connection, company_id: str, journal_id: int, *, with_lines: bool = True):
     head = connection.execute(select(s.journal).where(s.journal.c.company_id == company_id,
                                                       s.journal.c.journal_id == journal_id)).first()
     if head is None:
         raise NotFound(f"journal {journal_id} does not exist", code="unknown_journal")
+    if not with_lines:
+        return head, []
     rows = connection.execute(select(s.journal_line.c.fields).where(
         s.journal_line.c.company_id == company_id, s.journal_line.c.journal_id == journal_id)
         .order_by(s.journal_line.c.line_no))
@@ -83,9 +86,12 @@ def post_stored_journal(engine: Engine, company_id: str | None, journal_id: int,
         return post_stored_journal_in(connection, resolve_company_id(connection, company_id), journal_id, user=user)
 
 
-def post_stored_journal_in(connection: Connection, company_id: str, journal_id: int, *, user: str | None = None
-                           ) -> PostingResult:
-    head, lines = load_journal(connection, company_id, journal_id)
+def post_stored_journal_in(connection: Connection, company_id: str, journal_id: int, *, user: str | None = None,
+                           company: Company | None = None, lines: list[JournalLine] | None = None) -> PostingResult:
+    """Post a stored journal inside the caller's transaction. A caller that has just stored it may hand over
+    its company and lines (as stored) instead of reading them again."""
+    head, stored_lines = load_journal(connection, company_id, journal_id, with_lines=lines is None)
+    lines = stored_lines if lines is None else lines
     # Claim the journal first: of two users posting it at once, the second waits on this row and then
     # finds it posted, instead of posting it a second time. A rejected posting rolls the claim back.
     claimed = connection.execute(update(s.journal).where(
@@ -93,7 +99,7 @@ def post_stored_journal_in(connection: Connection, company_id: str, journal_id: 
         s.journal.c.status != "posted").values(status="posted"))
     if claimed.rowcount != 1:
         raise InvalidInput(f"journal {journal_id} is posted already", code="journal_posted")
-    company = load_company(connection, company_id)
+    company = company or load_company(connection, company_id)
     result = post_lines(connection, company, head.journal_name, lines, one_voucher=head.one_voucher,
                         groups=user_groups(connection, company_id, user), source=f"journal {journal_id}")
     connection.execute(update(s.journal).where(s.journal.c.company_id == company_id,

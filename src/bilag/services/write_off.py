@@ -113,6 +113,7 @@ def prepare_write_off_in(connection: Connection, company: Company, *, day: date,
     chart = company.chart
     items = []
     accounts: dict[tuple, str] = {}
+    dimensions_of: dict[str, dict[str, str]] = {}  # per summary account: 10,000 customers share a few
     for row in rows:
         party = company.party(PartyType.customer, row.party_id)
         assert party is not None
@@ -125,7 +126,7 @@ def prepare_write_off_in(connection: Connection, company: Company, *, day: date,
             raise SettlementError(f"{row.invoice or '#' + str(row.transaction_id)} of customer {row.party_id} is "
                                   f"marked in journal {', '.join(map(str, journals))}, which is not posted; post or "
                                   f"change that journal first", code="marked_elsewhere")
-        key = (row.party_id, row.posting_profile, row.ledger_account)
+        key = (row.party_id if not reason_row.account else "", row.posting_profile, row.ledger_account)
         account = accounts.get(key)
         if account is None:
             base = reason_row.account
@@ -137,9 +138,14 @@ def prepare_write_off_in(connection: Connection, company: Company, *, day: date,
                                        f"{' ' + rule.key if rule.key else ''}) of customer {row.party_id} has no "
                                        f"write-off account, and reason code {reason_row.code} has no account of its "
                                        f"own", code="no_write_off_account")
-            dimensions = chart.dimension_map(chart.parse(row.ledger_account))
+            dimensions = dimensions_of.get(row.ledger_account)
+            if dimensions is None:
+                dimensions = dimensions_of[row.ledger_account] = chart.dimension_map(chart.parse(row.ledger_account))
             account = accounts[key] = chart.fill_blanks(chart.parse(base), dimensions).display
-        dimensions_key = tuple(sorted(chart.dimension_map(chart.parse(row.ledger_account)).items()))
+        dimensions = dimensions_of.get(row.ledger_account)
+        if dimensions is None:
+            dimensions = dimensions_of[row.ledger_account] = chart.dimension_map(chart.parse(row.ledger_account))
+        dimensions_key = tuple(sorted(dimensions.items()))
         amount, item_taxes = row.amount_minor, taxes.get(row.transaction_id, [])
         if row.transaction_id in credits:
             amount, item_taxes = remaining_taxes(amount, item_taxes, credits[row.transaction_id])
@@ -178,5 +184,6 @@ def write_off(engine: Engine, company_id: str | None, *, day: date, customers: l
         result = write_off_in(connection, company, day=day, customers=customers, transactions=transactions,
                               reason=reason, separate_sales_tax=separate_sales_tax, comment=comment)
         if post:  # in the same transaction: a rejected posting leaves no journal behind either
-            result.posting = post_stored_journal_in(connection, company_id, result.journal_id, user=user)
+            result.posting = post_stored_journal_in(connection, company_id, result.journal_id, user=user,
+                                                    company=company, lines=result.journal.lines)
         return result
