@@ -61,11 +61,11 @@ def invoice_create(
     customer: str | None = typer.Option(None, "--customer"), vendor: str | None = typer.Option(None, "--vendor"),
     invoice_date: str = typer.Option(..., "--date"), line: list[str] = typer.Option(..., "--line", help=LINE_HELP),
     number: str | None = typer.Option(None, "--number", help="A vendor's invoice number."),
-    sales_tax_group: str | None = typer.Option(None, "--sales-tax-group"),
+    sales_tax_group: str | None = typer.Option(None, "--sales-tax-group", help="Default: parameter default_sales_tax_group."),
     currency: str | None = typer.Option(None, "--currency"),
-    payment_terms: str | None = typer.Option(None, "--payment-terms"),
-    cash_discount: str | None = typer.Option(None, "--cash-discount"),
-    due_date: str | None = typer.Option(None, "--due-date"),
+    payment_terms: str | None = typer.Option(None, "--payment-terms", help="Payment terms code (due date)."),
+    cash_discount: str | None = typer.Option(None, "--cash-discount", help="Cash discount code."),
+    due_date: str | None = typer.Option(None, "--due-date", help="Due date (default: from the payment terms)."),
     description: str = typer.Option("", "--description"),
     post: bool = typer.Option(False, "--post", help="Post it at once."),
 ):
@@ -114,8 +114,8 @@ def invoice_credit_note(number: str, note_date: str = typer.Option(..., "--date"
                         line: list[str] = typer.Option(None, "--line", help="Only these lines; default all lines of "
                                                                             "the invoice. " + LINE_HELP),
                         vendor: bool = typer.Option(False, "--vendor", help="A vendor invoice's credit note."),
-                        credit_note_number: str | None = typer.Option(None, "--number"),
-                        post: bool = typer.Option(False, "--post")):
+                        credit_note_number: str | None = typer.Option(None, "--number", help="The credit note's own number (vendor)."),
+                        post: bool = typer.Option(False, "--post", help="Post it at once.")):
     """A draft credit note for a posted invoice (its lines, its tax groups); posting it settles the invoice."""
     from ..services.invoices import credit_note, post_invoices
 
@@ -210,7 +210,7 @@ def aged_balances_command(
 
 @collections_app.command("view")
 def collections_view_command(customer: str, as_of: str = typer.Option(..., "--as-of"),
-                             basis: str = typer.Option("due_date", "--by"), fmt: str = _format_option()):
+                             basis: str = typer.Option("due_date", "--by", help="due_date or document_date"), fmt: str = _format_option()):
     """One customer's open transactions at a date, with their aging period, hold and marking journals."""
     from ..services.collections import collections_view
 
@@ -299,10 +299,10 @@ def settle_remainder_command(
     customer: str | None = typer.Option(None, "--customer"), vendor: str | None = typer.Option(None, "--vendor"),
     mark: list[str] = typer.Option(..., "--mark", help="An invoice or voucher number, or #N (REF[:AMOUNT])."),
     day: str | None = typer.Option(None, "--date", help="Date of the new payment."),
-    payment_amount: str | None = typer.Option(None, "--payment-amount"),
+    payment_amount: str | None = typer.Option(None, "--payment-amount", help="Post a new payment of this amount."),
     bank_account: str | None = typer.Option(None, "--bank-account"),
     payment_voucher: str | None = typer.Option(None, "--payment-voucher"),
-    reason: str | None = typer.Option(None, "--reason"),
+    reason: str | None = typer.Option(None, "--reason", help="Reason code (default: the parameter's)."),
     account: str | None = typer.Option(None, "--account", help="Remainder account (default: the parameter's, "
                                                                  "else the reason code's)."),
 ):
