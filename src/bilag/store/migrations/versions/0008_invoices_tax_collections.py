@@ -5,15 +5,15 @@ every posted line is kept per voucher, transaction and code (tax_transaction), s
 credit note or the sales tax settlement can restate it. Invoices are documents (draft -> posted) with
 lines; reason codes serve write-off and settle remainder.
 
-Revision ID: 0007
-Revises: 0006
+Revision ID: 0008
+Revises: 0007
 Create Date: 2026-11-29 20:00:00
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0007'
-down_revision = '0006'
+revision = '0008'
+down_revision = '0007'
 branch_labels = None
 depends_on = None
 
