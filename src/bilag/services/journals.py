@@ -80,6 +80,17 @@ def load_journal(connection: Connection, company_id: str, journal_id: int, *, wi
     return head, [_line_from_json(r[0]) for r in rows]
 
 
+def refuse_lease_journal(connection: Connection, company_id: str, journal_id: int, action: str) -> None:
+    """A journal the lease batch created is locked (seed 000): its lines stay as the schedule computed them,
+    and only the lease run posts it, because that run records each schedule line's voucher (rule B6)."""
+    links = s.lease_journal_entry
+    if connection.execute(select(links.c.journal_id).where(
+            links.c.company_id == company_id, links.c.journal_id == journal_id).limit(1)).first() is not None:
+        raise InvalidInput(f"journal {journal_id} was created by the lease batch: its lines are locked and it is "
+                           f"not {action} (post it with 'bilag lease post {journal_id}')",
+                           code="lease_journal_locked")
+
+
 def post_stored_journal(engine: Engine, company_id: str | None, journal_id: int, *, user: str | None = None
                         ) -> PostingResult:
     with engine.begin() as connection:
@@ -92,6 +103,7 @@ def post_stored_journal_in(connection: Connection, company_id: str, journal_id: 
     its company and lines (as stored) instead of reading them again."""
     head, stored_lines = load_journal(connection, company_id, journal_id, with_lines=lines is None)
     lines = stored_lines if lines is None else lines
+    refuse_lease_journal(connection, company_id, journal_id, "posted here")
     # Claim the journal first: of two users posting it at once, the second waits on this row and then
     # finds it posted, instead of posting it a second time. A rejected posting rolls the claim back.
     claimed = connection.execute(update(s.journal).where(

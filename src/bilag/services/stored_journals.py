@@ -17,7 +17,7 @@ from ..journal.model import JOURNAL_COLUMNS, JournalLine
 from ..journal.parsing import lines_from_records
 from ..store import schema as s
 from ..store.companies import resolve_company_id
-from .journals import _line_to_json, load_journal, post_stored_journal
+from .journals import _line_to_json, load_journal, post_stored_journal, refuse_lease_journal
 from .posting import PostingResult, validate_journal
 
 __all__ = ["add_lines", "delete_journal", "delete_line", "journal_summary", "list_stored_journals",
@@ -75,6 +75,7 @@ def _open_journal(connection: Connection, company_id: str, journal_id: int, acti
     if head.status == "posted":
         raise InvalidInput(f"journal {journal_id} is posted: it is not {action} (correct its vouchers with "
                            f"'bilag voucher reverse NUMBER')", code="journal_posted")
+    refuse_lease_journal(connection, company_id, journal_id, action)
     return head, lines
 
 
