@@ -3,7 +3,7 @@ VENV := .venv
 BILAG := $(VENV)/bin/bilag
 PYTHON ?= python3
 
-.PHONY: run demo test test-sqlite bench postgres-server browser citus clean
+.PHONY: run demo test test-sqlite lint mutation bench postgres-server browser citus clean
 DEMO_USER := demo
 DEMO_PASSWORD := demo-password
 PORT ?= 8000
@@ -49,6 +49,12 @@ citus: postgres-server
 test: $(BILAG) postgres-server browser citus
 	BILAG_REQUIRE_POSTGRES=1 BILAG_REQUIRE_BROWSER=1 BILAG_TEST_STORES=sqlite,postgresql,citus \
 	  $(VENV)/bin/pytest -q -p no:cacheprovider
+
+# The gate (CI runs it before the tests): lint (ruff), no float in money paths, types (mypy on src/).
+lint: $(BILAG)
+	$(VENV)/bin/ruff check src tests bench scripts
+	$(VENV)/bin/python scripts/lint_money.py src/bilag
+	$(VENV)/bin/mypy
 
 test-sqlite: $(BILAG)
 	BILAG_TEST_STORES=sqlite $(VENV)/bin/pytest -q -p no:cacheprovider

@@ -196,7 +196,7 @@ def test_xlsx_cells_are_read_exactly_with_the_sheet_row_numbers(tmp_path):
         [None, None, None],
     ])
     lines = lines_from_xlsx(path)
-    assert [(l.line_no, l.date, l.account_type, l.account, l.debit, l.credit, l.currency) for l in lines] == [
+    assert [(ln.line_no, ln.date, ln.account_type, ln.account, ln.debit, ln.credit, ln.currency) for ln in lines] == [
         (3, date(2024, 1, 5), "Vendor", "1001", None, Decimal("1234.1"), "usd"),
         (4, date(2024, 1, 5), "Ledger", "606300-003", Decimal("1000"), None, "USD"),
         (5, date(2024, 1, 5), "Ledger", "606300-004", Decimal("234.1"), None, None),
@@ -255,7 +255,7 @@ def test_csv_with_trailing_empty_columns_from_a_spreadsheet_export(tmp_path):
     path = write(tmp_path, "voucher;date;account_type;account;debit;credit;;\n"
                            "V1;2024-01-05;Ledger;606300-001;1 234,50;;;\n"
                            "V1;2024-01-05;Vendor;1001;;1234.50;;\n")
-    assert [(l.debit, l.credit) for l in lines_from_csv(path)] == [(Decimal("1234.50"), None),
+    assert [(ln.debit, ln.credit) for ln in lines_from_csv(path)] == [(Decimal("1234.50"), None),
                                                                    (None, Decimal("1234.50"))]
 
 

@@ -6,8 +6,15 @@ from decimal import Decimal as D
 import pytest
 
 from bilag.parties.model import CashDiscountCode
-from bilag.settlement.discounts import (ALWAYS, NEVER, NORMAL, applicable_percent, discount_for_payment,
-                                        full_discount, partial_discount)
+from bilag.settlement.discounts import (
+    ALWAYS,
+    NEVER,
+    NORMAL,
+    applicable_percent,
+    discount_for_payment,
+    full_discount,
+    partial_discount,
+)
 
 CODES = {c.code: c for c in [
     CashDiscountCode("1D14", D("1"), 14),

@@ -10,7 +10,13 @@ import pytest
 from sqlalchemy import func, select
 
 from bilag.calendar.periods import (
-    MODULES, FiscalPeriod, PeriodKind, PeriodStatus, generate_years, posting_allowed, transition,
+    MODULES,
+    FiscalPeriod,
+    PeriodKind,
+    PeriodStatus,
+    generate_years,
+    posting_allowed,
+    transition,
 )
 from bilag.errors import BilagError, InvalidInput, JournalRejected
 from bilag.journal.parsing import lines_from_pipe_table

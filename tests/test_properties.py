@@ -329,8 +329,8 @@ def test_the_invariants_hold_on_both_stores(engine, vouchers, plan):
     assert_subledger_ties(engine, company_id)
     assert_ledger_balances(engine, company_id)
     # An unbalanced copy of the first voucher (a new number) is refused, and nothing is written.
-    broken = Voucher("BROKEN", vouchers[0].day, [Line(l.account_type, l.account, l.currency, l.amount_minor, None)
-                                                 for l in vouchers[0].lines])
+    broken = Voucher("BROKEN", vouchers[0].day, [Line(ln.account_type, ln.account, ln.currency, ln.amount_minor, None)
+                                                 for ln in vouchers[0].lines])
     broken.lines[0].amount_minor += 1 if broken.lines[0].amount_minor > 0 else -1
     before = ledger_state(engine)
     with pytest.raises(JournalRejected) as error:

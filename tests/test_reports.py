@@ -20,7 +20,11 @@ from bilag.errors import InvalidInput, NotFound
 from bilag.journal.model import EntryDraft, VoucherDraft
 from bilag.parties.model import PartyType
 from bilag.services.reports import (
-    balance_differences, find_voucher, ledger_journal_report, open_transactions, trial_balance,
+    balance_differences,
+    find_voucher,
+    ledger_journal_report,
+    open_transactions,
+    trial_balance,
 )
 from bilag.services.settlement import MarkRequest, Payment, settle
 from bilag.store import schema as s

@@ -2,8 +2,8 @@
 from decimal import Decimal as D
 
 from bilag.parties.model import PartyType
-from bilag.services.settlement import MarkRequest, Payment, settle
 from bilag.services.reports import open_transactions
+from bilag.services.settlement import MarkRequest, Payment, settle
 
 from .support import make_company, net_by_account, post
 

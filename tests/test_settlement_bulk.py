@@ -9,8 +9,13 @@ from bilag.errors import ConcurrencyConflict
 from bilag.journal.model import JournalLine
 from bilag.services.posting import post_journal
 from bilag.services.settlement import settle_automatically
-from bilag.store.transactions import (attach_distributions, attach_open_distributions, load_transactions,
-                                      may_post_to_own_dimensions, update_open_amounts)
+from bilag.store.transactions import (
+    attach_distributions,
+    attach_open_distributions,
+    load_transactions,
+    may_post_to_own_dimensions,
+    update_open_amounts,
+)
 
 from .support import post
 from .test_settlement_support import VENDOR, assert_ledger_ties, company, open_amounts, transactions

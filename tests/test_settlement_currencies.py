@@ -9,8 +9,17 @@ from bilag.errors import BilagError
 from bilag.services.settlement import MarkRequest, Payment, reverse_settlement, settle
 
 from .support import post
-from .test_settlement_support import (CUSTOMER, VENDOR, assert_entries, assert_ledger_ties, company, day,
-                                      open_accounting, open_amounts, snapshot)
+from .test_settlement_support import (
+    CUSTOMER,
+    VENDOR,
+    assert_entries,
+    assert_ledger_ties,
+    company,
+    day,
+    open_accounting,
+    open_amounts,
+    snapshot,
+)
 
 RATES = [
     {"currency": "EUR", "date": "2024-01-01", "rate": "1.14"},

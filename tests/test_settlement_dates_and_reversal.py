@@ -10,8 +10,17 @@ from bilag.settlement.rules import SettlementOptions
 from bilag.store import schema as s
 
 from .support import post
-from .test_settlement_support import (VENDOR, assert_entries, assert_ledger_ties, company, day, discounts_taken,
-                                      open_amounts, open_accounting, snapshot)
+from .test_settlement_support import (
+    VENDOR,
+    assert_entries,
+    assert_ledger_ties,
+    company,
+    day,
+    discounts_taken,
+    open_accounting,
+    open_amounts,
+    snapshot,
+)
 
 CODES = [{"code": "1D14", "percent": 1, "days": 14}]
 

@@ -7,8 +7,16 @@ import pytest
 from bilag.services.settlement import MarkRequest, Payment, settle
 
 from .support import post
-from .test_settlement_support import (CUSTOMER, VENDOR, assert_entries, assert_ledger_ties, company, day,
-                                      discounts_taken, open_amounts)
+from .test_settlement_support import (
+    CUSTOMER,
+    VENDOR,
+    assert_entries,
+    assert_ledger_ties,
+    company,
+    day,
+    discounts_taken,
+    open_amounts,
+)
 
 LIMIT_ACCOUNTS = {"penny_difference": "809000", "over_underpayment": "809100"}
 

@@ -11,8 +11,18 @@ from bilag.services.setup import set_parameters
 from bilag.settlement.rules import SettlementOptions
 
 from .support import post
-from .test_settlement_support import (CUSTOMER, VENDOR, assert_entries, assert_ledger_ties, company, day,
-                                      discounts_taken, open_amounts, snapshot, transactions)
+from .test_settlement_support import (
+    CUSTOMER,
+    VENDOR,
+    assert_entries,
+    assert_ledger_ties,
+    company,
+    day,
+    discounts_taken,
+    open_amounts,
+    snapshot,
+    transactions,
+)
 
 CODES = [
     {"code": "1D14", "percent": 1, "days": 14},

@@ -6,8 +6,7 @@ from bilag.errors import SettlementError
 from bilag.services.settlement import MarkRequest, settle
 
 from .support import post
-from .test_settlement_support import (CUSTOMER, VENDOR, assert_ledger_ties, company, open_amounts, snapshot,
-                                      transactions)
+from .test_settlement_support import CUSTOMER, VENDOR, assert_ledger_ties, company, open_amounts, snapshot, transactions
 
 
 def test_a_payment_settles_against_the_refund_of_a_payment(engine):

@@ -35,9 +35,9 @@ from fractions import Fraction
 import pytest
 from hypothesis import HealthCheck, given, note, settings
 from hypothesis import event as hypothesis_event
+from hypothesis import strategies as st
 from hypothesis.control import current_build_context
 from hypothesis.errors import InvalidArgument
-from hypothesis import strategies as st
 from sqlalchemy import text
 
 from bilag.errors import BilagError

@@ -9,8 +9,7 @@ from decimal import Decimal as D
 from bilag.services.settlement import MarkRequest, Payment, settle
 
 from .support import post
-from .test_settlement_support import (CUSTOMER, VENDOR, assert_entries, assert_ledger_ties, company, day,
-                                      open_amounts)
+from .test_settlement_support import CUSTOMER, VENDOR, assert_entries, assert_ledger_ties, company, day, open_amounts
 
 EUR_114_THEN_115 = [{"currency": "EUR", "date": "2024-01-01", "rate": "1.14"},
                     {"currency": "EUR", "date": "2024-01-20", "rate": "1.15"}]

@@ -8,10 +8,15 @@ from sqlalchemy import func, select
 from bilag.errors import BilagError
 from bilag.parties.model import PartyType
 from bilag.services.netting import add_netting_agreement, net_manually
-from bilag.services.reorganize import SplitPart, merge_transactions, set_hold, set_payment_release_date, \
-    split_transaction
+from bilag.services.reorganize import (
+    SplitPart,
+    merge_transactions,
+    set_hold,
+    set_payment_release_date,
+    split_transaction,
+)
 from bilag.services.reports import open_transactions
-from bilag.services.settlement import (MarkRequest, Payment, reverse_settlement, settle, settle_automatically)
+from bilag.services.settlement import MarkRequest, Payment, reverse_settlement, settle, settle_automatically
 from bilag.store import schema as s
 
 from .support import make_company, post

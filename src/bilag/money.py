@@ -4,8 +4,9 @@ Rounding happens only where the domain says so (per line, per distribution part)
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
-from typing import Sequence
+from typing import cast
 
 ZERO = Decimal(0)
 _QUANTUM = {0: Decimal(1), 1: Decimal("0.1"), 2: Decimal("0.01"), 3: Decimal("0.001"), 4: Decimal("0.0001")}
@@ -127,7 +128,7 @@ def allocate(total_minor: int, weights: Sequence[int | Decimal]) -> list[int]:
     if len(weights) == 1:
         return [total_minor]
     if all(type(w) is int for w in weights):
-        return _allocate_integers(total_minor, weights)
+        return _allocate_integers(total_minor, cast("Sequence[int]", weights))
     absolute = [abs(Decimal(w)) for w in weights]
     base = sum(absolute)
     if base == 0:

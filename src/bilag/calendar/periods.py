@@ -155,8 +155,8 @@ def posting_allowed(period: FiscalPeriod | None, module: str = "general_ledger",
 
 def check_posting_allowed(
     period: FiscalPeriod | None, day: date, module: str = "general_ledger", user_groups: frozenset[str] = frozenset()
-) -> None:
-    """Rule P1: the status decides first; module access applies only to an Open period."""
+) -> FiscalPeriod:
+    """Rule P1: the status decides first; module access applies only to an Open period. Returns the period."""
     if period is None:
         raise PeriodNotOpen(f"{day.isoformat()} is not in any fiscal period", code="no_period")
     if period.status != PeriodStatus.open:
@@ -165,7 +165,7 @@ def check_posting_allowed(
             f"{period.status.value.replace('_', ' ')}; posting on {day.isoformat()} is not allowed",
         )
     if posting_allowed(period, module, user_groups):
-        return
+        return period
     access = module_access(period, module)
     raise PeriodNotOpen(
         f"period {period.name} is open to {'no user' if access.lower() == ACCESS_NONE else 'user group ' + access} "

@@ -8,7 +8,6 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import Optional
 
 import typer
 
@@ -32,9 +31,9 @@ app.add_typer(setup_app, name="setup")
 
 
 class Settings:
-    database: Optional[str] = None
-    company: Optional[str] = None
-    user: Optional[str] = None
+    database: str | None = None
+    company: str | None = None
+    user: str | None = None
 
 
 settings = Settings()
@@ -53,10 +52,10 @@ def _print_version(value: bool) -> None:
 
 @app.callback()
 def main(
-    database: Optional[str] = typer.Option(None, "--database", "-d", envvar="BILAG_DATABASE",
+    database: str | None = typer.Option(None, "--database", "-d", envvar="BILAG_DATABASE",
                                            help="Database URL or SQLite file (default bilag.sqlite)."),
-    company: Optional[str] = typer.Option(None, "--company", "-c", envvar="BILAG_COMPANY", help="Legal entity id."),
-    user: Optional[str] = typer.Option(None, "--user", envvar="BILAG_USER", help="Who posts (period access groups)."),
+    company: str | None = typer.Option(None, "--company", "-c", envvar="BILAG_COMPANY", help="Legal entity id."),
+    user: str | None = typer.Option(None, "--user", envvar="BILAG_USER", help="Who posts (period access groups)."),
     version: bool = typer.Option(False, "--version", is_eager=True, callback=_print_version,
                                  help="Print the version of bilag and exit."),
 ) -> None:
@@ -228,7 +227,7 @@ def setup_vendor(party_id: str, extra: list[str] = typer.Argument(None, help="KE
 
 # ---------------------------------------------------------------- journals
 
-def _read_lines(file: Path, default_date: Optional[str]):
+def _read_lines(file: Path, default_date: str | None):
     from ..journal.parsing import lines_from_file
 
     return lines_from_file(file, default_date=_date(default_date, "--date"))
@@ -251,9 +250,9 @@ def _print_posting(result, fmt: str) -> None:
 @journal_app.command("post")
 def journal_post(file: Path = typer.Argument(..., help="CSV or XLSX with the journal columns."),
                  name: str = typer.Option("GNJL", "--name", help="Journal name."),
-                 default_date: Optional[str] = typer.Option(None, "--date", help="Date of lines without one."),
+                 default_date: str | None = typer.Option(None, "--date", help="Date of lines without one."),
                  one_voucher: bool = typer.Option(False, "--one-voucher", help="Every line on one voucher."),
-                 idempotency_key: Optional[str] = typer.Option(None, "--idempotency-key"),
+                 idempotency_key: str | None = typer.Option(None, "--idempotency-key"),
                  fmt: str = format_option()):
     """Validate and post a journal file; every problem is listed and nothing posts if there is any."""
     from ..services.posting import post_journal
@@ -270,7 +269,7 @@ def journal_post(file: Path = typer.Argument(..., help="CSV or XLSX with the jou
 
 @journal_app.command("validate")
 def journal_validate(file: Path, name: str = typer.Option("GNJL", "--name"),
-                     default_date: Optional[str] = typer.Option(None, "--date"),
+                     default_date: str | None = typer.Option(None, "--date"),
                      one_voucher: bool = typer.Option(False, "--one-voucher")):
     """Check a journal file as posting would, without posting anything."""
     from ..services.posting import validate_journal
@@ -285,7 +284,7 @@ def journal_validate(file: Path, name: str = typer.Option("GNJL", "--name"),
 
 @journal_app.command("import")
 def journal_import(file: Path, name: str = typer.Option("GNJL", "--name"),
-                   default_date: Optional[str] = typer.Option(None, "--date"),
+                   default_date: str | None = typer.Option(None, "--date"),
                    description: str = typer.Option("", "--description")):
     """Store a journal file unposted (post it later with 'bilag journal post-stored ID')."""
     from ..services.journals import create_journal
@@ -324,12 +323,12 @@ def journal_list(fmt: str = format_option()):
 @journal_app.command("enter")
 def journal_enter(
     account_type: str = typer.Option(..., "--account-type"), account: str = typer.Option(..., "--account"),
-    entry_date: str = typer.Option(..., "--date"), debit: Optional[str] = typer.Option(None, "--debit"),
-    credit: Optional[str] = typer.Option(None, "--credit"), voucher: Optional[str] = typer.Option(None, "--voucher"),
-    description: str = typer.Option("", "--description"), currency: Optional[str] = typer.Option(None, "--currency"),
-    offset_account_type: Optional[str] = typer.Option(None, "--offset-account-type"),
-    offset_account: Optional[str] = typer.Option(None, "--offset-account"),
-    invoice: Optional[str] = typer.Option(None, "--invoice"), name: str = typer.Option("GNJL", "--name"),
+    entry_date: str = typer.Option(..., "--date"), debit: str | None = typer.Option(None, "--debit"),
+    credit: str | None = typer.Option(None, "--credit"), voucher: str | None = typer.Option(None, "--voucher"),
+    description: str = typer.Option("", "--description"), currency: str | None = typer.Option(None, "--currency"),
+    offset_account_type: str | None = typer.Option(None, "--offset-account-type"),
+    offset_account: str | None = typer.Option(None, "--offset-account"),
+    invoice: str | None = typer.Option(None, "--invoice"), name: str = typer.Option("GNJL", "--name"),
     validate_only: bool = typer.Option(False, "--validate-only"), fmt: str = format_option(),
 ):
     """Enter and post one two-sided line (account and offset account) from the command line."""
@@ -360,8 +359,8 @@ def journal_enter(
 # ---------------------------------------------------------------- reports
 
 @report_app.command("trial-balance")
-def report_trial_balance(as_of: Optional[str] = typer.Option(None, "--as-of"),
-                         date_from: Optional[str] = typer.Option(None, "--from", help="Movements from this date."),
+def report_trial_balance(as_of: str | None = typer.Option(None, "--as-of"),
+                         date_from: str | None = typer.Option(None, "--from", help="Movements from this date."),
                          by: str = typer.Option("ledger_account", "--by", help="ledger_account or main_account"),
                          currency: str = typer.Option("accounting", "--currency", help="accounting or transaction"),
                          fmt: str = format_option()):
@@ -379,9 +378,9 @@ def report_trial_balance(as_of: Optional[str] = typer.Option(None, "--as-of"),
     columns = ["account", "name"] + (["currency"] if currency == "transaction" else []) + ["debit", "credit", "balance"]
     if currency == "accounting" and lines and fmt == "text":  # a total row only where a person reads it
         decimals = lines[0].decimals
-        rows.append({"account": "Total", "name": "", "debit": format_minor(sum(l.debit_minor for l in lines), decimals),
-                     "credit": format_minor(sum(l.credit_minor for l in lines), decimals),
-                     "balance": format_minor(sum(l.balance_minor for l in lines), decimals)})
+        rows.append({"account": "Total", "name": "", "debit": format_minor(sum(row.debit_minor for row in lines), decimals),
+                     "credit": format_minor(sum(row.credit_minor for row in lines), decimals),
+                     "balance": format_minor(sum(row.balance_minor for row in lines), decimals)})
     render.emit(rows, columns, _format(fmt), title="Trial balance")
 
 
@@ -410,9 +409,9 @@ def report_voucher(number: str, fmt: str = format_option()):
 
 
 @report_app.command("ledger-journal")
-def report_ledger_journal(date_from: Optional[str] = typer.Option(None, "--from"),
-                          date_to: Optional[str] = typer.Option(None, "--to"),
-                          series: Optional[str] = typer.Option(None, "--journal-name"),
+def report_ledger_journal(date_from: str | None = typer.Option(None, "--from"),
+                          date_to: str | None = typer.Option(None, "--to"),
+                          series: str | None = typer.Option(None, "--journal-name"),
                           fmt: str = format_option()):
     """Ledger journal report: every voucher of the range with its entries and totals."""
     from ..services.reports import ledger_journal_report
@@ -425,8 +424,8 @@ def report_ledger_journal(date_from: Optional[str] = typer.Option(None, "--from"
 
 
 @report_app.command("open-transactions")
-def report_open_transactions(customer: Optional[str] = typer.Option(None, "--customer"),
-                             vendor: Optional[str] = typer.Option(None, "--vendor"),
+def report_open_transactions(customer: str | None = typer.Option(None, "--customer"),
+                             vendor: str | None = typer.Option(None, "--vendor"),
                              include_closed: bool = typer.Option(False, "--all", help="Include closed (settled) transactions."),
                              fmt: str = format_option()):
     """Open transactions of a customer or vendor (or of all), with the settle form's fields."""
@@ -499,7 +498,7 @@ def period_access(day: str, access: str = typer.Argument(..., help="all, none or
 # ---------------------------------------------------------------- scenarios and demo
 
 @scenario_app.command("run")
-def scenario_run(file: Path, database: Optional[str] = typer.Option(None, "--database"),
+def scenario_run(file: Path, database: str | None = typer.Option(None, "--database"),
                  fmt: str = format_option()):
     """Set up a company from FILE, perform its steps, print what was posted (JSON with --format json)."""
     from ..scenario.runner import run_scenario
@@ -647,16 +646,11 @@ def _usage_error(error) -> int:
 
 
 def _unexpected(error: Exception) -> int:
+    import psycopg  # a dependency: the bulk paths write through the driver, whose errors SQLAlchemy has not wrapped
     from sqlalchemy.exc import ArgumentError, DataError, DBAPIError, IntegrityError
 
-    refused = (IntegrityError, DataError)
-    try:  # the bulk paths write through the driver, whose errors SQLAlchemy has not wrapped
-        import psycopg
-
-        refused += (psycopg.IntegrityError, psycopg.DataError)
-        unavailable = (DBAPIError, ArgumentError, psycopg.OperationalError)
-    except ImportError:  # pragma: no cover
-        unavailable = (DBAPIError, ArgumentError)
+    refused = (IntegrityError, DataError, psycopg.IntegrityError, psycopg.DataError)
+    unavailable = (DBAPIError, ArgumentError, psycopg.OperationalError)
     if isinstance(error, refused):
         render.error(f"the database refused the change ({first_line(error)}); nothing was written")
         return 2

@@ -3,12 +3,16 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal, InvalidOperation
-from typing import Optional
+from typing import overload
 
 from ..errors import InvalidInput
 
 
-def parse_decimal(text: Optional[str], option: str) -> Optional[Decimal]:
+@overload
+def parse_decimal(text: str, option: str) -> Decimal: ...
+@overload
+def parse_decimal(text: str | None, option: str) -> Decimal | None: ...
+def parse_decimal(text: str | None, option: str) -> Decimal | None:
     if text is None:
         return None
     try:
@@ -20,7 +24,11 @@ def parse_decimal(text: Optional[str], option: str) -> Optional[Decimal]:
     return value
 
 
-def parse_date(text: Optional[str], option: str) -> Optional[date]:
+@overload
+def parse_date(text: str, option: str) -> date: ...
+@overload
+def parse_date(text: str | None, option: str) -> date | None: ...
+def parse_date(text: str | None, option: str) -> date | None:
     if text is None:
         return None
     try:

@@ -5,7 +5,7 @@ import csv
 import json
 import os
 import sys
-from typing import Iterable
+from collections.abc import Iterable
 
 from rich.console import Console
 from rich.markup import escape

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import inspect
 from datetime import date
-from typing import Optional
 
 import typer
 
@@ -37,10 +36,12 @@ def _company(engine, settings):
         return load_company(connection, resolve_company_id(connection, settings.company))
 
 
-def _party(customer: Optional[str], vendor: Optional[str]) -> tuple[PartyType, str]:
-    if bool(customer) == bool(vendor):
-        raise InvalidInput("name either --customer or --vendor", code="bad_option")
-    return (PartyType.customer, customer) if customer else (PartyType.vendor, vendor)
+def _party(customer: str | None, vendor: str | None) -> tuple[PartyType, str]:
+    if customer and not vendor:
+        return PartyType.customer, customer
+    if vendor and not customer:
+        return PartyType.vendor, vendor
+    raise InvalidInput("name either --customer or --vendor", code="bad_option")
 
 
 _date = parse_date
@@ -109,28 +110,28 @@ def _marked_summary(company, plan) -> str:
 
 
 def settle_command(
-    customer: Optional[str] = typer.Option(None, "--customer"), vendor: Optional[str] = typer.Option(None, "--vendor"),
+    customer: str | None = typer.Option(None, "--customer"), vendor: str | None = typer.Option(None, "--vendor"),
     mark: list[str] = typer.Option(..., "--mark", help=MARK_HELP),
-    settle_date: Optional[str] = typer.Option(None, "--date", help="Date of the new payment."),
-    payment_amount: Optional[str] = typer.Option(None, "--payment-amount", help="Post a new payment and settle with it."),
-    bank_account: Optional[str] = typer.Option(None, "--bank-account"),
-    payment_voucher: Optional[str] = typer.Option(None, "--payment-voucher"),
-    payment_currency: Optional[str] = typer.Option(None, "--payment-currency"),
-    primary: Optional[str] = typer.Option(
+    settle_date: str | None = typer.Option(None, "--date", help="Date of the new payment."),
+    payment_amount: str | None = typer.Option(None, "--payment-amount", help="Post a new payment and settle with it."),
+    bank_account: str | None = typer.Option(None, "--bank-account"),
+    payment_voucher: str | None = typer.Option(None, "--payment-voucher"),
+    payment_currency: str | None = typer.Option(None, "--payment-currency"),
+    primary: str | None = typer.Option(
         None, "--primary", help="Without a new payment: the open payment or credit note to settle with (its date and "
                                 "rate count); default the latest marked one."),
-    cash_discount: Optional[str] = typer.Option(None, "--cash-discount", help="Override the discount of the first mark."),
-    use_cash_discount: Optional[str] = typer.Option(None, "--use-cash-discount", help="normal, always or never (every mark)"),
-    alternative_account: Optional[str] = typer.Option(None, "--alternative-discount-account",
+    cash_discount: str | None = typer.Option(None, "--cash-discount", help="Override the discount of the first mark."),
+    use_cash_discount: str | None = typer.Option(None, "--use-cash-discount", help="normal, always or never (every mark)"),
+    alternative_account: str | None = typer.Option(None, "--alternative-discount-account",
                                                       help="Cash discount account for every mark."),
-    cross_rate: Optional[str] = typer.Option(None, "--cross-rate",
+    cross_rate: str | None = typer.Option(None, "--cross-rate",
                                              help="Invoice currency units per payment currency unit (every mark)."),
     full_settlement: bool = typer.Option(False, "--full-settlement", help="The unpaid rest becomes cash discount."),
     posting_date: str = typer.Option("latest", "--posting-date", help="Settlement posting date: latest, today or selected."),
-    selected_date: Optional[str] = typer.Option(None, "--selected-date", help="The date for --posting-date selected."),
+    selected_date: str | None = typer.Option(None, "--selected-date", help="The date for --posting-date selected."),
     discount_date: str = typer.Option("transaction", "--discount-date",
                                       help="Date for calculating discounts: transaction or selected."),
-    selected_discount_date: Optional[str] = typer.Option(None, "--selected-discount-date"),
+    selected_discount_date: str | None = typer.Option(None, "--selected-discount-date"),
     preview: bool = typer.Option(False, "--preview", help="Show what would be posted and post nothing."),
     fmt: str = _format_option(),
 ):
@@ -182,14 +183,14 @@ def preview_command(**kwargs):
 
 # `settlement preview` takes the options of `settle` but --preview (typer reads the options from the signature).
 _SETTLE_SIGNATURE = inspect.signature(settle_command, eval_str=True)
-preview_command.__signature__ = _SETTLE_SIGNATURE.replace(parameters=[
+preview_command.__signature__ = _SETTLE_SIGNATURE.replace(parameters=[  # type: ignore[attr-defined]
     p for name, p in _SETTLE_SIGNATURE.parameters.items() if name != "preview"])
 
 
 @settlement_app.command("auto")
 def automatic(customers: bool = typer.Option(False, "--customers"), vendors: bool = typer.Option(False, "--vendors"),
               account: list[str] = typer.Option(None, "--account", help="Only these customer/vendor accounts."),
-              priority: Optional[str] = typer.Option(
+              priority: str | None = typer.Option(
                   None, "--priority", help="Order of the invoices a payment settles, comma-separated: due_date, "
                                            "invoice_date, posting_date, cash_discount_date, amount, cash_discount "
                                            "(default: the settlement_priority parameter, else due_date,cash_discount)."),
@@ -212,7 +213,7 @@ def automatic(customers: bool = typer.Option(False, "--customers"), vendors: boo
 @settlement_app.command("reverse")
 def reverse(settlement: int = typer.Argument(..., help="The settlement (batch) number."),
             posting_date: str = typer.Option("latest", "--posting-date", help="latest, today or selected"),
-            selected_date: Optional[str] = typer.Option(None, "--date"),
+            selected_date: str | None = typer.Option(None, "--date"),
             fmt: str = _format_option()):
     """Reverse a settlement with a new voucher; the invoice and the payment reopen."""
     from ..services.settlement import reverse_settlement
@@ -225,8 +226,8 @@ def reverse(settlement: int = typer.Argument(..., help="The settlement (batch) n
 
 
 @settlement_app.command("split")
-def split(reference: str, customer: Optional[str] = typer.Option(None, "--customer"),
-          vendor: Optional[str] = typer.Option(None, "--vendor"),
+def split(reference: str, customer: str | None = typer.Option(None, "--customer"),
+          vendor: str | None = typer.Option(None, "--vendor"),
           part: list[str] = typer.Option(..., "--part", help="DUE_DATE:AMOUNT or DUE_DATE:PERCENT%")):
     """Reorganise: split an open transaction into parts with new due dates (the remainder must be 0)."""
     from ..services.reorganize import SplitPart, split_transaction
@@ -245,8 +246,8 @@ def split(reference: str, customer: Optional[str] = typer.Option(None, "--custom
 
 
 @settlement_app.command("merge")
-def merge(reference: str, customer: Optional[str] = typer.Option(None, "--customer"),
-          vendor: Optional[str] = typer.Option(None, "--vendor"), due_date: Optional[str] = typer.Option(None, "--due")):
+def merge(reference: str, customer: str | None = typer.Option(None, "--customer"),
+          vendor: str | None = typer.Option(None, "--vendor"), due_date: str | None = typer.Option(None, "--due")):
     """Reorganise: merge the split parts of a transaction back into one."""
     from ..services.reorganize import merge_transactions
 
@@ -257,9 +258,9 @@ def merge(reference: str, customer: Optional[str] = typer.Option(None, "--custom
 
 
 @settlement_app.command("hold")
-def hold(vendor: Optional[str] = typer.Option(None, "--vendor"), customer: Optional[str] = typer.Option(None, "--customer"),
+def hold(vendor: str | None = typer.Option(None, "--vendor"), customer: str | None = typer.Option(None, "--customer"),
          status: str = typer.Argument(..., help="no, invoice, payment, all, requisition or never"),
-         release: Optional[str] = typer.Option(None, "--release-date")):
+         release: str | None = typer.Option(None, "--release-date")):
     """Put a vendor or customer on hold (with an optional release date)."""
     from ..services.reorganize import set_hold
 
@@ -270,9 +271,9 @@ def hold(vendor: Optional[str] = typer.Option(None, "--vendor"), customer: Optio
 
 
 @settlement_app.command("release-date")
-def release_date(reference: str, vendor: Optional[str] = typer.Option(None, "--vendor"),
-                 customer: Optional[str] = typer.Option(None, "--customer"),
-                 day: Optional[str] = typer.Option(None, "--date", help="Blank clears the invoice payment hold.")):
+def release_date(reference: str, vendor: str | None = typer.Option(None, "--vendor"),
+                 customer: str | None = typer.Option(None, "--customer"),
+                 day: str | None = typer.Option(None, "--date", help="Blank clears the invoice payment hold.")):
     """Invoice payment release date: no payment settles the invoice before it."""
     from ..services.reorganize import set_payment_release_date
 
@@ -286,8 +287,8 @@ def release_date(reference: str, vendor: Optional[str] = typer.Option(None, "--v
 def netting_agreement(agreement: str, customer: str = typer.Option(..., "--customer"),
                       vendor: str = typer.Option(..., "--vendor"),
                       clearing_account: str = typer.Option(..., "--clearing-account"),
-                      valid_from: Optional[str] = typer.Option(None, "--from"),
-                      valid_to: Optional[str] = typer.Option(None, "--to")):
+                      valid_from: str | None = typer.Option(None, "--from"),
+                      valid_to: str | None = typer.Option(None, "--to")):
     """Pair a customer and a vendor for netting through a clearing account."""
     from ..services.netting import add_netting_agreement
 
@@ -314,7 +315,7 @@ def net(agreement: str, day: str = typer.Option(..., "--date"),
 
 def revalue_command(
     considered: str = typer.Option(..., "--date", help="The date considered: transactions open then are revalued."),
-    rate_date: Optional[str] = typer.Option(None, "--rate-date", help="Date of the exchange rate (default --date)."),
+    rate_date: str | None = typer.Option(None, "--rate-date", help="Date of the exchange rate (default --date)."),
     customers: bool = typer.Option(False, "--customers"), vendors: bool = typer.Option(False, "--vendors"),
     method: str = typer.Option("standard", "--method", help="standard, minimum or invoice_date"),
     dimensions: str = typer.Option("posting", "--dimensions", help="Dimensions of the unrealized entries: none, "

@@ -5,12 +5,12 @@ from datetime import date
 from pathlib import Path
 
 from ..cli import render
+from ..errors import InvalidInput
 from ..journal.parsing import lines_from_pipe_table
 from ..scenario.loader import load_yaml
 from ..services.posting import post_journal
 from ..services.reports import trial_balance
 from ..services.setup import setup_company
-from ..errors import InvalidInput
 from ..store.companies import company_ids
 from ..store.database import normalise_url, open_store
 

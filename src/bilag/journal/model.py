@@ -1,6 +1,7 @@
 """Journal lines as the user enters them, and the vouchers that posting makes of them."""
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -31,8 +32,8 @@ class JournalLine:
     offset_account_type: str | None = None
     offset_account: str | None = None
     invoice: str | None = None
-    due_date: date | None = None
-    document_date: date | None = None
+    due_date: datetime.date | None = None  # `datetime.date`: the field `date` above shadows the type
+    document_date: datetime.date | None = None
     cash_discount: str | None = None
     payment_terms: str | None = None
     document_number: str | None = None

@@ -50,7 +50,7 @@ class _Side:
         self.module = MODULE_OF_ACCOUNT_TYPE[account_type]  # whose period access applies (rule P1)
         # Set by the planner: the currency of a line that names none (the party's, else the main account's,
         # else the accounting currency).
-        self.default_currency = None
+        self.default_currency: str = ""
 
 
 class PostingContext:
@@ -253,6 +253,7 @@ class _Planner:
                 f"exchange differences will be spread over all its offset lines. Enter them as separate vouchers, "
                 f"each with its own offset lines, to keep each invoice's accounting."
             )
+        assert period_id is not None  # rule P1 refused every line of a day outside the calendar
         return VoucherDraft(voucher_number, context.journal_name, voucher_date, period_id, context.kind, entries,
                             transactions, first.description, first.line_no, self.taxes)
 

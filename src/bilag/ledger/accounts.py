@@ -125,7 +125,7 @@ class ChartOfAccounts:
                     code="dimension_not_allowed",
                 )
             allowed = structure.allowed.get(segment) if structure else None
-            if allowed is not None and value not in allowed:
+            if structure is not None and allowed is not None and value not in allowed:
                 raise InvalidInput(
                     f"ledger account {text}: value {value} of {segment} is not allowed by account structure "
                     f"{structure.name}",

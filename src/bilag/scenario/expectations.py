@@ -32,13 +32,13 @@ def check_expectations(expect: dict, document: dict) -> list[str]:
     for key, field in (("steps", "amount_accounting"), ("step_currency", "amount")):
         for step, accounts in (expect.get(key) or {}).items():
             want = {_norm(a): _amount(x) for a, x in accounts.items() if _amount(x) != 0}
-            got = defaultdict(Decimal)
+            got: defaultdict[str, Decimal] = defaultdict(Decimal)
             for entry in by_step.get(step, []):
                 got[_norm(entry["account"])] += Decimal(entry[field])
             for account in sorted(set(want) | {a for a, v in got.items() if v}):
                 if want.get(account, Decimal(0)) != got.get(account, Decimal(0)):
                     differences.append(f"{key} {step} {account}: want {want.get(account, 0)} got {got.get(account, 0)}")
-    opens = defaultdict(Decimal)
+    opens: defaultdict[str, Decimal] = defaultdict(Decimal)
     for transaction in document["open_transactions"]:
         if transaction.get("invoice"):
             opens[transaction["invoice"]] += Decimal(transaction["open_amount"])

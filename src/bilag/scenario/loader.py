@@ -61,7 +61,7 @@ def load_yaml(path: Path) -> LinedDict:
         raise InvalidInput(f"{path}: {where}: not valid YAML ({error.problem})", code="bad_yaml") from None
     except yaml.YAMLError as error:
         raise InvalidInput(f"{path}: not valid YAML ({error})", code="bad_yaml") from None
-    if not isinstance(data, dict):
+    if not isinstance(data, LinedDict):
         raise InvalidInput(f"{path}: a scenario is a mapping of set-up sections and steps", code="bad_yaml")
     return data
 

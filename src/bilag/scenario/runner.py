@@ -22,7 +22,7 @@ from ..services.settlement import (MarkRequest, Payment, SettleResult, preview_s
                                    settle)
 from ..services.setup import SETUP_SECTIONS, add_exchange_rates, as_date, as_decimal
 from ..settlement.rules import SettlementOptions
-from ..store.companies import load_company
+from ..store.companies import load_company, resolve_company_id
 from ..store.database import open_store
 from .close_steps import CLOSE_STEP_KEYS, LEDGER_REVALUE_KEYS, perform_close_step, revalue_ledger_step
 from .expectations import check_expectations
@@ -126,7 +126,7 @@ def _perform(engine: Engine, run: ScenarioRun, action: str, body: dict, step_id:
         _revalue(engine, run, body, step_id, where)
     elif action == "exchange_rate":
         with engine.begin() as connection:
-            add_exchange_rates(connection, run.company_id, [{k: v for k, v in body.items() if k != "id"}])
+            add_exchange_rates(connection, resolve_company_id(connection, run.company_id), [{k: v for k, v in body.items() if k != "id"}])
     elif action == "write_off":
         _write_off(engine, run, body, step_id, where)
     elif action == "period":
@@ -289,7 +289,10 @@ def _reverse(engine, run, body, step_id, where):
 
 
 def _document(engine: Engine, run: ScenarioRun, expect) -> dict:
-    vouchers, transactions, balances, journals = [], [], [], []
+    vouchers: list[dict] = []
+    transactions: list[dict] = []
+    balances: list[dict] = []
+    journals: list[dict] = []
     if run.company_id:
         with engine.connect() as connection:
             company = load_company(connection, run.company_id)
@@ -303,13 +306,13 @@ def _document(engine: Engine, run: ScenarioRun, expect) -> dict:
             for line in trial_balance_in(connection, run.company_id):
                 balances.append({"account": line.account, "balance_accounting": line.as_dict()["balance"]})
             journals = journal_service.list_journals_in(connection, run.company_id)
-    document = {"vouchers": vouchers, "open_transactions": transactions, "journals": journals,
+    document: dict[str, object] = {"vouchers": vouchers, "open_transactions": transactions, "journals": journals,
                 "trial_balance": balances, "errors": run.errors}
     if run.warnings:
         document["warnings"] = run.warnings
     if run.previews:
         with engine.connect() as connection:
-            company = load_company(connection, run.company_id)
+            company = load_company(connection, resolve_company_id(connection, run.company_id))
         document["previews"] = [_voucher_json(company, v, p.step) for p in run.previews for v in p.vouchers]
     if expect is not None:
         differences = check_expectations(expect, document)

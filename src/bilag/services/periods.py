@@ -14,7 +14,15 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.engine import Connection, Engine
 
 from ..calendar.periods import (
-    ACCESS_ALL, ACCESS_NONE, ALL_MODULES, MODULES, FiscalPeriod, PeriodKind, PeriodStatus, module_access, transition,
+    ACCESS_ALL,
+    ACCESS_NONE,
+    ALL_MODULES,
+    MODULES,
+    FiscalPeriod,
+    PeriodKind,
+    PeriodStatus,
+    module_access,
+    transition,
 )
 from ..errors import InvalidInput
 from ..store import schema as s

@@ -1,6 +1,7 @@
 """Use case: validate and post a general journal. One database transaction; a rejection writes nothing."""
 from __future__ import annotations
 
+import datetime
 import hashlib
 import json
 from dataclasses import dataclass, field
@@ -22,9 +23,9 @@ from .users import record_batch_user
 @dataclass
 class PostedVoucher:
     voucher_id: int
-    number: str
+    number: str | None  # None only for a draft whose series numbers nothing (never once written)
     series: str
-    date: object
+    date: datetime.date
     kind: str
     draft: VoucherDraft
     transaction_ids: list[int] = field(default_factory=list)

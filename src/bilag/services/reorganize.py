@@ -65,13 +65,15 @@ def split_transaction(engine: Engine, company_id: str | None, party_type: PartyT
         decimals = company.decimals(row.currency)
         total = abs(row.amount_minor)
         sign = 1 if row.amount_minor > 0 else -1
-        if all(p.percent is not None for p in parts):
-            if sum(p.percent for p in parts) != 100:
-                raise InvalidInput(f"the percentages add up to {sum(p.percent for p in parts)}, not 100 "
+        percents = [p.percent for p in parts if p.percent is not None]
+        given = [p.amount for p in parts if p.amount is not None]
+        if len(percents) == len(parts):
+            if sum(percents) != 100:
+                raise InvalidInput(f"the percentages add up to {sum(percents)}, not 100 "
                                    f"(the remainder must be 0)", code="split_remainder")
-            magnitudes = allocate(total, [p.percent for p in parts])
-        elif all(p.amount is not None for p in parts):
-            magnitudes = [to_minor(abs(p.amount), decimals) for p in parts]
+            magnitudes = allocate(total, percents)
+        elif len(given) == len(parts):
+            magnitudes = [to_minor(abs(amount), decimals) for amount in given]
             if sum(magnitudes) != total:
                 remainder = from_minor(total - sum(magnitudes), decimals)
                 raise InvalidInput(f"the parts leave a remainder of {remainder} {row.currency}; it must be 0",

@@ -142,7 +142,7 @@ def _load_vouchers(connection: Connection, company_id: str, *, voucher_number: s
     query = query.order_by(v.c.voucher_id)
     if limit:
         query = query.limit(limit)
-    vouchers = {row.voucher_id: (row, []) for row in connection.execute(query)}
+    vouchers: dict[int, tuple] = {row.voucher_id: (row, []) for row in connection.execute(query)}
     ids = list(vouchers)
     for chunk_start in range(0, len(ids), 5000):
         chunk = ids[chunk_start:chunk_start + 5000]

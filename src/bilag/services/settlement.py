@@ -16,8 +16,15 @@ from ..settlement.rules import Mark, OpenTransaction, SettlementOptions, Settlem
 from ..store.bulk import next_ids
 from ..store.companies import load_company, resolve_company_id, user_groups
 from ..store.ledger_writer import assign_voucher_numbers, write_vouchers
-from ..store.transactions import (apply_changes, attach_distributions, attach_open_distributions, load_transactions,
-                                  may_post_to_own_dimensions, other_company_with_invoice, write_settlements)
+from ..store.transactions import (
+    apply_changes,
+    attach_distributions,
+    attach_open_distributions,
+    load_transactions,
+    may_post_to_own_dimensions,
+    other_company_with_invoice,
+    write_settlements,
+)
 from .posting import PostedVoucher, PostingResult, post_lines
 from .users import record_batch_user
 
@@ -174,10 +181,8 @@ def settle_in(connection: Connection, company: Company, party_type: PartyType, p
     def period_of(day_: date) -> int:
         from ..calendar.periods import check_posting_allowed
 
-        period = company.calendar.operating_period(day_)
         module = "accounts_payable" if party_type == PartyType.vendor else "accounts_receivable"
-        check_posting_allowed(period, day_, module, groups)
-        return period.id
+        return check_posting_allowed(company.calendar.operating_period(day_), day_, module, groups).id
 
     plan = plan_settlement(company, primary, chosen, options, period_of)
     party.check_settlement_hold(plan.date)
@@ -292,8 +297,13 @@ def reverse_settlement_in(connection: Connection, company: Company, batch_id: in
     """
     from ..calendar.periods import check_posting_allowed
     from ..journal.model import EntryDraft, VoucherDraft
-    from ..store.transactions import (entries_of_vouchers, later_settlements, load_settlement_batch,
-                                      mark_batch_reversed, reopen_transactions)
+    from ..store.transactions import (
+        entries_of_vouchers,
+        later_settlements,
+        load_settlement_batch,
+        mark_batch_reversed,
+        reopen_transactions,
+    )
 
     rows = load_settlement_batch(connection, company.id, batch_id)
     if not rows:
@@ -328,8 +338,8 @@ def reverse_settlement_in(connection: Connection, company: Company, batch_id: in
     else:
         raise SettlementError("the reversal date is latest, today or selected", code="bad_settlement_date")
     party_type = transactions[0].party_type
-    period = company.calendar.operating_period(day)
-    check_posting_allowed(period, day, "accounts_payable" if party_type == "vendor" else "accounts_receivable", groups)
+    period = check_posting_allowed(company.calendar.operating_period(day), day,
+                                   "accounts_payable" if party_type == "vendor" else "accounts_receivable", groups)
     reversal_batch = next_ids(connection, company.id, "batch", 1)
     voucher_ids = sorted({r.voucher_id for r in rows if r.voucher_id is not None})
     entries = []
@@ -407,9 +417,7 @@ def settle_automatically_in(connection: Connection, company: Company, party_type
 
     def period_of(day_: date) -> int:
         if day_ not in checked:
-            period = company.calendar.operating_period(day_)
-            check_posting_allowed(period, day_, module, groups)
-            checked[day_] = period.id
+            checked[day_] = check_posting_allowed(company.calendar.operating_period(day_), day_, module, groups).id
         return checked[day_]
 
     priority = priority or list(company.parameter("settlement_priority") or ["due_date", "cash_discount"])
@@ -430,7 +438,7 @@ def settle_automatically_in(connection: Connection, company: Company, party_type
                 posted.append(PostedVoucher(voucher_id, plan.voucher.number, plan.voucher.series, plan.voucher.date,
                                             plan.voucher.kind, plan.voucher))
     update_open_amounts(connection, company.id, automatic.update_rows)
-    rows = []
+    rows: list[tuple] = []
     for index, plan in enumerate(automatic.plans):
         rows.extend((first_batch + index, plan.date, part, voucher_ids.get(index)) for part in plan.parts)
     write_settlement_rows(connection, company.id, rows)

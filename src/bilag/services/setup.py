@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Sequence
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
@@ -111,10 +112,10 @@ def as_id(value: object, where: str, max_length: int) -> str:
     return text
 
 
-def check_unique(connection: Connection, table, column, company_id: str, ids: list[tuple[str, str]], what: str,
+def check_unique(connection: Connection, table, column, company_id: str, ids: Sequence[tuple[str, object]], what: str,
                  **where_columns) -> None:
     """ids: (where, id) in input order. A record named twice, or one the company has already, is refused."""
-    seen: dict[str, str] = {}
+    seen: dict[object, str] = {}
     for where, key in ids:
         if key in seen:
             raise InvalidInput(f"{where}: {what} {key} appears twice (first at {seen[key]})", code="duplicate_record")

@@ -101,7 +101,8 @@ def plan_automatic(company: Company, transactions: list[OpenTransaction], period
     static, dynamic = _split_keys(priority)
     for key in sorted(groups):
         group = groups[key]
-        invoices, payments = [], []
+        invoices: list[OpenTransaction] = []
+        payments: list[OpenTransaction] = []
         for t in group:
             (invoices if t.is_invoice() else payments).append(t)
         payments.sort(key=lambda t: (t.posting_date, t.transaction_id))

@@ -46,11 +46,14 @@ def discount_for_payment(open_amount: Decimal, amount_to_settle: Decimal | None,
                          percent: Decimal, already_taken: Decimal, full_discount_amount: Decimal, *,
                          partial_payments: bool, use: str, decimals: int = 2) -> tuple[Decimal, Decimal]:
     """Return (amount settled by payment, discount) for one invoice, magnitudes (see discount_for_payment_minor)."""
-    def minor(value: Decimal | None) -> int | None:
-        return None if value is None else to_minor(abs(value), decimals)
+    def minor(value: Decimal) -> int:
+        return to_minor(abs(value), decimals)
+
+    def optional(value: Decimal | None) -> int | None:
+        return None if value is None else minor(value)
 
     pay, discount = discount_for_payment_minor(
-        minor(open_amount), minor(amount_to_settle), minor(available), percent, minor(already_taken),
+        minor(open_amount), optional(amount_to_settle), optional(available), percent, minor(already_taken),
         minor(full_discount_amount), partial_payments=partial_payments, use=use)
     return from_minor(pay, decimals), from_minor(discount, decimals)
 

@@ -401,8 +401,9 @@ def _discount_main_account(company: Company, invoice: OpenTransaction, mark: Mar
     if mark.alternative_discount_account:
         return mark.alternative_discount_account
     tax_code = company.tax_codes.get(invoice.tax_code) if invoice.tax_code else None
-    if tax_code is not None and tax_code.cash_discount_account(invoice.party_type):
-        return tax_code.cash_discount_account(invoice.party_type)
+    by_tax_code = tax_code.cash_discount_account(invoice.party_type) if tax_code is not None else None
+    if by_tax_code:
+        return by_tax_code
     code = company.cash_discounts.get(invoice.cash_discount_code or "")
     if code and code.main_account:
         return code.main_account

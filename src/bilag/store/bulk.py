@@ -2,7 +2,8 @@
 but for small writes: a multi-row INSERT)."""
 from __future__ import annotations
 
-from typing import Iterable, Sequence
+from collections.abc import Iterable, Sequence
+from typing import Any
 
 from sqlalchemy import Table, text
 from sqlalchemy.engine import Connection
@@ -30,13 +31,19 @@ _CITUS_COPY_FROM = 200  # rows; below this a multi-row INSERT (one-phase commit)
 
 
 def _insert_values(connection: Connection, table: Table, columns: Sequence[str], rows: list) -> None:
-    raw = connection.connection.dbapi_connection
+    raw = driver_connection(connection)
     row_marks = "(" + ", ".join("%s" for _ in columns) + ")"
     with raw.cursor() as cursor:
         for start in range(0, len(rows), _INSERT_ROWS):
             chunk = rows[start:start + _INSERT_ROWS]
             cursor.execute(f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES "
                            + ", ".join(row_marks for _ in chunk), [value for row in chunk for value in row])
+
+
+def driver_connection(connection: Connection) -> Any:
+    """The driver's own connection (psycopg's on PostgreSQL: COPY and server-side cursors). Typed Any on purpose:
+    SQLAlchemy types it as the generic DB-API protocol, which has no `copy()` and no context-managed cursor."""
+    return connection.connection.dbapi_connection
 
 
 class IsoDates(dict):
@@ -59,7 +66,7 @@ def bulk_insert(connection: Connection, table: Table, columns: Sequence[str], ro
         _insert_values(connection, table, columns, rows)
         return
     if is_postgres(connection):
-        raw = connection.connection.dbapi_connection
+        raw = driver_connection(connection)
         with raw.cursor() as cursor:
             with cursor.copy(f"COPY {table.name} ({column_list}) FROM STDIN") as copy:
                 for row in rows:

@@ -13,7 +13,13 @@ from ..errors import NotFound
 from ..fx.rates import ExchangeRate, RateTable
 from ..ledger.accounts import AccountStructure, AccountType, ChartOfAccounts, MainAccount
 from ..parties.model import (
-    CashDiscountCode, Hold, Party, PartyType, PaymentTerms, PostingProfileRule, PostingProfiles,
+    CashDiscountCode,
+    Hold,
+    Party,
+    PartyType,
+    PaymentTerms,
+    PostingProfileRule,
+    PostingProfiles,
 )
 from . import schema as s
 

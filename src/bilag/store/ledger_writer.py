@@ -2,22 +2,18 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Sequence
+from collections.abc import Sequence
 
+from psycopg import IntegrityError as DriverIntegrityError  # COPY on PostgreSQL raises the driver's own error
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
-
-try:
-    from psycopg import IntegrityError as DriverIntegrityError
-except ImportError:  # pragma: no cover - psycopg is a dependency; SQLite alone works without it
-    DriverIntegrityError = IntegrityError
 
 from ..errors import JournalRejected, Problem
 from ..journal.model import VoucherDraft
 from ..journal.posting import cycle_collection_paused
 from . import schema as s
-from .bulk import IsoDates, bulk_insert, is_citus, next_ids
+from .bulk import IsoDates, bulk_insert, driver_connection, is_citus, next_ids
 
 VOUCHER_COLUMNS = ("company_id", "voucher_id", "series", "voucher_number", "posting_date", "period_id", "kind",
                    "batch_id", "description")
@@ -61,7 +57,7 @@ def write_vouchers(connection: Connection, company_id: str, vouchers: list[Vouch
         voucher_rows, entry_rows, transaction_rows = [], [], []
         tax_rows: list[list] = []
         deltas: dict[tuple, list[int]] = {}
-        ids = []
+        ids: list[tuple[int, Sequence[int], list[int]]] = []
         # Dates go to the driver as ISO text, made once per date: it is what SQLite stores (and SQLAlchemy's
         # Date reads back) and what COPY parses; the driver would otherwise adapt the same date per row.
         iso_dates = IsoDates()
@@ -163,7 +159,7 @@ def apply_balance_deltas(connection: Connection, company_id: str, deltas: dict[t
         rows = ("SELECT %s::text, account, currency, period_id, main, amount, accounting FROM unnest("
                 "%s::text[], %s::text[], %s::integer[], %s::text[], %s::bigint[], %s::bigint[]) WITH ORDINALITY "
                 "AS delta (account, currency, period_id, main, amount, accounting, position) ORDER BY position")
-        raw = connection.connection.dbapi_connection
+        raw = driver_connection(connection)
         with raw.cursor() as cursor:
             cursor.execute(upsert.format(rows=rows), (
                 company_id, accounts, currencies, period_ids, mains,

@@ -6,8 +6,19 @@ decimal text. Migrations in store/migrations are generated from this metadata.
 from __future__ import annotations
 
 from sqlalchemy import (
-    BigInteger, Boolean, Column, Date, ForeignKeyConstraint, Index, Integer, MetaData, PrimaryKeyConstraint,
-    String, Table, Text, UniqueConstraint,
+    BigInteger,
+    Boolean,
+    Column,
+    Date,
+    ForeignKeyConstraint,
+    Index,
+    Integer,
+    MetaData,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
 )
 
 metadata = MetaData()

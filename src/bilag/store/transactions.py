@@ -1,8 +1,11 @@
 """Reading customer/vendor transactions and their distributions; writing settlement changes."""
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import fields
 from datetime import date
 from decimal import Decimal
+from typing import cast
 
 from sqlalchemy import Date, select, text
 from sqlalchemy.engine import Connection
@@ -10,7 +13,7 @@ from sqlalchemy.engine import Connection
 from ..errors import ConcurrencyConflict
 from ..settlement.rules import OpenTransaction, SettledPart, TransactionChange
 from . import schema as s
-from .bulk import IsoDates, bulk_insert, is_citus, is_postgres, next_ids
+from .bulk import IsoDates, bulk_insert, driver_connection, is_citus, is_postgres, next_ids
 
 _T = s.party_transaction
 _V = s.voucher
@@ -36,9 +39,13 @@ def _row_to_transaction(row) -> OpenTransaction:
         if len(_RATES) > 10_000:
             _RATES.clear()
         rate = _RATES[row[20]] = Decimal(row[20])
-    return OpenTransaction(*row[:20], rate, *row[21:])
+    return _open_transaction(*row[:20], rate, *row[21:])
 
 
+# Rows become OpenTransactions by position (the settlement runs read every open transaction): the columns
+# name OpenTransaction's fields in order, checked here once, so the positional build below is safe to type loosely.
+assert [c.name for c in _COLUMNS] == [f.name for f in fields(OpenTransaction)][:len(_COLUMNS)]
+_open_transaction = cast(Callable[..., OpenTransaction], OpenTransaction)
 _COLUMN_SQL = ", ".join(f"{'v' if c.table is _V else 't'}.{c.name}" for c in _COLUMNS)
 _DATE_POSITIONS = tuple(i for i, c in enumerate(_COLUMNS) if isinstance(c.type, Date))
 
@@ -64,7 +71,7 @@ def load_transactions(connection: Connection, company_id: str, *, party_type: st
     tail = " ORDER BY t.transaction_id" + (" FOR UPDATE OF t" if lock and postgres else "")  # locks in id order
     if ids is None:
         return _rows_to_transactions(_driver_rows(connection, base + tail, tuple(params)), postgres)
-    found = []
+    found: list = []
     for chunk in chunks(sorted(ids)):
         sql = f"{base} AND t.transaction_id IN ({', '.join([mark] * len(chunk))}){tail}"
         found.extend(_rows_to_transactions(_driver_rows(connection, sql, (*params, *chunk)), postgres))
@@ -73,7 +80,7 @@ def load_transactions(connection: Connection, company_id: str, *, party_type: st
 
 def _driver_rows(connection: Connection, sql: str, params: tuple) -> list[tuple]:
     """The driver's own cursor, in the connection's transaction: no result wrapping on the largest reads."""
-    cursor = connection.connection.dbapi_connection.cursor()
+    cursor = driver_connection(connection).cursor()
     try:
         cursor.execute(sql, params)
         return cursor.fetchall()
@@ -121,7 +128,7 @@ def attach_distributions(connection: Connection, company_id: str, transactions: 
     if not voucher_ids:
         return
     mark = "%s" if is_postgres(connection) else "?"
-    rows = []
+    rows: list = []
     for chunk in chunks(voucher_ids):
         sql = (f"SELECT voucher_id, entry_id, ledger_account, accounting_minor FROM ledger_entry "
                f"WHERE company_id = {mark} AND voucher_id IN ({', '.join([mark] * len(chunk))}) "
@@ -219,7 +226,7 @@ def update_open_amounts(connection: Connection, company_id: str, rows: list[tupl
         iso = IsoDates()
         params = [(a, b, c, u, iso[d], n, company_id, e, f) for a, b, c, u, d, e, f, n in collapsed]
         if is_postgres(connection):
-            with connection.connection.dbapi_connection.cursor() as cursor:
+            with driver_connection(connection).cursor() as cursor:
                 cursor.executemany(sql.format(p="%s"), params)
                 changed = cursor.rowcount
         else:
@@ -252,7 +259,7 @@ def _collapse_steps(rows: list[tuple]) -> list[tuple]:
 def _update_through_copy(connection: Connection, company_id: str, rows: list[tuple]) -> int:
     """PostgreSQL: COPY the new values into a temporary table and update from it in one statement
     (an executemany would be one statement per row)."""
-    with connection.connection.dbapi_connection.cursor() as cursor:
+    with driver_connection(connection).cursor() as cursor:
         cursor.execute("CREATE TEMPORARY TABLE IF NOT EXISTS bilag_open_update (open_minor bigint, "
                        "open_accounting_minor bigint, discount_minor bigint, unrealized_minor bigint, closed_on date, "
                        "transaction_id bigint, version integer, steps integer) ON COMMIT DELETE ROWS")
@@ -331,7 +338,7 @@ def entries_of_vouchers(connection: Connection, company_id: str, voucher_ids: li
     if not voucher_ids:
         return []
     e = s.ledger_entry
-    rows = []
+    rows: list = []
     for chunk in chunks(voucher_ids):
         rows.extend(connection.execute(select(e).where(e.c.company_id == company_id, e.c.voucher_id.in_(chunk))
                                        .order_by(e.c.entry_id)))
@@ -356,7 +363,7 @@ def posted_vendor_invoices(connection: Connection, company_id: str, keys: list[t
     """Which (vendor, invoice number) pairs of `keys` are posted already (as invoices, not payments)."""
     mark = "%s" if is_postgres(connection) else "?"
     wanted = set(keys)
-    found = []
+    found: list = []
     for chunk in chunks(sorted({invoice for _, invoice in keys})):
         sql = (f"SELECT party_id, invoice FROM party_transaction WHERE company_id = {mark} AND party_type = 'vendor' "
                f"AND amount_minor < 0 AND invoice IN ({', '.join([mark] * len(chunk))})")

@@ -18,7 +18,6 @@ Create Date: 2026-11-22 03:40:00
 import sqlalchemy as sa
 from alembic import op
 
-
 revision = '0002'
 down_revision = '0001'
 branch_labels = None
