@@ -13,7 +13,17 @@ import typer
 
 from ..errors import BilagError, InvalidInput, JournalRejected
 from . import render
-from .options import parse_date, parse_decimal
+from .options import (  # noqa: F401 - engine, settings and format_option are the command modules' shared options
+    Settings,
+    check_format,
+    engine,
+    first_line,
+    format_option,
+    parse_date,
+    settings,
+    shown_url,
+)
+from .settlement_commands import revalue_command, settle_command, settlement_app
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
                   help="bilag: a double-entry finance engine (general ledger, customers, vendors, settlement).")
@@ -28,15 +38,6 @@ app.add_typer(scenario_app, name="scenario")
 app.add_typer(period_app, name="period")
 app.add_typer(setup_app, name="setup")
 
-
-
-class Settings:
-    database: str | None = None
-    company: str | None = None
-    user: str | None = None
-
-
-settings = Settings()
 
 
 def _print_version(value: bool) -> None:
@@ -62,36 +63,6 @@ def main(
     settings.database, settings.company, settings.user = database, company, user
 
 
-def engine():
-    """The store of --database, migrated; a URL that cannot be used is bad input (exit 2), not a traceback."""
-    from sqlalchemy.exc import ArgumentError, DBAPIError
-
-    from ..store.database import normalise_url, open_store
-
-    url = normalise_url(settings.database)
-    try:
-        store = open_store(url)
-    except (ArgumentError, ImportError, ValueError) as error:
-        raise InvalidInput(f"--database {shown_url(url)}: not a usable database URL ({first_line(error)})",
-                           code="bad_database") from None
-    except DBAPIError as error:
-        raise InvalidInput(f"--database {shown_url(url)}: cannot open the database ({first_line(error)})",
-                           code="database_unavailable") from None
-    _check_user(store)
-    return store
-
-
-def _check_user(store) -> None:
-    """--user names a user of the database once it has any (bilag user add)."""
-    from ..services.users import has_users, user_exists
-
-    if not settings.user:
-        return
-    with store.connect() as connection:
-        if has_users(connection) and not user_exists(connection, settings.user):
-            raise InvalidInput(f"--user {settings.user}: no such user in this database", code="unknown_user")
-
-
 def existing_engine():
     """The store of --database for a command that only reads: a SQLite file that does not exist is an error,
     not a new empty database."""
@@ -104,39 +75,6 @@ def existing_engine():
             raise InvalidInput(f"database file {path} does not exist (give --database, or create it with "
                                f"'bilag setup company FILE.yaml')", code="no_database")
     return engine()
-
-
-def shown_url(url: str) -> str:
-    """The URL without its password."""
-    from sqlalchemy.engine import make_url
-
-    try:
-        return make_url(url).render_as_string(hide_password=True)
-    except Exception:  # not even a URL: show what was typed, minus anything between ':' and '@'
-        import re
-
-        return re.sub(r"(//[^:/@]*:)[^@]*@", r"\1***@", url)
-
-
-def first_line(error: BaseException) -> str:
-    """The driver's own message when there is one (SQLAlchemy wraps it), first line only."""
-    detail = str(getattr(error, "orig", None) or error).strip()
-    return detail.splitlines()[0] if detail else type(error).__name__
-
-
-def _format(fmt: str) -> str:
-    if fmt not in render.FORMATS:
-        raise InvalidInput(f"--format is one of {', '.join(render.FORMATS)}, not '{fmt}'", code="bad_option")
-    return fmt
-
-
-def format_option():
-    # Checked while the command line is read, so that a bad --format stops a command before it posts anything.
-    return typer.Option("text", "--format", help="text, json or csv.", callback=_format)
-
-
-_decimal = parse_decimal
-_date = parse_date
 
 
 # ---------------------------------------------------------------- set-up
@@ -230,7 +168,7 @@ def setup_vendor(party_id: str, extra: list[str] = typer.Argument(None, help="KE
 def _read_lines(file: Path, default_date: str | None):
     from ..journal.parsing import lines_from_file
 
-    return lines_from_file(file, default_date=_date(default_date, "--date"))
+    return lines_from_file(file, default_date=parse_date(default_date, "--date"))
 
 
 def _print_posting(result, fmt: str) -> None:
@@ -257,7 +195,7 @@ def journal_post(file: Path = typer.Argument(..., help="CSV or XLSX with the jou
     """Validate and post a journal file; every problem is listed and nothing posts if there is any."""
     from ..services.posting import post_journal
 
-    fmt = _format(fmt)
+    fmt = check_format(fmt)
     lines = _read_lines(file, default_date)
     result = post_journal(engine(), settings.company, name, lines, one_voucher=one_voucher or None,
                           user=settings.user, idempotency_key=idempotency_key, source=str(file))
@@ -299,7 +237,7 @@ def journal_post_stored(journal_id: int, fmt: str = format_option()):
     """Post a stored journal."""
     from ..services.journals import post_stored_journal
 
-    _print_posting(post_stored_journal(engine(), settings.company, journal_id, user=settings.user), _format(fmt))
+    _print_posting(post_stored_journal(engine(), settings.company, journal_id, user=settings.user), check_format(fmt))
 
 
 @journal_app.command("list")
@@ -308,7 +246,7 @@ def journal_list(fmt: str = format_option()):
     from ..services.journals import list_journals_in
     from ..store.companies import resolve_company_id
 
-    fmt = _format(fmt)
+    fmt = check_format(fmt)
     with existing_engine().connect() as connection:
         journals = list_journals_in(connection, resolve_company_id(connection, settings.company))
     rows = [{"journal": j["journal"], "name": j["name"], "description": j["description"],
@@ -353,7 +291,7 @@ def journal_enter(
             raise InvalidInput(f"{error.message}; give the other side with --offset-account (and "
                                f"--offset-account-type if it is not a ledger account)", code=error.code) from None
         raise
-    _print_posting(result, _format(fmt))
+    _print_posting(result, check_format(fmt))
 
 
 # ---------------------------------------------------------------- reports
@@ -368,8 +306,8 @@ def report_trial_balance(as_of: str | None = typer.Option(None, "--as-of"),
     from ..money import format_minor
     from ..services.reports import trial_balance
 
-    lines = trial_balance(existing_engine(), settings.company, as_of=_date(as_of, "--as-of"),
-                          date_from=_date(date_from, "--from"), by=by.replace("-", "_"), currency_mode=currency)
+    lines = trial_balance(existing_engine(), settings.company, as_of=parse_date(as_of, "--as-of"),
+                          date_from=parse_date(date_from, "--from"), by=by.replace("-", "_"), currency_mode=currency)
     if not lines and fmt == "text":
         render.info("no postings" + (f" up to {as_of}" if as_of else "") + "; post a journal with 'bilag journal "
                     "post FILE.csv' or 'bilag journal enter ...'")
@@ -381,7 +319,7 @@ def report_trial_balance(as_of: str | None = typer.Option(None, "--as-of"),
         rows.append({"account": "Total", "name": "", "debit": format_minor(sum(row.debit_minor for row in lines), decimals),
                      "credit": format_minor(sum(row.credit_minor for row in lines), decimals),
                      "balance": format_minor(sum(row.balance_minor for row in lines), decimals)})
-    render.emit(rows, columns, _format(fmt), title="Trial balance")
+    render.emit(rows, columns, check_format(fmt), title="Trial balance")
 
 
 def _entry_rows(vouchers: list[dict]) -> list[dict]:
@@ -405,7 +343,7 @@ def report_voucher(number: str, fmt: str = format_option()):
             render.info(f"voucher {voucher['voucher']} reverses voucher {voucher['reverses']}")
         if not voucher.get("reversed_by") and not voucher.get("reverses") and voucher.get("kind") == "journal":
             render.info(f"(reverse it with 'bilag voucher reverse {voucher['voucher']}')")
-    render.emit(_entry_rows(vouchers), _ENTRY_COLUMNS, _format(fmt), title=f"Voucher {number}", document=vouchers)
+    render.emit(_entry_rows(vouchers), _ENTRY_COLUMNS, check_format(fmt), title=f"Voucher {number}", document=vouchers)
 
 
 @report_app.command("ledger-journal")
@@ -416,9 +354,9 @@ def report_ledger_journal(date_from: str | None = typer.Option(None, "--from"),
     """Ledger journal report: every voucher of the range with its entries and totals."""
     from ..services.reports import ledger_journal_report
 
-    report = ledger_journal_report(existing_engine(), settings.company, date_from=_date(date_from, "--from"),
-                                   date_to=_date(date_to, "--to"), series=series)
-    render.emit(_entry_rows(report["vouchers"]), _ENTRY_COLUMNS, _format(fmt),
+    report = ledger_journal_report(existing_engine(), settings.company, date_from=parse_date(date_from, "--from"),
+                                   date_to=parse_date(date_to, "--to"), series=series)
+    render.emit(_entry_rows(report["vouchers"]), _ENTRY_COLUMNS, check_format(fmt),
                 title=f"Ledger journal report — debit {report['debit']}, credit {report['credit']} {report['currency']}",
                 document=report)
 
@@ -439,7 +377,7 @@ def report_open_transactions(customer: str | None = typer.Option(None, "--custom
             _check_party(connection, company_id, party_type, str(customer or vendor))
         rows = open_transactions(connection, company_id, party_type=party_type,
                                  party_id=customer or vendor, include_closed=include_closed)
-    fmt = _format(fmt)
+    fmt = check_format(fmt)
     if not rows and fmt == "text":
         render.info(f"no {'' if include_closed else 'open '}transactions"
                     + (f" of {party_type} {customer or vendor}" if party_type else "")
@@ -480,7 +418,7 @@ def period_status(day: str = typer.Argument(..., help="A date inside the period.
     """Change the status of the period holding DAY (a permanently closed period never reopens)."""
     from ..services.periods import set_period_status
 
-    result = set_period_status(engine(), settings.company, _date(day, "DAY"), status)
+    result = set_period_status(engine(), settings.company, parse_date(day, "DAY"), status)
     render.info(f"period {result['period']}: {result['status']}")
 
 
@@ -490,7 +428,7 @@ def period_access(day: str, access: str = typer.Argument(..., help="all, none or
     """Restrict posting in the period holding DAY to a user group (for one module or all)."""
     from ..services.periods import set_period_status
 
-    result = set_period_status(engine(), settings.company, _date(day, "DAY"), None, access=access, module=module)
+    result = set_period_status(engine(), settings.company, parse_date(day, "DAY"), None, access=access, module=module)
     access_text = ", ".join(f"{name}: {value}" for name, value in sorted(result["access"].items()))
     render.info(f"period {result['period']}: {access_text}")
 
@@ -504,7 +442,7 @@ def scenario_run(file: Path, database: str | None = typer.Option(None, "--databa
     from ..scenario.runner import run_scenario
     from .scenario_text import print_document
 
-    fmt = _format(fmt)
+    fmt = check_format(fmt)
     if fmt == "csv":
         raise InvalidInput("scenario run prints text or json", code="bad_option")
     database = database or settings.database  # the global --database / BILAG_DATABASE counts too
@@ -538,13 +476,9 @@ def demo(fresh: bool = typer.Option(True, help="Start from an empty database fil
     build_demo(settings.database, fresh=fresh)
 
 
-def _register_settlement_commands() -> None:
-    # Imported last: the settlement commands reuse this module's options.
-    from .settlement_commands import revalue_command, settle_command, settlement_app
-
-    app.command("settle")(settle_command)
-    app.command("revalue")(revalue_command)
-    app.add_typer(settlement_app, name="settlement")
+app.command("settle")(settle_command)
+app.command("revalue")(revalue_command)
+app.add_typer(settlement_app, name="settlement")
 
 
 def _register_web_commands() -> None:
@@ -554,7 +488,6 @@ def _register_web_commands() -> None:
     app.add_typer(user_app, name="user")
 
 
-_register_settlement_commands()
 _register_web_commands()
 
 

@@ -1,11 +1,17 @@
-"""Parsing option values shared by the command modules: a bad value is a clear InvalidInput, never a traceback."""
+"""What the command modules share: the global options (--database, --company, --user), the store they open, the
+--format option, and parsing option values (a bad value is a clear InvalidInput, never a traceback).
+
+`cli.main` and every command module import this module; it imports no command module."""
 from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import overload
 
+import typer
+
 from ..errors import InvalidInput
+from . import render
 
 
 @overload
@@ -35,3 +41,71 @@ def parse_date(text: str | None, option: str) -> date | None:
         return date.fromisoformat(text)
     except ValueError:
         raise InvalidInput(f"{option} '{text}' is not a date (YYYY-MM-DD)", code="bad_date") from None
+
+
+class Settings:
+    database: str | None = None
+    company: str | None = None
+    user: str | None = None
+
+
+settings = Settings()
+
+
+def engine():
+    """The store of --database, migrated; a URL that cannot be used is bad input (exit 2), not a traceback."""
+    from sqlalchemy.exc import ArgumentError, DBAPIError
+
+    from ..store.database import normalise_url, open_store
+
+    url = normalise_url(settings.database)
+    try:
+        store = open_store(url)
+    except (ArgumentError, ImportError, ValueError) as error:
+        raise InvalidInput(f"--database {shown_url(url)}: not a usable database URL ({first_line(error)})",
+                           code="bad_database") from None
+    except DBAPIError as error:
+        raise InvalidInput(f"--database {shown_url(url)}: cannot open the database ({first_line(error)})",
+                           code="database_unavailable") from None
+    _check_user(store)
+    return store
+
+
+def _check_user(store) -> None:
+    """--user names a user of the database once it has any (bilag user add)."""
+    from ..services.users import has_users, user_exists
+
+    if not settings.user:
+        return
+    with store.connect() as connection:
+        if has_users(connection) and not user_exists(connection, settings.user):
+            raise InvalidInput(f"--user {settings.user}: no such user in this database", code="unknown_user")
+
+
+def shown_url(url: str) -> str:
+    """The URL without its password."""
+    from sqlalchemy.engine import make_url
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:  # not even a URL: show what was typed, minus anything between ':' and '@'
+        import re
+
+        return re.sub(r"(//[^:/@]*:)[^@]*@", r"\1***@", url)
+
+
+def first_line(error: BaseException) -> str:
+    """The driver's own message when there is one (SQLAlchemy wraps it), first line only."""
+    detail = str(getattr(error, "orig", None) or error).strip()
+    return detail.splitlines()[0] if detail else type(error).__name__
+
+
+def check_format(fmt: str) -> str:
+    if fmt not in render.FORMATS:
+        raise InvalidInput(f"--format is one of {', '.join(render.FORMATS)}, not '{fmt}'", code="bad_option")
+    return fmt
+
+
+def format_option():
+    # Checked while the command line is read, so that a bad --format stops a command before it posts anything.
+    return typer.Option("text", "--format", help="text, json or csv.", callback=check_format)

@@ -10,22 +10,17 @@ from ..errors import InvalidInput, JournalRejected
 from ..money import format_minor
 from ..parties.model import PartyType
 from . import render
-from .options import parse_date, parse_decimal
+from .options import engine, format_option, parse_date, parse_decimal, settings
 
 settlement_app = typer.Typer(no_args_is_help=True, help="Settlement: preview, automatic, reversal, reorganise, "
                                                         "holds, netting.")
 _VOUCHER_COLUMNS = ["voucher", "date", "account", "posting_type", "currency", "amount", "amount_accounting"]
 
 
-def _format_option():
-    from .main import format_option
-
-    return format_option()
+_format_option = format_option
 
 
 def _context():
-    from .main import engine, settings
-
     return engine(), settings
 
 

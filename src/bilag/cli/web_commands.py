@@ -10,7 +10,7 @@ user_app = typer.Typer(no_args_is_help=True, help="Users of the API and the web 
 
 
 def _engine():
-    from .main import engine
+    from .options import engine
 
     return engine()
 
@@ -33,7 +33,7 @@ def user_add(name: str, role: str | None = typer.Option(None, "--role", help="vi
              locale: str = typer.Option("en", "--locale", help="en, da, nb or sv")):
     """Create a user (the first administrator: `bilag -c USMF user add anna --role administrator`)."""
     from ..services.users import add_user
-    from .main import settings
+    from .options import settings
 
     add_user(_engine(), name, _password(password), display_name=display_name, locale=locale,
              company_id=settings.company, role=role)
@@ -44,7 +44,7 @@ def user_add(name: str, role: str | None = typer.Option(None, "--role", help="vi
 def user_grant(name: str, role: str = typer.Argument(..., help="viewer, clerk, accountant or administrator")):
     """Give a user a role in the company of --company (replacing the role they had there)."""
     from ..services.users import grant
-    from .main import settings
+    from .options import settings
 
     company = grant(_engine(), name, settings.company, role)
     render.info(f"user {name} is {role} in {company}")
@@ -54,7 +54,7 @@ def user_grant(name: str, role: str = typer.Argument(..., help="viewer, clerk, a
 def user_group(name: str, group: str):
     """Put a user in a user group of the company (period module access names user groups)."""
     from ..services.users import add_to_group
-    from .main import settings
+    from .options import settings
 
     add_to_group(_engine(), name, settings.company, group)
     render.info(f"user {name} is in group {group}")
@@ -75,7 +75,7 @@ def serve_command(host: str = typer.Option("127.0.0.1", "--host"), port: int = t
     import uvicorn
 
     from ..api.app import create_app
-    from .main import settings
+    from .options import settings
 
     if database:
         settings.database = database

@@ -14,6 +14,7 @@ from ..journal.model import JournalLine
 from ..store import schema as s
 from ..store.bulk import next_ids
 from ..store.companies import load_company, resolve_company_id, user_groups
+from ..store.stored_journals import marked_in_open_journals, marked_references  # noqa: F401 - their old home
 from .posting import PostingResult, post_lines
 from .users import record_batch_user
 
@@ -135,30 +136,6 @@ def list_journals_in(connection: Connection, company_id: str) -> list[dict]:
     return result
 
 
-def marked_in_open_journals(connection: Connection, company_id: str) -> dict[tuple[str, str, str], list[int]]:
-    """(party type, party, invoice) -> the stored, unposted journals whose lines mark it (settle_invoice).
-
-    Such a transaction is "marked elsewhere": settling it from another place is refused until that journal
-    is posted or changed, so that one invoice is never paid twice.
-    """
-    marked: dict[tuple[str, str, str], list[int]] = {}
-    rows = connection.execute(
-        select(s.journal_line.c.journal_id, s.journal_line.c.fields)
-        .join(s.journal, (s.journal.c.company_id == s.journal_line.c.company_id)
-              & (s.journal.c.journal_id == s.journal_line.c.journal_id))
-        .where(s.journal_line.c.company_id == company_id, s.journal.c.status == "open",
-               s.journal_line.c.fields.like('%"settle_invoice"%')))
-    for journal_id, fields in rows:
-        values = json.loads(fields)
-        party_type = str(values.get("account_type", "")).strip().lower()
-        if values.get("settle_invoice") and party_type in ("customer", "vendor"):
-            # One invoice, or several transactions as `#N,#M` (a write-off's customer line).
-            for reference in marked_references(str(values["settle_invoice"])):
-                key = (party_type, str(values.get("account", "")).strip(), reference)
-                marked.setdefault(key, []).append(journal_id)
-    return marked
-
-
 def add_journal_lines(engine: Engine, company_id: str | None, journal_id: int, lines: list[JournalLine]) -> int:
     """Append lines to a stored journal that is not posted (numbered after its last line); the new line count."""
     from sqlalchemy import func
@@ -209,11 +186,3 @@ def validate_stored_journal(engine: Engine, company_id: str | None, journal_id: 
         raise InvalidInput(f"journal {journal_id} is posted already", code="journal_posted")
     return validate_journal(engine, company_id, head.journal_name, lines, one_voucher=head.one_voucher, user=user,
                             source=f"journal {journal_id}")
-
-
-def marked_references(settle_invoice: str) -> list[str]:
-    """What a line's settle_invoice marks: an invoice number, or a list of transaction numbers `#N,#M`."""
-    parts = [part.strip() for part in settle_invoice.split(",")]
-    if len(parts) > 1 and all(part.startswith("#") and part[1:].isdigit() for part in parts):
-        return parts
-    return [settle_invoice]

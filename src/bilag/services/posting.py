@@ -1,51 +1,33 @@
-"""Use case: validate and post a general journal. One database transaction; a rejection writes nothing."""
+"""Use case: post a journal, then settle what it marks and what automatic settlement takes. One database
+transaction; a rejection writes nothing.
+
+Posting itself (check, number, write) is `services.ledger_posting`, which knows nothing of settlement; this
+module calls both, so that neither imports the other (docs/architecture.md).
+"""
 from __future__ import annotations
 
-import datetime
 import hashlib
 import json
-from dataclasses import dataclass, field
 
 from sqlalchemy import insert, select
 from sqlalchemy.engine import Connection, Engine
 
 from ..company import Company
-from ..errors import IdempotencyConflict, JournalRejected
+from ..errors import IdempotencyConflict
 from ..journal.model import JournalLine, VoucherDraft
 from ..journal.posting import PostingContext, plan_posting
+from ..parties.model import PartyType
 from ..store import schema as s
-from ..store.bulk import next_ids
 from ..store.companies import load_company, resolve_company_id, user_groups
-from ..store.ledger_writer import assign_voucher_numbers, write_vouchers
+from .ledger_posting import (  # noqa: F401 - PostedVoucher, PostingResult and the checks keep their old home too
+    PostedVoucher,
+    PostingResult,
+    check_before_writing,
+    recheck_periods,
+    write_plan,
+)
+from .settlement import settle_automatically_in, settle_marked_invoices
 from .users import record_batch_user
-
-
-@dataclass
-class PostedVoucher:
-    voucher_id: int
-    number: str | None  # None only for a draft whose series numbers nothing (never once written)
-    series: str
-    date: datetime.date
-    kind: str
-    draft: VoucherDraft
-    transaction_ids: list[int] = field(default_factory=list)
-
-
-@dataclass
-class PostingResult:
-    batch_id: int
-    vouchers: list[PostedVoucher]
-    warnings: list[str]
-    settlements: list = field(default_factory=list)  # settlement results of settle_invoice lines
-    automatic_settlements: list = field(default_factory=list)  # automatic settlement after posting
-
-    @property
-    def entry_count(self) -> int:
-        return sum(len(v.draft.entries) for v in self.vouchers)
-
-    def summary(self) -> dict:
-        return {"batch_id": self.batch_id, "vouchers": [v.number for v in self.vouchers],
-                "entries": self.entry_count, "warnings": self.warnings}
 
 
 def fingerprint(journal_name: str, lines: list[JournalLine]) -> str:
@@ -68,37 +50,6 @@ def validate_journal(engine: Engine, company_id: str | None, journal_name: str, 
         return plan.warnings
 
 
-def _taken_voucher_numbers(connection, company_id, vouchers, source) -> list:
-    """The voucher numbers typed in the journal that a posted voucher of the same series has already."""
-    from ..errors import Problem
-    from ..store.transactions import chunks
-
-    by_series: dict[str, dict[str, VoucherDraft]] = {}
-    for voucher in vouchers:
-        if voucher.number:
-            by_series.setdefault(voucher.series, {})[voucher.number] = voucher
-    problems = []
-    for series, given in sorted(by_series.items()):
-        for chunk in chunks(sorted(given)):
-            rows = connection.execute(select(s.voucher.c.voucher_number).where(
-                s.voucher.c.company_id == company_id, s.voucher.c.series == series,
-                s.voucher.c.voucher_number.in_(chunk)))
-            for (number,) in rows:
-                problems.append(Problem("duplicate_voucher", f"voucher number {number} is already posted in "
-                                        f"series {series}", voucher=number, line=given[number].first_line,
-                                        source=source))
-    return problems
-
-
-def check_before_writing(connection: Connection, company: Company, vouchers: list[VoucherDraft],
-                         source: str | None) -> None:
-    """What only the ledger can tell: voucher numbers and vendor invoice numbers already posted."""
-    problems = (_taken_voucher_numbers(connection, company.id, vouchers, source)
-                + _duplicate_vendor_invoices(connection, company, vouchers, source))
-    if problems:
-        raise JournalRejected(sorted(problems, key=lambda p: (p.line or 0, p.code)), source)
-
-
 def post_lines(connection: Connection, company: Company, journal_name: str, lines: list[JournalLine], *,
                one_voucher: bool | None = None, groups: frozenset[str] = frozenset(), source: str | None = None,
                kind: str = "journal", batch_id: int | None = None, automatic_settlement: bool = True,
@@ -114,20 +65,11 @@ def post_lines(connection: Connection, company: Company, journal_name: str, line
 def post_plan(connection: Connection, company: Company, vouchers: list[VoucherDraft], warnings: list[str], *,
               source: str | None = None, batch_id: int | None = None, automatic_settlement: bool = True
               ) -> PostingResult:
-    recheck_periods(connection, company, vouchers)
-    check_before_writing(connection, company, vouchers, source)
-    if batch_id is None:
-        batch_id = next_ids(connection, company.id, "batch", 1)
-    assign_voucher_numbers(connection, company, vouchers)
-    ids = write_vouchers(connection, company.id, vouchers, batch_id, source)
-    posted = [PostedVoucher(voucher_id, v.number, v.series, v.date, v.kind, v, transaction_ids)
-              for v, (voucher_id, _entries, transaction_ids) in zip(vouchers, ids)]
-    result = PostingResult(batch_id, posted, warnings)
+    result = write_plan(connection, company, vouchers, warnings, source=source, batch_id=batch_id)
+    posted = result.vouchers
     settle_lines = [(v, t, tid) for v in posted for t, tid in zip(v.draft.transactions, v.transaction_ids)
                     if t.settle_invoice]
     if settle_lines:
-        from .settlement import settle_marked_invoices
-
         result.settlements = settle_marked_invoices(connection, company, settle_lines, source=source)
     if automatic_settlement:
         _settle_automatically_after_posting(connection, company, posted, result)
@@ -136,9 +78,6 @@ def post_plan(connection: Connection, company: Company, vouchers: list[VoucherDr
 
 def _settle_automatically_after_posting(connection, company, posted, result) -> None:
     """The AR/AP parameter, or the Settlement flag of the posting profile, settles new transactions at once."""
-    from ..parties.model import PartyType
-    from .settlement import settle_automatically_in
-
     every = bool(company.parameter("automatic_settlement"))
     flagged = {(r.profile, r.party_type.value) for r in company.posting_profiles.all() if r.settle_automatically}
     touched: dict[str, set[str]] = {}
@@ -151,62 +90,6 @@ def _settle_automatically_after_posting(connection, company, posted, result) -> 
     for party_type, party_ids in sorted(touched.items()):
         automatic = settle_automatically_in(connection, company, PartyType(party_type), sorted(party_ids))
         result.automatic_settlements.append(automatic)
-
-
-def _duplicate_vendor_invoices(connection: Connection, company: Company, vouchers: list[VoucherDraft],
-                               source: str | None) -> list:
-    """A vendor's invoice number is used once (AP parameter: reject duplicates), in the journal and in the ledger."""
-    from ..errors import Problem
-    from ..store.transactions import posted_vendor_invoices
-
-    if company.parameter("duplicate_vendor_invoice") == "allow":
-        return []
-    seen: dict[tuple[str, str], VoucherDraft] = {}
-    problems = []
-    for voucher in vouchers:
-        for transaction in voucher.transactions:
-            if transaction.party_type != "vendor" or not transaction.invoice or transaction.amount_minor >= 0:
-                continue
-            key = (transaction.party_id, transaction.invoice)
-            if key in seen:
-                problems.append(Problem("duplicate_invoice", f"invoice {transaction.invoice} of vendor "
-                                        f"{transaction.party_id} appears twice in the journal",
-                                        voucher=voucher.number, line=transaction.line_no, source=source))
-            seen[key] = voucher
-    if seen:
-        for party_id, invoice in posted_vendor_invoices(connection, company.id, list(seen)):
-            voucher = seen[(party_id, invoice)]
-            line = next(t.line_no for t in voucher.transactions if (t.party_id, t.invoice) == (party_id, invoice))
-            problems.append(Problem("duplicate_invoice", f"invoice {invoice} of vendor {party_id} is already posted",
-                                    voucher=voucher.number, line=line, source=source))
-    return problems
-
-
-def recheck_periods(connection: Connection, company: Company, vouchers: list[VoucherDraft],
-                    groups: frozenset[str] = frozenset()) -> None:
-    """Read the vouchers' periods again inside the posting transaction — FOR SHARE on PostgreSQL, so that
-    nobody puts them on hold until this posting commits — and refuse if one is no longer open.
-
-    The rules ran on the company as loaded; a period closed by another session since then must still win.
-    """
-    from ..calendar.periods import PeriodStatus
-    from ..errors import PeriodNotOpen
-    from ..store.bulk import is_postgres
-
-    period_ids = sorted({v.period_id for v in vouchers})
-    if not period_ids:
-        return
-    query = select(s.fiscal_period.c.period_id, s.fiscal_period.c.status, s.fiscal_period.c.name).where(
-        s.fiscal_period.c.company_id == company.id, s.fiscal_period.c.period_id.in_(period_ids))
-    if is_postgres(connection):
-        query = query.with_for_update(read=True)
-    current = {row.period_id: row for row in connection.execute(query)}
-    for voucher in vouchers:
-        row = current.get(voucher.period_id)
-        if row is None or row.status != PeriodStatus.open.value:
-            status = row.status.replace("_", " ") if row else "missing"
-            raise PeriodNotOpen(f"voucher {voucher.number or '(new)'}: period {row.name if row else voucher.period_id}"
-                                f" is {status} now (changed while posting); nothing was posted")
 
 
 def post_journal(engine: Engine, company_id: str | None, journal_name: str, lines: list[JournalLine], *,

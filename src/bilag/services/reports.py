@@ -199,7 +199,7 @@ def open_transactions(connection: Connection, company_id: str, *, party_type: st
     """
     if party_type is not None:
         party_type = str(getattr(party_type, "value", party_type))
-    from .journals import marked_in_open_journals
+    from ..store.stored_journals import marked_in_open_journals
 
     company = load_company(connection, company_id)
     marked = marked_in_open_journals(connection, company_id)

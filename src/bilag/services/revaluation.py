@@ -28,7 +28,7 @@ from ..store.bulk import is_postgres, next_ids
 from ..store.companies import load_company, resolve_company_id, user_groups
 from ..store.ledger_writer import assign_voucher_numbers, write_vouchers
 from ..store.transactions import attach_distributions, load_transactions
-from .posting import PostedVoucher
+from .ledger_posting import PostedVoucher
 
 
 @dataclass

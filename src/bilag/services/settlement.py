@@ -25,7 +25,7 @@ from ..store.transactions import (
     other_company_with_invoice,
     write_settlements,
 )
-from .posting import PostedVoucher, PostingResult, post_lines
+from .ledger_posting import PostedVoucher, PostingResult, post_lines_only
 from .users import record_batch_user
 
 
@@ -154,7 +154,7 @@ def settle_in(connection: Connection, company: Company, party_type: PartyType, p
 
     def marked_elsewhere() -> dict:
         if "all" not in marked_cache:
-            from .journals import marked_in_open_journals
+            from ..store.stored_journals import marked_in_open_journals
 
             marked_cache["all"] = marked_in_open_journals(connection, company.id)
         return marked_cache["all"]
@@ -242,8 +242,8 @@ def _post_payment(connection, company, party_type, party_id, payment, day, group
     line = JournalLine(1, payment_day, party_type.value, party_id, debit, credit, payment.voucher,
                        payment.description, currency, payment.exchange_rate, "bank", payment.bank_account)
     # The payment is for the marked transactions: automatic settlement must not take it first.
-    return post_lines(connection, company, payment.journal_name, [line], groups=groups, source=source,
-                      kind="settlement", batch_id=batch_id, automatic_settlement=False)
+    return post_lines_only(connection, company, payment.journal_name, [line], groups=groups, source=source,
+                           kind="settlement", batch_id=batch_id)
 
 
 def settle(engine: Engine, company_id: str | None, party_type: PartyType, party_id: str, marks: list[MarkRequest],
@@ -261,7 +261,7 @@ def settle(engine: Engine, company_id: str | None, party_type: PartyType, party_
 def settle_marked_invoices(connection: Connection, company: Company, settle_lines, source=None) -> list[SettleResult]:
     """Journal lines with `settle_invoice`: the new transaction settles the named open invoice, or the
     transactions `#N,#M` (a write-off's customer line: no cash discount is taken on what is written off)."""
-    from .journals import marked_references
+    from ..store.stored_journals import marked_references
     from .write_off_settlement import settle_written_off
 
     # A write-off's lines close what they mark in bulk; the rest (and any that changed) settle one by one.

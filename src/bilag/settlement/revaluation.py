@@ -14,8 +14,8 @@ from ..company import Company
 from ..errors import InvalidInput
 from ..journal.model import EntryDraft
 from ..money import round_half_up
-from ..parties.model import PartyType
-from .rules import OpenTransaction, spread_over_dimensions, summary_entry
+from .entries import summary_entry, unrealized_entries
+from .model import OpenTransaction
 
 METHODS = ("standard", "minimum", "invoice_date")
 DIMENSION_MODES = ("none", "table", "posting")
@@ -74,27 +74,6 @@ def revaluation_entries(company: Company, revaluation: Revaluation, dimensions: 
     if new:
         entries.append(summary_entry(t, 0, new, "Foreign currency revaluation"))
         entries.extend(unrealized_entries(company, t, -new, dimensions, "Unrealized exchange "))
-    return entries
-
-
-def unrealized_entries(company: Company, t: OpenTransaction, amount: int, dimensions: str, text: str,
-                       loss: bool | None = None) -> list[EntryDraft]:
-    """Post `amount` (accounting minor units) to the unrealized loss (debit) or gain (credit) account."""
-    if loss is None:
-        loss = amount > 0
-    purpose = "unrealized_loss" if loss else "unrealized_gain"
-    account = company.system_account(purpose)
-    if dimensions == "posting" and t.distribution:
-        sources = t.distribution
-    elif dimensions == "table":
-        party = company.party(PartyType(t.party_type), t.party_id)
-        main = company.chart.parse(account).main
-        sources = [(company.chart.with_dimensions(main, dict(party.dimensions) if party else {}).display, 1)]
-    else:
-        sources = [(account, 1)]
-    entries: list[EntryDraft] = []
-    spread_over_dimensions(company, account, sources, purpose, t.currency, 0, amount,
-                           text + ("loss" if loss else "gain"), entries)
     return entries
 
 

@@ -5,116 +5,28 @@ The cash discount and the realized exchange difference follow the settled invoic
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
 from ..company import Company
 from ..errors import SettlementError
 from ..journal.model import EntryDraft, VoucherDraft
-from ..money import ZERO, allocate, divide_half_up, from_minor, round_half_up, to_minor
+from ..money import ZERO, divide_half_up, from_minor, round_half_up, to_minor
 from . import discounts as cd
+from .entries import distribute as _distribute
+from .entries import spread_over_dimensions, summary_entry, unrealized_entries
+from .model import (
+    Mark,
+    OpenTransaction,
+    SettledPart,
+    SettlementOptions,
+    SettlementPlan,
+    TransactionChange,
+)
 
-
-@dataclass(slots=True)
-class OpenTransaction:
-    transaction_id: int
-    party_type: str
-    party_id: str
-    voucher_id: int
-    voucher_number: str
-    posting_date: date
-    document_date: date
-    due_date: date
-    invoice: str | None
-    currency: str
-    amount_minor: int
-    accounting_minor: int
-    open_minor: int
-    open_accounting_minor: int
-    ledger_account: str
-    cash_discount_code: str | None
-    cash_discount_date: date | None
-    cash_discount_taken_minor: int
-    use_cash_discount: str
-    version: int
-    exchange_rate: Decimal = Decimal(1)
-    unrealized_minor: int = 0
-    payment_release_date: date | None = None
-    last_revaluation_date: date | None = None
-    tax_code: str | None = None  # sales tax code of the line that made it
-    # (ledger account, accounting weight) of the offsets that settlement accounting follows
-    distribution: list[tuple[str, int]] = field(default_factory=list)
-
-    @property
-    def is_debit(self) -> bool:
-        return self.amount_minor > 0
-
-    def is_invoice(self) -> bool:
-        return self.amount_minor < 0 if self.party_type == "vendor" else self.amount_minor > 0
-
-
-@dataclass
-class Mark:
-    transaction: OpenTransaction
-    amount_to_settle: Decimal | None = None  # magnitude in the transaction's currency
-    cash_discount: Decimal | None = None  # manual override, magnitude
-    use_cash_discount: str | None = None
-    alternative_discount_account: str | None = None
-    cross_rate: Decimal | None = None  # invoice currency units per payment currency unit
-    full_settlement: bool = False  # the unpaid rest is taken as an additional cash discount (AX-PPV)
-
-
-@dataclass
-class SettlementOptions:
-    settlement_date: str = "latest"  # latest | today | selected
-    selected_date: date | None = None
-    today: date | None = None
-    discount_date: str = "transaction"  # transaction | selected
-    selected_discount_date: date | None = None
-
-
-@dataclass
-class SettledPart:
-    transaction_id: int
-    offset_transaction_id: int
-    settled_minor: int
-    settled_accounting_minor: int
-    cash_discount_minor: int = 0
-    cash_discount_accounting_minor: int = 0
-    exchange_difference_minor: int = 0
-    unrealized_reversed_minor: int = 0
-
-
-@dataclass
-class TransactionChange:
-    transaction: OpenTransaction
-    settled_minor: int = 0
-    settled_accounting_minor: int = 0
-    discount_minor: int = 0
-    unrealized_reversed_minor: int = 0  # the part of earlier revaluations that this settlement reverses
-
-    @property
-    def new_open_minor(self) -> int:
-        return self.transaction.open_minor - self.settled_minor
-
-    @property
-    def new_open_accounting_minor(self) -> int:
-        return self.transaction.open_accounting_minor - self.settled_accounting_minor
-
-
-@dataclass
-class SettlementPlan:
-    date: date
-    parts: list[SettledPart]
-    changes: dict[int, TransactionChange]
-    voucher: VoucherDraft | None
-
-
-def summary_entry(t: OpenTransaction, amount_minor: int, accounting_minor: int, text: str) -> EntryDraft:
-    """An entry on the transaction's own summary account (posting type customer/vendor balance)."""
-    return EntryDraft(0, t.ledger_account, t.ledger_account.split("-")[0], f"{t.party_type}_balance", t.currency,
-                      amount_minor, accounting_minor, text, t.party_type, t.party_id)
+__all__ = ["Mark", "OpenTransaction", "SettledPart", "SettlementOptions", "SettlementPlan", "TransactionChange",
+           "discount_percent", "plan_checked", "plan_settlement", "settlement_date", "spread_over_dimensions",
+           "summary_entry"]
 
 
 def _portion(total_minor: int, part_minor: int, whole_minor: int) -> int:
@@ -410,47 +322,6 @@ def _discount_main_account(company: Company, invoice: OpenTransaction, mark: Mar
     return company.system_account(f"{invoice.party_type}_cash_discount")
 
 
-def _distribute(company, invoice, account_text, posting_type, currency, amount_minor, accounting_minor, text,
-                entries, by_invoice_lines=True):
-    """Post amounts to `account_text`'s main account with the dimensions of the invoice's offsets, pro rata."""
-    sources = invoice.distribution if by_invoice_lines and invoice.distribution else [(invoice.ledger_account, 1)]
-    spread_over_dimensions(company, account_text, sources, posting_type, currency, amount_minor, accounting_minor,
-                           text, entries)
-
-
-def spread_over_dimensions(company, account_text: str, sources: list[tuple[str, int]], posting_type: str,
-                           currency: str, amount_minor: int, accounting_minor: int, text: str,
-                           entries: list[EntryDraft]) -> None:
-    """One entry per source ledger account: `account_text`'s main account with the source's dimensions
-    (values typed on `account_text` win), amounts split by the sources' weights (largest remainder)."""
-    targets = _spread_targets(company, account_text, sources)
-    weights = [w for _, w in sources]
-    amounts = allocate(amount_minor, weights)
-    accountings = allocate(accounting_minor, weights)
-    for (display, main), amount, accounting in zip(targets, amounts, accountings):
-        entries.append(EntryDraft(0, display, main, posting_type, currency, amount, accounting, text))
-
-
-def _spread_targets(company, account_text: str, sources: list[tuple[str, int]]) -> list[tuple[str, str]]:
-    """(ledger account, main account) per source; a settlement run asks for the same few pairs again and
-    again, so they are worked out once per loaded company."""
-    memo = company.memo.setdefault("spread_targets", {})
-    key = (account_text, *[source for source, _ in sources])
-    found = memo.get(key)
-    if found is None:
-        chart = company.chart
-        target = chart.parse(account_text)
-        target_dimensions = chart.dimension_map(target)
-        found = []
-        for source, _ in sources:
-            dims = chart.dimension_map(chart.parse(source))
-            dims.update(target_dimensions)
-            ledger = chart.with_dimensions(target.main, dims)
-            found.append((ledger.display, ledger.main))
-        memo[key] = found
-    return found
-
-
 def _limits(company, currency: str) -> tuple[int, int]:
     """(penny difference, over/underpayment) limits in minor units of `currency`, read once per loaded company."""
     memo = company.memo.setdefault("settlement_limits", {})
@@ -502,8 +373,6 @@ def _reverse_unrealized(company, transaction, change, settled_minor, entries) ->
     remaining = transaction.unrealized_minor - change.unrealized_reversed_minor
     if not remaining:
         return
-    from .revaluation import unrealized_entries
-
     part = _portion(remaining, settled_minor, transaction.open_minor - change.settled_minor)
     if not part:
         return

@@ -1,0 +1,103 @@
+"""What settlement works on and what it produces (pure data): open transactions, marks, options, the plan."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from ..journal.model import VoucherDraft
+
+
+@dataclass(slots=True)
+class OpenTransaction:
+    transaction_id: int
+    party_type: str
+    party_id: str
+    voucher_id: int
+    voucher_number: str
+    posting_date: date
+    document_date: date
+    due_date: date
+    invoice: str | None
+    currency: str
+    amount_minor: int
+    accounting_minor: int
+    open_minor: int
+    open_accounting_minor: int
+    ledger_account: str
+    cash_discount_code: str | None
+    cash_discount_date: date | None
+    cash_discount_taken_minor: int
+    use_cash_discount: str
+    version: int
+    exchange_rate: Decimal = Decimal(1)
+    unrealized_minor: int = 0
+    payment_release_date: date | None = None
+    last_revaluation_date: date | None = None
+    tax_code: str | None = None  # sales tax code of the line that made it
+    # (ledger account, accounting weight) of the offsets that settlement accounting follows
+    distribution: list[tuple[str, int]] = field(default_factory=list)
+
+    @property
+    def is_debit(self) -> bool:
+        return self.amount_minor > 0
+
+    def is_invoice(self) -> bool:
+        return self.amount_minor < 0 if self.party_type == "vendor" else self.amount_minor > 0
+
+
+@dataclass
+class Mark:
+    transaction: OpenTransaction
+    amount_to_settle: Decimal | None = None  # magnitude in the transaction's currency
+    cash_discount: Decimal | None = None  # manual override, magnitude
+    use_cash_discount: str | None = None
+    alternative_discount_account: str | None = None
+    cross_rate: Decimal | None = None  # invoice currency units per payment currency unit
+    full_settlement: bool = False  # the unpaid rest is taken as an additional cash discount (AX-PPV)
+
+
+@dataclass
+class SettlementOptions:
+    settlement_date: str = "latest"  # latest | today | selected
+    selected_date: date | None = None
+    today: date | None = None
+    discount_date: str = "transaction"  # transaction | selected
+    selected_discount_date: date | None = None
+
+
+@dataclass
+class SettledPart:
+    transaction_id: int
+    offset_transaction_id: int
+    settled_minor: int
+    settled_accounting_minor: int
+    cash_discount_minor: int = 0
+    cash_discount_accounting_minor: int = 0
+    exchange_difference_minor: int = 0
+    unrealized_reversed_minor: int = 0
+
+
+@dataclass
+class TransactionChange:
+    transaction: OpenTransaction
+    settled_minor: int = 0
+    settled_accounting_minor: int = 0
+    discount_minor: int = 0
+    unrealized_reversed_minor: int = 0  # the part of earlier revaluations that this settlement reverses
+
+    @property
+    def new_open_minor(self) -> int:
+        return self.transaction.open_minor - self.settled_minor
+
+    @property
+    def new_open_accounting_minor(self) -> int:
+        return self.transaction.open_accounting_minor - self.settled_accounting_minor
+
+
+@dataclass
+class SettlementPlan:
+    date: date
+    parts: list[SettledPart]
+    changes: dict[int, TransactionChange]
+    voucher: VoucherDraft | None

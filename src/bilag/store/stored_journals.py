@@ -1,0 +1,41 @@
+"""Reading stored (unposted) journals for the rules that must see them: an invoice marked in one."""
+from __future__ import annotations
+
+import json
+
+from sqlalchemy import select
+from sqlalchemy.engine import Connection
+
+from . import schema as s
+
+
+def marked_in_open_journals(connection: Connection, company_id: str) -> dict[tuple[str, str, str], list[int]]:
+    """(party type, party, invoice) -> the stored, unposted journals whose lines mark it (settle_invoice).
+
+    Such a transaction is "marked elsewhere": settling it from another place is refused until that journal
+    is posted or changed, so that one invoice is never paid twice.
+    """
+    marked: dict[tuple[str, str, str], list[int]] = {}
+    rows = connection.execute(
+        select(s.journal_line.c.journal_id, s.journal_line.c.fields)
+        .join(s.journal, (s.journal.c.company_id == s.journal_line.c.company_id)
+              & (s.journal.c.journal_id == s.journal_line.c.journal_id))
+        .where(s.journal_line.c.company_id == company_id, s.journal.c.status == "open",
+               s.journal_line.c.fields.like('%"settle_invoice"%')))
+    for journal_id, fields in rows:
+        values = json.loads(fields)
+        party_type = str(values.get("account_type", "")).strip().lower()
+        if values.get("settle_invoice") and party_type in ("customer", "vendor"):
+            # One invoice, or several transactions as `#N,#M` (a write-off's customer line).
+            for reference in marked_references(str(values["settle_invoice"])):
+                key = (party_type, str(values.get("account", "")).strip(), reference)
+                marked.setdefault(key, []).append(journal_id)
+    return marked
+
+
+def marked_references(settle_invoice: str) -> list[str]:
+    """What a line's settle_invoice marks: an invoice number, or a list of transaction numbers `#N,#M`."""
+    parts = [part.strip() for part in settle_invoice.split(",")]
+    if len(parts) > 1 and all(part.startswith("#") and part[1:].isdigit() for part in parts):
+        return parts
+    return [settle_invoice]
