@@ -6,7 +6,7 @@ import typer
 
 from ..errors import InvalidInput
 from . import render
-from .options import parse_date
+from .options import check_format, engine, parse_date, settings
 
 close_app = typer.Typer(no_args_is_help=True, help="Period end: GL revaluation, year-end close, allocations, "
                                                    "financial statements, close checklist.")
@@ -14,15 +14,10 @@ _VOUCHER_COLUMNS = ["company", "voucher", "date", "account", "posting_type", "cu
 
 
 def _context():
-    from .main import engine, settings
-
     return engine(), settings
 
 
-def _format(fmt: str) -> str:
-    from .main import _format as checked
-
-    return checked(fmt)
+_format = check_format
 
 
 def _fmt_option():

@@ -8,7 +8,7 @@ nothing changes anywhere.
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import UTC, date
 
 from sqlalchemy import insert, select, update
 from sqlalchemy.engine import Connection, Engine
@@ -108,7 +108,7 @@ def _change(connection: Connection, company_id: str, period: FiscalPeriod, statu
 def _log_changes(connection: Connection, company_id: str, before: FiscalPeriod, after: FiscalPeriod,
                  user: str | None) -> None:
     """Who changed what, when (the mass update's change log); unchanged values are not logged."""
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     from ..store.bulk import next_ids
 
@@ -120,7 +120,7 @@ def _log_changes(connection: Connection, company_id: str, before: FiscalPeriod, 
     if not rows:
         return
     first = next_ids(connection, company_id, "period_change", len(rows))
-    stamp = datetime.now(timezone.utc).isoformat(timespec="microseconds")
+    stamp = datetime.now(UTC).isoformat(timespec="microseconds")
     connection.execute(insert(s.period_change), [
         {"company_id": company_id, "change_id": first + index, "period_id": before.id, "period_name": before.name,
          "field": field, "old_value": old, "new_value": new, "user_name": user, "changed_at": stamp}
