@@ -56,6 +56,13 @@ lint: $(BILAG)
 	$(VENV)/bin/python scripts/lint_money.py src/bilag
 	$(VENV)/bin/mypy
 
+# Mutation testing of the pure core (slow; not part of `make test`). MODULE narrows the run, e.g.
+# `make mutation MODULE='bilag.money*'`; the score counts the mutants checked (docs/mutation-testing.md).
+MODULE ?=
+mutation: $(BILAG)
+	BILAG_TEST_STORES=sqlite $(VENV)/bin/mutmut run --max-children 2 $(if $(MODULE),"$(MODULE)",)
+	$(VENV)/bin/python scripts/mutation_score.py
+
 test-sqlite: $(BILAG)
 	BILAG_TEST_STORES=sqlite $(VENV)/bin/pytest -q -p no:cacheprovider
 

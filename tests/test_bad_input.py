@@ -537,17 +537,7 @@ def test_no_exchange_rate_for_the_date(company):
 
 # ----------------------------------------------------------------------------- numbers and keys
 
-PG_DUPLICATE_BUG = ("store/ledger_writer.py write_vouchers catches sqlalchemy IntegrityError, but on PostgreSQL "
-                    "store/bulk.py bulk_insert writes through a raw psycopg COPY, so the duplicate surfaces as "
-                    "psycopg.errors.UniqueViolation instead of JournalRejected(duplicate_voucher)")
-
-
-def xfail_on_postgresql(request, engine, reason):
-    if engine.dialect.name == "postgresql":
-        request.applymarker(pytest.mark.xfail(reason=reason, strict=True))
-
-
-def test_duplicate_voucher_number_in_a_posted_series(company, request):
+def test_duplicate_voucher_number_in_a_posted_series(company):
     error = refused(company, HEADER + """
         V1      | Ledger | 606300-001-- | a | 5.00  |       |
         V1      | Vendor | 1001         | b |       | 5.00  |
@@ -559,14 +549,21 @@ def test_duplicate_voucher_number_in_a_posted_series(company, request):
         f"[duplicate_voucher]"]
 
 
-def test_duplicate_voucher_number_found_only_at_write_time(company, request):
-    """Posting without validating first: the store's unique key refuses it, and the message is the same."""
+def test_duplicate_voucher_number_found_only_at_write_time(company, monkeypatch):
+    """Another session posts the number between the check and the write: the store's unique key refuses it
+    (SQLAlchemy's IntegrityError on SQLite, the driver's own on PostgreSQL's COPY), and the message is the
+    same as the check's."""
+    import bilag.services.ledger_posting as ledger_posting
+
+    checked = []
+    monkeypatch.setattr(ledger_posting, "check_before_writing", lambda *args: checked.append(args))
     lines = lines_from_pipe_table(HEADER + "\nBASE001 | Ledger | 606300-001-- | c | 10.00 | |\n"
                                            "BASE001 | Vendor | 1001 | d | | 10.00 |\n",
                                   default_date=date(2024, 1, 5), source=SOURCE)
     before = ledger_state(company)
     with pytest.raises(JournalRejected) as error:
         post_journal(company, None, "GNJL", lines, source=SOURCE)
+    assert len(checked) == 1  # the check ran (and let it through): the write found the duplicate
     assert messages(error.value) == [
         f"{SOURCE}, line 2, voucher BASE001: voucher number BASE001 is already posted in series GNJL "
         f"[duplicate_voucher]"]
@@ -676,7 +673,7 @@ def test_a_stored_journal_that_is_refused_stays_open(company):
     ({"settlement_priority": ["due_date", "colour"]}, "parameters.settlement_priority"),
     ({"automatic_settlement": "maybe"}, "'maybe' is not true or false"),
 ])
-def test_a_bad_parameter_value_is_refused_at_setup_and_nothing_is_written(sqlite_engine, parameters, message):
+def test_a_bad_parameter_value_is_refused_at_setup_and_nothing_is_written(engine, parameters, message):
     from bilag.errors import InvalidInput
     from bilag.services.setup import setup_company
 
@@ -685,7 +682,7 @@ def test_a_bad_parameter_value_is_refused_at_setup_and_nothing_is_written(sqlite
     setup = seed_setup()
     setup["parameters"] = {**setup.get("parameters", {}), **parameters}
     with pytest.raises(InvalidInput) as refused:
-        setup_company(sqlite_engine, setup)
+        setup_company(engine, setup)
     assert message in refused.value.message
-    with sqlite_engine.connect() as connection:
+    with engine.connect() as connection:
         assert connection.exec_driver_sql("SELECT count(*) FROM company").scalar() == 0

@@ -122,7 +122,17 @@ def test_always_takes_the_partial_discount_even_with_the_parameter_off():
 
 
 def test_never_takes_no_discount_on_a_partial_payment():
-    assert _take("1000.00", "495.00", percent="0", full="0", use=NEVER) == (D("495.00"), D("0"))
+    # With a 1 % code and partial-payment discounts on, Normal would take 5.00 (see above): Never takes none.
+    assert _take("1000.00", "495.00", use=NORMAL) == (D("495.00"), D("5.00"))
+    assert _take("1000.00", "495.00", use=NEVER) == (D("495.00"), D("0"))
+
+
+def test_a_full_payment_in_the_discount_period_takes_the_discount_with_partial_discounts_off():
+    # Paying exactly the open amount less the discount is a full payment, not a partial one: the parameter
+    # for partial payments does not apply to it (the boundary is "at least the full payment").
+    assert _take("1000.00", "990.00", partial=False) == (D("990.00"), D("10.00"))
+    assert _take("1000.00", available="990.00", partial=False) == (D("990.00"), D("10.00"))
+    assert _take("1000.00", "989.99", partial=False) == (D("989.99"), D("0"))
 
 
 def test_a_credit_note_of_100_at_2_percent_settles_98_and_2_discount():

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from hypothesis import given
+from fractions import Fraction
+
+from hypothesis import event, given
 from hypothesis import strategies as st
 
 from bilag.money import allocate, divide_half_up, percent_share
@@ -39,6 +41,33 @@ def test_integer_and_decimal_weights_give_the_same_parts_and_they_add_up(total, 
     assert sum(parts) == total
     assert parts == allocate(total, [Decimal(w) for w in weights])
     assert all(p == 0 or (p > 0) == (total > 0) for p in parts)
+
+
+def _reference_allocation(total: int, weights: list[int]) -> list[int]:
+    """B10 A5 written out with exact fractions: floors, then the remainder one unit at a time to the largest
+    fraction, ties to the larger base, then to the earlier line."""
+    absolute = [abs(w) for w in weights] if any(weights) else [1] * len(weights)
+    base = sum(absolute)
+    exact = [Fraction(abs(total) * w, base) for w in absolute]
+    parts = [int(e) for e in exact]  # floors: exact >= 0
+    order = sorted(range(len(exact)), key=lambda i: (-(exact[i] - parts[i]), -absolute[i], i))
+    for i in order[: abs(total) - sum(parts)]:
+        parts[i] += 1
+    return [p if total >= 0 else -p for p in parts]
+
+
+# Small weights from a few values and small totals: most examples have equal fractions in the remainder.
+tied_weights = st.lists(st.sampled_from([0, 1, 1, 2, 3, 5, -2]), min_size=2, max_size=6)
+
+
+@given(st.integers(-25, 25), tied_weights)
+def test_allocation_ties_go_to_the_larger_base_then_the_earlier_line(total, weights):
+    exact = [Fraction(abs(total) * abs(w), sum(abs(x) for x in weights) or 1) for w in weights]
+    fractions = [e - int(e) for e in exact if e != int(e)]
+    event("a tie in the remainder" if len(fractions) != len(set(fractions)) else "no tie in the remainder")
+    event("equal bases tie" if len({abs(w) for w in weights}) < len(weights) else "distinct bases")
+    assert allocate(total, weights) == _reference_allocation(total, weights)
+    assert allocate(total, [Decimal(w) for w in weights]) == _reference_allocation(total, weights)
 
 
 def test_divide_half_up_rounds_ties_away_from_zero_exactly():

@@ -8,24 +8,24 @@ from bilag.services.reports import open_transactions
 from .support import make_company, net_by_account, post, seed_setup
 
 
-def test_a_manual_journal_name_needs_a_voucher_number_on_every_line(sqlite_engine):
-    make_company(sqlite_engine, journal_names=[{"name": "MAN", "voucher_mode": "manual"}])
+def test_a_manual_journal_name_needs_a_voucher_number_on_every_line(engine):
+    make_company(engine, journal_names=[{"name": "MAN", "voucher_mode": "manual"}])
     with pytest.raises(JournalRejected) as refused:
-        post(sqlite_engine, """
+        post(engine, """
             account_type | account      | debit | credit | offset_account
             Ledger       | 606300-001-- | 10.00 |        | 110110-001-
         """, name="MAN")
     assert [p.code for p in refused.value.problems] == ["voucher_required"]
 
 
-def test_several_vendors_in_one_voucher_are_refused_when_the_parameter_is_off(sqlite_engine):
+def test_several_vendors_in_one_voucher_are_refused_when_the_parameter_is_off(engine):
     setup = seed_setup()
     setup["parameters"] = {**setup["parameters"], "allow_multiple_transactions_in_voucher": False}
     from bilag.services.setup import setup_company
 
-    setup_company(sqlite_engine, setup)
+    setup_company(engine, setup)
     with pytest.raises(JournalRejected) as refused:
-        post(sqlite_engine, """
+        post(engine, """
             voucher | account_type | account      | debit  | credit | invoice
             V1      | Vendor       | 1001         |        | 100.00 | INV1
             V1      | Vendor       | 1001         |        | 200.00 | INV2
@@ -34,24 +34,24 @@ def test_several_vendors_in_one_voucher_are_refused_when_the_parameter_is_off(sq
     assert refused.value.problems[0].code == "multiple_transactions_in_voucher"
 
 
-def test_the_journal_names_dimensions_fill_blank_segments_and_the_offset_copies_them(sqlite_engine):
-    make_company(sqlite_engine, journal_names=[{"name": "DEPT", "dimensions": {"Department": "024"}}])
-    posted = post(sqlite_engine, """
+def test_the_journal_names_dimensions_fill_blank_segments_and_the_offset_copies_them(engine):
+    make_company(engine, journal_names=[{"name": "DEPT", "dimensions": {"Department": "024"}}])
+    posted = post(engine, """
         voucher | account_type | account      | debit | offset_account
         V1      | Ledger       | 606300-001-- | 10.00 | 110110-001-
     """, name="DEPT")
     assert net_by_account(posted.vouchers) == {"606300-001-024-": 10, "110110-001-024": -10}
 
 
-def test_a_payment_is_due_on_its_own_date_not_by_the_payment_terms(sqlite_engine):
-    make_company(sqlite_engine, payment_terms=[{"code": "Net30", "days": 30}],
+def test_a_payment_is_due_on_its_own_date_not_by_the_payment_terms(engine):
+    make_company(engine, payment_terms=[{"code": "Net30", "days": 30}],
                  vendors=[{"id": "1001", "currency": "USD", "payment_terms": "Net30"}])
-    post(sqlite_engine, """
+    post(engine, """
         voucher | account_type | account | debit | credit | offset_account_type | offset_account | invoice
         VI-1    | Vendor       | 1001    |       | 50.00  | Ledger              | 606300-001--   | VI-1
         PAY-1   | Vendor       | 1001    | 50.00 |        | Bank                | 110110-001-    |
     """)
-    with sqlite_engine.connect() as connection:
+    with engine.connect() as connection:
         due = {t["voucher"]: t["due_date"] for t in open_transactions(connection, "USMF")}
     assert due == {"VI-1": "2024-02-04", "PAY-1": "2024-01-05"}
 
@@ -100,14 +100,23 @@ def test_a_vendor_invoice_number_is_used_once_unless_the_parameter_allows_it(eng
     assert [p.code for p in twice.value.problems] == ["duplicate_invoice"]
 
 
-def test_duplicate_vendor_invoices_may_be_allowed(sqlite_engine):
+def test_duplicate_vendor_invoices_may_be_allowed(engine):
     setup = seed_setup()
     setup["parameters"] = {**setup["parameters"], "duplicate_vendor_invoice": "allow"}
     from bilag.services.setup import setup_company
 
-    setup_company(sqlite_engine, setup)
+    setup_company(engine, setup)
     for voucher in ("V1", "V2"):
-        post(sqlite_engine, f"""
+        post(engine, f"""
             voucher    | account_type | account | credit | offset_account | invoice
             {voucher}  | Vendor       | 1001    | 10.00  | 606300-001--   | INV-7
         """)
+    # Both invoices posted and are open: the same number twice, in the ledger and in one journal.
+    post(engine, """
+        voucher | account_type | account | credit | offset_account | invoice
+        V3      | Vendor       | 1001    | 10.00  | 606300-001--   | INV-7
+        V4      | Vendor       | 1001    | 10.00  | 606300-001--   | INV-7
+    """)
+    with engine.connect() as connection:
+        opened = [(t["voucher"], t["invoice"], t["open_amount"]) for t in open_transactions(connection, "USMF")]
+    assert opened == [(v, "INV-7", "-10.00") for v in ("V1", "V2", "V3", "V4")]

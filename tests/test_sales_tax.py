@@ -154,12 +154,12 @@ def test_without_posting_group_accounts_the_discount_codes_or_system_account_is_
 
 
 @pytest.mark.parametrize("percent", [-1, 100, "abc"])
-def test_a_tax_percent_outside_0_to_100_is_refused_at_setup(sqlite_engine, percent):
+def test_a_tax_percent_outside_0_to_100_is_refused_at_setup(engine, percent):
     from bilag.errors import InvalidInput
 
     setup = seed_setup(tax_codes=[{"code": "BAD", "percent": percent, "payable_account": "222100"}])
     with pytest.raises(InvalidInput) as refused:
-        setup_company(sqlite_engine, setup)
+        setup_company(engine, setup)
     assert "tax_codes[0].percent" in refused.value.message
 
 

@@ -324,6 +324,37 @@ def test_the_cash_discount_account_priority_alternative_then_code_then_system_ac
     assert_ledger_ties(engine)
 
 
+@pytest.mark.parametrize("offset_accounts, expected", [
+    # invoice_lines: the discount follows the invoice's offsets, pro rata (30.00 on BU 002 / 10.00 on BU 001)
+    ("invoice_lines", """
+        account      | posting_type         | debit | credit
+        200110-001-  | vendor_balance       | 40.00 |
+        520200-002-- | vendor_cash_discount |       | 30.00
+        520200-001-- | vendor_cash_discount |       | 10.00
+    """),
+    # main_account: one entry on the discount's main account with the summary account's dimensions
+    ("main_account", """
+        account      | posting_type         | debit | credit
+        200110-001-  | vendor_balance       | 40.00 |
+        520200-001-- | vendor_cash_discount |       | 40.00
+    """),
+])
+def test_the_discount_offset_accounts_parameter_chooses_invoice_lines_or_the_main_account(engine, offset_accounts,
+                                                                                          expected):
+    _vendor_company(engine, code="4D10", parameters={"discount_offset_accounts": offset_accounts})
+    post(engine, """
+        voucher   | account_type | account      | description | debit  | credit  | invoice
+        INV-10020 | Vendor       | 3057         | Invoice     |        | 1000.00 | INV-10020
+        INV-10020 | Ledger       | 606300-002-- | Invoice     | 750.00 |         |
+        INV-10020 | Ledger       | 606300-001-- | Invoice     | 250.00 |         |
+    """, day="2024-07-01")
+
+    result = _pay(engine, "960.00", "2024-07-05", MarkRequest(invoice="INV-10020"), voucher="APPAYM001")
+
+    assert_entries(result.vouchers[1], expected)
+    assert_ledger_ties(engine)
+
+
 # --- EX-S6 (AR-MD): customer 4032, three invoices --------------------------------------------------------
 
 def _three_customer_invoices(engine):

@@ -45,6 +45,7 @@ from bilag.journal.parsing import lines_from_records
 from bilag.money import format_minor
 from bilag.parties.model import PartyType
 from bilag.services.posting import post_journal
+from bilag.services.revaluation import revalue_open_transactions
 from bilag.services.settlement import MarkRequest, Payment, reverse_settlement, settle, settle_automatically
 from bilag.settlement.rules import SettlementOptions
 from bilag.store.database import open_store
@@ -89,7 +90,10 @@ RANDOM_REFUSALS = {"already_settled", "marked_twice", "same_sign", "settle_more_
 
 def setup_company(engine, parameters: dict) -> None:
     company(engine, parameters=parameters, exchange_rates=RATES,
-            system_accounts={"penny_difference": "809000", "over_underpayment": "809100"},
+            accounts=[{"id": "801400", "name": "Unrealized loss", "type": "expense"},
+                      {"id": "801600", "name": "Unrealized gain", "type": "revenue"}],
+            system_accounts={"penny_difference": "809000", "over_underpayment": "809100",
+                             "unrealized_loss": "801400", "unrealized_gain": "801600"},
             cash_discounts=[{"code": "3D5", "percent": 3, "days": 5, "next": "1D14"},
                             {"code": "1D14", "percent": 1, "days": 14}],
             vendors=[{"id": "V-USD", "currency": "USD", "cash_discount": "2D10"},
@@ -221,8 +225,7 @@ class Settle:
     marks: list[MarkSpec]
     payment: PaymentSpec | None
     date_option: str  # latest | selected | today
-    days: int  # selected: days after the latest transaction (negative: refused); today: |days| after it (a
-    # 'today' before the transactions is the known fault of test_a_settlement_dated_today_before_its_...)
+    days: int  # selected or today: days after the latest transaction (before it: refused)
     discount_days: int | None  # a selected discount date, days after the latest transaction
 
 
@@ -240,6 +243,14 @@ class Reverse:
 
 
 @dataclass
+class Revalue:
+    """Foreign currency revaluation (B6.1) on a date; settlement later reverses the settled part (FX1)."""
+    days: int  # after the latest posting date
+    method: str  # standard | minimum | invoice_date
+    party_type: str | None
+
+
+@dataclass
 class Post:
     document: Document
 
@@ -253,10 +264,11 @@ class Invalid:
 
 
 shares = st.one_of(st.just(Fraction(1)), st.fractions(min_value=Fraction(1, 100), max_value=1))
+more_than_open = st.fractions(min_value=Fraction(101, 100), max_value=Fraction(3, 2))  # refused: settle_more_than_open
 mark_specs = st.builds(
     MarkSpec, invoice=st.sampled_from([True, True, False]), pick=st.integers(min_value=0, max_value=30),
-    share=st.one_of(st.none(), st.none(), shares), use=st.sampled_from([None, None, "normal", "always", "never"]),
-    discount_cents=st.one_of(st.none(), st.none(), st.none(), st.integers(min_value=0, max_value=300),
+    share=st.one_of(st.none(), st.none(), st.none(), shares, shares, more_than_open), use=st.sampled_from([None, None, "normal", "always", "never"]),
+    discount_cents=st.one_of(*[st.none()] * 8, st.integers(min_value=0, max_value=300),
                              st.integers(min_value=0, max_value=5_000)),
     full=st.sampled_from([False, False, False, True]), by_invoice=st.booleans(),
     cross_rate=st.sampled_from([None, None, None, Decimal("0.9"), Decimal("1.1"), Decimal("0.87131")]))
@@ -266,7 +278,7 @@ payment_specs = st.builds(PaymentSpec, share=st.one_of(shares, st.fractions(min_
 party_picks = st.integers(min_value=0, max_value=4)
 settlements = st.builds(
     Settle, party=party_picks, marks=st.lists(mark_specs, min_size=1, max_size=3),
-    payment=st.one_of(st.none(), payment_specs, payment_specs),
+    payment=st.one_of(st.none(), payment_specs, payment_specs, payment_specs),
     date_option=st.sampled_from(["latest", "latest", "selected", "today"]),
     days=st.integers(min_value=-3, max_value=20),
     discount_days=st.one_of(st.none(), st.none(), st.none(), st.integers(min_value=-10, max_value=20)))
@@ -280,6 +292,9 @@ operations = st.one_of(
     st.builds(Reverse, pick=st.just(-1), date_option=st.sampled_from(["latest", "today"]),
               days=st.integers(min_value=0, max_value=20)),  # the latest settlement
     st.builds(Post, document=documents(kinds=("invoice", "credit", "payment", "payment"))),
+    st.builds(Revalue, days=st.integers(min_value=-10, max_value=20),
+              method=st.sampled_from(["standard", "standard", "minimum", "invoice_date"]),
+              party_type=st.sampled_from([None, "vendor", "customer"])),
     st.builds(Invalid, kind=st.sampled_from(["more_than_open", "other_party", "closed", "reversed_again",
                                              "too_early", "discount_too_large", "twice"]),
               party=party_picks, pick=st.integers(min_value=0, max_value=30)),
@@ -371,10 +386,10 @@ def ledger_problems(engine, one_currency_per_account: bool) -> list[str]:
     settled = {r[0]: tuple(_as_int(v) for v in r[1:]) for r in rows(
         engine, "SELECT transaction_id, SUM(settled_minor), SUM(settled_accounting_minor), SUM(cash_discount_minor) "
                 "FROM settlement WHERE reversed_by_batch IS NULL GROUP BY transaction_id")}
-    for (transaction_id, invoice, amount, accounting, open_, open_accounting, taken, unrealized,
-         closed_on) in rows(engine, "SELECT transaction_id, invoice, amount_minor, accounting_minor, open_minor, "
-                                    "open_accounting_minor, cash_discount_taken_minor, unrealized_minor, closed_on "
-                                    "FROM party_transaction ORDER BY transaction_id"):
+    for (transaction_id, invoice, amount, accounting, open_, open_accounting, taken, unrealized, closed_on,
+         revalued_on) in rows(engine, "SELECT transaction_id, invoice, amount_minor, accounting_minor, open_minor, "
+                                      "open_accounting_minor, cash_discount_taken_minor, unrealized_minor, closed_on, "
+                                      "last_revaluation_date FROM party_transaction ORDER BY transaction_id"):
         done, done_accounting, discount = settled.get(transaction_id, (0, 0, 0))
         name = f"transaction {transaction_id} ({invoice or 'no invoice'})"
         if open_ != amount - done:
@@ -389,7 +404,7 @@ def ledger_problems(engine, one_currency_per_account: bool) -> list[str]:
             problems.append(f"{name}: open {open_} but closed_on {closed_on}")
         if open_ == 0 and open_accounting != 0:
             problems.append(f"{name}: closed with {open_accounting} left open in accounting currency")
-        if unrealized:
+        if unrealized and revalued_on is None:
             problems.append(f"{name}: unrealized {unrealized} without a revaluation")
     # 4. the balance table = the entries, per (account, currency, period)
     from_entries = {tuple(r[:3]): (_as_int(r[3]), _as_int(r[4])) for r in rows(
@@ -423,7 +438,8 @@ def ledger_problems(engine, one_currency_per_account: bool) -> list[str]:
 def tie_problems_by_date(engine) -> list[str]:
     """DESIGN.md invariant 3 holds "at any date": at each date something happened, the summary account's
     balance up to that date = what its transactions posted by then had open then (their accounting amount
-    less the settlements dated by then that were not reversed by then)."""
+    less the settlements dated by then that were not reversed by then, plus the revaluations dated by then,
+    less the unrealized amounts those settlements reversed)."""
     entries = rows(engine, "SELECT e.ledger_account, e.posting_date, e.accounting_minor FROM ledger_entry e WHERE "
                            "e.ledger_account IN (SELECT ledger_account FROM party_transaction)")
     posted = rows(engine, "SELECT transaction_id, ledger_account, posting_date, accounting_minor "
@@ -433,10 +449,15 @@ def tie_problems_by_date(engine) -> list[str]:
     reversed_on = {batch: _day(day) for batch, day in rows(engine, "SELECT batch_id, posting_date FROM voucher "
                                                                    "WHERE kind = 'reversal'")}
     # A settlement counts from its date, but a transaction has nothing settled before it is posted.
-    settled = [(account_of[t], max(_day(day), posted_on[t]), _as_int(amount),
+    settled = [(account_of[t], max(_day(day), posted_on[t]), _as_int(amount) + _as_int(unrealized),
                 reversed_on.get(batch, _day(day)) if batch else None)
-               for t, day, amount, batch in rows(engine, "SELECT transaction_id, settlement_date, "
-                                                         "settled_accounting_minor, reversed_by_batch FROM settlement")]
+               for t, day, amount, unrealized, batch in rows(
+                   engine, "SELECT transaction_id, settlement_date, settled_accounting_minor, "
+                           "unrealized_reversed_minor, reversed_by_batch FROM settlement")]
+    revalued = rows(engine, "SELECT e.ledger_account, e.posting_date, e.accounting_minor FROM ledger_entry e "
+                            "JOIN voucher v ON v.company_id = e.company_id AND v.voucher_id = e.voucher_id "
+                            "WHERE v.kind = 'revaluation' AND e.ledger_account IN "
+                            "(SELECT ledger_account FROM party_transaction)")
     days = sorted({_day(r[1]) for r in entries} | {r[1] for r in settled})
     problems = []
     for day in days:
@@ -446,6 +467,9 @@ def tie_problems_by_date(engine) -> list[str]:
                 ledger[account] = ledger.get(account, 0) + _as_int(amount)
         subledger: dict[str, int] = {}
         for _, account, posting_date, amount in posted:
+            if _day(posting_date) <= day:
+                subledger[account] = subledger.get(account, 0) + _as_int(amount)
+        for account, posting_date, amount in revalued:
             if _day(posting_date) <= day:
                 subledger[account] = subledger.get(account, 0) + _as_int(amount)
         for account, settled_on, amount, reversal_day in settled:
@@ -473,9 +497,8 @@ def event(what: str) -> None:
 class Run:
     engine: object
     cross_currency: bool = False  # a party has transactions in two currencies
-    # Posting settles automatically: a new payment for marked invoices would be settled against other
-    # invoices first (the known fault of test_a_payment_for_marked_invoices_is_not_settled_automatically_first),
-    # so settlements mark only what is open then.
+    # Posting settles automatically (AR/AP parameter); a settlement's own payment is still kept for the marked
+    # invoices (test_a_payment_for_marked_invoices_is_not_settled_automatically_first).
     automatic_on_posting: bool = False
     payments: itertools.count = field(default_factory=lambda: itertools.count(1))
     log: list[str] = field(default_factory=list)
@@ -562,7 +585,7 @@ def _settle_request(run: Run, op: Settle):
     if op.date_option == "selected":
         options = SettlementOptions(settlement_date="selected", selected_date=latest + timedelta(days=op.days))
     elif op.date_option == "today":
-        options = SettlementOptions(settlement_date="today", today=clamp(latest + timedelta(days=abs(op.days))))
+        options = SettlementOptions(settlement_date="today", today=clamp(latest + timedelta(days=op.days)))
     if op.discount_days is not None:
         options.discount_date = "selected"
         options.selected_discount_date = clamp(latest + timedelta(days=op.discount_days))
@@ -570,15 +593,20 @@ def _settle_request(run: Run, op: Settle):
 
 
 def run_settle(run: Run, op: Settle) -> None:
-    if run.automatic_on_posting and op.payment is not None:
-        op = Settle(op.party, op.marks, None, op.date_option, op.days, op.discount_days)
     request = _settle_request(run, op)
     if request is None:
         event("settle: nothing open")
         return
     party, marks, marked, payment, options = request
     party_type = PARTIES[party][0]
-    must_fail = options.settlement_date == "selected" and op.days < 0
+    chosen = options.selected_date if options.settlement_date == "selected" else options.today
+    # A new payment is the primary transaction: the settlement is never dated before it.
+    must_fail = payment is not None and chosen is not None and chosen < payment.date
+    if chosen is not None and chosen < max(t.posting_date for t in marked):
+        event("settle: dated before a marked transaction")
+    if any(m.amount_to_settle is not None and m.amount_to_settle > _minor_to_decimal(abs(t.open_minor))
+           for m, t in zip(marks, marked)):
+        event("settle: a mark for more than is open")
     run.log.append(f"settle {party} {marks} payment={payment} options={options}")
     before_rows, before = {t.transaction_id: t for t in transactions(run.engine)}, snapshot(run.engine)
     try:
@@ -589,10 +617,10 @@ def run_settle(run: Run, op: Settle) -> None:
         assert error.code in RANDOM_REFUSALS, f"unexpected refusal {error.code}: {error}\n" + "\n".join(run.log)
         event(f"settle refused: {error.code}")
         return
-    assert not must_fail, "a settlement dated before its latest transaction was accepted"
+    assert not must_fail, "a settlement dated before its payment was accepted"
     if payment is not None and payment.currency != PARTIES[party][1]:
         run.cross_currency = True
-    event("settle: " + ("with payment" if payment else "marked only"))
+    event("settle: " + ("with payment" if payment else "marked only") + " accepted")
     marked_ids = {t.transaction_id for t in marked}
     changed = False
     for t in transactions(run.engine):
@@ -605,7 +633,7 @@ def run_settle(run: Run, op: Settle) -> None:
         assert abs(t.open_minor) <= abs(old.open_minor), f"settling made {t.transaction_id} more open"
         changed = changed or t.open_minor != old.open_minor
     if changed:
-        event("settle: something settled")
+        event("settle: something settled" + (" by a payment" if payment else ""))
         if any(not t.open_minor for t in transactions(run.engine) if t.transaction_id in marked_ids):
             event("settle: closed a transaction")
 
@@ -636,20 +664,18 @@ def run_reverse(run: Run, op: Reverse) -> None:
     original = _day(rows(run.engine, "SELECT settlement_date FROM settlement WHERE batch_id = :b", b=batch)[0][0])
     latest_transaction = max(t.posting_date for t in transactions(run.engine) if t.transaction_id in touched)
     kwargs = {}
+    earliest = max(latest_transaction, original)  # a reversal is never dated before the settlement or its transactions
     if op.date_option == "today":
-        kwargs["today"] = clamp(original + timedelta(days=abs(op.days)))
+        kwargs["today"] = clamp(original + timedelta(days=op.days))
     elif op.date_option == "selected":
-        # Not earlier than the transactions (else refused); a date between them and the settlement's own date
-        # is accepted but breaks the tie at the dates in between: the known fault pinned by
-        # test_a_reversal_dated_before_the_settlement_it_reverses_keeps_the_tie_at_every_date, left out here.
-        selected = latest_transaction + timedelta(days=op.days)
-        kwargs["selected_date"] = clamp(selected if op.days < 0 else max(selected, original))
+        kwargs["selected_date"] = clamp(latest_transaction + timedelta(days=op.days))
+    chosen = kwargs.get("today") or kwargs.get("selected_date")
     # The expected outcome, from the settlement table alone.
     if settlement_rows[0][1] is not None:
         expected = "already_reversed"
     elif later:
         expected = "later_settlement_depends"
-    elif op.date_option == "selected" and kwargs["selected_date"] < latest_transaction:
+    elif chosen is not None and chosen < earliest:
         expected = "selected_date_too_early"
     else:
         expected = None
@@ -664,6 +690,22 @@ def run_reverse(run: Run, op: Reverse) -> None:
         return
     assert expected is None, f"reversal of {batch} succeeded, expected {expected}\n" + "\n".join(run.log)
     event("reverse: reversed")
+
+
+def run_revalue(run: Run, op: Revalue) -> None:
+    everything = transactions(run.engine)
+    if not everything:
+        return event("revalue: no transactions")
+    considered = clamp(max(t.posting_date for t in everything) + timedelta(days=op.days))
+    run.log.append(f"revalue {considered} {op.method} {op.party_type}")
+    before = {t.transaction_id: t for t in everything}
+    result = revalue_open_transactions(run.engine, None, considered, method=op.method, party_type=op.party_type)
+    event(f"revalue {op.method}: " + ("posted" if result.revalued else "nothing to revalue"))
+    if result.revalued and any(e.accounting_minor < 0 and e.posting_type == "unrealized_gain"
+                               for e in result.voucher.draft.entries):
+        event("revalue: an unrealized gain")
+    for t in transactions(run.engine):  # revaluation changes no open amount in the transaction currency
+        assert t.open_minor == before[t.transaction_id].open_minor
 
 
 def run_post(run: Run, op: Post) -> None:
@@ -684,8 +726,6 @@ def run_invalid(run: Run, op: Invalid) -> None:
     pay_day = max([t.posting_date for t in mine] or [YEAR_START])
     payment = Payment(Decimal("1.00"), BANK, "BAD-PAY", currency, pay_day)
     options = None
-    if run.automatic_on_posting and op.kind in ("more_than_open", "discount_too_large"):
-        return event("invalid: needs a payment, automatic settlement on")  # see Run.automatic_on_posting
     if op.kind == "more_than_open":
         if not open_invoices:
             return event("invalid: no open invoice")
@@ -706,8 +746,7 @@ def run_invalid(run: Run, op: Invalid) -> None:
         t = open_invoices[op.pick % len(open_invoices)]
         marks = [MarkRequest(invoice=t.invoice)]
         payment.date = max(pay_day, t.posting_date)
-        latest = t.posting_date if run.automatic_on_posting else payment.date  # no payment then
-        options = SettlementOptions(settlement_date="selected", selected_date=latest - timedelta(days=1))
+        options = SettlementOptions(settlement_date="selected", selected_date=payment.date - timedelta(days=1))
         expected = "selected_date_too_early"
     elif op.kind == "twice":
         open_ = [t for t in mine if t.open_minor]
@@ -743,8 +782,6 @@ def run_invalid(run: Run, op: Invalid) -> None:
         assert refused.value.code == expected
         run.refused(before, "reversal", refused.value)
         return event(f"invalid: {expected}")
-    if run.automatic_on_posting:
-        payment = None
     run.log.append(f"invalid {op.kind}: settle {party} {marks} payment={payment} (expected {expected})")
     before = snapshot(run.engine)
     with pytest.raises(BilagError) as refused:
@@ -754,7 +791,8 @@ def run_invalid(run: Run, op: Invalid) -> None:
     event(f"invalid: {expected}")
 
 
-RUNNERS = {Settle: run_settle, Automatic: run_automatic, Reverse: run_reverse, Post: run_post, Invalid: run_invalid}
+RUNNERS = {Settle: run_settle, Automatic: run_automatic, Reverse: run_reverse, Post: run_post, Invalid: run_invalid,
+           Revalue: run_revalue}
 
 
 def run_sequence(engine, parameters: dict, documents_: list[Document], operations_: list) -> Run:
