@@ -3,7 +3,6 @@ to the earlier line. The integer path (settlement's hot path) must give the very
 from __future__ import annotations
 
 from decimal import Decimal
-
 from fractions import Fraction
 
 from hypothesis import event, given

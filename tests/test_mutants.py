@@ -19,7 +19,6 @@ from bilag.settlement.rules import _portion
 
 from .support import make_company, post
 
-
 # --- money.py: halves round up (away from zero), never to even ---------------------------------------------
 
 @pytest.mark.parametrize("value, decimals, rounded", [

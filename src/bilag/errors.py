@@ -5,7 +5,7 @@ A rejected operation writes nothing.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 
 @dataclass(frozen=True)
@@ -87,13 +87,3 @@ class ConcurrencyConflict(BilagError):
 
 class HoldForbids(BilagError):
     code = "hold_forbids"
-
-
-@dataclass
-class Warnings:
-    """Warnings gathered while posting; interfaces print them on stderr."""
-
-    messages: list[str] = field(default_factory=list)
-
-    def add(self, message: str) -> None:
-        self.messages.append(message)

@@ -167,39 +167,14 @@ def _allocate_integers(total_minor: int, weights: Sequence[int]) -> list[int]:
     return [sign * p for p in parts]
 
 
-def round_to_total(exact_values: Sequence[Decimal], decimals: int = 2) -> list[int]:
-    """Round each exact value to minor units so that the parts sum to the rounded exact total."""
-    scale = _SCALE[decimals]
-    scaled = [v * scale for v in exact_values]
-    target = int(round_half_up(sum(scaled, ZERO), 0))
-    rounded = [int(round_half_up(v, 0)) for v in scaled]
-    difference = target - sum(rounded)
-    if difference:
-        step = 1 if difference > 0 else -1
-        # Give the correction to the values whose rounding moved them furthest the other way.
-        order = sorted(range(len(scaled)), key=lambda i: (step * (rounded[i] - scaled[i]), -abs(scaled[i]), i))
-        for i in order[: abs(difference)]:
-            rounded[i] += step
-    return rounded
-
-
-def round_half_up_ratio(numerator: int, denominator: int) -> int:
-    """numerator / denominator (denominator > 0) rounded to an integer, halves away from zero."""
-    if numerator >= 0:
-        return (2 * numerator + denominator) // (2 * denominator)
-    return -((denominator - 2 * numerator) // (2 * denominator))
-
-
 def round_ratios_to_total(numerators: Sequence[int], denominator: int) -> list[int]:
-    """round_to_total for exact values numerator / denominator of a minor unit, in integer arithmetic.
-
-    Same result as round_to_total: each value rounded half up, then the difference to the rounded total
-    given to the values whose rounding moved them furthest the other way.
-    """
+    """Round exact values numerator / denominator of a minor unit so that they add up to their rounded total,
+    in integer arithmetic: each value rounded half up, then the difference to the rounded total given to the
+    values whose rounding moved them furthest the other way."""
     if denominator == 1:
         return list(numerators)
-    rounded = [round_half_up_ratio(n, denominator) for n in numerators]
-    difference = round_half_up_ratio(sum(numerators), denominator) - sum(rounded)
+    rounded = [divide_half_up(n, denominator) for n in numerators]
+    difference = divide_half_up(sum(numerators), denominator) - sum(rounded)
     if difference:
         step = 1 if difference > 0 else -1
         # (rounded - exact) compared as (rounded * denominator - numerator): the same order, in integers.

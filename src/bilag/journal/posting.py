@@ -19,15 +19,16 @@ from ..calendar.periods import check_posting_allowed
 from ..company import Company
 from ..errors import BilagError, JournalRejected, Problem
 from ..money import MoneyFormatError, format_minor, parse_minor, round_ratios_to_total
-from ..parties.model import PartyType
+from ..parties.model import PartyType, module_of
+from ..parties.model import is_invoice as party_is_invoice
 from ..tax.calculation import split_codes, tax_per_code
 from .model import ACCOUNT_TYPES, EntryDraft, JournalLine, PostingPlan, TaxDraft, TransactionDraft, VoucherDraft
 
 MODULE_OF_ACCOUNT_TYPE = {
     "ledger": "general_ledger",
     "bank": "cash_and_bank",
-    "customer": "accounts_receivable",
-    "vendor": "accounts_payable",
+    "customer": module_of("customer"),
+    "vendor": module_of("vendor"),
 }
 
 
@@ -458,7 +459,7 @@ class _Planner:
         if party is None:
             return
         company = self.company
-        is_invoice = not with_bank and (amount_minor < 0 if party.party_type == PartyType.vendor else amount_minor > 0)
+        is_invoice = not with_bank and party_is_invoice(party.party_type, amount_minor)
         party.check_hold(is_invoice=is_invoice, day=line.date)
         entry.party_type = party.party_type.value
         entry.party_id = party.id

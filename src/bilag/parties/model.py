@@ -17,6 +17,32 @@ class PartyType(str, Enum):
     def balance_posting_type(self) -> str:
         return f"{self.value}_balance"
 
+    @property
+    def module(self) -> str:
+        return module_of(self.value)
+
+    @property
+    def invoice_sign(self) -> int:
+        return invoice_sign(self.value)
+
+
+# One home for what a party type decides. They take the type's text too (transactions carry it as a str).
+
+def module_of(party_type: str) -> str:
+    """The module whose period access applies to a customer's or vendor's postings (rule P1)."""
+    return "accounts_payable" if party_type == "vendor" else "accounts_receivable"
+
+
+def invoice_sign(party_type: str) -> int:
+    """The sign of an invoice: a vendor's is a credit (negative), a customer's a debit (positive); payments and
+    credit notes have the other sign."""
+    return -1 if party_type == "vendor" else 1
+
+
+def is_invoice(party_type: str, amount_minor: int) -> bool:
+    """An amount of the invoice sign (zero is no invoice)."""
+    return amount_minor < 0 if party_type == "vendor" else amount_minor > 0
+
 
 class Hold(str, Enum):
     """CustVendorBlocked: what a hold on the account forbids."""

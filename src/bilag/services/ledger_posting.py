@@ -12,6 +12,7 @@ from ..company import Company
 from ..errors import JournalRejected
 from ..journal.model import JournalLine, VoucherDraft
 from ..journal.posting import PostingContext, plan_posting
+from ..parties.model import is_invoice
 from ..store import schema as s
 from ..store.bulk import next_ids
 from ..store.ledger_writer import assign_voucher_numbers, write_vouchers
@@ -111,7 +112,8 @@ def _duplicate_vendor_invoices(connection: Connection, company: Company, voucher
     problems = []
     for voucher in vouchers:
         for transaction in voucher.transactions:
-            if transaction.party_type != "vendor" or not transaction.invoice or transaction.amount_minor >= 0:
+            if (transaction.party_type != "vendor" or not transaction.invoice
+                    or not is_invoice(transaction.party_type, transaction.amount_minor)):
                 continue
             key = (transaction.party_id, transaction.invoice)
             if key in seen:

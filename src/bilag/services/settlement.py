@@ -11,7 +11,7 @@ from ..company import Company
 from ..errors import InvalidInput, SettlementError
 from ..journal.model import JournalLine
 from ..money import parse_amount
-from ..parties.model import PartyType
+from ..parties.model import PartyType, module_of
 from ..settlement.rules import Mark, OpenTransaction, SettlementOptions, SettlementPlan, plan_settlement
 from ..store.bulk import next_ids
 from ..store.companies import load_company, resolve_company_id, user_groups
@@ -181,7 +181,7 @@ def settle_in(connection: Connection, company: Company, party_type: PartyType, p
     def period_of(day_: date) -> int:
         from ..calendar.periods import check_posting_allowed
 
-        module = "accounts_payable" if party_type == PartyType.vendor else "accounts_receivable"
+        module = party_type.module
         return check_posting_allowed(company.calendar.operating_period(day_), day_, module, groups).id
 
     plan = plan_settlement(company, primary, chosen, options, period_of)
@@ -339,7 +339,7 @@ def reverse_settlement_in(connection: Connection, company: Company, batch_id: in
         raise SettlementError("the reversal date is latest, today or selected", code="bad_settlement_date")
     party_type = transactions[0].party_type
     period = check_posting_allowed(company.calendar.operating_period(day), day,
-                                   "accounts_payable" if party_type == "vendor" else "accounts_receivable", groups)
+                                   module_of(party_type), groups)
     reversal_batch = next_ids(connection, company.id, "batch", 1)
     voucher_ids = sorted({r.voucher_id for r in rows if r.voucher_id is not None})
     entries = []
@@ -403,7 +403,7 @@ def settle_automatically_in(connection: Connection, company: Company, party_type
     from ..settlement.automatic import plan_automatic
     from ..store.transactions import update_open_amounts, write_settlement_rows
 
-    module = "accounts_payable" if party_type == PartyType.vendor else "accounts_receivable"
+    module = party_type.module
     transactions = load_transactions(connection, company.id, party_type=party_type.value, open_only=True, lock=True)
     if party_ids is not None:
         wanted = set(party_ids)

@@ -4,6 +4,7 @@ and currency, in due-date order or in a user-defined priority, within one legal 
 from __future__ import annotations
 
 import itertools
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
@@ -25,30 +26,31 @@ PRIORITY_KEYS = {
 STATIC_KEYS = {"due_date", "invoice_date", "posting_date", "cash_discount_date", "amount"}
 
 
-def _enough(ordered: list[OpenTransaction], payment: OpenTransaction) -> list[OpenTransaction]:
-    """The leading invoices that the payment can reach: it never covers more than its amount plus discounts."""
+def _within_reach(invoices: Iterable[OpenTransaction], payment: OpenTransaction) -> list[OpenTransaction]:
+    """Automatic settlement's reach: the leading invoices (in priority order, each one the payment may settle)
+    until their open amounts pass the payment's, and one more: a discount may let the payment close it too.
+    Reads no further than needed."""
     available = abs(payment.open_minor)
     total = 0
-    for index, invoice in enumerate(ordered):
-        total += abs(invoice.open_minor)
+    found: list[OpenTransaction] = []
+    for invoice in invoices:
+        found.append(invoice)
         if total > available:
-            return ordered[: index + 2]  # one more: a discount may let the payment close the next one too
-    return ordered
+            break
+        total += abs(invoice.open_minor)
+    return found
+
+
+def _may_settle(invoice: OpenTransaction, payment: OpenTransaction, positive: bool) -> bool:
+    """Still open, of the other sign, and not on payment hold until after the payment."""
+    open_minor = invoice.open_minor
+    return bool(open_minor) and (open_minor > 0) != positive and not _payment_held(invoice, payment)
 
 
 @dataclass
 class AutomaticPlan:
     plans: list[SettlementPlan]
     update_rows: list[tuple]  # see store.transactions.update_open_amounts
-
-
-def order_invoices(company: Company, invoices: list[OpenTransaction], day: date,
-                   priority: list[str]) -> list[OpenTransaction]:
-    """Sort by the priority keys; keys that depend on the payment date are computed only to break ties."""
-    static, dynamic = _split_keys(priority)
-    keyed = sorted(((tuple(k(t, company, day) for k in static), t) for t in invoices),
-                   key=lambda pair: (pair[0], pair[1].transaction_id))
-    return _break_ties(company, keyed, dynamic, day)
 
 
 def _split_keys(priority: list[str]):
@@ -119,13 +121,13 @@ def plan_automatic(company: Company, transactions: list[OpenTransaction], period
                 continue
             positive = payment.open_minor > 0
             if has_ties:
-                candidates = [pair for pair in keyed if pair[1].open_minor and (pair[1].open_minor > 0) != positive
-                              and not _payment_held(pair[1], payment)]
-                reachable = _enough(_break_ties(company, candidates, dynamic, payment.posting_date), payment)
+                candidates = [pair for pair in keyed if _may_settle(pair[1], payment, positive)]
+                reachable = _within_reach(_break_ties(company, candidates, dynamic, payment.posting_date), payment)
             else:
                 while head < len(ordered) and not ordered[head].open_minor:
                     head += 1
-                reachable = _reachable(ordered, head, payment, positive)
+                reachable = _within_reach((t for t in itertools.islice(ordered, head, None)
+                                           if _may_settle(t, payment, positive)), payment)
             if not reachable:
                 continue
             plan = plan_checked(company, payment, [Mark(t) for t in reachable], options, period_id_of)
@@ -151,22 +153,3 @@ def plan_automatic(company: Company, transactions: list[OpenTransaction], period
 def _payment_held(invoice: OpenTransaction, payment: OpenTransaction) -> bool:
     """An invoice on payment hold until a later date is passed over, not refused: the others still settle."""
     return invoice.payment_release_date is not None and payment.posting_date < invoice.payment_release_date
-
-
-def _reachable(ordered: list[OpenTransaction], start: int, payment: OpenTransaction,
-               positive: bool) -> list[OpenTransaction]:
-    """_enough over the open invoices of the other sign, in order, reading no further than needed."""
-    available = abs(payment.open_minor)
-    total = 0
-    found: list[OpenTransaction] = []
-    over = False
-    for invoice in itertools.islice(ordered, start, None):
-        open_minor = invoice.open_minor
-        if not open_minor or (open_minor > 0) == positive or _payment_held(invoice, payment):
-            continue
-        found.append(invoice)
-        if over:
-            break  # one more: a discount may let the payment close the next one too
-        total += abs(open_minor)
-        over = total > available
-    return found

@@ -6,6 +6,7 @@ from datetime import date
 from decimal import Decimal
 
 from ..journal.model import VoucherDraft
+from ..parties.model import is_invoice
 
 
 @dataclass(slots=True)
@@ -43,7 +44,7 @@ class OpenTransaction:
         return self.amount_minor > 0
 
     def is_invoice(self) -> bool:
-        return self.amount_minor < 0 if self.party_type == "vendor" else self.amount_minor > 0
+        return is_invoice(self.party_type, self.amount_minor)
 
 
 @dataclass

@@ -137,13 +137,7 @@ def plan_checked(company: Company, primary: OpenTransaction, marks: list[Mark], 
                                overpaid_with_discount=discount_taken)
     # The date follows the transactions that settle; a marked one the payment did not reach is no part of it.
     settled = [m.transaction for m in reached if changes[m.transaction.transaction_id].settled_minor]
-    if options.settlement_date == "latest" and settled:
-        day = primary.posting_date
-        for t in settled:
-            if t.posting_date > day:
-                day = t.posting_date
-    else:
-        day = settlement_date(options, settled or [m.transaction for m in marks], primary.posting_date)
+    day = settlement_date(options, settled or [m.transaction for m in marks], primary.posting_date)
     voucher = None
     if entries and any(e.accounting_minor or e.amount_minor for e in entries):
         voucher = VoucherDraft(None, "SETTLEMENT", day, period_id_of(day), "settlement", entries, [],

@@ -11,6 +11,7 @@ from sqlalchemy import Date, select, text
 from sqlalchemy.engine import Connection
 
 from ..errors import ConcurrencyConflict
+from ..parties.model import invoice_sign as invoice_sign_of
 from ..settlement.rules import OpenTransaction, SettledPart, TransactionChange
 from . import schema as s
 from .bulk import IsoDates, bulk_insert, driver_connection, is_citus, is_postgres, next_ids
@@ -146,7 +147,7 @@ def attach_open_distributions(connection: Connection, company_id: str, party_typ
     dimensions (may_post_to_own_dimensions) get a distribution, as with attach_distributions.
     """
     mark = "%s" if is_postgres(connection) else "?"
-    invoice_sign = "<" if party_type == "vendor" else ">"
+    invoice_sign = "<" if invoice_sign_of(party_type) < 0 else ">"
     # No ORDER BY: sorting the join by entry id makes SQLite walk the entries instead of the transactions.
     sql = (f"SELECT e.voucher_id, e.entry_id, e.ledger_account, e.accounting_minor FROM party_transaction t "
            f"JOIN ledger_entry e ON e.company_id = t.company_id AND e.voucher_id = t.voucher_id "
@@ -366,7 +367,7 @@ def posted_vendor_invoices(connection: Connection, company_id: str, keys: list[t
     found: list = []
     for chunk in chunks(sorted({invoice for _, invoice in keys})):
         sql = (f"SELECT party_id, invoice FROM party_transaction WHERE company_id = {mark} AND party_type = 'vendor' "
-               f"AND amount_minor < 0 AND invoice IN ({', '.join([mark] * len(chunk))})")
+               f"AND amount_minor {'<' if invoice_sign_of('vendor') < 0 else '>'} 0 AND invoice IN ({', '.join([mark] * len(chunk))})")
         found.extend(row for row in _driver_rows(connection, sql, (company_id, *chunk)) if tuple(row) in wanted)
     return [tuple(row) for row in found]
 
