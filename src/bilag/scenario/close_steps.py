@@ -6,8 +6,8 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.engine import Engine
 
+from ..coercion import as_bool, as_date, as_list
 from ..errors import InvalidInput
-from ..services.setup import as_bool, as_date, as_list
 
 LEDGER_REVALUE_KEYS = {"id", "scope", "date", "rate_date", "accounts", "from", "currencies", "simulate", "user",
                        "companies"}

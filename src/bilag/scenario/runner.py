@@ -8,6 +8,7 @@ from pathlib import Path
 
 from sqlalchemy.engine import Engine
 
+from ..coercion import as_date, as_decimal
 from ..errors import BilagError, InvalidInput
 from ..journal.parsing import lines_from_pipe_table, lines_from_records
 from ..money import format_minor
@@ -20,7 +21,7 @@ from ..services.posting import PostedVoucher, PostingResult, post_journal
 from ..services.reports import open_transactions, trial_balance_in
 from ..services.settlement import (MarkRequest, Payment, SettleResult, preview_settlement, reverse_settlement,
                                    settle)
-from ..services.setup import SETUP_SECTIONS, add_exchange_rates, as_date, as_decimal
+from ..services.setup import SETUP_SECTIONS, add_exchange_rates
 from ..settlement.rules import SettlementOptions
 from ..store.companies import load_company, resolve_company_id
 from ..store.database import open_store

@@ -1,0 +1,99 @@
+"""Input coercion: values read from YAML, JSON or a form (set-up files, scenario steps, API bodies) made into
+typed values. Each refuses a bad value with one InvalidInput that names where it was (`accounts[3].type`, with
+the file's line when known); none touches the store. The set-up service, the scenario runner and the API use it.
+
+Numbers: `as_decimal` reads a plain decimal number ("1234.50", "-0.5", "1e3"); a float from YAML is read by its
+shortest repr, so 0.1 is 0.1 and never 0.1000000000000000055. Thousands separators are not numbers here.
+"""
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+
+from .errors import InvalidInput
+
+_CURRENCY_CODE = re.compile(r"[A-Za-z]{1,3}")  # ISO 4217 has three letters; the store holds up to three
+
+
+def located(where: str, item: object) -> str:
+    """`accounts[3]`, with the line of the item when it was read from a file (scenario/loader.py)."""
+    line = getattr(item, "line", None)
+    if not line or where.endswith(f"(line {line})"):  # callers may have located it already
+        return where
+    return f"{where} (line {line})"
+
+
+def as_list(value: object, where: str) -> list:
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise InvalidInput(f"{located(where, value)}: expected a list, got {type(value).__name__}", code="bad_setup")
+    return value
+
+
+def as_mapping(value: object, where: str) -> dict:
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise InvalidInput(f"{where}: expected a mapping, got {type(value).__name__}", code="bad_setup")
+    return value
+
+
+def as_int(value: object, where: str) -> int:
+    if isinstance(value, bool) or isinstance(value, float) and not value.is_integer():
+        raise InvalidInput(f"{where}: '{value}' is not a whole number", code="bad_number")
+    try:
+        return int(str(value).strip()) if not isinstance(value, (int, float)) else int(value)
+    except ValueError:
+        raise InvalidInput(f"{where}: '{value}' is not a whole number", code="bad_number") from None
+
+
+def as_bool(value: object, where: str) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in ("1", "true", "yes", "y"):
+        return True
+    if text in ("0", "false", "no", "n", ""):
+        return False
+    raise InvalidInput(f"{where}: '{value}' is not true or false", code="bad_setup")
+
+
+def as_currency(value: object, where: str) -> str:
+    code = str(value).strip()
+    if not _CURRENCY_CODE.fullmatch(code):
+        raise InvalidInput(f"{where}: '{value}' is not a currency code (up to three letters, as USD)",
+                           code="unknown_currency")
+    return code.upper()
+
+
+def as_id(value: object, where: str, max_length: int) -> str:
+    text = "" if value is None else str(value).strip()
+    if not text:
+        raise InvalidInput(f"{where}: the id is blank", code="bad_setup")
+    if len(text) > max_length:
+        raise InvalidInput(f"{where}: '{text}' is longer than {max_length} characters", code="bad_setup")
+    return text
+
+
+def as_date(value: object, where: str) -> date:
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError:
+        raise InvalidInput(f"{where}: '{value}' is not an ISO date (YYYY-MM-DD)", code="bad_date") from None
+
+
+def as_decimal(value: object, where: str) -> Decimal:
+    try:
+        text = repr(value) if type(value).__name__ == "float" else str(value)
+        result = Decimal(text)
+    except InvalidOperation:
+        raise InvalidInput(f"{where}: '{value}' is not a number", code="bad_number") from None
+    if not result.is_finite():
+        raise InvalidInput(f"{where}: '{value}' is not a number", code="bad_number")
+    return result
