@@ -60,7 +60,9 @@ lint: $(BILAG)
 # `make mutation MODULE='bilag.money*'`; the score counts the mutants checked (docs/mutation-testing.md).
 MODULE ?=
 mutation: $(BILAG)
-	BILAG_TEST_STORES=sqlite $(VENV)/bin/mutmut run --max-children 2 $(if $(MODULE),"$(MODULE)",)
+	ln -sfn ../shared shared  # the tests run inside mutants/ and look for ../shared from there
+	BILAG_TEST_STORES=sqlite $(VENV)/bin/mutmut run --max-children 2 $(if $(MODULE),"$(MODULE)",) || true
+	rm -f shared
 	$(VENV)/bin/python scripts/mutation_score.py
 
 test-sqlite: $(BILAG)
