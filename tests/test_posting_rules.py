@@ -120,3 +120,44 @@ def test_duplicate_vendor_invoices_may_be_allowed(engine):
     with engine.connect() as connection:
         opened = [(t["voucher"], t["invoice"], t["open_amount"]) for t in open_transactions(connection, "USMF")]
     assert opened == [(v, "INV-7", "-10.00") for v in ("V1", "V2", "V3", "V4")]
+
+
+def _ex_d1_company(engine):
+    from bilag.services.setup import setup_company
+
+    setup_company(engine, {
+        "company": {"id": "USMF", "name": "Contoso USA", "accounting_currency": "USD"},
+        "calendar": {"first_year_start": "2024-01-01", "years": 1},
+        "dimensions": ["BusinessUnit", "Department", "CostCenter"],
+        "account_structures": [{"name": "All", "main_accounts": "100000..999999",
+                                "segments": ["BusinessUnit", "Department", "CostCenter"]}],
+        "accounts": [{"id": "130100", "type": "asset"}, {"id": "170150", "type": "asset"},
+                     {"id": "401100", "type": "revenue"}, {"id": "600150", "type": "expense"}],
+        "posting_profiles": {"customer": {"summary_account": "130100"}},
+        "customers": [{"id": "US-001", "currency": "USD",
+                       "dimensions": {"BusinessUnit": "001", "CostCenter": "007"}}],
+        "journal_names": [{"name": "GEN1", "dimensions": {"BusinessUnit": "001", "Department": "024"}},
+                          {"name": "GEN2", "dimensions": {"BusinessUnit": "002", "Department": "024"}}],
+    })
+
+
+def test_ex_d1_dimension_defaulting_the_journal_names_values_then_the_customers(engine):
+    """EX-D1 rows 1-3 (domain.md B8): the journal name's dimensions fill the blank segments of a ledger account;
+    an offset copies the account's; on a customer's summary account the journal name's values win over the
+    customer's own for the segments both set (BU 002, not the customer's 001), the customer's fill the rest."""
+    _ex_d1_company(engine)
+    row_1 = post(engine, """
+        account_type | account | debit | offset_account
+        Ledger       | 170150  | 10.00 | 600150
+    """, name="GEN1")
+    assert net_by_account(row_1.vouchers) == {"170150-001-024-": 10, "600150-001-024-": -10}
+    row_2 = post(engine, """
+        account_type | account        | debit | offset_account
+        Ledger       | 170150-001-023 | 10.00 | 600150
+    """, name="GEN1")
+    assert net_by_account(row_2.vouchers) == {"170150-001-023-": 10, "600150-001-023-": -10}
+    row_3 = post(engine, """
+        account_type | account | debit | offset_account | invoice
+        Customer     | US-001  | 10.00 | 401100         | INV-1
+    """, name="GEN2")
+    assert net_by_account(row_3.vouchers) == {"130100-002-024-007": 10, "401100-002-024-007": -10}

@@ -410,7 +410,7 @@ class _Planner:
                tuple(copied_dims.items()) if copied_dims and account_type == "ledger" else None)
         side = self._sides.get(key)
         if side is None:
-            side = _resolve_side(self.company, account_type, account, line, copied_dims)
+            side = _resolve_side(self.company, account_type, account, line, copied_dims, self.journal_dimensions)
             if self.journal_dimensions:
                 # Dimension defaulting (B8): the journal name's values fill the segments still blank.
                 filled = self.company.chart.fill_blanks(side.ledger_account, self.journal_dimensions)
@@ -511,7 +511,8 @@ class _Planner:
         return fraction
 
 
-def _resolve_side(company: Company, account_type: str, account: str, line: JournalLine, copied_dims) -> _Side:
+def _resolve_side(company: Company, account_type: str, account: str, line: JournalLine, copied_dims,
+                  journal_dimensions: dict | None = None) -> _Side:
     chart = company.chart
     account = str(account).strip()
     if not account:
@@ -545,7 +546,9 @@ def _resolve_side(company: Company, account_type: str, account: str, line: Journ
         raise BilagError(f"{party_type.value} {account} does not exist", code="unknown_account")
     rule = company.posting_profiles.lookup(party, line.posting_profile)
     summary = chart.parse(rule.summary_account)
-    dimensions = dict(party.dimensions)
+    # Dimension defaulting (B8, EX-D1 row 3): the segments the posting profile's account leaves blank take the
+    # journal name's values first, then the customer's/vendor's own.
+    dimensions = {**party.dimensions, **(journal_dimensions or {})}
     summary = chart.fill_blanks(summary, dimensions)
     return _Side(account_type, summary, party_type.balance_posting_type, party, rule.profile, dimensions)
 
