@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from fractions import Fraction
 
+import pytest
 from hypothesis import event, given
 from hypothesis import strategies as st
 
@@ -81,3 +82,104 @@ def test_percent_share_is_the_decimal_half_up_share(amount, percent):
     gross = Decimal(amount) * Decimal(percent) / (100 + Decimal(percent))
     assert percent_share(amount, Decimal(percent), of_gross=True) == int(gross.quantize(Decimal(1),
                                                                                         rounding="ROUND_HALF_UP"))
+
+
+# --- the conversions, with their defaults (two decimals) and their refusals --------------------------------
+
+def test_quantum_and_round_half_up_for_every_number_of_decimals():
+    from bilag.money import quantum, round_half_up
+
+    assert [quantum(d) for d in range(7)] == [Decimal(1), Decimal("0.1"), Decimal("0.01"), Decimal("0.001"),
+                                             Decimal("0.0001"), Decimal("0.00001"), Decimal("0.000001")]
+    assert str(quantum(6)) == "0.000001"
+    assert round_half_up(Decimal("1.005")) == Decimal("1.01")          # two decimals by default
+    assert str(round_half_up(Decimal("1.005"))) == "1.01"
+    assert str(round_half_up(Decimal("2.5"), 0)) == "3"
+    assert str(round_half_up(Decimal("0.0000005"), 6)) == "0.000001"
+
+
+def test_parse_amount_reads_exact_amounts_and_refuses_the_rest():
+    from bilag.money import MoneyFormatError, parse_amount
+
+    assert parse_amount("1234.50") == Decimal("1234.50")
+    assert parse_amount(" 1 234,50 ") == Decimal("1234.50")            # a decimal comma, spaces between thousands
+    assert parse_amount("1\u00a0234,5") == Decimal("1234.5")           # a no-break space too
+    assert parse_amount("1,234.50") == Decimal("1234.50")              # thousands commas beside a point
+    assert parse_amount("1,234,567") == Decimal("1234567")
+    assert parse_amount(Decimal("2.50")) == Decimal("2.50")
+    assert parse_amount(7) == Decimal(7) and type(parse_amount(7)) is Decimal
+    assert parse_amount(100.1) == Decimal("100.1")                     # a float by its shortest repr
+    assert parse_amount("1.5", 1) == Decimal("1.5")
+    assert parse_amount("150", 0) == Decimal(150)
+    assert parse_amount("1.500", 2) == Decimal("1.500")                # trailing zeros are no decimals
+    for bad, decimals, message in [
+        ("abc", 2, "'abc' is not a number"),
+        ("1.234", 2, "'1.234' has more than 2 decimals"),
+        ("150.5", 0, "'150.5' has more than 0 decimals"),
+        ("NaN", 2, "'NaN' is not a finite number"),
+        ("Infinity", 2, "'Infinity' is not a finite number"),
+        (True, 2, "'True' is not a number"),
+        (None, 2, "'None' is not a number"),
+        (100.123, 2, "'100.123' has more than 2 decimals"),
+    ]:
+        with pytest.raises(MoneyFormatError) as refused:
+            parse_amount(bad, decimals)
+        assert str(refused.value) == message
+
+
+def test_parse_minor_gives_integer_minor_units_by_the_same_rules():
+    from bilag.money import MoneyFormatError, parse_minor
+
+    assert parse_minor("1234.50") == 123450                           # two decimals by default
+    assert parse_minor("1234.5", 3) == 1234500
+    assert parse_minor(Decimal("-0.01")) == -1
+    assert parse_minor(Decimal("12"), 0) == 12
+    assert parse_minor("999999999999999999", 0) == 10**18 - 1        # the largest amount a ledger holds
+    for bad, message in [(Decimal("NaN"), "'NaN' is not a finite number"),
+                         (Decimal("1E18"), "'1E+18' is too large"),
+                         (Decimal("0.001"), "'0.001' has more than 2 decimals"),
+                         ("x", "'x' is not a number")]:
+        with pytest.raises(MoneyFormatError) as refused:
+            parse_minor(bad)
+        assert str(refused.value) == message
+
+
+def test_to_minor_from_minor_and_format_minor():
+    from bilag.money import format_minor, from_minor, to_minor
+
+    assert to_minor(Decimal("12.34")) == 1234 and to_minor(Decimal("12.3"), 1) == 123
+    assert to_minor(Decimal("-0.5"), 1) == -5 and to_minor(Decimal(7), 0) == 7
+    with pytest.raises(ValueError) as refused:
+        to_minor(Decimal("0.125"))
+    assert str(refused.value) == "0.125 has more than 2 decimals"
+    assert from_minor(1234) == Decimal("12.34") and str(from_minor(1234)) == "12.34"
+    assert str(from_minor(-5, 1)) == "-0.5" and str(from_minor(150, 0)) == "150"
+    assert [format_minor(m) for m in (0, 5, -5, 1234, -123456)] == ["0.00", "0.05", "-0.05", "12.34", "-1234.56"]
+    assert format_minor(-150, 0) == "-150" and format_minor(7, 3) == "0.007" and format_minor(12345, 1) == "1234.5"
+
+
+def test_percent_share_of_a_negative_amount_is_a_magnitude_and_gross_shares_are_smaller():
+    assert percent_share(-1000, Decimal("25")) == 250
+    assert percent_share(1250, Decimal("25"), of_gross=True) == 250    # 1250 × 25 / 125
+    assert percent_share(1000, Decimal("0")) == 0
+
+
+def test_rounding_ratios_to_their_total():
+    from bilag.money import round_ratios_to_total
+
+    assert round_ratios_to_total([5, 7, -3], 1) == [5, 7, -3]           # whole units: as they are
+    # 1/3 + 1/3 + 1/3 = 1: each rounds to 0, the one that moved furthest (the first, on a tie) takes the unit
+    assert round_ratios_to_total([1, 1, 1], 3) == [1, 0, 0]
+    assert round_ratios_to_total([2, 2, 2], 3) == [0, 1, 1]             # 2/3 each → 1, 1, 1 = 3 > 2: the first gives back
+    assert round_ratios_to_total([-1, -1, -1], 3) == [-1, 0, 0]
+    assert round_ratios_to_total([5, 1], 2) == [2, 1]                   # 2.5 → 3, 0.5 → 1: 4 > 3; equal moves: the larger gives
+    assert sum(round_ratios_to_total([7, 11, 13, 17], 6)) == divide_half_up(48, 6)
+
+
+def test_allocate_refuses_a_non_zero_total_over_no_lines():
+    with pytest.raises(ValueError) as refused:
+        allocate(5, [])
+    assert str(refused.value) == "cannot distribute a non-zero amount over no lines"
+    assert allocate(-7, [Decimal("0.5"), Decimal("1.5")]) == [-2, -5]
+    assert allocate(7, [Decimal(0), Decimal(0)]) == [4, 3]
+    assert allocate(10, [-1, 3]) == [2, 8]                             # by size; the tie to the larger base
