@@ -15,19 +15,19 @@ voucher_app = typer.Typer(no_args_is_help=True, help="Posted vouchers: show one,
 
 
 def _engine(read_only: bool = False):
-    from .main import engine, existing_engine
+    from .options import engine, existing_engine
 
     return existing_engine() if read_only else engine()
 
 
 def _settings():
-    from .main import settings
+    from .options import settings
 
     return settings
 
 
 def _format(fmt: str) -> str:
-    from .main import _format as check
+    from .options import check_format as check
 
     return check(fmt)
 

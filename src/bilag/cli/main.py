@@ -17,6 +17,7 @@ from .options import (  # noqa: F401 - engine, settings and format_option are th
     Settings,
     check_format,
     engine,
+    existing_engine,
     first_line,
     format_option,
     parse_date,
@@ -61,20 +62,6 @@ def main(
                                  help="Print the version of bilag and exit."),
 ) -> None:
     settings.database, settings.company, settings.user = database, company, user
-
-
-def existing_engine():
-    """The store of --database for a command that only reads: a SQLite file that does not exist is an error,
-    not a new empty database."""
-    from ..store.database import normalise_url
-
-    url = normalise_url(settings.database)
-    if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
-        path = Path(url[len("sqlite:///"):])
-        if not path.exists() and path.parent.is_dir():  # (a missing directory: opening it says so)
-            raise InvalidInput(f"database file {path} does not exist (give --database, or create it with "
-                               f"'bilag setup company FILE.yaml')", code="no_database")
-    return engine()
 
 
 # ---------------------------------------------------------------- set-up

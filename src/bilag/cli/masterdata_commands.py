@@ -24,13 +24,13 @@ _EMPTY_HINT = {
 
 
 def _engine(read_only: bool = False):
-    from .main import engine, existing_engine
+    from .options import engine, existing_engine
 
     return existing_engine() if read_only else engine()
 
 
 def _company() -> str | None:
-    from .main import settings
+    from .options import settings
 
     return settings.company
 
@@ -51,7 +51,7 @@ def _flat(rows: list[dict]) -> list[dict]:
 
 
 def _format(fmt: str) -> str:
-    from .main import _format as check
+    from .options import check_format as check
 
     return check(fmt)
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal, InvalidOperation
+from pathlib import Path
 from typing import overload
 
 import typer
@@ -109,3 +110,17 @@ def check_format(fmt: str) -> str:
 def format_option():
     # Checked while the command line is read, so that a bad --format stops a command before it posts anything.
     return typer.Option("text", "--format", help="text, json or csv.", callback=check_format)
+
+
+def existing_engine():
+    """The store of --database for a command that only reads: a SQLite file that does not exist is an error,
+    not a new empty database."""
+    from ..store.database import normalise_url
+
+    url = normalise_url(settings.database)
+    if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
+        path = Path(url[len("sqlite:///"):])
+        if not path.exists() and path.parent.is_dir():  # (a missing directory: opening it says so)
+            raise InvalidInput(f"database file {path} does not exist (give --database, or create it with "
+                               f"'bilag setup company FILE.yaml')", code="no_database")
+    return engine()

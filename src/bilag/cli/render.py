@@ -75,7 +75,8 @@ def fitting_columns(rows: list[dict], columns: list[str], width: int) -> list[st
 
     CSV and JSON always carry every column.
     """
-    kept, used = [], 4
+    kept: list[str] = []
+    used = 4
     for column in columns:
         needed = _needed(rows, column)
         if kept and used + needed > width:

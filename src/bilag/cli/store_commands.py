@@ -10,7 +10,7 @@ store_app = typer.Typer(no_args_is_help=True, help="The database: its layout on 
 
 
 def _format_option():
-    from .main import format_option
+    from .options import format_option
 
     return format_option()
 
@@ -20,7 +20,7 @@ def distribute_command(fmt: str = _format_option()):
     """On a Citus coordinator: make every company table a distributed table by company_id (all co-located) and
     the global tables reference tables, then show the layout. Idempotent; opening the store does it too."""
     from ..store.citus import distribute, has_citus, layout
-    from .main import engine, settings, shown_url
+    from .options import engine, settings, shown_url
 
     store = engine()
     with store.begin() as connection:

@@ -144,7 +144,7 @@ def apply_balance_deltas(connection: Connection, company_id: str, deltas: dict[t
     if is_citus(connection):
         # Multi-row VALUES: Citus routes it to the company's shard (from unnest it would go through the coordinator).
         marks = "(" + ", ".join(["%s"] * 7) + ")"
-        raw = connection.connection.dbapi_connection
+        raw = driver_connection(connection)
         with raw.cursor() as cursor:
             for start in range(0, len(keys), 1000):
                 chunk = keys[start:start + 1000]
