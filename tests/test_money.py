@@ -112,6 +112,11 @@ def test_parse_amount_reads_exact_amounts_and_refuses_the_rest():
     assert parse_amount("1.5", 1) == Decimal("1.5")
     assert parse_amount("150", 0) == Decimal(150)
     assert parse_amount("1.500", 2) == Decimal("1.500")                # trailing zeros are no decimals
+    with pytest.raises(MoneyFormatError):
+        parse_amount("1.234")                                          # two decimals by default
+    with pytest.raises(MoneyFormatError) as refused:
+        parse_amount(1.25, 1)                                          # a float by the currency's decimals too
+    assert str(refused.value) == "'1.25' has more than 1 decimals"
     for bad, decimals, message in [
         ("abc", 2, "'abc' is not a number"),
         ("1.234", 2, "'1.234' has more than 2 decimals"),
