@@ -137,6 +137,7 @@ def test_parse_minor_gives_integer_minor_units_by_the_same_rules():
 
     assert parse_minor("1234.50") == 123450                           # two decimals by default
     assert parse_minor("1234.5", 3) == 1234500
+    assert parse_minor("0.125", 3) == 125                              # the currency's decimals, not two
     assert parse_minor(Decimal("-0.01")) == -1
     assert parse_minor(Decimal("12"), 0) == 12
     assert parse_minor("999999999999999999", 0) == 10**18 - 1        # the largest amount a ledger holds
@@ -179,6 +180,9 @@ def test_rounding_ratios_to_their_total():
     assert round_ratios_to_total([-1, -1, -1], 3) == [-1, 0, 0]
     assert round_ratios_to_total([5, 1], 2) == [2, 1]                   # 2.5 → 3, 0.5 → 1: 4 > 3; equal moves: the larger gives
     assert sum(round_ratios_to_total([7, 11, 13, 17], 6)) == divide_half_up(48, 6)
+    # the correction goes to the value that moved furthest the other way; on equal moves the larger value
+    assert round_ratios_to_total([1, 4], 3) == [0, 2]                   # 1/3 → 0, 4/3 → 1: total 5/3 → 2
+    assert round_ratios_to_total([3, 1, 1], 3) == [1, 1, 0]             # an exact value does not move
 
 
 def test_allocate_refuses_a_non_zero_total_over_no_lines():
