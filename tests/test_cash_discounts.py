@@ -142,3 +142,36 @@ def test_a_credit_note_of_100_at_2_percent_settles_98_and_2_discount():
 def test_a_partial_discount_never_exceeds_what_is_left_of_the_full_discount():
     # 8.00 taken of 10.00; paying 400.00 would earn 4.04 by D1, but only 2.00 is left.
     assert _take("500.00", "400.00", taken="8.00") == (D("400.00"), D("2.00"))
+
+
+# --- the same rules for other numbers of decimals, and their edges (mutation testing) -----------------------
+
+def test_a_chain_of_codes_that_loops_back_ends_after_one_round():
+    looping = {c.code: c for c in [CashDiscountCode("A", D("3"), 5, next_code="B"),
+                                   CashDiscountCode("B", D("2"), 10, next_code="A")]}
+    assert applicable_percent(looping, "A", date(2024, 6, 1), date(2024, 6, 9)) == D("2")
+    assert applicable_percent(looping, "A", date(2024, 6, 1), date(2024, 7, 1)) == D("0")
+
+
+def test_discounts_in_a_currency_without_decimals_or_with_three():
+    assert full_discount(D("999"), D("1"), 0) == D("10")          # 9.99 rounds to 10 yen
+    assert full_discount(D("1.235"), D("10"), 3) == D("0.124")    # 0.1235 → 0.124
+    assert partial_discount(D("990"), D("1"), 0) == D("10")       # 990 / 0.99 × 0.01 = 10
+    assert discount_for_payment(D("1000"), None, None, D("1"), D("0"), D("10"), partial_payments=True,
+                                use=NORMAL, decimals=0) == (D("990"), D("10"))
+    assert discount_for_payment(D("1.000"), D("0.500"), None, D("1"), D("0"), D("0.010"), partial_payments=True,
+                                use=NORMAL, decimals=3) == (D("0.500"), D("0.005"))
+
+
+def test_the_minor_unit_rules_at_their_edges():
+    from bilag.settlement.discounts import discount_for_payment_minor, full_discount_minor, partial_discount_minor
+
+    assert full_discount_minor(1000, D("0")) == 0 and full_discount_minor(1000, D("-1")) == 0
+    assert partial_discount_minor(1000, D("1.5")) == 15               # 1000 × 1.5 / 98.5 = 15.23
+    assert partial_discount_minor(100, D("99.5")) == 19900            # 100 × 99.5 / 0.5
+    with pytest.raises(ValueError) as refused:
+        partial_discount_minor(100, D("100"))
+    assert str(refused.value) == "a cash discount of 100 % leaves nothing to pay"
+    # No percent, no discount, whatever full discount amount the caller passes along.
+    assert discount_for_payment_minor(1000, None, None, D("0"), 0, 10, partial_payments=True,
+                                      use=NORMAL) == (1000, 0)
