@@ -317,9 +317,9 @@ def revalue_command(
                                                                    "table or posting"),
     simulate: bool = typer.Option(False, "--simulate", help="Show the voucher and post nothing."),
     fmt: str = _format_option(),
-    companies: Optional[str] = typer.Option(None, "--companies", help="Comma-separated companies, all or none "
+    companies: str | None = typer.Option(None, "--companies", help="Comma-separated companies, all or none "
                                                                       "(default --company)."),
-    posting_profile: Optional[str] = typer.Option(None, "--posting-profile", help="Use this posting profile's "
+    posting_profile: str | None = typer.Option(None, "--posting-profile", help="Use this posting profile's "
                                                   "summary account (default: each transaction's own)."),
     report: bool = typer.Option(False, "--report", help="Print the revaluation report (per transaction: open "
                                                         "amount, rate, value before and after) instead of vouchers."),

@@ -19,12 +19,17 @@ from ..company import Company
 from ..journal.model import EntryDraft, VoucherDraft
 from ..ledger.carry import carried
 from ..money import format_minor
-from ..parties.model import PartyType
+from ..parties.model import PartyType, module_of
 from ..settlement.revaluation import (
-    Revaluation, SettledSince, as_of_considered_date, plan_revaluation, revaluation_entries, settled_share_entries,
+    Revaluation,
+    SettledSince,
+    as_of_considered_date,
+    plan_revaluation,
+    revaluation_entries,
+    settled_share_entries,
 )
 from ..store import schema as s
-from ..store.bulk import is_postgres, next_ids
+from ..store.bulk import driver_connection, is_postgres, next_ids
 from ..store.companies import load_company, resolve_company_id, user_groups
 from ..store.ledger_writer import assign_voucher_numbers, write_vouchers
 from ..store.transactions import attach_distributions, load_transactions
@@ -107,7 +112,7 @@ def revalue_in(connection: Connection, company: Company, considered: date, rate_
                 account = carried(company.chart, account, r.transaction.ledger_account).display
                 r.transaction = replace(r.transaction, ledger_account=account)
     period = company.calendar.operating_period(considered)
-    modules = sorted({"accounts_payable" if r.transaction.party_type == "vendor" else "accounts_receivable"
+    modules = sorted({module_of(r.transaction.party_type)
                       for r in revaluations})
     for module in modules:
         check_posting_allowed(period, considered, module, groups)
@@ -144,7 +149,7 @@ def revalue_in(connection: Connection, company: Company, considered: date, rate_
            "last_revaluation_rate = {p}, last_revaluation_voucher = {p}, version = version + 1 "
            "WHERE company_id = {p} AND transaction_id = {p}")
     if is_postgres(connection):
-        with connection.connection.dbapi_connection.cursor() as cursor:
+        with driver_connection(connection).cursor() as cursor:
             cursor.executemany(sql.format(p="%s"), rows)
     else:
         connection.exec_driver_sql(sql.format(p="?"), rows)
