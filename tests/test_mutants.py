@@ -89,7 +89,12 @@ def _revaluation_company(engine, rates):
 
 
 def _net(result) -> dict[str, int]:
-    return {e.ledger_account: e.accounting_minor for e in result.voucher.draft.entries} if result.voucher else {}
+    """Net accounting amount per ledger account of the revaluation voucher (a re-revaluation reverses the
+    previous amount and posts the new one: two entries per account)."""
+    net: dict[str, int] = {}
+    for entry in result.voucher.draft.entries if result.voucher else []:
+        net[entry.ledger_account] = net.get(entry.ledger_account, 0) + entry.accounting_minor
+    return {account: amount for account, amount in net.items() if amount}
 
 
 @pytest.mark.parametrize("method, rate, expected", [
