@@ -28,6 +28,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT))
 
+from tests.lease_support import ACCOUNTS, lease_setup  # noqa: E402
+
 from bilag.lease.entries import LeasePostingContext, schedule_lines  # noqa: E402
 from bilag.lease.model import Classification, Framework, Lease, LeasePostingProfile, PaymentLine  # noqa: E402
 from bilag.lease.schedule import compute_schedule  # noqa: E402
@@ -39,7 +41,6 @@ from bilag.services.leases import (  # noqa: E402
 )
 from bilag.services.posting import post_journal  # noqa: E402
 from bilag.store.database import open_store  # noqa: E402
-from tests.lease_support import ACCOUNTS, lease_setup  # noqa: E402
 
 SCHEDULES = ["payment", "interest", "depreciation"]
 THROUGH = date(2024, 12, 31)

@@ -18,8 +18,8 @@ def create_app(engine: Engine | str | None = None) -> FastAPI:
     from ..web.masterdata_pages import router as masterdata_pages_router
     from ..web.pages import router as web_router
     from .close_routes import router as close_router
-    from .masterdata_routes import router as masterdata_router
     from .lease_routes import router as lease_router
+    from .masterdata_routes import router as masterdata_router
     from .routes import router as api_router
 
     if not isinstance(engine, Engine):

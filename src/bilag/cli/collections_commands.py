@@ -18,13 +18,13 @@ tax_app = typer.Typer(no_args_is_help=True, help="Sales tax: report by code, set
 
 
 def _context():
-    from .main import engine, settings
+    from .options import engine, settings
 
     return engine(), settings
 
 
 def _format_option():
-    from .main import format_option
+    from .options import format_option
 
     return format_option()
 
@@ -262,7 +262,7 @@ def write_off_command(
             render.info(f"write-off journal {result.journal_id} ({result.journal_name}) created, not posted")
         else:
             render.info(f"write-off journal {result.journal_id} posted: "
-                        f"{', '.join(v.number for v in result.posting.vouchers)}")
+                        f"{', '.join(str(v.number) for v in result.posting.vouchers)}")
 
 
 # ---------------------------------------------------------------- sales tax

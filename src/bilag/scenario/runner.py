@@ -19,8 +19,7 @@ from ..services.lease_setup import LEASE_SETUP_SECTIONS
 from ..services.leases import setup_company_with_leases
 from ..services.posting import PostedVoucher, PostingResult, post_journal
 from ..services.reports import open_transactions, trial_balance_in
-from ..services.settlement import (MarkRequest, Payment, SettleResult, preview_settlement, reverse_settlement,
-                                   settle)
+from ..services.settlement import MarkRequest, Payment, SettleResult, preview_settlement, reverse_settlement, settle
 from ..services.setup import SETUP_SECTIONS, add_exchange_rates
 from ..settlement.rules import SettlementOptions
 from ..store.companies import load_company, resolve_company_id

@@ -35,7 +35,8 @@ def _rows(path: Path) -> list[tuple[int, dict]]:
             sheet = load_workbook(path, read_only=True, data_only=True).active
         except Exception as error:  # openpyxl raises many kinds for a damaged file
             raise InvalidInput(f"{path}: not a readable XLSX file ({error})", code="bad_file") from None
-        table = [["" if cell is None else cell for cell in row] for row in sheet.iter_rows(values_only=True)]
+        table: list[list] = [["" if cell is None else cell for cell in row]
+                             for row in sheet.iter_rows(values_only=True)]  # type: ignore[union-attr]
     elif suffix in (".csv", ".tsv", ".txt"):
         try:
             text = path.read_text(encoding="utf-8-sig")

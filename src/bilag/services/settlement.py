@@ -12,7 +12,7 @@ from ..errors import InvalidInput, SettlementError
 from ..journal.model import JournalLine
 from ..money import parse_amount
 from ..parties.model import PartyType, module_of
-from ..settlement.rules import Mark, OpenTransaction, SettlementOptions, SettlementPlan, plan_settlement
+from ..settlement.rules import Mark, OpenTransaction, SettlementOptions, plan_settlement
 from ..store.bulk import next_ids
 from ..store.companies import load_company, resolve_company_id, user_groups
 from ..store.ledger_writer import assign_voucher_numbers, write_vouchers
@@ -25,7 +25,8 @@ from ..store.transactions import (
     other_company_with_invoice,
     write_settlements,
 )
-from .ledger_posting import PostedVoucher, PostingResult, post_lines_only
+from .ledger_posting import PostedVoucher, post_lines_only
+from .settle_result import SettleResult
 from .users import record_batch_user
 
 
@@ -69,16 +70,6 @@ def mark_of(reference: str) -> MarkRequest:
     number = transaction_number(reference)
     return MarkRequest(transaction_id=number) if number is not None else MarkRequest(invoice=reference,
                                                                                      voucher=reference)
-
-
-@dataclass
-class SettleResult:
-    batch_id: int
-    date: date
-    payment: PostingResult | None
-    voucher: PostedVoucher | None
-    plan: SettlementPlan
-    vouchers: list[PostedVoucher] = field(default_factory=list)
 
 
 def _find(open_transactions: list[OpenTransaction], request: MarkRequest, party: str) -> OpenTransaction:

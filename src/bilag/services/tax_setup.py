@@ -4,9 +4,9 @@ from __future__ import annotations
 from sqlalchemy import insert, select
 from sqlalchemy.engine import Connection
 
+from ..coercion import as_bool, as_id, as_list, located
 from ..errors import InvalidInput
 from ..store import schema as s
-from .setup import as_bool, as_id, as_list, located
 
 _KEYS = {
     "sales_tax_groups": ({"code", "tax_codes"}, set()),

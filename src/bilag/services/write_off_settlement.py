@@ -29,7 +29,7 @@ def _marks(settle_invoice: str | None) -> list[int] | None:
 
 def settle_written_off(connection: Connection, company: Company, settle_lines: list) -> tuple[list, list]:
     """(the lines left for the ordinary settlement, the settlements made here)."""
-    from .settlement import SettleResult
+    from .settle_result import SettleResult
 
     candidates = [(line, _marks(line[1].settle_invoice)) for line in settle_lines]
     fast = [(line, marks) for line, marks in candidates if marks is not None]

@@ -95,7 +95,7 @@ def grouped_open_amounts(connection: Connection, company_id: str, party_type: st
                                        + ([bucket] if boundaries else [])))
     statement = _bind(sql, boundaries)
     if party_ids is not None:
-        statement = statement.bindparams(bindparam("party_ids", expanding=True))  # type: ignore[attr-defined]
+        statement = statement.bindparams(bindparam("party_ids", expanding=True))
     params.update({f"b{i}": day for i, day in enumerate(boundaries)})
     return [(r[0], r[1], int(r[2]), int(r[3])) for r in connection.execute(statement, params)]
 
@@ -117,7 +117,7 @@ def open_items_as_of(connection: Connection, company_id: str, party_type: str, a
            + " ORDER BY t.party_id, t.due_date, t.transaction_id")
     statement = _bind(sql, [])
     if party_ids is not None:
-        statement = statement.bindparams(bindparam("party_ids", expanding=True))  # type: ignore[attr-defined]
+        statement = statement.bindparams(bindparam("party_ids", expanding=True))
     items = []
     for row in connection.execute(statement, params):
         if row.open_then == 0:
