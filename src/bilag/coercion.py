@@ -24,6 +24,20 @@ def located(where: str, item: object) -> str:
     return f"{where} (line {line})"
 
 
+def checked_keys(item: object, keys: tuple[set[str], set[str]], where: str) -> dict:
+    """A set-up record as a mapping with its required keys and no unknown ones; `where` is already located."""
+    if not isinstance(item, dict):
+        raise InvalidInput(f"{where}: expected a mapping, got {type(item).__name__}", code="bad_setup")
+    required, optional = keys
+    unknown = set(item) - required - optional
+    if unknown:
+        raise InvalidInput(f"{where}: unknown key {', '.join(sorted(map(str, unknown)))}", code="unknown_key")
+    missing = required - set(item)
+    if missing:
+        raise InvalidInput(f"{where}: missing key {', '.join(sorted(missing))}", code="missing_key")
+    return item
+
+
 def as_list(value: object, where: str) -> list:
     if value is None:
         return []

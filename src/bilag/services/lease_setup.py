@@ -10,6 +10,7 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
+from ..coercion import checked_keys
 from ..errors import InvalidInput
 from ..lease.model import (
     ACCOUNT_PURPOSES,
@@ -42,16 +43,7 @@ PAYMENT_KEYS = ({"amount"}, {"frequency", "periods"})
 
 def _checked(item: object, keys: tuple[set[str], set[str]], where: str) -> dict:
     where = located(where, item)
-    if not isinstance(item, dict):
-        raise InvalidInput(f"{where}: expected a mapping, got {type(item).__name__}", code="bad_setup")
-    required, optional = keys
-    unknown = set(item) - required - optional
-    if unknown:
-        raise InvalidInput(f"{where}: unknown key {', '.join(sorted(map(str, unknown)))}", code="unknown_key")
-    missing = required - set(item)
-    if missing:
-        raise InvalidInput(f"{where}: missing key {', '.join(sorted(missing))}", code="missing_key")
-    return item
+    return checked_keys(item, keys, where)
 
 
 def _choice(enum, value: object, where: str):

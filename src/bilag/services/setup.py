@@ -22,6 +22,7 @@ from ..coercion import (  # noqa: F401 - the set-up service's old names for them
     as_int,
     as_list,
     as_mapping,
+    checked_keys,
     located,
 )
 from ..company import DEFAULT_PARAMETERS
@@ -78,16 +79,7 @@ def check_unique(connection: Connection, table, column, company_id: str, ids: Se
 
 def check_keys(kind: str, item: object, where: str) -> dict:
     where = located(where, item)
-    if not isinstance(item, dict):
-        raise InvalidInput(f"{where}: expected a mapping, got {type(item).__name__}", code="bad_setup")
-    required, optional = SECTION_KEYS[kind]
-    unknown = set(item) - required - optional
-    if unknown:
-        raise InvalidInput(f"{where}: unknown key {', '.join(sorted(map(str, unknown)))}", code="unknown_key")
-    missing = required - set(item)
-    if missing:
-        raise InvalidInput(f"{where}: missing key {', '.join(sorted(missing))}", code="missing_key")
-    return item
+    return checked_keys(item, SECTION_KEYS[kind], where)
 
 
 def create_company(connection: Connection, company: dict, calendar: dict | None = None) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 from sqlalchemy import insert, select
 from sqlalchemy.engine import Connection
 
-from ..coercion import as_bool, as_id, as_list, located
+from ..coercion import as_bool, as_id, as_list, checked_keys, located
 from ..errors import InvalidInput
 from ..store import schema as s
 
@@ -17,16 +17,7 @@ _KEYS = {
 
 def _checked(section: str, index: int, item: object) -> tuple[str, dict]:
     where = located(f"{section}[{index}]", item)
-    if not isinstance(item, dict):
-        raise InvalidInput(f"{where}: expected a mapping, got {type(item).__name__}", code="bad_setup")
-    required, optional = _KEYS[section]
-    unknown = set(item) - required - optional
-    if unknown:
-        raise InvalidInput(f"{where}: unknown key {', '.join(sorted(map(str, unknown)))}", code="unknown_key")
-    missing = required - set(item)
-    if missing:
-        raise InvalidInput(f"{where}: missing key {', '.join(sorted(missing))}", code="missing_key")
-    return where, item
+    return where, checked_keys(item, _KEYS[section], where)
 
 
 def add_tax_groups(connection: Connection, company_id: str, section: str, groups: list) -> None:
