@@ -71,3 +71,39 @@ def test_master_data_journal_lines_and_reversal_through_the_api(engine):
         assert api.get("/api/companies/USMF/master/accounts", headers=as_viewer).status_code == 200
         assert api.patch("/api/companies/USMF/master/vendor/1001", json={"name": "x"},
                          headers=as_viewer).status_code == 403
+
+
+def test_master_data_is_added_changed_and_deleted_from_the_web_pages(engine):
+    """The edit forms post what the user changed (and only that) through the same services as the CLI."""
+    from .collect_support import make_collect_company
+
+    make_collect_company(engine)
+    admin = user_with_token(engine, "ada", {"USMF": "administrator"})
+    viewer = user_with_token(engine, "vic", {"USMF": "viewer"})
+    with serving(engine) as base, \
+            httpx.Client(base_url=base, headers={"Authorization": f"Bearer {admin}"}, timeout=30) as web:
+        listing = web.get("/c/USMF/master/reason-codes").text
+        assert 'href="/c/USMF/master/reason-code/edit/SMALL"' in listing and 'id="master-add"' in listing
+        form = web.get("/c/USMF/master/reason-code/edit/SMALL").text
+        assert 'name="account" value="618200"' in form and 'name="default" value="no"' in form
+        saved = web.post("/c/USMF/master/reason-code/edit/SMALL",
+                         data={"description": "Small balances", "account": "618200", "default": "no"})
+        assert saved.status_code == 303
+        assert "changed description Small balance -&gt; Small balances" in web.get(saved.headers["location"]).text
+        assert web.get("/api/companies/USMF/master/reason-code/SMALL").json()["description"] == "Small balances"
+        refused = web.post("/c/USMF/master/reason-code/edit/SMALL", data={"default": "yes"})
+        assert refused.status_code == 422 and "would both be the default for customers" in refused.text
+        assert 'name="default" value="yes"' in refused.text  # what the user typed stays in the form
+        added = web.post("/c/USMF/master/payment-terms/add", data={"code": "Net60", "days": "60"})
+        assert added.status_code == 303
+        assert web.get("/api/companies/USMF/master/payment-terms/Net60").json() == {"code": "Net60", "days": 60}
+        in_use = web.post("/c/USMF/master/payment-terms/delete/Net30")
+        assert in_use.status_code == 422 and "payment-terms Net30 is in use (customer C-1" in in_use.text
+        assert web.post("/c/USMF/master/payment-terms/delete/Net60").status_code == 303
+        assert web.get("/api/companies/USMF/master/payment-terms/Net60").status_code == 404
+        # A viewer sees the tables without the forms, and may not post them.
+        looked = web.get("/c/USMF/master/reason-codes", headers={"Authorization": f"Bearer {viewer}"}).text
+        assert "/edit/" not in looked and 'id="master-add"' not in looked
+        forbidden = web.post("/c/USMF/master/payment-terms/add", data={"code": "X", "days": "1"},
+                             headers={"Authorization": f"Bearer {viewer}"})
+        assert forbidden.status_code == 403

@@ -166,32 +166,44 @@ def add_lease_posting_profiles(connection: Connection, company_id: str, items: l
                 for i, item in enumerate(as_list(items, "lease_posting_profiles"))]
     check_unique(connection, s.lease_posting_profile, s.lease_posting_profile.c.profile_id, company_id,
                  [(f"lease_posting_profiles[{i}]", p.id) for i, p in enumerate(profiles)], "lease posting profile")
-    known = _main_accounts(connection, company_id)
-    for index, profile in enumerate(profiles):
-        for purpose, account in profile.accounts.items():
-            main = account.split("-", 1)[0]
-            if main not in known:
-                raise InvalidInput(f"lease_posting_profiles[{index}].accounts.{purpose}: main account {main} does "
-                                   f"not exist", code="unknown_account")
+    check_profile_accounts(connection, company_id, [(f"lease_posting_profiles[{i}]", p)
+                                                    for i, p in enumerate(profiles)])
     if profiles:
         connection.execute(s.lease_posting_profile.insert(), [
             {"company_id": company_id, "profile_id": p.id, "accounts": json.dumps(p.accounts)} for p in profiles])
+
+
+def check_profile_accounts(connection: Connection, company_id: str,
+                           profiles: list[tuple[str, LeasePostingProfile]]) -> None:
+    """Every account a lease posting profile names is a main account of the company."""
+    known = _main_accounts(connection, company_id)
+    for where, profile in profiles:
+        for purpose, account in profile.accounts.items():
+            main = account.split("-", 1)[0]
+            if main not in known:
+                raise InvalidInput(f"{where}.accounts.{purpose}: main account {main} does not exist",
+                                   code="unknown_account")
 
 
 def add_lease_groups(connection: Connection, company_id: str, items: list) -> None:
     groups = [parse_group(item, f"lease_groups[{i}]") for i, item in enumerate(as_list(items, "lease_groups"))]
     check_unique(connection, s.lease_group, s.lease_group.c.group_id, company_id,
                  [(f"lease_groups[{i}]", g.id) for i, g in enumerate(groups)], "lease group")
-    profiles = {r[0] for r in connection.execute(select(s.lease_posting_profile.c.profile_id)
-                                                 .where(s.lease_posting_profile.c.company_id == company_id))}
-    for index, group in enumerate(groups):
-        if group.posting_profile not in profiles:
-            raise InvalidInput(f"lease_groups[{index}]: lease posting profile {group.posting_profile} does not exist",
-                               code="unknown_posting_profile")
+    check_group_profiles(connection, company_id, [(f"lease_groups[{i}]", g) for i, g in enumerate(groups)])
     if groups:
         connection.execute(s.lease_group.insert(), [
             {"company_id": company_id, "group_id": g.id, "description": g.description,
              "posting_profile": g.posting_profile} for g in groups])
+
+
+def check_group_profiles(connection: Connection, company_id: str, groups: list[tuple[str, LeaseGroup]]) -> None:
+    """Every lease group names a lease posting profile of the company."""
+    profiles = {r[0] for r in connection.execute(select(s.lease_posting_profile.c.profile_id)
+                                                 .where(s.lease_posting_profile.c.company_id == company_id))}
+    for where, group in groups:
+        if group.posting_profile not in profiles:
+            raise InvalidInput(f"{where}: lease posting profile {group.posting_profile} does not exist",
+                               code="unknown_posting_profile")
 
 
 def apply_lease_setup(connection: Connection, company_id: str, data: dict) -> None:

@@ -29,6 +29,7 @@ from ..parties.model import PartyType
 from ..store import schema as s
 from ..store.companies import resolve_company_id
 from . import setup as setup_service
+from .masterdata_sections import APPLY_AFTER, DELETE, SECTION_KINDS
 
 # ----------------------------------------------------------------------------- reading, in the set-up format
 
@@ -272,6 +273,10 @@ KINDS: dict[str, Kind] = {kind.name: kind for kind in (
     Kind("bank-account", "bank-accounts", _bank_accounts, ("id",), ("id", "ledger_account", "currency"),
          "bank_accounts", ("bank", "banks")),
 )}
+KINDS.update({section.name: Kind(section.name, section.plural, lambda connection, company_id, _read=section.read, **_:
+                                 _read(connection, company_id), (section.key,), section.columns, section.section,
+                                 section.aliases)
+              for section in SECTION_KINDS.values()})
 
 
 def kind_of(name: str) -> Kind:
@@ -431,6 +436,8 @@ def _references(connection: Connection, company_id: str, kind: Kind, record: dic
         if _exists(connection, select(s.balance.c.currency).where(s.balance.c.company_id == c,
                                                                   s.balance.c.currency == record["code"])):
             uses.append("postings")
+    elif kind.name in SECTION_KINDS:
+        uses += SECTION_KINDS[kind.name].references(connection, c, record)
     elif kind.name == "posting-profile":
         if _exists(connection, select(s.party_transaction.c.transaction_id).where(
                 s.party_transaction.c.company_id == c, s.party_transaction.c.party_type == record["party_type"],
@@ -458,6 +465,9 @@ def dangling_accounts(connection: Connection, company_id: str) -> list[str]:
               for r in _cash_discounts(connection, company_id)]
     named += [(f"account {r['id']}", "opening_account", r["opening_account"]) for r in _accounts(connection,
                                                                                                  company_id)]
+    for section in SECTION_KINDS.values():
+        named += [(f"{section.name} {record[section.key]}", name, value)
+                  for record in section.read(connection, company_id) for name, value in section.accounts(record)]
     return [f"{what}: {key} {value} is not a main account" for what, key, value in named
             if value and str(value).split("-")[0] not in known]
 
@@ -491,11 +501,13 @@ def _shown(value: object) -> str:
 
 
 # The set-up item of a record: what the add_* function of its section takes (read-only facts left out).
-_NOT_SET_UP = {"next_number", "values", "position", "members", "default", "set"}
+_NOT_SET_UP = {"next_number", "values", "position", "members"}
+_PARAMETER_FACTS = {"default", "set"}  # a reason code's `default` is set-up, a parameter's is not
 
 
 def _as_item(kind: Kind, record: dict) -> dict:
-    item = {k: v for k, v in record.items() if k not in _NOT_SET_UP and v is not None}
+    facts = _NOT_SET_UP | (_PARAMETER_FACTS if kind.name == "parameter" else set())
+    item = {k: v for k, v in record.items() if k not in facts and v is not None}
     if kind.name == "posting-profile":
         item.pop("party_type", None)
         if item.get("scope") == "all":
@@ -539,6 +551,8 @@ def _add_item(connection: Connection, company_id: str, kind: Kind, item, section
     }
     if kind.name in add:
         add[kind.name](connection, company_id, [item])
+    elif kind.name in SECTION_KINDS:
+        SECTION_KINDS[kind.name].add(connection, company_id, [item])
     elif kind.name in ("customer", "vendor"):
         setup_service.add_parties(connection, company_id, PartyType(kind.name), [item])
     elif kind.name == "dimension-value":
@@ -576,6 +590,9 @@ def _delete_row(connection: Connection, company_id: str, kind: Kind, key: tuple[
         t = s.posting_profile
         conditions = [t.c.party_type == key[0], t.c.profile == key[1], t.c.scope == key[2], t.c.scope_key == key[3]]
         connection.execute(delete(t).where(t.c.company_id == c, *conditions))
+        return
+    if kind.name in DELETE:
+        DELETE[kind.name](connection, c, key[0])
         return
     if kind.name == "exchange-rate":
         t = s.exchange_rate
@@ -625,12 +642,13 @@ def _normalise_changes(kind: Kind, changes: dict) -> dict:
         name = str(name).strip().replace("-", "_")
         if kind.name == "account" and name == "do_not_allow_manual_entry":
             name = "manual_entry_blocked"
-        if isinstance(value, str) and name in ("dimensions", "allowed", "segments", "users") and value.strip()[:1] in "[{":
+        if isinstance(value, str) and name in ("dimensions", "allowed", "segments", "users", "tax_codes", "accounts") \
+                and value.strip()[:1] in "[{":
             try:
                 value = json.loads(value)
             except ValueError:
                 raise InvalidInput(f"{name}: '{value}' is not valid JSON", code="bad_option") from None
-        elif isinstance(value, str) and name in ("users", "segments"):
+        elif isinstance(value, str) and name in ("users", "segments", "tax_codes"):
             value = [part.strip() for part in value.split(",") if part.strip()]
         result[name] = value
     return result
@@ -666,16 +684,20 @@ def change_record_in(connection: Connection, company_id: str, kind: Kind, key: t
     _check_change(connection, company_id, kind, before, {**before, **changes})
     section_key = full_key[0] if kind.name in ("posting-profile", "dimension-value") else None
     with connection.begin_nested():
-        if kind.name not in ("parameter", "system-account", "exchange-rate"):
-            _delete_row(connection, company_id, kind, full_key)
-        _add_item(connection, company_id, kind, item, section_key)
+        if kind.name in SECTION_KINDS:
+            SECTION_KINDS[kind.name].replace(connection, company_id, before, item)
+        else:
+            if kind.name not in ("parameter", "system-account", "exchange-rate"):
+                _delete_row(connection, company_id, kind, full_key)
+            _add_item(connection, company_id, kind, item, section_key)
     after = _one(connection, company_id, kind, full_key)
     return _difference(kind, full_key, before, after)
 
 
 def _difference(kind: Kind, key: tuple[str, ...], before: dict, after: dict) -> Change:
+    facts = _PARAMETER_FACTS if kind.name == "parameter" else set()
     fields = {name: (before.get(name), after.get(name)) for name in after
-              if name not in ("set", "default") and before.get(name) != after.get(name)}
+              if name not in facts and before.get(name) != after.get(name)}
     return Change(kind.name, " ".join(key), "changed" if fields else "unchanged", fields)
 
 
@@ -785,6 +807,8 @@ def delete_record(engine: Engine, company_id: str | None, kind_name: str, key: t
 
 
 def _fields(kind: Kind) -> list[str]:
+    if kind.name in SECTION_KINDS:
+        return list(SECTION_KINDS[kind.name].fields)
     section = {"account": "account", "customer": "party", "vendor": "party", "cash-discount": "cash_discount",
                "payment-terms": "payment_terms", "tax-code": "tax_code", "journal-name": "journal_name",
                "bank-account": "bank_account", "exchange-rate": "exchange_rate", "currency": "currency",
@@ -808,12 +832,14 @@ _SECTION_KINDS = {
     "accounts": "account", "cash_discounts": "cash-discount", "payment_terms": "payment-terms",
     "tax_codes": "tax-code", "vendors": "vendor", "customers": "customer", "exchange_rates": "exchange-rate",
     "journal_names": "journal-name", "bank_accounts": "bank-account", "user_groups": "user-group",
+    **{section.section: section.name for section in SECTION_KINDS.values()},
 }
 # The order set-up uses, so that a record can name one added earlier in the same file.
-_APPLY_ORDER = ("company", "calendar", "currencies", "dimensions", "dimension_values", "account_structures",
-                "accounts", "posting_profiles", "system_accounts", "parameters", "cash_discounts", "payment_terms",
-                "tax_codes", "vendors", "customers", "exchange_rates", "journal_names", "bank_accounts",
-                "user_groups")
+_APPLY_ORDER = tuple(name for section in (
+    "company", "calendar", "currencies", "dimensions", "dimension_values", "account_structures", "accounts",
+    "posting_profiles", "system_accounts", "parameters", "cash_discounts", "payment_terms", "tax_codes", "vendors",
+    "customers", "exchange_rates", "journal_names", "bank_accounts", "user_groups")
+    for name in (section, *APPLY_AFTER.get(section, ())))
 
 
 def _apply_item(connection: Connection, company_id: str, kind: Kind, item, section_key: str | None,

@@ -58,10 +58,14 @@ def add_reason_codes(connection: Connection, company_id: str, codes: list) -> No
                      "vendor": as_bool(item.get("vendor", False), where + ".vendor"),
                      "account": str(item["account"]) if item.get("account") else None,
                      "is_default": as_bool(item.get("default", False), where + ".default")})
+    rc = s.reason_code
     for party in ("customer", "vendor"):
-        defaults = [str(r["code"]) for r in rows if r["is_default"] and r[party]]
+        flag = rc.c.customer if party == "customer" else rc.c.vendor
+        defaults = [r[0] for r in connection.execute(select(rc.c.code).where(
+            rc.c.company_id == company_id, rc.c.is_default.is_(True), flag.is_(True)).order_by(rc.c.code))]
+        defaults += [str(r["code"]) for r in rows if r["is_default"] and r[party]]
         if len(defaults) > 1:
-            raise InvalidInput(f"reason_codes: {' and '.join(defaults)} are both the default for {party}s; "
-                               f"one may be", code="bad_setup")
+            raise InvalidInput(f"reason_codes: {' and '.join(defaults)} would both be the default for {party}s; "
+                               f"one may be (take the default from the other first)", code="bad_setup")
     if rows:
         connection.execute(insert(s.reason_code), rows)

@@ -71,6 +71,9 @@ _TEXTS: dict[str, tuple[str, str, str]] = {
     "Language": ("Sprog", "Språk", "Språk"),
     "Fiscal periods": ("Regnskabsperioder", "Regnskapsperioder", "Räkenskapsperioder"),
     "Change": ("Ændr", "Endre", "Ändra"),
+    "Edit": ("Rediger", "Rediger", "Redigera"),
+    "Delete": ("Slet", "Slett", "Ta bort"),
+    "Add": ("Tilføj", "Legg til", "Lägg till"),
 }
 _INDEX = {"da": 0, "nb": 1, "sv": 2}
 
