@@ -169,6 +169,21 @@ def _touched(log: list[tuple], shards: dict) -> list[tuple[str, set, set]]:
     return result
 
 
+def assert_one_shard_group(log: list[tuple], shards: dict, group: str, what: str, one_phase: bool = True) -> None:
+    """Every command the coordinator sent on for the logged statements went to one shard group on one worker."""
+    statements = _touched(log, shards)
+    assert any(groups for _, groups, _ in statements), f"{what}: no command reached a worker"
+    for statement, groups, servers in statements:
+        assert groups <= {group}, f"{what}: {statement[:120]!r} reached shard groups {groups}"
+        assert len(servers) <= 1, f"{what}: {statement[:120]!r} went to {servers}"
+    assert len({server for _, _, servers in statements for server in servers}) == 1, what
+    connections = {re.sub(r".*on server ", "", item[2]) for item in log if item[0] == "remote"}
+    assert len(connections) == 1, f"{what}: several worker connections {connections}"
+    remote = " ".join(item[1] for item in log if item[0] == "remote")
+    if one_phase:  # small writes are multi-row INSERTs; a COPY commits in two phases, on that one worker
+        assert "PREPARE TRANSACTION" not in remote, f"{what}: a two-phase commit"
+
+
 def _two_companies_in_two_shard_groups(url: str) -> tuple[str, str]:
     candidates = ["USMF", "DEMF", "GBSI", "FRSI", "JPMF", "CAMF", "MXMF", "BRMF"]
     groups = {company: _shard_group(url, company) for company in candidates}
@@ -217,17 +232,7 @@ def test_a_posting_a_settlement_and_a_trial_balance_are_each_routed_to_their_com
     assert group != _shard_group(citus_url, second)
 
     def check(log, what, one_phase=True):
-        statements = _touched(log, shards)
-        assert any(groups for _, groups, _ in statements), f"{what}: no command reached a worker"
-        for statement, groups, servers in statements:
-            assert groups <= {group}, f"{what}: {statement[:120]!r} reached shard groups {groups}"
-            assert len(servers) <= 1, f"{what}: {statement[:120]!r} went to {servers}"
-        assert len({server for _, _, servers in statements for server in servers}) == 1, what
-        connections = {re.sub(r".*on server ", "", item[2]) for item in log if item[0] == "remote"}
-        assert len(connections) == 1, f"{what}: several worker connections {connections}"
-        remote = " ".join(item[1] for item in log if item[0] == "remote")
-        if one_phase:  # small writes are multi-row INSERTs; a COPY commits in two phases, on that one worker
-            assert "PREPARE TRANSACTION" not in remote, f"{what}: a two-phase commit"
+        assert_one_shard_group(log, shards, group, what, one_phase)
 
     with remote_commands(citus_url) as (engine, log):
         post(engine, """
@@ -251,6 +256,93 @@ def test_a_posting_a_settlement_and_a_trial_balance_are_each_routed_to_their_com
              company=first)
         assert re.search(r"COPY public\.ledger_entry_\d+", " ".join(item[1] for item in log)), "300 entries: COPY"
         check(log, "posting 150 invoices", one_phase=False)
+
+
+def _two_set_up(url: str, setup_of, set_up=None) -> tuple[str, str, dict, str]:
+    """Two companies in two shard groups, each set up from setup_of(company_id): (first, second, shards, group)."""
+    from bilag.services.setup import setup_company
+
+    first, second = _two_companies_in_two_shard_groups(url)
+    engine = create_engine(normalise_url(url))
+    for company_id in (first, second):
+        (set_up or setup_company)(engine, setup_of(company_id))
+    engine.dispose()
+    return first, second, _shards(url), _shard_group(url, first)
+
+
+def _with_id(setup: dict, company_id: str) -> dict:
+    return {**setup, "company": {**setup["company"], "id": company_id}}
+
+
+@citus_only
+def test_customer_revaluation_and_write_off_are_each_routed_to_their_company_shard_group(citus_url):
+    from bilag.services.invoices import create_invoice, post_invoices
+    from bilag.services.journals import post_stored_journal
+    from bilag.services.revaluation import revalue_open_transactions
+    from bilag.services.write_off import write_off
+
+    from .collect_support import collect_setup, invoice
+
+    rates = [{"currency": "EUR", "date": "2024-01-01", "rate": "1.10"},
+             {"currency": "EUR", "date": "2024-02-01", "rate": "1.20"}]
+
+    def setup_of(company_id: str) -> dict:
+        setup = _with_id(collect_setup(exchange_rates=rates), company_id)
+        setup["accounts"] = setup["accounts"] + [{"id": "801400", "name": "Unrealized loss", "type": "expense"},
+                                                 {"id": "801600", "name": "Unrealized gain", "type": "revenue"}]
+        setup["system_accounts"] = {**setup.get("system_accounts", {}), "unrealized_loss": "801400",
+                                    "unrealized_gain": "801600"}
+        return setup
+
+    first, second, shards, group = _two_set_up(citus_url, setup_of)
+    with remote_commands(citus_url) as (engine, log):
+        for company_id in (first, second):
+            post_invoices(engine, company_id, [create_invoice(engine, company_id, invoice(
+                "C-3", "2024-01-10", ("401100-001--", "1000.00", "FULL"), currency="EUR"))])
+            post_invoices(engine, company_id, [create_invoice(engine, company_id, invoice(
+                "C-1", "2024-01-10", ("401100-001--", "1000.00", "FULL")))])
+        log.clear()
+        result = revalue_open_transactions(engine, first, date(2024, 2, 29))
+        assert result.vouchers, "the EUR invoice is revalued"
+        assert_one_shard_group(log, shards, group, "customer revaluation")
+        log.clear()
+        written_off = write_off(engine, first, day=date(2024, 3, 31), customers=["C-1"], reason="BADDEBT")
+        post_stored_journal(engine, first, written_off.journal_id)
+        assert_one_shard_group(log, shards, group, "write-off")
+
+
+@citus_only
+def test_ledger_revaluation_is_routed_to_its_company_shard_group(citus_url):
+    from bilag.services.ledger_revaluation import revalue_ledger
+
+    from .test_ledger_revaluation import company, deposit
+
+    first, second, shards, group = _two_set_up(citus_url, company)
+    with remote_commands(citus_url) as (engine, log):
+        for company_id in (first, second):
+            deposit(engine, company_id)
+        log.clear()
+        revalue_ledger(engine, [first], date(2024, 1, 31))
+        assert_one_shard_group(log, shards, group, "ledger revaluation")
+
+
+@citus_only
+def test_a_lease_batch_is_routed_to_its_company_shard_group(citus_url):
+    from bilag.services.leases import add_leases, create_lease_journals, setup_company_with_leases
+
+    from .lease_support import ex_l1_lease, lease_setup
+
+    first, second, shards, group = _two_set_up(citus_url, lambda c: _with_id(lease_setup(), c),
+                                               setup_company_with_leases)
+    with remote_commands(citus_url) as (engine, log):
+        for company_id in (first, second):
+            add_leases(engine, company_id, [ex_l1_lease()])
+        log.clear()
+        create_lease_journals(engine, first, ["initial_recognition"], date(2024, 1, 31), post=True)
+        assert_one_shard_group(log, shards, group, "initial recognition")
+        log.clear()
+        create_lease_journals(engine, first, ["payment", "interest", "depreciation"], date(2024, 6, 30), post=True)
+        assert_one_shard_group(log, shards, group, "monthly lease batch", one_phase=False)
 
 
 def test_numbers_and_idempotency_keys_are_per_company_without_a_shared_lock(store_url):
