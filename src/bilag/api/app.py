@@ -39,6 +39,11 @@ def create_app(engine: Engine | str | None = None) -> FastAPI:
 
     app.include_router(collections_router)
     app.include_router(masterdata_pages_router)
+    from ..web.collections_pages import router as collections_pages_router  # aged balances, write-off
+    from ..web.lease_pages import router as lease_pages_router  # leases, schedules, the batch
+
+    app.include_router(collections_pages_router)
+    app.include_router(lease_pages_router)
     app.include_router(lease_router)
     app.include_router(web_router)
     return app
