@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 import time
@@ -235,6 +236,7 @@ def test_sessions_need_csrf_expire_and_are_new_at_sign_in(api, engine):
         assert browser.get("/c/USMF").status_code == 303
 
 
+FILE = object()  # a multipart journal file instead of a JSON body
 ROLE_CASES = [  # (method, path, body, the least role)
     ("GET", "/api/companies/{c}", None, "viewer"),
     ("GET", "/api/companies/{c}/accounts", None, "viewer"),
@@ -282,7 +284,70 @@ ROLE_CASES = [  # (method, path, body, the least role)
     ("POST", "/api/companies/{c}/close/allocate", {"as_of": "2024-01-31"}, "accountant"),
     ("PATCH", "/api/companies/{c}/close/checklist/2024-P01/3", {"status": "in_progress"}, "clerk"),
     ("POST", "/api/companies/{c}/close/consolidate", {"period": "2024-P01", "members": []}, "accountant"),
+    # Day-one bookkeeping (issue 7)
+    ("GET", "/api/companies/{c}/master/vendors", None, "viewer"),
+    ("GET", "/api/companies/{c}/master/vendor/none", None, "viewer"),
+    ("POST", "/api/companies/{c}/master/apply", {"setup": {}, "dry_run": True}, "administrator"),
+    ("POST", "/api/companies/{c}/master/payment-terms", {"code": "N1", "days": 1}, "administrator"),
+    ("PATCH", "/api/companies/{c}/master/vendor/none", {"name": "x"}, "administrator"),
+    ("DELETE", "/api/companies/{c}/master/vendor/none", None, "administrator"),
+    ("GET", "/api/companies/{c}/journals/999", None, "viewer"),
+    ("PATCH", "/api/companies/{c}/journals/999/lines/1", {"changes": {"debit": "1"}}, "clerk"),
+    ("DELETE", "/api/companies/{c}/journals/999/lines/1", None, "clerk"),
+    ("DELETE", "/api/companies/{c}/journals/999", None, "clerk"),
+    ("POST", "/api/companies/{c}/journals/import", FILE, "clerk"),
+    ("GET", "/api/companies/{c}/vouchers/none", None, "viewer"),
+    ("POST", "/api/companies/{c}/vouchers/none/reverse", {}, "accountant"),
+    # Invoices, collections, write-off, sales tax (issue 9)
+    ("GET", "/api/companies/{c}/invoices", None, "viewer"),
+    ("POST", "/api/companies/{c}/invoices", {"customer": "none", "date": "2024-01-05",
+                                             "lines": [{"account": "401100", "amount": "1"}]}, "clerk"),
+    ("POST", "/api/companies/{c}/invoices", {"customer": "none", "date": "2024-01-05", "post": True,
+                                             "lines": [{"account": "401100", "amount": "1"}]}, "accountant"),
+    ("POST", "/api/companies/{c}/invoices/post", {"invoices": [999]}, "accountant"),
+    ("GET", "/api/companies/{c}/aged-balances?as_of=2024-01-31", None, "viewer"),
+    ("GET", "/api/companies/{c}/collections/none?as_of=2024-01-31", None, "viewer"),
+    ("POST", "/api/companies/{c}/write-off", {"date": "2024-01-31", "customers": ["none"]}, "accountant"),
+    ("GET", "/api/companies/{c}/sales-tax?from_date=2024-01-01&to_date=2024-01-31", None, "viewer"),
+    ("POST", "/api/companies/{c}/sales-tax/settle", {"from_date": "2031-01-01", "to_date": "2031-01-31"},
+     "accountant"),
+    # Leases (issue 10)
+    ("GET", "/api/companies/{c}/leases", None, "viewer"),
+    ("POST", "/api/companies/{c}/leases", {"leases": [{"id": "L"}]}, "accountant"),
+    ("GET", "/api/companies/{c}/leases/none/schedule", None, "viewer"),
+    ("POST", "/api/companies/{c}/leases/batch", {"schedules": ["payment"], "through": "2024-01-31"}, "clerk"),
+    ("POST", "/api/companies/{c}/leases/batch", {"schedules": ["payment"], "through": "2024-01-31", "post": True},
+     "accountant"),
+    ("POST", "/api/companies/{c}/leases/run", {"journals": [999]}, "accountant"),
+    ("GET", "/api/companies/{c}/lease-summary?as_of=2024-01-31", None, "viewer"),
+    # Reorganising, holds, netting (seed 003)
+    ("POST", "/api/companies/{c}/vendors/1001/transactions/none/split",
+     {"parts": [{"due_date": "2024-02-01", "percent": "50"}, {"due_date": "2024-03-01", "percent": "50"}]},
+     "accountant"),
+    ("POST", "/api/companies/{c}/vendors/1001/transactions/none/merge", {}, "accountant"),
+    ("PUT", "/api/companies/{c}/vendors/1001/transactions/none/release-date", {"date": None}, "clerk"),
+    ("PUT", "/api/companies/{c}/vendors/none/hold", {"hold": "no"}, "clerk"),
+    ("POST", "/api/companies/{c}/netting-agreements", {"agreement": "N", "customer": "none", "vendor": "none",
+                                                       "clearing_account": "x"}, "administrator"),
+    ("POST", "/api/companies/{c}/netting-agreements/none/net", {"date": "2024-01-31"}, "accountant"),
 ]
+NOT_COMPANY_SCOPED = {"/api/companies", "/api/me"}  # every signed-in user, tested in the sign-in tests
+
+
+def test_every_endpoint_of_a_company_is_in_the_authorisation_matrix():
+    """A new endpoint cannot skip the matrix: each operation under /api/companies/{company} has a case."""
+    from bilag.api.app import create_app
+
+    spec = create_app("sqlite://").openapi()
+    covered = [(method, path.split("?")[0].replace("{c}", "X")) for method, path, *_ in ROLE_CASES]
+    missing = []
+    for path, operations in spec["paths"].items():
+        if path in NOT_COMPANY_SCOPED:
+            continue
+        pattern = re.compile("^" + re.sub(r"\{[^}]+\}", "[^/]+", path) + "$")
+        missing += [f"{method.upper()} {path}" for method in operations
+                    if not any(m == method.upper() and pattern.match(p) for m, p in covered)]
+    assert missing == []
 ROLES = ["viewer", "clerk", "accountant", "administrator"]
 
 
@@ -297,7 +362,9 @@ def test_authorisation_matrix(sqlite_engine):
         for role, token in tokens.items():
             for method, path, body, least in ROLE_CASES:
                 for company in ("USMF", "OTHR"):
-                    response = client.request(method, path.format(c=company), json=body,
+                    payload = {"files": {"file": ("j.csv", b"account_type,account\n")}} if body is FILE \
+                        else {"json": body}
+                    response = client.request(method, path.format(c=company), **payload,
                                               headers={"Authorization": f"Bearer {token}"})
                     allowed = company == "USMF" and ROLES.index(role) >= ROLES.index(least)
                     ok = response.status_code not in (401, 403) if allowed else response.status_code == 403

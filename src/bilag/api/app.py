@@ -38,6 +38,9 @@ def create_app(engine: Engine | str | None = None) -> FastAPI:
     from .collections_routes import router as collections_router  # invoices, collections, write-off (issue 9)
 
     app.include_router(collections_router)
+    from .subledger_routes import router as subledger_router  # split/merge, holds, netting
+
+    app.include_router(subledger_router)
     app.include_router(masterdata_pages_router)
     from ..web.collections_pages import router as collections_pages_router  # aged balances, write-off
     from ..web.lease_pages import router as lease_pages_router  # leases, schedules, the batch
