@@ -106,3 +106,15 @@ def test_an_unmapped_account_is_named(group):
     update_periods(group, ["USMF"], period_name="2024-P01", status="on_hold")
     with pytest.raises(BilagError, match="maps to 401999"):
         consolidate(group, "CONS", ["USMF"], "2024-P01", account_map={"401100": "401999"})
+
+
+def test_an_elimination_rule_without_its_keys_is_refused_by_name(group):
+    # Found by the schemathesis run: an elimination without an id was an internal error (KeyError).
+    update_periods(group, ["USMF", "USRT"], period_name="2024-P01", status="on_hold")
+    with pytest.raises(BilagError, match=r"eliminations\[0\]: missing key difference_account, id") as error:
+        consolidate(group, "CONS", ["USMF", "USRT"], "2024-P01", eliminations=[{"accounts": ["130500"]}])
+    assert error.value.code == "missing_key"
+    with pytest.raises(BilagError, match=r"eliminations\[1\].accounts: expected a list, got str"):
+        consolidate(group, "CONS", ["USMF", "USRT"], "2024-P01", eliminations=[
+            {"id": "IC", "accounts": ["130500"], "difference_account": "401100"},
+            {"id": "X", "accounts": "130500", "difference_account": "401100"}])

@@ -12,6 +12,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from ..calendar.periods import FiscalPeriod, PeriodStatus
 from ..close.consolidation import ConsolidationLine, EliminationRule, MemberFigures, plan_eliminations, plan_member
+from ..coercion import as_list, checked_keys
 from ..company import Company
 from ..errors import BilagError, InvalidInput
 from ..journal.model import EntryDraft, VoucherDraft
@@ -74,11 +75,16 @@ def _draft(company: Company, lines: list[ConsolidationLine], period: FiscalPerio
     return VoucherDraft(None, SERIES, period.end, target.id, "consolidation", entries, [], text)
 
 
+def _elimination_rule(item: object, where: str) -> EliminationRule:
+    rule = checked_keys(item, ({"id", "accounts", "difference_account"}, set()), where)
+    return EliminationRule(str(rule["id"]), tuple(str(a) for a in as_list(rule["accounts"], where + ".accounts")),
+                           str(rule["difference_account"]))
+
+
 def consolidate(engine: Engine, consolidation_id: str, members: list[str], period_name: str, *,
                 account_map: dict[str, str] | None = None, eliminations: list[dict] | None = None,
                 user: str | None = None) -> ConsolidationResult:
-    rules = [EliminationRule(str(r["id"]), tuple(str(a) for a in r["accounts"]), str(r["difference_account"]))
-             for r in (eliminations or [])]
+    rules = [_elimination_rule(rule, f"eliminations[{index}]") for index, rule in enumerate(eliminations or [])]
     account_map = {str(k): str(v) for k, v in (account_map or {}).items()}
     with engine.begin() as connection:
         consolidation_id = resolve_company_id(connection, consolidation_id)
