@@ -106,8 +106,10 @@ def test_journey_grid_post_then_settle_with_cash_discount(page, site):
     page.fill("#bank-account", "110110-001-")
     page.fill("#settle-date", "2024-01-08")
     page.fill("#payment-voucher", "APPAYM001")
+    page.evaluate("window.stillThisPage = true")  # htmx swaps the preview in: the page is not loaded again
     page.click("#preview")
     expect(page.locator("#marked-total")).to_contain_text("Marked total 197.00 USD, estimated cash discount 3.00 USD")
+    assert page.evaluate("window.stillThisPage === true && typeof htmx === 'object'")
     preview_text = page.locator("#preview-vouchers").inner_text()
     shot(page, "settle-preview")
     page.click("#post")

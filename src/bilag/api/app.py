@@ -49,6 +49,12 @@ def create_app(engine: Engine | str | None = None) -> FastAPI:
     app.include_router(lease_pages_router)
     app.include_router(lease_router)
     app.include_router(web_router)
+    from pathlib import Path
+
+    from fastapi.staticfiles import StaticFiles
+
+    app.mount("/static", StaticFiles(directory=Path(__file__).resolve().parent.parent / "web" / "static"),
+              name="static")
     return app
 
 
