@@ -120,37 +120,42 @@ async def edit(request: Request, company: str, kind: str, key: str):
     return RedirectResponse(_list_url(company, found, result.describe()), status_code=303)
 
 
-@router.post("/c/{company}/master/{kind}/add", response_class=HTMLResponse)
-@page
-async def add(request: Request, company: str, kind: str):
-    from ..services.masterdata import add_record, kind_of
+def _typed(form: dict) -> dict:
+    return {k: str(v).strip() for k, v in form.items() if k != "csrf_token" and str(v).strip()}
+
+
+async def _administer(request: Request, company: str, kind: str, work) -> object:
+    """An administrator's add or delete from a master-data list: done, back to the list with what changed; refused,
+    the list again with the message (and what was typed)."""
+    from ..services.masterdata import kind_of
 
     caller = signed_in(request)
     form = await form_of(request, caller)
     allow(caller, company, "administrator")
     found = kind_of(kind)
-    item = {k: str(v).strip() for k, v in form.items() if k != "csrf_token" and str(v).strip()}
     try:
-        result = add_record(engine_of(request), company, found.name, item)
+        result = work(found, form)
     except BilagError as error:
-        return _kind_page(request, caller, company, kind, error=error, status=422, entered=item)
+        return _kind_page(request, caller, company, kind, error=error, status=422, entered=_typed(form))
     return RedirectResponse(_list_url(company, found, result.describe()), status_code=303)
+
+
+@router.post("/c/{company}/master/{kind}/add", response_class=HTMLResponse)
+@page
+async def add(request: Request, company: str, kind: str):
+    from ..services.masterdata import add_record
+
+    return await _administer(request, company, kind,
+                             lambda found, form: add_record(engine_of(request), company, found.name, _typed(form)))
 
 
 @router.post("/c/{company}/master/{kind}/delete/{key:path}", response_class=HTMLResponse)
 @page
 async def remove(request: Request, company: str, kind: str, key: str):
-    from ..services.masterdata import delete_record, kind_of
+    from ..services.masterdata import delete_record
 
-    caller = signed_in(request)
-    await form_of(request, caller)
-    allow(caller, company, "administrator")
-    found = kind_of(kind)
-    try:
-        result = delete_record(engine_of(request), company, found.name, _key_of(key))
-    except BilagError as error:
-        return _kind_page(request, caller, company, kind, error=error, status=422)
-    return RedirectResponse(_list_url(company, found, result.describe()), status_code=303)
+    return await _administer(request, company, kind,
+                             lambda found, form: delete_record(engine_of(request), company, found.name, _key_of(key)))
 
 
 def _list_url(company: str, kind, message: str) -> str:
