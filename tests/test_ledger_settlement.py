@@ -68,3 +68,40 @@ def test_automatic_then_by_hand_then_unsettle_and_the_inquiry(clearing):
     assert unsettle_ledger(clearing, None, settlement, day=date(2024, 2, 1)) == 3
     assert len(ledger_settlement_inquiry(clearing, None, "199000", status="open")) == 3
     assert len(ledger_settlement_inquiry(clearing, None, "199000", status="settled")) == 2
+
+
+def test_the_year_end_close_refuses_a_ledger_settlement_across_years_and_its_reversal_settled_openings(engine):
+    """B4.3 (YEFAQ), awareness between ledger settlement and year-end close: a 2024 entry settled against a 2025
+    one stops the close of 2024; opening balances of 2025 that are settled stop reversing the close."""
+    from bilag.services.year_end import close_year, reverse_year_end_close
+
+    setup = company(years=3)
+    setup["accounts"].append({"id": "199000", "name": "Clearing", "type": "asset"})
+    setup_company(engine, setup)
+    post(engine, """
+        account_type | account    | debit  | credit | offset_account | date
+        Ledger       | 199000-001 | 400.00 |        | 110110-001     | 2024-12-20
+        Ledger       | 199000-001 |        | 400.00 | 110110-001     | 2025-01-09
+        Ledger       | 199000-001 | 250.00 |        | 110110-001     | 2024-12-21
+    """)
+    rows = ledger_settlement_inquiry(engine, None, "199000", status="open")
+    across = settle_ledger_entries(engine, None, [rows[0]["entry"], rows[2]["entry"]], day=date(2025, 1, 9))
+    with pytest.raises(BilagError, match=f"ledger settlement {across} matches entries of 2024 with entries of another "
+                                         r"year \(vouchers .*\); unsettle it before closing 2024") as refused:
+        close_year(engine, None, 2024)
+    assert refused.value.code == "ledger_settlement_crosses_years"
+    unsettle_ledger(engine, None, across, day=date(2025, 1, 10))
+    close_year(engine, None, 2024)  # nothing crosses the year now
+    # The 2025 opening balance of 199000 (650.00) settled against the 2025 credit of 400.00 and a new 250.00.
+    post(engine, """
+        account_type | account    | debit | credit | offset_account | date
+        Ledger       | 199000-001 |       | 250.00 | 110110-001     | 2025-01-15
+    """)
+    open_2025 = [row for row in ledger_settlement_inquiry(engine, None, "199000", status="open")
+                 if row["date"] >= "2025-01-01"]
+    assert sorted(row["amount"] for row in open_2025) == ["-250.00", "-400.00", "650.00"]
+    opening = settle_ledger_entries(engine, None, [row["entry"] for row in open_2025], day=date(2025, 1, 15))
+    with pytest.raises(BilagError, match=f"the opening balances of 2025 are ledger-settled \\(settlement {opening}\\)"):
+        reverse_year_end_close(engine, None, 2024)
+    unsettle_ledger(engine, None, opening, day=date(2025, 1, 16))
+    assert reverse_year_end_close(engine, None, 2024).vouchers

@@ -66,6 +66,8 @@ DEFAULT_PARAMETERS: dict[str, object] = {
     "settle_remainder_reason": "",  # default reason code; blank: the write-off default
     "settle_remainder_account": "",  # default account; blank: the reason code's
     "settle_remainder_journal": "",  # journal name of the remainder lines (needed when enabled)
+    # Period end (issue 8): the year-end close refuses ledger settlements across years (B4.3, YEFAQ)
+    "ledger_settlement_year_end_awareness": True,
 }
 
 

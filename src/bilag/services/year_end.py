@@ -70,6 +70,46 @@ def _retained_earnings(company: Company, given: dict[str, str] | str | None) -> 
     return company.system_account("retained_earnings")
 
 
+def _settlements_across_years(connection: Connection, company: Company, year: int) -> list[tuple[int, list[str]]]:
+    """Ledger settlements in force that match an entry of `year` with an entry of another year (YEFAQ): each
+    settlement number with the vouchers of its entries."""
+    from sqlalchemy import select
+
+    from ..store import schema as s
+
+    start, end = company.calendar.year_bounds(year)
+    ls, e, v = s.ledger_settlement, s.ledger_entry, s.voucher
+    rows = connection.execute(
+        select(ls.c.settlement_id, e.c.posting_date, v.c.voucher_number)
+        .select_from(ls.join(e, (e.c.company_id == ls.c.company_id) & (e.c.entry_id == ls.c.entry_id))
+                     .join(v, (v.c.company_id == e.c.company_id) & (v.c.voucher_id == e.c.voucher_id)))
+        .where(ls.c.company_id == company.id, ls.c.unsettled_on.is_(None))
+        .order_by(ls.c.settlement_id, e.c.posting_date))
+    inside: dict[int, set[bool]] = {}
+    vouchers: dict[int, list[str]] = {}
+    for settlement, day, number in rows:
+        inside.setdefault(settlement, set()).add(start <= day <= end)
+        vouchers.setdefault(settlement, [])
+        if number not in vouchers[settlement]:
+            vouchers[settlement].append(number)
+    return [(settlement, vouchers[settlement]) for settlement, sides in inside.items() if len(sides) == 2]
+
+
+def _settled_opening(connection: Connection, company_id: str, voucher_ids: list[int]) -> list[int]:
+    """Ledger settlements in force that hold an entry of the given (opening) vouchers."""
+    from sqlalchemy import select
+
+    from ..store import schema as s
+
+    if not voucher_ids:
+        return []
+    ls, e = s.ledger_settlement, s.ledger_entry
+    return sorted({r[0] for r in connection.execute(
+        select(ls.c.settlement_id).select_from(
+            ls.join(e, (e.c.company_id == ls.c.company_id) & (e.c.entry_id == ls.c.entry_id)))
+        .where(ls.c.company_id == company_id, ls.c.unsettled_on.is_(None), e.c.voucher_id.in_(voucher_ids)))})
+
+
 def close_year_in(connection: Connection, company: Company, year: int, *, closing_transactions: bool = True,
                   delete_existing: bool = True, transfer_dimensions: bool = True,
                   profit_loss_dimensions: dict[str, str] | None = None,
@@ -84,6 +124,13 @@ def close_year_in(connection: Connection, company: Company, year: int, *, closin
     options = YearEndOptions(_retained_earnings(company, retained_earnings), closing_transactions,
                              transfer_dimensions, dict(profit_loss_dimensions or {}))
     company.chart.parse(options.retained_earnings)  # an unknown account fails before anything is posted
+    if company.parameter("ledger_settlement_year_end_awareness"):
+        crossing = _settlements_across_years(connection, company, year)
+        if crossing:
+            settlement, vouchers = crossing[0]
+            raise BilagError(f"company {company.id}: ledger settlement {settlement} matches entries of {year} with "
+                             f"entries of another year (vouchers {', '.join(vouchers)}); unsettle it before closing "
+                             f"{year}", code="ledger_settlement_crosses_years")
     result = YearEndResult(company.id, year)
     earlier = load_runs(connection, company.id, "year_end", year=year, active_only=True)
     if delete_existing and earlier:
@@ -169,6 +216,13 @@ def reverse_year_end_close(engine: Engine, company_id: str | None, year: int, *,
             raise BilagError(f"company {company_id}: the year-end close of {later[0]} starts from the opening "
                              f"balances of {year + 1}; reverse the close of {later[-1]} first",
                              code="later_close_depends")
+        if company.parameter("ledger_settlement_year_end_awareness"):
+            settled = _settled_opening(connection, company_id, [voucher_id for run in runs
+                                                                for voucher_id in run.parameters.get("opening", [])])
+            if settled:
+                raise BilagError(f"company {company_id}: the opening balances of {year + 1} are ledger-settled "
+                                 f"(settlement {', '.join(map(str, settled))}); unsettle them before reversing the "
+                                 f"close of {year}", code="opening_balances_settled")
         result = YearEndResult(company_id, year)
         groups = user_groups(connection, company_id, user)
         for run in runs:
