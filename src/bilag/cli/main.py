@@ -525,6 +525,16 @@ def _register_collections_commands() -> None:
 _register_collections_commands()
 
 
+def _register_interchange_commands() -> None:
+    # SAF-T Financial, bank statements (camt.053), payment files (pain.001) (issue 15).
+    from .interchange_commands import register
+
+    register(app)
+
+
+_register_interchange_commands()
+
+
 def _help_on_every_option() -> None:
     from .help_texts import fill_missing_help
 

@@ -811,3 +811,56 @@ journal_tax_line = Table(
     ForeignKeyConstraint(["company_id", "journal_id"], ["journal.company_id", "journal.journal_id"],
                          name="fk_journal_tax_line_journal"),
 )
+
+
+# --- Interchange (issue 15: SAF-T Financial, bank statements camt.053, payment files pain.001) ----------------
+
+interchange_setting = Table(
+    "interchange_setting", metadata,  # what the files need and the ledger does not keep, per record
+    Column("company_id", String(20), nullable=False),
+    # saft_company | saft_account (key: main account) | saft_tax_code (key: tax code) | bank_account (key: bank
+    # id: IBAN, BIC) | vendor_bank (key: vendor id: IBAN or account number, BIC) | customer_reference ...
+    Column("kind", String(20), nullable=False),
+    Column("key", String(120), nullable=False),
+    Column("value", Text, nullable=False),  # JSON mapping
+    PrimaryKeyConstraint("company_id", "kind", "key"),
+    _company_fk("interchange_setting"),
+)
+
+bank_statement = Table(
+    "bank_statement", metadata,  # a camt.053 statement read into a bank reconciliation
+    Column("company_id", String(20), nullable=False),
+    Column("statement_id", BigInteger, nullable=False),
+    Column("bank_id", String(40), nullable=False),
+    Column("file_name", String(200), nullable=False, default=""),
+    Column("message_id", String(40), nullable=False, default=""),
+    Column("statement_ref", String(40), nullable=False, default=""),  # Stmt/Id
+    Column("created_on", Date),
+    Column("currency", String(3), nullable=False),
+    Column("opening_minor", BigInteger),  # OPBD, signed (credit positive: money at the bank)
+    Column("closing_minor", BigInteger),  # CLBD
+    Column("status", String(10), nullable=False),  # imported | posted
+    Column("batch_id", BigInteger),  # the posting of its proposals
+    PrimaryKeyConstraint("company_id", "statement_id"),
+    _company_fk("bank_statement"),
+)
+
+bank_statement_line = Table(
+    "bank_statement_line", metadata,  # one entry (Ntry) of a statement
+    Column("company_id", String(20), nullable=False),
+    Column("statement_id", BigInteger, nullable=False),
+    Column("line_no", Integer, nullable=False),
+    Column("booking_date", Date, nullable=False),
+    Column("value_date", Date),
+    Column("amount_minor", BigInteger, nullable=False),  # signed: a credit (money in) is positive
+    Column("currency", String(3), nullable=False),
+    Column("reference", String(60)),  # structured creditor reference (KID, OCR, RF) or end-to-end id
+    Column("remittance", String(400), nullable=False, default=""),  # unstructured remittance text
+    Column("counterparty", String(140), nullable=False, default=""),
+    Column("counterparty_account", String(40), nullable=False, default=""),
+    Column("entry_reference", String(60), nullable=False, default=""),
+    Column("status", String(10), nullable=False),  # open | posted
+    PrimaryKeyConstraint("company_id", "statement_id", "line_no"),
+    ForeignKeyConstraint(["company_id", "statement_id"], ["bank_statement.company_id", "bank_statement.statement_id"],
+                         name="fk_bank_statement_line_statement"),
+)
