@@ -68,6 +68,37 @@ def saft_export(file: Path = typer.Argument(..., help="the SAF-T file to write")
                 + (", valid against the SAF-T Financial 1.30 schema" if validate else ""))
 
 
+@saft_app.command("import")
+def saft_import(file: Path = typer.Argument(..., help="the SAF-T Financial file (1.30, or 1.0-1.20)"),
+                company_id: str = typer.Option(None, "--company-id",
+                                               help="id of the new company (default: the registration number)"),
+                output: str = typer.Option("text", "--format", help="text | json")) -> None:
+    """Import a SAF-T file into a new company: chart, parties, opening balances, every transaction; the closing
+    balances are compared with the file's. A file that fails its schema is refused; nothing is written."""
+    from ..services.saft_import import import_saft
+
+    store, _settings = _context()
+    with _progress("posting lines") as progress:
+        task = progress.add_task("import", total=None)
+        report = import_saft(store, file, company_id=company_id,
+                             progress=lambda lines: progress.update(task, completed=lines))
+    if output == "json":
+        typer.echo(json.dumps(report.summary(), indent=2, ensure_ascii=False))
+        return
+    render.info(f"company {report.company_id} created from {file} (SAF-T {report.version}): {report.accounts} "
+                f"accounts, {report.customers} customers, {report.suppliers} suppliers, {report.transactions} "
+                f"transactions, {report.lines} lines")
+    render.info(f"closing balances as in the file: {report.accounts_tying}/{report.accounts} accounts, "
+                f"{report.customers_tying}/{report.customers} customers, "
+                f"{report.suppliers_tying}/{report.suppliers} suppliers")
+    for line in report.warnings:
+        render.warn(line)
+    for line in report.differences:
+        render.warn(line)
+    for line in report.left_out:
+        render.info(f"left out: {line}")
+
+
 @saft_app.command("settings")
 def saft_settings_command(what: str = typer.Argument(None, help="company | account | tax_code | dimension"),
                           key: str = typer.Argument(None, help="the company id, main account, tax code or dimension"),
