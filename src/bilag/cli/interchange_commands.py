@@ -117,5 +117,90 @@ def saft_settings_command(what: str = typer.Argument(None, help="company | accou
     render.info(f"SAF-T {what} {key}: {json.dumps(stored, ensure_ascii=False, sort_keys=True)}")
 
 
+bank_app = typer.Typer(no_args_is_help=True, help="Bank statements (camt.053): import into a bank reconciliation, "
+                                                  "proposals, post what was matched.")
+
+
+def _format(fmt: str) -> str:
+    if fmt not in render.FORMATS:
+        raise InvalidInput(f"--format is one of {', '.join(render.FORMATS)}, not '{fmt}'", code="bad_option")
+    return fmt
+
+
+@bank_app.command("account")
+def bank_account(bank_id: str = typer.Argument(..., help="the bank account (bank_accounts of the set-up)"),
+                 values: list[str] = typer.Argument(..., help="iban=... bic=... (or account_number=..., name=...)")
+                 ) -> None:
+    """Give a bank account its IBAN (or account number) and BIC: statements find it by them, payment files
+    name it."""
+    from ..services.bank_statements import set_bank_details
+
+    store, settings = _context()
+    stored = set_bank_details(store, settings.company, bank_id, _key_values(values))
+    render.info(f"bank account {bank_id}: {json.dumps(stored, sort_keys=True)}")
+
+
+@bank_app.command("import")
+def bank_import(file: Path = typer.Argument(..., help="a camt.053 file (versions 001.02 to 001.08)"),
+                bank_id: str = typer.Option(None, "--bank", help="the bank account (default: found by the IBAN)")
+                ) -> None:
+    """Read a camt.053 bank statement into a bank reconciliation (booked entries; nothing is posted yet)."""
+    from ..services.bank_statements import import_bank_statement
+
+    store, settings = _context()
+    result = import_bank_statement(store, settings.company, file, bank_id=bank_id)
+    for statement in result.statements:
+        balance = ""
+        if statement.opening is not None and statement.closing is not None:
+            balance = (f", opening {statement.opening} + entries = closing {statement.closing}" if statement.ties
+                       else f", opening {statement.opening}, closing {statement.closing}: do not tie")
+        render.info(f"statement {statement.statement_id} ({statement.statement_ref}, bank account "
+                    f"{statement.bank_id}, {statement.currency}): {statement.lines} booked entries"
+                    + (f", {statement.skipped} not booked left out" if statement.skipped else "") + balance)
+    for warning in result.warnings:
+        render.warn(warning)
+
+
+@bank_app.command("statements")
+def bank_statements(fmt: str = typer.Option("text", "--format", help="text | json | csv")) -> None:
+    """The imported statements, with their open lines."""
+    from ..services.bank_statements import list_statements
+
+    store, settings = _context()
+    rows = list_statements(store, settings.company)
+    render.emit(rows, ["statement", "bank", "id", "file", "currency", "opening", "closing", "lines", "open",
+                       "status"], _format(fmt), title="Bank statements")
+
+
+@bank_app.command("proposals")
+def bank_proposals(statement_id: int = typer.Argument(...),
+                   fmt: str = typer.Option("text", "--format", help="text | json | csv")) -> None:
+    """What each open line of a statement would settle: matched, partial, over (the rest stays open on the
+    customer) or unmatched."""
+    from ..services.bank_statements import statement_proposals
+
+    store, settings = _context()
+    rows = statement_proposals(store, settings.company, statement_id)
+    render.emit(rows, ["line", "amount", "currency", "reference", "payer", "status", "how", "party", "settles",
+                       "remainder"], _format(fmt), title=f"Proposals of statement {statement_id}")
+
+
+@bank_app.command("post")
+def bank_post(statement_id: int = typer.Argument(...),
+              journal: str = typer.Option("BANK", "--journal", help="journal name of the payment vouchers")) -> None:
+    """Post the matched lines of a statement; posting settles the invoices they pay. Unmatched lines stay open."""
+    from ..services.bank_statements import post_statement
+
+    store, settings = _context()
+    result = post_statement(store, settings.company, statement_id, journal_name=journal, user=settings.user)
+    if result.batch_id is None:
+        render.info(f"statement {statement_id}: nothing matched to post; {len(result.open_lines)} line(s) open")
+        return
+    render.info(f"statement {statement_id}: {len(result.posted_lines)} line(s) posted in batch {result.batch_id} "
+                f"(vouchers {', '.join(v for v in result.vouchers if v)}), {result.settlements} settlement(s); "
+                f"{len(result.open_lines)} line(s) left open")
+
+
 def register(app: typer.Typer) -> None:
     app.add_typer(saft_app, name="saft")
+    app.add_typer(bank_app, name="bank")

@@ -1,0 +1,1 @@
+"""Bank reconciliation: matching statement lines to open customer and vendor transactions (pure)."""
