@@ -201,6 +201,61 @@ def bank_post(statement_id: int = typer.Argument(...),
                 f"{len(result.open_lines)} line(s) left open")
 
 
+payments_app = typer.Typer(no_args_is_help=True, help="Vendor payment proposals and payment files (pain.001.001.03).")
+
+
+@payments_app.command("vendor-account")
+def payments_vendor_account(vendor_id: str = typer.Argument(...),
+                            values: list[str] = typer.Argument(..., help="iban=... bic=... (or account_number=...)")
+                            ) -> None:
+    """The bank account a vendor is paid to."""
+    from ..services.payment_files import set_vendor_bank
+
+    store, settings = _context()
+    stored = set_vendor_bank(store, settings.company, vendor_id, _key_values(values))
+    render.info(f"vendor {vendor_id}: {json.dumps(stored, sort_keys=True)}")
+
+
+def _payment_run(file: Path | None, bank_id: str, on: str, due_until: str | None, fmt: str) -> None:
+    from ..services.payment_files import payment_file
+
+    store, settings = _context()
+    result = payment_file(store, settings.company, bank_id, payment_date=_required_date(on, "--date"),
+                          due_until=parse_date(due_until, "--due-until"), path=file)
+    render.emit(result.payments, ["vendor", "name", "invoice", "due_date", "currency", "open", "discount", "pay",
+                                  "why"], _format(fmt), title=f"Payment proposal, {on}, bank account {bank_id}")
+    if result.left_out:
+        render.emit(result.left_out, ["vendor", "invoice", "due_date", "currency", "open", "reason"], _format(fmt),
+                    title="Left out")
+    if file is not None:
+        if result.path:
+            render.info(f"{file}: {len(result.payments)} payment(s), {result.total} {result.currency} "
+                        f"(pain.001.001.03)")
+        else:
+            render.info(f"nothing to pay on {on}: no file written")
+
+
+@payments_app.command("proposal")
+def payments_proposal(bank_id: str = typer.Option(..., "--bank", help="the paying bank account"),
+                      on: str = typer.Option(..., "--date", help="payment (execution) date"),
+                      due_until: str = typer.Option(None, "--due-until", help="pay what is due by (default --date)"),
+                      fmt: str = typer.Option("text", "--format", help="text | json | csv")) -> None:
+    """The vendor invoices a payment run would pay, and those it leaves out with the reason."""
+    _payment_run(None, bank_id, on, due_until, fmt)
+
+
+@payments_app.command("file")
+def payments_file(file: Path = typer.Argument(..., help="the pain.001.001.03 file to write"),
+                  bank_id: str = typer.Option(..., "--bank", help="the paying bank account"),
+                  on: str = typer.Option(..., "--date", help="payment (execution) date"),
+                  due_until: str = typer.Option(None, "--due-until", help="pay what is due by (default --date)"),
+                  fmt: str = typer.Option("text", "--format", help="text | json | csv")) -> None:
+    """Write the payment file of a vendor payment proposal (due invoices, cash discounts in reach, holds and
+    payment release dates respected). Nothing is posted."""
+    _payment_run(file, bank_id, on, due_until, fmt)
+
+
 def register(app: typer.Typer) -> None:
+    app.add_typer(payments_app, name="payments")
     app.add_typer(saft_app, name="saft")
     app.add_typer(bank_app, name="bank")
