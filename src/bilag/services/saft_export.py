@@ -89,7 +89,7 @@ def _company_header(company: Company, settings: dict, warnings: list[str]) -> Sa
     own = settings.get(company.id, {})
     if not own.get("registration_number"):
         warnings.append(f"company {company.id} has no SAF-T registration number (organisasjonsnummer): the "
-                        f"company id is written; set it with `bilag saft settings company registration_number=...`")
+                        f"company id is written; set it with `bilag saft settings company {company.id} registration_number=...`")
     return SaftCompany(
         registration_number=str(own.get("registration_number") or company.id), name=company.name,
         contact_first_name=str(own.get("contact_first_name") or "-"),
