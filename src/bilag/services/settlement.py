@@ -18,6 +18,7 @@ from ..store.companies import load_company, resolve_company_id, user_groups
 from ..store.ledger_writer import assign_voucher_numbers, write_vouchers
 from ..store.transactions import (
     apply_changes,
+    attach_discount_history,
     attach_distributions,
     attach_open_distributions,
     load_transactions,
@@ -168,6 +169,7 @@ def settle_in(connection: Connection, company: Company, party_type: PartyType, p
         chosen.append(Mark(transaction, request.amount_to_settle, request.cash_discount, request.use_cash_discount,
                            request.alternative_discount_account, request.cross_rate, request.full_settlement))
     attach_distributions(connection, company.id, [m.transaction for m in chosen] + ([primary] if primary else []))
+    attach_discount_history(connection, company.id, [m.transaction for m in chosen])
 
     def period_of(day_: date) -> int:
         from ..calendar.periods import check_posting_allowed

@@ -1,7 +1,7 @@
 """Cash discount rules (domain.md B5.2): which discount applies, and how much of it a settlement takes."""
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 from ..money import ZERO, divide_half_up, from_minor, percent_share, to_minor
@@ -30,6 +30,23 @@ def applicable_percent(codes: dict[str, CashDiscountCode], code: str | None, doc
     if use == ALWAYS and first is not None:
         return first.percent
     return ZERO
+
+
+def discount_period(codes: dict[str, CashDiscountCode], code: str | None, document_date: date,
+                    day: date) -> tuple[date | None, date] | None:
+    """The dates of the discount period that `day` falls in: (the day after the previous code's discount date, or
+    None for the first code; this code's discount date). None after the last period."""
+    seen: set[str] = set()
+    current = codes.get(code) if code else None
+    start: date | None = None
+    while current is not None and current.code not in seen:
+        seen.add(current.code)
+        end = current.discount_date(document_date)
+        if day <= end:
+            return start, end
+        start = end + timedelta(days=1)
+        current = codes.get(current.next_code) if current.next_code else None
+    return None
 
 
 def full_discount(amount: Decimal, percent: Decimal, decimals: int = 2) -> Decimal:

@@ -36,6 +36,10 @@ class OpenTransaction:
     payment_release_date: date | None = None
     last_revaluation_date: date | None = None
     tax_code: str | None = None  # sales tax code of the line that made it
+    # (settlement date, cash discount magnitude) of the settlements in force that took a discount; read for a
+    # marked invoice with a discount taken, so that a later discount period is not reduced by an earlier one's
+    # (A12). None: not read.
+    discount_history: tuple[tuple[date, int], ...] | None = None
     # (ledger account, accounting weight) of the offsets that settlement accounting follows
     distribution: list[tuple[str, int]] = field(default_factory=list)
 

@@ -177,6 +177,22 @@ def discount_percent(company: Company, transaction: OpenTransaction, day: date, 
     return found
 
 
+def _discount_in_period(company: Company, invoice: OpenTransaction, day: date, percent: Decimal, full: int,
+                        taken: int, open_minor: int) -> tuple[int, int]:
+    """A12: with discounts taken in an earlier discount period, this period's discount is rule D1 on what is still
+    open (its full discount on the open amount), not the full invoice's discount less everything taken before
+    (API-CD1 holds within one period). Returns the (full discount, taken) pair the D1 rule then works with."""
+    window = cd.discount_period(company.cash_discounts, invoice.cash_discount_code, invoice.document_date, day)
+    if window is None:
+        return full, taken
+    start, end = window
+    here = sum(amount for when, amount in invoice.discount_history or ()
+               if (start is None or when >= start) and when <= end)
+    if here == taken:
+        return full, taken
+    return min(full, here + cd.full_discount_minor(open_minor, percent)), here
+
+
 def _settle_one(company, primary, invoice, mark, available_minor, primary_rate, discount_day, changes, entries):
     """Settle one marked transaction against the primary; returns (primary minor used, parts).
 
@@ -210,6 +226,8 @@ def _settle_one(company, primary, invoice, mark, available_minor, primary_rate, 
         percent = discount_percent(company, invoice, discount_day, use)
     full = cd.full_discount_minor(invoice.amount_minor, percent)
     taken = abs(invoice.cash_discount_taken_minor)  # stored signed like the invoice
+    if taken and percent > 0 and invoice.discount_history is not None and use == cd.NORMAL:
+        full, taken = _discount_in_period(company, invoice, discount_day, percent, full, taken, open_minor)
     amount_to_settle = mark.amount_to_settle
     if mark.cash_discount is not None:
         if abs(mark.cash_discount) > from_minor(open_minor, inv_decimals):

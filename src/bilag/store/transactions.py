@@ -116,6 +116,23 @@ def chunks(values: list, size: int = 5000):
 _NOT_DISTRIBUTED_SQL = ", ".join(f"'{t}'" for t in NOT_DISTRIBUTED)
 
 
+def attach_discount_history(connection: Connection, company_id: str, transactions: list[OpenTransaction]) -> None:
+    """For each transaction with a cash discount taken: the dates and discounts of its settlements in force."""
+    wanted = {t.transaction_id: t for t in transactions if t.cash_discount_taken_minor}
+    if not wanted:
+        return
+    st = s.settlement
+    history: dict[int, list[tuple]] = {tid: [] for tid in wanted}
+    for tid, day, discount in connection.execute(
+            select(st.c.transaction_id, st.c.settlement_date, st.c.cash_discount_minor)
+            .where(st.c.company_id == company_id, st.c.transaction_id.in_(sorted(wanted)),
+                   st.c.cash_discount_minor != 0, st.c.reversed_by_batch.is_(None))
+            .order_by(st.c.settlement_date)):
+        history[tid].append((day, abs(discount)))
+    for tid, transaction in wanted.items():
+        transaction.discount_history = tuple(history[tid])
+
+
 def attach_distributions(connection: Connection, company_id: str, transactions: list[OpenTransaction],
                          needed=None) -> None:
     """The offsets of each transaction's voucher (non-customer/vendor entries), else its own summary entry.
