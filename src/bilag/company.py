@@ -20,6 +20,7 @@ class JournalName:
     number_width: int = 6
     dimensions: dict[str, str] = field(default_factory=dict)  # journal-name default dimensions
     amounts_include_sales_tax: bool = False  # a line's amount with a tax code is gross (else net of the tax)
+    voucher_reuse: str | None = None  # the journal name's own check for voucher used; None: the company's
 
 
 @dataclass(frozen=True)
@@ -68,7 +69,14 @@ DEFAULT_PARAMETERS: dict[str, object] = {
     "settle_remainder_journal": "",  # journal name of the remainder lines (needed when enabled)
     # Period end (issue 8): the year-end close refuses ledger settlements across years (B4.3, YEFAQ)
     "ledger_settlement_year_end_awareness": True,
+    # Real-world posting rules (issue 15). Check for voucher used: reject | reject_within_year | accept | warn;
+    # every policy but reject also takes a voucher whose lines fall on several dates, balanced per date.
+    "voucher_reuse": "reject",
+    "zero_amount_lines": "reject",  # reject | keep: a line of 0.00 posts an entry of zero (kept, moves nothing)
 }
+
+VOUCHER_REUSE_POLICIES = ("reject", "reject_within_year", "accept", "warn")
+ZERO_AMOUNT_POLICIES = ("reject", "keep")
 
 
 @dataclass
@@ -116,3 +124,7 @@ class Company:
 
     def journal_name(self, name: str) -> JournalName:
         return self.journal_names.get(name) or JournalName(name)
+
+    def voucher_reuse(self, journal_name: str) -> str:
+        """The check for voucher used of a journal name (its own, else the company's)."""
+        return self.journal_name(journal_name).voucher_reuse or str(self.parameter("voucher_reuse"))

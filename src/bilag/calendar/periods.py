@@ -102,6 +102,101 @@ def generate_years(first_year_start: date, years: int, first_id: int = 1) -> lis
     return periods
 
 
+PERIOD_UNITS = ("months", "weeks", "days")
+
+
+def period_spans(start: date, end: date, periods: int | None = None, unit: str = "months") -> list[tuple[date, date]]:
+    """The operating periods of one fiscal year from `start` to `end` (both included), of any length.
+
+    months: calendar months from the start day (a year of 7 months has 7 periods; a count smaller than the
+      months groups whole months, the extra months going to the last periods);
+    weeks: whole weeks, 12 periods of a 52- or 53-week year as 4-4-5 weeks per quarter (the 53rd week in the
+      last period), other counts as even as whole weeks allow (extra weeks to the last periods);
+    days: days spread as evenly as possible (extra days to the last periods).
+    The last period always ends on `end`, so the periods cover the year without gaps or overlaps.
+    """
+    if end < start:
+        raise BilagError(f"a fiscal year cannot end ({end}) before it starts ({start})", code="bad_calendar")
+    if unit not in PERIOD_UNITS:
+        raise BilagError(f"period unit {unit!r} is not one of {', '.join(PERIOD_UNITS)}", code="bad_calendar")
+    days = (end - start).days + 1
+    if unit == "months":
+        months = 0
+        while _add_months(start, months + 1) <= end + timedelta(days=1):
+            months += 1
+        if _add_months(start, months) <= end:
+            months += 1  # a last part-month
+        count = periods or months
+        if not 1 <= count <= months:
+            raise BilagError(f"a fiscal year of {months} month(s) from {start} to {end} cannot have {count} monthly "
+                             f"periods", code="bad_calendar")
+        sizes = _spread(months, count)
+        spans, offset = [], 0
+        for size in sizes:
+            first = _add_months(start, offset)
+            offset += size
+            spans.append((first, min(end, _add_months(start, offset) - timedelta(days=1))))
+        return spans
+    if unit == "weeks":
+        if days % 7:
+            raise BilagError(f"a fiscal year of weeks has whole weeks; {start} to {end} is {days} days",
+                             code="bad_calendar")
+        weeks = days // 7
+        count = periods or (12 if weeks in (52, 53) else weeks)
+        if not 1 <= count <= weeks:
+            raise BilagError(f"{weeks} weeks cannot make {count} periods", code="bad_calendar")
+        if count == 12 and weeks in (52, 53):
+            sizes = [4, 4, 5] * 4
+            sizes[-1] += weeks - 52
+        else:
+            sizes = _spread(weeks, count)
+        sizes = [7 * size for size in sizes]
+    else:
+        count = periods or days
+        if not 1 <= count <= days:
+            raise BilagError(f"{days} days cannot make {count} periods", code="bad_calendar")
+        sizes = _spread(days, count)
+    spans, first = [], start
+    for size in sizes:
+        spans.append((first, first + timedelta(days=size - 1)))
+        first += timedelta(days=size)
+    return spans
+
+
+def _spread(total: int, count: int) -> list[int]:
+    """`total` units over `count` parts as evenly as whole units allow, the extra units to the last parts."""
+    base, extra = divmod(total, count)
+    return [base + (1 if index >= count - extra else 0) for index in range(count)]
+
+
+def generate_year(start: date, end: date, label: int, first_id: int, periods: int | None = None,
+                  unit: str = "months") -> list[FiscalPeriod]:
+    """One fiscal year of any start, end and number of periods: an opening period, the operating periods of
+    `period_spans`, a closing period. `label` is the year's number (its periods are named `label-P01` ...)."""
+    spans = period_spans(start, end, periods, unit)
+    if len(spans) > 99:
+        raise BilagError(f"a fiscal year has at most 99 periods, not {len(spans)}", code="bad_calendar")
+    result = [FiscalPeriod(first_id, label, 0, f"{label}-Opening", start, start, PeriodKind.opening)]
+    for number, (period_start, period_end) in enumerate(spans, start=1):
+        result.append(FiscalPeriod(first_id + number, label, number, f"{label}-P{number:02d}", period_start,
+                                   period_end, PeriodKind.operating))
+    last = result[-1]
+    # The closing period takes the number after the last operating period (13 for a year of twelve months).
+    result.append(FiscalPeriod(first_id + len(spans) + 1, label, len(spans) + 1, f"{label}-Closing", last.start,
+                               last.end, PeriodKind.closing))
+    return result
+
+
+def year_label(start: date, end: date, taken: set[int]) -> int:
+    """A new fiscal year's number: the year it starts in, else (two years starting in one calendar year, after a
+    short year) the year it ends in."""
+    for label in (start.year, end.year):
+        if label not in taken:
+            return label
+    raise BilagError(f"a fiscal year from {start} to {end} needs a number, but {start.year} and {end.year} are "
+                     f"taken by other fiscal years", code="bad_calendar")
+
+
 class FiscalCalendar:
     def __init__(self, periods: list[FiscalPeriod]):
         self.periods = sorted(periods, key=lambda p: (p.start, p.number))

@@ -58,8 +58,12 @@ class PostingContext:
     """What the posting rules need besides the company: who posts and how the journal is named."""
 
     def __init__(self, journal_name: str, *, one_voucher: bool | None = None, user_groups=frozenset(),
-                 source: str | None = None, kind: str = "journal", tax_direction: str | None = None):
+                 source: str | None = None, kind: str = "journal", tax_direction: str | None = None,
+                 zero_amount_lines: str | None = None, voucher_reuse: str | None = None):
         self.journal_name = journal_name
+        # Real-world posting rules (issue 15); None: the journal name's or the company's.
+        self.zero_amount_lines = zero_amount_lines
+        self.voucher_reuse = voucher_reuse
         # output | input: the tax of a sales or purchase document, whatever the line's sign (a credit note's
         # tax restates the same tax account); None: output tax on a credit, input tax on a debit.
         self.tax_direction = tax_direction
@@ -115,10 +119,14 @@ def _plan_posting(company: Company, lines: list[JournalLine], context: PostingCo
             raise JournalRejected(problems, context.source)
     planner = _Planner(company, context, problems, warnings)
     vouchers: list[VoucherDraft] = []
+    # Every check for voucher used but reject takes a numbered voucher on several dates: one voucher per date,
+    # each balanced on its own (D365 checks the balance per voucher and date).
+    several_dates = (context.voucher_reuse or company.voucher_reuse(context.journal_name)) != "reject"
     for voucher_number, voucher_lines in _group_into_vouchers(lines, journal_name.voucher_mode, context.one_voucher):
-        voucher = planner.plan_voucher(voucher_number, voucher_lines)
-        if voucher is not None:
-            vouchers.append(voucher)
+        for dated_lines in (_split_by_date(voucher_lines) if several_dates and voucher_number else (voucher_lines,)):
+            voucher = planner.plan_voucher(voucher_number, dated_lines)
+            if voucher is not None:
+                vouchers.append(voucher)
     if problems:
         raise JournalRejected(problems, context.source)
     return PostingPlan(vouchers, warnings)
@@ -157,6 +165,14 @@ def _group_into_vouchers(lines, voucher_mode, one_voucher) -> list[tuple[str | N
     return groups
 
 
+def _split_by_date(lines: list[JournalLine]) -> list[list[JournalLine]]:
+    """The lines of one voucher number per date, in the order of each date's first line."""
+    by_date: dict[date, list[JournalLine]] = {}
+    for line in lines:
+        by_date.setdefault(line.date, []).append(line)
+    return list(by_date.values())
+
+
 def _surplus(total_minor: int, decimals: int) -> str:
     side = "debit exceeds credit" if total_minor > 0 else "credit exceeds debit"
     return f"{side} by {format_minor(abs(total_minor), decimals)}"
@@ -189,6 +205,8 @@ class _Planner:
         self._conversions: dict[tuple[str, Decimal], tuple[int, int]] = {}
         self.journal_dimensions = dict(company.journal_name(context.journal_name).dimensions)
         self.taxes: list[TaxDraft] = []  # the tax of the voucher being planned
+        self.keep_zero_lines = (context.zero_amount_lines or company.parameter("zero_amount_lines")) == "keep"
+        self.several_dates = (context.voucher_reuse or company.voucher_reuse(context.journal_name)) != "reject"
 
     # --- one voucher ------------------------------------------------------------------------------------------
 
@@ -228,14 +246,16 @@ class _Planner:
             accounting_total += entry.accounting_minor
             if entry.currency != currency:
                 single_currency = False
+        on_date = f" on {voucher_date}" if self.several_dates else ""
         if single_currency and amount_total:
             _problem(problems, context, "unbalanced_voucher",
-                     f"voucher does not balance: {_surplus(amount_total, self._currency(currency)[1])} {currency}",
+                     f"voucher does not balance{on_date}: {_surplus(amount_total, self._currency(currency)[1])} "
+                     f"{currency}",
                      lines[-1].line_no, _label(voucher_number, first))
             return None
         if accounting_total:
             _problem(problems, context, "unbalanced_voucher",
-                     f"voucher does not balance in {self.accounting_currency}: "
+                     f"voucher does not balance{on_date} in {self.accounting_currency}: "
                      f"{_surplus(accounting_total, self.accounting_decimals)}", lines[-1].line_no,
                      _label(voucher_number, first))
             return None
@@ -280,15 +300,19 @@ class _Planner:
         if debit and credit:
             raise BilagError("a line has either a debit or a credit, not both", code="debit_and_credit")
         if not debit and not credit:
-            raise BilagError("the line has neither a debit nor a credit amount", code="no_amount")
-        try:
-            amount_minor = parse_minor(debit, decimals) if debit else parse_minor(credit, decimals)
-        except MoneyFormatError as error:
-            raise BilagError(f"amount {error} for {currency}", code="bad_amount") from None
-        if amount_minor < 0:
-            raise BilagError("amounts are entered as positive debits or credits", code="negative_amount")
-        if not debit:
-            amount_minor = -amount_minor
+            if not (self.keep_zero_lines and (debit is not None or credit is not None)):
+                raise BilagError("the line has neither a debit nor a credit amount", code="no_amount")
+            # zero_amount_lines: keep — a line of 0.00 (a source system's zero VAT row) posts an entry of zero.
+            amount_minor = 0
+        else:
+            try:
+                amount_minor = parse_minor(debit, decimals) if debit else parse_minor(credit, decimals)
+            except MoneyFormatError as error:
+                raise BilagError(f"amount {error} for {currency}", code="bad_amount") from None
+            if amount_minor < 0:
+                raise BilagError("amounts are entered as positive debits or credits", code="negative_amount")
+            if not debit:
+                amount_minor = -amount_minor
         rate = line.exchange_rate
         if rate is not None:
             if rate <= 0:
@@ -457,6 +481,9 @@ class _Planner:
         entries.append(entry)
         party = side.party
         if party is None:
+            return
+        if not amount_minor:  # a kept zero line: the entry names the party, but no open transaction of zero
+            entry.party_type, entry.party_id = party.party_type.value, party.id
             return
         company = self.company
         is_invoice = not with_bank and party_is_invoice(party.party_type, amount_minor)

@@ -46,32 +46,56 @@ class PostingResult:
                 "entries": self.entry_count, "warnings": self.warnings}
 
 
-def _taken_voucher_numbers(connection, company_id, vouchers, source) -> list:
-    """The voucher numbers typed in the journal that a posted voucher of the same series has already."""
+def _taken_voucher_numbers(connection, company: Company, vouchers, source, warnings: list[str] | None = None,
+                           voucher_reuse: str | None = None) -> list:
+    """The voucher numbers typed in the journal that posted vouchers of the same series have already, as the
+    journal name's check for voucher used sees them (issue 15):
+
+    reject: a number is used once in a series; reject_within_year: once per fiscal year; accept: again on
+    another date; warn: again on another date, with a warning. On one date a number is always one voucher.
+    """
     from ..errors import Problem
     from ..store.transactions import chunks
 
-    by_series: dict[str, dict[str, VoucherDraft]] = {}
+    by_series: dict[str, dict[str, list[VoucherDraft]]] = {}
     for voucher in vouchers:
         if voucher.number:
-            by_series.setdefault(voucher.series, {})[voucher.number] = voucher
+            by_series.setdefault(voucher.series, {}).setdefault(voucher.number, []).append(voucher)
     problems = []
+    calendar = company.calendar
     for series, given in sorted(by_series.items()):
+        policy = voucher_reuse or company.voucher_reuse(series)
         for chunk in chunks(sorted(given)):
-            rows = connection.execute(select(s.voucher.c.voucher_number).where(
-                s.voucher.c.company_id == company_id, s.voucher.c.series == series,
+            rows = connection.execute(select(s.voucher.c.voucher_number, s.voucher.c.posting_date).where(
+                s.voucher.c.company_id == company.id, s.voucher.c.series == series,
                 s.voucher.c.voucher_number.in_(chunk)))
-            for (number,) in rows:
-                problems.append(Problem("duplicate_voucher", f"voucher number {number} is already posted in "
-                                        f"series {series}", voucher=number, line=given[number].first_line,
-                                        source=source))
+            for number, posted_on in rows:
+                for voucher in given[number]:
+                    same_date = voucher.date == posted_on
+                    if policy == "reject_within_year":
+                        refused = same_date or calendar.year_of(voucher.date) == calendar.year_of(posted_on)
+                        why = f"in series {series} in the same fiscal year (on {posted_on})"
+                    elif policy in ("accept", "warn"):
+                        refused = same_date
+                        why = f"in series {series} on {posted_on}"
+                    else:
+                        refused = True
+                        why = f"in series {series}"
+                    if refused:
+                        problems.append(Problem("duplicate_voucher", f"voucher number {number} is already posted "
+                                                f"{why}", voucher=number, line=voucher.first_line, source=source))
+                    elif policy == "warn" and warnings is not None:
+                        warnings.append(f"voucher number {number} of series {series} is used again: posted on "
+                                        f"{posted_on}, now on {voucher.date}")
     return problems
 
 
 def check_before_writing(connection: Connection, company: Company, vouchers: list[VoucherDraft],
-                         source: str | None) -> None:
-    """What only the ledger can tell: voucher numbers and vendor invoice numbers already posted."""
-    problems = (_taken_voucher_numbers(connection, company.id, vouchers, source)
+                         source: str | None, warnings: list[str] | None = None,
+                         voucher_reuse: str | None = None) -> None:
+    """What only the ledger can tell: voucher numbers and vendor invoice numbers already posted. A voucher
+    number used again that the check for voucher used lets through with a warning adds it to `warnings`."""
+    problems = (_taken_voucher_numbers(connection, company, vouchers, source, warnings, voucher_reuse)
                 + _duplicate_vendor_invoices(connection, company, vouchers, source))
     if problems:
         raise JournalRejected(sorted(problems, key=lambda p: (p.line or 0, p.code)), source)
@@ -81,7 +105,7 @@ def write_plan(connection: Connection, company: Company, vouchers: list[VoucherD
                source: str | None = None, batch_id: int | None = None) -> PostingResult:
     """Check the planned vouchers against the ledger, number and write them; settles nothing."""
     recheck_periods(connection, company, vouchers)
-    check_before_writing(connection, company, vouchers, source)
+    check_before_writing(connection, company, vouchers, source, warnings)
     if batch_id is None:
         batch_id = next_ids(connection, company.id, "batch", 1)
     assign_voucher_numbers(connection, company, vouchers)

@@ -178,6 +178,7 @@ def _journal_names(connection, company_id, **_):
                        "number_prefix": r.number_prefix, "number_width": r.number_width,
                        "dimensions": json.loads(r.dimensions),
                        "amounts_include_sales_tax": bool(r.amounts_include_sales_tax),
+                       **({"voucher_reuse": r.voucher_reuse} if r.voucher_reuse else {}),
                        "next_number": f"{prefix}{next_value:0{r.number_width}d}"})
     return result
 
@@ -1039,13 +1040,32 @@ def _apply_calendar(connection: Connection, company_id: str, calendar: object) -
     """A calendar section adds the fiscal years it names that the company has not got yet."""
     setup_service.check_keys("calendar", calendar, "calendar")
     assert isinstance(calendar, dict)
-    start = setup_service.as_date(calendar["first_year_start"], "calendar.first_year_start")
     last = connection.execute(select(func.max(s.fiscal_period.c.end_date))
                               .where(s.fiscal_period.c.company_id == company_id)).scalar()
+    changes = []
+    fiscal_years = setup_service.as_list(calendar.get("fiscal_years"), "calendar.fiscal_years")
+    new_years = []
+    for index, item in enumerate(fiscal_years):
+        where = setup_service.located(f"calendar.fiscal_years[{index}]", item)
+        setup_service.check_keys("fiscal_year", item, where)
+        start = setup_service.as_date(item["start"], where + ".start")
+        if last is not None and start <= last:
+            changes.append(Change("calendar", str(start), "unchanged"))
+        else:
+            new_years.append(item)
+            changes.append(Change("calendar", f"from {start}", "added"))
+    rest = {key: value for key, value in calendar.items() if key != "fiscal_years"}
+    if new_years:
+        setup_service.add_fiscal_years(connection, company_id, {"fiscal_years": new_years})
+    if "first_year_start" not in rest:
+        if not fiscal_years:
+            raise InvalidInput("calendar: needs first_year_start (with years) or fiscal_years", code="bad_setup")
+        return changes
+    start = setup_service.as_date(rest["first_year_start"], "calendar.first_year_start")
     if last is not None and start <= last:
-        return [Change("calendar", str(start), "unchanged")]
-    setup_service.add_fiscal_years(connection, company_id, calendar)
-    return [Change("calendar", f"from {start}", "added")]
+        return changes + [Change("calendar", str(start), "unchanged")]
+    setup_service.add_fiscal_years(connection, company_id, rest)
+    return changes + [Change("calendar", f"from {start}", "added")]
 
 
 def setup_from_rows(kind_name: str, rows: list[dict]) -> dict:

@@ -46,7 +46,7 @@ def validate_journal(engine: Engine, company_id: str | None, journal_name: str, 
         context = PostingContext(journal_name, one_voucher=one_voucher, source=source,
                                  user_groups=user_groups(connection, company_id, user))
         plan = plan_posting(company, lines, context)
-        check_before_writing(connection, company, plan.vouchers, source)
+        check_before_writing(connection, company, plan.vouchers, source, plan.warnings)
         return plan.warnings
 
 

@@ -12,7 +12,7 @@ from sqlalchemy import delete, insert, select, update
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DataError, IntegrityError
 
-from ..calendar.periods import generate_years
+from ..calendar.periods import FiscalPeriod, generate_year, generate_years, year_label
 from ..coercion import (  # noqa: F401 - the set-up service's old names for them stay importable
     as_bool,
     as_currency,
@@ -25,8 +25,8 @@ from ..coercion import (  # noqa: F401 - the set-up service's old names for them
     checked_keys,
     located,
 )
-from ..company import DEFAULT_PARAMETERS
-from ..errors import InvalidInput
+from ..company import DEFAULT_PARAMETERS, VOUCHER_REUSE_POLICIES, ZERO_AMOUNT_POLICIES
+from ..errors import BilagError, InvalidInput
 from ..fx.rates import DEFAULT_RATE_TYPE
 from ..ledger.accounts import AccountType
 from ..parties.model import Hold, PartyType
@@ -35,7 +35,8 @@ from ..store.companies import ID_COUNTERS
 
 SECTION_KEYS = {
     "company": ({"id", "accounting_currency"}, {"name", "parameters"}),
-    "calendar": ({"first_year_start"}, {"years"}),
+    "calendar": (set(), {"first_year_start", "years", "fiscal_years"}),
+    "fiscal_year": ({"start", "end"}, {"periods", "unit"}),
     "account_structure": ({"name", "main_accounts", "segments"}, {"allowed"}),
     "account": ({"id"}, {"name", "type", "active", "manual_entry_blocked", "do_not_allow_manual_entry",
                          "default_currency", "opening_account", "revaluate", "exchange_rate_type"}),
@@ -48,7 +49,7 @@ SECTION_KEYS = {
     "exchange_rate": ({"currency", "date", "rate"}, {"per", "rate_type"}),
     "currency": ({"code"}, {"decimals"}),
     "journal_name": ({"name"}, {"description", "voucher_mode", "number_prefix", "number_width", "dimensions",
-                                "amounts_include_sales_tax"}),
+                                "amounts_include_sales_tax", "voucher_reuse"}),
     "bank_account": ({"id", "ledger_account"}, {"currency"}),
     "profile_rule": ({"summary_account"}, {"profile", "scope", "key", "write_off_account", "settle_automatically",
                                           "settlement"}),
@@ -123,6 +124,8 @@ _PARAMETER_CHOICES = {
     "discount_offset_accounts": ("invoice_lines", "main_account"),
     "cash_discount_administration": ("specific", "unspecific"),
     "duplicate_vendor_invoice": ("reject", "allow"),
+    "voucher_reuse": VOUCHER_REUSE_POLICIES,
+    "zero_amount_lines": ZERO_AMOUNT_POLICIES,
 }
 _AMOUNT_PARAMETERS = ("max_penny_difference", "max_overpayment")
 
@@ -149,7 +152,20 @@ def _checked_parameter(key: str, value: object) -> object:
 
 
 def add_fiscal_years(connection: Connection, company_id: str, calendar: dict) -> None:
+    """A calendar section: `first_year_start` and `years` (years of twelve months), and/or `fiscal_years`, a
+    list of years of any start, end and number of periods (`start`, `end`, `periods`, `unit`)."""
     check_keys("calendar", calendar, "calendar")
+    if "first_year_start" not in calendar and "fiscal_years" not in calendar:
+        raise InvalidInput("calendar: needs first_year_start (with years) or fiscal_years", code="bad_setup")
+    for index, item in enumerate(as_list(calendar.get("fiscal_years"), "calendar.fiscal_years")):
+        where = located(f"calendar.fiscal_years[{index}]", item)
+        check_keys("fiscal_year", item, where)
+        add_fiscal_year(connection, company_id, as_date(item["start"], where + ".start"),
+                        as_date(item["end"], where + ".end"),
+                        as_int(item["periods"], where + ".periods") if item.get("periods") is not None else None,
+                        str(item.get("unit", "months")), where=where)
+    if "first_year_start" not in calendar:
+        return
     start = as_date(calendar["first_year_start"], "calendar.first_year_start")
     years = as_int(calendar.get("years", 1), "calendar.years")
     if not 1 <= years <= 50:
@@ -160,11 +176,37 @@ def add_fiscal_years(connection: Connection, company_id: str, calendar: dict) ->
     ).first()
     first_id = (last.period_id + 1) if last else 1
     periods = generate_years(start, years, first_id)
+    _insert_periods(connection, company_id, periods)
+
+
+def _insert_periods(connection: Connection, company_id: str, periods: list[FiscalPeriod]) -> None:
     connection.execute(insert(s.fiscal_period), [
         {"company_id": company_id, "period_id": p.id, "year": p.year, "number": p.number, "name": p.name,
          "start_date": p.start, "end_date": p.end, "kind": p.kind.value, "status": p.status.value, "access": "{}"}
         for p in periods
     ])
+
+
+def add_fiscal_year(connection: Connection, company_id: str, start, end, periods: int | None = None,
+                    unit: str = "months", *, where: str = "fiscal year") -> list[FiscalPeriod]:
+    """Add one fiscal year of any start, end and number of periods (a short first year, a 53-week year), at
+    set-up or later. It may not overlap a year the company has; its number is the year it starts in (else the
+    year it ends in). Returns its periods."""
+    fp = s.fiscal_period
+    rows = connection.execute(select(fp.c.period_id, fp.c.year, fp.c.start_date, fp.c.end_date)
+                              .where(fp.c.company_id == company_id)).all()
+    for row in rows:
+        if row.start_date <= end and start <= row.end_date:
+            raise InvalidInput(f"{where}: {start}..{end} overlaps fiscal year {row.year} "
+                               f"({row.start_date}..{row.end_date})", code="overlapping_year")
+    first_id = max((row.period_id for row in rows), default=0) + 1
+    try:
+        label = year_label(start, end, {row.year for row in rows})
+        new_periods = generate_year(start, end, label, first_id, periods, unit)
+    except BilagError as error:  # the calendar's rule, named with where the year came from
+        raise InvalidInput(f"{where}: {error.message}", code=error.code) from None
+    _insert_periods(connection, company_id, new_periods)
+    return new_periods
 
 
 def add_dimensions(connection: Connection, company_id: str, dimensions: list) -> None:
@@ -463,12 +505,17 @@ def add_journal_names(connection: Connection, company_id: str, names: list) -> N
         if not 1 <= width <= 20:
             raise InvalidInput(f"{where}: number_width is between 1 and 20", code="bad_setup")
         name = as_id(item["name"], where, 20)
+        reuse = item.get("voucher_reuse")
+        if reuse is not None and reuse not in VOUCHER_REUSE_POLICIES:
+            raise InvalidInput(f"{where}: voucher_reuse is one of {', '.join(VOUCHER_REUSE_POLICIES)}",
+                               code="bad_setup")
         rows.append((where, {"company_id": company_id, "name": name, "description": str(item.get("description", "")),
                              "voucher_mode": mode, "number_prefix": str(item.get("number_prefix", name)),
                              "number_width": width,
                              "dimensions": json.dumps(as_mapping(item.get("dimensions"), where + ".dimensions")),
                              "amounts_include_sales_tax": as_bool(item.get("amounts_include_sales_tax", False),
-                                                                  where + ".amounts_include_sales_tax")}))
+                                                                  where + ".amounts_include_sales_tax"),
+                             "voucher_reuse": reuse}))
     check_unique(connection, s.journal_name, s.journal_name.c.name, company_id, [(w, r["name"]) for w, r in rows],
                  "journal name")
     for _, row in rows:

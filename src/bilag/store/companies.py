@@ -117,7 +117,7 @@ def load_company(connection: Connection, company_id: str) -> Company:
         payment_terms={r.code: PaymentTerms(r.code, r.days) for r in connection.execute(_where(s.payment_terms, company_id))},
         journal_names={
             r.name: JournalName(r.name, r.description, r.voucher_mode, r.number_prefix, r.number_width,
-                                json.loads(r.dimensions), bool(r.amounts_include_sales_tax))
+                                json.loads(r.dimensions), bool(r.amounts_include_sales_tax), r.voucher_reuse)
             for r in connection.execute(_where(s.journal_name, company_id))
         },
         bank_accounts={

@@ -141,6 +141,7 @@ journal_name = Table(
     Column("number_width", Integer, nullable=False, default=6),
     Column("dimensions", Text, nullable=False, default="{}"),
     Column("amounts_include_sales_tax", Boolean, nullable=False, default=False, server_default="0"),
+    Column("voucher_reuse", String(20)),  # check for voucher used (issue 15); NULL: the company's parameter
     PrimaryKeyConstraint("company_id", "name"),
     _company_fk("journal_name"),
 )
@@ -252,7 +253,9 @@ voucher = Table(
     Column("batch_id", BigInteger, nullable=False),  # one posting request
     Column("description", String(200), nullable=False, default=""),
     PrimaryKeyConstraint("company_id", "voucher_id"),
-    UniqueConstraint("company_id", "series", "voucher_number", name="uq_voucher_number"),
+    # A voucher number may come back on another date when the journal name's check for voucher used allows it
+    # (issue 15: a voucher on several dates is one voucher row per date); on one date it is one voucher.
+    UniqueConstraint("company_id", "series", "voucher_number", "posting_date", name="uq_voucher_number_date"),
     _company_fk("voucher"),
 )
 
