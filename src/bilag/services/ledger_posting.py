@@ -105,9 +105,13 @@ def write_plan(connection: Connection, company: Company, vouchers: list[VoucherD
                source: str | None = None, batch_id: int | None = None) -> PostingResult:
     """Check the planned vouchers against the ledger, number and write them; settles nothing."""
     recheck_periods(connection, company, vouchers)
-    check_before_writing(connection, company, vouchers, source, warnings)
     if batch_id is None:
+        # Taking the batch number first holds the company's batch counter (a row lock on PostgreSQL, the write
+        # lock on SQLite) while the voucher numbers are checked, so that two postings cannot both find a number
+        # free: the store's unique key covers only a number on one date (a check for voucher used may allow it
+        # again on another).
         batch_id = next_ids(connection, company.id, "batch", 1)
+    check_before_writing(connection, company, vouchers, source, warnings)
     assign_voucher_numbers(connection, company, vouchers)
     ids = write_vouchers(connection, company.id, vouchers, batch_id, source)
     posted = [PostedVoucher(voucher_id, v.number, v.series, v.date, v.kind, v, transaction_ids)
