@@ -5,7 +5,7 @@ import ast
 from pathlib import Path
 
 SRC = Path(__file__).resolve().parent.parent / "src"
-PURE = ("money", "calendar", "fx", "ledger", "parties", "journal", "settlement", "company", "errors")
+PURE = ("money", "calendar", "fx", "ledger", "parties", "journal", "settlement", "company", "errors", "sie")
 IO = ("sqlalchemy", "psycopg", "alembic", "bilag.store", "bilag.services", "bilag.cli", "bilag.scenario")
 
 

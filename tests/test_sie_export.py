@@ -76,9 +76,9 @@ def test_the_exported_file_is_pc8_and_ties_out_by_itself(engine):
     for voucher in sie.vouchers:
         for row in voucher.rows:
             moved[row[0]] = moved.get(row[0], 0) + row[2]
-    for (year, account), closing in sie.closing.items():
+    for (_year, account), closing in sie.closing.items():
         assert sie.opening.get((0, account), 0) + moved.get(account, 0) == closing
-    for (year, account), result in sie.results.items():
+    for (_year, account), result in sie.results.items():
         assert moved.get(account, 0) == result
     assert exported.startswith(b"#FLAGGA 0\r\n#PROGRAM \"bilag\"")
 

@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from bilag.sie.reader import SieError, read_sie
 from bilag.services.reports import trial_balance_in
 from bilag.services.setup import create_company
 from bilag.services.sie_import import import_sie
+from bilag.sie.reader import SieError, read_sie
 from bilag.store import schema as s
 
 SIE = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "sie"

@@ -515,6 +515,15 @@ def _register_lease_commands() -> None:
 _register_lease_commands()
 
 
+def _register_sie_commands() -> None:
+    from .sie_commands import sie_app  # SIE 4 import and export (issue 15)
+
+    app.add_typer(sie_app, name="sie")
+
+
+_register_sie_commands()
+
+
 def _register_collections_commands() -> None:
     # Invoices with sales tax, aged balances, collections, write-off, sales tax report and settlement (issue 9).
     from .collections_commands import register

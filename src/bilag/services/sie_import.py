@@ -59,9 +59,16 @@ class SieImportResult:
 def import_sie(engine: Engine, data: bytes, *, company_id: str, source: str = "SIE file", strict: bool = False,
                progress=None, opening_difference_account: str = OPENING_DIFFERENCE_ACCOUNT,
                user: str | None = None) -> SieImportResult:
-    """Read, check and import a SIE file in one transaction; raises SieError (naming file, line and record)."""
-    sie = read_sie(data, source, strict=strict, progress=progress)
+    """Read, check and import a SIE file in one transaction; raises SieError (naming file, line and record).
+
+    progress: called with (stage, done, total) — "reading" in characters, "posting" in rows — for a progress bar.
+    """
+    reading = (lambda done, total: progress("reading", done, total)) if progress else None
+    sie = read_sie(data, source, strict=strict, progress=reading)
     check_balanced(sie)
+    rows = sie.row_count
+    if progress:
+        progress("posting", 0, rows)
     with engine.begin() as connection:
         result = import_sie_in(connection, sie, company_id=company_id,
                                opening_difference_account=opening_difference_account)
@@ -72,6 +79,8 @@ def import_sie(engine: Engine, data: bytes, *, company_id: str, source: str = "S
                 s.voucher.c.company_id == result.company_id)).scalar()
             if batches:
                 record_batch_user(connection, result.company_id, [int(batches)], user)
+    if progress:
+        progress("posting", rows, rows)
     return result
 
 
@@ -151,11 +160,11 @@ def import_sie_in(connection: Connection, sie: SieFile, *, company_id: str,
         try:
             check_before_writing(connection, company, plan.vouchers, source, notes)
         except BilagError as error:
-            first = error.problems[0]
+            problem = error.problems[0]
             more = f" (and {len(error.problems) - 1} more)" if len(error.problems) > 1 else ""
-            refused = SieError(f"voucher {first.voucher}: {first.message}{more}; nothing was imported",
-                               code=first.code, source=source, line=first.line, record="#VER",
-                               voucher=first.voucher)
+            refused = SieError(f"voucher {problem.voucher}: {problem.message}{more}; nothing was imported",
+                               code=problem.code, source=source, line=problem.line, record="#VER",
+                               voucher=problem.voucher)
             refused.problems = error.problems
             raise refused from None
         assign_voucher_numbers(connection, company, plan.vouchers)
@@ -250,7 +259,7 @@ def _set_up_master_data(connection: Connection, company_id: str, sie: SieFile, d
             s.account_structure.c.company_id == company_id)).scalar()
         if structures:
             raise SieError("the file has dimensions the company's account structures do not hold: "
-                           f"{', '.join(d['name'] for d in new_dimensions)}", code="sie_dimensions",
+                           f"{', '.join(str(d['name']) for d in new_dimensions)}", code="sie_dimensions",
                            source=source, record="#DIM")
     existing_values = {(row.dimension, row.value) for row in connection.execute(
         select(s.dimension_value.c.dimension, s.dimension_value.c.value).where(

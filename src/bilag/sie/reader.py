@@ -281,8 +281,7 @@ def read_sie(data: bytes, source: str = "SIE file", *, strict: bool = False, pro
                     key4 = (int(fields[0]), fields[1], dimension, code)
                     sie.object_opening[key4] = sie.object_opening.get(key4, 0) + parse_minor_text(fields[3])
             elif label == "#PSALDO":
-                objects = fields[3] if len(fields) > 3 and isinstance(fields[3], list) else []
-                if objects:
+                if len(fields) > 3 and isinstance(fields[3], list) and fields[3]:
                     left_out["#PSALDO per object (read; object-level period balances are not kept)"] += 1
                 else:
                     amount_at = 4 if len(fields) > 3 and isinstance(fields[3], list) else 3

@@ -1,0 +1,49 @@
+"""`bilag sie import|export` as users run them (a real subprocess on a SQLite file)."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from .test_cli import bilag, refused
+
+SIE = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "sie"
+
+
+def test_import_reports_what_was_read_left_out_and_reproduced(tmp_path):
+    database = tmp_path / "books.sqlite"
+    run = bilag("--company", "SE1", "sie", "import", str(SIE / "sie%204.SE"), database=database)
+    assert run.returncode == 0, run.stderr
+    assert "into company SE1 (new), fiscal year 2011" in run.stderr
+    assert "read: 565 accounts, 2 dimensions, 8 objects, 20 vouchers with 76 rows" in run.stderr
+    assert "left out: 1 x #BTRANS (a removed row, not part of the voucher)" in run.stderr
+    assert "#UB/#RES reproduced for 35 of 35 accounts; #PSALDO 55 of 55" in run.stderr
+    exported = tmp_path / "out.se"
+    run = bilag("--company", "SE1", "sie", "export", str(exported), database=database)
+    assert run.returncode == 0, run.stderr
+    run = bilag("--company", "SE2", "sie", "import", "--strict", "--format", "json", str(exported),
+                database=database)
+    assert run.returncode == 0, run.stderr
+    report = json.loads(run.stdout)
+    assert report["tie_out"]["accounts_reproduced"] == report["tie_out"]["accounts_checked"]
+    first = bilag("--company", "SE1", "report", "trial-balance", "--format", "json", database=database)
+    second = bilag("--company", "SE2", "report", "trial-balance", "--format", "json", database=database)
+    assert json.loads(first.stdout) == json.loads(second.stdout)
+
+
+def test_an_unbalanced_file_is_refused_in_one_line_and_writes_nothing(tmp_path):
+    database = tmp_path / "books.sqlite"
+    line = refused(bilag("--company", "SE1", "sie", "import", str(SIE / "transaktioner_ovnbolag-bad-balance.se"),
+                         database=database))
+    assert line == ("error: transaktioner_ovnbolag-bad-balance.se, line 3905, record #VER: voucher B 1 of 2011-01-07 "
+                    "does not balance: its rows sum to -12771.00; nothing was imported")
+    run = bilag("company", "list", database=database)
+    assert "SE1" not in run.stdout
+
+
+def test_bad_command_lines_are_refused(tmp_path):
+    database = tmp_path / "books.sqlite"
+    assert "--company" in refused(bilag("sie", "import", str(SIE / "typ4.se"), database=database))
+    assert "cannot read the file" in refused(bilag("--company", "X", "sie", "import", str(tmp_path / "none.se"),
+                                                   database=database))
+    bilag("--company", "SE1", "sie", "import", str(SIE / "typ4.se"), database=database)
+    assert "is not one of 4E, 4I" in refused(bilag("--company", "SE1", "sie", "export", "--type", "5", "-", database=database))
