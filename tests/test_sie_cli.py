@@ -47,3 +47,29 @@ def test_bad_command_lines_are_refused(tmp_path):
                                                    database=database))
     bilag("--company", "SE1", "sie", "import", str(SIE / "typ4.se"), database=database)
     assert "is not one of 4E, 4I" in refused(bilag("--company", "SE1", "sie", "export", "--type", "5", "-", database=database))
+
+
+def test_import_and_export_through_the_http_api(engine):
+    import httpx
+
+    from bilag.services.setup import create_company
+
+    from .live_server import serving, user_with_token
+
+    with engine.begin() as connection:
+        create_company(connection, {"id": "SE2", "accounting_currency": "SEK"},
+                       {"fiscal_years": [{"start": "2012-01-01", "end": "2012-12-31"}]})
+    token = user_with_token(engine, "anna", {"SE2": "accountant"})
+    with serving(engine) as base, httpx.Client(base_url=base, headers={"Authorization": f"Bearer {token}"},
+                                               timeout=120) as api:
+        imported = api.post("/api/companies/SE2/sie", params={"file_name": "typ4.se"},
+                            content=(SIE / "typ4.se").read_bytes())
+        assert imported.status_code == 200, imported.text
+        assert imported.json()["tie_out"]["accounts_reproduced"] == 66
+        exported = api.get("/api/companies/SE2/sie", params={"year": 2012})
+        assert exported.status_code == 200 and exported.content.startswith(b"#FLAGGA 0")
+        refused = api.post("/api/companies/SE2/sie", params={"file_name": "bad.se"},
+                           content=(SIE / "transaktioner_ovnbolag-bad-balance.se").read_bytes())
+        assert refused.status_code == 422 or refused.status_code == 400
+        assert refused.json()["code"] == "sie_unbalanced_voucher"
+        assert "bad.se, line 3905, record #VER: voucher B 1" in refused.json()["detail"]

@@ -48,6 +48,9 @@ def create_app(engine: Engine | str | None = None) -> FastAPI:
     app.include_router(collections_pages_router)
     app.include_router(lease_pages_router)
     app.include_router(lease_router)
+    from .sie_routes import router as sie_router  # SIE 4 import and export (issue 15)
+
+    app.include_router(sie_router)
     app.include_router(web_router)
     from pathlib import Path
 
