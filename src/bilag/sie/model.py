@@ -166,6 +166,10 @@ def _year_movement(sie, currency, ledger, period_id, end, difference_account, pl
 def _vouchers_of(voucher: SieVoucher, sie: SieFile, currency, ledger, period_of, plan) -> list[VoucherDraft]:
     series = voucher.series or DEFAULT_SERIES
     number = voucher.number or None
+    if len(series) > 20 or (number and len(number) > 40):
+        raise SieError(f"voucher {voucher.label}: a series has at most 20 characters and a number 40",
+                       code="sie_bad_record", source=sie.source, line=voucher.line_no, record="#VER",
+                       voucher=voucher.label)
     rows = voucher.rows
     voucher_date = voucher.date
     # Rows on other dates than the voucher's: each date its own voucher when every date balances.
