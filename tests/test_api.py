@@ -330,6 +330,9 @@ ROLE_CASES = [  # (method, path, body, the least role)
     ("POST", "/api/companies/{c}/netting-agreements", {"agreement": "N", "customer": "none", "vendor": "none",
                                                        "clearing_account": "x"}, "administrator"),
     ("POST", "/api/companies/{c}/netting-agreements/none/net", {"date": "2024-01-31"}, "accountant"),
+    # SIE 4 (issue 15): an empty body is refused as no SIE file; an export of a year the company lacks
+    ("POST", "/api/companies/{c}/sie", None, "accountant"),
+    ("GET", "/api/companies/{c}/sie?year=2031", None, "viewer"),
 ]
 NOT_COMPANY_SCOPED = {"/api/companies", "/api/me"}  # every signed-in user, tested in the sign-in tests
 

@@ -324,6 +324,8 @@ def read_sie(data: bytes, source: str = "SIE file", *, strict: bool = False, pro
             why = str(error) if isinstance(error, ValueError) else "a field is missing"
             raise SieError(f"cannot read {label}: {why}", code="sie_bad_record", source=source, line=line_no,
                            record=label) from None
+    if not records:
+        raise SieError("the file holds no SIE record", code="sie_bad_record", source=source)
     if in_block:
         raise SieError("the file ends inside a voucher's { } block", code="sie_bad_record", source=source,
                        line=voucher.line_no if voucher else None, record="#VER")
