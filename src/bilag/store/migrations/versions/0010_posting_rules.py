@@ -4,15 +4,15 @@ A journal name may carry its own check for voucher used (reject, reject within f
 the check allows it a voucher number comes back on another date (twelve depreciation vouchers numbered 1, a
 voucher spread over three months and balanced per date), so the number is unique per series and date.
 
-Revision ID: 0009
-Revises: 0008
+Revision ID: 0010
+Revises: 0009
 Create Date: 2026-11-29 23:10:00
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0009'
-down_revision = '0008'
+revision = '0010'
+down_revision = '0009'
 branch_labels = None
 depends_on = None
 
