@@ -177,3 +177,39 @@ def test_posting_settles_what_was_matched_and_leaves_the_rest(engine, tmp_path):
 def open_transactions_of(engine):
     with engine.connect() as connection:
         return open_transactions(connection, "USMF", party_type="customer")
+
+
+def test_a_debit_carrying_the_payment_files_end_to_end_id_settles_the_vendor_invoice(engine, tmp_path):
+    make_company(engine, bank_accounts=[{"id": "DNB", "ledger_account": "110110-001"}])
+    set_bank_details(engine, None, "DNB", {"iban": IBAN})
+    post(engine, """
+        voucher | account_type | account | description | debit  | credit | invoice
+        P1      | Vendor       | 1001    | Paper       |        | 196.00 | INV-2
+        P1      | Ledger       | 606300  | Paper       | 196.00 |        |
+        """, day="2024-02-01")
+    path = tmp_path / "debit.xml"
+    path.write_text(f"""<?xml version="1.0" encoding="UTF-8"?>
+<Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.08"><BkToCstmrStmt>
+<GrpHdr><MsgId>M2</MsgId><CreDtTm>2024-03-02T18:00:00</CreDtTm></GrpHdr>
+<Stmt><Id>S2</Id><Acct><Id><IBAN>{IBAN}</IBAN></Id></Acct>
+<Ntry><Amt Ccy="USD">196.00</Amt><CdtDbtInd>DBIT</CdtDbtInd><Sts><Cd>BOOK</Cd></Sts><BookgDt><Dt>2024-03-02</Dt></BookgDt>
+<NtryDtls><TxDtls><Refs><EndToEndId>INV-2</EndToEndId></Refs><RltdPties><Cdtr><Pty><Nm>Vendor</Nm></Pty></Cdtr>
+</RltdPties></TxDtls></NtryDtls></Ntry>
+<Ntry><Amt Ccy="USD">5.00</Amt><CdtDbtInd>CRDT</CdtDbtInd><Sts><Cd>PDNG</Cd></Sts><BookgDt><Dt>2024-03-02</Dt></BookgDt></Ntry>
+</Stmt></BkToCstmrStmt></Document>""", encoding="utf-8")
+    imported = import_bank_statement(engine, None, path)
+    assert (imported.statements[0].lines, imported.statements[0].skipped) == (1, 1)  # the pending entry left out
+    statement_id = imported.statements[0].statement_id
+    [proposal] = statement_proposals(engine, None, statement_id)
+    assert (proposal["status"], proposal["how"], proposal["party"]) == ("matched", "reference", "vendor 1001")
+    assert post_statement(engine, None, statement_id).settlements == 1
+    with engine.connect() as connection:
+        assert open_transactions(connection, "USMF", party_type="vendor") == []
+
+
+def test_an_amount_finer_than_its_currency_is_refused(engine, tmp_path):
+    make_company(engine, bank_accounts=[{"id": "DNB", "ledger_account": "110110-001"}])
+    set_bank_details(engine, None, "DNB", {"iban": IBAN})
+    path = _camt(tmp_path, [("10.005", "CRDT", "", "")], currency="USD")
+    with pytest.raises(InvalidInput, match=r"statement.xml, line \d+, statement S1: 10.005 has more decimals"):
+        import_bank_statement(engine, None, path)
