@@ -333,6 +333,13 @@ ROLE_CASES = [  # (method, path, body, the least role)
     # SIE 4 (issue 15): an empty body is refused as no SIE file; an export of a year the company lacks
     ("POST", "/api/companies/{c}/sie", None, "accountant"),
     ("GET", "/api/companies/{c}/sie?year=2031", None, "viewer"),
+    # Interchange files (issue 15)
+    ("POST", "/api/companies/{c}/saft/export", {"from": "2024-01-01", "to": "2024-01-31"}, "viewer"),
+    ("GET", "/api/companies/{c}/bank-statements", None, "viewer"),
+    ("POST", "/api/companies/{c}/bank-statements", FILE, "clerk"),
+    ("GET", "/api/companies/{c}/bank-statements/999/proposals", None, "viewer"),
+    ("POST", "/api/companies/{c}/bank-statements/999/post", {}, "accountant"),
+    ("POST", "/api/companies/{c}/payment-files", {"bank": "none", "date": "2024-01-31"}, "clerk"),
 ]
 NOT_COMPANY_SCOPED = {"/api/companies", "/api/me"}  # every signed-in user, tested in the sign-in tests
 
