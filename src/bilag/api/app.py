@@ -51,7 +51,6 @@ def create_app(engine: Engine | str | None = None) -> FastAPI:
     from .sie_routes import router as sie_router  # SIE 4 import and export (issue 15)
 
     app.include_router(sie_router)
-
     from .interchange_routes import router as interchange_router  # SAF-T, camt.053, pain.001 (issue 15)
 
     app.include_router(interchange_router)
