@@ -261,3 +261,15 @@ def test_a_second_year_starting_in_the_same_calendar_year_takes_the_year_it_ends
     with engine.connect() as connection:
         years = sorted({r[0] for r in connection.execute(select(s.fiscal_period.c.year))})
     assert years == [2024, 2025]
+
+
+def test_a_journal_names_check_for_voucher_used_is_changed_after_set_up(engine):
+    from bilag.services.masterdata import change_record, list_records
+
+    make_company(engine, journal_names=[{"name": "GNJL"}])
+    post(engine, DEPRECIATION.format(day="2024-01-28"))
+    change_record(engine, "USMF", "journal-name", ("GNJL",), {"voucher_reuse": "accept"})
+    assert [r.get("voucher_reuse") for r in list_records(engine, "USMF", "journal-name")] == ["accept"]
+    post(engine, DEPRECIATION.format(day="2024-02-28"))
+    with pytest.raises(InvalidInput):
+        change_record(engine, "USMF", "journal-name", ("GNJL",), {"voucher_reuse": "never"})
