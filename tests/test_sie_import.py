@@ -264,3 +264,20 @@ def test_bad_records_are_named(engine, change, code, where):
     assert str(refused.value).startswith(f"bad.se, {where}: ")
     with engine.connect() as connection:
         assert connection.execute(select(func.count()).select_from(s.company)).scalar() == 0
+
+
+def test_a_voucher_number_twice_in_the_file_follows_the_series_check_for_voucher_used(engine):
+    twice = SMALL.replace("#FOO 1 2 3\n", "") + '#VER A 1 20240215 "Sale"\n{\n#TRANS 1910 {} 5.00\n#TRANS 3010 {} -5.00\n}\n'
+    with pytest.raises(SieError) as same_day:
+        import_sie(engine, _small(twice.replace("20240215", "20240115")), company_id="SE1", source="twice.se")
+    assert same_day.value.code == "sie_duplicate_voucher"
+    with engine.begin() as connection:
+        create_company(connection, {"id": "SE2", "accounting_currency": "SEK"},
+                       {"fiscal_years": [{"start": "2024-01-01", "end": "2024-12-31"}]})
+        from bilag.services.setup import add_journal_names
+
+        add_journal_names(connection, "SE2", [{"name": "A", "voucher_reuse": "reject"}])
+    with pytest.raises(SieError) as strict_series:
+        import_sie(engine, _small(twice), company_id="SE2", source="twice.se")
+    assert "check for voucher used is reject" in str(strict_series.value)
+    assert import_sie(engine, _small(twice), company_id="SE1", source="twice.se").vouchers == 3

@@ -152,7 +152,7 @@ def import_sie_in(connection: Connection, sie: SieFile, *, company_id: str,
         plan = plan_import(sie, currency=currency, ledger=ledger, period_of=period_of,
                            opening_period_id=opening_period_id, year=year, with_balances=with_balances,
                            opening_difference_account=opening_difference_account)
-        _check_numbers_in_file(sie)
+        _check_numbers_in_file(sie, company)
         recheck_periods(connection, company, plan.vouchers)
         from ..store.bulk import next_ids
 
@@ -177,18 +177,30 @@ def import_sie_in(connection: Connection, sie: SieFile, *, company_id: str,
     return result
 
 
-def _check_numbers_in_file(sie: SieFile) -> None:
-    """A voucher number may come back on another date (twelve depreciation vouchers all numbered 1), not on the
-    same date: there it would be one voucher."""
-    seen: dict[tuple[str, str, date], int] = {}
+def _check_numbers_in_file(sie: SieFile, company) -> None:
+    """A voucher number of the file used again in the file, as its series' check for voucher used sees it:
+    never on the same date (there it would be one voucher); under reject never, under reject within fiscal year
+    not in the same year. (The series that an import sets up accept it: twelve depreciation vouchers numbered 1.)"""
+    from ..sie.model import DEFAULT_SERIES
+
+    seen: dict[tuple, int] = {}
+    calendar = company.calendar
     for voucher in sie.vouchers:
         if not voucher.number:
             continue
-        key = (voucher.series, voucher.number, voucher.date)
+        series = voucher.series or DEFAULT_SERIES
+        policy = company.voucher_reuse(series)
+        when: object = voucher.date
+        if policy == "reject":
+            when = None
+        elif policy == "reject_within_year":
+            when = calendar.year_of(voucher.date)
+        key = (series, voucher.number, when)
         if key in seen:
             raise SieError(f"voucher {voucher.label} of {voucher.date.isoformat()} appears twice in the file (first "
-                           f"at line {seen[key]})", code="sie_duplicate_voucher", source=sie.source,
-                           line=voucher.line_no, record="#VER", voucher=voucher.label)
+                           f"at line {seen[key]}; the series' check for voucher used is {policy})",
+                           code="sie_duplicate_voucher", source=sie.source, line=voucher.line_no, record="#VER",
+                           voucher=voucher.label)
         seen[key] = voucher.line_no
 
 
