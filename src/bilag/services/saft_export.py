@@ -38,6 +38,7 @@ from ..interchange.saft.model import (
 from ..interchange.saft.writer import SaftWriter
 from ..parties.model import PartyType
 from ..store.balance_reads import balances_between
+from ..store.bulk import driver_connection
 from ..store.companies import load_company, resolve_company_id
 from ..store.interchange import load_settings
 
@@ -182,6 +183,18 @@ def _totals(connection: Connection, company_id: str, date_from: date, date_to: d
 
 
 def _stream(connection: Connection, sql: str, params: dict) -> Iterator[tuple]:
+    """Rows a batch at a time: SQLite's own cursor (named parameters as written), a server-side cursor on
+    PostgreSQL; neither holds the whole result."""
+    if connection.dialect.name == "sqlite":
+        cursor = driver_connection(connection).cursor()
+        try:
+            cursor.execute(sql, {key: value.isoformat() if isinstance(value, date) else value
+                                 for key, value in params.items()})
+            while rows := cursor.fetchmany(BATCH_ROWS):
+                yield from rows
+        finally:
+            cursor.close()
+        return
     result = connection.execution_options(stream_results=True, yield_per=BATCH_ROWS).execute(text(sql), params)
     for partition in result.partitions(BATCH_ROWS):
         yield from partition

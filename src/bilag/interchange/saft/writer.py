@@ -62,8 +62,8 @@ class SaftWriter:
         self.stream = stream
         self.decimals = decimals
         self.write = stream.write
-        self._texts: dict[tuple[str, int], str] = {}
-        self._analyses: dict[tuple, list[str]] = {}
+        self._texts: dict[int, dict[str, str]] = {}
+        self._analyses: dict[tuple, str] = {}
 
     def start(self, header: SaftHeader) -> None:
         company = header.company
@@ -179,22 +179,23 @@ class SaftWriter:
                    f"<Type>{text(journal.type, CODE)}</Type>\n")
 
     def _cached_text(self, value: str, limit: int) -> str:
-        """Account ids, party ids and analysis values repeat from line to line: escape each once."""
-        key = (value, limit)
-        found = self._texts.get(key)
+        """Account ids, party ids and tax codes repeat from line to line: escape each once."""
+        cache = self._texts.setdefault(limit, {})
+        found = cache.get(value)
         if found is None:
             found = text(value, limit)
-            if len(self._texts) < 100_000:
-                self._texts[key] = found
+            if len(cache) < 100_000:
+                cache[value] = found
         return found
 
-    def _analysis(self, analysis: tuple[tuple[str, str], ...] | list[tuple[str, str]]) -> list[str]:
-        """The opening part of each Analysis element of a line (before its amount), escaped once per set."""
+    def _analysis(self, analysis: tuple[tuple[str, str], ...] | list[tuple[str, str]]) -> str:
+        """The Analysis elements of a line (its dimensions), escaped once per set of values. The analysis amount is
+        optional in the schema and would repeat the line's amount: it is left out."""
         key = tuple(analysis)
         found = self._analyses.get(key)
         if found is None:
-            found = [f"<Analysis><AnalysisType>{text(kind, CODE)}</AnalysisType><AnalysisID>{text(value)}</AnalysisID>"
-                     for kind, value in key]
+            found = "".join(f"<Analysis><AnalysisType>{text(kind, CODE)}</AnalysisType><AnalysisID>{text(value)}"
+                            f"</AnalysisID></Analysis>" for kind, value in key)
             if len(self._analyses) < 100_000:
                 self._analyses[key] = found
         return found
@@ -202,19 +203,20 @@ class SaftWriter:
     def transaction(self, transaction: SaftTransaction) -> None:
         decimals = self.decimals
         cached = self._cached_text
+        accounts = self._texts.setdefault(MIDDLE2, {})
         day = transaction.date.isoformat()
         transaction_description = text(transaction.description or transaction.id)
+        system_day = transaction.system_entry_date.isoformat() if transaction.system_entry_date else day
+        posting_day = transaction.gl_posting_date.isoformat() if transaction.gl_posting_date else day
+        voucher_type = (f"<VoucherType>{text(transaction.voucher_type, MIDDLE2)}</VoucherType>"
+                        if transaction.voucher_type else "")
         parts = [
             f"<Transaction><TransactionID>{text(transaction.id, MIDDLE2)}</TransactionID>"
             f"<Period>{transaction.period}</Period><PeriodYear>{transaction.period_year}</PeriodYear>"
-            f"<TransactionDate>{day}</TransactionDate>"
+            f"<TransactionDate>{day}</TransactionDate>{voucher_type}"
+            f"<Description>{transaction_description}</Description>"
+            f"<SystemEntryDate>{system_day}</SystemEntryDate><GLPostingDate>{posting_day}</GLPostingDate>\n"
         ]
-        if transaction.voucher_type:
-            parts.append(f"<VoucherType>{text(transaction.voucher_type, MIDDLE2)}</VoucherType>")
-        system_day = transaction.system_entry_date.isoformat() if transaction.system_entry_date else day
-        posting_day = transaction.gl_posting_date.isoformat() if transaction.gl_posting_date else day
-        parts.append(f"<Description>{transaction_description}</Description>"
-                     f"<SystemEntryDate>{system_day}</SystemEntryDate><GLPostingDate>{posting_day}</GLPostingDate>\n")
         last_description, last_escaped = transaction.description, transaction_description
         append = parts.append
         for line in transaction.lines:
@@ -225,30 +227,26 @@ class SaftWriter:
             else:
                 side = "Credit"
                 magnitude = -minor
-            if decimals == 2:
-                money = f"{magnitude // 100}.{magnitude % 100:02d}"
-            else:
-                money = amount(magnitude, decimals)
-            append(f"<Line><RecordID>{text(line.record_id, SHORT)}</RecordID>"
-                   f"<AccountID>{cached(line.account_id, MIDDLE2)}</AccountID>")
-            if line.analysis:
-                for opening in self._analysis(line.analysis):
-                    append(f"{opening}<{side}AnalysisAmount><Amount>{money}</Amount></{side}AnalysisAmount></Analysis>")
-            if line.value_date:
-                append(f"<ValueDate>{line.value_date.isoformat()}</ValueDate>")
-            if line.customer_id:
-                append(f"<CustomerID>{cached(line.customer_id, MIDDLE1)}</CustomerID>")
-            if line.supplier_id:
-                append(f"<SupplierID>{cached(line.supplier_id, MIDDLE1)}</SupplierID>")
+            money = f"{magnitude // 100}.{magnitude % 100:02d}" if decimals == 2 else amount(magnitude, decimals)
+            account = accounts.get(line.account_id) or cached(line.account_id, MIDDLE2)
             description = line.description or transaction.description or transaction.id
             if description != last_description:
                 last_description, last_escaped = description, text(description)
-            append(f"<Description>{last_escaped}</Description><{side}Amount><Amount>{money}</Amount>")
+            party = ""
+            if line.customer_id:
+                party = f"<CustomerID>{cached(line.customer_id, MIDDLE1)}</CustomerID>"
+            elif line.supplier_id:
+                party = f"<SupplierID>{cached(line.supplier_id, MIDDLE1)}</SupplierID>"
+            value_date = f"<ValueDate>{line.value_date.isoformat()}</ValueDate>" if line.value_date else ""
+            currency = ""
             if line.currency and line.currency_amount_minor is not None:
-                append(f"<CurrencyCode>{line.currency}</CurrencyCode>"
-                       f"<CurrencyAmount>{amount(line.currency_amount_minor, line.currency_decimals)}"
-                       f"</CurrencyAmount>")
-            append(f"</{side}Amount>")
+                currency = (f"<CurrencyCode>{line.currency}</CurrencyCode><CurrencyAmount>"
+                            f"{amount(line.currency_amount_minor, line.currency_decimals)}</CurrencyAmount>")
+            record = line.record_id if line.record_id.isdigit() else text(line.record_id, SHORT)
+            append(f"<Line><RecordID>{record}</RecordID><AccountID>{account}</AccountID>"
+                   f"{self._analysis(line.analysis) if line.analysis else ''}{value_date}{party}"
+                   f"<Description>{last_escaped}</Description><{side}Amount><Amount>{money}</Amount>{currency}"
+                   f"</{side}Amount>")
             tax = line.tax
             if tax is not None:
                 tax_side = "Debit" if tax.tax_minor >= 0 else "Credit"
