@@ -103,3 +103,31 @@ def test_an_unknown_year_or_type_is_refused(engine):
     with pytest.raises(BilagError) as refused_type:
         export_sie(engine, "A", 2012, sie_type="5")
     assert refused_type.value.code == "bad_option"
+
+
+def test_a_company_set_up_in_bilag_exports_and_comes_back_with_the_same_balances_per_account(engine):
+    """A company that did not come from SIE: its account structures (two and three segments) and customer and
+    vendor postings become plain ledger rows with objects; per main account the trial balance is the same."""
+    from tests.support import make_company, post
+
+    make_company(engine)
+    post(engine, """
+        voucher | account_type | account      | debit  | credit | invoice
+        V1      | Vendor       | 1001         |        | 300.00 | INV1
+        V1      | Ledger       | 606300-001-- | 100.00 |        |
+        V1      | Ledger       | 606300-002-- | 200.00 |        |
+        V2      | Ledger       | 110110-001-  | 50.00  |        |
+        V2      | Ledger       | 401100-002-- |        | 50.00  |
+    """)
+    exported = export_sie(engine, "USMF", 2024, generated=GENERATED)
+    sie = read_sie(exported, "usmf.se", strict=True)
+    assert sie.dimensions == {1: "BusinessUnit", 2: "Department", 3: "CostCenter"}
+    assert [(v.number, [r[1] for r in v.rows]) for v in sie.vouchers][0] == (
+        "V1", [((1, "001"),), ((1, "001"),), ((1, "002"),)])  # the vendor summary account 200110-001
+    import_sie(engine, exported, company_id="COPY", source="usmf.se")
+    year = (date(2024, 1, 1), date(2024, 12, 31))
+    with engine.connect() as connection:
+        first = [line.as_dict() for line in trial_balance_in(connection, "USMF", as_of=year[1], by="main_account")]
+        second = [line.as_dict() for line in trial_balance_in(connection, "COPY", as_of=year[1], by="main_account")]
+    assert [(line["account"], line["balance"]) for line in second] == [
+        (line["account"], line["balance"]) for line in first]

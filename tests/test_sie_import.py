@@ -281,3 +281,10 @@ def test_a_voucher_number_twice_in_the_file_follows_the_series_check_for_voucher
         import_sie(engine, _small(twice), company_id="SE2", source="twice.se")
     assert "check for voucher used is reject" in str(strict_series.value)
     assert import_sie(engine, _small(twice), company_id="SE1", source="twice.se").vouchers == 3
+
+
+def test_the_progress_callback_hears_reading_and_posting(engine):
+    heard = []
+    _import(engine, "typ4.se", progress=lambda stage, done, total: heard.append((stage, done == total)))
+    assert heard[0][0] == "reading" and ("reading", True) in heard
+    assert heard[-1] == ("posting", True)
