@@ -156,11 +156,17 @@ def test_an_object_code_with_a_hyphen_is_kept(engine):
     assert "2014\u2011IK" in values
 
 
-@pytest.mark.parametrize("name, accounts", [
-    ("BL0001_typ1.SE", 45), ("typ2.se", 62), ("magenta_bokf%C3%B6ring_SIE3.se", 48), ("Test1.SE", 65)])
-def test_a_balance_file_of_type_1_to_3_posts_its_opening_balances_and_the_years_movement(engine, name, accounts):
+@pytest.mark.parametrize("name, accounts, psaldo", [
+    ("BL0001_typ1.SE", 45, 0), ("typ2.se", 62, 76), ("magenta_bokf%C3%B6ring_SIE3.se", 48, 36), ("Test1.SE", 65, 0),
+    ("BL0001_typ2.SE", 45, 97), ("MAMUT_SIE2_EXPORT.SE", 16, 192), ("periodsaldo_ovnbolag.se", 82, 158),
+    ("Test2.SE", 65, 229)])
+def test_a_balance_file_of_type_1_to_3_posts_its_opening_balances_and_the_years_movement(engine, name, accounts,
+                                                                                       psaldo):
+    """The months' movements of a type 2-3 file (#PSALDO) post as a voucher per month: the same #PSALDO rows tie
+    as against the vouchers of the family's type-4 file (README 2.4)."""
     result = _import(engine, name)
     assert result.tie_out["accounts_reproduced"] == result.tie_out["accounts_checked"] == accounts
+    assert result.tie_out.get("psaldo_reproduced", 0) == result.tie_out.get("psaldo_checked", 0) == psaldo
 
 
 def test_a_4i_file_adds_vouchers_to_an_existing_company(engine):

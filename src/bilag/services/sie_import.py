@@ -344,7 +344,7 @@ def tie_out(connection: Connection, company_id: str, sie: SieFile, year: tuple[d
             differences.append(f"{record} {account}: file {format_minor(expected)}, bilag {format_minor(actual)}")
     result = {"accounts_checked": checked, "accounts_reproduced": checked - mismatches, "differences": differences}
     psaldo = {(period, account): amount for (y, period, account), amount in sie.period_balances.items() if y == 0}
-    if psaldo and sie.vouchers:
+    if psaldo:
         monthly: dict[tuple[str, str], int] = {}
         e = s.ledger_entry
         month = func.substr(func.cast(e.c.posting_date, String), 1, 7)

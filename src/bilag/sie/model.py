@@ -96,8 +96,59 @@ def plan_import(sie: SieFile, *, currency: str, ledger: LedgerAccounts, period_o
         movement = _year_movement(sie, currency, ledger, period_of(year[1], None), year[1],
                                   opening_difference_account, plan)
         if movement is not None:
-            plan.vouchers.append(movement)
+            plan.vouchers.extend(_by_period(sie, movement, currency, ledger, period_of, year, plan))
     return plan
+
+
+def _by_period(sie: SieFile, movement: VoucherDraft, currency, ledger, period_of, year, plan) -> list[VoucherDraft]:
+    """A file of types 2-3 gives each month's movement (#PSALDO): a voucher per month when every month
+    balances, and what the months do not explain (the year's movement less their sum) on the year's last day.
+    Without #PSALDO, or when a month does not balance (a program that writes cumulative balances), the year's
+    movement is one voucher."""
+    months: dict[str, dict[str, int]] = {}
+    for (index, month, account), amount in sie.period_balances.items():
+        if index == 0 and amount:
+            months.setdefault(month, {})[account] = amount
+    one = "a file without vouchers: the year's movement is posted as one voucher on the last day"
+    if not months or any(sum(amounts.values()) for amounts in months.values()):
+        plan.notes.append(one + (" (its #PSALDO months do not balance)" if months else ""))
+        return [movement]
+    drafts = []
+    explained: dict[str, int] = {}
+    for month in sorted(months):
+        try:
+            last = _month_end(month)
+        except ValueError:
+            plan.notes.append(one)
+            return [movement]
+        day = min(max(last, year[0]), year[1])
+        entries = [_entry(0, ledger.display(account, ()), account, currency, amount, "#PSALDO")
+                   for account, amount in months[month].items()]
+        for account, amount in months[month].items():
+            explained[account] = explained.get(account, 0) + amount
+        drafts.append(VoucherDraft(None, YEAR_SERIES, day, period_of(day, None), "journal", entries, [],
+                                   f"SIE period balances {month}"))
+    rest = []
+    for entry in movement.entries:
+        remainder = entry.amount_minor - explained.pop(entry.main_account, 0) if entry.main_account in explained \
+            else entry.amount_minor
+        if remainder:
+            rest.append(_entry(0, entry.ledger_account, entry.main_account, currency, remainder, entry.description))
+    for account, amount in explained.items():  # a month's movement of an account without #UB/#RES
+        rest.append(_entry(0, ledger.display(account, ()), account, currency, -amount, "#PSALDO"))
+    if rest:
+        drafts.append(VoucherDraft(None, YEAR_SERIES, movement.date, movement.period_id, "journal", rest, [],
+                                   "SIE year balances not in the period balances"))
+    plan.notes.append(f"a file without vouchers: {len(months)} month(s) of period balances (#PSALDO) posted as a "
+                      f"voucher each, the rest of the year's movement on its last day")
+    return drafts
+
+
+def _month_end(month: str) -> date:
+    import calendar as _calendar
+
+    year_number, month_number = int(month[:4]), int(month[4:6])
+    return date(year_number, month_number, _calendar.monthrange(year_number, month_number)[1])
 
 
 def _entry(line_no: int, ledger_account: str, account: str, currency: str, amount: int, text: str) -> EntryDraft:
@@ -159,7 +210,6 @@ def _year_movement(sie, currency, ledger, period_id, end, difference_account, pl
                               "year balances that do not sum to zero"))
         plan.notes.append(f"the year's movement (#UB - #IB and #RES) sums to {format_minor(total, 2)}: the difference is "
                           f"posted to account {difference_account}")
-    plan.notes.append("a file without vouchers: the year's movement is posted as one voucher on the last day")
     return VoucherDraft(None, YEAR_SERIES, end, period_id, "journal", entries, [], "SIE year balances")
 
 
