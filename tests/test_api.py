@@ -333,6 +333,7 @@ ROLE_CASES = [  # (method, path, body, the least role)
     # SIE 4 (issue 15): an empty body is refused as no SIE file; an export of a year the company lacks
     ("POST", "/api/companies/{c}/sie", None, "accountant"),
     ("GET", "/api/companies/{c}/sie?year=2031", None, "viewer"),
+    ("POST", "/api/companies/{c}/fiscal-years", {"start": "2024-06-01", "end": "2024-06-30"}, "administrator"),
     # Interchange files (issue 15)
     ("POST", "/api/companies/{c}/saft/export", {"from": "2024-01-01", "to": "2024-01-31"}, "viewer"),
     ("GET", "/api/companies/{c}/bank-statements", None, "viewer"),

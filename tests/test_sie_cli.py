@@ -73,3 +73,31 @@ def test_import_and_export_through_the_http_api(engine):
         assert refused.status_code == 422 or refused.status_code == 400
         assert refused.json()["code"] == "sie_unbalanced_voucher"
         assert "bad.se, line 3905, record #VER: voucher B 1" in refused.json()["detail"]
+
+
+def test_a_fiscal_year_of_any_shape_from_the_command_line_and_the_api(tmp_path, engine):
+    import httpx
+
+    from bilag.services.setup import create_company
+
+    from .live_server import serving, user_with_token
+
+    database = tmp_path / "books.sqlite"
+    bilag("--company", "SE1", "sie", "import", str(SIE / "typ4.se"), database=database)
+    run = bilag("--company", "SE1", "period", "add-year", "2013-01-01", "2013-12-30", "--periods", "12",
+                "--unit", "weeks", database=database)
+    assert run.returncode == 0, run.stderr
+    assert "fiscal year 2013: 12 periods from 2013-01-01 to 2013-12-30" in run.stderr
+    overlap = refused(bilag("--company", "SE1", "period", "add-year", "2013-06-01", "2014-05-31", database=database))
+    assert "overlaps fiscal year 2013" in overlap
+    with engine.begin() as connection:
+        create_company(connection, {"id": "SE2", "accounting_currency": "SEK"},
+                       {"fiscal_years": [{"start": "2024-01-01", "end": "2024-06-30"}]})
+    token = user_with_token(engine, "olga", {"SE2": "administrator"})
+    with serving(engine) as base, httpx.Client(base_url=base, headers={"Authorization": f"Bearer {token}"}) as api:
+        added = api.post("/api/companies/SE2/fiscal-years", json={"start": "2024-07-01", "end": "2025-06-30",
+                                                                  "periods": 4})
+        assert added.status_code == 201, added.text
+        assert [p["end"] for p in added.json()["periods"] if p["kind"] == "operating"] == [
+            "2024-09-30", "2024-12-31", "2025-03-31", "2025-06-30"]
+        assert added.json()["periods"][0]["year"] == 2025  # 2024 is the short first year's number

@@ -3,10 +3,12 @@ a fiscal year as 4E or 4I. A new company is created from a file with the CLI or 
 a company that does not exist yet)."""
 from __future__ import annotations
 
+import datetime as dt
 from typing import Literal
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
+from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
 from .routes import engine_of, idempotent
@@ -46,3 +48,21 @@ def sie_export(company: str, request: Request, caller: Caller = Depends(api_call
     suffix = "se" if type == "4E" else "si"
     return Response(data, media_type="application/octet-stream",
                     headers={"Content-Disposition": f'attachment; filename="{company}.{suffix}"'})
+
+
+class FiscalYearIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    start: dt.date
+    end: dt.date
+    periods: int | None = Field(None, ge=1, le=99)
+    unit: Literal["months", "weeks", "days"] = "months"
+
+
+@router.post("/companies/{company}/fiscal-years", status_code=201, tags=["periods"],
+             summary="Add a fiscal year of any start, end and number of periods")
+def add_fiscal_year(company: str, body: FiscalYearIn, request: Request, caller: Caller = Depends(api_caller)):
+    from ..services.setup import add_fiscal_year_to
+
+    allow(caller, company, "administrator")
+    return {"periods": add_fiscal_year_to(engine_of(request), company, body.start, body.end, body.periods,
+                                          body.unit)}

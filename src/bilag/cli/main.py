@@ -516,9 +516,11 @@ _register_lease_commands()
 
 
 def _register_sie_commands() -> None:
+    from . import calendar_commands
     from .sie_commands import sie_app  # SIE 4 import and export (issue 15)
 
     app.add_typer(sie_app, name="sie")
+    calendar_commands.register(period_app)  # fiscal years of any shape (issue 15)
 
 
 _register_sie_commands()

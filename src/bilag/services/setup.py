@@ -209,6 +209,18 @@ def add_fiscal_year(connection: Connection, company_id: str, start, end, periods
     return new_periods
 
 
+def add_fiscal_year_to(engine: Engine, company_id: str | None, start, end, periods: int | None = None,
+                       unit: str = "months") -> list[dict]:
+    """Use case: add a fiscal year of any shape to a company in use (one transaction); returns its periods."""
+    from ..store.companies import resolve_company_id
+
+    with engine.begin() as connection:
+        company_id = resolve_company_id(connection, company_id)
+        added = add_fiscal_year(connection, company_id, start, end, periods, unit)
+    return [{"name": p.name, "year": p.year, "number": p.number, "kind": p.kind.value, "start": p.start.isoformat(),
+             "end": p.end.isoformat()} for p in added]
+
+
 def add_dimensions(connection: Connection, company_id: str, dimensions: list) -> None:
     dimensions = as_list(dimensions, "dimensions")
     position = connection.execute(select(s.dimension.c.position).where(s.dimension.c.company_id == company_id)
