@@ -39,6 +39,7 @@ from .close_runs import (
     reversal_drafts,
     year_periods,
 )
+from .company_runs import for_each_company
 from .posting import PostedVoucher
 
 SERIES = "GLREVAL"
@@ -134,25 +135,9 @@ def revalue_ledger(engine: Engine, company_ids: Sequence[str | None] | str | Non
     """Revalue the flagged main accounts of one or several companies; with `preview`, post nothing."""
     if company_ids is None or isinstance(company_ids, str):
         company_ids = [company_ids] if company_ids else [None]
-    results = []
-    with engine.connect() as connection:
-        transaction = connection.begin()
-        try:
-            for company_id in dict.fromkeys(company_ids):
-                company_id = resolve_company_id(connection, company_id)
-                company = load_company(connection, company_id)
-                results.append(revalue_ledger_in(
-                    connection, company, to_date, from_date=from_date, rate_date=rate_date, scope=scope,
-                    currencies=currencies, groups=user_groups(connection, company_id, user), user=user,
-                    preview=preview))
-        except BaseException:
-            transaction.rollback()
-            raise
-        if preview:
-            transaction.rollback()
-        else:
-            transaction.commit()
-    return results
+    return for_each_company(engine, company_ids, lambda connection, company: revalue_ledger_in(
+        connection, company, to_date, from_date=from_date, rate_date=rate_date, scope=scope, currencies=currencies,
+        groups=user_groups(connection, company.id, user), user=user, preview=preview), dry_run=preview)
 
 
 def reverse_ledger_revaluation(engine: Engine, company_id: str | None, run_id: int, *, day: date | None = None,

@@ -30,9 +30,10 @@ from ..settlement.revaluation import (
 )
 from ..store import schema as s
 from ..store.bulk import driver_connection, is_postgres, next_ids
-from ..store.companies import load_company, resolve_company_id, user_groups
+from ..store.companies import user_groups
 from ..store.ledger_writer import assign_voucher_numbers, write_vouchers
 from ..store.transactions import attach_distributions, load_transactions
+from .company_runs import for_each_company
 from .ledger_posting import PostedVoucher
 
 
@@ -173,22 +174,7 @@ def revalue_companies(engine: Engine, company_ids: list[str | None], considered:
                       user: str | None = None, simulate: bool = False,
                       posting_profile: str | None = None) -> list[RevaluationResult]:
     """Revalue several companies in one transaction: all post, or none (a simulation posts nothing)."""
-    results = []
-    with engine.connect() as connection:
-        transaction = connection.begin()
-        try:
-            for company_id in dict.fromkeys(company_ids):
-                company_id = resolve_company_id(connection, company_id)
-                company = load_company(connection, company_id)
-                results.append(revalue_in(connection, company, considered, rate_date or considered, method=method,
-                                          dimensions=dimensions, party_type=party_type,
-                                          groups=user_groups(connection, company_id, user),
-                                          posting_profile=posting_profile))
-        except BaseException:
-            transaction.rollback()
-            raise
-        if simulate:
-            transaction.rollback()
-        else:
-            transaction.commit()
-    return results
+    return for_each_company(engine, company_ids, lambda connection, company: revalue_in(
+        connection, company, considered, rate_date or considered, method=method, dimensions=dimensions,
+        party_type=party_type, groups=user_groups(connection, company.id, user), posting_profile=posting_profile),
+        dry_run=simulate)
