@@ -5,6 +5,7 @@ The cash discount and the realized exchange difference follow the settled invoic
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
@@ -118,10 +119,10 @@ def plan_checked(company: Company, primary: OpenTransaction, marks: list[Mark], 
         invoice = mark.transaction
         changes[invoice.transaction_id] = TransactionChange(invoice)
         reached.append(mark)
-        used, settled = _settle_one(company, primary, invoice, mark, available, primary_rate, discount_day, changes,
-                                    entries)
+        used, pair = _settle_one(company, primary, invoice, mark, available, primary_rate, discount_day, changes,
+                                 entries)
         available -= used
-        parts.extend(settled)
+        parts.extend(pair)
     if parts and primary_discount and available < initially_available:
         used = initially_available - available
         taken = primary_discount if available == 0 else int(round_half_up(
@@ -193,34 +194,43 @@ def _discount_in_period(company: Company, invoice: OpenTransaction, day: date, p
     return min(full, here + cd.full_discount_minor(open_minor, percent)), here
 
 
-def _settle_one(company, primary, invoice, mark, available_minor, primary_rate, discount_day, changes, entries):
-    """Settle one marked transaction against the primary; returns (primary minor used, parts).
+@dataclass(frozen=True)
+class _Conversion:
+    """How the primary's money reaches an invoice in another currency (A9: each side valued at its own rate)."""
 
-    Amounts are integers in minor units of the invoice's currency; only the conversions between
-    currencies go through Decimal.
-    """
-    inv_decimals = company.decimals(invoice.currency)
-    pri_decimals = company.decimals(primary.currency)
-    credit_notes, partial_payments, unspecific, by_invoice_lines = _settings(company)
-    same_currency = invoice.currency == primary.currency
-    accounting = company.accounting_currency
-    if same_currency:
-        to_invoice = Decimal(1)
-        available = available_minor
+    same_currency: bool
+    to_invoice: Decimal  # invoice currency units per primary currency unit
+    available: int  # what the primary still has for this invoice, in the invoice's minor units
+
+
+def _conversion(company: Company, primary: OpenTransaction, invoice: OpenTransaction, mark: Mark,
+                available_minor: int, primary_rate: Decimal) -> _Conversion:
+    if invoice.currency == primary.currency:
+        return _Conversion(True, Decimal(1), available_minor)
+    if mark.cross_rate is not None:
+        if mark.cross_rate <= 0:
+            raise SettlementError("the cross rate must be positive", code="bad_cross_rate")
+        to_invoice = mark.cross_rate
     else:
-        if mark.cross_rate is not None:
-            if mark.cross_rate <= 0:
-                raise SettlementError("the cross rate must be positive", code="bad_cross_rate")
-            to_invoice = mark.cross_rate
-        else:
-            # Both sides at the primary's date; each is valued in accounting currency at its own rate (A9).
-            to_invoice = primary_rate / company.rates.rate(invoice.currency, primary.posting_date)
-        available = to_minor(round_half_up(from_minor(available_minor, pri_decimals) * to_invoice, inv_decimals),
-                             inv_decimals)
+        # Both sides at the primary's date; each is valued in accounting currency at its own rate (A9).
+        to_invoice = primary_rate / company.rates.rate(invoice.currency, primary.posting_date)
+    inv_decimals = company.decimals(invoice.currency)
+    available = to_minor(round_half_up(from_minor(available_minor, company.decimals(primary.currency)) * to_invoice,
+                                       inv_decimals), inv_decimals)
+    return _Conversion(False, to_invoice, available)
+
+
+def _pay_and_discount(company: Company, invoice: OpenTransaction, mark: Mark, available: int,
+                      discount_day: date) -> tuple[int, int]:
+    """What the payment settles and the cash discount taken on one invoice (magnitudes, its minor units):
+    B5.2's rules, a manual discount (AP-P6), Unspecific overpayments (A7) and full settlement (AX-PPV)."""
+    inv_decimals = company.decimals(invoice.currency)
+    credit_notes, partial_payments, unspecific, _ = _settings(company)
     use = mark.use_cash_discount or invoice.use_cash_discount or cd.NORMAL
     if use not in cd.USE_CASH_DISCOUNT:
         raise SettlementError(f"use cash discount is normal, always or never, not {use}", code="bad_use_cash_discount")
     open_minor = abs(invoice.open_minor)
+    name = invoice.invoice or invoice.voucher_number
     percent = ZERO
     if invoice.is_invoice() or credit_notes:
         percent = discount_percent(company, invoice, discount_day, use)
@@ -232,8 +242,7 @@ def _settle_one(company, primary, invoice, mark, available_minor, primary_rate, 
     if mark.cash_discount is not None:
         if abs(mark.cash_discount) > from_minor(open_minor, inv_decimals):
             raise SettlementError(f"the cash discount {abs(mark.cash_discount)} is larger than the open amount "
-                                  f"{from_minor(open_minor, inv_decimals)} of {invoice.invoice or invoice.voucher_number}",
-                                  code="discount_too_large")
+                                  f"{from_minor(open_minor, inv_decimals)} of {name}", code="discount_too_large")
         discount = to_minor(abs(mark.cash_discount), inv_decimals)
         pay = open_minor - discount if amount_to_settle is None else \
             min(to_minor(abs(amount_to_settle), inv_decimals), open_minor - discount)
@@ -243,8 +252,7 @@ def _settle_one(company, primary, invoice, mark, available_minor, primary_rate, 
         if amount_to_settle is not None:
             if abs(amount_to_settle) > from_minor(open_minor, inv_decimals):
                 raise SettlementError(f"amount to settle {abs(amount_to_settle)} is more than the open amount "
-                                      f"{from_minor(open_minor, inv_decimals)} of "
-                                      f"{invoice.invoice or invoice.voucher_number}", code="settle_more_than_open")
+                                      f"{from_minor(open_minor, inv_decimals)} of {name}", code="settle_more_than_open")
             wanted = to_minor(abs(amount_to_settle), inv_decimals)
         pay, discount = cd.discount_for_payment_minor(open_minor, wanted, available, percent, taken, full,
                                                       partial_payments=partial_payments, use=use)
@@ -254,39 +262,43 @@ def _settle_one(company, primary, invoice, mark, available_minor, primary_rate, 
             pay, discount = pay + overpaid, discount - overpaid
     if mark.full_settlement and pay + discount < open_minor:
         discount = open_minor - pay  # the unpaid rest becomes an additional cash discount
-    if pay + discount == 0:
-        return 0, []
-    if invoice.payment_release_date and primary.posting_date < invoice.payment_release_date and invoice.is_invoice():
-        raise SettlementError(
-            f"invoice {invoice.invoice or invoice.voucher_number} is on payment hold until "
-            f"{invoice.payment_release_date}", code="hold_forbids")
-    sign = 1 if invoice.open_minor > 0 else -1
-    settled_inv = sign * (pay + discount)
-    discount_minor = sign * discount
-    # What the primary gives up, in its own currency.
-    if same_currency:
-        used_primary = pay
-    else:
-        used_primary = to_minor(round_half_up(from_minor(pay, inv_decimals) / to_invoice, pri_decimals), pri_decimals)
-        used_primary = min(used_primary, available_minor)
-    settled_pri = -sign * used_primary
+    return pay, discount
+
+
+def _primary_used(company: Company, primary: OpenTransaction, invoice: OpenTransaction, conversion: _Conversion,
+                  pay: int, available_minor: int) -> int:
+    """What the primary gives up for `pay` of the invoice, in its own currency's minor units."""
+    if conversion.same_currency:
+        return pay
+    pri_decimals = company.decimals(primary.currency)
+    used = to_minor(round_half_up(from_minor(pay, company.decimals(invoice.currency)) / conversion.to_invoice,
+                                  pri_decimals), pri_decimals)
+    return min(used, available_minor)
+
+
+def _discount_accounting(company: Company, primary: OpenTransaction, invoice: OpenTransaction,
+                         conversion: _Conversion, primary_rate: Decimal, discount_minor: int) -> int:
+    """The discount in accounting currency, valued at the primary's (payment's) rate."""
+    if not discount_minor:
+        return 0
+    if invoice.currency == company.accounting_currency:
+        return discount_minor
+    rate = primary_rate if conversion.same_currency else company.rates.rate(invoice.currency, primary.posting_date)
+    shift = company.decimals(company.accounting_currency) - company.decimals(invoice.currency)
+    return int(round_half_up(Decimal(discount_minor) * rate * Decimal(10) ** shift, 0))
+
+
+def _post_settled(company: Company, invoice: OpenTransaction, primary: OpenTransaction, mark: Mark,
+                  changes: dict[int, TransactionChange], entries: list[EntryDraft], settled_inv: int,
+                  settled_pri: int, discount_minor: int, discount_acc: int) -> list[SettledPart]:
+    """Record one settled pair: both sides' changes, the unrealized amounts reversed, the discount and the
+    realized exchange difference spread over the invoice's offsets (SV1–SV3)."""
     inv_change = changes[invoice.transaction_id]
     pri_change = changes[primary.transaction_id]
     inv_acc = _portion(invoice.open_accounting_minor - inv_change.settled_accounting_minor, settled_inv,
                        invoice.open_minor - inv_change.settled_minor)
     pri_acc = _portion(primary.open_accounting_minor - pri_change.settled_accounting_minor, settled_pri,
                        primary.open_minor - pri_change.settled_minor)
-    # The discount is valued at the primary's (payment's) rate.
-    discount_acc = 0
-    if discount_minor:
-        invoice_rate_at_payment = company.rates.rate(invoice.currency, primary.posting_date) if not same_currency \
-            else primary_rate
-        acc_decimals = company.decimals(accounting)
-        if invoice.currency == accounting:
-            discount_acc = discount_minor
-        else:
-            discount_acc = int(round_half_up(Decimal(discount_minor) * invoice_rate_at_payment
-                                             * Decimal(10) ** (acc_decimals - inv_decimals), 0))
     exchange_difference = inv_acc + pri_acc - discount_acc
     unrealized_before = (inv_change.unrealized_reversed_minor, pri_change.unrealized_reversed_minor)
     for side, change, settled in ((invoice, inv_change, settled_inv), (primary, pri_change, settled_pri)):
@@ -299,6 +311,7 @@ def _settle_one(company, primary, invoice, mark, available_minor, primary_rate, 
     pri_change.settled_minor += settled_pri
     pri_change.settled_accounting_minor += pri_acc
     if discount_minor:
+        by_invoice_lines = _settings(company)[3]
         account = _discount_main_account(company, invoice, mark)
         entries.append(summary_entry(invoice, -discount_minor, -discount_acc, "Cash discount"))
         _distribute(company, invoice, account, f"{invoice.party_type}_cash_discount", invoice.currency,
@@ -310,12 +323,36 @@ def _settle_one(company, primary, invoice, mark, available_minor, primary_rate, 
         entries.append(summary_entry(invoice, 0, -exchange_difference, "Exchange difference"))
         _distribute(company, invoice, account, purpose, invoice.currency, 0, exchange_difference,
                     "Realized exchange " + ("loss" if loss else "gain"), entries, by_invoice_lines=True)
-    parts = [
+    return [
         SettledPart(invoice.transaction_id, primary.transaction_id, settled_inv, inv_acc, discount_minor,
                     discount_acc, exchange_difference, inv_unrealized),
         SettledPart(primary.transaction_id, invoice.transaction_id, settled_pri, pri_acc,
                     unrealized_reversed_minor=pri_unrealized),
     ]
+
+
+def _settle_one(company: Company, primary: OpenTransaction, invoice: OpenTransaction, mark: Mark,
+                available_minor: int, primary_rate: Decimal, discount_day: date,
+                changes: dict[int, TransactionChange], entries: list[EntryDraft]) -> tuple[int, list[SettledPart]]:
+    """Settle one marked transaction against the primary; returns (primary minor used, parts).
+
+    Amounts are integers in minor units of the invoice's currency; only the conversions between
+    currencies go through Decimal.
+    """
+    conversion = _conversion(company, primary, invoice, mark, available_minor, primary_rate)
+    pay, discount = _pay_and_discount(company, invoice, mark, conversion.available, discount_day)
+    if pay + discount == 0:
+        return 0, []
+    if invoice.payment_release_date and primary.posting_date < invoice.payment_release_date and invoice.is_invoice():
+        raise SettlementError(
+            f"invoice {invoice.invoice or invoice.voucher_number} is on payment hold until "
+            f"{invoice.payment_release_date}", code="hold_forbids")
+    sign = 1 if invoice.open_minor > 0 else -1
+    used_primary = _primary_used(company, primary, invoice, conversion, pay, available_minor)
+    discount_minor = sign * discount
+    discount_acc = _discount_accounting(company, primary, invoice, conversion, primary_rate, discount_minor)
+    parts = _post_settled(company, invoice, primary, mark, changes, entries, sign * (pay + discount),
+                          -sign * used_primary, discount_minor, discount_acc)
     return used_primary, parts
 
 
