@@ -16,7 +16,7 @@ from .test_settlement_properties import (  # noqa: F401
     _day,
     documents,
     fresh_sqlite,
-    operations,
+    operations_without_revaluation,
     parameter_sets,
     rows,
     run_sequence,
@@ -51,7 +51,7 @@ def open_then(engine, as_of: date) -> dict[str, int]:
 @SETTINGS
 @given(parameters=parameter_sets, documents_=st.lists(documents(), min_size=4, max_size=10),
        # Without revaluations: the aged report's tie leaves out unrealized amounts (open finding, issue 14 report).
-       operations_=st.lists(operations.filter(lambda op: type(op).__name__ != "Revalue"), min_size=8, max_size=20),
+       operations_=st.lists(operations_without_revaluation, min_size=8, max_size=20),
        offsets=st.lists(st.integers(min_value=0, max_value=120), min_size=3, max_size=6))
 def test_aged_balances_at_random_past_dates_tie_to_the_ledger(fresh_sqlite, parameters, documents_,  # noqa: F811
                                                                operations_, offsets):
