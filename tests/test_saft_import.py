@@ -123,3 +123,18 @@ def test_a_malformed_file_and_an_existing_company(engine, tmp_path):
     import_saft(engine, V130)
     with pytest.raises(Exception, match="exists already"):
         import_saft(engine, V130)
+
+
+def test_a_transaction_that_does_not_balance_is_refused_by_voucher_and_line(engine, tmp_path):
+    unbalanced = tmp_path / "unbalanced.xml"
+    text_ = V130.read_text(encoding="utf-8")
+    # the purchase invoice's VAT line: 2500.00 -> 2400.00 (still valid against the schema)
+    index = text_.index("<AccountID>2710</AccountID>", text_.index("<GeneralLedgerEntries>"))
+    text_ = text_[:index] + text_[index:].replace("<Amount>2500.00</Amount>", "<Amount>2400.00</Amount>", 1)
+    unbalanced.write_text(text_, encoding="utf-8")
+    with pytest.raises(Exception) as refused:
+        import_saft(engine, unbalanced)
+    message = str(refused.value)
+    assert "unbalanced.xml" in message and "voucher A1001" in message and "100.00" in message
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT COUNT(*) FROM company")).scalar() == 0
