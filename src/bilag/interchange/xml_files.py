@@ -40,24 +40,35 @@ def _located(source: str, line: int | None, element: str | None, message: str) -
     return f"{', '.join(where)}: {message}"
 
 
-def validate_file(path: str | Path, schema_path: str | Path, *, source: str | None = None) -> None:
+def validate_file(path: str | Path, schema_path: str | Path, *, source: str | None = None,
+                  records: tuple[str, ...] = ()) -> None:
     """Check a file against an XML Schema, streaming; raises InvalidFile naming the line of the element at fault
-    (the element being read when the validator stopped) and the validator's message."""
+    and the validator's message. `records` (local names, e.g. Transaction) are the repeating elements that are
+    dropped once read, so that memory stays flat; without them every finished element is dropped."""
     source = source or str(path)
     xml_schema = schema(str(schema_path))
+    namespace = _target_namespace(str(schema_path))
+    tags = [f"{{{namespace}}}{name}" for name in records] if records else None
     line = None
     try:
-        for event, element in etree.iterparse(str(path), events=("start", "end"), schema=xml_schema,
-                                              huge_tree=True):
-            if event == "start":
-                line = element.sourceline
-            elif element.getparent() is not None and len(element) == 0:
-                element.clear(keep_tail=False)
+        for _event, element in etree.iterparse(str(path), events=("end",), tag=tags, schema=xml_schema,
+                                               huge_tree=True):
+            line = element.sourceline
+            element.clear(keep_tail=False)
+            parent = element.getparent()
+            if parent is not None:
+                while element.getprevious() is not None:
+                    del parent[0]
     except etree.XMLSyntaxError as error:
         exact = _exact_line(path, xml_schema)  # the streaming validator reads ahead of the events
         raise _schema_error(error, source, str(schema_path), exact or line) from None
     except OSError as error:
         raise InvalidFile(f"{source}: cannot read the file ({error})", code="unreadable_file") from None
+
+
+@cache
+def _target_namespace(schema_path: str) -> str:
+    return etree.parse(schema_path).getroot().get("targetNamespace") or ""
 
 
 def _exact_line(path: str | Path, xml_schema: etree.XMLSchema) -> int | None:
@@ -66,7 +77,9 @@ def _exact_line(path: str | Path, xml_schema: etree.XMLSchema) -> int | None:
         if Path(path).stat().st_size > 256 * 1024 * 1024:
             return None
         tree = etree.parse(str(path), etree.XMLParser(huge_tree=True))
-    except (etree.XMLSyntaxError, OSError):
+    except etree.XMLSyntaxError as error:  # not well-formed either: where the parser stopped
+        return error.lineno or None
+    except OSError:
         return None
     if xml_schema.validate(tree):
         return None

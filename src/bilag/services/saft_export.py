@@ -340,10 +340,10 @@ def export_saft(engine: Engine, company_id: str | None, path: str | Path, date_f
             result = export_saft_to(connection, company, stream, date_from, date_to, today=today or date.today(),
                                     progress=progress, path=str(target))
         if validate:
-            from ..interchange.saft.model import SCHEMA_1_30
+            from ..interchange.saft.model import RECORDS, SCHEMA_1_30
             from ..interchange.xml_files import SCHEMAS, validate_file
 
-            validate_file(temporary, SCHEMAS / SCHEMA_1_30, source=str(target))
+            validate_file(temporary, SCHEMAS / SCHEMA_1_30, source=str(target), records=RECORDS)
         temporary.replace(target)
         return result
     finally:

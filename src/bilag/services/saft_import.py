@@ -35,7 +35,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DataError, IntegrityError
 
 from ..errors import BilagError, InvalidInput
-from ..interchange.saft.model import NAMESPACE, SCHEMA_1_20, SCHEMA_1_30, SaftLine
+from ..interchange.saft.model import NAMESPACE, RECORDS, SCHEMA_1_20, SCHEMA_1_30, SaftLine
 from ..interchange.saft.reader import SaftFile, read_saft
 from ..interchange.xml_files import SCHEMAS, InvalidFile, validate_file
 from ..journal.model import JournalLine
@@ -352,7 +352,7 @@ def import_saft(engine: Engine, path: str | Path, *, company_id: str | None = No
     if not Path(path).is_file():
         raise InvalidFile(f"{source}: no such file", code="unreadable_file")
     schema_name = schema_of(path)
-    validate_file(path, SCHEMAS / schema_name, source=source)
+    validate_file(path, SCHEMAS / schema_name, source=source, records=RECORDS)
     file = read_saft(path, source=source)
     company_id = company_id or file.registration_number
     if not company_id:

@@ -12,6 +12,8 @@ from decimal import Decimal
 NAMESPACE = "urn:StandardAuditFile-Taxation-Financial:NO"
 SCHEMA_1_30 = "Norwegian_SAF-T_Financial_Schema_v_1.30.xsd"
 SCHEMA_1_20 = "Norwegian_SAF-T_Financial_Schema_v_1.10.xsd"  # its file name says 1.10; it is version 1.20
+# The repeating records of a file: a streaming schema check drops each once it is read.
+RECORDS = ("Account", "Customer", "Supplier", "TaxCodeDetails", "AnalysisTypeTableEntry", "Transaction")
 
 
 @dataclass(frozen=True)
