@@ -2,16 +2,18 @@
 typed values. Each refuses a bad value with one InvalidInput that names where it was (`accounts[3].type`, with
 the file's line when known); none touches the store. The set-up service, the scenario runner and the API use it.
 
-Numbers: `as_decimal` reads a plain decimal number ("1234.50", "-0.5", "1e3"); a float from YAML is read by its
-shortest repr, so 0.1 is 0.1 and never 0.1000000000000000055. Thousands separators are not numbers here.
+Numbers: `as_decimal` reads a plain ASCII decimal number ("1234.50", "-0.5"; not "1e3", not other scripts'
+digits); a float from YAML is read by its shortest repr, so 0.1 is 0.1 and never 0.1000000000000000055.
+Thousands separators are not numbers here. Dates are ISO YYYY-MM-DD only. The limits are bilag.limits.
 """
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
+from datetime import date
+from decimal import Decimal
 
 from .errors import InvalidInput
+from .limits import check_percent, check_rate, decimal_of, iso_date
 
 _CURRENCY_CODE = re.compile(r"[A-Za-z]{1,3}")  # ISO 4217 has three letters; the store holds up to three
 
@@ -82,32 +84,62 @@ def as_currency(value: object, where: str) -> str:
     return code.upper()
 
 
+def _shown(value: object) -> str:
+    text = str(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
 def as_id(value: object, where: str, max_length: int) -> str:
+    """An id is text: `0010` stays 0010 (scenario/loader.py keeps YAML numbers with leading zeros as text)."""
+    if isinstance(value, float):
+        raise InvalidInput(f"{where}: the id {value!r} reads as a number; quote it ('{value}')", code="bad_setup")
     text = "" if value is None else str(value).strip()
     if not text:
         raise InvalidInput(f"{where}: the id is blank", code="bad_setup")
     if len(text) > max_length:
-        raise InvalidInput(f"{where}: '{text}' is longer than {max_length} characters", code="bad_setup")
+        raise InvalidInput(f"{where}: '{_shown(text)}' is {len(text):,} characters long; at most {max_length}",
+                           code="too_long")
+    return text
+
+
+def as_text(value: object, where: str, max_length: int, default: str = "") -> str:
+    """A free text (a name, a description) no longer than its field holds."""
+    text = default if value is None else str(value)
+    if len(text) > max_length:
+        raise InvalidInput(f"{where}: '{_shown(text)}' is {len(text):,} characters long; at most {max_length}",
+                           code="too_long")
     return text
 
 
 def as_date(value: object, where: str) -> date:
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
     try:
-        return date.fromisoformat(str(value))
+        return iso_date(value)
     except ValueError:
-        raise InvalidInput(f"{where}: '{value}' is not an ISO date (YYYY-MM-DD)", code="bad_date") from None
+        raise InvalidInput(f"{where}: '{_shown(value)}' is not an ISO date (YYYY-MM-DD)", code="bad_date") from None
 
 
 def as_decimal(value: object, where: str) -> Decimal:
     try:
-        text = repr(value) if type(value).__name__ == "float" else str(value)
-        result = Decimal(text)
-    except InvalidOperation:
-        raise InvalidInput(f"{where}: '{value}' is not a number", code="bad_number") from None
-    if not result.is_finite():
-        raise InvalidInput(f"{where}: '{value}' is not a number", code="bad_number")
-    return result
+        return decimal_of(value)
+    except ValueError as why:
+        raise InvalidInput(f"{where}: '{_shown(value)}' {why}", code="bad_number") from None
+
+
+def as_rate(value: object, where: str) -> Decimal:
+    """An exchange rate within the limits (positive, below 10^12, at most 16 decimals)."""
+    rate = as_decimal(value, where)
+    try:
+        check_rate(rate)
+    except ValueError as why:
+        raise InvalidInput(f"{where}: the rate '{_shown(value)}' {why}", code="bad_exchange_rate") from None
+    return rate
+
+
+def as_percent(value: object, where: str, *, below_100: bool = False) -> Decimal:
+    """A percentage from 0 to 100 (below 100 with below_100), at most 6 decimals."""
+    percent = as_decimal(value, where)
+    try:
+        check_percent(percent, upper_inclusive=not below_100)
+    except ValueError as why:
+        raise InvalidInput(f"{where}: the percent '{_shown(value)}' {why}", code="bad_setup") from None
+    return percent

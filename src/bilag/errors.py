@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+MAX_PRINTED_PROBLEMS = 100  # a message lists at most this many problems, then their count
+
 
 @dataclass(frozen=True)
 class Problem:
@@ -42,7 +44,12 @@ class BilagError(Exception):
 
     def __str__(self) -> str:
         if len(self.problems) > 1:
-            return self.message + "\n" + "\n".join(f"  - {p}" for p in self.problems)
+            shown = self.problems[:MAX_PRINTED_PROBLEMS]
+            text = self.message + "\n" + "\n".join(f"  - {p}" for p in shown)
+            if len(self.problems) > len(shown):  # 10 MB of bad rows: the first hundred, then the count
+                text += (f"\n  ... and {len(self.problems) - len(shown):,} more "
+                         f"({len(self.problems):,} problems in all; nothing was written)")
+            return text
         return self.message
 
 

@@ -5,16 +5,22 @@ Rounding happens only where the domain says so (per line, per distribution part)
 from __future__ import annotations
 
 from collections.abc import Sequence
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal
 from typing import cast
+
+from .errors import InvalidInput
+from .limits import MAX_AMOUNT_MINOR, amount_limit_text, decimal_of, strict_decimal
 
 ZERO = Decimal(0)
 _QUANTUM = {0: Decimal(1), 1: Decimal("0.1"), 2: Decimal("0.01"), 3: Decimal("0.001"), 4: Decimal("0.0001")}
 _SCALE = {d: 10**d for d in range(0, 9)}
 
 
-class MoneyFormatError(ValueError):
-    """A text that is not an amount, or has more decimals than its currency allows."""
+class MoneyFormatError(InvalidInput, ValueError):
+    """A text that is not an amount, or has more decimals than its currency allows (bad input, exit 2, wherever
+    it is not caught and named more precisely)."""
+
+    code = "bad_amount"
 
 
 def quantum(decimals: int) -> Decimal:
@@ -38,13 +44,17 @@ def parse_amount(text: object, decimals: int = 2) -> Decimal:
         else:
             cleaned = cleaned.replace(",", "")  # thousands separators
         try:
-            value = Decimal(cleaned)
-        except InvalidOperation:
-            raise MoneyFormatError(f"'{text}' is not a number") from None
+            value = strict_decimal(cleaned)
+        except ValueError as why:
+            raise MoneyFormatError(f"'{text}' {why}") from None
     else:
         # YAML gives floats for unquoted 100.00; their repr is the shortest exact text of what was typed.
         if type(text).__name__ == "float":
-            return parse_amount(repr(text), decimals)
+            try:
+                exact = decimal_of(text)
+            except ValueError as why:
+                raise MoneyFormatError(f"'{text}' {why}") from None
+            return parse_amount(exact, decimals)
         raise MoneyFormatError(f"'{text}' is not a number")
     if not value.is_finite():
         raise MoneyFormatError(f"'{text}' is not a finite number")
@@ -54,8 +64,8 @@ def parse_amount(text: object, decimals: int = 2) -> Decimal:
     return value
 
 
-# An amount from 10**18 up cannot be a ledger amount (minor units are stored as 64-bit integers); refusing it
-# before converting also keeps a typo like 1E999999999 from building a billion-digit integer.
+# An amount from 10**18 up is far beyond the largest amount (limits.py); refusing it before converting keeps a
+# typo like 1E999999999 from building a billion-digit integer.
 _LARGEST_ADJUSTED_EXPONENT = 17
 
 
@@ -69,11 +79,13 @@ def parse_minor(text: object, decimals: int = 2) -> int:
     elif not text.is_finite():
         raise MoneyFormatError(f"'{text}' is not a finite number")
     if text.adjusted() > _LARGEST_ADJUSTED_EXPONENT:
-        raise MoneyFormatError(f"'{text}' is too large")
+        raise MoneyFormatError(f"'{text}' is beyond the largest amount, {amount_limit_text(decimals)}")
     numerator, denominator = text.as_integer_ratio()
     minor, remainder = divmod(numerator * _SCALE[decimals], denominator)
     if remainder:
         raise MoneyFormatError(f"'{text}' has more than {decimals} decimals")
+    if not -MAX_AMOUNT_MINOR <= minor <= MAX_AMOUNT_MINOR:
+        raise MoneyFormatError(f"'{text}' is beyond the largest amount, {amount_limit_text(decimals)}")
     return minor
 
 

@@ -152,10 +152,21 @@ def setup_vendor(party_id: str, extra: list[str] = typer.Argument(None, help="KE
 
 # ---------------------------------------------------------------- journals
 
-def _read_lines(file: Path, default_date: str | None):
-    from ..journal.parsing import lines_from_file
+def _read_lines(file: Path, default_date: str | None, *, name: str | None = None, one_voucher: bool | None = None):
+    """The lines of a journal file. With a journal name, the rows that do not read and the problems validation
+    finds in those that do are reported together, in one pass (an unbalanced voucher is left out then: a line of
+    it may be among those that did not read)."""
+    from ..journal.parsing import finish_reading, read_collecting
+    from ..services.posting import validate_journal
 
-    return lines_from_file(file, default_date=parse_date(default_date, "--date"))
+    lines, problems = read_collecting(file, default_date=parse_date(default_date, "--date"))
+    if problems and lines and name is not None:
+        try:
+            validate_journal(engine(), settings.company, name, lines, one_voucher=one_voucher, user=settings.user,
+                             source=str(file))
+        except JournalRejected as error:
+            problems = problems + [p for p in error.problems if p.code not in ("unbalanced_voucher", "empty_journal")]
+    return finish_reading(lines, problems, str(file))
 
 
 def _print_posting(result, fmt: str) -> None:
@@ -183,7 +194,7 @@ def journal_post(file: Path = typer.Argument(..., help="CSV or XLSX with the jou
     from ..services.posting import post_journal
 
     fmt = check_format(fmt)
-    lines = _read_lines(file, default_date)
+    lines = _read_lines(file, default_date, name=name, one_voucher=one_voucher or None)
     result = post_journal(engine(), settings.company, name, lines, one_voucher=one_voucher or None,
                           user=settings.user, idempotency_key=idempotency_key, source=str(file))
     if getattr(result, "replayed_summary", None):
@@ -199,7 +210,7 @@ def journal_validate(file: Path, name: str = typer.Option("GNJL", "--name"),
     """Check a journal file as posting would, without posting anything."""
     from ..services.posting import validate_journal
 
-    lines = _read_lines(file, default_date)
+    lines = _read_lines(file, default_date, name=name, one_voucher=one_voucher or None)
     warnings = validate_journal(existing_engine(), settings.company, name, lines, one_voucher=one_voucher or None,
                                 user=settings.user, source=str(file))
     for warning in warnings:

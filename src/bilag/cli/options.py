@@ -5,13 +5,14 @@
 from __future__ import annotations
 
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 from typing import overload
 
 import typer
 
 from ..errors import InvalidInput
+from ..limits import amount_limit_text, iso_date, strict_decimal
 from . import render
 
 
@@ -23,11 +24,11 @@ def parse_decimal(text: str | None, option: str) -> Decimal | None:
     if text is None:
         return None
     try:
-        value = Decimal(text.strip())
-    except InvalidOperation:
-        raise InvalidInput(f"{option}: '{text}' is not a number", code="bad_amount") from None
-    if not value.is_finite():
-        raise InvalidInput(f"{option}: '{text}' is not a number", code="bad_amount")
+        value = strict_decimal(text)
+    except ValueError as why:
+        raise InvalidInput(f"{option}: '{text}' {why}", code="bad_amount") from None
+    if value.adjusted() > 17:  # far beyond any amount or rate (limits.py); the use of the value says which
+        raise InvalidInput(f"{option}: '{text}' is beyond the largest amount, {amount_limit_text()}", code="bad_amount")
     return value
 
 
@@ -39,7 +40,7 @@ def parse_date(text: str | None, option: str) -> date | None:
     if text is None:
         return None
     try:
-        return date.fromisoformat(text)
+        return iso_date(text)
     except ValueError:
         raise InvalidInput(f"{option} '{text}' is not a date (YYYY-MM-DD)", code="bad_date") from None
 

@@ -14,6 +14,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 from ..errors import InvalidInput, JournalRejected, Problem
+from ..limits import TEXT_LIMITS, check_rate, iso_date
 from .model import JOURNAL_COLUMNS, JournalLine
 
 REQUIRED_COLUMNS = ("account_type", "account")
@@ -24,13 +25,20 @@ _CURRENCY_CODE = re.compile(r"[A-Za-z]{1,3}")  # ISO 4217 has three letters; the
 
 # Amounts: one decimal separator (point or comma), or groups of three digits with a separator that is not
 # the decimal one. `1,000` and `-1,000` could be either a thousand or one: they are refused.
+# Only ASCII digits (re.ASCII: \d would take Arabic-Indic and full-width digits), never an exponent.
 _GROUP = "[ '\u00a0\u202f]"
-_PLAIN = re.compile(r"[+-]?(?:\d+(?:[.,]\d*)?|[.,]\d+)")
-_GROUPED_COMMA = re.compile(r"[+-]?\d{1,3}(?:,\d{3})+(?:\.\d*)?")      # 1,234,567.89
-_GROUPED_DOT = re.compile(r"[+-]?\d{1,3}(?:\.\d{3})+(?:,\d*)?")       # 1.234.567,89
-_GROUPED_SPACE = re.compile(rf"[+-]?\d{{1,3}}(?:{_GROUP}\d{{3}})+(?:[.,]\d*)?")  # 1 234 567,89
-_AMBIGUOUS = re.compile(r"[+-]?\d{1,3},\d{3}")
-_EXPONENT = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)[eE][+-]?\d+")       # XLSX numbers such as 1e+16
+_PLAIN = re.compile(r"[+-]?(?:\d+(?:[.,]\d*)?|[.,]\d+)", re.ASCII)
+_GROUPED_COMMA = re.compile(r"[+-]?\d{1,3}(?:,\d{3})+(?:\.\d*)?", re.ASCII)      # 1,234,567.89
+_GROUPED_DOT = re.compile(r"[+-]?\d{1,3}(?:\.\d{3})+(?:,\d*)?", re.ASCII)       # 1.234.567,89
+_GROUPED_SPACE = re.compile(rf"[+-]?\d{{1,3}}(?:{_GROUP}\d{{3}})+(?:[.,]\d*)?", re.ASCII)  # 1 234 567,89
+_AMBIGUOUS = re.compile(r"[+-]?\d{1,3},\d{3}", re.ASCII)
+_EXPONENT = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)[eE][+-]?\d+", re.ASCII)
+# The longest text of each text column (limits.TEXT_LIMITS, as the store declares them).
+_TEXT_FIELDS = {"account": "account", "offset_account": "account", "voucher": "voucher", "description": "description",
+                "invoice": "invoice", "document_number": "document_number", "cash_discount": "cash_discount",
+                "payment_terms": "payment_terms", "reason": "reason", "settle_invoice": "settle_invoice",
+                "posting_profile": "posting_profile", "account_type": "code", "offset_account_type": "code",
+                "tax_code": "description"}
 
 
 def normalise_header(name: str) -> str:
@@ -79,8 +87,10 @@ def _record(columns: list[str | None], cells: list[str], line_no: int, source, p
 def _text(value) -> str:
     if value is None:
         return ""
-    if isinstance(value, float):  # XLSX and YAML numbers: repr is the shortest text of the typed number
-        return repr(value)
+    if isinstance(value, float):  # XLSX and YAML numbers: the shortest text of the typed number, written out
+        if value != value or value in (float("inf"), float("-inf")):
+            return repr(value)
+        return format(Decimal(repr(value)), "f")
     if isinstance(value, datetime):
         return value.date().isoformat()
     if isinstance(value, date):
@@ -103,7 +113,9 @@ def parse_decimal_text(value: str) -> Decimal:
     elif _GROUPED_SPACE.fullmatch(text):
         cleaned = re.sub(_GROUP, "", text).replace(",", ".")
     elif _EXPONENT.fullmatch(text):
-        cleaned = text
+        raise ValueError("has an exponent; write the number out (1000, not 1e3)")
+    elif any(ch.isdigit() and not "0" <= ch <= "9" for ch in text):
+        raise ValueError("has digits other than 0-9; write it with ASCII digits")
     else:
         raise ValueError("is not a number")
     try:
@@ -112,13 +124,18 @@ def parse_decimal_text(value: str) -> Decimal:
         raise ValueError("is not a number") from None
 
 
+def _shown(value: str) -> str:
+    """A value as a message quotes it: at most 40 characters."""
+    return value if len(value) <= 40 else value[:37] + "..."
+
+
 def _decimal_text(value: str, field: str, problems, line_no, source) -> Decimal | None:
     if not value:
         return None
     try:
         return parse_decimal_text(value)
     except ValueError as why:
-        problems.append(Problem("bad_amount", f"{field} '{value}' {why}", line=line_no, source=source))
+        problems.append(Problem("bad_amount", f"{field} '{_shown(value)}' {why}", line=line_no, source=source))
         return None
 
 
@@ -139,19 +156,31 @@ def _read_records(records: list[dict], default_date: date | None, source: str | 
         if len(values) != len(record):
             problems.append(Problem("duplicate_column", "a column is named twice", line=line_no, source=source))
             continue
+        before = len(problems)
+        for field, limit_name in _TEXT_FIELDS.items():
+            value = values.get(field)
+            if value and len(value) > TEXT_LIMITS[limit_name]:
+                problems.append(Problem("too_long", f"{field} is {len(value):,} characters long; it holds at most "
+                                        f"{TEXT_LIMITS[limit_name]}", line=line_no, source=source))
         dates = {}
         for field in _DATE_FIELDS:
             raw = values.get(field, "")
             if raw:
                 try:
-                    dates[field] = date.fromisoformat(raw)
+                    dates[field] = iso_date(raw)
                 except ValueError:
-                    problems.append(Problem("bad_date", f"{field} '{raw}' is not a date (YYYY-MM-DD)", line=line_no,
-                                            source=source))
+                    problems.append(Problem("bad_date", f"{field} '{_shown(raw)}' is not a date (YYYY-MM-DD)",
+                                            line=line_no, source=source))
         day = dates.get("date") or default_date
         debit = _decimal_text(values.get("debit", ""), "debit", problems, line_no, source)
         credit = _decimal_text(values.get("credit", ""), "credit", problems, line_no, source)
         rate = _decimal_text(values.get("exchange_rate", ""), "exchange_rate", problems, line_no, source)
+        if rate is not None:
+            try:
+                check_rate(rate)
+            except ValueError as why:
+                problems.append(Problem("bad_exchange_rate", f"exchange_rate '{_shown(values['exchange_rate'])}' "
+                                        f"{why}", line=line_no, source=source))
         currency = values.get("currency") or None
         if currency and not _CURRENCY_CODE.fullmatch(currency):
             problems.append(Problem("unknown_currency", f"currency '{currency}' is not a currency code (up to three "
@@ -161,6 +190,8 @@ def _read_records(records: list[dict], default_date: date | None, source: str | 
         if day is None:
             if not values.get("date"):
                 problems.append(Problem("missing_date", "the line has no date", line=line_no, source=source))
+            continue
+        if len(problems) > before:  # a line that does not read is not validated further (read_collecting)
             continue
         lines.append(JournalLine(
             line_no=line_no, date=day, account_type=values.get("account_type", ""), account=values.get("account", ""),
@@ -175,6 +206,11 @@ def _read_records(records: list[dict], default_date: date | None, source: str | 
             posting_profile=values.get("posting_profile") or None,
         ))
     return lines
+
+
+def finish_reading(lines: list[JournalLine], problems: list[Problem], source: str | None) -> list[JournalLine]:
+    """The lines, or JournalRejected listing every problem by line."""
+    return _finish(lines, problems, source)
 
 
 def _finish(lines: list[JournalLine], problems: list[Problem], source: str | None) -> list[JournalLine]:
@@ -255,6 +291,11 @@ def _delimiter(header_line: str, suffix: str) -> str:
 
 
 def lines_from_csv(path: Path, *, default_date: date | None = None) -> list[JournalLine]:
+    return _finish(*_csv_lines(path, default_date), str(path))
+
+
+def _csv_lines(path: Path, default_date: date | None) -> tuple[list[JournalLine], list[Problem]]:
+    """The lines that read and the problems of those that do not; a header or file that does not read raises."""
     source = str(path)
     try:
         raw = path.read_bytes()
@@ -286,10 +327,14 @@ def lines_from_csv(path: Path, *, default_date: date | None = None) -> list[Jour
     columns = check_header(header, source, header_line)
     problems: list[Problem] = []
     lines = _rows_to_lines(columns, rows[1:], default_date, source, problems, exact_width=True)
-    return _finish(lines, problems, source)
+    return lines, problems
 
 
 def lines_from_xlsx(path: Path, *, default_date: date | None = None) -> list[JournalLine]:
+    return _finish(*_xlsx_lines(path, default_date), str(path))
+
+
+def _xlsx_lines(path: Path, default_date: date | None) -> tuple[list[JournalLine], list[Problem]]:
     source = str(path)
     try:
         with path.open("rb"):
@@ -319,7 +364,7 @@ def lines_from_xlsx(path: Path, *, default_date: date | None = None) -> list[Jou
     header_line, header = rows[0]
     columns = check_header(header, source, header_line)
     lines = _rows_to_lines(columns, rows[1:], default_date, source, problems, exact_width=False)
-    return _finish(lines, problems, source)
+    return lines, problems
 
 
 def _xlsx_rows(path: Path, *, data_only: bool) -> list[tuple[int, list[str]]]:
@@ -348,9 +393,15 @@ def _has_formulas(path: Path) -> bool:
 
 
 def lines_from_file(path: Path, *, default_date: date | None = None) -> list[JournalLine]:
+    return _finish(*read_collecting(path, default_date=default_date), str(path))
+
+
+def read_collecting(path: Path, *, default_date: date | None = None) -> tuple[list[JournalLine], list[Problem]]:
+    """The lines of a journal file that read, and a problem for each row that does not (the caller validates the
+    lines and reports both in one pass). A file or header that does not read at all still raises."""
     suffix = path.suffix.lower()
     if suffix == ".xlsx":
-        return lines_from_xlsx(path, default_date=default_date)
+        return _xlsx_lines(path, default_date)
     if suffix in (".csv", ".txt", ".tsv"):
-        return lines_from_csv(path, default_date=default_date)
+        return _csv_lines(path, default_date)
     raise InvalidInput(f"{path}: journals are read from .csv, .tsv or .xlsx files", code="bad_file")

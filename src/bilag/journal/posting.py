@@ -18,6 +18,7 @@ from decimal import Decimal
 from ..calendar.periods import check_posting_allowed
 from ..company import Company
 from ..errors import BilagError, JournalRejected, Problem
+from ..limits import MAX_AMOUNT_MINOR, amount_limit_text
 from ..money import MoneyFormatError, format_minor, parse_minor, round_ratios_to_total
 from ..parties.model import PartyType, module_of
 from ..parties.model import is_invoice as party_is_invoice
@@ -246,6 +247,14 @@ class _Planner:
             accounting_total += entry.accounting_minor
             if entry.currency != currency:
                 single_currency = False
+            if not -MAX_AMOUNT_MINOR <= entry.accounting_minor <= MAX_AMOUNT_MINOR or not (
+                    -MAX_AMOUNT_MINOR <= entry.amount_minor <= MAX_AMOUNT_MINOR):  # a rate or a tax made it so
+                _problem(problems, context, "bad_amount",
+                         f"the amount {format_minor(entry.accounting_minor, self.accounting_decimals)} "
+                         f"{self.accounting_currency} on {entry.ledger_account} is beyond the largest amount, "
+                         f"{amount_limit_text(self.accounting_decimals)}", entry.line_no,
+                         _label(voucher_number, first))
+                return None
         on_date = f" on {voucher_date}" if self.several_dates else ""
         if single_currency and amount_total:
             _problem(problems, context, "unbalanced_voucher",

@@ -1,6 +1,7 @@
 """Reading scenario files: YAML whose mappings remember the line of each key, for exact error messages."""
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import yaml
@@ -42,6 +43,27 @@ def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> LinedDict:
 
 
 _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+# YAML 1.1 reads unquoted 0010 as the octal number 8, 0x1F and 1_000 and 1:30 as numbers, 1.0e+3 as a float:
+# an id or a number must never change on the way in. Only plain decimals are numbers (10, -5, 100.00);
+# anything else that YAML would take for a number stays the text it is (an id `0010`; `1.0e+3` is then
+# refused where a number belongs, with a message that says why).
+_PLAIN_INT = re.compile(r"[-+]?(?:0|[1-9][0-9]*)")
+_PLAIN_FLOAT = re.compile(r"[-+]?(?:[0-9]+\.[0-9]*|\.[0-9]+)")
+
+
+def _construct_int(loader: _Loader, node: yaml.ScalarNode):
+    text = loader.construct_scalar(node)
+    return int(text) if _PLAIN_INT.fullmatch(text) else text
+
+
+def _construct_float(loader: _Loader, node: yaml.ScalarNode):
+    text = loader.construct_scalar(node)
+    return float(text) if _PLAIN_FLOAT.fullmatch(text) else text
+
+
+_Loader.add_constructor("tag:yaml.org,2002:int", _construct_int)
+_Loader.add_constructor("tag:yaml.org,2002:float", _construct_float)
 
 
 def load_yaml(path: Path) -> LinedDict:

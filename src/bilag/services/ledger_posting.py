@@ -132,6 +132,7 @@ def _duplicate_vendor_invoices(connection: Connection, company: Company, voucher
                                source: str | None) -> list:
     """A vendor's invoice number is used once (AP parameter: reject duplicates), in the journal and in the ledger."""
     from ..errors import Problem
+    from ..limits import invoice_key
     from ..store.transactions import posted_vendor_invoices
 
     if company.parameter("duplicate_vendor_invoice") == "allow":
@@ -143,18 +144,22 @@ def _duplicate_vendor_invoices(connection: Connection, company: Company, voucher
             if (transaction.party_type != "vendor" or not transaction.invoice
                     or not is_invoice(transaction.party_type, transaction.amount_minor)):
                 continue
-            key = (transaction.party_id, transaction.invoice)
+            # Trimmed and case-insensitive: inv-1 is INV-1 (limits.invoice_key).
+            key = (transaction.party_id, invoice_key(transaction.invoice))
             if key in seen:
                 problems.append(Problem("duplicate_invoice", f"invoice {transaction.invoice} of vendor "
                                         f"{transaction.party_id} appears twice in the journal",
                                         voucher=voucher.number, line=transaction.line_no, source=source))
             seen[key] = voucher
     if seen:
-        for party_id, invoice in posted_vendor_invoices(connection, company.id, list(seen)):
-            voucher = seen[(party_id, invoice)]
-            line = next(t.line_no for t in voucher.transactions if (t.party_id, t.invoice) == (party_id, invoice))
-            problems.append(Problem("duplicate_invoice", f"invoice {invoice} of vendor {party_id} is already posted",
-                                    voucher=voucher.number, line=line, source=source))
+        for party_id, key, posted in posted_vendor_invoices(connection, company.id, list(seen)):
+            voucher = seen[(party_id, key)]
+            transaction = next(t for t in voucher.transactions
+                               if t.party_id == party_id and t.invoice and invoice_key(t.invoice) == key)
+            same = "" if transaction.invoice == posted else f" (as {posted})"
+            problems.append(Problem("duplicate_invoice", f"invoice {transaction.invoice} of vendor {party_id} is "
+                                    f"already posted{same}", voucher=voucher.number, line=transaction.line_no,
+                                    source=source))
     return problems
 
 

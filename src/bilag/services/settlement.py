@@ -10,7 +10,7 @@ from sqlalchemy.engine import Connection, Engine
 from ..company import Company
 from ..errors import InvalidInput, SettlementError
 from ..journal.model import JournalLine
-from ..money import parse_amount
+from ..money import MoneyFormatError, parse_amount, parse_minor
 from ..parties.model import PartyType, module_of
 from ..settlement.rules import Mark, OpenTransaction, SettlementOptions, plan_settlement
 from ..store.bulk import next_ids
@@ -227,7 +227,11 @@ def _post_payment(connection, company, party_type, party_id, payment, day, group
         raise SettlementError("the payment needs a date", code="bad_date")
     party = company.party(party_type, party_id)
     currency = (payment.currency or party.currency or company.accounting_currency).upper()
-    amount = parse_amount(payment.amount, company.decimals(currency))
+    try:
+        amount = parse_amount(payment.amount, company.decimals(currency))
+        parse_minor(amount, company.decimals(currency))  # within the largest amount (limits.py)
+    except MoneyFormatError as error:
+        raise SettlementError(f"the payment amount {error} for {currency}", code="bad_amount") from None
     if amount <= 0:
         raise SettlementError("the payment amount must be positive", code="bad_amount")
     # A vendor payment debits the vendor; a customer payment credits the customer.

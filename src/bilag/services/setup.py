@@ -22,6 +22,9 @@ from ..coercion import (  # noqa: F401 - the set-up service's old names for them
     as_int,
     as_list,
     as_mapping,
+    as_percent,
+    as_rate,
+    as_text,
     checked_keys,
     located,
 )
@@ -92,7 +95,7 @@ def create_company(connection: Connection, company: dict, calendar: dict | None 
         raise InvalidInput(f"company {company_id} exists already", code="company_exists")
     parameters = company.get("parameters") or {}
     connection.execute(insert(s.company).values(
-        company_id=company_id, name=str(company.get("name", company_id)), accounting_currency=currency,
+        company_id=company_id, name=as_text(company.get("name"), "company.name", 200, company_id), accounting_currency=currency,
         parameters=json.dumps({}),
     ))
     if parameters:
@@ -257,7 +260,7 @@ def add_dimension_values(connection: Connection, company_id: str, dimension: str
                 raise InvalidInput(f"{item_where}: expected value and description", code="unknown_key")
             rows.append({"company_id": company_id, "dimension": dimension,
                          "value": as_id(value["value"], item_where, 60),
-                         "description": str(value.get("description", ""))})
+                         "description": as_text(value.get("description"), item_where + ".description", 200)})
         else:
             rows.append({"company_id": company_id, "dimension": dimension, "value": as_id(value, item_where, 60),
                          "description": ""})
@@ -317,7 +320,7 @@ def add_main_accounts(connection: Connection, company_id: str, accounts: list) -
                                f"{', '.join(AccountType.__members__)}", code="bad_setup")
         ids.append((where, account_id))
         rows.append({
-            "company_id": company_id, "account_id": account_id, "name": str(item.get("name", item["id"])),
+            "company_id": company_id, "account_id": account_id, "name": as_text(item.get("name"), where + ".name", 200, account_id),
             "account_type": account_type, "active": as_bool(item.get("active", True), where + ".active"),
             "manual_entry_blocked": as_bool(item.get("manual_entry_blocked", item.get("do_not_allow_manual_entry",
                                                                                       False)), where),
@@ -337,9 +340,7 @@ def add_exchange_rates(connection: Connection, company_id: str, rates: list) -> 
     for index, item in enumerate(as_list(rates, "exchange_rates")):
         where = located(f"exchange_rates[{index}]", item)
         check_keys("exchange_rate", item, where)
-        rate = as_decimal(item["rate"], where + ".rate")
-        if rate <= 0:
-            raise InvalidInput(f"{where}: the rate must be positive", code="bad_exchange_rate")
+        rate = as_rate(item["rate"], where + ".rate")
         per = as_int(item.get("per", 1), where + ".per")
         if per not in (1, 100):
             raise InvalidInput(f"{where}: per is 1 or 100", code="bad_exchange_rate")
@@ -375,9 +376,7 @@ def add_cash_discounts(connection: Connection, company_id: str, codes: list) -> 
     for index, item in enumerate(as_list(codes, "cash_discounts")):
         where = located(f"cash_discounts[{index}]", item)
         check_keys("cash_discount", item, where)
-        percent = as_decimal(item["percent"], where + ".percent")
-        if not 0 <= percent < 100:
-            raise InvalidInput(f"{where}: percent must be between 0 and 100", code="bad_setup")
+        percent = as_percent(item["percent"], where + ".percent", below_100=True)
         days = as_int(item["days"], where + ".days")
         if days < 0:
             raise InvalidInput(f"{where}: days cannot be negative", code="bad_setup")
@@ -405,10 +404,7 @@ def add_payment_terms(connection: Connection, company_id: str, terms: list) -> N
 
 
 def _tax_percent(value: object, where: str) -> Decimal:
-    percent = as_decimal(value, where)
-    if not 0 <= percent < 100:
-        raise InvalidInput(f"{where}: a sales tax percent is from 0 up to 100", code="bad_setup")
-    return percent
+    return as_percent(value, where, below_100=True)
 
 
 def add_tax_codes(connection: Connection, company_id: str, codes: list) -> None:
@@ -457,7 +453,7 @@ def add_parties(connection: Connection, company_id: str, party_type: PartyType, 
         ids.append((where, party_id))
         rows.append({
             "company_id": company_id, "party_type": party_type.value, "party_id": party_id,
-            "name": str(item.get("name", item["id"])), "party_group": str(item.get("group", "")),
+            "name": as_text(item.get("name"), where + ".name", 200, party_id), "party_group": str(item.get("group", "")),
             "currency": as_currency(item["currency"], where + ".currency") if item.get("currency") else None,
             "payment_terms": item.get("payment_terms"), "cash_discount": item.get("cash_discount"),
             "dimensions": json.dumps(party_dimensions),

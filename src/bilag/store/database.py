@@ -11,6 +11,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
 
+from . import text_limits
 from .citus import distribute, has_citus, undistributed_tables
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -37,6 +38,12 @@ def _sqlite_pragmas(dbapi_connection, _record):
 
 
 def create_store_engine(url: str | None = None) -> Engine:
+    engine = _create_store_engine(url)
+    text_limits.install(engine)  # one text length on both stores (issue 13)
+    return engine
+
+
+def _create_store_engine(url: str | None = None) -> Engine:
     url = normalise_url(url)
     if url.startswith("sqlite"):
         engine = create_engine(url)

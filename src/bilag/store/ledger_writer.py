@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ..errors import JournalRejected, Problem
 from ..journal.model import VoucherDraft
+from ..limits import MAX_BALANCE_MINOR
 from ..journal.posting import cycle_collection_paused
 from . import schema as s
 from .bulk import IsoDates, bulk_insert, driver_connection, is_citus, next_ids
@@ -133,9 +134,46 @@ def _tax_rows(company_id: str, voucher: VoucherDraft, voucher_id: int, first_ent
 
 
 def apply_balance_deltas(connection: Connection, company_id: str, deltas: dict[tuple, list[int]]) -> None:
-    """Fold the batch's deltas into the balances table, in a fixed key order so writers never deadlock."""
+    """Fold the batch's deltas into the balances table, in a fixed key order so writers never deadlock.
+
+    No balance row may pass MAX_BALANCE_MINOR (limits.py): a delta beyond it is refused here, a sum beyond it by
+    the table's check constraint (ck_balance_limit), so the 64-bit addition itself can never overflow."""
     if not deltas:
         return
+    for key, (amount, accounting) in deltas.items():
+        if abs(amount) > MAX_BALANCE_MINOR or abs(accounting) > MAX_BALANCE_MINOR:
+            raise _balance_beyond_limit([(key, amount, accounting)])
+    try:
+        with connection.begin_nested():  # a savepoint: the offending balances are named afterwards
+            _upsert_balances(connection, company_id, deltas)
+    except (IntegrityError, DriverIntegrityError):
+        raise _balance_beyond_limit(_balances_after(connection, company_id, deltas)) from None
+
+
+def _balances_after(connection: Connection, company_id: str, deltas: dict[tuple, list[int]]) -> list[tuple]:
+    """The balances the deltas would make that pass the limit (read only after the upsert was refused)."""
+    beyond = []
+    current = {(row.ledger_account, row.currency, row.period_id): (row.amount_minor, row.accounting_minor)
+               for row in connection.execute(text(
+                   "SELECT ledger_account, currency, period_id, amount_minor, accounting_minor FROM balance "
+                   "WHERE company_id = :c"), {"c": company_id})}
+    for key, (amount, accounting) in sorted(deltas.items()):
+        before = current.get(key[:3], (0, 0))
+        after = (before[0] + amount, before[1] + accounting)
+        if abs(after[0]) > MAX_BALANCE_MINOR or abs(after[1]) > MAX_BALANCE_MINOR:
+            beyond.append((key, *after))
+    return beyond
+
+
+def _balance_beyond_limit(rows: list[tuple]) -> JournalRejected:
+    problems = [Problem("balance_limit", f"the balance of {key[0]} in {key[1]} (period {key[2]}) would be "
+                        f"{max(abs(amount), abs(accounting)):,} minor units, beyond the largest balance "
+                        f"{MAX_BALANCE_MINOR:,}; nothing was posted") for key, amount, accounting in rows[:100]]
+    return JournalRejected(problems or [Problem("balance_limit", "a balance would pass the largest balance "
+                                                f"{MAX_BALANCE_MINOR:,} minor units; nothing was posted")])
+
+
+def _upsert_balances(connection: Connection, company_id: str, deltas: dict[tuple, list[int]]) -> None:
     keys = sorted(deltas)
     upsert = ("INSERT INTO balance (company_id, ledger_account, currency, period_id, main_account, amount_minor, "
               "accounting_minor) {rows} ON CONFLICT (company_id, ledger_account, currency, period_id) DO UPDATE "

@@ -8,6 +8,7 @@ from __future__ import annotations
 from sqlalchemy import (
     BigInteger,
     Boolean,
+    CheckConstraint,
     Column,
     Date,
     ForeignKeyConstraint,
@@ -22,6 +23,10 @@ from sqlalchemy import (
 )
 
 metadata = MetaData()
+
+# The largest balance (limits.MAX_BALANCE_MINOR, written out so that migrations need not import it).
+BALANCE_LIMIT_CHECK = ("amount_minor BETWEEN -9999999999999999 AND 9999999999999999 "
+                       "AND accounting_minor BETWEEN -9999999999999999 AND 9999999999999999")
 
 
 def _company_fk(table_name: str) -> ForeignKeyConstraint:
@@ -293,6 +298,9 @@ balance = Table(
     Column("accounting_minor", BigInteger, nullable=False),
     PrimaryKeyConstraint("company_id", "ledger_account", "currency", "period_id"),
     _company_fk("balance"),
+    # No balance passes the largest balance (limits.MAX_BALANCE_MINOR, issue 13): SQLite would otherwise turn
+    # an overflowing sum into a floating-point number, PostgreSQL refuse it as "bigint out of range".
+    CheckConstraint(BALANCE_LIMIT_CHECK, name="ck_balance_limit"),
 )
 
 party_transaction = Table(

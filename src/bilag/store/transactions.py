@@ -378,15 +378,23 @@ def write_settlement_rows(connection: Connection, company_id: str, rows: list[tu
 
 
 def posted_vendor_invoices(connection: Connection, company_id: str, keys: list[tuple[str, str]]) -> list[tuple]:
-    """Which (vendor, invoice number) pairs of `keys` are posted already (as invoices, not payments)."""
+    """Which (vendor, invoice key) pairs of `keys` are posted already (as invoices, not payments), with the invoice
+    number as posted. An invoice key is limits.invoice_key of the number: trimmed, case-insensitive (INV-1 is inv-1)."""
+    from ..limits import invoice_key
+
     mark = "%s" if is_postgres(connection) else "?"
     wanted = set(keys)
     found: list = []
-    for chunk in chunks(sorted({invoice for _, invoice in keys})):
+    for chunk in chunks(sorted({party_id for party_id, _ in keys})):
         sql = (f"SELECT party_id, invoice FROM party_transaction WHERE company_id = {mark} AND party_type = 'vendor' "
-               f"AND amount_minor {'<' if invoice_sign_of('vendor') < 0 else '>'} 0 AND invoice IN ({', '.join([mark] * len(chunk))})")
-        found.extend(row for row in _driver_rows(connection, sql, (company_id, *chunk)) if tuple(row) in wanted)
-    return [tuple(row) for row in found]
+               f"AND amount_minor {'<' if invoice_sign_of('vendor') < 0 else '>'} 0 AND invoice IS NOT NULL "
+               f"AND party_id IN ({', '.join([mark] * len(chunk))})")
+        for party_id, invoice in _driver_rows(connection, sql, (company_id, *chunk)):
+            key = (party_id, invoice_key(invoice))
+            if key in wanted:
+                found.append((*key, invoice))
+                wanted.discard(key)
+    return found
 
 
 def other_company_with_invoice(connection: Connection, company_id: str, party_type: str, invoice: str) -> str | None:

@@ -1,0 +1,128 @@
+"""The limits of every number and text bilag accepts, and the strict readers of numbers and dates (pure).
+
+One set of limits for SQLite and PostgreSQL (docs/limits.md): a value beyond them is bad input, refused before
+anything is written, never an overflow in the database.
+
+Amounts are stored as signed 64-bit integers in minor units (largest 9,223,372,036,854,775,807):
+- one amount (a journal line, a payment, a converted or taxed amount) is at most MAX_AMOUNT_MINOR,
+  999,999,999,999,999 minor units: 9,999,999,999,999.99 in a currency with two decimals;
+- one balance row (company, ledger account, currency, period) stays within MAX_BALANCE_MINOR, ten times that;
+  a posting that would take one beyond it is refused. The balance update adds at most one such delta to one
+  such balance, 2 x 10^16, far below 2^63; any 922 balance rows at the limit still add up inside 64 bits
+  (9.2 x 10^18), e.g. every period of 70 years of one account; PostgreSQL adds them as numeric anyway.
+
+Numbers are plain ASCII decimals: an optional sign, digits, an optional point and digits. No exponent
+(`1e3`), no digits of other scripts (Arabic-Indic, full-width), no infinity or NaN. Dates are ISO `YYYY-MM-DD`.
+"""
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from decimal import Decimal
+
+MAX_AMOUNT_MINOR = 10**15 - 1
+MAX_BALANCE_MINOR = 10**16 - 1
+# Exchange rates: positive, below a trillion (per 1 or per 100 units), with at most 16 decimals.
+MAX_RATE = Decimal(10) ** 12
+RATE_DECIMALS = 16
+# Percentages (cash discount, sales tax, interest, allocation shares): 0 to 100, at most 6 decimals.
+MAX_PERCENT = Decimal(100)
+PERCENT_DECIMALS = 6
+
+# Text lengths per field, as the store declares them (tests/test_limits.py checks they agree with schema.py).
+TEXT_LIMITS = {
+    "company": 20, "account": 120, "main_account": 40, "name": 200, "description": 200, "voucher": 40,
+    "invoice": 60, "document_number": 60, "currency": 3, "journal_name": 20, "posting_profile": 20,
+    "payment_terms": 20, "cash_discount": 20, "tax_code": 20, "reason": 200, "settle_invoice": 60,
+    "party": 40, "dimension": 60, "dimension_value": 60, "user": 60, "code": 20,
+}
+
+_DECIMAL = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def strict_decimal(text: str) -> Decimal:
+    """A plain ASCII decimal ("1234.50", "-0.5", ".5"); raises ValueError saying why anything else is not."""
+    cleaned = text.strip()
+    if _DECIMAL.fullmatch(cleaned):
+        return Decimal(cleaned)
+    if re.fullmatch(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)[eE][+-]?[0-9]+", cleaned):
+        raise ValueError("has an exponent; write the number out (1000, not 1e3)")
+    if any(ch.isdigit() and not "0" <= ch <= "9" for ch in cleaned):
+        raise ValueError("has digits other than 0-9 (write it with ASCII digits)")
+    raise ValueError("is not a number")
+
+
+def decimal_of(value: object) -> Decimal:
+    """strict_decimal of a typed value: a Decimal or int as it is, a float (YAML, XLSX) by its shortest text."""
+    if isinstance(value, bool):
+        raise ValueError("is not a number")
+    if isinstance(value, Decimal):
+        if not value.is_finite():
+            raise ValueError("is not a number")
+        return value
+    if isinstance(value, int):
+        return Decimal(value)
+    if isinstance(value, float):
+        if value != value or value in (float("inf"), float("-inf")):
+            raise ValueError("is not a number")
+        return Decimal(repr(value))  # shortest text of the typed number; 1e+16 is 10000000000000000
+    return strict_decimal(str(value))
+
+
+def iso_date(value: object) -> date:
+    """An ISO date YYYY-MM-DD (a date or datetime as it is); raises ValueError otherwise (2025-W02, 20250106)."""
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    text = str(value).strip()
+    if not _ISO_DATE.fullmatch(text):
+        raise ValueError("is not a date (YYYY-MM-DD)")
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise ValueError("is not a date (YYYY-MM-DD)") from None
+
+
+def amount_limit_text(decimals: int = 2) -> str:
+    """The largest amount in a currency with `decimals` decimals, as people read it: 9,999,999,999,999.99."""
+    whole, fraction = divmod(MAX_AMOUNT_MINOR, 10**decimals)
+    return f"{whole:,}" + (f".{fraction:0{decimals}d}" if decimals else "")
+
+
+def check_amount_minor(minor: int, decimals: int = 2) -> None:
+    if not -MAX_AMOUNT_MINOR <= minor <= MAX_AMOUNT_MINOR:
+        raise ValueError(f"is beyond the largest amount, {amount_limit_text(decimals)}")
+
+
+def check_rate(rate: Decimal) -> None:
+    """An exchange rate: positive, below MAX_RATE, at most RATE_DECIMALS decimals."""
+    if not rate.is_finite() or rate <= 0:
+        raise ValueError("must be a positive number")
+    if rate >= MAX_RATE:
+        raise ValueError(f"is too large (an exchange rate is below {MAX_RATE:,})")
+    exponent = rate.normalize().as_tuple().exponent
+    if isinstance(exponent, int) and -exponent > RATE_DECIMALS:
+        raise ValueError(f"has more than {RATE_DECIMALS} decimals")
+
+
+def check_percent(percent: Decimal, *, upper_inclusive: bool = True) -> None:
+    if not percent.is_finite() or percent < 0 or percent > MAX_PERCENT or (
+            not upper_inclusive and percent == MAX_PERCENT):
+        raise ValueError(f"must be from 0 to {'' if upper_inclusive else 'below '}100")
+    exponent = percent.normalize().as_tuple().exponent
+    if isinstance(exponent, int) and -exponent > PERCENT_DECIMALS:
+        raise ValueError(f"has more than {PERCENT_DECIMALS} decimals")
+
+
+def check_text(text: str, field: str, limit: int | None = None) -> None:
+    """A text no longer than its field holds; raises ValueError naming the length and the limit."""
+    limit = limit if limit is not None else TEXT_LIMITS[field]
+    if len(text) > limit:
+        raise ValueError(f"is {len(text):,} characters long; {field} holds at most {limit}")
+
+
+def invoice_key(invoice: str) -> str:
+    """An invoice number as the duplicate check compares it: trimmed, case-insensitive (INV-1 is inv-1)."""
+    return invoice.strip().casefold()
