@@ -39,7 +39,7 @@ from bilag.store import schema  # noqa: E402
 from bilag.store.bulk import bulk_insert  # noqa: E402
 from bilag.store.companies import load_company  # noqa: E402
 from bilag.store.database import open_store  # noqa: E402
-from bilag.store.ledger_writer import ENTRY_COLUMNS, VOUCHER_COLUMNS, apply_balance_deltas  # noqa: E402
+from bilag.store.ledger_writer import ENTRY_COLUMNS, HASHED_VOUCHER_COLUMNS, apply_balance_deltas  # noqa: E402
 
 MAIN_ACCOUNTS = 100  # 50 balance-sheet, 50 profit-and-loss
 UNITS = 20
@@ -85,7 +85,7 @@ def load_ledger(engine, entries: int) -> None:
                 delta[1] += sign * amount
                 entry_id += 1
         with engine.begin() as connection:
-            bulk_insert(connection, schema.voucher, VOUCHER_COLUMNS, vouchers)
+            bulk_insert(connection, schema.voucher, HASHED_VOUCHER_COLUMNS, vouchers)  # bulk-loaded: unchained
             bulk_insert(connection, schema.ledger_entry, ENTRY_COLUMNS, rows)
             apply_balance_deltas(connection, "BIG", deltas)
     with engine.begin() as connection:  # the counters the writers would have advanced

@@ -16,6 +16,7 @@ Numbers are plain ASCII decimals: an optional sign, digits, an optional point an
 """
 from __future__ import annotations
 
+import math
 import re
 from datetime import date, datetime
 from decimal import Decimal
@@ -64,7 +65,7 @@ def decimal_of(value: object) -> Decimal:
     if isinstance(value, int):
         return Decimal(value)
     if isinstance(value, float):
-        if value != value or value in (float("inf"), float("-inf")):
+        if not math.isfinite(value):
             raise ValueError("is not a number")
         return Decimal(repr(value))  # shortest text of the typed number; 1e+16 is 10000000000000000
     return strict_decimal(str(value))

@@ -557,6 +557,15 @@ def _register_interchange_commands() -> None:
 _register_interchange_commands()
 
 
+def _register_trust_commands() -> None:
+    from . import trust_commands  # verify, backup, restore, audit (issue 13)
+
+    trust_commands.register(app)
+
+
+_register_trust_commands()
+
+
 def _help_on_every_option() -> None:
     from .help_texts import fill_missing_help
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 import re
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
@@ -88,7 +89,7 @@ def _text(value) -> str:
     if value is None:
         return ""
     if isinstance(value, float):  # XLSX and YAML numbers: the shortest text of the typed number, written out
-        if value != value or value in (float("inf"), float("-inf")):
+        if not math.isfinite(value):
             return repr(value)
         return format(Decimal(repr(value)), "f")
     if isinstance(value, datetime):

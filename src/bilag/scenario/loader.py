@@ -59,7 +59,7 @@ def _construct_int(loader: _Loader, node: yaml.ScalarNode):
 
 def _construct_float(loader: _Loader, node: yaml.ScalarNode):
     text = loader.construct_scalar(node)
-    return float(text) if _PLAIN_FLOAT.fullmatch(text) else text
+    return loader.construct_yaml_float(node) if _PLAIN_FLOAT.fullmatch(text) else text
 
 
 _Loader.add_constructor("tag:yaml.org,2002:int", _construct_int)

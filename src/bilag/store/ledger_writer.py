@@ -10,14 +10,17 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
 from ..errors import JournalRejected, Problem
+from ..journal.chain import GENESIS, voucher_hash
 from ..journal.model import VoucherDraft
-from ..limits import MAX_BALANCE_MINOR
 from ..journal.posting import cycle_collection_paused
+from ..limits import MAX_BALANCE_MINOR
 from . import schema as s
 from .bulk import IsoDates, bulk_insert, driver_connection, is_citus, next_ids
+from .voucher_chain import chain_heads, move_chain_heads
 
 VOUCHER_COLUMNS = ("company_id", "voucher_id", "series", "voucher_number", "posting_date", "period_id", "kind",
-                   "batch_id", "description")
+                   "batch_id", "description", "previous_hash", "chain_hash")
+HASHED_VOUCHER_COLUMNS = VOUCHER_COLUMNS[:-2]  # what a voucher's hash covers, with its entries' ENTRY_COLUMNS
 ENTRY_COLUMNS = ("company_id", "entry_id", "voucher_id", "posting_date", "period_id", "ledger_account",
                  "main_account", "posting_type", "currency", "amount_minor", "accounting_minor", "description",
                  "party_type", "party_id")
@@ -55,19 +58,24 @@ def write_vouchers(connection: Connection, company_id: str, vouchers: list[Vouch
         voucher_id = next_ids(connection, company_id, "voucher", len(vouchers))
         entry_id = next_ids(connection, company_id, "entry", entry_count)
         transaction_id = next_ids(connection, company_id, "transaction", transaction_count)
-        voucher_rows, entry_rows, transaction_rows = [], [], []
+        voucher_rows: list[tuple] = []
+        entry_rows: list[tuple] = []
+        transaction_rows: list[tuple] = []
         tax_rows: list[list] = []
         deltas: dict[tuple, list[int]] = {}
         ids: list[tuple[int, Sequence[int], list[int]]] = []
+        last_of_series: dict[str, int] = {}
         # Dates go to the driver as ISO text, made once per date: it is what SQLite stores (and SQLAlchemy's
         # Date reads back) and what COPY parses; the driver would otherwise adapt the same date per row.
         iso_dates = IsoDates()
+        heads = chain_heads(connection, company_id, {voucher.series for voucher in vouchers})
         for voucher in vouchers:
             period_id = voucher.period_id
             day = iso_dates[voucher.date]
-            voucher_rows.append((company_id, voucher_id, voucher.series, voucher.number, day, period_id,
-                                 voucher.kind, batch_id, (voucher.description or "")[:200]))
+            voucher_row = (company_id, voucher_id, voucher.series, voucher.number, day, period_id, voucher.kind,
+                           batch_id, (voucher.description or "")[:200])
             first_entry = entry_id
+            first_row = len(entry_rows)
             for entry in voucher.entries:
                 ledger_account, currency = entry.ledger_account, entry.currency
                 amount_minor, accounting_minor = entry.amount_minor, entry.accounting_minor
@@ -82,6 +90,11 @@ def write_vouchers(connection: Connection, company_id: str, vouchers: list[Vouch
                     delta[0] += amount_minor
                     delta[1] += accounting_minor
                 entry_id += 1
+            # Tamper evidence: the voucher's hash over its rows and its predecessor's hash (journal/chain.py).
+            previous = heads.get(voucher.series, GENESIS)
+            heads[voucher.series] = chained = voucher_hash(previous, voucher_row, entry_rows[first_row:])
+            voucher_rows.append((*voucher_row, previous, chained))
+            last_of_series[voucher.series] = voucher_id
             transaction_ids = []
             for t in voucher.transactions:
                 transaction_rows.append((
@@ -113,6 +126,8 @@ def write_vouchers(connection: Connection, company_id: str, vouchers: list[Vouch
                 row[1] = first_tax + offset
             bulk_insert(connection, s.tax_transaction, TAX_COLUMNS, [tuple(row) for row in tax_rows])
         apply_balance_deltas(connection, company_id, deltas)
+        move_chain_heads(connection, company_id, {series: (last_of_series[series], heads[series])
+                                                  for series in last_of_series})
         return ids
 
 

@@ -1,0 +1,159 @@
+"""The heads of the voucher hash chains (issue 13: tamper evidence), and verifying the chains.
+
+Posting reads the head of each series it posts to and moves it (ledger_writer.write_vouchers). Every writer of a
+company takes the company's voucher-id counter first (bulk.next_ids, a row lock until commit), so heads are read
+and moved by one writer at a time and the chain follows voucher ids.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from sqlalchemy import select, text
+from sqlalchemy.engine import Connection
+
+from ..journal.chain import GENESIS, voucher_hash
+from . import schema as s
+
+
+def chain_heads(connection: Connection, company_id: str, series: Iterable[str]) -> dict[str, str]:
+    """The hash of the last voucher of each series (series without a voucher yet are absent)."""
+    wanted = sorted(series)
+    if not wanted:
+        return {}
+    t = s.voucher_chain
+    rows = connection.execute(select(t.c.series, t.c.chain_hash).where(t.c.company_id == company_id,
+                                                                          t.c.series.in_(wanted)))
+    return {series: chain_hash for series, chain_hash in rows}
+
+
+def move_chain_heads(connection: Connection, company_id: str, heads: dict[str, tuple[int, str]]) -> None:
+    """Each series' head now at (voucher id, hash); in series order, as every writer locks them."""
+    if not heads:
+        return
+    connection.execute(text(
+        "INSERT INTO voucher_chain (company_id, series, voucher_id, chain_hash) VALUES (:c, :s, :v, :h) "
+        "ON CONFLICT (company_id, series) DO UPDATE SET voucher_id = excluded.voucher_id, "
+        "chain_hash = excluded.chain_hash"),
+        [{"c": company_id, "s": series, "v": voucher_id, "h": chain_hash}
+         for series, (voucher_id, chain_hash) in sorted(heads.items())])
+
+
+@dataclass(frozen=True)
+class ChainFinding:
+    """The first break found in one series."""
+
+    series: str
+    voucher: str | None
+    kind: str  # altered | removed | inserted | unchained
+    message: str
+
+
+@dataclass
+class ChainReport:
+    company_id: str
+    vouchers: int  # vouchers checked
+    unchained: int  # posted before tamper evidence (migration 0010): no hash to check
+    heads: dict[str, str]  # series -> hash of its last voucher, to write down outside the database
+    findings: list[ChainFinding]
+
+    @property
+    def ok(self) -> bool:
+        return not self.findings
+
+
+def verify_company(connection: Connection, company_id: str) -> ChainReport:
+    """Recompute every voucher's hash, series by series, from the rows as they are now; name the first voucher
+    of each series that was altered, removed or inserted."""
+    from .ledger_writer import ENTRY_COLUMNS, HASHED_VOUCHER_COLUMNS
+
+    v, e = s.voucher, s.ledger_entry
+    voucher_columns = [v.c[name] for name in HASHED_VOUCHER_COLUMNS] + [v.c.previous_hash, v.c.chain_hash]
+    entries = connection.execution_options(yield_per=20000).execute(
+        select(*[e.c[name] for name in ENTRY_COLUMNS]).where(e.c.company_id == company_id)
+        .order_by(e.c.voucher_id, e.c.entry_id))
+    entry_iter = iter(entries)
+    pending = next(entry_iter, None)
+
+    def entries_of(voucher_id: int) -> list[tuple]:
+        nonlocal pending
+        found = []
+        while pending is not None and pending[2] < voucher_id:  # entries of no voucher (a voucher row deleted)
+            orphans.append(pending[2])
+            pending = next(entry_iter, None)
+        while pending is not None and pending[2] == voucher_id:
+            found.append(_entry_row(pending))
+            pending = next(entry_iter, None)
+        return found
+
+    orphans: list[int] = []
+    last: dict[str, tuple[str, str]] = {}  # series -> (voucher number, hash) of the last voucher seen
+    seen: dict[str, dict[str, str]] = {}  # series -> hash -> voucher number
+    broken: dict[str, ChainFinding] = {}
+    checked = unchained = 0
+    vouchers = connection.execution_options(yield_per=20000).execute(
+        select(*voucher_columns).where(v.c.company_id == company_id).order_by(v.c.voucher_id))
+    for row in vouchers:
+        series, number = row.series, row.voucher_number
+        row_entries = entries_of(row.voucher_id)
+        if series in broken:
+            continue
+        if row.chain_hash is None:
+            if series in last:  # a voucher without a hash after chained ones: not posted by bilag
+                broken[series] = ChainFinding(series, number, "inserted", f"voucher {number} (series {series}) has "
+                                              f"no hash but follows chained vouchers: it was inserted")
+            else:
+                unchained += 1
+            continue
+        checked += 1
+        previous_number, previous_hash = last.get(series, (None, GENESIS))
+        values = tuple(_voucher_value(row[index]) for index in range(len(HASHED_VOUCHER_COLUMNS)))
+        if voucher_hash(row.previous_hash or "", values, row_entries) != row.chain_hash:
+            broken[series] = ChainFinding(series, number, "altered", f"voucher {number} (series {series}) was "
+                                          f"altered: its rows or entries are not what was posted")
+        elif row.previous_hash != previous_hash:
+            known = seen.get(series, {})
+            if row.previous_hash in known:
+                broken[series] = ChainFinding(series, previous_number, "inserted", f"voucher {previous_number} "
+                                              f"(series {series}) was inserted: voucher {number} follows "
+                                              f"{known[row.previous_hash]}")
+            else:
+                after = f" after {previous_number}" if previous_number else " at the start of the series"
+                broken[series] = ChainFinding(series, number, "removed", f"a voucher was removed before voucher "
+                                              f"{number} (series {series}){after}")
+        seen.setdefault(series, {})[row.chain_hash] = number
+        last[series] = (number, row.chain_hash)
+    while pending is not None:
+        orphans.append(pending[2])
+        pending = next(entry_iter, None)
+    findings = list(broken.values())
+    head_rows = connection.execute(select(s.voucher_chain.c.series, s.voucher_chain.c.chain_hash).where(
+        s.voucher_chain.c.company_id == company_id))
+    heads = {series: chain_hash for series, chain_hash in head_rows}
+    for series, chain_hash in sorted(heads.items()):
+        if series in broken:
+            continue
+        number, last_hash = last.get(series, (None, None))
+        if last_hash != chain_hash:
+            known = seen.get(series, {})
+            if chain_hash in known:
+                findings.append(ChainFinding(series, number, "inserted", f"voucher {number} (series {series}) was "
+                                             f"inserted after the last posted voucher {known[chain_hash]}"))
+            else:
+                findings.append(ChainFinding(series, None, "removed", f"the last voucher(s) of series {series} were "
+                                             f"removed" + (f" (the series now ends at {number})" if number else "")))
+    for series in sorted(set(last) - set(heads) - set(broken)):
+        findings.append(ChainFinding(series, last[series][0], "inserted", f"series {series} has chained vouchers but "
+                                     f"no head: voucher {last[series][0]} was inserted"))
+    if orphans:
+        findings.append(ChainFinding("", None, "removed", f"entries of voucher id {orphans[0]} remain but the "
+                                     f"voucher was removed"))
+    return ChainReport(company_id, checked, unchained, heads, findings)
+
+
+def _voucher_value(value):
+    return value.isoformat() if hasattr(value, "isoformat") else value
+
+
+def _entry_row(row) -> tuple:
+    return tuple(value.isoformat() if hasattr(value, "isoformat") else value for value in row)
