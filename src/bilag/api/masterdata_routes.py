@@ -58,8 +58,17 @@ def apply(company: str, body: ApplyIn, request: Request, caller: Caller = Depend
     from ..services.masterdata import apply_setup
 
     allow(caller, company, "administrator")
-    changes = apply_setup(engine_of(request), company, body.setup, dry_run=body.dry_run)
+    changes = apply_setup(engine_of(request), company, body.setup, dry_run=body.dry_run, user=caller.user.name)
     return {"dry_run": body.dry_run, "changes": [change.as_dict() for change in changes]}
+
+
+@router.get("/companies/{company}/audit", summary="The audit trail of master-data changes, newest first")
+def audit(company: str, request: Request, caller: Caller = Depends(api_caller), page: Page = Depends(page_of),
+          kind: str | None = None, key: str | None = None):
+    from ..services.audit import audit_trail
+
+    allow(caller, company, "accountant")
+    return paginate(audit_trail(engine_of(request), company, kind=kind, key=key), page, request)
 
 
 @router.get("/companies/{company}/master/{kind}/{key:path}", summary="One record of master data")
@@ -75,7 +84,7 @@ def add(company: str, kind: str, body: dict[str, Any], request: Request, caller:
     from ..services.masterdata import add_record
 
     allow(caller, company, "administrator")
-    return add_record(engine_of(request), company, kind, body).as_dict()
+    return add_record(engine_of(request), company, kind, body, user=caller.user.name).as_dict()
 
 
 @router.patch("/companies/{company}/master/{kind}/{key:path}", summary="Change fields of a record of master data")
@@ -84,7 +93,7 @@ def change(company: str, kind: str, key: str, body: dict[str, Any], request: Req
     from ..services.masterdata import change_record
 
     allow(caller, company, "administrator")
-    return change_record(engine_of(request), company, kind, _key(key), body).as_dict()
+    return change_record(engine_of(request), company, kind, _key(key), body, user=caller.user.name).as_dict()
 
 
 @router.delete("/companies/{company}/master/{kind}/{key:path}",
@@ -93,7 +102,7 @@ def remove(company: str, kind: str, key: str, request: Request, caller: Caller =
     from ..services.masterdata import delete_record
 
     allow(caller, company, "administrator")
-    return delete_record(engine_of(request), company, kind, _key(key)).as_dict()
+    return delete_record(engine_of(request), company, kind, _key(key), user=caller.user.name).as_dict()
 
 
 @router.patch("/companies/{company}/journals/{journal_id}/lines/{line}", tags=["journals"],

@@ -91,6 +91,7 @@ def setup_company_command(file: Path = typer.Argument(..., help="YAML with the s
 def setup_rate(currency: str, valid_from: str, rate: str, per: int = typer.Option(1, help="Quoted per 1 or 100 units."),
                rate_type: str = typer.Option("default", "--rate-type")):
     """Add an exchange rate: accounting-currency units per PER units of CURRENCY from VALID_FROM."""
+    from ..services.audit import AuditChange, record_changes
     from ..services.setup import add_exchange_rates
     from ..store.companies import resolve_company_id
 
@@ -98,12 +99,16 @@ def setup_rate(currency: str, valid_from: str, rate: str, per: int = typer.Optio
         company_id = resolve_company_id(connection, settings.company)
         add_exchange_rates(connection, company_id, [{"currency": currency, "date": valid_from, "rate": rate,
                                                      "per": per, "rate_type": rate_type}])
+        record_changes(connection, company_id, settings.user, [AuditChange(
+            "exchange-rate", f"{currency.upper()} {valid_from} {rate_type}", "added", None,
+            {"currency": currency.upper(), "date": valid_from, "rate": rate, "per": per, "rate_type": rate_type})])
     render.info(f"rate {currency} {valid_from} {rate} per {per} added")
 
 
 def _add_records(section: str, records: list[dict]) -> None:
     from ..parties.model import PartyType
     from ..services import setup as setup_service
+    from ..services.audit import AuditChange, record_changes
     from ..store.companies import resolve_company_id
 
     with engine().begin() as connection:
@@ -112,6 +117,9 @@ def _add_records(section: str, records: list[dict]) -> None:
             setup_service.add_main_accounts(connection, company_id, records)
         elif section in ("customers", "vendors"):
             setup_service.add_parties(connection, company_id, PartyType(section[:-1]), records)
+        kind = {"accounts": "account", "customers": "customer", "vendors": "vendor"}[section]
+        record_changes(connection, company_id, settings.user,
+                       [AuditChange(kind, str(record["id"]), "added", None, record) for record in records])
 
 
 def _options_to_record(options: list[str]) -> dict:
@@ -416,7 +424,7 @@ def period_status(day: str = typer.Argument(..., help="A date inside the period.
     """Change the status of the period holding DAY (a permanently closed period never reopens)."""
     from ..services.periods import set_period_status
 
-    result = set_period_status(engine(), settings.company, parse_date(day, "DAY"), status)
+    result = set_period_status(engine(), settings.company, parse_date(day, "DAY"), status, user=settings.user)
     render.info(f"period {result['period']}: {result['status']}")
 
 
@@ -426,7 +434,8 @@ def period_access(day: str, access: str = typer.Argument(..., help="all, none or
     """Restrict posting in the period holding DAY to a user group (for one module or all)."""
     from ..services.periods import set_period_status
 
-    result = set_period_status(engine(), settings.company, parse_date(day, "DAY"), None, access=access, module=module)
+    result = set_period_status(engine(), settings.company, parse_date(day, "DAY"), None, access=access, module=module,
+                               user=settings.user)
     access_text = ", ".join(f"{name}: {value}" for name, value in sorted(result["access"].items()))
     render.info(f"period {result['period']}: {access_text}")
 

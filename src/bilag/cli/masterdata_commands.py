@@ -35,6 +35,13 @@ def _company() -> str | None:
     return settings.company
 
 
+def _user() -> str | None:
+    """Who changes master data (--user / BILAG_USER), for the audit trail."""
+    from .options import settings
+
+    return settings.user
+
+
 def cell(value: object) -> object:
     """A value as a table or CSV cell: lists joined, mappings as key=value."""
     if isinstance(value, bool):
@@ -125,7 +132,7 @@ def change_command(
 
     fmt = _format(fmt)
     key, changes = _changes(words)
-    change = change_record(_engine(), _company(), kind, key, changes)
+    change = change_record(_engine(), _company(), kind, key, changes, user=_user())
     _report([change], fmt)
 
 
@@ -142,7 +149,7 @@ def add_command(
     key, item = _changes(fields)
     if key:
         raise InvalidInput(f"'{key[0]}' is not FIELD=VALUE", code="bad_option")
-    _report([add_record(_engine(), _company(), kind, item)], fmt)
+    _report([add_record(_engine(), _company(), kind, item, user=_user())], fmt)
 
 
 def delete_command(
@@ -152,7 +159,7 @@ def delete_command(
     """Delete a record that nothing refers to (one with postings is refused: deactivate it instead)."""
     from ..services.masterdata import delete_record
 
-    _report([delete_record(_engine(), _company(), kind, tuple(key))], "text")
+    _report([delete_record(_engine(), _company(), kind, tuple(key), user=_user())], "text")
 
 
 def apply_command(
@@ -182,7 +189,7 @@ def apply_command(
     else:
         data = load_yaml(file)
     try:
-        changes = apply_setup(_engine(), _company(), data, dry_run=dry_run)
+        changes = apply_setup(_engine(), _company(), data, dry_run=dry_run, user=_user())
     except BilagError as error:
         raise InvalidInput(f"{file}: {error.message}", code=error.code) from None
     _report(changes, fmt, verbose=False)
@@ -222,7 +229,7 @@ def deactivate_command(
     if found.name not in _DEACTIVATE:
         raise InvalidInput(f"a {found.name} is not deactivated; delete it if nothing refers to it, or change it",
                            code="not_changeable")
-    _report([change_record(_engine(), _company(), found.name, (key,), _DEACTIVATE[found.name])], "text")
+    _report([change_record(_engine(), _company(), found.name, (key,), _DEACTIVATE[found.name], user=_user())], "text")
 
 
 def fields_command(kind: str = typer.Argument(..., help=KIND_HELP)):

@@ -38,5 +38,33 @@ def verify_command(every_company: bool = typer.Option(False, "--all", help="Ever
                          code="ledger_tampered")
 
 
+
+
+def audit_command(kind: str | None = typer.Option(None, "--kind", help="account, posting-profile, parameter, period, "
+                                                                       "exchange-rate, user, user-role, ..."),
+                  key: str | None = typer.Option(None, "--key", help="One record (its key as listed)."),
+                  users: bool = typer.Option(False, "--users", help="Changes of users (which belong to no company)."),
+                  limit: int = typer.Option(100, "--limit", help="The newest N entries (0: all)."),
+                  fmt: str = format_option()):
+    """The audit trail of master-data changes: who changed which record, when, before and after (newest first)."""
+    import json
+
+    from ..services.audit import audit_trail
+    from .options import check_format
+
+    fmt = check_format(fmt)
+    if limit < 0:
+        raise BilagError("--limit is 0 (all) or more", code="bad_option")
+    entries = audit_trail(existing_engine(), settings.company, kind=kind, key=key, users=users, limit=limit or None)
+    if fmt == "text" and not entries:
+        render.info("no master-data changes recorded" + (f" for {kind}" if kind else ""))
+        return
+    rows = [{**entry, "before": json.dumps(entry["before"], ensure_ascii=False) if entry["before"] else "",
+             "after": json.dumps(entry["after"], ensure_ascii=False) if entry["after"] else ""} for entry in entries]
+    render.emit(rows, ["id", "at", "user", "kind", "key", "action", "before", "after"], fmt, title="Audit trail",
+                document=entries)
+
+
 def register(app: typer.Typer) -> None:
     app.command("verify")(verify_command)
+    app.command("audit")(audit_command)

@@ -36,7 +36,7 @@ def user_add(name: str, role: str | None = typer.Option(None, "--role", help="vi
     from .options import settings
 
     add_user(_engine(), name, _password(password), display_name=display_name, locale=locale,
-             company_id=settings.company, role=role)
+             company_id=settings.company, role=role, actor=settings.user)
     render.info(f"user {name} added" + (f" ({role})" if role else ""))
 
 
@@ -46,7 +46,7 @@ def user_grant(name: str, role: str = typer.Argument(..., help="viewer, clerk, a
     from ..services.users import grant
     from .options import settings
 
-    company = grant(_engine(), name, settings.company, role)
+    company = grant(_engine(), name, settings.company, role, actor=settings.user)
     render.info(f"user {name} is {role} in {company}")
 
 
@@ -56,7 +56,7 @@ def user_group(name: str, group: str):
     from ..services.users import add_to_group
     from .options import settings
 
-    add_to_group(_engine(), name, settings.company, group)
+    add_to_group(_engine(), name, settings.company, group, actor=settings.user)
     render.info(f"user {name} is in group {group}")
 
 

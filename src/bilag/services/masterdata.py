@@ -29,6 +29,7 @@ from ..parties.model import PartyType
 from ..store import schema as s
 from ..store.companies import resolve_company_id
 from . import setup as setup_service
+from .audit import AuditChange, record_changes
 from .masterdata_sections import APPLY_AFTER, DELETE, SECTION_KINDS
 
 # ----------------------------------------------------------------------------- reading, in the set-up format
@@ -481,6 +482,7 @@ class Change:
     key: str
     action: str  # added | changed | unchanged | deleted
     fields: dict[str, tuple[object, object]] = field(default_factory=dict)  # name -> (before, after)
+    record: dict | None = field(default=None, compare=False, repr=False)  # the whole record as added or as it was before it was deleted (audit trail)
 
     def as_dict(self) -> dict:
         return {"kind": self.kind, "key": self.key, "action": self.action,
@@ -749,7 +751,8 @@ def add_record_in(connection: Connection, company_id: str, kind: Kind, item: dic
     with connection.begin_nested():
         _add_item(connection, company_id, kind, item, section_key)
     key = _key_of_item(kind, item, section_key)
-    return Change(kind.name, " ".join(k for k in key if k), "added")
+    return Change(kind.name, " ".join(k for k in key if k), "added",
+                  record=find_record_in(connection, company_id, kind, tuple(k for k in key if k)))
 
 
 def delete_record_in(connection: Connection, company_id: str, kind: Kind, key: tuple[str, ...]) -> Change:
@@ -765,11 +768,13 @@ def delete_record_in(connection: Connection, company_id: str, kind: Kind, key: t
                            f"{', ...' if len(uses) > 5 else ''}) and is not deleted{hint.get(kind.name, '')}",
                            code="in_use")
     _delete_row(connection, company_id, kind, full_key)
-    return Change(kind.name, " ".join(full_key), "deleted")
+    return Change(kind.name, " ".join(full_key), "deleted", record=record)
 
 
-def _in_transaction(engine: Engine, company_id: str | None, work: Callable[[Connection, str], object]):
-    """One transaction; a change that leaves master data naming an account that does not exist is refused."""
+def _in_transaction(engine: Engine, company_id: str | None, work: Callable[[Connection, str], object],
+                    user: str | None = None):
+    """One transaction; a change that leaves master data naming an account that does not exist is refused.
+    What changed goes to the audit trail (services/audit.py) in the same transaction."""
     try:
         with engine.begin() as connection:
             company_id = resolve_company_id(connection, company_id)
@@ -778,6 +783,7 @@ def _in_transaction(engine: Engine, company_id: str | None, work: Callable[[Conn
             new = [problem for problem in dangling_accounts(connection, company_id) if problem not in before]
             if new:
                 raise InvalidInput(f"{new[0]}; add the account first (nothing was written)", code="unknown_account")
+            record_changes(connection, company_id, user, audit_changes(result))
             return result
     except (IntegrityError, DataError) as error:
         raise setup_service.database_refusal(error) from None
@@ -785,26 +791,46 @@ def _in_transaction(engine: Engine, company_id: str | None, work: Callable[[Conn
         raise InvalidInput("a number is too large to store; nothing was written", code="bad_number") from None
 
 
-def change_record(engine: Engine, company_id: str | None, kind_name: str, key: tuple[str, ...], changes: dict
-                  ) -> Change:
+def audit_changes(result: object) -> list[AuditChange]:
+    """The audit trail's view of what a master-data operation changed."""
+    changes = result if isinstance(result, list) else [result] if isinstance(result, Change) else []
+    entries = []
+    for change in changes:
+        if change.action == "changed":
+            entries.append(AuditChange(change.kind, change.key, "changed",
+                                       {name: before for name, (before, _) in change.fields.items()},
+                                       {name: after for name, (_, after) in change.fields.items()}))
+        elif change.action == "added":
+            entries.append(AuditChange(change.kind, change.key, "added", None, change.record or {}))
+        elif change.action == "deleted":
+            entries.append(AuditChange(change.kind, change.key, "deleted", change.record or {}, None))
+    return entries
+
+
+def change_record(engine: Engine, company_id: str | None, kind_name: str, key: tuple[str, ...], changes: dict,
+                  *, user: str | None = None) -> Change:
     kind = kind_of(kind_name)
     if not changes:
         raise InvalidInput(f"nothing to change: give FIELD=VALUE (fields: {', '.join(_fields(kind))})",
                            code="nothing_to_change")
     if kind.name == "company":
         with engine.begin() as connection:
-            return _change_company(connection, tuple(key), changes)
-    return _in_transaction(engine, company_id, lambda c, cid: change_record_in(c, cid, kind, key, changes))
+            change = _change_company(connection, tuple(key), changes)
+            record_changes(connection, change.key, user, audit_changes(change))
+            return change
+    return _in_transaction(engine, company_id, lambda c, cid: change_record_in(c, cid, kind, key, changes), user)
 
 
-def add_record(engine: Engine, company_id: str | None, kind_name: str, item: dict) -> Change:
+def add_record(engine: Engine, company_id: str | None, kind_name: str, item: dict, *,
+               user: str | None = None) -> Change:
     kind = kind_of(kind_name)
-    return _in_transaction(engine, company_id, lambda c, cid: add_record_in(c, cid, kind, item))
+    return _in_transaction(engine, company_id, lambda c, cid: add_record_in(c, cid, kind, item), user)
 
 
-def delete_record(engine: Engine, company_id: str | None, kind_name: str, key: tuple[str, ...]) -> Change:
+def delete_record(engine: Engine, company_id: str | None, kind_name: str, key: tuple[str, ...], *,
+                  user: str | None = None) -> Change:
     kind = kind_of(kind_name)
-    return _in_transaction(engine, company_id, lambda c, cid: delete_record_in(c, cid, kind, key))
+    return _in_transaction(engine, company_id, lambda c, cid: delete_record_in(c, cid, kind, key), user)
 
 
 def _fields(kind: Kind) -> list[str]:
@@ -1098,7 +1124,8 @@ class _DryRun(Exception):
         self.changes = changes
 
 
-def apply_setup(engine: Engine, company_id: str | None, data: dict, *, dry_run: bool = False) -> list[Change]:
+def apply_setup(engine: Engine, company_id: str | None, data: dict, *, dry_run: bool = False,
+                user: str | None = None) -> list[Change]:
     """Apply a set-up file to an existing company in one transaction: all of it, or (on any error) nothing.
 
     With dry_run the changes are worked out and reported, and then rolled back.
@@ -1110,7 +1137,7 @@ def apply_setup(engine: Engine, company_id: str | None, data: dict, *, dry_run: 
         return changes
 
     try:
-        return _in_transaction(engine, company_id, work)
+        return _in_transaction(engine, company_id, work, user)
     except _DryRun as done:
         return done.changes
 

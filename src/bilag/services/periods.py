@@ -121,6 +121,11 @@ def _log_changes(connection: Connection, company_id: str, before: FiscalPeriod, 
         return
     first = next_ids(connection, company_id, "period_change", len(rows))
     stamp = datetime.now(UTC).isoformat(timespec="microseconds")
+    from .audit import AuditChange, record_changes
+
+    record_changes(connection, company_id, user, [AuditChange("period", before.name, "changed",
+                                                              {field: old for field, old, _ in rows},
+                                                              {field: new for field, _, new in rows})])
     connection.execute(insert(s.period_change), [
         {"company_id": company_id, "change_id": first + index, "period_id": before.id, "period_name": before.name,
          "field": field, "old_value": old, "new_value": new, "user_name": user, "changed_at": stamp}

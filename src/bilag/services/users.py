@@ -47,6 +47,9 @@ class User:
         return have is not None and ROLES.index(have) >= ROLES.index(role)
 
 
+GLOBAL = ""  # the audit trail's company of changes that belong to no company
+
+
 def digest(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
@@ -66,7 +69,7 @@ def user_exists(connection: Connection, name: str) -> bool:
 
 
 def add_user(engine: Engine, name: str, password: str, *, display_name: str = "", locale: str = "en",
-             company_id: str | None = None, role: str | None = None) -> None:
+             company_id: str | None = None, role: str | None = None, actor: str | None = None) -> None:
     """Create a user (and grant a role in a company when one is named)."""
     name = name.strip()
     if not name or len(name) > 60:
@@ -80,34 +83,52 @@ def add_user(engine: Engine, name: str, password: str, *, display_name: str = ""
             raise InvalidInput(f"user {name} exists already", code="user_exists")
         connection.execute(insert(s.app_user).values(user_name=name, password_hash=_hasher.hash(password),
                                                      display_name=display_name[:200], locale=locale, active=True))
+        _audit(connection, GLOBAL, actor, "user", name, "added", None,
+               {"display_name": display_name[:200], "locale": locale, "active": True})
         if role:
-            _grant(connection, name, resolve_company_id(connection, company_id), role)
+            _grant(connection, name, resolve_company_id(connection, company_id), role, actor)
 
 
-def _grant(connection: Connection, name: str, company_id: str, role: str) -> None:
+def _audit(connection: Connection, company_id: str, actor: str | None, kind: str, key: str, action: str,
+           before: dict | None, after: dict | None) -> None:
+    from .audit import AuditChange, record_changes
+
+    record_changes(connection, company_id, actor, [AuditChange(kind, key, action, before, after)])
+
+
+def _grant(connection: Connection, name: str, company_id: str, role: str, actor: str | None = None) -> None:
     check_role(role)
     if not user_exists(connection, name):
         raise NotFound(f"user {name} does not exist", code="unknown_user")
+    previous = connection.execute(select(s.user_role.c.role).where(s.user_role.c.company_id == company_id,
+                                                                    s.user_role.c.user_name == name)).scalar()
+    _audit(connection, company_id, actor, "user-role", name, "changed" if previous else "added",
+           {"role": previous} if previous else None, {"role": role})
     connection.execute(delete(s.user_role).where(s.user_role.c.company_id == company_id,
                                                  s.user_role.c.user_name == name))
     connection.execute(insert(s.user_role).values(company_id=company_id, user_name=name, role=role))
 
 
-def grant(engine: Engine, name: str, company_id: str | None, role: str) -> str:
+def grant(engine: Engine, name: str, company_id: str | None, role: str, *, actor: str | None = None) -> str:
     """Give a user a role in a company (replacing the role they had there)."""
     with engine.begin() as connection:
         company_id = resolve_company_id(connection, company_id)
-        _grant(connection, name, company_id, role)
+        _grant(connection, name, company_id, role, actor)
         return company_id
 
 
-def revoke(engine: Engine, name: str, company_id: str) -> None:
+def revoke(engine: Engine, name: str, company_id: str, *, actor: str | None = None) -> None:
     with engine.begin() as connection:
+        previous = connection.execute(select(s.user_role.c.role).where(s.user_role.c.company_id == company_id,
+                                                                        s.user_role.c.user_name == name)).scalar()
         connection.execute(delete(s.user_role).where(s.user_role.c.company_id == company_id,
                                                      s.user_role.c.user_name == name))
+        if previous:
+            _audit(connection, company_id, actor, "user-role", name, "deleted", {"role": previous}, None)
 
 
-def add_to_group(engine: Engine, name: str, company_id: str | None, group: str) -> None:
+def add_to_group(engine: Engine, name: str, company_id: str | None, group: str, *,
+                 actor: str | None = None) -> None:
     """Put a user in a user group of a company (period module access names such groups)."""
     if not group or len(group) > 60:
         raise InvalidInput("a user group has 1 to 60 characters", code="bad_user_group")
@@ -119,6 +140,8 @@ def add_to_group(engine: Engine, name: str, company_id: str | None, group: str) 
         if exists is None:
             connection.execute(insert(s.user_group_member).values(company_id=company_id, user_group=group,
                                                                   user_name=name))
+            _audit(connection, company_id, actor, "user-group", f"{group} {name}", "added", None,
+                   {"user_group": group, "user": name})
 
 
 def load_user(connection: Connection, name: str) -> User | None:

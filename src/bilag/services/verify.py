@@ -4,6 +4,7 @@ from __future__ import annotations
 from sqlalchemy.engine import Engine
 
 from ..store.companies import company_ids, resolve_company_id
+from ..store.ledger_writer import ENTRY_COLUMNS, HASHED_VOUCHER_COLUMNS
 from ..store.voucher_chain import ChainReport, verify_company
 
 
@@ -11,4 +12,4 @@ def verify_ledger(engine: Engine, company_id: str | None = None, *, every_compan
     """One report per company (the named one, the only one, or with every_company all of them)."""
     with engine.connect() as connection:
         ids = company_ids(connection) if every_company else [resolve_company_id(connection, company_id)]
-        return [verify_company(connection, company) for company in ids]
+        return [verify_company(connection, company, HASHED_VOUCHER_COLUMNS, ENTRY_COLUMNS) for company in ids]

@@ -892,3 +892,21 @@ voucher_chain = Table(
     _company_fk("voucher_chain"),
 >>>>>>> 8bc937e (Trust (issue 13) tamper evidence: every posted voucher carries the SHA-256 of its predecessor's hash in its series and its voucher and entry rows (journal/chain.py, canonical form documented), computed in the posting write path; the head of each series' chain in voucher_chain (migration 0010); 'bilag verify' recomputes the chains and names the first voucher altered, removed or inserted)
 )
+
+# ---------------------------------------------------------------- trust (issue 13): audit trail of master data
+# Who changed which master-data record, when, from what to what (services/audit.py). Changes of users, which
+# belong to no company, carry company_id '' (so no foreign key to company).
+audit_entry = Table(
+    "audit_entry", metadata,
+    Column("company_id", String(20), nullable=False),
+    Column("audit_id", BigInteger, nullable=False),
+    Column("changed_at", String(32), nullable=False),  # ISO 8601, UTC, microseconds
+    Column("user_name", String(60)),
+    Column("kind", String(40), nullable=False),  # account, posting-profile, parameter, period, user, exchange-rate, ...
+    Column("record_key", String(200), nullable=False),
+    Column("action", String(20), nullable=False),  # added | changed | deleted
+    Column("before", Text),  # JSON of the record (or of the changed fields) before; none when added
+    Column("after", Text),  # JSON after; none when deleted
+    PrimaryKeyConstraint("company_id", "audit_id"),
+    Index("ix_audit_entry_kind", "company_id", "kind", "record_key"),
+)

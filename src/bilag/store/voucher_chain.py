@@ -62,11 +62,12 @@ class ChainReport:
         return not self.findings
 
 
-def verify_company(connection: Connection, company_id: str) -> ChainReport:
+def verify_company(connection: Connection, company_id: str, hashed_voucher_columns: tuple[str, ...],
+                   entry_columns: tuple[str, ...]) -> ChainReport:
     """Recompute every voucher's hash, series by series, from the rows as they are now; name the first voucher
-    of each series that was altered, removed or inserted."""
-    from .ledger_writer import ENTRY_COLUMNS, HASHED_VOUCHER_COLUMNS
-
+    of each series that was altered, removed or inserted. The columns are those posting hashes
+    (ledger_writer.HASHED_VOUCHER_COLUMNS and ENTRY_COLUMNS: the writer imports this module)."""
+    HASHED_VOUCHER_COLUMNS, ENTRY_COLUMNS = hashed_voucher_columns, entry_columns  # noqa: N806
     v, e = s.voucher, s.ledger_entry
     voucher_columns = [v.c[name] for name in HASHED_VOUCHER_COLUMNS] + [v.c.previous_hash, v.c.chain_hash]
     entries = connection.execution_options(yield_per=20000).execute(

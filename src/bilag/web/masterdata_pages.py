@@ -113,7 +113,8 @@ async def edit(request: Request, company: str, kind: str, key: str):
     if not changes:
         return RedirectResponse(_list_url(company, found, "nothing changed"), status_code=303)
     try:
-        result = change_record(engine_of(request), company, found.name, _key_of(key), changes)
+        result = change_record(engine_of(request), company, found.name, _key_of(key), changes,
+                               user=caller.user.name)
     except BilagError as error:
         return _edit_page(request, caller, company, kind, key, error=error, status=422,
                           entered={k: str(v) for k, v in form.items()})
@@ -134,7 +135,7 @@ async def _administer(request: Request, company: str, kind: str, work) -> object
     allow(caller, company, "administrator")
     found = kind_of(kind)
     try:
-        result = work(found, form)
+        result = work(found, form, caller.user.name)  # who, for the audit trail (issue 13)
     except BilagError as error:
         return _kind_page(request, caller, company, kind, error=error, status=422, entered=_typed(form))
     return RedirectResponse(_list_url(company, found, result.describe()), status_code=303)
@@ -146,7 +147,8 @@ async def add(request: Request, company: str, kind: str):
     from ..services.masterdata import add_record
 
     return await _administer(request, company, kind,
-                             lambda found, form: add_record(engine_of(request), company, found.name, _typed(form)))
+                             lambda found, form, user: add_record(engine_of(request), company, found.name, _typed(form),
+                                                                  user=user))
 
 
 @router.post("/c/{company}/master/{kind}/delete/{key:path}", response_class=HTMLResponse)
@@ -155,7 +157,8 @@ async def remove(request: Request, company: str, kind: str, key: str):
     from ..services.masterdata import delete_record
 
     return await _administer(request, company, kind,
-                             lambda found, form: delete_record(engine_of(request), company, found.name, _key_of(key)))
+                             lambda found, form, user: delete_record(engine_of(request), company, found.name,
+                                                                     _key_of(key), user=user))
 
 
 def _list_url(company: str, kind, message: str) -> str:
