@@ -60,8 +60,22 @@ def main(
     user: str | None = typer.Option(None, "--user", envvar="BILAG_USER", help="Who posts (period access groups)."),
     version: bool = typer.Option(False, "--version", is_eager=True, callback=_print_version,
                                  help="Print the version of bilag and exit."),
+    wait: str | None = typer.Option(None, "--wait", envvar="BILAG_WAIT", metavar="SECONDS",
+                                    help="How long a writer waits for another (default 30 s), then 'busy'."),
 ) -> None:
     settings.database, settings.company, settings.user = database, company, user
+    _wait_for_writers(wait)
+
+
+def _wait_for_writers(wait: str | None) -> None:
+    """--wait: how long a blocked writer waits (the store reads BILAG_WAIT); say so when one starts waiting."""
+    from ..store import database as store_database
+
+    if wait is not None:
+        os.environ["BILAG_WAIT"] = wait
+        store_database.wait_seconds()  # a bad value is bad input now, not at the first transaction
+    store_database.on_wait = lambda seconds: render.warn(
+        f"waiting for another writer to finish (up to {seconds:g} s; --wait changes it)")
 
 
 # ---------------------------------------------------------------- set-up
@@ -619,6 +633,13 @@ def _unexpected(error: Exception) -> int:
     import psycopg  # a dependency: the bulk paths write through the driver, whose errors SQLAlchemy has not wrapped
     from sqlalchemy.exc import ArgumentError, DataError, DBAPIError, IntegrityError
 
+    from ..store.database import DEFAULT_WAIT_SECONDS, is_busy
+
+    if is_busy(error):
+        waited = os.environ.get("BILAG_WAIT") or f"{DEFAULT_WAIT_SECONDS:g}"
+        render.error(f"the database is busy: another writer held it for {waited} s; nothing was written, try again "
+                     f"(or wait longer with --wait SECONDS or BILAG_WAIT) [busy]")
+        return 2
     refused = (IntegrityError, DataError, psycopg.IntegrityError, psycopg.DataError)
     unavailable = (DBAPIError, ArgumentError, psycopg.OperationalError)
     if isinstance(error, refused):

@@ -65,6 +65,41 @@ def audit_command(kind: str | None = typer.Option(None, "--kind", help="account,
                 document=entries)
 
 
+def _report_chains(reports) -> None:
+    for report in reports:
+        render.info(f"company {report.company_id}: {report.vouchers} voucher(s) verified: "
+                    + ("intact" if report.ok else "; ".join(f.message for f in report.findings)))
+    broken = [f for r in reports for f in r.findings]
+    if broken:
+        raise BilagError("the ledger's hash chains are broken:\n" + "\n".join(f"  - {f.message}" for f in broken),
+                         code="ledger_tampered")
+
+
+def backup_command(file: str = typer.Argument(..., help="The backup file to create (never overwritten).")):
+    """Back up the database (SQLite: the online backup API; PostgreSQL: pg_dump), then verify the ledger."""
+    from pathlib import Path
+
+    from ..services.backup import backup
+
+    result = backup(settings.database, Path(file))
+    render.info(f"backup written to {result.path} ({result.size:,} bytes)")
+    _report_chains(result.reports)
+
+
+def restore_command(file: str = typer.Argument(..., help="A file written by 'bilag backup'."),
+                    replace: bool = typer.Option(False, "--replace", help="Replace the database's current content.")):
+    """Restore a backup into --database (SQLite: a file; PostgreSQL: pg_restore), then verify the ledger."""
+    from pathlib import Path
+
+    from ..services.backup import restore
+
+    result = restore(settings.database, Path(file), replace=replace)
+    render.info(f"restored {result.path} ({result.size:,} bytes)")
+    _report_chains(result.reports)
+
+
 def register(app: typer.Typer) -> None:
     app.command("verify")(verify_command)
     app.command("audit")(audit_command)
+    app.command("backup")(backup_command)
+    app.command("restore")(restore_command)

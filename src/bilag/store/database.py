@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 from alembic import command
@@ -11,6 +13,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
 
+from ..errors import BilagError
 from . import text_limits
 from .citus import distribute, has_citus, undistributed_tables
 
@@ -27,14 +30,69 @@ def normalise_url(url: str | None) -> str:
     return url
 
 
+DEFAULT_WAIT_SECONDS = Decimal(30)
+# Called (seconds to wait at most) when a writer finds the database held by another writer and starts waiting;
+# an interface sets it to tell its user (the CLI prints a line). The store itself prints nothing.
+on_wait: Callable[[Decimal], None] | None = None
+
+
+class Busy(BilagError):
+    """Another writer held the database for longer than this one would wait."""
+
+    code = "busy"
+
+
+def wait_seconds() -> Decimal:
+    """How long a writer waits for another (BILAG_WAIT seconds, default 30)."""
+    text = os.environ.get("BILAG_WAIT", "")
+    try:
+        seconds = Decimal(text.strip()) if text.strip() else DEFAULT_WAIT_SECONDS
+    except InvalidOperation:
+        raise BilagError(f"BILAG_WAIT '{text}' is not a number of seconds", code="bad_option") from None
+    if not seconds.is_finite() or not 0 <= seconds <= 86400:
+        raise BilagError(f"BILAG_WAIT '{text}' is not from 0 to 86400 seconds", code="bad_option")
+    return seconds
+
+
+def _busy(seconds: Decimal) -> Busy:
+    return Busy(f"the database is busy: another writer held it for {seconds:g} s; nothing was written, try again "
+                f"(or wait longer with --wait SECONDS or BILAG_WAIT)")
+
+
 def _sqlite_pragmas(dbapi_connection, _record):
     # The ledger is the system of record: WAL for concurrent readers, FULL sync so a commit survives a crash.
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=FULL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute(f"PRAGMA busy_timeout={int(wait_seconds() * 1000)}")
     cursor.close()
+
+
+def _begin_immediate(connection) -> None:
+    """BEGIN IMMEDIATE, at once if the database is free; else tell on_wait and wait up to wait_seconds() (issue 13:
+    a waiting writer says so, and its error says "busy", not "cannot open")."""
+    import sqlite3
+
+    seconds = wait_seconds()
+    raw = connection.connection.driver_connection
+    raw.execute("PRAGMA busy_timeout=50")
+    try:
+        raw.execute("BEGIN IMMEDIATE")
+        return
+    except sqlite3.OperationalError as error:
+        if "locked" not in str(error) and "busy" not in str(error):
+            raise
+    finally:
+        raw.execute(f"PRAGMA busy_timeout={int(seconds * 1000)}")
+    if on_wait is not None and seconds > 0:
+        on_wait(seconds)
+    try:
+        raw.execute("BEGIN IMMEDIATE")
+    except sqlite3.OperationalError as error:
+        if "locked" in str(error) or "busy" in str(error):
+            raise _busy(seconds) from None
+        raise
 
 
 def create_store_engine(url: str | None = None) -> Engine:
@@ -57,10 +115,21 @@ def _create_store_engine(url: str | None = None) -> Engine:
 
         @event.listens_for(engine, "begin")
         def _begin(connection):
-            connection.exec_driver_sql("BEGIN IMMEDIATE")
+            _begin_immediate(connection)
 
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    # A writer waits for another's row locks at most wait_seconds(), then LockNotAvailable: "busy" (is_busy).
+    return create_engine(url, pool_pre_ping=True,
+                         connect_args={"options": f"-c lock_timeout={int(wait_seconds() * 1000)}"})
+
+
+def is_busy(error: BaseException) -> bool:
+    """A database error that means another writer held what this one needed for longer than it would wait."""
+    original = getattr(error, "orig", error)
+    if type(original).__name__ in ("LockNotAvailable", "LockNotAvailableError"):
+        return True
+    text = str(original).lower()
+    return type(original).__name__ == "OperationalError" and ("database is locked" in text or "database is busy" in text)
 
 
 def alembic_config(engine: Engine | None = None) -> Config:
