@@ -286,6 +286,7 @@ ROLE_CASES = [  # (method, path, body, the least role)
     ("POST", "/api/companies/{c}/close/consolidate", {"period": "2024-P01", "members": []}, "accountant"),
     # Day-one bookkeeping (issue 7)
     ("GET", "/api/companies/{c}/master/vendors", None, "viewer"),
+    ("GET", "/api/companies/{c}/audit", None, "accountant"),  # the audit trail (issue 13)
     ("GET", "/api/companies/{c}/master/vendor/none", None, "viewer"),
     ("POST", "/api/companies/{c}/master/apply", {"setup": {}, "dry_run": True}, "administrator"),
     ("POST", "/api/companies/{c}/master/payment-terms", {"code": "N1", "days": 1}, "administrator"),
