@@ -172,3 +172,52 @@ def demo_database(tmp_path_factory) -> Path:
     with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
         build_demo(str(path))
     return path
+
+
+SCENARIO_HEAD = """company: {id: USMF, name: Contoso USA, accounting_currency: USD}
+calendar: {first_year_start: 2024-01-01, years: 1}
+accounts:
+  - {id: "110110", name: Bank, type: asset}
+  - {id: "606300", name: Rent, type: expense}
+vendors: [{id: "1001"}]
+posting_profiles: {vendor: {summary_account: "110110"}}
+steps:
+"""
+STEP_LINES = st.sampled_from([
+    "Ledger | 606300 | 100.00 |        | 110110", "Ledger | 606300 | 1e3 | | 110110", "Vendor | 1001 | | 50 | 606300",
+    "Ledger | 606300 | \u0661\u0660 | | 110110", "Ledger | 999999 | 1 | | 110110", "Bank | x | 1 | |",
+    "Ledger | 606300 | 99999999999999999.99 | | 110110", "Ledger | 606300 | | | 110110", "| | | |"])
+
+
+@st.composite
+def scenario_documents(draw) -> str:
+    steps = []
+    for number in range(draw(st.integers(min_value=1, max_value=3))):
+        kind = draw(st.sampled_from(["journal", "journal", "settle", "period", "unknown", "expect"]))
+        day = draw(st.sampled_from(["2024-01-05", "2025-W02", "20250106", "2024-13-01", "0010"]))
+        if kind == "journal":
+            lines = "\n".join("        " + line for line in draw(st.lists(STEP_LINES, min_size=1, max_size=3)))
+            steps.append(f"  - journal:\n      id: j{number}\n      date: {day}\n      lines: |\n"
+                         f"        account_type | account | debit | credit | offset_account\n{lines}")
+        elif kind == "settle":
+            steps.append(f"  - settle: {{id: s{number}, vendor: '1001', date: {day}, marks: [{draw(SCALARS)!r}]}}")
+        elif kind == "period":
+            steps.append(f"  - period: {{id: p{number}, date: {day}, status: {draw(SCALARS)!r}}}")
+        else:
+            steps.append(f"  - {kind}: {{id: x{number}, value: {draw(SCALARS)!r}}}")
+    return SCENARIO_HEAD + "\n".join(steps) + "\n"
+
+
+@FUZZ
+@given(document=scenario_documents())
+def test_scenario_yaml_runs_or_is_refused_never_crash(tmp_path_factory, document):
+    from bilag.scenario.runner import run_scenario
+
+    directory = tmp_path_factory.mktemp("scenario")
+    path = directory / "scenario.yaml"
+    path.write_text(document, encoding="utf-8")
+    try:
+        output, code = run_scenario(path, f"sqlite:///{directory / 'scenario.sqlite'}")
+    except BilagError:
+        return
+    assert code in (0, 1, 2) and isinstance(output, dict)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import subprocess
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -350,3 +351,38 @@ def test_problem_lists_print_at_most_a_hundred():
     error = BilagError("rejected", problems=[Problem("bad_amount", f"row {n}") for n in range(150)])
     shown = str(error).splitlines()
     assert len(shown) == 102 and shown[-1] == "  ... and 50 more (150 problems in all; nothing was written)"
+
+
+@settings(max_examples=200, deadline=None)
+@given(minor=st.integers(min_value=-limits.MAX_AMOUNT_MINOR, max_value=limits.MAX_AMOUNT_MINOR),
+       decimals=st.sampled_from([0, 2, 3]))
+def test_every_amount_within_the_limit_reads_exactly_and_one_more_unit_is_refused(minor, decimals):
+    """The readers over the whole range: the text of an amount parses to exactly its minor units."""
+    sign = "-" if minor < 0 else ""
+    whole, fraction = divmod(abs(minor), 10**decimals)
+    written = f"{sign}{whole}" + (f".{fraction:0{decimals}d}" if decimals else "")
+    assert parse_minor(written, decimals) == minor
+    assert parse_minor(limits.strict_decimal(written), decimals) == minor
+    beyond = (limits.MAX_AMOUNT_MINOR + 1) * (-1 if minor < 0 else 1)
+    with pytest.raises(MoneyFormatError):
+        parse_minor(str(Decimal(beyond).scaleb(-decimals)), decimals)
+
+
+@given(text=st.text(min_size=1, max_size=12))
+def test_only_ascii_decimals_are_numbers(text):
+    try:
+        value = limits.strict_decimal(text)
+    except ValueError:
+        return
+    cleaned = text.strip()
+    assert all(ch in "0123456789+-." for ch in cleaned) and value.is_finite()
+
+
+def test_a_yaml_date_that_is_no_date_is_refused_with_a_message(tmp_path):
+    """Found by fuzzing: an unquoted 2024-13-01 made YAML's date constructor raise (exit 70)."""
+    path = tmp_path / "setup.yaml"
+    path.write_text("calendar: {first_year_start: 2024-13-01, years: 1}\n", encoding="utf-8")
+    data = load_yaml(path)
+    with pytest.raises(InvalidInput) as error:
+        as_date(data["calendar"]["first_year_start"], "calendar.first_year_start")
+    assert str(error.value) == "calendar.first_year_start: '2024-13-01' is not an ISO date (YYYY-MM-DD)"

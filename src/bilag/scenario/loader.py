@@ -62,6 +62,15 @@ def _construct_float(loader: _Loader, node: yaml.ScalarNode):
     return loader.construct_yaml_float(node) if _PLAIN_FLOAT.fullmatch(text) else text
 
 
+def _construct_timestamp(loader: _Loader, node: yaml.ScalarNode):
+    # 2024-13-01 looks like a date to YAML but is none: keep the text, refused where a date belongs.
+    try:
+        return loader.construct_yaml_timestamp(node)
+    except ValueError:
+        return loader.construct_scalar(node)
+
+
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp)
 _Loader.add_constructor("tag:yaml.org,2002:int", _construct_int)
 _Loader.add_constructor("tag:yaml.org,2002:float", _construct_float)
 
