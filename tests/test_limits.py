@@ -386,3 +386,32 @@ def test_a_yaml_date_that_is_no_date_is_refused_with_a_message(tmp_path):
     with pytest.raises(InvalidInput) as error:
         as_date(data["calendar"]["first_year_start"], "calendar.first_year_start")
     assert str(error.value) == "calendar.first_year_start: '2024-13-01' is not an ISO date (YYYY-MM-DD)"
+
+
+def test_a_5000_character_name_is_refused_on_both_stores_naming_the_field(engine):
+    """SQLite kept it, PostgreSQL refused it naming no field ("value too long for type character varying(200)")."""
+    from bilag.services.masterdata import add_record, change_record
+
+    make_company(engine)
+    with pytest.raises(InvalidInput) as added:
+        add_record(engine, None, "account", {"id": "606990", "name": "n" * 5000, "type": "expense"})
+    assert str(added.value).endswith("is 5,000 characters long; at most 200")
+    with pytest.raises(InvalidInput) as changed:
+        change_record(engine, None, "vendor", ("1001",), {"name": "v" * 5000})
+    assert "5,000 characters long" in str(changed.value) and "200" in str(changed.value)
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT COUNT(*) FROM main_account WHERE account_id = '606990'")).scalar() == 0
+
+
+def test_the_sqlite_finding_92_233_720_368_547_758_07_is_refused_before_posting(engine):
+    make_company(engine)
+    before = ledger_state(engine)
+    with pytest.raises(JournalRejected) as error:
+        post(engine, """
+            account_type | account      | debit                      | credit
+            Ledger       | 606300-001-- | 92,233,720,368,547,758.07  |
+            Ledger       | 110110-001-  |                            | 92,233,720,368,547,758.07
+        """)
+    assert {p.code for p in error.value.problems} == {"bad_amount"}
+    assert "'92233720368547758.07' is beyond the largest amount, 9,999,999,999,999.99 for USD" in str(error.value)
+    assert ledger_state(engine) == before

@@ -80,6 +80,11 @@ async def _unexpected(request: Request, error: Exception) -> JSONResponse:
         refused += (psycopg.IntegrityError, psycopg.DataError)
     except ImportError:  # pragma: no cover
         pass
+    from ..store.database import is_busy
+
+    if is_busy(error):
+        return problems.problem(503, "busy", "the database is busy: another writer held it for longer than this one "
+                                "waits; nothing was written, try again", headers={"Retry-After": "1"})
     if isinstance(error, refused):
         detail = str(getattr(error, "orig", None) or error).strip().splitlines()[0]
         return problems.problem(409, "database_refused", f"the database refused the change ({detail}); "

@@ -31,6 +31,8 @@ def status_of(error: BilagError) -> int:
         return 404
     if isinstance(error, (IdempotencyConflict, ConcurrencyConflict, PeriodNotOpen)):
         return 409
+    if error.code == "busy":  # another writer held the database longer than this one waits (issue 13)
+        return 503
     return 422
 
 
