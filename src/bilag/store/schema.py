@@ -258,7 +258,7 @@ voucher = Table(
     Column("batch_id", BigInteger, nullable=False),  # one posting request
     Column("description", String(200), nullable=False, default=""),
     # Tamper evidence (issue 13, journal/chain.py): the hash of the voucher before it in its series, and its own
-    # over its rows and entries chained to that one. Empty for vouchers posted before migration 0010.
+    # over its rows and entries chained to that one. Empty for vouchers posted before migration 0012.
     Column("previous_hash", String(64)),
     Column("chain_hash", String(64)),
     PrimaryKeyConstraint("company_id", "voucher_id"),
@@ -828,7 +828,6 @@ journal_tax_line = Table(
 )
 
 
-<<<<<<< HEAD
 # --- Interchange (issue 15: SAF-T Financial, bank statements camt.053, payment files pain.001) ----------------
 
 interchange_setting = Table(
@@ -879,7 +878,9 @@ bank_statement_line = Table(
     PrimaryKeyConstraint("company_id", "statement_id", "line_no"),
     ForeignKeyConstraint(["company_id", "statement_id"], ["bank_statement.company_id", "bank_statement.statement_id"],
                          name="fk_bank_statement_line_statement"),
-=======
+)
+
+
 # ---------------------------------------------------------------- trust (issue 13): tamper evidence
 # The head of each series' voucher hash chain: its last voucher and that voucher's hash (store/voucher_chain.py).
 voucher_chain = Table(
@@ -890,7 +891,6 @@ voucher_chain = Table(
     Column("chain_hash", String(64), nullable=False),
     PrimaryKeyConstraint("company_id", "series"),
     _company_fk("voucher_chain"),
->>>>>>> 8bc937e (Trust (issue 13) tamper evidence: every posted voucher carries the SHA-256 of its predecessor's hash in its series and its voucher and entry rows (journal/chain.py, canonical form documented), computed in the posting write path; the head of each series' chain in voucher_chain (migration 0010); 'bilag verify' recomputes the chains and names the first voucher altered, removed or inserted)
 )
 
 # ---------------------------------------------------------------- trust (issue 13): audit trail of master data

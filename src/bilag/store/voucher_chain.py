@@ -53,7 +53,7 @@ class ChainFinding:
 class ChainReport:
     company_id: str
     vouchers: int  # vouchers checked
-    unchained: int  # posted before tamper evidence (migration 0010): no hash to check
+    unchained: int  # posted before tamper evidence (migration 0012): no hash to check
     heads: dict[str, str]  # series -> hash of its last voucher, to write down outside the database
     findings: list[ChainFinding]
 

@@ -3,15 +3,15 @@
 Vouchers posted before this migration keep no hash; `bilag verify` counts them as unchained and checks the
 chain from the first voucher posted after it.
 
-Revision ID: 0010
-Revises: 0009
+Revision ID: 0012
+Revises: 0011
 Create Date: 2026-11-29 23:50:00
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0010'
-down_revision = '0009'
+revision = '0012'
+down_revision = '0011'
 branch_labels = None
 depends_on = None
 

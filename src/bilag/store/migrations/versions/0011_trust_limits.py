@@ -3,14 +3,14 @@
 A balance row stays within limits.MAX_BALANCE_MINOR, so that adding a posting's delta (itself at most that)
 can never overflow a 64-bit integer: SQLite would silently make the sum a floating-point number.
 
-Revision ID: 0009
-Revises: 0008
+Revision ID: 0011
+Revises: 0010
 Create Date: 2026-11-29 23:30:00
 """
 from alembic import op
 
-revision = '0009'
-down_revision = '0008'
+revision = '0011'
+down_revision = '0010'
 branch_labels = None
 depends_on = None
 
