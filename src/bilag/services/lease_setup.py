@@ -10,7 +10,7 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
-from ..coercion import checked_keys
+from ..coercion import as_percent, checked_keys
 from ..errors import InvalidInput
 from ..lease.model import (
     ACCOUNT_PURPOSES,
@@ -24,7 +24,7 @@ from ..lease.model import (
     LeaseTypePolicy,
     PaymentLine,
 )
-from ..money import MoneyFormatError, from_minor, parse_amount, to_minor
+from ..money import MoneyFormatError, from_minor, parse_amount, parse_minor, to_minor
 from ..store import schema as s
 from .setup import as_bool, as_date, as_decimal, as_id, as_int, as_list, check_unique, located
 
@@ -58,7 +58,7 @@ def _percent(value: object, where: str) -> Decimal:
     percent = as_decimal(value, where)
     if not 0 <= percent <= 100:
         raise InvalidInput(f"{where}: a percentage is from 0 to 100", code="bad_setup")
-    return percent
+    return as_percent(value, where)  # at most 6 decimals (limits.py)
 
 
 def parse_book(item: object, where: str) -> LeaseBook:
@@ -102,7 +102,9 @@ def parse_group(item: object, where: str) -> LeaseGroup:
 
 def _amount(value: object, where: str, decimals: int) -> Decimal:
     try:
-        return parse_amount(value, decimals)
+        amount = parse_amount(value, decimals)
+        parse_minor(amount, decimals)  # within the largest amount (limits.py)
+        return amount
     except MoneyFormatError as error:
         raise InvalidInput(f"{where}: {error}", code="bad_amount") from None
 
