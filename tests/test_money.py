@@ -121,8 +121,8 @@ def test_parse_amount_reads_exact_amounts_and_refuses_the_rest():
         ("abc", 2, "'abc' is not a number"),
         ("1.234", 2, "'1.234' has more than 2 decimals"),
         ("150.5", 0, "'150.5' has more than 0 decimals"),
-        ("NaN", 2, "'NaN' is not a finite number"),
-        ("Infinity", 2, "'Infinity' is not a finite number"),
+        ("NaN", 2, "'NaN' is not a number"),  # plain ASCII decimals only (issue 13)
+        ("Infinity", 2, "'Infinity' is not a number"),
         (True, 2, "'True' is not a number"),
         (None, 2, "'None' is not a number"),
         (100.123, 2, "'100.123' has more than 2 decimals"),
@@ -140,9 +140,10 @@ def test_parse_minor_gives_integer_minor_units_by_the_same_rules():
     assert parse_minor("0.125", 3) == 125                              # the currency's decimals, not two
     assert parse_minor(Decimal("-0.01")) == -1
     assert parse_minor(Decimal("12"), 0) == 12
-    assert parse_minor("999999999999999999", 0) == 10**18 - 1        # the largest amount a ledger holds
+    assert parse_minor("999999999999999", 0) == 10**15 - 1           # the largest amount (limits.py, issue 13)
     for bad, message in [(Decimal("NaN"), "'NaN' is not a finite number"),
-                         (Decimal("1E18"), "'1E+18' is too large"),
+                         (Decimal("1E18"), "'1E+18' is beyond the largest amount, 9,999,999,999,999.99"),
+                         ("1000000000000000", "'1000000000000000' is beyond the largest amount, 9,999,999,999,999.99"),
                          (Decimal("0.001"), "'0.001' has more than 2 decimals"),
                          ("x", "'x' is not a number")]:
         with pytest.raises(MoneyFormatError) as refused:
