@@ -14,7 +14,8 @@ from sqlalchemy.engine import Connection, Engine
 from ..calendar.periods import PeriodKind
 from ..errors import InvalidInput, NotFound
 from ..money import format_minor, from_minor, to_minor
-from ..settlement.discounts import full_discount
+from ..parties.model import is_invoice
+from ..settlement.discounts import discount_to_take_minor, full_discount
 from ..store import schema as s
 from ..store.companies import load_company, load_periods, load_reporting_context, resolve_company_id
 
@@ -274,13 +275,10 @@ def _discount_to_take(company, row, discount_minor: int) -> int:
     """
     if discount_minor == 0 or row.use_cash_discount == "never" or row.open_minor == 0:
         return 0
-    invoice_sign = -1 if row.party_type == "vendor" else 1
-    is_credit_note = row.amount_minor * invoice_sign < 0
-    if is_credit_note and not company.parameter("cash_discount_credit_notes"):
+    if not is_invoice(row.party_type, row.amount_minor) and not company.parameter("cash_discount_credit_notes"):
         return 0
     sign = -1 if discount_minor < 0 else 1
-    taken = abs(row.cash_discount_taken_minor)
-    return sign * min(max(abs(discount_minor) - taken, 0), abs(row.open_minor))
+    return sign * discount_to_take_minor(discount_minor, row.cash_discount_taken_minor, row.open_minor)
 
 
 def ledger_journal_report(engine: Engine, company_id: str | None, *, date_from: date | None = None,

@@ -91,6 +91,12 @@ def partial_discount_minor(amount_minor: int, percent: Decimal) -> int:
     return divide_half_up(abs(amount_minor) * numerator, rest)
 
 
+def discount_to_take_minor(full_discount_amount: int, already_taken: int, open_minor: int) -> int:
+    """Cash discount amount to take = discount amount − discount already taken (B5.2, API-CD1), never more than
+    what is open; magnitudes in minor units."""
+    return min(max(abs(full_discount_amount) - abs(already_taken), 0), abs(open_minor))
+
+
 def discount_for_payment_minor(open_minor: int, amount_to_settle: int | None, available: int | None,
                                percent: Decimal, already_taken: int, full_discount_amount: int, *,
                                partial_payments: bool, use: str) -> tuple[int, int]:
@@ -100,8 +106,7 @@ def discount_for_payment_minor(open_minor: int, amount_to_settle: int | None, av
     available: what the payment still has for this invoice, in the invoice's currency (None = unlimited).
     """
     open_minor = abs(open_minor)
-    remaining_discount = max(full_discount_amount - already_taken, 0) if percent > 0 else 0
-    remaining_discount = min(remaining_discount, open_minor)
+    remaining_discount = discount_to_take_minor(full_discount_amount, already_taken, open_minor) if percent > 0 else 0
     full_pay = open_minor - remaining_discount
     wanted = full_pay if amount_to_settle is None else min(abs(amount_to_settle), open_minor)
     if available is not None:
