@@ -415,3 +415,19 @@ def test_the_sqlite_finding_92_233_720_368_547_758_07_is_refused_before_posting(
     assert {p.code for p in error.value.problems} == {"bad_amount"}
     assert "'92233720368547758.07' is beyond the largest amount, 9,999,999,999,999.99 for USD" in str(error.value)
     assert ledger_state(engine) == before
+
+
+def test_invoice_numbers_with_letters_beyond_ascii_are_compared_case_insensitively_too(engine):
+    make_company(engine)
+    post(engine, """
+        voucher | account_type | account      | debit  | credit | invoice
+        VI-1    | Vendor       | 1001         |        | 100.00 | FAKTURA-Ø1
+        VI-1    | Ledger       | 606300-001-- | 100.00 |        |
+    """)
+    with pytest.raises(JournalRejected) as error:
+        post(engine, """
+            voucher | account_type | account      | debit  | credit | invoice
+            VI-2    | Vendor       | 1001         |        | 100.00 | faktura-ø1
+            VI-2    | Ledger       | 606300-001-- | 100.00 |        |
+        """)
+    assert "invoice faktura-ø1 of vendor 1001 is already posted (as FAKTURA-Ø1)" in str(error.value)

@@ -379,21 +379,34 @@ def write_settlement_rows(connection: Connection, company_id: str, rows: list[tu
 
 def posted_vendor_invoices(connection: Connection, company_id: str, keys: list[tuple[str, str]]) -> list[tuple]:
     """Which (vendor, invoice key) pairs of `keys` are posted already (as invoices, not payments), with the invoice
-    number as posted. An invoice key is limits.invoice_key of the number: trimmed, case-insensitive (INV-1 is inv-1)."""
+    number as posted. An invoice key is limits.invoice_key of the number: trimmed, case-insensitive (INV-1 is inv-1).
+
+    ASCII keys are looked up by lower(trim(invoice)) in the database (SQLite's lower() knows ASCII letters only);
+    the vendors of other keys have all their invoice numbers read and compared here."""
     from ..limits import invoice_key
 
     mark = "%s" if is_postgres(connection) else "?"
     wanted = set(keys)
+    sign = "<" if invoice_sign_of("vendor") < 0 else ">"
+    base = (f"SELECT party_id, invoice FROM party_transaction WHERE company_id = {mark} AND party_type = 'vendor' "
+            f"AND amount_minor {sign} 0 AND invoice IS NOT NULL")
+    rows: list = []
+    ascii_keys = sorted(key for key in wanted if key[1].isascii())
+    for chunk in chunks(ascii_keys, 2000):
+        parties, numbers = sorted({p for p, _ in chunk}), sorted({k for _, k in chunk})
+        sql = (f"{base} AND party_id IN ({', '.join([mark] * len(parties))}) "
+               f"AND lower(trim(invoice)) IN ({', '.join([mark] * len(numbers))})")
+        rows.extend(_driver_rows(connection, sql, (company_id, *parties, *numbers)))
+    other_parties = sorted({party_id for party_id, key in wanted if not key.isascii()})
+    for chunk in chunks(other_parties):
+        sql = f"{base} AND party_id IN ({', '.join([mark] * len(chunk))})"
+        rows.extend(_driver_rows(connection, sql, (company_id, *chunk)))
     found: list = []
-    for chunk in chunks(sorted({party_id for party_id, _ in keys})):
-        sql = (f"SELECT party_id, invoice FROM party_transaction WHERE company_id = {mark} AND party_type = 'vendor' "
-               f"AND amount_minor {'<' if invoice_sign_of('vendor') < 0 else '>'} 0 AND invoice IS NOT NULL "
-               f"AND party_id IN ({', '.join([mark] * len(chunk))})")
-        for party_id, invoice in _driver_rows(connection, sql, (company_id, *chunk)):
-            key = (party_id, invoice_key(invoice))
-            if key in wanted:
-                found.append((*key, invoice))
-                wanted.discard(key)
+    for party_id, invoice in rows:
+        key = (party_id, invoice_key(invoice))
+        if key in wanted:
+            found.append((*key, invoice))
+            wanted.discard(key)
     return found
 
 
