@@ -4,6 +4,7 @@ Rounding happens only where the domain says so (per line, per distribution part)
 """
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from decimal import ROUND_HALF_UP, Decimal
 from typing import cast
@@ -141,20 +142,11 @@ def allocate(total_minor: int, weights: Sequence[int | Decimal]) -> list[int]:
         return [total_minor]
     if all(type(w) is int for w in weights):
         return _allocate_integers(total_minor, cast("Sequence[int]", weights))
-    absolute = [abs(Decimal(w)) for w in weights]
-    base = sum(absolute)
-    if base == 0:
-        absolute = [Decimal(1)] * len(weights)
-        base = Decimal(len(weights))
-    sign = -1 if total_minor < 0 else 1
-    magnitude = abs(total_minor)
-    exact = [magnitude * w / base for w in absolute]
-    parts = [int(e) for e in exact]  # floor, values are non-negative
-    remainder = magnitude - sum(parts)
-    order = sorted(range(len(exact)), key=lambda i: (-(exact[i] - parts[i]), -absolute[i], i))
-    for i in order[:remainder]:
-        parts[i] += 1
-    return [sign * p for p in parts]
+    # Decimal weights become integers over their common denominator (exact, and in the same order), so that
+    # equal remainders stay equal: a Decimal division rounds at 28 digits and can break a tie the wrong way.
+    ratios = [abs(Decimal(w)).as_integer_ratio() for w in weights]
+    common = math.lcm(*(denominator for _, denominator in ratios))
+    return _allocate_integers(total_minor, [numerator * (common // denominator) for numerator, denominator in ratios])
 
 
 def _allocate_integers(total_minor: int, weights: Sequence[int]) -> list[int]:

@@ -11,7 +11,6 @@ whether the file's own #UB, #RES and #PSALDO figures are reproduced.
 """
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -19,7 +18,7 @@ from sqlalchemy import String, func, insert, select
 from sqlalchemy.engine import Connection, Engine
 
 from ..calendar.periods import PeriodKind, PeriodStatus
-from ..errors import BilagError, NotFound
+from ..errors import BilagError
 from ..journal.posting import cycle_collection_paused
 from ..money import format_minor
 from ..sie.model import (
@@ -361,10 +360,3 @@ def tie_out(connection: Connection, company_id: str, sie: SieFile, year: tuple[d
                                         f"{format_minor(monthly.get((p, a), 0))}"
                                         for (p, a), v in sorted(psaldo.items()) if monthly.get((p, a), 0) != v][:20]
     return result
-
-
-def import_report_json(result: SieImportResult) -> str:
-    return json.dumps(result.as_dict(), indent=2, ensure_ascii=False)
-
-
-__all__ = ["SieImportResult", "import_sie", "import_sie_in", "tie_out", "NotFound"]

@@ -82,7 +82,6 @@ class SieFile:
     records: Counter = field(default_factory=Counter)  # label -> lines read
     left_out: Counter = field(default_factory=Counter)  # label -> lines read and not imported, with why
     unknown: list[tuple[int, str]] = field(default_factory=list)  # (line, label) of records not in the format
-    empty_row_texts: int = 0
 
     @property
     def row_count(self) -> int:
