@@ -86,3 +86,27 @@ def test_a_restore_never_overwrites_without_replace(tmp_path):
     not_sqlite.write_text("hello")
     with pytest.raises(InvalidInput, match="not a SQLite backup"):
         restore(f"sqlite:///{tmp_path / 'new.sqlite'}", not_sqlite)
+
+
+def test_the_command_line_backs_up_restores_and_verifies(tmp_path):
+    import subprocess
+    from pathlib import Path
+
+    bilag = Path(__file__).resolve().parent.parent / ".venv" / "bin" / "bilag"
+
+    def run(database: str, *arguments: str):
+        return subprocess.run([str(bilag), "--database", database, *arguments], capture_output=True, text=True,
+                              cwd=tmp_path, env={"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"}, timeout=120)
+
+    assert run("demo.sqlite", "demo").returncode == 0
+    made = run("demo.sqlite", "backup", "copy.sqlite")
+    assert made.returncode == 0, made.stderr
+    assert "backup written to copy.sqlite" in made.stderr and "voucher(s) verified: intact" in made.stderr
+    again = run("demo.sqlite", "backup", "copy.sqlite")
+    assert again.returncode == 2 and "a backup never overwrites a file" in again.stderr
+    restored = run("restored.sqlite", "restore", "copy.sqlite")
+    assert restored.returncode == 0, restored.stderr
+    assert "voucher(s) verified: intact" in restored.stderr
+    over = run("restored.sqlite", "restore", "copy.sqlite")
+    assert over.returncode == 2 and "restore over it with --replace" in over.stderr
+    assert run("restored.sqlite", "restore", "copy.sqlite", "--replace").returncode == 0
