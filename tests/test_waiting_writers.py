@@ -87,3 +87,27 @@ def test_postgresql_lock_waits_end_as_busy(engine, store_url, monkeypatch):
             """)
     impatient.dispose()
     assert is_busy(error.value)
+
+
+def test_postgresql_tells_a_waiting_writer_that_it_waits(engine, store_url, monkeypatch):
+    if engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL's blocking pids")
+    from bilag.store import database
+
+    make_company(engine)
+    told: list = []
+    monkeypatch.setattr(database, "on_wait", told.append)
+    monkeypatch.setenv("BILAG_WAIT", "3")
+    patient = open_store(store_url)
+    with engine.begin() as holder:
+        holder.execute(text("UPDATE number_sequence SET next_value = next_value WHERE company_id = 'USMF' "
+                            "AND code = 'batch'"))
+        with pytest.raises(OperationalError) as error:
+            post(patient, """
+                account_type | account      | debit | credit
+                Ledger       | 606300-001-- | 1.00  |
+                Ledger       | 110110-001-  |       | 1.00
+            """)
+    patient.dispose()
+    assert is_busy(error.value)
+    assert [str(seconds) for seconds in told] == ["3"]

@@ -119,8 +119,48 @@ def _create_store_engine(url: str | None = None) -> Engine:
 
         return engine
     # A writer waits for another's row locks at most wait_seconds(), then LockNotAvailable: "busy" (is_busy).
-    return create_engine(url, pool_pre_ping=True,
-                         connect_args={"options": f"-c lock_timeout={int(wait_seconds() * 1000)}"})
+    engine = create_engine(url, pool_pre_ping=True,
+                           connect_args={"options": f"-c lock_timeout={int(wait_seconds() * 1000)}"})
+    _tell_waiting_writers(engine)
+    return engine
+
+
+def _tell_waiting_writers(engine: Engine) -> None:
+    """PostgreSQL: when an interface listens (on_wait), a transaction still running after a second asks the server
+    whether another backend blocks it, and if so tells on_wait once. Nothing runs when nobody listens."""
+    import threading
+
+    timers: dict[int, threading.Timer] = {}
+
+    def blocked(pid: int) -> bool:
+        try:
+            with engine.connect() as probe:
+                return bool(probe.exec_driver_sql(f"SELECT cardinality(pg_blocking_pids({int(pid)})) > 0").scalar())
+        except Exception:  # noqa: BLE001 - a probe that fails tells nothing; the waiting writer goes on
+            return False
+
+    def check(pid: int, listener) -> None:
+        if blocked(pid):
+            listener(wait_seconds())
+
+    @event.listens_for(engine, "begin")
+    def _begin(connection):
+        listener = on_wait
+        if listener is None:
+            return
+        pid = connection.connection.driver_connection.info.backend_pid
+        timer = threading.Timer(1.0, check, (pid, listener))
+        timer.daemon = True
+        timers[id(connection)] = timer
+        timer.start()
+
+    def _end(connection):
+        timer = timers.pop(id(connection), None)
+        if timer is not None:
+            timer.cancel()
+
+    event.listen(engine, "commit", _end)
+    event.listen(engine, "rollback", _end)
 
 
 def is_busy(error: BaseException) -> bool:
