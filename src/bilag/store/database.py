@@ -149,7 +149,7 @@ def _tell_waiting_writers(engine: Engine) -> None:
         if listener is None:
             return
         pid = connection.connection.driver_connection.info.backend_pid
-        timer = threading.Timer(1.0, check, (pid, listener))
+        timer = threading.Timer(1, check, (pid, listener))
         timer.daemon = True
         timers[id(connection)] = timer
         timer.start()
