@@ -62,6 +62,8 @@ def test_the_1_30_example_round_trips_through_export(engine, tmp_path):
     assert tree.findtext("s:Header/s:Company/s:RegistrationNumber", namespaces=N) == "999999999"
     assert tree.findtext(".//s:Account[s:AccountID='4000']/s:GroupingCode", namespaces=N) == "4005"
     assert tree.findtext(".//s:Customer/s:BalanceAccount/s:ClosingDebitBalance", namespaces=N) == "12500.00"
+    assert tree.findtext(".//s:Customer/s:RegistrationNumber", namespaces=N) == "922222229"
+    assert tree.findtext(".//s:Supplier/s:RegistrationNumber", namespaces=N) == "987656789"
     assert [t.findtext("s:TransactionID", namespaces=N) for t in tree.iterfind(".//s:Transaction", N)] == \
         ["A1001", "A1002", "A1003"]
 

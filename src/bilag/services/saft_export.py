@@ -136,7 +136,7 @@ def _party_balances(connection: Connection, company_id: str, date_to: date, date
     return result
 
 
-def _parties(company: Company, balances) -> tuple[list[SaftParty], list[SaftParty]]:
+def _parties(company: Company, balances, settings: dict | None = None) -> tuple[list[SaftParty], list[SaftParty]]:
     per_party: dict[tuple[str, str], list[SaftBalance]] = {}
     for (party_type, party_id, main), (opening, closing) in sorted(balances.items()):
         per_party.setdefault((party_type, party_id), []).append(SaftBalance(main, opening, closing))
@@ -145,8 +145,10 @@ def _parties(company: Company, balances) -> tuple[list[SaftParty], list[SaftPart
     for (party_type, party_id), party in sorted(company.parties.items(), key=lambda item: (item[0][0].value,
                                                                                             item[0][1])):
         terms = company.payment_terms.get(party.payment_terms or "")
+        own = (settings or {}).get(f"{party_type.value}:{party_id}", {})
         record = SaftParty("customer" if party_type == PartyType.customer else "supplier", party_id,
-                           party.name or party_id, balances=tuple(per_party.get((party_type.value, party_id), ())),
+                           party.name or party_id, str(own.get("registration_number") or ""),
+                           balances=tuple(per_party.get((party_type.value, party_id), ())),
                            currency=party.currency, payment_days=terms.days if terms else None)
         (customers if party_type == PartyType.customer else suppliers).append(record)
     return customers, suppliers
@@ -229,7 +231,7 @@ def export_saft_to(connection: Connection, company: Company, stream: TextIO, dat
     first, last = _range_periods(company, date_from, date_to)
     result = ExportResult(path)
     settings = {kind: load_settings(connection, company.id, kind)
-                for kind in ("saft_company", "saft_account", "saft_tax_code", "saft_dimension")}
+                for kind in ("saft_company", "saft_account", "saft_tax_code", "saft_dimension", "saft_party")}
     periods = company.calendar.periods
     opening_periods = _opening_periods(company, date_from)
     opening_ids = [p.id for p in opening_periods]
@@ -246,7 +248,8 @@ def export_saft_to(connection: Connection, company: Company, stream: TextIO, dat
                         company.accounting_currency, today, first.number, first.year, last.number, last.year,
                         software_version=_software_version())
     writer.start(header)
-    customers, suppliers = _parties(company, _party_balances(connection, company.id, date_to, date_from, opening_ids))
+    customers, suppliers = _parties(company, _party_balances(connection, company.id, date_to, date_from, opening_ids),
+                                    settings["saft_party"])
     analysis_types = _analysis_types(company, settings["saft_dimension"])
     writer.master_files(_accounts(company, settings["saft_account"], opening, closing, result.warnings),
                         customers, suppliers, _tax_codes(company, settings["saft_tax_code"]),

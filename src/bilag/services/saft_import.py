@@ -304,6 +304,9 @@ def import_saft_into(connection: Connection, file: SaftFile, company_id: str, re
     company = load_company(connection, company_id)
     save_settings(connection, company_id, "saft_company", {company_id: {
         "registration_number": file.registration_number, **{k: v for k, v in file.contact.items() if v}}})
+    save_settings(connection, company_id, "saft_party", {
+        f"{'customer' if p.kind == 'customer' else 'vendor'}:{p.id}": {"registration_number": p.registration_number}
+        for p in [*file.customers, *file.suppliers] if p.registration_number})
     save_settings(connection, company_id, "saft_account", {
         a.id: {"grouping_category": a.grouping_category, "grouping_code": a.grouping_code}
         for a in file.accounts if a.grouping_category and a.grouping_code})

@@ -9,7 +9,8 @@ from sqlalchemy.engine import Connection
 
 from . import schema as s
 
-KINDS = ("saft_company", "saft_account", "saft_tax_code", "saft_dimension", "bank_account", "vendor_bank")
+KINDS = ("saft_company", "saft_account", "saft_tax_code", "saft_dimension", "saft_party", "bank_account",
+         "vendor_bank")
 
 
 def load_settings(connection: Connection, company_id: str, kind: str) -> dict[str, dict]:
