@@ -17,6 +17,7 @@ the same number of entries, 2 per invoice) and then revalued at a new rate with 
 from __future__ import annotations
 
 import argparse
+import os
 import socket
 import subprocess
 import sys
@@ -181,6 +182,7 @@ def main() -> None:
             cluster = None
             server = ""
             if store == "postgresql":
+                os.chmod(directory, 0o755)  # the cluster's own user (postgres, when run as root) must reach it
                 cluster = Path(directory) / "pg"
                 server = subprocess.run([str(ROOT / "scripts" / "pg-cluster"), "start", str(cluster), str(free_port())],
                                         check=True, capture_output=True, text=True).stdout.strip()
