@@ -97,8 +97,9 @@ class Company:
     tax_codes: dict[str, TaxCode]
     currency_decimals: dict[str, int]
     parameters: dict[str, object] = field(default_factory=lambda: dict(DEFAULT_PARAMETERS))
-    # Values derived from this master data, remembered while it is loaded (one service call); never shared
-    # between companies or calls, so it cannot go stale.
+    # Values derived from this master data, remembered while it is loaded (store.companies.load_company keeps
+    # the company until its master data changes); never shared between companies, and derived from master
+    # data only, so it cannot go stale.
     memo: dict = field(default_factory=dict, repr=False, compare=False)
 
     def decimals(self, currency: str) -> int:

@@ -21,6 +21,7 @@ from ..store.transactions import (
     attach_discount_history,
     attach_distributions,
     attach_open_distributions,
+    load_named_transactions,
     load_transactions,
     may_post_to_own_dimensions,
     other_company_with_invoice,
@@ -124,15 +125,15 @@ def settle_in(connection: Connection, company: Company, party_type: PartyType, p
         payment_result = _post_payment(connection, company, party_type, party_id, payment, day, groups, source,
                                        batch_id)
         primary_transaction_id = payment_result.vouchers[0].transaction_ids[0]
-    candidates = load_transactions(connection, company.id, party_type=party_type.value, open_only=True, lock=True)
-    others = [t for t in candidates if t.party_id != party_id]
-    mine = [t for t in candidates if t.party_id == party_id]
+    mine = _named_open_transactions(connection, company.id, party_type, party_id,
+                                    marks + ([primary_mark] if primary_mark is not None else []),
+                                    primary_transaction_id)
     if primary_mark is not None and primary_transaction_id is None:
         try:
             primary_transaction_id = _find(mine, primary_mark, f"{party_type.value} {party_id}").transaction_id
         except SettlementError as error:
             if error.code == "not_open_transaction":
-                _explain_missing(connection, company.id, party_type, party_id, others, primary_mark)
+                _explain_missing(connection, company.id, party_type, party_id, primary_mark)
             raise
         # Naming the primary among the marks too is the same thing said twice.
         marks = [m for m in marks if not _names(m, primary_transaction_id, mine)]
@@ -156,7 +157,7 @@ def settle_in(connection: Connection, company: Company, party_type: PartyType, p
             transaction = _find(mine, request, f"{party_type.value} {party_id}")
         except SettlementError as error:
             if error.code == "not_open_transaction":
-                _explain_missing(connection, company.id, party_type, party_id, others, request)
+                _explain_missing(connection, company.id, party_type, party_id, request)
             raise
         elsewhere = marked_elsewhere().get((party_type.value, party_id, f"#{transaction.transaction_id}"))
         if transaction.invoice and not elsewhere:
@@ -200,9 +201,33 @@ def _names(request: MarkRequest, transaction_id: int, transactions: list[OpenTra
         return False
 
 
-def _explain_missing(connection, company_id, party_type, party_id, others, request) -> None:
+def _named_open_transactions(connection: Connection, company_id: str, party_type: PartyType, party_id: str,
+                             requests: list[MarkRequest], primary_transaction_id: int | None
+                             ) -> list[OpenTransaction]:
+    """The account's open transactions that the marks can name (_find looks no further), locked: by number and
+    invoice first; by voucher number only for marks whose invoice names none (an invoice number wins)."""
+    ids = [r.transaction_id for r in requests if r.transaction_id is not None]
+    if primary_transaction_id is not None:
+        ids.append(primary_transaction_id)
+    invoices = [r.invoice for r in requests if r.transaction_id is None and r.invoice]
+    found = load_named_transactions(connection, company_id, party_type.value, party_id, ids=ids, invoices=invoices,
+                                    lock=True)
+    open_invoices = {t.invoice for t in found}
+    vouchers = [r.voucher for r in requests
+                if r.transaction_id is None and r.voucher and (not r.invoice or r.invoice not in open_invoices)]
+    if vouchers:
+        known = {t.transaction_id for t in found}
+        found += [t for t in load_named_transactions(connection, company_id, party_type.value, party_id,
+                                                     vouchers=vouchers, lock=True) if t.transaction_id not in known]
+    return found
+
+
+def _explain_missing(connection, company_id, party_type, party_id, request) -> None:
     """A marked reference that is not open: another account's, or already settled — say which."""
     what = request.invoice or request.voucher or request.transaction_id
+    others = [t for t in load_transactions(connection, company_id, party_type=party_type.value, open_only=True,
+                                           ids=[request.transaction_id] if request.transaction_id is not None else None)
+              if t.party_id != party_id]
     for t in others:
         if (request.invoice and t.invoice == request.invoice) or (request.voucher and t.voucher_number == request.voucher) \
                 or (request.transaction_id is not None and t.transaction_id == request.transaction_id):

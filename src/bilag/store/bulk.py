@@ -8,6 +8,9 @@ from typing import Any
 from sqlalchemy import Table, text
 from sqlalchemy.engine import Connection
 
+from .master_version import MASTER_TABLES
+from .master_version import renew as renew_master_version
+
 
 def is_postgres(connection: Connection) -> bool:
     return connection.dialect.name == "postgresql"
@@ -62,6 +65,10 @@ def bulk_insert(connection: Connection, table: Table, columns: Sequence[str], ro
     if not rows:
         return
     column_list = ", ".join(columns)
+    if is_postgres(connection) and table.name in MASTER_TABLES:
+        # COPY and the driver's INSERT pass no SQLAlchemy event: renew the master-data stamp here.
+        position = list(columns).index("company_id")
+        renew_master_version(connection, {row[position] for row in rows})
     if is_citus(connection) and len(rows) < _CITUS_COPY_FROM:
         _insert_values(connection, table, columns, rows)
         return

@@ -21,6 +21,7 @@ from ..parties.model import (
     PostingProfileRule,
     PostingProfiles,
 )
+from . import master_version as _master_version  # noqa: F401 - renews the version on master-data writes
 from . import schema as s
 
 ID_COUNTERS = ("entry", "voucher", "transaction", "settlement", "batch", "journal")
@@ -59,7 +60,36 @@ def load_periods(connection: Connection, company_id: str) -> list[FiscalPeriod]:
     ]
 
 
+# (database, company id) -> (master version, company): the company data this process loaded, kept while the
+# company's master version (store/master_version.py) is the one it was loaded with.
+_LOADED: dict[tuple, tuple[int, Company]] = {}
+
+
 def load_company(connection: Connection, company_id: str) -> Company:
+    """The company's master data: loaded once per process, again only when its master version changed.
+
+    One indexed read per call when unchanged. The Company returned is shared by the calls that follow: it is
+    read, never changed (what is derived from it is remembered in `memo`, derived from master data only).
+    """
+    row = connection.execute(select(s.company.c.master_version).where(s.company.c.company_id == company_id)).first()
+    if row is None:
+        raise NotFound(f"company {company_id} does not exist", code="unknown_company")
+    key = (connection.engine.url, company_id)
+    found = _LOADED.get(key)
+    if found is not None and found[0] == row[0]:
+        return found[1]
+    company = read_company(connection, company_id)
+    _LOADED[key] = (row[0], company)
+    return company
+
+
+def forget_loaded_companies() -> None:
+    """Drop what this process loaded (tests, or a database replaced under the same name by other means)."""
+    _LOADED.clear()
+
+
+def read_company(connection: Connection, company_id: str) -> Company:
+    """The company's master data, read from the database now (load_company keeps it)."""
     head = connection.execute(_where(s.company, company_id)).first()
     if head is None:
         raise NotFound(f"company {company_id} does not exist", code="unknown_company")

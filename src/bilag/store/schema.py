@@ -39,6 +39,9 @@ company = Table(
     Column("name", String(200), nullable=False),
     Column("accounting_currency", String(3), nullable=False),
     Column("parameters", Text, nullable=False, default="{}"),
+    # Renewed by every write to the company's master data (store/master_version.py): processes keep the loaded
+    # company while it is unchanged (speed, issue 11).
+    Column("master_version", BigInteger, nullable=False, default=0, server_default="0"),
 )
 
 currency = Table(

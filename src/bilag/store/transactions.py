@@ -79,6 +79,28 @@ def load_transactions(connection: Connection, company_id: str, *, party_type: st
     return found
 
 
+def load_named_transactions(connection: Connection, company_id: str, party_type: str, party_id: str, *,
+                            ids: list[int] = (), invoices: list[str] = (), vouchers: list[str] = (),
+                            open_only: bool = True, lock: bool = False) -> list[OpenTransaction]:
+    """The account's transactions that carry one of the numbers, invoices or voucher numbers named, and no
+    others: one settlement reads what it marks (by the primary key and the invoice index), not the ledger."""
+    postgres = is_postgres(connection)
+    mark = "%s" if postgres else "?"
+    base = (f"SELECT {_COLUMN_SQL} FROM party_transaction t JOIN voucher v ON v.company_id = t.company_id "
+            f"AND v.voucher_id = t.voucher_id WHERE t.company_id = {mark} AND t.party_type = {mark} "
+            f"AND t.party_id = {mark}" + (" AND t.open_minor <> 0" if open_only else ""))
+    params = (company_id, party_type, party_id)
+    tail = " ORDER BY t.transaction_id" + (" FOR UPDATE OF t" if lock and postgres else "")
+    found: dict[int, OpenTransaction] = {}
+    for column, values in (("t.transaction_id", sorted(set(ids))), ("t.invoice", sorted(set(invoices))),
+                           ("v.voucher_number", sorted(set(vouchers)))):
+        for chunk in chunks(values):
+            sql = f"{base} AND {column} IN ({', '.join([mark] * len(chunk))}){tail}"
+            for transaction in _rows_to_transactions(_driver_rows(connection, sql, (*params, *chunk)), postgres):
+                found.setdefault(transaction.transaction_id, transaction)
+    return [found[key] for key in sorted(found)]
+
+
 def _driver_rows(connection: Connection, sql: str, params: tuple) -> list[tuple]:
     """The driver's own cursor, in the connection's transaction: no result wrapping on the largest reads."""
     cursor = driver_connection(connection).cursor()

@@ -1,0 +1,146 @@
+"""One operation at a time as the company grows: per-call latency of `settle()` and of a single-voucher
+`post_journal`, with p50 and p99, at growing numbers of open transactions (issue 11).
+
+    .venv/bin/python bench/latency.py                       # 1,000 / 10,000 / 100,000 open invoices, SQLite
+    .venv/bin/python bench/latency.py --sizes 1000,1000000  # up to a million (minutes to set up)
+    .venv/bin/python bench/latency.py --store postgresql    # a throw-away cluster (scripts/pg-cluster)
+
+Each size is a fresh company of 1,000 vendors whose open vendor invoices are posted in bulk first. Then, one
+call at a time: `settle()` of a new payment against one named invoice (the payment is posted and settled in
+the call), and `post_journal` of one two-line vendor invoice. Targets: settle p50 < 5 ms, post p50 < 3 ms.
+The baseline in the same run: `read_company`, the full load of the company's master data that every call
+paid before company data was kept per process; and the ratio of each p50 to its p50 at the smallest size
+(1.0 = flat as the company grows).
+"""
+from __future__ import annotations
+
+import argparse
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from settle import free_port, fresh_database  # noqa: E402
+
+from bilag.journal.model import JournalLine  # noqa: E402
+from bilag.parties.model import PartyType  # noqa: E402
+from bilag.services.posting import post_journal  # noqa: E402
+from bilag.services.settlement import MarkRequest, Payment, settle  # noqa: E402
+from bilag.services.setup import setup_company  # noqa: E402
+from bilag.store.companies import read_company  # noqa: E402
+from bilag.store.database import open_store  # noqa: E402
+
+VENDORS = 1000
+START = date(2024, 1, 1)
+CHUNK = 100_000  # invoice lines per bulk posting while setting up
+
+
+def company() -> dict:
+    return {
+        "company": {"id": "BENCH", "name": "Latency benchmark", "accounting_currency": "USD"},
+        "calendar": {"first_year_start": "2024-01-01", "years": 1},
+        "dimensions": ["BusinessUnit", "Department"],
+        "accounts": [{"id": "110110", "type": "asset"}, {"id": "200110", "type": "liability"},
+                     {"id": "606300", "type": "expense"}, {"id": "520200", "type": "revenue"}],
+        "posting_profiles": {"vendor": {"summary_account": "200110"}},
+        "system_accounts": {"vendor_cash_discount": "520200"},
+        "vendors": [{"id": f"V{n:05d}", "currency": "USD"} for n in range(VENDORS)],
+    }
+
+
+def invoice_line(n: int, line_no: int) -> JournalLine:
+    amount = Decimal(100 + n % 900) + Decimal(n % 100) / 100
+    return JournalLine(line_no, START + timedelta(days=n % 60), "vendor", f"V{n % VENDORS:05d}", None, amount,
+                       f"INV{n:08d}", f"Invoice {n}", "USD", None, "ledger", f"606300-{n % 4:03d}-D{n % 6:02d}",
+                       invoice=f"INV{n:08d}")
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
+
+
+def run(url: str, size: int, calls: int) -> dict:
+    engine = open_store(url)
+    setup_company(engine, company())
+    for start in range(0, size, CHUNK):
+        post_journal(engine, "BENCH", "APINV",
+                     [invoice_line(n, n - start + 1) for n in range(start, min(size, start + CHUNK))])
+    with engine.connect() as connection:
+        started = time.perf_counter()
+        read_company(connection, "BENCH")
+        full_load = time.perf_counter() - started
+    settle_times = []
+    post_times = []
+    step = max(1, size // calls)
+    for call in range(calls):
+        n = call * step
+        invoice = invoice_line(n, 1)
+        payment = Payment(invoice.credit, "110110", voucher=f"PAY{call:06d}", date=date(2024, 3, 15))
+        started = time.perf_counter()
+        settle(engine, "BENCH", PartyType.vendor, invoice.account, [MarkRequest(invoice=invoice.invoice)],
+               payment=payment)
+        settle_times.append(time.perf_counter() - started)
+        line = invoice_line(size + call, 1)
+        line.voucher = f"NEW{call:06d}"
+        line.invoice = line.voucher
+        started = time.perf_counter()
+        post_journal(engine, "BENCH", "APINV", [line])
+        post_times.append(time.perf_counter() - started)
+    engine.dispose()
+    # The first call of each loads the company once for the process: reported, not counted in the percentiles.
+    return {"full_load": full_load, "first_settle": settle_times[0], "first_post": post_times[0],
+            "settle": settle_times[1:], "post": post_times[1:]}
+
+
+def report(store: str, results: dict[int, dict]) -> None:
+    smallest = min(results)
+    base_settle = statistics.median(results[smallest]["settle"])
+    base_post = statistics.median(results[smallest]["post"])
+    print(f"{store}: {'open invoices':>14} | {'settle p50/p99 ms':>18} | {'vs smallest':>11} | "
+          f"{'post p50/p99 ms':>16} | {'vs smallest':>11} | {'read_company ms (before: every call)':>36}")
+    for size, result in sorted(results.items()):
+        s50, s99 = statistics.median(result["settle"]), percentile(result["settle"], 0.99)
+        p50, p99 = statistics.median(result["post"]), percentile(result["post"], 0.99)
+        print(f"{store}: {size:>14,} | {s50 * 1000:>8.2f} / {s99 * 1000:>7.2f} | {s50 / base_settle:>11.2f} | "
+              f"{p50 * 1000:>7.2f} / {p99 * 1000:>6.2f} | {p50 / base_post:>11.2f} | "
+              f"{result['full_load'] * 1000:>36.1f}")
+    largest = results[max(results)]
+    print(f"{store}: at {max(results):,}: settle p50 {statistics.median(largest['settle']) * 1000:.2f} ms "
+          f"(target < 5), post_journal p50 {statistics.median(largest['post']) * 1000:.2f} ms (target < 3); "
+          f"the first call of a process loads the company: settle {largest['first_settle'] * 1000:.1f} ms, "
+          f"post {largest['first_post'] * 1000:.1f} ms")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="1000,10000,100000", help="open invoices per run, comma-separated")
+    parser.add_argument("--calls", type=int, default=200, help="calls of each kind per size")
+    parser.add_argument("--store", choices=("sqlite", "postgresql", "both"), default="sqlite")
+    args = parser.parse_args()
+    sizes = [int(size) for size in args.sizes.split(",")]
+    with tempfile.TemporaryDirectory(prefix="bilag-bench-") as directory:
+        if args.store in ("sqlite", "both"):
+            report("SQLite", {size: run(f"sqlite:///{directory}/latency{size}.sqlite", size, args.calls)
+                              for size in sizes})
+        if args.store in ("postgresql", "both"):
+            cluster = f"/tmp/bilag-bench-pg-latency-{free_port()}"
+            server = subprocess.run([str(ROOT / "scripts" / "pg-cluster"), "start", cluster, str(free_port())],
+                                    check=True, capture_output=True, text=True).stdout.strip()
+            try:
+                report("PostgreSQL", {size: run(fresh_database(server, f"latency{size}"), size, args.calls)
+                                      for size in sizes})
+            finally:
+                subprocess.run([str(ROOT / "scripts" / "pg-cluster"), "stop", cluster], check=False)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,103 @@
+"""Company data is loaded once per process and loaded again only when its master data changed (issue 11):
+from this process, another connection, or another process; a rolled-back change leaves it valid."""
+from __future__ import annotations
+
+import subprocess
+from datetime import date
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from bilag.errors import JournalRejected
+from bilag.parties.model import PartyType
+from bilag.services.masterdata import change_record
+from bilag.services.periods import set_period_status
+from bilag.store.companies import load_company
+from bilag.store.database import open_store
+
+from .support import make_company, post
+
+BILAG = Path(__file__).resolve().parent.parent / ".venv" / "bin" / "bilag"
+INVOICE = """
+    voucher | account_type | account | credit | offset_account | invoice
+    VI-1    | Vendor       | 1001    | 10.00  | 606300-001--   | INV-1
+"""
+
+
+def loaded(engine):
+    with engine.connect() as connection:
+        return load_company(connection, "USMF")
+
+
+def master_version(engine) -> int:
+    with engine.connect() as connection:
+        return connection.execute(text("SELECT master_version FROM company WHERE company_id = 'USMF'")).scalar()
+
+
+def test_the_company_is_loaded_once_while_its_master_data_is_unchanged(engine):
+    make_company(engine)
+    first = loaded(engine)
+    post(engine, INVOICE)  # posting is no master-data change
+    assert loaded(engine) is first
+    assert master_version(engine) != 0
+
+
+def test_a_change_from_another_process_is_seen_by_the_next_use_case(engine, store_url):
+    make_company(engine)
+    before = loaded(engine)
+    assert before.party(PartyType.vendor, "1001").name != "Renamed in another process"
+    result = subprocess.run([str(BILAG), "--database", store_url, "change", "vendor", "1001",
+                             "name=Renamed in another process"], capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    after = loaded(engine)
+    assert after is not before
+    assert after.party(PartyType.vendor, "1001").name == "Renamed in another process"
+    assert loaded(engine) is after
+
+
+def test_a_period_put_on_hold_from_another_connection_refuses_the_next_posting(engine, store_url):
+    make_company(engine)
+    post(engine, INVOICE)  # loads and keeps the company, period open
+    other = open_store(store_url)  # another engine: its own connections, as another process has
+    try:
+        set_period_status(other, None, date(2024, 1, 5), "on_hold")
+    finally:
+        other.dispose()
+    assert loaded(engine).calendar.operating_period(date(2024, 1, 5)).status.value == "on_hold"
+    # Refused by the rules on the company as loaded again (a stale company would pass them and be stopped
+    # only by the re-read of the periods while writing: PeriodNotOpen).
+    with pytest.raises(JournalRejected) as refused:
+        post(engine, INVOICE.replace("VI-1", "VI-2").replace("INV-1", "INV-2"))
+    assert [p.code for p in refused.value.problems] == ["period_not_open"]
+
+
+def test_every_kind_of_master_data_write_renews_the_version(engine):
+    make_company(engine)
+    seen = {master_version(engine)}
+    change_record(engine, None, "vendor", ("1001",), {"name": "Changed by the service"})
+    seen.add(master_version(engine))
+    with engine.begin() as connection:  # written around the services: still a change of master data
+        connection.execute(text("UPDATE main_account SET name = 'Renamed' WHERE company_id = 'USMF' "
+                                "AND account_id = '606300'"))
+    seen.add(master_version(engine))
+    with engine.begin() as connection:
+        connection.exec_driver_sql("DELETE FROM exchange_rate WHERE company_id = 'USMF' AND currency = 'zzz'")
+    seen.add(master_version(engine))
+    assert len(seen) == 4
+    assert loaded(engine).chart.main_accounts["606300"].name == "Renamed"
+
+
+def test_a_change_rolled_back_leaves_the_loaded_company_as_it_was(engine):
+    make_company(engine)
+    before = loaded(engine)
+    version = master_version(engine)
+    with pytest.raises(RuntimeError):
+        with engine.begin() as connection:
+            connection.execute(text("UPDATE party SET name = 'Never committed' WHERE company_id = 'USMF' "
+                                    "AND party_id = '1001'"))
+            assert load_company(connection, "USMF").party(PartyType.vendor, "1001").name == "Never committed"
+            raise RuntimeError("roll back")
+    assert master_version(engine) == version
+    after = loaded(engine)
+    assert after.party(PartyType.vendor, "1001").name == before.party(PartyType.vendor, "1001").name
