@@ -26,7 +26,8 @@ from .ledger_posting import (  # noqa: F401 - PostedVoucher, PostingResult and t
     recheck_periods,
     write_plan,
 )
-from .settlement import settle_automatically_in, settle_marked_invoices
+from .settle_named import settle_marked_invoices
+from .settlement import settle_automatically_in
 from .users import record_batch_user
 
 

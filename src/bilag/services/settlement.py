@@ -280,26 +280,6 @@ def settle(engine: Engine, company_id: str | None, party_type: PartyType, party_
         return result
 
 
-def settle_marked_invoices(connection: Connection, company: Company, settle_lines, source=None) -> list[SettleResult]:
-    """Journal lines with `settle_invoice`: the new transaction settles the named open invoice, or the
-    transactions `#N,#M` (a write-off's customer line: no cash discount is taken on what is written off)."""
-    from ..store.stored_journals import marked_references
-    from .write_off_settlement import settle_written_off
-
-    # A write-off's lines close what they mark in bulk; the rest (and any that changed) settle one by one.
-    settle_lines, results = settle_written_off(connection, company, settle_lines)
-    for posted, transaction, transaction_id in settle_lines:
-        references = marked_references(transaction.settle_invoice)
-        if len(references) > 1 or references[0].startswith("#"):
-            marks = [MarkRequest(transaction_id=transaction_number(r), use_cash_discount="never") for r in references]
-        else:
-            marks = [MarkRequest(invoice=transaction.settle_invoice)]
-        results.append(settle_in(
-            connection, company, PartyType(transaction.party_type), transaction.party_id,
-            marks, primary_transaction_id=transaction_id, source=source, day=posted.date))
-    return results
-
-
 @dataclass
 class ReversalResult:
     batch_id: int

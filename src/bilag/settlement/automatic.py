@@ -116,6 +116,13 @@ def plan_automatic(company: Company, transactions: list[OpenTransaction], period
         ordered = [t for _, t in keyed]
         head = 0  # invoices before it are settled: each payment's search starts there
         party = company.party(PartyType(key[0]), key[1])
+        # First the payments that name their invoice (its number, or a payment reference): each settles that
+        # invoice; what is left of them follows the priority order below.
+        for payment, invoice in _named_pairs(payments, invoices, party):
+            plan = plan_checked(company, payment, [Mark(invoice)], options, period_id_of)
+            if plan.parts:
+                plans.append(plan)
+                _follow(plan, update_rows)
         for payment in payments:
             if not payment.open_minor or (party is not None and party.settlement_held(payment.posting_date)):
                 continue
@@ -134,20 +141,52 @@ def plan_automatic(company: Company, transactions: list[OpenTransaction], period
             if not plan.parts:
                 continue
             plans.append(plan)
-            for change in plan.changes.values():
-                t = change.transaction
-                if change.settled_minor == 0 and change.settled_accounting_minor == 0:
-                    continue
-                new_open = t.open_minor - change.settled_minor
-                update_rows.append((new_open, t.open_accounting_minor - change.settled_accounting_minor,
-                                    change.discount_minor, change.unrealized_reversed_minor,
-                                    plan.date if new_open == 0 else None, t.transaction_id, t.version))
-                t.open_minor = new_open
-                t.open_accounting_minor -= change.settled_accounting_minor
-                t.cash_discount_taken_minor += change.discount_minor
-                t.unrealized_minor -= change.unrealized_reversed_minor
-                t.version += 1
+            _follow(plan, update_rows)
     return AutomaticPlan(plans, update_rows)
+
+
+def _follow(plan: SettlementPlan, update_rows: list[tuple]) -> None:
+    """The in-memory transactions take the plan's changes (a later payment sees what is left open); the rows
+    that will write them are appended."""
+    for change in plan.changes.values():
+        t = change.transaction
+        if change.settled_minor == 0 and change.settled_accounting_minor == 0:
+            continue
+        new_open = t.open_minor - change.settled_minor
+        update_rows.append((new_open, t.open_accounting_minor - change.settled_accounting_minor,
+                            change.discount_minor, change.unrealized_reversed_minor,
+                            plan.date if new_open == 0 else None, t.transaction_id, t.version))
+        t.open_minor = new_open
+        t.open_accounting_minor -= change.settled_accounting_minor
+        t.cash_discount_taken_minor += change.discount_minor
+        t.unrealized_minor -= change.unrealized_reversed_minor
+        t.version += 1
+
+
+def named_invoice(payment: OpenTransaction) -> str | None:
+    """The invoice a payment names: its invoice number, else its payment reference (document number)."""
+    return payment.invoice or payment.document_number or None
+
+
+def _named_pairs(payments: list[OpenTransaction], invoices: list[OpenTransaction], party):
+    """(payment, the one open invoice of the account it names), oldest payment first. A name that fits no
+    open invoice of the account and currency, or several, names none; so does a payment the invoice's
+    payment hold or the account's settlement hold stops."""
+    if not any(named_invoice(p) for p in payments):
+        return
+    by_number: dict[str, list[OpenTransaction]] = {}
+    for invoice in invoices:
+        if invoice.invoice:
+            by_number.setdefault(invoice.invoice, []).append(invoice)
+    for payment in payments:
+        name = named_invoice(payment)
+        found = by_number.get(name) if name else None
+        if not found or len(found) != 1 or not payment.open_minor:
+            continue
+        if party is not None and party.settlement_held(payment.posting_date):
+            continue
+        if _may_settle(found[0], payment, payment.open_minor > 0):
+            yield payment, found[0]
 
 
 def _payment_held(invoice: OpenTransaction, payment: OpenTransaction) -> bool:

@@ -36,6 +36,7 @@ class OpenTransaction:
     payment_release_date: date | None = None
     last_revaluation_date: date | None = None
     tax_code: str | None = None  # sales tax code of the line that made it
+    document_number: str | None = None  # a payment's payment reference (automatic settlement: the invoice named)
     # (settlement date, cash discount magnitude) of the settlements in force that took a discount; read for a
     # marked invoice with a discount taken, so that a later discount period is not reduced by an earlier one's
     # (A12). None: not read.

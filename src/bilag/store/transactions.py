@@ -1,7 +1,7 @@
 """Reading customer/vendor transactions and their distributions; writing settlement changes."""
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import fields
 from datetime import date
 from decimal import Decimal
@@ -28,7 +28,7 @@ _COLUMNS = (_T.c.transaction_id, _T.c.party_type, _T.c.party_id, _T.c.voucher_id
             _T.c.accounting_minor, _T.c.open_minor, _T.c.open_accounting_minor, _T.c.ledger_account,
             _T.c.cash_discount_code, _T.c.cash_discount_date, _T.c.cash_discount_taken_minor,
             _T.c.use_cash_discount, _T.c.version, _T.c.exchange_rate, _T.c.unrealized_minor,
-            _T.c.payment_release_date, _T.c.last_revaluation_date, _T.c.tax_code)
+            _T.c.payment_release_date, _T.c.last_revaluation_date, _T.c.tax_code, _T.c.document_number)
 _RATES: dict[str, Decimal] = {}
 date_from_text = date.fromisoformat
 
@@ -80,7 +80,7 @@ def load_transactions(connection: Connection, company_id: str, *, party_type: st
 
 
 def load_named_transactions(connection: Connection, company_id: str, party_type: str, party_id: str, *,
-                            ids: list[int] = (), invoices: list[str] = (), vouchers: list[str] = (),
+                            ids: Sequence[int] = (), invoices: Sequence[str] = (), vouchers: Sequence[str] = (),
                             open_only: bool = True, lock: bool = False) -> list[OpenTransaction]:
     """The account's transactions that carry one of the numbers, invoices or voucher numbers named, and no
     others: one settlement reads what it marks (by the primary key and the invoice index), not the ledger."""
@@ -90,7 +90,9 @@ def load_named_transactions(connection: Connection, company_id: str, party_type:
             f"AND v.voucher_id = t.voucher_id WHERE t.company_id = {mark} AND t.party_type = {mark} "
             f"AND t.party_id = {mark}" + (" AND t.open_minor <> 0" if open_only else ""))
     params = (company_id, party_type, party_id)
-    tail = " ORDER BY t.transaction_id" + (" FOR UPDATE OF t" if lock and postgres else "")
+    # No ORDER BY on SQLite: it would walk the primary key (every transaction of the company) to skip a sort,
+    # instead of the account's invoice index. PostgreSQL takes the locks in id order.
+    tail = " ORDER BY t.transaction_id FOR UPDATE OF t" if lock and postgres else ""
     found: dict[int, OpenTransaction] = {}
     for column, values in (("t.transaction_id", sorted(set(ids))), ("t.invoice", sorted(set(invoices))),
                            ("v.voucher_number", sorted(set(vouchers)))):
