@@ -589,6 +589,15 @@ def _register_trust_commands() -> None:
 _register_trust_commands()
 
 
+def _register_settlement_inquiry() -> None:
+    from .settlement_inquiry_commands import register  # `bilag report settlements` (issue 11)
+
+    register(report_app)
+
+
+_register_settlement_inquiry()
+
+
 def _help_on_every_option() -> None:
     from .help_texts import fill_missing_help
 
