@@ -342,6 +342,9 @@ ROLE_CASES = [  # (method, path, body, the least role)
     ("GET", "/api/companies/{c}/bank-statements/999/proposals", None, "viewer"),
     ("POST", "/api/companies/{c}/bank-statements/999/post", {}, "accountant"),
     ("POST", "/api/companies/{c}/payment-files", {"bank": "none", "date": "2024-01-31"}, "clerk"),
+    # Settlement inquiry (issue 11)
+    ("GET", "/api/companies/{c}/settlements?transaction=none", None, "viewer"),
+    ("GET", "/api/companies/{c}/settlements/999", None, "viewer"),
 ]
 NOT_COMPANY_SCOPED = {"/api/companies", "/api/me"}  # every signed-in user, tested in the sign-in tests
 
