@@ -214,8 +214,13 @@ def journal_post(file: Path = typer.Argument(..., help="CSV or XLSX with the jou
                  fmt: str = format_option()):
     """Validate and post a journal file; every problem is listed and nothing posts if there is any."""
     from ..services.posting import post_journal
+    from .file_commands import post_file, streamed
 
     fmt = check_format(fmt)
+    if streamed(file):  # a large file: in chunks, with a progress bar (issue 11)
+        return post_file(engine(), settings.company, name, file, default_date=parse_date(default_date, "--date"),
+                         one_voucher=one_voucher or None, user=settings.user, idempotency_key=idempotency_key,
+                         post=True, fmt=fmt)
     lines = _read_lines(file, default_date, name=name, one_voucher=one_voucher or None)
     result = post_journal(engine(), settings.company, name, lines, one_voucher=one_voucher or None,
                           user=settings.user, idempotency_key=idempotency_key, source=str(file))
@@ -231,7 +236,12 @@ def journal_validate(file: Path, name: str = typer.Option("GNJL", "--name"),
                      one_voucher: bool = typer.Option(False, "--one-voucher")):
     """Check a journal file as posting would, without posting anything."""
     from ..services.posting import validate_journal
+    from .file_commands import post_file, streamed
 
+    if streamed(file):
+        return post_file(existing_engine(), settings.company, name, file,
+                         default_date=parse_date(default_date, "--date"), one_voucher=one_voucher or None,
+                         user=settings.user, idempotency_key=None, post=False)
     lines = _read_lines(file, default_date, name=name, one_voucher=one_voucher or None)
     warnings = validate_journal(existing_engine(), settings.company, name, lines, one_voucher=one_voucher or None,
                                 user=settings.user, source=str(file))

@@ -141,22 +141,29 @@ def _decimal_text(value: str, field: str, problems, line_no, source) -> Decimal 
 
 
 def _read_records(records: list[dict], default_date: date | None, source: str | None, line_numbers: list[int] | None,
-                  problems: list[Problem]) -> list[JournalLine]:
+                  problems: list[Problem], *, from_table: bool = False) -> list[JournalLine]:
+    """from_table: the records are a table's rows, keyed by the columns check_header named once for the whole
+    table, each value a cell's text; they need no check of their names per row (issue 11: reading a file at
+    the library's speed)."""
     lines: list[JournalLine] = []
     for index, record in enumerate(records):
         line_no = line_numbers[index] if line_numbers else index + 1
-        if not isinstance(record, dict):
+        if from_table:
+            values = {k: v.strip() for k, v in record.items()}
+        elif not isinstance(record, dict):
             problems.append(Problem("bad_row", "a journal line is a mapping of column to value", line=line_no,
                                     source=source))
             continue
-        values = {normalise_header(k): _text(v) for k, v in record.items()}
-        unknown = [str(k) for k in record if normalise_header(k) not in JOURNAL_COLUMNS]
-        if unknown:
-            problems.append(Problem("unknown_column", f"unknown column '{unknown[0]}'", line=line_no, source=source))
-            continue
-        if len(values) != len(record):
-            problems.append(Problem("duplicate_column", "a column is named twice", line=line_no, source=source))
-            continue
+        else:
+            values = {normalise_header(k): _text(v) for k, v in record.items()}
+            unknown = [str(k) for k in record if normalise_header(k) not in JOURNAL_COLUMNS]
+            if unknown:
+                problems.append(Problem("unknown_column", f"unknown column '{unknown[0]}'", line=line_no,
+                                        source=source))
+                continue
+            if len(values) != len(record):
+                problems.append(Problem("duplicate_column", "a column is named twice", line=line_no, source=source))
+                continue
         before = len(problems)
         for field, limit_name in _TEXT_FIELDS.items():
             value = values.get(field)
@@ -247,7 +254,7 @@ def _rows_to_lines(columns, rows, default_date, source, problems, *, exact_width
         if record is not None:
             records.append(record)
             numbers.append(line_no)
-    return _read_records(records, default_date, source, numbers, problems)
+    return _read_records(records, default_date, source, numbers, problems, from_table=True)
 
 
 def lines_from_pipe_table(table: str, *, default_date: date | None = None, source: str | None = None,

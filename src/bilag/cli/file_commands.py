@@ -1,0 +1,65 @@
+"""`bilag journal post|validate` of a large file: streamed in chunks, with a progress bar on a terminal
+(issue 11; services/file_posting.py says why one transaction)."""
+from __future__ import annotations
+
+import os
+from contextlib import contextmanager
+from datetime import date
+from pathlib import Path
+
+from . import render
+from .options import check_format
+
+# Files from this size on are streamed (about 50,000 lines of CSV); smaller ones are read whole, which lets the
+# output list every voucher. BILAG_STREAM_FROM (bytes) changes it.
+STREAM_FROM_BYTES = 4 * 1024 * 1024
+
+
+def streamed(path: Path) -> bool:
+    try:
+        size = path.stat().st_size
+    except OSError:
+        return False  # reading it whole names the problem
+    return size >= int(os.environ.get("BILAG_STREAM_FROM", STREAM_FROM_BYTES))
+
+
+@contextmanager
+def _progress_bar(path: Path):
+    """A Rich progress bar over the file's bytes (an XLSX's rows) when stderr is a terminal; else nothing."""
+    if not render.stderr.is_terminal:
+        yield None
+        return
+    from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
+
+    xlsx = path.suffix.lower() == ".xlsx"
+    columns = [TextColumn("{task.description}"), BarColumn()]
+    columns += [TextColumn("{task.completed:,.0f} rows")] if xlsx else [DownloadColumn()]
+    with Progress(*columns, TimeRemainingColumn(), console=render.stderr, transient=True) as progress:
+        task = progress.add_task(path.name, total=None if xlsx else path.stat().st_size)
+        yield lambda amount: progress.advance(task, amount)
+
+
+def post_file(engine, company: str | None, name: str, path: Path, *, default_date: date | None,
+              one_voucher: bool | None, user: str | None, idempotency_key: str | None, post: bool,
+              fmt: str = "text") -> None:
+    from ..services.file_posting import post_journal_file
+
+    fmt = check_format(fmt)
+    with _progress_bar(path) as progress:
+        result = post_journal_file(engine, company, name, path, default_date=default_date, one_voucher=one_voucher,
+                                   user=user, idempotency_key=idempotency_key, post=post, progress=progress)
+    for warning in result.warnings:
+        render.warn(warning)
+    if result.replayed:
+        render.info(f"already posted with this idempotency key (batch {result.batch_id}); nothing posted again")
+        return
+    if not post:
+        render.info(f"{path}: {result.lines} lines, no problems found")
+        return
+    if fmt == "text":
+        render.info(f"posted {result.vouchers} voucher(s), {result.entries} entries (batch {result.batch_id}) from "
+                    f"{result.lines} lines in {result.chunks} chunk(s); vouchers {result.first_voucher} to "
+                    f"{result.last_voucher}")
+    else:
+        summary = result.summary()
+        render.emit([summary], list(summary), fmt, document={"batch": result.batch_id, **summary})

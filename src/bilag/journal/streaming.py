@@ -1,0 +1,209 @@
+"""Journal files read as a stream: lines in chunks that end at a voucher's end, in memory that does not grow
+with the file (issue 11).
+
+The rows are read and checked by the same code as `parsing.lines_from_file` (a chunk of rows at a time), so a
+file means the same line by line whichever way it is read. Problems are appended to the caller's list (at
+most MAX_PROBLEMS, then one saying how many more): reading goes on to the end, so that every problem of the
+file is listed, as `lines_from_file` does.
+"""
+from __future__ import annotations
+
+import csv
+from collections.abc import Callable, Iterable, Iterator
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+from ..errors import InvalidInput, JournalRejected, Problem
+from .model import JournalLine
+from .parsing import _delimiter, _has_formulas, _rows_to_lines, check_header, lines_from_file
+
+CHUNK_LINES = 50_000
+MAX_PROBLEMS = 1000
+
+
+class ProblemList(list):
+    """Problems, at most MAX_PROBLEMS kept (a file of ten million bad lines must not fill the memory)."""
+
+    def __init__(self, source: str | None):
+        super().__init__()
+        self.source = source
+        self.dropped = 0
+
+    def append(self, problem: Problem) -> None:
+        if len(self) < MAX_PROBLEMS:
+            super().append(problem)
+        else:
+            self.dropped += 1
+
+    def extend(self, problems: Iterable[Problem]) -> None:
+        for problem in problems:
+            self.append(problem)
+
+    def listed(self) -> list[Problem]:
+        problems = sorted(self, key=lambda p: p.line or 0)
+        if self.dropped:
+            problems.append(Problem("more_problems", f"{self.dropped} more problems not listed", source=self.source))
+        return problems
+
+
+def read_chunks(path: Path, problems: ProblemList, *, default_date: date | None = None,
+                chunk_lines: int = CHUNK_LINES, progress: Callable[[int], None] | None = None
+                ) -> Iterator[list[JournalLine]]:
+    """The file's journal lines, about `chunk_lines` at a time (cut anywhere; see voucher_chunks).
+
+    progress(n) is called with the number of bytes (CSV) or rows (XLSX) read since its last call."""
+    suffix = path.suffix.lower()
+    if suffix in (".csv", ".txt", ".tsv"):
+        yield from _csv_chunks(path, problems, default_date, chunk_lines, progress)
+    elif suffix == ".xlsx" and not _xlsx_has_formulas(path):
+        yield from _xlsx_chunks(path, problems, default_date, chunk_lines, progress)
+    else:  # other files, and workbooks with formulas (checked against their computed values): read whole
+        yield lines_from_file(path, default_date=default_date)
+
+
+def _xlsx_has_formulas(path: Path) -> bool:
+    try:
+        return _has_formulas(path)
+    except Exception:  # a damaged file: lines_from_file names the problem
+        return True
+
+
+def _csv_chunks(path: Path, problems: ProblemList, default_date, chunk_lines: int, progress) -> Iterator[list]:
+    source = str(path)
+    try:
+        handle = path.open("r", encoding="utf-8-sig", newline="")
+    except OSError as error:
+        raise InvalidInput(f"{source}: cannot read the file ({error.strerror})", code="unreadable_file") from None
+    physical = 0
+
+    def checked_lines():
+        nonlocal physical
+        while True:
+            try:
+                text = handle.readline()
+            except UnicodeDecodeError:
+                raise InvalidInput(f"{source}, line {physical + 1}: the file is not UTF-8 text",
+                                   code="bad_file") from None
+            if not text:
+                return
+            physical += 1
+            if "\x00" in text:
+                raise InvalidInput(f"{source}, line {physical}: the file holds binary data (a NUL byte), not CSV "
+                                   f"text", code="bad_file")
+            if progress is not None:
+                progress(len(text))
+            yield text
+
+    with handle:
+        lines = checked_lines()
+        first = ""
+        buffered = []
+        for text in lines:  # the header's delimiter: data lines may hold decimal commas
+            buffered.append(text)
+            if text.strip():
+                first = text
+                break
+        if not first:
+            raise JournalRejected([Problem("empty_journal", "the file is empty", source=source)], source)
+
+        def all_lines():
+            yield from buffered
+            yield from lines
+
+        reader = csv.reader(all_lines(), delimiter=_delimiter(first.rstrip("\r\n"), path.suffix.lower()))
+        columns = None
+        rows: list[tuple[int, list[str]]] = []
+        start = 1
+        count = 0
+        try:
+            for row in reader:
+                number, start = start, reader.line_num + 1  # a quoted cell may span lines: the row's first line
+                if not any(cell.strip() for cell in row):
+                    continue
+                if columns is None:
+                    columns = check_header(row, source, number)
+                    continue
+                rows.append((number, row))
+                if len(rows) >= chunk_lines:
+                    count += len(rows)
+                    yield _rows_to_lines(columns, rows, default_date, source, problems, exact_width=True)
+                    rows = []
+        except csv.Error as error:
+            raise InvalidInput(f"{source}, line {reader.line_num}: not valid CSV ({error})", code="bad_file") from None
+        if rows or not count:
+            if not rows:
+                raise JournalRejected([Problem("empty_journal", "the journal has no lines", source=source)], source)
+            yield _rows_to_lines(columns, rows, default_date, source, problems, exact_width=True)
+
+
+def _xlsx_chunks(path: Path, problems: ProblemList, default_date, chunk_lines: int, progress) -> Iterator[list]:
+    from openpyxl import load_workbook
+
+    from .parsing import _text
+
+    source = str(path)
+    try:
+        workbook = load_workbook(path, read_only=True, data_only=True)
+    except Exception as error:  # openpyxl and zipfile raise many types for a damaged file
+        raise InvalidInput(f"{source}: not a readable XLSX workbook ({type(error).__name__})", code="bad_file") from None
+    try:
+        columns = None
+        rows: list[tuple[int, list[str]]] = []
+        count = 0
+        for number, values in enumerate(workbook.worksheets[0].iter_rows(values_only=True), 1):
+            if progress is not None:
+                progress(1)
+            cells = [_text(value) for value in values]
+            if not any(cells):
+                continue
+            if columns is None:
+                columns = check_header(cells, source, number)
+                continue
+            rows.append((number, cells))
+            if len(rows) >= chunk_lines:
+                count += len(rows)
+                yield _rows_to_lines(columns, rows, default_date, source, problems, exact_width=False)
+                rows = []
+        if columns is None:
+            raise JournalRejected([Problem("empty_journal", "the sheet is empty", source=source)], source)
+        if rows or not count:
+            if not rows:
+                raise JournalRejected([Problem("empty_journal", "the journal has no lines", source=source)], source)
+            yield _rows_to_lines(columns, rows, default_date, source, problems, exact_width=False)
+    finally:
+        workbook.close()
+
+
+def voucher_chunks(chunks: Iterable[list[JournalLine]], chunk_lines: int = CHUNK_LINES
+                   ) -> Iterator[list[JournalLine]]:
+    """Re-cut chunks of lines so that each ends where a voucher ends: after a line with a voucher number when
+    the next line has another (or none), after blank-numbered lines whose running balance is zero.
+
+    A voucher number that appears again after other vouchers, beyond the chunk, is a voucher of its own in the
+    next chunk (posting refuses it as a number used twice): in a large file a voucher's lines are consecutive.
+    """
+    pending: list[JournalLine] = []
+    for chunk in chunks:
+        pending.extend(chunk)
+        if len(pending) < chunk_lines:
+            continue
+        cut = None
+        previous = None
+        running = Decimal(0)
+        open_unnumbered = False
+        for index, line in enumerate(pending):
+            if index and not open_unnumbered and (line.voucher is None or line.voucher != previous):
+                cut = index  # a voucher starts here
+                if index >= chunk_lines:
+                    break
+            previous = line.voucher
+            if line.voucher is None and not line.offset_account:  # a line with an offset balances itself
+                running += (line.debit or 0) - (line.credit or 0)
+            open_unnumbered = line.voucher is None and running != 0 or (open_unnumbered and line.voucher is not None)
+        if cut is None:
+            continue  # one voucher so far: keep reading
+        yield pending[:cut]
+        pending = pending[cut:]
+    if pending:
+        yield pending
