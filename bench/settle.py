@@ -67,9 +67,9 @@ def company(vendors: int, currencies: int = 2) -> dict:
     }
 
 
-def invoices(count: int, vendors: int, currencies: int = 2) -> list[JournalLine]:
+def invoices(count: int, vendors: int, currencies: int = 2, offset: int = 0) -> list[JournalLine]:
     lines = []
-    for n in range(count):
+    for n in range(offset, count):
         vendor = n % vendors
         day = START + timedelta(days=(n // vendors) * 2 % 50)  # each vendor's invoices arrive over the weeks
         amount = Decimal(100 + n % 900) + Decimal(n % 100) / 100

@@ -103,7 +103,8 @@ def post_journal_file(engine: Engine, company_id: str | None, journal_name: str,
         for lines in voucher_chunks(chunks, chunk_lines):
             result.chunks += 1
             result.lines += len(lines)
-            _add_to_digest(digest, lines)
+            if idempotency_key:
+                _add_to_digest(digest, lines)
             if unreadable:
                 continue  # reading on to list every unreadable row; checking lines around them would mislead
             try:

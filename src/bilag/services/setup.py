@@ -34,6 +34,7 @@ from ..fx.rates import DEFAULT_RATE_TYPE
 from ..ledger.accounts import AccountType
 from ..parties.model import Hold, PartyType
 from ..store import schema as s
+from ..store.bulk import bulk_insert
 from ..store.companies import ID_COUNTERS
 
 SECTION_KEYS = {
@@ -72,7 +73,9 @@ def check_unique(connection: Connection, table, column, company_id: str, ids: Se
         seen[key] = where
     if not ids:
         return
-    query = select(column).where(table.c.company_id == company_id, column.in_([key for _, key in ids]))
+    query = select(column).where(table.c.company_id == company_id)
+    if len(ids) <= 100:  # a long IN list costs more to send than the company's keys cost to read (5,000 vendors)
+        query = query.where(column.in_([key for _, key in ids]))
     for name, value in where_columns.items():
         query = query.where(table.c[name] == value)
     existing = {row[0] for row in connection.execute(query)}
@@ -451,19 +454,21 @@ def add_parties(connection: Connection, company_id: str, party_type: PartyType, 
                 raise InvalidInput(f"{where}.dimensions: {name} is not a financial dimension", code="bad_setup")
         release = item.get("hold_release_date")
         ids.append((where, party_id))
-        rows.append({
-            "company_id": company_id, "party_type": party_type.value, "party_id": party_id,
-            "name": as_text(item.get("name"), where + ".name", 200, party_id), "party_group": str(item.get("group", "")),
-            "currency": as_currency(item["currency"], where + ".currency") if item.get("currency") else None,
-            "payment_terms": item.get("payment_terms"), "cash_discount": item.get("cash_discount"),
-            "dimensions": json.dumps(party_dimensions),
-            "hold": hold, "hold_release_date": as_date(release, where) if release else None,
-            "posting_profile": item.get("posting_profile"),
-        })
+        rows.append((  # PARTY_COLUMNS
+            company_id, party_type.value, party_id, as_text(item.get("name"), where + ".name", 200, party_id),
+            str(item.get("group", "")),
+            as_currency(item["currency"], where + ".currency") if item.get("currency") else None,
+            item.get("payment_terms"), item.get("cash_discount"),
+            json.dumps(party_dimensions) if party_dimensions else "{}",
+            hold, as_date(release, where).isoformat() if release else None, item.get("posting_profile"),
+        ))
     check_unique(connection, s.party, s.party.c.party_id, company_id, ids, party_type.value,
                  party_type=party_type.value)
-    if rows:
-        connection.execute(insert(s.party), rows)
+    bulk_insert(connection, s.party, PARTY_COLUMNS, rows)  # 5,000 vendors in one driver call (issue 11)
+
+
+PARTY_COLUMNS = ("company_id", "party_type", "party_id", "name", "party_group", "currency", "payment_terms",
+                 "cash_discount", "dimensions", "hold", "hold_release_date", "posting_profile")
 
 
 def add_posting_profiles(connection: Connection, company_id: str, profiles: dict) -> None:

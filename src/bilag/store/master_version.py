@@ -63,11 +63,13 @@ def _company_ids(match: re.Match, parameters, context, executemany: bool) -> set
     found: set[str] = set()
     compiled = getattr(context, "compiled", None)
     if compiled is not None and context.compiled_parameters:
-        # Core statements: an insert's `company_id`, a where clause's `company_id_1`.
-        for bound in context.compiled_parameters:
-            for name, value in bound.items():
-                if name == "company_id" or (name.startswith("company_id_") and name[11:].isdigit()):
-                    found.add(value)
+        # Core statements: an insert's `company_id`, a where clause's `company_id_1` (the names are the same in
+        # every row of an executemany).
+        bound = context.compiled_parameters
+        names = [name for name in bound[0]
+                 if name == "company_id" or (name.startswith("company_id_") and name[11:].isdigit())]
+        for name in names:
+            found.update(row[name] for row in bound)
         return found or None
     columns = match.group(3)
     if match.group(1).upper().startswith("INSERT") and columns:  # driver SQL: INSERT INTO t (a, b) VALUES ...

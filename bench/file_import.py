@@ -1,0 +1,122 @@
+"""File import at the library's speed (issue 11): `bilag journal post FILE.csv` vs `post_journal` of the same
+lines, peak memory of each, and the set-up of 5,000 vendors.
+
+    .venv/bin/python bench/file_import.py                  # 100,000 invoice lines (200,000 entries), SQLite
+    .venv/bin/python bench/file_import.py --lines 1000000  # peak memory at a million lines
+    .venv/bin/python bench/file_import.py --store postgresql
+
+Each measurement runs in its own process on a fresh company (so that its peak resident memory is its own):
+- library: `post_journal` of JournalLine objects already in memory (the baseline);
+- file, streamed: `post_journal_file` of the CSV (what `bilag journal post` does from 4 MB on: read, check and
+  post in chunks of 50,000 lines in one transaction);
+- file, whole: `lines_from_file` + `post_journal` (what it does for smaller files).
+Printed: seconds, lines/s, peak RSS, and each file rate's ratio to the library's (target >= 0.8). Then the set-up
+of a company with 5,000 vendors (target < 0.3 s).
+"""
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from settle import company, free_port, fresh_database, invoices  # noqa: E402
+
+HEADER = ["date", "voucher", "account_type", "account", "credit", "currency", "offset_account_type",
+          "offset_account", "invoice", "description"]
+
+
+def write_csv(path: Path, count: int, vendors: int) -> None:
+    with path.open("w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(HEADER)
+        for start in range(0, count, 10_000):  # bench/settle.py's invoices, 10,000 at a time
+            for line in invoices(min(count, start + 10_000), vendors, offset=start):
+                writer.writerow([line.date.isoformat(), line.voucher, "Vendor", line.account, str(line.credit),
+                                 line.currency, "Ledger", line.offset_account, line.invoice, line.description])
+
+
+def measure(mode: str, url: str, path: str, count: int, vendors: int) -> dict:
+    """One measurement, in this process (called in a child process by main)."""
+    from bilag.journal.parsing import lines_from_file
+    from bilag.services.file_posting import post_journal_file
+    from bilag.services.posting import post_journal
+    from bilag.services.setup import setup_company
+    from bilag.store.database import open_store
+
+    engine = open_store(url)
+    started = time.perf_counter()
+    setup_company(engine, company(vendors))
+    setup_seconds = time.perf_counter() - started
+    lines = invoices(count, vendors) if mode == "library" else None
+    started = time.perf_counter()
+    if mode == "library":
+        post_journal(engine, "BENCH", "APINV", lines)
+    elif mode == "streamed":
+        post_journal_file(engine, "BENCH", "APINV", Path(path))
+    else:
+        post_journal(engine, "BENCH", "APINV", lines_from_file(Path(path)), source=path)
+    seconds = time.perf_counter() - started
+    engine.dispose()
+    return {"seconds": seconds, "setup_seconds": setup_seconds,
+            "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+
+
+def run(store: str, make_url, count: int, directory: Path, modes: list[str]) -> None:
+    vendors = 5000
+    path = directory / f"journal{count}.csv"
+    if not path.exists():
+        write_csv(path, count, vendors)
+    results = {}
+    for mode in modes:
+        out = subprocess.run([sys.executable, __file__, "--measure", mode, make_url(f"{mode}{count}"), str(path),
+                              str(count), str(vendors)], check=True, capture_output=True, text=True).stdout
+        results[mode] = json.loads(out.strip().splitlines()[-1])
+    base = count / results["library"]["seconds"]
+    print(f"{store}: {count:,} invoice lines ({2 * count:,} entries), {path.stat().st_size / 1e6:.0f} MB of CSV")
+    for mode in modes:
+        r = results[mode]
+        rate = count / r["seconds"]
+        print(f"{store}:   {mode:<9} {r['seconds']:7.2f} s  {rate:9,.0f} lines/s  ratio {rate / base:4.2f}  "
+              f"peak RSS {r['peak_mb']:6.0f} MB")
+    setups = [r["setup_seconds"] for r in results.values()]
+    print(f"{store}:   set-up of a company with {vendors:,} vendors: {min(setups):.3f} s (best of {len(setups)}; "
+          f"target < 0.3 s)")
+
+
+def main() -> None:
+    if len(sys.argv) > 1 and sys.argv[1] == "--measure":
+        mode, url, path, count, vendors = sys.argv[2:7]
+        print(json.dumps(measure(mode, url, path, int(count), int(vendors))))
+        return
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--lines", type=int, default=100_000)
+    parser.add_argument("--store", choices=("sqlite", "postgresql", "both"), default="sqlite")
+    parser.add_argument("--modes", default="library,streamed,whole")
+    args = parser.parse_args()
+    modes = args.modes.split(",")
+    with tempfile.TemporaryDirectory(prefix="bilag-bench-") as name:
+        directory = Path(name)
+        if args.store in ("sqlite", "both"):
+            run("SQLite", lambda db: f"sqlite:///{directory}/{db}.sqlite", args.lines, directory, modes)
+        if args.store in ("postgresql", "both"):
+            cluster = f"/tmp/bilag-bench-pg-file-{free_port()}"
+            server = subprocess.run([str(ROOT / "scripts" / "pg-cluster"), "start", cluster, str(free_port())],
+                                    check=True, capture_output=True, text=True).stdout.strip()
+            try:
+                run("PostgreSQL", lambda db: fresh_database(server, db), args.lines, directory, modes)
+            finally:
+                subprocess.run([str(ROOT / "scripts" / "pg-cluster"), "stop", cluster], check=False)
+
+
+if __name__ == "__main__":
+    main()
