@@ -8,7 +8,7 @@ lines, peak memory of each, and the set-up of 5,000 vendors.
 Each measurement runs in its own process on a fresh company (so that its peak resident memory is its own):
 - library: `post_journal` of JournalLine objects already in memory (the baseline);
 - file, streamed: `post_journal_file` of the CSV (what `bilag journal post` does from 4 MB on: read, check and
-  post in chunks of 50,000 lines in one transaction);
+  post in chunks of 20,000 lines in one transaction);
 - file, whole: `lines_from_file` + `post_journal` (what it does for smaller files).
 Printed: seconds, lines/s, peak RSS, and each file rate's ratio to the library's (target >= 0.8). Then the set-up
 of a company with 5,000 vendors (target < 0.3 s).

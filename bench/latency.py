@@ -8,9 +8,10 @@
 Each size is a fresh company of 1,000 vendors whose open vendor invoices are posted in bulk first. Then, one
 call at a time: `settle()` of a new payment against one named invoice (the payment is posted and settled in
 the call), and `post_journal` of one two-line vendor invoice. Targets: settle p50 < 5 ms, post p50 < 3 ms.
-The baseline in the same run: `read_company`, the full load of the company's master data that every call
-paid before company data was kept per process; and the ratio of each p50 to its p50 at the smallest size
-(1.0 = flat as the company grows).
+The baselines in the same run: the commit floor (one row inserted and committed through the same engine: on
+SQLite with synchronous=FULL an fsync, which no call that writes can beat); `read_company`, the full load of the
+company's master data that every call paid before company data was kept per process; and the ratio of each
+p50 to its p50 at the smallest size (1.0 = flat as the company grows).
 """
 from __future__ import annotations
 
@@ -78,27 +79,48 @@ def run(url: str, size: int, calls: int) -> dict:
         started = time.perf_counter()
         read_company(connection, "BENCH")
         full_load = time.perf_counter() - started
-    settle_times = []
-    post_times = []
+    commit_floor = _commit_floor(engine, calls)
+    settle_times: list[float] = []
+    post_times: list[float] = []
+    settle_cpu: list[float] = []  # this process's CPU time: what the call costs when the machine is shared
+    post_cpu: list[float] = []
     step = max(1, size // calls)
     for call in range(calls):
         n = call * step
         invoice = invoice_line(n, 1)
         payment = Payment(invoice.credit, "110110", voucher=f"PAY{call:06d}", date=date(2024, 3, 15))
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         settle(engine, "BENCH", PartyType.vendor, invoice.account, [MarkRequest(invoice=invoice.invoice)],
                payment=payment)
         settle_times.append(time.perf_counter() - started)
+        settle_cpu.append(time.process_time() - cpu)
         line = invoice_line(size + call, 1)
         line.voucher = f"NEW{call:06d}"
         line.invoice = line.voucher
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         post_journal(engine, "BENCH", "APINV", [line])
         post_times.append(time.perf_counter() - started)
+        post_cpu.append(time.process_time() - cpu)
     engine.dispose()
     # The first call of each loads the company once for the process: reported, not counted in the percentiles.
     return {"full_load": full_load, "first_settle": settle_times[0], "first_post": post_times[0],
-            "settle": settle_times[1:], "post": post_times[1:]}
+            "settle": settle_times[1:], "post": post_times[1:], "floor": commit_floor,
+            "settle_cpu": settle_cpu[1:], "post_cpu": post_cpu[1:]}
+
+
+def _commit_floor(engine, calls: int) -> list[float]:
+    """The least a committed write costs on this store and disk: one row inserted and committed through the
+    driver (same engine, same durability settings: on SQLite synchronous=FULL, an fsync per commit)."""
+    times = []
+    with engine.connect() as connection:
+        connection.exec_driver_sql("CREATE TABLE IF NOT EXISTS bench_floor (n integer)")
+        connection.commit()
+        for n in range(calls):
+            started = time.perf_counter()
+            connection.exec_driver_sql(f"INSERT INTO bench_floor VALUES ({n})")
+            connection.commit()
+            times.append(time.perf_counter() - started)
+    return times
 
 
 def report(store: str, results: dict[int, dict]) -> None:
@@ -106,12 +128,16 @@ def report(store: str, results: dict[int, dict]) -> None:
     base_settle = statistics.median(results[smallest]["settle"])
     base_post = statistics.median(results[smallest]["post"])
     print(f"{store}: {'open invoices':>14} | {'settle p50/p99 ms':>18} | {'vs smallest':>11} | "
-          f"{'post p50/p99 ms':>16} | {'vs smallest':>11} | {'read_company ms (before: every call)':>36}")
+          f"{'post p50/p99 ms':>16} | {'vs smallest':>11} | {'commit floor p50 ms':>19} | "
+          f"{'CPU p50 ms settle/post':>22} | "
+          f"{'read_company ms (before: every call)':>36}")
     for size, result in sorted(results.items()):
         s50, s99 = statistics.median(result["settle"]), percentile(result["settle"], 0.99)
         p50, p99 = statistics.median(result["post"]), percentile(result["post"], 0.99)
         print(f"{store}: {size:>14,} | {s50 * 1000:>8.2f} / {s99 * 1000:>7.2f} | {s50 / base_settle:>11.2f} | "
               f"{p50 * 1000:>7.2f} / {p99 * 1000:>6.2f} | {p50 / base_post:>11.2f} | "
+              f"{statistics.median(result['floor']) * 1000:>19.2f} | "
+              f"{statistics.median(result['settle_cpu']) * 1000:>10.2f} / {statistics.median(result['post_cpu']) * 1000:>9.2f} | "
               f"{result['full_load'] * 1000:>36.1f}")
     largest = results[max(results)]
     print(f"{store}: at {max(results):,}: settle p50 {statistics.median(largest['settle']) * 1000:.2f} ms "

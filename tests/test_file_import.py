@@ -23,7 +23,6 @@ from bilag.journal.parsing import lines_from_file
 from bilag.journal.streaming import ProblemList, read_chunks, voucher_chunks
 from bilag.services.file_posting import post_journal_file
 from bilag.services.posting import post_journal
-from bilag.store.database import open_store
 
 from .support import make_company
 
@@ -55,17 +54,20 @@ def write_csv(path: Path, rows: list[list[str]]) -> Path:
     return path
 
 
-def ledger_state(engine) -> dict:
+def ledger_state(engine, company: str = "USMF") -> dict:
+    def rows(sql: str) -> list:
+        return connection.execute(text(sql), {"c": company}).all()
+
     with engine.connect() as connection:
         return {
-            "vouchers": connection.execute(text("SELECT series, voucher_number, posting_date FROM voucher "
-                                                "ORDER BY voucher_id")).all(),
-            "entries": connection.execute(text("SELECT voucher_id, ledger_account, amount_minor FROM ledger_entry "
-                                               "ORDER BY entry_id")).all(),
-            "open": connection.execute(text("SELECT party_id, invoice, open_minor FROM party_transaction "
-                                            "ORDER BY transaction_id")).all(),
-            "balances": connection.execute(text("SELECT ledger_account, period_id, amount_minor FROM balance "
-                                                "ORDER BY ledger_account, period_id")).all(),
+            "vouchers": rows("SELECT series, voucher_number, posting_date FROM voucher WHERE company_id = :c "
+                             "ORDER BY voucher_id"),
+            "entries": rows("SELECT voucher_id, ledger_account, amount_minor FROM ledger_entry WHERE company_id = :c "
+                            "ORDER BY entry_id"),
+            "open": rows("SELECT party_id, invoice, open_minor FROM party_transaction WHERE company_id = :c "
+                         "ORDER BY transaction_id"),
+            "balances": rows("SELECT ledger_account, period_id, amount_minor FROM balance WHERE company_id = :c "
+                             "ORDER BY ledger_account, period_id"),
         }
 
 
@@ -83,22 +85,16 @@ def test_voucher_chunks_end_where_a_voucher_ends(tmp_path):
             assert last.credit is not None
 
 
-def test_a_file_in_chunks_posts_what_the_whole_file_posts(store_url, tmp_path):
+def test_a_file_in_chunks_posts_what_the_whole_file_posts(engine, tmp_path):
     path = write_csv(tmp_path / "j.csv", journal_rows(300))
-    whole_url = store_url  # the fixture's database for the whole file, a second one for the chunks
-    whole = open_store(whole_url)
-    chunked = open_store(f"sqlite:///{tmp_path / 'chunked.sqlite'}")
-    try:
-        for engine in (whole, chunked):
-            make_company(engine)
-        post_journal(whole, None, "GNJL", lines_from_file(path), source=str(path))
-        result = post_journal_file(chunked, None, "GNJL", path, chunk_lines=64)
-        assert result.chunks > 5 and result.lines == 600
-        assert result.vouchers == len(ledger_state(whole)["vouchers"])
-        assert ledger_state(chunked) == ledger_state(whole)
-    finally:
-        whole.dispose()
-        chunked.dispose()
+    make_company(engine)  # USMF posts the file whole, CHNK in chunks
+    make_company(engine, company={"id": "CHNK", "name": "Chunks Ltd", "accounting_currency": "USD"})
+    post_journal(engine, "USMF", "GNJL", lines_from_file(path), source=str(path))
+    result = post_journal_file(engine, "CHNK", "GNJL", path, chunk_lines=64)
+    assert result.chunks > 5 and result.lines == 600
+    whole = ledger_state(engine, "USMF")
+    assert result.vouchers == len(whole["vouchers"])
+    assert ledger_state(engine, "CHNK") == whole
 
 
 def test_problems_in_several_chunks_are_all_listed_and_nothing_is_written(engine, tmp_path):

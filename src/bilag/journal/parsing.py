@@ -71,7 +71,9 @@ def check_header(header: list[str], source: str | None, line: int = 1) -> list[s
 
 
 def _record(columns: list[str | None], cells: list[str], line_no: int, source, problems) -> dict | None:
-    """Cells of one row by column; a value under a column without a name is a problem, never dropped."""
+    """Cells of one row by column, stripped; a value under a column without a name is a problem, never dropped."""
+    if len(cells) <= len(columns) and None not in columns:  # the usual row: every cell under a named column
+        return {column: cell.strip() for column, cell in zip(columns, cells)}
     record = {}
     for index, cell in enumerate(cells):
         column = columns[index] if index < len(columns) else None
@@ -81,7 +83,7 @@ def _record(columns: list[str | None], cells: list[str], line_no: int, source, p
                                         f"header", line=line_no, source=source))
                 return None
             continue
-        record[column] = cell
+        record[column] = cell.strip()
     return record
 
 
@@ -149,7 +151,7 @@ def _read_records(records: list[dict], default_date: date | None, source: str | 
     for index, record in enumerate(records):
         line_no = line_numbers[index] if line_numbers else index + 1
         if from_table:
-            values = {k: v.strip() for k, v in record.items()}
+            values = record  # stripped by _record
         elif not isinstance(record, dict):
             problems.append(Problem("bad_row", "a journal line is a mapping of column to value", line=line_no,
                                     source=source))

@@ -18,7 +18,7 @@ from ..errors import InvalidInput, JournalRejected, Problem
 from .model import JournalLine
 from .parsing import _delimiter, _has_formulas, _rows_to_lines, check_header, lines_from_file
 
-CHUNK_LINES = 50_000
+CHUNK_LINES = 20_000
 MAX_PROBLEMS = 1000
 
 

@@ -26,6 +26,7 @@ from ..store.transactions import (
     change_rows,
     load_named_transactions,
     load_transactions,
+    may_post_to_own_dimensions,
     update_open_amounts,
     write_settlement_rows,
 )
@@ -77,8 +78,10 @@ def settle_named_invoices(connection: Connection, company: Company, settle_lines
         for t in load_named_transactions(connection, company.id, party_type, party_id, invoices=sorted(invoices),
                                          lock=True):
             named.setdefault((party_type, party_id, t.invoice or ""), []).append(t)
+    # Only what may post to its own dimensions needs its offsets (as in automatic settlement).
     attach_distributions(connection, company.id,
-                         list(primaries.values()) + [t for found in named.values() for t in found])
+                         list(primaries.values()) + [t for found in named.values() for t in found],
+                         needed=may_post_to_own_dimensions)
     marked_elsewhere = None
     periods: dict[tuple[str, date], int] = {}
     plans: list[tuple[tuple, SettlementPlan]] = []

@@ -87,15 +87,14 @@ def next_ids(connection: Connection, company_id: str, counter: str, count: int) 
     """Reserve `count` ids from a per-company counter; returns the first. The row lock serialises writers."""
     if count <= 0:
         return 0
-    row = connection.execute(
-        text("UPDATE number_sequence SET next_value = next_value + :n "
-             "WHERE company_id = :c AND code = :k RETURNING next_value"),
-        {"n": count, "c": company_id, "k": counter},
-    ).first()
+    row = connection.execute(_RESERVE_IDS, {"n": count, "c": company_id, "k": counter}).first()
     if row is None:
-        connection.execute(
-            text("INSERT INTO number_sequence (company_id, code, next_value) VALUES (:c, :k, :v)"),
-            {"c": company_id, "k": counter, "v": 1 + count},
-        )
+        connection.execute(_FIRST_IDS, {"c": company_id, "k": counter, "v": 1 + count})
         return 1
     return row[0] - count
+
+
+# Built once: a use case reserves ids several times, and one operation at a time should not parse them each time.
+_RESERVE_IDS = text("UPDATE number_sequence SET next_value = next_value + :n "
+                    "WHERE company_id = :c AND code = :k RETURNING next_value")
+_FIRST_IDS = text("INSERT INTO number_sequence (company_id, code, next_value) VALUES (:c, :k, :v)")

@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.engine import Connection
 
 from ..calendar.periods import FiscalCalendar, FiscalPeriod, PeriodKind, PeriodStatus
@@ -27,6 +27,9 @@ from . import schema as s
 ID_COUNTERS = ("entry", "voucher", "transaction", "settlement", "batch", "journal")
 
 
+_COMPANY_EXISTS = select(s.company.c.company_id).where(s.company.c.company_id == bindparam("company_id"))
+
+
 def company_ids(connection: Connection) -> list[str]:
     return [row[0] for row in connection.execute(select(s.company.c.company_id).order_by(s.company.c.company_id))]
 
@@ -34,7 +37,7 @@ def company_ids(connection: Connection) -> list[str]:
 def resolve_company_id(connection: Connection, company_id: str | None) -> str:
     if company_id:
         # A look-up by key: on Citus it goes to the company's own shard, like the rest of the use case.
-        found = connection.execute(select(s.company.c.company_id).where(s.company.c.company_id == company_id))
+        found = connection.execute(_COMPANY_EXISTS, {"company_id": company_id})
         if found.first() is None:
             raise NotFound(f"company {company_id} does not exist", code="unknown_company")
         return company_id
@@ -71,7 +74,7 @@ def load_company(connection: Connection, company_id: str) -> Company:
     One indexed read per call when unchanged. The Company returned is shared by the calls that follow: it is
     read, never changed (what is derived from it is remembered in `memo`, derived from master data only).
     """
-    row = connection.execute(select(s.company.c.master_version).where(s.company.c.company_id == company_id)).first()
+    row = connection.execute(_MASTER_VERSION, {"company_id": company_id}).first()
     if row is None:
         raise NotFound(f"company {company_id} does not exist", code="unknown_company")
     key = (connection.engine.url, company_id)
@@ -81,6 +84,9 @@ def load_company(connection: Connection, company_id: str) -> Company:
     company = read_company(connection, company_id)
     _LOADED[key] = (row[0], company)
     return company
+
+
+_MASTER_VERSION = select(s.company.c.master_version).where(s.company.c.company_id == bindparam("company_id"))
 
 
 def forget_loaded_companies() -> None:

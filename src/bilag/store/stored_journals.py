@@ -3,10 +3,18 @@ from __future__ import annotations
 
 import json
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.engine import Connection
 
 from . import schema as s
+
+# Built once (each settlement asks): the lines of open stored journals that mark something.
+_MARKING_LINES = (
+    select(s.journal_line.c.journal_id, s.journal_line.c.fields)
+    .join(s.journal, (s.journal.c.company_id == s.journal_line.c.company_id)
+          & (s.journal.c.journal_id == s.journal_line.c.journal_id))
+    .where(s.journal_line.c.company_id == bindparam("company_id"), s.journal.c.status == "open",
+           s.journal_line.c.fields.like('%"settle_invoice"%')))
 
 
 def marked_in_open_journals(connection: Connection, company_id: str) -> dict[tuple[str, str, str], list[int]]:
@@ -16,12 +24,7 @@ def marked_in_open_journals(connection: Connection, company_id: str) -> dict[tup
     is posted or changed, so that one invoice is never paid twice.
     """
     marked: dict[tuple[str, str, str], list[int]] = {}
-    rows = connection.execute(
-        select(s.journal_line.c.journal_id, s.journal_line.c.fields)
-        .join(s.journal, (s.journal.c.company_id == s.journal_line.c.company_id)
-              & (s.journal.c.journal_id == s.journal_line.c.journal_id))
-        .where(s.journal_line.c.company_id == company_id, s.journal.c.status == "open",
-               s.journal_line.c.fields.like('%"settle_invoice"%')))
+    rows = connection.execute(_MARKING_LINES, {"company_id": company_id})
     for journal_id, fields in rows:
         values = json.loads(fields)
         party_type = str(values.get("account_type", "")).strip().lower()
