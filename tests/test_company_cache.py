@@ -101,3 +101,24 @@ def test_a_change_rolled_back_leaves_the_loaded_company_as_it_was(engine):
     assert master_version(engine) == version
     after = loaded(engine)
     assert after.party(PartyType.vendor, "1001").name == before.party(PartyType.vendor, "1001").name
+
+
+def test_every_table_the_company_is_read_from_renews_the_version(engine):
+    """A table read_company reads but MASTER_TABLES lacks would leave processes with stale company data."""
+    import re
+
+    from sqlalchemy import event
+
+    from bilag.store.companies import read_company
+    from bilag.store.master_version import MASTER_TABLES
+
+    make_company(engine)
+    read: set[str] = set()
+
+    def seen(_connection, _cursor, statement, *_args):
+        read.update(name.lower() for name in re.findall(r"\bFROM\s+\"?(\w+)", statement, re.IGNORECASE))
+
+    with engine.connect() as connection:
+        event.listen(connection, "before_cursor_execute", seen)
+        read_company(connection, "USMF")
+    assert read and read <= MASTER_TABLES, read - MASTER_TABLES
