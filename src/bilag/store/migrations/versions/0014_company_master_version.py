@@ -1,8 +1,8 @@
 """company master version: a stamp renewed by every master-data change, so that a process keeps the loaded
 company data until it changes (issue 11)
 
-Revision ID: 0011
-Revises: 0010
+Revision ID: 0014
+Revises: 0013
 Create Date: 2026-11-29 23:00:00
 """
 import secrets
@@ -10,8 +10,8 @@ import secrets
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0011'
-down_revision = '0010'
+revision = '0014'
+down_revision = '0013'
 branch_labels = None
 depends_on = None
 
