@@ -19,7 +19,7 @@ from .model import JournalLine
 from .parsing import _delimiter, _has_formulas, _rows_to_lines, check_header, lines_from_file
 
 CHUNK_LINES = 20_000
-MAX_PROBLEMS = 1000
+MAX_PROBLEMS = 1_000_000  # every problem of a bad file is counted and listed (errors print the first hundred)
 
 
 class ProblemList(list):
