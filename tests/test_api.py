@@ -346,7 +346,8 @@ ROLE_CASES = [  # (method, path, body, the least role)
     ("GET", "/api/companies/{c}/settlements?transaction=none", None, "viewer"),
     ("GET", "/api/companies/{c}/settlements/999", None, "viewer"),
 ]
-NOT_COMPANY_SCOPED = {"/api/companies", "/api/me"}  # every signed-in user, tested in the sign-in tests
+NOT_COMPANY_SCOPED = {"/api/companies", "/api/me",  # every signed-in user, tested in the sign-in tests
+                      "/api/saft/import"}  # a new company: tests/test_api_saft_import.py
 
 
 def test_every_endpoint_of_a_company_is_in_the_authorisation_matrix():

@@ -213,3 +213,11 @@ def test_an_amount_finer_than_its_currency_is_refused(engine, tmp_path):
     path = _camt(tmp_path, [("10.005", "CRDT", "", "")], currency="USD")
     with pytest.raises(InvalidInput, match=r"statement.xml, line \d+, statement S1: 10.005 has more decimals"):
         import_bank_statement(engine, None, path)
+
+
+def test_the_import_reports_its_progress_statement_by_statement(engine):
+    _company(engine)
+    told: list[tuple[int, int]] = []
+    import_bank_statement(engine, None, FIXTURES / "camt053.v2.multi.statement.xml",
+                          progress=lambda done, total: told.append((done, total)))
+    assert told == [(1, 2), (2, 2)]

@@ -7,7 +7,7 @@ import tempfile
 from dataclasses import asdict
 from pathlib import Path
 
-from fastapi import APIRouter, Depends, File, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
@@ -18,6 +18,7 @@ from .security import Caller, allow, api_caller
 
 router = APIRouter(prefix="/api", dependencies=[Depends(api_caller)], tags=["interchange"])
 MAX_STATEMENT_BYTES = 50 * 1024 * 1024
+MAX_SAFT_BYTES = 1024 * 1024 * 1024
 
 
 class SaftExportIn(BaseModel):
@@ -37,6 +38,39 @@ def _renamed(error: BilagError, temporary: str, name: str) -> BilagError:
     error.message = error.message.replace(temporary, name)
     error.args = (error.message,)
     return error
+
+
+@router.post("/saft/import", status_code=201, summary="Create a company from a SAF-T Financial file (multipart "
+             "`file`; `company_id` optional): chart, parties, opening balances, transactions, checked against the "
+             "file's closing balances")
+async def saft_import(request: Request, file: UploadFile = File(...), company_id: str | None = Form(None),
+                      caller: Caller = Depends(api_caller)):
+    from ..services.saft_import import import_saft
+    from ..services.users import Forbidden, grant
+
+    # A new legal entity is an administrator's act: the caller must administer a company here, and becomes the
+    # new company's administrator.
+    if "administrator" not in caller.user.roles.values():
+        raise Forbidden(f"user {caller.user.name} administers no company; creating a company from a SAF-T file "
+                        f"takes an administrator")
+    name = Path(file.filename or "saft.xml").name or "saft.xml"
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / name
+        size = 0
+        with path.open("wb") as target:
+            while chunk := await file.read(1024 * 1024):
+                size += len(chunk)
+                if size > MAX_SAFT_BYTES:
+                    raise InvalidInput(f"{name}: a SAF-T file is at most 1 GB through the API (use the CLI)",
+                                       code="file_too_large")
+                target.write(chunk)
+        try:
+            report = await run_in_threadpool(import_saft, engine_of(request), path, company_id=company_id or None)
+        except BilagError as error:
+            raise _renamed(error, str(path), name) from None
+    grant(engine_of(request), caller.user.name, report.company_id, "administrator", actor=caller.user.name)
+    return {key: (value.replace(str(path), name) if isinstance(value, str) else value)
+            for key, value in report.summary().items()}
 
 
 @router.post("/companies/{company}/saft/export", summary="SAF-T Financial 1.30 of a date range (application/xml, "

@@ -148,7 +148,10 @@ def bank_import(file: Path = typer.Argument(..., help="a camt.053 file (versions
     from ..services.bank_statements import import_bank_statement
 
     store, settings = _context()
-    result = import_bank_statement(store, settings.company, file, bank_id=bank_id)
+    with _progress("statements") as progress:
+        task = progress.add_task("import", total=None)
+        result = import_bank_statement(store, settings.company, file, bank_id=bank_id,
+                                       progress=lambda done, total: progress.update(task, completed=done, total=total))
     for statement in result.statements:
         balance = ""
         if statement.opening is not None and statement.closing is not None:

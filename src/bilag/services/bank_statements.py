@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -110,7 +111,10 @@ def _minor(amount: Decimal, decimals: int, where: str) -> int:
 
 
 def import_bank_statement(engine: Engine, company_id: str | None, path: str | Path, *,
-                          bank_id: str | None = None) -> StatementImport:
+                          bank_id: str | None = None,
+                          progress: Callable[[int, int], None] | None = None) -> StatementImport:
+    """Read a camt.053 file's statements into bank reconciliations, all or none; `progress(done, total)` is told
+    after each statement (the CLI's progress bar)."""
     source = str(path)
     statements = read_camt053(path, source=source)
     if not statements:
@@ -122,6 +126,8 @@ def import_bank_statement(engine: Engine, company_id: str | None, path: str | Pa
         settings = load_settings(connection, company_id, "bank_account")
         for statement in statements:
             result.statements.append(_import_one(connection, company, settings, statement, bank_id, source, result))
+            if progress is not None:
+                progress(len(result.statements), len(statements))
     return result
 
 
