@@ -21,7 +21,8 @@ def _open(engine) -> str:
     return invoice["open_amount"]
 
 
-def test_three_payments_across_two_discount_periods(engine):
+def _invoice_with_two_discount_periods(engine) -> None:
+    """Invoice 1,000.00 on 6/25 with 2D5 -> 1D14: 2 % up to 6/30, 1 % up to 7/9."""
     company(engine, cash_discounts=[{"code": "2D5", "percent": 2, "days": 5, "next": "1D14"},
                                     {"code": "1D14", "percent": 1, "days": 14}],
             vendors=[{"id": "1001", "currency": "USD"}])
@@ -29,6 +30,10 @@ def test_three_payments_across_two_discount_periods(engine):
         voucher | account_type | account | credit  | offset_account_type | offset_account | invoice | cash_discount
         INV1    | Vendor       | 1001    | 1000.00 | Ledger              | 606300-001--   | INV1    | 2D5
     """, day="2024-06-25")
+
+
+def test_three_payments_across_two_discount_periods(engine):
+    _invoice_with_two_discount_periods(engine)
 
     def pay(day: str, amount: str):
         return settle(engine, None, PartyType.vendor, "1001", [MarkRequest(invoice="INV1", amount_to_settle=D(amount))],
@@ -50,13 +55,7 @@ def test_three_payments_across_two_discount_periods(engine):
 
 
 def test_the_rest_paid_in_a_later_period_takes_that_period_s_discount_on_what_is_open(engine):
-    company(engine, cash_discounts=[{"code": "2D5", "percent": 2, "days": 5, "next": "1D14"},
-                                    {"code": "1D14", "percent": 1, "days": 14}],
-            vendors=[{"id": "1001", "currency": "USD"}])
-    post(engine, """
-        voucher | account_type | account | credit  | offset_account_type | offset_account | invoice | cash_discount
-        INV1    | Vendor       | 1001    | 1000.00 | Ledger              | 606300-001--   | INV1    | 2D5
-    """, day="2024-06-25")
+    _invoice_with_two_discount_periods(engine)
     settle(engine, None, PartyType.vendor, "1001", [MarkRequest(invoice="INV1", amount_to_settle=D("490.00"))],
            payment=Payment(D("490.00"), "110110-001-", date=date(2024, 6, 28)))
     # 7/3, 1 %: the 500.00 still open is settled by 495.00 and a discount of 5.00 (1 % of 500.00) — neither the

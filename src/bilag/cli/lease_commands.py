@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
-from typing import Any
 
 import typer
 
@@ -215,7 +214,7 @@ def lease_batch(ctx: typer.Context,
     fmt = _fmt(fmt)
     through_date = _required_date(through, "--through")
     ir_date = parse_date(day, "--date")
-    with _progress(progress) as report:
+    with render.StageProgress(progress) as report:
         result = create_lease_journals(_engine(ctx), _company(ctx), schedule, through_date, companies=company or None,
                                        groups=group or None, books=book or None, leases=lease or None, post=post,
                                        initial_recognition_date=ir_date, user=_root(ctx).get("user"), progress=report)
@@ -258,34 +257,3 @@ def _print_batch(result, fmt: str, verb: str) -> None:
                         f"{', '.join(result.skipped[:10])}{' ...' if len(result.skipped) > 10 else ''}")
     render.emit(rows, ["company", "journal", "name", "lines", "entries", "posted"], fmt,
                 document={"journals": rows, "vouchers": len(result.vouchers), "skipped": result.skipped})
-
-
-class _progress:
-    """A Rich progress bar on stderr for long batches; a no-op when switched off or not on a terminal."""
-
-    def __init__(self, enabled: bool):
-        self.enabled = enabled and render.stderr.is_terminal
-        self.bar: Any = None
-        self.tasks: dict[str, int] = {}
-
-    def __enter__(self):
-        if self.enabled:
-            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-            self.bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                                TimeElapsedColumn(), console=render.stderr, transient=False)
-            self.bar.__enter__()
-            return self.report
-        return None
-
-    def report(self, stage: str, done: int, total: int) -> None:
-        assert self.bar is not None
-        task = self.tasks.get(stage)
-        if task is None:
-            task = self.tasks[stage] = self.bar.add_task(stage, total=total)
-        self.bar.update(task, completed=done, total=total)
-
-    def __exit__(self, *exc):
-        if self.bar is not None:
-            self.bar.__exit__(*exc)
-        return False

@@ -6,6 +6,7 @@ import json
 import os
 import sys
 from collections.abc import Iterable
+from typing import Any
 
 from rich.console import Console
 from rich.markup import escape
@@ -89,3 +90,36 @@ def fitting_columns(rows: list[dict], columns: list[str], width: int) -> list[st
                      f"characters: {', '.join(left_out)}; widen the terminal, set COLUMNS, or use --format csv "
                      f"or json)", highlight=False)
     return kept
+
+
+class StageProgress:
+    """A Rich progress bar on stderr for a long run of several stages (`report(stage, done, total)`); nothing when
+    switched off or not on a terminal, so that piped output and tests stay clean."""
+
+    def __init__(self, enabled: bool, *, transient: bool = False):
+        self.enabled = enabled and stderr.is_terminal
+        self.transient = transient
+        self.bar: Any = None
+        self.tasks: dict[str, int] = {}
+
+    def __enter__(self):
+        if not self.enabled:
+            return None
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+        self.bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                            console=stderr, transient=self.transient)
+        self.bar.__enter__()
+        return self.report
+
+    def report(self, stage: str, done: int, total: int) -> None:
+        assert self.bar is not None
+        task = self.tasks.get(stage)
+        if task is None:
+            task = self.tasks[stage] = self.bar.add_task(stage, total=total)
+        self.bar.update(task, completed=done, total=total)
+
+    def __exit__(self, *exc):
+        if self.bar is not None:
+            self.bar.__exit__(*exc)
+        return False

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
 
 import typer
 
@@ -38,7 +37,7 @@ def sie_import(file: Path = typer.Argument(..., help="The SIE file (types 1-4, 4
         data = file.read_bytes()
     except OSError as error:
         raise InvalidInput(f"{file}: cannot read the file ({error.strerror})", code="bad_file") from None
-    with _Progress(progress) as report:
+    with render.StageProgress(progress, transient=True) as report:
         result = import_sie(engine(), data, company_id=settings.company, source=file.name, progress=report,
                             opening_difference_account=opening_difference_account, user=settings.user)
     if fmt == "json":
@@ -81,33 +80,3 @@ def sie_export(output: Path = typer.Argument(..., help="The file to write ('-' f
     except OSError as error:
         raise InvalidInput(f"{output}: cannot write the file ({error.strerror})", code="bad_file") from None
     render.info(f"{output}: SIE {sie_type.upper()} written ({len(data):,} bytes)")
-
-
-class _Progress:
-    """A Rich progress bar on stderr for a long import; nothing when switched off or not on a terminal."""
-
-    def __init__(self, enabled: bool):
-        self.enabled = enabled and render.stderr.is_terminal
-        self.bar: Any = None
-        self.tasks: dict[str, int] = {}
-
-    def __enter__(self):
-        if not self.enabled:
-            return None
-        from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-
-        self.bar = Progress(TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(),
-                            console=render.stderr, transient=True)
-        self.bar.__enter__()
-        return self.report
-
-    def report(self, stage: str, done: int, total: int) -> None:
-        task = self.tasks.get(stage)
-        if task is None:
-            task = self.tasks[stage] = self.bar.add_task(stage, total=total)
-        self.bar.update(task, completed=done, total=total)
-
-    def __exit__(self, *exc):
-        if self.bar is not None:
-            self.bar.__exit__(*exc)
-        return False
