@@ -125,8 +125,10 @@ def _replace_lease_book(connection: Connection, company_id: str, before: dict, i
         raise InvalidInput(f"lease book {before['id']} has confirmed leases ({', '.join(confirmed)}): their schedules "
                            f"follow its rules, so only its description changes (not {', '.join(changed)}); set up a "
                            f"new book for new leases", code="lease_book_in_use")
+    # The key columns stay out of the SET list: Citus refuses to set the distribution column, even to itself.
+    changed_values = {name: value for name, value in row.items() if name not in ("company_id", "book_id")}
     connection.execute(update(s.lease_book).where(s.lease_book.c.company_id == company_id,
-                                                  s.lease_book.c.book_id == before["id"]).values(**row))
+                                                  s.lease_book.c.book_id == before["id"]).values(**changed_values))
 
 
 def _lease_books_row_view(row: dict) -> dict:
