@@ -55,8 +55,9 @@ def _customer_page(request: Request, caller, company: str, customer: str, as_of:
     c = company_of(request, company)
     items = [{"number": t["transaction_id"], "invoice": t["invoice"] or "", "date": t["posting_date"],
               "due": t["due_date"], "currency": t["currency"], "period": t["period"], "days": t["days"],
-              "amount": format_minor(t["amount_minor"], c.decimals(t["currency"])),
-              "open": format_minor(t["open_then"], c.decimals(t["currency"])),
+              # open_then is a sum in SQL: PostgreSQL answers it as a numeric, SQLite as an integer
+              "amount": format_minor(int(t["amount_minor"]), c.decimals(t["currency"])),
+              "open": format_minor(int(t["open_then"]), c.decimals(t["currency"])),
               "marked_in": ", ".join(str(j) for j in t["marked_in"])} for t in view["transactions"]]
     reasons = [r for r in list_records(engine_of(request), company, "reason-codes") if r["customer"]]
     return render(request, "collections.html", status=status, caller=caller, company=c, customer=customer,
