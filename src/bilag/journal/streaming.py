@@ -112,29 +112,42 @@ def _csv_chunks(path: Path, problems: ProblemList, default_date, chunk_lines: in
             yield from lines
 
         reader = csv.reader(all_lines(), delimiter=_delimiter(first.rstrip("\r\n"), path.suffix.lower()))
-        columns = None
-        rows: list[tuple[int, list[str]]] = []
-        start = 1
-        count = 0
-        try:
+        def numbered_rows():
+            start = 1
             for row in reader:
                 number, start = start, reader.line_num + 1  # a quoted cell may span lines: the row's first line
-                if not any(cell.strip() for cell in row):
-                    continue
-                if columns is None:
-                    columns = check_header(row, source, number)
-                    continue
-                rows.append((number, row))
-                if len(rows) >= chunk_lines:
-                    count += len(rows)
-                    yield _rows_to_lines(columns, rows, default_date, source, problems, exact_width=True)
-                    rows = []
+                yield number, row
+
+        try:
+            yield from _chunked(numbered_rows(), source, problems, default_date, chunk_lines, exact_width=True,
+                                no_header="the journal has no lines")
         except csv.Error as error:
             raise InvalidInput(f"{source}, line {reader.line_num}: not valid CSV ({error})", code="bad_file") from None
-        if rows or not count:
-            if not rows:
-                raise JournalRejected([Problem("empty_journal", "the journal has no lines", source=source)], source)
-            yield _rows_to_lines(columns, rows, default_date, source, problems, exact_width=True)
+
+
+def _chunked(numbered_rows: Iterable[tuple[int, list[str]]], source: str, problems: ProblemList, default_date,
+             chunk_lines: int, *, exact_width: bool, no_header: str) -> Iterator[list]:
+    """A table's rows (line number, cells) as chunks of journal lines: the first non-blank row is the header."""
+    columns = None
+    rows: list[tuple[int, list[str]]] = []
+    count = 0
+    for number, cells in numbered_rows:
+        if not any(cell.strip() for cell in cells):
+            continue
+        if columns is None:
+            columns = check_header(cells, source, number)
+            continue
+        rows.append((number, cells))
+        if len(rows) >= chunk_lines:
+            count += len(rows)
+            yield _rows_to_lines(columns, rows, default_date, source, problems, exact_width=exact_width)
+            rows = []
+    if columns is None:
+        raise JournalRejected([Problem("empty_journal", no_header, source=source)], source)
+    if rows or not count:
+        if not rows:
+            raise JournalRejected([Problem("empty_journal", "the journal has no lines", source=source)], source)
+        yield _rows_to_lines(columns, rows, default_date, source, problems, exact_width=exact_width)
 
 
 def _xlsx_chunks(path: Path, problems: ProblemList, default_date, chunk_lines: int, progress) -> Iterator[list]:
@@ -148,29 +161,14 @@ def _xlsx_chunks(path: Path, problems: ProblemList, default_date, chunk_lines: i
     except Exception as error:  # openpyxl and zipfile raise many types for a damaged file
         raise InvalidInput(f"{source}: not a readable XLSX workbook ({type(error).__name__})", code="bad_file") from None
     try:
-        columns = None
-        rows: list[tuple[int, list[str]]] = []
-        count = 0
-        for number, values in enumerate(workbook.worksheets[0].iter_rows(values_only=True), 1):
-            if progress is not None:
-                progress(1)
-            cells = [_text(value) for value in values]
-            if not any(cells):
-                continue
-            if columns is None:
-                columns = check_header(cells, source, number)
-                continue
-            rows.append((number, cells))
-            if len(rows) >= chunk_lines:
-                count += len(rows)
-                yield _rows_to_lines(columns, rows, default_date, source, problems, exact_width=False)
-                rows = []
-        if columns is None:
-            raise JournalRejected([Problem("empty_journal", "the sheet is empty", source=source)], source)
-        if rows or not count:
-            if not rows:
-                raise JournalRejected([Problem("empty_journal", "the journal has no lines", source=source)], source)
-            yield _rows_to_lines(columns, rows, default_date, source, problems, exact_width=False)
+        def numbered_rows():
+            for number, values in enumerate(workbook.worksheets[0].iter_rows(values_only=True), 1):
+                if progress is not None:
+                    progress(1)
+                yield number, [_text(value) for value in values]
+
+        yield from _chunked(numbered_rows(), source, problems, default_date, chunk_lines, exact_width=False,
+                            no_header="the sheet is empty")
     finally:
         workbook.close()
 
