@@ -130,3 +130,32 @@ def test_several_companies_a_selected_posting_profile_and_table_dimensions(engin
     results = revalue_companies(engine, ["USMF", "USRT"], date(2024, 1, 2), dimensions="none")
     assert [entries(r) for r in results] == [[("200110-007", "-0.50"), ("801400-", "0.50")],
                                              [("200110", "-0.50"), ("801400", "0.50")]]
+
+
+def test_a_run_of_many_transactions_records_each_one_and_revalues_it_again_later(engine):
+    """More transactions than the store's bulk-update threshold (PostgreSQL updates them through COPY): each
+    transaction keeps its own unrealized amount, date, rate and voucher, and a second run reverses exactly it."""
+    from sqlalchemy import select
+
+    from bilag.journal.parsing import lines_from_pipe_table
+    from bilag.services.posting import post_journal
+    from bilag.store import schema as s
+
+    setup_company(engine, company())
+    rows = "\n".join(f"Vendor | V1 | {n}.00 | 606300 | INV-{n}" for n in range(1, 251))
+    post_journal(engine, None, "GNJL", lines_from_pipe_table(
+        "account_type | account | credit | offset_account | invoice\n" + rows,
+        default_date=date(2024, 1, 1), source="test"))
+    first = revalue_open_transactions(engine, None, date(2024, 1, 3))  # 0.12 → 0.13: a loss of 1 % of each
+    second = revalue_open_transactions(engine, None, date(2024, 1, 4))  # 0.122: 0.2 % of each since Jan 1
+    t = s.party_transaction
+    assert first.vouchers and second.vouchers
+    with engine.connect() as connection:
+        rows_found = list(connection.execute(select(t.c.invoice, t.c.unrealized_minor, t.c.last_revaluation_date,
+                                                    t.c.last_revaluation_rate, t.c.last_revaluation_voucher,
+                                                    t.c.version).where(t.c.company_id == "USMF")))
+    assert len(rows_found) == 250
+    for invoice_id, unrealized, day, rate, voucher, version in rows_found:
+        n = int(invoice_id.split("-")[1])
+        assert unrealized == -(n * 100 * 2 // 1000) - (1 if (n * 100 * 2) % 1000 >= 500 else 0), invoice_id
+        assert (day, rate, voucher, version) == (date(2024, 1, 4), "0.122", second.vouchers[0].number, 3)

@@ -29,10 +29,10 @@ from ..settlement.revaluation import (
     settled_share_entries,
 )
 from ..store import schema as s
-from ..store.bulk import driver_connection, is_postgres, next_ids
+from ..store.bulk import next_ids
 from ..store.companies import user_groups
 from ..store.ledger_writer import assign_voucher_numbers, write_vouchers
-from ..store.transactions import attach_distributions, load_transactions
+from ..store.transactions import attach_distributions, load_transactions, record_revaluations
 from .company_runs import for_each_company
 from .ledger_posting import PostedVoucher
 
@@ -144,16 +144,8 @@ def revalue_in(connection: Connection, company: Company, considered: date, rate_
     batch = next_ids(connection, company.id, "batch", 1)
     ids = write_vouchers(connection, company.id, drafts, batch)
     number = drafts[0].number
-    rows = [(change, considered, str(r.rate), number, company.id, r.transaction.transaction_id)
-            for r, change in changes]
-    sql = ("UPDATE party_transaction SET unrealized_minor = unrealized_minor + {p}, last_revaluation_date = {p}, "
-           "last_revaluation_rate = {p}, last_revaluation_voucher = {p}, version = version + 1 "
-           "WHERE company_id = {p} AND transaction_id = {p}")
-    if is_postgres(connection):
-        with driver_connection(connection).cursor() as cursor:
-            cursor.executemany(sql.format(p="%s"), rows)
-    else:
-        connection.exec_driver_sql(sql.format(p="?"), rows)
+    record_revaluations(connection, company.id, considered, number or "",
+                        [(r.transaction.transaction_id, change, str(r.rate)) for r, change in changes])
     posted = [PostedVoucher(voucher_id, d.number or "", d.series, d.date, d.kind, d)
               for d, (voucher_id, _entries, _transactions) in zip(drafts, ids)]
     report = [_report_row(company, r, since.get(r.transaction.transaction_id)) for r in revaluations]

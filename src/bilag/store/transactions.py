@@ -319,6 +319,42 @@ def _update_through_copy(connection: Connection, company_id: str, rows: list[tup
         return cursor.rowcount
 
 
+def record_revaluations(connection: Connection, company_id: str, day, voucher_number: str,
+                        rows: list[tuple[int, int, str]]) -> None:
+    """Each revalued transaction's new unrealized amount, date, rate and voucher.
+
+    rows: (transaction id, change in unrealized accounting minor units, rate). On PostgreSQL a large run goes
+    through COPY and one UPDATE, as settlement's open amounts do; Citus keeps the per-row statements (a
+    coordinator-local temporary table cannot be joined with a distributed one in an UPDATE)."""
+    if not rows:
+        return
+    if is_postgres(connection) and len(rows) > _COPY_FROM and not is_citus(connection):
+        with driver_connection(connection).cursor() as cursor:
+            cursor.execute("CREATE TEMPORARY TABLE IF NOT EXISTS bilag_revaluation_update (transaction_id bigint, "
+                           "change_minor bigint, rate varchar(40)) ON COMMIT DELETE ROWS")
+            cursor.execute("DELETE FROM bilag_revaluation_update")  # a second run in the same transaction
+            with cursor.copy("COPY bilag_revaluation_update FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+            cursor.execute(
+                "UPDATE party_transaction t SET unrealized_minor = t.unrealized_minor + u.change_minor, "
+                "last_revaluation_date = %s, last_revaluation_rate = u.rate, last_revaluation_voucher = %s, "
+                "version = t.version + 1 FROM bilag_revaluation_update u "
+                "WHERE t.company_id = %s AND t.transaction_id = u.transaction_id",
+                (day, voucher_number, company_id))
+        return
+    sql = ("UPDATE party_transaction SET unrealized_minor = unrealized_minor + {p}, last_revaluation_date = {p}, "
+           "last_revaluation_rate = {p}, last_revaluation_voucher = {p}, version = version + 1 "
+           "WHERE company_id = {p} AND transaction_id = {p}")
+    params = [(change, day, rate, voucher_number, company_id, transaction_id) for transaction_id, change, rate in rows]
+    if is_postgres(connection):
+        with driver_connection(connection).cursor() as cursor:
+            cursor.executemany(sql.format(p="%s"), params)
+    else:
+        connection.exec_driver_sql(sql.format(p="?"), [(c, day.isoformat(), r, v, co, t)
+                                                       for c, _d, r, v, co, t in params])
+
+
 SETTLEMENT_COLUMNS = ("company_id", "settlement_id", "batch_id", "transaction_id", "offset_transaction_id",
                       "settlement_date", "settled_minor", "settled_accounting_minor", "cash_discount_minor",
                       "cash_discount_accounting_minor", "exchange_difference_minor", "unrealized_reversed_minor",
