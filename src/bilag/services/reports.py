@@ -13,9 +13,9 @@ from sqlalchemy.engine import Connection, Engine
 
 from ..calendar.periods import PeriodKind
 from ..errors import InvalidInput, NotFound
-from ..money import format_minor, from_minor, to_minor
+from ..money import format_minor
 from ..parties.model import is_invoice
-from ..settlement.discounts import discount_to_take_minor, full_discount
+from ..settlement.discounts import discount_to_take_minor, full_discount_minor
 from ..store import schema as s
 from ..store.companies import load_company, load_periods, load_reporting_context, resolve_company_id
 
@@ -216,10 +216,15 @@ def open_transactions(connection: Connection, company_id: str, *, party_type: st
         query = query.where(t.c.open_minor != 0)
     query = query.order_by(t.c.transaction_id)
     accounting_decimals = company.decimals(company.accounting_currency)
+    credit_note_discounts = bool(company.parameter("cash_discount_credit_notes"))
+    holds: dict[tuple[str, str], dict] = {}
     result = []
     for row in connection.execute(query):
         decimals = company.decimals(row.currency)
         discount = _discount_shown(company, row)
+        hold = holds.get((row.party_type, row.party_id))
+        if hold is None:
+            hold = holds[row.party_type, row.party_id] = _hold_of(company, row.party_type, row.party_id)
         result.append({
             "transaction": row.transaction_id,
             "party_type": row.party_type, "party": row.party_id, "voucher": row.voucher_number,
@@ -233,14 +238,14 @@ def open_transactions(connection: Connection, company_id: str, *, party_type: st
             "cash_discount_date": row.cash_discount_date.isoformat() if row.cash_discount_date else None,
             "cash_discount_amount": format_minor(discount, decimals),
             "cash_discount_taken": format_minor(row.cash_discount_taken_minor, decimals),
-            "cash_discount_to_take": format_minor(_discount_to_take(company, row, discount), decimals),
+            "cash_discount_to_take": format_minor(_discount_to_take(row, discount, credit_note_discounts), decimals),
             "use_cash_discount": row.use_cash_discount,
             "last_revaluation_date": row.last_revaluation_date.isoformat() if row.last_revaluation_date else None,
             "last_revaluation_rate": row.last_revaluation_rate, "last_revaluation_voucher": row.last_revaluation_voucher,
             "payment_release_date": row.payment_release_date.isoformat() if row.payment_release_date else None,
             "closed_on": row.closed_on.isoformat() if row.closed_on else None,
             "tax_code": row.tax_code,
-            **_hold_of(company, row.party_type, row.party_id),
+            **hold,
             "marked_elsewhere": [f"journal {j}" for j in marked.get((row.party_type, row.party_id, row.invoice), [])]
             if row.invoice else [],
         })
@@ -262,20 +267,18 @@ def _discount_shown(company, row) -> int:
     code = company.cash_discounts.get(row.cash_discount_code or "")
     if code is None:
         return 0
-    decimals = company.decimals(row.currency)
-    amount = full_discount(from_minor(row.amount_minor, decimals), code.percent, decimals)
-    minor = to_minor(amount, decimals)
+    minor = full_discount_minor(abs(row.amount_minor), code.percent)
     return -minor if row.amount_minor < 0 else minor
 
 
-def _discount_to_take(company, row, discount_minor: int) -> int:
+def _discount_to_take(row, discount_minor: int, credit_note_discounts: bool) -> int:
     """Cash discount amount to take = discount amount − discount already taken (B5.2, API-CD1/2).
 
     Nothing is left to take on a closed transaction, and never more than what is open.
     """
     if discount_minor == 0 or row.use_cash_discount == "never" or row.open_minor == 0:
         return 0
-    if not is_invoice(row.party_type, row.amount_minor) and not company.parameter("cash_discount_credit_notes"):
+    if not is_invoice(row.party_type, row.amount_minor) and not credit_note_discounts:
         return 0
     sign = -1 if discount_minor < 0 else 1
     return sign * discount_to_take_minor(discount_minor, row.cash_discount_taken_minor, row.open_minor)

@@ -149,7 +149,13 @@ def day(value: object, locale: str) -> str:
     """An ISO date as the locale writes it (English keeps ISO)."""
     if not value or locale == "en":
         return "" if value is None else str(value)
+    return _local_date(str(value), locale)
+
+
+@lru_cache(maxsize=4096)
+def _local_date(text: str, locale: str) -> str:
+    """Babel's formatting is slow beside a page's other work, and a page shows the same few dates many times."""
     try:
-        return format_date(date.fromisoformat(str(value)), format="short", locale=locale)
+        return format_date(date.fromisoformat(text), format="short", locale=locale)
     except ValueError:
-        return str(value)
+        return text

@@ -29,6 +29,7 @@ from ..services.users import (
 )
 from .i18n import LANGUAGES, amount, translate
 from .i18n import day as local_day
+from .settle_rows import settle_rows
 
 router = APIRouter(include_in_schema=False)
 templates = Environment(loader=FileSystemLoader(Path(__file__).with_name("templates")),
@@ -518,7 +519,8 @@ def _settle_page(request, caller, company, party_type, party, form, *, preview=N
     with engine_of(request).connect() as connection:
         items = open_transactions(connection, company, party_type=party_type, party_id=party)
     return render(request, "settle.html", status=status, caller=caller, company=c, party_type=party_type,
-                  party=c.party(PartyType(party_type), party), items=items, form=form, preview=preview, posted=posted,
+                  party=c.party(PartyType(party_type), party), items=items,
+                  rows=settle_rows(items, form, caller.user.locale), form=form, preview=preview, posted=posted,
                   error=error, banks=sorted(c.bank_accounts.values(), key=lambda b: b.id),
                   may_post=caller.user.may(company, "accountant"))
 
