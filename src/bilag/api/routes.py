@@ -79,8 +79,7 @@ def idempotent(request: Request, caller: Caller, company_id: str, body: bytes, w
 
 
 def records_to_lines(lines: list[dict[str, Cell]], default_date: dt.date | None, source: str = "request"):
-    records = [{k: "" if v is None else str(v) for k, v in line.items()} for line in lines]
-    return lines_from_records(records, default_date=default_date, source=source)
+    return lines_from_records(lines, default_date=default_date, source=source)  # it reads None and whole numbers
 
 
 # ---------------------------------------------------------------- companies and master data

@@ -11,6 +11,7 @@ import io
 import math
 import re
 from datetime import date, datetime
+from functools import lru_cache
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
@@ -45,6 +46,12 @@ _TEXT_FIELDS = {"account": "account", "offset_account": "account", "voucher": "v
 def normalise_header(name: str) -> str:
     key = str(name).strip().lower().replace(" ", "_").replace("-", "_")
     return _ALIASES.get(key, key)
+
+
+_column_of = lru_cache(maxsize=4096)(normalise_header)  # records repeat the same keys on every line
+_iso_date_text = lru_cache(maxsize=4096)(iso_date)  # and a journal's lines the same few dates
+_SHORTEST_TEXT_LIMIT = min(TEXT_LIMITS[name] for name in _TEXT_FIELDS.values())
+_KNOWN_COLUMNS = frozenset(JOURNAL_COLUMNS)
 
 
 def check_header(header: list[str], source: str | None, line: int = 1) -> list[str | None]:
@@ -88,6 +95,8 @@ def _record(columns: list[str | None], cells: list[str], line_no: int, source, p
 
 
 def _text(value) -> str:
+    if type(value) is str:  # the usual cell first
+        return value.strip()
     if value is None:
         return ""
     if isinstance(value, float):  # XLSX and YAML numbers: the shortest text of the typed number, written out
@@ -157,8 +166,11 @@ def _read_records(records: list[dict], default_date: date | None, source: str | 
                                     source=source))
             continue
         else:
-            values = {normalise_header(k): _text(v) for k, v in record.items()}
-            unknown = [str(k) for k in record if normalise_header(k) not in JOURNAL_COLUMNS]
+            values = {_column_of(k) if type(k) is str else normalise_header(k): v.strip() if type(v) is str
+                      else _text(v) for k, v in record.items()}
+            unknown = [] if _KNOWN_COLUMNS.issuperset(values) else [
+                str(k) for k in record if (_column_of(k) if type(k) is str else normalise_header(k))
+                not in _KNOWN_COLUMNS]
             if unknown:
                 problems.append(Problem("unknown_column", f"unknown column '{unknown[0]}'", line=line_no,
                                         source=source))
@@ -167,17 +179,18 @@ def _read_records(records: list[dict], default_date: date | None, source: str | 
                 problems.append(Problem("duplicate_column", "a column is named twice", line=line_no, source=source))
                 continue
         before = len(problems)
-        for field, limit_name in _TEXT_FIELDS.items():
-            value = values.get(field)
-            if value and len(value) > TEXT_LIMITS[limit_name]:
-                problems.append(Problem("too_long", f"{field} is {len(value):,} characters long; it holds at most "
-                                        f"{TEXT_LIMITS[limit_name]}", line=line_no, source=source))
+        if max(map(len, values.values()), default=0) > _SHORTEST_TEXT_LIMIT:  # most lines have no long text
+            for field, limit_name in _TEXT_FIELDS.items():
+                value = values.get(field)
+                if value and len(value) > TEXT_LIMITS[limit_name]:
+                    problems.append(Problem("too_long", f"{field} is {len(value):,} characters long; it holds at "
+                                            f"most {TEXT_LIMITS[limit_name]}", line=line_no, source=source))
         dates = {}
         for field in _DATE_FIELDS:
             raw = values.get(field, "")
             if raw:
                 try:
-                    dates[field] = iso_date(raw)
+                    dates[field] = _iso_date_text(raw)
                 except ValueError:
                     problems.append(Problem("bad_date", f"{field} '{_shown(raw)}' is not a date (YYYY-MM-DD)",
                                             line=line_no, source=source))
