@@ -11,8 +11,8 @@ import io
 import math
 import re
 from datetime import date, datetime
-from functools import lru_cache
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 from pathlib import Path
 
 from ..errors import InvalidInput, JournalRejected, Problem
