@@ -13,6 +13,14 @@ from . import problems
 log = logging.getLogger(_package + ".api")
 
 
+def app_from_environment() -> FastAPI:
+    """The application of one server process among several (`bilag serve --workers N`): its own engine on the
+    database named by BILAG_DATABASE."""
+    import os
+
+    return create_app(os.environ["BILAG_DATABASE"])
+
+
 def create_app(engine: Engine | str | None = None) -> FastAPI:
     from ..store.database import open_store
     from ..web.masterdata_pages import router as masterdata_pages_router

@@ -70,8 +70,13 @@ def user_token(name: str, label: str = typer.Option("", "--label"),
 
 
 def serve_command(host: str = typer.Option("127.0.0.1", "--host"), port: int = typer.Option(8000, "--port"),
-                  database: str | None = typer.Option(None, "--database", help="Overrides the global --database.")):
+                  database: str | None = typer.Option(None, "--database", help="Overrides the global --database."),
+                  workers: int = typer.Option(1, "--workers", min=1, max=64,
+                                              help="Server processes (PostgreSQL: one per core; they share the "
+                                                   "database, sessions and the company cache's version stamp).")):
     """Serve the JSON API (/api/, OpenAPI at /openapi.json) and the web pages (/) with uvicorn."""
+    import os
+
     import uvicorn
 
     from ..api.app import create_app
@@ -79,6 +84,13 @@ def serve_command(host: str = typer.Option("127.0.0.1", "--host"), port: int = t
 
     if database:
         settings.database = database
-    app = create_app(_engine())
-    render.info(f"bilag serving on http://{host}:{port}/ (API under /api/, OpenAPI at /openapi.json); Ctrl-C stops")
-    uvicorn.run(app, host=host, port=port, log_level="warning")
+    app = create_app(_engine())  # opened and migrated once here, so that a bad URL is a message, not N tracebacks
+    render.info(f"bilag serving on http://{host}:{port}/ (API under /api/, OpenAPI at /openapi.json)"
+                f"{f' in {workers} processes' if workers > 1 else ''}; Ctrl-C stops")
+    if workers == 1:
+        uvicorn.run(app, host=host, port=port, log_level="warning")
+        return
+    app.state.engine.dispose()
+    os.environ["BILAG_DATABASE"] = str(app.state.engine.url.render_as_string(hide_password=False))
+    uvicorn.run("bilag.api.app:app_from_environment", factory=True, host=host, port=port, workers=workers,
+                log_level="warning")
