@@ -298,17 +298,23 @@ def _collapse_steps(rows: list[tuple]) -> list[tuple]:
     return [tuple(by_id[i]) for i in sorted(by_id)]
 
 
+def _copy_to_temporary(cursor, table: str, columns: str, rows: list[tuple]) -> None:
+    """PostgreSQL: rows into a temporary table of this connection, emptied at commit (and before a second use
+    in the same transaction)."""
+    cursor.execute(f"CREATE TEMPORARY TABLE IF NOT EXISTS {table} ({columns}) ON COMMIT DELETE ROWS")
+    cursor.execute(f"DELETE FROM {table}")
+    with cursor.copy(f"COPY {table} FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(row)
+
+
 def _update_through_copy(connection: Connection, company_id: str, rows: list[tuple]) -> int:
     """PostgreSQL: COPY the new values into a temporary table and update from it in one statement
     (an executemany would be one statement per row)."""
     with driver_connection(connection).cursor() as cursor:
-        cursor.execute("CREATE TEMPORARY TABLE IF NOT EXISTS bilag_open_update (open_minor bigint, "
-                       "open_accounting_minor bigint, discount_minor bigint, unrealized_minor bigint, closed_on date, "
-                       "transaction_id bigint, version integer, steps integer) ON COMMIT DELETE ROWS")
-        cursor.execute("DELETE FROM bilag_open_update")  # a second update in the same transaction
-        with cursor.copy("COPY bilag_open_update FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(row)
+        _copy_to_temporary(cursor, "bilag_open_update", "open_minor bigint, open_accounting_minor bigint, "
+                           "discount_minor bigint, unrealized_minor bigint, closed_on date, transaction_id bigint, "
+                           "version integer, steps integer", rows)
         cursor.execute(
             "UPDATE party_transaction t SET open_minor = u.open_minor, open_accounting_minor = u.open_accounting_minor, "
             "cash_discount_taken_minor = t.cash_discount_taken_minor + u.discount_minor, "
@@ -330,12 +336,8 @@ def record_revaluations(connection: Connection, company_id: str, day, voucher_nu
         return
     if is_postgres(connection) and len(rows) > _COPY_FROM and not is_citus(connection):
         with driver_connection(connection).cursor() as cursor:
-            cursor.execute("CREATE TEMPORARY TABLE IF NOT EXISTS bilag_revaluation_update (transaction_id bigint, "
-                           "change_minor bigint, rate varchar(40)) ON COMMIT DELETE ROWS")
-            cursor.execute("DELETE FROM bilag_revaluation_update")  # a second run in the same transaction
-            with cursor.copy("COPY bilag_revaluation_update FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
+            _copy_to_temporary(cursor, "bilag_revaluation_update",
+                               "transaction_id bigint, change_minor bigint, rate varchar(40)", rows)
             cursor.execute(
                 "UPDATE party_transaction t SET unrealized_minor = t.unrealized_minor + u.change_minor, "
                 "last_revaluation_date = %s, last_revaluation_rate = u.rate, last_revaluation_voucher = %s, "
