@@ -53,7 +53,7 @@ DEFAULT_PARAMETERS: dict[str, object] = {
     "max_overpayment": "0.00",
     "allow_multiple_transactions_in_voucher": True,
     "automatic_settlement": False,
-    "settlement_priority": ["due_date", "cash_discount"],
+    "settlement_priority": ["due_date", "cash_discount"],  # or e.g. [transaction_type, due_date]
     "keep_line_offsets_in_shared_voucher": False,
     "duplicate_vendor_invoice": "reject",  # reject | allow
     # Invoices, collections and write-off (issue 9)
@@ -72,7 +72,21 @@ DEFAULT_PARAMETERS: dict[str, object] = {
     # Real-world posting rules (issue 15). Check for voucher used: reject | reject_within_year | accept | warn;
     # every policy but reject also takes a voucher whose lines fall on several dates, balanced per date.
     "voucher_reuse": "reject",
-    "zero_amount_lines": "reject",  # reject | keep: a line of 0.00 posts an entry of zero (kept, moves nothing)
+    "zero_amount_lines": "reject",
+    # Collections (issue 9 item 4): interest notes, collection letters, fees (collections/interest.py)
+    "interest_codes": {},  # code: {percent, period_days, ranges_by, ranges, minimum, account}
+    "interest_code": "",  # the default interest code
+    "interest_account": "",  # interest revenue when the code names none
+    "interest_note_journal": "INTNOTE",  # journal name (voucher series) of interest notes
+    "collection_letter_sequences": {},  # code: {letters: [{days, fee, account}], account}
+    "collection_letter_sequence": "",  # the default sequence
+    "collection_fee_account": "",  # fee revenue when the letter and its sequence name none
+    "collection_letter_journal": "COLLFEE",  # journal name of collection letter fees
+    "fee_journal": "FEE",  # journal name of other customer fees
+    "fee_account": "",  # their revenue account when the call names none
+    "settlement_type_priority": ["fee", "collection_letter", "interest_note", "invoice"],
+    # Cash discount on sales tax (D365 "Calculate cash discount on sales tax", kontantrabat af moms)
+    "cash_discount_on_sales_tax": False,  # reject | keep: a line of 0.00 posts an entry of zero (kept, moves nothing)
 }
 
 VOUCHER_REUSE_POLICIES = ("reject", "reject_within_year", "accept", "warn")

@@ -106,6 +106,18 @@ def currency_of(invoice: Invoice, company: Company) -> str:
     return (invoice.currency or (party.currency if party else None) or company.accounting_currency).upper()
 
 
+def sales_tax_group_of(invoice: Invoice, company: Company) -> str | None:
+    """The invoice header's sales tax group, else the customer's (vendor's) own, else the parameter's."""
+    from ..parties.model import PartyType
+
+    if invoice.sales_tax_group:
+        return invoice.sales_tax_group
+    party = company.party(PartyType(invoice.party_type), invoice.party_id)
+    if party is not None and party.sales_tax_group:
+        return party.sales_tax_group
+    return str(company.parameter("default_sales_tax_group") or "") or None
+
+
 def journal_name_of(invoice: Invoice, company: Company) -> str:
     key = "invoice_journal" if invoice.party_type == "customer" else "vendor_invoice_journal"
     return str(company.parameter(key))
@@ -117,7 +129,7 @@ def invoice_lines(invoice: Invoice, company: Company, groups: TaxGroups, voucher
     currency = currency_of(invoice, company)
     decimals = company.decimals(currency)
     gross_amounts = company.journal_name(journal_name_of(invoice, company)).amounts_include_sales_tax
-    sales_tax_group = invoice.sales_tax_group or str(company.parameter("default_sales_tax_group") or "") or None
+    sales_tax_group = sales_tax_group_of(invoice, company)
     customer = invoice.party_type == "customer"
     # A customer invoice credits revenue; a vendor invoice debits cost; a credit note the other way round.
     revenue_credit = customer != invoice.is_credit_note

@@ -102,6 +102,7 @@ class Party:
     hold: Hold = Hold.no
     hold_release_date: date | None = None
     posting_profile: str | None = None
+    sales_tax_group: str | None = None  # an invoice's when its header names none (before the parameter)
 
     def check_hold(self, *, is_invoice: bool, day: date) -> None:
         """Refuse a posting that the hold forbids; a release date ends a payment hold."""

@@ -86,7 +86,8 @@ def _parties(party_type: str):
         return [{"id": r.party_id, "name": r.name, "group": r.party_group, "currency": r.currency,
                  "payment_terms": r.payment_terms, "cash_discount": r.cash_discount,
                  "dimensions": json.loads(r.dimensions), "hold": r.hold,
-                 "hold_release_date": _iso(r.hold_release_date), "posting_profile": r.posting_profile}
+                 "hold_release_date": _iso(r.hold_release_date), "posting_profile": r.posting_profile,
+                 "sales_tax_group": r.sales_tax_group}
                 for r in rows]
     return read
 
@@ -247,10 +248,11 @@ KINDS: dict[str, Kind] = {kind.name: kind for kind in (
     Kind("account-structure", "account-structures", _account_structures, ("name",),
          ("name", "main_accounts", "segments", "allowed"), "account_structures", ("structure", "structures")),
     Kind("customer", "customers", _parties("customer"), ("id",),
-         ("id", "name", "group", "currency", "payment_terms", "cash_discount", "hold", "posting_profile"),
-         "customers"),
+         ("id", "name", "group", "currency", "payment_terms", "cash_discount", "hold", "posting_profile",
+          "sales_tax_group"), "customers"),
     Kind("vendor", "vendors", _parties("vendor"), ("id",),
-         ("id", "name", "group", "currency", "payment_terms", "cash_discount", "hold", "posting_profile"),
+         ("id", "name", "group", "currency", "payment_terms", "cash_discount", "hold", "posting_profile",
+          "sales_tax_group"),
          "vendors"),
     Kind("group", "groups", _groups, ("party_type", "group"), ("party_type", "group", "members", "posting_profiles")),
     Kind("posting-profile", "posting-profiles", _posting_profiles, ("party_type", "profile", "scope", "key"),

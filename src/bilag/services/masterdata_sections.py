@@ -72,7 +72,9 @@ def _tax_group_uses(header_column, line_column) -> Callable[[Connection, str, di
         found = _exists(connection, select(column).where(column.table.c.company_id == company_id,
                                                          column == record["code"]))
         parameter = _parameter_naming(connection, company_id, record["code"], ("default_sales_tax_group",))
-        return (["invoices"] if found else []) + parameter
+        parties = header_column is not None and _exists(connection, select(s.party.c.party_id).where(
+            s.party.c.company_id == company_id, s.party.c.sales_tax_group == record["code"]))
+        return (["invoices"] if found else []) + (["customers or vendors"] if parties else []) + parameter
     return uses
 
 

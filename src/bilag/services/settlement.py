@@ -423,6 +423,15 @@ def settle_automatically_in(connection: Connection, company: Company, party_type
         return checked[day_]
 
     priority = priority or list(company.parameter("settlement_priority") or ["due_date", "cash_discount"])
+    if "transaction_type" in priority:
+        from ..store.collection_documents import transaction_types
+
+        types = transaction_types(connection, company.id, [t.transaction_id for t in transactions
+                                                           if t.open_minor and t.is_invoice()])
+        for t in transactions:
+            found = types.get(t.transaction_id)
+            if found:
+                t.transaction_type = found
     automatic = plan_automatic(company, transactions, period_of, priority)
     if not automatic.plans:
         return AutomaticResult(0, [], [])

@@ -49,7 +49,7 @@ SECTION_KEYS = {
     "tax_code": ({"code", "percent", "payable_account"}, {"receivable_account", "customer_cash_discount_account",
                                                            "vendor_cash_discount_account"}),
     "party": ({"id"}, {"name", "group", "currency", "payment_terms", "cash_discount", "dimensions", "hold",
-                       "hold_release_date", "posting_profile"}),
+                       "hold_release_date", "posting_profile", "sales_tax_group"}),
     "exchange_rate": ({"currency", "date", "rate"}, {"per", "rate_type"}),
     "currency": ({"code"}, {"decimals"}),
     "journal_name": ({"name"}, {"description", "voucher_mode", "number_prefix", "number_width", "dimensions",
@@ -147,6 +147,18 @@ def _checked_parameter(key: str, value: object) -> object:
     elif key in _AMOUNT_PARAMETERS:
         if as_decimal(value, where) < 0:
             raise InvalidInput(f"{where}: a limit cannot be negative", code="bad_setup")
+    elif key in ("interest_codes", "collection_letter_sequences", "settlement_type_priority"):
+        from ..collections import interest
+
+        if isinstance(value, str):  # from the command line: JSON text
+            try:
+                value = json.loads(value)
+            except ValueError:
+                raise InvalidInput(f"{where}: not JSON text", code="bad_setup") from None
+        if key == "settlement_type_priority":
+            return interest.checked_type_priority(value)
+        parse = interest.interest_code_of if key == "interest_codes" else interest.letter_sequence_of
+        return interest.checked_codes(value, key, parse)
     elif key == "settlement_priority":
         from ..settlement.automatic import PRIORITY_KEYS
 
@@ -435,6 +447,7 @@ def add_parties(connection: Connection, company_id: str, party_type: PartyType, 
     terms = _codes(connection, s.payment_terms, company_id)
     discounts = _codes(connection, s.cash_discount, company_id)
     dimensions = {r[0] for r in connection.execute(select(s.dimension.c.name).where(s.dimension.c.company_id == company_id))}
+    tax_groups: set[str] | None = None
     for index, item in enumerate(as_list(parties, f"{party_type.value}s")):
         where = located(f"{party_type.value}s[{index}]", item)
         check_keys("party", item, where)
@@ -448,6 +461,13 @@ def add_parties(connection: Connection, company_id: str, party_type: PartyType, 
         if item.get("cash_discount") and str(item["cash_discount"]) not in discounts:
             raise InvalidInput(f"{where}: cash discount code {item['cash_discount']} does not exist",
                                code="unknown_cash_discount")
+        if item.get("sales_tax_group"):
+            if tax_groups is None:
+                tax_groups = {r[0] for r in connection.execute(select(s.sales_tax_group.c.group_code).where(
+                    s.sales_tax_group.c.company_id == company_id))}
+            if str(item["sales_tax_group"]) not in tax_groups:
+                raise InvalidInput(f"{where}: sales tax group {item['sales_tax_group']} does not exist",
+                                   code="unknown_tax_group")
         party_dimensions = {str(k): str(v) for k, v in as_mapping(item.get("dimensions"), where + ".dimensions").items()}
         for name in party_dimensions:
             if name not in dimensions:
@@ -461,6 +481,7 @@ def add_parties(connection: Connection, company_id: str, party_type: PartyType, 
             item.get("payment_terms"), item.get("cash_discount"),
             json.dumps(party_dimensions) if party_dimensions else "{}",
             hold, as_date(release, where).isoformat() if release else None, item.get("posting_profile"),
+            str(item["sales_tax_group"]) if item.get("sales_tax_group") else None,
         ))
     check_unique(connection, s.party, s.party.c.party_id, company_id, ids, party_type.value,
                  party_type=party_type.value)
@@ -468,7 +489,7 @@ def add_parties(connection: Connection, company_id: str, party_type: PartyType, 
 
 
 PARTY_COLUMNS = ("company_id", "party_type", "party_id", "name", "party_group", "currency", "payment_terms",
-                 "cash_discount", "dimensions", "hold", "hold_release_date", "posting_profile")
+                 "cash_discount", "dimensions", "hold", "hold_release_date", "posting_profile", "sales_tax_group")
 
 
 def add_posting_profiles(connection: Connection, company_id: str, profiles: dict) -> None:
@@ -595,6 +616,10 @@ def apply_setup(connection: Connection, data: dict) -> str:
     add_cash_discounts(connection, company_id, data.get("cash_discounts") or [])
     add_payment_terms(connection, company_id, data.get("payment_terms") or [])
     add_tax_codes(connection, company_id, data.get("tax_codes") or [])
+    from .tax_setup import add_reason_codes, add_tax_groups
+
+    for section in ("sales_tax_groups", "item_sales_tax_groups"):  # before the parties that name them
+        add_tax_groups(connection, company_id, section, data.get(section) or [])
     add_parties(connection, company_id, PartyType.vendor, data.get("vendors") or [])
     add_parties(connection, company_id, PartyType.customer, data.get("customers") or [])
     add_exchange_rates(connection, company_id, data.get("exchange_rates") or [])
@@ -607,10 +632,6 @@ def apply_setup(connection: Connection, data: dict) -> str:
 
         save_rules_in(connection, load_company(connection, company_id), as_list(data["allocation_rules"],
                                                                                "allocation_rules"))
-    from .tax_setup import add_reason_codes, add_tax_groups
-
-    for section in ("sales_tax_groups", "item_sales_tax_groups"):
-        add_tax_groups(connection, company_id, section, data.get(section) or [])
     add_reason_codes(connection, company_id, data.get("reason_codes") or [])
     return company_id
 

@@ -21,9 +21,22 @@ PRIORITY_KEYS = {
     "amount": lambda t, _c, _d: -abs(t.open_minor),  # largest first
     # the better discount first (EX-S6: of same-date invoices, the one with the higher discount)
     "cash_discount": lambda t, c, d: -discount_percent(c, t, d),
+    # fees, collection letters, interest notes, invoices: in the order of the settlement_type_priority
+    # parameter (D365's settlement priority by transaction type)
+    "transaction_type": lambda t, c, _d: type_rank(c, t.transaction_type),
 }
 
-STATIC_KEYS = {"due_date", "invoice_date", "posting_date", "cash_discount_date", "amount"}
+STATIC_KEYS = {"due_date", "invoice_date", "posting_date", "cash_discount_date", "amount", "transaction_type"}
+
+
+def type_rank(company: Company, transaction_type: str) -> int:
+    order = company.memo.get("settlement_type_rank")
+    if order is None:
+        from ..collections.interest import DEFAULT_TYPE_PRIORITY
+
+        chosen = list(company.parameter("settlement_type_priority") or DEFAULT_TYPE_PRIORITY)
+        order = company.memo["settlement_type_rank"] = {name: index for index, name in enumerate(chosen)}
+    return order.get(transaction_type, len(order))
 
 
 def _within_reach(invoices: Iterable[OpenTransaction], payment: OpenTransaction) -> list[OpenTransaction]:

@@ -41,6 +41,9 @@ class OpenTransaction:
     # marked invoice with a discount taken, so that a later discount period is not reduced by an earlier one's
     # (A12). None: not read.
     discount_history: tuple[tuple[date, int], ...] | None = None
+    # fee | collection_letter | interest_note | invoice (collections, issue 9): read only when automatic
+    # settlement's priority orders by it
+    transaction_type: str = "invoice"
     # (ledger account, accounting weight) of the offsets that settlement accounting follows
     distribution: list[tuple[str, int]] = field(default_factory=list)
 

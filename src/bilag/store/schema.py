@@ -177,6 +177,7 @@ party = Table(
     Column("hold", String(20), nullable=False, default="no"),
     Column("hold_release_date", Date),
     Column("posting_profile", String(20)),
+    Column("sales_tax_group", String(20)),  # issue 9: an invoice's sales tax group when its header names none
     PrimaryKeyConstraint("company_id", "party_type", "party_id"),
     _company_fk("party"),
 )
@@ -912,4 +913,47 @@ audit_entry = Table(
     Column("after", Text),  # JSON after; none when deleted
     PrimaryKeyConstraint("company_id", "audit_id"),
     Index("ix_audit_entry_kind", "company_id", "kind", "record_key"),
+)
+
+# ---------------------------------------------------------------- collections (issue 9 item 4): interest notes,
+# collection letters and fees posted as customer transactions (services/interest_notes.py). A document's
+# `transaction_id` is the customer transaction it posted (its type for automatic settlement's priority); its
+# lines are the overdue transactions it charged (the days of interest, the letter they reached).
+collection_document = Table(
+    "collection_document", metadata,
+    Column("company_id", String(20), nullable=False),
+    Column("document_id", BigInteger, nullable=False),
+    Column("kind", String(20), nullable=False),  # interest_note | collection_letter | fee
+    Column("party_id", String(40), nullable=False),
+    Column("document_date", Date, nullable=False),
+    Column("code", String(20), nullable=False, default=""),  # interest code, letter sequence
+    Column("level", Integer),  # a collection letter's place in its sequence
+    Column("currency", String(3), nullable=False),
+    Column("amount_minor", BigInteger, nullable=False),  # the interest, or the fee
+    Column("voucher_id", BigInteger),  # none: a letter without a fee
+    Column("voucher_number", String(40)),
+    Column("transaction_id", BigInteger),
+    Column("batch_id", BigInteger),
+    PrimaryKeyConstraint("company_id", "document_id"),
+    Index("ix_collection_document_transaction", "company_id", "transaction_id"),
+    _company_fk("collection_document"),
+)
+
+collection_document_line = Table(
+    "collection_document_line", metadata,
+    Column("company_id", String(20), nullable=False),
+    Column("document_id", BigInteger, nullable=False),
+    Column("line_no", Integer, nullable=False),
+    Column("transaction_id", BigInteger, nullable=False),  # the overdue transaction
+    Column("open_minor", BigInteger, nullable=False),
+    Column("from_date", Date),  # interest: the first and last day charged
+    Column("to_date", Date),
+    Column("days", Integer, nullable=False),
+    Column("interest_minor", BigInteger, nullable=False, default=0),
+    Column("level", Integer),  # a letter: the letter this transaction reached
+    PrimaryKeyConstraint("company_id", "document_id", "line_no"),
+    Index("ix_collection_document_line_transaction", "company_id", "transaction_id"),
+    ForeignKeyConstraint(["company_id", "document_id"], ["collection_document.company_id",
+                                                         "collection_document.document_id"],
+                         name="fk_collection_document_line_document"),
 )

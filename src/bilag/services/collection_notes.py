@@ -1,0 +1,288 @@
+"""Use cases of collections (issue 9 item 4): interest notes, collection letters and customer fees.
+
+Each posts as customer transactions through the normal posting path (one voucher per note, letter or fee,
+numbered in its journal name's series; the voucher number is the transaction's invoice number, so that a
+payment can name it) and is kept as a collection document (store/collection_documents.py), which remembers
+what was charged (interest up to which day, which letter each transaction reached) and tells automatic
+settlement the type of the transaction it posted. Without `post` the notes and letters are only calculated.
+One database transaction per call: a rejection writes nothing.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy.engine import Connection, Engine
+
+from ..collections.interest import (
+    InterestCode,
+    InterestNote,
+    LetterDraft,
+    LetterSequence,
+    collection_letters,
+    interest_code_of,
+    interest_notes,
+    letter_sequence_of,
+)
+from ..company import Company
+from ..errors import InvalidInput, NotFound
+from ..journal.model import JournalLine
+from ..journal.posting import cycle_collection_paused
+from ..money import format_minor, parse_minor
+from ..parties.model import Hold, PartyType
+from ..store.aging import open_items_as_of
+from ..store.collection_documents import (
+    charged_until,
+    letter_levels,
+    list_documents,
+    save_documents,
+    transaction_types,
+)
+from ..store.companies import load_company, resolve_company_id, user_groups
+from .posting import PostedVoucher, PostingResult, post_lines
+from .users import record_batch_user
+
+
+@dataclass
+class CollectionRun:
+    """What a run calculated (and, when posted, numbered); customers skipped for their hold."""
+
+    notes: list[InterestNote] = field(default_factory=list)
+    letters: list[LetterDraft] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    posting: PostingResult | None = None
+    document_ids: list[int] = field(default_factory=list)
+
+
+def interest_code(company: Company, code: str | None) -> InterestCode:
+    chosen = code or str(company.parameter("interest_code") or "")
+    codes = company.parameter("interest_codes") or {}
+    if not chosen:
+        raise InvalidInput("no interest code given, and the interest_code parameter names none", code="no_interest_code")
+    if chosen not in codes:
+        raise NotFound(f"interest code {chosen} does not exist (parameters.interest_codes: "
+                       f"{', '.join(sorted(codes)) or 'none'})", code="unknown_interest_code")
+    return interest_code_of(chosen, codes[chosen])
+
+
+def letter_sequence(company: Company, code: str | None) -> LetterSequence:
+    chosen = code or str(company.parameter("collection_letter_sequence") or "")
+    sequences = company.parameter("collection_letter_sequences") or {}
+    if not chosen:
+        raise InvalidInput("no collection letter sequence given, and the collection_letter_sequence parameter "
+                           "names none", code="no_letter_sequence")
+    if chosen not in sequences:
+        raise NotFound(f"collection letter sequence {chosen} does not exist (parameters."
+                       f"collection_letter_sequences: {', '.join(sorted(sequences)) or 'none'})",
+                       code="unknown_letter_sequence")
+    return letter_sequence_of(chosen, sequences[chosen])
+
+
+def _held(company: Company, customer: str, day: date) -> bool:
+    """A customer on hold for invoices (or all) gets no new charges: posting them would be refused."""
+    party = company.party(PartyType.customer, customer)
+    if party is None or party.hold not in (Hold.invoice, Hold.all):
+        return False
+    return not (party.hold_release_date and day >= party.hold_release_date)
+
+
+def _candidates(connection: Connection, company: Company, day: date, customers: list[str] | None,
+                types: tuple[str, ...]) -> tuple[list[dict], list[str]]:
+    """Customer transactions open on `day`, overdue, owed by the customer (debit), of the given types."""
+    for customer in customers or []:
+        if company.party(PartyType.customer, customer) is None:
+            raise NotFound(f"customer {customer} does not exist", code="unknown_account")
+    items = [item for item in open_items_as_of(connection, company.id, "customer", day, customers)
+             if item["open_then"] > 0 and item["due_date"] < day]
+    kinds = transaction_types(connection, company.id, [item["transaction_id"] for item in items])
+    items = [item for item in items if kinds.get(item["transaction_id"], "invoice") in types]
+    skipped = sorted({item["party_id"] for item in items if _held(company, item["party_id"], day)})
+    return [item for item in items if item["party_id"] not in skipped], skipped
+
+
+def _account(company: Company, *choices: str | None, parameter: str, what: str) -> str:
+    for choice in (*choices, str(company.parameter(parameter) or "")):
+        if choice:
+            return choice
+    raise InvalidInput(f"no {what} account: set it on the code or the {parameter} parameter",
+                       code=f"no_{parameter}")
+
+
+def _voucher_numbers(connection: Connection, company: Company, series: str, count: int) -> list[str]:
+    from .invoices import _voucher_numbers as numbers
+
+    return numbers(connection, company, series, count)
+
+
+def _customer_lines(company: Company, line_no: int, day: date, customer: str, amount_minor: int, currency: str,
+                    account: str, voucher: str, description: str, dimensions_of: str | None = None
+                    ) -> list[JournalLine]:
+    """A debit to the customer (the new transaction, due at once) and a credit to the revenue account, whose
+    blank dimensions come from `dimensions_of` (the ledger account of a charged transaction), if given."""
+    amount = Decimal(format_minor(amount_minor, company.decimals(currency)))
+    if dimensions_of:
+        chart = company.chart
+        account = chart.fill_blanks(chart.parse(account), chart.dimension_map(chart.parse(dimensions_of))).display
+    return [JournalLine(line_no, day, "customer", customer, amount, None, voucher, description, currency,
+                        invoice=voucher, due_date=day, document_date=day),
+            JournalLine(line_no + 1, day, "ledger", account, None, amount, voucher, description, currency)]
+
+
+def _post(connection: Connection, company: Company, journal_name: str, lines: list[JournalLine], kind: str,
+          groups: frozenset[str]) -> PostingResult:
+    return post_lines(connection, company, journal_name, lines, groups=groups, source=f"{kind.replace('_', ' ')}s",
+                      kind=kind)
+
+
+# ---------------------------------------------------------------- interest notes
+
+def interest_notes_in(connection: Connection, company: Company, day: date, *, customers: list[str] | None = None,
+                      code: str | None = None, post: bool = False, groups: frozenset[str] = frozenset()
+                      ) -> CollectionRun:
+    chosen = interest_code(company, code)
+    items, skipped = _candidates(connection, company, day, customers, ("invoice",))
+    ledger_accounts = {item["transaction_id"]: item["ledger_account"] for item in items}
+    until = charged_until(connection, company.id, [item["transaction_id"] for item in items])
+    decimals = {item["currency"]: company.decimals(item["currency"]) for item in items}
+    run = CollectionRun(notes=interest_notes(chosen, day, items, until, decimals), skipped=skipped)
+    if not post or not run.notes:
+        return run
+    account = _account(company, chosen.account, parameter="interest_account", what="interest revenue")
+    journal_name = str(company.parameter("interest_note_journal"))
+    numbers = _voucher_numbers(connection, company, journal_name, len(run.notes))
+    lines: list[JournalLine] = []
+    for note, number in zip(run.notes, numbers):
+        note.number = number
+        lines += _customer_lines(company, len(lines) + 1, day, note.customer, note.interest_minor, note.currency,
+                                 account, number, f"Interest note {number} ({chosen.code})",
+                                 ledger_accounts[note.lines[0].transaction_id])
+    run.posting = _post(connection, company, journal_name, lines, "interest_note", groups)
+    run.document_ids = save_documents(connection, company.id, [
+        {"kind": "interest_note", "party_id": note.customer, "document_date": day, "code": chosen.code,
+         "currency": note.currency, "amount_minor": note.interest_minor, "voucher_id": voucher.voucher_id,
+         "voucher_number": note.number, "transaction_id": voucher.transaction_ids[0],
+         "batch_id": run.posting.batch_id,
+         "lines": [{"transaction_id": line.transaction_id, "open_minor": line.open_minor,
+                    "from_date": line.from_date, "to_date": line.to_date, "days": line.days,
+                    "interest_minor": line.interest_minor} for line in note.lines]}
+        for note, voucher in zip(run.notes, run.posting.vouchers)])
+    return run
+
+
+def _run(engine: Engine, company_id: str | None, user: str | None, work) -> CollectionRun:
+    with cycle_collection_paused(), engine.begin() as connection:
+        company_id = resolve_company_id(connection, company_id)
+        company = load_company(connection, company_id)
+        run = work(connection, company, user_groups(connection, company_id, user))
+        if run.posting is not None:
+            record_batch_user(connection, company_id, [run.posting.batch_id], user)
+        return run
+
+
+def create_interest_notes(engine: Engine, company_id: str | None, day: date, *, customers: list[str] | None = None,
+                          code: str | None = None, post: bool = False, user: str | None = None) -> CollectionRun:
+    """Interest notes on `day` for the customers' overdue invoices (all customers when None); posted with
+    `post`, else only calculated."""
+    return _run(engine, company_id, user, lambda c, company, groups: interest_notes_in(
+        c, company, day, customers=customers, code=code, post=post, groups=groups))
+
+
+# ---------------------------------------------------------------- collection letters
+
+def collection_letters_in(connection: Connection, company: Company, day: date, *,
+                          customers: list[str] | None = None, sequence: str | None = None, post: bool = False,
+                          groups: frozenset[str] = frozenset()) -> CollectionRun:
+    chosen = letter_sequence(company, sequence)
+    items, skipped = _candidates(connection, company, day, customers, ("invoice", "interest_note"))
+    ledger_accounts = {item["transaction_id"]: item["ledger_account"] for item in items}
+    levels = letter_levels(connection, company.id, [item["transaction_id"] for item in items])
+    run = CollectionRun(letters=collection_letters(chosen, day, items, levels), skipped=skipped)
+    if not post or not run.letters:
+        return run
+    currency = company.accounting_currency
+    charged = [letter for letter in run.letters if letter.fee > 0]
+    journal_name = str(company.parameter("collection_letter_journal"))
+    numbers = iter(_voucher_numbers(connection, company, journal_name, len(charged)))
+    lines: list[JournalLine] = []
+    for letter in charged:
+        letter.number = next(numbers)
+        account = _account(company, letter.account, parameter="collection_fee_account", what="collection fee")
+        fee_minor = parse_minor(str(letter.fee), company.decimals(currency))
+        lines += _customer_lines(company, len(lines) + 1, day, letter.customer, fee_minor, currency, account,
+                                 letter.number, f"Collection letter {letter.level} ({chosen.code}) fee",
+                                 ledger_accounts[letter.lines[0].transaction_id])
+    posted: Iterator[PostedVoucher] = iter([])
+    if lines:
+        run.posting = _post(connection, company, journal_name, lines, "collection_letter", groups)
+        posted = iter(run.posting.vouchers)
+    documents = []
+    for letter in run.letters:
+        voucher = next(posted) if letter.fee > 0 else None
+        documents.append({
+            "kind": "collection_letter", "party_id": letter.customer, "document_date": day, "code": chosen.code,
+            "level": letter.level, "currency": currency,
+            "amount_minor": parse_minor(str(letter.fee), company.decimals(currency)),
+            "voucher_id": voucher.voucher_id if voucher else None, "voucher_number": letter.number,
+            "transaction_id": voucher.transaction_ids[0] if voucher else None,
+            "batch_id": run.posting.batch_id if voucher and run.posting else None,
+            "lines": [{"transaction_id": line.transaction_id, "open_minor": line.open_minor, "days": line.days,
+                       "level": line.level} for line in letter.lines]})
+    run.document_ids = save_documents(connection, company.id, documents)
+    return run
+
+
+def create_collection_letters(engine: Engine, company_id: str | None, day: date, *,
+                              customers: list[str] | None = None, sequence: str | None = None, post: bool = False,
+                              user: str | None = None) -> CollectionRun:
+    """Collection letters on `day` (all customers when None); with `post` they are recorded and their fees
+    posted, else only calculated."""
+    return _run(engine, company_id, user, lambda c, company, groups: collection_letters_in(
+        c, company, day, customers=customers, sequence=sequence, post=post, groups=groups))
+
+
+# ---------------------------------------------------------------- fees
+
+def charge_fee_in(connection: Connection, company: Company, customer: str, day: date, amount: Decimal, *,
+                  account: str | None = None, currency: str | None = None, description: str = "",
+                  groups: frozenset[str] = frozenset()) -> tuple[PostingResult, int]:
+    party = company.party(PartyType.customer, customer)
+    if party is None:
+        raise NotFound(f"customer {customer} does not exist", code="unknown_account")
+    currency = (currency or company.accounting_currency).upper()
+    amount_minor = parse_minor(str(amount), company.decimals(currency))
+    if amount_minor <= 0:
+        raise InvalidInput(f"a fee of {amount}: a positive amount", code="bad_amount")
+    chosen = _account(company, account, parameter="fee_account", what="fee revenue")
+    journal_name = str(company.parameter("fee_journal"))
+    number = _voucher_numbers(connection, company, journal_name, 1)[0]
+    posting = _post(connection, company, journal_name, _customer_lines(
+        company, 1, day, customer, amount_minor, currency, chosen, number, description or f"Fee {number}"),
+        "fee", groups)
+    voucher = posting.vouchers[0]
+    [document_id] = save_documents(connection, company.id, [
+        {"kind": "fee", "party_id": customer, "document_date": day, "currency": currency,
+         "amount_minor": amount_minor, "voucher_id": voucher.voucher_id, "voucher_number": number,
+         "transaction_id": voucher.transaction_ids[0], "batch_id": posting.batch_id}])
+    return posting, document_id
+
+
+def charge_fee(engine: Engine, company_id: str | None, customer: str, day: date, amount: Decimal, *,
+               account: str | None = None, currency: str | None = None, description: str = "",
+               user: str | None = None) -> PostingResult:
+    """A fee charged to a customer (a customer transaction of type fee), posted at once."""
+    with cycle_collection_paused(), engine.begin() as connection:
+        company_id = resolve_company_id(connection, company_id)
+        company = load_company(connection, company_id)
+        posting, _ = charge_fee_in(connection, company, customer, day, amount, account=account, currency=currency,
+                                   description=description, groups=user_groups(connection, company_id, user))
+        record_batch_user(connection, company_id, [posting.batch_id], user)
+        return posting
+
+
+def collection_documents(engine: Engine, company_id: str | None, *, kind: str | None = None,
+                         customer: str | None = None) -> list[dict]:
+    """The interest notes, collection letters and fees posted, with their lines."""
+    with engine.connect() as connection:
+        return list_documents(connection, resolve_company_id(connection, company_id), kind=kind, party_id=customer)
