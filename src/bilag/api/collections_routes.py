@@ -206,3 +206,115 @@ async def settle_sales_tax(company: str, body: TaxSettleIn, request: Request, ca
             {"account": e.ledger_account, "amount": format_minor(e.amount_minor, 2)} for e in voucher.draft.entries]}
 
     return await run_in_threadpool(idempotent, request, caller, company, raw, work)
+
+
+# ---------------------------------------------------------------- interest notes, collection letters, fees
+
+class InterestNotesIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    date: dt.date
+    customers: list[str] | None = Field(None, description="None: every customer.")
+    code: str | None = Field(None, description="Interest code (default: the interest_code parameter).")
+    post: bool = False
+
+
+class CollectionLettersIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    date: dt.date
+    customers: list[str] | None = Field(None, description="None: every customer.")
+    sequence: str | None = Field(None, description="Letter sequence (default: the collection_letter_sequence "
+                                                   "parameter).")
+    post: bool = False
+
+
+class FeeIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    customer: str
+    date: dt.date
+    amount: Decimal
+    account: str | None = None
+    currency: str | None = None
+    description: str = ""
+
+
+def _run_document(run) -> dict:
+    return {
+        "posted": run.posting is not None, "skipped": run.skipped,
+        "vouchers": [v.number for v in run.posting.vouchers] if run.posting else [],
+        "interest_notes": [
+            {"customer": n.customer, "currency": n.currency, "number": n.number, "code": n.code,
+             "interest": format_minor(n.interest_minor, run.places(n.currency)),
+             "lines": [{"transaction": f"#{ln.transaction_id}", "invoice": ln.invoice, "due_date": str(ln.due_date),
+                        "open_amount": format_minor(ln.open_minor, run.places(n.currency)), "from_date": str(ln.from_date),
+                        "to_date": str(ln.to_date), "days": ln.days,
+                        "interest": format_minor(ln.interest_minor, run.places(n.currency))} for ln in n.lines]}
+            for n in run.notes],
+        "collection_letters": [
+            {"customer": letter.customer, "letter": letter.level, "sequence": letter.sequence,
+             "fee": str(letter.fee), "number": letter.number,
+             "lines": [{"transaction": f"#{ln.transaction_id}", "invoice": ln.invoice, "due_date": str(ln.due_date),
+                        "open_amount": format_minor(ln.open_minor, run.places(ln.currency)), "days": ln.days, "letter": ln.level}
+                       for ln in letter.lines]}
+            for letter in run.letters]}
+
+
+@router.post("/companies/{company}/interest-notes",
+             summary="Interest notes for overdue invoices (calculated; posted with post: true)")
+async def interest_notes(company: str, body: InterestNotesIn, request: Request, caller: Caller = Depends(api_caller)):
+    from ..services.collection_notes import create_interest_notes
+
+    allow(caller, company, "accountant" if body.post else "viewer")
+    raw = await request.body()
+
+    def work() -> dict:
+        return _run_document(create_interest_notes(engine_of(request), company, body.date, customers=body.customers,
+                                                   code=body.code, post=body.post, user=caller.user.name))
+
+    return await run_in_threadpool(idempotent, request, caller, company, raw, work, 201 if body.post else 200)
+
+
+@router.post("/companies/{company}/collection-letters",
+             summary="Collection letters for overdue transactions (calculated; recorded and fees posted with post: "
+                     "true)")
+async def collection_letters(company: str, body: CollectionLettersIn, request: Request,
+                             caller: Caller = Depends(api_caller)):
+    from ..services.collection_notes import create_collection_letters
+
+    allow(caller, company, "accountant" if body.post else "viewer")
+    raw = await request.body()
+
+    def work() -> dict:
+        return _run_document(create_collection_letters(engine_of(request), company, body.date,
+                                                       customers=body.customers, sequence=body.sequence,
+                                                       post=body.post, user=caller.user.name))
+
+    return await run_in_threadpool(idempotent, request, caller, company, raw, work, 201 if body.post else 200)
+
+
+@router.post("/companies/{company}/fees", summary="Charge a customer a fee (a customer transaction of type fee)")
+async def charge_fee(company: str, body: FeeIn, request: Request, caller: Caller = Depends(api_caller)):
+    from ..services.collection_notes import charge_fee as charge
+
+    allow(caller, company, "accountant")
+    raw = await request.body()
+
+    def work() -> dict:
+        posting = charge(engine_of(request), company, body.customer, body.date, body.amount, account=body.account,
+                         currency=body.currency, description=body.description, user=caller.user.name)
+        return {"vouchers": [v.number for v in posting.vouchers], "batch": posting.batch_id}
+
+    return await run_in_threadpool(idempotent, request, caller, company, raw, work, 201)
+
+
+@router.get("/companies/{company}/collection-documents",
+            summary="Interest notes, collection letters and fees posted, with their lines")
+def collection_documents(company: str, request: Request, caller: Caller = Depends(api_caller),
+                         page: Page = Depends(page_of), kind: str | None = None, customer: str | None = None):
+    from ..services.collection_notes import collection_documents as documents
+
+    allow(caller, company, "viewer")
+    items = [{**d, "document_date": str(d["document_date"]),
+              "lines": [{**ln, "from_date": str(ln["from_date"]) if ln["from_date"] else None,
+                         "to_date": str(ln["to_date"]) if ln["to_date"] else None} for ln in d["lines"]]}
+             for d in documents(engine_of(request), company, kind=kind, customer=customer)]
+    return paginate(items, page, request)

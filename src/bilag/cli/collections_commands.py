@@ -13,7 +13,8 @@ from .options import parse_date, parse_decimal
 
 invoice_app = typer.Typer(no_args_is_help=True, help="Free-text (customer) and vendor invoices: draft, post, "
                                                      "credit notes, import.")
-collections_app = typer.Typer(no_args_is_help=True, help="Aged balances and the collections view of a customer.")
+collections_app = typer.Typer(no_args_is_help=True, help="Aged balances, the collections view of a customer, "
+                                                         "interest notes, collection letters and fees.")
 tax_app = typer.Typer(no_args_is_help=True, help="Sales tax: report by code, settlement of a period.")
 
 
@@ -336,6 +337,9 @@ def settle_remainder_command(
 
 def register(app: typer.Typer) -> None:
     app.add_typer(invoice_app, name="invoice")
+    from .collection_notes_commands import register as register_collection_notes
+
+    register_collection_notes(collections_app)  # interest notes, collection letters, fees (issue 9 item 4)
     app.add_typer(collections_app, name="collections")
     app.add_typer(tax_app, name="tax")
     app.command("write-off")(write_off_command)

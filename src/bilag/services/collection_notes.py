@@ -54,6 +54,10 @@ class CollectionRun:
     skipped: list[str] = field(default_factory=list)
     posting: PostingResult | None = None
     document_ids: list[int] = field(default_factory=list)
+    decimals: dict[str, int] = field(default_factory=dict)  # of each currency shown
+
+    def places(self, currency: str) -> int:
+        return self.decimals.get(currency, 2)
 
 
 def interest_code(company: Company, code: str | None) -> InterestCode:
@@ -146,7 +150,7 @@ def interest_notes_in(connection: Connection, company: Company, day: date, *, cu
     ledger_accounts = {item["transaction_id"]: item["ledger_account"] for item in items}
     until = charged_until(connection, company.id, [item["transaction_id"] for item in items])
     decimals = {item["currency"]: company.decimals(item["currency"]) for item in items}
-    run = CollectionRun(notes=interest_notes(chosen, day, items, until, decimals), skipped=skipped)
+    run = CollectionRun(notes=interest_notes(chosen, day, items, until, decimals), skipped=skipped, decimals=decimals)
     if not post or not run.notes:
         return run
     account = _account(company, chosen.account, parameter="interest_account", what="interest revenue")
@@ -198,7 +202,8 @@ def collection_letters_in(connection: Connection, company: Company, day: date, *
     items, skipped = _candidates(connection, company, day, customers, ("invoice", "interest_note"))
     ledger_accounts = {item["transaction_id"]: item["ledger_account"] for item in items}
     levels = letter_levels(connection, company.id, [item["transaction_id"] for item in items])
-    run = CollectionRun(letters=collection_letters(chosen, day, items, levels), skipped=skipped)
+    run = CollectionRun(letters=collection_letters(chosen, day, items, levels), skipped=skipped,
+                        decimals={item["currency"]: company.decimals(item["currency"]) for item in items})
     if not post or not run.letters:
         return run
     currency = company.accounting_currency
