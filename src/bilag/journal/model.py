@@ -94,6 +94,11 @@ class TaxDraft:
     base_index: int  # the entry of the line's net amount
     tax_index: int | None  # the tax entry; None when the tax is zero
     transaction_index: int | None = None  # the customer/vendor transaction of the line, if it made one
+    # A restatement (cash discount on sales tax) names the transaction and base of its own: the base entry's
+    # amount is not the base then.
+    transaction_id: int | None = None
+    base_minor: int | None = None
+    base_accounting_minor: int | None = None
 
 
 @dataclass(slots=True)

@@ -82,6 +82,9 @@ def settle_named_invoices(connection: Connection, company: Company, settle_lines
     attach_distributions(connection, company.id,
                          list(primaries.values()) + [t for found in named.values() for t in found],
                          needed=may_post_to_own_dimensions)
+    from .settlement import attach_taxes_for_discount
+
+    attach_taxes_for_discount(connection, company, [t for found in named.values() for t in found])
     marked_elsewhere = None
     periods: dict[tuple[str, date], int] = {}
     plans: list[tuple[tuple, SettlementPlan]] = []

@@ -171,6 +171,7 @@ def settle_in(connection: Connection, company: Company, party_type: PartyType, p
                            request.alternative_discount_account, request.cross_rate, request.full_settlement))
     attach_distributions(connection, company.id, [m.transaction for m in chosen] + ([primary] if primary else []))
     attach_discount_history(connection, company.id, [m.transaction for m in chosen])
+    attach_taxes_for_discount(connection, company, [m.transaction for m in chosen])
 
     def period_of(day_: date) -> int:
         from ..calendar.periods import check_posting_allowed
@@ -344,21 +345,43 @@ def reverse_settlement_in(connection: Connection, company: Company, batch_id: in
                                    module_of(party_type), groups)
     reversal_batch = next_ids(connection, company.id, "batch", 1)
     voucher_ids = sorted({r.voucher_id for r in rows if r.voucher_id is not None})
-    entries = []
+    entries: list[EntryDraft] = []
+    index_of: dict[int, int] = {}
     for entry in entries_of_vouchers(connection, company.id, voucher_ids):
+        index_of[entry.entry_id] = len(entries)
         entries.append(EntryDraft(0, entry.ledger_account, entry.main_account, entry.posting_type, entry.currency,
                                   -entry.amount_minor, -entry.accounting_minor, f"Reversal: {entry.description}"[:200],
                                   entry.party_type, entry.party_id))
     posted = None
     if entries:
         draft = VoucherDraft(None, "SETTLEMENT", day, period.id, "reversal", entries, [],
-                             f"Reversal of settlement {batch_id}")
+                             f"Reversal of settlement {batch_id}",
+                             taxes=_reversed_taxes(connection, company.id, voucher_ids, index_of))
         assign_voucher_numbers(connection, company, [draft])
         ids = write_vouchers(connection, company.id, [draft], reversal_batch)
         posted = PostedVoucher(ids[0][0], draft.number, draft.series, draft.date, draft.kind, draft)
     reopen_transactions(connection, company.id, rows)
     mark_batch_reversed(connection, company.id, batch_id, reversal_batch)
     return ReversalResult(reversal_batch, batch_id, day, posted, [posted] if posted else [])
+
+
+def _reversed_taxes(connection: Connection, company_id: str, voucher_ids: list[int], index_of: dict[int, int]):
+    """The tax a settlement restated (cash discount on sales tax), restated back by its reversal."""
+    from sqlalchemy import select
+
+    from ..journal.model import TaxDraft
+    from ..store import schema as s
+    from ..store.transactions import chunks
+
+    x = s.tax_transaction
+    taxes = []
+    for chunk in chunks(voucher_ids):
+        for row in connection.execute(select(x).where(x.c.company_id == company_id, x.c.voucher_id.in_(chunk))
+                                      .order_by(x.c.tax_transaction_id)):
+            index = index_of[row.entry_id]
+            taxes.append(TaxDraft(row.tax_code, row.direction, index, index, transaction_id=row.transaction_id,
+                                  base_minor=-row.base_minor, base_accounting_minor=-row.base_accounting_minor))
+    return taxes
 
 
 def reverse_settlement(engine: Engine, company_id: str | None, batch_id: int, *, date_option: str = "latest",
@@ -397,6 +420,21 @@ class AutomaticResult:
     batch_ids: list[int]
 
 
+def attach_taxes_for_discount(connection: Connection, company: Company, transactions: list[OpenTransaction]) -> None:
+    """With cash discount on sales tax, the invoices that may take a cash discount carry their posted tax."""
+    if not company.parameter("cash_discount_on_sales_tax"):
+        return
+    wanted = [t for t in transactions if t.cash_discount_code and t.open_minor and t.is_invoice()]
+    if not wanted:
+        return
+    from ..store.tax import taxes_of_transactions
+
+    found = taxes_of_transactions(connection, company.id, [t.transaction_id for t in wanted])
+    for t in wanted:
+        t.taxes = tuple((x.tax_code, x.ledger_account, x.direction, x.base_minor, x.tax_minor)
+                        for x in found.get(t.transaction_id, []))
+
+
 def settle_automatically_in(connection: Connection, company: Company, party_type: PartyType,
                             party_ids: list[str] | None = None, *, groups: frozenset[str] = frozenset(),
                             priority: list[str] | None = None) -> AutomaticResult:
@@ -414,6 +452,7 @@ def settle_automatically_in(connection: Connection, company: Company, party_type
         attach_open_distributions(connection, company.id, party_type.value, transactions)
     else:
         attach_distributions(connection, company.id, transactions, needed=may_post_to_own_dimensions)
+    attach_taxes_for_discount(connection, company, transactions)
 
     checked: dict[date, int] = {}
 

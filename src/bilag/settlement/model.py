@@ -44,6 +44,9 @@ class OpenTransaction:
     # fee | collection_letter | interest_note | invoice (collections, issue 9): read only when automatic
     # settlement's priority orders by it
     transaction_type: str = "invoice"
+    # (tax code, tax account, direction, base, tax) of the document's tax as posted (output tax negative), in the
+    # transaction's currency; read only for cash discount on sales tax (None: not read)
+    taxes: tuple[tuple[str, str, str, int, int], ...] | None = None
     # (ledger account, accounting weight) of the offsets that settlement accounting follows
     distribution: list[tuple[str, int]] = field(default_factory=list)
 

@@ -11,8 +11,8 @@ from decimal import Decimal
 
 from ..company import Company
 from ..errors import SettlementError
-from ..journal.model import EntryDraft, VoucherDraft
-from ..money import ZERO, divide_half_up, from_minor, round_half_up, to_minor
+from ..journal.model import EntryDraft, TaxDraft, VoucherDraft
+from ..money import ZERO, allocate, divide_half_up, from_minor, round_half_up, to_minor
 from . import discounts as cd
 from .entries import distribute as _distribute
 from .entries import spread_over_dimensions, summary_entry, unrealized_entries
@@ -107,6 +107,7 @@ def plan_checked(company: Company, primary: OpenTransaction, marks: list[Mark], 
     changes = {primary.transaction_id: pri_change}
     parts: list[SettledPart] = []
     entries: list[EntryDraft] = []
+    taxes: list[TaxDraft] = []  # tax restated by cash discount on sales tax
     primary_discount = _credit_note_discount(company, primary, discount_day)
     available = abs(primary.open_minor) - primary_discount  # in the primary's currency, minor units
     initially_available = available
@@ -120,7 +121,7 @@ def plan_checked(company: Company, primary: OpenTransaction, marks: list[Mark], 
         changes[invoice.transaction_id] = TransactionChange(invoice)
         reached.append(mark)
         used, pair = _settle_one(company, primary, invoice, mark, available, primary_rate, discount_day, changes,
-                                 entries)
+                                 entries, taxes)
         available -= used
         parts.extend(pair)
     if parts and primary_discount and available < initially_available:
@@ -142,7 +143,7 @@ def plan_checked(company: Company, primary: OpenTransaction, marks: list[Mark], 
     voucher = None
     if entries and any(e.accounting_minor or e.amount_minor for e in entries):
         voucher = VoucherDraft(None, "SETTLEMENT", day, period_id_of(day), "settlement", entries, [],
-                               f"Settlement {primary.party_type} {primary.party_id}")
+                               f"Settlement {primary.party_type} {primary.party_id}", taxes=taxes)
     return SettlementPlan(day, parts, changes, voucher)
 
 
@@ -290,7 +291,8 @@ def _discount_accounting(company: Company, primary: OpenTransaction, invoice: Op
 
 def _post_settled(company: Company, invoice: OpenTransaction, primary: OpenTransaction, mark: Mark,
                   changes: dict[int, TransactionChange], entries: list[EntryDraft], settled_inv: int,
-                  settled_pri: int, discount_minor: int, discount_acc: int) -> list[SettledPart]:
+                  settled_pri: int, discount_minor: int, discount_acc: int,
+                  taxes: list[TaxDraft] | None = None) -> list[SettledPart]:
     """Record one settled pair: both sides' changes, the unrealized amounts reversed, the discount and the
     realized exchange difference spread over the invoice's offsets (SV1–SV3)."""
     inv_change = changes[invoice.transaction_id]
@@ -314,8 +316,11 @@ def _post_settled(company: Company, invoice: OpenTransaction, primary: OpenTrans
         by_invoice_lines = _settings(company)[3]
         account = _discount_main_account(company, invoice, mark)
         entries.append(summary_entry(invoice, -discount_minor, -discount_acc, "Cash discount"))
+        net_minor, net_acc = discount_minor, discount_acc
+        if invoice.taxes and taxes is not None and company.parameter("cash_discount_on_sales_tax"):
+            net_minor, net_acc = _discount_tax(invoice, discount_minor, discount_acc, entries, taxes)
         _distribute(company, invoice, account, f"{invoice.party_type}_cash_discount", invoice.currency,
-                    discount_minor, discount_acc, "Cash discount", entries, by_invoice_lines=by_invoice_lines)
+                    net_minor, net_acc, "Cash discount", entries, by_invoice_lines=by_invoice_lines)
     if exchange_difference:
         loss = exchange_difference > 0
         purpose = "exchange_rate_loss" if loss else "exchange_rate_gain"
@@ -331,9 +336,41 @@ def _post_settled(company: Company, invoice: OpenTransaction, primary: OpenTrans
     ]
 
 
+def _discount_tax(invoice: OpenTransaction, discount_minor: int, discount_acc: int, entries: list[EntryDraft],
+                  taxes: list[TaxDraft]) -> tuple[int, int]:
+    """Cash discount on sales tax (D365 "Calculate cash discount on sales tax"): the discount's tax share goes
+    back to each tax account of the invoice — the discount split over the invoice's taxes and the rest of its
+    amount by the largest remainder, in the transaction's and in the accounting currency — and is restated as
+    tax transactions of the settlement voucher (tax and base, signed against the original). Returns what is
+    left for the discount account."""
+    assert invoice.taxes is not None
+    weights = [abs(tax) for *_, tax in invoice.taxes]
+    rest = abs(invoice.amount_minor) - sum(weights)
+    if rest < 0 or not any(weights):
+        return discount_minor, discount_acc
+    sign = 1 if discount_minor > 0 else -1
+    shares = allocate(abs(discount_minor), [*weights, rest])
+    accounting_shares = allocate(abs(discount_acc), [*weights, rest])
+    for (code, account, direction, base, _tax), share, accounting in zip(invoice.taxes, shares, accounting_shares):
+        if not share and not accounting:
+            continue
+        entries.append(EntryDraft(0, account, account.split("-")[0], "sales_tax", invoice.currency, sign * share,
+                                  sign * accounting, "Cash discount on sales tax"))
+        base_minor = int(round_half_up(Decimal(-base) * discount_minor / invoice.amount_minor, 0))
+        base_acc = int(round_half_up(Decimal(-base) * discount_acc / invoice.amount_minor, 0)) \
+            if invoice.amount_minor == invoice.accounting_minor else \
+            int(round_half_up(Decimal(base_minor) * abs(discount_acc) / abs(discount_minor), 0))
+        taxes.append(TaxDraft(code, direction, len(entries) - 1, len(entries) - 1, transaction_id=invoice.transaction_id,
+                              base_minor=base_minor, base_accounting_minor=base_acc))
+    taken = sum(shares[:-1])
+    taken_acc = sum(accounting_shares[:-1])
+    return discount_minor - sign * taken, discount_acc - sign * taken_acc
+
+
 def _settle_one(company: Company, primary: OpenTransaction, invoice: OpenTransaction, mark: Mark,
                 available_minor: int, primary_rate: Decimal, discount_day: date,
-                changes: dict[int, TransactionChange], entries: list[EntryDraft]) -> tuple[int, list[SettledPart]]:
+                changes: dict[int, TransactionChange], entries: list[EntryDraft],
+                taxes: list[TaxDraft] | None = None) -> tuple[int, list[SettledPart]]:
     """Settle one marked transaction against the primary; returns (primary minor used, parts).
 
     Amounts are integers in minor units of the invoice's currency; only the conversions between
@@ -352,7 +389,7 @@ def _settle_one(company: Company, primary: OpenTransaction, invoice: OpenTransac
     discount_minor = sign * discount
     discount_acc = _discount_accounting(company, primary, invoice, conversion, primary_rate, discount_minor)
     parts = _post_settled(company, invoice, primary, mark, changes, entries, sign * (pay + discount),
-                          -sign * used_primary, discount_minor, discount_acc)
+                          -sign * used_primary, discount_minor, discount_acc, taxes)
     return used_primary, parts
 
 

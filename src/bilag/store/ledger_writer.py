@@ -141,10 +141,14 @@ def _tax_rows(company_id: str, voucher: VoucherDraft, voucher_id: int, first_ent
         base = entries[tax.base_index]
         entry = entries[tax.tax_index] if tax.tax_index is not None else None
         transaction_id = transaction_ids[tax.transaction_index] if tax.transaction_index is not None else only
+        if tax.transaction_id is not None:
+            transaction_id = tax.transaction_id
+        base_minor = base.amount_minor if tax.base_minor is None else tax.base_minor
+        base_accounting = base.accounting_minor if tax.base_accounting_minor is None else tax.base_accounting_minor
         rows.append([company_id, 0, voucher_id, first_entry + (tax.tax_index if entry is not None and tax.tax_index is not None else tax.base_index),
                      transaction_id, day, tax.tax_code, tax.direction,
-                     entry.ledger_account if entry else base.ledger_account, base.currency, base.amount_minor,
-                     entry.amount_minor if entry else 0, base.accounting_minor, entry.accounting_minor if entry else 0])
+                     entry.ledger_account if entry else base.ledger_account, base.currency, base_minor,
+                     entry.amount_minor if entry else 0, base_accounting, entry.accounting_minor if entry else 0])
     return rows
 
 
