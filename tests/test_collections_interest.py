@@ -288,3 +288,16 @@ def test_no_interest_account_is_refused(engine):
     assert refused.value.code == "no_interest_account"
     assert collection_documents(engine, None) == []
     assert create_interest_notes(engine, None, date(2024, 3, 10)).notes[0].interest_minor == 1250
+
+
+def test_with_automatic_settlement_a_new_fee_is_settled_by_its_type_at_once(engine):
+    _company(engine, automatic_settlement=True, settlement_priority=["transaction_type", "due_date"])
+    number = _invoice(engine)  # 1,250.00 due 2/9
+    create_interest_notes(engine, None, date(2024, 3, 10), post=True)  # 18.75
+    post(engine, """
+        voucher | account_type | account | credit | offset_account_type | offset_account
+        PAY-1   | Customer     | C-1     | 20.00  | Bank                | 110110-001-
+    """, name="PAYMENT", day="2024-03-15")  # settles the interest note first, 1.25 of the invoice
+    assert _open(engine) == {number: "1248.75"}
+    charge_fee(engine, None, "C-1", date(2024, 3, 16), D("15.00"))  # nothing open to settle it against
+    assert _open(engine) == {number: "1248.75", "FEE000001": "15.00"}

@@ -98,8 +98,11 @@ def _candidates(connection: Connection, company: Company, day: date, customers: 
     for customer in customers or []:
         if company.party(PartyType.customer, customer) is None:
             raise NotFound(f"customer {customer} does not exist", code="unknown_account")
-    items = [item for item in open_items_as_of(connection, company.id, "customer", day, customers)
-             if item["open_then"] > 0 and item["due_date"] < day]
+    items = []
+    for item in open_items_as_of(connection, company.id, "customer", day, customers):
+        item["open_then"] = int(item["open_then"])  # PostgreSQL sums are numeric
+        if item["open_then"] > 0 and item["due_date"] < day:
+            items.append(item)
     kinds = transaction_types(connection, company.id, [item["transaction_id"] for item in items])
     items = [item for item in items if kinds.get(item["transaction_id"], "invoice") in types]
     skipped = sorted({item["party_id"] for item in items if _held(company, item["party_id"], day)})
@@ -136,8 +139,16 @@ def _customer_lines(company: Company, line_no: int, day: date, customer: str, am
 
 def _post(connection: Connection, company: Company, journal_name: str, lines: list[JournalLine], kind: str,
           groups: frozenset[str]) -> PostingResult:
+    """Post without automatic settlement: the documents are saved first (settle_after), so that automatic
+    settlement knows the type of what they posted."""
     return post_lines(connection, company, journal_name, lines, groups=groups, source=f"{kind.replace('_', ' ')}s",
-                      kind=kind)
+                      kind=kind, automatic_settlement=False)
+
+
+def _settle_after(connection: Connection, company: Company, posting: PostingResult) -> None:
+    from .posting import _settle_automatically_after_posting
+
+    _settle_automatically_after_posting(connection, company, posting.vouchers, posting)
 
 
 # ---------------------------------------------------------------- interest notes
@@ -172,6 +183,7 @@ def interest_notes_in(connection: Connection, company: Company, day: date, *, cu
                     "from_date": line.from_date, "to_date": line.to_date, "days": line.days,
                     "interest_minor": line.interest_minor} for line in note.lines]}
         for note, voucher in zip(run.notes, run.posting.vouchers)])
+    _settle_after(connection, company, run.posting)
     return run
 
 
@@ -235,6 +247,8 @@ def collection_letters_in(connection: Connection, company: Company, day: date, *
             "lines": [{"transaction_id": line.transaction_id, "open_minor": line.open_minor, "days": line.days,
                        "level": line.level} for line in letter.lines]})
     run.document_ids = save_documents(connection, company.id, documents)
+    if run.posting is not None:
+        _settle_after(connection, company, run.posting)
     return run
 
 
@@ -270,6 +284,7 @@ def charge_fee_in(connection: Connection, company: Company, customer: str, day: 
         {"kind": "fee", "party_id": customer, "document_date": day, "currency": currency,
          "amount_minor": amount_minor, "voucher_id": voucher.voucher_id, "voucher_number": number,
          "transaction_id": voucher.transaction_ids[0], "batch_id": posting.batch_id}])
+    _settle_after(connection, company, posting)
     return posting, document_id
 
 
