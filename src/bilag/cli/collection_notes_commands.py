@@ -95,7 +95,8 @@ def letters_command(
 
 
 def fee_command(
-    customer: str = typer.Option(..., "--customer"), amount: str = typer.Option(..., "--amount"),
+    customer: str = typer.Option(..., "--customer"),
+    amount: str = typer.Option(..., "--amount", help="The fee, in the currency (default: the accounting currency)."),
     day: str = typer.Option(..., "--date"),
     account: str | None = typer.Option(None, "--account", help="Revenue account (default: the fee_account "
                                                                "parameter)."),
