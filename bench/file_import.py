@@ -9,7 +9,8 @@ Each measurement runs in its own process on a fresh company (so that its peak re
 - library: `post_journal` of JournalLine objects already in memory (the baseline);
 - file, streamed: `post_journal_file` of the CSV (what `bilag journal post` does from 4 MB on: read, check and
   post in chunks of 20,000 lines in one transaction);
-- file, whole: `lines_from_file` + `post_journal` (what it does for smaller files).
+- file, whole: `lines_from_file` + `post_journal` (what it does for smaller files);
+- streamed-xlsx (on request, `--modes library,streamed-xlsx`): the same journal as an XLSX workbook, streamed.
 Printed: seconds, lines/s, peak RSS, and each file rate's ratio to the library's (target >= 0.8). Then the set-up
 of a company with 5,000 vendors (target < 0.3 s).
 """
@@ -45,6 +46,18 @@ def write_csv(path: Path, count: int, vendors: int) -> None:
                                  line.currency, "Ledger", line.offset_account, line.invoice, line.description])
 
 
+def write_xlsx(path: Path, csv_path: Path) -> None:
+    """The same journal as an XLSX workbook (openpyxl's write-only mode: rows streamed to the file)."""
+    from openpyxl import Workbook
+
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("journal")
+    with csv_path.open(newline="") as handle:
+        for row in csv.reader(handle):
+            sheet.append(row)
+    book.save(path)
+
+
 def measure(mode: str, url: str, path: str, count: int, vendors: int) -> dict:
     """One measurement, in this process (called in a child process by main)."""
     from bilag.journal.parsing import lines_from_file
@@ -63,6 +76,8 @@ def measure(mode: str, url: str, path: str, count: int, vendors: int) -> dict:
         post_journal(engine, "BENCH", "APINV", lines)
     elif mode == "streamed":
         post_journal_file(engine, "BENCH", "APINV", Path(path))
+    elif mode == "streamed-xlsx":
+        post_journal_file(engine, "BENCH", "APINV", Path(path).with_suffix(".xlsx"))
     else:
         post_journal(engine, "BENCH", "APINV", lines_from_file(Path(path)), source=path)
     seconds = time.perf_counter() - started
@@ -76,6 +91,8 @@ def run(store: str, make_url, count: int, directory: Path, modes: list[str]) -> 
     path = directory / f"journal{count}.csv"
     if not path.exists():
         write_csv(path, count, vendors)
+    if "streamed-xlsx" in modes and not path.with_suffix(".xlsx").exists():
+        write_xlsx(path.with_suffix(".xlsx"), path)
     results = {}
     for mode in modes:
         out = subprocess.run([sys.executable, __file__, "--measure", mode, make_url(f"{mode}{count}"), str(path),
@@ -101,7 +118,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--lines", type=int, default=100_000)
     parser.add_argument("--store", choices=("sqlite", "postgresql", "both"), default="sqlite")
-    parser.add_argument("--modes", default="library,streamed,whole")
+    parser.add_argument("--modes", default="library,streamed,whole",
+                        help="of library, streamed, whole, streamed-xlsx (the same journal as an XLSX file)")
     args = parser.parse_args()
     modes = args.modes.split(",")
     with tempfile.TemporaryDirectory(prefix="bilag-bench-") as name:

@@ -10,6 +10,7 @@ import csv
 import io
 import math
 import re
+from collections.abc import Generator
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
@@ -367,9 +368,9 @@ def _xlsx_lines(path: Path, default_date: date | None) -> tuple[list[JournalLine
     try:
         rows = _xlsx_rows(path, data_only=True)
         # A workbook written by a program (not saved by a spreadsheet) may hold formulas without their computed
-        # value; openpyxl reads those as empty cells. Find them, rather than post a journal with a blank.
+        # value, read as empty cells. Find them, rather than post a journal with a blank.
         formulas = _xlsx_rows(path, data_only=False) if _has_formulas(path) else None
-    except Exception as error:  # openpyxl and zipfile raise many types for a damaged file
+    except Exception as error:  # calamine, openpyxl and zipfile raise many types for a damaged file
         raise InvalidInput(f"{source}: not a readable XLSX workbook ({type(error).__name__})", code="bad_file") from None
     problems: list[Problem] = []
     if formulas is not None:
@@ -390,11 +391,43 @@ def _xlsx_lines(path: Path, default_date: date | None) -> tuple[list[JournalLine
     return lines, problems
 
 
+def xlsx_text_rows(path: Path | bytes) -> Generator[tuple[int, list[str]], None, None]:
+    """The first sheet's rows as text, numbered and with their cells placed as in the sheet (row 1, column A).
+
+    Read with python-calamine (a Rust reader, about 13 times openpyxl's speed on a journal; issue 11); each
+    typed value is written as text the way _text writes openpyxl's (see _xlsx_value). `path` may be the file's
+    bytes (an upload). The workbook is closed when the rows are read or the reader is dropped."""
+    from python_calamine import CalamineWorkbook
+
+    workbook = (CalamineWorkbook.from_filelike(io.BytesIO(path)) if isinstance(path, bytes)
+                else CalamineWorkbook.from_path(str(path)))
+    try:
+        sheet = workbook.get_sheet_by_index(0)
+        # The rows start at row 1; the columns at the first one in use (`start`), so the empty ones before it
+        # are put back: column numbers in messages and the formula check count from column A.
+        before = [""] * (sheet.start[1] if sheet.start else 0)
+        for number, values in enumerate(sheet.iter_rows(), 1):
+            yield number, before + [_text(_xlsx_value(value)) for value in values]
+    finally:
+        workbook.close()
+
+
+def _xlsx_value(value):
+    """calamine reads every number as a float; a whole one below 10^16 is the integer the sheet holds
+    (606300, not 606300.0), as openpyxl read it."""
+    if type(value) is float and value.is_integer() and abs(value) < 10**16:
+        return int(value)
+    return value
+
+
 def _xlsx_rows(path: Path, *, data_only: bool) -> list[tuple[int, list[str]]]:
-    """The first sheet's rows as text, numbered as in the sheet (iter_rows starts at row 1)."""
+    """The first sheet's rows as text, numbered as in the sheet; with data_only=False the formulas themselves
+    (openpyxl: calamine gives only the computed values)."""
+    if data_only:
+        return list(xlsx_text_rows(path))
     from openpyxl import load_workbook
 
-    workbook = load_workbook(path, read_only=True, data_only=data_only)
+    workbook = load_workbook(path, read_only=True, data_only=False)
     try:
         sheet = workbook.worksheets[0]
         return [(number, [_text(c) for c in row]) for number, row in enumerate(sheet.iter_rows(values_only=True), 1)]

@@ -9,6 +9,7 @@ file is listed, as `lines_from_file` does.
 from __future__ import annotations
 
 import csv
+import itertools
 from collections.abc import Callable, Iterable, Iterator
 from datetime import date
 from decimal import Decimal
@@ -151,26 +152,28 @@ def _chunked(numbered_rows: Iterable[tuple[int, list[str]]], source: str, proble
 
 
 def _xlsx_chunks(path: Path, problems: ProblemList, default_date, chunk_lines: int, progress) -> Iterator[list]:
-    from openpyxl import load_workbook
-
-    from .parsing import _text
+    from .parsing import xlsx_text_rows
 
     source = str(path)
+    rows = xlsx_text_rows(path)
     try:
-        workbook = load_workbook(path, read_only=True, data_only=True)
-    except Exception as error:  # openpyxl and zipfile raise many types for a damaged file
+        first = next(rows, None)
+    except Exception as error:  # calamine and zipfile raise many types for a damaged file
         raise InvalidInput(f"{source}: not a readable XLSX workbook ({type(error).__name__})", code="bad_file") from None
-    try:
-        def numbered_rows():
-            for number, values in enumerate(workbook.worksheets[0].iter_rows(values_only=True), 1):
-                if progress is not None:
-                    progress(1)
-                yield number, [_text(value) for value in values]
 
+    def numbered_rows():
+        if first is None:
+            return
+        for number, cells in itertools.chain([first], rows):
+            if progress is not None:
+                progress(1)
+            yield number, cells
+
+    try:
         yield from _chunked(numbered_rows(), source, problems, default_date, chunk_lines, exact_width=False,
                             no_header="the sheet is empty")
     finally:
-        workbook.close()
+        rows.close()
 
 
 def voucher_chunks(chunks: Iterable[list[JournalLine]], chunk_lines: int = CHUNK_LINES

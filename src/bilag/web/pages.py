@@ -19,7 +19,7 @@ from ..api.security import SESSION_COOKIE, Caller, allow, caller_of, check_csrf
 from ..api.views import marked_total, voucher_rows
 from ..errors import BilagError, InvalidInput, JournalRejected
 from ..journal.model import JOURNAL_COLUMNS
-from ..journal.parsing import lines_from_records, normalise_header
+from ..journal.parsing import lines_from_records, normalise_header, xlsx_text_rows
 from ..parties.model import PartyType
 from ..services.users import (
     ROLES,
@@ -344,12 +344,11 @@ def _file_rows(filename: str, content: bytes) -> tuple[list[str], list[dict]]:
     """The cells of an uploaded CSV or XLSX journal as text, for the grid (the grid then checks them)."""
     suffix = Path(filename).suffix.lower()
     if suffix == ".xlsx":
-        import openpyxl
-
-        book = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-        sheet = book.worksheets[0]
-        table = [["" if v is None else (v.date().isoformat() if hasattr(v, "date") else str(v)) for v in row]
-                 for row in sheet.iter_rows(values_only=True)]
+        try:
+            table = [cells for _, cells in xlsx_text_rows(content)]  # the cells as the file import reads them
+        except Exception as error:  # calamine raises many types for a damaged file
+            raise InvalidInput(f"{filename}: not a readable XLSX workbook ({type(error).__name__})",
+                               code="bad_file") from None
     else:
         try:
             text = content.decode("utf-8-sig")
