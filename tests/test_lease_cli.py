@@ -67,3 +67,29 @@ def test_bad_input_is_a_message_naming_lease_and_rule(tmp_path):
     assert bad.returncode == 2 and "lease L-002" in bad.stderr and "rate_out_of_range" in bad.stderr
     unknown = bilag(tmp_path, "lease", "batch", "--schedule", "rent", "--through", "2024-03-31")
     assert unknown.returncode == 2 and "schedule 'rent'" in unknown.stderr
+
+
+def test_impairment_and_its_reversal_from_the_cli(tmp_path):
+    company(tmp_path, [ex_l1_lease()])
+    assert bilag(tmp_path, "lease", "batch", "--schedule", "initial_recognition", "--through", "2024-01-31",
+                 "--post").returncode == 0
+    assert bilag(tmp_path, "lease", "batch", "--schedule", "depreciation", "--through", "2024-12-31", "--post",
+                 "--no-progress").returncode == 0
+    impaired = bilag(tmp_path, "lease", "impair", "L-001", "--date", "2025-01-01", "--amount", "5000.00",
+                     "--periods-remaining", "6", "--format", "json")
+    assert impaired.returncode == 0, impaired.stderr
+    voucher = json.loads(impaired.stdout)["vouchers"][0]["voucher"]
+    assert json.loads(impaired.stdout)["details"]["rou_after"] == 644447  # 11,444.47 - 5,000.00
+
+    def depreciation() -> list[str]:
+        done = bilag(tmp_path, "lease", "schedule", "L-001", "--kind", "asset", "--format", "json")
+        return [row["depreciation"] for row in json.loads(done.stdout)["rows"][12:14]]
+
+    assert depreciation() == ["1074.08", "1074.08"]
+    early = bilag(tmp_path, "lease", "reverse", "L-001", voucher, "--date", "2024-12-31")
+    assert early.returncode == 2 and "rule reversal_before_original" in early.stderr and "Traceback" not in early.stderr
+    reversed_ = bilag(tmp_path, "lease", "reverse", "L-001", voucher)
+    assert reversed_.returncode == 0 and f"reversed {voucher} of L-001: 1 voucher(s)" in reversed_.stderr
+    assert depreciation() == ["953.70", "953.70"]
+    again = bilag(tmp_path, "lease", "reverse", "L-001", voucher)
+    assert again.returncode == 2 and "lease L-001" in again.stderr and "rule unknown_lease_voucher" in again.stderr

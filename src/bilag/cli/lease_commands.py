@@ -257,3 +257,94 @@ def _print_batch(result, fmt: str, verb: str) -> None:
                         f"{', '.join(result.skipped[:10])}{' ...' if len(result.skipped) > 10 else ''}")
     render.emit(rows, ["company", "journal", "name", "lines", "entries", "posted"], fmt,
                 document={"journals": rows, "vouchers": len(result.vouchers), "skipped": result.skipped})
+
+
+# ---------------------------------------------------------------- events (domain.md B2.3, B2.4)
+
+def _print_event(result, fmt: str, verb: str) -> None:
+    rows = [{"voucher": v.number, "date": v.date.isoformat(), "entries": len(v.draft.entries)}
+            for v in result.vouchers]
+    if fmt == "text":
+        render.info(f"{verb} {', '.join(result.lease_ids) or 'no lease'}: {len(result.vouchers)} voucher(s)"
+                    + (f" ({', '.join(r['voucher'] for r in rows)})" if rows else ""))
+    details = {k: v for k, v in result.details.items()}
+    render.emit(rows, ["voucher", "date", "entries"], fmt,
+                document={"leases": result.lease_ids, "vouchers": rows, "details": details})
+
+
+@lease_app.command("impair")
+def lease_impair(ctx: typer.Context, lease: str,
+                 day: str = typer.Option(..., "--date", help="The impairment date (its month on is restated)."),
+                 amount: str = typer.Option(..., "--amount", help="The impairment of the right-of-use asset."),
+                 periods: int = typer.Option(..., "--periods-remaining", help="Months to depreciate the rest over."),
+                 fmt: str = typer.Option("text", "--format", help="text, json or csv.")):
+    """Impairment: Dr impairment / Cr right-of-use; the rest straight-line over the periods remaining."""
+    from ..services.lease_events import impair_lease
+
+    fmt = _fmt(fmt)
+    result = impair_lease(_engine(ctx), _company(ctx), lease, _required_date(day, "--date"), amount, periods,
+                          user=_root(ctx).get("user"))
+    _print_event(result, fmt, "impaired")
+
+
+@lease_app.command("modify")
+def lease_modify(ctx: typer.Context, lease: str,
+                 file: Path = typer.Argument(..., help="YAML: {payments: [...], rate: optional} (the new terms)."),
+                 day: str = typer.Option(..., "--date", help="The new terms run from the month of this date."),
+                 fmt: str = typer.Option("text", "--format", help="text, json or csv.")):
+    """Modification: the liability remeasured from the new terms, the asset adjusted (a gain beyond it)."""
+    from ..services.lease_events import modify_lease
+
+    fmt = _fmt(fmt)
+    terms = _yaml(file)
+    if not isinstance(terms, dict) or "payments" not in terms:
+        raise InvalidInput(f"{file}: expected a mapping with payments (and optionally rate)", code="bad_file")
+    result = modify_lease(_engine(ctx), _company(ctx), lease, _required_date(day, "--date"), terms["payments"],
+                          terms.get("rate"), user=_root(ctx).get("user"))
+    _print_event(result, fmt, "modified")
+
+
+@lease_app.command("terminate")
+def lease_terminate(ctx: typer.Context, lease: str,
+                    day: str = typer.Option(..., "--date", help="Derecognised at the start of this date's month."),
+                    fmt: str = typer.Option("text", "--format", help="text, json or csv.")):
+    """Termination: the liability and the asset derecognised, the difference a gain or a loss."""
+    from ..services.lease_events import terminate_lease
+
+    fmt = _fmt(fmt)
+    result = terminate_lease(_engine(ctx), _company(ctx), lease, _required_date(day, "--date"),
+                             user=_root(ctx).get("user"))
+    _print_event(result, fmt, "terminated")
+
+
+@lease_app.command("transition")
+def lease_transition(ctx: typer.Context,
+                     method: str = typer.Option(..., "--method", help="full_retrospective, catch_up_a, catch_up_b."),
+                     day: str = typer.Option(..., "--date", help="The transition date."),
+                     rate: str | None = typer.Option(None, "--rate", help="The rate at transition (catch-up)."),
+                     lease: list[str] | None = typer.Option(None, "--lease", help="Only these leases."),
+                     book: list[str] | None = typer.Option(None, "--book", help="Only leases of these books."),
+                     group: list[str] | None = typer.Option(None, "--group", help="Only leases of these groups."),
+                     fmt: str = typer.Option("text", "--format", help="text, json or csv.")):
+    """Transition of many leases at once (books marked for transition; leases started before the date)."""
+    from ..services.lease_events import transition_leases
+
+    fmt = _fmt(fmt)
+    result = transition_leases(_engine(ctx), _company(ctx), method, _required_date(day, "--date"), rate=rate,
+                               leases=lease or None, books=book or None, groups=group or None,
+                               user=_root(ctx).get("user"))
+    _print_event(result, fmt, "transitioned")
+
+
+@lease_app.command("reverse")
+def lease_reverse(ctx: typer.Context, lease: str, voucher: str,
+                  day: str | None = typer.Option(None, "--date", help="Default: the voucher's date (not earlier)."),
+                  fmt: str = typer.Option("text", "--format", help="text, json or csv.")):
+    """Reverse a lease transaction: a schedule line (journalisable again), an impairment, modification or
+    transition (the schedule restored as before it), or a termination (the lease active again)."""
+    from ..services.lease_events import reverse_lease_transaction
+
+    fmt = _fmt(fmt)
+    result = reverse_lease_transaction(_engine(ctx), _company(ctx), lease, voucher, day=parse_date(day, "--date"),
+                                       user=_root(ctx).get("user"))
+    _print_event(result, fmt, f"reversed {voucher} of")

@@ -36,6 +36,11 @@ from .leases import (
 from .posting import PostedVoucher, post_lines, post_plan
 
 _LINK = s.lease_journal_entry
+_REPLACED = s.lease_replaced_schedule
+_REPLACED_COLUMNS = ("company_id", "lease_id", "journal_id") + SCHEDULE_COLUMNS[2:]
+# Events that restate the schedule from their month: reversible by restoring the rows they replaced.
+RESTATING_EVENTS = ("impairment", "modification", "transition")
+LEASE_EVENTS = RESTATING_EVENTS + ("termination",)
 
 
 @dataclass
@@ -98,10 +103,11 @@ def _load(connection: Connection, company: Company, lease_id: str, what: str):
 
 def _post_event(connection: Connection, company: Company, loaded: _Loaded, kind: str, month: int, day: date,
                 lines: list[JournalLine], amount_minor: int, journal_name: str = MODIFICATION_JOURNAL,
-                user: str | None = None) -> list[PostedVoucher]:
-    """Post the event's lines as one lease journal and remember the event beside the schedule lines."""
+                user: str | None = None) -> tuple[int | None, list[PostedVoucher]]:
+    """Post the event's lines as one lease journal and remember the event beside the schedule lines.
+    Returns the event's journal id (none when there is nothing to post) and its vouchers."""
     if not lines:
-        return []
+        return None, []
     for number, line in enumerate(lines, start=1):
         line.line_no = number
     journal_id = next_ids(connection, company.id, "journal", 1)
@@ -114,7 +120,7 @@ def _post_event(connection: Connection, company: Company, loaded: _Loaded, kind:
     connection.execute(update(s.journal).where(s.journal.c.company_id == company.id,
                                                s.journal.c.journal_id == journal_id).values(batch_id=posted.batch_id))
     _link(connection, company.id, loaded.id, kind, month, journal_id, day, amount_minor, posted.vouchers[0].number)
-    return posted.vouchers
+    return journal_id, posted.vouchers
 
 
 def _link(connection: Connection, company_id: str, lease_id: str, kind: str, month: int, journal_id: int, day: date,
@@ -123,16 +129,29 @@ def _link(connection: Connection, company_id: str, lease_id: str, kind: str, mon
                                                    amount_minor, "posted", voucher, None)])
 
 
+def _schedule_tuples(rows: list[ScheduleRow]) -> list[tuple]:
+    iso = IsoDates()
+    return [(r.month, iso[r.start], iso[r.end], iso[r.payment_date], r.opening_minor, r.payment_minor,
+             r.interest_minor, r.closing_minor, r.depreciation_minor, r.rou_closing_minor, r.expense_minor,
+             r.deferred_rent_minor, r.short_term_minor, r.carrying_minor) for r in rows]
+
+
 def _replace_schedule(connection: Connection, company_id: str, lease_id: str, month: int,
                       rows: list[ScheduleRow]) -> None:
     connection.execute(delete(s.lease_schedule).where(s.lease_schedule.c.company_id == company_id,
                                                       s.lease_schedule.c.lease_id == lease_id,
                                                       s.lease_schedule.c.month >= month))
-    iso = IsoDates()
-    bulk_insert(connection, s.lease_schedule, SCHEDULE_COLUMNS, [
-        (company_id, lease_id, r.month, iso[r.start], iso[r.end], iso[r.payment_date], r.opening_minor,
-         r.payment_minor, r.interest_minor, r.closing_minor, r.depreciation_minor, r.rou_closing_minor,
-         r.expense_minor, r.deferred_rent_minor, r.short_term_minor, r.carrying_minor) for r in rows])
+    bulk_insert(connection, s.lease_schedule, SCHEDULE_COLUMNS,
+                [(company_id, lease_id, *values) for values in _schedule_tuples(rows)])
+
+
+def _keep_replaced(connection: Connection, company_id: str, lease_id: str, journal_id: int,
+                   replaced: list[ScheduleRow]) -> None:
+    """The rows an event replaces (from its month on), kept under the event's journal so that reversing the
+    event restores them (lease_replaced_schedule). Kept for every reversible event, also when the event leaves
+    the rows as they are (a full retrospective transition): kept rows mark an event made reversible."""
+    bulk_insert(connection, s.lease_replaced_schedule, _REPLACED_COLUMNS,
+                [(company_id, lease_id, journal_id, *values) for values in _schedule_tuples(replaced)])
 
 
 def _minor(value: object, decimals: int, where: str) -> int:
@@ -157,7 +176,10 @@ def impair_lease(engine: Engine, company_id: str | None, lease_id: str, day: dat
         amount_minor = _minor(amount, loaded.decimals, f"lease {lease_id}: impairment amount")
         lines, new_rows = events.impairment(loaded.context, loaded.rows, position, day, amount_minor,
                                             periods_remaining)
-        vouchers = _post_event(connection, company, loaded, "impairment", month, day, lines, amount_minor, user=user)
+        journal_id, vouchers = _post_event(connection, company, loaded, "impairment", month, day, lines, amount_minor,
+                                           user=user)
+        assert journal_id is not None  # an impairment always has its entry
+        _keep_replaced(connection, company.id, lease_id, journal_id, loaded.rows[month:])
         _replace_schedule(connection, company.id, lease_id, month, new_rows)
         return LeaseEventResult([lease_id], vouchers, {"rou_after": position.rou_minor - amount_minor})
 
@@ -186,8 +208,10 @@ def modify_lease(engine: Engine, company_id: str | None, lease_id: str, day: dat
         position = events.position_at(loaded.rows, month, loaded.row.liability_minor, loaded.row.rou_minor)
         lines, new_rows, measured = events.modification(loaded.context, loaded.lease, loaded.rows, position, day,
                                                         terms.payments, terms.rate, loaded.decimals)
-        vouchers = _post_event(connection, company, loaded, "modification", month, day, lines,
-                               measured.liability_minor - position.liability_minor, user=user)
+        journal_id, vouchers = _post_event(connection, company, loaded, "modification", month, day, lines,
+                                           measured.liability_minor - position.liability_minor, user=user)
+        if journal_id is not None:  # an unchanged liability posts nothing, and so has nothing to reverse
+            _keep_replaced(connection, company.id, lease_id, journal_id, loaded.rows[month:])
         _replace_schedule(connection, company.id, lease_id, month, new_rows)
         return LeaseEventResult([lease_id], vouchers, {
             "liability_before": position.liability_minor, "liability_after": measured.liability_minor,
@@ -221,7 +245,7 @@ def terminate_lease(engine: Engine, company_id: str | None, lease_id: str, day: 
                                       f"schedule lines before the termination month first")
         position = events.position_at(loaded.rows, month, loaded.row.liability_minor, loaded.row.rou_minor)
         lines, gain = events.termination(loaded.context, position, day)
-        vouchers = _post_event(connection, company, loaded, "termination", month, day, lines, gain, user=user)
+        _, vouchers = _post_event(connection, company, loaded, "termination", month, day, lines, gain, user=user)
         connection.execute(update(s.lease).where(s.lease.c.company_id == company.id, s.lease.c.lease_id == lease_id)
                            .values(status="terminated"))
         return LeaseEventResult([lease_id], vouchers, {"liability": position.liability_minor,
@@ -296,6 +320,7 @@ def transition_leases(engine: Engine, company_id: str | None, method: str, day: 
             voucher = by_first.get(first)
             _link(connection, company.id, loaded.id, "initial_recognition", 0, journal_id, day, liability, voucher)
             _link(connection, company.id, loaded.id, "transition", month, journal_id, day, liability - asset, voucher)
+            _keep_replaced(connection, company.id, loaded.id, journal_id, loaded.rows[month:])
             if method != "full_retrospective":
                 _replace_schedule(connection, company.id, loaded.id, month, new_rows)
             connection.execute(update(s.lease).where(s.lease.c.company_id == company.id,
@@ -311,7 +336,9 @@ def reverse_lease_transaction(engine: Engine, company_id: str | None, lease_id: 
                               day: date | None = None, user: str | None = None) -> LeaseEventResult:
     """Reverse a posted lease transaction (AL-REV) with a new voucher of the opposite entries; its date defaults
     to the original posting date and may not be earlier. The schedule line can then be journalised again (B6);
-    a reversed termination makes the lease active again."""
+    a reversed termination makes the lease active again; a reversed impairment, modification or transition
+    restores the schedule rows it replaced (and a transition's lease is unrecognised again), last in, first
+    out (see _reversible_event)."""
     with engine.begin() as connection:
         company = load_company(connection, resolve_company_id(connection, company_id))
         rows = _lease_rows(connection, company.id, [lease_id], lock=True)
@@ -322,9 +349,8 @@ def reverse_lease_transaction(engine: Engine, company_id: str | None, lease_id: 
             raise lease_error(lease_id, "unknown_lease_voucher", f"voucher {voucher} is not a posted transaction of "
                               f"the lease")
         kinds = {link.schedule for link in links}
-        if kinds & {"impairment", "modification", "transition"}:
-            raise lease_error(lease_id, "reversal_not_supported", f"a {', '.join(sorted(kinds))} is not reversible "
-                              f"in this version of bilag; enter a new modification instead")
+        event = next((link for link in links if link.schedule in RESTATING_EVENTS), None)
+        replaced = _reversible_event(connection, company.id, lease_id, event) if event is not None else []
         numbers = [voucher] + [link.reversal_voucher for link in links if link.schedule == "short_term_reclass"
                                and link.reversal_voucher]
         drafts = []
@@ -361,10 +387,54 @@ def reverse_lease_transaction(engine: Engine, company_id: str | None, lease_id: 
                 _LINK.c.company_id == company.id, _LINK.c.lease_id == lease_id, _LINK.c.schedule == link.schedule,
                 _LINK.c.month == link.month, _LINK.c.journal_id == link.journal_id)
                 .values(status="reversed", reversal_voucher=posted.vouchers[0].number))
+        if event is not None:  # the schedule as it was before the event, exactly
+            connection.execute(delete(s.lease_schedule).where(s.lease_schedule.c.company_id == company.id,
+                                                              s.lease_schedule.c.lease_id == lease_id,
+                                                              s.lease_schedule.c.month >= event.month))
+            bulk_insert(connection, s.lease_schedule, SCHEDULE_COLUMNS,
+                        [(company.id, lease_id, *values) for values in _schedule_tuples(replaced)])
+        if "transition" in kinds:
+            # Schedule lines before the transition month become journalisable again (a transition needs a
+            # lease without journal entries, and only a transition moves first_month: it was 0 before).
+            connection.execute(update(s.lease).where(s.lease.c.company_id == company.id,
+                                                     s.lease.c.lease_id == lease_id).values(first_month=0))
         if "termination" in kinds and rows[0].status == "terminated":
             connection.execute(update(s.lease).where(s.lease.c.company_id == company.id,
                                                      s.lease.c.lease_id == lease_id).values(status="confirmed"))
         return LeaseEventResult([lease_id], posted.vouchers, {"reversed": numbers})
+
+
+def _reversible_event(connection: Connection, company_id: str, lease_id: str, event) -> list[ScheduleRow]:
+    """The schedule rows an impairment, modification or transition replaced, to be restored by its reversal.
+
+    Refused (last in, first out) while the lease has a later event that stands (impairment, modification,
+    transition, termination), or a schedule line of the event's month or later journalised after the event
+    (created or posted, not reversed): those were computed from the restated schedule, so they are reversed
+    first. Schedule lines journalised before the event (earlier months, or lines the event did not restate)
+    stay as they are."""
+    what = event.schedule.replace("_", " ")
+    later = sorted((link for link in connection.execute(select(_LINK).where(
+        _LINK.c.company_id == company_id, _LINK.c.lease_id == lease_id, _LINK.c.journal_id > event.journal_id))
+        if link.status != "reversed"), key=lambda link: (link.journal_id, link.month))
+    for link in later:
+        done = (f"voucher {link.voucher_number}" if link.status == "posted"
+                else f"journal {link.journal_id}, not posted yet")
+        if link.schedule in LEASE_EVENTS:
+            raise lease_error(lease_id, "later_lease_event", f"the {what} of {event.posting_date} cannot be "
+                              f"reversed: the {link.schedule} of {link.posting_date} ({done}) came after it; "
+                              f"reverse that first")
+        if link.month >= event.month:
+            raise lease_error(lease_id, "journalised_after_event", f"the {what} of {event.posting_date} cannot be "
+                              f"reversed: the {link.schedule.replace('_', ' ')} of month {link.month + 1} ({done}) "
+                              f"was journalised after it from the restated schedule; reverse it first")
+    kept = [_schedule_row(row) for row in connection.execute(select(_REPLACED).where(
+        _REPLACED.c.company_id == company_id, _REPLACED.c.lease_id == lease_id,
+        _REPLACED.c.journal_id == event.journal_id).order_by(_REPLACED.c.month))]
+    if not kept or kept[0].month != event.month:
+        raise lease_error(lease_id, "reversal_not_supported", f"the {what} of {event.posting_date} was made before "
+                          f"bilag kept the schedule rows an event replaces; it cannot be reversed (enter a new "
+                          f"modification instead)")
+    return kept
 
 
 def payment_lines(lines: list[PaymentLine]) -> list[dict]:

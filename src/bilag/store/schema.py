@@ -957,3 +957,30 @@ collection_document_line = Table(
                                                          "collection_document.document_id"],
                          name="fk_collection_document_line_document"),
 )
+
+# ---------------------------------------------------------------- lease accounting (issue 10): reversible events
+# The schedule rows an impairment, modification or transition replaced (from the event's month on), kept per
+# event (its journal) so that reversing the event restores the schedule exactly (services/lease_events.py).
+lease_replaced_schedule = Table(
+    "lease_replaced_schedule", metadata,
+    Column("company_id", String(20), nullable=False),
+    Column("lease_id", String(40), nullable=False),
+    Column("journal_id", BigInteger, nullable=False),  # the event's journal (lease_journal_entry.journal_id)
+    Column("month", Integer, nullable=False),
+    Column("start_date", Date, nullable=False),
+    Column("end_date", Date, nullable=False),
+    Column("payment_date", Date),
+    Column("opening_minor", BigInteger, nullable=False),
+    Column("payment_minor", BigInteger, nullable=False),
+    Column("interest_minor", BigInteger, nullable=False),
+    Column("closing_minor", BigInteger, nullable=False),
+    Column("depreciation_minor", BigInteger, nullable=False),
+    Column("rou_closing_minor", BigInteger, nullable=False),
+    Column("expense_minor", BigInteger, nullable=False),
+    Column("deferred_rent_minor", BigInteger, nullable=False),
+    Column("short_term_minor", BigInteger, nullable=False),
+    Column("carrying_minor", BigInteger, nullable=False),
+    PrimaryKeyConstraint("company_id", "lease_id", "journal_id", "month"),
+    ForeignKeyConstraint(["company_id", "lease_id"], ["lease.company_id", "lease.lease_id"],
+                         name="fk_lease_replaced_schedule_lease"),
+)
