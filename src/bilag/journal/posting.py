@@ -19,7 +19,7 @@ from ..calendar.periods import check_posting_allowed
 from ..company import Company
 from ..errors import BilagError, JournalRejected, Problem
 from ..limits import MAX_AMOUNT_MINOR, amount_limit_text
-from ..money import MoneyFormatError, format_minor, parse_minor, round_ratios_to_total
+from ..money import MoneyFormatError, format_minor, from_minor, parse_minor, round_ratios_to_total
 from ..parties.model import PartyType, module_of
 from ..parties.model import is_invoice as party_is_invoice
 from ..tax.calculation import split_codes, tax_per_code
@@ -131,6 +131,91 @@ def _plan_posting(company: Company, lines: list[JournalLine], context: PostingCo
     if problems:
         raise JournalRejected(problems, context.source)
     return PostingPlan(vouchers, warnings)
+
+
+class JournalPlanner:
+    """Plans a journal's vouchers as the caller hands them over, in journal order, by the rules and with the
+    caches of plan_posting: a run of lines (grouped into vouchers by balance, as plan_posting groups lines
+    without voucher numbers), or a two-sided ledger entry given in minor units — Dr one ledger account / Cr
+    another — for which no journal line is made (a lease batch posts hundreds of thousands of them).
+
+    A ledger pair is planned as plan_posting plans the journal line `debit_account` with the offset account
+    `credit_account`: the first pair of each accounts, currency, rate and date goes through the full rules;
+    when the amount needs no conversion (rate 1, same decimals as the accounting currency) the following
+    ones are made straight from that one's resolved accounts. Applies only to journals whose vouchers are
+    not numbered by hand nor one voucher only (`applies`); plan() raises JournalRejected with every problem,
+    like plan_posting."""
+
+    def __init__(self, company: Company, context: PostingContext):
+        self.company, self.context = company, context
+        self.problems: list[Problem] = []
+        self.warnings: list[str] = []
+        self.vouchers: list[VoucherDraft] = []
+        self._planner = _Planner(company, context, self.problems, self.warnings)
+        # (debit, credit, currency, rate, date) -> (debit side, credit side, currency, period id) of a pair that
+        # needs no conversion; None: a pair that does (each such pair is planned in full).
+        self._pairs: dict[tuple, tuple | None] = {}
+
+    @staticmethod
+    def applies(company: Company, context: PostingContext) -> bool:
+        voucher_mode = company.journal_name(context.journal_name).voucher_mode
+        one_voucher = context.one_voucher or (context.one_voucher is None and voucher_mode == "one_voucher")
+        return not one_voucher and voucher_mode != "manual"
+
+    def lines(self, lines: list[JournalLine]) -> None:
+        """Journal lines without voucher numbers, in journal order."""
+        with cycle_collection_paused():
+            for _number, group in _group_into_vouchers(lines, "balance", False):
+                voucher = self._planner.plan_voucher(None, group)
+                if voucher is not None:
+                    self.vouchers.append(voucher)
+
+    def ledger_pair(self, line_no: int, day: date, debit_account: str, credit_account: str, minor: int,
+                    description: str, currency: str, rate: Decimal | None = None) -> None:
+        """Dr debit_account / Cr credit_account `minor` (a negative amount swaps the sides), as its own voucher."""
+        if not minor:
+            return
+        key = (debit_account, credit_account, currency, rate, day)
+        known = self._pairs.get(key)  # None: not seen yet, or needs converting
+        if known is None or not -MAX_AMOUNT_MINOR <= minor <= MAX_AMOUNT_MINOR:
+            self._plan_pair(key, line_no, minor, description)
+            return
+        debit, credit, code, period_id = known
+        self.vouchers.append(VoucherDraft(None, self.context.journal_name, day, period_id, self.context.kind, [
+            EntryDraft(line_no, debit[0], debit[1], debit[2], code, minor, minor, description),
+            EntryDraft(line_no, credit[0], credit[1], credit[2], code, -minor, -minor, description)],
+            [], description, line_no, []))
+
+    def _plan_pair(self, key: tuple, line_no: int, minor: int, description: str) -> None:
+        debit_account, credit_account, currency, rate, day = key
+        amount = from_minor(abs(minor), self.company.decimals(currency))
+        line = JournalLine(line_no, day, "ledger", debit_account, amount if minor > 0 else None,
+                           amount if minor < 0 else None, description=description, currency=currency,
+                           exchange_rate=rate, offset_account_type="ledger", offset_account=credit_account)
+        with cycle_collection_paused():
+            voucher = self._planner.plan_voucher(None, [line])
+        if voucher is None:
+            return  # the problem is listed; the next pair of these accounts is planned in full again
+        self.vouchers.append(voucher)
+        if key in self._pairs:
+            return
+        planner = self._planner
+        code, decimals = planner._currency(currency)
+        used_rate = rate if rate is not None else planner._rate(code, day)
+        first, second = voucher.entries
+        if used_rate == 1 and decimals == planner.accounting_decimals and not voucher.transactions:
+            self._pairs[key] = ((first.ledger_account, first.main_account, first.posting_type),
+                                (second.ledger_account, second.main_account, second.posting_type), first.currency,
+                                voucher.period_id)
+        else:
+            self._pairs[key] = None
+
+    def plan(self) -> PostingPlan:
+        if self.problems:
+            raise JournalRejected(self.problems, self.context.source)
+        if not self.vouchers:
+            raise JournalRejected([Problem("empty_journal", "the journal has no lines", source=self.context.source)])
+        return PostingPlan(self.vouchers, self.warnings)
 
 
 def _group_into_vouchers(lines, voucher_mode, one_voucher) -> list[tuple[str | None, list[JournalLine]]]:

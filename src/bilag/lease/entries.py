@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import NamedTuple
 
 from ..journal.model import JournalLine
 from ..money import from_minor
@@ -100,55 +101,105 @@ def initial_recognition_lines(context: LeasePostingContext, day: date, liability
     return lines.lines
 
 
-def schedule_lines(context: LeasePostingContext, schedule: str, row: ScheduleRow) -> list[JournalLine]:
-    """The entry of one schedule line of a schedule (payment, interest, depreciation, short_term_reclass)."""
+class LedgerPair(NamedTuple):
+    """A two-sided entry between ledger accounts: Dr debit / Cr credit `minor` (negative: the sides swap), in
+    the lease's currency; as a journal line, `debit` with the offset account `credit` (pair_line)."""
+
+    day: date
+    debit: str
+    credit: str
+    minor: int
+    currency: str
+    description: str
+    rate: Decimal | None = None  # the exchange rate the line names (the fixed rate), else the day's
+    invoice: str | None = None
+
+
+def pair_line(pair: LedgerPair, decimals: int, line_no: int = 0) -> JournalLine:
+    """The journal line of a ledger pair (as _Lines.pair makes it); decimals: those of its currency."""
+    amount = from_minor(abs(pair.minor), decimals)
+    return JournalLine(line_no, pair.day, "ledger", pair.debit, amount if pair.minor > 0 else None,
+                       amount if pair.minor < 0 else None, description=pair.description, currency=pair.currency,
+                       exchange_rate=pair.rate, invoice=pair.invoice, offset_account_type="ledger",
+                       offset_account=pair.credit)
+
+
+def schedule_pairs(context: LeasePostingContext, schedule: str, row: ScheduleRow) -> list[LedgerPair] | None:
+    """The entry of one schedule line as ledger pairs (no pair for an amount of 0), or None when it is not
+    made of ledger pairs (a payment to a vendor, a deferred-rent payment): then schedule_lines makes it."""
     month = row.month + 1
-    description = f"{context.lease_id} {schedule.replace('_', ' ')} {month}"
     classification = context.classification
     if schedule == "payment":
-        lines = _Lines(context, row.posting_date("payment"), description, None)
-        invoice = f"{context.lease_id}-{month}"
-        if context.pay_to_vendor:
-            if not context.vendor:
-                raise lease_error(context.lease_id, "missing_vendor", "the book pays to vendor and the lease has no "
-                                  "vendor")
-            credit_type, credit_account = "vendor", context.vendor
-        else:
-            credit_type, credit_account = "ledger", context.account("lease_payment", "payments")
-        if classification in (Classification.finance, Classification.operating):
-            lines.pair(context.account("lease_liability", "payments"), credit_account, row.payment_minor,
-                       credit_type=credit_type, invoice=invoice)
-        elif classification == Classification.cash_basis or not row.deferred_rent_minor:
-            lines.pair(context.account("lease_expense", "payments"), credit_account, row.payment_minor,
-                       credit_type=credit_type, invoice=invoice)
-        else:  # deferred rent: straight-line expense, the difference to the deferred rent liability
-            lines.side("ledger", context.account("lease_expense", "payments"), row.expense_minor)
-            lines.side(credit_type, credit_account, -row.payment_minor, invoice)
-            lines.side("ledger", context.account("deferred_rent", "deferred rent"), -row.deferred_rent_minor)
-        return lines.lines
+        if context.pay_to_vendor or (classification not in (Classification.finance, Classification.operating)
+                                     and classification != Classification.cash_basis and row.deferred_rent_minor):
+            return None
+        # The accounts are looked up (and a missing one refused) whatever the amount, in the order of the entry.
+        credit = context.account("lease_payment", "payments")
+        debit = context.account("lease_liability" if classification in (Classification.finance,
+                                                                       Classification.operating)
+                                else "lease_expense", "payments")
+        if not row.payment_minor:
+            return []
+        return [LedgerPair(row.posting_date("payment"), debit, credit, row.payment_minor, context.currency,
+                           f"{context.lease_id} payment {month}", None, f"{context.lease_id}-{month}")]
     if schedule == "interest":
-        lines = _Lines(context, row.posting_date(schedule), description, None)
         expense = "interest_expense" if classification == Classification.finance else "lease_expense"
-        lines.pair(context.account(expense, "interest"), context.account("lease_liability", "interest"),
-                   row.interest_minor)
-        return lines.lines
+        debit, credit = context.account(expense, "interest"), context.account("lease_liability", "interest")
+        if not row.interest_minor:
+            return []
+        return [LedgerPair(row.end, debit, credit, row.interest_minor, context.currency,
+                           f"{context.lease_id} interest {month}")]
     if schedule == "depreciation":
-        lines = _Lines(context, row.posting_date(schedule), description, context.fixed_rate)
         expense = "depreciation_expense" if classification == Classification.finance else "lease_expense"
         credit = context.profile.accounts.get("accumulated_depreciation") or context.account("right_of_use",
                                                                                              "depreciation")
-        lines.pair(context.account(expense, "depreciation"), credit, row.depreciation_minor)
-        return lines.lines
+        debit = context.account(expense, "depreciation")
+        if not row.depreciation_minor:
+            return []
+        return [LedgerPair(row.end, debit, credit, row.depreciation_minor, context.currency,
+                           f"{context.lease_id} depreciation {month}", context.fixed_rate)]
     if schedule == "short_term_reclass":
         need = "short-term reclass"
         liability = context.account("lease_liability", need)
         short_term = context.account("short_term_liability", need)
-        month_end = _Lines(context, row.end, description, None)
-        month_end.pair(liability, short_term, row.short_term_minor)
-        reversal = _Lines(context, row.end + timedelta(days=1), f"{description} reversal", None)
-        reversal.pair(short_term, liability, row.short_term_minor)
-        return month_end.lines + reversal.lines
+        if not row.short_term_minor:
+            return []
+        description = f"{context.lease_id} short term reclass {month}"
+        return [LedgerPair(row.end, liability, short_term, row.short_term_minor, context.currency, description),
+                LedgerPair(row.end + timedelta(days=1), short_term, liability, row.short_term_minor,
+                           context.currency, f"{description} reversal")]
     raise lease_error(context.lease_id, "unknown_schedule", f"schedule '{schedule}' has no journal entries")
+
+
+def schedule_lines(context: LeasePostingContext, schedule: str, row: ScheduleRow) -> list[JournalLine]:
+    """The entry of one schedule line of a schedule (payment, interest, depreciation, short_term_reclass)."""
+    pairs = schedule_pairs(context, schedule, row)
+    if pairs is not None:
+        return [pair_line(pair, context.decimals) for pair in pairs]
+    month = row.month + 1
+    description = f"{context.lease_id} {schedule.replace('_', ' ')} {month}"
+    classification = context.classification
+    # A payment to a vendor (a vendor invoice) or a deferred-rent payment (schedule_pairs makes the others).
+    lines = _Lines(context, row.posting_date("payment"), description, None)
+    invoice = f"{context.lease_id}-{month}"
+    if context.pay_to_vendor:
+        if not context.vendor:
+            raise lease_error(context.lease_id, "missing_vendor", "the book pays to vendor and the lease has no "
+                              "vendor")
+        credit_type, credit_account = "vendor", context.vendor
+    else:
+        credit_type, credit_account = "ledger", context.account("lease_payment", "payments")
+    if classification in (Classification.finance, Classification.operating):
+        lines.pair(context.account("lease_liability", "payments"), credit_account, row.payment_minor,
+                   credit_type=credit_type, invoice=invoice)
+    elif classification == Classification.cash_basis or not row.deferred_rent_minor:
+        lines.pair(context.account("lease_expense", "payments"), credit_account, row.payment_minor,
+                   credit_type=credit_type, invoice=invoice)
+    else:  # deferred rent: straight-line expense, the difference to the deferred rent liability
+        lines.side("ledger", context.account("lease_expense", "payments"), row.expense_minor)
+        lines.side(credit_type, credit_account, -row.payment_minor, invoice)
+        lines.side("ledger", context.account("deferred_rent", "deferred rent"), -row.deferred_rent_minor)
+    return lines.lines
 
 
 def schedule_amount(schedule: str, row: ScheduleRow, classification: Classification) -> int:

@@ -17,13 +17,17 @@ from sqlalchemy.exc import DataError, IntegrityError
 from ..company import Company
 from ..errors import InvalidInput, NotFound
 from ..journal.model import JournalLine
+from ..journal.posting import JournalPlanner, PostingContext, cycle_collection_paused
 from ..lease.classification import classify
 from ..lease.entries import (
     LeasePostingContext,
+    LedgerPair,
     initial_recognition_lines,
     journal_name_for,
+    pair_line,
     schedule_amount,
     schedule_lines,
+    schedule_pairs,
 )
 from ..lease.model import SCHEDULES, Classification, Lease, LeaseBook, LeasePostingProfile, lease_error
 from ..lease.schedule import LeaseSchedule, ScheduleRow, compute_schedule, present_value
@@ -41,7 +45,7 @@ from .lease_setup import (
     lease_row,
     parse_lease,
 )
-from .posting import PostedVoucher, post_lines
+from .posting import PostedVoucher, PostingResult, post_lines, post_plan
 from .setup import apply_setup, check_unique, database_refusal
 
 Progress = Callable[[str, int, int], None]
@@ -363,7 +367,8 @@ def _create_for_company(connection, company, schedules, through, groups, books, 
         for lease_id, line in read_schedule_rows(connection, company.id, through):
             if lease_id in by_lease:
                 schedule_by_lease[lease_id].append(line)
-    lines_by_journal: dict[str, list[JournalLine]] = defaultdict(list)
+    entries_by_journal: dict[str, list[tuple[int, list]]] = defaultdict(list)
+    lines_by_journal: dict[str, int] = defaultdict(int)
     links_by_journal: dict[str, list[list]] = defaultdict(list)
     total = len(selected)
     for done, row in enumerate(selected, start=1):
@@ -386,8 +391,8 @@ def _create_for_company(connection, company, schedules, through, groups, books, 
                 if row.commencement > through:
                     continue
                 entry = initial_recognition_lines(context, day, row.liability_minor, row.rou_minor)
-                _add(lines_by_journal, links_by_journal, journal_name_for(schedule, False), entry,
-                     [company.id, row.lease_id, schedule, 0, None, None, day, row.liability_minor])
+                _add(entries_by_journal, lines_by_journal, links_by_journal, journal_name_for(schedule, False),
+                     entry, [company.id, row.lease_id, schedule, 0, None, None, day, row.liability_minor])
                 continue
             if schedule in ("interest", "depreciation", "short_term_reclass") and classification not in ON_BALANCE:
                 continue
@@ -410,15 +415,19 @@ def _create_for_company(connection, company, schedules, through, groups, books, 
                                   f"first (rule B1)")
             name = journal_name_for(schedule, book.pay_to_vendor)
             for line in due:
-                entry = schedule_lines(context, schedule, line)
-                _add(lines_by_journal, links_by_journal, name, entry,
+                # Ledger pairs as they are (the posting planner makes their vouchers straight from them);
+                # journal lines for the entries that are not (vendor invoices, deferred rent).
+                pairs = schedule_pairs(context, schedule, line)
+                _add(entries_by_journal, lines_by_journal, links_by_journal, name,
+                     pairs if pairs is not None else schedule_lines(context, schedule, line),
                      [company.id, row.lease_id, schedule, line.month, None, None, line.posting_date(schedule),
                       schedule_amount(schedule, line, classification)])
         if progress and (done % 1000 == 0 or done == total):
             progress(f"{company.id}: journal lines", done, total)
     groups_of_user = user_groups(connection, company.id, user)
-    for name in sorted(lines_by_journal):
-        lines = lines_by_journal[name]
+    for name in sorted(entries_by_journal):
+        entries = entries_by_journal[name]
+        line_count = lines_by_journal[name]
         links = links_by_journal[name]
         journal_id = next_ids(connection, company.id, "journal", 1)
         description = f"lease batch: {', '.join(schedules)} through {through.isoformat()}"
@@ -427,12 +436,11 @@ def _create_for_company(connection, company, schedules, through, groups, books, 
                                                      status="posted" if post else "open"))
         for link in links:
             link[4] = journal_id
-        journal = LeaseJournal(company.id, journal_id, name, len(lines), 0, post)
+        journal = LeaseJournal(company.id, journal_id, name, line_count, 0, post)
         if post:
             if progress:
-                progress(f"{company.id}: posting journal {journal_id} ({name}, {len(lines)} lines)", 0, 1)
-            posted = post_lines(connection, company, name, lines, groups=groups_of_user, kind="lease",
-                                source=f"lease journal {journal_id}")
+                progress(f"{company.id}: posting journal {journal_id} ({name}, {line_count} lines)", 0, 1)
+            posted = _post_entries(connection, company, name, entries, groups_of_user, f"lease journal {journal_id}")
             connection.execute(update(s.journal).where(s.journal.c.company_id == company.id,
                                                        s.journal.c.journal_id == journal_id)
                                .values(batch_id=posted.batch_id))
@@ -441,8 +449,9 @@ def _create_for_company(connection, company, schedules, through, groups, books, 
             result.vouchers.extend(posted.vouchers)
             result.warnings.extend(posted.warnings)
             if progress:
-                progress(f"{company.id}: posting journal {journal_id} ({name}, {len(lines)} lines)", 1, 1)
+                progress(f"{company.id}: posting journal {journal_id} ({name}, {line_count} lines)", 1, 1)
         else:
+            lines = _journal_lines(company, entries)
             bulk_insert(connection, s.journal_line, ("company_id", "journal_id", "line_no", "fields"),
                         [(company.id, journal_id, line.line_no, _line_to_json(line)) for line in lines])
             journal.entries = sum(2 if line.offset_account else 1 for line in lines)
@@ -456,17 +465,54 @@ def _create_for_company(connection, company, schedules, through, groups, books, 
     return {row.lease_id for row in rows}
 
 
-def _add(lines_by_journal, links_by_journal, name: str, entry: list[JournalLine], link: list) -> None:
-    """Number the entry's lines within its journal; the link remembers the first line (and the line count)."""
+def _add(entries_by_journal, lines_by_journal, links_by_journal, name: str, entry: list, link: list) -> None:
+    """Number the entry's lines (journal lines or ledger pairs, a line each) within its journal; the link
+    remembers the first line (and the line count)."""
     if not entry:
         return
-    lines = lines_by_journal[name]
-    first = len(lines) + 1
-    for offset, line in enumerate(entry):
-        line.line_no = first + offset
-    lines.extend(entry)
+    first = lines_by_journal[name] + 1
+    lines_by_journal[name] += len(entry)
+    if not isinstance(entry[0], LedgerPair):
+        for offset, line in enumerate(entry):
+            line.line_no = first + offset
+    entries_by_journal[name].append((first, entry))
     link[5] = first
     links_by_journal[name].append(link + [None, None, len(entry)])
+
+
+def _journal_lines(company: Company, entries: list[tuple[int, list]]) -> list[JournalLine]:
+    """The journal lines of a lease journal's entries, numbered (a ledger pair becomes its line)."""
+    lines: list[JournalLine] = []
+    for first, entry in entries:
+        if isinstance(entry[0], LedgerPair):
+            lines.extend(pair_line(pair, company.decimals(pair.currency), first + offset)
+                         for offset, pair in enumerate(entry))
+        else:
+            lines.extend(entry)
+    return lines
+
+
+def _post_entries(connection: Connection, company: Company, name: str, entries: list[tuple[int, list]],
+                  groups: frozenset[str], source: str) -> PostingResult:
+    """Post a lease journal's entries: its ledger pairs become vouchers without a journal line each
+    (JournalPlanner), the rest is planned from its lines; the same vouchers, in the same order, as posting
+    the journal's lines would make (and the same refusals). A journal name that numbers vouchers by hand or
+    makes one voucher only posts the lines."""
+    context = PostingContext(name, user_groups=groups, source=source, kind="lease")
+    if not JournalPlanner.applies(company, context):
+        return post_lines(connection, company, name, _journal_lines(company, entries), groups=groups, kind="lease",
+                          source=source)
+    planner = JournalPlanner(company, context)
+    pair = planner.ledger_pair
+    with cycle_collection_paused():
+        for first, entry in entries:
+            if isinstance(entry[0], LedgerPair):
+                for offset, (day, debit, credit, minor, currency, description, rate, _invoice) in enumerate(entry):
+                    pair(first + offset, day, debit, credit, minor, description, currency, rate)
+            else:
+                planner.lines(entry)
+        plan = planner.plan()
+    return post_plan(connection, company, plan.vouchers, plan.warnings, source=source)
 
 
 def _link_tuple(link: list) -> tuple:
