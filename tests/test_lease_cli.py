@@ -93,3 +93,26 @@ def test_impairment_and_its_reversal_from_the_cli(tmp_path):
     assert depreciation() == ["953.70", "953.70"]
     again = bilag(tmp_path, "lease", "reverse", "L-001", voucher)
     assert again.returncode == 2 and "lease L-001" in again.stderr and "rule unknown_lease_voucher" in again.stderr
+
+
+def test_modification_termination_and_transition_from_the_cli(tmp_path):
+    company(tmp_path, [ex_l1_lease(), ex_l1_lease(id="OLD", book="TRANS", commencement="2023-01-01")])
+    assert bilag(tmp_path, "lease", "batch", "--schedule", "initial_recognition", "--through", "2024-01-31",
+                 "--lease", "L-001", "--post").returncode == 0
+    (tmp_path / "terms.yaml").write_text(yaml.safe_dump({"payments": [{"amount": "1500.00", "periods": 24}]}))
+    modified = bilag(tmp_path, "lease", "modify", "L-001", str(tmp_path / "terms.yaml"), "--date", "2024-01-01",
+                     "--format", "json")
+    assert modified.returncode == 0, modified.stderr
+    details = json.loads(modified.stdout)["details"]
+    assert details["liability_before"] == 2288887 and details["liability_after"] == 3433330  # 1.5 x, cent-rounded
+    terminated = bilag(tmp_path, "lease", "terminate", "L-001", "--date", "2024-01-01")
+    assert terminated.returncode == 0 and "terminated L-001: 1 voucher(s)" in terminated.stderr
+    transitioned = bilag(tmp_path, "lease", "transition", "--method", "full_retrospective", "--date", "2024-01-01",
+                         "--format", "json")
+    assert transitioned.returncode == 0, transitioned.stderr
+    assert json.loads(transitioned.stdout)["leases"] == ["OLD"]
+    bad = bilag(tmp_path, "lease", "transition", "--method", "sideways", "--date", "2024-01-01")
+    assert bad.returncode == 2 and "transition method 'sideways' is not one of" in bad.stderr
+    assert "Traceback" not in bad.stderr
+    missing = bilag(tmp_path, "lease", "modify", "L-001", str(tmp_path / "company.yaml"), "--date", "2024-01-01")
+    assert missing.returncode == 2 and "expected a mapping with payments" in missing.stderr
