@@ -20,6 +20,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    text,
 )
 
 metadata = MetaData()
@@ -376,6 +377,9 @@ settlement = Table(
                          name="fk_settlement_transaction"),
     Index("ix_settlement_transaction", "company_id", "transaction_id"),
     Index("ix_settlement_batch", "company_id", "batch_id"),
+    # Aged balances at a past date look for reversals (rare) without reading every settlement (issue 9).
+    Index("ix_settlement_reversed", "company_id", "reversed_by_batch",
+          sqlite_where=text("reversed_by_batch IS NOT NULL"), postgresql_where=text("reversed_by_batch IS NOT NULL")),
 )
 
 posting_request = Table(
