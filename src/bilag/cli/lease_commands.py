@@ -281,9 +281,8 @@ def lease_impair(ctx: typer.Context, lease: str,
     """Impairment: Dr impairment / Cr right-of-use; the rest straight-line over the periods remaining."""
     from ..services.lease_events import impair_lease
 
-    fmt = _fmt(fmt)
-    result = impair_lease(_engine(ctx), _company(ctx), lease, _required_date(day, "--date"), amount, periods,
-                          user=_root(ctx).get("user"))
+    fmt, when = _fmt(fmt), _required_date(day, "--date")
+    result = impair_lease(_engine(ctx), _company(ctx), lease, when, amount, periods, user=_root(ctx).get("user"))
     _print_event(result, fmt, "impaired")
 
 
@@ -295,12 +294,12 @@ def lease_modify(ctx: typer.Context, lease: str,
     """Modification: the liability remeasured from the new terms, the asset adjusted (a gain beyond it)."""
     from ..services.lease_events import modify_lease
 
-    fmt = _fmt(fmt)
+    fmt, when = _fmt(fmt), _required_date(day, "--date")
     terms = _yaml(file)
     if not isinstance(terms, dict) or "payments" not in terms:
         raise InvalidInput(f"{file}: expected a mapping with payments (and optionally rate)", code="bad_file")
-    result = modify_lease(_engine(ctx), _company(ctx), lease, _required_date(day, "--date"), terms["payments"],
-                          terms.get("rate"), user=_root(ctx).get("user"))
+    result = modify_lease(_engine(ctx), _company(ctx), lease, when, terms["payments"], terms.get("rate"),
+                          user=_root(ctx).get("user"))
     _print_event(result, fmt, "modified")
 
 
@@ -311,9 +310,8 @@ def lease_terminate(ctx: typer.Context, lease: str,
     """Termination: the liability and the asset derecognised, the difference a gain or a loss."""
     from ..services.lease_events import terminate_lease
 
-    fmt = _fmt(fmt)
-    result = terminate_lease(_engine(ctx), _company(ctx), lease, _required_date(day, "--date"),
-                             user=_root(ctx).get("user"))
+    fmt, when = _fmt(fmt), _required_date(day, "--date")
+    result = terminate_lease(_engine(ctx), _company(ctx), lease, when, user=_root(ctx).get("user"))
     _print_event(result, fmt, "terminated")
 
 
@@ -329,8 +327,8 @@ def lease_transition(ctx: typer.Context,
     """Transition of many leases at once (books marked for transition; leases started before the date)."""
     from ..services.lease_events import transition_leases
 
-    fmt = _fmt(fmt)
-    result = transition_leases(_engine(ctx), _company(ctx), method, _required_date(day, "--date"), rate=rate,
+    fmt, when = _fmt(fmt), _required_date(day, "--date")
+    result = transition_leases(_engine(ctx), _company(ctx), method, when, rate=rate,
                                leases=lease or None, books=book or None, groups=group or None,
                                user=_root(ctx).get("user"))
     _print_event(result, fmt, "transitioned")
@@ -344,7 +342,7 @@ def lease_reverse(ctx: typer.Context, lease: str, voucher: str,
     transition (the schedule restored as before it), or a termination (the lease active again)."""
     from ..services.lease_events import reverse_lease_transaction
 
-    fmt = _fmt(fmt)
-    result = reverse_lease_transaction(_engine(ctx), _company(ctx), lease, voucher, day=parse_date(day, "--date"),
+    fmt, when = _fmt(fmt), parse_date(day, "--date")
+    result = reverse_lease_transaction(_engine(ctx), _company(ctx), lease, voucher, day=when,
                                        user=_root(ctx).get("user"))
     _print_event(result, fmt, f"reversed {voucher} of")
