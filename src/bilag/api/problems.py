@@ -7,6 +7,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ..errors import (
+    MAX_PRINTED_PROBLEMS,
     BilagError,
     ConcurrencyConflict,
     IdempotencyConflict,
@@ -37,20 +38,23 @@ def status_of(error: BilagError) -> int:
 
 
 def problem(status: int, code: str, detail: str, problems: list[dict] | None = None,
-            headers: dict | None = None) -> JSONResponse:
-    body = {"type": f"/problems/{code}", "title": code.replace("_", " "), "status": status, "detail": detail,
-            "code": code}
+            headers: dict | None = None, count: int | None = None) -> JSONResponse:
+    """The problem JSON; its list holds at most MAX_PRINTED_PROBLEMS problems, as the CLI prints, and
+    problem_count says how many there are in all (a file of 250,000 bad rows is not a 100 MB answer)."""
+    body: dict = {"type": f"/problems/{code}", "title": code.replace("_", " "), "status": status, "detail": detail,
+                  "code": code}
     if problems:
-        body["problems"] = problems
+        body["problems"] = problems[:MAX_PRINTED_PROBLEMS]
+        body["problem_count"] = len(problems) if count is None else count
     return JSONResponse(body, status_code=status, media_type=PROBLEM_TYPE, headers=headers)
 
 
 def problem_of(error: BilagError) -> JSONResponse:
     status = status_of(error)
     problems = [{"code": p.code, "message": p.message, "voucher": p.voucher, "line": p.line, "source": p.source}
-                for p in error.problems]
+                for p in error.problems[:MAX_PRINTED_PROBLEMS]]
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
-    return problem(status, error.code, str(error), problems, headers)
+    return problem(status, error.code, str(error), problems, headers, count=len(error.problems))
 
 
 async def _bilag_error(_request: Request, error: Exception) -> JSONResponse:

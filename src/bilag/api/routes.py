@@ -12,9 +12,10 @@ from typing import Any, Literal
 from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy.engine import Engine
 
 from ..errors import BilagError, InvalidInput
-from ..journal.parsing import lines_from_file, lines_from_records
+from ..journal.parsing import lines_from_records
 from ..parties.model import PartyType
 from ..services import api_requests
 from ..services.users import record_batches
@@ -78,8 +79,19 @@ def idempotent(request: Request, caller: Caller, company_id: str, body: bytes, w
     return JSONResponse(result, status_code=status)
 
 
-def records_to_lines(lines: list[dict[str, Cell]], default_date: dt.date | None, source: str = "request"):
-    return lines_from_records(lines, default_date=default_date, source=source)  # it reads None and whole numbers
+def records_to_lines(lines: list[dict[str, Cell]], default_date: dt.date | None, source: str = "request", *,
+                     engine=None, company: str | None = None, name: str | None = None,
+                     one_voucher: bool | None = None, user: str | None = None):
+    """The request's journal lines (the reader takes None and whole numbers as they are). With a journal name, the
+    lines that do not read and the problems validation finds in those that do are answered together, in one pass
+    (services/journal_input.py)."""
+    from ..journal.parsing import records_collecting
+    from ..services.journal_input import in_one_pass
+
+    if engine is None:
+        return lines_from_records(lines, default_date=default_date, source=source)
+    read, problems = records_collecting(lines, default_date=default_date, source=source)
+    return in_one_pass(engine, company, name, read, problems, one_voucher=one_voucher, user=user, source=source)
 
 
 # ---------------------------------------------------------------- companies and master data
@@ -313,7 +325,8 @@ def validate_lines(company: str, body: JournalIn, request: Request, caller: Call
     from ..services.posting import validate_journal
 
     allow(caller, company, "clerk")
-    lines = records_to_lines(body.lines, body.date)
+    lines = records_to_lines(body.lines, body.date, engine=engine_of(request), company=company, name=body.name,
+                             one_voucher=body.one_voucher, user=caller.user.name)
     warnings = validate_journal(engine_of(request), company, body.name, lines, one_voucher=body.one_voucher,
                                 user=caller.user.name, source="request")
     return {"lines": len(lines), "problems": [], "warnings": warnings}
@@ -330,7 +343,8 @@ async def post_lines(company: str, body: JournalIn, request: Request, caller: Ca
     raw = await request.body()
 
     def work() -> dict:
-        lines = records_to_lines(body.lines, body.date)
+        lines = records_to_lines(body.lines, body.date, engine=engine_of(request), company=company, name=body.name,
+                                 one_voucher=body.one_voucher, user=caller.user.name)
         result = post_journal(engine_of(request), company, body.name, lines, one_voucher=body.one_voucher,
                               user=caller.user.name, source="request")
         return posting_dict(result)
@@ -338,7 +352,12 @@ async def post_lines(company: str, body: JournalIn, request: Request, caller: Ca
     return await run_in_threadpool(idempotent, request, caller, company, raw, work, 201)
 
 
-def _upload_lines(upload: UploadFile, content: bytes, default_date: dt.date | None):
+def _upload_lines(upload: UploadFile, content: bytes, default_date: dt.date | None, *, engine: Engine,
+                  company: str, name: str, user: str | None):
+    """The lines of an uploaded journal file; with a journal name, every problem of reading and validating it in
+    one pass (services/journal_input.py), named by the uploaded file's name."""
+    from ..services.journal_input import read_journal_file
+
     suffix = Path(upload.filename or "journal.csv").suffix.lower()
     if suffix not in (".csv", ".tsv", ".txt", ".xlsx"):
         raise InvalidInput(f"{upload.filename}: a journal file is .csv, .tsv or .xlsx", code="bad_file")
@@ -347,7 +366,7 @@ def _upload_lines(upload: UploadFile, content: bytes, default_date: dt.date | No
         path = path.with_suffix(suffix)
         path.write_bytes(content)
         try:
-            return lines_from_file(path, default_date=default_date)
+            return read_journal_file(engine, company, path, name=name, default_date=default_date, user=user)
         except BilagError as error:  # name the uploaded file, not the temporary path
             text = str(path)
             error.message = error.message.replace(text, upload.filename or "upload")
@@ -359,7 +378,8 @@ def _upload_lines(upload: UploadFile, content: bytes, default_date: dt.date | No
 
 
 @router.post("/companies/{company}/journals/import", tags=["journals"], status_code=201,
-             summary="Import a CSV/XLSX journal file: stored unposted (or posted at once with post=true)")
+             summary="Import a CSV/XLSX journal file, stored unposted; a file with problems is refused with every "
+                     "problem of reading and validating it (at most 100 listed, then their count)")
 def import_journal(company: str, request: Request, file: UploadFile = File(...), name: str = Form("GNJL"),
                    description: str = Form(""), default_date: dt.date | None = Form(None, alias="date"),
                    caller: Caller = Depends(api_caller)):
@@ -367,7 +387,8 @@ def import_journal(company: str, request: Request, file: UploadFile = File(...),
 
     allow(caller, company, "clerk")
     content = file.file.read()
-    lines = _upload_lines(file, content, default_date)
+    lines = _upload_lines(file, content, default_date, engine=engine_of(request), company=company, name=name,
+                          user=caller.user.name)
     journal_id = create(engine_of(request), company, name, lines, description=description or (file.filename or ""))
     return {"journal": journal_id, "lines": len(lines)}
 

@@ -175,20 +175,12 @@ def setup_vendor(party_id: str, extra: list[str] = typer.Argument(None, help="KE
 # ---------------------------------------------------------------- journals
 
 def _read_lines(file: Path, default_date: str | None, *, name: str | None = None, one_voucher: bool | None = None):
-    """The lines of a journal file. With a journal name, the rows that do not read and the problems validation
-    finds in those that do are reported together, in one pass (an unbalanced voucher is left out then: a line of
-    it may be among those that did not read)."""
-    from ..journal.parsing import finish_reading, read_collecting
-    from ..services.posting import validate_journal
+    """The lines of a journal file; the rows that do not read and the problems validation finds in those that do
+    are reported together, in one pass (services/journal_input.py)."""
+    from ..services.journal_input import read_journal_file
 
-    lines, problems = read_collecting(file, default_date=parse_date(default_date, "--date"))
-    if problems and lines and name is not None:
-        try:
-            validate_journal(engine(), settings.company, name, lines, one_voucher=one_voucher, user=settings.user,
-                             source=str(file))
-        except JournalRejected as error:
-            problems = problems + [p for p in error.problems if p.code not in ("unbalanced_voucher", "empty_journal")]
-    return finish_reading(lines, problems, str(file))
+    return read_journal_file(engine(), settings.company, file, name=name, default_date=parse_date(default_date, "--date"),
+                             one_voucher=one_voucher, user=settings.user, source=str(file))
 
 
 def _print_posting(result, fmt: str) -> None:
@@ -257,7 +249,7 @@ def journal_import(file: Path, name: str = typer.Option("GNJL", "--name"),
     """Store a journal file unposted (post it later with 'bilag journal post-stored ID')."""
     from ..services.journals import create_journal
 
-    lines = _read_lines(file, default_date)
+    lines = _read_lines(file, default_date, name=name)
     journal_id = create_journal(engine(), settings.company, name, lines, description=description)
     typer.echo(journal_id)
 
@@ -470,7 +462,7 @@ def period_access(day: str, access: str = typer.Argument(..., help="all, none or
 def scenario_run(file: Path, database: str | None = typer.Option(None, "--database"),
                  fmt: str = format_option()):
     """Set up a company from FILE, perform its steps, print what was posted (JSON with --format json)."""
-    from ..scenario.runner import run_scenario
+    from ..scenario.runner import error_entry, run_scenario
     from .scenario_text import print_document
 
     fmt = check_format(fmt)
@@ -482,7 +474,7 @@ def scenario_run(file: Path, database: str | None = typer.Option(None, "--databa
     except BilagError as error:
         if fmt == "json":  # a tool reading stdout still gets the document, with the error in it
             sys.stdout.write(json.dumps({"vouchers": [], "open_transactions": [], "journals": [], "trial_balance": [],
-                                         "errors": [{"step": "file", "code": error.code, "message": str(error)}]},
+                                         "errors": [error_entry("file", error)]},
                                         indent=1) + "\n")
         raise
     for warning in document.get("warnings", []):

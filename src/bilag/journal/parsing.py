@@ -248,9 +248,16 @@ def _finish(lines: list[JournalLine], problems: list[Problem], source: str | Non
 def lines_from_records(records: list[dict], *, default_date: date | None = None, source: str | None = None,
                        line_numbers: list[int] | None = None) -> list[JournalLine]:
     """Build journal lines from mappings of column -> text. Every problem is listed; nothing is half-read."""
+    return _finish(*records_collecting(records, default_date=default_date, source=source,
+                                       line_numbers=line_numbers), source)
+
+
+def records_collecting(records: list[dict], *, default_date: date | None = None, source: str | None = None,
+                       line_numbers: list[int] | None = None) -> tuple[list[JournalLine], list[Problem]]:
+    """The lines of the records that read, and a problem for each that does not (as read_collecting)."""
     problems: list[Problem] = []
     lines = _read_records(records, default_date, source, line_numbers, problems)
-    return _finish(lines, problems, source)
+    return lines, problems
 
 
 def _rows_to_lines(columns, rows, default_date, source, problems, *, exact_width: bool) -> list[JournalLine]:
@@ -275,6 +282,13 @@ def _rows_to_lines(columns, rows, default_date, source, problems, *, exact_width
 
 def lines_from_pipe_table(table: str, *, default_date: date | None = None, source: str | None = None,
                           first_line: int = 1) -> list[JournalLine]:
+    return _finish(*pipe_table_collecting(table, default_date=default_date, source=source, first_line=first_line),
+                   source)
+
+
+def pipe_table_collecting(table: str, *, default_date: date | None = None, source: str | None = None,
+                          first_line: int = 1) -> tuple[list[JournalLine], list[Problem]]:
+    """The lines of a pipe table that read, and a problem for each row that does not (as read_collecting)."""
     rows = [(first_line + i, row) for i, row in enumerate(table.splitlines()) if row.strip()]
     if not rows:
         raise JournalRejected([Problem("empty_journal", "the journal has no lines", source=source)], source)
@@ -302,7 +316,7 @@ def lines_from_pipe_table(table: str, *, default_date: date | None = None, sourc
             continue
         body.append((line_no, cells))
     lines = _rows_to_lines(columns, body, default_date, source, problems, exact_width=True)
-    return _finish(lines, problems, source)
+    return lines, problems
 
 
 def _delimiter(header_line: str, suffix: str) -> str:

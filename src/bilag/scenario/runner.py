@@ -9,13 +9,14 @@ from pathlib import Path
 from sqlalchemy.engine import Engine
 
 from ..coercion import as_date, as_decimal
-from ..errors import BilagError, InvalidInput
-from ..journal.parsing import lines_from_pipe_table, lines_from_records
+from ..errors import MAX_PRINTED_PROBLEMS, BilagError, InvalidInput
+from ..journal.parsing import pipe_table_collecting, records_collecting
 from ..money import format_minor
 from ..parties.model import PartyType
 from ..services import journals as journal_service
 from ..services import periods as period_service
 from ..services.lease_setup import LEASE_SETUP_SECTIONS
+from ..services.journal_input import in_one_pass
 from ..services.leases import setup_company_with_leases
 from ..services.posting import PostedVoucher, PostingResult, post_journal
 from ..services.reports import open_transactions, trial_balance_in
@@ -86,7 +87,7 @@ def run_scenario(path: Path, database: str | None = None) -> tuple[dict, int]:
         try:
             run.company_id = setup_company_with_leases(engine, setup)
         except BilagError as error:
-            run.errors.append({"step": "setup", "code": error.code, "message": str(error)})
+            run.errors.append(error_entry("setup", error))
             return _document(engine, run, None), 2
         for index, step in enumerate(data.get("steps") or []):
             if not isinstance(step, dict) or len(step) != 1:
@@ -98,7 +99,7 @@ def run_scenario(path: Path, database: str | None = None) -> tuple[dict, int]:
             try:
                 _perform(engine, run, action, body or {}, step_id, line_of(step, action))
             except BilagError as error:
-                run.errors.append({"step": step_id, "code": error.code, "message": str(error)})
+                run.errors.append(error_entry(step_id, error))
                 break
         document = _document(engine, run, data.get("expect"))
         engine.dispose()
@@ -107,6 +108,17 @@ def run_scenario(path: Path, database: str | None = None) -> tuple[dict, int]:
     finally:
         if temporary is not None:
             temporary.cleanup()
+
+
+def error_entry(step: str, error: BilagError) -> dict:
+    """An error of the run's document. Its message lists at most 100 problems, then their count; with several
+    problems the entry also holds them (the first 100, as the API's problem JSON) and problem_count."""
+    entry: dict = {"step": step, "code": error.code, "message": str(error)}
+    if len(error.problems) > 1:
+        entry["problems"] = [{"code": p.code, "message": p.message, "voucher": p.voucher, "line": p.line,
+                              "source": p.source} for p in error.problems[:MAX_PRINTED_PROBLEMS]]
+        entry["problem_count"] = len(error.problems)
+    return entry
 
 
 def _perform(engine: Engine, run: ScenarioRun, action: str, body: dict, step_id: str, line: int | None) -> None:
@@ -151,12 +163,15 @@ def _journal(engine, run, body, step_id, where):
     raw = body.get("lines")
     if isinstance(raw, str):
         first = (line_of(body, "lines") or 0) + 1
-        lines = lines_from_pipe_table(raw, default_date=default_date, source=where, first_line=first)
+        read, problems = pipe_table_collecting(raw, default_date=default_date, source=where, first_line=first)
     elif isinstance(raw, list):
-        lines = lines_from_records(raw, default_date=default_date, source=where)
+        read, problems = records_collecting(raw, default_date=default_date, source=where)
     else:
         raise InvalidInput(f"{where}: lines is a table (text) or a list of mappings", code="bad_step")
     one_voucher = body.get("one_voucher")
+    # Rows that do not read and what validation finds in those that do, in one pass (services/journal_input.py).
+    lines = in_one_pass(engine, run.company_id, name, read, problems,
+                        one_voucher=one_voucher, user=body.get("user"), source=where)
     if body.get("post", True):
         result = post_journal(engine, run.company_id, name, lines, one_voucher=one_voucher, user=body.get("user"),
                               idempotency_key=body.get("idempotency_key"), source=where)

@@ -226,8 +226,10 @@ def _grid_rows(form: dict, columns: list[str]) -> list[dict]:
             for index in range(1, min(count, 5000) + 1)]
 
 
-def _lines_of(rows: list[dict], default_date: date | None):
-    """Journal lines of the grid's non-blank rows, numbered by their grid row."""
+def _lines_of(rows: list[dict], default_date: date | None, *, engine=None, company: str | None = None,
+              name: str | None = None, user: str | None = None):
+    """Journal lines of the grid's non-blank rows, numbered by their grid row; with a journal name, the rows
+    that do not read and what validation finds in those that do, in one pass (services/journal_input.py)."""
     records, numbers = [], []
     for index, row in enumerate(rows, start=1):
         if any(row.values()):
@@ -235,7 +237,13 @@ def _lines_of(rows: list[dict], default_date: date | None):
             numbers.append(index)
     if not records:
         raise JournalRejected([BilagError("the journal has no lines", code="empty_journal").problems[0]])
-    return lines_from_records(records, default_date=default_date, source="grid", line_numbers=numbers)
+    if engine is None:
+        return lines_from_records(records, default_date=default_date, source="grid", line_numbers=numbers)
+    from ..journal.parsing import records_collecting
+    from ..services.journal_input import in_one_pass
+
+    read, problems = records_collecting(records, default_date=default_date, source="grid", line_numbers=numbers)
+    return in_one_pass(engine, company, name, read, problems, user=user, source="grid")
 
 
 def _grid(request, caller, c, *, rows, columns, name="GNJL", journal_id=None, problems=None, message=None,
@@ -313,7 +321,7 @@ async def journal_grid(request: Request, company: str):
     journal_id = int(form["journal_id"]) if str(form.get("journal_id", "")).isdigit() else None
     engine = engine_of(request)
     try:
-        lines = _lines_of(rows, None)
+        lines = _lines_of(rows, None, engine=engine, company=company, name=name, user=caller.user.name)
         if action == "save" or (action == "post" and journal_id is not None):
             if journal_id is None:
                 journal_id = stored.create_journal(engine, company, name, lines, description=description)
@@ -392,7 +400,7 @@ async def import_journal(request: Request, company: str):
     columns, rows = _file_rows(upload.filename, await upload.read())
     name = str(form.get("name", "GNJL")) or "GNJL"
     try:
-        lines = _lines_of(rows, None)
+        lines = _lines_of(rows, None, engine=engine_of(request), company=company, name=name, user=caller.user.name)
         warnings = validate_journal(engine_of(request), company, name, lines, user=caller.user.name, source="grid")
         message = f"{upload.filename}: {len(lines)} lines, no problems found." + " ".join(warnings)
         return _grid(request, caller, c, rows=rows, columns=columns, name=name, message=message)
