@@ -135,11 +135,12 @@ def as_rate(value: object, where: str) -> Decimal:
     return rate
 
 
-def as_percent(value: object, where: str, *, below_100: bool = False) -> Decimal:
-    """A percentage from 0 to 100 (below 100 with below_100), at most 6 decimals."""
+def as_percent(value: object, where: str, *, below_100: bool = False, above_0: bool = False,
+               code: str = "bad_setup") -> Decimal:
+    """A percentage from 0 to 100 (below 100 with below_100, above 0 with above_0), at most 6 decimals."""
     percent = as_decimal(value, where)
     try:
-        check_percent(percent, upper_inclusive=not below_100)
+        check_percent(percent, upper_inclusive=not below_100, lower_inclusive=not above_0)
     except ValueError as why:
-        raise InvalidInput(f"{where}: the percent '{_shown(value)}' {why}", code="bad_setup") from None
+        raise InvalidInput(f"{where}: the percent '{_shown(value)}' {why}", code=code) from None
     return percent

@@ -26,7 +26,7 @@ MAX_BALANCE_MINOR = 10**16 - 1
 # Exchange rates: positive, below a trillion (per 1 or per 100 units), with at most 16 decimals.
 MAX_RATE = Decimal(10) ** 12
 RATE_DECIMALS = 16
-# Percentages (cash discount, sales tax, interest, allocation shares): 0 to 100, at most 6 decimals.
+# Percentages (cash discount, sales tax, lease interest rates, allocation shares): 0 to 100, at most 6 decimals.
 MAX_PERCENT = Decimal(100)
 PERCENT_DECIMALS = 6
 
@@ -108,10 +108,14 @@ def check_rate(rate: Decimal) -> None:
         raise ValueError(f"has more than {RATE_DECIMALS} decimals")
 
 
-def check_percent(percent: Decimal, *, upper_inclusive: bool = True) -> None:
+def check_percent(percent: Decimal, *, upper_inclusive: bool = True, lower_inclusive: bool = True) -> None:
+    """A percentage from 0 to 100, at most PERCENT_DECIMALS decimals. Without lower_inclusive it is above 0 (a
+    lease's interest rate, an allocation's destination share); without upper_inclusive below 100 (a cash
+    discount, a lease's interest rate)."""
     if not percent.is_finite() or percent < 0 or percent > MAX_PERCENT or (
-            not upper_inclusive and percent == MAX_PERCENT):
-        raise ValueError(f"must be from 0 to {'' if upper_inclusive else 'below '}100")
+            not upper_inclusive and percent == MAX_PERCENT) or (not lower_inclusive and percent == 0):
+        low = "from 0" if lower_inclusive else "above 0"
+        raise ValueError(f"must be {low} {'to' if upper_inclusive else 'and below'} 100")
     exponent = percent.normalize().as_tuple().exponent
     if isinstance(exponent, int) and -exponent > PERCENT_DECIMALS:
         raise ValueError(f"has more than {PERCENT_DECIMALS} decimals")

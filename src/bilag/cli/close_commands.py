@@ -2,9 +2,11 @@
 close workspace; and `bilag period update/log` (mass update of several companies, the change log)."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import typer
 
-from ..errors import InvalidInput
+from ..errors import BilagError, InvalidInput
 from . import render
 from .options import check_format, engine, parse_date, settings
 
@@ -22,6 +24,14 @@ _format = check_format
 
 def _fmt_option():
     return typer.Option("text", "--format", "-f", help="text, json or csv")
+
+
+def _strict_yaml(path: Path, where: str):
+    """A YAML file read as set-up files are (scenario/loader.py): ids stay text (`0010`), only plain decimals are
+    numbers, so an amount or percentage is never YAML's guess (`1e3`, `0x1F`, `1_000` stay text and are refused)."""
+    from ..scenario.loader import load_yaml_document
+
+    return load_yaml_document(path, where)
 
 
 def _companies(option: str | None, default: str | None) -> list[str | None]:
@@ -174,18 +184,10 @@ def reverse_year_end_command(year: int = typer.Option(..., "--year"),
 def _rows_file(path: str | None) -> list[dict] | None:
     if not path:
         return None
-    from pathlib import Path
-
-    import yaml
-
-
     file = Path(path)
     if not file.exists():
         raise InvalidInput(f"--rows {path}: no such file", code="bad_option")
-    try:
-        data = yaml.safe_load(file.read_text(encoding="utf-8"))
-    except yaml.YAMLError as error:
-        raise InvalidInput(f"--rows {path}: not YAML ({str(error).splitlines()[0]})", code="bad_rows") from None
+    data = _strict_yaml(file, f"--rows {path}")
     rows = data.get("rows") if isinstance(data, dict) else data
     if not isinstance(rows, list):
         raise InvalidInput(f"--rows {path}: a YAML list of rows (or a mapping with 'rows')", code="bad_rows")
@@ -276,21 +278,17 @@ def allocation_rules_command(file: str | None = typer.Option(None, "--file", hel
     engine, settings = _context()
     fmt = _format(fmt)
     if file:
-        from pathlib import Path
-
-        import yaml
-
         path = Path(file)
         if not path.exists():
             raise InvalidInput(f"--file {file}: no such file", code="bad_option")
-        try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8"))
-        except yaml.YAMLError as error:
-            raise InvalidInput(f"--file {file}: not YAML ({str(error).splitlines()[0]})", code="bad_rule") from None
+        data = _strict_yaml(path, f"--file {file}")
         rules = data.get("allocation_rules") if isinstance(data, dict) else data
         if not isinstance(rules, list):
             raise InvalidInput(f"--file {file}: a YAML list of allocation rules", code="bad_rule")
-        saved = save_allocation_rules(engine, settings.company, rules)
+        try:
+            saved = save_allocation_rules(engine, settings.company, rules)
+        except BilagError as error:  # name the file; the rule's place says the line
+            raise InvalidInput(f"{file}: {error.message}", code=error.code) from None
         render.info(f"saved {len(saved)} rule(s): {', '.join(saved)}")
     rules = list_allocation_rules(engine, settings.company)
     rows = [{"id": r["id"], "source": ", ".join(r["source"]["accounts"]),
@@ -347,17 +345,10 @@ def consolidate_command(period: str = typer.Option(..., "--period", help="The pe
     fmt = _format(fmt)
     definition: dict = {}
     if rules:
-        from pathlib import Path
-
-        import yaml
-
         path = Path(rules)
         if not path.exists():
             raise InvalidInput(f"--rules {rules}: no such file", code="bad_option")
-        try:
-            definition = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        except yaml.YAMLError as error:
-            raise InvalidInput(f"--rules {rules}: not YAML ({str(error).splitlines()[0]})", code="bad_rule") from None
+        definition = _strict_yaml(path, f"--rules {rules}") or {}
         if not isinstance(definition, dict) or set(definition) - {"accounts", "eliminations"}:
             raise InvalidInput(f"--rules {rules}: a mapping with accounts and eliminations", code="bad_rule")
     if settings.company is None:

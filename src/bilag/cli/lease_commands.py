@@ -9,7 +9,7 @@ from pathlib import Path
 
 import typer
 
-from ..errors import InvalidInput
+from ..errors import BilagError, InvalidInput
 from . import render
 from .options import parse_date
 
@@ -80,7 +80,10 @@ def lease_add(ctx: typer.Context, file: Path = typer.Argument(..., help="YAML: {
     records = data.get("leases")
     if set(data) != {"leases"} or not isinstance(records, list):
         raise InvalidInput(f"{file}: expected a mapping with one key, leases: a list of leases", code="bad_file")
-    ids = add_leases(_engine(ctx), _company(ctx), records, confirm=confirm)
+    try:
+        ids = add_leases(_engine(ctx), _company(ctx), records, confirm=confirm)
+    except BilagError as error:  # name the file; the lease's place names its line and field
+        raise InvalidInput(f"{file}: {error.message}", code=error.code) from None
     render.info(f"{len(ids)} lease(s) added{' and confirmed' if confirm else ''}")
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from ..coercion import as_bool, as_id, as_percent, as_text, located
 from ..errors import BilagError, InvalidInput
 from ..ledger.accounts import ChartOfAccounts
 from ..ledger.carry import carried
@@ -154,7 +155,9 @@ def plan_allocation(chart: ChartOfAccounts, rule: AllocationRule, balances: dict
 
 
 def rule_from_mapping(data: dict, where: str) -> AllocationRule:
-    """A rule as written in a set-up file or stored as JSON."""
+    """A rule as written in a set-up file or stored as JSON. Read strictly: the id is text, every percentage a
+    plain decimal above 0 and at most 100 with at most 6 decimals; a bad value is named by rule, field and line."""
+    where = located(where, data)
     known = {"id", "description", "source", "destinations", "basis", "offset_account", "zero_source", "active"}
     unknown = set(data) - known
     if unknown:
@@ -166,14 +169,12 @@ def rule_from_mapping(data: dict, where: str) -> AllocationRule:
         raise InvalidInput(f"{where}.source: {{accounts: [ranges], dimensions: {{...}}}}", code="bad_rule")
     destinations = []
     for index, item in enumerate(data.get("destinations") or []):
+        place = located(f"{where}.destinations[{index}]", item)
         if not isinstance(item, dict) or "account" not in item or "percent" not in item:
-            raise InvalidInput(f"{where}.destinations[{index}]: {{account, percent}}", code="bad_rule")
-        try:
-            percent = Decimal(str(item["percent"]))
-        except ArithmeticError:
-            raise InvalidInput(f"{where}.destinations[{index}]: percent {item['percent']!r} is not a number",
-                               code="bad_rule") from None
-        destinations.append(Destination(str(item["account"]), percent))
+            raise InvalidInput(f"{place}: {{account, percent}}", code="bad_rule")
+        # Above 0, at most 100, at most 6 decimals, a plain ASCII decimal (limits.check_percent).
+        percent = as_percent(item["percent"], place + ".percent", above_0=True, code="bad_rule")
+        destinations.append(Destination(as_text(item["account"], place + ".account", 120).strip(), percent))
     basis = None
     if data.get("basis"):
         raw = data["basis"]
@@ -181,10 +182,11 @@ def rule_from_mapping(data: dict, where: str) -> AllocationRule:
             raise InvalidInput(f"{where}.basis: {{accounts: [ranges], dimension: NAME, account: MAIN}}", code="bad_rule")
         basis = Basis(tuple(str(a) for a in _listed(raw["accounts"])), str(raw["dimension"]), str(raw["account"]))
     return AllocationRule(
-        str(data["id"]), tuple(str(a) for a in _listed(source["accounts"])),
+        as_id(data["id"], where + ".id", 40), tuple(str(a) for a in _listed(source["accounts"])),
         {str(k): str(v) for k, v in (source.get("dimensions") or {}).items()}, tuple(destinations), basis,
         str(data["offset_account"]) if data.get("offset_account") else None, str(data.get("zero_source", "stop")),
-        str(data.get("description", "")), bool(data.get("active", True)))
+        as_text(data.get("description"), where + ".description", 200),
+        as_bool(data.get("active", True), where + ".active"))
 
 
 def rule_to_mapping(rule: AllocationRule) -> dict:

@@ -76,25 +76,32 @@ _Loader.add_constructor("tag:yaml.org,2002:float", _construct_float)
 
 
 def load_yaml(path: Path) -> LinedDict:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as error:
-        raise InvalidInput(f"{path}: cannot read the file ({error.strerror})", code="unreadable_file") from None
-    except UnicodeDecodeError:
-        raise InvalidInput(f"{path}: the file is not UTF-8 text", code="bad_file") from None
-    try:
-        data = yaml.load(text, Loader=_Loader)
-    except InvalidInput as error:  # raised while building mappings: name the file too
-        raise InvalidInput(f"{path}: {error.message}", code=error.code) from None
-    except yaml.MarkedYAMLError as error:
-        mark = error.problem_mark
-        where = f"line {mark.line + 1}" if mark else "?"
-        raise InvalidInput(f"{path}: {where}: not valid YAML ({error.problem})", code="bad_yaml") from None
-    except yaml.YAMLError as error:
-        raise InvalidInput(f"{path}: not valid YAML ({error})", code="bad_yaml") from None
+    data = load_yaml_document(path)
     if not isinstance(data, LinedDict):
         raise InvalidInput(f"{path}: a scenario is a mapping of set-up sections and steps", code="bad_yaml")
     return data
+
+
+def load_yaml_document(path: Path, where: str | None = None):
+    """Any YAML document (a mapping, a list, ...) read as set-up files are: ids stay text (`0010`), only plain
+    decimals are numbers, mappings know their lines. `where` names the file in messages (default: its path)."""
+    where = where or str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as error:
+        raise InvalidInput(f"{where}: cannot read the file ({error.strerror})", code="unreadable_file") from None
+    except UnicodeDecodeError:
+        raise InvalidInput(f"{where}: the file is not UTF-8 text", code="bad_file") from None
+    try:
+        return yaml.load(text, Loader=_Loader)
+    except InvalidInput as error:  # raised while building mappings: name the file too
+        raise InvalidInput(f"{where}: {error.message}", code=error.code) from None
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark
+        line = f"line {mark.line + 1}" if mark else "?"
+        raise InvalidInput(f"{where}: {line}: not valid YAML ({error.problem})", code="bad_yaml") from None
+    except yaml.YAMLError as error:
+        raise InvalidInput(f"{where}: not valid YAML ({error})", code="bad_yaml") from None
 
 
 def line_of(mapping, key) -> int | None:

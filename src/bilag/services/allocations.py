@@ -54,7 +54,7 @@ def save_rules_in(connection: Connection, company: Company, rules: list[dict]) -
         connection.execute(delete(s.allocation_rule).where(s.allocation_rule.c.company_id == company.id,
                                                            s.allocation_rule.c.rule_id == rule.rule_id))
         connection.execute(insert(s.allocation_rule).values(
-            company_id=company.id, rule_id=rule.rule_id, description=rule.description[:200],
+            company_id=company.id, rule_id=rule.rule_id, description=rule.description,
             definition=json.dumps(rule_to_mapping(rule), sort_keys=True), active=rule.active))
         saved.append(rule.rule_id)
     return saved

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import Decimal
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.engine import Connection, Engine
@@ -264,9 +263,11 @@ def transition_leases(engine: Engine, company_id: str | None, method: str, day: 
                            code="unknown_transition_method")
     transition_rate = None
     if rate is not None:
-        transition_rate = Decimal(str(rate))
-        if not Decimal(0) < transition_rate < Decimal(100):
-            raise InvalidInput(f"the transition rate {rate} % must be above 0 and below 100", code="rate_out_of_range")
+        from ..coercion import as_percent
+
+        # The incremental borrowing rate at transition: strict, above 0 and below 100, at most 6 decimals.
+        transition_rate = as_percent(rate, "the transition rate", above_0=True, below_100=True,
+                                     code="rate_out_of_range")
     result = LeaseEventResult()
     with engine.begin() as connection:
         company = load_company(connection, resolve_company_id(connection, company_id))

@@ -23,6 +23,7 @@ from ..lease.model import (
     LeasePostingProfile,
     LeaseTypePolicy,
     PaymentLine,
+    lease_error,
 )
 from ..money import MoneyFormatError, from_minor, parse_amount, parse_minor, to_minor
 from ..store import schema as s
@@ -59,6 +60,15 @@ def _percent(value: object, where: str) -> Decimal:
     if not 0 <= percent <= 100:
         raise InvalidInput(f"{where}: a percentage is from 0 to 100", code="bad_setup")
     return as_percent(value, where)  # at most 6 decimals (limits.py)
+
+
+def interest_rate(value: object, where: str, lease_id: str) -> Decimal:
+    """A lease's annual interest rate in % (the implicit rate, or else the incremental borrowing rate): above 0
+    and below 100, at most 6 decimals (limits.check_percent), refused naming the lease, the field and its line."""
+    try:
+        return as_percent(value, where, above_0=True, below_100=True, code="rate_out_of_range")
+    except InvalidInput as error:
+        raise lease_error(lease_id, error.code, error.message) from None  # bad_number or rate_out_of_range
 
 
 def parse_book(item: object, where: str) -> LeaseBook:
@@ -110,6 +120,7 @@ def _amount(value: object, where: str, decimals: int) -> Decimal:
 
 
 def parse_lease(item: object, where: str, accounting_currency: str, decimals_of) -> Lease:
+    where = located(where, item)  # a field's problem names the lease's line in its file
     item = _checked(item, LEASE_KEYS, where)
     currency = str(item.get("currency") or accounting_currency).strip().upper()
     decimals = decimals_of(currency)
@@ -124,11 +135,12 @@ def parse_lease(item: object, where: str, accounting_currency: str, decimals_of)
                        for name in ("initial_direct_costs", "prepayment", "incentives", "dismantling")}
     fair_value = item.get("fair_value")
     useful_life = item.get("useful_life_months")
+    lease_id = as_id(item["id"], where + ".id", 40)
     return Lease(
-        id=as_id(item["id"], where + ".id", 40), book=as_id(item["book"], where + ".book", 20),
+        id=lease_id, book=as_id(item["book"], where + ".book", 20),
         group=as_id(item["group"], where + ".group", 20),
         commencement=as_date(item["commencement"], where + ".commencement"), payments=tuple(lines),
-        rate=as_decimal(item["rate"], where + ".rate"),
+        rate=interest_rate(item["rate"], where + ".rate", lease_id),
         annuity=_choice(Annuity, item.get("annuity", "due"), where + ".annuity"),
         compounding=str(item.get("compounding", "monthly")).strip().lower(), currency=currency,
         fair_value=_amount(fair_value, where + ".fair_value", decimals) if fair_value not in (None, "") else None,
