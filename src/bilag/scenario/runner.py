@@ -15,8 +15,8 @@ from ..money import format_minor
 from ..parties.model import PartyType
 from ..services import journals as journal_service
 from ..services import periods as period_service
-from ..services.lease_setup import LEASE_SETUP_SECTIONS
 from ..services.journal_input import in_one_pass
+from ..services.lease_setup import LEASE_SETUP_SECTIONS
 from ..services.leases import setup_company_with_leases
 from ..services.posting import PostedVoucher, PostingResult, post_journal
 from ..services.reports import open_transactions, trial_balance_in
