@@ -7,26 +7,48 @@ from __future__ import annotations
 
 import json
 import subprocess
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
 import httpx
 import pytest
 import yaml
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select, text, update
 
-from bilag.errors import InvalidInput, JournalRejected
+from bilag import limits
+from bilag.errors import BilagError, InvalidInput, JournalRejected, NotFound
+from bilag.journal.chain import GENESIS
+from bilag.journal.parsing import lines_from_pipe_table
 from bilag.scenario.runner import run_scenario
 from bilag.services.allocations import list_allocation_rules, save_allocation_rules
+from bilag.services.audit import audit_trail
+from bilag.services.file_posting import post_journal_file
 from bilag.services.journal_input import read_journal_file
+from bilag.services.journals import create_journal
 from bilag.services.lease_events import transition_leases
 from bilag.services.leases import add_leases
+from bilag.services.posting import post_journal
 from bilag.services.setup import setup_company
+from bilag.services.users import (
+    add_user,
+    authenticate,
+    create_token,
+    digest,
+    list_tokens,
+    revoke_token,
+    set_locale,
+    set_password,
+    user_for_token,
+)
+from bilag.services.verify import seal_ledger, verify_ledger
+from bilag.services.voucher_reversal import reverse_voucher
 from bilag.store import schema as s
+from bilag.store.database import open_store
 
 from .lease_support import ex_l1_lease, lease_setup, make_lease_company
 from .live_server import serving, user_with_token
-from .support import SHARED, make_company
+from .support import SHARED, make_company, post, seed_setup
 from .test_year_end import company as allocation_company
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -69,6 +91,22 @@ def test_the_one_mechanism_reports_unreadable_rows_and_validation_problems_toget
     with pytest.raises(JournalRejected) as reading:
         read_journal_file(engine, None, path)
     assert [(p.code, p.line) for p in reading.value.problems] == [("bad_amount", 2)]
+
+
+def test_a_streamed_file_reports_in_one_pass_too(engine, tmp_path):
+    """Large files are posted chunk by chunk (services/file_posting.py); their report is the same one pass."""
+    make_company(engine)
+    rows = "".join(f"W{n},2024-01-05,Ledger,606300-001--,1,,,\nW{n},2024-01-05,Ledger,110110-001-,,1,,\n"
+                   for n in range(60))
+    path = tmp_path / "large.csv"
+    path.write_text(HEADER + MIXED + rows + "W99,2024-01-05,Ledger,ALSO-NOPE,1,,,\n"
+                    "W99,2024-01-05,Ledger,110110-001-,,1,,\n", encoding="utf-8")
+    with pytest.raises(JournalRejected) as refused:
+        post_journal_file(engine, None, "GNJL", path, chunk_lines=20)
+    found = [(p.code, p.line) for p in refused.value.problems]
+    assert found[0] == ("bad_amount", 2) and found[1][1] == 3 and found[-1][1] == 125
+    assert "ALSO" in refused.value.problems[-1].message and len(found) == 3
+    assert count(engine, s.voucher) == 0
 
 
 @pytest.fixture
@@ -216,3 +254,200 @@ def test_allocation_rule_files_are_read_strictly(tmp_path):
         assert (refused.returncode, refused.stderr.strip()) == (
             2, f"error: rules.yaml: allocation_rules[0] (line 1).destinations[0] (line 4).percent: {percent}"
                f"'{written}' {why}")
+
+
+# ------------------------------------------------------------------- texts that fit, without silent cuts
+
+def test_generated_texts_are_shortened_the_documented_way():
+    assert limits.fit_text("x" * 200) == "x" * 200
+    shortened = limits.fit_text("Reversal: " + "x" * 200)
+    assert shortened == "Reversal: " + "x" * 187 + "..." and len(shortened) == 200
+    assert limits.fit_text("y" * 5000, "reason") == "y" * 197 + "..."
+
+
+def test_a_reversal_of_a_voucher_with_a_full_description_fits_and_posts(engine):
+    make_company(engine)
+    words = "Paper " * 33 + "ok"  # 200 characters: the longest description a journal line holds
+    assert len(words) == 200
+    post(engine, f"""
+        voucher | account_type | account      | debit  | credit | description
+        V1      | Ledger       | 606300-001-- | 10.00  |        | {words}
+        V1      | Ledger       | 110110-001-  |        | 10.00  | {words}
+    """)
+    reversal = reverse_voucher(engine, None, "V1", reason="r" * 200)
+    with engine.connect() as connection:
+        texts = connection.execute(select(s.ledger_entry.c.description).where(
+            s.ledger_entry.c.voucher_id == reversal.reversal_id)).scalars().all()
+    assert texts == [("Reversal: " + words)[:197] + "..."] * 2
+
+
+def test_user_texts_over_the_limit_are_refused_by_name_never_cut(engine):
+    make_company(engine)
+    lines = lines_from_pipe_table("""
+        voucher | account_type | account      | debit | credit
+        V1      | Ledger       | 606300-001-- | 1.00  |
+        V1      | Ledger       | 110110-001-  |       | 1.00
+    """, default_date=date(2024, 1, 5))
+    with pytest.raises(InvalidInput) as caught:
+        create_journal(engine, None, "GNJL", lines, description="d" * 201)
+    assert caught.value.code == "too_long"
+    assert str(caught.value) == "the journal's description: '" + "d" * 37 + "...' is 201 characters long; at most 200"
+    post(engine, """
+        voucher | account_type | account      | debit | credit
+        V0      | Ledger       | 606300-001-- | 1.00  |
+        V0      | Ledger       | 110110-001-  |       | 1.00
+    """)
+    with pytest.raises(InvalidInput) as reason:
+        reverse_voucher(engine, None, "V0", reason="r" * 201)
+    assert reason.value.code == "too_long" and "the reason for reversing voucher V0" in str(reason.value)
+    # A caller of the Python API that builds its own lines meets the writer's check, not a cut.
+    long_line = replace(lines[0], description="e" * 201)
+    with pytest.raises(InvalidInput) as writer:
+        post_journal(engine, None, "GNJL", [long_line, lines[1]])
+    assert writer.value.code == "too_long"
+    assert str(writer.value) == ("voucher V1 (series GNJL): the description '" + "e" * 37 + "...' is 201 characters "
+                                 "long; it holds at most 200")
+    assert count(engine, s.journal) == 0 and count(engine, s.voucher) == 1
+
+
+# ------------------------------------------------------------------- the audit trail's gaps
+
+def entries(engine, company: str | None = None, *, users: bool = False) -> list[tuple]:
+    return [(e["user"], e["kind"], e["key"], e["action"], e["before"], e["after"])
+            for e in reversed(audit_trail(engine, company, users=users))]
+
+
+def test_company_creation_is_the_first_entry_of_its_trail(engine):
+    setup_company(engine, seed_setup(), user="root")
+    assert entries(engine) == [("root", "company", "USMF", "added", None,
+                                {"accounting_currency": "USD", "name": "Contoso USA"})]
+    with pytest.raises(InvalidInput):
+        setup_company(engine, seed_setup(company={"id": "USMF", "accounting_currency": "USD"}), user="root")
+    assert len(entries(engine)) == 1
+
+
+def test_passwords_locales_and_api_tokens_are_recorded(engine):
+    make_company(engine)
+    add_user(engine, "dora", "a-long-password", actor="root")
+    set_password(engine, "dora", "another-long-password", actor="root")
+    with pytest.raises(InvalidInput):
+        set_password(engine, "dora", "short", actor="root")
+    assert authenticate(engine, "dora", "another-long-password") is not None
+    assert authenticate(engine, "dora", "a-long-password") is None
+    set_locale(engine, "dora", "da")
+    set_locale(engine, "dora", "da")  # no change, no entry
+    token = create_token(engine, "dora", "ci", actor="root")
+    second = create_token(engine, "dora", "laptop", days=30)
+    [ci, laptop] = list_tokens(engine, "dora")
+    assert (ci["label"], ci["expires_at"], laptop["label"]) == ("ci", None, "laptop")
+    assert ci["token"] == digest(token)[:12] and token not in str(audit_trail(engine, None, users=True))
+    with pytest.raises(NotFound):
+        revoke_token(engine, "dora", "nope", actor="root")
+    assert revoke_token(engine, "dora", ci["token"], actor="root") == [ci]
+    assert user_for_token(engine, token) is None and user_for_token(engine, second) is not None
+    assert revoke_token(engine, "dora", "laptop") == [laptop]
+    trail = entries(engine, users=True)
+    assert trail[:4] == [
+        ("root", "user", "dora", "added", None, {"active": True, "display_name": "", "locale": "en"}),
+        ("root", "user-password", "dora", "changed", None, {"password": "changed"}),
+        ("dora", "user", "dora", "changed", {"locale": "en"}, {"locale": "da"}),
+        ("root", "api-token", "dora", "added", None, ci)]
+    assert trail[4][:4] == ("dora", "api-token", "dora", "added") and trail[4][5] == laptop
+    assert trail[5:] == [("root", "api-token", "dora", "deleted", ci, None),
+                         ("dora", "api-token", "dora", "deleted", laptop, None)]
+
+
+def test_the_command_line_changes_passwords_and_tokens_on_the_record(demo):
+    db = ["--database", "demo.sqlite", "--user", "root"]
+    assert bilag(*db, "user", "add", "root", "--password", "a-long-password", cwd=demo).returncode == 0
+    assert bilag(*db, "user", "add", "eve", "--password", "a-long-password", cwd=demo).returncode == 0
+    made = bilag(*db, "user", "token", "eve", "--label", "ci", cwd=demo)
+    assert made.returncode == 0 and made.stdout.startswith("bil_")
+    listed = json.loads(bilag(*db, "user", "tokens", "eve", "--format", "json", cwd=demo).stdout)
+    assert [t["label"] for t in listed] == ["ci"] and listed[0]["token"] in made.stderr
+    revoked = bilag(*db, "user", "revoke-token", "eve", listed[0]["token"], cwd=demo)
+    assert revoked.returncode == 0 and "revoked 1 API token(s)" in revoked.stderr
+    assert bilag(*db, "user", "password", "eve", "--password", "a-new-long-password", cwd=demo).returncode == 0
+    assert bilag(*db, "user", "locale", "eve", "sv", cwd=demo).returncode == 0
+    trail = json.loads(bilag(*db, "audit", "--users", "--format", "json", cwd=demo).stdout)
+    assert [(e["user"], e["key"], e["kind"], e["action"]) for e in reversed(trail)] == [
+        ("root", "root", "user", "added"), ("root", "eve", "user", "added"), ("root", "eve", "api-token", "added"),
+        ("root", "eve", "api-token", "deleted"),
+        ("root", "eve", "user-password", "changed"), ("root", "eve", "user", "changed")]
+
+
+# ------------------------------------------------------------------- vouchers posted before the chain
+
+JOURNAL = """
+    voucher | account_type | account      | debit  | credit | description
+    V{n}    | Ledger       | 606300-001-- | {n}.00 |        | Paper {n}
+    V{n}    | Ledger       | 110110-001-  |        | {n}.00 | Paper {n}
+"""
+
+
+def before_the_chain(engine) -> None:
+    """V1, V2 as migration 0012 left them (no hash, no head), then V3, V4 posted after it."""
+    make_company(engine)
+    for n in (1, 2):
+        post(engine, JOURNAL.format(n=n))
+    with engine.begin() as connection:
+        connection.execute(update(s.voucher).values(previous_hash=None, chain_hash=None))
+        connection.execute(delete(s.voucher_chain))
+    for n in (3, 4):
+        post(engine, JOURNAL.format(n=n))
+
+
+def test_verify_reports_vouchers_posted_before_the_chain_and_the_seal_chains_them(engine):
+    before_the_chain(engine)
+    [report] = verify_ledger(engine)
+    assert (report.ok, report.vouchers, report.unchained) == (True, 2, 2)
+    [sealed] = seal_ledger(engine, user="root")
+    [series] = sealed.series
+    assert (series.series, series.sealed, series.rechained, series.first, series.last) == ("GNJL", 2, 4, "V1", "V4")
+    [report] = verify_ledger(engine)
+    assert (report.ok, report.vouchers, report.unchained) == (True, 4, 0)
+    assert report.heads == {"GNJL": series.head_after} and series.head_before != series.head_after
+    with engine.connect() as connection:
+        rows = connection.execute(select(s.voucher.c.previous_hash, s.voucher.c.chain_hash)
+                                  .order_by(s.voucher.c.voucher_id)).all()
+    assert rows[0].previous_hash == GENESIS
+    assert [row.previous_hash for row in rows[1:]] == [row.chain_hash for row in rows[:-1]]
+    [entry] = [e for e in audit_trail(engine, None) if e["kind"] == "voucher-chain"]
+    assert (entry["user"], entry["key"], entry["before"], entry["after"]) == (
+        "root", "GNJL", {"head": series.head_before, "unchained": 2},
+        {"head": series.head_after, "sealed": 2, "rechained": 4, "first": "V1", "last": "V4"})
+    # Sealed once: a second seal has nothing to do and records nothing; posting goes on chaining.
+    assert seal_ledger(engine)[0].series == []
+    post(engine, JOURNAL.format(n=5))
+    assert verify_ledger(engine)[0].ok
+    # A sealed voucher changed later is found as any other.
+    with engine.begin() as connection:
+        connection.execute(text("UPDATE ledger_entry SET amount_minor = amount_minor + 1 WHERE entry_id = 1"))
+    assert [f.message for f in verify_ledger(engine)[0].findings] == [
+        "voucher V1 (series GNJL) was altered: its rows or entries are not what was posted"]
+
+
+def test_the_seal_refuses_a_ledger_with_a_break_and_writes_nothing(engine):
+    before_the_chain(engine)
+    with engine.begin() as connection:
+        connection.execute(text("UPDATE voucher SET posting_date = '2024-01-06' WHERE voucher_number = 'V4'"))
+    with pytest.raises(BilagError) as caught:
+        seal_ledger(engine)
+    assert caught.value.code == "ledger_tampered" and "voucher V4 (series GNJL) was altered" in str(caught.value)
+    assert verify_ledger(engine)[0].unchained == 2
+    assert [e for e in audit_trail(engine, None) if e["kind"] == "voucher-chain"] == []
+
+
+def test_the_command_line_warns_about_unchained_vouchers_and_seals_them(tmp_path):
+    engine = open_store(f"sqlite:///{tmp_path}/books.sqlite")
+    before_the_chain(engine)
+    engine.dispose()
+    plain = bilag("--database", "books.sqlite", "verify", cwd=tmp_path)
+    assert plain.returncode == 0
+    assert ("warning: company USMF: 2 voucher(s) posted before the hash chain (migration 0012) are unchained"
+            in plain.stderr) and "bilag verify --seal" in plain.stderr
+    sealed = bilag("--database", "books.sqlite", "--user", "root", "verify", "--seal", cwd=tmp_path)
+    assert sealed.returncode == 0, sealed.stderr
+    assert "series GNJL: sealed 2 voucher(s) posted before the hash chain; 4 voucher(s) chained from V1 to V4" \
+        in sealed.stderr
+    assert "company USMF: 4 voucher(s) checked: intact" in sealed.stderr and "warning" not in sealed.stderr

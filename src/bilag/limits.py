@@ -128,6 +128,18 @@ def check_text(text: str, field: str, limit: int | None = None) -> None:
         raise ValueError(f"is {len(text):,} characters long; {field} holds at most {limit}")
 
 
+SHORTENED = "..."  # ends a generated text shortened to fit its field
+
+
+def fit_text(text: str, field: str = "description") -> str:
+    """A text bilag generates (`Reversal: ` + a description, an allocation's text, a lease event's voucher text)
+    or takes from an interchange file (SIE, SAF-T, camt.053), made to fit its field: unchanged when it fits,
+    otherwise its first limit - 3 characters and "..." — deterministic, so the same text always shortens the
+    same way. Never for what a user types: that is refused when it is too long (check_text)."""
+    limit = TEXT_LIMITS[field]
+    return text if len(text) <= limit else text[:limit - len(SHORTENED)] + SHORTENED
+
+
 def invoice_key(invoice: str) -> str:
     """An invoice number as the duplicate check compares it: trimmed, case-insensitive (INV-1 is inv-1)."""
     return invoice.strip().casefold()

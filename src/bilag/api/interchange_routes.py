@@ -65,7 +65,8 @@ async def saft_import(request: Request, file: UploadFile = File(...), company_id
                                        code="file_too_large")
                 target.write(chunk)
         try:
-            report = await run_in_threadpool(import_saft, engine_of(request), path, company_id=company_id or None)
+            report = await run_in_threadpool(import_saft, engine_of(request), path, company_id=company_id or None,
+                                             user=caller.user.name)
         except BilagError as error:
             raise _renamed(error, str(path), name) from None
     grant(engine_of(request), caller.user.name, report.company_id, "administrator", actor=caller.user.name)

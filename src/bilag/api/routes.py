@@ -389,7 +389,11 @@ def import_journal(company: str, request: Request, file: UploadFile = File(...),
     content = file.file.read()
     lines = _upload_lines(file, content, default_date, engine=engine_of(request), company=company, name=name,
                           user=caller.user.name)
-    journal_id = create(engine_of(request), company, name, lines, description=description or (file.filename or ""))
+    from ..limits import fit_text
+
+    # A description given is the user's (refused when too long); the file's name in its place is made to fit.
+    journal_id = create(engine_of(request), company, name, lines,
+                        description=description or fit_text(file.filename or ""))
     return {"journal": journal_id, "lines": len(lines)}
 
 

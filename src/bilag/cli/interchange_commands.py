@@ -77,10 +77,10 @@ def saft_import(file: Path = typer.Argument(..., help="the SAF-T Financial file 
     balances are compared with the file's. A file that fails its schema is refused; nothing is written."""
     from ..services.saft_import import import_saft
 
-    store, _settings = _context()
+    store, settings = _context()
     with _progress("posting lines") as progress:
         task = progress.add_task("import", total=None)
-        report = import_saft(store, file, company_id=company_id,
+        report = import_saft(store, file, company_id=company_id, user=settings.user,
                              progress=lambda lines: progress.update(task, completed=lines))
     if output == "json":
         typer.echo(json.dumps(report.summary(), indent=2, ensure_ascii=False))

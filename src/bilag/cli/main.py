@@ -95,7 +95,7 @@ def setup_company_command(file: Path = typer.Argument(..., help="YAML with the s
                            code="unknown_key")
     store = engine()
     try:
-        company_id = setup_company(store, data)
+        company_id = setup_company(store, data, user=settings.user)
     except BilagError as error:
         raise InvalidInput(f"{file}: {error.message}", code=error.code) from None
     render.info(f"company {company_id} created")

@@ -9,13 +9,25 @@ from .options import existing_engine, format_option, settings
 
 
 def verify_command(every_company: bool = typer.Option(False, "--all", help="Every company of the database."),
+                   seal: bool = typer.Option(False, "--seal", help="First chain the vouchers posted before the hash "
+                                                                   "chain (migration 0012), once, recorded in the "
+                                                                   "audit trail."),
                    fmt: str = format_option()):
     """Recompute every voucher's hash chain and name the first voucher altered, removed or inserted per series.
     Prints each series' head hash: write it down outside the database to anchor the chain."""
-    from ..services.verify import verify_ledger
+    from ..services.verify import seal_ledger, verify_ledger
     from .options import check_format
 
     fmt = check_format(fmt)
+    if seal:
+        for sealed in seal_ledger(existing_engine(), settings.company, every_company=every_company,
+                                  user=settings.user):
+            if not sealed.series:
+                render.info(f"company {sealed.company_id}: every voucher is chained already; nothing to seal")
+            for item in sealed.series:
+                render.info(f"company {sealed.company_id}, series {item.series}: sealed {item.sealed} voucher(s) "
+                            f"posted before the hash chain; {item.rechained} voucher(s) chained from {item.first} "
+                            f"to {item.last} (recorded in the audit trail, kind voucher-chain)")
     reports = verify_ledger(existing_engine(), settings.company, every_company=every_company)
     rows = [{"company": r.company_id, "series": series, "head": head} for r in reports for series, head in
             sorted(r.heads.items())]
@@ -26,6 +38,10 @@ def verify_command(every_company: bool = typer.Option(False, "--all", help="Ever
             render.info(f"company {report.company_id}: {report.vouchers} voucher(s) checked"
                         + (f", {report.unchained} posted before tamper evidence" if report.unchained else "")
                         + f": {state}")
+            if report.unchained:
+                render.warn(f"company {report.company_id}: {report.unchained} voucher(s) posted before the hash "
+                            f"chain (migration 0012) are unchained: nothing shows whether they were changed; "
+                            f"'bilag verify --seal' chains them (once, recorded in the audit trail)")
         if rows:
             render.emit(rows, ["company", "series", "head"], fmt)
     else:

@@ -64,9 +64,59 @@ def user_group(name: str, group: str):
 def user_token(name: str, label: str = typer.Option("", "--label"),
                days: int | None = typer.Option(None, "--days", help="Expires after this many days.")):
     """Create an API token for the user (printed once: send it as `Authorization: Bearer TOKEN`)."""
-    from ..services.users import create_token
+    from ..services.users import create_token, digest, token_id
+    from .options import settings
 
-    typer.echo(create_token(_engine(), name, label, days))
+    token = create_token(_engine(), name, label, days, actor=settings.user)
+    typer.echo(token)
+    render.info(f"token {token_id(digest(token))} of user {name} (revoke it with 'bilag user revoke-token {name} "
+                f"{token_id(digest(token))}')")
+
+
+@user_app.command("tokens")
+def user_tokens(name: str, fmt: str = typer.Option("text", "--format", help="text, json or csv.")):
+    """The user's API tokens: id, label and expiry (the tokens themselves are not kept)."""
+    from ..services.users import list_tokens
+    from .options import check_format
+
+    fmt = check_format(fmt)
+    tokens = list_tokens(_engine(), name)
+    if fmt == "text" and not tokens:
+        render.info(f"user {name} has no API tokens")
+        return
+    render.emit(tokens, ["token", "label", "expires_at"], fmt, title=f"API tokens of {name}")
+
+
+@user_app.command("revoke-token")
+def user_revoke_token(name: str, token: str = typer.Argument(..., help="The token's id (as 'bilag user tokens' "
+                                                                         "lists it) or its label.")):
+    """Revoke an API token of the user (by id or label); it stops working at once."""
+    from ..services.users import revoke_token
+    from .options import settings
+
+    revoked = revoke_token(_engine(), name, token, actor=settings.user)
+    render.info(f"revoked {len(revoked)} API token(s) of user {name}: {', '.join(r['token'] for r in revoked)}")
+
+
+@user_app.command("password")
+def user_password(name: str, password: str | None = typer.Option(None, "--password",
+                                                                  help="Else BILAG_PASSWORD, else asked.")):
+    """Set a user's password."""
+    from ..services.users import set_password
+    from .options import settings
+
+    set_password(_engine(), name, _password(password), actor=settings.user)
+    render.info(f"password of user {name} changed")
+
+
+@user_app.command("locale")
+def user_locale(name: str, locale: str = typer.Argument(..., help="en, da, nb or sv")):
+    """Set a user's language (the web pages' locale)."""
+    from ..services.users import set_locale
+    from .options import settings
+
+    set_locale(_engine(), name, locale, actor=settings.user)
+    render.info(f"locale of user {name} is {locale}")
 
 
 def serve_command(host: str = typer.Option("127.0.0.1", "--host"), port: int = typer.Option(8000, "--port"),

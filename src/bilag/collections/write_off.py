@@ -18,6 +18,7 @@ from decimal import Decimal
 
 from ..errors import InvalidInput
 from ..journal.model import JournalLine
+from ..limits import fit_text
 from ..money import divide_half_up, format_minor
 
 
@@ -153,7 +154,7 @@ def write_off_lines(items: list[WriteOffItem], *, day: date, reason: str, separa
             if amount:
                 line_no = len(lines) + 1
                 lines.append(_line(line_no, day, "ledger", account, amount, currency, places,
-                                   f"Sales tax {code}: {description}"[:200]))
+                                   fit_text(f"Sales tax {code}: {description}")))
                 tax_lines.append(TaxLine(line_no, code, direction, base))
     return WriteOffJournal(lines, tax_lines, f"Write-off {day.isoformat()} ({reason})")
 
@@ -162,5 +163,5 @@ def _line(line_no: int, day: date, account_type: str, account: str, amount_minor
           description: str, **fields) -> JournalLine:
     amount = Decimal(format_minor(abs(amount_minor), places))
     debit, credit = (amount, None) if amount_minor > 0 else (None, amount)
-    return JournalLine(line_no, day, account_type, account, debit, credit, None, description[:200], currency,
+    return JournalLine(line_no, day, account_type, account, debit, credit, None, fit_text(description), currency,
                        **fields)

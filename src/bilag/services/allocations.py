@@ -26,6 +26,7 @@ from ..close.allocations import (
 from ..company import Company
 from ..errors import BilagError, InvalidInput
 from ..journal.model import JournalLine
+from ..limits import fit_text
 from ..store import schema as s
 from ..store.balance_reads import balances_between
 from ..store.companies import load_company, resolve_company_id, user_groups
@@ -107,7 +108,7 @@ def _journal_lines(company: Company, lines: list[AllocationLine], day: date) -> 
         result.append(JournalLine(number, day, "ledger", line.account,
                                   debit=amount if line.amount_minor > 0 else None,
                                   credit=amount if line.amount_minor < 0 else None,
-                                  voucher=None, description=line.text[:200],
+                                  voucher=None, description=fit_text(line.text),
                                   currency=company.accounting_currency))
     return result
 

@@ -14,6 +14,7 @@ from decimal import Decimal
 from sqlalchemy import insert, select
 from sqlalchemy.engine import Connection, Engine
 
+from ..limits import fit_text
 from ..store import schema as s
 from ..store.bulk import next_ids
 from ..store.companies import resolve_company_id
@@ -59,7 +60,7 @@ def record_changes(connection: Connection, company_id: str, user: str | None, ch
     stamp = datetime.now(UTC).isoformat(timespec="microseconds")
     connection.execute(insert(s.audit_entry), [
         {"company_id": company_id, "audit_id": first + index, "changed_at": stamp, "user_name": user,
-         "kind": change.kind, "record_key": change.key.strip()[:200], "action": change.action,
+         "kind": change.kind, "record_key": fit_text(change.key.strip(), "name"), "action": change.action,
          "before": _json(change.before), "after": _json(change.after)}
         for index, change in enumerate(changes)])
 

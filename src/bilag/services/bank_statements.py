@@ -26,6 +26,7 @@ from ..errors import InvalidInput, NotFound
 from ..interchange.camt053 import Statement, read_camt053
 from ..interchange.xml_files import InvalidFile
 from ..journal.model import JournalLine
+from ..limits import fit_text
 from ..money import format_minor
 from ..parties.model import PartyType
 from ..store import schema as s
@@ -185,7 +186,7 @@ def _import_one(connection: Connection, company: Company, settings: dict, statem
                                    f"not the account's {currency}: ignored")
     statement_id = next_ids(connection, company.id, "bank_statement", 1)
     connection.execute(insert(t).values(
-        company_id=company.id, statement_id=statement_id, bank_id=bank, file_name=Path(source).name[:200],
+        company_id=company.id, statement_id=statement_id, bank_id=bank, file_name=fit_text(Path(source).name, "name"),
         message_id=statement.message_id[:40], statement_ref=statement.id[:40], created_on=statement.created,
         currency=currency, opening_minor=opening_minor, closing_minor=closing_minor, status="imported"))
     if rows:
@@ -252,7 +253,7 @@ def _payment_lines(company: Company, bank_id: str, proposal: Proposal, day, firs
     decimals = company.decimals(line.currency)
     sign = 1 if line.amount_minor > 0 else -1  # a credit pays a customer: a credit on the customer line
     account_type = "Customer" if proposal.party_type == "customer" else "Vendor"
-    text = f"Bank {line.reference or line.counterparty or ''}".strip()[:200]
+    text = fit_text(f"Bank {line.reference or line.counterparty or ''}".strip())
     lines: list[JournalLine] = []
     for allocation in proposal.allocations:
         item = allocation.item
@@ -267,7 +268,7 @@ def _payment_lines(company: Company, bank_id: str, proposal: Proposal, day, firs
         amount = Decimal(proposal.remainder_minor).scaleb(-decimals)
         lines.append(JournalLine(first_number + len(lines), day, account_type, str(proposal.party_id),
                                  debit=amount if sign < 0 else None, credit=amount if sign > 0 else None,
-                                 currency=line.currency, description=f"{text} (overpayment)"[:200],
+                                 currency=line.currency, description=fit_text(f"{text} (overpayment)"),
                                  offset_account_type="Bank", offset_account=bank_id))
     return lines
 

@@ -13,6 +13,7 @@ from ..calendar.periods import FiscalPeriod, PeriodKind, check_posting_allowed
 from ..company import Company
 from ..errors import NotFound
 from ..journal.model import EntryDraft, VoucherDraft
+from ..limits import fit_text
 from ..store import schema as s
 from ..store.bulk import next_ids
 from ..store.ledger_writer import assign_voucher_numbers, write_vouchers
@@ -143,7 +144,7 @@ def reversal_drafts(connection: Connection, company: Company, voucher_ids: list[
                                   .order_by(e.c.entry_id)):
         entries.setdefault(row.voucher_id, []).append(EntryDraft(
             0, row.ledger_account, row.main_account, row.posting_type, row.currency, -row.amount_minor,
-            -row.accounting_minor, f"Reversal: {row.description}"[:200], row.party_type, row.party_id))
+            -row.accounting_minor, fit_text(f"Reversal: {row.description}"), row.party_type, row.party_id))
     drafts = []
     for voucher_id in voucher_ids:
         header = headers[voucher_id]
@@ -155,7 +156,7 @@ def reversal_drafts(connection: Connection, company: Company, voucher_ids: list[
                 raise NotFound(f"{day.isoformat()} is not in any fiscal period", code="no_period")
             posting_day, period_id = day, period.id
         drafts.append(VoucherDraft(None, series, posting_day, period_id, "reversal", entries.get(voucher_id, []), [],
-                                   f"{description} {header.voucher_number}"))
+                                   fit_text(f"{description} {header.voucher_number}")))
     return drafts
 
 

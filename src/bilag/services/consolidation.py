@@ -16,6 +16,7 @@ from ..coercion import as_list, checked_keys
 from ..company import Company
 from ..errors import BilagError, InvalidInput
 from ..journal.model import EntryDraft, VoucherDraft
+from ..limits import fit_text
 from ..store.balance_reads import balances_between, voucher_totals
 from ..store.companies import load_company, resolve_company_id, user_groups
 from .close_runs import balance_sheet_periods, closed_years, load_runs, post_vouchers, record_run, reversal_drafts
@@ -70,7 +71,7 @@ def _draft(company: Company, lines: list[ConsolidationLine], period: FiscalPerio
     if target is None:
         raise InvalidInput(f"consolidation company {company.id} has no period holding {period.end}", code="no_period")
     entries = [EntryDraft(0, chart.with_dimensions(line.account, {}).display, line.account, "consolidation",
-                          company.accounting_currency, line.amount_minor, line.amount_minor, line.text[:200])
+                          company.accounting_currency, line.amount_minor, line.amount_minor, fit_text(line.text))
                for line in lines if line.amount_minor]
     return VoucherDraft(None, SERIES, period.end, target.id, "consolidation", entries, [], text)
 

@@ -29,6 +29,7 @@ from ..journal.streaming import CHUNK_LINES, ProblemList, read_chunks, voucher_c
 from ..store import schema as s
 from ..store.bulk import next_ids
 from ..store.companies import load_company, resolve_company_id, user_groups
+from .journal_input import beside_unread_rows
 from .ledger_posting import check_before_writing
 from .posting import post_plan
 from .users import record_batch_user
@@ -94,8 +95,8 @@ def post_journal_file(engine: Engine, company_id: str | None, journal_name: str,
         company = load_company(connection, company_id)
         groups = user_groups(connection, company_id, user)
         context = PostingContext(journal_name, one_voucher=one_voucher, user_groups=groups, source=source)
-        unreadable = ProblemList(source)  # rows that are not journal lines: listed alone, as lines_from_file does
-        problems = ProblemList(source)
+        unreadable = ProblemList(source)  # rows that are not journal lines
+        problems = ProblemList(source)  # what validation finds in the rows that read: reported beside them
         result = FilePostingResult(next_ids(connection, company_id, "batch", 1) if post else None)
         digest = _digest(journal_name)
         chunks = read_chunks(path, unreadable, default_date=default_date, chunk_lines=chunk_lines,
@@ -105,17 +106,15 @@ def post_journal_file(engine: Engine, company_id: str | None, journal_name: str,
             result.lines += len(lines)
             if idempotency_key:
                 _add_to_digest(digest, lines)
-            if unreadable:
-                continue  # reading on to list every unreadable row; checking lines around them would mislead
-            try:
+            try:  # one pass (services/journal_input.py): rows that do not read and what the others break
                 plan = plan_posting(company, lines, context)
-                if not post or problems:
+                if not post or problems or unreadable:
                     check_before_writing(connection, company, plan.vouchers, source)
             except JournalRejected as rejected:
-                problems.extend(rejected.problems)
+                problems.extend(beside_unread_rows(rejected.problems) if unreadable else rejected.problems)
                 continue
             result.warnings.extend(plan.warnings[:100 - len(result.warnings)])
-            if problems or not post:
+            if problems or unreadable or not post:
                 continue  # reading on, to list every problem; nothing more is written
             assert result.batch_id is not None
             posted = post_plan(connection, company, plan.vouchers, [], source=source, batch_id=result.batch_id)
@@ -126,7 +125,9 @@ def post_journal_file(engine: Engine, company_id: str | None, journal_name: str,
                 result.first_voucher = result.first_voucher or posted.vouchers[0].number
                 result.last_voucher = posted.vouchers[-1].number
         if unreadable or problems:  # the transaction rolls back: nothing is written
-            raise JournalRejected((unreadable or problems).listed(), source)
+            unreadable.extend(problems)
+            unreadable.dropped += problems.dropped
+            raise JournalRejected(unreadable.listed(), source)
         if not post or result.batch_id is None:
             return result
         if idempotency_key:

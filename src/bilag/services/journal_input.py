@@ -6,7 +6,8 @@ read and the problems validation finds in the rows that do are reported together
 message lists at most errors.MAX_PRINTED_PROBLEMS, then the count; the API's problem JSON is capped the same.
 
 A voucher found unbalanced is left out of such a report when some rows did not read: a line of it may be among
-those rows. Without a journal name (storing a journal unposted) the rows are only read.
+those rows. Without a journal name (storing a journal unposted) the rows are only read. Large files streamed in
+chunks (services/file_posting.py) report the same way, chunk by chunk, with beside_unread_rows.
 """
 from __future__ import annotations
 
@@ -23,6 +24,11 @@ from ..journal.parsing import finish_reading, read_collecting
 _CAUSED_BY_UNREAD_ROWS = ("unbalanced_voucher", "empty_journal")
 
 
+def beside_unread_rows(problems: list[Problem]) -> list[Problem]:
+    """The validation problems worth reporting beside rows that did not read (also for streamed files)."""
+    return [p for p in problems if p.code not in _CAUSED_BY_UNREAD_ROWS]
+
+
 def in_one_pass(engine: Engine, company_id: str | None, name: str | None, lines: list[JournalLine],
                 problems: list[Problem], *, one_voucher: bool | None = None, user: str | None = None,
                 source: str | None = None) -> list[JournalLine]:
@@ -35,7 +41,7 @@ def in_one_pass(engine: Engine, company_id: str | None, name: str | None, lines:
         try:
             validate_journal(engine, company_id, name, lines, one_voucher=one_voucher, user=user, source=source)
         except BilagError as error:
-            problems = problems + [p for p in error.problems if p.code not in _CAUSED_BY_UNREAD_ROWS]
+            problems = problems + beside_unread_rows(error.problems)
     return finish_reading(lines, problems, source)
 
 

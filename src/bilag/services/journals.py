@@ -8,6 +8,7 @@ from decimal import Decimal
 from sqlalchemy import insert, select, update
 from sqlalchemy.engine import Connection, Engine
 
+from ..coercion import as_text
 from ..company import Company
 from ..errors import InvalidInput, NotFound
 from ..journal.model import JournalLine
@@ -51,7 +52,8 @@ def create_journal_in(connection: Connection, company_id: str, journal_name: str
         raise InvalidInput(f"journal name '{journal_name}' must have 1 to 20 characters", code="bad_journal_name")
     journal_id = next_ids(connection, company_id, "journal", 1)
     connection.execute(insert(s.journal).values(company_id=company_id, journal_id=journal_id,
-                                                journal_name=journal_name, description=description[:200],
+                                                journal_name=journal_name,
+                                                description=as_text(description, "the journal's description", 200),
                                                 one_voucher=one_voucher, status="open"))
     connection.execute(insert(s.journal_line), [
         {"company_id": company_id, "journal_id": journal_id, "line_no": line.line_no, "fields": _line_to_json(line)}

@@ -17,6 +17,7 @@ from ..lease import events
 from ..lease.entries import INITIAL_RECOGNITION_JOURNAL, MODIFICATION_JOURNAL, _Lines
 from ..lease.model import Classification, PaymentLine, lease_error
 from ..lease.schedule import ScheduleRow
+from ..limits import fit_text
 from ..money import MoneyFormatError, parse_minor
 from ..store import schema as s
 from ..store.bulk import IsoDates, bulk_insert, next_ids
@@ -112,7 +113,7 @@ def _post_event(connection: Connection, company: Company, loaded: _Loaded, kind:
     journal_id = next_ids(connection, company.id, "journal", 1)
     connection.execute(s.journal.insert().values(company_id=company.id, journal_id=journal_id,
                                                  journal_name=journal_name,
-                                                 description=f"lease {loaded.id} {kind.replace('_', ' ')}"[:200],
+                                                 description=fit_text(f"lease {loaded.id} {kind.replace('_', ' ')}"),
                                                  one_voucher=True, status="posted"))
     posted = post_lines(connection, company, journal_name, lines, one_voucher=True, kind="lease",
                         groups=user_groups(connection, company.id, user), source=f"lease {loaded.id} {kind}")

@@ -10,7 +10,7 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
-from ..coercion import as_percent, checked_keys
+from ..coercion import as_percent, as_text, checked_keys
 from ..errors import InvalidInput
 from ..lease.model import (
     ACCOUNT_PURPOSES,
@@ -148,7 +148,7 @@ def parse_lease(item: object, where: str, accounting_currency: str, decimals_of)
         transfer_of_ownership=as_bool(item.get("transfer_of_ownership", False), where + ".transfer_of_ownership"),
         purchase_option=as_bool(item.get("purchase_option", False), where + ".purchase_option"),
         vendor=str(item["vendor"]).strip() if item.get("vendor") not in (None, "") else None,
-        description=str(item.get("description", "")), **optional_amount)
+        description=as_text(item.get("description"), where + ".description", 200), **optional_amount)
 
 
 def _main_accounts(connection: Connection, company_id: str) -> set[str]:
@@ -236,7 +236,7 @@ def lease_row(company_id: str, lease: Lease, decimals: int) -> dict:
         return to_minor(value, decimals)
 
     return {"company_id": company_id, "lease_id": lease.id, "book_id": lease.book, "group_id": lease.group,
-            "description": lease.description[:200], "commencement": lease.commencement,
+            "description": lease.description, "commencement": lease.commencement,
             "payments": payments_json(lease), "annuity": lease.annuity.value, "compounding": lease.compounding,
             "rate": str(lease.rate), "currency": lease.currency,
             "initial_direct_costs_minor": minor(lease.initial_direct_costs),

@@ -32,6 +32,7 @@ from ..lease.entries import (
 from ..lease.model import SCHEDULES, Classification, Lease, LeaseBook, LeasePostingProfile, lease_error
 from ..lease.schedule import LeaseSchedule, ScheduleRow, compute_schedule, present_value
 from ..lease.validation import validate_lease
+from ..limits import fit_text
 from ..money import format_minor
 from ..store import schema as s
 from ..store.bulk import IsoDates, bulk_insert, is_postgres, next_ids
@@ -59,12 +60,12 @@ LINK_COLUMNS = ("company_id", "lease_id", "schedule", "month", "journal_id", "li
 
 # ---------------------------------------------------------------- set-up
 
-def setup_company_with_leases(engine: Engine, data: dict) -> str:
+def setup_company_with_leases(engine: Engine, data: dict, *, user: str | None = None) -> str:
     """The set-up sections of a scenario file, the lease sections included, in one transaction."""
     general = {k: v for k, v in data.items() if k not in LEASE_SETUP_SECTIONS}
     try:
         with engine.begin() as connection:
-            company_id = apply_setup(connection, general)
+            company_id = apply_setup(connection, general, user=user)
             apply_lease_setup(connection, company_id, {k: v for k, v in data.items() if k in LEASE_SETUP_SECTIONS})
             return company_id
     except (IntegrityError, DataError) as error:
@@ -191,7 +192,7 @@ def confirm_leases_in(connection: Connection, company: Company, lease_ids: list[
                                   r.depreciation_minor, r.rou_closing_minor, r.expense_minor, r.deferred_rent_minor,
                                   r.short_term_minor, r.carrying_minor))
         updates.append({"c": company.id, "l": lease.id, "status": "confirmed",
-                        "classification": result.classification.value, "reason": result.reason[:200],
+                        "classification": result.classification.value, "reason": fit_text(result.reason, "reason"),
                         "liability": schedule.liability_minor, "rou": schedule.rou_minor,
                         "term": schedule.term_months, "fixed_rate": fixed_rate})
     bulk_insert(connection, s.lease_schedule, SCHEDULE_COLUMNS, schedule_rows)
@@ -432,7 +433,7 @@ def _create_for_company(connection, company, schedules, through, groups, books, 
         journal_id = next_ids(connection, company.id, "journal", 1)
         description = f"lease batch: {', '.join(schedules)} through {through.isoformat()}"
         connection.execute(s.journal.insert().values(company_id=company.id, journal_id=journal_id, journal_name=name,
-                                                     description=description[:200], one_voucher=None,
+                                                     description=fit_text(description), one_voucher=None,
                                                      status="posted" if post else "open"))
         for link in links:
             link[4] = journal_id

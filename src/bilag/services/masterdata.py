@@ -23,6 +23,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DataError, IntegrityError
 
+from ..coercion import as_text
 from ..company import DEFAULT_PARAMETERS
 from ..errors import InvalidInput, NotFound
 from ..parties.model import PartyType
@@ -730,7 +731,7 @@ def _change_company(connection: Connection, key: tuple[str, ...], changes: dict)
                            code="unknown_key")
     if changes.get("name"):
         connection.execute(update(s.company).where(s.company.c.company_id == before["id"])
-                           .values(name=str(changes["name"])[:200]))
+                           .values(name=as_text(changes["name"], f"company {before['id']} name", 200)))
     return _difference(kind, (before["id"],), before, _one(connection, "", kind, key))
 
 

@@ -39,6 +39,7 @@ from ..interchange.saft.model import NAMESPACE, RECORDS, SCHEMA_1_20, SCHEMA_1_3
 from ..interchange.saft.reader import SaftFile, read_saft
 from ..interchange.xml_files import SCHEMAS, InvalidFile, validate_file
 from ..journal.model import JournalLine
+from ..limits import fit_text
 from ..money import format_minor
 from ..store.companies import load_company
 from ..store.interchange import save_settings
@@ -183,8 +184,8 @@ class _Plan:
             "customers": [{"id": p.id, "name": p.name or p.id} for p in file.customers],
             "vendors": [{"id": p.id, "name": p.name or p.id} for p in file.suppliers],
             "journal_names": [{"name": name, "voucher_mode": "manual",
-                               "description": next((j.description for j in file.journals if j.id == name),
-                                                   "SAF-T opening balances")[:200]} for name in names],
+                               "description": fit_text(next((j.description for j in file.journals if j.id == name),
+                                                   "SAF-T opening balances"))} for name in names],
         }
         return setup, extra
 
@@ -238,7 +239,7 @@ def _journal_lines(plan: _Plan, journal, source: str) -> list[JournalLine]:
         for line in transaction.lines:
             party = plan.party_kind(line)
             number = line.line_no or len(lines) + 1
-            description = (line.description or transaction.description or "")[:200]
+            description = fit_text(line.description or transaction.description or "")
             if party is not None:
                 kind, party_id = party
                 is_invoice = (line.amount_minor > 0) if kind == "customer" else (line.amount_minor < 0)
@@ -289,7 +290,7 @@ def _compare(connection: Connection, plan: _Plan, report: ImportReport, date_to:
 
 
 def import_saft_into(connection: Connection, file: SaftFile, company_id: str, report: ImportReport,
-                     progress: Callable[[int], None] | None = None) -> None:
+                     progress: Callable[[int], None] | None = None, *, user: str | None = None) -> None:
     plan = _Plan(file, company_id)
     setup, extra = plan.setup()
     if extra:
@@ -300,7 +301,7 @@ def import_saft_into(connection: Connection, file: SaftFile, company_id: str, re
     if any(line.account == DIFFERENCE_ACCOUNT for line in opening_probe):
         setup["accounts"].append({"id": DIFFERENCE_ACCOUNT, "name": "SAF-T opening balance difference",
                                   "type": "equity"})
-    apply_setup(connection, setup)
+    apply_setup(connection, setup, user=user)
     company = load_company(connection, company_id)
     save_settings(connection, company_id, "saft_company", {company_id: {
         "registration_number": file.registration_number, **{k: v for k, v in file.contact.items() if v}}})
@@ -349,7 +350,7 @@ def _opening_kind():
 
 
 def import_saft(engine: Engine, path: str | Path, *, company_id: str | None = None,
-                progress: Callable[[int], None] | None = None) -> ImportReport:
+                progress: Callable[[int], None] | None = None, user: str | None = None) -> ImportReport:
     """Check the file against its schema, then create the company and post its books in one transaction."""
     source = str(path)
     if not Path(path).is_file():
@@ -366,7 +367,7 @@ def import_saft(engine: Engine, path: str | Path, *, company_id: str | None = No
     report = ImportReport(company_id, source, file.version)
     try:
         with engine.begin() as connection:
-            import_saft_into(connection, file, company_id, report, progress)
+            import_saft_into(connection, file, company_id, report, progress, user=user)
     except (IntegrityError, DataError) as error:
         raise database_refusal(error) from None
     except BilagError as error:

@@ -10,6 +10,7 @@ from sqlalchemy.engine import Connection, Engine
 from ..company import Company
 from ..errors import InvalidInput, SettlementError
 from ..journal.model import JournalLine
+from ..limits import fit_text
 from ..money import MoneyFormatError, parse_amount, parse_minor
 from ..parties.model import PartyType, module_of
 from ..settlement.rules import Mark, OpenTransaction, SettlementOptions, plan_settlement
@@ -350,7 +351,7 @@ def reverse_settlement_in(connection: Connection, company: Company, batch_id: in
     for entry in entries_of_vouchers(connection, company.id, voucher_ids):
         index_of[entry.entry_id] = len(entries)
         entries.append(EntryDraft(0, entry.ledger_account, entry.main_account, entry.posting_type, entry.currency,
-                                  -entry.amount_minor, -entry.accounting_minor, f"Reversal: {entry.description}"[:200],
+                                  -entry.amount_minor, -entry.accounting_minor, fit_text(f"Reversal: {entry.description}"),
                                   entry.party_type, entry.party_id))
     posted = None
     if entries:

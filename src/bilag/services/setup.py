@@ -89,7 +89,10 @@ def check_keys(kind: str, item: object, where: str) -> dict:
     return checked_keys(item, SECTION_KEYS[kind], where)
 
 
-def create_company(connection: Connection, company: dict, calendar: dict | None = None) -> str:
+def create_company(connection: Connection, company: dict, calendar: dict | None = None, *,
+                   user: str | None = None) -> str:
+    """Create the company row and its id counters (and its fiscal calendar); the creation is the first entry of
+    the company's audit trail, by `user`."""
     check_keys("company", company, "company")
     company_id = as_id(company["id"], "company.id", 20)
     currency = as_currency(company["accounting_currency"], "company.accounting_currency")
@@ -97,15 +100,19 @@ def create_company(connection: Connection, company: dict, calendar: dict | None 
     if exists:
         raise InvalidInput(f"company {company_id} exists already", code="company_exists")
     parameters = company.get("parameters") or {}
+    name = as_text(company.get("name"), "company.name", 200, company_id)
     connection.execute(insert(s.company).values(
-        company_id=company_id, name=as_text(company.get("name"), "company.name", 200, company_id), accounting_currency=currency,
-        parameters=json.dumps({}),
+        company_id=company_id, name=name, accounting_currency=currency, parameters=json.dumps({}),
     ))
     if parameters:
         set_parameters(connection, company_id, parameters)
     connection.execute(insert(s.number_sequence), [
         {"company_id": company_id, "code": code, "next_value": 1} for code in ID_COUNTERS
     ])
+    from .audit import AuditChange, record_changes
+
+    record_changes(connection, company_id, user, [AuditChange("company", company_id, "added", None, {
+        "name": name, "accounting_currency": currency})])
     if calendar:
         add_fiscal_years(connection, company_id, calendar)
     return company_id
@@ -590,8 +597,8 @@ SETUP_SECTIONS = (
 )
 
 
-def apply_setup(connection: Connection, data: dict) -> str:
-    """Create a company from the set-up sections (scenario-format.md) in one transaction."""
+def apply_setup(connection: Connection, data: dict, *, user: str | None = None) -> str:
+    """Create a company from the set-up sections (scenario-format.md) in one transaction (`user` creates it)."""
     if not isinstance(data, dict):
         raise InvalidInput("the set-up is a mapping of sections", code="bad_setup")
     unknown = [key for key in data if key not in SETUP_SECTIONS]
@@ -602,7 +609,7 @@ def apply_setup(connection: Connection, data: dict) -> str:
     for required in ("company", "accounts"):
         if required not in data:
             raise InvalidInput(f"the set-up needs a '{required}' section", code="missing_key")
-    company_id = create_company(connection, data["company"], data.get("calendar"))
+    company_id = create_company(connection, data["company"], data.get("calendar"), user=user)
     add_currencies(connection, company_id, data.get("currencies") or [])
     add_dimensions(connection, company_id, data.get("dimensions") or [])
     for name, values in as_mapping(data.get("dimension_values"), "dimension_values").items():
@@ -642,9 +649,9 @@ def database_refusal(error: Exception) -> InvalidInput:
     return InvalidInput(f"the database refused the set-up ({detail}); nothing was written", code="bad_setup")
 
 
-def setup_company(engine: Engine, data: dict) -> str:
+def setup_company(engine: Engine, data: dict, *, user: str | None = None) -> str:
     try:
         with engine.begin() as connection:
-            return apply_setup(connection, data)
+            return apply_setup(connection, data, user=user)
     except (IntegrityError, DataError) as error:
         raise database_refusal(error) from None

@@ -20,6 +20,7 @@ from sqlalchemy.engine import Connection, Engine
 from ..calendar.periods import PeriodKind, PeriodStatus
 from ..errors import BilagError
 from ..journal.posting import cycle_collection_paused
+from ..limits import fit_text
 from ..money import format_minor
 from ..sie.model import (
     OPENING_DIFFERENCE_ACCOUNT,
@@ -70,7 +71,7 @@ def import_sie(engine: Engine, data: bytes, *, company_id: str, source: str = "S
         progress("posting", 0, rows)
     with engine.begin() as connection:
         result = import_sie_in(connection, sie, company_id=company_id,
-                               opening_difference_account=opening_difference_account)
+                               opening_difference_account=opening_difference_account, user=user)
         if user:
             from .users import record_batch_user
 
@@ -84,7 +85,8 @@ def import_sie(engine: Engine, data: bytes, *, company_id: str, source: str = "S
 
 
 def import_sie_in(connection: Connection, sie: SieFile, *, company_id: str,
-                  opening_difference_account: str = OPENING_DIFFERENCE_ACCOUNT) -> SieImportResult:
+                  opening_difference_account: str = OPENING_DIFFERENCE_ACCOUNT, user: str | None = None
+                  ) -> SieImportResult:
     source = sie.source
     exists = connection.execute(select(s.company.c.company_id).where(s.company.c.company_id == company_id)).first()
     currency = sie.currency or "SEK"
@@ -94,7 +96,7 @@ def import_sie_in(connection: Connection, sie: SieFile, *, company_id: str,
             raise SieError("the file names no fiscal year (#RAR 0), so it can only add vouchers to an existing "
                            f"company; company {company_id} does not exist", code="sie_needs_company", source=source)
         create_company(connection, {"id": company_id, "name": sie.company_name or company_id,
-                                    "accounting_currency": currency})
+                                    "accounting_currency": currency}, user=user)
         start, end = sie.years[0]  # only year 0 is imported; earlier years' records are reported as left out
         add_fiscal_year(connection, company_id, start, end, where=f"{source}: #RAR 0")
     else:
@@ -244,7 +246,7 @@ def _set_up_master_data(connection: Connection, company_id: str, sie: SieFile, d
             kind, name = "equity", "Opening balance difference (SIE import)"
         else:
             kind, name = account_type(sie, account), sie.accounts.get(account, "")
-        rows.append({"company_id": company_id, "account_id": account, "name": name[:200], "account_type": kind,
+        rows.append({"company_id": company_id, "account_id": account, "name": fit_text(name, "name"), "account_type": kind,
                      "active": True, "manual_entry_blocked": False, "revaluate": False})
     if rows:
         connection.execute(insert(s.main_account), rows)
@@ -289,7 +291,7 @@ def _set_up_master_data(connection: Connection, company_id: str, sie: SieFile, d
         if (number, code) not in sie.objects:
             undeclared_objects += 1
         value_rows.append({"company_id": company_id, "dimension": name, "value": value,
-                           "description": sie.objects.get((number, code), "")[:200]})
+                           "description": fit_text(sie.objects.get((number, code), ""))})
     if value_rows:
         connection.execute(insert(s.dimension_value), value_rows)
     if undeclared_objects:

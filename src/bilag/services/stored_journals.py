@@ -12,6 +12,7 @@ import json
 from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.engine import Connection, Engine
 
+from ..coercion import as_text
 from ..errors import InvalidInput, JournalRejected, NotFound
 from ..journal.model import JOURNAL_COLUMNS, JournalLine
 from ..journal.parsing import lines_from_records
@@ -174,7 +175,7 @@ def set_description(engine: Engine, company_id: str | None, journal_id: int, des
         _open_journal(connection, company_id, journal_id, "edited")
         connection.execute(update(s.journal).where(s.journal.c.company_id == company_id,
                                                    s.journal.c.journal_id == journal_id)
-                           .values(description=description[:200]))
+                           .values(description=as_text(description, f"journal {journal_id} description", 200)))
 
 
 def validate_stored_journal(engine: Engine, company_id: str | None, journal_id: int, *, user: str | None = None

@@ -4,7 +4,7 @@ from __future__ import annotations
 from sqlalchemy import insert, select
 from sqlalchemy.engine import Connection
 
-from ..coercion import as_bool, as_id, as_list, checked_keys, located
+from ..coercion import as_bool, as_id, as_list, as_text, checked_keys, located
 from ..errors import InvalidInput
 from ..store import schema as s
 
@@ -53,7 +53,7 @@ def add_reason_codes(connection: Connection, company_id: str, codes: list) -> No
         if code in existing:
             raise InvalidInput(f"{where}: reason code {code} exists already", code="duplicate_record")
         existing.add(code)
-        rows.append({"company_id": company_id, "code": code, "description": str(item.get("description", ""))[:200],
+        rows.append({"company_id": company_id, "code": code, "description": as_text(item.get("description"), where + ".description", 200),
                      "customer": as_bool(item.get("customer", False), where + ".customer"),
                      "vendor": as_bool(item.get("vendor", False), where + ".vendor"),
                      "account": str(item["account"]) if item.get("account") else None,

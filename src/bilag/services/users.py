@@ -78,13 +78,16 @@ def add_user(engine: Engine, name: str, password: str, *, display_name: str = ""
         raise InvalidInput(f"the password needs at least {MIN_PASSWORD} characters", code="weak_password")
     if locale not in LOCALES:
         raise InvalidInput(f"locale '{locale}' is not one of {', '.join(LOCALES)}", code="bad_locale")
+    if len(display_name) > 200:
+        raise InvalidInput(f"the display name is {len(display_name):,} characters long; it holds at most 200",
+                           code="too_long")
     with engine.begin() as connection:
         if user_exists(connection, name):
             raise InvalidInput(f"user {name} exists already", code="user_exists")
         connection.execute(insert(s.app_user).values(user_name=name, password_hash=_hasher.hash(password),
-                                                     display_name=display_name[:200], locale=locale, active=True))
+                                                     display_name=display_name, locale=locale, active=True))
         _audit(connection, GLOBAL, actor, "user", name, "added", None,
-               {"display_name": display_name[:200], "locale": locale, "active": True})
+               {"display_name": display_name, "locale": locale, "active": True})
         if role:
             _grant(connection, name, resolve_company_id(connection, company_id), role, actor)
 
@@ -169,23 +172,94 @@ def authenticate(engine: Engine, name: str, password: str) -> User | None:
         return load_user(connection, name)
 
 
-def set_locale(engine: Engine, name: str, locale: str) -> None:
+def _user_row(connection: Connection, name: str):
+    row = connection.execute(select(s.app_user).where(s.app_user.c.user_name == name)).first()
+    if row is None:
+        raise NotFound(f"user {name} does not exist", code="unknown_user")
+    return row
+
+
+def set_locale(engine: Engine, name: str, locale: str, *, actor: str | None = None) -> None:
+    """The user's language; a change is in the audit trail (by actor, else by the user themself)."""
     if locale not in LOCALES:
         raise InvalidInput(f"locale '{locale}' is not one of {', '.join(LOCALES)}", code="bad_locale")
     with engine.begin() as connection:
+        before = _user_row(connection, name).locale
+        if before == locale:
+            return
         connection.execute(update(s.app_user).where(s.app_user.c.user_name == name).values(locale=locale))
+        _audit(connection, GLOBAL, actor or name, "user", name, "changed", {"locale": before}, {"locale": locale})
 
 
-def create_token(engine: Engine, name: str, label: str = "", days: int | None = None) -> str:
-    """A new bearer token for the user; only its digest is kept, so it is shown this once."""
+def set_password(engine: Engine, name: str, password: str, *, actor: str | None = None) -> None:
+    """A new password for the user. The audit trail says that (and by whom) it changed, never a hash of it."""
+    if len(password) < MIN_PASSWORD:
+        raise InvalidInput(f"the password needs at least {MIN_PASSWORD} characters", code="weak_password")
+    with engine.begin() as connection:
+        _user_row(connection, name)
+        connection.execute(update(s.app_user).where(s.app_user.c.user_name == name)
+                           .values(password_hash=_hasher.hash(password)))
+        _audit(connection, GLOBAL, actor or name, "user-password", name, "changed", None, {"password": "changed"})
+
+
+def token_id(token_hash: str) -> str:
+    """The id a token is listed and revoked by: the first 12 characters of its SHA-256 digest (not the token)."""
+    return token_hash[:12]
+
+
+def _token_record(row) -> dict:
+    expires = None if row.expires_at is None else time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(row.expires_at))
+    return {"token": token_id(row.token_hash), "label": row.label, "expires_at": expires}
+
+
+def create_token(engine: Engine, name: str, label: str = "", days: int | None = None, *,
+                 actor: str | None = None) -> str:
+    """A new bearer token for the user; only its digest is kept, so it is shown this once. The audit trail
+    records its id (token_id), label and expiry."""
+    if len(label) > 60:
+        raise InvalidInput(f"the token label is {len(label):,} characters long; it holds at most 60", code="too_long")
+    if days is not None and days < 1:
+        raise InvalidInput("a token expires after 1 day or more (--days)", code="bad_option")
     token = "bil_" + secrets.token_urlsafe(32)
     expires = int(time.time()) + days * 86400 if days else None
     with engine.begin() as connection:
         if not user_exists(connection, name):
             raise NotFound(f"user {name} does not exist", code="unknown_user")
-        connection.execute(insert(s.api_token).values(token_hash=digest(token), user_name=name, label=label[:60],
+        connection.execute(insert(s.api_token).values(token_hash=digest(token), user_name=name, label=label,
                                                       expires_at=expires))
+        row = connection.execute(select(s.api_token).where(s.api_token.c.token_hash == digest(token))).one()
+        _audit(connection, GLOBAL, actor or name, "api-token", name, "added", None, _token_record(row))
     return token
+
+
+def list_tokens(engine: Engine, name: str) -> list[dict]:
+    """The user's API tokens: id, label, expiry (the tokens themselves are not kept)."""
+    with engine.connect() as connection:
+        _user_row(connection, name)
+        rows = connection.execute(select(s.api_token).where(s.api_token.c.user_name == name)
+                                  .order_by(s.api_token.c.label, s.api_token.c.token_hash))
+        return [_token_record(row) for row in rows]
+
+
+def revoke_token(engine: Engine, name: str, token: str, *, actor: str | None = None) -> list[dict]:
+    """Revoke the user's API tokens named by id (token_id, or at least its first 8 characters) or by label; each
+    revocation is in the audit trail. Returns what was revoked; naming none of the user's tokens is an error."""
+    wanted = token.strip()
+    if not wanted:
+        raise InvalidInput("name the token to revoke by its id or label", code="bad_option")
+    with engine.begin() as connection:
+        _user_row(connection, name)
+        rows = connection.execute(select(s.api_token).where(s.api_token.c.user_name == name)).all()
+        chosen = [row for row in rows if row.label == wanted
+                  or (len(wanted) >= 8 and row.token_hash.startswith(wanted.lower()))]
+        if not chosen:
+            raise NotFound(f"user {name} has no API token '{wanted}' (list them with 'bilag user tokens {name}')",
+                           code="unknown_token")
+        connection.execute(delete(s.api_token).where(s.api_token.c.token_hash.in_([r.token_hash for r in chosen])))
+        revoked = [_token_record(row) for row in chosen]
+        for record in revoked:
+            _audit(connection, GLOBAL, actor or name, "api-token", name, "deleted", record, None)
+        return revoked
 
 
 def user_for_token(engine: Engine, token: str) -> User | None:

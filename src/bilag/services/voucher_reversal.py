@@ -24,9 +24,11 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.engine import Connection, Engine
 
 from ..calendar.periods import check_posting_allowed
+from ..coercion import as_text
 from ..company import Company
 from ..errors import BilagError, InvalidInput, NotFound, PeriodNotOpen
 from ..journal.model import EntryDraft, TransactionDraft, VoucherDraft
+from ..limits import fit_text
 from ..store import schema as s
 from ..store.bulk import next_ids
 from ..store.companies import load_company, resolve_company_id, user_groups
@@ -142,18 +144,18 @@ def reverse_voucher_in(connection: Connection, company: Company, number: str, *,
 
     index_of = {row.entry_id: index for index, row in enumerate(entries)}
     drafts = [EntryDraft(0, row.ledger_account, row.main_account, row.posting_type, row.currency,
-                         -row.amount_minor, -row.accounting_minor, f"Reversal: {row.description}"[:200],
+                         -row.amount_minor, -row.accounting_minor, fit_text(f"Reversal: {row.description}"),
                          row.party_type, row.party_id) for row in entries]
     transaction_drafts = []
     for row in transactions:
         transaction_drafts.append(TransactionDraft(
             row.party_type, row.party_id, index_of[row.entry_id], row.currency, -row.amount_minor,
             -row.accounting_minor, row.ledger_account, row.posting_profile, row.document_date, row.due_date,
-            row.invoice, row.document_number, f"Reversal of voucher {number}"[:200], None, None,
+            row.invoice, row.document_number, fit_text(f"Reversal of voucher {number}"), None, None,
             Decimal(row.exchange_rate), None, 0, row.tax_code))
         drafts[index_of[row.entry_id]].transaction_index = len(transaction_drafts) - 1
     draft = VoucherDraft(None, head.series, day, period.id, "reversal", drafts, transaction_drafts,
-                         f"Reversal of voucher {number}" + (f": {reason}" if reason else ""))
+                         fit_text(f"Reversal of voucher {number}" + (f": {reason}" if reason else "")))
     batch_id = next_ids(connection, company.id, "batch", 1)
     assign_voucher_numbers(connection, company, [draft])
     [(reversal_id, _entry_ids, new_transactions)] = write_vouchers(connection, company.id, [draft], batch_id,
@@ -165,7 +167,7 @@ def reverse_voucher_in(connection: Connection, company: Company, number: str, *,
                            .values(open_minor=0, open_accounting_minor=0, closed_on=day, version=t.c.version + 1))
     connection.execute(insert(r).values(company_id=company.id, voucher_id=head.voucher_id,
                                         reversal_voucher_id=reversal_id, batch_id=batch_id, reversal_date=day,
-                                        reason=reason[:200]))
+                                        reason=as_text(reason, f"the reason for reversing voucher {number}", 200)))
     return VoucherReversal(number, int(head.voucher_id), str(draft.number), reversal_id, day, batch_id,
                            len(drafts), list(new_transactions))
 

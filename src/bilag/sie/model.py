@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from ..journal.model import EntryDraft, VoucherDraft
+from ..limits import fit_text
 from ..money import format_minor
 from .reader import SieError, SieFile, SieVoucher
 
@@ -152,7 +153,7 @@ def _month_end(month: str) -> date:
 
 
 def _entry(line_no: int, ledger_account: str, account: str, currency: str, amount: int, text: str) -> EntryDraft:
-    return EntryDraft(line_no, ledger_account, account, "ledger_journal", currency, amount, amount, text[:200])
+    return EntryDraft(line_no, ledger_account, account, "ledger_journal", currency, amount, amount, fit_text(text))
 
 
 def _opening_voucher(sie, currency, ledger, period_id, start, difference_account, plan) -> VoucherDraft | None:
@@ -238,15 +239,15 @@ def _vouchers_of(voucher: SieVoucher, sie: SieFile, currency, ledger, period_of,
         period_id = period_of(voucher_date, voucher)
         display = ledger.display
         entries = [EntryDraft(row[5], display(row[0], row[1]), row[0], "ledger_journal", currency, row[2], row[2],
-                              row[4][:200] if row[4] else "") for row in rows]
-        return [VoucherDraft(number, series, voucher_date, period_id, "journal", entries, [], voucher.text[:200],
+                              fit_text(row[4]) if row[4] else "") for row in rows]
+        return [VoucherDraft(number, series, voucher_date, period_id, "journal", entries, [], fit_text(voucher.text),
                              voucher.line_no)]
     drafts = []
     for day in sorted(by_date):
         entries = [_entry(row[5], ledger.display(row[0], row[1]), row[0], currency, row[2], row[4] or "")
                    for row in rows if (row[3] or voucher_date) == day]
         drafts.append(VoucherDraft(number, series, day, period_of(day, voucher), "journal", entries, [],
-                                   voucher.text[:200], voucher.line_no))
+                                   fit_text(voucher.text), voucher.line_no))
     return drafts
 
 

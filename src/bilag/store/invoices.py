@@ -40,11 +40,11 @@ def insert_invoices(connection: Connection, company_id: str, invoices: list[Invo
                       "due_date": invoice.due_date, "currency": invoice.currency,
                       "payment_terms": invoice.payment_terms, "cash_discount": invoice.cash_discount,
                       "sales_tax_group": invoice.sales_tax_group, "dimensions": json.dumps(invoice.dimensions),
-                      "description": invoice.description[:200], "credit_of": invoice.credit_of,
+                      "description": invoice.description, "credit_of": invoice.credit_of,
                       "posting_profile": invoice.posting_profile, "voucher_id": None})
         for line in invoice.lines:
             lines.append({"company_id": company_id, "invoice_id": invoice.invoice_id, "line_no": line.line_no,
-                          "ledger_account": line.ledger_account, "description": line.description[:200],
+                          "ledger_account": line.ledger_account, "description": line.description,
                           "quantity": _text(line.quantity), "unit_price": _text(line.unit_price),
                           "amount": _text(line.amount) or "", "item_sales_tax_group": line.item_sales_tax_group})
     if heads:

@@ -9,11 +9,11 @@ from sqlalchemy import text
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
-from ..errors import JournalRejected, Problem
+from ..errors import InvalidInput, JournalRejected, Problem
 from ..journal.chain import GENESIS, voucher_hash
 from ..journal.model import VoucherDraft
 from ..journal.posting import cycle_collection_paused
-from ..limits import MAX_BALANCE_MINOR
+from ..limits import MAX_BALANCE_MINOR, TEXT_LIMITS
 from . import schema as s
 from .bulk import IsoDates, bulk_insert, driver_connection, is_citus, next_ids
 from .voucher_chain import chain_heads, move_chain_heads
@@ -33,6 +33,19 @@ TRANSACTION_COLUMNS = ("company_id", "transaction_id", "party_type", "party_id",
 TAX_COLUMNS = ("company_id", "tax_transaction_id", "voucher_id", "entry_id", "transaction_id", "posting_date",
                "tax_code", "direction", "ledger_account", "currency", "base_minor", "tax_minor",
                "base_accounting_minor", "tax_accounting_minor")
+
+
+# Descriptions are written as they are, never cut: what users type is refused longer by the readers (bad input
+# naming file, line and field), what bilag generates is made to fit by limits.fit_text. A longer one reaching the
+# writer (a caller of the Python API that built its own drafts) is refused here, before anything is written.
+DESCRIPTION_LIMIT = TEXT_LIMITS["description"]
+
+
+def _too_long(voucher: VoucherDraft, what: str | None, text: str) -> None:
+    shown = text if len(text) <= 40 else text[:37] + "..."
+    raise InvalidInput(f"voucher {voucher.number or '(new)'} (series {voucher.series}){', ' + what if what else ''}: "
+                       f"the description '{shown}' is {len(text):,} characters long; it holds at most "
+                       f"{DESCRIPTION_LIMIT}", code="too_long")
 
 
 def assign_voucher_numbers(connection: Connection, company, vouchers: list[VoucherDraft]) -> None:
@@ -72,16 +85,21 @@ def write_vouchers(connection: Connection, company_id: str, vouchers: list[Vouch
         for voucher in vouchers:
             period_id = voucher.period_id
             day = iso_dates[voucher.date]
+            description = voucher.description or ""
+            if len(description) > DESCRIPTION_LIMIT:
+                _too_long(voucher, None, description)
             voucher_row = (company_id, voucher_id, voucher.series, voucher.number, day, period_id, voucher.kind,
-                           batch_id, (voucher.description or "")[:200])
+                           batch_id, description)
             first_entry = entry_id
             first_row = len(entry_rows)
             for entry in voucher.entries:
+                if len(entry.description) > DESCRIPTION_LIMIT:
+                    _too_long(voucher, f"entry {entry.line_no}", entry.description)
                 ledger_account, currency = entry.ledger_account, entry.currency
                 amount_minor, accounting_minor = entry.amount_minor, entry.accounting_minor
                 entry_rows.append((company_id, entry_id, voucher_id, day, period_id, ledger_account,
                                    entry.main_account, entry.posting_type, currency, amount_minor, accounting_minor,
-                                   entry.description[:200], entry.party_type, entry.party_id))
+                                   entry.description, entry.party_type, entry.party_id))
                 key = (ledger_account, currency, period_id, entry.main_account)
                 delta = deltas.get(key)
                 if delta is None:
@@ -97,10 +115,12 @@ def write_vouchers(connection: Connection, company_id: str, vouchers: list[Vouch
             last_of_series[voucher.series] = voucher_id
             transaction_ids = []
             for t in voucher.transactions:
+                if len(t.description) > DESCRIPTION_LIMIT:
+                    _too_long(voucher, "its customer/vendor transaction", t.description)
                 transaction_rows.append((
                     company_id, transaction_id, t.party_type, t.party_id, voucher_id, first_entry + t.entry_index,
                     day, iso_dates[t.document_date], iso_dates[t.due_date], t.invoice, t.document_number,
-                    t.description[:200], t.currency, t.amount_minor, t.accounting_minor, str(t.exchange_rate),
+                    t.description, t.currency, t.amount_minor, t.accounting_minor, str(t.exchange_rate),
                     t.amount_minor, t.accounting_minor, t.ledger_account, t.posting_profile, t.cash_discount_code,
                     iso_dates[t.cash_discount_date], 0, "normal", 0, 1, t.tax_code,
                 ))

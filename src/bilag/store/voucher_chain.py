@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import select, text
+from sqlalchemy import bindparam, func, select, text, update
 from sqlalchemy.engine import Connection
 
 from ..journal.chain import GENESIS, voucher_hash
@@ -158,3 +158,77 @@ def _voucher_value(value):
 
 def _entry_row(row) -> tuple:
     return tuple(value.isoformat() if hasattr(value, "isoformat") else value for value in row)
+
+
+# ---------------------------------------------------------------- sealing vouchers posted before the chain
+
+@dataclass(frozen=True)
+class SealedSeries:
+    """One series chained by a seal: the vouchers that had no hash, and every voucher re-chained with them."""
+
+    series: str
+    sealed: int  # vouchers posted before tamper evidence (no hash) that the seal chained
+    rechained: int  # every voucher of the series, chained again from the first in voucher order
+    first: str  # the first and last voucher number of the series
+    last: str
+    head_before: str | None
+    head_after: str
+
+
+def lock_company_writers(connection: Connection, company_id: str) -> None:
+    """Hold the company's voucher-id counter until commit, as every writer takes it (bulk.next_ids) and without
+    using an id: no voucher is posted to the company meanwhile."""
+    connection.execute(text("UPDATE number_sequence SET next_value = next_value WHERE company_id = :c AND "
+                            "code = 'voucher'"), {"c": company_id})
+
+
+def unchained_series(connection: Connection, company_id: str) -> dict[str, int]:
+    """Series -> how many of its vouchers have no hash (posted before migration 0012)."""
+    v = s.voucher
+    rows = connection.execute(select(v.c.series, func.count()).where(
+        v.c.company_id == company_id, v.c.chain_hash.is_(None)).group_by(v.c.series))
+    return {series: int(count) for series, count in rows}
+
+
+def seal_series(connection: Connection, company_id: str, series: str, hashed_voucher_columns: tuple[str, ...],
+                entry_columns: tuple[str, ...]) -> SealedSeries:
+    """Chain every voucher of the series from GENESIS in voucher order, as if each had been posted with the chain:
+    those without a hash get one, and the chained vouchers after them are chained again (their predecessor is now
+    the last sealed voucher, no longer GENESIS), so the series is one chain; its head moves to the last voucher.
+    The caller has verified the chained vouchers and holds the company's writers (lock_company_writers).
+    The new hashes are collected, then written: memory in proportion to the series' vouchers."""
+    v, e = s.voucher, s.ledger_entry
+    in_series = select(v.c.voucher_id).where(v.c.company_id == company_id, v.c.series == series)
+    entry_rows = connection.execution_options(yield_per=20000).execute(
+        select(*[e.c[name] for name in entry_columns]).where(e.c.company_id == company_id,
+                                                              e.c.voucher_id.in_(in_series))
+        .order_by(e.c.voucher_id, e.c.entry_id))
+    entries = iter(entry_rows)
+    pending = next(entries, None)
+    vouchers = connection.execution_options(yield_per=20000).execute(
+        select(*[v.c[name] for name in hashed_voucher_columns], v.c.chain_hash)
+        .where(v.c.company_id == company_id, v.c.series == series).order_by(v.c.voucher_id))
+    previous, sealed, changes = GENESIS, 0, []
+    first = last = ""
+    last_id = 0
+    for row in vouchers:
+        own = []
+        while pending is not None and pending[2] < row.voucher_id:
+            pending = next(entries, None)
+        while pending is not None and pending[2] == row.voucher_id:
+            own.append(_entry_row(pending))
+            pending = next(entries, None)
+        values = tuple(_voucher_value(row[index]) for index in range(len(hashed_voucher_columns)))
+        chained = voucher_hash(previous, values, own)
+        changes.append({"c": company_id, "vid": row.voucher_id, "p": previous, "h": chained})
+        sealed += row.chain_hash is None
+        first = first or row.voucher_number
+        last, last_id, previous = row.voucher_number, row.voucher_id, chained
+    entry_rows.close()  # entries of no voucher of the series (a voucher removed) are not ours to chain
+    head_before = connection.execute(select(s.voucher_chain.c.chain_hash).where(
+        s.voucher_chain.c.company_id == company_id, s.voucher_chain.c.series == series)).scalar()
+    if changes:
+        connection.execute(update(v).where(v.c.company_id == bindparam("c"), v.c.voucher_id == bindparam("vid"))
+                           .values(previous_hash=bindparam("p"), chain_hash=bindparam("h")), changes)
+        move_chain_heads(connection, company_id, {series: (last_id, previous)})
+    return SealedSeries(series, sealed, len(changes), first, last, head_before, previous)

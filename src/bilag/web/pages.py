@@ -144,7 +144,7 @@ async def choose_locale(request: Request):
 
     caller = signed_in(request)
     form = await form_of(request, caller)
-    set_locale(engine_of(request), caller.user.name, str(form.get("locale", "en")))
+    set_locale(engine_of(request), caller.user.name, str(form.get("locale", "en")), actor=caller.user.name)
     return RedirectResponse(_safe_next(str(form.get("next", "/"))), status_code=303)
 
 
