@@ -70,9 +70,11 @@ def verify_company(connection: Connection, company_id: str, hashed_voucher_colum
     HASHED_VOUCHER_COLUMNS, ENTRY_COLUMNS = hashed_voucher_columns, entry_columns  # noqa: N806
     v, e = s.voucher, s.ledger_entry
     voucher_columns = [v.c[name] for name in HASHED_VOUCHER_COLUMNS] + [v.c.previous_hash, v.c.chain_hash]
-    entries = connection.execution_options(yield_per=20000).execute(
+    # Streamed per statement: options on the connection would stay on it (and a server-side cursor cannot
+    # executemany the seal's updates in the same transaction).
+    entries = connection.execute(
         select(*[e.c[name] for name in ENTRY_COLUMNS]).where(e.c.company_id == company_id)
-        .order_by(e.c.voucher_id, e.c.entry_id))
+        .order_by(e.c.voucher_id, e.c.entry_id).execution_options(yield_per=20000))
     entry_iter = iter(entries)
     pending = next(entry_iter, None)
 
@@ -92,8 +94,9 @@ def verify_company(connection: Connection, company_id: str, hashed_voucher_colum
     seen: dict[str, dict[str, str]] = {}  # series -> hash -> voucher number
     broken: dict[str, ChainFinding] = {}
     checked = unchained = 0
-    vouchers = connection.execution_options(yield_per=20000).execute(
-        select(*voucher_columns).where(v.c.company_id == company_id).order_by(v.c.voucher_id))
+    vouchers = connection.execute(
+        select(*voucher_columns).where(v.c.company_id == company_id).order_by(v.c.voucher_id)
+        .execution_options(yield_per=20000))
     for row in vouchers:
         series, number = row.series, row.voucher_number
         row_entries = entries_of(row.voucher_id)
@@ -199,15 +202,16 @@ def seal_series(connection: Connection, company_id: str, series: str, hashed_vou
     The new hashes are collected, then written: memory in proportion to the series' vouchers."""
     v, e = s.voucher, s.ledger_entry
     in_series = select(v.c.voucher_id).where(v.c.company_id == company_id, v.c.series == series)
-    entry_rows = connection.execution_options(yield_per=20000).execute(
+    entry_rows = connection.execute(
         select(*[e.c[name] for name in entry_columns]).where(e.c.company_id == company_id,
                                                               e.c.voucher_id.in_(in_series))
-        .order_by(e.c.voucher_id, e.c.entry_id))
+        .order_by(e.c.voucher_id, e.c.entry_id).execution_options(yield_per=20000))
     entries = iter(entry_rows)
     pending = next(entries, None)
-    vouchers = connection.execution_options(yield_per=20000).execute(
+    vouchers = connection.execute(
         select(*[v.c[name] for name in hashed_voucher_columns], v.c.chain_hash)
-        .where(v.c.company_id == company_id, v.c.series == series).order_by(v.c.voucher_id))
+        .where(v.c.company_id == company_id, v.c.series == series).order_by(v.c.voucher_id)
+        .execution_options(yield_per=20000))
     previous, sealed, changes = GENESIS, 0, []
     first = last = ""
     last_id = 0
