@@ -71,13 +71,7 @@ def test_a_bad_wait_is_bad_input(demo):
 
 
 def _skip_on_citus(engine) -> None:
-    from bilag.store.citus import has_citus
-
-    with engine.connect() as connection:
-        if has_citus(connection):
-            # The row lock is waited for on a worker, where the coordinator's lock_timeout does not reach; the
-            # writer waits until the other one finishes (docs/citus.md). Here the holder would never finish.
-            pytest.skip("on Citus the wait happens on a worker, beyond the coordinator's lock_timeout")
+    """Nothing to skip since each transaction's SET LOCAL lock_timeout reaches the workers (store/database.py)."""
 
 
 def test_postgresql_lock_waits_end_as_busy(engine, store_url, monkeypatch):

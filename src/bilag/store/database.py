@@ -119,10 +119,27 @@ def _create_store_engine(url: str | None = None) -> Engine:
 
         return engine
     # A writer waits for another's row locks at most wait_seconds(), then LockNotAvailable: "busy" (is_busy).
-    engine = create_engine(url, pool_pre_ping=True,
-                           connect_args={"options": f"-c lock_timeout={int(wait_seconds() * 1000)}"})
+    # On Citus the rows are locked on the workers, which the session's lock_timeout does not reach; a SET LOCAL
+    # in each transaction does, once citus.propagate_set_commands is 'local' (a placeholder setting elsewhere).
+    timeout_ms = int(wait_seconds() * 1000)
+    engine = create_engine(url, pool_pre_ping=True, connect_args={
+        "options": f"-c lock_timeout={timeout_ms} -c citus.propagate_set_commands=local"})
     _tell_waiting_writers(engine)
+    _lock_timeout_on_citus_workers(engine, timeout_ms)
     return engine
+
+
+def _lock_timeout_on_citus_workers(engine: Engine, timeout_ms: int) -> None:
+    citus: dict[str, bool] = {}
+
+    @event.listens_for(engine, "begin")
+    def _begin(connection):
+        if "known" not in citus:
+            citus["known"] = True
+            citus["yes"] = connection.exec_driver_sql(
+                "SELECT 1 FROM pg_extension WHERE extname = 'citus'").first() is not None
+        if citus["yes"]:
+            connection.exec_driver_sql(f"SET LOCAL lock_timeout = {timeout_ms}")
 
 
 def _tell_waiting_writers(engine: Engine) -> None:
@@ -135,7 +152,15 @@ def _tell_waiting_writers(engine: Engine) -> None:
     def blocked(pid: int) -> bool:
         try:
             with engine.connect() as probe:
-                return bool(probe.exec_driver_sql(f"SELECT cardinality(pg_blocking_pids({int(pid)})) > 0").scalar())
+                if probe.exec_driver_sql(f"SELECT cardinality(pg_blocking_pids({int(pid)})) > 0").scalar():
+                    return True
+                # Citus: the wait is on a worker, in the distributed wait graph under the coordinator backend's
+                # global pid (node id × 10^10 + pid).
+                return bool(probe.exec_driver_sql(
+                    "SELECT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'citus')").scalar()
+                    and probe.exec_driver_sql(
+                        f"SELECT EXISTS (SELECT 1 FROM citus_lock_waits WHERE mod(waiting_gpid, 10000000000) = {int(pid)})"
+                    ).scalar())
         except Exception:  # noqa: BLE001 - a probe that fails tells nothing; the waiting writer goes on
             return False
 
