@@ -122,3 +122,42 @@ def test_every_table_the_company_is_read_from_renews_the_version(engine):
         event.listen(connection, "before_cursor_execute", seen)
         read_company(connection, "USMF")
     assert read and read <= MASTER_TABLES, read - MASTER_TABLES
+
+
+def test_the_loaded_company_is_frozen_and_carries_its_settlement_settings_typed(engine):
+    """The company is shared by every call of the process: nothing is stored on it after loading (issue 14:
+    settings built once at load instead of a string-keyed cache filled while settling)."""
+    import dataclasses
+    from decimal import Decimal
+
+    from bilag.company import SettlementSettings
+    from bilag.services.setup import set_parameters
+
+    make_company(engine)
+    with engine.begin() as connection:
+        set_parameters(connection, "USMF", {"max_penny_difference": "0.05", "max_overpayment": "1.5",
+                                            "cash_discount_administration": "unspecific",
+                                            "discount_offset_accounts": "main_account",
+                                            "cash_discount_partial_payments": False,
+                                            "cash_discount_credit_notes": False})
+    company = loaded(engine)
+    assert company.settlement == SettlementSettings(
+        discount_credit_notes=False, discount_partial_payments=False, discount_unspecific=True,
+        discount_by_invoice_lines=False, max_penny_difference=Decimal("0.05"), max_overpayment=Decimal("1.5"))
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        company.settlement = SettlementSettings()  # type: ignore[misc]
+    assert not hasattr(company, "memo")
+
+
+def test_settlement_settings_of_the_default_parameters():
+    from decimal import Decimal
+
+    from bilag.company import DEFAULT_PARAMETERS, SettlementSettings
+
+    assert SettlementSettings.from_parameters({}) == SettlementSettings.from_parameters(dict(DEFAULT_PARAMETERS))
+    assert SettlementSettings.from_parameters({}) == SettlementSettings(
+        discount_credit_notes=True, discount_partial_payments=True, discount_unspecific=False,
+        discount_by_invoice_lines=True, max_penny_difference=Decimal(0), max_overpayment=Decimal(0))
+    assert SettlementSettings.from_parameters({"cash_discount_administration": "specific",
+                                               "discount_offset_accounts": "invoice_lines",
+                                               "max_penny_difference": None}).max_penny_difference == 0

@@ -93,7 +93,52 @@ VOUCHER_REUSE_POLICIES = ("reject", "reject_within_year", "accept", "warn")
 ZERO_AMOUNT_POLICIES = ("reject", "keep")
 
 
-@dataclass
+def _parameter(parameters: dict[str, object], name: str) -> object:
+    return parameters.get(name, DEFAULT_PARAMETERS.get(name))
+
+
+@dataclass(frozen=True)
+class SettlementSettings:
+    """The company parameters settlement consults for every invoice, as typed values.
+
+    Built once when the company is loaded (`from_parameters`) and handed to settlement's steps explicitly;
+    like the Company that holds it, never changed afterwards.
+    """
+
+    discount_credit_notes: bool = True  # cash_discount_credit_notes: credit notes take their discount too
+    discount_partial_payments: bool = True  # cash_discount_partial_payments: a part payment earns its share
+    discount_unspecific: bool = False  # cash_discount_administration == "unspecific" (A7)
+    discount_by_invoice_lines: bool = True  # discount_offset_accounts != "main_account" (B5.2)
+    max_penny_difference: Decimal = Decimal(0)  # in the transaction's currency (B5.3)
+    max_overpayment: Decimal = Decimal(0)
+    # settlement_type_priority as {transaction type: rank} (automatic settlement's transaction_type key)
+    type_rank: dict[str, int] = field(default_factory=dict, hash=False)
+
+    @classmethod
+    def from_parameters(cls, parameters: dict[str, object]) -> SettlementSettings:
+        """The settings of a company's parameters (a missing one takes DEFAULT_PARAMETERS' value)."""
+        def amount(name: str) -> Decimal:
+            return Decimal(str(_parameter(parameters, name) or 0))
+        return cls(
+            discount_credit_notes=bool(_parameter(parameters, "cash_discount_credit_notes")),
+            discount_partial_payments=bool(_parameter(parameters, "cash_discount_partial_payments")),
+            discount_unspecific=_parameter(parameters, "cash_discount_administration") == "unspecific",
+            discount_by_invoice_lines=_parameter(parameters, "discount_offset_accounts") != "main_account",
+            max_penny_difference=amount("max_penny_difference"),
+            max_overpayment=amount("max_overpayment"),
+            type_rank=settlement_type_rank(_parameter(parameters, "settlement_type_priority")),
+        )
+
+
+def settlement_type_rank(priority: object) -> dict[str, int]:
+    """{transaction type: its rank} of the settlement_type_priority parameter (else the default order)."""
+    from .collections.interest import DEFAULT_TYPE_PRIORITY
+
+    chosen = list(priority or DEFAULT_TYPE_PRIORITY)  # type: ignore[call-overload]
+    return {name: index for index, name in enumerate(chosen)}
+
+
+@dataclass(frozen=True)
 class Company:
     id: str
     name: str
@@ -111,10 +156,10 @@ class Company:
     tax_codes: dict[str, TaxCode]
     currency_decimals: dict[str, int]
     parameters: dict[str, object] = field(default_factory=lambda: dict(DEFAULT_PARAMETERS))
-    # Values derived from this master data, remembered while it is loaded (store.companies.load_company keeps
-    # the company until its master data changes); never shared between companies, and derived from master
-    # data only, so it cannot go stale.
-    memo: dict = field(default_factory=dict, repr=False, compare=False)
+    # Typed settings derived from `parameters` when the company is loaded (store.companies.read_company); the
+    # company is shared by every call of the process that loaded it (load_company), so it is frozen: nothing
+    # derived from it is remembered on it.
+    settlement: SettlementSettings = field(default_factory=SettlementSettings)
 
     def decimals(self, currency: str) -> int:
         found = self.currency_decimals.get(currency)
@@ -135,7 +180,7 @@ class Company:
         return self.parties.get((party_type, party_id))
 
     def parameter(self, name: str):
-        return self.parameters.get(name, DEFAULT_PARAMETERS.get(name))
+        return _parameter(self.parameters, name)
 
     def journal_name(self, name: str) -> JournalName:
         return self.journal_names.get(name) or JournalName(name)

@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
-from ..company import Company
+from ..company import Company, settlement_type_rank
 from ..parties.model import PartyType
 from .rules import Mark, OpenTransaction, SettlementOptions, SettlementPlan, discount_percent, plan_checked
 
@@ -30,12 +30,8 @@ STATIC_KEYS = {"due_date", "invoice_date", "posting_date", "cash_discount_date",
 
 
 def type_rank(company: Company, transaction_type: str) -> int:
-    order = company.memo.get("settlement_type_rank")
-    if order is None:
-        from ..collections.interest import DEFAULT_TYPE_PRIORITY
-
-        chosen = list(company.parameter("settlement_type_priority") or DEFAULT_TYPE_PRIORITY)
-        order = company.memo["settlement_type_rank"] = {name: index for index, name in enumerate(chosen)}
+    """The rank of a transaction type in the settlement_type_priority order (typed settings, built at load)."""
+    order = company.settlement.type_rank or settlement_type_rank(company.parameter("settlement_type_priority"))
     return order.get(transaction_type, len(order))
 
 

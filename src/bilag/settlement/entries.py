@@ -36,23 +36,18 @@ def spread_over_dimensions(company, account_text: str, sources: list[tuple[str, 
         entries.append(EntryDraft(0, display, main, posting_type, currency, amount, accounting, text))
 
 
-def _spread_targets(company, account_text: str, sources: list[tuple[str, int]]) -> list[tuple[str, str]]:
-    """(ledger account, main account) per source; a settlement run asks for the same few pairs again and
-    again, so they are worked out once per loaded company."""
-    memo = company.memo.setdefault("spread_targets", {})
-    key = (account_text, *[source for source, _ in sources])
-    found = memo.get(key)
-    if found is None:
-        chart = company.chart
-        target = chart.parse(account_text)
-        target_dimensions = chart.dimension_map(target)
-        found = []
-        for source, _ in sources:
-            dims = chart.dimension_map(chart.parse(source))
-            dims.update(target_dimensions)
-            ledger = chart.with_dimensions(target.main, dims)
-            found.append((ledger.display, ledger.main))
-        memo[key] = found
+def _spread_targets(company: Company, account_text: str, sources: list[tuple[str, int]]) -> list[tuple[str, str]]:
+    """(ledger account, main account) per source: `account_text`'s main account with the source's dimensions,
+    overridden by those typed on `account_text`."""
+    chart = company.chart
+    target = chart.parse(account_text)
+    target_dimensions = chart.dimension_map(target)
+    found = []
+    for source, _ in sources:
+        dims = chart.dimension_map(chart.parse(source))
+        dims.update(target_dimensions)
+        ledger = chart.with_dimensions(target.main, dims)
+        found.append((ledger.display, ledger.main))
     return found
 
 

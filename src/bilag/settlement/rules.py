@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from ..company import Company
+from ..company import Company, SettlementSettings
 from ..errors import SettlementError
 from ..journal.model import EntryDraft, TaxDraft, VoucherDraft
 from ..money import ZERO, allocate, divide_half_up, from_minor, round_half_up, to_minor
@@ -103,12 +103,13 @@ def plan_checked(company: Company, primary: OpenTransaction, marks: list[Mark], 
         if options.selected_discount_date is None:
             raise SettlementError("discount date 'selected' needs selected_discount_date", code="bad_discount_date")
         discount_day = options.selected_discount_date
+    settings = company.settlement
     pri_change = TransactionChange(primary)
     changes = {primary.transaction_id: pri_change}
     parts: list[SettledPart] = []
     entries: list[EntryDraft] = []
     taxes: list[TaxDraft] = []  # tax restated by cash discount on sales tax
-    primary_discount = _credit_note_discount(company, primary, discount_day)
+    primary_discount = _credit_note_discount(company, settings, primary, discount_day)
     available = abs(primary.open_minor) - primary_discount  # in the primary's currency, minor units
     initially_available = available
     primary_sign = 1 if primary.open_minor > 0 else -1
@@ -120,22 +121,22 @@ def plan_checked(company: Company, primary: OpenTransaction, marks: list[Mark], 
         invoice = mark.transaction
         changes[invoice.transaction_id] = TransactionChange(invoice)
         reached.append(mark)
-        used, pair = _settle_one(company, primary, invoice, mark, available, primary_rate, discount_day, changes,
-                                 entries, taxes)
+        used, pair = _settle_one(company, settings, primary, invoice, mark, available, primary_rate, discount_day,
+                                 changes, entries, taxes)
         available -= used
         parts.extend(pair)
     if parts and primary_discount and available < initially_available:
         used = initially_available - available
         taken = primary_discount if available == 0 else int(round_half_up(
             Decimal(primary_discount) * used / initially_available, 0))
-        _take_primary_discount(company, primary, pri_change, marks[0].transaction, primary_sign * taken, entries,
-                               parts)
+        _take_primary_discount(company, settings, primary, pri_change, marks[0].transaction, primary_sign * taken,
+                               entries, parts)
     if parts:
         for mark in reached:
-            _close_small_remainder(company, mark.transaction, changes[mark.transaction.transaction_id], primary,
-                                   entries, parts)
+            _close_small_remainder(company, settings, mark.transaction, changes[mark.transaction.transaction_id],
+                                   primary, entries, parts)
         discount_taken = any(changes[m.transaction.transaction_id].discount_minor for m in reached)
-        _close_small_remainder(company, primary, pri_change, marks[0].transaction, entries, parts,
+        _close_small_remainder(company, settings, primary, pri_change, marks[0].transaction, entries, parts,
                                overpaid_with_discount=discount_taken)
     # The date follows the transactions that settle; a marked one the payment did not reach is no part of it.
     settled = [m.transaction for m in reached if changes[m.transaction.transaction_id].settled_minor]
@@ -156,27 +157,10 @@ def _choose_primary(marks: list[Mark]) -> tuple[OpenTransaction, list[Mark]]:
     return primary_mark.transaction, [m for m in marks if m is not primary_mark]
 
 
-def _settings(company: Company) -> tuple:
-    """The parameters settlement consults for every invoice, read once per loaded company."""
-    found = company.memo.get("settlement_settings")
-    if found is None:
-        params = company.parameter
-        found = company.memo["settlement_settings"] = (
-            bool(params("cash_discount_credit_notes")), bool(params("cash_discount_partial_payments")),
-            params("cash_discount_administration") == "unspecific", params("discount_offset_accounts") != "main_account")
-    return found
-
-
 def discount_percent(company: Company, transaction: OpenTransaction, day: date, use: str = cd.NORMAL) -> Decimal:
-    """cd.applicable_percent for a transaction; many share a code and a date, so the chain walk is
-    remembered for the loaded company."""
-    memo = company.memo.setdefault("discount_percent", {})
-    key = (transaction.cash_discount_code, transaction.document_date, day, use)
-    found = memo.get(key)
-    if found is None:
-        found = memo[key] = cd.applicable_percent(company.cash_discounts, transaction.cash_discount_code,
-                                                  transaction.document_date, day, use)
-    return found
+    """cd.applicable_percent for a transaction: the percent of its cash discount code's chain on `day`."""
+    return cd.applicable_percent(company.cash_discounts, transaction.cash_discount_code, transaction.document_date,
+                                 day, use)
 
 
 def _discount_in_period(company: Company, invoice: OpenTransaction, day: date, percent: Decimal, full: int,
@@ -221,19 +205,18 @@ def _conversion(company: Company, primary: OpenTransaction, invoice: OpenTransac
     return _Conversion(False, to_invoice, available)
 
 
-def _pay_and_discount(company: Company, invoice: OpenTransaction, mark: Mark, available: int,
-                      discount_day: date) -> tuple[int, int]:
+def _pay_and_discount(company: Company, settings: SettlementSettings, invoice: OpenTransaction, mark: Mark,
+                      available: int, discount_day: date) -> tuple[int, int]:
     """What the payment settles and the cash discount taken on one invoice (magnitudes, its minor units):
     B5.2's rules, a manual discount (AP-P6), Unspecific overpayments (A7) and full settlement (AX-PPV)."""
     inv_decimals = company.decimals(invoice.currency)
-    credit_notes, partial_payments, unspecific, _ = _settings(company)
     use = mark.use_cash_discount or invoice.use_cash_discount or cd.NORMAL
     if use not in cd.USE_CASH_DISCOUNT:
         raise SettlementError(f"use cash discount is normal, always or never, not {use}", code="bad_use_cash_discount")
     open_minor = abs(invoice.open_minor)
     name = invoice.invoice or invoice.voucher_number
     percent = ZERO
-    if invoice.is_invoice() or credit_notes:
+    if invoice.is_invoice() or settings.discount_credit_notes:
         percent = discount_percent(company, invoice, discount_day, use)
     full = cd.full_discount_minor(invoice.amount_minor, percent)
     taken = abs(invoice.cash_discount_taken_minor)  # stored signed like the invoice
@@ -256,9 +239,9 @@ def _pay_and_discount(company: Company, invoice: OpenTransaction, mark: Mark, av
                                       f"{from_minor(open_minor, inv_decimals)} of {name}", code="settle_more_than_open")
             wanted = to_minor(abs(amount_to_settle), inv_decimals)
         pay, discount = cd.discount_for_payment_minor(open_minor, wanted, available, percent, taken, full,
-                                                      partial_payments=partial_payments, use=use)
+                                                      partial_payments=settings.discount_partial_payments, use=use)
         overpaid = min(available, open_minor) - pay if amount_to_settle is None else 0
-        if discount > 0 and overpaid > 0 and unspecific:
+        if discount > 0 and overpaid > 0 and settings.discount_unspecific:
             # Unspecific (A7): the discount shrinks by the overpayment, so the payment settles in full.
             pay, discount = pay + overpaid, discount - overpaid
     if mark.full_settlement and pay + discount < open_minor:
@@ -289,10 +272,10 @@ def _discount_accounting(company: Company, primary: OpenTransaction, invoice: Op
     return int(round_half_up(Decimal(discount_minor) * rate * Decimal(10) ** shift, 0))
 
 
-def _post_settled(company: Company, invoice: OpenTransaction, primary: OpenTransaction, mark: Mark,
-                  changes: dict[int, TransactionChange], entries: list[EntryDraft], settled_inv: int,
-                  settled_pri: int, discount_minor: int, discount_acc: int,
-                  taxes: list[TaxDraft] | None = None) -> list[SettledPart]:
+def _post_settled(company: Company, settings: SettlementSettings, invoice: OpenTransaction,
+                  primary: OpenTransaction, mark: Mark, changes: dict[int, TransactionChange],
+                  entries: list[EntryDraft], settled_inv: int, settled_pri: int, discount_minor: int,
+                  discount_acc: int, taxes: list[TaxDraft] | None = None) -> list[SettledPart]:
     """Record one settled pair: both sides' changes, the unrealized amounts reversed, the discount and the
     realized exchange difference spread over the invoice's offsets (SV1–SV3)."""
     inv_change = changes[invoice.transaction_id]
@@ -313,14 +296,14 @@ def _post_settled(company: Company, invoice: OpenTransaction, primary: OpenTrans
     pri_change.settled_minor += settled_pri
     pri_change.settled_accounting_minor += pri_acc
     if discount_minor:
-        by_invoice_lines = _settings(company)[3]
         account = _discount_main_account(company, invoice, mark)
         entries.append(summary_entry(invoice, -discount_minor, -discount_acc, "Cash discount"))
         net_minor, net_acc = discount_minor, discount_acc
         if invoice.taxes and taxes is not None and company.parameter("cash_discount_on_sales_tax"):
             net_minor, net_acc = _discount_tax(invoice, discount_minor, discount_acc, entries, taxes)
         _distribute(company, invoice, account, f"{invoice.party_type}_cash_discount", invoice.currency,
-                    net_minor, net_acc, "Cash discount", entries, by_invoice_lines=by_invoice_lines)
+                    net_minor, net_acc, "Cash discount", entries,
+                    by_invoice_lines=settings.discount_by_invoice_lines)
     if exchange_difference:
         loss = exchange_difference > 0
         purpose = "exchange_rate_loss" if loss else "exchange_rate_gain"
@@ -367,8 +350,8 @@ def _discount_tax(invoice: OpenTransaction, discount_minor: int, discount_acc: i
     return discount_minor - sign * taken, discount_acc - sign * taken_acc
 
 
-def _settle_one(company: Company, primary: OpenTransaction, invoice: OpenTransaction, mark: Mark,
-                available_minor: int, primary_rate: Decimal, discount_day: date,
+def _settle_one(company: Company, settings: SettlementSettings, primary: OpenTransaction,
+                invoice: OpenTransaction, mark: Mark, available_minor: int, primary_rate: Decimal, discount_day: date,
                 changes: dict[int, TransactionChange], entries: list[EntryDraft],
                 taxes: list[TaxDraft] | None = None) -> tuple[int, list[SettledPart]]:
     """Settle one marked transaction against the primary; returns (primary minor used, parts).
@@ -377,7 +360,7 @@ def _settle_one(company: Company, primary: OpenTransaction, invoice: OpenTransac
     currencies go through Decimal.
     """
     conversion = _conversion(company, primary, invoice, mark, available_minor, primary_rate)
-    pay, discount = _pay_and_discount(company, invoice, mark, conversion.available, discount_day)
+    pay, discount = _pay_and_discount(company, settings, invoice, mark, conversion.available, discount_day)
     if pay + discount == 0:
         return 0, []
     if invoice.payment_release_date and primary.posting_date < invoice.payment_release_date and invoice.is_invoice():
@@ -388,7 +371,7 @@ def _settle_one(company: Company, primary: OpenTransaction, invoice: OpenTransac
     used_primary = _primary_used(company, primary, invoice, conversion, pay, available_minor)
     discount_minor = sign * discount
     discount_acc = _discount_accounting(company, primary, invoice, conversion, primary_rate, discount_minor)
-    parts = _post_settled(company, invoice, primary, mark, changes, entries, sign * (pay + discount),
+    parts = _post_settled(company, settings, invoice, primary, mark, changes, entries, sign * (pay + discount),
                           -sign * used_primary, discount_minor, discount_acc, taxes)
     return used_primary, parts
 
@@ -408,19 +391,9 @@ def _discount_main_account(company: Company, invoice: OpenTransaction, mark: Mar
     return company.system_account(f"{invoice.party_type}_cash_discount")
 
 
-def _limits(company, currency: str) -> tuple[int, int]:
-    """(penny difference, over/underpayment) limits in minor units of `currency`, read once per loaded company."""
-    memo = company.memo.setdefault("settlement_limits", {})
-    found = memo.get(currency)
-    if found is None:
-        decimals = company.decimals(currency)
-        found = memo[currency] = (to_minor(Decimal(str(company.parameter("max_penny_difference") or 0)), decimals),
-                                  to_minor(Decimal(str(company.parameter("max_overpayment") or 0)), decimals))
-    return found
-
-
-def _close_small_remainder(company, transaction, change, offset, entries, parts,
-                           overpaid_with_discount: bool = False) -> None:
+def _close_small_remainder(company: Company, settings: SettlementSettings, transaction: OpenTransaction,
+                           change: TransactionChange, offset: OpenTransaction, entries: list[EntryDraft],
+                           parts: list[SettledPart], overpaid_with_discount: bool = False) -> None:
     """A remainder within the penny-difference or over/underpayment limit closes the transaction (B5.3).
 
     An overpayment of a settlement that took a cash discount is, with Specific administration, a cash
@@ -431,7 +404,9 @@ def _close_small_remainder(company, transaction, change, offset, entries, parts,
     remaining = transaction.open_minor - change.settled_minor
     if remaining == 0:
         return
-    penny_limit, over_limit = _limits(company, transaction.currency)
+    decimals = company.decimals(transaction.currency)
+    penny_limit = to_minor(settings.max_penny_difference, decimals)
+    over_limit = to_minor(settings.max_overpayment, decimals)
     if abs(remaining) <= penny_limit:
         purpose, posting_type = "penny_difference", "penny_difference"
     elif abs(remaining) <= over_limit and overpaid_with_discount:
@@ -468,16 +443,18 @@ def _reverse_unrealized(company, transaction, change, settled_minor, entries) ->
                                       loss=part < 0))
 
 
-def _credit_note_discount(company, primary: OpenTransaction, day: date) -> int:
+def _credit_note_discount(company: Company, settings: SettlementSettings, primary: OpenTransaction, day: date) -> int:
     """A credit note with a cash discount code gives up its own discount when it settles (AP-P4, EX-S4)."""
-    if primary.is_invoice() or not primary.cash_discount_code or not company.parameter("cash_discount_credit_notes"):
+    if primary.is_invoice() or not primary.cash_discount_code or not settings.discount_credit_notes:
         return 0
     percent = discount_percent(company, primary, day, primary.use_cash_discount or cd.NORMAL)
     remaining = cd.full_discount_minor(primary.amount_minor, percent) - abs(primary.cash_discount_taken_minor)
     return max(0, min(remaining, abs(primary.open_minor)))
 
 
-def _take_primary_discount(company, primary, change, offset, discount_minor, entries, parts) -> None:
+def _take_primary_discount(company: Company, settings: SettlementSettings, primary: OpenTransaction,
+                           change: TransactionChange, offset: OpenTransaction, discount_minor: int,
+                           entries: list[EntryDraft], parts: list[SettledPart]) -> None:
     """Post the credit note's discount: it closes that part of the credit note against the discount account."""
     remaining_open = primary.open_minor - change.settled_minor
     accounting = _portion(primary.open_accounting_minor - change.settled_accounting_minor, discount_minor,
@@ -489,6 +466,6 @@ def _take_primary_discount(company, primary, change, offset, discount_minor, ent
     _distribute(company, primary, _discount_main_account(company, primary, Mark(primary)),
                 f"{primary.party_type}_cash_discount", primary.currency, discount_minor, accounting,
                 "Cash discount on credit note", entries,
-                by_invoice_lines=company.parameter("discount_offset_accounts") != "main_account")
+                by_invoice_lines=settings.discount_by_invoice_lines)
     parts.append(SettledPart(primary.transaction_id, offset.transaction_id, discount_minor, accounting,
                              discount_minor, accounting))

@@ -8,7 +8,7 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.engine import Connection
 
 from ..calendar.periods import FiscalCalendar, FiscalPeriod, PeriodKind, PeriodStatus
-from ..company import DEFAULT_PARAMETERS, BankAccount, Company, JournalName, TaxCode
+from ..company import DEFAULT_PARAMETERS, BankAccount, Company, JournalName, SettlementSettings, TaxCode
 from ..errors import NotFound
 from ..fx.rates import ExchangeRate, RateTable
 from ..ledger.accounts import AccountStructure, AccountType, ChartOfAccounts, MainAccount
@@ -72,7 +72,7 @@ def load_company(connection: Connection, company_id: str) -> Company:
     """The company's master data: loaded once per process, again only when its master version changed.
 
     One indexed read per call when unchanged. The Company returned is shared by the calls that follow: it is
-    read, never changed (what is derived from it is remembered in `memo`, derived from master data only).
+    read, never changed (a frozen dataclass; its typed settings are built here, once).
     """
     row = connection.execute(_MASTER_VERSION, {"company_id": company_id}).first()
     if row is None:
@@ -168,6 +168,7 @@ def read_company(connection: Connection, company_id: str) -> Company:
         },
         currency_decimals={r.code: r.decimals for r in connection.execute(_where(s.currency, company_id))},
         parameters=parameters,
+        settlement=SettlementSettings.from_parameters(parameters),
     )
 
 
