@@ -119,6 +119,9 @@ def test_parse_amount_reads_exact_amounts_and_refuses_the_rest():
     assert str(refused.value) == "'1.25' has more than 1 decimals"
     for bad, decimals, message in [
         ("abc", 2, "'abc' is not a number"),
+        ("1,000", 2, "'1,000' is ambiguous (a thousands separator or a decimal comma?); write it without the comma, "
+                     "or with a decimal point"),  # once 1.000 here, ambiguous in journal files: one reader now
+        ("1e3", 2, "'1e3' has an exponent; write the number out (1000, not 1e3)"),
         ("1.234", 2, "'1.234' has more than 2 decimals"),
         ("150.5", 0, "'150.5' has more than 0 decimals"),
         ("NaN", 2, "'NaN' is not a number"),  # plain ASCII decimals only (issue 13)

@@ -128,6 +128,19 @@ def test_manual_netting_nets_the_smaller_balance_through_the_clearing_account(en
     assert opens == {"CI-1": "0.00", "VI-1": "-25.00"}
 
 
+def test_netting_names_its_invoices_as_every_service_does_by_number_too(engine):
+    """One lookup by reference (issue 14): netting once knew invoice and voucher numbers but not #N."""
+    _netting_agreement_and_invoices(engine)
+    with engine.connect() as connection:
+        numbers = {t["invoice"]: t["transaction"] for t in open_transactions(connection, "USMF")}
+    result = net_manually(engine, None, "N-1", date(2024, 3, 10), [f"#{numbers['CI-1']}"], ["VI-1"])
+    assert result.amount == "75.00"
+    with pytest.raises(BilagError) as refused:
+        net_manually(engine, None, "N-1", date(2024, 3, 10), ["#99"], ["VI-1"])
+    assert (refused.value.code, str(refused.value)) == ("not_open_transaction",
+                                                        "customer US-008 has no open invoice #99")
+
+
 def test_an_invoice_marked_in_an_unposted_journal_is_marked_elsewhere(engine):
     from bilag.journal.parsing import lines_from_pipe_table
     from bilag.services.journals import create_journal, post_stored_journal

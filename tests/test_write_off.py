@@ -349,3 +349,19 @@ def test_a_write_off_journal_changed_before_posting_settles_through_the_ordinary
                 fields=row.fields.replace('"100.00"', '"60.00"')))
     post_stored_journal(engine, None, result.journal_id)
     assert ("B-1", "40.00") in _open(engine, "C-1")
+
+
+def test_a_transaction_is_named_as_everywhere_else_by_number_invoice_or_voucher(engine):
+    """One lookup by reference (issue 14, settlement.references): a write-off once knew #N and invoice numbers
+    only; a voucher number names the transactions of that voucher, and an invoice number wins over it."""
+    make_collect_company(engine)
+    post(engine, """
+        voucher | date       | account_type | account | debit  | offset_account_type | offset_account | invoice
+        V-7     | 2024-01-10 | Customer     | C-1     | 30.00  | Ledger              | 401100-001--   |
+        V-8     | 2024-01-10 | Customer     | C-2     | 12.00  | Ledger              | 401100-001--   | V-7
+    """)
+    result = write_off(engine, None, day=MARCH_31, transactions=["V-7"])
+    assert _lines(result) == [("customer", "C-2", None, D("12.00")), ("ledger", "618100-002--", D("12.00"), None)]
+    with pytest.raises(BilagError) as refused:
+        write_off(engine, None, day=MARCH_31, transactions=["#V"])
+    assert (refused.value.code, str(refused.value)) == ("bad_reference", "'#V' is not a transaction number (#N)")

@@ -11,8 +11,9 @@ Amounts are stored as signed 64-bit integers in minor units (largest 9,223,372,0
   such balance, 2 x 10^16, far below 2^63; any 922 balance rows at the limit still add up inside 64 bits
   (9.2 x 10^18), e.g. every period of 70 years of one account; PostgreSQL adds them as numeric anyway.
 
-Numbers are plain ASCII decimals: an optional sign, digits, an optional point and digits. No exponent
-(`1e3`), no digits of other scripts (Arabic-Indic, full-width), no infinity or NaN. Dates are ISO `YYYY-MM-DD`.
+Numbers are ASCII decimals with a decimal point or comma, digits maybe grouped in thousands (parse_decimal, the
+one reader of numbers). No exponent (`1e3`), no digits of other scripts (Arabic-Indic, full-width), no infinity
+or NaN, no `1,000` (a thousand or one?). Dates are ISO `YYYY-MM-DD`.
 """
 from __future__ import annotations
 
@@ -38,24 +39,53 @@ TEXT_LIMITS = {
     "party": 40, "dimension": 60, "dimension_value": 60, "user": 60, "code": 20,
 }
 
-_DECIMAL = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
 _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
+# Numbers (parse_decimal, the one reader of numbers people write): one decimal separator (point or comma), or
+# groups of three digits with a separator that is not the decimal one. `1,000` and `-1,000` could be either a
+# thousand or one: they are refused. Only ASCII digits (re.ASCII: \d would take Arabic-Indic and full-width
+# digits), never an exponent.
+_GROUP = "[ '\u00a0\u202f]"
+_PLAIN = re.compile(r"[+-]?(?:\d+(?:[.,]\d*)?|[.,]\d+)", re.ASCII)                   # 1234.50  1234,50
+_GROUPED_COMMA = re.compile(r"[+-]?\d{1,3}(?:,\d{3})+(?:\.\d*)?", re.ASCII)          # 1,234,567.89
+_GROUPED_DOT = re.compile(r"[+-]?\d{1,3}(?:\.\d{3})+(?:,\d*)?", re.ASCII)           # 1.234.567,89
+_GROUPED_SPACE = re.compile(rf"[+-]?\d{{1,3}}(?:{_GROUP}\d{{3}})+(?:[.,]\d*)?", re.ASCII)  # 1 234 567,89
+_AMBIGUOUS = re.compile(r"[+-]?\d{1,3},\d{3}", re.ASCII)
+_EXPONENT = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)[eE][+-]?\d+", re.ASCII)
 
-def strict_decimal(text: str) -> Decimal:
-    """A plain ASCII decimal ("1234.50", "-0.5", ".5"); raises ValueError saying why anything else is not."""
+
+def parse_decimal(text: str) -> Decimal:
+    """A number as people write it, exactly; raises ValueError saying why the text is not one.
+
+    The one reader of numbers in bilag (journal files, set-up files, the command line, the web pages, the API's
+    text values; docs/reliability.md, "Numbers"): `1234.50`, `1234,50` (decimal comma), `1,234.50`,
+    `1.234,50`, `1 234,50` (a space, no-break space or apostrophe between thousands), an optional sign.
+    `1,000` is refused as ambiguous (a thousands separator or a decimal comma?); so are exponents (`1e3`),
+    digits other than 0-9, infinity and NaN.
+    """
     cleaned = text.strip()
-    if _DECIMAL.fullmatch(cleaned):
-        return Decimal(cleaned)
-    if re.fullmatch(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)[eE][+-]?[0-9]+", cleaned):
+    if _AMBIGUOUS.fullmatch(cleaned):
+        raise ValueError("is ambiguous (a thousands separator or a decimal comma?); write it without the comma, "
+                         "or with a decimal point")
+    if _PLAIN.fullmatch(cleaned):
+        cleaned = cleaned.replace(",", ".")
+    elif _GROUPED_COMMA.fullmatch(cleaned):
+        cleaned = cleaned.replace(",", "")
+    elif _GROUPED_DOT.fullmatch(cleaned):
+        cleaned = cleaned.replace(".", "").replace(",", ".")
+    elif _GROUPED_SPACE.fullmatch(cleaned):
+        cleaned = re.sub(_GROUP, "", cleaned).replace(",", ".")
+    elif _EXPONENT.fullmatch(cleaned):
         raise ValueError("has an exponent; write the number out (1000, not 1e3)")
-    if any(ch.isdigit() and not "0" <= ch <= "9" for ch in cleaned):
-        raise ValueError("has digits other than 0-9 (write it with ASCII digits)")
-    raise ValueError("is not a number")
+    elif any(ch.isdigit() and not "0" <= ch <= "9" for ch in cleaned):
+        raise ValueError("has digits other than 0-9; write it with ASCII digits")
+    else:
+        raise ValueError("is not a number")
+    return Decimal(cleaned)
 
 
 def decimal_of(value: object) -> Decimal:
-    """strict_decimal of a typed value: a Decimal or int as it is, a float (YAML, XLSX) by its shortest text."""
+    """parse_decimal of a typed value: a Decimal or int as it is, a float (YAML, XLSX) by its shortest text."""
     if isinstance(value, bool):
         raise ValueError("is not a number")
     if isinstance(value, Decimal):
@@ -68,7 +98,7 @@ def decimal_of(value: object) -> Decimal:
         if not math.isfinite(value):
             raise ValueError("is not a number")
         return Decimal(repr(value))  # shortest text of the typed number; 1e+16 is 10000000000000000
-    return strict_decimal(str(value))
+    return parse_decimal(str(value))
 
 
 def iso_date(value: object) -> date:

@@ -10,7 +10,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import cast
 
 from .errors import InvalidInput
-from .limits import MAX_AMOUNT_MINOR, amount_limit_text, decimal_of, strict_decimal
+from .limits import MAX_AMOUNT_MINOR, amount_limit_text, decimal_of
 
 ZERO = Decimal(0)
 _QUANTUM = {0: Decimal(1), 1: Decimal("0.1"), 2: Decimal("0.01"), 3: Decimal("0.001"), 4: Decimal("0.0001")}
@@ -33,29 +33,18 @@ def round_half_up(value: Decimal, decimals: int = 2) -> Decimal:
 
 
 def parse_amount(text: object, decimals: int = 2) -> Decimal:
-    """Parse an amount exactly; refuse floats' noise and more decimals than the currency has."""
+    """Parse an amount exactly; refuse floats' noise and more decimals than the currency has.
+
+    Text is read by limits.parse_decimal (the one reader of numbers); a float (YAML gives floats for unquoted
+    100.00) by its repr, the shortest exact text of what was typed."""
     if isinstance(text, Decimal):
         value = text
-    elif isinstance(text, int) and not isinstance(text, bool):
-        value = Decimal(text)
-    elif isinstance(text, str):
-        cleaned = text.strip().replace(" ", "").replace("\u00a0", "")
-        if cleaned.count(",") == 1 and "." not in cleaned:
-            cleaned = cleaned.replace(",", ".")  # Nordic decimal comma
-        else:
-            cleaned = cleaned.replace(",", "")  # thousands separators
+    elif isinstance(text, (str, int, float)) and not isinstance(text, bool):
         try:
-            value = strict_decimal(cleaned)
+            value = decimal_of(text)
         except ValueError as why:
             raise MoneyFormatError(f"'{text}' {why}") from None
     else:
-        # YAML gives floats for unquoted 100.00; their repr is the shortest exact text of what was typed.
-        if type(text).__name__ == "float":
-            try:
-                exact = decimal_of(text)
-            except ValueError as why:
-                raise MoneyFormatError(f"'{text}' {why}") from None
-            return parse_amount(exact, decimals)
         raise MoneyFormatError(f"'{text}' is not a number")
     if not value.is_finite():
         raise MoneyFormatError(f"'{text}' is not a finite number")

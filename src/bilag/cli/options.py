@@ -12,7 +12,8 @@ from typing import overload
 import typer
 
 from ..errors import InvalidInput
-from ..limits import amount_limit_text, iso_date, strict_decimal
+from ..limits import amount_limit_text, iso_date
+from ..limits import parse_decimal as read_decimal
 from . import render
 
 
@@ -24,7 +25,7 @@ def parse_decimal(text: str | None, option: str) -> Decimal | None:
     if text is None:
         return None
     try:
-        value = strict_decimal(text)
+        value = read_decimal(text)
     except ValueError as why:
         raise InvalidInput(f"{option}: '{text}' {why}", code="bad_amount") from None
     if value.adjusted() > 17:  # far beyond any amount or rate (limits.py); the use of the value says which

@@ -12,12 +12,12 @@ import math
 import re
 from collections.abc import Generator
 from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 
 from ..errors import InvalidInput, JournalRejected, Problem
-from ..limits import TEXT_LIMITS, check_rate, iso_date
+from ..limits import TEXT_LIMITS, check_rate, iso_date, parse_decimal
 from .model import JOURNAL_COLUMNS, JournalLine
 
 REQUIRED_COLUMNS = ("account_type", "account")
@@ -26,16 +26,6 @@ _ALIASES = {"offset_type": "offset_account_type", "cash_discount_code": "cash_di
 _DATE_FIELDS = ("date", "due_date", "document_date")
 _CURRENCY_CODE = re.compile(r"[A-Za-z]{1,3}")  # ISO 4217 has three letters; the store holds up to three
 
-# Amounts: one decimal separator (point or comma), or groups of three digits with a separator that is not
-# the decimal one. `1,000` and `-1,000` could be either a thousand or one: they are refused.
-# Only ASCII digits (re.ASCII: \d would take Arabic-Indic and full-width digits), never an exponent.
-_GROUP = "[ '\u00a0\u202f]"
-_PLAIN = re.compile(r"[+-]?(?:\d+(?:[.,]\d*)?|[.,]\d+)", re.ASCII)
-_GROUPED_COMMA = re.compile(r"[+-]?\d{1,3}(?:,\d{3})+(?:\.\d*)?", re.ASCII)      # 1,234,567.89
-_GROUPED_DOT = re.compile(r"[+-]?\d{1,3}(?:\.\d{3})+(?:,\d*)?", re.ASCII)       # 1.234.567,89
-_GROUPED_SPACE = re.compile(rf"[+-]?\d{{1,3}}(?:{_GROUP}\d{{3}})+(?:[.,]\d*)?", re.ASCII)  # 1 234 567,89
-_AMBIGUOUS = re.compile(r"[+-]?\d{1,3},\d{3}", re.ASCII)
-_EXPONENT = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)[eE][+-]?\d+", re.ASCII)
 # The longest text of each text column (limits.TEXT_LIMITS, as the store declares them).
 _TEXT_FIELDS = {"account": "account", "offset_account": "account", "voucher": "voucher", "description": "description",
                 "invoice": "invoice", "document_number": "document_number", "cash_discount": "cash_discount",
@@ -111,32 +101,6 @@ def _text(value) -> str:
     return str(value).strip()
 
 
-def parse_decimal_text(value: str) -> Decimal:
-    """An exact number from how people write it; raises ValueError saying why it is not one."""
-    text = value.strip()
-    if _AMBIGUOUS.fullmatch(text):
-        raise ValueError("is ambiguous (a thousands separator or a decimal comma?); write it without the comma, "
-                         "or with a decimal point")
-    if _PLAIN.fullmatch(text):
-        cleaned = text.replace(",", ".")
-    elif _GROUPED_COMMA.fullmatch(text):
-        cleaned = text.replace(",", "")
-    elif _GROUPED_DOT.fullmatch(text):
-        cleaned = text.replace(".", "").replace(",", ".")
-    elif _GROUPED_SPACE.fullmatch(text):
-        cleaned = re.sub(_GROUP, "", text).replace(",", ".")
-    elif _EXPONENT.fullmatch(text):
-        raise ValueError("has an exponent; write the number out (1000, not 1e3)")
-    elif any(ch.isdigit() and not "0" <= ch <= "9" for ch in text):
-        raise ValueError("has digits other than 0-9; write it with ASCII digits")
-    else:
-        raise ValueError("is not a number")
-    try:
-        return Decimal(cleaned)
-    except InvalidOperation:  # pragma: no cover - the patterns only let numbers through
-        raise ValueError("is not a number") from None
-
-
 def _shown(value: str) -> str:
     """A value as a message quotes it: at most 40 characters."""
     return value if len(value) <= 40 else value[:37] + "..."
@@ -146,7 +110,7 @@ def _decimal_text(value: str, field: str, problems, line_no, source) -> Decimal 
     if not value:
         return None
     try:
-        return parse_decimal_text(value)
+        return parse_decimal(value)
     except ValueError as why:
         problems.append(Problem("bad_amount", f"{field} '{_shown(value)}' {why}", line=line_no, source=source))
         return None

@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import io
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 
 from sqlalchemy.engine import Engine
@@ -18,6 +18,7 @@ from sqlalchemy.engine import Engine
 from ..errors import InvalidInput, JournalRejected, Problem
 from ..invoices.model import Invoice, InvoiceLine
 from ..journal.posting import cycle_collection_paused
+from ..limits import parse_decimal
 from ..store.companies import load_company, resolve_company_id, user_groups
 from .invoices import PostedInvoices, create_invoices_in, post_invoices_in
 
@@ -72,9 +73,9 @@ def _decimal(value, name: str, line: int, problems: list) -> Decimal | None:
     if not text:
         return None
     try:
-        return Decimal(text)
-    except InvalidOperation:
-        problems.append(Problem("bad_amount", f"{name} '{text}' is not a number", line=line))
+        return parse_decimal(text)
+    except ValueError as why:
+        problems.append(Problem("bad_amount", f"{name} '{text}' {why}", line=line))
         return None
 
 

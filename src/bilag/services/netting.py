@@ -16,6 +16,7 @@ from ..errors import InvalidInput, NotFound, SettlementError
 from ..journal.model import JournalLine
 from ..money import from_minor
 from ..parties.model import PartyType
+from ..settlement.references import Reference, named_by
 from ..store import schema as s
 from ..store.companies import load_company, resolve_company_id, user_groups
 from ..store.transactions import load_transactions
@@ -112,7 +113,7 @@ def _selected(connection, company_id, party_type, party_id, invoices):
         return [t for t in open_ if t.is_invoice()]
     chosen = []
     for invoice in invoices:
-        found = [t for t in open_ if t.invoice == invoice or t.voucher_number == invoice]
+        found = named_by(open_, Reference.of(invoice))
         if not found:
             raise SettlementError(f"{party_type.value} {party_id} has no open invoice {invoice}",
                                   code="not_open_transaction")

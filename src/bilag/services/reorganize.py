@@ -15,10 +15,10 @@ from sqlalchemy.engine import Engine
 from ..errors import InvalidInput, NotFound
 from ..money import allocate, from_minor, to_minor
 from ..parties.model import Hold, PartyType
+from ..settlement.references import Reference, named_by
 from ..store import schema as s
 from ..store.bulk import next_ids
 from ..store.companies import load_company, resolve_company_id
-from .settlement import transaction_number
 
 _T = s.party_transaction
 
@@ -31,17 +31,18 @@ class SplitPart:
 
 
 def _find(connection, company_id, party_type: PartyType, party_id: str, reference: str):
-    """The transactions an invoice or voucher number names, or #N: the transaction numbered N."""
-    number = transaction_number(reference)
-    if number is not None:
-        named = _T.c.transaction_id == number
+    """The transactions an invoice or voucher number names, or #N: the transaction numbered N
+    (settlement.references.named_by chooses among the rows that carry the reference)."""
+    wanted = Reference.of(reference)
+    if wanted.transaction_id is not None:
+        named = _T.c.transaction_id == wanted.transaction_id
     else:
         named = (_T.c.invoice == reference) | (s.voucher.c.voucher_number == reference)
     query = select(_T, s.voucher.c.voucher_number).join(
         s.voucher, (s.voucher.c.company_id == _T.c.company_id) & (s.voucher.c.voucher_id == _T.c.voucher_id)
     ).where(_T.c.company_id == company_id, _T.c.party_type == party_type.value, _T.c.party_id == party_id,
             named).order_by(_T.c.transaction_id)
-    rows = list(connection.execute(query))
+    rows = named_by(connection.execute(query), wanted)
     if not rows:
         raise NotFound(f"{party_type.value} {party_id} has no transaction {reference}", code="not_open_transaction")
     return rows

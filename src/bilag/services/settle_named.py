@@ -17,6 +17,7 @@ from ..calendar.periods import check_posting_allowed
 from ..company import Company
 from ..errors import SettlementError
 from ..parties.model import PartyType
+from ..settlement.references import Reference
 from ..settlement.rules import Mark, OpenTransaction, SettlementOptions, SettlementPlan, plan_settlement
 from ..store.bulk import next_ids
 from ..store.ledger_writer import assign_voucher_numbers, write_vouchers
@@ -32,7 +33,7 @@ from ..store.transactions import (
 )
 from .ledger_posting import PostedVoucher
 from .settle_result import SettleResult
-from .settlement import MarkRequest, _explain_missing, _find, settle_in, transaction_number
+from .settlement import MarkRequest, _explain_missing, _find, settle_in
 
 
 def settle_marked_invoices(connection: Connection, company: Company, settle_lines, source=None) -> list[SettleResult]:
@@ -47,7 +48,7 @@ def settle_marked_invoices(connection: Connection, company: Company, settle_line
         return results + settle_named_invoices(connection, company, settle_lines, source=source)
     for posted, transaction, transaction_id in settle_lines:  # mixed with marks by number: in line order
         if _by_number(transaction.settle_invoice):
-            marks = [MarkRequest(transaction_id=transaction_number(r), use_cash_discount="never")
+            marks = [MarkRequest(transaction_id=Reference.of(r).transaction_id, use_cash_discount="never")
                      for r in marked_references(transaction.settle_invoice)]
         else:
             marks = [MarkRequest(invoice=transaction.settle_invoice)]

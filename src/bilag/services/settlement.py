@@ -8,11 +8,12 @@ from decimal import Decimal
 from sqlalchemy.engine import Connection, Engine
 
 from ..company import Company
-from ..errors import InvalidInput, SettlementError
+from ..errors import SettlementError
 from ..journal.model import JournalLine
 from ..limits import fit_text
 from ..money import MoneyFormatError, parse_amount, parse_minor
 from ..parties.model import PartyType, module_of
+from ..settlement.references import Reference, named_by
 from ..settlement.rules import Mark, OpenTransaction, SettlementOptions, plan_settlement
 from ..store.bulk import next_ids
 from ..store.companies import load_company, resolve_company_id, user_groups
@@ -58,48 +59,31 @@ class MarkRequest:
     full_settlement: bool = False
 
 
-def transaction_number(reference: str) -> int | None:
-    """`#N` names the open transaction numbered N (the `transaction` column of the open transactions report);
-    anything else is an invoice or voucher number."""
-    if not reference.startswith("#"):
-        return None
-    if not reference[1:].isdigit():
-        raise InvalidInput(f"'{reference}' is not a transaction number (#N)", code="bad_reference")
-    return int(reference[1:])
+def _reference(request: MarkRequest) -> Reference:
+    return Reference(request.transaction_id, request.invoice, request.voucher)
 
 
 def mark_of(reference: str) -> MarkRequest:
-    """A mark of an invoice or voucher number, or of #N."""
-    number = transaction_number(reference)
-    return MarkRequest(transaction_id=number) if number is not None else MarkRequest(invoice=reference,
-                                                                                     voucher=reference)
+    """A mark of an invoice or voucher number, or of #N (settlement.references)."""
+    named = Reference.of(reference)
+    return MarkRequest(transaction_id=named.transaction_id, invoice=named.invoice, voucher=named.voucher)
 
 
 def _find(open_transactions: list[OpenTransaction], request: MarkRequest, party: str) -> OpenTransaction:
-    """The one open transaction a mark names: by its number, else by invoice, else by voucher.
-
-    An invoice number wins over a voucher number (a mark may name both with one reference, as the CLI does).
-    A reference that names several (the parts of a split invoice, a voucher with several invoices) is
-    refused with their numbers, so that the user can mark the one meant as #number.
+    """The one open transaction a mark names (settlement.references.named_by: by its number, else by invoice,
+    else by voucher). A reference that names several (the parts of a split invoice, a voucher with several
+    invoices) is refused with their numbers, so that the user can mark the one meant as #number.
     """
-    if request.transaction_id is not None:
-        for t in open_transactions:
-            if t.transaction_id == request.transaction_id:
-                return t
-    else:
-        for attribute, wanted in (("invoice", request.invoice), ("voucher_number", request.voucher)):
-            if not wanted:
-                continue
-            matches = [t for t in open_transactions if getattr(t, attribute) == wanted]
-            if len(matches) == 1:
-                return matches[0]
-            if matches:
-                numbers = ", ".join(f"#{t.transaction_id}" for t in matches)
-                raise SettlementError(f"{wanted} names {len(matches)} open transactions of {party} ({numbers}); "
-                                      f"mark the one meant by its number, as #{matches[0].transaction_id}",
-                                      code="ambiguous_reference")
-    what = request.invoice or request.voucher or f"#{request.transaction_id}"
-    raise SettlementError(f"no open transaction {what} of {party}", code="not_open_transaction")
+    reference = _reference(request)
+    matches = named_by(open_transactions, reference)
+    if len(matches) == 1:
+        return matches[0]
+    if matches:
+        numbers = ", ".join(f"#{t.transaction_id}" for t in matches)
+        raise SettlementError(f"{reference} names {len(matches)} open transactions of {party} ({numbers}); "
+                              f"mark the one meant by its number, as #{matches[0].transaction_id}",
+                              code="ambiguous_reference")
+    raise SettlementError(f"no open transaction {reference} of {party}", code="not_open_transaction")
 
 
 def settle_in(connection: Connection, company: Company, party_type: PartyType, party_id: str,
@@ -227,20 +211,17 @@ def _named_open_transactions(connection: Connection, company_id: str, party_type
 def _explain_missing(connection, company_id, party_type, party_id, request) -> None:
     """A marked reference that is not open: another account's, or already settled — say which."""
     what = request.invoice or request.voucher or request.transaction_id
+    reference = _reference(request)
     others = [t for t in load_transactions(connection, company_id, party_type=party_type.value, open_only=True,
                                            ids=[request.transaction_id] if request.transaction_id is not None else None)
               if t.party_id != party_id]
-    for t in others:
-        if (request.invoice and t.invoice == request.invoice) or (request.voucher and t.voucher_number == request.voucher) \
-                or (request.transaction_id is not None and t.transaction_id == request.transaction_id):
-            raise SettlementError(f"{what} belongs to {party_type.value} {t.party_id}, not {party_id}",
-                                  code="other_party")
+    for t in named_by(others, reference)[:1]:
+        raise SettlementError(f"{what} belongs to {party_type.value} {t.party_id}, not {party_id}",
+                              code="other_party")
     closed = load_transactions(connection, company_id, party_type=party_type.value, party_id=party_id)
-    for t in closed:
-        if (request.invoice and t.invoice == request.invoice) or (request.voucher and t.voucher_number == request.voucher) \
-                or (request.transaction_id is not None and t.transaction_id == request.transaction_id):
-            raise SettlementError(f"transaction {t.voucher_number} ({t.invoice or 'no invoice'}) of "
-                                  f"{party_type.value} {party_id} is already settled", code="already_settled")
+    for t in named_by(closed, reference)[:1]:
+        raise SettlementError(f"transaction {t.voucher_number} ({t.invoice or 'no invoice'}) of "
+                              f"{party_type.value} {party_id} is already settled", code="already_settled")
     if request.invoice:
         elsewhere = other_company_with_invoice(connection, company_id, party_type.value, request.invoice)
         if elsewhere:

@@ -7,8 +7,8 @@ from datetime import date
 from sqlalchemy import and_, or_, select
 from sqlalchemy.engine import Connection
 
-from ..errors import InvalidInput
 from ..money import format_minor
+from ..settlement.references import Reference, named_by
 from ..store import schema as s
 from ..store.companies import load_reporting_context
 
@@ -49,7 +49,7 @@ def settlement_inquiry(connection: Connection, company_id: str, *, settlement: i
     if date_to:
         query = query.where(st.c.settlement_date <= date_to)
     if reference:
-        query = query.where(st.c.batch_id.in_(_batches_touching(company_id, reference, party_type, party_id)))
+        query = query.where(st.c.batch_id.in_(_batches_touching(connection, company_id, reference, party_type, party_id)))
     rows = []
     accounting_decimals = context.decimals(context.accounting_currency)
     for row in connection.execute(query.order_by(st.c.batch_id, st.c.settlement_id)):
@@ -68,21 +68,23 @@ def settlement_inquiry(connection: Connection, company_id: str, *, settlement: i
     return rows
 
 
-def _batches_touching(company_id: str, reference: str, party_type: str | None, party_id: str | None):
-    """The settlements whose rows name the transaction `reference` (#N, an invoice or a voucher number)."""
+def _batches_touching(connection: Connection, company_id: str, reference: str, party_type: str | None,
+                      party_id: str | None):
+    """The settlements whose rows name the transaction `reference` (#N, an invoice or a voucher number:
+    settlement.references.named_by chooses among the transactions that carry it)."""
     st, t, v = s.settlement, s.party_transaction, s.voucher
-    if reference.startswith("#"):
-        if not reference[1:].isdigit():
-            raise InvalidInput(f"'{reference}' is not a transaction number (#N)", code="bad_reference")
-        ids = select(t.c.transaction_id).where(t.c.company_id == company_id,
-                                               t.c.transaction_id == int(reference[1:]))
+    wanted = Reference.of(reference)
+    query = (select(t.c.transaction_id, t.c.invoice, v.c.voucher_number)
+             .join(v, and_(v.c.company_id == t.c.company_id, v.c.voucher_id == t.c.voucher_id))
+             .where(t.c.company_id == company_id))
+    if wanted.transaction_id is not None:
+        query = query.where(t.c.transaction_id == wanted.transaction_id)
     else:
-        ids = (select(t.c.transaction_id)
-               .join(v, and_(v.c.company_id == t.c.company_id, v.c.voucher_id == t.c.voucher_id))
-               .where(t.c.company_id == company_id, or_(t.c.invoice == reference, v.c.voucher_number == reference)))
+        query = query.where(or_(t.c.invoice == reference, v.c.voucher_number == reference))
     if party_type:
-        ids = ids.where(t.c.party_type == party_type)
+        query = query.where(t.c.party_type == party_type)
     if party_id:
-        ids = ids.where(t.c.party_id == party_id)
+        query = query.where(t.c.party_id == party_id)
+    ids = [row.transaction_id for row in named_by(connection.execute(query.order_by(t.c.transaction_id)), wanted)]
     return select(st.c.batch_id).where(st.c.company_id == company_id,
                                        or_(st.c.transaction_id.in_(ids), st.c.offset_transaction_id.in_(ids)))

@@ -14,6 +14,7 @@ from ..collections.write_off import WriteOffItem, WriteOffJournal, remaining_tax
 from ..company import Company
 from ..errors import HoldForbids, InvalidInput, NotFound, SettlementError
 from ..parties.model import PartyType
+from ..settlement.references import Reference, named_by
 from ..store import schema as s
 from ..store.companies import load_company, resolve_company_id
 from ..store.tax import save_journal_tax_lines, taxed_settlements, taxes_of_transactions
@@ -64,17 +65,20 @@ def _open_rows(connection: Connection, company_id: str, customers: list[str] | N
             rows.extend(connection.execute(query.where(_T.c.party_id.in_(chunk), _T.c.open_minor != 0)
                                            .order_by(_T.c.transaction_id)))
         return rows
-    numbers = [int(r[1:]) for r in references if r.startswith("#") and r[1:].isdigit()]
-    invoices = [r for r in references if not (r.startswith("#") and r[1:].isdigit())]
-    candidates: list = []
-    if numbers:
-        candidates.extend(connection.execute(query.where(_T.c.transaction_id.in_(numbers))))
-    if invoices:
-        candidates.extend(connection.execute(query.where(_T.c.invoice.in_(invoices))))
-    if customers:
-        candidates = [r for r in candidates if r.party_id in customers]
-    for reference in references:
-        matches = [r for r in candidates if (f"#{r.transaction_id}" == reference or r.invoice == reference)]
+    # settlement.references: #N, else an invoice number, else a voucher number
+    wanted = [Reference.of(r) for r in references]
+    numbers = [w.transaction_id for w in wanted if w.transaction_id is not None]
+    texts = [w.invoice for w in wanted if w.invoice]
+    query = query.add_columns(s.voucher.c.voucher_number).join(
+        s.voucher, (s.voucher.c.company_id == _T.c.company_id) & (s.voucher.c.voucher_id == _T.c.voucher_id))
+    found: dict = {}
+    for condition in ([_T.c.transaction_id.in_(numbers)] if numbers else []) + \
+            ([_T.c.invoice.in_(texts), s.voucher.c.voucher_number.in_(texts)] if texts else []):
+        for r in connection.execute(query.where(condition).order_by(_T.c.transaction_id)):
+            found.setdefault(r.transaction_id, r)
+    candidates = [r for _, r in sorted(found.items()) if not customers or r.party_id in customers]
+    for reference, named in zip(references, wanted):
+        matches = named_by(candidates, named)
         open_ = [r for r in matches if r.open_minor != 0]
         if not matches:
             whose = f" of customer {customers[0]}" if customers and len(customers) == 1 else ""

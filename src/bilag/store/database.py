@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 
 from alembic import command
@@ -14,6 +14,7 @@ from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
 
 from ..errors import BilagError
+from ..limits import parse_decimal
 from . import text_limits
 from .citus import distribute, has_citus, undistributed_tables
 
@@ -46,8 +47,8 @@ def wait_seconds() -> Decimal:
     """How long a writer waits for another (BILAG_WAIT seconds, default 30)."""
     text = os.environ.get("BILAG_WAIT", "")
     try:
-        seconds = Decimal(text.strip()) if text.strip() else DEFAULT_WAIT_SECONDS
-    except InvalidOperation:
+        seconds = parse_decimal(text) if text.strip() else DEFAULT_WAIT_SECONDS
+    except ValueError:
         raise BilagError(f"BILAG_WAIT '{text}' is not a number of seconds", code="bad_option") from None
     if not seconds.is_finite() or not 0 <= seconds <= 86400:
         raise BilagError(f"BILAG_WAIT '{text}' is not from 0 to 86400 seconds", code="bad_option")

@@ -20,6 +20,7 @@ from ..api.views import marked_total, voucher_rows
 from ..errors import BilagError, InvalidInput, JournalRejected
 from ..journal.model import JOURNAL_COLUMNS
 from ..journal.parsing import lines_from_records, normalise_header, xlsx_text_rows
+from ..limits import parse_decimal
 from ..parties.model import PartyType
 from ..services.users import (
     ROLES,
@@ -537,9 +538,9 @@ def _decimal(text: str, what: str) -> Decimal | None:
     if not text:
         return None
     try:
-        return Decimal(text)
-    except InvalidOperation:
-        raise InvalidInput(f"{what} '{text}' is not an amount", code="bad_amount") from None
+        return parse_decimal(text)
+    except ValueError as why:
+        raise InvalidInput(f"{what} '{text}' {why}", code="bad_amount") from None
 
 
 @router.post("/c/{company}/settle/{party_type}/{party}", response_class=HTMLResponse)
