@@ -1,5 +1,8 @@
 """Posting rules beyond the seeds: voucher modes, the one-voucher parameter, journal-name dimensions (sales tax:
 test_sales_tax.py)."""
+from datetime import date
+from decimal import Decimal
+
 import pytest
 
 from bilag.errors import JournalRejected
@@ -161,3 +164,70 @@ def test_ex_d1_dimension_defaulting_the_journal_names_values_then_the_customers(
         Customer     | US-001  | 10.00 | 401100         | INV-1
     """, name="GEN2")
     assert net_by_account(row_3.vouchers) == {"130100-002-024-007": 10, "401100-002-024-007": -10}
+
+
+def test_ex_d1_row_4_a_main_accounts_fixed_dimension_is_forced_at_posting_and_the_journal_keeps_what_was_typed(engine):
+    """EX-D1 row 4 (domain.md B8): main account 170150 with fixed BU 003, a journal name without dimensions; the
+    user types 170150-004-: the journal line keeps 004, the posted voucher shows 003. The offset copies the
+    line's typed values (600150 has no fixed dimension). Set through master data (issue 14)."""
+    from bilag.journal.model import JournalLine
+    from bilag.services.journals import create_journal, load_journal, post_stored_journal
+    from bilag.services.masterdata import change_record, list_records
+
+    _ex_d1_company(engine)
+    change = change_record(engine, None, "account", ("170150",), {"fixed_dimensions": '{"BusinessUnit": "003"}'})
+    assert change.fields == {"fixed_dimensions": ({}, {"BusinessUnit": "003"})}
+    assert [r["fixed_dimensions"] for r in list_records(engine, None, "account") if r["id"] == "170150"] == [
+        {"BusinessUnit": "003"}]
+    journal_id = create_journal(engine, None, "GEN0", [JournalLine(
+        line_no=1, account_type="Ledger", account="170150-004-", debit=Decimal("10.00"), offset_account="600150",
+        date=date(2024, 1, 5))])
+    posted = post_stored_journal(engine, None, journal_id)
+    assert net_by_account(posted.vouchers) == {"170150-003--": 10, "600150-004--": -10}
+    with engine.connect() as connection:
+        _, lines = load_journal(connection, "USMF", journal_id)
+    assert [line.account for line in lines] == ["170150-004-"]
+    # Over every other source: a journal name's value and a blank segment alike; other segments stay as filled.
+    row_1 = post(engine, """
+        account_type | account | debit | offset_account
+        Ledger       | 170150  | 10.00 | 600150
+    """, name="GEN1")
+    assert net_by_account(row_1.vouchers) == {"170150-003-024-": 10, "600150-001-024-": -10}
+    # As the offset account too: the line's values are copied, then the fixed one forced.
+    as_offset = post(engine, """
+        account_type | account        | debit | offset_account
+        Ledger       | 600150-009-023 | 10.00 | 170150
+    """, name="GEN0")
+    assert net_by_account(as_offset.vouchers) == {"600150-009-023-": 10, "170150-003-023-": -10}
+
+
+def test_fixed_dimensions_are_checked_when_set(engine):
+    from bilag.errors import InvalidInput
+    from bilag.services.masterdata import change_record
+
+    _ex_d1_company(engine)
+    for fixed, message in [('{"Colour": "red"}', "accounts[0].fixed_dimensions: Colour is not a financial dimension"),
+                           ('{"BusinessUnit": ""}', "accounts[0].fixed_dimensions: BusinessUnit needs a value")]:
+        with pytest.raises(InvalidInput) as refused:
+            change_record(engine, None, "account", ("170150",), {"fixed_dimensions": fixed})
+        assert (refused.value.code, str(refused.value)) == ("bad_setup", message)
+
+
+def test_the_accounts_settlement_and_closing_post_to_carry_the_fixed_dimensions_too():
+    """chart.with_dimensions builds the accounts generated entries post to (settlement's spread, remainders,
+    revaluation, year-end): the fixed values win there as well; chart.fixed forces them on a parsed account."""
+    from bilag.ledger.accounts import AccountStructure, AccountType, ChartOfAccounts, LedgerAccount, MainAccount
+
+    chart = ChartOfAccounts(
+        {"403000": MainAccount("403000", "Discount", AccountType.expense, fixed_dimensions={"BusinessUnit": "003"}),
+         "600150": MainAccount("600150", "Expense", AccountType.expense)},
+        ["BusinessUnit", "Department"], [AccountStructure("All", "100000", "999999", ("BusinessUnit", "Department"))])
+    assert chart.with_dimensions("403000", {"BusinessUnit": "001", "Department": "024"}).display == "403000-003-024"
+    assert chart.with_dimensions("403000", {}).display == "403000-003-"
+    assert chart.with_dimensions("600150", {"BusinessUnit": "001"}).display == "600150-001-"
+    typed = chart.parse("403000-004-7")
+    assert chart.fixed(typed) == LedgerAccount("403000", ("003", "7"))
+    plain = chart.parse("600150-004-7")
+    assert chart.fixed(plain) is plain
+    already = chart.parse("403000-003-")
+    assert chart.fixed(already) is already

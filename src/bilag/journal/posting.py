@@ -535,6 +535,11 @@ class _Planner:
                 if filled != side.ledger_account:
                     side = _Side(side.account_type, filled, side.posting_type, side.party, side.profile,
                                  {**self.journal_dimensions, **side.dimensions})
+            # Fixed dimensions (B8, EX-D1 row 4) are forced at posting onto the entry, over the typed value and
+            # every default; the line keeps what was typed, and an offset copies the line's values, not these.
+            forced = self.company.chart.fixed(side.ledger_account)
+            if forced is not side.ledger_account:
+                side = _Side(side.account_type, forced, side.posting_type, side.party, side.profile, side.dimensions)
             side.default_currency = ((side.party.currency if side.party else None)
                                      or self.company.chart.main_accounts[side.main_account].default_currency
                                      or self.accounting_currency)

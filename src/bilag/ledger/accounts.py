@@ -34,6 +34,9 @@ class MainAccount:
     opening_account: str | None = None  # redirects the opening balance at year end
     revaluate: bool = False  # foreign currency revaluation flag (GL revaluation)
     revaluation_rate_type: str | None = None  # its exchange rate type (else the ledger's), domain.md B4.4
+    # Fixed dimensions (domain.md B8, EX-D1 row 4): {dimension: value} forced onto every entry posted to the
+    # account, over the typed value and every default; the journal line keeps what was typed.
+    fixed_dimensions: dict[str, str] = field(default_factory=dict, hash=False)
 
 
 @dataclass(frozen=True)
@@ -140,10 +143,23 @@ class ChartOfAccounts:
         return {seg: val for seg, val in zip(self.segments_for(account.main), account.values) if val}
 
     def with_dimensions(self, main_id: str, dimensions: dict[str, str]) -> LedgerAccount:
-        """The ledger account of `main_id` carrying those of `dimensions` that its structure has."""
-        self.main_account(main_id)
+        """The ledger account of `main_id` carrying those of `dimensions` that its structure has; the main
+        account's fixed dimensions win over them (the account settlement, revaluation and closing post to)."""
+        fixed = self.main_account(main_id).fixed_dimensions
         segments = self.segments_for(main_id)
+        if fixed:
+            dimensions = {**dimensions, **fixed}
         return LedgerAccount(main_id, tuple(dimensions.get(seg, "") for seg in segments))
+
+    def fixed(self, account: LedgerAccount) -> LedgerAccount:
+        """The account an entry posts to (EX-D1 row 4): the main account's fixed dimensions replace whatever
+        the segments hold (typed, or filled by a default); the account itself when it has none."""
+        fixed = self.main_account(account.main).fixed_dimensions
+        if not fixed:
+            return account
+        segments = self.segments_for(account.main)
+        values = tuple(fixed.get(seg, v) for seg, v in zip(segments, account.values))
+        return account if values == account.values else LedgerAccount(account.main, values)
 
     def fill_blanks(self, account: LedgerAccount, defaults: dict[str, str]) -> LedgerAccount:
         """Blank segments take the default dimension values (dimension defaulting)."""

@@ -55,7 +55,8 @@ def _companies(connection: Connection, company_id: str, **_) -> list[dict]:
 def _accounts(connection, company_id, **_):
     return [{"id": r.account_id, "name": r.name, "type": r.account_type, "active": bool(r.active),
              "manual_entry_blocked": bool(r.manual_entry_blocked), "default_currency": r.default_currency,
-             "opening_account": r.opening_account, "revaluate": bool(r.revaluate)}
+             "opening_account": r.opening_account, "revaluate": bool(r.revaluate),
+             "fixed_dimensions": json.loads(r.fixed_dimensions or "{}")}
             for r in _rows(connection, s.main_account, company_id, s.main_account.c.account_id)]
 
 
@@ -647,7 +648,8 @@ def _normalise_changes(kind: Kind, changes: dict) -> dict:
         name = str(name).strip().replace("-", "_")
         if kind.name == "account" and name == "do_not_allow_manual_entry":
             name = "manual_entry_blocked"
-        if isinstance(value, str) and name in ("dimensions", "allowed", "segments", "users", "tax_codes", "accounts") \
+        if isinstance(value, str) and name in ("dimensions", "fixed_dimensions", "allowed", "segments", "users",
+                                               "tax_codes", "accounts") \
                 and value.strip()[:1] in "[{":
             try:
                 value = json.loads(value)

@@ -43,7 +43,8 @@ SECTION_KEYS = {
     "fiscal_year": ({"start", "end"}, {"periods", "unit"}),
     "account_structure": ({"name", "main_accounts", "segments"}, {"allowed"}),
     "account": ({"id"}, {"name", "type", "active", "manual_entry_blocked", "do_not_allow_manual_entry",
-                         "default_currency", "opening_account", "revaluate", "exchange_rate_type"}),
+                         "default_currency", "opening_account", "revaluate", "exchange_rate_type",
+                         "fixed_dimensions"}),
     "cash_discount": ({"code", "percent", "days"}, {"next", "main_account"}),
     "payment_terms": ({"code", "days"}, set()),
     "tax_code": ({"code", "percent", "payable_account"}, {"receivable_account", "customer_cash_discount_account",
@@ -329,6 +330,7 @@ def add_account_structures(connection: Connection, company_id: str, structures: 
 
 def add_main_accounts(connection: Connection, company_id: str, accounts: list) -> None:
     rows, ids = [], []
+    dimensions: dict[str, set[str]] | None = None
     for index, item in enumerate(as_list(accounts, "accounts")):
         where = located(f"accounts[{index}]", item)
         check_keys("account", item, where)
@@ -352,9 +354,36 @@ def add_main_accounts(connection: Connection, company_id: str, accounts: list) -
             "revaluate": as_bool(item.get("revaluate", False), where + ".revaluate"),
             "revaluation_rate_type": str(item["exchange_rate_type"]) if item.get("exchange_rate_type") else None,
         })
+        fixed = {str(k): str(v) for k, v in as_mapping(item.get("fixed_dimensions"),
+                                                        where + ".fixed_dimensions").items()}
+        if fixed:
+            if dimensions is None:
+                dimensions = _dimension_values(connection, company_id)
+            _check_fixed_dimensions(fixed, dimensions, where + ".fixed_dimensions")
+        rows[-1]["fixed_dimensions"] = json.dumps(fixed, sort_keys=True)
     check_unique(connection, s.main_account, s.main_account.c.account_id, company_id, ids, "main account")
     if rows:
         connection.execute(insert(s.main_account), rows)
+
+
+def _dimension_values(connection: Connection, company_id: str) -> dict[str, set[str]]:
+    """{dimension: its values} of the company (an empty set: a dimension whose values are not listed)."""
+    found: dict[str, set[str]] = {
+        r[0]: set() for r in connection.execute(select(s.dimension.c.name).where(s.dimension.c.company_id == company_id))}
+    for name, value in connection.execute(select(s.dimension_value.c.dimension, s.dimension_value.c.value)
+                                          .where(s.dimension_value.c.company_id == company_id)):
+        found.setdefault(name, set()).add(value)
+    return found
+
+
+def _check_fixed_dimensions(fixed: dict[str, str], dimensions: dict[str, set[str]], where: str) -> None:
+    for name, value in fixed.items():
+        if name not in dimensions:
+            raise InvalidInput(f"{where}: {name} is not a financial dimension", code="bad_setup")
+        if not value:
+            raise InvalidInput(f"{where}: {name} needs a value", code="bad_setup")
+        if dimensions[name] and value not in dimensions[name]:
+            raise InvalidInput(f"{where}: {value} is not a value of dimension {name}", code="bad_setup")
 
 
 def add_exchange_rates(connection: Connection, company_id: str, rates: list) -> None:

@@ -102,7 +102,7 @@ def read_company(connection: Connection, company_id: str) -> Company:
     main_accounts = {
         r.account_id: MainAccount(r.account_id, r.name, AccountType(r.account_type), r.active,
                                   r.manual_entry_blocked, r.default_currency, r.opening_account, r.revaluate,
-                                  r.revaluation_rate_type)
+                                  r.revaluation_rate_type, json.loads(r.fixed_dimensions or "{}"))
         for r in connection.execute(_where(s.main_account, company_id))
     }
     dimensions = [r.name for r in connection.execute(_where(s.dimension, company_id).order_by(s.dimension.c.position))]

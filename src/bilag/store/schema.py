@@ -66,6 +66,8 @@ main_account = Table(
     Column("opening_account", String(40)),
     Column("revaluate", Boolean, nullable=False, default=False),
     Column("revaluation_rate_type", String(20)),  # GL revaluation's exchange rate type (period end, issue 8)
+    # Fixed dimensions (EX-D1 row 4, issue 14): {dimension: value} forced onto every entry posted to the account
+    Column("fixed_dimensions", Text, nullable=False, default="{}", server_default="{}"),
     PrimaryKeyConstraint("company_id", "account_id"),
     _company_fk("main_account"),
 )
