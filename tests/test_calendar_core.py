@@ -66,6 +66,19 @@ def test_fewer_periods_than_months_group_whole_months_the_extra_to_the_last():
     assert period_spans(D("2024-01-01"), D("2024-12-31"), 1) == spans("2024-01-01..2024-12-31")
 
 
+def test_a_year_ending_on_the_first_day_of_a_month_has_that_day_as_its_last_period():
+    assert period_spans(D("2024-01-01"), D("2024-03-01")) == spans(
+        "2024-01-01..2024-01-31", "2024-02-01..2024-02-29", "2024-03-01..2024-03-01")
+
+
+def test_a_year_of_quarters():
+    periods = generate_year(D("2024-01-01"), D("2024-12-31"), 2024, 1, 4)
+    assert [(p.name, p.start, p.end) for p in periods[1:-1]] == [
+        ("2024-P01", D("2024-01-01"), D("2024-03-31")), ("2024-P02", D("2024-04-01"), D("2024-06-30")),
+        ("2024-P03", D("2024-07-01"), D("2024-09-30")), ("2024-P04", D("2024-10-01"), D("2024-12-31"))]
+    assert periods[-1].number == 5
+
+
 def test_a_start_on_the_31st_does_not_drift():
     found = period_spans(D("2024-01-31"), D("2024-04-29"))
     assert found == spans("2024-01-31..2024-02-28", "2024-02-29..2024-03-30", "2024-03-31..2024-04-29")

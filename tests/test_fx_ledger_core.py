@@ -89,6 +89,11 @@ def test_the_scope_chooses_the_flagged_accounts():
     assert accounts_in_scope(c, "all") == ["110200", "130100", "401100"]
     assert accounts_in_scope(c, "balance_sheet") == ["110200", "130100"]
     assert accounts_in_scope(c, "profit_and_loss") == ["401100"]
+    # the chart's order does not matter: a profit-and-loss account before the balance-sheet ones
+    reordered = ChartOfAccounts({a: c.main_accounts[a] for a in ("401100", "200100", "110200", "130100")},
+                                c.dimensions, c.structures)
+    assert accounts_in_scope(reordered, "balance_sheet") == ["110200", "130100"]
+    assert accounts_in_scope(reordered, "profit_and_loss") == ["401100"]
     assert check_scope("all") == "all"
     for bad in ("everything", "ALL"):
         with pytest.raises(InvalidInput) as refused:

@@ -71,6 +71,9 @@ def test_hold_all_stops_settlement_until_its_release_date():
     assert party(Hold.all).settlement_held(day)
     assert party(Hold.all, "2024-03-02").settlement_held(day)
     assert not party(Hold.all, "2024-03-01").settlement_held(day)
+    party(Hold.all, "2024-03-01").check_settlement_hold(day)  # released that day
+    with pytest.raises(HoldForbids):
+        party(Hold.all, "2024-03-02").check_settlement_hold(day)
     for hold in (Hold.no, Hold.invoice, Hold.payment, Hold.never, Hold.requisition):
         assert not party(hold).settlement_held(day)
         party(hold).check_settlement_hold(day)
