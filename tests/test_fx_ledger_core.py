@@ -208,3 +208,24 @@ def test_carried_dimensions():
     assert carried(c, "801300", "401100-001-024", {"Department": ""}).display == "801300-001-"
     assert carried(c, "801300", "401100-001-024", {"BusinessUnit": "002"}).display == "801300-002-024"
     assert carried(c, "110200", "401100-001-024").display == "110200-001"
+
+
+def test_fixed_dimensions_win_in_the_accounts_built_and_over_a_parsed_account():
+    """EX-D1 row 4 in the chart: with_dimensions (the accounts generated entries post to) and fixed (an
+    entered account at posting) force the main account's fixed values; other segments stay."""
+    c = ChartOfAccounts(
+        {"403000": MainAccount("403000", "Discount", AccountType.expense, fixed_dimensions={"BusinessUnit": "002"}),
+         "401100": MainAccount("401100", "Sales", AccountType.revenue)},
+        ["BusinessUnit", "Department"], [AccountStructure("PL", "400000", "899999", ("BusinessUnit", "Department"))])
+    assert c.with_dimensions("403000", {"BusinessUnit": "001", "Department": "024"}) == \
+        LedgerAccount("403000", ("002", "024"))
+    assert c.with_dimensions("403000", {}) == LedgerAccount("403000", ("002", ""))
+    assert c.with_dimensions("401100", {"BusinessUnit": "001"}) == LedgerAccount("401100", ("001", ""))
+    assert c.fixed(c.parse("403000-001-024")) == LedgerAccount("403000", ("002", "024"))
+    assert c.fixed(c.parse("403000--")) == LedgerAccount("403000", ("002", ""))
+    plain = c.parse("401100-001-024")
+    assert c.fixed(plain) is plain
+    already = c.parse("403000-002-024")
+    assert c.fixed(already) is already
+    with pytest.raises(InvalidInput):
+        c.with_dimensions("555555", {})
