@@ -187,6 +187,7 @@ def test_structures_and_dimension_maps():
     assert c.with_dimensions("401100", {"Department": "025", "Other": "x"}) == LedgerAccount("401100", ("", "025"))
     assert c.fill_blanks(c.parse("401100--024"), {"BusinessUnit": "002", "Department": "025"}).display == \
         "401100-002-024"
+    assert c.fill_blanks(c.parse("401100--"), {"BusinessUnit": "002"}) == LedgerAccount("401100", ("002", ""))
     same = c.parse("401100-001-024")
     assert c.fill_blanks(same, {"BusinessUnit": "002"}) is same
     assert c.fill_blanks(same, {}) is same

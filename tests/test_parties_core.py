@@ -102,6 +102,7 @@ def test_posting_profiles_table_then_group_then_all():
     assert profiles.lookup(us3, "EXP").summary_account == "130900"
     assert profiles.lookup(Party(PartyType.customer, "US-4", posting_profile="EXP")).summary_account == "130900"
     assert profiles.lookup(Party(PartyType.vendor, "V-1")).summary_account == "200100"  # no default: GEN
+    assert PostingProfiles(rules, {PartyType.customer: "EXP"}).lookup(us1).summary_account == "130900"
     assert len(profiles.all()) == 5 and profiles.all()[0].scope == "all"
     with pytest.raises(InvalidInput) as refused:
         profiles.lookup(Party(PartyType.vendor, "V-1"), "EXP")
