@@ -167,6 +167,11 @@ def test_parse_checks_and_pads_the_segments():
         ("110200-001-9", "dimension_not_allowed",
          "ledger account 110200-001-9 has 2 dimension values but the account structure of 110200 has 1 segments "
          "(BusinessUnit)"),
+        ("401100-001-024-9", "dimension_not_allowed",
+         "ledger account 401100-001-024-9 has 3 dimension values but the account structure of 401100 has 2 segments "
+         "(BusinessUnit, Department)"),
+        ("999999-1", "dimension_not_allowed",
+         "ledger account 999999-1 has 1 dimension values but the account structure of 999999 has 0 segments (none)"),
         ("401100-003", "dimension_not_allowed", "ledger account 401100-003: 003 is not a value of dimension BusinessUnit"),
         ("401100-001-026", "dimension_not_allowed",
          "ledger account 401100-001-026: value 026 of Department is not allowed by account structure PL"),
