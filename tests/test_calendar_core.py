@@ -266,6 +266,7 @@ def test_rule_p1_status_first_then_module_access():
     assert not posting_allowed(period(access={"general_ledger": "Finance"}), "general_ledger", frozenset({"AP"}))
     assert not posting_allowed(period(access={"general_ledger": "Finance"}))
     assert posting_allowed(period(access={"general_ledger": "none"}), "accounts_payable") is True
+    assert posting_allowed(period(access={"general_ledger": "none"}), "general_ledger", frozenset({"none"})) is False
     good = period()
     assert check_posting_allowed(good, day) is good
     with pytest.raises(PeriodNotOpen) as error:

@@ -170,6 +170,8 @@ def test_parse_checks_and_pads_the_segments():
         ("401100-001-024-9", "dimension_not_allowed",
          "ledger account 401100-001-024-9 has 3 dimension values but the account structure of 401100 has 2 segments "
          "(BusinessUnit, Department)"),
+        ("401100--026", "dimension_not_allowed",
+         "ledger account 401100--026: value 026 of Department is not allowed by account structure PL"),
         ("999999-1", "dimension_not_allowed",
          "ledger account 999999-1 has 1 dimension values but the account structure of 999999 has 0 segments (none)"),
         ("401100-003", "dimension_not_allowed", "ledger account 401100-003: 003 is not a value of dimension BusinessUnit"),
@@ -183,6 +185,7 @@ def test_parse_checks_and_pads_the_segments():
 
 def test_structures_and_dimension_maps():
     c = chart()
+    assert c.dimensions == ["BusinessUnit", "Department"]
     assert c.structure_for("401100").name == "PL"
     assert c.structure_for("110200").name == "Balance"
     assert c.structure_for("99") is None  # shorter than the range's bounds
