@@ -1,15 +1,15 @@
 """fixed dimensions of a main account: {dimension: value} forced onto every entry posted to it (EX-D1 row 4,
 issue 14)
 
-Revision ID: 0015
-Revises: 0014
+Revision ID: 0018
+Revises: 0017
 Create Date: 2026-11-30 03:00:00
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0015'
-down_revision = '0014'
+revision = '0018'
+down_revision = '0017'
 branch_labels = None
 depends_on = None
 
