@@ -143,7 +143,8 @@ def test_the_loaded_company_is_frozen_and_carries_its_settlement_settings_typed(
     company = loaded(engine)
     assert company.settlement == SettlementSettings(
         discount_credit_notes=False, discount_partial_payments=False, discount_unspecific=True,
-        discount_by_invoice_lines=False, max_penny_difference=Decimal("0.05"), max_overpayment=Decimal("1.5"))
+        discount_by_invoice_lines=False, max_penny_difference=Decimal("0.05"), max_overpayment=Decimal("1.5"),
+        type_rank={"fee": 0, "collection_letter": 1, "interest_note": 2, "invoice": 3})
     with pytest.raises(dataclasses.FrozenInstanceError):
         company.settlement = SettlementSettings()  # type: ignore[misc]
     assert not hasattr(company, "memo")
@@ -157,7 +158,10 @@ def test_settlement_settings_of_the_default_parameters():
     assert SettlementSettings.from_parameters({}) == SettlementSettings.from_parameters(dict(DEFAULT_PARAMETERS))
     assert SettlementSettings.from_parameters({}) == SettlementSettings(
         discount_credit_notes=True, discount_partial_payments=True, discount_unspecific=False,
-        discount_by_invoice_lines=True, max_penny_difference=Decimal(0), max_overpayment=Decimal(0))
+        discount_by_invoice_lines=True, max_penny_difference=Decimal(0), max_overpayment=Decimal(0),
+        type_rank={"fee": 0, "collection_letter": 1, "interest_note": 2, "invoice": 3})
+    assert SettlementSettings.from_parameters({"settlement_type_priority": ["invoice", "fee"]}).type_rank == {
+        "invoice": 0, "fee": 1}
     assert SettlementSettings.from_parameters({"cash_discount_administration": "specific",
                                                "discount_offset_accounts": "invoice_lines",
                                                "max_penny_difference": None}).max_penny_difference == 0
