@@ -83,8 +83,8 @@ def test_distribute_follows_the_invoice_lines_or_the_invoices_own_account():
     t = transaction()
     by_lines: list[EntryDraft] = []
     distribute(company(), t, "606300", "p", "EUR", 400, 440, "d", by_lines)
-    assert [(e.ledger_account, e.amount_minor, e.accounting_minor) for e in by_lines] == [
-        ("606300-001-024", 300, 330), ("606300-002-025", 100, 110)]
+    assert by_lines == [EntryDraft(0, "606300-001-024", "606300", "p", "EUR", 300, 330, "d"),
+                        EntryDraft(0, "606300-002-025", "606300", "p", "EUR", 100, 110, "d")]
     by_main: list[EntryDraft] = []
     distribute(company(), t, "606300", "p", "EUR", 400, 440, "d", by_main, by_invoice_lines=False)
     assert [(e.ledger_account, e.amount_minor, e.accounting_minor) for e in by_main] == [("606300-001-", 400, 440)]
@@ -108,6 +108,8 @@ def test_unrealized_entries_by_dimension_mode_and_sign():
     assert [(e.ledger_account, e.accounting_minor) for e in no_lines] == [("801300--", 50)]
     forced = unrealized_entries(c, t, 50, "none", "U ", loss=False)  # the caller says which account
     assert [(e.ledger_account, e.posting_type, e.description) for e in forced] == [("801400--", "unrealized_gain", "U gain")]
+    one = unrealized_entries(c, t, 1, "none", "U ")
+    assert [(e.posting_type, e.accounting_minor) for e in one] == [("unrealized_loss", 1)]
     zero = unrealized_entries(c, t, 0, "none", "U ")
     assert [(e.posting_type, e.accounting_minor) for e in zero] == [("unrealized_gain", 0)]
 
@@ -146,6 +148,10 @@ def test_what_revaluation_leaves_alone():
     assert plan_revaluation(c, [transaction(last_revaluation_date=D("2024-04-01"))], considered, considered) == []
     assert len(plan_revaluation(c, [transaction(posting_date=considered)], considered, considered)) == 1
     assert len(plan_revaluation(c, [transaction(last_revaluation_date=considered)], considered, considered)) == 1
+    # one cent open: 0.01 EUR at 1.20 is 0.01 USD
+    [cent] = plan_revaluation(c, [transaction(amount_minor=1, open_minor=1, accounting_minor=0, open_accounting_minor=0)],
+                              considered, considered)
+    assert cent.delta_minor == 1
     # at the booked rate nothing changes
     assert plan_revaluation(c, [transaction()], considered, D("2024-03-30")) == []
 
@@ -207,6 +213,9 @@ def test_the_transaction_as_of_the_considered_date_and_the_share_settled_since()
                    "Settled since the revaluation: its unrealized amount", "customer", "C-1"),
         EntryDraft(0, "801400--", "801400", "unrealized_gain", "EUR", 0, 400, "Settled since: unrealized exchange gain"),
     ]
+    posting, _ = settled_share_entries(c, Revaluation(then, 1180, Decimal("1.20")), since)  # by the posting
+    assert [e.ledger_account for e in posting] == ["130100-001-", "801300-001-024", "801300-002-025",
+                                                   "130100-001-", "801400-001-024", "801400-002-025"]
     # a third of 1,000 is 333.33... -> 333; nothing reversed before
     third = SettledSince(3333, 3666, 0, D("2024-04-10"))
     entries, change = settled_share_entries(c, Revaluation(transaction(), 1000, Decimal("1.2")), third, "none")
