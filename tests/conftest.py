@@ -15,9 +15,15 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 from sqlalchemy import create_engine, text
 
 from bilag.store.database import migrate, open_store
+
+# Property tests judge results, not speed: on a shared two-core machine an example can take seconds, which
+# hypothesis would report as a failure (too slow / deadline) although every example passes.
+settings.register_profile("bilag", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("bilag")
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
