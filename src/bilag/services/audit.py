@@ -16,10 +16,11 @@ from sqlalchemy.engine import Connection, Engine
 
 from ..limits import fit_text
 from ..store import schema as s
-from ..store.bulk import next_ids
+from ..store.bulk import is_postgres, next_ids
 from ..store.companies import resolve_company_id
 
 GLOBAL = ""  # the company_id of changes that belong to no company (users)
+_GLOBAL_COUNTER_LOCK = 0x62696C6167  # 'bilag': the transaction-scoped lock of the users' audit counter
 
 
 @dataclass(frozen=True)
@@ -52,6 +53,8 @@ def record_changes(connection: Connection, company_id: str, user: str | None, ch
         return
     counter_company = company_id or None
     if counter_company is None:  # users: a counter of their own, outside every company
+        if is_postgres(connection):  # two such changes at once would both take the largest id + 1
+            connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_GLOBAL_COUNTER_LOCK})")
         row = connection.execute(select(s.audit_entry.c.audit_id).where(s.audit_entry.c.company_id == GLOBAL)
                                  .order_by(s.audit_entry.c.audit_id.desc()).limit(1)).first()
         first = (row[0] + 1) if row else 1
