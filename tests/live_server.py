@@ -45,3 +45,17 @@ def user_with_token(engine, name: str, roles: dict[str, str]) -> str:
     for company, role in roles.items():
         grant(engine, name, company, role)
     return create_token(engine, name, "test")
+
+
+@contextmanager
+def accountant_client(engine, company: str = "USMF"):
+    """The served application and an httpx client signed in as anna, accountant in `company`; the client
+    carries vera's viewer token (client.viewer_token) for the tests of what a viewer may not do."""
+    import httpx
+
+    token = user_with_token(engine, "anna", {company: "accountant"})
+    viewer = user_with_token(engine, "vera", {company: "viewer"})
+    with serving(engine) as base:
+        with httpx.Client(base_url=base, headers={"Authorization": f"Bearer {token}"}, timeout=60) as client:
+            client.viewer_token = viewer  # type: ignore[attr-defined]
+            yield client

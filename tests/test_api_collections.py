@@ -5,19 +5,15 @@ import httpx
 import pytest
 
 from .collect_support import make_collect_company
-from .live_server import serving, user_with_token
+from .live_server import accountant_client
 
 
 @pytest.fixture
 def api(engine):
     make_collect_company(engine, system_accounts={"customer_cash_discount": "403300",
                                                   "sales_tax_settlement": "222900"})
-    token = user_with_token(engine, "anna", {"USMF": "accountant"})
-    viewer = user_with_token(engine, "vera", {"USMF": "viewer"})
-    with serving(engine) as base:
-        with httpx.Client(base_url=base, headers={"Authorization": f"Bearer {token}"}, timeout=60) as client:
-            client.viewer_token = viewer  # type: ignore[attr-defined]
-            yield client
+    with accountant_client(engine) as client:
+        yield client
 
 
 def test_invoice_aged_balances_write_off_and_tax(api):

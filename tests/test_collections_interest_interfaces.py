@@ -13,7 +13,7 @@ import yaml
 from bilag.services.setup import setup_company
 
 from .collect_support import collect_setup
-from .live_server import serving, user_with_token
+from .live_server import accountant_client
 from .test_collections_interest import ACCOUNTS, INTEREST, LETTERS
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -76,12 +76,8 @@ def test_interest_letters_and_fees_from_the_command_line(company):
 @pytest.fixture
 def api(engine):
     setup_company(engine, _setup())
-    token = user_with_token(engine, "anna", {"USMF": "accountant"})
-    viewer = user_with_token(engine, "vera", {"USMF": "viewer"})
-    with serving(engine) as base:
-        with httpx.Client(base_url=base, headers={"Authorization": f"Bearer {token}"}, timeout=60) as client:
-            client.viewer_token = viewer  # type: ignore[attr-defined]
-            yield client
+    with accountant_client(engine) as client:
+        yield client
 
 
 def test_interest_letters_fees_and_the_type_priority_through_the_api(api):

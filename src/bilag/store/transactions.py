@@ -348,13 +348,15 @@ def record_revaluations(connection: Connection, company_id: str, day, voucher_nu
     sql = ("UPDATE party_transaction SET unrealized_minor = unrealized_minor + {p}, last_revaluation_date = {p}, "
            "last_revaluation_rate = {p}, last_revaluation_voucher = {p}, version = version + 1 "
            "WHERE company_id = {p} AND transaction_id = {p}")
-    params = [(change, day, rate, voucher_number, company_id, transaction_id) for transaction_id, change, rate in rows]
-    if is_postgres(connection):
+    postgres = is_postgres(connection)
+    stored_day = day if postgres else day.isoformat()  # SQLite keeps dates as ISO text
+    params = [(change, stored_day, rate, voucher_number, company_id, transaction_id)
+              for transaction_id, change, rate in rows]
+    if postgres:
         with driver_connection(connection).cursor() as cursor:
             cursor.executemany(sql.format(p="%s"), params)
     else:
-        connection.exec_driver_sql(sql.format(p="?"), [(c, day.isoformat(), r, v, co, t)
-                                                       for c, _d, r, v, co, t in params])
+        connection.exec_driver_sql(sql.format(p="?"), params)
 
 
 SETTLEMENT_COLUMNS = ("company_id", "settlement_id", "batch_id", "transaction_id", "offset_transaction_id",
