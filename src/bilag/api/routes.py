@@ -79,6 +79,32 @@ def idempotent(request: Request, caller: Caller, company_id: str, body: bytes, w
     return JSONResponse(result, status_code=status)
 
 
+def kept_answer(request: Request, caller: Caller, company_id: str, body: bytes, status: int,
+                body_of: Callable[[Any], dict]) -> api_requests.KeptAnswer | None:
+    """The request's Idempotency-Key, to be claimed and answered inside the posting's own transaction."""
+    key = request.headers.get("idempotency-key")
+    if key is None:
+        return None
+    fingerprint = api_requests.request_fingerprint(request.method, request.url.path, body)
+    return api_requests.KeptAnswer(company_id, key, caller.user.name, fingerprint, status, body_of)
+
+
+def answering(engine: Engine, answer: api_requests.KeptAnswer | None, work: Callable[[], dict],
+              status: int) -> JSONResponse:
+    """Run a posting call whose service keeps `answer`; a retry gets the first answer (Idempotent-Replayed)."""
+    try:
+        return JSONResponse(work(), status_code=status)
+    except api_requests.Replayed as replay:
+        return JSONResponse(replay.body, status_code=replay.status, headers={"Idempotent-Replayed": "true"})
+    except BilagError as refused:
+        instead = answer.first_answer(engine) if answer is not None else None
+        if isinstance(instead, api_requests.Replayed):
+            return JSONResponse(instead.body, status_code=instead.status, headers={"Idempotent-Replayed": "true"})
+        if instead is not None and getattr(instead, "code", "") == "idempotency_conflict":
+            raise instead from refused
+        raise
+
+
 def records_to_lines(lines: list[dict[str, Cell]], default_date: dt.date | None, source: str = "request", *,
                      engine=None, company: str | None = None, name: str | None = None,
                      one_voucher: bool | None = None, user: str | None = None):
@@ -340,16 +366,16 @@ async def post_lines(company: str, body: JournalIn, request: Request, caller: Ca
     from ..services.posting import post_journal
 
     allow(caller, company, "accountant")
-    raw = await request.body()
+    answer = kept_answer(request, caller, company, await request.body(), 201, posting_dict)
 
     def work() -> dict:
         lines = records_to_lines(body.lines, body.date, engine=engine_of(request), company=company, name=body.name,
                                  one_voucher=body.one_voucher, user=caller.user.name)
         result = post_journal(engine_of(request), company, body.name, lines, one_voucher=body.one_voucher,
-                              user=caller.user.name, source="request")
-        return posting_dict(result)
+                              user=caller.user.name, source="request", answer=answer)
+        return answer.body if answer and answer.body is not None else posting_dict(result)
 
-    return await run_in_threadpool(idempotent, request, caller, company, raw, work, 201)
+    return await run_in_threadpool(answering, engine_of(request), answer, work, 201)
 
 
 def _upload_lines(upload: UploadFile, content: bytes, default_date: dt.date | None, *, engine: Engine,

@@ -19,6 +19,7 @@ from ..journal.posting import PostingContext, plan_posting
 from ..parties.model import PartyType
 from ..store import schema as s
 from ..store.companies import load_company, resolve_company_id, user_groups
+from .api_requests import KeptAnswer
 from .ledger_posting import (  # noqa: F401 - PostedVoucher, PostingResult and the checks keep their old home too
     PostedVoucher,
     PostingResult,
@@ -95,10 +96,13 @@ def _settle_automatically_after_posting(connection, company, posted, result) -> 
 
 def post_journal(engine: Engine, company_id: str | None, journal_name: str, lines: list[JournalLine], *,
                  one_voucher: bool | None = None, user: str | None = None, idempotency_key: str | None = None,
-                 source: str | None = None) -> PostingResult:
-    """Validate and post a journal in one transaction. The same idempotency key posts once."""
+                 source: str | None = None, answer: KeptAnswer | None = None) -> PostingResult:
+    """Validate and post a journal in one transaction. The same idempotency key posts once. An HTTP request's
+    key (`answer`) is claimed and answered in the same transaction."""
     with engine.begin() as connection:
         company_id = resolve_company_id(connection, company_id)
+        if answer is not None:
+            answer.claim(connection)
         print_key = fingerprint(journal_name, lines) if idempotency_key else None
         if idempotency_key:
             previous = connection.execute(select(s.posting_request).where(
@@ -118,6 +122,8 @@ def post_journal(engine: Engine, company_id: str | None, journal_name: str, line
                 company_id=company_id, idempotency_key=idempotency_key, fingerprint=print_key,
                 batch_id=result.batch_id, result=json.dumps(result.summary())))
         record_batch_user(connection, company_id, [result.batch_id], user)
+        if answer is not None:
+            answer.keep(connection, result)
         return result
 
 

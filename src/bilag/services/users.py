@@ -263,11 +263,26 @@ def revoke_token(engine: Engine, name: str, token: str, *, actor: str | None = N
 
 
 def user_for_token(engine: Engine, token: str) -> User | None:
-    with engine.connect() as connection:
-        row = connection.execute(select(s.api_token).where(s.api_token.c.token_hash == digest(token))).first()
+    t, u = s.api_token, s.app_user
+    with _reading(engine) as connection:
+        row = connection.execute(select(u.c.user_name, u.c.display_name, u.c.locale, t.c.expires_at)
+                                 .join_from(t, u, u.c.user_name == t.c.user_name)
+                                 .where(t.c.token_hash == digest(token), u.c.active.is_(True))).first()
         if row is None or (row.expires_at is not None and row.expires_at < time.time()):
             return None
-        return load_user(connection, row.user_name)
+        return _with_roles(connection, row)
+
+
+def _reading(engine: Engine):
+    """A connection for the lookups every request makes before its work: in autocommit, so that it costs no
+    BEGIN and no ROLLBACK round trip (each lookup is one statement and reads committed rows either way)."""
+    return engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+
+
+def _with_roles(connection: Connection, row) -> User:
+    roles = {r.company_id: r.role for r in connection.execute(
+        select(s.user_role.c.company_id, s.user_role.c.role).where(s.user_role.c.user_name == row.user_name))}
+    return User(row.user_name, row.display_name, row.locale, roles)
 
 
 def start_session(engine: Engine, name: str, seconds: int = SESSION_SECONDS) -> tuple[str, str]:
@@ -283,13 +298,14 @@ def start_session(engine: Engine, name: str, seconds: int = SESSION_SECONDS) -> 
 
 def session_user(engine: Engine, session_id: str) -> tuple[User, str] | None:
     """The signed-in user and the session's CSRF token, while the session has not expired."""
-    with engine.connect() as connection:
-        row = connection.execute(select(s.web_session).where(
-            s.web_session.c.session_hash == digest(session_id))).first()
+    w, u = s.web_session, s.app_user
+    with _reading(engine) as connection:
+        row = connection.execute(select(u.c.user_name, u.c.display_name, u.c.locale, w.c.csrf_token, w.c.expires_at)
+                                 .join_from(w, u, u.c.user_name == w.c.user_name)
+                                 .where(w.c.session_hash == digest(session_id), u.c.active.is_(True))).first()
         if row is None or row.expires_at < time.time():
             return None
-        user = load_user(connection, row.user_name)
-        return (user, row.csrf_token) if user else None
+        return _with_roles(connection, row), row.csrf_token
 
 
 def end_session(engine: Engine, session_id: str) -> None:

@@ -123,7 +123,10 @@ def _create_store_engine(url: str | None = None) -> Engine:
     # On Citus the rows are locked on the workers, which the session's lock_timeout does not reach; a SET LOCAL
     # in each transaction does, once citus.propagate_set_commands is 'local' (a placeholder setting elsewhere).
     timeout_ms = int(wait_seconds() * 1000)
-    engine = create_engine(url, pool_pre_ping=True, connect_args={
+    # The pool keeps as many connections open as the server runs requests at once (its thread pool): a smaller
+    # pool closes each connection beyond it after one request and opens a new one for the next, which costs a
+    # PostgreSQL backend start per request under load.
+    engine = create_engine(url, pool_pre_ping=True, pool_size=20, max_overflow=20, connect_args={
         "options": f"-c lock_timeout={timeout_ms} -c citus.propagate_set_commands=local"})
     _tell_waiting_writers(engine)
     _lock_timeout_on_citus_workers(engine, timeout_ms)

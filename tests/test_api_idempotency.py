@@ -1,0 +1,81 @@
+"""An Idempotency-Key on the journal posting call is claimed and answered inside the posting's own transaction:
+concurrent retries post once, a retry after the world changed still gets the first answer, and a refused
+request leaves the key free."""
+from __future__ import annotations
+
+import threading
+from datetime import date
+
+import httpx
+import pytest
+from sqlalchemy import func, select
+
+from bilag.services.periods import set_period_status
+from bilag.store import schema as s
+
+from .live_server import serving, user_with_token
+from .support import make_company
+
+LINES = [{"voucher": "V1", "account_type": "Ledger", "account": "606300-001--", "debit": "125.50"},
+         {"voucher": "V1", "account_type": "Ledger", "account": "110110-001-", "credit": "125.50"}]
+BODY = {"lines": LINES, "date": "2024-01-05"}
+POST = "/api/companies/USMF/journal/post"
+
+
+@pytest.fixture
+def api(engine):
+    make_company(engine)
+    token = user_with_token(engine, "anna", {"USMF": "accountant"})
+    with serving(engine) as base:
+        with httpx.Client(base_url=base, headers={"Authorization": f"Bearer {token}"}, timeout=60) as client:
+            yield client
+
+
+def vouchers(engine) -> int:
+    with engine.connect() as connection:
+        return connection.execute(select(func.count()).select_from(s.voucher)).scalar_one()
+
+
+def test_concurrent_retries_with_one_key_post_once(api, engine):
+    answers: list[httpx.Response] = []
+
+    def retry() -> None:
+        with httpx.Client(base_url=api.base_url, headers=api.headers, timeout=60) as client:
+            answers.append(client.post(POST, json=BODY, headers={"Idempotency-Key": "same"}))
+
+    threads = [threading.Thread(target=retry) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert [a.status_code for a in answers] == [201] * 6, [a.text for a in answers]
+    assert sum(a.headers.get("idempotent-replayed") != "true" for a in answers) == 1
+    assert len({a.text for a in answers}) == 1
+    assert vouchers(engine) == 1
+
+
+def test_a_retry_gets_the_first_answer_even_when_posting_again_would_be_refused(api, engine):
+    first = api.post(POST, json=BODY, headers={"Idempotency-Key": "k1"})
+    assert first.status_code == 201, first.text
+    set_period_status(engine, "USMF", date(2024, 1, 5), "on_hold")
+    refused = api.post(POST, json=BODY, headers={"Idempotency-Key": "k2"})
+    assert refused.status_code == 422 and "hold" in refused.text.lower()
+    again = api.post(POST, json=BODY, headers={"Idempotency-Key": "k1"})
+    assert again.status_code == 201 and again.json() == first.json()
+    assert again.headers["idempotent-replayed"] == "true"
+    assert vouchers(engine) == 1
+
+
+def test_a_refused_request_leaves_its_key_free_and_another_body_conflicts(api, engine):
+    bad = api.post(POST, json={**BODY, "lines": [LINES[0], {**LINES[1], "credit": "125.49"}]},
+                   headers={"Idempotency-Key": "k"})
+    assert bad.status_code == 422
+    with engine.connect() as connection:
+        assert connection.execute(select(func.count()).select_from(s.api_request)).scalar_one() == 0
+    good = api.post(POST, json=BODY, headers={"Idempotency-Key": "k"})
+    assert good.status_code == 201 and "idempotent-replayed" not in good.headers
+    other = api.post(POST, json={**BODY, "date": "2024-01-06"}, headers={"Idempotency-Key": "k"})
+    assert other.status_code == 409 and other.json()["code"] == "idempotency_conflict"
+    too_long = api.post(POST, json=BODY, headers={"Idempotency-Key": "x" * 201})
+    assert too_long.status_code == 422 and too_long.json()["code"] == "bad_idempotency_key"
+    assert vouchers(engine) == 1
