@@ -15,7 +15,7 @@ from sqlalchemy.engine import Connection, Engine
 from ..company import Company
 from ..errors import IdempotencyConflict
 from ..journal.model import JournalLine, VoucherDraft
-from ..journal.posting import PostingContext, plan_posting
+from ..journal.posting import PostingContext, cycle_collection_paused, plan_posting
 from ..parties.model import PartyType
 from ..store import schema as s
 from ..store.companies import load_company, resolve_company_id, user_groups
@@ -98,8 +98,9 @@ def post_journal(engine: Engine, company_id: str | None, journal_name: str, line
                  one_voucher: bool | None = None, user: str | None = None, idempotency_key: str | None = None,
                  source: str | None = None, answer: KeptAnswer | None = None) -> PostingResult:
     """Validate and post a journal in one transaction. The same idempotency key posts once. An HTTP request's
-    key (`answer`) is claimed and answered in the same transaction."""
-    with engine.begin() as connection:
+    key (`answer`) is claimed and answered in the same transaction. The collector pauses over the whole posting
+    (journal/posting.py says why): settling named invoices and writing the rows allocate as much as planning."""
+    with cycle_collection_paused(), engine.begin() as connection:
         company_id = resolve_company_id(connection, company_id)
         if answer is not None:
             answer.claim(connection)
