@@ -231,3 +231,35 @@ def test_the_accounts_settlement_and_closing_post_to_carry_the_fixed_dimensions_
     assert chart.fixed(plain) is plain
     already = chart.parse("403000-003-")
     assert chart.fixed(already) is already
+
+
+def test_a_reversal_mirrors_the_original_entries_even_when_the_fixed_dimensions_changed_since(engine):
+    """Fixed dimensions apply to new postings; a reversal copies the original's entries exactly (its accounts
+    with their dimensions, negated), so that each account's balance returns to zero where it was posted
+    (docs/journals.md). A journal posted after the change takes the new fixed value."""
+    from sqlalchemy import select
+
+    from bilag.services.masterdata import change_record
+    from bilag.services.voucher_reversal import reverse_voucher
+    from bilag.store import schema as s
+
+    _ex_d1_company(engine)
+    change_record(engine, None, "account", ("170150",), {"fixed_dimensions": '{"BusinessUnit": "003"}'})
+    original = post(engine, """
+        voucher | account_type | account     | debit | offset_account
+        GJ-1    | Ledger       | 170150-004- | 10.00 | 600150
+    """, name="GEN0")
+    assert net_by_account(original.vouchers) == {"170150-003--": 10, "600150-004--": -10}
+    change_record(engine, None, "account", ("170150",), {"fixed_dimensions": '{"BusinessUnit": "005"}'})
+    reversal = reverse_voucher(engine, None, original.vouchers[0].number)
+    with engine.connect() as connection:
+        rows = connection.execute(select(s.ledger_entry.c.ledger_account, s.ledger_entry.c.amount_minor).join(
+            s.voucher, (s.voucher.c.company_id == s.ledger_entry.c.company_id)
+            & (s.voucher.c.voucher_id == s.ledger_entry.c.voucher_id)).where(
+            s.voucher.c.voucher_number == reversal.reversal).order_by(s.ledger_entry.c.entry_id)).all()
+    assert [tuple(r) for r in rows] == [("170150-003--", -1000), ("600150-004--", 1000)]
+    later = post(engine, """
+        account_type | account     | debit | offset_account
+        Ledger       | 170150-004- | 10.00 | 600150
+    """, name="GEN0")
+    assert net_by_account(later.vouchers) == {"170150-005--": 10, "600150-004--": -10}

@@ -63,3 +63,15 @@ def test_the_settlement_moves_each_tax_account_to_the_settlement_account_once(en
     assert error.value.code == "tax_settled_already"
     with pytest.raises(BilagError, match="no sales tax to settle"):
         settle_sales_tax(engine, None, date(2024, 2, 1), date(2024, 2, 29))
+
+
+def test_the_settlement_account_takes_its_fixed_dimensions(engine):
+    """EX-D1 row 4: the settlement account's fixed dimensions are forced onto its entry; the tax accounts are
+    relieved where their tax was posted (docs/journals.md)."""
+    from bilag.services.masterdata import change_record
+
+    _company(engine)
+    change_record(engine, None, "account", ("222900",), {"fixed_dimensions": '{"BusinessUnit": "002"}'})
+    voucher = settle_sales_tax(engine, None, JAN_1, JAN_31)
+    assert [(e.ledger_account, e.main_account, e.amount_minor) for e in voucher.draft.entries] == [
+        ("222100--", "222100", 26200), ("222200--", "222200", -10000), ("222900-002-", "222900", -16200)]

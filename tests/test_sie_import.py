@@ -294,3 +294,47 @@ def test_the_progress_callback_hears_reading_and_posting(engine):
     _import(engine, "typ4.se", progress=lambda stage, done, total: heard.append((stage, done == total)))
     assert heard[0][0] == "reading" and ("reading", True) in heard
     assert heard[-1] == ("posting", True)
+
+
+def test_a_main_accounts_fixed_dimensions_win_over_the_files_objects(engine):
+    """EX-D1 row 4 on imported vouchers (docs/journals.md): an import posts new entries, so an account's fixed
+    dimension replaces the object the file names; the other accounts keep the file's objects."""
+    from bilag.services.masterdata import change_record
+
+    first = """#FLAGGA 0
+#FORMAT PC8
+#SIETYP 4
+#FNAMN "Liten AB"
+#RAR 0 20240101 20241231
+#DIM 1 "Kostnadsstalle"
+#OBJEKT 1 "10" "Butik"
+#OBJEKT 1 "20" "Lager"
+#KONTO 1910 "Kassa"
+#KONTO 3010 "Forsaljning"
+#VER A 1 20240115 "Sale"
+{
+#TRANS 1910 {1 "10"} 250.00
+#TRANS 3010 {1 "10"} -250.00
+}
+"""
+    import_sie(engine, _small(first), company_id="SE1", source="first.se")
+    change_record(engine, "SE1", "account", ("3010",), {"fixed_dimensions": '{"Kostnadsstalle": "20"}'})
+    second = """#FLAGGA 0
+#FORMAT PC8
+#SIETYP 4
+#FNAMN "Liten AB"
+#VER A 2 20240116 "Sale"
+{
+#TRANS 1910 {1 "10"} 100.00
+#TRANS 3010 {1 "10"} -100.00
+}
+"""
+    import_sie(engine, _small(second), company_id="SE1", source="second.si")
+    with engine.connect() as connection:
+        posted = sorted((row.voucher_number, row.ledger_account, row.amount_minor) for row in connection.execute(
+            select(s.voucher.c.voucher_number, s.ledger_entry.c.ledger_account, s.ledger_entry.c.amount_minor)
+            .join(s.ledger_entry, (s.ledger_entry.c.company_id == s.voucher.c.company_id)
+                  & (s.ledger_entry.c.voucher_id == s.voucher.c.voucher_id))
+            .where(s.voucher.c.company_id == "SE1", s.voucher.c.series == "A")))
+    assert posted == [("1", "1910-10", 25000), ("1", "3010-10", -25000),
+                      ("2", "1910-10", 10000), ("2", "3010-20", -10000)]

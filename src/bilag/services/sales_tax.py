@@ -52,7 +52,7 @@ def settle_sales_tax(engine: Engine, company_id: str | None, from_date: date, to
         period = company.calendar.operating_period(day)
         check_posting_allowed(period, day, "general_ledger", user_groups(connection, company_id, user))
         assert period is not None  # check_posting_allowed refuses a date outside the calendar
-        parsed = chart.parse(settlement_account)
+        parsed = chart.fixed(chart.parse(settlement_account))  # its fixed dimensions win (EX-D1 row 4)
         voucher = plan_tax_settlement(
             totals, settlement_account=parsed.display, settlement_main=parsed.main,
             accounting_currency=company.accounting_currency, day=day, period_id=period.id, from_date=from_date,

@@ -153,6 +153,7 @@ def import_sie_in(connection: Connection, sie: SieFile, *, company_id: str,
         plan = plan_import(sie, currency=currency, ledger=ledger, period_of=period_of,
                            opening_period_id=opening_period_id, year=year, with_balances=with_balances,
                            opening_difference_account=opening_difference_account)
+        force_fixed_dimensions(company.chart, plan.vouchers)
         _check_numbers_in_file(sie, company)
         recheck_periods(connection, company, plan.vouchers)
         from ..store.bulk import next_ids
@@ -176,6 +177,18 @@ def import_sie_in(connection: Connection, sie: SieFile, *, company_id: str,
     if year is not None and with_balances:
         result.tie_out = tie_out(connection, company_id, sie, year)
     return result
+
+
+def force_fixed_dimensions(chart, vouchers) -> None:
+    """EX-D1 row 4 on imported entries: a main account's fixed dimensions replace the file's objects (the
+    import posts new entries, as a journal does; docs/journals.md). Entries of other accounts are left as read."""
+    fixed = {main for main, account in chart.main_accounts.items() if account.fixed_dimensions}
+    if not fixed:
+        return
+    for voucher in vouchers:
+        for entry in voucher.entries:
+            if entry.main_account in fixed:
+                entry.ledger_account = chart.fixed(chart.parse(entry.ledger_account)).display
 
 
 def _check_numbers_in_file(sie: SieFile, company) -> None:
