@@ -8,6 +8,7 @@ file is listed, as `lines_from_file` does.
 """
 from __future__ import annotations
 
+import codecs
 import csv
 import itertools
 from collections.abc import Callable, Iterable, Iterator
@@ -84,7 +85,8 @@ def _csv_chunks(path: Path, problems: ProblemList, default_date, chunk_lines: in
             try:
                 text = handle.readline()
             except UnicodeDecodeError:
-                raise InvalidInput(f"{source}, line {physical + 1}: the file is not UTF-8 text",
+                # The text reader decodes ahead of the lines it returns: find the line of the bad byte itself.
+                raise InvalidInput(f"{source}, line {_first_bad_utf8_line(path)}: the file is not UTF-8 text",
                                    code="bad_file") from None
             if not text:
                 return
@@ -124,6 +126,20 @@ def _csv_chunks(path: Path, problems: ProblemList, default_date, chunk_lines: in
                                 no_header="the journal has no lines")
         except csv.Error as error:
             raise InvalidInput(f"{source}, line {reader.line_num}: not valid CSV ({error})", code="bad_file") from None
+
+
+def _first_bad_utf8_line(path: Path) -> int:
+    """The line of a file's first byte that is not UTF-8, read in blocks (as lines_from_file names it)."""
+    decoder = codecs.getincrementaldecoder("utf-8-sig")()
+    line = 1
+    with path.open("rb") as raw:
+        for block in iter(lambda: raw.read(1 << 16), b""):
+            try:
+                decoder.decode(block)
+            except UnicodeDecodeError as error:  # error.object: the bytes held back from the last block + this
+                return line + error.object[:error.start].count(b"\n")
+            line += block.count(b"\n")
+    return line
 
 
 def _chunked(numbered_rows: Iterable[tuple[int, list[str]]], source: str, problems: ProblemList, default_date,
