@@ -15,7 +15,7 @@ from bilag.calendar.periods import FiscalCalendar, generate_years
 from bilag.company import Company, SettlementSettings, TaxCode
 from bilag.errors import SettlementError
 from bilag.fx.rates import ExchangeRate, RateTable
-from bilag.journal.model import TaxDraft
+from bilag.journal.model import EntryDraft, TaxDraft
 from bilag.ledger.accounts import AccountStructure, AccountType, ChartOfAccounts, MainAccount
 from bilag.parties.model import CashDiscountCode, Hold, Party, PartyType, PostingProfiles
 from bilag.settlement.automatic import AutomaticPlan, named_invoice, plan_automatic, type_rank
@@ -30,7 +30,8 @@ SYSTEM = {"vendor_cash_discount": "520200", "customer_cash_discount": "403300", 
           "penny_difference": "809000", "over_underpayment": "809100", "cash_discount_difference": "809200"}
 CODES = {"1D14": CashDiscountCode("1D14", M(1), 14), "2D5": CashDiscountCode("2D5", M(2), 5, "1D14"),
          "4D10": CashDiscountCode("4D10", M(4), 10), "1.5D10": CashDiscountCode("1.5D10", M("1.5"), 10),
-         "OWN": CashDiscountCode("OWN", M(1), 14, main_account="520900")}
+         "OWN": CashDiscountCode("OWN", M(1), 14, main_account="520900"),
+         "40D10": CashDiscountCode("40D10", M(40), 10)}
 
 
 def company(settings: SettlementSettings | None = None, parameters: dict | None = None, system=None,
@@ -95,10 +96,19 @@ def settle(c: Company, payment: OpenTransaction | None, *marks, **options):
     return plan_settlement(c, payment, chosen, SettlementOptions(**options), period)
 
 
-def rows(plan) -> list[tuple]:
-    """(account, posting type, amount, accounting amount, text) of the settlement voucher's entries."""
-    return [(e.ledger_account, e.posting_type, e.amount_minor, e.accounting_minor, e.description)
-            for e in plan.voucher.entries]
+def rows(plan, currency: str | None = None) -> list[tuple]:
+    """(account, posting type, amount, accounting amount, text) of the settlement voucher's entries, each checked
+    for what every settlement entry holds: line 0, its main account, the currency of the settled transactions
+    (`currency`, else the first entry's), the party on a summary account's entry only, no transaction."""
+    entries = plan.voucher.entries
+    currency = currency or entries[0].currency
+    for e in entries:
+        party = (e.party_type, e.party_id) if e.posting_type.endswith("_balance") else (None, None)
+        assert (e.line_no, e.main_account, e.currency, e.party_type, e.party_id, e.transaction_index) == (
+            0, e.ledger_account.split("-")[0], currency, *party, None), e
+        if party[0]:
+            assert party[0] in ("customer", "vendor") and party[1]
+    return [(e.ledger_account, e.posting_type, e.amount_minor, e.accounting_minor, e.description) for e in entries]
 
 
 def settled(plan) -> dict[int, tuple[int, int, int]]:
@@ -860,3 +870,201 @@ def test_open_transaction_and_change_properties():
                             "always") == M(1)
     assert discount_percent(company(), vendor_invoice("1.00", "2024-06-25", code="2D5"), D("2024-07-30"),
                             "always") == M(2)
+
+
+# ---- edges found by mutation testing (each a rule at its boundary) ----------------------------------------------
+
+def test_a_transaction_of_one_cent_settles_like_any_other():
+    invoice = vendor_invoice("1.00", "2024-06-25")
+    cent = vendor_payment("0.01", "2024-06-26")
+    assert settled(settle(company(), cent, invoice))[invoice.transaction_id] == (-1, -1, 0)
+    c = company(parties={})
+    small = customer("0.01", "2024-06-25", invoice="C1")
+    pay = customer("-1.00", "2024-06-26")
+    assert settled(settle(c, pay, small))[small.transaction_id] == (1, 1, 0)
+    # three invoices marked without a payment: the latest is named as the one the others cannot settle with
+    a, b, late = (vendor_invoice("1.00", "2024-06-01"), vendor_invoice("1.00", "2024-06-02"),
+                  vendor_invoice("1.00", "2024-06-03", voucher_number="LATE"))
+    with pytest.raises(SettlementError) as refused:
+        settle(company(), None, late, a, b)
+    assert str(refused.value).endswith("has the same sign as LATE; they cannot settle each other")
+
+
+def test_a_customer_credit_note_gives_up_its_discount_in_proportion_to_what_it_settles():
+    c = company(parties={})
+    credit = customer("-100.00", "2024-06-25", invoice="CN-1", code="2D5")  # 2.00 discount, 98.00 to settle
+    invoice = customer("70.00", "2024-06-20", invoice="FTI-1")
+    plan = settle(c, credit, invoice)
+    # 2.00 x 70.00 / 98.00 = 1.4286 -> 1.43 (half up at the cent)
+    assert settled(plan)[credit.transaction_id] == (-7143, -7143, -143)
+    assert rows(plan)[-2:] == [("130100-002-", "customer_balance", 143, 143, "Cash discount on credit note"),
+                               ("403300-002-", "customer_cash_discount", -143, -143, "Cash discount on credit note")]
+    # by the main account: the credit note's own account's dimensions, not its lines'
+    by_main = company(SettlementSettings(discount_by_invoice_lines=False), parties={})
+    other_lines = replace(credit, distribution=[("401100-007-", 1)])
+    assert rows(settle(by_main, other_lines, invoice))[-1][0] == "403300-002-"
+    assert rows(settle(c, replace(other_lines), invoice))[-1][0] == "403300-007-"
+    # a large discount: 40 % of 1.00 (0.40); 0.59 of the 0.60 used gives up 0.40 x 59 / 60 = 0.3933 -> 0.39
+    big = customer("-1.00", "2024-06-25", invoice="CN-2", code="40D10")
+    plan = settle(c, big, customer("0.59", "2024-06-20", invoice="FTI-2"))
+    assert settled(plan)[big.transaction_id] == (-98, -98, -39)
+    # one cent used of 98.00: its share of the discount rounds to nothing and nothing is posted
+    plan = settle(c, customer("-100.00", "2024-06-25", invoice="CN-3", code="2D5"),
+                  customer("0.01", "2024-06-20", invoice="FTI-3"))
+    assert plan.voucher is None
+
+
+def test_a_credit_note_that_only_takes_a_manual_discount_gives_up_none_of_its_own():
+    c = company(parties={})
+    credit = customer("-100.00", "2024-06-25", invoice="CN-1", code="2D5")
+    invoice = customer("50.00", "2024-06-20", invoice="FTI-1")
+    plan = settle(c, credit, Mark(invoice, cash_discount=M("50.00")))  # the invoice closed by its discount alone
+    assert settled(plan)[credit.transaction_id] == (0, 0, 0)
+    assert len(plan.parts) == 2
+
+
+def test_a_marked_credit_note_takes_its_discount_when_credit_notes_earn_one():
+    invoice = vendor_invoice("1000.00", "2024-06-25")
+    credit = vendor_payment("100.00", "2024-06-28", invoice="CN-1", cash_discount_code="2D5")
+    plan = settle(company(), invoice, credit)  # the invoice as the primary, the credit note marked
+    assert settled(plan)[credit.transaction_id] == (10000, 10000, 200)
+    off = settle(company(SettlementSettings(discount_credit_notes=False)), invoice, credit)
+    assert settled(off)[credit.transaction_id] == (10000, 10000, 0)
+
+
+def test_a12_within_one_period_the_discount_is_its_full_discount_less_what_was_taken_in_it():
+    # 10,000.00 on 6/28 with 2D5: 2 % until 7/3, 1 % from 7/4 until 7/12. A manual 5.00 discount (AP-P6) was
+    # taken with 995.00 on 7/1: 9,000.00 is open. Paying the rest in the same period takes the 195.00 left.
+    c = company()
+    invoice = vendor_invoice("10000.00", "2024-06-28", code="2D5")
+    after = replace(invoice, open_minor=-900000, open_accounting_minor=-900000, cash_discount_taken_minor=-500,
+                    discount_history=((D("2024-07-01"), 500),))
+    plan = settle(c, vendor_payment("8805.00", "2024-07-02"), after)
+    assert settled(plan)[invoice.transaction_id] == (-900000, -900000, -19500)
+    # the same in the 1 % period, the earlier discount on its first day or on its last: 100.00 less 5.00
+    for taken_on, paid_on in (("2024-07-04", "2024-07-10"), ("2024-07-12", "2024-07-12")):
+        later = replace(after, discount_history=((D(taken_on), 500),))
+        plan = settle(c, vendor_payment("8905.00", paid_on), later)
+        assert settled(plan)[invoice.transaction_id] == (-900000, -900000, -9500), taken_on
+
+
+def test_unspecific_administration_at_its_edges():
+    unspecific = company(SettlementSettings(discount_unspecific=True))
+    # no discount: an overpayment stays on the payment
+    invoice = vendor_invoice("1000.00", "2024-07-01")
+    payment = vendor_payment("1005.00", "2024-07-05")
+    assert settled(settle(unspecific, payment, invoice)) == {invoice.transaction_id: (-100000, -100000, 0),
+                                                             payment.transaction_id: (100000, 100000, 0)}
+    # a discount of one cent, overpaid by one cent: the discount shrinks to nothing, the payment settles in full
+    cent = vendor_invoice("1.00", "2024-07-01", code="1D14")
+    payment = vendor_payment("1.00", "2024-07-05")
+    assert settled(settle(unspecific, payment, cent)) == {cent.transaction_id: (-100, -100, 0),
+                                                          payment.transaction_id: (100, 100, 0)}
+    # overpaid by one cent: 9.99 discount
+    invoice = vendor_invoice("1000.00", "2024-07-01", code="1D14")
+    payment = vendor_payment("990.01", "2024-07-05")
+    assert settled(settle(unspecific, payment, invoice)) == {invoice.transaction_id: (-100000, -100000, -999),
+                                                             payment.transaction_id: (99001, 99001, 0)}
+
+
+def test_amounts_in_a_currency_without_decimals():
+    c = company()
+    yen = replace(vendor_invoice("1", "2024-06-25", currency="JPY", accounting="70.00"), amount_minor=-10000,
+                  open_minor=-10000)
+    payment = vendor_payment("70.00", "2024-06-26", currency="JPY", accounting="70.00", amount_minor=10000,
+                             open_minor=10000)
+    c = replace(c, rates=RateTable("USD", [ExchangeRate("JPY", D("2024-01-01"), M("0.70"), per=100),
+                                           ExchangeRate("EUR", D("2024-01-01"), M("1.15"))]))
+    part = settle(c, payment, Mark(yen, amount_to_settle=M("4000")))
+    assert settled(part)[yen.transaction_id] == (-4000, -2800, 0)
+    manual = settle(c, payment, Mark(yen, cash_discount=M("100"), amount_to_settle=M("5000")))
+    assert settled(manual)[yen.transaction_id] == (-5100, -3570, -100)
+    with pytest.raises(SettlementError) as refused:
+        settle(c, payment, Mark(yen, amount_to_settle=M("10001")))
+    assert str(refused.value) == f"amount to settle 10001 is more than the open amount 10000 of {yen.invoice}"
+    with pytest.raises(SettlementError) as refused:
+        settle(c, payment, Mark(yen, cash_discount=M("10001")))
+    assert str(refused.value) == f"the cash discount 10001 is larger than the open amount 10000 of {yen.invoice}"
+    # a yen payment of an invoice in euros: JPY 1,000 (USD 7.00) is EUR 6.09 (7.00 / 1.15 = 6.087)
+    eur = vendor_invoice("10.00", "2024-06-25", currency="EUR", accounting="11.50")
+    jpy = replace(vendor_payment("1", "2024-06-26", currency="JPY", accounting="7.00"), amount_minor=1000,
+                  open_minor=1000)
+    plan = settle(c, jpy, eur)
+    assert settled(plan) == {jpy.transaction_id: (1000, 700, 0), eur.transaction_id: (-609, -700, 0)}
+    # the euros back to yen: EUR 10.00 would take JPY 1,643 (1,642.86)
+    rich = replace(jpy, amount_minor=5000, open_minor=5000, accounting_minor=3500, open_accounting_minor=3500)
+    plan = settle(c, rich, eur)
+    assert settled(plan)[rich.transaction_id] == (1643, 1150, 0)
+    # a cross rate below one is a rate like any other
+    cad = vendor_invoice("75.00", "2024-06-25", currency="CAD", accounting="56.25")
+    euros = vendor_payment("100.00", "2024-07-01", currency="EUR", accounting="115.00")
+    crossed = settle(company(), euros, Mark(cad, cross_rate=M("0.75")))
+    assert settled(crossed)[euros.transaction_id] == (10000, 11500, 0)
+
+
+def test_the_discount_account_of_a_customer_invoice_with_a_tax_code():
+    taxes = {"VAT": TaxCode("VAT", M(25), "222000", customer_cash_discount_account="403300",
+                            vendor_cash_discount_account="520300")}
+    c = company(parties={}, tax_codes=taxes, system={**SYSTEM, "customer_cash_discount": "809200"})
+    invoice = customer("100.00", "2024-06-25", invoice="FTI-1", code="1D14", tax_code="VAT")
+    assert rows(settle(c, customer("-99.00", "2024-06-26"), invoice))[1][0] == "403300-002-"
+
+
+def test_cash_discount_on_sales_tax_at_its_edges():
+    c = company(parties={}, parameters={"cash_discount_on_sales_tax": True})
+    # a customer invoice: output tax (negative) and a positive discount
+    invoice = customer("125.00", "2024-06-25", invoice="FTI-1", code="1D14",
+                       taxes=(("VAT", "222000-002-", "output", -10000, -2500),))
+    plan = settle(c, customer("-123.75", "2024-06-26"), invoice)
+    assert plan.voucher.entries[1] == EntryDraft(0, "222000-002-", "222000", "sales_tax", "USD", 25, 25,
+                                                 "Cash discount on sales tax")
+    assert rows(plan) == [("130100-002-", "customer_balance", -125, -125, "Cash discount"),
+                          ("222000-002-", "sales_tax", 25, 25, "Cash discount on sales tax"),
+                          ("403300-002-", "customer_cash_discount", 100, 100, "Cash discount")]
+    assert plan.voucher.taxes == [TaxDraft("VAT", "output", 1, 1, transaction_id=invoice.transaction_id,
+                                           base_minor=100, base_accounting_minor=100)]
+    # a one-cent discount: all of it to the larger share, the tax (the discount account's entry is zero)
+    one = customer("1.00", "2024-06-25", invoice="FTI-2", code="1D14",
+                   taxes=(("VAT", "222000-002-", "output", -20, -80),))
+    assert rows(settle(c, customer("-0.99", "2024-06-26"), one))[1:] == [
+        ("222000-002-", "sales_tax", 1, 1, "Cash discount on sales tax"),
+        ("403300-002-", "customer_cash_discount", 0, 0, "Cash discount")]
+    # an invoice of tax alone: the whole discount goes back to the tax account
+    tax_only = _taxed("10.00", tax=1000, base=0)
+    plan = settle(company(parameters={"cash_discount_on_sales_tax": True}), vendor_payment("9.90", "2024-06-26"),
+                  tax_only)
+    assert rows(plan)[1:] == [("222000-001-", "sales_tax", -10, -10, "Cash discount on sales tax"),
+                              ("520200-001-", "vendor_cash_discount", 0, 0, "Cash discount")]
+    # two codes: each its share; a code whose share is nothing is passed over, not the end
+    vc = company(parameters={"cash_discount_on_sales_tax": True})
+    two = vendor_invoice("100.00", "2024-06-25", code="1D14",
+                         taxes=(("ENV", "222100-001-", "input", 1, 1), ("VAT", "222000-001-", "input", 7999, 1999)))
+    plan = settle(vc, vendor_payment("99.00", "2024-06-26"), two)
+    assert rows(plan) == [("200110-001-", "vendor_balance", 100, 100, "Cash discount"),
+                          ("222000-001-", "sales_tax", -20, -20, "Cash discount on sales tax"),
+                          ("520200-001-", "vendor_cash_discount", -80, -80, "Cash discount")]
+    assert [(t.tax_code, t.tax_index) for t in plan.voucher.taxes] == [("VAT", 1)]
+
+
+def test_the_base_of_the_restated_tax_is_rounded_half_up_in_each_currency():
+    vc = company(parameters={"cash_discount_on_sales_tax": True})
+    # USD 10.00 of which tax 1.50 on a base of 8.50; 1 % = 0.10: the base restated is 8.50 x 0.10 / 10 = 0.085
+    usd = _taxed("10.00", tax=150, base=850)
+    plan = settle(vc, vendor_payment("9.90", "2024-06-26"), usd)
+    [tax] = plan.voucher.taxes
+    assert (tax.base_minor, tax.base_accounting_minor) == (-9, -9)
+    # EUR 10.00 booked at USD 10.00; the 0.10 discount is USD 0.12 (at 1.15): 8.50 x 0.12 / 10 = 0.102
+    eur = _taxed("10.00", tax=150, base=850, currency="EUR", accounting="10.00")
+    plan = settle(vc, vendor_payment("9.90", "2024-07-02", currency="EUR", accounting="11.39"), eur)
+    [tax] = plan.voucher.taxes
+    assert (tax.base_minor, tax.base_accounting_minor) == (-9, -10)
+    # booked at another rate: the accounting base follows the transaction base, 0.09 x 0.12 / 0.10 = 0.108
+    eur = _taxed("10.00", tax=150, base=850, currency="EUR", accounting="11.40")
+    plan = settle(vc, vendor_payment("9.90", "2024-07-02", currency="EUR", accounting="11.39"), eur)
+    [tax] = plan.voucher.taxes
+    assert (tax.base_minor, tax.base_accounting_minor) == (-9, -11)
+    # a currency worth less than the accounting one: a tax share of 0.01 worth nothing in USD still posts
+    fc = _taxed("1.00", tax=20, base=80, currency="FC", accounting="0.12")
+    plan = settle(vc, vendor_payment("0.95", "2024-01-01", currency="FC", accounting="0.11"),
+                  Mark(fc, cash_discount=M("0.05")))
+    assert rows(plan, "FC")[1] == ("222000-001-", "sales_tax", -1, 0, "Cash discount on sales tax")
