@@ -353,6 +353,7 @@ ROLE_CASES = [  # (method, path, body, the least role)
     ("GET", "/api/companies/{c}/settlements/999", None, "viewer"),
 ]
 NOT_COMPANY_SCOPED = {"/api/companies", "/api/me",  # every signed-in user, tested in the sign-in tests
+                      "/api/me/password", "/api/me/tokens", "/api/me/tokens/{token}",  # tests/test_api_account.py
                       "/api/saft/import"}  # a new company: tests/test_api_saft_import.py
 
 

@@ -52,6 +52,9 @@ def create_app(engine: Engine | str | None = None) -> FastAPI:
     from .settlement_inquiry_routes import router as settlement_inquiry_router  # issue 11
 
     app.include_router(settlement_inquiry_router)
+    from .account_routes import router as account_router  # the caller's password and tokens
+
+    app.include_router(account_router)
     app.include_router(masterdata_pages_router)
     from ..web.collections_pages import router as collections_pages_router  # aged balances, write-off
     from ..web.lease_pages import router as lease_pages_router  # leases, schedules, the batch

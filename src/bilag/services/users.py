@@ -192,13 +192,15 @@ def set_locale(engine: Engine, name: str, locale: str, *, actor: str | None = No
 
 
 def set_password(engine: Engine, name: str, password: str, *, actor: str | None = None) -> None:
-    """A new password for the user. The audit trail says that (and by whom) it changed, never a hash of it."""
+    """A new password for the user; every web session of theirs ends (whoever knew the old password signs in
+    again). The audit trail says that (and by whom) it changed, never a hash of it."""
     if len(password) < MIN_PASSWORD:
         raise InvalidInput(f"the password needs at least {MIN_PASSWORD} characters", code="weak_password")
     with engine.begin() as connection:
         _user_row(connection, name)
         connection.execute(update(s.app_user).where(s.app_user.c.user_name == name)
                            .values(password_hash=_hasher.hash(password)))
+        connection.execute(delete(s.web_session).where(s.web_session.c.user_name == name))
         _audit(connection, GLOBAL, actor or name, "user-password", name, "changed", None, {"password": "changed"})
 
 
