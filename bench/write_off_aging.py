@@ -159,8 +159,7 @@ def bench_write_off(fresh, customers: int) -> None:
           f"(target >= 0.25)", flush=True)
 
 
-def bench_aged(fresh, customers: int, transactions: int) -> None:
-    engine = fresh("aged")
+def build_aged(engine, customers: int, transactions: int) -> None:
     setup_company(engine, company(0))
     with engine.begin() as connection:
         connection.exec_driver_sql("INSERT INTO party (company_id, party_type, party_id, name, party_group, "
@@ -215,6 +214,18 @@ def bench_aged(fresh, customers: int, transactions: int) -> None:
             "(SELECT transaction_id FROM settlement WHERE company_id = 'BENCH')")
     print(f"aged: {transactions:,} transactions for {customers:,} customers written in "
           f"{time.perf_counter() - started:.0f} s", flush=True)
+
+
+def bench_aged(fresh, customers: int, transactions: int, reuse: str | None = None) -> None:
+    if reuse:
+        engine = open_store(reuse if "://" in reuse else f"sqlite:///{reuse}")
+        with engine.connect() as connection:
+            built = bool(connection.exec_driver_sql("SELECT COUNT(*) FROM company WHERE company_id = 'BENCH'").scalar())
+        if not built:
+            build_aged(engine, customers, transactions)
+    else:
+        engine = fresh("aged")
+        build_aged(engine, customers, transactions)
     if engine.dialect.name == "postgresql":
         with engine.begin() as connection:
             connection.exec_driver_sql("ANALYZE")
@@ -250,6 +261,8 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="A tenth of the full size.")
     parser.add_argument("--store", default="sqlite", choices=["sqlite", "postgresql"])
     parser.add_argument("--only", choices=["invoices", "write-off", "aged"])
+    parser.add_argument("--reuse", help="SQLite file or database URL of the aged data: built there if missing, else read as it is "
+                        "(to measure again without building).")
     parser.add_argument("--divide", type=int, default=1, help="Divide every size by this (a smoke run).")
     options = parser.parse_args()
     scale = (10 if options.quick else 1) * options.divide
@@ -278,7 +291,7 @@ def main() -> None:
         if options.only in (None, "write-off"):
             bench_write_off(fresh, 10_000 // scale)
         if options.only in (None, "aged"):
-            bench_aged(fresh, 100_000 // scale, 2_000_000 // scale)
+            bench_aged(fresh, 100_000 // scale, 2_000_000 // scale, options.reuse)
     finally:
         if server is not None:
             subprocess.run([str(ROOT / "scripts" / "pg-cluster"), "stop", str(directory / "pg")], check=False)

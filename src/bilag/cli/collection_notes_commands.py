@@ -126,9 +126,10 @@ def documents_command(
     rows = [{"document": d["document_id"], "kind": d["kind"], "customer": d["party_id"],
              "date": str(d["document_date"]), "code": d["code"], "letter": d["level"] or "",
              "voucher": d["voucher_number"] or "", "currency": d["currency"],
-             "amount": format_minor(d["amount_minor"], 2), "lines": len(d["lines"])} for d in documents]
+             "amount": format_minor(d["amount_minor"], 2), "lines": len(d["lines"]),
+             "reversed": "yes" if d["reversed"] else ""} for d in documents]
     render.emit(rows, ["document", "kind", "customer", "date", "code", "letter", "voucher", "currency", "amount",
-                       "lines"], fmt)
+                       "lines", "reversed"], fmt)
 
 
 def register(app: typer.Typer) -> None:

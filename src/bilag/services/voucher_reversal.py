@@ -112,7 +112,9 @@ def reverse_voucher_in(connection: Connection, company: Company, number: str, *,
     if head.kind == "settlement":
         raise ReversalRefused(f"voucher {number} is a settlement voucher: reverse the settlement instead "
                               f"('bilag settlement reverse {head.batch_id}')", code="settlement_voucher")
-    if head.kind != "journal":
+    # Interest notes, letter fees and fees (issue 9) are reversed like journals; their charge is given back
+    # (store/collection_documents.py counts a document only while its voucher is not reversed).
+    if head.kind not in ("journal", "interest_note", "collection_letter", "fee"):
         raise ReversalRefused(f"voucher {number} is a {head.kind} voucher and is not reversed by hand",
                               code="not_reversible")
     defaulted = day is None

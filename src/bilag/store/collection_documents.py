@@ -28,13 +28,22 @@ def _as_date(value) -> date:
     return date.fromisoformat(value) if isinstance(value, str) else value
 
 
+def _not_reversed():
+    """A document counts until its voucher is reversed: reversing an interest note gives back the days it charged,
+    reversing a letter's fee voucher steps the letter back (a letter without a fee has no voucher to reverse)."""
+    r = s.voucher_reversal
+    return ~select(r.c.voucher_id).where(r.c.company_id == _D.c.company_id,
+                                         r.c.voucher_id == _D.c.voucher_id).exists()
+
+
 def charged_until(connection: Connection, company_id: str, transaction_ids: list[int]) -> dict[int, date]:
-    """The last day an interest note charged, per transaction."""
+    """The last day an interest note charged, per transaction (notes whose voucher was reversed left out)."""
     found: dict[int, date] = {}
     for chunk in chunks(sorted(set(transaction_ids))):
         query = (select(_L.c.transaction_id, func.max(_L.c.to_date))
                  .join(_D, (_D.c.company_id == _L.c.company_id) & (_D.c.document_id == _L.c.document_id))
-                 .where(_L.c.company_id == company_id, _D.c.kind == "interest_note", _L.c.transaction_id.in_(chunk))
+                 .where(_L.c.company_id == company_id, _D.c.kind == "interest_note", _L.c.transaction_id.in_(chunk),
+                        _not_reversed())
                  .group_by(_L.c.transaction_id))
         for transaction_id, day in connection.execute(query):
             found[int(transaction_id)] = _as_date(day)
@@ -43,13 +52,14 @@ def charged_until(connection: Connection, company_id: str, transaction_ids: list
 
 def letter_levels(connection: Connection, company_id: str, transaction_ids: list[int]
                   ) -> dict[int, tuple[int, date]]:
-    """The highest collection letter each transaction reached, and the date of its last letter."""
+    """The highest collection letter each transaction reached, and the date of its last letter (letters whose
+    fee voucher was reversed left out)."""
     found: dict[int, tuple[int, date]] = {}
     for chunk in chunks(sorted(set(transaction_ids))):
         query = (select(_L.c.transaction_id, func.max(_L.c.level), func.max(_D.c.document_date))
                  .join(_D, (_D.c.company_id == _L.c.company_id) & (_D.c.document_id == _L.c.document_id))
                  .where(_L.c.company_id == company_id, _D.c.kind == "collection_letter",
-                        _L.c.transaction_id.in_(chunk))
+                        _L.c.transaction_id.in_(chunk), _not_reversed())
                  .group_by(_L.c.transaction_id))
         for transaction_id, level, day in connection.execute(query):
             found[int(transaction_id)] = (int(level), _as_date(day))
@@ -96,8 +106,13 @@ def list_documents(connection: Connection, company_id: str, *, kind: str | None 
     if not documents:
         return []
     by_id = {d["document_id"]: d for d in documents}
+    r = s.voucher_reversal
+    reversed_ids = {int(v) for chunk in chunks(sorted({d["voucher_id"] for d in documents if d["voucher_id"]}))
+                    for (v,) in connection.execute(select(r.c.voucher_id).where(r.c.company_id == company_id,
+                                                                               r.c.voucher_id.in_(chunk)))}
     for d in documents:
         d["document_date"] = _as_date(d["document_date"])
+        d["reversed"] = d["voucher_id"] in reversed_ids  # its charge given back (the days, the letter)
         d["lines"] = []
         d.pop("company_id", None)
     for chunk in chunks(sorted(by_id)):

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from ..api.security import allow
-from ..errors import BilagError
+from ..errors import BilagError, InvalidInput
 from ..money import format_minor
 from .pages import _day, company_of, engine_of, form_of, page, render, signed_in
 
@@ -91,3 +91,159 @@ async def write_off(request: Request, company: str, customer: str):
                "vouchers": [v.number for v in result.posting.vouchers] if result.posting else [],
                "journal_url": f"/c/{quote(company)}/journals/{result.journal_id}"}
     return _customer_page(request, caller, company, customer, as_of, result=summary)
+
+
+# ---------------------------------------------------------------- interest notes, collection letters, fees
+
+KINDS = ("interest_note", "collection_letter", "fee")
+
+
+@router.get("/c/{company}/collection-notes", response_class=HTMLResponse)
+@page
+def collection_notes(request: Request, company: str, customer: str = "", kind: str = ""):
+    """The interest notes, collection letters and fees posted (a customer's, from the collections view), with
+    the forms that calculate or post new ones."""
+    return _notes_page(request, signed_in(request), company, customer=customer, kind=kind)
+
+
+def _customers_of(text: str) -> list[str] | None:
+    chosen = [part.strip() for part in text.replace(";", ",").split(",") if part.strip()]
+    return chosen or None
+
+
+def _notes_page(request: Request, caller, company: str, *, customer: str = "", kind: str = "", run=None,
+                fee=None, error=None, status: int = 200, form=None):
+    from ..services.collection_notes import collection_documents
+
+    allow(caller, company, "viewer")
+    c = company_of(request, company)
+    documents = []
+    for d in collection_documents(engine_of(request), company, kind=kind if kind in KINDS else None,
+                                  customer=customer or None):
+        documents.append({"id": d["document_id"], "kind": d["kind"].replace("_", " "), "customer": d["party_id"],
+                          "date": d["document_date"], "code": d["code"], "level": d["level"] or "",
+                          "currency": d["currency"], "amount": format_minor(int(d["amount_minor"]),
+                                                                            c.decimals(d["currency"])),
+                          "voucher": d["voucher_number"] or "", "reversed": d["reversed"],
+                          "lines": len(d["lines"])})
+    return render(request, "collection_notes.html", status=status, caller=caller, company=c, customer=customer,
+                  kind=kind, kinds=KINDS, documents=documents, run=run, fee=fee, error=error,
+                  form=form or {}, today=date.today(),
+                  interest_codes=sorted(c.parameter("interest_codes") or {}),
+                  sequences=sorted(c.parameter("collection_letter_sequences") or {}),
+                  may_post=caller.user.may(company, "accountant"))
+
+
+def _run_rows(run) -> list[dict]:
+    """One row per charged transaction of the run: what a user checks before posting."""
+    rows = []
+    for note in run.notes:
+        places = run.places(note.currency)
+        for line in note.lines:
+            rows.append({"customer": note.customer, "document": note.number or "", "kind": "interest note",
+                         "invoice": line.invoice or f"#{line.transaction_id}", "due": line.due_date,
+                         "open": format_minor(line.open_minor, places), "currency": note.currency,
+                         "detail": f"{line.from_date} – {line.to_date}, {line.days} days",
+                         "amount": format_minor(line.interest_minor, places)})
+        rows.append({"customer": note.customer, "document": note.number or "", "kind": "total", "invoice": "",
+                     "due": None, "open": "", "currency": note.currency, "detail": "",
+                     "amount": format_minor(note.interest_minor, places)})
+    for letter in run.letters:
+        for line in letter.lines:
+            rows.append({"customer": letter.customer, "document": letter.number or "", "kind": "letter",
+                         "invoice": line.invoice or f"#{line.transaction_id}", "due": line.due_date,
+                         "open": format_minor(line.open_minor, run.places(line.currency)),
+                         "currency": line.currency, "detail": f"{line.days} days overdue, letter {line.level}",
+                         "amount": ""})
+        rows.append({"customer": letter.customer, "document": letter.number or "", "kind": f"letter {letter.level}",
+                     "invoice": "", "due": None, "open": "", "currency": "", "detail": "fee",
+                     "amount": str(letter.fee) if letter.fee else "0"})
+    return rows
+
+
+async def _notes_form(request: Request, company: str):
+    caller = signed_in(request)
+    form = await request.form()
+    await form_of(request, caller)
+    post = form.get("action") == "post"
+    allow(caller, company, "accountant" if post else "viewer")
+    return caller, form, post
+
+
+@router.post("/c/{company}/collection-notes/interest", response_class=HTMLResponse)
+@page
+async def interest_notes(request: Request, company: str):
+    """Interest notes on a date: calculated and shown, or posted (an accountant's)."""
+    from ..services.collection_notes import create_interest_notes
+
+    caller, form, post = await _notes_form(request, company)
+    customer = str(form.get("customer") or "")
+    values = {k: str(v) for k, v in form.items() if k != "csrf_token"}
+    try:
+        day = _day(str(form.get("date") or ""), "date")
+        if day is None:
+            raise InvalidInput("give the date of the interest notes", code="bad_date")
+        run = create_interest_notes(engine_of(request), company, day, customers=_customers_of(
+            str(form.get("customers") or "")), code=str(form.get("code") or "") or None, post=post,
+            user=caller.user.name)
+    except BilagError as error:
+        return _notes_page(request, caller, company, customer=customer, error=error, status=422, form=values)
+    return _notes_page(request, caller, company, customer=customer, form=values, run={
+        "what": "Interest notes", "posted": post, "rows": _run_rows(run), "skipped": run.skipped,
+        "vouchers": [v.number for v in run.posting.vouchers] if run.posting else []})
+
+
+@router.post("/c/{company}/collection-notes/letters", response_class=HTMLResponse)
+@page
+async def collection_letters(request: Request, company: str):
+    """Collection letters on a date: calculated and shown, or recorded with their fees posted."""
+    from ..services.collection_notes import create_collection_letters
+
+    caller, form, post = await _notes_form(request, company)
+    customer = str(form.get("customer") or "")
+    values = {k: str(v) for k, v in form.items() if k != "csrf_token"}
+    try:
+        day = _day(str(form.get("date") or ""), "date")
+        if day is None:
+            raise InvalidInput("give the date of the collection letters", code="bad_date")
+        run = create_collection_letters(engine_of(request), company, day, customers=_customers_of(
+            str(form.get("customers") or "")), sequence=str(form.get("sequence") or "") or None, post=post,
+            user=caller.user.name)
+    except BilagError as error:
+        return _notes_page(request, caller, company, customer=customer, error=error, status=422, form=values)
+    return _notes_page(request, caller, company, customer=customer, form=values, run={
+        "what": "Collection letters", "posted": post, "rows": _run_rows(run), "skipped": run.skipped,
+        "vouchers": [v.number for v in run.posting.vouchers] if run.posting else []})
+
+
+@router.post("/c/{company}/collection-notes/fee", response_class=HTMLResponse)
+@page
+async def fee(request: Request, company: str):
+    """Charge a customer a fee: posted at once (an accountant's)."""
+    from ..limits import parse_decimal
+    from ..services.collection_notes import charge_fee
+
+    caller = signed_in(request)
+    form = await request.form()
+    await form_of(request, caller)
+    allow(caller, company, "accountant")
+    customer = str(form.get("customer") or "")
+    values = {k: str(v) for k, v in form.items() if k != "csrf_token"}
+    try:
+        fee_customer = str(form.get("fee_customer") or customer).strip()
+        if not fee_customer:
+            raise InvalidInput("give the customer to charge", code="bad_customer")
+        day = _day(str(form.get("date") or ""), "date")
+        if day is None:
+            raise InvalidInput("give the date of the fee", code="bad_date")
+        try:
+            amount = parse_decimal(str(form.get("amount") or ""))
+        except ValueError as why:
+            raise InvalidInput(f"fee amount '{form.get('amount') or ''}': {why}", code="bad_amount") from None
+        posting = charge_fee(engine_of(request), company, fee_customer, day, amount,
+                             account=str(form.get("account") or "") or None,
+                             description=str(form.get("description") or ""), user=caller.user.name)
+    except BilagError as error:
+        return _notes_page(request, caller, company, customer=customer, error=error, status=422, form=values)
+    return _notes_page(request, caller, company, customer=customer,
+                       fee={"customer": fee_customer, "voucher": posting.vouchers[0].number})
