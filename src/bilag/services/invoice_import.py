@@ -30,14 +30,14 @@ COLUMNS = {"invoice", "customer", "vendor", "date", "document_date", "due_date",
 def _rows(path: Path) -> list[tuple[int, dict]]:
     suffix = path.suffix.lower()
     if suffix == ".xlsx":
-        from openpyxl import load_workbook
+        # python-calamine, as the journal reader (journal/parsing.py): every cell as the text it shows
+        from ..journal.parsing import xlsx_text_rows
 
         try:
-            sheet = load_workbook(path, read_only=True, data_only=True).active
-        except Exception as error:  # openpyxl raises many kinds for a damaged file
-            raise InvalidInput(f"{path}: not a readable XLSX file ({error})", code="bad_file") from None
-        table: list[list] = [["" if cell is None else cell for cell in row]
-                             for row in sheet.iter_rows(values_only=True)]  # type: ignore[union-attr]
+            table: list[list] = [cells for _, cells in xlsx_text_rows(path)]
+        except Exception as error:  # calamine and zipfile raise many types for a damaged file
+            raise InvalidInput(f"{path}: not a readable XLSX file ({type(error).__name__}: {error})",
+                               code="bad_file") from None
     elif suffix in (".csv", ".tsv", ".txt"):
         try:
             text = path.read_text(encoding="utf-8-sig")
