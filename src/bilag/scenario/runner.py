@@ -26,6 +26,7 @@ from ..settlement.rules import SettlementOptions
 from ..store.companies import load_company, resolve_company_id
 from ..store.database import open_store
 from .close_steps import CLOSE_STEP_KEYS, LEDGER_REVALUE_KEYS, perform_close_step, revalue_ledger_step
+from .collection_steps import COLLECTION_STEP_KEYS, perform_collection_step
 from .expectations import check_expectations
 from .lease_steps import LEASE_STEP_KEYS, perform_lease_step
 from .loader import check_step_keys, line_of, load_yaml
@@ -64,6 +65,7 @@ STEP_KEYS["revalue"] |= LEDGER_REVALUE_KEYS | {"posting_profile"}
 STEP_KEYS["period"] |= {"companies", "period", "user"}
 STEP_KEYS.update(CLOSE_STEP_KEYS)
 STEP_KEYS.update(LEASE_STEP_KEYS)
+STEP_KEYS.update(COLLECTION_STEP_KEYS)  # interest notes, collection letters, fees (issue 9)
 PAYMENT_KEYS = {"voucher", "bank_account", "amount", "currency", "exchange_rate", "journal", "description", "date"}
 MARK_KEYS = {"invoice", "voucher", "amount_to_settle", "cash_discount", "use_cash_discount",
              "alternative_discount_account", "cross_rate", "full_settlement"}
@@ -151,6 +153,10 @@ def _perform(engine: Engine, run: ScenarioRun, action: str, body: dict, step_id:
         outcome = perform_close_step(engine, run.company_id, action, body, where, run.step_ids)
         (run.previews if outcome.preview else run.outputs).append(StepOutput(step_id, outcome.kind, outcome.vouchers))
         run.step_ids[step_id] = outcome.value
+    elif action in COLLECTION_STEP_KEYS:
+        kind, vouchers = perform_collection_step(engine, run.company_id, action, body, where)
+        if vouchers:
+            run.outputs.append(StepOutput(step_id, kind, vouchers))
     elif action in LEASE_STEP_KEYS:
         vouchers = perform_lease_step(engine, run.company_id, action, body, where)
         if vouchers is not None:
