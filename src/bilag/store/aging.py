@@ -116,6 +116,26 @@ def grouped_open_amounts(connection: Connection, company_id: str, party_type: st
         source = (f"FROM party_transaction t {'' if party_filter else 'NOT INDEXED'} WHERE t.company_id = :company "
                   f"AND t.party_type = :party_type AND t.posting_date <= :as_of "
                   f"AND (t.closed_on IS NULL OR t.closed_on > :as_of) {party_filter}")
+        # SQLite sorts to group: each transaction's period and amount are worked out first, so that the sort
+        # carries three narrow values instead of the columns they come from; then one row per party (and
+        # currency) with a sum per period (docs/performance.md: about 0.85 × the time of grouping by party and
+        # period in one query, on 2,000,000 transactions).
+        width = len(boundaries) + 1
+        keys = "party_id" + ("" if accounting else ", currency")
+        sql = (f"WITH open_then AS MATERIALIZED (SELECT t.party_id AS party_id, t.currency AS currency, "
+               f"{bucket} AS period, {amount} AS amount {source}) "
+               f"SELECT {keys}, " + ", ".join(f"SUM(CASE WHEN period = {i} THEN amount END)" for i in range(width))
+               + f" FROM open_then GROUP BY {keys}")
+        statement = _bind(sql, boundaries)
+        if party_ids is not None:
+            statement = statement.bindparams(bindparam("party_ids", expanding=True))
+        params.update({f"b{i}": day for i, day in enumerate(boundaries)})
+        grouped = []
+        for row in connection.execute(statement, params):
+            party, currency, sums = row[0], ("*" if accounting else row[1]), row[1 if accounting else 2:]
+            grouped.extend((party, currency, index, int(total)) for index, total in enumerate(sums)
+                           if total is not None)
+        return grouped
     else:
         source = _from_clause(connection, company_id, as_of, party_filter)
     sql = (f"SELECT t.party_id, {currency} AS currency, {bucket} AS period, SUM({amount}) AS amount "
