@@ -8,8 +8,8 @@ import re
 from bilag.services.collection_notes import collection_documents
 
 from .live_server import accountant_client
-from .test_web_browser import browser  # noqa: F401 - the module-scoped Chromium
 from .test_collections_interest import _company, _invoice
+from .test_web_browser import browser  # noqa: F401 - the module-scoped Chromium
 
 
 def test_interest_notes_letters_and_fees_from_the_collections_view(engine):

@@ -7,6 +7,7 @@ from sqlalchemy.engine import Engine
 from ..coercion import as_bool, as_date, as_decimal
 from ..errors import InvalidInput
 from ..services.collection_notes import charge_fee, create_collection_letters, create_interest_notes
+from ..services.posting import PostingResult
 
 COLLECTION_STEP_KEYS = {
     "interest_notes": {"id", "date", "customer", "customers", "code", "post", "user"},
@@ -31,6 +32,7 @@ def perform_collection_step(engine: Engine, company_id: str | None, action: str,
             raise InvalidInput(f"{where}: missing key {key}", code="missing_key")
     day = as_date(body["date"], where + ".date")
     user = body.get("user")
+    posting: PostingResult | None
     if action == "fee":
         posting = charge_fee(engine, company_id, str(body["customer"]), day,
                              as_decimal(body["amount"], where + ".amount"),

@@ -130,7 +130,7 @@ def grouped_open_amounts(connection: Connection, company_id: str, party_type: st
         if party_ids is not None:
             statement = statement.bindparams(bindparam("party_ids", expanding=True))
         params.update({f"b{i}": day for i, day in enumerate(boundaries)})
-        grouped = []
+        grouped: list[tuple[str, str, int, int]] = []
         for row in connection.execute(statement, params):
             party, currency, sums = row[0], ("*" if accounting else row[1]), row[1 if accounting else 2:]
             grouped.extend((party, currency, index, int(total)) for index, total in enumerate(sums)

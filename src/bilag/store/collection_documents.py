@@ -106,10 +106,10 @@ def list_documents(connection: Connection, company_id: str, *, kind: str | None 
     if not documents:
         return []
     by_id = {d["document_id"]: d for d in documents}
-    r = s.voucher_reversal
+    links = s.voucher_reversal
     reversed_ids = {int(v) for chunk in chunks(sorted({d["voucher_id"] for d in documents if d["voucher_id"]}))
-                    for (v,) in connection.execute(select(r.c.voucher_id).where(r.c.company_id == company_id,
-                                                                               r.c.voucher_id.in_(chunk)))}
+                    for (v,) in connection.execute(select(links.c.voucher_id).where(
+                        links.c.company_id == company_id, links.c.voucher_id.in_(chunk)))}
     for d in documents:
         d["document_date"] = _as_date(d["document_date"])
         d["reversed"] = d["voucher_id"] in reversed_ids  # its charge given back (the days, the letter)
