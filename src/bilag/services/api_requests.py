@@ -10,13 +10,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import delete, insert, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
 from ..errors import IdempotencyConflict, InvalidInput
 from ..store import schema as s
+from ..store.bulk import insert_unless_present
 
 IN_PROGRESS = 0
 
@@ -93,10 +92,9 @@ class KeptAnswer:
         """Claim the key, or raise Replayed with the first answer (IdempotencyConflict for another request)."""
         _check_key(self.key)
         t = s.api_request
-        dialect = pg_insert if connection.dialect.name == "postgresql" else sqlite_insert
-        claimed = connection.execute(dialect(t).values(
+        claimed = connection.execute(insert_unless_present(connection, t).values(
             company_id=self.company_id, idempotency_key=self.key, user_name=self.user, fingerprint=self.fingerprint,
-            status=IN_PROGRESS, response="").on_conflict_do_nothing()).rowcount
+            status=IN_PROGRESS, response="")).rowcount
         if claimed:
             return
         row = connection.execute(select(t).where(t.c.company_id == self.company_id,

@@ -19,6 +19,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from ..errors import BilagError, InvalidInput, NotFound
 from ..store import schema as s
+from ..store.bulk import insert_unless_present
 from ..store.companies import resolve_company_id
 
 ROLES = ("viewer", "clerk", "accountant", "administrator")
@@ -321,12 +322,9 @@ def record_batch_user(connection: Connection, company_id: str, batch_ids: list[i
     ids = sorted({b for b in batch_ids if b is not None})
     if not ids or not name:
         return
-    known = {r[0] for r in connection.execute(select(s.batch_user.c.batch_id).where(
-        s.batch_user.c.company_id == company_id, s.batch_user.c.batch_id.in_(ids)))}
-    rows = [{"company_id": company_id, "batch_id": b, "user_name": name[:60], "posted_at": int(time.time())}
-            for b in ids if b not in known]
-    if rows:
-        connection.execute(insert(s.batch_user), rows)
+    now = int(time.time())
+    connection.execute(insert_unless_present(connection, s.batch_user),  # the first to record a batch stays
+                       [{"company_id": company_id, "batch_id": b, "user_name": name[:60], "posted_at": now} for b in ids])
 
 
 def record_batches(engine: Engine, company_id: str, batch_ids: list[int], name: str) -> None:

@@ -98,3 +98,12 @@ def next_ids(connection: Connection, company_id: str, counter: str, count: int) 
 _RESERVE_IDS = text("UPDATE number_sequence SET next_value = next_value + :n "
                     "WHERE company_id = :c AND code = :k RETURNING next_value")
 _FIRST_IDS = text("INSERT INTO number_sequence (company_id, code, next_value) VALUES (:c, :k, :v)")
+
+
+def insert_unless_present(connection: Connection, table: Table):
+    """An INSERT that skips rows whose key is there already (ON CONFLICT DO NOTHING, on both stores): one
+    statement instead of a look-up first. On PostgreSQL it waits for a concurrent insert of the same key to end."""
+    from sqlalchemy.dialects.postgresql import insert as pg_insert
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    return (pg_insert if is_postgres(connection) else sqlite_insert)(table).on_conflict_do_nothing()
