@@ -117,7 +117,10 @@ def bench_store(kind: str, pg_url: str | None, lines: int, clients: int, seconds
     try:
         headers = {"Authorization": f"Bearer {token}"}
         body = {"lines": journal(lines, "A")}
-        httpx.get(base + "/api/companies/USMF/accounts", headers=headers, timeout=60)  # the company loaded once
+        # A served process is warm: the company is loaded and the posting code imported (one small posting).
+        warm = httpx.post(base + "/api/companies/USMF/journal/post", json={"lines": journal(2, "W")},
+                          headers=headers, timeout=60)
+        assert warm.status_code == 201, warm.text[:500]
         start, used = time.perf_counter(), cpu_seconds(process.pid)
         response = httpx.post(base + "/api/companies/USMF/journal/post", json=body, headers=headers, timeout=600)
         api = lines / (time.perf_counter() - start)
@@ -125,43 +128,80 @@ def bench_store(kind: str, pg_url: str | None, lines: int, clients: int, seconds
         assert response.status_code == 201, response.text[:500]
 
         # Concurrent single-voucher requests.
-        counts = [0] * clients
-        stop = time.monotonic() + seconds
-        errors: list[str] = []
-
-        def client(index: int) -> None:
-            with httpx.Client(base_url=base, headers=headers, timeout=60) as session:
-                n = 0
-                while time.monotonic() < stop:
-                    one = journal(2, f"C{index:02d}-{n:06d}-")
-                    r = session.post("/api/companies/USMF/journal/post", json={"lines": one},
-                                     headers={"Idempotency-Key": f"c{index}-{n}"})
-                    if r.status_code != 201:
-                        errors.append(r.text[:200])
-                        return
-                    n += 1
-                counts[index] = n
-
-        threads = [threading.Thread(target=client, args=(i,)) for i in range(clients)]
-        start, used = time.perf_counter(), cpu_seconds(process.pid)
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-        elapsed = time.perf_counter() - start
+        used = cpu_seconds(process.pid)
+        done, elapsed, errors = hammer(
+            base, "/api/companies/USMF/journal/post", headers, clients, seconds,
+            lambda i, n: ({"lines": journal(2, f"C{i:02d}-{n:06d}-")}, {"Idempotency-Key": f"c{i}-{n}"}))
         server_cpu = cpu_seconds(process.pid) - used
         if errors:
             print(f"  errors: {errors[:3]}")
-        single = sum(counts) / elapsed
+        single = done / elapsed
     finally:
         process.terminate()
         process.wait(10)
     print(f"{kind}: library {library:,.0f} lines/s; one API request of {lines:,} lines {api:,.0f} lines/s "
           f"(ratio {api / library:.2f}, target >= 0.5; CPU {library_cpu:.2f} s in the library, {api_cpu:.2f} s in "
           f"the server: ratio {library_cpu / api_cpu:.2f}); {clients} clients x single-voucher requests: "
-          f"{single:,.0f} vouchers/s ({sum(counts)} in {elapsed:.1f} s; the server's CPU "
-          f"{1000 * server_cpu / max(sum(counts), 1):.1f} ms per voucher, so at most "
-          f"{max(sum(counts), 1) / max(server_cpu, 1e-9):,.0f} vouchers/s per core it has)")
+          f"{single:,.0f} vouchers/s ({done} in {elapsed:.1f} s; the server's CPU "
+          f"{1000 * server_cpu / max(done, 1):.1f} ms per voucher, so at most "
+          f"{max(done, 1) / max(server_cpu, 1e-9):,.0f} vouchers/s per core it has)")
+
+
+def hammer(base: str, path: str, headers: dict, clients: int, seconds: float, body_of) -> tuple[int, float, list]:
+    """CLIENTS threads posting one request after another for SECONDS: (requests, elapsed, errors)."""
+    counts = [0] * clients
+    stop = time.monotonic() + seconds
+    errors: list[str] = []
+
+    def client(index: int) -> None:
+        with httpx.Client(base_url=base, headers=headers, timeout=60) as session:
+            n = 0
+            while time.monotonic() < stop:
+                body, extra = body_of(index, n)
+                r = session.post(path, json=body, headers=extra)
+                if r.status_code != 201:
+                    errors.append(r.text[:200])
+                    return
+                n += 1
+            counts[index] = n
+
+    threads = [threading.Thread(target=client, args=(i,)) for i in range(clients)]
+    start = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return sum(counts), time.perf_counter() - start, errors
+
+
+def framework_floor(clients: int, seconds: float) -> None:
+    """The same clients against bench/api_floor_app.py (the web stack doing no work): the ceiling of this machine
+    for any single-voucher endpoint, with the server's and the clients' CPU per request."""
+    port = free_port()
+    process = subprocess.Popen([str(ROOT / ".venv" / "bin" / "uvicorn"), "api_floor_app:app", "--port", str(port),
+                                "--log-level", "warning"], cwd=ROOT / "bench", stdout=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                httpx.get(base + "/openapi.json", timeout=2)
+                break
+            except httpx.HTTPError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.2)
+        used, mine = cpu_seconds(process.pid), time.process_time()
+        done, elapsed, errors = hammer(base, "/post", {"Authorization": "Bearer x"}, clients, seconds,
+                                       lambda i, n: ({"lines": journal(2, f"F{i:02d}-{n:06d}-")}, {}))
+        server, client = cpu_seconds(process.pid) - used, time.process_time() - mine
+    finally:
+        process.terminate()
+        process.wait(10)
+    print(f"floor: {clients} clients against the web stack doing nothing: {done / elapsed:,.0f} requests/s; CPU per "
+          f"request: server {1000 * server / max(done, 1):.2f} ms, clients {1000 * client / max(done, 1):.2f} ms, "
+          f"so {os.cpu_count()} idle cores serve at most {os.cpu_count() / ((server + client) / max(done, 1)):,.0f}/s"
+          + (f" (errors: {errors[:2]})" if errors else ""))
 
 
 def cpu_seconds(pid: int) -> float:
@@ -227,6 +267,7 @@ def main() -> None:
     if args.quick:
         args.lines, args.seconds = 2_000, 3.0
     stores = ["sqlite", "postgresql"] if args.store == "both" else [args.store]
+    framework_floor(args.clients, args.seconds)
     for kind in stores:
         if kind == "sqlite":
             bench_store(kind, None, args.lines, args.clients, args.seconds)
