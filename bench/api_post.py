@@ -84,8 +84,12 @@ WORKERS = 1  # server processes (--workers)
 
 def serve(url: str):
     port = free_port()
-    process = subprocess.Popen([str(BILAG), "-d", url, "serve", "--port", str(port), "--workers", str(WORKERS)],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    return started([str(BILAG), "-d", url, "serve", "--port", str(port), "--workers", str(WORKERS)], port)
+
+
+def started(command: list[str], port: int, cwd: Path | None = None):
+    """The server process once it answers, and its address."""
+    process = subprocess.Popen(command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -178,19 +182,9 @@ def framework_floor(clients: int, seconds: float) -> None:
     """The same clients against bench/api_floor_app.py (the web stack doing no work): the ceiling of this machine
     for any single-voucher endpoint, with the server's and the clients' CPU per request."""
     port = free_port()
-    process = subprocess.Popen([str(ROOT / ".venv" / "bin" / "uvicorn"), "api_floor_app:app", "--port", str(port),
-                                "--log-level", "warning"], cwd=ROOT / "bench", stdout=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}"
+    process, base = started([str(ROOT / ".venv" / "bin" / "uvicorn"), "api_floor_app:app", "--port", str(port),
+                             "--log-level", "warning"], port, cwd=ROOT / "bench")
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                httpx.get(base + "/openapi.json", timeout=2)
-                break
-            except httpx.HTTPError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.2)
         used, mine = cpu_seconds(process.pid), time.process_time()
         done, elapsed, errors = hammer(base, "/post", {"Authorization": "Bearer x"}, clients, seconds,
                                        lambda i, n: ({"lines": journal(2, f"F{i:02d}-{n:06d}-")}, {}))
