@@ -60,17 +60,17 @@ def _reversed_clause(reversed_after: list[int]) -> str:
             + ") AND st.settlement_date <= :as_of)")
 
 
-# On SQLite, instead of joining every candidate to the settlements after the date: a look-up (by the settlement
-# index on the transaction) only for a transaction that settlement can have touched — closed, or open for less
-# than its amount. Without a reversal dated after the date, an untouched one has nothing to add. (SQLite has no
-# hash join: the joined form cost a third more, docs/performance.md.)
+# Instead of joining every candidate to the settlements after the date: a look-up (by the settlement index on the
+# transaction) only for a transaction that settlement can have touched — closed, or open for less than its
+# amount. Without a reversal dated after the date, an untouched one has nothing to add. (SQLite has no hash
+# join: the joined form cost a third more; on PostgreSQL it cost 1.6 ×, docs/performance.md.)
 _LOOKUP = """COALESCE((SELECT SUM(CASE WHEN st.reversed_by_batch IS NULL THEN st.{column} ELSE -st.{column} END)
   FROM settlement st WHERE st.company_id = t.company_id AND st.transaction_id = t.transaction_id
   AND ((st.reversed_by_batch IS NULL AND st.settlement_date > :as_of){reversed})), 0)"""
 _UNTOUCHED = "t.closed_on IS NULL AND t.open_minor = t.amount_minor AND t.open_accounting_minor = t.accounting_minor"
 
 
-def _sqlite_open_then(column: str, settled: str, reversed_after: list[int]) -> str:
+def _open_then(column: str, settled: str, reversed_after: list[int]) -> str:
     lookup = _LOOKUP.format(column=settled, reversed=_reversed_clause(reversed_after))
     if reversed_after:
         return f"{column} + {lookup}"
@@ -96,57 +96,59 @@ def _bind(sql: str, boundaries: list[date]) -> TextClause:
 def grouped_open_amounts(connection: Connection, company_id: str, party_type: str, as_of: date, basis: str,
                          boundaries: list[date], *, accounting: bool, party_ids: list[str] | None = None
                          ) -> list[tuple[str, str, int, int]]:
-    """(party, currency, period index, open amount) — summed in the database, one row per group."""
+    """(party, currency, period index, open amount) — summed in the database, one row per group.
+
+    One pass over the transactions that can be open at the date; the settlements after it are looked up (by
+    the settlement index on the transaction) only for a transaction that settlement can have touched, on both
+    stores (docs/performance.md: on PostgreSQL 0.6 × the time of joining every candidate to the settlements
+    after the date, aggregated per transaction)."""
     column = "t.due_date" if basis == "due_date" else "t.document_date"
     cases = " ".join(f"WHEN {column} >= :b{i} THEN {i}" for i in range(len(boundaries)))
     bucket = f"CASE {cases} ELSE {len(boundaries)} END" if boundaries else "0"
-    if accounting:
-        amount, currency = "t.open_accounting_minor + COALESCE(a.accounting, 0)", "'*'"
-    else:
-        amount, currency = "t.open_minor + COALESCE(a.amount, 0)", "t.currency"
     party_filter = ""
     params: dict = {"company": company_id, "party_type": party_type, "as_of": as_of}
     if party_ids is not None:
         party_filter = "AND t.party_id IN :party_ids"
         params["party_ids"] = list(party_ids)
-    if connection.dialect.name == "sqlite":
-        reversed_after = _reversed_after(connection, company_id, as_of)
-        amount = _sqlite_open_then("t.open_accounting_minor" if accounting else "t.open_minor",
-                                   "settled_accounting_minor" if accounting else "settled_minor", reversed_after)
-        source = (f"FROM party_transaction t {'' if party_filter else 'NOT INDEXED'} WHERE t.company_id = :company "
-                  f"AND t.party_type = :party_type AND t.posting_date <= :as_of "
-                  f"AND (t.closed_on IS NULL OR t.closed_on > :as_of) {party_filter}")
+    params.update({f"b{i}": day for i, day in enumerate(boundaries)})
+    sqlite = connection.dialect.name == "sqlite"
+    reversed_after = _reversed_after(connection, company_id, as_of)
+    amount = _open_then("t.open_accounting_minor" if accounting else "t.open_minor",
+                        "settled_accounting_minor" if accounting else "settled_minor", reversed_after)
+    source = (f"FROM party_transaction t {'NOT INDEXED' if sqlite and not party_filter else ''} "
+              f"WHERE t.company_id = :company AND t.party_type = :party_type AND t.posting_date <= :as_of "
+              f"AND (t.closed_on IS NULL OR t.closed_on > :as_of) {party_filter}")
+    grouped: list[tuple[str, str, int, int]] = []
+    if sqlite:
         # SQLite sorts to group: each transaction's period and amount are worked out first, so that the sort
         # carries three narrow values instead of the columns they come from; then one row per party (and
-        # currency) with a sum per period (docs/performance.md: about 0.85 × the time of grouping by party and
-        # period in one query, on 2,000,000 transactions).
+        # currency) with a sum per period (about 0.8 × the CPU time of grouping by party and period in one
+        # query, on 2,000,000 transactions).
         width = len(boundaries) + 1
         keys = "party_id" + ("" if accounting else ", currency")
         sql = (f"WITH open_then AS MATERIALIZED (SELECT t.party_id AS party_id, t.currency AS currency, "
                f"{bucket} AS period, {amount} AS amount {source}) "
                f"SELECT {keys}, " + ", ".join(f"SUM(CASE WHEN period = {i} THEN amount END)" for i in range(width))
                + f" FROM open_then GROUP BY {keys}")
-        statement = _bind(sql, boundaries)
-        if party_ids is not None:
-            statement = statement.bindparams(bindparam("party_ids", expanding=True))
-        params.update({f"b{i}": day for i, day in enumerate(boundaries)})
-        grouped: list[tuple[str, str, int, int]] = []
-        for row in connection.execute(statement, params):
+        for row in connection.execute(_bound(sql, boundaries, party_ids), params):
             party, currency, sums = row[0], ("*" if accounting else row[1]), row[1 if accounting else 2:]
             grouped.extend((party, currency, index, int(total)) for index, total in enumerate(sums)
                            if total is not None)
         return grouped
-    else:
-        source = _from_clause(connection, company_id, as_of, party_filter)
-    sql = (f"SELECT t.party_id, {currency} AS currency, {bucket} AS period, SUM({amount}) AS amount "
-           + source
-           + " GROUP BY " + ", ".join(["t.party_id"] + (["t.currency"] if not accounting else [])
-                                       + ([bucket] if boundaries else [])))
+    # PostgreSQL hashes the groups. Compiling this one query just in time costs more than it saves.
+    connection.exec_driver_sql("SET LOCAL jit = off")
+    currency = "'*'" if accounting else "t.currency"
+    sql = (f"SELECT t.party_id, {currency} AS currency, {bucket} AS period, SUM({amount}) AS amount {source} "
+           "GROUP BY " + ", ".join(["t.party_id"] + (["t.currency"] if not accounting else [])
+                                   + ([bucket] if boundaries else [])))
+    return [(r[0], r[1], int(r[2]), int(r[3])) for r in connection.execute(_bound(sql, boundaries, party_ids), params)]
+
+
+def _bound(sql: str, boundaries: list[date], party_ids: list[str] | None) -> TextClause:
     statement = _bind(sql, boundaries)
     if party_ids is not None:
         statement = statement.bindparams(bindparam("party_ids", expanding=True))
-    params.update({f"b{i}": day for i, day in enumerate(boundaries)})
-    return [(r[0], r[1], int(r[2]), int(r[3])) for r in connection.execute(statement, params)]
+    return statement
 
 
 def open_items_as_of(connection: Connection, company_id: str, party_type: str, as_of: date,
