@@ -64,9 +64,11 @@ def _reversed_clause(reversed_after: list[int]) -> str:
 # transaction) only for a transaction that settlement can have touched — closed, or open for less than its
 # amount. Without a reversal dated after the date, an untouched one has nothing to add. (SQLite has no hash
 # join: the joined form cost a third more; on PostgreSQL it cost 1.6 ×, docs/performance.md.)
-_LOOKUP = """COALESCE((SELECT SUM(CASE WHEN st.reversed_by_batch IS NULL THEN st.{column} ELSE -st.{column} END)
+# (The look-up's sum is cast back to a 64-bit integer: PostgreSQL sums bigints as numeric, and every amount it
+# touched would be added and summed as numeric.)
+_LOOKUP = """COALESCE(CAST((SELECT SUM(CASE WHEN st.reversed_by_batch IS NULL THEN st.{column} ELSE -st.{column} END)
   FROM settlement st WHERE st.company_id = t.company_id AND st.transaction_id = t.transaction_id
-  AND ((st.reversed_by_batch IS NULL AND st.settlement_date > :as_of){reversed})), 0)"""
+  AND ((st.reversed_by_batch IS NULL AND st.settlement_date > :as_of){reversed})) AS BIGINT), 0)"""
 _UNTOUCHED = "t.closed_on IS NULL AND t.open_minor = t.amount_minor AND t.open_accounting_minor = t.accounting_minor"
 
 
