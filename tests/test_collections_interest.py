@@ -138,16 +138,20 @@ def test_interest_rounds_half_up_to_the_cent(engine):
     assert note.interest_minor == 1251
 
 
-def test_interest_is_on_the_amount_open_at_the_note_date(engine):
+def test_a_payment_inside_the_window_counts_by_day(engine):
     _company(engine)
     number = _invoice(engine)
     post(engine, """
         voucher | account_type | account | credit | offset_account_type | offset_account | settle_invoice
         PAY-1   | Customer     | C-1     | 250.00 | Bank                | 110110-001-    | {number}
     """.replace("{number}", number), name="PAYMENT", day="2024-03-01")
-    # 1,000.00 open on 2024-03-10: 1,000.00 × 1.5 % = 15.00; as of 2024-02-29 (before the payment) 1,250.00
-    assert create_interest_notes(engine, None, date(2024, 3, 10)).notes[0].interest_minor == 1500
-    assert create_interest_notes(engine, None, date(2024, 2, 29)).notes[0].lines[0].open_minor == 125000
+    # 2/10 - 2/29 (20 days) at 1,250.00, 3/1 - 3/10 (10 days) at 1,000.00:
+    # (1,250.00 × 20 + 1,000.00 × 10) × 1.5 % / 30 = 12.50 + 5.00 = 17.50
+    [line] = create_interest_notes(engine, None, date(2024, 3, 10)).notes[0].lines
+    assert (line.open_minor, line.days, line.interest_minor) == (100000, 30, 1750)
+    # as of 2024-02-29 (before the payment): 1,250.00 for 20 days = 12.50
+    [line] = create_interest_notes(engine, None, date(2024, 2, 29)).notes[0].lines
+    assert (line.open_minor, line.interest_minor) == (125000, 1250)
 
 
 @settings(max_examples=200, deadline=None)

@@ -18,7 +18,7 @@ posted as a customer transaction.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from ..errors import InvalidInput
@@ -75,10 +75,42 @@ def round_minor(value: Decimal) -> int:
 
 def interest_minor(code: InterestCode, open_minor: int, decimals: int, first_day: int, last_day: int) -> int:
     """The interest of one transaction in minor units (signed like the open amount)."""
-    open_major = Decimal(abs(open_minor)).scaleb(-decimals)
-    rate_days = code.rate_days(first_day, last_day, open_major)
-    magnitude = round_minor(Decimal(abs(open_minor)) * rate_days / (Decimal(100) * code.period_days))
-    return magnitude if open_minor >= 0 else -magnitude
+    return interest_of_segments(code, [(open_minor, first_day, last_day)], decimals)
+
+
+def interest_of_segments(code: InterestCode, segments: list[tuple[int, int, int]], decimals: int) -> int:
+    """The interest of one transaction whose balance changed inside its window: segments of (balance in minor
+    units, first overdue day, last overdue day), each charged its own days at its own balance (the percent of
+    amount ranges by that balance), summed, and rounded half up once."""
+    total = Decimal(0)
+    sign = 1
+    for balance, first_day, last_day in segments:
+        if balance < 0:
+            sign = -1
+        magnitude = Decimal(abs(balance))
+        total += magnitude * code.rate_days(first_day, last_day, magnitude.scaleb(-decimals))
+    rounded = round_minor(total / (Decimal(100) * code.period_days))
+    return rounded * sign
+
+
+def balance_segments(open_minor: int, payments: list[tuple[date, int]], first_date: date, note_date: date,
+                     due_date: date) -> list[tuple[int, int, int]]:
+    """The window first_date..note_date cut at each payment inside it: (balance, first and last overdue day).
+    `open_minor` is the balance at the note date; `payments` (date, amount settled, signed like the
+    transaction) are the settlements in force then. A payment counts from its own date: the days before it
+    carry the balance it had not yet paid."""
+    segments = []
+    balance, end = open_minor, note_date
+    for day, settled in sorted(payments, reverse=True):
+        if day <= first_date or day > note_date:
+            continue
+        if day <= end:
+            segments.append((balance, (day - due_date).days, (end - due_date).days))
+            end = day - timedelta(days=1)
+        balance += settled
+    if end >= first_date:
+        segments.append((balance, (first_date - due_date).days, (end - due_date).days))
+    return [segment for segment in reversed(segments) if segment[0] and segment[2] >= segment[1]]
 
 
 @dataclass
@@ -120,7 +152,9 @@ def interest_notes(code: InterestCode, note_date: date, items: list[dict], charg
                    decimals: dict[str, int]) -> list[InterestNote]:
     """One note per customer and currency. `items`: the customers' overdue candidates (transaction_id,
     party_id, invoice, due_date, currency, open_then); `charged_until`: the last day already charged per
-    transaction. Notes whose interest is zero or below the code's minimum are left out."""
+    transaction; an item's `payments` (date, amount) are the settlements in force at the note date, so that a
+    payment inside the window counts by day (balance_segments). Notes whose interest is zero or below the
+    code's minimum are left out."""
     notes: dict[tuple[str, str], InterestNote] = {}
     for item in items:
         if item["open_then"] <= 0 or item["due_date"] >= note_date:
@@ -130,7 +164,9 @@ def interest_notes(code: InterestCode, note_date: date, items: list[dict], charg
         if last_day < first_day:
             continue
         places = decimals[item["currency"]]
-        amount = interest_minor(code, item["open_then"], places, first_day, last_day)
+        segments = balance_segments(item["open_then"], item.get("payments") or [], first_date, note_date,
+                                    item["due_date"])
+        amount = interest_of_segments(code, segments, places)
         key = (item["party_id"], item["currency"])
         note = notes.get(key)
         if note is None:

@@ -32,7 +32,7 @@ from ..journal.model import JournalLine
 from ..journal.posting import cycle_collection_paused
 from ..money import format_minor, parse_minor
 from ..parties.model import Hold, PartyType
-from ..store.aging import open_items_as_of
+from ..store.aging import open_items_as_of, settlements_in_force
 from ..store.collection_documents import (
     charged_until,
     letter_levels,
@@ -160,6 +160,10 @@ def interest_notes_in(connection: Connection, company: Company, day: date, *, cu
     items, skipped = _candidates(connection, company, day, customers, ("invoice",))
     ledger_accounts = {item["transaction_id"]: item["ledger_account"] for item in items}
     until = charged_until(connection, company.id, [item["transaction_id"] for item in items])
+    # A payment inside the window counts by day: the days before it carry the balance it had not yet paid.
+    paid = settlements_in_force(connection, company.id, [item["transaction_id"] for item in items], day)
+    for item in items:
+        item["payments"] = paid.get(item["transaction_id"], [])
     decimals = {item["currency"]: company.decimals(item["currency"]) for item in items}
     run = CollectionRun(notes=interest_notes(chosen, day, items, until, decimals), skipped=skipped, decimals=decimals)
     if not post or not run.notes:

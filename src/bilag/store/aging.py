@@ -219,3 +219,27 @@ def summary_balance_as_of(connection: Connection, company_id: str, party_type: s
                 e.c.company_id == company_id, e.c.ledger_account.in_(accounts), e.c.posting_date >= period.start,
                 e.c.posting_date <= as_of, e.c.period_id == period.id)).scalar() or 0)
     return total
+
+
+def settlements_in_force(connection: Connection, company_id: str, transaction_ids: list[int], as_of: date
+                         ) -> dict[int, list[tuple[date, int]]]:
+    """Per transaction: (settlement date, amount settled, signed like the transaction) of each settlement dated
+    on or before `as_of` and in force then (not reversed, or reversed by a voucher dated after it) — what an
+    interest note pro-rates by day (collections/interest.py balance_segments)."""
+    from sqlalchemy import select
+
+    from . import schema as s
+    from .transactions import chunks
+
+    still = set(_reversed_after(connection, company_id, as_of))
+    st = s.settlement
+    found: dict[int, list[tuple[date, int]]] = {}
+    for chunk in chunks(sorted(set(transaction_ids))):
+        for transaction_id, day, settled, reversed_by in connection.execute(select(
+                st.c.transaction_id, st.c.settlement_date, st.c.settled_minor, st.c.reversed_by_batch).where(
+                st.c.company_id == company_id, st.c.transaction_id.in_(chunk), st.c.settlement_date <= as_of)):
+            if reversed_by is not None and reversed_by not in still:
+                continue
+            day = date.fromisoformat(day) if isinstance(day, str) else day
+            found.setdefault(int(transaction_id), []).append((day, int(settled)))
+    return found
