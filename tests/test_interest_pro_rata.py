@@ -72,3 +72,28 @@ def test_the_segments_equal_a_day_by_day_sum(code, open_minor, paid, charged, le
         total += D(balance) * code.rate_days(number, number, D(balance).scaleb(-2))
         day += timedelta(days=1)
     assert interest_of_segments(code, segments, 2) == round_minor(total / (D(100) * code.period_days))
+
+
+def test_an_invoice_paid_late_earns_interest_for_its_late_days_when_the_code_says_so(engine):
+    from bilag.services.collection_notes import create_interest_notes
+
+    from .support import post
+    from .test_collections_interest import INTEREST, _company, _invoice
+
+    _company(engine, interest_codes={**INTEREST, "LATE": {"percent": 1.5, "period_days": 30, "account": "801500",
+                                                          "paid_late": True}})
+    late = _invoice(engine)  # 1,250.00, due 2024-02-09
+    on_time = _invoice(engine, "C-2", day="2024-02-01", amount="100.00", item=None)  # due 2024-03-02
+    post(engine, f"""
+        voucher | account_type | account | credit  | offset_account_type | offset_account | settle_invoice
+        PAY-1   | Customer     | C-1     | 1250.00 | Bank                | 110110-001-    | {late}
+        PAY-2   | Customer     | C-2     | 100.00  | Bank                | 110110-001-    | {on_time}
+    """, name="PAYMENT", day="2024-03-01")
+    assert create_interest_notes(engine, None, date(2024, 3, 10), code="R1").notes == []  # paid: R1 charges none
+    run = create_interest_notes(engine, None, date(2024, 3, 10), code="LATE", post=True)
+    [note] = run.notes  # C-2 paid before its due date: nothing
+    [line] = note.lines
+    # 2/10 - 2/29, 20 days late at 1,250.00: 1,250.00 × 1.5 % × 20 / 30 = 12.50 (3/1 - 3/10 at 0.00)
+    assert (note.customer, line.invoice, line.open_minor, line.from_date, line.interest_minor) == (
+        "C-1", late, 0, date(2024, 2, 10), 1250)
+    assert create_interest_notes(engine, None, date(2024, 4, 9), code="LATE").notes == []  # charged once

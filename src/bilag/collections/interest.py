@@ -44,6 +44,7 @@ class InterestCode:
     minimum: Decimal = Decimal(0)  # a note whose interest is below it is not made
     account: str | None = None  # interest revenue (else the interest_account parameter)
     description: str = ""
+    paid_late: bool = False  # invoices paid after their due date earn interest for the days they were late
 
     def percent_for_amount(self, open_major: Decimal) -> Decimal:
         chosen = self.percent
@@ -157,7 +158,8 @@ def interest_notes(code: InterestCode, note_date: date, items: list[dict], charg
     code's minimum are left out."""
     notes: dict[tuple[str, str], InterestNote] = {}
     for item in items:
-        if item["open_then"] <= 0 or item["due_date"] >= note_date:
+        paid_late = code.paid_late and item["open_then"] == 0 and bool(item.get("payments"))
+        if (item["open_then"] <= 0 and not paid_late) or item["due_date"] >= note_date:
             continue
         first_day, last_day, first_date = interest_window(item["due_date"], charged_until.get(item["transaction_id"]),
                                                           note_date)
@@ -167,6 +169,8 @@ def interest_notes(code: InterestCode, note_date: date, items: list[dict], charg
         segments = balance_segments(item["open_then"], item.get("payments") or [], first_date, note_date,
                                     item["due_date"])
         amount = interest_of_segments(code, segments, places)
+        if paid_late and amount <= 0:
+            continue
         key = (item["party_id"], item["currency"])
         note = notes.get(key)
         if note is None:
@@ -277,7 +281,9 @@ def _mapping(value: object, where: str, allowed: set[str]) -> dict:
 def interest_code_of(code: str, value: object) -> InterestCode:
     where = f"parameters.interest_codes.{code}"
     data = _mapping(value, where, {"percent", "period_days", "ranges_by", "ranges", "minimum", "account",
-                                   "description"})
+                                   "description", "paid_late"})
+    if not isinstance(data.get("paid_late", False), bool):
+        raise InvalidInput(f"{where}.paid_late: true or false", code="bad_setup")
     period_days = data.get("period_days", 30)
     if not isinstance(period_days, int) or isinstance(period_days, bool) or period_days < 1:
         raise InvalidInput(f"{where}.period_days: a whole number of days, 1 or more", code="bad_setup")
@@ -304,7 +310,8 @@ def interest_code_of(code: str, value: object) -> InterestCode:
         raise InvalidInput(f"{where}: needs percent (or ranges)", code="bad_setup")
     return InterestCode(code, _decimal(data.get("percent", 0), where + ".percent"), period_days, ranges_by,
                         tuple(ranges), _decimal(data.get("minimum", 0), where + ".minimum"),
-                        str(data["account"]) if data.get("account") else None, str(data.get("description", "")))
+                        str(data["account"]) if data.get("account") else None, str(data.get("description", "")),
+                        bool(data.get("paid_late", False)))
 
 
 def letter_sequence_of(code: str, value: object) -> LetterSequence:

@@ -32,7 +32,7 @@ from ..journal.model import JournalLine
 from ..journal.posting import cycle_collection_paused
 from ..money import format_minor, parse_minor
 from ..parties.model import Hold, PartyType
-from ..store.aging import open_items_as_of, settlements_in_force
+from ..store.aging import closed_late, open_items_as_of, settlements_in_force
 from ..store.collection_documents import (
     charged_until,
     letter_levels,
@@ -93,8 +93,9 @@ def _held(company: Company, customer: str, day: date) -> bool:
 
 
 def _candidates(connection: Connection, company: Company, day: date, customers: list[str] | None,
-                types: tuple[str, ...]) -> tuple[list[dict], list[str]]:
-    """Customer transactions open on `day`, overdue, owed by the customer (debit), of the given types."""
+                types: tuple[str, ...], *, paid_late: bool = False) -> tuple[list[dict], list[str]]:
+    """Customer transactions open on `day`, overdue, owed by the customer (debit), of the given types; with
+    `paid_late` also those closed by then after their due date."""
     for customer in customers or []:
         if company.party(PartyType.customer, customer) is None:
             raise NotFound(f"customer {customer} does not exist", code="unknown_account")
@@ -103,6 +104,8 @@ def _candidates(connection: Connection, company: Company, day: date, customers: 
         item["open_then"] = int(item["open_then"])  # PostgreSQL sums are numeric
         if item["open_then"] > 0 and item["due_date"] < day:
             items.append(item)
+    if paid_late:
+        items += closed_late(connection, company.id, "customer", day, customers)
     kinds = transaction_types(connection, company.id, [item["transaction_id"] for item in items])
     items = [item for item in items if kinds.get(item["transaction_id"], "invoice") in types]
     skipped = sorted({item["party_id"] for item in items if _held(company, item["party_id"], day)})
@@ -157,7 +160,7 @@ def interest_notes_in(connection: Connection, company: Company, day: date, *, cu
                       code: str | None = None, post: bool = False, groups: frozenset[str] = frozenset()
                       ) -> CollectionRun:
     chosen = interest_code(company, code)
-    items, skipped = _candidates(connection, company, day, customers, ("invoice",))
+    items, skipped = _candidates(connection, company, day, customers, ("invoice",), paid_late=chosen.paid_late)
     ledger_accounts = {item["transaction_id"]: item["ledger_account"] for item in items}
     until = charged_until(connection, company.id, [item["transaction_id"] for item in items])
     # A payment inside the window counts by day: the days before it carry the balance it had not yet paid.

@@ -243,3 +243,30 @@ def settlements_in_force(connection: Connection, company_id: str, transaction_id
             day = date.fromisoformat(day) if isinstance(day, str) else day
             found.setdefault(int(transaction_id), []).append((day, int(settled)))
     return found
+
+
+def closed_late(connection: Connection, company_id: str, party_type: str, as_of: date,
+                party_ids: list[str] | None = None) -> list[dict]:
+    """The debit transactions closed after their due date and on or before `as_of` (paid late), with the
+    columns of open_items_as_of (open then: 0), for interest codes that charge the days they were late."""
+    from sqlalchemy import select
+
+    from . import schema as s
+
+    t = s.party_transaction
+    query = select(t.c.transaction_id, t.c.party_id, t.c.voucher_id, t.c.invoice, t.c.posting_date,
+                   t.c.document_date, t.c.due_date, t.c.currency, t.c.amount_minor, t.c.accounting_minor,
+                   t.c.ledger_account, t.c.posting_profile, t.c.description).where(
+        t.c.company_id == company_id, t.c.party_type == party_type, t.c.closed_on.is_not(None),
+        t.c.closed_on > t.c.due_date, t.c.closed_on <= as_of, t.c.amount_minor > 0)
+    if party_ids is not None:
+        query = query.where(t.c.party_id.in_(list(party_ids)))
+    items = []
+    for row in connection.execute(query.order_by(t.c.party_id, t.c.due_date, t.c.transaction_id)):
+        item = dict(row._mapping)
+        for name in ("posting_date", "document_date", "due_date"):
+            if isinstance(item[name], str):
+                item[name] = date.fromisoformat(item[name])
+        item.update(open_minor=0, open_then=0, open_accounting_then=0)
+        items.append(item)
+    return items
