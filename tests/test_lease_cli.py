@@ -91,8 +91,14 @@ def test_impairment_and_its_reversal_from_the_cli(tmp_path):
     reversed_ = bilag(tmp_path, "lease", "reverse", "L-001", voucher)
     assert reversed_.returncode == 0 and f"reversed {voucher} of L-001: 1 voucher(s)" in reversed_.stderr
     assert depreciation() == ["953.70", "953.70"]
+    # Reversing again revokes the reversal (AL-REV): the impairment stands again.
     again = bilag(tmp_path, "lease", "reverse", "L-001", voucher)
-    assert again.returncode == 2 and "lease L-001" in again.stderr and "rule unknown_lease_voucher" in again.stderr
+    assert again.returncode == 0, again.stderr
+    assert f"revoked the reversal of {voucher} of L-001: 1 voucher(s)" in again.stderr
+    assert depreciation() == ["1074.08", "1074.08"]
+    unknown = bilag(tmp_path, "lease", "reverse", "L-001", "NOSUCH1")
+    assert unknown.returncode == 2 and "lease L-001" in unknown.stderr and "rule unknown_lease_voucher" in unknown.stderr
+    assert "Traceback" not in unknown.stderr
 
 
 def test_modification_termination_and_transition_from_the_cli(tmp_path):

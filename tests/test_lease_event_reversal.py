@@ -126,9 +126,9 @@ def test_events_are_reversed_last_in_first_out(engine):
     assert schedule(engine) == after_impairment
     reverse_lease_transaction(engine, None, "L-001", impairment.vouchers[0].number)
     assert schedule(engine) == before
-    with pytest.raises(BilagError) as caught:  # reversed already
-        reverse_lease_transaction(engine, None, "L-001", impairment.vouchers[0].number)
-    assert caught.value.code == "unknown_lease_voucher"
+    # Reversing again revokes the reversal (AL-REV): the impairment stands again, its schedule with it.
+    revocation = reverse_lease_transaction(engine, None, "L-001", impairment.vouchers[0].number)
+    assert revocation.details["action"] == "revocation" and schedule(engine) == after_impairment
 
 
 def test_reversing_a_full_retrospective_transition_unrecognises_the_lease(engine):

@@ -123,7 +123,7 @@ def test_reversal_lets_a_schedule_line_be_journalised_again(engine):
     assert entries(reversed_.vouchers[0]) == [("855000", -9120), ("271000", 9120)]
     with pytest.raises(BilagError) as caught:
         reverse_lease_transaction(engine, None, "L-001", number, day=date(2023, 12, 31))
-    assert caught.value.code == "unknown_lease_voucher"  # reversed already
+    assert caught.value.code == "reversal_before_original"  # a revocation dated before the reversal
     again = create_lease_journals(engine, None, ["interest"], date(2024, 1, 31), post=True)
     assert [v.draft.entries[0].amount_minor for v in again.vouchers] == [9120]
     assert balances(engine)["855000"] == "91.20"

@@ -339,13 +339,17 @@ def lease_transition(ctx: typer.Context,
 
 @lease_app.command("reverse")
 def lease_reverse(ctx: typer.Context, lease: str, voucher: str,
-                  day: str | None = typer.Option(None, "--date", help="Default: the voucher's date (not earlier)."),
+                  day: str | None = typer.Option(None, "--date", help="Default: the voucher's date (a revocation: the "
+                                                "reversal's), not earlier."),
                   fmt: str = typer.Option("text", "--format", help="text, json or csv.")):
     """Reverse a lease transaction: a schedule line (journalisable again), an impairment, modification or
-    transition (the schedule restored as before it), or a termination (the lease active again)."""
+    transition (the schedule restored as before it), or a termination (the lease active again). Reversing a
+    reversed transaction again (its voucher or its reversal's) revokes the reversal: it stands again."""
     from ..services.lease_events import reverse_lease_transaction
 
     fmt, when = _fmt(fmt), parse_date(day, "--date")
     result = reverse_lease_transaction(_engine(ctx), _company(ctx), lease, voucher, day=when,
                                        user=_root(ctx).get("user"))
-    _print_event(result, fmt, f"reversed {voucher} of")
+    revoked = result.details.get("action") == "revocation"
+    _print_event(result, fmt, f"revoked the reversal of {result.details['trace']} of" if revoked
+                 else f"reversed {voucher} of")

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from typing import NoReturn
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.engine import Connection, Engine
@@ -334,37 +335,113 @@ def transition_leases(engine: Engine, company_id: str | None, method: str, day: 
 
 # ---------------------------------------------------------------- reversal
 
+_TRACE = s.lease_reversal_trace
+_TRACE_COLUMNS = ("company_id", "lease_id", "trace_number", "step", "position", "action", "voucher_number",
+                  "reverses", "posting_date")
+# What each event restates or needs unjournalised from its month on: the checks made when the event is made,
+# made again when the reversal of the event is revoked (the event stands again) or when a schedule line's
+# reversal is revoked after such an event (the line's old amount would no longer match the schedule).
+EVENT_BLOCKS = {
+    "impairment": ("depreciation", "modification", "termination"),
+    "modification": ("payment", "interest", "depreciation", "short_term_reclass", "impairment", "modification"),
+    "termination": ("payment", "interest", "depreciation", "short_term_reclass"),
+}
+
+
+@dataclass
+class _Chain:
+    """A lease transaction and what reversing it did so far: the trace number (the original voucher), the
+    lease_journal_entry rows of the original voucher, and the trace rows step by step."""
+    trace: str
+    links: list
+    steps: list[list]  # steps[0]: the vouchers of step 1 (the first reversal), and so on
+
+    @property
+    def reversed(self) -> bool:
+        return self.links[0].status == "reversed"
+
+    def current(self) -> list[tuple[str, date | None]]:
+        """The vouchers the next step negates: the last step's, or the original with a short-term reclass's
+        automatic reversal."""
+        if self.steps:
+            return [(row.voucher_number, row.posting_date) for row in self.steps[-1]]
+        return [(self.trace, None)] + [(link.reversal_voucher, None) for link in self.links
+                                       if link.schedule == "short_term_reclass" and link.reversal_voucher]
+
+
+def _chain(connection: Connection, company_id: str, lease_id: str, voucher: str) -> _Chain:
+    def links_of(number: str) -> list:
+        return [link for link in connection.execute(select(_LINK).where(
+            _LINK.c.company_id == company_id, _LINK.c.lease_id == lease_id, _LINK.c.voucher_number == number))
+            if link.status in ("posted", "reversed")]
+
+    trace = voucher
+    links = links_of(voucher)
+    if not links:  # a reversal or revocation voucher names its trace
+        found = connection.execute(select(_TRACE.c.trace_number).where(
+            _TRACE.c.company_id == company_id, _TRACE.c.lease_id == lease_id,
+            _TRACE.c.voucher_number == voucher)).scalar()
+        if found is not None:
+            trace, links = str(found), links_of(str(found))
+    if not links:
+        raise lease_error(lease_id, "unknown_lease_voucher", f"voucher {voucher} is not a posted transaction of "
+                          f"the lease, nor its reversal")
+    rows = list(connection.execute(select(_TRACE).where(
+        _TRACE.c.company_id == company_id, _TRACE.c.lease_id == lease_id, _TRACE.c.trace_number == trace)
+        .order_by(_TRACE.c.step, _TRACE.c.position)))
+    steps: list[list] = []
+    for row in rows:
+        if not steps or steps[-1][0].step != row.step:
+            steps.append([])
+        steps[-1].append(row)
+    chain = _Chain(trace, links, steps)
+    if chain.reversed and not steps:
+        raise lease_error(lease_id, "reversal_not_supported", f"voucher {trace} was reversed before bilag kept "
+                          f"the reversal trace; its reversal cannot be revoked (journalise the line again instead)")
+    if voucher != trace and voucher not in {row.voucher_number for row in steps[-1]}:
+        later = steps[-1][0]
+        raise lease_error(lease_id, "superseded_voucher", f"voucher {voucher} is no longer the last of trace "
+                          f"{trace}: the {later.action} {later.voucher_number} of {later.posting_date} came after "
+                          f"it; name {trace} or {later.voucher_number}")
+    return chain
+
+
 def reverse_lease_transaction(engine: Engine, company_id: str | None, lease_id: str, voucher: str, *,
                               day: date | None = None, user: str | None = None) -> LeaseEventResult:
     """Reverse a posted lease transaction (AL-REV) with a new voucher of the opposite entries; its date defaults
     to the original posting date and may not be earlier. The schedule line can then be journalised again (B6);
     a reversed termination makes the lease active again; a reversed impairment, modification or transition
     restores the schedule rows it replaced (and a transition's lease is unrecognised again), last in, first
-    out (see _reversible_event)."""
+    out (see _reversible_event).
+
+    Reversing again revokes the reversal (AL-REV): naming the original voucher (or the reversal voucher) of a
+    reversed transaction posts the opposite of the reversal, dated the reversal's date unless another is given
+    (never earlier), and the transaction stands again: its schedule line journalised, its event in force (the
+    restated schedule back, a termination terminating again). A third time reverses again, and so on. The trace
+    number (the original voucher's number) links every voucher of the chain (lease_reversal_trace)."""
     with engine.begin() as connection:
         company = load_company(connection, resolve_company_id(connection, company_id))
         rows = _lease_rows(connection, company.id, [lease_id], lock=True)
-        links = [link for link in connection.execute(select(_LINK).where(
-            _LINK.c.company_id == company.id, _LINK.c.lease_id == lease_id, _LINK.c.voucher_number == voucher))
-            if link.status == "posted"]
-        if not links:
-            raise lease_error(lease_id, "unknown_lease_voucher", f"voucher {voucher} is not a posted transaction of "
-                              f"the lease")
+        chain = _chain(connection, company.id, lease_id, voucher)
+        revoke = chain.reversed
+        links = chain.links
         kinds = {link.schedule for link in links}
-        event = next((link for link in links if link.schedule in RESTATING_EVENTS), None)
-        replaced = _reversible_event(connection, company.id, lease_id, event) if event is not None else []
-        numbers = [voucher] + [link.reversal_voucher for link in links if link.schedule == "short_term_reclass"
-                               and link.reversal_voucher]
-        drafts = []
-        for number in numbers:
+        event = next((link for link in links if link.schedule in LEASE_EVENTS), None)
+        if revoke:
+            _check_revocable(connection, company, rows[0], chain, event)
+        elif event is not None and event.schedule in RESTATING_EVENTS:
+            _reversible_event(connection, company.id, lease_id, event)
+        action = "revocation" if revoke else "reversal"
+        drafts, negated = [], []
+        for number, _ in chain.current():
             head = connection.execute(select(s.voucher).where(s.voucher.c.company_id == company.id,
                                                               s.voucher.c.voucher_number == number)).first()
             if head is None:
                 raise lease_error(lease_id, "unknown_lease_voucher", f"voucher {number} does not exist")
             when = day or head.posting_date
             if when < head.posting_date:
-                raise lease_error(lease_id, "reversal_before_original", f"the reversal date {when} is before the "
-                                  f"voucher's date {head.posting_date}")
+                raise lease_error(lease_id, "reversal_before_original", f"the {action} date {when} is before the "
+                                  f"date of voucher {number} ({head.posting_date})")
             entries = list(connection.execute(select(s.ledger_entry).where(
                 s.ledger_entry.c.company_id == company.id, s.ledger_entry.c.voucher_id == head.voucher_id)
                 .order_by(s.ledger_entry.c.entry_id)))
@@ -374,36 +451,129 @@ def reverse_lease_transaction(engine: Engine, company_id: str | None, lease_id: 
             period = company.calendar.operating_period(when)
             if period is None:
                 raise lease_error(lease_id, "no_period", f"{when} is in no fiscal period")
+            text = f"{action} of {number}" if revoke else f"reversal of {number}"
             drafts.append(VoucherDraft(None, MODIFICATION_JOURNAL, when, period.id, "reversal", [
                 EntryDraft(index + 1, e.ledger_account, e.main_account, e.posting_type, e.currency, -e.amount_minor,
-                           -e.accounting_minor, f"reversal of {number}") for index, e in enumerate(entries)],
-                description=f"{lease_id} reversal of {number}", first_line=1))
+                           -e.accounting_minor, fit_text(text)) for index, e in enumerate(entries)],
+                description=fit_text(f"{lease_id} {text} (trace {chain.trace})"), first_line=1))
+            negated.append(number)
         from ..calendar.periods import check_posting_allowed
 
         for draft in drafts:
             check_posting_allowed(company.calendar.operating_period(draft.date), draft.date, "general_ledger",
                                   user_groups(connection, company.id, user))
-        posted = post_plan(connection, company, drafts, [], source=f"lease {lease_id} reversal")
+        posted = post_plan(connection, company, drafts, [], source=f"lease {lease_id} {action}")
+        step = len(chain.steps) + 1
+        bulk_insert(connection, _TRACE, _TRACE_COLUMNS, [
+            (company.id, lease_id, chain.trace, step, position, action, made.number, number, made.date.isoformat())
+            for position, (made, number) in enumerate(zip(posted.vouchers, negated), start=1)])
         for link in links:
+            # A short-term reclass keeps its automatic reversal; other lines show their (standing) reversal.
+            values: dict = {"status": "posted" if revoke else "reversed"}
+            if link.schedule != "short_term_reclass":
+                values["reversal_voucher"] = None if revoke else posted.vouchers[0].number
             connection.execute(update(_LINK).where(
                 _LINK.c.company_id == company.id, _LINK.c.lease_id == lease_id, _LINK.c.schedule == link.schedule,
-                _LINK.c.month == link.month, _LINK.c.journal_id == link.journal_id)
-                .values(status="reversed", reversal_voucher=posted.vouchers[0].number))
-        if event is not None:  # the schedule as it was before the event, exactly
-            connection.execute(delete(s.lease_schedule).where(s.lease_schedule.c.company_id == company.id,
-                                                              s.lease_schedule.c.lease_id == lease_id,
-                                                              s.lease_schedule.c.month >= event.month))
-            bulk_insert(connection, s.lease_schedule, SCHEDULE_COLUMNS,
-                        [(company.id, lease_id, *values) for values in _schedule_tuples(replaced)])
+                _LINK.c.month == link.month, _LINK.c.journal_id == link.journal_id).values(**values))
+        if event is not None and event.schedule in RESTATING_EVENTS:
+            _swap_schedule(connection, company.id, lease_id, event)
         if "transition" in kinds:
-            # Schedule lines before the transition month become journalisable again (a transition needs a
-            # lease without journal entries, and only a transition moves first_month: it was 0 before).
+            # Reversed: schedule lines before the transition month become journalisable again (a transition
+            # needs a lease without journal entries, and only a transition moves first_month: it was 0 before).
+            # Revoked: the transition stands again from its month.
+            month = next(link.month for link in links if link.schedule == "transition")
             connection.execute(update(s.lease).where(s.lease.c.company_id == company.id,
-                                                     s.lease.c.lease_id == lease_id).values(first_month=0))
-        if "termination" in kinds and rows[0].status == "terminated":
+                                                     s.lease.c.lease_id == lease_id)
+                               .values(first_month=month if revoke else 0))
+        if "termination" in kinds:
             connection.execute(update(s.lease).where(s.lease.c.company_id == company.id,
-                                                     s.lease.c.lease_id == lease_id).values(status="confirmed"))
-        return LeaseEventResult([lease_id], posted.vouchers, {"reversed": numbers})
+                                                     s.lease.c.lease_id == lease_id)
+                               .values(status="terminated" if revoke else "confirmed"))
+        details = {"trace": chain.trace, "action": action, ("revoked" if revoke else "reversed"): negated}
+        return LeaseEventResult([lease_id], posted.vouchers, details)
+
+
+def _swap_schedule(connection: Connection, company_id: str, lease_id: str, event) -> None:
+    """Put back the rows kept under the event's journal and keep the rows they replace in their place, so
+    that the next reversal or revocation of the event swaps them back: the schedule before the event after a
+    reversal, the restated schedule after a revocation, exactly."""
+    kept = [_schedule_row(row) for row in connection.execute(select(_REPLACED).where(
+        _REPLACED.c.company_id == company_id, _REPLACED.c.lease_id == lease_id,
+        _REPLACED.c.journal_id == event.journal_id).order_by(_REPLACED.c.month))]
+    current = [_schedule_row(row) for row in connection.execute(select(s.lease_schedule).where(
+        s.lease_schedule.c.company_id == company_id, s.lease_schedule.c.lease_id == lease_id,
+        s.lease_schedule.c.month >= event.month).order_by(s.lease_schedule.c.month))]
+    connection.execute(delete(_REPLACED).where(_REPLACED.c.company_id == company_id,
+                                               _REPLACED.c.lease_id == lease_id,
+                                               _REPLACED.c.journal_id == event.journal_id))
+    _keep_replaced(connection, company_id, lease_id, event.journal_id, current)
+    _replace_schedule(connection, company_id, lease_id, event.month, kept)
+
+
+def _check_revocable(connection: Connection, company: Company, lease, chain: _Chain, event) -> None:
+    """Revoking a reversal makes the transaction stand again: refused, naming the lease and what stands in the
+    way, when that can no longer be so. A schedule line: not journalised again since (B6), and no event made
+    since that restated it. An event: no later event standing, and the event's own conditions met again
+    (nothing journalised from its month that it restates; a termination's too; a transition's lease without
+    other journal entries)."""
+    lease_id, trace = lease.lease_id, chain.trace
+    ours = {(link.schedule, link.month, link.journal_id) for link in chain.links}
+    others = [link for link in connection.execute(select(_LINK).where(
+        _LINK.c.company_id == company.id, _LINK.c.lease_id == lease_id))
+        if link.status != "reversed" and (link.schedule, link.month, link.journal_id) not in ours]
+
+    def done(link) -> str:
+        return (f"voucher {link.voucher_number}" if link.status == "posted"
+                else f"journal {link.journal_id}, not posted yet")
+
+    def refuse(code: str, why: str) -> NoReturn:
+        raise lease_error(lease_id, code, f"the reversal of {trace} cannot be revoked: {why}")
+
+    if event is None:
+        if lease.status != "confirmed":
+            refuse("lease_terminated", f"the lease is {lease.status}")
+        for link in chain.links:
+            for other in others:
+                if (other.schedule, other.month) == (link.schedule, link.month):
+                    refuse("already_journalised", f"the {link.schedule.replace('_', ' ')} of month "
+                           f"{link.month + 1} was journalised again ({done(other)}) (rule B6)")
+                restated = (other.schedule == "transition" or other.schedule in EVENT_BLOCKS
+                            and other.month <= link.month and link.schedule in EVENT_BLOCKS[other.schedule])
+                if other.journal_id > link.journal_id and restated:
+                    refuse("later_lease_event", f"the {other.schedule} of {other.posting_date} ({done(other)}) "
+                           f"restated the schedule from month {other.month + 1} since; reverse it first")
+        return
+    what = event.schedule
+    for other in others:
+        if other.journal_id > event.journal_id and other.schedule in LEASE_EVENTS:
+            refuse("later_lease_event", f"the {other.schedule} of {other.posting_date} ({done(other)}) came after "
+                   f"the {what}; reverse it first")
+    if what == "transition":
+        for other in others:
+            refuse("already_journalised", f"the lease has journal entries since (the "
+                   f"{other.schedule.replace('_', ' ')} of month {other.month + 1}, {done(other)}); a transition "
+                   f"applies to leases not yet recognised")
+        return
+    if lease.status != "confirmed":
+        refuse("lease_terminated", f"the lease is {lease.status}")
+    for other in others:
+        if other.schedule in EVENT_BLOCKS[what] and other.month >= event.month:
+            refuse("journalised_after_event", f"the {other.schedule.replace('_', ' ')} of month {other.month + 1} "
+                   f"({done(other)}) was journalised since from the schedule the {what} replaced; reverse it first")
+    if what == "termination":
+        unposted = sorted({other.journal_id for other in others if other.status == "created"})
+        if unposted:
+            refuse("unposted_journals", f"the lease has unposted journals ({', '.join(map(str, unposted))})")
+        journalised = {(other.schedule, other.month) for other in others}
+        for row in connection.execute(select(s.lease_schedule).where(
+                s.lease_schedule.c.company_id == company.id, s.lease_schedule.c.lease_id == lease_id,
+                s.lease_schedule.c.month < event.month, s.lease_schedule.c.month >= lease.first_month)
+                .order_by(s.lease_schedule.c.month)):
+            for schedule, amount in (("payment", row.payment_minor), ("interest", row.interest_minor),
+                                     ("depreciation", row.depreciation_minor)):
+                if amount and (schedule, row.month) not in journalised:
+                    refuse("schedule_not_posted", f"the {schedule} of month {row.month + 1} is not journalised "
+                           f"any more; journalise it again first")
 
 
 def _reversible_event(connection: Connection, company_id: str, lease_id: str, event) -> list[ScheduleRow]:

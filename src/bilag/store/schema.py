@@ -990,3 +990,22 @@ lease_replaced_schedule = Table(
     ForeignKeyConstraint(["company_id", "lease_id"], ["lease.company_id", "lease.lease_id"],
                          name="fk_lease_replaced_schedule_lease"),
 )
+
+# ---------------------------------------------------------------- lease accounting (issue 10): reversal trace
+# AL-REV: reversing a lease transaction again revokes the reversal; a trace number (the original voucher's
+# number) links the original, its reversal, the revocation and so on, one row per voucher each step posted.
+lease_reversal_trace = Table(
+    "lease_reversal_trace", metadata,
+    Column("company_id", String(20), nullable=False),
+    Column("lease_id", String(40), nullable=False),
+    Column("trace_number", String(40), nullable=False),  # the original voucher (lease_journal_entry.voucher_number)
+    Column("step", Integer, nullable=False),  # 1 the reversal, 2 its revocation, 3 a second reversal, ...
+    Column("position", Integer, nullable=False),  # a short-term reclass: its automatic reversal's negation second
+    Column("action", String(10), nullable=False),  # reversal | revocation
+    Column("voucher_number", String(40), nullable=False),
+    Column("reverses", String(40), nullable=False),  # the voucher this one negates (of the step before)
+    Column("posting_date", Date, nullable=False),
+    PrimaryKeyConstraint("company_id", "lease_id", "trace_number", "step", "position"),
+    ForeignKeyConstraint(["company_id", "lease_id"], ["lease.company_id", "lease.lease_id"],
+                         name="fk_lease_reversal_trace_lease"),
+)
