@@ -37,3 +37,65 @@ def test_a_lease_from_adding_to_its_summary(api):
     assert summary["books"][0]["liability"] == "20151.10"
     listed = api.get("/api/companies/USMF/leases").json()
     assert [(item["lease_id"], item["classification"]) for item in listed["items"]] == [("L-001", "finance")]
+
+
+def test_lease_events_and_their_reversal_through_the_api(api):
+    """EX-L1 through its first year, impaired by 5,000.00 over six months, the impairment reversed and the
+    reversal revoked by reversing again (AL-REV), then terminated; every figure exact."""
+    assert api.post("/api/companies/USMF/leases", json={"leases": [ex_l1_lease()], "confirm": False}).status_code == 201
+    draft = api.get("/api/companies/USMF/leases/L-001").json()
+    assert draft["lease"]["status"] == "draft" and draft["lease"]["liability"] is None
+    assert api.post("/api/companies/USMF/leases/confirm", json={"leases": ["L-001"]}).json() == {"confirmed": 1}
+    again = api.post("/api/companies/USMF/leases/confirm", json={"leases": ["L-001"]})
+    assert again.status_code == 422 and again.json()["code"] == "already_confirmed"
+    lease = api.get("/api/companies/USMF/leases/L-001").json()["lease"]
+    assert (lease["status"], lease["liability"], lease["rou"]) == ("confirmed", "22888.87", "22888.87")
+    for schedules, through in ((["initial_recognition"], "2024-01-31"),
+                               (["payment", "interest", "depreciation"], "2024-12-31")):
+        done = api.post("/api/companies/USMF/leases/batch", json={"schedules": schedules, "through": through,
+                                                                   "post": True})
+        assert done.status_code == 200, done.text
+
+    impaired = api.post("/api/companies/USMF/leases/L-001/impairment",
+                        json={"date": "2025-01-01", "amount": "5000.00", "periods_remaining": 6})
+    assert impaired.status_code == 200, impaired.text
+    body = impaired.json()
+    assert body["details"] == {"rou_after": "6444.47"}  # 22,888.87 - 12 x 953.70 - 5,000.00
+    assert [(v["account"], v["amount"]) for v in body["vouchers"]] == [("687000", "5000.00"), ("181000", "-5000.00")]
+    voucher = body["vouchers"][0]["voucher"]
+
+    def depreciation() -> list[str]:
+        rows = api.get("/api/companies/USMF/leases/L-001/schedule", params={"kind": "asset"}).json()["rows"]
+        return [row["depreciation"] for row in rows[12:14]]
+
+    assert depreciation() == ["1074.08", "1074.08"]
+    early = api.post("/api/companies/USMF/leases/L-001/reversal", json={"voucher": voucher, "date": "2024-12-31"})
+    assert early.status_code == 422 and early.json()["code"] == "reversal_before_original"
+    reversed_ = api.post("/api/companies/USMF/leases/L-001/reversal", json={"voucher": voucher}).json()
+    assert reversed_["details"] == {"trace": voucher, "action": "reversal", "reversed": [voucher]}
+    assert [(v["account"], v["amount"], v["date"]) for v in reversed_["vouchers"]] == [
+        ("687000", "-5000.00", "2025-01-01"), ("181000", "5000.00", "2025-01-01")]
+    assert depreciation() == ["953.70", "953.70"]
+    revoked = api.post("/api/companies/USMF/leases/L-001/reversal",
+                       json={"voucher": reversed_["vouchers"][0]["voucher"]}).json()
+    assert revoked["details"]["action"] == "revocation"
+    assert [(v["account"], v["amount"]) for v in revoked["vouchers"]] == [("687000", "5000.00"), ("181000", "-5000.00")]
+    assert depreciation() == ["1074.08", "1074.08"]
+    trace = api.get("/api/companies/USMF/leases/L-001").json()["reversal_trace"]
+    assert [(t["trace_number"], t["step"], t["action"], t["reverses"]) for t in trace] == [
+        (voucher, 1, "reversal", voucher), (voucher, 2, "revocation", reversed_["vouchers"][0]["voucher"])]
+
+    later = api.post("/api/companies/USMF/leases/L-001/modification",
+                     json={"date": "2025-01-01", "payments": [{"amount": "1500.00", "periods": 12}]})
+    assert later.status_code == 422 and later.json()["code"] == "journalised_after_event"  # the impairment
+    bad = api.post("/api/companies/USMF/leases/L-001/impairment",
+                   json={"date": "2025-01-01", "amount": "many", "periods_remaining": 6})
+    assert bad.status_code == 422 and "impairment amount" in bad.json()["detail"]
+    ended = api.post("/api/companies/USMF/leases/L-001/termination", json={"date": "2025-01-01"}).json()
+    # liability 11,729.88; asset 17,888.87 less 11,444.40 depreciated = 6,444.47: a gain of 5,285.41
+    assert ended["details"] == {"liability": "11729.88", "rou": "6444.47", "gain": "5285.41"}
+    assert api.get("/api/companies/USMF/leases/L-001").json()["lease"]["status"] == "terminated"
+    none = api.post("/api/companies/USMF/leases/transition", json={"method": "catch_up_a", "date": "2024-01-01",
+                                                                    "rate": "10"}).json()
+    assert none == {"leases": [], "details": {}, "vouchers": []}  # no book marked for transition has leases
+    assert api.post("/api/companies/USMF/leases/none/reversal", json={"voucher": "X"}).status_code == 404

@@ -164,3 +164,18 @@ def test_transition_refuses_a_book_not_marked_for_it(engine):
     with pytest.raises(BilagError) as caught:
         transition_leases(engine, None, "catch_up_b", date(2024, 1, 1), rate="6", leases=["L-001"])
     assert caught.value.code == "not_for_transition" and "lease L-001" in str(caught.value)
+
+
+def test_termination_in_the_month_of_an_impairment_takes_the_impaired_asset(engine):
+    """The position at an event's date is read from the month's own row, so that an impairment earlier in the
+    same month counts: the right-of-use account ends at 0.00 (it was credited 5,000.00 more than the asset's
+    cost less depreciation before)."""
+    recognised(engine)
+    first_year(engine)
+    impair_lease(engine, None, "L-001", date(2025, 1, 1), "5000.00", 6)
+    result = terminate_lease(engine, None, "L-001", date(2025, 1, 15))
+    # liability 11,729.88; asset 22,888.87 - 12 x 953.70 - 5,000.00 = 6,444.47; gain 5,285.41
+    assert (result.details["liability"], result.details["rou"], result.details["gain"]) == (1172988, 644447, 528541)
+    tb = balances(engine)
+    assert "271000" not in tb and "181000" not in tb and "181100" not in tb
+    assert tb["805000"] == "-5285.41" and tb["687000"] == "5000.00"

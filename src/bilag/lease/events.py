@@ -31,6 +31,15 @@ def month_of(rows: list[ScheduleRow], day: date, lease_id: str) -> int:
 
 
 def position_at(rows: list[ScheduleRow], month: int, liability_minor: int, rou_minor: int) -> Position:
+    """The liability and right-of-use asset at the start of `month` under the schedule as it stands: read from
+    the month's own row (its closing plus what the month moves), so that an event made earlier in the same
+    month (an impairment, a modification: they restate the schedule from their month) counts. Without such an
+    event this is the closing of the month before."""
+    if month < len(rows):
+        row = rows[month]
+        return Position(month, row.carrying_minor + row.payment_minor - row.interest_minor,
+                        row.rou_closing_minor + row.depreciation_minor,
+                        sum(r.depreciation_minor for r in rows[:month]))
     if month == 0:
         return Position(0, liability_minor, rou_minor, 0)
     before = rows[month - 1]

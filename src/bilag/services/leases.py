@@ -266,7 +266,12 @@ def lease_details(engine: Engine, company_id: str | None, lease_id: str) -> dict
                                                 s.lease_journal_entry.c.lease_id == lease_id)
             .order_by(s.lease_journal_entry.c.schedule, s.lease_journal_entry.c.month,
                       s.lease_journal_entry.c.journal_id))]
-    return {"lease": dict(row._mapping), "schedule": schedule, "journal_entries": links}
+        t = s.lease_reversal_trace
+        trace = [dict(r._mapping) for r in connection.execute(
+            select(t.c.trace_number, t.c.step, t.c.position, t.c.action, t.c.voucher_number, t.c.reverses,
+                   t.c.posting_date).where(t.c.company_id == company_id, t.c.lease_id == lease_id)
+            .order_by(t.c.trace_number, t.c.step, t.c.position))]
+    return {"lease": dict(row._mapping), "schedule": schedule, "journal_entries": links, "reversal_trace": trace}
 
 
 def list_leases(engine: Engine, company_id: str | None) -> list[dict]:
