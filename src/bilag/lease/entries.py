@@ -5,6 +5,7 @@ a run of lines without offset accounts that balances (one voucher, grouped by ba
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -169,6 +170,53 @@ def schedule_pairs(context: LeasePostingContext, schedule: str, row: ScheduleRow
                 LedgerPair(row.end + timedelta(days=1), short_term, liability, row.short_term_minor,
                            context.currency, f"{description} reversal")]
     raise lease_error(context.lease_id, "unknown_schedule", f"schedule '{schedule}' has no journal entries")
+
+
+def pair_maker(context: LeasePostingContext, schedule: str) -> Callable[[ScheduleRow], list[LedgerPair]] | None:
+    """What schedule_pairs makes of each line of `schedule`, with the accounts looked up once (in the same
+    order, with the same refusals) instead of once a line: the batch makes hundreds of thousands of entries.
+    None when a line may need journal lines instead (a payment to a vendor, deferred rent): then
+    schedule_pairs and schedule_lines, line by line."""
+    classification = context.classification
+    lease_id, currency = context.lease_id, context.currency
+    on_balance = classification in (Classification.finance, Classification.operating)
+    if schedule == "payment":
+        if context.pay_to_vendor or not (on_balance or classification == Classification.cash_basis):
+            return None
+        credit = context.account("lease_payment", "payments")
+        debit = context.account("lease_liability" if on_balance else "lease_expense", "payments")
+
+        def payment(row: ScheduleRow) -> list[LedgerPair]:
+            if not row.payment_minor:
+                return []
+            month = row.month + 1
+            return [LedgerPair(row.payment_date or row.end, debit, credit, row.payment_minor, currency,
+                               f"{lease_id} payment {month}", None, f"{lease_id}-{month}")]
+        return payment
+    if schedule == "interest":
+        expense = "interest_expense" if classification == Classification.finance else "lease_expense"
+        debit, credit = context.account(expense, "interest"), context.account("lease_liability", "interest")
+
+        def interest(row: ScheduleRow) -> list[LedgerPair]:
+            if not row.interest_minor:
+                return []
+            return [LedgerPair(row.end, debit, credit, row.interest_minor, currency,
+                               f"{lease_id} interest {row.month + 1}")]
+        return interest
+    if schedule == "depreciation":
+        expense = "depreciation_expense" if classification == Classification.finance else "lease_expense"
+        credit = context.profile.accounts.get("accumulated_depreciation") or context.account("right_of_use",
+                                                                                             "depreciation")
+        debit = context.account(expense, "depreciation")
+        rate = context.fixed_rate
+
+        def depreciation(row: ScheduleRow) -> list[LedgerPair]:
+            if not row.depreciation_minor:
+                return []
+            return [LedgerPair(row.end, debit, credit, row.depreciation_minor, currency,
+                               f"{lease_id} depreciation {row.month + 1}", rate)]
+        return depreciation
+    return None  # short-term reclass (two pairs a line, a few a year) and the rest: line by line
 
 
 def schedule_lines(context: LeasePostingContext, schedule: str, row: ScheduleRow) -> list[JournalLine]:

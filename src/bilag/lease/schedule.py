@@ -68,7 +68,8 @@ class LeaseSchedule:
 
 
 def to_minor(value: Decimal, decimals: int) -> int:
-    return int(value.scaleb(decimals).quantize(_ONE, rounding=ROUND_HALF_UP))
+    # to_integral_value rounds as quantize(1) does (half up), a quarter faster: called ~40 times a lease.
+    return int(value.scaleb(decimals).to_integral_value(ROUND_HALF_UP))
 
 
 def straight_line(total_minor: int, months: int) -> list[int]:
@@ -113,6 +114,21 @@ def _growth(lease: Lease) -> tuple[Decimal, int]:
     return _ONE + lease.rate / 100 / (12 // interval), interval
 
 
+_DISCOUNTS: dict[Decimal, dict[int, Decimal]] = {}
+
+
+def _discounts(growth: Decimal) -> dict[int, Decimal]:
+    """The discount factors of a growth rate (1 + rate per compounding interval), shared by every lease at that
+    rate: a batch confirms thousands of leases at a handful of rates. Always computed at precision 40
+    (present_value and compute_schedule set it), so a factor is the same whichever lease asked first."""
+    found = _DISCOUNTS.get(growth)
+    if found is None:
+        if len(_DISCOUNTS) > 4096:
+            _DISCOUNTS.clear()
+        found = _DISCOUNTS[growth] = {0: _ONE}
+    return found
+
+
 def _present_value(lease: Lease, decimals: int):
     growth, interval = _growth(lease)
     due = lease.annuity == Annuity.due
@@ -122,7 +138,7 @@ def _present_value(lease: Lease, decimals: int):
     exact_total = Decimal(0)
     recognised = 0
     lines = []
-    discount: dict[int, Decimal] = {0: _ONE}  # compounding period index -> 1 / growth ** index
+    discount = _discounts(growth)  # compounding period index -> 1 / growth ** index
     for month in range(lease.term_months):
         found = by_month.get(month)
         if found is None:

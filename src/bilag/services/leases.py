@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from operator import attrgetter
 
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.engine import Connection, Engine
@@ -25,6 +26,7 @@ from ..lease.entries import (
     initial_recognition_lines,
     journal_name_for,
     pair_line,
+    pair_maker,
     schedule_amount,
     schedule_lines,
     schedule_pairs,
@@ -381,6 +383,8 @@ def _create_for_company(connection, company, schedules, through, groups, books, 
         classification = Classification(row.classification)
         book = book_of[row.book_id]
         context = _context(row, book, profile_of[row.group_id], company)
+        # Months before first_month were taken over by a transition adjustment.
+        lease_lines = [line for line in schedule_by_lease.get(row.lease_id, ()) if line.month >= row.first_month]
         for schedule in schedules:
             if schedule == "initial_recognition":
                 if classification not in ON_BALANCE:
@@ -402,32 +406,51 @@ def _create_for_company(connection, company, schedules, through, groups, books, 
                 continue
             if schedule in ("interest", "depreciation", "short_term_reclass") and classification not in ON_BALANCE:
                 continue
+            lease_id = row.lease_id
+            by_payment_date = schedule == "payment"
+            amount_of = None if by_payment_date and classification == Classification.deferred_rent \
+                else _AMOUNT_OF[schedule]
             due = []
-            for line in schedule_by_lease.get(row.lease_id, ()):
-                if line.month < row.first_month:
-                    continue  # taken over by a transition adjustment
-                if line.posting_date(schedule) > through:
+            for line in lease_lines:
+                # line.posting_date(schedule) and schedule_amount(schedule, line, classification), inline: the
+                # batch looks at every month of every lease once per schedule.
+                day = (line.payment_date or line.end) if by_payment_date else line.end
+                if day > through:
                     continue
-                if not schedule_amount(schedule, line, classification):
+                amount = amount_of(line) if amount_of is not None else schedule_amount(schedule, line,
+                                                                                       classification)
+                if not amount or (lease_id, schedule, line.month) in linked:
                     continue
-                if (row.lease_id, schedule, line.month) in linked:
-                    continue
-                due.append(line)
+                due.append((line, day, amount))
             if not due:
                 continue
-            if classification in ON_BALANCE and row.lease_id not in initial_posted:
-                raise lease_error(row.lease_id, "initial_recognition_not_posted",
+            if classification in ON_BALANCE and lease_id not in initial_posted:
+                raise lease_error(lease_id, "initial_recognition_not_posted",
                                   f"{schedule.replace('_', ' ')} entries need the lease's initial recognition posted "
                                   f"first (rule B1)")
             name = journal_name_for(schedule, book.pay_to_vendor)
-            for line in due:
-                # Ledger pairs as they are (the posting planner makes their vouchers straight from them);
-                # journal lines for the entries that are not (vendor invoices, deferred rent).
-                pairs = schedule_pairs(context, schedule, line)
-                _add(entries_by_journal, lines_by_journal, links_by_journal, name,
-                     pairs if pairs is not None else schedule_lines(context, schedule, line),
-                     [company.id, row.lease_id, schedule, line.month, None, None, line.posting_date(schedule),
-                      schedule_amount(schedule, line, classification)])
+            # Ledger pairs as they are (the posting planner makes their vouchers straight from them), their
+            # accounts looked up once per lease; journal lines for the entries that are not (vendor invoices,
+            # deferred rent). Each entry numbered from its journal's next line; its link names its first line.
+            make = pair_maker(context, schedule)
+            journal_entries, journal_links = entries_by_journal[name], links_by_journal[name]
+            count = lines_by_journal[name]
+            for line, day, amount in due:
+                if make is not None:
+                    entry: list = make(line)
+                else:
+                    pairs = schedule_pairs(context, schedule, line)
+                    entry = pairs if pairs is not None else schedule_lines(context, schedule, line)
+                    if entry and not isinstance(entry[0], LedgerPair):
+                        for offset, journal_line in enumerate(entry):
+                            journal_line.line_no = count + 1 + offset
+                if not entry:
+                    continue
+                journal_entries.append((count + 1, entry))
+                journal_links.append([company.id, lease_id, schedule, line.month, None, count + 1, day, amount,
+                                      None, None, len(entry)])
+                count += len(entry)
+            lines_by_journal[name] = count
         if progress and (done % 1000 == 0 or done == total):
             progress(f"{company.id}: journal lines", done, total)
     groups_of_user = user_groups(connection, company.id, user)
@@ -462,13 +485,16 @@ def _create_for_company(connection, company, schedules, through, groups, books, 
                         [(company.id, journal_id, line.line_no, _line_to_json(line)) for line in lines])
             journal.entries = sum(2 if line.offset_account else 1 for line in lines)
         iso = IsoDates()
+        status = "posted" if post else "created"
         bulk_insert(connection, s.lease_journal_entry, LINK_COLUMNS,
-                    [(c, lease_id, schedule, month, jid, line_no, iso[day], amount,
-                      "posted" if post else "created", voucher, reversal)
-                     for c, lease_id, schedule, month, jid, line_no, day, amount, voucher, reversal in
-                     (_link_tuple(link) for link in links)])
+                    [(link[0], link[1], link[2], link[3], journal_id, link[5], iso[link[6]], link[7], status, link[8],
+                      link[9]) for link in links])
         result.journals.append(journal)
     return {row.lease_id for row in rows}
+
+
+_AMOUNT_OF = {"payment": attrgetter("payment_minor"), "interest": attrgetter("interest_minor"),
+              "depreciation": attrgetter("depreciation_minor"), "short_term_reclass": attrgetter("short_term_minor")}
 
 
 def _add(entries_by_journal, lines_by_journal, links_by_journal, name: str, entry: list, link: list) -> None:
@@ -519,11 +545,6 @@ def _post_entries(connection: Connection, company: Company, name: str, entries: 
                 planner.lines(entry)
         plan = planner.plan()
     return post_plan(connection, company, plan.vouchers, plan.warnings, source=source)
-
-
-def _link_tuple(link: list) -> tuple:
-    company_id, lease_id, schedule, month, journal_id, line_no, day, amount, voucher, reversal, _count = link
-    return company_id, lease_id, schedule, month, journal_id, line_no, day, amount, voucher, reversal
 
 
 def _attach_vouchers(links: list[list], vouchers: list[PostedVoucher]) -> None:
