@@ -400,9 +400,8 @@ def _create_for_company(connection, company, schedules, through, groups, books, 
                     continue
                 if row.commencement > through:
                     continue
-                entry = initial_recognition_lines(context, day, row.liability_minor, row.rou_minor)
                 _add(entries_by_journal, lines_by_journal, links_by_journal, journal_name_for(schedule, False),
-                     entry, [company.id, row.lease_id, schedule, 0, None, None, day, row.liability_minor])
+                     initial_recognition_lines(context, day, row.liability_minor, row.rou_minor), [company.id, row.lease_id, schedule, 0, None, None, day, row.liability_minor])
                 continue
             if schedule in ("interest", "depreciation", "short_term_reclass") and classification not in ON_BALANCE:
                 continue
@@ -436,8 +435,9 @@ def _create_for_company(connection, company, schedules, through, groups, books, 
             journal_entries, journal_links = entries_by_journal[name], links_by_journal[name]
             count = lines_by_journal[name]
             for line, day, amount in due:
+                entry: list
                 if make is not None:
-                    entry: list = make(line)
+                    entry = make(line)
                 else:
                     pairs = schedule_pairs(context, schedule, line)
                     entry = pairs if pairs is not None else schedule_lines(context, schedule, line)
