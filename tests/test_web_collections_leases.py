@@ -71,4 +71,5 @@ def test_the_lease_batch_creates_and_runs_journals_from_the_leases_page(engine):
         assert "2024-01-01" in first and re.search(r'href="/c/USMF/vouchers/[^"]+"', first)
         bad = web.post("/c/USMF/leases/batch", data={"schedule": "payment", "through": ""})
         assert bad.status_code == 422 and "give the date the batch runs through" in bad.text
-        assert schedule.count("/c/USMF/vouchers/") == 3  # through March: three payment lines, each its voucher
+        table = re.search(r'<table id="schedule">.*?</table>', schedule, re.S).group(0)
+        assert table.count("/c/USMF/vouchers/") == 3  # through March: three payment lines, each its voucher
