@@ -225,3 +225,38 @@ def test_the_transaction_as_of_the_considered_date_and_the_share_settled_since()
     assert change == -1  # 0.5 rounds half up
     _, change = settled_share_entries(c, Revaluation(transaction(open_minor=0), 1000, Decimal("1.2")), third, "none")
     assert change == 0
+
+
+def test_revaluation_in_an_accounting_currency_without_decimals_and_the_minimum_methods_rate():
+    c = replace(company(), accounting_currency="JPY",
+                rates=RateTable("JPY", [ExchangeRate("USD", D("2024-01-01"), Decimal("150"))]), currency_decimals={})
+    # USD 100.00 booked at JPY 14,000: at 150 it is worth JPY 15,000
+    usd = transaction(currency="USD", amount_minor=10000, open_minor=10000, accounting_minor=14000,
+                      open_accounting_minor=14000)
+    [r] = plan_revaluation(c, [usd], D("2024-03-31"), D("2024-03-31"))
+    assert (r.delta_minor, r.rate) == (1000, Decimal("150"))
+    # USD 0.01 at 150 is JPY 1.5: rounded half up to 2
+    [cent] = plan_revaluation(c, [transaction(currency="USD", amount_minor=1, open_minor=1, accounting_minor=0,
+                                              open_accounting_minor=0)], D("2024-03-31"), D("2024-03-31"))
+    assert cent.delta_minor == 2
+    payable = transaction(party_type="vendor", amount_minor=-10000, open_minor=-10000, accounting_minor=-11000,
+                          open_accounting_minor=-11000)
+    [minimum] = plan_revaluation(company(), [payable], D("2024-03-31"), D("2024-03-31"), "minimum")
+    assert (minimum.delta_minor, minimum.rate) == (-1000, Decimal("1.20"))
+
+
+def test_the_settled_share_entries_take_the_gain_or_loss_account_of_each_amount():
+    c = company()
+    # earlier a gain of 1.00 (unrealized 100), now a loss: new unrealized -200; half settled since
+    then = transaction(unrealized_minor=100)
+    since = SettledSince(5000, 5500, 50, D("2024-04-10"))
+    entries, change = settled_share_entries(c, Revaluation(then, -300, Decimal("1.10")), since, "none")
+    assert change == 50 - (-100)
+    assert entries == [
+        EntryDraft(0, "130100-001-", "130100", "customer_balance", "EUR", 0, 50,
+                   "Settled since the revaluation: earlier unrealized amount", "customer", "C-1"),
+        EntryDraft(0, "801400--", "801400", "unrealized_gain", "EUR", 0, -50, "Settled since: unrealized exchange gain"),
+        EntryDraft(0, "130100-001-", "130100", "customer_balance", "EUR", 0, 100,
+                   "Settled since the revaluation: its unrealized amount", "customer", "C-1"),
+        EntryDraft(0, "801300--", "801300", "unrealized_loss", "EUR", 0, -100, "Settled since: unrealized exchange loss"),
+    ]
