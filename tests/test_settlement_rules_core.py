@@ -45,7 +45,8 @@ def company(settings: SettlementSettings | None = None, parameters: dict | None 
                               ExchangeRate("FC", D("2024-01-01"), M("0.12")),
                               ExchangeRate("FC", D("2024-01-02"), M("0.125")),
                               ExchangeRate("FC", D("2024-01-03"), M("0.13")),
-                              ExchangeRate("CAD", D("2024-01-01"), M("0.75"))])
+                              ExchangeRate("CAD", D("2024-01-01"), M("0.75")),
+                              ExchangeRate("JPY", D("2024-01-01"), M("0.70"), per=100)])
     if parties is None:
         parties = {(PartyType.vendor, "1001"): Party(PartyType.vendor, "1001")}
     params = dict(parameters or {})
@@ -1068,3 +1069,69 @@ def test_the_base_of_the_restated_tax_is_rounded_half_up_in_each_currency():
     plan = settle(vc, vendor_payment("0.95", "2024-01-01", currency="FC", accounting="0.11"),
                   Mark(fc, cash_discount=M("0.05")))
     assert rows(plan, "FC")[1] == ("222000-001-", "sales_tax", -1, 0, "Cash discount on sales tax")
+
+
+def test_a_revalued_payment_settling_two_invoices_reverses_its_unrealized_amount_in_two_parts():
+    # FC 200.00 paid at 0.12 (USD 24.00), revalued since by USD 0.60; two invoices of FC 100.00 (USD 12.00 each)
+    payment = vendor_payment("200.00", "2024-01-01", currency="FC", accounting="24.00", unrealized_minor=60)
+    first = vendor_invoice("100.00", "2024-01-01", currency="FC", accounting="12.00")
+    second = vendor_invoice("100.00", "2024-01-01", currency="FC", accounting="12.00", unrealized_minor=-20)
+    plan = settle(company(), payment, first, second)
+    assert plan.changes[payment.transaction_id].unrealized_reversed_minor == 60
+    assert plan.changes[second.transaction_id].unrealized_reversed_minor == -20
+    assert [(p.transaction_id, p.unrealized_reversed_minor) for p in plan.parts] == [
+        (first.transaction_id, 0), (payment.transaction_id, 30), (second.transaction_id, -20),
+        (payment.transaction_id, 30)]
+    assert [p.settled_accounting_minor for p in plan.parts] == [-1200, 1200, -1200, 1200]
+
+
+def test_what_a_mark_that_settles_nothing_leaves_to_the_next():
+    first, second = vendor_invoice("50.00", "2024-06-01"), vendor_invoice("50.00", "2024-06-02")
+    payment = vendor_payment("50.00", "2024-06-03")
+    plan = settle(company(), payment, Mark(first, amount_to_settle=M(0)), second)
+    assert settled(plan) == {payment.transaction_id: (5000, 5000, 0), first.transaction_id: (0, 0, 0),
+                             second.transaction_id: (-5000, -5000, 0)}
+    # a payment that settles as much as the discount it takes
+    invoice = vendor_invoice("20.00", "2024-06-01")
+    half = settle(company(), vendor_payment("10.00", "2024-06-03"), Mark(invoice, cash_discount=M("10.00")))
+    assert settled(half)[invoice.transaction_id] == (-2000, -2000, -1000)
+
+
+def test_a_discount_in_a_third_currency_is_valued_at_the_invoices_rate_on_the_payment_date():
+    # CAD 150.00 at 0.75 with 1 %: EUR 99.00 at the cross rate 1.5 pays CAD 148.50; the CAD 1.50 discount is
+    # USD 1.13 (1.125) at the invoice currency's rate
+    invoice = vendor_invoice("150.00", "2024-06-25", code="1D14", currency="CAD", accounting="112.50")
+    payment = vendor_payment("99.00", "2024-07-01", currency="EUR", accounting="113.85")
+    plan = settle(company(), payment, Mark(invoice, cross_rate=M("1.5")))
+    assert settled(plan)[invoice.transaction_id] == (-15000, -11250, -150)
+    assert plan.parts[0].cash_discount_accounting_minor == -113
+
+
+def test_small_remainders_of_one_cent_and_in_a_currency_without_decimals():
+    c = company(SettlementSettings(max_penny_difference=M("0.01")), parties={})
+    invoice = customer("0.02", "2024-06-25", invoice="FTI-1")
+    plan = settle(c, customer("-0.01", "2024-06-26"), invoice)
+    assert settled(plan)[invoice.transaction_id] == (2, 2, 0)  # 0.01 paid, 0.01 closed as a penny difference
+    yen = company(SettlementSettings(max_penny_difference=M("1"), max_overpayment=M("5")))
+    jpy = replace(vendor_invoice("1", "2024-06-25", currency="JPY", accounting="7.00"), amount_minor=-1000,
+                  open_minor=-1000)
+    paid = replace(vendor_payment("1", "2024-06-26", currency="JPY", accounting="6.93"), amount_minor=990,
+                   open_minor=990)
+    assert settled(settle(yen, paid, jpy))[jpy.transaction_id] == (-990, -693, 0)  # 10 yen: beyond both limits
+    paid = replace(paid, amount_minor=999, open_minor=999)
+    plan = settle(yen, paid, jpy)
+    assert settled(plan)[jpy.transaction_id] == (-1000, -700, 0)
+    assert rows(plan, "JPY")[-1] == ("809000-001-", "penny_difference", -1, -1, "penny difference")
+    paid = replace(paid, amount_minor=996, open_minor=996)
+    assert rows(settle(yen, paid, jpy), "JPY")[-1][:3] == ("809100-001-", "over_underpayment", -4)
+
+
+def test_a_credit_note_discount_follows_its_own_use_and_date_and_an_invoice_gives_up_none():
+    invoice = vendor_invoice("1000.00", "2024-06-25", code="1D14")
+    credit = vendor_payment("100.00", "2024-06-28", invoice="CN-1", cash_discount_code="2D5")
+    as_primary = settle(company(), invoice, credit)  # the invoice is the primary: it gives up no discount
+    assert settled(as_primary) == {invoice.transaction_id: (-9800, -9800, 0), credit.transaction_id: (10000, 10000, 200)}
+    late = replace(credit, posting_date=D("2024-08-01"))  # past every discount date of the credit note
+    assert settled(settle(company(), late, invoice))[late.transaction_id] == (10000, 10000, 0)
+    always = replace(late, use_cash_discount="always")
+    assert settled(settle(company(), always, invoice))[always.transaction_id] == (10000, 10000, 200)
