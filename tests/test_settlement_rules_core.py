@@ -1135,3 +1135,90 @@ def test_a_credit_note_discount_follows_its_own_use_and_date_and_an_invoice_give
     assert settled(settle(company(), late, invoice))[late.transaction_id] == (10000, 10000, 0)
     always = replace(late, use_cash_discount="always")
     assert settled(settle(company(), always, invoice))[always.transaction_id] == (10000, 10000, 200)
+
+
+# ---- automatic settlement at its edges (mutation testing) -----------------------------------------------------
+
+def test_the_reach_takes_one_more_invoice_that_a_discount_lets_the_payment_settle():
+    c = company(parties={})
+    big = customer("100.00", "2024-06-01", invoice="BIG", due="2024-06-01", code="2D5")  # 98.00 and 2.00
+    one = customer("1.00", "2024-06-01", invoice="ONE", due="2024-06-02")
+    two = customer("1.00", "2024-06-01", invoice="TWO", due="2024-06-03")
+    pay = customer("-100.00", "2024-06-03")
+    automatic(c, [big, one, two, pay])
+    assert (big.open_minor, one.open_minor, two.open_minor, pay.open_minor) == (0, 0, 0, 0)
+
+
+def test_automatic_settlement_of_one_cent_either_way():
+    c = company(parties={})
+    cent = customer("0.01", "2024-06-01", invoice="CENT")
+    pay = customer("-0.01", "2024-06-02")
+    automatic(c, [cent, pay])
+    assert (cent.open_minor, pay.open_minor) == (0, 0)
+    invoice = vendor_invoice("1.00", "2024-06-01")
+    payment = vendor_payment("0.01", "2024-06-02")
+    automatic(company(parties={}), [invoice, payment])
+    assert (invoice.open_minor, payment.open_minor) == (-99, 0)
+
+
+def test_a_tie_is_broken_only_among_the_invoices_it_ties():
+    c = company(parties={})
+    a = customer("100.00", "2024-06-25", invoice="A", due="2024-07-25", code="1D14")
+    b = customer("100.00", "2024-06-25", invoice="B", due="2024-07-25", code="1D14")
+    later = customer("100.00", "2024-06-25", invoice="LATER", due="2024-07-30", code="2D5")
+    pay = customer("-99.00", "2024-06-27")
+    automatic(c, [later, a, b, pay])
+    assert (a.open_minor, b.open_minor, later.open_minor) == (0, 10000, 10000)
+    # an invoice held until after the payment is passed over on the tie-breaking path too
+    held = customer("100.00", "2024-06-25", invoice="H", due="2024-07-25", payment_release_date=D("2024-07-01"))
+    free = customer("100.00", "2024-06-25", invoice="F", due="2024-07-25")
+    pay = customer("-100.00", "2024-06-27")
+    automatic(c, [held, free, pay])
+    assert (held.open_minor, free.open_minor) == (10000, 0)
+
+
+def test_later_payments_continue_past_the_invoices_settled_before_them():
+    c = company(parties={})
+    a, b, cc = (customer("50.00", "2024-06-01", invoice="A", due="2024-06-01"),
+                customer("50.00", "2024-06-01", invoice="B", due="2024-06-02"),
+                customer("50.00", "2024-06-01", invoice="C", due="2024-06-03"))
+    p1, p2 = customer("-100.00", "2024-06-04"), customer("-30.00", "2024-06-05")
+    result = automatic(c, [a, b, cc, p1, p2], ["due_date"])
+    assert (a.open_minor, b.open_minor, cc.open_minor, p1.open_minor, p2.open_minor) == (0, 0, 2000, 0, 0)
+    assert [p.date for p in result.plans] == [D("2024-06-04"), D("2024-06-05")]
+    # a payment that reaches nothing yet does not stop a later one
+    held = customer("50.00", "2024-06-01", invoice="H", payment_release_date=D("2024-06-10"))
+    early, late = customer("-50.00", "2024-06-05"), customer("-50.00", "2024-06-12")
+    automatic(c, [held, early, late])
+    assert (held.open_minor, early.open_minor, late.open_minor) == (0, -5000, 0)
+
+
+def test_a_named_payment_with_a_discount_makes_its_plan_and_voucher():
+    c = company(parties={})
+    invoice = customer("100.00", "2024-06-25", invoice="FTI-9", code="1D14")
+    other = customer("100.00", "2024-06-01", invoice="FTI-1")
+    pay = customer("-99.00", "2024-06-27", invoice="FTI-9")
+    result = automatic(c, [other, invoice, pay])
+    [plan] = result.plans
+    assert (plan.voucher.period_id, plan.voucher.date) == (6, D("2024-06-27"))
+    assert (invoice.open_minor, other.open_minor, invoice.cash_discount_taken_minor) == (0, 10000, 100)
+
+
+def test_the_in_memory_transactions_follow_each_plan():
+    c = company(parties={})
+    # FC 100.00 booked at USD 12.00, revalued by USD -0.40; two payments of FC 50.00
+    invoice = replace(customer("100.00", "2024-06-25", invoice="FC-1", code="1D14"), currency="FC", accounting_minor=1200,
+                      open_accounting_minor=1200, unrealized_minor=-40)
+    p1 = replace(customer("-49.50", "2024-06-26"), currency="FC", accounting_minor=-594, open_accounting_minor=-594)
+    p2 = replace(customer("-49.50", "2024-06-27"), currency="FC", accounting_minor=-594, open_accounting_minor=-594)
+    result = automatic(c, [invoice, p1, p2])
+    assert (invoice.open_minor, invoice.open_accounting_minor, invoice.cash_discount_taken_minor,
+            invoice.unrealized_minor, invoice.version) == (0, 0, 100, 0, 3)
+    assert [r[:4] for r in result.update_rows if r[5] == invoice.transaction_id] == [(5000, 600, 50, -20),
+                                                                                     (0, 0, 50, -20)]
+    # a settled part worth nothing in the accounting currency is written all the same
+    tiny = replace(customer("0.01", "2024-06-25", invoice="FC-2"), currency="FC", accounting_minor=0,
+                   open_accounting_minor=0)
+    pay = replace(customer("-0.01", "2024-06-26"), currency="FC", accounting_minor=0, open_accounting_minor=0)
+    result = automatic(c, [tiny, pay])
+    assert sorted(r[5] for r in result.update_rows) == sorted([tiny.transaction_id, pay.transaction_id])
