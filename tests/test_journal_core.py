@@ -463,3 +463,70 @@ def test_read_chunks_of_a_workbook(tmp_path):
     with pytest.raises(InvalidInput) as refused:
         list(read_chunks(other, ProblemList(str(other))))
     assert refused.value.code == "bad_file"
+
+
+# ---- edges found by mutation testing -------------------------------------------------------------------------
+
+def test_csv_edges(tmp_path):
+    # the header's problems name line 1; a file whose rows have several problems names the file once
+    header = write(tmp_path, "h.csv", "account_type,account,colour\nLedger,1,1\n")
+    assert problems_of(lines_from_csv, header)[-1] == ("missing_column", "missing column 'debit' or 'credit'", 1,
+                                                        str(header))
+    two = write(tmp_path, "two.csv", "account_type,account,debit\nLedger,1,x\nLedger,1,y\n")
+    with pytest.raises(JournalRejected) as rejected:
+        lines_from_csv(two, default_date=JAN_5)
+    assert str(rejected.value).startswith(f"{two}: journal rejected, 2 problems")
+    with pytest.raises(JournalRejected) as rejected:
+        lines_from_records([{"account_type": "Ledger", "account": "1", "debit": "x"}] * 2, default_date=JAN_5,
+                           source="body")
+    assert str(rejected.value).startswith("body: journal rejected, 2 problems")
+    assert {p.source for p in rejected.value.problems} == {"body"}
+    # a file of blank lines only is empty
+    blank = write(tmp_path, "blank.csv", "\n   \n\n")
+    assert problems_of(lines_from_csv, blank) == [("empty_journal", "the file is empty", None, str(blank))]
+    # the first NUL byte names the line
+    nul = write(tmp_path, "nul.csv", "account_type,account,debit\nLedger,1\x00,1\nLedger,1\x00,1\n")
+    with pytest.raises(InvalidInput) as refused:
+        lines_from_csv(nul)
+    assert str(refused.value).startswith(f"{nul}, line 2: the file holds binary data")
+    # a cell beyond the csv module's limit is not valid CSV
+    huge = write(tmp_path, "huge.csv", "account_type,account,debit,description\nLedger,1,1," + "x" * 200_000 + "\n")
+    with pytest.raises(InvalidInput) as refused:
+        lines_from_csv(huge, default_date=JAN_5)
+    assert (refused.value.code, str(refused.value)) == (
+        "bad_file", f"{huge}, line 2: not valid CSV (field larger than field limit (131072))")
+    # a quoted cell keeps its own line break, CRLF included
+    crlf = write(tmp_path, "crlf.csv", 'account_type,account,debit,description\r\nLedger,1,1,"two\r\nlines"\r\n')
+    assert [x.description for x in lines_from_csv(crlf, default_date=JAN_5)] == ["two\r\nlines"]
+    # a .tsv file is split on tabs whatever its header holds
+    tsv = write(tmp_path, "j.tsv", "account_type\taccount\tdebit\tnote,a,b,c,d\nLedger\t1\t1\tx\n")
+    assert problems_of(lines_from_file, tsv, default_date=JAN_5)[0][1].startswith("unknown column 'note,a,b,c,d'")
+
+
+def test_streaming_edges(tmp_path, monkeypatch):
+    monkeypatch.setattr(streaming, "MAX_PROBLEMS", 1)
+    problems = ProblemList("f.csv")
+    problems.extend([Problem("x", "a", line=1), Problem("x", "b"), Problem("x", "c", line=3)])
+    assert problems.listed()[-1].message == "2 more problems not listed"
+    kept = ProblemList(None)
+    monkeypatch.setattr(streaming, "MAX_PROBLEMS", 5)
+    kept.extend([Problem("x", "first", line=1), Problem("x", "no line")])
+    assert [p.message for p in kept.listed()] == ["no line", "first"]
+    # a BOM and a quoted CRLF cell read as lines_from_file reads them
+    path = write(tmp_path, "j.csv", '\ufeffaccount_type,account,debit,description\r\nLedger,1,1,"two\r\nlines"\r\n')
+    chunks = list(read_chunks(path, ProblemList(str(path)), default_date=JAN_5))
+    assert [x.description for x in chunks[0]] == ["two\r\nlines"] == [x.description for x in lines_from_file(
+        path, default_date=JAN_5)]
+    # a UTF-8 sequence cut short at the end of the file
+    cut_short = tmp_path / "short.csv"
+    cut_short.write_bytes(b"account_type,account,debit\nLedger,1,1\n\xc3")
+    with pytest.raises(InvalidInput) as refused:
+        list(read_chunks(cut_short, ProblemList(None), default_date=JAN_5))
+    assert str(refused.value).startswith(f"{cut_short}, line 3: the file is not UTF-8 text")
+
+
+def test_voucher_chunks_keep_reading_small_chunks_and_cut_at_the_chunk_size():
+    singles = [line(n, f"V{n}", "1") for n in range(1, 4)]
+    assert cut([[singles[0]], [singles[1]], [singles[2]]], 5) == [[1, 2, 3]]
+    assert cut([singles], 1) == [[1], [2, 3]]
+    assert cut([singles[:2], singles[2:]], 1) == [[1], [2], [3]]
