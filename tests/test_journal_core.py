@@ -530,3 +530,64 @@ def test_voucher_chunks_keep_reading_small_chunks_and_cut_at_the_chunk_size():
     assert cut([[singles[0]], [singles[1]], [singles[2]]], 5) == [[1, 2, 3]]
     assert cut([singles], 1) == [[1], [2, 3]]
     assert cut([singles[:2], singles[2:]], 1) == [[1], [2], [3]]
+
+
+def test_more_reading_edges(tmp_path):
+    # a value quoted in a message is cut at 40 characters
+    forty, longer = "9" * 39 + "x", "9" * 40 + "x"
+    table = f"account_type | account | debit\nLedger | 1 | {forty}\nLedger | 1 | {longer}"
+    assert [p[1] for p in problems_of(lines_from_pipe_table, table, default_date=JAN_5)] == [
+        f"debit '{forty}' is not a number", f"debit '{'9' * 37}...' is not a number"]
+    # .txt and .tsv are read as text, whole or as a stream
+    for name, text in (("j.txt", "account_type;account;debit\nLedger;1;1\n"),
+                       ("k.tsv", "account_type\taccount\tdebit\nLedger\t1\t1\n")):
+        path = write(tmp_path, name, text)
+        assert [x.debit for x in lines_from_file(path, default_date=JAN_5)] == [M(1)]
+        assert [[x.debit for x in c] for c in read_chunks(path, ProblemList(None), default_date=JAN_5)] == [[M(1)]]
+    # several problems of a workbook or a file name it in the head
+    book = workbook(tmp_path, [["account_type", "account", "debit"], ["Ledger", 1, "x"], ["Ledger", 1, "y"]])
+    for reader in (lines_from_xlsx, lines_from_file):
+        with pytest.raises(JournalRejected) as rejected:
+            reader(book, default_date=JAN_5)
+        assert str(rejected.value).startswith(f"{book}: journal rejected, 2 problems")
+    # a workbook without a date column takes the default date however it is read
+    undated = workbook(tmp_path, [["account_type", "account", "debit"], ["Ledger", 1, 2]], "u.xlsx")
+    assert [x.date for x in lines_from_file(undated, default_date=JAN_5)] == [JAN_5]
+    assert read_collecting(undated, default_date=JAN_5)[0][0].date == JAN_5
+    damaged = tmp_path / "d.xlsx"
+    damaged.write_bytes(b"PK not a workbook")
+    with pytest.raises(InvalidInput) as refused:
+        lines_from_xlsx(damaged)
+    assert "NoneType" not in str(refused.value)
+
+
+def test_more_streaming_edges(tmp_path):
+    # the header's problems, the rows' problems and short rows, as lines_from_file names them
+    header = write(tmp_path, "h.csv", "account_type,account,colour\nLedger,1,1\n")
+    with pytest.raises(JournalRejected) as rejected:
+        list(read_chunks(header, ProblemList(str(header)), default_date=JAN_5))
+    assert [(p.line, p.source) for p in rejected.value.problems] == [(1, str(header)), (1, str(header))]
+    rows = write(tmp_path, "r.csv", "account_type,account,debit,description\nLedger,1\nLedger,1,x,\n")
+    problems = ProblemList(str(rows))
+    assert list(read_chunks(rows, problems, default_date=JAN_5)) == [[]]
+    assert [(p.code, p.line, p.source) for p in problems] == [("bad_row", 2, str(rows)), ("bad_amount", 3, str(rows))]
+    big = write(tmp_path, "b.csv", "account_type,account,debit\nLedger,1,1\nLedger,1\nLedger,1,1\n")
+    problems = ProblemList(str(big))
+    assert [len(c) for c in read_chunks(big, problems, default_date=JAN_5, chunk_lines=2)] == [1, 1]
+    assert [(p.code, p.line, p.source) for p in problems] == [("bad_row", 3, str(big))]
+    # a workbook's row may be shorter than its header (empty cells at the end are not stored)
+    book = workbook(tmp_path, [["account_type", "account", "debit", "description"], ["Ledger", 606300, 1]])
+    problems = ProblemList(str(book))
+    assert [[x.debit for x in c] for c in read_chunks(book, problems, default_date=JAN_5)] == [[M(1)]]
+    assert problems == []
+    # a zip that has a sheet but is no workbook
+    import zipfile
+
+    fake = tmp_path / "fake.xlsx"
+    with zipfile.ZipFile(fake, "w") as archive:
+        archive.writestr("xl/worksheets/sheet1.xml", "<worksheet/>")
+    with pytest.raises(InvalidInput) as refused:
+        list(read_chunks(fake, ProblemList(str(fake))))
+    assert refused.value.code == "bad_file"
+    assert str(refused.value).startswith(f"{fake}: not a readable XLSX workbook (")
+    assert "NoneType" not in str(refused.value)

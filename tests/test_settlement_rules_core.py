@@ -1222,3 +1222,32 @@ def test_the_in_memory_transactions_follow_each_plan():
     pay = replace(customer("-0.01", "2024-06-26"), currency="FC", accounting_minor=0, open_accounting_minor=0)
     result = automatic(c, [tiny, pay])
     assert sorted(r[5] for r in result.update_rows) == sorted([tiny.transaction_id, pay.transaction_id])
+
+
+def test_the_head_moves_one_settled_invoice_at_a_time():
+    c = company(parties={})
+    a, b, cc = (customer("50.00", "2024-06-01", invoice="A", due="2024-06-01"),
+                customer("50.00", "2024-06-01", invoice="B", due="2024-06-02"),
+                customer("50.00", "2024-06-01", invoice="C", due="2024-06-03"))
+    automatic(c, [a, b, cc, customer("-50.00", "2024-06-04"), customer("-50.00", "2024-06-05")], ["due_date"])
+    assert (a.open_minor, b.open_minor, cc.open_minor) == (0, 0, 5000)
+
+
+def test_named_payments_one_after_another_and_on_a_held_account():
+    c = company(parties={(PartyType.customer, "4032"): Party(PartyType.customer, "4032", hold=Hold.all,
+                                                             hold_release_date=D("2024-06-10"))})
+    first = customer("50.00", "2024-06-01", invoice="FTI-1", due="2024-06-01")
+    named = customer("50.00", "2024-06-01", invoice="FTI-2", due="2024-06-30")
+    nowhere = customer("-10.00", "2024-06-11", invoice="NONE")
+    held = customer("-10.00", "2024-06-09", invoice="FTI-2")
+    paid = customer("-20.00", "2024-06-12", invoice="FTI-2")
+    automatic(c, [first, named, nowhere, held, paid])
+    # NONE names nothing and FTI-2's first payment falls on the hold: the priority order takes NONE's 10.00;
+    # the later payment naming FTI-2 settles it
+    assert (first.open_minor, named.open_minor, held.open_minor) == (4000, 3000, -1000)
+    # a cent naming its invoice
+    one, two = vendor_invoice("1.00", "2024-06-01", invoice="V-1"), vendor_invoice("1.00", "2024-06-02",
+                                                                                   invoice="V-2")
+    cent = vendor_payment("0.01", "2024-06-03", invoice="V-2")
+    automatic(company(parties={}), [one, two, cent])
+    assert (one.open_minor, two.open_minor) == (-100, -99)
