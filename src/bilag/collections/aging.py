@@ -99,3 +99,17 @@ def aged_balances(as_of: date, periods: AgingPeriods, grouped: list[tuple[str, s
         if any(amounts):
             result.rows.append(AgedRow(party_id, currency, amounts, sum(amounts)))
     return result
+
+
+def aged_rows(as_of: date, periods: AgingPeriods, rows: list[tuple[str, str, list[int]]], *,
+              in_accounting_currency: bool) -> AgedBalances:
+    """rows: (party, currency, amount per period), one per party and currency, as the store sums them. Rows
+    whose periods add up to nothing are left out; the rest sorted by party and currency."""
+    width = len(periods.bounds) + 1
+    result = AgedBalances(as_of, periods, in_accounting_currency)
+    for party_id, currency, amounts in sorted(rows, key=lambda row: (row[0], row[1])):
+        if len(amounts) != width:
+            raise ValueError(f"{len(amounts)} amounts for {width} aging periods")
+        if any(amounts):
+            result.rows.append(AgedRow(party_id, currency, list(amounts), sum(amounts)))
+    return result

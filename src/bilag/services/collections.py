@@ -6,7 +6,7 @@ from datetime import date
 
 from sqlalchemy.engine import Connection, Engine
 
-from ..collections.aging import AgedBalances, AgingPeriods, aged_balances
+from ..collections.aging import AgedBalances, AgingPeriods, aged_rows
 from ..errors import NotFound
 from ..parties.model import PartyType
 from ..store.aging import grouped_open_amounts, open_items_as_of, summary_balance_as_of
@@ -37,12 +37,12 @@ def aged_balances_in(connection: Connection, company_id: str, as_of: date, *, ba
     rows = grouped_open_amounts(connection, company_id, party_type, as_of, basis, boundaries,
                                 accounting=accounting_currency, party_ids=party_ids)
     if accounting_currency:
-        rows = [(party, context.accounting_currency, index, amount) for party, _, index, amount in rows]
-        subledger = sum(amount for *_, amount in rows)
+        rows = [(party, context.accounting_currency, amounts) for party, _, amounts in rows]
+        subledger = sum(sum(amounts) for *_, amounts in rows)
     else:
-        subledger = sum(amount for *_, amount in grouped_open_amounts(
+        subledger = sum(sum(amounts) for *_, amounts in grouped_open_amounts(
             connection, company_id, party_type, as_of, basis, [], accounting=True, party_ids=party_ids))
-    balances = aged_balances(as_of, periods, rows, in_accounting_currency=accounting_currency)
+    balances = aged_rows(as_of, periods, rows, in_accounting_currency=accounting_currency)
     ledger = summary_balance_as_of(connection, company_id, party_type, as_of) if party_ids is None else subledger
     decimals = {currency: context.decimals(currency)
                 for currency in {row.currency for row in balances.rows} | {context.accounting_currency}}
