@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import cProfile
+import os
 import pstats
 import random
 import shutil
@@ -177,9 +178,38 @@ def fetch_rows(engine, table: str, columns, order_by: str) -> list[tuple]:
 
 # --- one store -----------------------------------------------------------------------------------------------
 
+def backend_cpu_seconds(pids) -> float:
+    """CPU time (user + system) of PostgreSQL server processes on this machine, from /proc."""
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of proc(5))
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def watch_backends(engine) -> set[int]:
+    """The server process of every connection the engine opens (PostgreSQL), to count its CPU time."""
+    pids: set[int] = set()
+    if engine.dialect.name == "postgresql":
+        def remember(dbapi_connection, _record):
+            with dbapi_connection.cursor() as cursor:
+                cursor.execute("SELECT pg_backend_pid()")
+                pids.add(cursor.fetchone()[0])
+            dbapi_connection.commit()
+        event.listen(engine, "connect", remember)
+        engine.dispose()
+    return pids
+
+
 def post_through_service(url: str, setup: dict, lines: list[JournalLine], profile: str | None,
-                         sqlite_cache_mib: int | None = None) -> tuple[float, object]:
+                         sqlite_cache_mib: int | None = None) -> tuple[float, float, object]:
+    """Wall and CPU seconds of one post_journal call (CPU: this process plus, on PostgreSQL, its server
+    processes: the machine is shared, and CPU time is what the call costs whatever else runs)."""
     engine = open_store(url)
+    backends = watch_backends(engine)
     if sqlite_cache_mib and engine.dialect.name == "sqlite":
         # What-if for the store's settings: a larger page cache on every connection (the raw run copies it).
         event.listen(engine, "connect",
@@ -188,18 +218,19 @@ def post_through_service(url: str, setup: dict, lines: list[JournalLine], profil
         engine.dispose()
     setup_company(engine, setup)
     profiler = cProfile.Profile() if profile else None
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time() + backend_cpu_seconds(backends)
     if profiler:
         profiler.enable()
     result = post_journal(engine, COMPANY, JOURNAL_NAME, lines)
     if profiler:
         profiler.disable()
     seconds = time.perf_counter() - started
+    cpu_seconds = time.process_time() + backend_cpu_seconds(backends) - cpu_started
     if profiler:
         profiler.dump_stats(profile)
         pstats.Stats(profiler).sort_stats("cumulative").print_stats(25)
     assert result.entry_count == len(lines), (result.entry_count, len(lines))
-    return seconds, engine
+    return seconds, cpu_seconds, engine
 
 
 def check_ledger(engine, line_count: int) -> None:
@@ -241,7 +272,8 @@ def store_settings(engine) -> dict[str, object]:
         return {name: connection.exec_driver_sql(f"PRAGMA {name}").scalar() for name in SQLITE_SETTINGS}
 
 
-def raw_sqlite_insert(path: Path, settings: dict, parents: dict[str, tuple], entries: list[tuple]) -> float:
+def raw_sqlite_insert(path: Path, settings: dict, parents: dict[str, tuple], entries: list[tuple]
+                      ) -> tuple[float, float]:
     open_store(f"sqlite:///{path}").dispose()  # the same schema, made by the same migrations
     connection = sqlite3.connect(path, isolation_level=None)
     for name, value in settings.items():
@@ -251,17 +283,17 @@ def raw_sqlite_insert(path: Path, settings: dict, parents: dict[str, tuple], ent
     for table, (columns, rows) in parents.items():
         connection.executemany(insert.format(table, ", ".join(columns), ", ".join("?" * len(columns))), rows)
     connection.execute("COMMIT")
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     connection.execute("BEGIN")
     connection.executemany(insert.format("ledger_entry", ", ".join(ENTRY_COLUMNS), ", ".join("?" * len(ENTRY_COLUMNS))),
                            entries)
     connection.execute("COMMIT")
-    seconds = time.perf_counter() - started
+    seconds, cpu_seconds = time.perf_counter() - started, time.process_time() - cpu_started
     connection.close()
-    return seconds
+    return seconds, cpu_seconds
 
 
-def raw_postgres_copy(url: str, parents: dict[str, tuple], entries: list[tuple]) -> float:
+def raw_postgres_copy(url: str, parents: dict[str, tuple], entries: list[tuple]) -> tuple[float, float]:
     open_store(url).dispose()
     with psycopg.connect(url) as connection:
         with connection.cursor() as cursor:
@@ -270,26 +302,29 @@ def raw_postgres_copy(url: str, parents: dict[str, tuple], entries: list[tuple])
                     for row in rows:
                         copy.write_row(row)
         connection.commit()
-        started = time.perf_counter()
+        backend = [connection.execute("SELECT pg_backend_pid()").fetchone()[0]]
+        started, cpu_started = time.perf_counter(), time.process_time() + backend_cpu_seconds(backend)
         with connection.cursor() as cursor:
             with cursor.copy(f"COPY ledger_entry ({', '.join(ENTRY_COLUMNS)}) FROM STDIN") as copy:
                 for row in entries:
                     copy.write_row(row)
         connection.commit()
-        return time.perf_counter() - started
+        return (time.perf_counter() - started,
+                time.process_time() + backend_cpu_seconds(backend) - cpu_started)
 
 
 def run_store(store: str, url_for, drop, setup, lines, options, figures) -> None:
     """Post and insert raw `repeat` times, alternately, each into a fresh database; keep the best of each."""
     line_count = len(lines)
-    post_times, raw_times = [], []
+    post_times, raw_times, post_cpus, raw_cpus = [], [], [], []
     parents = entries = settings = None
     trial_seconds = trial_lines = None
     for attempt in range(options.repeat):
-        seconds, engine = post_through_service(url_for(f"posted{attempt}"), setup, lines,
+        seconds, cpu_seconds, engine = post_through_service(url_for(f"posted{attempt}"), setup, lines,
                                                options.profile if attempt == 0 and not figures else None,
                                                options.sqlite_cache_mib)
         post_times.append(seconds)
+        post_cpus.append(cpu_seconds)
         if attempt == 0:
             check_ledger(engine, line_count)
             trial_seconds, trial_lines = time_trial_balance(engine)
@@ -312,18 +347,25 @@ def run_store(store: str, url_for, drop, setup, lines, options, figures) -> None
         drop(f"posted{attempt}")
         raw_url = url_for(f"raw{attempt}")
         if store == "sqlite":
-            raw_times.append(raw_sqlite_insert(Path(raw_url.removeprefix("sqlite:///")), settings, parents, entries))
+            raw = raw_sqlite_insert(Path(raw_url.removeprefix("sqlite:///")), settings, parents, entries)
         else:
-            raw_times.append(raw_postgres_copy(raw_url, parents, entries))
+            raw = raw_postgres_copy(raw_url, parents, entries)
+        raw_times.append(raw[0])
+        raw_cpus.append(raw[1])
         drop(f"raw{attempt}")
-        print(f"  {store} run {attempt + 1}: post_journal {seconds:.2f} s, raw {raw_times[-1]:.2f} s", flush=True)
+        print(f"  {store} run {attempt + 1}: post_journal {seconds:.2f} s (CPU {cpu_seconds:.2f} s), "
+              f"raw {raw[0]:.2f} s (CPU {raw[1]:.2f} s)", flush=True)
     baseline = "sqlite3.executemany" if store == "sqlite" else "COPY"
     seconds, raw_seconds = min(post_times), min(raw_times)
+    cpu_seconds, raw_cpu_seconds = min(post_cpus), min(raw_cpus)
     rate, raw_rate = line_count / seconds, line_count / raw_seconds
-    figures.append((store, rate, baseline, raw_rate, trial_seconds, trial_lines))
+    cpu_rate, raw_cpu_rate = line_count / cpu_seconds, line_count / raw_cpu_seconds
+    figures.append((store, rate, baseline, raw_rate, trial_seconds, trial_lines, cpu_rate, raw_cpu_rate))
     print(f"{store:10s} post_journal {rate:10,.0f} rows/s ({seconds:.2f} s)   {baseline} {raw_rate:10,.0f} rows/s "
           f"({raw_seconds:.2f} s)   ratio {rate / raw_rate:.2f}   trial balance {trial_seconds * 1000:.1f} ms "
           f"({trial_lines} lines)", flush=True)
+    print(f"{store:10s} per CPU second: post_journal {cpu_rate:10,.0f} rows ({cpu_seconds:.2f} s)   {baseline} "
+          f"{raw_cpu_rate:10,.0f} rows ({raw_cpu_seconds:.2f} s)   CPU ratio {cpu_rate / raw_cpu_rate:.2f}", flush=True)
 
 
 def main() -> None:
@@ -377,10 +419,11 @@ def main() -> None:
         else:
             shutil.rmtree(directory, ignore_errors=True)
     print()
-    print("| Store | post_journal | raw driver | ratio | trial balance |")
-    print("|---|---:|---:|---:|---:|")
-    for store, rate, baseline, raw_rate, trial_seconds, trial_lines in figures:
+    print("| Store | post_journal | raw driver | ratio | per CPU second | CPU ratio | trial balance |")
+    print("|---|---:|---:|---:|---:|---:|---:|")
+    for store, rate, baseline, raw_rate, trial_seconds, trial_lines, cpu_rate, raw_cpu_rate in figures:
         print(f"| {store} | {rate:,.0f} rows/s | {baseline}: {raw_rate:,.0f} rows/s | {rate / raw_rate:.2f} | "
+              f"{cpu_rate:,.0f} / {raw_cpu_rate:,.0f} rows | {cpu_rate / raw_cpu_rate:.2f} | "
               f"{trial_seconds * 1000:.1f} ms ({trial_lines} lines) |")
 
 

@@ -38,7 +38,7 @@ class _Side:
     names the same account, so nothing may change it after _resolve_side."""
 
     __slots__ = ("account_type", "ledger_account", "display", "main_account", "posting_type", "party", "profile",
-                 "dimensions", "module", "default_currency")
+                 "dimensions", "module", "default_currency", "party_type")
 
     def __init__(self, account_type, ledger_account, posting_type, party=None, profile=None, dimensions=None):
         self.account_type = account_type
@@ -50,6 +50,7 @@ class _Side:
         self.profile = profile
         self.dimensions = dimensions or {}
         self.module = MODULE_OF_ACCOUNT_TYPE[account_type]  # whose period access applies (rule P1)
+        self.party_type: str | None = party.party_type.value if party is not None else None
         # Set by the planner: the currency of a line that names none (the party's, else the main account's,
         # else the accounting currency).
         self.default_currency: str = ""
@@ -289,6 +290,13 @@ class _Planner:
         self._currencies: dict[str, tuple[str, int]] = {}  # currency as entered -> (code, decimals)
         self._rates: dict[tuple[str, date], Decimal] = {}
         self._conversions: dict[tuple[str, Decimal], tuple[int, int]] = {}
+        # What a line without sales tax resolves to from its account, offset account, posting profile, currency
+        # and rate as typed: its sides and currency. Remembered once a line of those planned without a problem:
+        # every check it passed depends on them only, but for the period's access (rule P1, per date and module)
+        # and the day's rate, which the next such line checks again.
+        self._lines: dict[tuple, tuple] = {}
+        self._due_dates: dict[tuple, date] = {}  # (payment terms, document date) -> due date
+        self._discount_dates: dict[tuple, date] = {}  # (cash discount code, document date) -> discount date
         self.journal_dimensions = dict(company.journal_name(context.journal_name).dimensions)
         self.taxes: list[TaxDraft] = []  # the tax of the voucher being planned
         self.keep_zero_lines = (context.zero_amount_lines or company.parameter("zero_amount_lines")) == "keep"
@@ -327,19 +335,21 @@ class _Planner:
         currency = entries[0].currency
         single_currency = True
         amount_total = accounting_total = 0
+        if rate_groups or self.taxes:  # only a rate or a tax can make an entry beyond a parsed amount's limit
+            for entry in entries:
+                if not -MAX_AMOUNT_MINOR <= entry.accounting_minor <= MAX_AMOUNT_MINOR or not (
+                        -MAX_AMOUNT_MINOR <= entry.amount_minor <= MAX_AMOUNT_MINOR):
+                    _problem(problems, context, "bad_amount",
+                             f"the amount {format_minor(entry.accounting_minor, self.accounting_decimals)} "
+                             f"{self.accounting_currency} on {entry.ledger_account} is beyond the largest amount, "
+                             f"{amount_limit_text(self.accounting_decimals)}", entry.line_no,
+                             _label(voucher_number, first))
+                    return None
         for entry in entries:
             amount_total += entry.amount_minor
             accounting_total += entry.accounting_minor
             if entry.currency != currency:
                 single_currency = False
-            if not -MAX_AMOUNT_MINOR <= entry.accounting_minor <= MAX_AMOUNT_MINOR or not (
-                    -MAX_AMOUNT_MINOR <= entry.amount_minor <= MAX_AMOUNT_MINOR):  # a rate or a tax made it so
-                _problem(problems, context, "bad_amount",
-                         f"the amount {format_minor(entry.accounting_minor, self.accounting_decimals)} "
-                         f"{self.accounting_currency} on {entry.ledger_account} is beyond the largest amount, "
-                         f"{amount_limit_text(self.accounting_decimals)}", entry.line_no,
-                         _label(voucher_number, first))
-                return None
         on_date = f" on {voucher_date}" if self.several_dates else ""
         if single_currency and amount_total:
             _problem(problems, context, "unbalanced_voucher",
@@ -375,6 +385,29 @@ class _Planner:
     # --- one line ---------------------------------------------------------------------------------------------
 
     def _plan_line(self, line, entries, transactions, rate_groups, period, period_id):
+        key = None
+        if not line.tax_code:
+            key = (line.account_type, line.account, line.posting_profile, line.currency, line.exchange_rate,
+                   line.offset_account_type, line.offset_account)
+            known = self._lines.get(key)
+            if known is not None:  # the checks below in the order of the full path, only those that the date decides
+                side, offset, currency, decimals, with_bank = known
+                open_for = self._open_for
+                if (period_id, side.module) not in open_for:
+                    self._check_period(period, line.date, side.module)
+                amount_minor = self._amount_minor(line, currency, decimals)
+                rate = line.exchange_rate
+                if rate is None:
+                    rate = self._rate(currency, line.date)
+                converted = not (rate == 1 and decimals == self.accounting_decimals)
+                self._add_side(side, line, currency, rate, converted, amount_minor, entries, transactions,
+                               rate_groups, with_bank)
+                if offset is not None:
+                    if (period_id, offset.module) not in open_for:
+                        self._check_period(period, line.date, offset.module)
+                    self._add_side(offset, line, currency, rate, converted, -amount_minor, entries, transactions,
+                                   rate_groups, with_bank)
+                return
         # The checks run in the order a user reads the line: account type, period, account, amount, rate.
         tax_codes = None
         if line.tax_code:
@@ -390,23 +423,7 @@ class _Planner:
         elif (period_id, side.module) not in self._open_for:
             self._check_period(period, line.date, side.module)
         currency, decimals = self._currency(line.currency or side.default_currency)
-        debit, credit = line.debit, line.credit
-        if debit and credit:
-            raise BilagError("a line has either a debit or a credit, not both", code="debit_and_credit")
-        if not debit and not credit:
-            if not (self.keep_zero_lines and (debit is not None or credit is not None)):
-                raise BilagError("the line has neither a debit nor a credit amount", code="no_amount")
-            # zero_amount_lines: keep — a line of 0.00 (a source system's zero VAT row) posts an entry of zero.
-            amount_minor = 0
-        else:
-            try:
-                amount_minor = parse_minor(debit, decimals) if debit else parse_minor(credit, decimals)
-            except MoneyFormatError as error:
-                raise BilagError(f"amount {error} for {currency}", code="bad_amount") from None
-            if amount_minor < 0:
-                raise BilagError("amounts are entered as positive debits or credits", code="negative_amount")
-            if not debit:
-                amount_minor = -amount_minor
+        amount_minor = self._amount_minor(line, currency, decimals)
         rate = line.exchange_rate
         if rate is not None:
             if rate <= 0:
@@ -429,6 +446,26 @@ class _Planner:
         if offset is not None:
             self._add_side(offset, line, currency, rate, converted, -amount_minor, entries, transactions,
                            rate_groups, with_bank)
+        if key is not None:
+            self._lines[key] = (side, offset, currency, decimals, with_bank)
+
+    def _amount_minor(self, line, currency: str, decimals: int) -> int:
+        """The line's amount in minor units, signed (debit positive)."""
+        debit, credit = line.debit, line.credit
+        if debit and credit:
+            raise BilagError("a line has either a debit or a credit, not both", code="debit_and_credit")
+        if not debit and not credit:
+            if not (self.keep_zero_lines and (debit is not None or credit is not None)):
+                raise BilagError("the line has neither a debit nor a credit amount", code="no_amount")
+            # zero_amount_lines: keep — a line of 0.00 (a source system's zero VAT row) posts an entry of zero.
+            return 0
+        try:
+            amount_minor = parse_minor(debit, decimals) if debit else parse_minor(credit, decimals)
+        except MoneyFormatError as error:
+            raise BilagError(f"amount {error} for {currency}", code="bad_amount") from None
+        if amount_minor < 0:
+            raise BilagError("amounts are entered as positive debits or credits", code="negative_amount")
+        return amount_minor if debit else -amount_minor
 
     def _offset(self, line: JournalLine, side: _Side, period) -> _Side | None:
         offset_account = line.offset_account
@@ -581,36 +618,49 @@ class _Planner:
         party = side.party
         if party is None:
             return
+        party_type = side.party_type
+        assert party_type is not None  # a side with a party knows its type
         if not amount_minor:  # a kept zero line: the entry names the party, but no open transaction of zero
-            entry.party_type, entry.party_id = party.party_type.value, party.id
+            entry.party_type, entry.party_id = party_type, party.id
             return
-        company = self.company
-        is_invoice = not with_bank and party_is_invoice(party.party_type, amount_minor)
+        is_invoice = not with_bank and party_is_invoice(party_type, amount_minor)
         party.check_hold(is_invoice=is_invoice, day=line.date)
-        entry.party_type = party.party_type.value
+        entry.party_type = party_type
         entry.party_id = party.id
         entry.transaction_index = len(transactions)
         document_date = line.document_date or line.date
         # Payment terms make invoices due; a payment or credit note is due on its own date.
-        terms_code = line.payment_terms or (party.payment_terms if is_invoice else None)
         due_date = line.due_date
         if due_date is None:
-            terms = company.payment_terms.get(terms_code) if terms_code else None
-            if terms_code and terms is None:
-                raise BilagError(f"payment terms {terms_code} do not exist", code="unknown_payment_terms")
-            due_date = terms.due_date(document_date) if terms else document_date
+            terms_code = line.payment_terms or (party.payment_terms if is_invoice else None)
+            due_date = self._due_date(terms_code, document_date) if terms_code else document_date
         discount_code = line.cash_discount or (party.cash_discount if is_invoice else None)
-        discount_date = None
-        if discount_code:
-            code = company.cash_discounts.get(discount_code)
-            if code is None:
-                raise BilagError(f"cash discount code {discount_code} does not exist", code="unknown_cash_discount")
-            discount_date = code.discount_date(document_date)
+        discount_date = self._discount_date(discount_code, document_date) if discount_code else None
         transactions.append(TransactionDraft(
-            party.party_type.value, party.id, index, currency, amount_minor, 0, side.display, side.profile,
+            party_type, party.id, index, currency, amount_minor, 0, side.display, side.profile,
             document_date, due_date, line.invoice or None, line.document_number, line.description or "",
             discount_code, discount_date, rate, line.settle_invoice or None, line.line_no,
         ))
+
+    def _due_date(self, terms_code: str, document_date: date) -> date:
+        key = (terms_code, document_date)
+        due_date = self._due_dates.get(key)
+        if due_date is None:
+            terms = self.company.payment_terms.get(terms_code)
+            if terms is None:
+                raise BilagError(f"payment terms {terms_code} do not exist", code="unknown_payment_terms")
+            due_date = self._due_dates[key] = terms.due_date(document_date)
+        return due_date
+
+    def _discount_date(self, discount_code: str, document_date: date) -> date:
+        key = (discount_code, document_date)
+        discount_date = self._discount_dates.get(key)
+        if discount_date is None:
+            code = self.company.cash_discounts.get(discount_code)
+            if code is None:
+                raise BilagError(f"cash discount code {discount_code} does not exist", code="unknown_cash_discount")
+            discount_date = self._discount_dates[key] = code.discount_date(document_date)
+        return discount_date
 
     # --- conversion -------------------------------------------------------------------------------------------
 

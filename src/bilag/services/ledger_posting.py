@@ -18,7 +18,7 @@ from ..store.bulk import next_ids
 from ..store.ledger_writer import assign_voucher_numbers, write_vouchers
 
 
-@dataclass
+@dataclass(slots=True)  # a batch makes one per voucher: slots make that cheap
 class PostedVoucher:
     voucher_id: int
     number: str | None  # None only for a draft whose series numbers nothing (never once written)

@@ -69,8 +69,8 @@ def post_plan(connection: Connection, company: Company, vouchers: list[VoucherDr
               ) -> PostingResult:
     result = write_plan(connection, company, vouchers, warnings, source=source, batch_id=batch_id)
     posted = result.vouchers
-    settle_lines = [(v, t, tid) for v in posted for t, tid in zip(v.draft.transactions, v.transaction_ids)
-                    if t.settle_invoice]
+    settle_lines = [(v, t, tid) for v in posted if v.transaction_ids
+                    for t, tid in zip(v.draft.transactions, v.transaction_ids) if t.settle_invoice]
     if settle_lines:
         result.settlements = settle_marked_invoices(connection, company, settle_lines, source=source)
     if automatic_settlement:
@@ -82,6 +82,8 @@ def _settle_automatically_after_posting(connection, company, posted, result) -> 
     """The AR/AP parameter, or the Settlement flag of the posting profile, settles new transactions at once."""
     every = bool(company.parameter("automatic_settlement"))
     flagged = {(r.profile, r.party_type.value) for r in company.posting_profiles.all() if r.settle_automatically}
+    if not every and not flagged:
+        return
     touched: dict[str, set[str]] = {}
     for voucher in posted:
         for transaction in voucher.draft.transactions:
