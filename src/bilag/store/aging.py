@@ -53,6 +53,22 @@ def _reversed_after(connection: Connection, company_id: str, as_of: date) -> lis
     return [batch for batch in batches if batch in reversal_dates and reversal_dates[batch] > as_of]
 
 
+def _vouchers_reversed_after(connection: Connection, company_id: str, as_of: date) -> list[int]:
+    """Posted vouchers reversed by a voucher dated after `as_of`. A voucher reversal closes the original's
+    customer/vendor transactions on its date without a settlement (they must be fully open to be reversed), so
+    before that date they were open for their whole amount (services/voucher_reversal.py)."""
+    statement = text("SELECT voucher_id FROM voucher_reversal WHERE company_id = :company AND "
+                     "reversal_date > :as_of").bindparams(bindparam("as_of", type_=Date))
+    return [int(r[0]) for r in connection.execute(statement, {"company": company_id, "as_of": as_of})]
+
+
+def _whole_if_reversed_later(amount: str, whole: str, vouchers: list[int]) -> str:
+    if not vouchers:
+        return amount
+    listed = ", ".join(str(int(v)) for v in vouchers)
+    return f"CASE WHEN t.voucher_id IN ({listed}) THEN {whole} ELSE {amount} END"
+
+
 def _reversed_clause(reversed_after: list[int]) -> str:
     if not reversed_after:
         return ""
@@ -116,8 +132,10 @@ def grouped_open_amounts(connection: Connection, company_id: str, party_type: st
     params.update({f"b{i}": day for i, day in enumerate(boundaries)})
     sqlite = connection.dialect.name == "sqlite"
     reversed_after = _reversed_after(connection, company_id, as_of)
-    amount = _open_then("t.open_accounting_minor" if accounting else "t.open_minor",
-                        "settled_accounting_minor" if accounting else "settled_minor", reversed_after)
+    amount = _whole_if_reversed_later(
+        _open_then("t.open_accounting_minor" if accounting else "t.open_minor",
+                   "settled_accounting_minor" if accounting else "settled_minor", reversed_after),
+        "t.accounting_minor" if accounting else "t.amount_minor", _vouchers_reversed_after(connection, company_id, as_of))
     source = (f"FROM party_transaction t {'NOT INDEXED' if sqlite and not party_filter else ''} "
               f"WHERE t.company_id = :company AND t.party_type = :party_type AND t.posting_date <= :as_of "
               f"AND (t.closed_on IS NULL OR t.closed_on > :as_of) {party_filter}")
@@ -164,10 +182,13 @@ def open_items_as_of(connection: Connection, company_id: str, party_type: str, a
     if party_ids is not None:
         party_filter = "AND t.party_id IN :party_ids"
         params["party_ids"] = list(party_ids)
+    later = _vouchers_reversed_after(connection, company_id, as_of)
+    open_then = _whole_if_reversed_later("t.open_minor + COALESCE(a.amount, 0)", "t.amount_minor", later)
+    open_accounting_then = _whole_if_reversed_later("t.open_accounting_minor + COALESCE(a.accounting, 0)",
+                                                    "t.accounting_minor", later)
     sql = ("SELECT t.transaction_id, t.party_id, t.voucher_id, t.invoice, t.posting_date, t.document_date, "
            "t.due_date, t.currency, t.amount_minor, t.accounting_minor, t.open_minor, "
-           "t.open_minor + COALESCE(a.amount, 0) AS open_then, "
-           "t.open_accounting_minor + COALESCE(a.accounting, 0) AS open_accounting_then, "
+           f"{open_then} AS open_then, {open_accounting_then} AS open_accounting_then, "
            "t.ledger_account, t.posting_profile, t.description "
            + _from_clause(connection, company_id, as_of, party_filter)
            + " ORDER BY t.party_id, t.due_date, t.transaction_id")
