@@ -210,7 +210,7 @@ def confirm_leases_in(connection: Connection, company: Company, lease_ids: list[
 
 def confirm_leases(engine: Engine, company_id: str | None, lease_ids: list[str] | None = None, *,
                    books: list[str] | None = None, groups: list[str] | None = None) -> int:
-    with engine.begin() as connection:
+    with engine.begin() as connection, cycle_collection_paused():  # many schedule rows alive at once
         company = load_company(connection, resolve_company_id(connection, company_id))
         return confirm_leases_in(connection, company, lease_ids, books=books, groups=groups)
 
@@ -332,8 +332,12 @@ def create_lease_journals(engine: Engine, company_id: str | None, schedules: Ite
         found: set[str] = set()
         for target in targets:
             company = load_company(connection, resolve_company_id(connection, target))
-            found |= _create_for_company(connection, company, schedules, through, groups, books, leases, post,
-                                         initial_recognition_date, user, progress, result, strict=len(targets) == 1)
+            # The entries and links of every schedule line are alive together (hundreds of thousands of
+            # objects, none in a reference cycle): without the pause each collector run walks them all again.
+            with cycle_collection_paused():
+                found |= _create_for_company(connection, company, schedules, through, groups, books, leases, post,
+                                             initial_recognition_date, user, progress, result,
+                                             strict=len(targets) == 1)
         missing = sorted(set(leases or ()) - found)
         if missing:
             raise NotFound(f"lease {missing[0]} does not exist in {', '.join(targets)}", code="unknown_lease")
