@@ -1251,3 +1251,42 @@ def test_named_payments_one_after_another_and_on_a_held_account():
     cent = vendor_payment("0.01", "2024-06-03", invoice="V-2")
     automatic(company(parties={}), [one, two, cent])
     assert (one.open_minor, two.open_minor) == (-100, -99)
+
+
+def test_discounts_and_differences_in_currencies_without_decimals():
+    c = company()
+    # JPY 10,000 (USD 70.00) with 1 %: the JPY 100 discount is USD 0.70 at the payment's rate
+    yen = replace(vendor_invoice("1", "2024-06-25", code="1D14", currency="JPY", accounting="70.00"),
+                  amount_minor=-10000, open_minor=-10000)
+    pay = replace(vendor_payment("1", "2024-06-26", currency="JPY", accounting="69.30"), amount_minor=9900,
+                  open_minor=9900)
+    plan = settle(c, pay, yen)
+    assert settled(plan)[yen.transaction_id] == (-10000, -7000, -100)
+    assert plan.parts[0].cash_discount_accounting_minor == -70
+    # a manual discount of JPY 5,000 is less than the JPY 10,000 open
+    manual = settle(c, pay, Mark(yen, cash_discount=M("5000")))
+    assert settled(manual)[yen.transaction_id] == (-10000, -7000, -5000)
+    # a EUR payment of a yen invoice gives up EUR 1.00 for JPY 164
+    euro = vendor_payment("1.00", "2024-07-01", currency="EUR", accounting="1.15")
+    small = replace(yen, cash_discount_code=None)
+    assert settled(settle(c, euro, small))[euro.transaction_id] == (100, 115, 0)
+    # a company keeping its books in yen: a USD 1.00 discount at 150 is JPY 150
+    jc = replace(c, accounting_currency="JPY", currency_decimals={},
+                 rates=RateTable("JPY", [ExchangeRate("USD", D("2024-01-01"), M("150"))]))
+    usd = vendor_invoice("100.00", "2024-06-25", code="1D14", accounting="15000", accounting_minor=-15000,
+                         open_accounting_minor=-15000)
+    plan = settle(jc, vendor_payment("99.00", "2024-06-26", accounting_minor=14850, open_accounting_minor=14850), usd)
+    assert plan.parts[0].cash_discount_accounting_minor == -150
+
+
+def test_a_manual_discount_with_the_whole_amount_to_settle_settles_the_open_amount_only():
+    invoice = vendor_invoice("1000.00", "2024-07-01", code="4D10")
+    plan = settle(company(), vendor_payment("2000.00", "2024-07-05"),
+                  Mark(invoice, cash_discount=M("60.00"), amount_to_settle=M("1000.00")))
+    assert settled(plan)[invoice.transaction_id] == (-100000, -100000, -6000)
+
+
+def test_a_realized_loss_of_one_cent_goes_to_the_loss_account():
+    invoice = vendor_invoice("100.00", "2024-01-10", currency="EUR", accounting="114.00")
+    plan = settle(company(), vendor_payment("100.00", "2024-01-12", currency="EUR", accounting="114.01"), invoice)
+    assert rows(plan)[1] == ("801300-001-", "exchange_rate_loss", 0, 1, "Realized exchange loss")
