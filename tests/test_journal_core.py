@@ -591,3 +591,87 @@ def test_more_streaming_edges(tmp_path):
     assert refused.value.code == "bad_file"
     assert str(refused.value).startswith(f"{fake}: not a readable XLSX workbook (")
     assert "NoneType" not in str(refused.value)
+
+
+def computed(tmp_path: Path, rows: list[list], name: str, formula_xml: str) -> Path:
+    """A workbook whose formula cells (written `=1+1`) are replaced by `formula_xml` in the sheet's XML: a
+    formula with its computed value, as a spreadsheet program saves it, or a formula tag with attributes."""
+    import zipfile
+
+    source = workbook(tmp_path, rows, "source-" + name)
+    path = tmp_path / name
+    with zipfile.ZipFile(source) as old, zipfile.ZipFile(path, "w") as new:
+        for item in old.namelist():
+            data = old.read(item)
+            if item == "xl/worksheets/sheet1.xml":
+                data = data.replace(b"<f>1+1</f><v></v>", formula_xml.encode())
+            new.writestr(item, data)
+    return path
+
+
+def test_workbooks_with_formulas(tmp_path):
+    rows = [["account_type", "account", "debit", "description"], ["Ledger", 606300, "=1+1", None]]
+    valued = computed(tmp_path, rows, "v.xlsx", "<f>1+1</f><v>2</v>")
+    # a formula with its value is read as the value, the empty cell beside it stays empty; read whole as a stream
+    assert [(x.debit, x.date) for x in lines_from_file(valued, default_date=JAN_5)] == [(M(2), JAN_5)]
+    assert [[(x.debit, x.date) for x in c] for c in read_chunks(valued, ProblemList(None), default_date=JAN_5)] == [
+        [(M(2), JAN_5)]]
+    # a formula tag with attributes is a formula too
+    bare = computed(tmp_path, rows, "a.xlsx", '<f aca="false">1+1</f>')
+    assert problems_of(lines_from_xlsx, bare, default_date=JAN_5)[0][0] == "bad_cell"
+    # two formulas without values: the workbook is named in the head
+    two = computed(tmp_path, rows + [["Ledger", 606300, "=1+1", None]], "t.xlsx", "<f>1+1</f><v></v>")
+    with pytest.raises(JournalRejected) as rejected:
+        lines_from_xlsx(two, default_date=JAN_5)
+    assert str(rejected.value).startswith(f"{two}: journal rejected, 2 problems")
+
+
+def test_headers_below_blank_rows_and_rows_as_the_sheet_places_them(tmp_path):
+    path = write(tmp_path, "h.csv", "\naccount_type,account,colour\nLedger,1,1\n")
+    assert {(p[2], p[3]) for p in problems_of(lines_from_csv, path)} == {(2, str(path))}
+    with pytest.raises(JournalRejected) as rejected:
+        list(read_chunks(path, ProblemList(str(path))))
+    assert {p.line for p in rejected.value.problems} == {2}
+    book = workbook(tmp_path, [[], ["account_type", "account", "colour"], ["Ledger", 1, 1]])
+    assert {(p[2], p[3]) for p in problems_of(lines_from_xlsx, book)} == {(2, str(book))}
+    # rows of a workbook keep their columns from column A, from a file or from its bytes
+    from bilag.journal.parsing import xlsx_text_rows
+
+    shifted = workbook(tmp_path, [["account_type", "account", "debit"], ["Ledger", 606300, 1]], "s.xlsx", 2)
+    assert list(xlsx_text_rows(shifted)) == list(xlsx_text_rows(shifted.read_bytes())) == [
+        (1, ["", "", "account_type", "account", "debit"]), (2, ["", "", "Ledger", "606300", "1"])]
+    # a framed table's rows may leave a frame out
+    assert [x.debit for x in lines_from_pipe_table("| account_type | account | debit\nLedger | 1 | 2",
+                                                   default_date=JAN_5)] == [M(2)]
+    assert [x.debit for x in lines_from_pipe_table("account_type | account | debit |\nLedger | 1 | 2",
+                                                   default_date=JAN_5)] == [M(2)]
+
+
+def test_streamed_text_files_in_chunks_and_their_headers(tmp_path):
+    for name, text in (("j.txt", "account_type;account;debit\nLedger;1;1\nLedger;1;2\n"),
+                       ("k.tsv", "account_type\taccount\tdebit\nLedger\t1\t1\nLedger\t1\t2\n")):
+        path = write(tmp_path, name, text)
+        read: list[int] = []
+        chunks = list(read_chunks(path, ProblemList(None), default_date=JAN_5, chunk_lines=1, progress=read.append))
+        assert [[x.debit for x in c] for c in chunks] == [[M(1)], [M(2)]] and sum(read) == len(text)
+    tsv = write(tmp_path, "h.tsv", "account_type\taccount\tdebit\tnote,a,b,c,d\nLedger\t1\t1\tx\n")
+    with pytest.raises(JournalRejected) as rejected:
+        list(read_chunks(tsv, ProblemList(None), default_date=JAN_5))
+    assert rejected.value.problems[0].message.startswith("unknown column 'note,a,b,c,d'")
+    # trailing tabs count as the header's delimiters, as lines_from_file counts them
+    tabs = write(tmp_path, "t.csv", "account_type,account,debit\t\t\t\nLedger,1,1\n")
+    with pytest.raises(JournalRejected) as whole:
+        lines_from_file(tabs, default_date=JAN_5)
+    with pytest.raises(JournalRejected) as streamed:
+        list(read_chunks(tabs, ProblemList(None), default_date=JAN_5))
+    assert [p.message for p in streamed.value.problems] == [p.message for p in whole.value.problems]
+    # a line of blank cells only: no header
+    blank = write(tmp_path, "b.csv", " , \n")
+    with pytest.raises(JournalRejected) as rejected:
+        list(read_chunks(blank, ProblemList(None)))
+    assert str(rejected.value) == f"{blank}: the journal has no lines [empty_journal]"
+    huge = write(tmp_path, "huge.csv", "account_type,account,debit,description\nLedger,1,1," + "x" * 200_000 + "\n")
+    with pytest.raises(InvalidInput) as refused:
+        list(read_chunks(huge, ProblemList(None), default_date=JAN_5))
+    assert (refused.value.code, str(refused.value)) == (
+        "bad_file", f"{huge}, line 2: not valid CSV (field larger than field limit (131072))")
