@@ -175,3 +175,16 @@ def test_the_minor_unit_rules_at_their_edges():
     # No percent, no discount, whatever full discount amount the caller passes along.
     assert discount_for_payment_minor(1000, None, None, D("0"), 0, 10, partial_payments=True,
                                       use=NORMAL) == (1000, 0)
+
+
+def test_the_discount_period_of_a_chain_at_its_edges():
+    from bilag.settlement.discounts import discount_period
+
+    codes = {"2D5": CashDiscountCode("2D5", D(2), 5, "1D14"), "1D14": CashDiscountCode("1D14", D(1), 14),
+             "A": CashDiscountCode("A", D(1), 1, "B"), "B": CashDiscountCode("B", D(1), 2, "A")}
+    doc = date(2024, 6, 28)
+    assert discount_period(codes, "2D5", doc, date(2024, 7, 3)) == (None, date(2024, 7, 3))  # its last day
+    assert discount_period(codes, "2D5", doc, date(2024, 7, 4)) == (date(2024, 7, 4), date(2024, 7, 12))
+    assert discount_period(codes, "2D5", doc, date(2024, 7, 13)) is None
+    assert discount_period(codes, "A", doc, date(2024, 8, 1)) is None  # a chain that loops ends after one round
+    assert discount_period(codes, None, doc, doc) is None

@@ -196,3 +196,17 @@ def test_allocate_refuses_a_non_zero_total_over_no_lines():
     assert allocate(-7, [Decimal("0.5"), Decimal("1.5")]) == [-2, -5]
     assert allocate(7, [Decimal(0), Decimal(0)]) == [4, 3]
     assert allocate(10, [-1, 3]) == [2, 8]                             # by size; the tie to the larger base
+
+
+def test_parse_amount_refuses_what_is_no_finite_number_and_parse_minor_takes_the_largest_amounts():
+    from decimal import Decimal
+
+    from bilag.money import MoneyFormatError, parse_amount, parse_minor
+
+    for value, message in [(True, "'True' is not a number"), ([1], "'[1]' is not a number"),
+                           (Decimal("Infinity"), "'Infinity' is not a finite number")]:
+        with pytest.raises(MoneyFormatError) as refused:
+            parse_amount(value)
+        assert str(refused.value) == message
+    assert parse_minor(Decimal("-9999999999999.99"), 2) == -999999999999999
+    assert parse_minor(Decimal("9999999999999.99"), 2) == 999999999999999

@@ -260,3 +260,33 @@ def test_the_settled_share_entries_take_the_gain_or_loss_account_of_each_amount(
                    "Settled since the revaluation: its unrealized amount", "customer", "C-1"),
         EntryDraft(0, "801300--", "801300", "unrealized_loss", "EUR", 0, -100, "Settled since: unrealized exchange loss"),
     ]
+
+
+def test_revaluation_passes_over_a_transaction_and_goes_on_with_the_next():
+    c, considered = company(), D("2024-03-31")
+    payable = transaction(transaction_id=8, party_type="vendor", amount_minor=-10000, open_minor=-10000,
+                          accounting_minor=-11000, open_accounting_minor=-11000)
+    for skipped in (transaction(currency="USD"), transaction(last_revaluation_date=D("2024-04-01")), transaction()):
+        assert [r.transaction.transaction_id for r in plan_revaluation(c, [skipped, payable], considered, considered,
+                                                                          "minimum")] == [8]
+
+
+def test_revaluation_entries_of_one_cent_and_by_the_posting():
+    c = company()
+    # an earlier loss of 0.01 is reversed on the loss account
+    cent = revaluation_entries(c, Revaluation(transaction(unrealized_minor=-1), 1, Decimal("1.10")), "none")
+    assert [(e.ledger_account, e.posting_type, e.accounting_minor) for e in cent] == [
+        ("130100-001-", "customer_balance", 1), ("801300--", "unrealized_loss", -1)]
+    # the reversal follows the posting's dimensions too
+    posting = revaluation_entries(c, Revaluation(transaction(unrealized_minor=-400), 400, Decimal("1.10")), "posting")
+    assert [e.ledger_account for e in posting] == ["130100-001-", "801300-001-024", "801300-002-025"]
+    # settled since: an earlier and a new loss of one cent, all of it settled since
+    since = SettledSince(10000, 11000, -1, D("2024-04-10"))
+    entries, change = settled_share_entries(c, Revaluation(transaction(unrealized_minor=-1), 0, Decimal("1.10")),
+                                            since, "none")
+    assert [(e.ledger_account, e.accounting_minor, e.description) for e in entries] == [
+        ("130100-001-", -1, "Settled since the revaluation: earlier unrealized amount"),
+        ("801300--", 1, "Settled since: unrealized exchange loss"),
+        ("130100-001-", 1, "Settled since the revaluation: its unrealized amount"),
+        ("801300--", -1, "Settled since: unrealized exchange loss")]
+    assert change == 0
