@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
 from ..company import Company
@@ -13,8 +12,7 @@ from ..errors import JournalRejected
 from ..journal.model import JournalLine, VoucherDraft
 from ..journal.posting import PostingContext, plan_posting
 from ..parties.model import is_invoice
-from ..store import schema as s
-from ..store.bulk import next_ids
+from ..store.bulk import driver_rows, marks, next_ids
 from ..store.ledger_writer import assign_voucher_numbers, write_vouchers
 
 
@@ -66,10 +64,12 @@ def _taken_voucher_numbers(connection, company: Company, vouchers, source, warni
     for series, given in sorted(by_series.items()):
         policy = voucher_reuse or company.voucher_reuse(series)
         for chunk in chunks(sorted(given)):
-            rows = connection.execute(select(s.voucher.c.voucher_number, s.voucher.c.posting_date).where(
-                s.voucher.c.company_id == company.id, s.voucher.c.series == series,
-                s.voucher.c.voucher_number.in_(chunk)))
+            rows = driver_rows(connection, "SELECT voucher_number, posting_date FROM voucher WHERE company_id = ? "
+                               f"AND series = ? AND voucher_number IN ({marks(len(chunk))})",
+                               (company.id, series, *chunk))
             for number, posted_on in rows:
+                if isinstance(posted_on, str):  # SQLite's driver hands dates back as ISO text
+                    posted_on = datetime.date.fromisoformat(posted_on)
                 for voucher in given[number]:
                     same_date = voucher.date == posted_on
                     if policy == "reject_within_year":
@@ -177,14 +177,14 @@ def recheck_periods(connection: Connection, company: Company, vouchers: list[Vou
     period_ids = sorted({v.period_id for v in vouchers})
     if not period_ids:
         return
-    query = select(s.fiscal_period.c.period_id, s.fiscal_period.c.status, s.fiscal_period.c.name).where(
-        s.fiscal_period.c.company_id == company.id, s.fiscal_period.c.period_id.in_(period_ids))
-    if is_postgres(connection):
-        query = query.with_for_update(read=True)
-    current = {row.period_id: row for row in connection.execute(query)}
+    rows = driver_rows(connection, "SELECT period_id, status, name FROM fiscal_period WHERE company_id = ? AND "
+                       f"period_id IN ({marks(len(period_ids))}){' FOR SHARE' if is_postgres(connection) else ''}",
+                       (company.id, *period_ids))
+    current = {period_id: (status, name) for period_id, status, name in rows}
+    open_status = PeriodStatus.open.value
     for voucher in vouchers:
         row = current.get(voucher.period_id)
-        if row is None or row.status != PeriodStatus.open.value:
-            status = row.status.replace("_", " ") if row else "missing"
-            raise PeriodNotOpen(f"voucher {voucher.number or '(new)'}: period {row.name if row else voucher.period_id}"
+        if row is None or row[0] != open_status:
+            status = row[0].replace("_", " ") if row else "missing"
+            raise PeriodNotOpen(f"voucher {voucher.number or '(new)'}: period {row[1] if row else voucher.period_id}"
                                 f" is {status} now (changed while posting); nothing was posted")

@@ -103,7 +103,11 @@ def post_journal(engine: Engine, company_id: str | None, journal_name: str, line
     key (`answer`) is claimed and answered in the same transaction. The collector pauses over the whole posting
     (journal/posting.py says why): settling named invoices and writing the rows allocate as much as planning."""
     with cycle_collection_paused(), engine.begin() as connection:
-        company_id = resolve_company_id(connection, company_id)
+        if company_id:  # load_company refuses a company that does not exist (unknown_company): no look-up first
+            company = load_company(connection, company_id)
+        else:
+            company_id = resolve_company_id(connection, company_id)
+            company = load_company(connection, company_id)
         if answer is not None:
             answer.claim(connection)
         print_key = fingerprint(journal_name, lines) if idempotency_key else None
@@ -117,7 +121,6 @@ def post_journal(engine: Engine, company_id: str | None, journal_name: str, line
                         f"idempotency key {idempotency_key} was used for a different journal (batch "
                         f"{previous.batch_id}); nothing was posted")
                 return _replayed(previous)
-        company = load_company(connection, company_id)
         result = post_lines(connection, company, journal_name, lines, one_voucher=one_voucher,
                             groups=user_groups(connection, company_id, user), source=source)
         if idempotency_key:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import Table, text
+from sqlalchemy import Table
 from sqlalchemy.engine import Connection
 
 from .master_version import MASTER_TABLES
@@ -29,8 +29,8 @@ def is_citus(connection: Connection) -> bool:
     return info["citus"]
 
 
-_INSERT_ROWS = 1000  # rows per multi-row INSERT on Citus
-_CITUS_COPY_FROM = 200  # rows; below this a multi-row INSERT (one-phase commit), from it COPY
+_INSERT_ROWS = 1000  # rows per multi-row INSERT
+_COPY_FROM = 200  # rows; on PostgreSQL and Citus below this a multi-row INSERT, from it COPY
 
 
 def _insert_values(connection: Connection, table: Table, columns: Sequence[str], rows: list) -> None:
@@ -41,6 +41,29 @@ def _insert_values(connection: Connection, table: Table, columns: Sequence[str],
             chunk = rows[start:start + _INSERT_ROWS]
             cursor.execute(f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES "
                            + ", ".join(row_marks for _ in chunk), [value for row in chunk for value in row])
+
+
+def driver_rows(connection: Connection, sql: str, params: Sequence = ()) -> list[tuple]:
+    """Run one statement written with `?` marks through the driver's own cursor, in the connection's transaction,
+    and return its rows (none for a statement without). For the statements that every operation runs — numbers,
+    chain heads, period checks: SQLAlchemy's statement building and result wrapping cost more than the statement.
+    The driver's errors arrive unwrapped (store.database.is_busy and the interfaces know them)."""
+    if is_postgres(connection):
+        sql = _PYFORMAT.get(sql) or _PYFORMAT.setdefault(sql, sql.replace("?", "%s"))
+    cursor = driver_connection(connection).cursor()
+    try:
+        cursor.execute(sql, params)
+        return cursor.fetchall() if cursor.description is not None else []
+    finally:
+        cursor.close()
+
+
+_PYFORMAT: dict[str, str] = {}  # statement with ? marks -> with psycopg's %s marks
+
+
+def marks(count: int) -> str:
+    """`?, ?, ...`: the marks of an IN list for driver_rows."""
+    return ", ".join("?" * count)
 
 
 def driver_connection(connection: Connection) -> Any:
@@ -69,7 +92,9 @@ def bulk_insert(connection: Connection, table: Table, columns: Sequence[str], ro
         # COPY and the driver's INSERT pass no SQLAlchemy event: renew the master-data stamp here.
         position = list(columns).index("company_id")
         renew_master_version(connection, {row[position] for row in rows})
-    if is_citus(connection) and len(rows) < _CITUS_COPY_FROM:
+    if is_postgres(connection) and len(rows) < _COPY_FROM:
+        # A few rows (one operation at a time) go in one multi-row INSERT: one round trip where COPY takes two, and
+        # on Citus a one-phase commit.
         _insert_values(connection, table, columns, rows)
         return
     if is_postgres(connection):
@@ -87,17 +112,17 @@ def next_ids(connection: Connection, company_id: str, counter: str, count: int) 
     """Reserve `count` ids from a per-company counter; returns the first. The row lock serialises writers."""
     if count <= 0:
         return 0
-    row = connection.execute(_RESERVE_IDS, {"n": count, "c": company_id, "k": counter}).first()
-    if row is None:
-        connection.execute(_FIRST_IDS, {"c": company_id, "k": counter, "v": 1 + count})
+    rows = driver_rows(connection, _RESERVE_IDS, (count, company_id, counter))
+    if not rows:
+        driver_rows(connection, _FIRST_IDS, (company_id, counter, 1 + count))
         return 1
-    return row[0] - count
+    return rows[0][0] - count
 
 
-# Built once: a use case reserves ids several times, and one operation at a time should not parse them each time.
-_RESERVE_IDS = text("UPDATE number_sequence SET next_value = next_value + :n "
-                    "WHERE company_id = :c AND code = :k RETURNING next_value")
-_FIRST_IDS = text("INSERT INTO number_sequence (company_id, code, next_value) VALUES (:c, :k, :v)")
+# A use case reserves ids several times: through the driver, without building a statement each time.
+_RESERVE_IDS = ("UPDATE number_sequence SET next_value = next_value + ? WHERE company_id = ? AND code = ? "
+                "RETURNING next_value")
+_FIRST_IDS = "INSERT INTO number_sequence (company_id, code, next_value) VALUES (?, ?, ?)"
 
 
 def insert_unless_present(connection: Connection, table: Table):

@@ -14,6 +14,7 @@ from sqlalchemy.engine import Connection
 
 from ..journal.chain import GENESIS, voucher_hash
 from . import schema as s
+from .bulk import driver_rows, marks
 
 
 def chain_heads(connection: Connection, company_id: str, series: Iterable[str]) -> dict[str, str]:
@@ -21,22 +22,20 @@ def chain_heads(connection: Connection, company_id: str, series: Iterable[str]) 
     wanted = sorted(series)
     if not wanted:
         return {}
-    t = s.voucher_chain
-    rows = connection.execute(select(t.c.series, t.c.chain_hash).where(t.c.company_id == company_id,
-                                                                          t.c.series.in_(wanted)))
+    rows = driver_rows(connection, f"SELECT series, chain_hash FROM voucher_chain WHERE company_id = ? AND series IN "
+                                   f"({marks(len(wanted))})", (company_id, *wanted))
     return {series: chain_hash for series, chain_hash in rows}
 
 
 def move_chain_heads(connection: Connection, company_id: str, heads: dict[str, tuple[int, str]]) -> None:
     """Each series' head now at (voucher id, hash); in series order, as every writer locks them."""
-    if not heads:
-        return
-    connection.execute(text(
-        "INSERT INTO voucher_chain (company_id, series, voucher_id, chain_hash) VALUES (:c, :s, :v, :h) "
-        "ON CONFLICT (company_id, series) DO UPDATE SET voucher_id = excluded.voucher_id, "
-        "chain_hash = excluded.chain_hash"),
-        [{"c": company_id, "s": series, "v": voucher_id, "h": chain_hash}
-         for series, (voucher_id, chain_hash) in sorted(heads.items())])
+    for series, (voucher_id, chain_hash) in sorted(heads.items()):  # one series per posting, as a rule
+        driver_rows(connection, _MOVE_HEAD, (company_id, series, voucher_id, chain_hash))
+
+
+_MOVE_HEAD = ("INSERT INTO voucher_chain (company_id, series, voucher_id, chain_hash) VALUES (?, ?, ?, ?) "
+              "ON CONFLICT (company_id, series) DO UPDATE SET voucher_id = excluded.voucher_id, "
+              "chain_hash = excluded.chain_hash")
 
 
 @dataclass(frozen=True)
