@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import Table
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import DBAPIError
 
 from .master_version import MASTER_TABLES
 from .master_version import renew as renew_master_version
@@ -47,13 +48,16 @@ def driver_rows(connection: Connection, sql: str, params: Sequence = ()) -> list
     """Run one statement written with `?` marks through the driver's own cursor, in the connection's transaction,
     and return its rows (none for a statement without). For the statements that every operation runs — numbers,
     chain heads, period checks: SQLAlchemy's statement building and result wrapping cost more than the statement.
-    The driver's errors arrive unwrapped (store.database.is_busy and the interfaces know them)."""
+    The driver's errors are raised as SQLAlchemy wraps them (a lock timeout is an OperationalError)."""
     if is_postgres(connection):
         sql = _PYFORMAT.get(sql) or _PYFORMAT.setdefault(sql, sql.replace("?", "%s"))
+    dbapi = connection.dialect.loaded_dbapi
     cursor = driver_connection(connection).cursor()
     try:
         cursor.execute(sql, params)
         return cursor.fetchall() if cursor.description is not None else []
+    except dbapi.Error as error:  # as SQLAlchemy raises it: OperationalError (busy), IntegrityError, ...
+        raise DBAPIError.instance(sql, params, error, dbapi.Error) from error
     finally:
         cursor.close()
 
