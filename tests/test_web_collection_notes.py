@@ -56,6 +56,8 @@ def test_interest_notes_letters_and_fees_from_the_collections_view(engine):
         bad = web.post("/c/USMF/collection-notes/fee", data={"fee_customer": "C-1", "date": "2024-03-13",
                                                               "amount": "1,000"})
         assert bad.status_code == 422 and "fee amount &#39;1,000&#39;: " in bad.text
+        undated = web.post("/c/USMF/collection-notes/letters", data={"date": "", "action": "post"})
+        assert undated.status_code == 422 and "give the date of the collection letters" in undated.text
         assert len(collection_documents(engine, None)) == 4  # the refusals wrote nothing
 
         viewer = {"Authorization": f"Bearer {web.viewer_token}"}

@@ -176,21 +176,8 @@ async def interest_notes(request: Request, company: str):
     """Interest notes on a date: calculated and shown, or posted (an accountant's)."""
     from ..services.collection_notes import create_interest_notes
 
-    caller, form, post = await _notes_form(request, company)
-    customer = str(form.get("customer") or "")
-    values = {k: str(v) for k, v in form.items() if k != "csrf_token"}
-    try:
-        day = _day(str(form.get("date") or ""), "date")
-        if day is None:
-            raise InvalidInput("give the date of the interest notes", code="bad_date")
-        run = create_interest_notes(engine_of(request), company, day, customers=_customers_of(
-            str(form.get("customers") or "")), code=str(form.get("code") or "") or None, post=post,
-            user=caller.user.name)
-    except BilagError as error:
-        return _notes_page(request, caller, company, customer=customer, error=error, status=422, form=values)
-    return _notes_page(request, caller, company, customer=customer, form=values, run={
-        "what": "Interest notes", "posted": post, "rows": _run_rows(run), "skipped": run.skipped,
-        "vouchers": [v.number for v in run.posting.vouchers] if run.posting else []})
+    return await _notes_run(request, company, "Interest notes", lambda form, **given: create_interest_notes(
+        code=str(form.get("code") or "") or None, **given))
 
 
 @router.post("/c/{company}/collection-notes/letters", response_class=HTMLResponse)
@@ -199,20 +186,25 @@ async def collection_letters(request: Request, company: str):
     """Collection letters on a date: calculated and shown, or recorded with their fees posted."""
     from ..services.collection_notes import create_collection_letters
 
+    return await _notes_run(request, company, "Collection letters", lambda form, **given: create_collection_letters(
+        sequence=str(form.get("sequence") or "") or None, **given))
+
+
+async def _notes_run(request: Request, company: str, what: str, create):
+    """One run of interest notes or collection letters from the page's form: shown, or posted when asked."""
     caller, form, post = await _notes_form(request, company)
     customer = str(form.get("customer") or "")
     values = {k: str(v) for k, v in form.items() if k != "csrf_token"}
     try:
         day = _day(str(form.get("date") or ""), "date")
         if day is None:
-            raise InvalidInput("give the date of the collection letters", code="bad_date")
-        run = create_collection_letters(engine_of(request), company, day, customers=_customers_of(
-            str(form.get("customers") or "")), sequence=str(form.get("sequence") or "") or None, post=post,
-            user=caller.user.name)
+            raise InvalidInput(f"give the date of the {what.lower()}", code="bad_date")
+        run = create(form, engine=engine_of(request), company_id=company, day=day,
+                     customers=_customers_of(str(form.get("customers") or "")), post=post, user=caller.user.name)
     except BilagError as error:
         return _notes_page(request, caller, company, customer=customer, error=error, status=422, form=values)
     return _notes_page(request, caller, company, customer=customer, form=values, run={
-        "what": "Collection letters", "posted": post, "rows": _run_rows(run), "skipped": run.skipped,
+        "what": what, "posted": post, "rows": _run_rows(run), "skipped": run.skipped,
         "vouchers": [v.number for v in run.posting.vouchers] if run.posting else []})
 
 
