@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse
 from ..api.security import allow
 from ..errors import BilagError, InvalidInput
 from ..money import format_minor
-from .pages import _day, company_of, engine_of, form_of, page, render, signed_in
+from .pages import _day, _names, _required_day, company_of, engine_of, form_of, page, render, signed_in
 
 router = APIRouter(include_in_schema=False)
 
@@ -106,11 +106,6 @@ def collection_notes(request: Request, company: str, customer: str = "", kind: s
     return _notes_page(request, signed_in(request), company, customer=customer, kind=kind)
 
 
-def _customers_of(text: str) -> list[str] | None:
-    chosen = [part.strip() for part in text.replace(";", ",").split(",") if part.strip()]
-    return chosen or None
-
-
 def _notes_page(request: Request, caller, company: str, *, customer: str = "", kind: str = "", run=None,
                 fee=None, error=None, status: int = 200, form=None):
     from ..services.collection_notes import collection_documents
@@ -196,11 +191,9 @@ async def _notes_run(request: Request, company: str, what: str, create):
     customer = str(form.get("customer") or "")
     values = {k: str(v) for k, v in form.items() if k != "csrf_token"}
     try:
-        day = _day(str(form.get("date") or ""), "date")
-        if day is None:
-            raise InvalidInput(f"give the date of the {what.lower()}", code="bad_date")
+        day = _required_day(form, "date", f"date of the {what.lower()}")
         run = create(form, engine=engine_of(request), company_id=company, day=day,
-                     customers=_customers_of(str(form.get("customers") or "")), post=post, user=caller.user.name)
+                     customers=_names(form.get("customers")), post=post, user=caller.user.name)
     except BilagError as error:
         return _notes_page(request, caller, company, customer=customer, error=error, status=422, form=values)
     return _notes_page(request, caller, company, customer=customer, form=values, run={
@@ -225,9 +218,7 @@ async def fee(request: Request, company: str):
         fee_customer = str(form.get("fee_customer") or customer).strip()
         if not fee_customer:
             raise InvalidInput("give the customer to charge", code="bad_customer")
-        day = _day(str(form.get("date") or ""), "date")
-        if day is None:
-            raise InvalidInput("give the date of the fee", code="bad_date")
+        day = _required_day(form, "date", "date of the fee")
         try:
             amount = parse_decimal(str(form.get("amount") or ""))
         except ValueError as why:

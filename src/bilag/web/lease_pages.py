@@ -14,7 +14,7 @@ from ..api.security import allow
 from ..errors import BilagError, InvalidInput
 from ..lease.model import SCHEDULES
 from ..money import format_minor
-from .pages import _day, company_of, engine_of, form_of, page, render, signed_in
+from .pages import _day, _names, _required_day, company_of, engine_of, form_of, page, render, signed_in
 
 router = APIRouter(include_in_schema=False)
 
@@ -91,13 +91,6 @@ async def _event(request: Request, company: str, lease_id: str, what: str, work)
     except BilagError as error:
         return _lease_page(request, caller, company, lease_id, error=error, form=form, status=422)
     return _lease_page(request, caller, company, lease_id, done=_event_done(what, result))
-
-
-def _required_day(form: dict, name: str, what: str) -> date:
-    day = _day(str(form.get(name) or "").strip(), what)
-    if day is None:
-        raise InvalidInput(f"give the {what}", code="bad_date")
-    return day
 
 
 @router.post("/c/{company}/leases/{lease}/impair", response_class=HTMLResponse)
@@ -204,9 +197,8 @@ async def transition(request: Request, company: str):
     allow(caller, company, "accountant")
     try:
         day = _required_day(form, "date", "transition date")
-        named = [part.strip() for part in str(form.get("leases") or "").split(",") if part.strip()]
         result = transition_leases(engine_of(request), company, str(form.get("method") or ""), day,
-                                   rate=str(form.get("rate") or "").strip() or None, leases=named or None,
+                                   rate=str(form.get("rate") or "").strip() or None, leases=_names(form.get("leases")),
                                    user=caller.user.name)
     except BilagError as error:
         return _leases_page(request, caller, company, error=error, status=422)
@@ -228,12 +220,9 @@ async def batch(request: Request, company: str):
     await form_of(request, caller)
     allow(caller, company, "accountant")
     try:
-        through = _day(str(form.get("through") or ""), "through")
-        if through is None:
-            raise InvalidInput("give the date the batch runs through", code="bad_date")
-        leases_named = [part.strip() for part in str(form.get("leases") or "").split(",") if part.strip()]
+        through = _required_day(form, "through", "date the batch runs through")
         result = create_lease_journals(engine_of(request), company, [str(v) for v in form.getlist("schedule")],
-                                       through, leases=leases_named or None, post=form.get("post") == "yes",
+                                       through, leases=_names(form.get("leases")), post=form.get("post") == "yes",
                                        user=caller.user.name)
     except BilagError as error:
         return _leases_page(request, caller, company, error=error, status=422)

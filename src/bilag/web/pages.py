@@ -470,6 +470,20 @@ def _day(text: str | None, what: str) -> date | None:
         raise InvalidInput(f"{what} '{text}' is not a date (YYYY-MM-DD)", code="bad_date") from None
 
 
+def _required_day(form, name: str, what: str) -> date:
+    """The form's date field `name`, refused with "give the WHAT" when it is empty."""
+    day = _day(str(form.get(name) or "").strip(), what)
+    if day is None:
+        raise InvalidInput(f"give the {what}", code="bad_date")
+    return day
+
+
+def _names(text: object) -> list[str] | None:
+    """A form field naming several things (customers, leases), separated by commas or semicolons; None for none."""
+    chosen = [part.strip() for part in str(text or "").replace(";", ",").split(",") if part.strip()]
+    return chosen or None
+
+
 @router.get("/c/{company}/trial-balance", response_class=HTMLResponse)
 @page
 def trial_balance(request: Request, company: str, as_of: str = "", date_from: str = "", format: str = "html"):
