@@ -14,7 +14,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.engine import Engine
 
-from ..errors import BilagError, InvalidInput
+from ..errors import BilagError, IdempotencyConflict, InvalidInput
 from ..journal.parsing import lines_from_records
 from ..parties.model import PartyType
 from ..services import api_requests
@@ -100,7 +100,7 @@ def answering(engine: Engine, answer: api_requests.KeptAnswer | None, work: Call
         instead = answer.first_answer(engine) if answer is not None else None
         if isinstance(instead, api_requests.Replayed):
             return JSONResponse(instead.body, status_code=instead.status, headers={"Idempotent-Replayed": "true"})
-        if instead is not None and getattr(instead, "code", "") == "idempotency_conflict":
+        if isinstance(instead, IdempotencyConflict) and instead.code == "idempotency_conflict":
             raise instead from refused
         raise
 
