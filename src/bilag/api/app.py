@@ -26,6 +26,7 @@ def create_app(engine: Engine | str | None = None) -> FastAPI:
     from ..web.masterdata_pages import router as masterdata_pages_router
     from ..web.pages import router as web_router
     from .close_routes import router as close_router
+    from .group_commit import GroupCommits
     from .lease_routes import router as lease_router
     from .masterdata_routes import router as masterdata_router
     from .routes import router as api_router
@@ -37,6 +38,7 @@ def create_app(engine: Engine | str | None = None) -> FastAPI:
                               "Errors are problem JSON (RFC 9457) with the codes and messages of the CLI. "
                               "Send `Authorization: Bearer TOKEN` (tokens: `bilag user token NAME`).")
     app.state.engine = engine
+    app.state.group_commits = GroupCommits()  # the journal posting endpoint's queues (api/group_commit.py)
     problems.install(app)
     app.add_exception_handler(OverflowError, _out_of_range)
     app.add_exception_handler(Exception, _unexpected)

@@ -363,17 +363,21 @@ def validate_lines(company: str, body: JournalIn, request: Request, caller: Call
 async def post_lines(company: str, body: JournalIn, request: Request, caller: Caller = Depends(api_caller)):
     from starlette.concurrency import run_in_threadpool
 
-    from ..services.posting import post_journal
+    from ..services.posting_group import JournalRequest, post_journals
 
     allow(caller, company, "accountant")
     answer = kept_answer(request, caller, company, await request.body(), 201, posting_dict)
+    engine = engine_of(request)
+    # Journals posted while this one waits for its turn go with it in one transaction (api/group_commit.py).
+    queue = request.app.state.group_commits.of(company, lambda group: post_journals(engine, company, group))
 
     def work() -> dict:
-        lines = records_to_lines(body.lines, body.date, engine=engine_of(request), company=company, name=body.name,
+        lines = records_to_lines(body.lines, body.date, engine=engine, company=company, name=body.name,
                                  one_voucher=body.one_voucher, user=caller.user.name)
-        result = post_journal(engine_of(request), company, body.name, lines, one_voucher=body.one_voucher,
-                              user=caller.user.name, source="request", answer=answer)
-        return answer.body if answer and answer.body is not None else posting_dict(result)
+        outcome = queue.submit(JournalRequest(body.name, lines, body.one_voucher, caller.user.name, "request", answer))
+        if isinstance(outcome, BaseException):
+            raise outcome
+        return answer.body if answer and answer.body is not None else posting_dict(outcome)
 
     return await run_in_threadpool(answering, engine_of(request), answer, work, 201)
 

@@ -130,8 +130,12 @@ def serve_command(host: str = typer.Option("127.0.0.1", "--host"), port: int = t
     import uvicorn
 
     from ..api.app import create_app
+    from ..store import database as store_database
     from .options import settings
 
+    # "Waiting for another writer" is for a user at a terminal: a server's requests wait without telling, and
+    # without a watch timer started per transaction.
+    store_database.on_wait = None
     if database:
         settings.database = database
     app = create_app(_engine())  # opened and migrated once here, so that a bad URL is a message, not N tracebacks

@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ..errors import IdempotencyConflict, InvalidInput
 from ..store import schema as s
-from ..store.bulk import insert_unless_present
+from ..store.bulk import driver_rows, insert_unless_present
 
 IN_PROGRESS = 0
 
@@ -92,10 +92,11 @@ class KeptAnswer:
         """Claim the key, or raise Replayed with the first answer (IdempotencyConflict for another request)."""
         _check_key(self.key)
         t = s.api_request
+        # RETURNING, not rowcount: SQLAlchemy answers -1 for an INSERT's rowcount on PostgreSQL (psycopg).
         claimed = connection.execute(insert_unless_present(connection, t).values(
             company_id=self.company_id, idempotency_key=self.key, user_name=self.user, fingerprint=self.fingerprint,
-            status=IN_PROGRESS, response="")).rowcount
-        if claimed:
+            status=IN_PROGRESS, response="").returning(t.c.idempotency_key)).first()
+        if claimed is not None:
             return
         row = connection.execute(select(t).where(t.c.company_id == self.company_id,
                                                  t.c.idempotency_key == self.key)).one()
@@ -107,6 +108,12 @@ class KeptAnswer:
             s.api_request.c.company_id == self.company_id, s.api_request.c.idempotency_key == self.key).values(
             status=self.status, response=json.dumps(self.body)))
         return self.body
+
+    def answered_row(self, result: Any) -> tuple:
+        """The key's row with its answer, for keys kept together (keep_answers)."""
+        _check_key(self.key)
+        self.body = self.body_of(result)
+        return (self.company_id, self.key, self.user, self.fingerprint, self.status, json.dumps(self.body))
 
     def first_answer(self, engine: Engine) -> Exception | None:
         """After a refused request, what the key says instead: the first answer when this same request went
@@ -126,3 +133,16 @@ def _replay_or_conflict(row, key: str, fingerprint: str) -> Exception:
         return IdempotencyConflict(f"a request with idempotency key {key} is still being processed; retry later",
                                    code="idempotency_in_progress")
     return Replayed(row.status, json.loads(row.response))
+
+
+def keep_answers(connection: Connection, rows: list[tuple]) -> bool:
+    """Claim and answer several keys at once, at the end of the transaction that did their work (one statement
+    instead of a claim and an answer each). False when a key was there already — used before, or by a concurrent
+    request that committed first (PostgreSQL waits for it): the caller undoes its work and does each request alone,
+    where the key's own claim tells what to answer."""
+    if not rows:
+        return True
+    kept = driver_rows(connection, "INSERT INTO api_request (company_id, idempotency_key, user_name, fingerprint, "
+                       f"status, response) VALUES {', '.join(['(?, ?, ?, ?, ?, ?)'] * len(rows))} "
+                       "ON CONFLICT DO NOTHING RETURNING idempotency_key", [v for row in rows for v in row])
+    return len(kept) == len(rows)

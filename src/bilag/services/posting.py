@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 
 from sqlalchemy import insert, select
 from sqlalchemy.engine import Connection, Engine
 
 from ..company import Company
 from ..errors import IdempotencyConflict
-from ..journal.model import JournalLine, VoucherDraft
+from ..journal.model import JournalLine, TransactionDraft, VoucherDraft
 from ..journal.posting import PostingContext, cycle_collection_paused, plan_posting
 from ..parties.model import PartyType
 from ..store import schema as s
@@ -78,22 +79,36 @@ def post_plan(connection: Connection, company: Company, vouchers: list[VoucherDr
     return result
 
 
-def _settle_automatically_after_posting(connection, company, posted, result) -> None:
-    """The AR/AP parameter, or the Settlement flag of the posting profile, settles new transactions at once."""
-    every = bool(company.parameter("automatic_settlement"))
+def settled_automatically(company: Company) -> Callable[[TransactionDraft], bool] | None:
+    """Whether a new transaction is settled at once: the AR/AP parameter, or the Settlement flag of its posting
+    profile (None: no transaction is)."""
+    if company.parameter("automatic_settlement"):
+        return lambda transaction: True
     flagged = {(r.profile, r.party_type.value) for r in company.posting_profiles.all() if r.settle_automatically}
-    if not every and not flagged:
+    if not flagged:
+        return None
+    return lambda transaction: (transaction.posting_profile, transaction.party_type) in flagged
+
+
+def settles_after_posting(company: Company, vouchers: list[VoucherDraft]) -> bool:
+    """Whether posting these vouchers settles anything: a line naming its invoice, or automatic settlement."""
+    automatic = settled_automatically(company)
+    return any(t.settle_invoice or (automatic is not None and automatic(t))
+               for voucher in vouchers for t in voucher.transactions)
+
+
+def _settle_automatically_after_posting(connection, company, posted, result) -> None:
+    automatic = settled_automatically(company)
+    if automatic is None:
         return
     touched: dict[str, set[str]] = {}
     for voucher in posted:
         for transaction in voucher.draft.transactions:
-            if transaction.settle_invoice:
-                continue
-            if every or (transaction.posting_profile, transaction.party_type) in flagged:
+            if not transaction.settle_invoice and automatic(transaction):
                 touched.setdefault(transaction.party_type, set()).add(transaction.party_id)
     for party_type, party_ids in sorted(touched.items()):
-        automatic = settle_automatically_in(connection, company, PartyType(party_type), sorted(party_ids))
-        result.automatic_settlements.append(automatic)
+        result.automatic_settlements.append(
+            settle_automatically_in(connection, company, PartyType(party_type), sorted(party_ids)))
 
 
 def post_journal(engine: Engine, company_id: str | None, journal_name: str, lines: list[JournalLine], *,

@@ -19,7 +19,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from ..errors import BilagError, InvalidInput, NotFound
 from ..store import schema as s
-from ..store.bulk import insert_unless_present
+from ..store.bulk import driver_rows
 from ..store.companies import resolve_company_id
 
 ROLES = ("viewer", "clerk", "accountant", "administrator")
@@ -266,26 +266,27 @@ def revoke_token(engine: Engine, name: str, token: str, *, actor: str | None = N
 
 
 def user_for_token(engine: Engine, token: str) -> User | None:
-    t, u = s.api_token, s.app_user
     with _reading(engine) as connection:
-        row = connection.execute(select(u.c.user_name, u.c.display_name, u.c.locale, t.c.expires_at)
-                                 .join_from(t, u, u.c.user_name == t.c.user_name)
-                                 .where(t.c.token_hash == digest(token), u.c.active.is_(True))).first()
-        if row is None or (row.expires_at is not None and row.expires_at < time.time()):
+        rows = driver_rows(connection, "SELECT u.user_name, u.display_name, u.locale, t.expires_at FROM api_token t "
+                           "JOIN app_user u ON u.user_name = t.user_name WHERE t.token_hash = ? AND u.active = ?",
+                           (digest(token), True))
+        if not rows or (rows[0][3] is not None and rows[0][3] < time.time()):
             return None
-        return _with_roles(connection, row)
+        return _with_roles(connection, rows[0])
 
 
 def _reading(engine: Engine):
     """A connection for the lookups every request makes before its work: in autocommit, so that it costs no
-    BEGIN and no ROLLBACK round trip (each lookup is one statement and reads committed rows either way)."""
+    BEGIN and no ROLLBACK round trip (each lookup is one statement and reads committed rows either way). The
+    statements go through the driver (store.bulk.driver_rows): SQLAlchemy's statement building cost more than
+    the look-ups themselves, on every request."""
     return engine.connect().execution_options(isolation_level="AUTOCOMMIT")
 
 
-def _with_roles(connection: Connection, row) -> User:
-    roles = {r.company_id: r.role for r in connection.execute(
-        select(s.user_role.c.company_id, s.user_role.c.role).where(s.user_role.c.user_name == row.user_name))}
-    return User(row.user_name, row.display_name, row.locale, roles)
+def _with_roles(connection: Connection, row: tuple) -> User:
+    """The user of a look-up row (name, display name, locale, ...) with the roles in each company."""
+    roles = dict(driver_rows(connection, "SELECT company_id, role FROM user_role WHERE user_name = ?", (row[0],)))
+    return User(row[0], row[1], row[2], roles)
 
 
 def start_session(engine: Engine, name: str, seconds: int = SESSION_SECONDS) -> tuple[str, str]:
@@ -301,14 +302,13 @@ def start_session(engine: Engine, name: str, seconds: int = SESSION_SECONDS) -> 
 
 def session_user(engine: Engine, session_id: str) -> tuple[User, str] | None:
     """The signed-in user and the session's CSRF token, while the session has not expired."""
-    w, u = s.web_session, s.app_user
     with _reading(engine) as connection:
-        row = connection.execute(select(u.c.user_name, u.c.display_name, u.c.locale, w.c.csrf_token, w.c.expires_at)
-                                 .join_from(w, u, u.c.user_name == w.c.user_name)
-                                 .where(w.c.session_hash == digest(session_id), u.c.active.is_(True))).first()
-        if row is None or row.expires_at < time.time():
+        rows = driver_rows(connection, "SELECT u.user_name, u.display_name, u.locale, w.csrf_token, w.expires_at "
+                           "FROM web_session w JOIN app_user u ON u.user_name = w.user_name "
+                           "WHERE w.session_hash = ? AND u.active = ?", (digest(session_id), True))
+        if not rows or rows[0][4] < time.time():
             return None
-        return _with_roles(connection, row), row.csrf_token
+        return _with_roles(connection, rows[0]), rows[0][3]
 
 
 def end_session(engine: Engine, session_id: str) -> None:
@@ -322,9 +322,10 @@ def record_batch_user(connection: Connection, company_id: str, batch_ids: list[i
     ids = sorted({b for b in batch_ids if b is not None})
     if not ids or not name:
         return
-    now = int(time.time())
-    connection.execute(insert_unless_present(connection, s.batch_user),  # the first to record a batch stays
-                       [{"company_id": company_id, "batch_id": b, "user_name": name[:60], "posted_at": now} for b in ids])
+    now, user = int(time.time()), name[:60]
+    driver_rows(connection, "INSERT INTO batch_user (company_id, batch_id, user_name, posted_at) VALUES "  # the first
+                f"{', '.join(['(?, ?, ?, ?)'] * len(ids))} ON CONFLICT DO NOTHING",  # to record a batch stays
+                [v for b in ids for v in (company_id, b, user, now)])
 
 
 def record_batches(engine: Engine, company_id: str, batch_ids: list[int], name: str) -> None:

@@ -23,6 +23,7 @@ from ..parties.model import (
 )
 from . import master_version as _master_version  # noqa: F401 - renews the version on master-data writes
 from . import schema as s
+from .bulk import driver_rows
 
 ID_COUNTERS = ("entry", "voucher", "transaction", "settlement", "batch", "journal")
 
@@ -175,11 +176,8 @@ def read_company(connection: Connection, company_id: str) -> Company:
 def user_groups(connection: Connection, company_id: str, user: str | None) -> frozenset[str]:
     if not user:
         return frozenset()
-    rows = connection.execute(
-        select(s.user_group_member.c.user_group).where(
-            s.user_group_member.c.company_id == company_id, s.user_group_member.c.user_name == user
-        )
-    )
+    rows = driver_rows(connection, "SELECT user_group FROM user_group_member WHERE company_id = ? AND user_name = ?",
+                       (company_id, user))
     return frozenset(r[0] for r in rows)
 
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
+from itertools import repeat
 
 from psycopg import IntegrityError as DriverIntegrityError  # COPY on PostgreSQL raises the driver's own error
 from sqlalchemy import text
@@ -62,9 +63,10 @@ def assign_voucher_numbers(connection: Connection, company, vouchers: list[Vouch
             voucher.number = f"{prefix}{first + offset:0{journal_name.number_width}d}"
 
 
-def write_vouchers(connection: Connection, company_id: str, vouchers: list[VoucherDraft], batch_id: int,
+def write_vouchers(connection: Connection, company_id: str, vouchers: list[VoucherDraft], batch_id: int | list[int],
                    source: str | None = None) -> list[tuple[int, Sequence[int], list[int]]]:
-    """Insert the vouchers; returns per voucher (voucher_id, entry_ids, transaction_ids)."""
+    """Insert the vouchers; returns per voucher (voucher_id, entry_ids, transaction_ids). `batch_id` is one batch
+    for all, or one per voucher (journals posted together, each its own batch: services/posting_group.py)."""
     with cycle_collection_paused():
         entry_count = sum(len(v.entries) for v in vouchers)
         transaction_count = sum(len(v.transactions) for v in vouchers)
@@ -82,14 +84,14 @@ def write_vouchers(connection: Connection, company_id: str, vouchers: list[Vouch
         # Date reads back) and what COPY parses; the driver would otherwise adapt the same date per row.
         iso_dates = IsoDates()
         heads = chain_heads(connection, company_id, {voucher.series for voucher in vouchers})
-        for voucher in vouchers:
+        for voucher, batch in zip(vouchers, batch_id if isinstance(batch_id, list) else repeat(batch_id)):
             period_id = voucher.period_id
             day = iso_dates[voucher.date]
             description = voucher.description or ""
             if len(description) > DESCRIPTION_LIMIT:
                 _too_long(voucher, None, description)
             voucher_row = (company_id, voucher_id, voucher.series, voucher.number, day, period_id, voucher.kind,
-                           batch_id, description)
+                           batch, description)
             first_entry = entry_id
             first_row = len(entry_rows)
             for entry in voucher.entries:

@@ -1,0 +1,138 @@
+"""Use case: post several journals in one database transaction (group commit), each as if it were posted alone.
+
+A server whose clients each post a small journal pays, per journal, for a transaction of its own: the company's
+counters held, the periods read again, the chain heads moved, the commit. Posted together, journals share all of
+that, and each still gets its own batch, voucher numbers, answer and Idempotency-Key.
+
+"As if posted alone" is kept by only putting together what cannot tell the difference, and posting the rest one by
+one (services.posting.post_journal) in the order given:
+- a journal that does not plan (its refusal is made alone, with what its key says);
+- a journal that settles something as it posts (a line naming its invoice, automatic settlement): settling reads
+  what the journals before it posted;
+- a journal whose voucher number another journal of the group types too, or whose key another one has;
+- everything, when the ledger refuses or warns about something of the group (a voucher or vendor invoice number
+  used before, a period closed meanwhile), when a key turns out to be used already, or when writing fails: the
+  group's transaction is rolled back and each journal is posted alone, so that each refusal is its own.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import cast
+
+from sqlalchemy.engine import Engine
+
+from ..errors import BilagError
+from ..journal.model import JournalLine
+from ..journal.posting import PostingContext, PostingPlan, cycle_collection_paused, plan_posting
+from ..store.bulk import next_ids
+from ..store.companies import load_company, user_groups
+from ..store.ledger_writer import assign_voucher_numbers, write_vouchers
+from .api_requests import KeptAnswer, keep_answers
+from .ledger_posting import PostedVoucher, PostingResult, check_before_writing, recheck_periods
+from .posting import post_journal, settles_after_posting
+from .users import record_batch_user
+
+
+@dataclass
+class JournalRequest:
+    """One journal to post, as post_journal takes it."""
+
+    journal_name: str
+    lines: list[JournalLine]
+    one_voucher: bool | None = None
+    user: str | None = None
+    source: str | None = None
+    answer: KeptAnswer | None = None
+
+
+class _Apart(Exception):
+    """Something of the group must be told journal by journal: post each alone."""
+
+
+def post_journals(engine: Engine, company_id: str, requests: list[JournalRequest]) -> list[PostingResult | Exception]:
+    """Each journal's outcome, in order: its PostingResult, or what posting it alone raised (a refusal, or
+    api_requests.Replayed for a key answered before)."""
+    outcomes: list[PostingResult | Exception | None] = [None] * len(requests)
+    alone = list(range(len(requests)))
+    if len(requests) > 1:
+        try:
+            alone = _post_together(engine, company_id, requests, outcomes)
+        except Exception:  # noqa: BLE001 - whatever it was, each journal posted alone tells its own outcome
+            outcomes = [None] * len(requests)
+            alone = list(range(len(requests)))
+            for request in requests:  # the answers made for the group were rolled back with it
+                if request.answer is not None:
+                    request.answer.body = None
+    for index in alone:
+        request = requests[index]
+        try:
+            outcomes[index] = post_journal(engine, company_id, request.journal_name, request.lines,
+                                           one_voucher=request.one_voucher, user=request.user, source=request.source,
+                                           answer=request.answer)
+        except Exception as outcome:  # noqa: BLE001 - the outcome of this journal, raised again by its caller
+            outcomes[index] = outcome
+    return cast(list[PostingResult | Exception], outcomes)  # every index is filled by now
+
+
+def _post_together(engine: Engine, company_id: str, requests: list[JournalRequest],
+                   outcomes: list) -> list[int]:
+    """Post in one transaction the journals that can go together, filling their outcomes; the others' indexes."""
+    with cycle_collection_paused(), engine.begin() as connection:
+        company = load_company(connection, company_id)
+        groups: dict[str | None, frozenset[str]] = {}
+        together: list[tuple[int, PostingPlan]] = []
+        alone: list[int] = []
+        numbers: set[tuple[str, str]] = set()
+        keys: set[str] = set()
+        for index, request in enumerate(requests):
+            key = request.answer.key if request.answer is not None else None
+            if key in keys:  # a retry beside its first request: after that one commits, it gets its answer
+                alone.append(index)
+                continue
+            if request.user not in groups:
+                groups[request.user] = user_groups(connection, company.id, request.user)
+            try:
+                plan = plan_posting(company, request.lines, PostingContext(
+                    request.journal_name, one_voucher=request.one_voucher, user_groups=groups[request.user],
+                    source=request.source))
+            except BilagError:
+                alone.append(index)
+                continue
+            typed = {(voucher.series, voucher.number) for voucher in plan.vouchers if voucher.number}
+            if typed & numbers or settles_after_posting(company, plan.vouchers):
+                alone.append(index)
+                continue
+            numbers |= typed
+            if key is not None:
+                keys.add(key)
+            together.append((index, plan))
+        if len(together) < 2:  # nothing was written: each posts alone
+            return list(range(len(requests)))
+        vouchers = [voucher for _, plan in together for voucher in plan.vouchers]
+        recheck_periods(connection, company, vouchers)
+        # The batch counter first, as write_plan takes it: it holds the company's postings while numbers are checked.
+        first_batch = next_ids(connection, company.id, "batch", len(together))
+        warnings: list[str] = []
+        check_before_writing(connection, company, vouchers, None, warnings)
+        if warnings:
+            raise _Apart("a check warns: each journal gets its own warning")
+        assign_voucher_numbers(connection, company, vouchers)
+        batch_ids = [first_batch + n for n, (_, plan) in enumerate(together) for _ in plan.vouchers]
+        written = iter(zip(vouchers, write_vouchers(connection, company.id, vouchers, batch_ids)))
+        answers = []
+        batches_by_user: dict[str | None, list[int]] = defaultdict(list)
+        for n, (index, plan) in enumerate(together):
+            posted = [PostedVoucher(voucher_id, v.number, v.series, v.date, v.kind, v, transaction_ids)
+                      for v, (voucher_id, _entries, transaction_ids) in
+                      (next(written) for _ in plan.vouchers)]
+            result = outcomes[index] = PostingResult(first_batch + n, posted, plan.warnings)
+            request = requests[index]
+            batches_by_user[request.user].append(result.batch_id)
+            if request.answer is not None:
+                answers.append(request.answer.answered_row(result))
+        for user, batch_ids_of_user in batches_by_user.items():
+            record_batch_user(connection, company.id, batch_ids_of_user, user)
+        if not keep_answers(connection, answers):
+            raise _Apart("an Idempotency-Key was used already")
+        return alone
