@@ -102,7 +102,8 @@ def started(command: list[str], port: int, cwd: Path | None = None):
     raise RuntimeError("the server did not start")
 
 
-def bench_store(kind: str, pg_url: str | None, lines: int, clients: int, seconds: float) -> None:
+def bench_store(kind: str, pg_url: str | None, lines: int, clients: int, seconds: float,
+                database_pid: int | None = None) -> None:
     # Baseline: the library.
     url = fresh_store(kind, pg_url, "bench_library")
     prepared(url)
@@ -132,11 +133,12 @@ def bench_store(kind: str, pg_url: str | None, lines: int, clients: int, seconds
         assert response.status_code == 201, response.text[:500]
 
         # Concurrent single-voucher requests.
-        used = cpu_seconds(process.pid)
+        used, database_used = cpu_seconds(process.pid), cpu_seconds(database_pid) if database_pid else 0.0
         done, elapsed, errors = hammer(
             base, "/api/companies/USMF/journal/post", headers, clients, seconds,
             lambda i, n: ({"lines": journal(2, f"C{i:02d}-{n:06d}-")}, {"Idempotency-Key": f"c{i}-{n}"}))
         server_cpu = cpu_seconds(process.pid) - used
+        database_cpu = cpu_seconds(database_pid) - database_used if database_pid else 0.0
         if errors:
             print(f"  errors: {errors[:3]}")
         single = done / elapsed
@@ -148,7 +150,9 @@ def bench_store(kind: str, pg_url: str | None, lines: int, clients: int, seconds
           f"the server: ratio {library_cpu / api_cpu:.2f}); {clients} clients x single-voucher requests: "
           f"{single:,.0f} vouchers/s ({done} in {elapsed:.1f} s; the server's CPU "
           f"{1000 * server_cpu / max(done, 1):.1f} ms per voucher, so at most "
-          f"{max(done, 1) / max(server_cpu, 1e-9):,.0f} vouchers/s per core it has)")
+          f"{max(done, 1) / max(server_cpu, 1e-9):,.0f} vouchers/s per core it has"
+          + (f"; PostgreSQL's CPU {1000 * database_cpu / max(done, 1):.1f} ms per voucher" if database_pid else "")
+          + ")")
 
 
 def hammer(base: str, path: str, headers: dict, clients: int, seconds: float, body_of) -> tuple[int, float, list]:
@@ -271,7 +275,8 @@ def main() -> None:
         url = subprocess.run([str(ROOT / "scripts" / "pg-cluster"), "start", str(folder), str(free_port())],
                              check=True, capture_output=True, text=True).stdout.strip()
         try:
-            bench_store(kind, url, args.lines, args.clients, args.seconds)
+            postmaster = int((folder / "data" / "postmaster.pid").read_text().split()[0])
+            bench_store(kind, url, args.lines, args.clients, args.seconds, postmaster)
             settle_form(kind, url)
         finally:
             subprocess.run([str(ROOT / "scripts" / "pg-cluster"), "stop", str(folder)], check=False)

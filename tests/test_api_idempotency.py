@@ -85,3 +85,34 @@ def test_a_refused_request_leaves_its_key_free_and_another_body_conflicts(api, e
     too_long = api.post(POST, json=BODY, headers={"Idempotency-Key": "x" * 201})
     assert too_long.status_code == 422 and too_long.json()["code"] == "bad_idempotency_key"
     assert vouchers(engine) == 1
+
+
+def test_concurrent_clients_each_get_their_own_posting(api, engine):
+    """Postings that arrive together go in one transaction (group commit) and still answer each client alone:
+    its own batch and voucher; a refused one is refused alone."""
+    from bilag.services.verify import verify_ledger
+
+    answers: dict[str, httpx.Response] = {}
+
+    def client(index: int) -> None:
+        with httpx.Client(base_url=api.base_url, headers=api.headers, timeout=60) as session:
+            for n in range(4):
+                number = f"C{index}-{n}"
+                lines = [{**LINES[0], "voucher": number}, {**LINES[1], "voucher": number}]
+                if (index, n) == (3, 2):  # unbalanced
+                    lines[1] = {**lines[1], "credit": "125.49"}
+                answers[number] = session.post(POST, json={"lines": lines, "date": "2024-01-05"},
+                                               headers={"Idempotency-Key": number})
+
+    threads = [threading.Thread(target=client, args=(i,)) for i in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    refused = answers.pop("C3-2")
+    assert refused.status_code == 422 and refused.json()["code"] == "unbalanced_voucher", refused.text
+    assert {a.status_code for a in answers.values()} == {201}, [a.text for a in answers.values()]
+    assert {number: a.json()["vouchers"][0]["voucher"] for number, a in answers.items()} == {n: n for n in answers}
+    assert len({a.json()["batch"] for a in answers.values()}) == 31
+    assert vouchers(engine) == 31
+    assert all(report.ok for report in verify_ledger(engine, "USMF"))

@@ -29,6 +29,7 @@ def create_app(engine: Engine | str | None = None) -> FastAPI:
     from .group_commit import GroupCommits
     from .lease_routes import router as lease_router
     from .masterdata_routes import router as masterdata_router
+    from .routes import posting_router
     from .routes import router as api_router
 
     if not isinstance(engine, Engine):
@@ -43,6 +44,7 @@ def create_app(engine: Engine | str | None = None) -> FastAPI:
     app.add_exception_handler(OverflowError, _out_of_range)
     app.add_exception_handler(Exception, _unexpected)
     app.include_router(api_router)
+    app.include_router(posting_router)
     app.include_router(close_router)
     app.include_router(masterdata_router)  # day-one bookkeeping (issue 7)
     from .collections_routes import router as collections_router  # invoices, collections, write-off (issue 9)

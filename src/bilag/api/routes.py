@@ -19,10 +19,12 @@ from ..journal.parsing import lines_from_records
 from ..parties.model import PartyType
 from ..services import api_requests
 from ..services.users import record_batches
-from .security import Caller, allow, api_caller
+from .security import Caller, allow, api_caller, credentials_given, signed_in_caller
 from .views import posting_dict, settle_dict, voucher_rows
 
 router = APIRouter(prefix="/api", dependencies=[Depends(api_caller)])
+# The journal posting call looks its caller up in the thread that posts (security.credentials_given).
+posting_router = APIRouter(prefix="/api", dependencies=[Depends(credentials_given)])
 MAX_LIMIT = 1000
 Role = Literal["viewer", "clerk", "accountant", "administrator"]
 Cell = str | int | None  # amounts as decimal text (or whole numbers): never a float
@@ -358,28 +360,36 @@ def validate_lines(company: str, body: JournalIn, request: Request, caller: Call
     return {"lines": len(lines), "problems": [], "warnings": warnings}
 
 
-@router.post("/companies/{company}/journal/post", tags=["journals"], status_code=201,
-             summary="Validate and post journal lines in one request (nothing posts if any line has a problem)")
-async def post_lines(company: str, body: JournalIn, request: Request, caller: Caller = Depends(api_caller)):
+@posting_router.post("/companies/{company}/journal/post", tags=["journals"], status_code=201,
+                     summary="Validate and post journal lines in one request (nothing posts if any line has a "
+                             "problem)")
+async def post_lines(company: str, body: JournalIn, request: Request):
     from starlette.concurrency import run_in_threadpool
 
     from ..services.posting_group import JournalRequest, post_journals
 
-    allow(caller, company, "accountant")
-    answer = kept_answer(request, caller, company, await request.body(), 201, posting_dict)
+    content = await request.body()
     engine = engine_of(request)
     # Journals posted while this one waits for its turn go with it in one transaction (api/group_commit.py).
     queue = request.app.state.group_commits.of(company, lambda group: post_journals(engine, company, group))
 
-    def work() -> dict:
-        lines = records_to_lines(body.lines, body.date, engine=engine, company=company, name=body.name,
-                                 one_voucher=body.one_voucher, user=caller.user.name)
-        outcome = queue.submit(JournalRequest(body.name, lines, body.one_voucher, caller.user.name, "request", answer))
-        if isinstance(outcome, BaseException):
-            raise outcome
-        return answer.body if answer and answer.body is not None else posting_dict(outcome)
+    def work() -> JSONResponse:  # one thread for the caller's look-up and the posting (security.credentials_given)
+        caller = signed_in_caller(request)
+        allow(caller, company, "accountant")
+        answer = kept_answer(request, caller, company, content, 201, posting_dict)
 
-    return await run_in_threadpool(answering, engine_of(request), answer, work, 201)
+        def post() -> dict:
+            lines = records_to_lines(body.lines, body.date, engine=engine, company=company, name=body.name,
+                                     one_voucher=body.one_voucher, user=caller.user.name)
+            outcome = queue.submit(JournalRequest(body.name, lines, body.one_voucher, caller.user.name, "request",
+                                                  answer))
+            if isinstance(outcome, BaseException):
+                raise outcome
+            return answer.body if answer and answer.body is not None else posting_dict(outcome)
+
+        return answering(engine, answer, post, 201)
+
+    return await run_in_threadpool(work)
 
 
 def _upload_lines(upload: UploadFile, content: bytes, default_date: dt.date | None, *, engine: Engine,
