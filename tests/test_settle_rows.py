@@ -38,3 +38,19 @@ def test_amounts_and_dates_in_the_users_locale_while_the_inputs_keep_plain_decim
 
 def test_no_rows_is_empty():
     assert str(settle_rows([], {"mark_1": "1"}, "en")) == ""
+
+
+def test_the_locales_write_amounts_and_dates_with_nothing_html_gives_a_meaning_to():
+    """settle_rows leaves amounts and dates unescaped: every locale's formats must keep to digits, signs,
+    separators and spaces."""
+    from bilag.web.i18n import amount, day
+
+    for locale in ("en", "da", "nb", "sv"):
+        for text in (amount("-1234567.89", locale), amount("0.00", locale), amount("12", locale),
+                     day("2024-12-31", locale), day("2025-01-05", locale)):
+            assert text and not set(text) & set("<>&\"'"), (locale, text)
+
+
+def test_a_voucher_number_with_markup_names_the_row_escaped():
+    html = str(settle_rows([item(invoice=None, voucher="V<&>")], {}, "sv"))
+    assert '<tr id="transaction-V&lt;&amp;&gt;">' in html and "<td>V&lt;&amp;&gt;</td>" in html

@@ -252,6 +252,50 @@ def open_transactions(connection: Connection, company_id: str, *, party_type: st
     return result
 
 
+def open_counts(connection: Connection, company_id: str) -> dict[tuple[str, str], int]:
+    """(party type, party) -> how many of its transactions are open, counted by the store (a dashboard needs the
+    counts, not a million transactions)."""
+    t = s.party_transaction
+    return {(row[0], row[1]): row[2] for row in connection.execute(
+        select(t.c.party_type, t.c.party_id, func.count()).where(t.c.company_id == company_id, t.c.open_minor != 0)
+        .group_by(t.c.party_type, t.c.party_id))}
+
+
+# What the settle form shows of each open transaction (open_transactions gives all of it).
+_SETTLE_FORM_COLUMNS = ("transaction_id", "party_type", "invoice", "posting_date", "due_date", "currency",
+                        "amount_minor", "open_minor", "cash_discount_code", "cash_discount_date",
+                        "cash_discount_taken_minor", "use_cash_discount")
+
+
+def settle_form_transactions(connection: Connection, company_id: str, party_type: str, party_id: str) -> list[dict]:
+    """One customer's or vendor's open transactions with the settle form's columns only — the same values as
+    open_transactions, read and built for just those columns: a thousand rows in a fraction of the time."""
+    from ..store.stored_journals import marked_in_open_journals
+
+    company = load_company(connection, company_id)
+    marked = marked_in_open_journals(connection, company_id)
+    t, v = s.party_transaction, s.voucher
+    query = (select(*(t.c[name] for name in _SETTLE_FORM_COLUMNS), v.c.voucher_number)
+             .join(v, and_(v.c.company_id == t.c.company_id, v.c.voucher_id == t.c.voucher_id))
+             .where(t.c.company_id == company_id, t.c.party_type == party_type, t.c.party_id == party_id,
+                    t.c.open_minor != 0).order_by(t.c.transaction_id))
+    credit_note_discounts = bool(company.parameter("cash_discount_credit_notes"))
+    result = []
+    for row in connection.execute(query).all():
+        decimals = company.decimals(row.currency)
+        discount = _discount_shown(company, row)
+        result.append({
+            "transaction": row.transaction_id, "voucher": row.voucher_number, "invoice": row.invoice,
+            "date": row.posting_date.isoformat(), "due_date": row.due_date.isoformat(), "currency": row.currency,
+            "amount": format_minor(row.amount_minor, decimals), "open_amount": format_minor(row.open_minor, decimals),
+            "cash_discount_date": row.cash_discount_date.isoformat() if row.cash_discount_date else None,
+            "cash_discount_to_take": format_minor(_discount_to_take(row, discount, credit_note_discounts), decimals),
+            "marked_elsewhere": [f"journal {j}" for j in marked.get((party_type, party_id, row.invoice), [])]
+            if row.invoice else [],
+        })
+    return result
+
+
 def _hold_of(company, party_type: str, party_id: str) -> dict:
     """The customer's/vendor's hold, as the settle form shows it beside each transaction."""
     from ..parties.model import PartyType

@@ -183,16 +183,13 @@ def companies(request: Request):
 @router.get("/c/{company}", response_class=HTMLResponse)
 @page
 def dashboard(request: Request, company: str):
-    from ..services.reports import open_transactions
+    from ..services.reports import open_counts
 
     caller = signed_in(request)
     allow(caller, company, "viewer")
     c = company_of(request, company)
     with engine_of(request).connect() as connection:
-        open_items = open_transactions(connection, company)
-    counts: dict[tuple[str, str], int] = {}
-    for item in open_items:
-        counts[(item["party_type"], item["party"])] = counts.get((item["party_type"], item["party"]), 0) + 1
+        counts = open_counts(connection, company)
     parties = [{"type": kind.value, "id": pid, "name": p.name, "open": counts.get((kind.value, pid), 0)}
                for (kind, pid), p in sorted(c.parties.items(), key=lambda i: (i[0][0].value, i[0][1]))]
     return render(request, "dashboard.html", caller=caller, company=c, parties=parties,
@@ -531,7 +528,7 @@ def settle_form(request: Request, company: str, party_type: str, party: str):
 
 def _settle_page(request, caller, company, party_type, party, form, *, preview=None, posted=None, error=None,
                  status=200):
-    from ..services.reports import open_transactions
+    from ..services.reports import settle_form_transactions
 
     if party_type not in ("customer", "vendor"):
         raise InvalidInput(f"'{party_type}' is customer or vendor", code="bad_party_type")
@@ -539,7 +536,7 @@ def _settle_page(request, caller, company, party_type, party, form, *, preview=N
     if c.party(PartyType(party_type), party) is None:
         raise InvalidInput(f"{party_type} {party} does not exist", code="unknown_party")
     with engine_of(request).connect() as connection:
-        items = open_transactions(connection, company, party_type=party_type, party_id=party)
+        items = settle_form_transactions(connection, company, party_type, party)
     return render(request, "settle.html", status=status, caller=caller, company=c, party_type=party_type,
                   party=c.party(PartyType(party_type), party), items=items,
                   rows=settle_rows(items, form, caller.user.locale), form=form, preview=preview, posted=posted,
