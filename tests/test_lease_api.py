@@ -99,3 +99,63 @@ def test_lease_events_and_their_reversal_through_the_api(api):
                                                                     "rate": "10"}).json()
     assert none == {"leases": [], "details": {}, "vouchers": []}  # no book marked for transition has leases
     assert api.post("/api/companies/USMF/leases/none/reversal", json={"voucher": "X"}).status_code == 404
+
+
+def test_the_schedule_downloads_as_csv_and_xlsx_with_the_exact_figures(api):
+    """The schedule's export over HTTP (EX-L1, B2.5): CSV and XLSX files of the liability schedule with each
+    line's voucher, and EX-L3's present values line by line; JSON stays the default."""
+    import csv
+    import io
+    from decimal import Decimal
+
+    from openpyxl import load_workbook
+
+    ex_l3 = ex_l1_lease(id="L-003", commencement="2020-01-01", annuity="arrears",
+                        payments=[{"amount": "50000.00", "frequency": "monthly", "periods": 12}],
+                        fair_value=None, useful_life_months=None)
+    assert api.post("/api/companies/USMF/leases", json={"leases": [ex_l1_lease(), ex_l3]}).status_code == 201
+    for schedules, through in ((["initial_recognition"], "2024-01-31"),
+                               (["payment", "interest", "depreciation"], "2024-03-31")):
+        done = api.post("/api/companies/USMF/leases/batch", json={"schedules": schedules, "through": through,
+                                                                   "leases": ["L-001"], "post": True})
+        assert done.status_code == 200, done.text
+    vouchers = {r["interest_voucher"] for r in api.get("/api/companies/USMF/leases/L-001/schedule").json()["rows"][:3]}
+    assert len(vouchers) == 3 and all(v.startswith("LEASE") for v in vouchers)
+
+    got = api.get("/api/companies/USMF/leases/L-001/schedule", params={"kind": "liability", "format": "csv"})
+    assert got.status_code == 200 and got.headers["content-type"].startswith("text/csv")
+    assert got.headers["content-disposition"] == 'attachment; filename="lease-USMF-L-001-liability.csv"'
+    rows = list(csv.DictReader(io.StringIO(got.text)))
+    assert len(rows) == 24 and list(rows[0])[:7] == ["month", "start", "end", "payment_date", "opening", "payment",
+                                                     "interest"]
+    assert [(r["month"], r["opening"], r["payment"], r["interest"], r["closing"]) for r in rows[:3]] == [
+        ("1", "22888.87", "1000.00", "91.20", "21980.08"), ("2", "21980.08", "1000.00", "87.42", "21067.49"),
+        ("3", "21067.49", "1000.00", "83.61", "20151.11")]
+    assert {r["interest_voucher"] for r in rows[:3]} == vouchers and rows[3]["interest_voucher"] == ""
+    assert rows[-1]["closing"] == "0.00"
+
+    book = api.get("/api/companies/USMF/leases/L-001/schedule", params={"kind": "asset", "format": "xlsx"})
+    assert book.status_code == 200 and book.headers["content-type"].startswith(
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    sheet = load_workbook(io.BytesIO(book.content)).active
+    table = [[cell.value for cell in row] for row in sheet.iter_rows()]
+    header = table[0]
+    assert header[:6] == ["month", "start", "end", "payment_date", "depreciation", "rou_closing"]
+    assert len(table) == 25  # the header and 24 months
+    depreciation, closing = header.index("depreciation"), header.index("rou_closing")
+    # Numbers, not text: 22,888.87 over the 24-month term (shorter than the 36-month useful life).
+    assert all(isinstance(row[depreciation], (int, float)) for row in table[1:])
+    assert [Decimal(str(row[depreciation])) for row in table[1:3]] == [Decimal("953.70"), Decimal("953.70")]
+    assert Decimal(str(table[1][closing])) == Decimal("21935.17") and Decimal(str(table[-1][closing])) == 0
+    assert sum(Decimal(str(row[depreciation])) for row in table[1:]) == Decimal("22888.87")
+
+    pv = api.get("/api/companies/USMF/leases/L-003/schedule", params={"kind": "present_value", "format": "csv"})
+    pv_rows = list(csv.DictReader(io.StringIO(pv.text)))
+    assert [(r["payment_date"], r["period_index"], r["present_value"]) for r in (pv_rows[0], pv_rows[1], pv_rows[11])
+            ] == [("2020-01-31", "1", "49792.53"), ("2020-02-29", "2", "49585.92"), ("2020-12-31", "12", "47566.41")]
+    as_json = api.get("/api/companies/USMF/leases/L-003/schedule", params={"kind": "present_value"}).json()
+    assert as_json["rows"][0]["present_value"] == "49792.53"
+
+    bad = api.get("/api/companies/USMF/leases/L-001/schedule", params={"format": "pdf"})
+    assert bad.status_code == 422
+    assert api.get("/api/companies/USMF/leases/L-404/schedule", params={"format": "csv"}).status_code == 404

@@ -73,3 +73,12 @@ def test_the_lease_batch_creates_and_runs_journals_from_the_leases_page(engine):
         assert bad.status_code == 422 and "give the date the batch runs through" in bad.text
         table = re.search(r'<table id="schedule">.*?</table>', schedule, re.S).group(0)
         assert table.count("/c/USMF/vouchers/") == 3  # through March: three payment lines, each its voucher
+        assert 'href="?kind=liability&format=csv"' in schedule
+        download = web.get("/c/USMF/leases/L-001", params={"kind": "liability", "format": "csv"})
+        assert download.headers["content-type"].startswith("text/csv")
+        lines = download.text.splitlines()
+        assert lines[0].startswith("month,start,end,payment_date,opening,payment,interest,closing,short_term")
+        assert lines[1].startswith("1,2024-01-01,2024-01-31,2024-01-01,22888.87,1000.00,91.20,21980.08,")
+        book = web.get("/c/USMF/leases/L-001", params={"kind": "asset", "format": "xlsx"})
+        assert book.content[:2] == b"PK" and 'filename="lease-USMF-L-001-asset.xlsx"' in \
+            book.headers["content-disposition"]

@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
 from ..money import format_minor
+from .downloads import download
 from .routes import Page, company_of, engine_of, idempotent, page_of, paginate
 from .security import Caller, allow, api_caller
 from .views import voucher_rows
@@ -250,16 +251,22 @@ async def reversal(company: str, lease: str, body: ReversalIn, request: Request,
     return await run_in_threadpool(idempotent, request, caller, company, raw, work)
 
 
-@router.get("/companies/{company}/leases/{lease}/schedule", summary="A lease's schedule with each line's vouchers")
+@router.get("/companies/{company}/leases/{lease}/schedule",
+            summary="A lease's schedule with each line's vouchers, as JSON or a CSV or XLSX download",
+            responses={200: {"content": {"text/csv": {}, "application/vnd.openxmlformats-officedocument."
+                                                         "spreadsheetml.sheet": {}}}})
 def schedule(company: str, lease: str, request: Request, caller: Caller = Depends(api_caller),
-             kind: Literal["all", "liability", "asset", "expense"] = "all"):
-    from ..services.leases import lease_details, schedule_as_rows
+             kind: Literal["all", "liability", "asset", "expense", "present_value"] = "all",
+             format: Literal["json", "csv", "xlsx"] = "json"):
+    from ..services.leases import SCHEDULE_AMOUNTS, lease_details, schedule_table
 
     allow(caller, company, "viewer")
     details = lease_details(engine_of(request), company, lease)
     decimals = company_of(request, company).decimals(details["lease"]["currency"])
-    return {"lease": lease, "classification": details["lease"]["classification"], "kind": kind,
-            "rows": schedule_as_rows(details["schedule"], details["journal_entries"], decimals, kind)}
+    rows, columns = schedule_table(details, decimals, kind)
+    if format != "json":
+        return download(rows, columns, format, f"lease-{company}-{lease}-{kind}", SCHEDULE_AMOUNTS)
+    return {"lease": lease, "classification": details["lease"]["classification"], "kind": kind, "rows": rows}
 
 
 @router.post("/companies/{company}/leases/batch", summary="Batch journal creation (seed 000); posts when post: true")

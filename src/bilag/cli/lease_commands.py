@@ -125,12 +125,13 @@ def lease_schedule(ctx: typer.Context, lease: str,
                    fmt: str = typer.Option("text", "--format", help="text, json, csv or xlsx (xlsx needs --output)."),
                    output: Path | None = typer.Option(None, "--output", "-o", help="Write CSV or XLSX to a file.")):
     """A lease's schedule, each line with its journal and voucher; export as CSV or XLSX."""
-    from ..services.leases import lease_details, schedule_as_rows
+    from ..reports.tables import table_bytes
+    from ..services.leases import SCHEDULE_AMOUNTS, lease_details, schedule_table
 
     if kind not in SCHEDULE_KINDS:
         raise InvalidInput(f"--kind is one of {', '.join(SCHEDULE_KINDS)}, not '{kind}'", code="bad_option")
     fmt = _fmt(fmt, (*render.FORMATS, "xlsx"))
-    if output is not None and fmt == "text":
+    if output is not None and fmt in ("text", "json"):
         fmt = "xlsx" if output.suffix.lower() == ".xlsx" else "csv"
     if fmt == "xlsx" and output is None:
         raise InvalidInput("--format xlsx writes a file: give --output FILE.xlsx", code="bad_option")
@@ -138,14 +139,10 @@ def lease_schedule(ctx: typer.Context, lease: str,
     details = lease_details(engine, _company(ctx), lease)
     head = details["lease"]
     decimals = _decimals(engine, _company(ctx), head["currency"])
-    if kind == "present_value":
-        rows = _present_value_rows(head, decimals)
-    else:
-        rows = schedule_as_rows(details["schedule"], details["journal_entries"], decimals, kind)
-    columns = list(dict.fromkeys(key for row in rows for key in row))
+    rows, columns = schedule_table(details, decimals, kind)
     title = (f"lease {lease} ({head['classification']}, {head['currency']}): {kind} schedule")
     if output is not None:
-        _write(output, fmt, columns, rows)
+        output.write_bytes(table_bytes(rows, columns, fmt, SCHEDULE_AMOUNTS, sheet_title="schedule"))
         render.info(f"{len(rows)} schedule lines written to {output}")
         return
     render.emit(rows, columns, fmt, title=title, document={"lease": lease, "kind": kind, "rows": rows})
@@ -156,45 +153,6 @@ def _decimals(engine, company_id, currency: str) -> int:
 
     with engine.connect() as connection:
         return load_company(connection, resolve_company_id(connection, company_id)).decimals(currency)
-
-
-def _present_value_rows(head: dict, decimals: int) -> list[dict]:
-    from ..lease.schedule import present_value
-    from ..money import format_minor
-    from ..services.lease_setup import lease_from_row
-
-    class _Row:
-        def __init__(self, values: dict):
-            self.__dict__.update(values)
-
-    lease = lease_from_row(_Row(head), decimals)
-    _, _, lines = present_value(lease, decimals)
-    return [{"month": line.month + 1, "payment_date": line.payment_date.isoformat() if line.payment_date else "",
-             "payment": format_minor(line.payment_minor, decimals),
-             "period_index": "" if line.period_index is None else line.period_index,
-             "present_value": format_minor(line.present_value_minor, decimals)} for line in lines]
-
-
-def _write(output: Path, fmt: str, columns: list[str], rows: list[dict]) -> None:
-    if fmt == "xlsx":
-        from openpyxl import Workbook
-
-        workbook = Workbook()
-        sheet = workbook.create_sheet("schedule", 0)
-        for other in workbook.sheetnames[1:]:
-            del workbook[other]
-        sheet.append(columns)
-        for row in rows:
-            sheet.append([row.get(c, "") for c in columns])
-        workbook.save(output)
-        return
-    import csv
-
-    with output.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(columns)
-        for row in rows:
-            writer.writerow([row.get(c, "") for c in columns])
 
 
 @lease_app.command("batch")

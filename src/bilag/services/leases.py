@@ -670,6 +670,40 @@ def lease_summary(engine: Engine, company_id: str | None, as_of: date, *, books:
     return result
 
 
+SCHEDULE_KINDS = ("all", "liability", "asset", "expense", "present_value")
+# The columns of schedule_table that hold amounts (numbers in an XLSX export).
+SCHEDULE_AMOUNTS = ("opening", "payment", "interest", "closing", "depreciation", "rou_closing", "expense",
+                    "deferred_rent", "short_term", "present_value")
+
+
+def schedule_table(details: dict, decimals: int, kind: str = "all") -> tuple[list[dict], list[str]]:
+    """A lease's schedule of one kind as table rows and their columns (in order), from lease_details: the
+    liability, asset or expense schedule (or all of them) with each line's journal and voucher, or the present
+    value line by line (EX-L3). The one table the CLI, the API and the web pages list and export."""
+    if kind not in SCHEDULE_KINDS:
+        raise InvalidInput(f"the schedule kind is one of {', '.join(SCHEDULE_KINDS)}, not '{kind}'",
+                           code="bad_option")
+    if kind == "present_value":
+        rows = present_value_rows(details["lease"], decimals)
+    else:
+        rows = schedule_as_rows(details["schedule"], details["journal_entries"], decimals, kind)
+    return rows, list(dict.fromkeys(key for row in rows for key in row))
+
+
+def present_value_rows(lease: dict, decimals: int) -> list[dict]:
+    """Each payment's present value, rounded to the cent as EX-L3 prints them (a lease row as a dict)."""
+
+    class _Row:
+        def __init__(self, values: dict):
+            self.__dict__.update(values)
+
+    _, _, lines = present_value(lease_from_row(_Row(lease), decimals), decimals)
+    return [{"month": line.month + 1, "payment_date": line.payment_date.isoformat() if line.payment_date else "",
+             "payment": format_minor(line.payment_minor, decimals),
+             "period_index": "" if line.period_index is None else line.period_index,
+             "present_value": format_minor(line.present_value_minor, decimals)} for line in lines]
+
+
 def schedule_as_rows(schedule: list[ScheduleRow], links: list[dict], decimals: int, kind: str = "all") -> list[dict]:
     """The liability, asset or expense schedule as table rows, with each line's journal and voucher."""
     journal_of: dict[tuple[str, int], dict] = {}
@@ -698,4 +732,4 @@ def schedule_as_rows(schedule: list[ScheduleRow], links: list[dict], decimals: i
 
 
 __all__ = ["LeaseSchedule", "setup_company_with_leases", "add_leases", "confirm_leases", "create_lease_journals",
-           "post_lease_journals", "lease_summary", "lease_details", "list_leases", "schedule_as_rows"]
+           "post_lease_journals", "lease_summary", "lease_details", "list_leases", "schedule_as_rows", "schedule_table"]

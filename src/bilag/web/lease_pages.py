@@ -14,7 +14,7 @@ from ..api.security import allow
 from ..errors import BilagError, InvalidInput
 from ..lease.model import SCHEDULES
 from ..money import format_minor
-from .pages import _day, _names, _required_day, company_of, engine_of, form_of, page, render, signed_in
+from .pages import _day, _download, _names, _required_day, company_of, engine_of, form_of, page, render, signed_in
 
 router = APIRouter(include_in_schema=False)
 
@@ -49,7 +49,16 @@ def _leases_page(request: Request, caller, company: str, *, result=None, error=N
 
 @router.get("/c/{company}/leases/{lease}", response_class=HTMLResponse)
 @page
-def lease(request: Request, company: str, lease: str, kind: str = "all"):
+def lease(request: Request, company: str, lease: str, kind: str = "all", format: str = "html"):
+    if format in ("csv", "xlsx"):  # the schedule shown, as the API's download gives it
+        from ..services.leases import SCHEDULE_AMOUNTS, lease_details, schedule_table
+
+        caller = signed_in(request)
+        allow(caller, company, "viewer")
+        details = lease_details(engine_of(request), company, lease)
+        rows, columns = schedule_table(details, company_of(request, company).decimals(details["lease"]["currency"]),
+                                       kind)
+        return _download(rows, columns, format, f"lease-{company}-{lease}-{kind}", SCHEDULE_AMOUNTS)
     return _lease_page(request, signed_in(request), company, lease, kind)
 
 

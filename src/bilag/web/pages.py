@@ -6,15 +6,16 @@ from __future__ import annotations
 import csv
 import io
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from ..api.downloads import download as _download
 from ..api.security import SESSION_COOKIE, Caller, allow, caller_of, check_csrf
 from ..api.views import marked_total, voucher_rows
 from ..errors import BilagError, InvalidInput, JournalRejected
@@ -428,34 +429,6 @@ def voucher(request: Request, company: str, number: str):
         users = batch_users(connection, company, list(batches.values()))
     return render(request, "voucher.html", caller=caller, company=company_of(request, company), number=number,
                   vouchers=vouchers, posted_by=users.get(batches.get(number, -1)))
-
-
-def _download(rows: list[dict], columns: list[str], fmt: str, name: str) -> Response:
-    if fmt == "xlsx":
-        import openpyxl
-
-        book = openpyxl.Workbook()
-        sheet = book.worksheets[0]
-        sheet.append(columns)
-        for row in rows:
-            cells: list[Any] = []
-            for column in columns:
-                value = row.get(column)
-                try:
-                    cells.append(Decimal(str(value)) if column in ("debit", "credit", "balance", "amount") else value)
-                except (InvalidOperation, TypeError):
-                    cells.append(value)
-            sheet.append(cells)
-        buffer = io.BytesIO()
-        book.save(buffer)
-        return Response(buffer.getvalue(), media_type="application/vnd.openxmlformats-officedocument."
-                        "spreadsheetml.sheet", headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"'})
-    out = io.StringIO()
-    writer = csv.DictWriter(out, columns, extrasaction="ignore")
-    writer.writeheader()
-    writer.writerows(rows)
-    return Response(out.getvalue(), media_type="text/csv",
-                    headers={"Content-Disposition": f'attachment; filename="{name}.csv"'})
 
 
 def _day(text: str | None, what: str) -> date | None:
