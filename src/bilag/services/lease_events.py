@@ -26,6 +26,7 @@ from ..store.companies import load_company, resolve_company_id, user_groups
 from .lease_setup import lease_from_row, parse_lease
 from .leases import (
     LINK_COLUMNS,
+    MARKED,
     ON_BALANCE,
     SCHEDULE_COLUMNS,
     _context,
@@ -33,6 +34,7 @@ from .leases import (
     _schedule_row,
     load_books,
     load_group_profiles,
+    move_marks_back,
 )
 from .posting import PostedVoucher, post_lines, post_plan
 
@@ -142,6 +144,7 @@ def _replace_schedule(connection: Connection, company_id: str, lease_id: str, mo
     connection.execute(delete(s.lease_schedule).where(s.lease_schedule.c.company_id == company_id,
                                                       s.lease_schedule.c.lease_id == lease_id,
                                                       s.lease_schedule.c.month >= month))
+    move_marks_back(connection, company_id, lease_id, month)  # the batch reads the restated months again
     bulk_insert(connection, s.lease_schedule, SCHEDULE_COLUMNS,
                 [(company_id, lease_id, *values) for values in _schedule_tuples(rows)])
 
@@ -324,6 +327,7 @@ def transition_leases(engine: Engine, company_id: str | None, method: str, day: 
             _link(connection, company.id, loaded.id, "initial_recognition", 0, journal_id, day, liability, voucher)
             _link(connection, company.id, loaded.id, "transition", month, journal_id, day, liability - asset, voucher)
             _keep_replaced(connection, company.id, loaded.id, journal_id, loaded.rows[month:])
+            move_marks_back(connection, company.id, loaded.id, 0)
             if method != "full_retrospective":
                 _replace_schedule(connection, company.id, loaded.id, month, new_rows)
             connection.execute(update(s.lease).where(s.lease.c.company_id == company.id,
@@ -468,6 +472,12 @@ def reverse_lease_transaction(engine: Engine, company_id: str | None, lease_id: 
             (company.id, lease_id, chain.trace, step, position, action, made.number, number, made.date.isoformat())
             for position, (made, number) in enumerate(zip(posted.vouchers, negated), start=1)])
         for link in links:
+            # The batch reads the line again (a reversed line is journalised again, B6); an event's lease from
+            # the event's month (a transition's from its first, as its months before count again).
+            if link.schedule in MARKED:
+                move_marks_back(connection, company.id, lease_id, link.month, [link.schedule])
+            elif link.schedule in LEASE_EVENTS:
+                move_marks_back(connection, company.id, lease_id, 0 if link.schedule == "transition" else link.month)
             # A short-term reclass keeps its automatic reversal; other lines show their (standing) reversal.
             values: dict = {"status": "posted" if revoke else "reversed"}
             if link.schedule != "short_term_reclass":

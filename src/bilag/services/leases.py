@@ -37,7 +37,8 @@ from ..lease.validation import validate_lease
 from ..limits import fit_text
 from ..money import format_minor
 from ..store import schema as s
-from ..store.bulk import IsoDates, bulk_insert, is_postgres, next_ids
+from ..store.bulk import IsoDates, bulk_insert, driver_rows, is_postgres, next_ids
+from ..store.bulk import marks as in_list
 from ..store.companies import load_company, resolve_company_id, user_groups
 from .journals import _line_to_json, load_journal
 from .lease_setup import (
@@ -217,25 +218,38 @@ def confirm_leases(engine: Engine, company_id: str | None, lease_ids: list[str] 
 
 # ---------------------------------------------------------------- schedules
 
-_SCHEDULE_SQL = ("SELECT lease_id, month, start_date, end_date, payment_date, opening_minor, payment_minor, "
-                 "interest_minor, closing_minor, depreciation_minor, rou_closing_minor, expense_minor, "
-                 "deferred_rent_minor, short_term_minor, carrying_minor FROM lease_schedule "
-                 "WHERE company_id = {mark} AND start_date <= {mark} ORDER BY lease_id, month")
+# The batch's read of schedule lines: per lease, the months after the lowest mark of the schedules asked for
+# (lease_batch_mark) that start by the date, each lease's lines found from its mark through the primary key
+# (the marks drive the join: SQLite's CROSS JOIN keeps that order), so that the read does not grow with history.
+_SCHEDULE_SQL = ("SELECT ls.lease_id, ls.month, ls.start_date, ls.end_date, ls.payment_date, ls.opening_minor, "
+                 "ls.payment_minor, ls.interest_minor, ls.closing_minor, ls.depreciation_minor, ls.rou_closing_minor, "
+                 "ls.expense_minor, ls.deferred_rent_minor, ls.short_term_minor, ls.carrying_minor "
+                 "FROM (SELECT company_id, lease_id, MIN(month) AS month FROM lease_batch_mark WHERE company_id = ? "
+                 "AND schedule IN ({schedules}) GROUP BY company_id, lease_id) m {join} lease_schedule ls "
+                 "WHERE ls.company_id = m.company_id AND ls.lease_id = m.lease_id AND ls.month > m.month "
+                 "AND ls.start_date <= ? "
+                 "ORDER BY ls.lease_id, ls.month")
+# The journal entries (not reversed) of the schedules asked for after each lease's mark of that schedule.
+_LINKED_SQL = ("SELECT l.lease_id, l.schedule, l.month FROM lease_batch_mark m {join} lease_journal_entry l "
+               "WHERE m.company_id = ? AND m.schedule IN ({schedules}) AND l.company_id = m.company_id "
+               "AND l.lease_id = m.lease_id AND l.schedule = m.schedule AND l.month > m.month AND l.status <> ?")
+# The schedules a batch marks (initial recognition is one line per lease: its journal entries are read whole).
+MARKED = ("payment", "interest", "depreciation", "short_term_reclass")
 
 
-def read_schedule_rows(connection: Connection, company_id: str, through: date) -> list[tuple[str, ScheduleRow]]:
-    """(lease, schedule row) of every month that starts by `through`, read with the driver: a batch reads
-    hundreds of thousands of them. SQLite hands dates back as ISO text, parsed once per distinct value."""
+def _join(connection: Connection) -> str:
+    return "," if is_postgres(connection) else "CROSS JOIN"
+
+
+def read_schedule_rows(connection: Connection, company_id: str, through: date, schedules: Iterable[str] = MARKED
+                       ) -> list[tuple[str, ScheduleRow]]:
+    """(lease, schedule row) of the months after the lease's lowest mark of `schedules` that start by `through`
+    (a lease without marks is not read: the batch gives its leases marks first). Read with the driver: a batch
+    reads hundreds of thousands of them. SQLite hands dates back as ISO text, parsed once per distinct value."""
     postgres = is_postgres(connection)
-    raw = connection.connection.dbapi_connection
-    assert raw is not None  # inside the use case's transaction
-    cursor = raw.cursor()
-    try:
-        cursor.execute(_SCHEDULE_SQL.format(mark="%s" if postgres else "?"),
-                       (company_id, through if postgres else through.isoformat()))
-        rows = cursor.fetchall()
-    finally:
-        cursor.close()
+    schedules = list(schedules)
+    sql = _SCHEDULE_SQL.format(schedules=in_list(len(schedules)), join=_join(connection))
+    rows = driver_rows(connection, sql, (company_id, *schedules, through if postgres else through.isoformat()))
     dates: dict = {None: None}
     result = []
     for row in rows:
@@ -246,6 +260,24 @@ def read_schedule_rows(connection: Connection, company_id: str, through: date) -
             paid = dates.get(paid) if paid in dates else dates.setdefault(paid, date.fromisoformat(paid))
         result.append((row[0], ScheduleRow(row[1], start, end, paid, *row[5:])))
     return result
+
+
+def read_marks(connection: Connection, company_id: str) -> dict[tuple[str, str], int]:
+    """(lease, schedule) -> its batch mark, of every lease of the company (one row per lease and schedule)."""
+    m = s.lease_batch_mark
+    return {(r[0], r[1]): r[2] for r in connection.execute(
+        select(m.c.lease_id, m.c.schedule, m.c.month).where(m.c.company_id == company_id))}
+
+
+def move_marks_back(connection: Connection, company_id: str, lease_id: str, before_month: int,
+                    schedules: Iterable[str] | None = None) -> None:
+    """A lease's marks (of the schedules named, or all) moved back before `before_month`: its lines from that
+    month on are read by the next batch again (a reversed line, a restated schedule)."""
+    m = s.lease_batch_mark
+    query = update(m).where(m.c.company_id == company_id, m.c.lease_id == lease_id, m.c.month >= before_month)
+    if schedules is not None:
+        query = query.where(m.c.schedule.in_(list(schedules)))
+    connection.execute(query.values(month=before_month - 1))
 
 
 def _schedule_row(r) -> ScheduleRow:
@@ -300,6 +332,8 @@ class LeaseBatchResult:
     vouchers: list[PostedVoucher] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)  # leases not confirmed, not named
     warnings: list[str] = field(default_factory=list)
+    lines_read: int = 0  # schedule lines the batch read (those after the leases' marks)
+    entries_read: int = 0  # journal entries of schedule lines it read (those after the marks)
 
     @property
     def entries(self) -> int:
@@ -344,14 +378,39 @@ def create_lease_journals(engine: Engine, company_id: str | None, schedules: Ite
     return result
 
 
-def _linked(connection: Connection, company_id: str, schedules: list[str]) -> dict[tuple[str, str, int], tuple]:
-    """(lease, schedule, month) -> (journal, status, voucher) of every journal entry not reversed."""
-    rows = connection.execute(select(
-        s.lease_journal_entry.c.lease_id, s.lease_journal_entry.c.schedule, s.lease_journal_entry.c.month,
-        s.lease_journal_entry.c.journal_id, s.lease_journal_entry.c.status, s.lease_journal_entry.c.voucher_number)
-        .where(s.lease_journal_entry.c.company_id == company_id,
-               s.lease_journal_entry.c.schedule.in_(schedules), s.lease_journal_entry.c.status != "reversed"))
-    return {(r[0], r[1], r[2]): (r[3], r[4], r[5]) for r in rows}
+def _initial_links(connection: Connection, company_id: str) -> dict[str, tuple]:
+    """lease -> (journal, status, voucher) of its initial recognition not reversed (one per lease)."""
+    link = s.lease_journal_entry
+    rows = connection.execute(select(link.c.lease_id, link.c.journal_id, link.c.status, link.c.voucher_number).where(
+        link.c.company_id == company_id, link.c.schedule == "initial_recognition", link.c.status != "reversed"))
+    return {r[0]: (r[1], r[2], r[3]) for r in rows}
+
+
+def _linked_after_marks(connection: Connection, company_id: str, schedules: list[str]) -> set[tuple[str, str, int]]:
+    """(lease, schedule, month) of every journal entry not reversed after the lease's mark of the schedule."""
+    if not schedules:
+        return set()
+    sql = _LINKED_SQL.format(schedules=in_list(len(schedules)), join=_join(connection))
+    return {(r[0], r[1], r[2]) for r in driver_rows(connection, sql, (company_id, *schedules, "reversed"))}
+
+
+def _give_marks(connection: Connection, company_id: str, lease_ids: Iterable[str],
+                mark_of: dict[tuple[str, str], int]) -> None:
+    """Marks (-1: nothing journalised) for the leases that have none yet, every marked schedule; in mark_of too."""
+    new = [(company_id, lease_id, schedule, -1) for lease_id in lease_ids for schedule in MARKED
+           if (lease_id, schedule) not in mark_of]
+    bulk_insert(connection, s.lease_batch_mark, ("company_id", "lease_id", "schedule", "month"), new)
+    for _, lease_id, schedule, month in new:
+        mark_of[(lease_id, schedule)] = month
+
+
+def _save_marks(connection: Connection, company_id: str, moved: list[tuple[str, str, int]]) -> None:
+    """The marks the batch moved on: (lease, schedule, month), one statement for them all."""
+    if moved:
+        m = s.lease_batch_mark
+        connection.execute(update(m).where(m.c.company_id == company_id, m.c.lease_id == bindparam("l"),
+                                           m.c.schedule == bindparam("sch")).values(month=bindparam("m")),
+                           [{"l": lease_id, "sch": schedule, "m": month} for lease_id, schedule, month in moved])
 
 
 def _create_for_company(connection, company, schedules, through, groups, books, leases, post, ir_date, user,
@@ -369,35 +428,46 @@ def _create_for_company(connection, company, schedules, through, groups, books, 
             raise lease_error(row.lease_id, rule, f"the lease is {row.status}: only confirmed leases post (rule B4)")
         else:
             result.skipped.append(row.lease_id)
-    linked = _linked(connection, company.id, ["initial_recognition", *schedules])
-    initial_posted = {key[0] for key, value in linked.items() if key[1] == "initial_recognition" and value[1] == "posted"}
+    initial = _initial_links(connection, company.id)
+    initial_posted = {lease_id for lease_id, value in initial.items() if value[1] == "posted"}
     by_lease = {row.lease_id: row for row in selected}
-    wanted_ids = [row.lease_id for row in selected]
     schedule_by_lease: dict[str, list] = defaultdict(list)
-    non_ir = [name for name in schedules if name != "initial_recognition"]
-    if non_ir and wanted_ids:
-        for lease_id, line in read_schedule_rows(connection, company.id, through):
+    marked = [name for name in schedules if name != "initial_recognition"]
+    mark_of: dict[tuple[str, str], int] = {}
+    linked: set[tuple[str, str, int]] = set()
+    if marked and selected:
+        # Only the schedule lines after each lease's marks, and the journal entries after them (rule B6: a line
+        # journalised is not journalised again; a reversed one was moved back before the mark).
+        mark_of = read_marks(connection, company.id)
+        _give_marks(connection, company.id, by_lease, mark_of)
+        for lease_id, line in read_schedule_rows(connection, company.id, through, marked):
             if lease_id in by_lease:
                 schedule_by_lease[lease_id].append(line)
+        linked = _linked_after_marks(connection, company.id, marked)
+        result.lines_read += sum(len(lines) for lines in schedule_by_lease.values())
+        result.entries_read += len(linked)
+    moved: list[tuple[str, str, int]] = []
     entries_by_journal: dict[str, list[tuple[int, list]]] = defaultdict(list)
     lines_by_journal: dict[str, int] = defaultdict(int)
     links_by_journal: dict[str, list[list]] = defaultdict(list)
     total = len(selected)
     for done, row in enumerate(selected, start=1):
         classification = Classification(row.classification)
+        on_balance = classification in ON_BALANCE
         book = book_of[row.book_id]
         context = _context(row, book, profile_of[row.group_id], company)
-        # Months before first_month were taken over by a transition adjustment.
-        lease_lines = [line for line in schedule_by_lease.get(row.lease_id, ()) if line.month >= row.first_month]
+        lease_id = row.lease_id
+        lease_lines = schedule_by_lease.get(lease_id, ())
+        first_month = row.first_month  # months before it were taken over by a transition adjustment
         for schedule in schedules:
             if schedule == "initial_recognition":
-                if classification not in ON_BALANCE:
+                if not on_balance:
                     continue
                 day = ir_date or row.commencement
-                existing = linked.get((row.lease_id, schedule, 0))
+                existing = initial.get(lease_id)
                 if existing is not None:
                     if leases:
-                        raise lease_error(row.lease_id, "already_journalised",
+                        raise lease_error(lease_id, "already_journalised",
                                           f"initial recognition has journal {existing[0]} already"
                                           f"{' (voucher ' + existing[2] + ')' if existing[2] else ''}; reverse it "
                                           f"before creating it again (rule B6)")
@@ -405,26 +475,48 @@ def _create_for_company(connection, company, schedules, through, groups, books, 
                 if row.commencement > through:
                     continue
                 _add(entries_by_journal, lines_by_journal, links_by_journal, journal_name_for(schedule, False),
-                     initial_recognition_lines(context, day, row.liability_minor, row.rou_minor), [company.id, row.lease_id, schedule, 0, None, None, day, row.liability_minor])
+                     initial_recognition_lines(context, day, row.liability_minor, row.rou_minor),
+                     [company.id, lease_id, schedule, 0, None, None, day, row.liability_minor])
                 continue
-            if schedule in ("interest", "depreciation", "short_term_reclass") and classification not in ON_BALANCE:
-                continue
-            lease_id = row.lease_id
+            # Interest, depreciation and the short-term reclass are for leases on the balance sheet only: the
+            # lines of the others have nothing to journalise for them (and their marks move on all the same).
+            applies = on_balance or schedule == "payment"
             by_payment_date = schedule == "payment"
             amount_of = None if by_payment_date and classification == Classification.deferred_rent \
                 else _AMOUNT_OF[schedule]
+            mark = mark_of[(lease_id, schedule)]
+            reached, gap = mark, False
             due = []
             for line in lease_lines:
+                month = line.month
+                if month <= mark:
+                    continue
+                # The mark moves on over the months that are done when the batch is: due by `through` (journalised
+                # before, now, or nothing to journalise) or taken over by a transition; it stops at the first not.
+                if month < first_month:
+                    if not gap and month == reached + 1:
+                        reached = month
+                    continue
                 # line.posting_date(schedule) and schedule_amount(schedule, line, classification), inline: the
-                # batch looks at every month of every lease once per schedule.
+                # batch looks at every month read once per schedule.
                 day = (line.payment_date or line.end) if by_payment_date else line.end
                 if day > through:
+                    gap = True
+                    continue
+                if not gap:
+                    if month == reached + 1:
+                        reached = month
+                    else:
+                        gap = True
+                if not applies:
                     continue
                 amount = amount_of(line) if amount_of is not None else schedule_amount(schedule, line,
                                                                                        classification)
-                if not amount or (lease_id, schedule, line.month) in linked:
+                if not amount or (lease_id, schedule, month) in linked:
                     continue
                 due.append((line, day, amount))
+            if reached != mark:
+                moved.append((lease_id, schedule, reached))
             if not due:
                 continue
             if classification in ON_BALANCE and lease_id not in initial_posted:
@@ -457,6 +549,7 @@ def _create_for_company(connection, company, schedules, through, groups, books, 
             lines_by_journal[name] = count
         if progress and (done % 1000 == 0 or done == total):
             progress(f"{company.id}: journal lines", done, total)
+    _save_marks(connection, company.id, moved)
     groups_of_user = user_groups(connection, company.id, user)
     for name in sorted(entries_by_journal):
         entries = entries_by_journal[name]

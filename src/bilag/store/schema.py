@@ -1009,3 +1009,19 @@ lease_reversal_trace = Table(
     ForeignKeyConstraint(["company_id", "lease_id"], ["lease.company_id", "lease.lease_id"],
                          name="fk_lease_reversal_trace_lease"),
 )
+
+# ---------------------------------------------------------------- lease accounting (issue 10): batch high-water mark
+# Per lease and schedule (payment, interest, depreciation, short_term_reclass): every schedule line of that
+# schedule up to `month` is journalised (a journal entry not reversed) or has nothing to journalise, so the
+# batch reads only the schedule lines and journal entries after it. Reversing a line (or an event) moves the
+# mark back before it; an event that restates the schedule from a month moves it back before that month.
+lease_batch_mark = Table(
+    "lease_batch_mark", metadata,
+    Column("company_id", String(20), nullable=False),
+    Column("lease_id", String(40), nullable=False),
+    Column("schedule", String(20), nullable=False),
+    Column("month", Integer, nullable=False),  # -1: nothing journalised yet
+    PrimaryKeyConstraint("company_id", "lease_id", "schedule"),
+    ForeignKeyConstraint(["company_id", "lease_id"], ["lease.company_id", "lease.lease_id"],
+                         name="fk_lease_batch_mark_lease"),
+)
