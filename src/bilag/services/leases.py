@@ -226,12 +226,14 @@ _SCHEDULE_SQL = ("SELECT ls.lease_id, ls.month, ls.start_date, ls.end_date, ls.p
                  "ls.expense_minor, ls.deferred_rent_minor, ls.short_term_minor, ls.carrying_minor "
                  "FROM (SELECT company_id, lease_id, MIN(month) AS month FROM lease_batch_mark WHERE company_id = ? "
                  "AND schedule IN ({schedules}) GROUP BY company_id, lease_id) m {join} lease_schedule ls "
-                 "WHERE ls.company_id = m.company_id AND ls.lease_id = m.lease_id AND ls.month > m.month "
+                 "WHERE ls.company_id = ? AND ls.company_id = m.company_id AND ls.lease_id = m.lease_id "
+                 "AND ls.month > m.month "
                  "AND ls.start_date <= ? "
                  "ORDER BY ls.lease_id, ls.month")
 # The journal entries (not reversed) of the schedules asked for after each lease's mark of that schedule.
 _LINKED_SQL = ("SELECT l.lease_id, l.schedule, l.month FROM lease_batch_mark m {join} lease_journal_entry l "
-               "WHERE m.company_id = ? AND m.schedule IN ({schedules}) AND l.company_id = m.company_id "
+               "WHERE m.company_id = ? AND m.schedule IN ({schedules}) AND l.company_id = ? "
+               "AND l.company_id = m.company_id "
                "AND l.lease_id = m.lease_id AND l.schedule = m.schedule AND l.month > m.month AND l.status <> ?")
 # The schedules a batch marks (initial recognition is one line per lease: its journal entries are read whole).
 MARKED = ("payment", "interest", "depreciation", "short_term_reclass")
@@ -249,7 +251,8 @@ def read_schedule_rows(connection: Connection, company_id: str, through: date, s
     postgres = is_postgres(connection)
     schedules = list(schedules)
     sql = _SCHEDULE_SQL.format(schedules=in_list(len(schedules)), join=_join(connection))
-    rows = driver_rows(connection, sql, (company_id, *schedules, through if postgres else through.isoformat()))
+    rows = driver_rows(connection, sql, (company_id, *schedules, company_id,
+                                         through if postgres else through.isoformat()))
     dates: dict = {None: None}
     result = []
     for row in rows:
@@ -391,7 +394,8 @@ def _linked_after_marks(connection: Connection, company_id: str, schedules: list
     if not schedules:
         return set()
     sql = _LINKED_SQL.format(schedules=in_list(len(schedules)), join=_join(connection))
-    return {(r[0], r[1], r[2]) for r in driver_rows(connection, sql, (company_id, *schedules, "reversed"))}
+    return {(r[0], r[1], r[2]) for r in driver_rows(connection, sql, (company_id, *schedules, company_id,
+                                                                    "reversed"))}
 
 
 def _give_marks(connection: Connection, company_id: str, lease_ids: Iterable[str],
