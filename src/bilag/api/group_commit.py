@@ -9,10 +9,13 @@ shared by more journals. Each request runs in a thread of the server's pool (the
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 LIMIT = 100  # journals in one transaction at most: a group holds the company's counters while it posts
+GATHER_SECONDS = 2 / 1000  # how long a leader waits for requests already on their way (being read, signed in)
 
 
 class _Waiting:
@@ -29,18 +32,42 @@ class _Waiting:
 class GroupCommit:
     """Runs `post_group` (requests -> one outcome each, in order) over whatever has queued up."""
 
-    def __init__(self, post_group: Callable[[list[Any]], list[Any]], limit: int = LIMIT):
+    def __init__(self, post_group: Callable[[list[Any]], list[Any]], limit: int = LIMIT,
+                 gather_seconds: float = GATHER_SECONDS):
         self._post_group = post_group
         self._limit = limit
+        self._gather = gather_seconds
         self._lock = threading.Lock()
+        self._arrived = threading.Condition(self._lock)
         self._queue: list[_Waiting] = []
         self._leading = False
+        self._coming = 0
 
-    def submit(self, request: Any) -> Any:
+    @contextmanager
+    def coming(self) -> Iterator[list[bool]]:
+        """Around a request's way to submit (signing in, reading its lines), with the ticket submit takes: a
+        leader about to post waits a moment for the requests on their way, so that they go in its group instead
+        of waiting for the next."""
+        ticket = [True]
+        with self._lock:
+            self._coming += 1
+        try:
+            yield ticket
+        finally:
+            if ticket[0]:  # refused before it submitted
+                with self._lock:
+                    self._coming -= 1
+                    self._arrived.notify_all()
+
+    def submit(self, request: Any, ticket: list[bool] | None = None) -> Any:
         """The request's outcome, once the group it went with has posted."""
         me = _Waiting(request)
         with self._lock:
+            if ticket is not None and ticket[0]:
+                ticket[0] = False
+                self._coming -= 1
             self._queue.append(me)
+            self._arrived.notify_all()
             lead = not self._leading
             self._leading = True
         if not lead:
@@ -49,6 +76,11 @@ class GroupCommit:
                 return me.outcome
         while not me.done:  # leading: post what has queued up (this request first in line) until it is done
             with self._lock:
+                deadline = time.monotonic() + self._gather
+                while self._coming and len(self._queue) < self._limit:
+                    left = deadline - time.monotonic()
+                    if left <= 0 or not self._arrived.wait(left):
+                        break
                 group = self._queue[:self._limit]
                 del self._queue[:self._limit]
             try:

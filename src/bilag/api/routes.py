@@ -374,20 +374,21 @@ async def post_lines(company: str, body: JournalIn, request: Request):
     queue = request.app.state.group_commits.of(company, lambda group: post_journals(engine, company, group))
 
     def work() -> JSONResponse:  # one thread for the caller's look-up and the posting (security.credentials_given)
-        caller = signed_in_caller(request)
-        allow(caller, company, "accountant")
-        answer = kept_answer(request, caller, company, content, 201, posting_dict)
+        with queue.coming() as ticket:
+            caller = signed_in_caller(request)
+            allow(caller, company, "accountant")
+            answer = kept_answer(request, caller, company, content, 201, posting_dict)
 
-        def post() -> dict:
-            lines = records_to_lines(body.lines, body.date, engine=engine, company=company, name=body.name,
-                                     one_voucher=body.one_voucher, user=caller.user.name)
-            outcome = queue.submit(JournalRequest(body.name, lines, body.one_voucher, caller.user.name, "request",
-                                                  answer))
-            if isinstance(outcome, BaseException):
-                raise outcome
-            return answer.body if answer and answer.body is not None else posting_dict(outcome)
+            def post() -> dict:
+                lines = records_to_lines(body.lines, body.date, engine=engine, company=company, name=body.name,
+                                         one_voucher=body.one_voucher, user=caller.user.name)
+                outcome = queue.submit(JournalRequest(body.name, lines, body.one_voucher, caller.user.name,
+                                                      "request", answer), ticket)
+                if isinstance(outcome, BaseException):
+                    raise outcome
+                return answer.body if answer and answer.body is not None else posting_dict(outcome)
 
-        return answering(engine, answer, post, 201)
+            return answering(engine, answer, post, 201)
 
     return await run_in_threadpool(work)
 
