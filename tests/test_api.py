@@ -308,6 +308,8 @@ ROLE_CASES = [  # (method, path, body, the least role)
     ("POST", "/api/companies/{c}/invoices/post", {"invoices": [999]}, "accountant"),
     ("GET", "/api/companies/{c}/aged-balances?as_of=2024-01-31", None, "viewer"),
     ("GET", "/api/companies/{c}/collections/none?as_of=2024-01-31", None, "viewer"),
+    ("GET", "/api/companies/{c}/collections/none/notes", None, "viewer"),
+    ("POST", "/api/companies/{c}/collections/none/notes", {"note": "called"}, "clerk"),
     ("POST", "/api/companies/{c}/write-off", {"date": "2024-01-31", "customers": ["none"]}, "accountant"),
     ("POST", "/api/companies/{c}/interest-notes", {"date": "2024-01-31", "customers": ["none"]}, "viewer"),
     ("POST", "/api/companies/{c}/interest-notes", {"date": "2024-01-31", "post": True}, "accountant"),

@@ -57,6 +57,13 @@ class WriteOffIn(BaseModel):
     post: bool = False
 
 
+class NoteIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    note: str = Field(description="The note's text (at most 2,000 characters).")
+    date: dt.date | None = Field(None, description="The note's date; default today.")
+    transaction: str | None = Field(None, description="The transaction it is about: #N, an invoice or voucher number.")
+
+
 class TaxSettleIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     from_date: dt.date
@@ -158,7 +165,36 @@ def collections(company: str, customer: str, request: Request, as_of: dt.date, c
     view = collections_view(engine_of(request), company, customer, as_of)
     return {**view, "as_of": as_of.isoformat(),
             "transactions": [{**t, "posting_date": str(t["posting_date"]), "document_date": str(t["document_date"]),
-                              "due_date": str(t["due_date"])} for t in view["transactions"]]}
+                              "due_date": str(t["due_date"])} for t in view["transactions"]],
+            "notes": [_note(note) for note in view["notes"]]}
+
+
+def _note(note: dict) -> dict:
+    return {**note, "date": note["date"].isoformat()}
+
+
+@router.get("/companies/{company}/collections/{customer}/notes", summary="The collections notes on a customer")
+def customer_notes(company: str, customer: str, request: Request, caller: Caller = Depends(api_caller)):
+    from ..services.customer_notes import list_notes
+
+    allow(caller, company, "viewer")
+    return [_note(note) for note in list_notes(engine_of(request), company, customer)]
+
+
+@router.post("/companies/{company}/collections/{customer}/notes", status_code=201,
+             summary="Add a dated note to a customer (optionally on one of its transactions)")
+async def add_customer_note(company: str, customer: str, body: NoteIn, request: Request,
+                            caller: Caller = Depends(api_caller)):
+    from ..services.customer_notes import add_note
+
+    allow(caller, company, "clerk")
+    raw = await request.body()
+
+    def work() -> dict:
+        return _note(add_note(engine_of(request), company, customer, body.date or dt.date.today(), body.note,
+                              transaction=body.transaction, user=caller.user.name))
+
+    return await run_in_threadpool(idempotent, request, caller, company, raw, work, 201)
 
 
 @router.post("/companies/{company}/write-off", summary="Write off customer balances or transactions (B7)")

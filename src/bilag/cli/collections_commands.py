@@ -221,11 +221,50 @@ def collections_view_command(customer: str, as_of: str = typer.Option(..., "--as
              "due_date": str(t["due_date"]), "currency": t["currency"], "amount": format_minor(t["amount_minor"], 2),
              "open_amount": format_minor(t["open_then"], 2), "period": t["period"], "days": t["days"],
              "marked_in": ",".join(map(str, t["marked_in"]))} for t in view["transactions"]]
+    notes = [_note_row(note) for note in view["notes"]]
     render.emit(rows, ["transaction", "invoice", "date", "due_date", "currency", "amount", "open_amount", "period",
                        "days", "marked_in"], fmt,
-                document={"customer": customer, "as_of": as_of, "hold": view["hold"], "transactions": rows})
+                document={"customer": customer, "as_of": as_of, "hold": view["hold"], "transactions": rows,
+                          "notes": notes})
     if fmt == "text":
         render.info(f"customer {customer}: hold {view['hold']}")
+        for note in notes:
+            render.info(f"note {note['date']}{' on ' + note['transaction'] if note['transaction'] else ''}"
+                        f"{' by ' + note['user'] if note['user'] else ''}: {note['note']}")
+
+
+def _note_row(note: dict) -> dict:
+    return {"id": note["id"], "date": note["date"].isoformat(), "transaction": note["transaction"] or "",
+            "user": note["user"], "note": note["note"]}
+
+
+@collections_app.command("note")
+def collections_note_command(customer: str, note: str = typer.Argument(..., help="The note's text."),
+                             day: str | None = typer.Option(None, "--date", help="The note's date (default: today)."),
+                             transaction: str | None = typer.Option(None, "--transaction",
+                                                                    help="The transaction it is about: #N or an "
+                                                                         "invoice or voucher number."),
+                             fmt: str = _format_option()):
+    """Add a dated note to a customer in the collections view (optionally on one of its transactions)."""
+    from datetime import date
+
+    from ..services.customer_notes import add_note
+
+    store, settings = _context()
+    added = add_note(store, settings.company, customer, parse_date(day, "--date") or date.today(), note,
+                     transaction=transaction, user=settings.user)
+    row = _note_row(added)
+    render.emit([row], ["id", "date", "transaction", "user", "note"], fmt, document=row)
+
+
+@collections_app.command("notes")
+def collections_notes_command(customer: str, fmt: str = _format_option()):
+    """The collections notes on a customer, newest first."""
+    from ..services.customer_notes import list_notes
+
+    store, settings = _context()
+    rows = [_note_row(note) for note in list_notes(store, settings.company, customer)]
+    render.emit(rows, ["id", "date", "transaction", "user", "note"], fmt, document=rows)
 
 
 # ---------------------------------------------------------------- write-off

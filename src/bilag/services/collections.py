@@ -56,9 +56,11 @@ def aged_report(engine: Engine, company_id: str | None, as_of: date, **options) 
 
 def collections_view(engine: Engine, company_id: str | None, customer: str, as_of: date, *,
                      basis: str = "due_date", bounds: list[int] | None = None) -> dict:
-    """One customer's transactions open at the date, each with its aging period; the customer's hold, and
-    the unposted journals (write-offs among them) in which a transaction is marked."""
+    """One customer's transactions open at the date, each with its aging period; the customer's hold, the
+    unposted journals (write-offs among them) in which a transaction is marked, and the collections notes on the
+    customer (newest first, all of them: a note is not an amount as of the date)."""
     from ..services.journals import marked_in_open_journals
+    from .customer_notes import notes_in
 
     periods = AgingPeriods.of(basis, bounds)
     with engine.connect() as connection:
@@ -77,4 +79,4 @@ def collections_view(engine: Engine, company_id: str | None, customer: str, as_o
             items.append({**item, "period": labels[periods.index_of(as_of, day)],
                           "days": (as_of - day).days, "marked_in": sorted(set(journals))})
         return {"customer": customer, "as_of": as_of, "hold": party.hold.value, "periods": labels,
-                "transactions": items}
+                "transactions": items, "notes": notes_in(connection, company_id, customer)}

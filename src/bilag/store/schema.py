@@ -1025,3 +1025,34 @@ lease_batch_mark = Table(
     ForeignKeyConstraint(["company_id", "lease_id"], ["lease.company_id", "lease.lease_id"],
                          name="fk_lease_batch_mark_lease"),
 )
+
+# ---------------------------------------------------------------- collections (issue 9): notes, unrealized history
+# A collections clerk's dated notes on a customer, optionally on one of its transactions (the collections view).
+customer_note = Table(
+    "customer_note", metadata,
+    Column("company_id", String(20), nullable=False),
+    Column("note_id", BigInteger, nullable=False),
+    Column("party_id", String(40), nullable=False),
+    Column("note_date", Date, nullable=False),
+    Column("transaction_id", BigInteger),  # the customer transaction the note is about, if any
+    Column("note", String(2000), nullable=False),
+    Column("user_name", String(100), nullable=False, default=""),
+    PrimaryKeyConstraint("company_id", "note_id"),
+    Index("ix_customer_note_party", "company_id", "party_id"),
+)
+
+# Each change of a transaction's unrealized revaluation amount (in the summary account's accounting terms) on the
+# date it was posted: what aged balances in the accounting currency add as of a past date, so that they tie to
+# the summary accounts after a revaluation. Settlement's own reversals of unrealized amounts (rule FX1) stay in
+# settlement.unrealized_reversed_minor.
+unrealized_change = Table(
+    "unrealized_change", metadata,
+    Column("company_id", String(20), nullable=False),
+    Column("change_id", BigInteger, nullable=False),
+    Column("transaction_id", BigInteger, nullable=False),
+    Column("change_date", Date, nullable=False),
+    Column("voucher_number", String(40), nullable=False),
+    Column("change_minor", BigInteger, nullable=False),
+    PrimaryKeyConstraint("company_id", "change_id"),
+    Index("ix_unrealized_change_transaction", "company_id", "transaction_id"),
+)

@@ -46,7 +46,7 @@ def customer(request: Request, company: str, customer: str, as_of: str = ""):
 
 
 def _customer_page(request: Request, caller, company: str, customer: str, as_of: date, *, result=None, error=None,
-                   status: int = 200):
+                   status: int = 200, note_error=None, note_form=None):
     from ..services.collections import collections_view
     from ..services.masterdata import list_records
 
@@ -62,7 +62,30 @@ def _customer_page(request: Request, caller, company: str, customer: str, as_of:
     reasons = [r for r in list_records(engine_of(request), company, "reason-codes") if r["customer"]]
     return render(request, "collections.html", status=status, caller=caller, company=c, customer=customer,
                   hold=view["hold"], items=items, as_of=as_of, reasons=reasons, result=result, error=error,
-                  may_write_off=caller.user.may(company, "accountant"))
+                  may_write_off=caller.user.may(company, "accountant"), notes=view["notes"],
+                  may_note=caller.user.may(company, "clerk"), note_form=note_form or {}, note_error=note_error,
+                  today=date.today())
+
+
+@router.post("/c/{company}/collections/{customer}/notes", response_class=HTMLResponse)
+@page
+async def add_note(request: Request, company: str, customer: str):
+    """A collections clerk's dated note on the customer (optionally on one of its transactions)."""
+    from ..services.customer_notes import add_note as add
+
+    caller = signed_in(request)
+    form = await form_of(request, caller)
+    allow(caller, company, "clerk")
+    as_of = _day(str(form.get("as_of") or ""), "as of") or date.today()
+    values = {k: str(v) for k, v in form.items() if k != "csrf_token"}
+    try:
+        day = _required_day(form, "note_date", "date of the note")
+        add(engine_of(request), company, customer, day, str(form.get("note") or ""),
+            transaction=str(form.get("transaction") or "") or None, user=caller.user.name)
+    except BilagError as error:
+        return _customer_page(request, caller, company, customer, as_of, note_error=error, note_form=values,
+                              status=422)
+    return _customer_page(request, caller, company, customer, as_of)
 
 
 @router.post("/c/{company}/collections/{customer}/write-off", response_class=HTMLResponse)
