@@ -9,7 +9,7 @@ from sqlalchemy.engine import Connection, Engine
 from ..collections.aging import AgedBalances, AgingPeriods, aged_rows
 from ..errors import NotFound
 from ..parties.model import PartyType
-from ..store.aging import grouped_open_amounts, open_items_as_of, summary_balance_as_of
+from ..store.aging import grouped_open_amounts, open_items_as_of, summary_balance_as_of, unrealized_as_of
 from ..store.companies import load_company, resolve_company_id
 
 
@@ -36,17 +36,34 @@ def aged_balances_in(connection: Connection, company_id: str, as_of: date, *, ba
     boundaries = periods.boundary_dates(as_of)
     rows = grouped_open_amounts(connection, company_id, party_type, as_of, basis, boundaries,
                                 accounting=accounting_currency, party_ids=party_ids)
+    # Unrealized revaluation amounts in force at the date are part of the accounting value (they are on the
+    # summary accounts): each in its transaction's aging period.
+    unrealized = unrealized_as_of(connection, company_id, party_type, as_of, party_ids)
     if accounting_currency:
-        rows = [(party, context.accounting_currency, amounts) for party, _, amounts in rows]
+        rows = _with_unrealized([(party, context.accounting_currency, amounts) for party, _, amounts in rows],
+                                unrealized, periods, as_of, context.accounting_currency)
         subledger = sum(sum(amounts) for *_, amounts in rows)
     else:
         subledger = sum(sum(amounts) for *_, amounts in grouped_open_amounts(
             connection, company_id, party_type, as_of, basis, [], accounting=True, party_ids=party_ids))
+        subledger += sum(amount for *_, amount in unrealized)
     balances = aged_rows(as_of, periods, rows, in_accounting_currency=accounting_currency)
     ledger = summary_balance_as_of(connection, company_id, party_type, as_of) if party_ids is None else subledger
     decimals = {currency: context.decimals(currency)
                 for currency in {row.currency for row in balances.rows} | {context.accounting_currency}}
     return AgedReport(balances, context.accounting_currency, subledger, ledger, decimals)
+
+
+def _with_unrealized(rows: list[tuple[str, str, list[int]]], unrealized: list[tuple[int, str, date, date, int]],
+                     periods: AgingPeriods, as_of: date, currency: str) -> list[tuple[str, str, list[int]]]:
+    if not unrealized:
+        return rows
+    by_party = {party: list(amounts) for party, _, amounts in rows}
+    width = len(periods.bounds) + 1
+    for _, party, due, document, amount in unrealized:
+        found = by_party.setdefault(party, [0] * width)
+        found[periods.index_of(as_of, due if periods.basis == "due_date" else document)] += amount
+    return [(party, currency, amounts) for party, amounts in by_party.items()]
 
 
 def aged_report(engine: Engine, company_id: str | None, as_of: date, **options) -> AgedReport:

@@ -100,7 +100,28 @@ def split_transaction(engine: Engine, company_id: str | None, party_type: PartyT
                           due_date=part.due_date, split_from=row.transaction_id, version=1)
             new_rows.append(values)
         connection.execute(s.party_transaction.insert(), new_rows)
-        return [row.transaction_id] + [first_new + i for i in range(len(parts) - 1)]
+        ids = [row.transaction_id] + [first_new + i for i in range(len(parts) - 1)]
+        _split_unrealized_history(connection, company_id, row.transaction_id, ids, magnitudes)
+        return ids
+
+
+def _split_unrealized_history(connection, company_id: str, transaction_id: int, ids: list[int],
+                              magnitudes: list[int]) -> None:
+    """Each recorded change of the unrealized amount shared among the parts as the amount is (aged balances as of a
+    date add each part's own)."""
+    from ..store.transactions import record_unrealized_changes
+
+    u = s.unrealized_change
+    history = connection.execute(select(u.c.change_date, u.c.voucher_number, u.c.change_minor).where(
+        u.c.company_id == company_id, u.c.transaction_id == transaction_id).order_by(u.c.change_id)).fetchall()
+    if not history:
+        return
+    connection.execute(delete(u).where(u.c.company_id == company_id, u.c.transaction_id == transaction_id))
+    rows = []
+    for day, voucher, change in history:
+        day = date.fromisoformat(day) if isinstance(day, str) else day
+        rows += [(part, day, voucher, share) for part, share in zip(ids, allocate(int(change), magnitudes))]
+    record_unrealized_changes(connection, company_id, rows)
 
 
 def merge_transactions(engine: Engine, company_id: str | None, party_type: PartyType, party_id: str,
@@ -124,6 +145,10 @@ def merge_transactions(engine: Engine, company_id: str | None, party_type: Party
             due_date=due_date or min(r.due_date for r in rows), version=keep.version + 1))
         connection.execute(delete(_T).where(_T.c.company_id == company_id,
                                             _T.c.transaction_id.in_([r.transaction_id for r in rows[1:]])))
+        connection.execute(update(s.unrealized_change).where(
+            s.unrealized_change.c.company_id == company_id,
+            s.unrealized_change.c.transaction_id.in_([r.transaction_id for r in rows[1:]])).values(
+            transaction_id=keep.transaction_id))
         return keep.transaction_id
 
 

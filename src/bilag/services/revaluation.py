@@ -32,7 +32,12 @@ from ..store import schema as s
 from ..store.bulk import next_ids
 from ..store.companies import user_groups
 from ..store.ledger_writer import assign_voucher_numbers, write_vouchers
-from ..store.transactions import attach_distributions, load_transactions, record_revaluations
+from ..store.transactions import (
+    attach_distributions,
+    load_transactions,
+    record_revaluations,
+    record_unrealized_changes,
+)
 from .company_runs import for_each_company
 from .ledger_posting import PostedVoucher
 
@@ -146,6 +151,14 @@ def revalue_in(connection: Connection, company: Company, considered: date, rate_
     number = drafts[0].number
     record_revaluations(connection, company.id, considered, number or "",
                         [(r.transaction.transaction_id, change, str(r.rate)) for r, change in changes])
+    # The history aged balances read: the change on the considered date, and the settled-since share's change on
+    # the date of its own voucher (the GL has them on those dates).
+    later_numbers = {d.date: d.number or "" for d in drafts[1:]}
+    history = [(r.transaction.transaction_id, considered, number or "", r.delta_minor) for r, _ in changes]
+    history += [(r.transaction.transaction_id, since[r.transaction.transaction_id].last_date,
+                 later_numbers.get(since[r.transaction.transaction_id].last_date, ""), change - r.delta_minor)
+                for r, change in changes if r.transaction.transaction_id in since]
+    record_unrealized_changes(connection, company.id, history)
     posted = [PostedVoucher(voucher_id, d.number or "", d.series, d.date, d.kind, d)
               for d, (voucher_id, _entries, _transactions) in zip(drafts, ids)]
     report = [_report_row(company, r, since.get(r.transaction.transaction_id)) for r in revaluations]

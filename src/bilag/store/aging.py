@@ -294,3 +294,41 @@ def closed_late(connection: Connection, company_id: str, party_type: str, as_of:
         item.update(open_minor=0, open_then=0, open_accounting_then=0)
         items.append(item)
     return items
+
+
+def unrealized_as_of(connection: Connection, company_id: str, party_type: str, as_of: date,
+                     party_ids: list[str] | None = None) -> list[tuple[int, str, date, date, int]]:
+    """(transaction, party, due date, document date, unrealized amount in force at `as_of`) of each transaction with
+    one: the revaluation changes posted on or before the date, less what settlements in force then reversed of them
+    (rule FX1; a settlement reversed after the date was in force). Read from the history of changes, which only
+    revalued transactions have: nothing to read for a company without foreign-currency revaluations."""
+    from sqlalchemy import func, select
+
+    from . import schema as s
+    from .transactions import chunks
+
+    u, t = s.unrealized_change, s.party_transaction
+    query = (select(t.c.transaction_id, t.c.party_id, t.c.due_date, t.c.document_date, func.sum(u.c.change_minor))
+             .join(t, (t.c.company_id == u.c.company_id) & (t.c.transaction_id == u.c.transaction_id))
+             .where(u.c.company_id == company_id, u.c.change_date <= as_of, t.c.party_type == party_type)
+             .group_by(t.c.transaction_id, t.c.party_id, t.c.due_date, t.c.document_date))
+    if party_ids is not None:
+        query = query.where(t.c.party_id.in_(list(party_ids)))
+    found = {int(r[0]): [r[1], _day(r[2]), _day(r[3]), int(r[4])] for r in connection.execute(query)}
+    if not found:
+        return []
+    still = set(_reversed_after(connection, company_id, as_of))
+    st = s.settlement
+    for chunk in chunks(sorted(found)):
+        for transaction_id, reversed_unrealized, reversed_by in connection.execute(select(
+                st.c.transaction_id, st.c.unrealized_reversed_minor, st.c.reversed_by_batch).where(
+                st.c.company_id == company_id, st.c.transaction_id.in_(chunk), st.c.settlement_date <= as_of,
+                st.c.unrealized_reversed_minor != 0)):
+            if reversed_by is None or reversed_by in still:
+                found[int(transaction_id)][3] -= int(reversed_unrealized)
+    return [(transaction_id, party, due, document, amount)
+            for transaction_id, (party, due, document, amount) in sorted(found.items()) if amount]
+
+
+def _day(value) -> date:
+    return date.fromisoformat(value) if isinstance(value, str) else value

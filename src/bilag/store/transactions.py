@@ -480,3 +480,21 @@ def other_company_with_invoice(connection: Connection, company_id: str, party_ty
         _T.c.company_id != company_id, _T.c.party_type == party_type, _T.c.invoice == invoice, _T.c.open_minor != 0)
         .order_by(_T.c.company_id).limit(1)).first()
     return row[0] if row else None
+
+
+UNREALIZED_CHANGE_COLUMNS = ("company_id", "change_id", "transaction_id", "change_date", "voucher_number",
+                             "change_minor")
+
+
+def record_unrealized_changes(connection: Connection, company_id: str, rows: list[tuple[int, date, str, int]]
+                              ) -> None:
+    """The history of unrealized revaluation amounts: (transaction id, date posted, voucher, change in summary
+    accounting minor units), one row each (aged balances as of a date add what was in force then)."""
+    rows = [row for row in rows if row[3]]
+    if not rows:
+        return
+    first = next_ids(connection, company_id, "unrealized_change", len(rows))
+    iso = IsoDates()
+    bulk_insert(connection, s.unrealized_change, UNREALIZED_CHANGE_COLUMNS,
+                [(company_id, first + index, transaction_id, iso[day], voucher, change)
+                 for index, (transaction_id, day, voucher, change) in enumerate(rows)])
