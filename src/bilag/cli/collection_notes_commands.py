@@ -38,7 +38,8 @@ def _done(run, what: str) -> None:
 def interest_command(
     day: str = typer.Option(..., "--date", help="The note date: interest is charged up to it."),
     customer: list[str] = typer.Option(None, "--customer", help="Only these customers (default: all)."),
-    code: str | None = typer.Option(None, "--code", help="Interest code (default: the interest_code parameter)."),
+    code: str | None = typer.Option(None, "--code", help="Interest code of the customers without one of their "
+                                                         "own (default: the interest_code parameter)."),
     post: bool = typer.Option(False, "--post", help="Post the notes (else they are only calculated)."),
     fmt: str = _format_option(),
 ):
@@ -67,8 +68,9 @@ def interest_command(
 def letters_command(
     day: str = typer.Option(..., "--date"),
     customer: list[str] = typer.Option(None, "--customer", help="Only these customers (default: all)."),
-    sequence: str | None = typer.Option(None, "--sequence", help="Letter sequence (default: the "
-                                                                 "collection_letter_sequence parameter)."),
+    sequence: str | None = typer.Option(None, "--sequence", help="Letter sequence of the customers without one of "
+                                                                 "their own (default: the collection_letter_sequence "
+                                                                 "parameter)."),
     post: bool = typer.Option(False, "--post", help="Record the letters and post their fees."),
     fmt: str = _format_option(),
 ):

@@ -103,6 +103,8 @@ class Party:
     hold_release_date: date | None = None
     posting_profile: str | None = None
     sales_tax_group: str | None = None  # an invoice's when its header names none (before the parameter)
+    interest_code: str | None = None  # a customer's interest notes' code (before the interest_code parameter)
+    collection_letter_sequence: str | None = None  # its letters' sequence (before collection_letter_sequence)
 
     def check_hold(self, *, is_invoice: bool, day: date) -> None:
         """Refuse a posting that the hold forbids; a release date ends a payment hold."""

@@ -60,6 +60,29 @@ class CollectionRun:
         return self.decimals.get(currency, 2)
 
 
+def _by_code(company: Company, customers: list[str] | None, attribute: str, given: str | None
+             ) -> list[tuple[str | None, list[str] | None, set[str]]]:
+    """The run's customers grouped by the code each is charged with: a customer's own (Party.`attribute`) takes
+    precedence over the code given to the run, which takes precedence over the company parameter's (None here:
+    the caller's default). Each group: (code, its customers — None: every customer —, customers to leave out)."""
+    for customer in customers or []:
+        if company.party(PartyType.customer, customer) is None:
+            raise NotFound(f"customer {customer} does not exist", code="unknown_account")
+    own = {party.id: getattr(party, attribute) for (party_type, _), party in company.parties.items()
+           if party_type == PartyType.customer and getattr(party, attribute)}
+    groups: dict[str, list[str]] = {}
+    for customer in (customers if customers is not None else sorted(own)):
+        if customer in own:
+            groups.setdefault(own[customer], []).append(customer)
+    result: list[tuple[str | None, list[str] | None, set[str]]] = [
+        (code, members, set()) for code, members in sorted(groups.items())]
+    if customers is None:
+        result.append((given, None, set(own)))
+    elif any(customer not in own for customer in customers):
+        result.append((given, [customer for customer in customers if customer not in own], set()))
+    return result
+
+
 def interest_code(company: Company, code: str | None) -> InterestCode:
     chosen = code or str(company.parameter("interest_code") or "")
     codes = company.parameter("interest_codes") or {}
@@ -159,30 +182,45 @@ def _settle_after(connection: Connection, company: Company, posting: PostingResu
 def interest_notes_in(connection: Connection, company: Company, day: date, *, customers: list[str] | None = None,
                       code: str | None = None, post: bool = False, groups: frozenset[str] = frozenset()
                       ) -> CollectionRun:
-    chosen = interest_code(company, code)
-    items, skipped = _candidates(connection, company, day, customers, ("invoice",), paid_late=chosen.paid_late)
-    ledger_accounts = {item["transaction_id"]: item["ledger_account"] for item in items}
-    until = charged_until(connection, company.id, [item["transaction_id"] for item in items])
-    # A payment inside the window counts by day: the days before it carry the balance it had not yet paid.
-    paid = settlements_in_force(connection, company.id, [item["transaction_id"] for item in items], day)
-    for item in items:
-        item["payments"] = paid.get(item["transaction_id"], [])
-    decimals = {item["currency"]: company.decimals(item["currency"]) for item in items}
-    run = CollectionRun(notes=interest_notes(chosen, day, items, until, decimals), skipped=skipped, decimals=decimals)
+    run = CollectionRun()
+    codes: dict[str, InterestCode] = {}
+    ledger_accounts: dict[int, str] = {}
+    for own_code, members, leave_out in _by_code(company, customers, "interest_code", code):
+        chosen = _code_or_none(interest_code, company, own_code)
+        items, skipped = _candidates(connection, company, day, members, ("invoice",),
+                                     paid_late=bool(chosen and chosen.paid_late))
+        items = [item for item in items if item["party_id"] not in leave_out]
+        run.skipped += [customer for customer in skipped if customer not in leave_out]
+        if not items:
+            continue
+        if chosen is None:
+            chosen = interest_code(company, own_code)  # says why there is no code
+        codes[chosen.code] = chosen
+        ledger_accounts.update({item["transaction_id"]: item["ledger_account"] for item in items})
+        until = charged_until(connection, company.id, [item["transaction_id"] for item in items])
+        # A payment inside the window counts by day: the days before it carry the balance it had not yet paid.
+        paid = settlements_in_force(connection, company.id, [item["transaction_id"] for item in items], day)
+        for item in items:
+            item["payments"] = paid.get(item["transaction_id"], [])
+        decimals = {item["currency"]: company.decimals(item["currency"]) for item in items}
+        run.decimals.update(decimals)
+        run.notes += interest_notes(chosen, day, items, until, decimals)
+    run.notes.sort(key=lambda note: note.customer)  # stable: each customer's notes in their currencies' order
+    run.skipped = sorted(set(run.skipped))
     if not post or not run.notes:
         return run
-    account = _account(company, chosen.account, parameter="interest_account", what="interest revenue")
     journal_name = str(company.parameter("interest_note_journal"))
     numbers = _voucher_numbers(connection, company, journal_name, len(run.notes))
     lines: list[JournalLine] = []
     for note, number in zip(run.notes, numbers):
         note.number = number
+        account = _account(company, codes[note.code].account, parameter="interest_account", what="interest revenue")
         lines += _customer_lines(company, len(lines) + 1, day, note.customer, note.interest_minor, note.currency,
-                                 account, number, f"Interest note {number} ({chosen.code})",
+                                 account, number, f"Interest note {number} ({note.code})",
                                  ledger_accounts[note.lines[0].transaction_id])
     run.posting = _post(connection, company, journal_name, lines, "interest_note", groups)
     run.document_ids = save_documents(connection, company.id, [
-        {"kind": "interest_note", "party_id": note.customer, "document_date": day, "code": chosen.code,
+        {"kind": "interest_note", "party_id": note.customer, "document_date": day, "code": note.code,
          "currency": note.currency, "amount_minor": note.interest_minor, "voucher_id": voucher.voucher_id,
          "voucher_number": note.number, "transaction_id": voucher.transaction_ids[0],
          "batch_id": run.posting.batch_id,
@@ -192,6 +230,17 @@ def interest_notes_in(connection: Connection, company: Company, day: date, *, cu
         for note, voucher in zip(run.notes, run.posting.vouchers)])
     _settle_after(connection, company, run.posting)
     return run
+
+
+def _code_or_none(resolve, company: Company, given: str | None):
+    """The code of a group (`resolve(company, given)`), or None when neither the run nor the parameter names one
+    (then refused only if the group has something to charge)."""
+    if given:
+        return resolve(company, given)
+    try:
+        return resolve(company, None)
+    except InvalidInput:
+        return None
 
 
 def _run(engine: Engine, company_id: str | None, user: str | None, work) -> CollectionRun:
@@ -217,12 +266,23 @@ def create_interest_notes(engine: Engine, company_id: str | None, day: date, *, 
 def collection_letters_in(connection: Connection, company: Company, day: date, *,
                           customers: list[str] | None = None, sequence: str | None = None, post: bool = False,
                           groups: frozenset[str] = frozenset()) -> CollectionRun:
-    chosen = letter_sequence(company, sequence)
-    items, skipped = _candidates(connection, company, day, customers, ("invoice", "interest_note"))
-    ledger_accounts = {item["transaction_id"]: item["ledger_account"] for item in items}
-    levels = letter_levels(connection, company.id, [item["transaction_id"] for item in items])
-    run = CollectionRun(letters=collection_letters(chosen, day, items, levels), skipped=skipped,
-                        decimals={item["currency"]: company.decimals(item["currency"]) for item in items})
+    run = CollectionRun()
+    ledger_accounts: dict[int, str] = {}
+    for own_sequence, members, leave_out in _by_code(company, customers, "collection_letter_sequence", sequence):
+        chosen = _code_or_none(letter_sequence, company, own_sequence)
+        items, skipped = _candidates(connection, company, day, members, ("invoice", "interest_note"))
+        items = [item for item in items if item["party_id"] not in leave_out]
+        run.skipped += [customer for customer in skipped if customer not in leave_out]
+        if not items:
+            continue
+        if chosen is None:
+            chosen = letter_sequence(company, own_sequence)  # says why there is no sequence
+        ledger_accounts.update({item["transaction_id"]: item["ledger_account"] for item in items})
+        levels = letter_levels(connection, company.id, [item["transaction_id"] for item in items])
+        run.letters += collection_letters(chosen, day, items, levels)
+        run.decimals.update({item["currency"]: company.decimals(item["currency"]) for item in items})
+    run.letters.sort(key=lambda letter: letter.customer)
+    run.skipped = sorted(set(run.skipped))
     if not post or not run.letters:
         return run
     currency = company.accounting_currency
@@ -235,7 +295,7 @@ def collection_letters_in(connection: Connection, company: Company, day: date, *
         account = _account(company, letter.account, parameter="collection_fee_account", what="collection fee")
         fee_minor = parse_minor(str(letter.fee), company.decimals(currency))
         lines += _customer_lines(company, len(lines) + 1, day, letter.customer, fee_minor, currency, account,
-                                 letter.number, f"Collection letter {letter.level} ({chosen.code}) fee",
+                                 letter.number, f"Collection letter {letter.level} ({letter.sequence}) fee",
                                  ledger_accounts[letter.lines[0].transaction_id])
     posted: Iterator[PostedVoucher] = iter([])
     if lines:
@@ -245,7 +305,7 @@ def collection_letters_in(connection: Connection, company: Company, day: date, *
     for letter in run.letters:
         voucher = next(posted) if letter.fee > 0 else None
         documents.append({
-            "kind": "collection_letter", "party_id": letter.customer, "document_date": day, "code": chosen.code,
+            "kind": "collection_letter", "party_id": letter.customer, "document_date": day, "code": letter.sequence,
             "level": letter.level, "currency": currency,
             "amount_minor": parse_minor(str(letter.fee), company.decimals(currency)),
             "voucher_id": voucher.voucher_id if voucher else None, "voucher_number": letter.number,

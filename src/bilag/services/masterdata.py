@@ -89,7 +89,8 @@ def _parties(party_type: str):
                  "payment_terms": r.payment_terms, "cash_discount": r.cash_discount,
                  "dimensions": json.loads(r.dimensions), "hold": r.hold,
                  "hold_release_date": _iso(r.hold_release_date), "posting_profile": r.posting_profile,
-                 "sales_tax_group": r.sales_tax_group}
+                 "sales_tax_group": r.sales_tax_group, "interest_code": r.interest_code,
+                 "collection_letter_sequence": r.collection_letter_sequence}
                 for r in rows]
     return read
 

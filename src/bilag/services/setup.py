@@ -50,7 +50,8 @@ SECTION_KEYS = {
     "tax_code": ({"code", "percent", "payable_account"}, {"receivable_account", "customer_cash_discount_account",
                                                            "vendor_cash_discount_account"}),
     "party": ({"id"}, {"name", "group", "currency", "payment_terms", "cash_discount", "dimensions", "hold",
-                       "hold_release_date", "posting_profile", "sales_tax_group"}),
+                       "hold_release_date", "posting_profile", "sales_tax_group", "interest_code",
+                       "collection_letter_sequence"}),
     "exchange_rate": ({"currency", "date", "rate"}, {"per", "rate_type"}),
     "currency": ({"code"}, {"decimals"}),
     "journal_name": ({"name"}, {"description", "voucher_mode", "number_prefix", "number_width", "dimensions",
@@ -518,14 +519,39 @@ def add_parties(connection: Connection, company_id: str, party_type: PartyType, 
             json.dumps(party_dimensions) if party_dimensions else "{}",
             hold, as_date(release, where).isoformat() if release else None, item.get("posting_profile"),
             str(item["sales_tax_group"]) if item.get("sales_tax_group") else None,
+            *_collection_codes(connection, company_id, party_type, item, where),
         ))
     check_unique(connection, s.party, s.party.c.party_id, company_id, ids, party_type.value,
                  party_type=party_type.value)
     bulk_insert(connection, s.party, PARTY_COLUMNS, rows)  # 5,000 vendors in one driver call (issue 11)
 
 
+def _collection_codes(connection: Connection, company_id: str, party_type: PartyType, item: dict, where: str
+                      ) -> tuple[str | None, str | None]:
+    """A customer's own interest code and collection letter sequence: each one of the company's (parameters
+    interest_codes, collection_letter_sequences)."""
+    chosen = (str(item["interest_code"]) if item.get("interest_code") else None,
+              str(item["collection_letter_sequence"]) if item.get("collection_letter_sequence") else None)
+    if not any(chosen):
+        return chosen
+    if party_type != PartyType.customer:
+        raise InvalidInput(f"{where}: interest codes and collection letter sequences are for customers",
+                           code="bad_setup")
+    row = connection.execute(select(s.company.c.parameters).where(s.company.c.company_id == company_id)).first()
+    parameters = json.loads(row[0]) if row and row[0] else {}
+    for value, parameter, what, code in ((chosen[0], "interest_codes", "interest code", "unknown_interest_code"),
+                                         (chosen[1], "collection_letter_sequences", "collection letter sequence",
+                                          "unknown_letter_sequence")):
+        known = parameters.get(parameter) or {}
+        if value and value not in known:
+            raise InvalidInput(f"{where}: {what} {value} does not exist (parameters.{parameter}: "
+                               f"{', '.join(sorted(known)) or 'none'})", code=code)
+    return chosen
+
+
 PARTY_COLUMNS = ("company_id", "party_type", "party_id", "name", "party_group", "currency", "payment_terms",
-                 "cash_discount", "dimensions", "hold", "hold_release_date", "posting_profile", "sales_tax_group")
+                 "cash_discount", "dimensions", "hold", "hold_release_date", "posting_profile", "sales_tax_group",
+                 "interest_code", "collection_letter_sequence")
 
 
 def add_posting_profiles(connection: Connection, company_id: str, profiles: dict) -> None:

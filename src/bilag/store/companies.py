@@ -126,6 +126,7 @@ def read_company(connection: Connection, company_id: str) -> Company:
         parties[(party_type, r.party_id)] = Party(
             party_type, r.party_id, r.name, r.party_group, r.currency, r.payment_terms, r.cash_discount,
             json.loads(r.dimensions), Hold(r.hold), r.hold_release_date, r.posting_profile, r.sales_tax_group,
+            r.interest_code, r.collection_letter_sequence,
         )
     parameters = dict(DEFAULT_PARAMETERS)
     parameters.update(json.loads(head.parameters))

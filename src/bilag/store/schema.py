@@ -181,6 +181,9 @@ party = Table(
     Column("hold_release_date", Date),
     Column("posting_profile", String(20)),
     Column("sales_tax_group", String(20)),  # issue 9: an invoice's sales tax group when its header names none
+    # issue 9: a customer's own interest code and collection letter sequence (before the company parameters')
+    Column("interest_code", String(20)),
+    Column("collection_letter_sequence", String(20)),
     PrimaryKeyConstraint("company_id", "party_type", "party_id"),
     _company_fk("party"),
 )

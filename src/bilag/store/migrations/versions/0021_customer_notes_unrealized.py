@@ -1,4 +1,5 @@
-"""customer notes in the collections view, and the history of unrealized revaluation amounts (issue 9)
+"""customer notes in the collections view, the history of unrealized revaluation amounts, a customer's own
+interest code and collection letter sequence (issue 9)
 
 customer_note: a collections clerk's dated notes on a customer, optionally on one of its transactions.
 unrealized_change: each change of a transaction's unrealized revaluation amount on its posting date, so that aged
@@ -21,6 +22,9 @@ depends_on = None
 
 
 def upgrade() -> None:
+    # A customer's own interest code and collection letter sequence, before the company parameters'.
+    op.add_column('party', sa.Column('interest_code', sa.String(length=20), nullable=True))
+    op.add_column('party', sa.Column('collection_letter_sequence', sa.String(length=20), nullable=True))
     op.create_table(
         'customer_note',
         sa.Column('company_id', sa.String(length=20), nullable=False),
@@ -60,6 +64,9 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('party') as batch:
+        batch.drop_column('collection_letter_sequence')
+        batch.drop_column('interest_code')
     op.drop_index('ix_unrealized_change_transaction', table_name='unrealized_change')
     op.drop_table('unrealized_change')
     op.drop_index('ix_customer_note_party', table_name='customer_note')
