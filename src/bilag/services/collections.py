@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from operator import itemgetter
 
 from sqlalchemy.engine import Connection, Engine
 
@@ -40,9 +41,10 @@ def aged_balances_in(connection: Connection, company_id: str, as_of: date, *, ba
     # summary accounts): each in its transaction's aging period.
     unrealized = unrealized_as_of(connection, company_id, party_type, as_of, party_ids)
     if accounting_currency:
-        rows = _with_unrealized([(party, context.accounting_currency, amounts) for party, _, amounts in rows],
-                                unrealized, periods, as_of, context.accounting_currency)
-        subledger = sum(sum(amounts) for *_, amounts in rows)
+        accounting = context.accounting_currency
+        rows = _with_unrealized([(party, accounting, amounts) for party, _, amounts in rows],
+                                unrealized, periods, as_of, accounting)
+        subledger = sum(map(sum, map(itemgetter(2), rows)))
     else:
         subledger = sum(sum(amounts) for *_, amounts in grouped_open_amounts(
             connection, company_id, party_type, as_of, basis, [], accounting=True, party_ids=party_ids))

@@ -145,13 +145,18 @@ def grouped_open_amounts(connection: Connection, company_id: str, party_type: st
         # carries three narrow values instead of the columns they come from; then one row per party (and
         # currency) with a sum per period (about 0.8 × the CPU time of grouping by party and period in one
         # query, on 2,000,000 transactions).
+        # Only the rows with something open, through the driver's cursor: at 100,000 customers SQLAlchemy's
+        # result rows and a second pass building lists cost a tenth of the report.
         keys = "party_id" + ("" if accounting else ", currency")
+        sums = [f"SUM(CASE WHEN period = {i} THEN amount END)" for i in range(width)]
         sql = (f"WITH open_then AS MATERIALIZED (SELECT t.party_id AS party_id, t.currency AS currency, "
                f"{bucket} AS period, {amount} AS amount {source}) "
-               f"SELECT {keys}, " + ", ".join(f"SUM(CASE WHEN period = {i} THEN amount END)" for i in range(width))
-               + f" FROM open_then GROUP BY {keys}")
-        return [(row[0], "*" if accounting else row[1], [total or 0 for total in row[1 if accounting else 2:]])
-                for row in connection.execute(_bound(sql, boundaries, party_ids), params)]
+               f"SELECT {keys}, " + ", ".join(f"COALESCE({total}, 0)" for total in sums)
+               + f" FROM open_then GROUP BY {keys} HAVING " + " OR ".join(f"{total} <> 0" for total in sums))
+        first = 1 if accounting else 2
+        if accounting:
+            return [(row[0], "*", list(row[first:])) for row in _driver_rows(connection, sql, params)]
+        return [(row[0], row[1], list(row[first:])) for row in _driver_rows(connection, sql, params)]
     # PostgreSQL hashes the groups. Compiling this one query just in time costs more than it saves.
     connection.exec_driver_sql("SET LOCAL jit = off")
     currency = "'*'" if accounting else "t.currency"
@@ -165,6 +170,24 @@ def grouped_open_amounts(connection: Connection, company_id: str, party_type: st
             found = by_party[(party, currency)] = [0] * width
         found[period] += int(total)  # PostgreSQL sums bigints as numeric
     return [(party, currency, sums) for (party, currency), sums in by_party.items()]
+
+
+def _driver_rows(connection: Connection, sql: str, params: dict) -> list[tuple]:
+    """Run a statement with :named marks through SQLite's own cursor (dates as ISO text, as SQLite keeps them;
+    party_ids expanded into one mark each)."""
+    from .bulk import driver_connection
+
+    values = {name: value.isoformat() if isinstance(value, date) else value for name, value in params.items()
+              if name != "party_ids"}
+    if "party_ids" in params:
+        marks = [f":party_{index}" for index in range(len(params["party_ids"]))]
+        sql = sql.replace(":party_ids", "(" + (", ".join(marks) or "NULL") + ")")
+        values.update({mark[1:]: party for mark, party in zip(marks, params["party_ids"])})
+    cursor = driver_connection(connection).cursor()
+    try:
+        return cursor.execute(sql, values).fetchall()
+    finally:
+        cursor.close()
 
 
 def _bound(sql: str, boundaries: list[date], party_ids: list[str] | None) -> TextClause:
