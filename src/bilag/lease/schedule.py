@@ -139,6 +139,7 @@ def _present_value(lease: Lease, decimals: int):
     recognised = 0
     lines = []
     discount = _discounts(growth)  # compounding period index -> 1 / growth ** index
+    minor_of: dict[Decimal, int] = {}  # a payment's amount in minor units: the same amount month after month
     for month in range(lease.term_months):
         found = by_month.get(month)
         if found is None:
@@ -156,7 +157,10 @@ def _present_value(lease: Lease, decimals: int):
         rounded = to_minor(exact, decimals)
         recognised += rounded
         day = month_start(lease.commencement, month) if due else month_end(lease.commencement, month)
-        lines.append(PresentValueLine(month, day, to_minor(amount, decimals), index, rounded))
+        minor = minor_of.get(amount)
+        if minor is None:
+            minor = minor_of[amount] = to_minor(amount, decimals)
+        lines.append(PresentValueLine(month, day, minor, index, rounded))
     return exact_total, recognised, lines
 
 
@@ -167,8 +171,12 @@ def _compute(lease: Lease, classification: Classification, framework: Framework,
     due = lease.annuity == Annuity.due
     payments = [0] * term
     payment_exact = [Decimal(0)] * term
+    minor_of: dict[Decimal, int] = {}  # a payment's amount in minor units: the same amount month after month
     for month, amount in payment_events(lease):
-        payments[month] += to_minor(amount, decimals)
+        minor = minor_of.get(amount)
+        if minor is None:
+            minor = minor_of[amount] = to_minor(amount, decimals)
+        payments[month] += minor
         payment_exact[month] += amount
     extras = (lease.initial_direct_costs + lease.prepayment - lease.incentives
               + (lease.dismantling if framework == Framework.ifrs16 else 0))

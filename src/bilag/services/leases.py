@@ -409,12 +409,20 @@ def _give_marks(connection: Connection, company_id: str, lease_ids: Iterable[str
 
 
 def _save_marks(connection: Connection, company_id: str, moved: list[tuple[str, str, int]]) -> None:
-    """The marks the batch moved on: (lease, schedule, month), one statement for them all."""
-    if moved:
-        m = s.lease_batch_mark
-        connection.execute(update(m).where(m.c.company_id == company_id, m.c.lease_id == bindparam("l"),
-                                           m.c.schedule == bindparam("sch")).values(month=bindparam("m")),
-                           [{"l": lease_id, "sch": schedule, "m": month} for lease_id, schedule, month in moved])
+    """The marks the batch moved on: (lease, schedule, month), one driver call for them all (an UPDATE from
+    arrays on PostgreSQL, executemany on SQLite: tens of thousands of leases)."""
+    if not moved:
+        return
+    if is_postgres(connection):
+        driver_rows(connection, "UPDATE lease_batch_mark m SET month = v.month "
+                                "FROM unnest(?::text[], ?::text[], ?::int[]) AS v(lease_id, schedule, month) "
+                                "WHERE m.company_id = ? AND m.lease_id = v.lease_id AND m.schedule = v.schedule",
+                    ([lease_id for lease_id, _, _ in moved], [schedule for _, schedule, _ in moved],
+                     [month for _, _, month in moved], company_id))
+        return
+    connection.exec_driver_sql("UPDATE lease_batch_mark SET month = ? WHERE company_id = ? AND lease_id = ? "
+                               "AND schedule = ?", [(month, company_id, lease_id, schedule)
+                                                    for lease_id, schedule, month in moved])
 
 
 def _create_for_company(connection, company, schedules, through, groups, books, leases, post, ir_date, user,
@@ -455,6 +463,7 @@ def _create_for_company(connection, company, schedules, through, groups, books, 
     lines_by_journal: dict[str, int] = defaultdict(int)
     links_by_journal: dict[str, list[list]] = defaultdict(list)
     total = len(selected)
+    company_id = company.id
     for done, row in enumerate(selected, start=1):
         classification = Classification(row.classification)
         on_balance = classification in ON_BALANCE
@@ -490,7 +499,14 @@ def _create_for_company(connection, company, schedules, through, groups, books, 
                 else _AMOUNT_OF[schedule]
             mark = mark_of[(lease_id, schedule)]
             reached, gap = mark, False
-            due = []
+            # The entries are made as the lines are found: ledger pairs as they are (the posting planner makes
+            # their vouchers straight from them), their accounts looked up once per lease (pair_maker, at the
+            # first line due, after rule B1's check); journal lines for the entries that are not (vendor
+            # invoices, deferred rent). Each entry numbered from its journal's next line; its link names its
+            # first line (and how many).
+            started = False
+            make = None
+            name, journal_entries, journal_links, count = "", [], [], 0
             for line in lease_lines:
                 month = line.month
                 if month <= mark:
@@ -518,39 +534,41 @@ def _create_for_company(connection, company, schedules, through, groups, books, 
                                                                                        classification)
                 if not amount or (lease_id, schedule, month) in linked:
                     continue
-                due.append((line, day, amount))
-            if reached != mark:
-                moved.append((lease_id, schedule, reached))
-            if not due:
-                continue
-            if classification in ON_BALANCE and lease_id not in initial_posted:
-                raise lease_error(lease_id, "initial_recognition_not_posted",
-                                  f"{schedule.replace('_', ' ')} entries need the lease's initial recognition posted "
-                                  f"first (rule B1)")
-            name = journal_name_for(schedule, book.pay_to_vendor)
-            # Ledger pairs as they are (the posting planner makes their vouchers straight from them), their
-            # accounts looked up once per lease; journal lines for the entries that are not (vendor invoices,
-            # deferred rent). Each entry numbered from its journal's next line; its link names its first line.
-            make = pair_maker(context, schedule)
-            journal_entries, journal_links = entries_by_journal[name], links_by_journal[name]
-            count = lines_by_journal[name]
-            for line, day, amount in due:
+                if not started:
+                    if on_balance and lease_id not in initial_posted:
+                        raise lease_error(lease_id, "initial_recognition_not_posted",
+                                          f"{schedule.replace('_', ' ')} entries need the lease's initial recognition "
+                                          f"posted first (rule B1)")
+                    started = True
+                    name = journal_name_for(schedule, book.pay_to_vendor)
+                    make = pair_maker(context, schedule)
+                    journal_entries, journal_links = entries_by_journal[name], links_by_journal[name]
+                    count = lines_by_journal[name]
                 entry: list
                 if make is not None:
                     entry = make(line)
-                else:
-                    pairs = schedule_pairs(context, schedule, line)
-                    entry = pairs if pairs is not None else schedule_lines(context, schedule, line)
-                    if entry and not isinstance(entry[0], LedgerPair):
-                        for offset, journal_line in enumerate(entry):
-                            journal_line.line_no = count + 1 + offset
+                    if not entry:
+                        continue
+                    count += 1  # one ledger pair
+                    journal_entries.append((count, entry))
+                    journal_links.append([company_id, lease_id, schedule, month, None, count, day, amount, None, None,
+                                          1])
+                    continue
+                pairs = schedule_pairs(context, schedule, line)
+                entry = pairs if pairs is not None else schedule_lines(context, schedule, line)
                 if not entry:
                     continue
+                if not isinstance(entry[0], LedgerPair):
+                    for offset, journal_line in enumerate(entry):
+                        journal_line.line_no = count + 1 + offset
                 journal_entries.append((count + 1, entry))
-                journal_links.append([company.id, lease_id, schedule, line.month, None, count + 1, day, amount,
+                journal_links.append([company_id, lease_id, schedule, month, None, count + 1, day, amount,
                                       None, None, len(entry)])
                 count += len(entry)
-            lines_by_journal[name] = count
+            if started:
+                lines_by_journal[name] = count
+            if reached != mark:
+                moved.append((lease_id, schedule, reached))
         if progress and (done % 1000 == 0 or done == total):
             progress(f"{company.id}: journal lines", done, total)
     _save_marks(connection, company.id, moved)
