@@ -86,3 +86,24 @@ def _company_with_bad_sequence(engine):
     setup["parameters"] = {"collection_letter_sequences": LETTERS}
     setup["customers"] = [{"id": "C-9", "collection_letter_sequence": "NOPE"}]
     setup_company(engine, setup)
+
+
+def test_own_codes_through_the_http_api(engine):
+    import httpx
+
+    from .live_server import serving, user_with_token
+
+    _company(engine)
+    _invoice(engine, "C-1")
+    _invoice(engine, "C-2")
+    admin = user_with_token(engine, "ada", {"USMF": "administrator"})
+    with serving(engine) as base, httpx.Client(base_url=base, timeout=30,
+                                               headers={"Authorization": f"Bearer {admin}"}) as api:
+        changed = api.patch("/api/companies/USMF/master/customer/C-2", json={"interest_code": "DAILY"})
+        assert changed.status_code == 200, changed.text
+        refused = api.patch("/api/companies/USMF/master/customer/C-1", json={"collection_letter_sequence": "NOPE"})
+        assert refused.status_code == 422 and "collection letter sequence NOPE does not exist" in refused.text
+        run = api.post("/api/companies/USMF/interest-notes", json={"date": "2024-03-10"})
+        assert run.status_code in (200, 201), run.text
+        assert [(n["customer"], n["code"], n["interest"]) for n in run.json()["interest_notes"]] == [
+            ("C-1", "R1", "18.75"), ("C-2", "DAILY", "375.00")]
