@@ -75,6 +75,11 @@ def test_revaluation_then_a_partial_payment_then_a_second_revaluation(engine):
     rows, subledger, ledger = _aged(engine, "2024-02-29", accounting_currency=False)
     assert rows[("C-3", "EUR")] == ["0.00", "0.00", "60.00", "0.00", "0.00", "60.00"]
     assert (subledger, ledger) == ("575.00", "575.00")
+    # Some customers only (the tie is then the customers' own open amounts).
+    assert _aged(engine, "2024-02-29", party_ids=["C-3", "C-2"]) == (
+        {("C-3", "USD"): ["0.00", "0.00", "75.00", "0.00", "0.00", "75.00"]}, "75.00", "75.00")
+    assert _aged(engine, "2024-02-29", party_ids=["C-3"], accounting_currency=False) == (
+        {("C-3", "EUR"): ["0.00", "0.00", "60.00", "0.00", "0.00", "60.00"]}, "75.00", "75.00")
     # By document date (1/10): 50 days old on 2/29.
     rows, subledger, ledger = _aged(engine, "2024-02-29", basis="document_date")
     assert rows[("C-3", "USD")] == ["0.00", "75.00", "0.00", "0.00", "0.00", "75.00"] and subledger == ledger
