@@ -214,6 +214,12 @@ def _balance_beyond_limit(rows: list[tuple]) -> JournalRejected:
                                                 f"{MAX_BALANCE_MINOR:,} minor units; nothing was posted")])
 
 
+_BALANCE_COPY_FROM = 1000  # balance rows; from this many on PostgreSQL (not Citus) by COPY, below as arrays
+_BALANCE_DELTA_TABLE = ("CREATE TEMPORARY TABLE balance_delta (position integer, ledger_account text, currency text, "
+                        "period_id integer, main_account text, amount_minor bigint, accounting_minor bigint) "
+                        "ON COMMIT DROP")
+
+
 def _upsert_balances(connection: Connection, company_id: str, deltas: dict[tuple, list[int]]) -> None:
     keys = sorted(deltas)
     upsert = ("INSERT INTO balance (company_id, ledger_account, currency, period_id, main_account, amount_minor, "
@@ -231,6 +237,23 @@ def _upsert_balances(connection: Connection, company_id: str, deltas: dict[tuple
                     value for account, currency, period_id, main in chunk
                     for value in (company_id, account, currency, period_id, main,
                                   *deltas[(account, currency, period_id, main)])])
+    elif connection.dialect.name == "postgresql" and len(keys) >= _BALANCE_COPY_FROM:
+        # A large batch (tens of thousands of balance rows: one per account, currency and period) goes by COPY
+        # into a temporary table and one upsert from it: psycopg writes COPY rows in C, where it turns arrays into
+        # text in Python (0.6 of 0.8 s of client CPU for 45,000 rows). Ordered by position: the key order of the
+        # locks. The table lives for this statement only (dropped here, and on commit in any case).
+        raw = driver_connection(connection)
+        with raw.cursor() as cursor:
+            cursor.execute(_BALANCE_DELTA_TABLE)
+            with cursor.copy("COPY balance_delta FROM STDIN") as copy:
+                write_row = copy.write_row
+                for position, key in enumerate(keys):
+                    amount, accounting = deltas[key]
+                    write_row((position, *key, amount, accounting))
+            cursor.execute(upsert.format(rows="SELECT %s::text, ledger_account, currency, period_id, main_account, "
+                                         "amount_minor, accounting_minor FROM balance_delta ORDER BY position"),
+                           (company_id,))
+            cursor.execute("DROP TABLE balance_delta")
     elif connection.dialect.name == "postgresql":
         # One statement for the batch, its columns sent as arrays (psycopg's executemany runs the upsert
         # once per balance row, about twice as slow here). WITH ORDINALITY keeps the key order of the locks.
