@@ -60,3 +60,33 @@ def test_a_large_batch_past_the_largest_balance_is_refused_naming_the_balance_an
     assert problem.code == "balance_limit"
     assert f"the balance of {last[0]} in {last[1]} (period {last[2]})" in problem.message
     assert balances(engine, company_id) == before
+
+
+def test_a_voucher_number_taken_meanwhile_is_refused_by_the_writer_itself_and_the_transaction_goes_on(engine):
+    """The writer's own refusal (the store's unique key; posting checks the numbers before it writes): a voucher
+    number already posted is named, nothing of the voucher is written, and the transaction can still read — on
+    PostgreSQL also when the rows go in one round trip (its savepoint is rolled back to)."""
+    from datetime import date
+
+    from bilag.journal.model import EntryDraft, VoucherDraft
+
+    from .support import post
+
+    company_id = make_company(engine)
+    posted = post(engine, """
+        voucher | account_type | account      | debit  | credit
+        DUP1    | Ledger       | 606300-001-- | 10.00  |
+        DUP1    | Ledger       | 110110-001-  |        | 10.00
+    """).vouchers[0]
+    entries = [EntryDraft(1, "606300-001--", "606300", "ledger_journal", "USD", 500, 500),
+               EntryDraft(2, "110110-001-", "110110", "ledger_journal", "USD", -500, -500)]
+    again = VoucherDraft(posted.number, posted.series, date(2024, 1, 5), posted.draft.period_id, "journal", entries)
+    before = balances(engine, company_id)
+    with engine.begin() as connection:
+        with pytest.raises(JournalRejected) as error:
+            ledger_writer.write_vouchers(connection, company_id, [again], 999)
+        assert connection.execute(text("SELECT count(*) FROM voucher WHERE voucher_number = :n"),
+                                  {"n": posted.number}).scalar() == 1
+    [problem] = error.value.problems
+    assert problem.code == "duplicate_voucher" and f"voucher number {posted.number} is already posted" in problem.message
+    assert balances(engine, company_id) == before

@@ -31,7 +31,7 @@ def is_citus(connection: Connection) -> bool:
 
 
 _INSERT_ROWS = 1000  # rows per multi-row INSERT
-_COPY_FROM = 200  # rows; on PostgreSQL and Citus below this a multi-row INSERT, from it COPY
+COPY_FROM = 200  # rows; on PostgreSQL and Citus below this a multi-row INSERT, from it COPY
 
 
 def _insert_values(connection: Connection, table: Table, columns: Sequence[str], rows: list) -> None:
@@ -65,6 +65,31 @@ def driver_rows(connection: Connection, sql: str, params: Sequence = ()) -> list
 _PYFORMAT: dict[str, str] = {}  # statement with ? marks -> with psycopg's %s marks
 
 
+def pipelined(connection: Connection, statements: Sequence[tuple[str, Sequence]]) -> list[list[tuple]]:
+    """PostgreSQL: run the statements (psycopg's `%s` marks) in the connection's transaction, in order, sent in one
+    round trip (psycopg's pipeline mode) instead of one each; returns each one's rows. A statement that fails
+    raises the driver's own error (psycopg.Error) and those after it do not run: the transaction is then aborted
+    up to the last savepoint. For the few statements every posting runs (one operation at a time)."""
+    raw = driver_connection(connection)
+    cursors = []
+    try:
+        with raw.pipeline():
+            for sql, params in statements:
+                cursor = raw.cursor()
+                cursors.append(cursor)
+                cursor.execute(sql, params)
+        return [cursor.fetchall() if cursor.description is not None else [] for cursor in cursors]
+    finally:
+        for cursor in cursors:
+            cursor.close()
+
+
+def insert_values_sql(table_name: str, columns: Sequence[str], row_count: int) -> str:
+    """A multi-row INSERT of `row_count` rows in psycopg's marks."""
+    row_marks = "(" + ", ".join("%s" for _ in columns) + ")"
+    return f"INSERT INTO {table_name} ({', '.join(columns)}) VALUES " + ", ".join(row_marks for _ in range(row_count))
+
+
 def marks(count: int) -> str:
     """`?, ?, ...`: the marks of an IN list for driver_rows."""
     return ", ".join("?" * count)
@@ -96,7 +121,7 @@ def bulk_insert(connection: Connection, table: Table, columns: Sequence[str], ro
         # COPY and the driver's INSERT pass no SQLAlchemy event: renew the master-data stamp here.
         position = list(columns).index("company_id")
         renew_master_version(connection, {row[position] for row in rows})
-    if is_postgres(connection) and len(rows) < _COPY_FROM:
+    if is_postgres(connection) and len(rows) < COPY_FROM:
         # A few rows (one operation at a time) go in one multi-row INSERT: one round trip where COPY takes two, and
         # on Citus a one-phase commit.
         _insert_values(connection, table, columns, rows)
@@ -127,6 +152,12 @@ def next_ids(connection: Connection, company_id: str, counter: str, count: int) 
 _RESERVE_IDS = ("UPDATE number_sequence SET next_value = next_value + ? WHERE company_id = ? AND code = ? "
                 "RETURNING next_value")
 _FIRST_IDS = "INSERT INTO number_sequence (company_id, code, next_value) VALUES (?, ?, ?)"
+
+
+def reserve_ids_statement(company_id: str, counter: str, count: int) -> tuple[str, tuple]:
+    """next_ids' statement for pipelined() (PostgreSQL): its rows give the first id as next_ids does,
+    `rows[0][0] - count`; no rows: the counter is not there yet, and next_ids makes it."""
+    return _RESERVE_IDS.replace("?", "%s"), (count, company_id, counter)
 
 
 def insert_unless_present(connection: Connection, table: Table):

@@ -5,10 +5,11 @@ from collections import defaultdict
 from collections.abc import Sequence
 from itertools import repeat
 
+from psycopg import Error as DriverError
 from psycopg import IntegrityError as DriverIntegrityError  # COPY on PostgreSQL raises the driver's own error
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from ..errors import InvalidInput, JournalRejected, Problem
 from ..journal.chain import GENESIS, voucher_hash
@@ -16,8 +17,20 @@ from ..journal.model import VoucherDraft
 from ..journal.posting import cycle_collection_paused
 from ..limits import MAX_BALANCE_MINOR, TEXT_LIMITS
 from . import schema as s
-from .bulk import IsoDates, bulk_insert, driver_connection, is_citus, next_ids
-from .voucher_chain import chain_heads, move_chain_heads
+from .bulk import (
+    COPY_FROM,
+    IsoDates,
+    bulk_insert,
+    driver_connection,
+    driver_rows,
+    insert_values_sql,
+    is_citus,
+    is_postgres,
+    next_ids,
+    pipelined,
+    reserve_ids_statement,
+)
+from .voucher_chain import chain_heads, chain_heads_statement, move_chain_head_statement, move_chain_heads
 
 VOUCHER_COLUMNS = ("company_id", "voucher_id", "series", "voucher_number", "posting_date", "period_id", "kind",
                    "batch_id", "description", "previous_hash", "chain_hash")
@@ -70,9 +83,21 @@ def write_vouchers(connection: Connection, company_id: str, vouchers: list[Vouch
     with cycle_collection_paused():
         entry_count = sum(len(v.entries) for v in vouchers)
         transaction_count = sum(len(v.transactions) for v in vouchers)
-        voucher_id = next_ids(connection, company_id, "voucher", len(vouchers))
-        entry_id = next_ids(connection, company_id, "entry", entry_count)
-        transaction_id = next_ids(connection, company_id, "transaction", transaction_count)
+        tax_count = sum(len(v.taxes) for v in vouchers)
+        # A few vouchers on PostgreSQL (one operation at a time): the ids and chain heads in one round trip, the rows
+        # in another, instead of a round trip per statement and savepoint (_write_in_one_round_trip).
+        one_round_trip = (bool(vouchers) and is_postgres(connection) and not is_citus(connection)
+                          and max(len(vouchers), entry_count, transaction_count, tax_count) < COPY_FROM)
+        if one_round_trip:
+            voucher_id, entry_id, transaction_id, first_tax, heads = _reserve_in_one_round_trip(
+                connection, company_id, {voucher.series for voucher in vouchers},
+                (("voucher", len(vouchers)), ("entry", entry_count), ("transaction", transaction_count),
+                 ("tax_transaction", tax_count)))
+        else:
+            voucher_id = next_ids(connection, company_id, "voucher", len(vouchers))
+            entry_id = next_ids(connection, company_id, "entry", entry_count)
+            transaction_id = next_ids(connection, company_id, "transaction", transaction_count)
+            heads = chain_heads(connection, company_id, {voucher.series for voucher in vouchers})
         voucher_rows: list[tuple] = []
         entry_rows: list[tuple] = []
         transaction_rows: list[tuple] = []
@@ -83,7 +108,6 @@ def write_vouchers(connection: Connection, company_id: str, vouchers: list[Vouch
         # Dates go to the driver as ISO text, made once per date: it is what SQLite stores (and SQLAlchemy's
         # Date reads back) and what COPY parses; the driver would otherwise adapt the same date per row.
         iso_dates = IsoDates()
-        heads = chain_heads(connection, company_id, {voucher.series for voucher in vouchers})
         for voucher, batch in zip(vouchers, batch_id if isinstance(batch_id, list) else repeat(batch_id)):
             period_id = voucher.period_id
             day = iso_dates[voucher.date]
@@ -132,6 +156,13 @@ def write_vouchers(connection: Connection, company_id: str, vouchers: list[Vouch
                 tax_rows.extend(_tax_rows(company_id, voucher, voucher_id, first_entry, day, transaction_ids))
             ids.append((voucher_id, range(first_entry, entry_id), transaction_ids))
             voucher_id += 1
+        moves = {series: (last_of_series[series], heads[series]) for series in last_of_series}
+        if one_round_trip:
+            for offset, row in enumerate(tax_rows):
+                row[1] = first_tax + offset
+            _write_in_one_round_trip(connection, company_id, vouchers, source, voucher_rows, entry_rows,
+                                     transaction_rows, [tuple(row) for row in tax_rows], deltas, moves)
+            return ids
         try:
             with connection.begin_nested():  # a savepoint, so that the duplicates can be named afterwards
                 bulk_insert(connection, s.voucher, VOUCHER_COLUMNS, voucher_rows)
@@ -148,9 +179,61 @@ def write_vouchers(connection: Connection, company_id: str, vouchers: list[Vouch
                 row[1] = first_tax + offset
             bulk_insert(connection, s.tax_transaction, TAX_COLUMNS, [tuple(row) for row in tax_rows])
         apply_balance_deltas(connection, company_id, deltas)
-        move_chain_heads(connection, company_id, {series: (last_of_series[series], heads[series])
-                                                  for series in last_of_series})
+        move_chain_heads(connection, company_id, moves)
         return ids
+
+
+def _reserve_in_one_round_trip(connection: Connection, company_id: str, series: set[str],
+                               counts: tuple[tuple[str, int], ...]) -> tuple:
+    """PostgreSQL: the first id of each counter (next_ids', in the order given: the order of the row locks) and the
+    chain heads of the series, in one round trip. A counter not there yet is made by next_ids afterwards."""
+    wanted = [(counter, count) for counter, count in counts if count > 0]
+    results = pipelined(connection, [reserve_ids_statement(company_id, counter, count) for counter, count in wanted]
+                        + [chain_heads_statement(company_id, series)])
+    first = {counter: 0 for counter, _count in counts}
+    for (counter, count), rows in zip(wanted, results):
+        first[counter] = rows[0][0] - count if rows else next_ids(connection, company_id, counter, count)
+    heads = {name: chain_hash for name, chain_hash in results[-1]}
+    return (*(first[counter] for counter, _count in counts), heads)
+
+
+def _write_in_one_round_trip(connection: Connection, company_id: str, vouchers: list[VoucherDraft],
+                             source: str | None, voucher_rows: list[tuple], entry_rows: list[tuple],
+                             transaction_rows: list[tuple], tax_rows: list[tuple], deltas: dict[tuple, list[int]],
+                             moves: dict[str, tuple[int, str]]) -> None:
+    """PostgreSQL, a few rows: what write_vouchers writes, as multi-row INSERTs sent in one round trip (bulk.pipelined)
+    with the same savepoints around the vouchers and the balances, so that duplicate voucher numbers and balances
+    past the limit are named as on the other path (the savepoint is rolled back to, then read)."""
+    _check_deltas(deltas)
+    statements: list[tuple[str, Sequence]] = [("SAVEPOINT bilag_vouchers", ())]
+    for table, columns, rows in (("voucher", VOUCHER_COLUMNS, voucher_rows),
+                                 ("ledger_entry", ENTRY_COLUMNS, entry_rows),
+                                 ("party_transaction", TRANSACTION_COLUMNS, transaction_rows),
+                                 ("tax_transaction", TAX_COLUMNS, tax_rows)):
+        if rows:
+            statements.append((insert_values_sql(table, columns, len(rows)), [value for row in rows for value in row]))
+        if table == "voucher":
+            statements.append(("RELEASE SAVEPOINT bilag_vouchers", ()))
+    if deltas:
+        keys = sorted(deltas)  # the key order of the locks
+        statements += [("SAVEPOINT bilag_balances", ()),
+                       (_BALANCE_UPSERT.format(rows="VALUES " + ", ".join(_BALANCE_ROW_MARKS for _ in keys)),
+                        [value for key in keys for value in (company_id, *key, *deltas[key])]),
+                       ("RELEASE SAVEPOINT bilag_balances", ())]
+    statements += [move_chain_head_statement(company_id, series, voucher_id, chain_hash)
+                   for series, (voucher_id, chain_hash) in sorted(moves.items())]
+    try:
+        pipelined(connection, statements)
+    except DriverError as error:
+        refused_by = error.diag.table_name if isinstance(error, DriverIntegrityError) else None
+        if refused_by == "voucher":
+            driver_rows(connection, "ROLLBACK TO SAVEPOINT bilag_vouchers")
+            raise _duplicate_vouchers(connection, company_id, vouchers, source) from None
+        if refused_by == "balance":
+            driver_rows(connection, "ROLLBACK TO SAVEPOINT bilag_balances")
+            raise _balance_beyond_limit(_balances_after(connection, company_id, deltas)) from None
+        dbapi = connection.dialect.loaded_dbapi
+        raise DBAPIError.instance("(pipelined writes of a posting)", None, error, dbapi.Error) from error
 
 
 def _tax_rows(company_id: str, voucher: VoucherDraft, voucher_id: int, first_entry: int, day: str,
@@ -181,14 +264,18 @@ def apply_balance_deltas(connection: Connection, company_id: str, deltas: dict[t
     the table's check constraint (ck_balance_limit), so the 64-bit addition itself can never overflow."""
     if not deltas:
         return
-    for key, (amount, accounting) in deltas.items():
-        if abs(amount) > MAX_BALANCE_MINOR or abs(accounting) > MAX_BALANCE_MINOR:
-            raise _balance_beyond_limit([(key, amount, accounting)])
+    _check_deltas(deltas)
     try:
         with connection.begin_nested():  # a savepoint: the offending balances are named afterwards
             _upsert_balances(connection, company_id, deltas)
     except (IntegrityError, DriverIntegrityError):
         raise _balance_beyond_limit(_balances_after(connection, company_id, deltas)) from None
+
+
+def _check_deltas(deltas: dict[tuple, list[int]]) -> None:
+    for key, (amount, accounting) in deltas.items():
+        if abs(amount) > MAX_BALANCE_MINOR or abs(accounting) > MAX_BALANCE_MINOR:
+            raise _balance_beyond_limit([(key, amount, accounting)])
 
 
 def _balances_after(connection: Connection, company_id: str, deltas: dict[tuple, list[int]]) -> list[tuple]:
@@ -220,15 +307,20 @@ _BALANCE_DELTA_TABLE = ("CREATE TEMPORARY TABLE balance_delta (position integer,
                         "ON COMMIT DROP")
 
 
+_BALANCE_UPSERT = (
+    "INSERT INTO balance (company_id, ledger_account, currency, period_id, main_account, amount_minor, "
+    "accounting_minor) {rows} ON CONFLICT (company_id, ledger_account, currency, period_id) DO UPDATE "
+    "SET amount_minor = balance.amount_minor + excluded.amount_minor, "
+    "accounting_minor = balance.accounting_minor + excluded.accounting_minor")
+_BALANCE_ROW_MARKS = "(" + ", ".join(["%s"] * 7) + ")"
+
+
 def _upsert_balances(connection: Connection, company_id: str, deltas: dict[tuple, list[int]]) -> None:
     keys = sorted(deltas)
-    upsert = ("INSERT INTO balance (company_id, ledger_account, currency, period_id, main_account, amount_minor, "
-              "accounting_minor) {rows} ON CONFLICT (company_id, ledger_account, currency, period_id) DO UPDATE "
-              "SET amount_minor = balance.amount_minor + excluded.amount_minor, "
-              "accounting_minor = balance.accounting_minor + excluded.accounting_minor")
+    upsert = _BALANCE_UPSERT
     if is_citus(connection):
         # Multi-row VALUES: Citus routes it to the company's shard (from unnest it would go through the coordinator).
-        marks = "(" + ", ".join(["%s"] * 7) + ")"
+        marks = _BALANCE_ROW_MARKS
         raw = driver_connection(connection)
         with raw.cursor() as cursor:
             for start in range(0, len(keys), 1000):

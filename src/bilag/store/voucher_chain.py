@@ -22,9 +22,23 @@ def chain_heads(connection: Connection, company_id: str, series: Iterable[str]) 
     wanted = sorted(series)
     if not wanted:
         return {}
-    rows = driver_rows(connection, f"SELECT series, chain_hash FROM voucher_chain WHERE company_id = ? AND series IN "
-                                   f"({marks(len(wanted))})", (company_id, *wanted))
+    rows = driver_rows(connection, _heads_sql(len(wanted)), (company_id, *wanted))
     return {series: chain_hash for series, chain_hash in rows}
+
+
+def _heads_sql(count: int) -> str:
+    return f"SELECT series, chain_hash FROM voucher_chain WHERE company_id = ? AND series IN ({marks(count)})"
+
+
+def chain_heads_statement(company_id: str, series: Iterable[str]) -> tuple[str, tuple]:
+    """chain_heads' statement for bulk.pipelined() (PostgreSQL; at least one series): its rows are (series, hash)."""
+    wanted = sorted(series)
+    return _heads_sql(len(wanted)).replace("?", "%s"), (company_id, *wanted)
+
+
+def move_chain_head_statement(company_id: str, series: str, voucher_id: int, chain_hash: str) -> tuple[str, tuple]:
+    """One series' move of move_chain_heads, for bulk.pipelined() (PostgreSQL)."""
+    return _MOVE_HEAD.replace("?", "%s"), (company_id, series, voucher_id, chain_hash)
 
 
 def move_chain_heads(connection: Connection, company_id: str, heads: dict[str, tuple[int, str]]) -> None:
