@@ -255,7 +255,8 @@ def settle(engine: Engine, company_id: str | None, party_type: PartyType, party_
            *, payment: Payment | None = None, options: SettlementOptions | None = None, user: str | None = None,
            day: date | None = None, primary: MarkRequest | None = None) -> SettleResult:
     with engine.begin() as connection:
-        company_id = resolve_company_id(connection, company_id)
+        if not company_id:  # a named company: load_company refuses one that does not exist (no look-up first)
+            company_id = resolve_company_id(connection, company_id)
         company = load_company(connection, company_id)
         result = settle_in(connection, company, party_type, party_id, marks, payment=payment, options=options,
                            groups=user_groups(connection, company_id, user), day=day, primary_mark=primary)

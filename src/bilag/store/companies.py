@@ -75,19 +75,21 @@ def load_company(connection: Connection, company_id: str) -> Company:
     One indexed read per call when unchanged. The Company returned is shared by the calls that follow: it is
     read, never changed (a frozen dataclass; its typed settings are built here, once).
     """
-    row = connection.execute(_MASTER_VERSION, {"company_id": company_id}).first()
-    if row is None:
+    # Through the driver: the statement every operation runs first (bulk.driver_rows says why).
+    rows = driver_rows(connection, _MASTER_VERSION, (company_id,))
+    if not rows:
         raise NotFound(f"company {company_id} does not exist", code="unknown_company")
+    version = rows[0][0]
     key = (connection.engine.url, company_id)
     found = _LOADED.get(key)
-    if found is not None and found[0] == row[0]:
+    if found is not None and found[0] == version:
         return found[1]
     company = read_company(connection, company_id)
-    _LOADED[key] = (row[0], company)
+    _LOADED[key] = (version, company)
     return company
 
 
-_MASTER_VERSION = select(s.company.c.master_version).where(s.company.c.company_id == bindparam("company_id"))
+_MASTER_VERSION = "SELECT master_version FROM company WHERE company_id = ?"
 
 
 def forget_loaded_companies() -> None:
