@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from decimal import Decimal
 
 from sqlalchemy import bindparam, select
@@ -23,7 +24,7 @@ from ..parties.model import (
 )
 from . import master_version as _master_version  # noqa: F401 - renews the version on master-data writes
 from . import schema as s
-from .bulk import driver_rows
+from .bulk import driver_rows, is_postgres
 
 ID_COUNTERS = ("entry", "voucher", "transaction", "settlement", "batch", "journal")
 
@@ -75,8 +76,14 @@ def load_company(connection: Connection, company_id: str) -> Company:
     One indexed read per call when unchanged. The Company returned is shared by the calls that follow: it is
     read, never changed (a frozen dataclass; its typed settings are built here, once).
     """
-    # Through the driver: the statement every operation runs first (bulk.driver_rows says why).
-    rows = driver_rows(connection, _MASTER_VERSION, (company_id,))
+    # Through the driver inside a transaction (every use case's first statement; bulk.driver_rows says why); on a
+    # connection that has not begun one, through SQLAlchemy, which begins it.
+    rows: Sequence[Sequence] = []
+    if connection.in_transaction():
+        rows = driver_rows(connection, _MASTER_VERSION, (company_id,))
+    else:
+        rows = connection.exec_driver_sql(_MASTER_VERSION.replace("?", "%s") if is_postgres(connection)
+                                          else _MASTER_VERSION, (company_id,)).fetchall()
     if not rows:
         raise NotFound(f"company {company_id} does not exist", code="unknown_company")
     version = rows[0][0]
