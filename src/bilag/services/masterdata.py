@@ -89,8 +89,9 @@ def _parties(party_type: str):
                  "payment_terms": r.payment_terms, "cash_discount": r.cash_discount,
                  "dimensions": json.loads(r.dimensions), "hold": r.hold,
                  "hold_release_date": _iso(r.hold_release_date), "posting_profile": r.posting_profile,
-                 "sales_tax_group": r.sales_tax_group, "interest_code": r.interest_code,
-                 "collection_letter_sequence": r.collection_letter_sequence}
+                 "sales_tax_group": r.sales_tax_group,
+                 **({"interest_code": r.interest_code, "collection_letter_sequence": r.collection_letter_sequence}
+                    if party_type == "customer" else {})}
                 for r in rows]
     return read
 
@@ -848,6 +849,8 @@ def _fields(kind: Kind) -> list[str]:
                "account-structure": "account_structure"}.get(kind.name)
     if section:
         required, optional = setup_service.SECTION_KEYS[section]
+        if kind.name == "vendor":  # a customer's own collections codes (issue 9)
+            optional = optional - {"interest_code", "collection_letter_sequence"}
         return sorted(required | optional)
     return {"period": ["status", "access", "module"], "company": ["name"], "parameter": ["value"],
             "system-account": ["account"], "dimension-value": ["description"]}.get(kind.name, [])
