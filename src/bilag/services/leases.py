@@ -461,7 +461,7 @@ def _create_for_company(connection, company, schedules, through, groups, books, 
     moved: list[tuple[str, str, int]] = []
     entries_by_journal: dict[str, list[tuple[int, list]]] = defaultdict(list)
     lines_by_journal: dict[str, int] = defaultdict(int)
-    links_by_journal: dict[str, list[list]] = defaultdict(list)
+    links_by_journal: dict[str, list[tuple]] = defaultdict(list)
     total = len(selected)
     company_id = company.id
     for done, row in enumerate(selected, start=1):
@@ -489,7 +489,7 @@ def _create_for_company(connection, company, schedules, through, groups, books, 
                     continue
                 _add(entries_by_journal, lines_by_journal, links_by_journal, journal_name_for(schedule, False),
                      initial_recognition_lines(context, day, row.liability_minor, row.rou_minor),
-                     [company.id, lease_id, schedule, 0, None, None, day, row.liability_minor])
+                     (lease_id, schedule, 0, day, row.liability_minor))
                 continue
             # Interest, depreciation and the short-term reclass are for leases on the balance sheet only: the
             # lines of the others have nothing to journalise for them (and their marks move on all the same).
@@ -532,7 +532,7 @@ def _create_for_company(connection, company, schedules, through, groups, books, 
                     continue
                 amount = amount_of(line) if amount_of is not None else schedule_amount(schedule, line,
                                                                                        classification)
-                if not amount or (lease_id, schedule, month) in linked:
+                if not amount or linked and (lease_id, schedule, month) in linked:  # mostly none after the marks
                     continue
                 if not started:
                     if on_balance and lease_id not in initial_posted:
@@ -551,8 +551,7 @@ def _create_for_company(connection, company, schedules, through, groups, books, 
                         continue
                     count += 1  # one ledger pair
                     journal_entries.append((count, entry))
-                    journal_links.append([company_id, lease_id, schedule, month, None, count, day, amount, None, None,
-                                          1])
+                    journal_links.append((lease_id, schedule, month, count, day, amount))
                     continue
                 pairs = schedule_pairs(context, schedule, line)
                 entry = pairs if pairs is not None else schedule_lines(context, schedule, line)
@@ -562,8 +561,7 @@ def _create_for_company(connection, company, schedules, through, groups, books, 
                     for offset, journal_line in enumerate(entry):
                         journal_line.line_no = count + 1 + offset
                 journal_entries.append((count + 1, entry))
-                journal_links.append([company_id, lease_id, schedule, month, None, count + 1, day, amount,
-                                      None, None, len(entry)])
+                journal_links.append((lease_id, schedule, month, count + 1, day, amount))
                 count += len(entry)
             if started:
                 lines_by_journal[name] = count
@@ -582,8 +580,6 @@ def _create_for_company(connection, company, schedules, through, groups, books, 
         connection.execute(s.journal.insert().values(company_id=company.id, journal_id=journal_id, journal_name=name,
                                                      description=fit_text(description), one_voucher=None,
                                                      status="posted" if post else "open"))
-        for link in links:
-            link[4] = journal_id
         journal = LeaseJournal(company.id, journal_id, name, line_count, 0, post)
         if post:
             if progress:
@@ -592,7 +588,7 @@ def _create_for_company(connection, company, schedules, through, groups, books, 
             connection.execute(update(s.journal).where(s.journal.c.company_id == company.id,
                                                        s.journal.c.journal_id == journal_id)
                                .values(batch_id=posted.batch_id))
-            _attach_vouchers(links, posted.vouchers)
+            voucher_of = {voucher.draft.first_line: voucher.number for voucher in posted.vouchers}
             journal.entries = posted.entry_count
             result.vouchers.extend(posted.vouchers)
             result.warnings.extend(posted.warnings)
@@ -603,11 +599,18 @@ def _create_for_company(connection, company, schedules, through, groups, books, 
             bulk_insert(connection, s.journal_line, ("company_id", "journal_id", "line_no", "fields"),
                         [(company.id, journal_id, line.line_no, _line_to_json(line)) for line in lines])
             journal.entries = sum(2 if line.offset_account else 1 for line in lines)
+        # Each schedule line's link: its entry's first line and, once posted, the voucher made from that line (a
+        # short-term reclass has its automatic reversal as the next one).
         iso = IsoDates()
-        status = "posted" if post else "created"
-        bulk_insert(connection, s.lease_journal_entry, LINK_COLUMNS,
-                    [(link[0], link[1], link[2], link[3], journal_id, link[5], iso[link[6]], link[7], status, link[8],
-                      link[9]) for link in links])
+        if post:
+            link_rows = [(company_id, lease_id, schedule, month, journal_id, first, iso[day], amount, "posted",
+                          voucher_of.get(first),
+                          voucher_of.get(first + 1) if schedule == "short_term_reclass" else None)
+                         for lease_id, schedule, month, first, day, amount in links]
+        else:
+            link_rows = [(company_id, lease_id, schedule, month, journal_id, first, iso[day], amount, "created", None,
+                          None) for lease_id, schedule, month, first, day, amount in links]
+        bulk_insert(connection, s.lease_journal_entry, LINK_COLUMNS, link_rows)
         result.journals.append(journal)
     return {row.lease_id for row in rows}
 
@@ -616,9 +619,9 @@ _AMOUNT_OF = {"payment": attrgetter("payment_minor"), "interest": attrgetter("in
               "depreciation": attrgetter("depreciation_minor"), "short_term_reclass": attrgetter("short_term_minor")}
 
 
-def _add(entries_by_journal, lines_by_journal, links_by_journal, name: str, entry: list, link: list) -> None:
+def _add(entries_by_journal, lines_by_journal, links_by_journal, name: str, entry: list, link: tuple) -> None:
     """Number the entry's lines (journal lines or ledger pairs, a line each) within its journal; the link
-    remembers the first line (and the line count)."""
+    (lease, schedule, month, day, amount) gets the first line."""
     if not entry:
         return
     first = lines_by_journal[name] + 1
@@ -627,8 +630,8 @@ def _add(entries_by_journal, lines_by_journal, links_by_journal, name: str, entr
         for offset, line in enumerate(entry):
             line.line_no = first + offset
     entries_by_journal[name].append((first, entry))
-    link[5] = first
-    links_by_journal[name].append(link + [None, None, len(entry)])
+    lease_id, schedule, month, day, amount = link
+    links_by_journal[name].append((lease_id, schedule, month, first, day, amount))
 
 
 def _journal_lines(company: Company, entries: list[tuple[int, list]]) -> list[JournalLine]:
