@@ -14,6 +14,8 @@ The server is `bilag serve` in its own process (one uvicorn worker), as a user r
 from __future__ import annotations
 
 import argparse
+import http.client
+import json
 import os
 import socket
 import subprocess
@@ -156,22 +158,33 @@ def bench_store(kind: str, pg_url: str | None, lines: int, clients: int, seconds
 
 
 def hammer(base: str, path: str, headers: dict, clients: int, seconds: float, body_of) -> tuple[int, float, list]:
-    """CLIENTS threads posting one request after another for SECONDS: (requests, elapsed, errors)."""
+    """CLIENTS threads posting one request after another for SECONDS: (requests, elapsed, errors).
+
+    Each client is one kept-alive connection of the standard library's http.client: the load generator runs on
+    the same cores as the server, and httpx costs about 1.3 ms of CPU per request where this costs a fraction,
+    which the server would otherwise not get."""
     counts = [0] * clients
     stop = time.monotonic() + seconds
     errors: list[str] = []
+    host, port = base.removeprefix("http://").split(":")
 
     def client(index: int) -> None:
-        with httpx.Client(base_url=base, headers=headers, timeout=60) as session:
+        connection = http.client.HTTPConnection(host, int(port), timeout=60)
+        try:
             n = 0
             while time.monotonic() < stop:
                 body, extra = body_of(index, n)
-                r = session.post(path, json=body, headers=extra)
-                if r.status_code != 201:
-                    errors.append(r.text[:200])
+                connection.request("POST", path, json.dumps(body).encode(),
+                                   {**headers, **extra, "Content-Type": "application/json"})
+                response = connection.getresponse()
+                text = response.read()
+                if response.status != 201:
+                    errors.append(text[:200].decode(errors="replace"))
                     return
                 n += 1
             counts[index] = n
+        finally:
+            connection.close()
 
     threads = [threading.Thread(target=client, args=(i,)) for i in range(clients)]
     start = time.perf_counter()
