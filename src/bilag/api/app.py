@@ -43,8 +43,9 @@ def create_app(engine: Engine | str | None = None) -> FastAPI:
     problems.install(app)
     app.add_exception_handler(OverflowError, _out_of_range)
     app.add_exception_handler(Exception, _unexpected)
-    app.include_router(api_router)
+    # First: the router matches routes one by one in order, and the posting call is the one clients call most.
     app.include_router(posting_router)
+    app.include_router(api_router)
     app.include_router(close_router)
     app.include_router(masterdata_router)  # day-one bookkeeping (issue 7)
     from .collections_routes import router as collections_router  # invoices, collections, write-off (issue 9)

@@ -267,12 +267,13 @@ def revoke_token(engine: Engine, name: str, token: str, *, actor: str | None = N
 
 def user_for_token(engine: Engine, token: str) -> User | None:
     with _reading(engine) as connection:
-        rows = driver_rows(connection, "SELECT u.user_name, u.display_name, u.locale, t.expires_at FROM api_token t "
-                           "JOIN app_user u ON u.user_name = t.user_name WHERE t.token_hash = ? AND u.active = ?",
+        rows = driver_rows(connection, "SELECT u.user_name, u.display_name, u.locale, t.expires_at, r.company_id, "
+                           "r.role FROM api_token t JOIN app_user u ON u.user_name = t.user_name LEFT JOIN user_role "
+                           "r ON r.user_name = u.user_name WHERE t.token_hash = ? AND u.active = ?",
                            (digest(token), True))
-        if not rows or (rows[0][3] is not None and rows[0][3] < time.time()):
-            return None
-        return _with_roles(connection, rows[0])
+    if not rows or (rows[0][3] is not None and rows[0][3] < time.time()):
+        return None
+    return _user_of(rows)
 
 
 def _reading(engine: Engine):
@@ -283,10 +284,11 @@ def _reading(engine: Engine):
     return engine.connect().execution_options(isolation_level="AUTOCOMMIT")
 
 
-def _with_roles(connection: Connection, row: tuple) -> User:
-    """The user of a look-up row (name, display name, locale, ...) with the roles in each company."""
-    roles = dict(driver_rows(connection, "SELECT company_id, role FROM user_role WHERE user_name = ?", (row[0],)))
-    return User(row[0], row[1], row[2], roles)
+def _user_of(rows: list[tuple]) -> User:
+    """The user of look-up rows (name, display name, locale, ..., company, role): one row per role, or one row
+    without a company for a user with no role."""
+    name, display_name, locale = rows[0][:3]
+    return User(name, display_name, locale, {row[-2]: row[-1] for row in rows if row[-2] is not None})
 
 
 def start_session(engine: Engine, name: str, seconds: int = SESSION_SECONDS) -> tuple[str, str]:
@@ -303,12 +305,13 @@ def start_session(engine: Engine, name: str, seconds: int = SESSION_SECONDS) -> 
 def session_user(engine: Engine, session_id: str) -> tuple[User, str] | None:
     """The signed-in user and the session's CSRF token, while the session has not expired."""
     with _reading(engine) as connection:
-        rows = driver_rows(connection, "SELECT u.user_name, u.display_name, u.locale, w.csrf_token, w.expires_at "
-                           "FROM web_session w JOIN app_user u ON u.user_name = w.user_name "
+        rows = driver_rows(connection, "SELECT u.user_name, u.display_name, u.locale, w.csrf_token, w.expires_at, "
+                           "r.company_id, r.role FROM web_session w JOIN app_user u ON u.user_name = w.user_name "
+                           "LEFT JOIN user_role r ON r.user_name = u.user_name "
                            "WHERE w.session_hash = ? AND u.active = ?", (digest(session_id), True))
-        if not rows or rows[0][4] < time.time():
-            return None
-        return _with_roles(connection, rows[0]), rows[0][3]
+    if not rows or rows[0][4] < time.time():
+        return None
+    return _user_of(rows), rows[0][3]
 
 
 def end_session(engine: Engine, session_id: str) -> None:

@@ -126,11 +126,39 @@ def _create_store_engine(url: str | None = None) -> Engine:
     # The pool keeps as many connections open as the server runs requests at once (its thread pool): a smaller
     # pool closes each connection beyond it after one request and opens a new one for the next, which costs a
     # PostgreSQL backend start per request under load.
-    engine = create_engine(url, pool_pre_ping=True, pool_size=20, max_overflow=20, connect_args={
+    engine = create_engine(url, pool_size=20, max_overflow=20, connect_args={
         "options": f"-c lock_timeout={timeout_ms} -c citus.propagate_set_commands=local"})
+    _ping_when_idle(engine)
     _tell_waiting_writers(engine)
     _lock_timeout_on_citus_workers(engine, timeout_ms)
     return engine
+
+
+IDLE_BEFORE_PING = 5  # seconds a pooled PostgreSQL connection may lie unused before it is pinged on checkout
+
+
+def _ping_when_idle(engine: Engine) -> None:
+    """Ping a pooled connection on checkout only when it has lain unused for a while; a dead one is replaced.
+
+    SQLAlchemy's pool_pre_ping pings on every checkout: a round trip per request, more than one in eight of what a
+    small posting sends the server. A connection in steady use is known alive by its last statement; one that has
+    waited in the pool may have been closed by a server restart or a network timeout meanwhile."""
+    import time
+
+    from sqlalchemy.exc import DisconnectionError
+
+    @event.listens_for(engine, "checkin")
+    def _checkin(_dbapi_connection, record):
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _checkout(dbapi_connection, record, _proxy):
+        since = record.info.get("idle_since")
+        if since is not None and time.monotonic() - since > IDLE_BEFORE_PING:
+            try:
+                engine.dialect.do_ping(dbapi_connection)
+            except Exception as error:  # noqa: BLE001 - any failure: the pool opens a new connection instead
+                raise DisconnectionError(f"a pooled connection did not answer: {error}") from error
 
 
 def _lock_timeout_on_citus_workers(engine: Engine, timeout_ms: int) -> None:
