@@ -139,6 +139,7 @@ def main() -> None:
             profiler.dump_stats(args.profile)
             pstats.Stats(args.profile).sort_stats("cumulative").print_stats(25)
         schedule_line_count = sum(j.lines for j in result.journals)
+        lines_read, entries_read = result.lines_read, result.entries_read
         entries = result.entries
         engine.dispose()
 
@@ -154,6 +155,8 @@ def main() -> None:
     print(f"add leases (untimed in the target): {added:.2f} s")
     print(f"confirm (classification, schedules): {confirmed:.2f} s")
     print(f"batch create + post: {batch:.2f} s ({entries / batch:,.0f} entries/s)")
+    print(f"the batch read {lines_read:,} schedule lines and {entries_read:,} journal entries (those after the "
+          f"leases' marks)")
     print(f"bilag total: {total:.2f} s (target < 20 s)")
     print(f"baseline: post_journal of the same {len(lines):,} lines ({posted.entry_count:,} entries): {baseline:.2f} s "
           f"({posted.entry_count / baseline:,.0f} entries/s)")

@@ -102,11 +102,13 @@ def compute_schedule(lease: Lease, classification: Classification, framework: Fr
         return _compute(lease, classification, framework, decimals, present_values)
 
 
-def present_value(lease: Lease, decimals: int = 2) -> tuple[Decimal, int, list[PresentValueLine]]:
-    """(exact PV, PV as recognised = sum of the rounded PV of each payment, one line per month)."""
+def present_value(lease: Lease, decimals: int = 2, *, lines: bool = True
+                  ) -> tuple[Decimal, int, list[PresentValueLine]]:
+    """(exact PV, PV as recognised = sum of the rounded PV of each payment, one line per month; no lines when
+    not asked for: confirming thousands of leases needs the totals only)."""
     with localcontext() as context:
         context.prec = 40
-        return _present_value(lease, decimals)
+        return _present_value(lease, decimals, lines)
 
 
 def _growth(lease: Lease) -> tuple[Decimal, int]:
@@ -129,7 +131,7 @@ def _discounts(growth: Decimal) -> dict[int, Decimal]:
     return found
 
 
-def _present_value(lease: Lease, decimals: int):
+def _present_value(lease: Lease, decimals: int, with_lines: bool = True):
     growth, interval = _growth(lease)
     due = lease.annuity == Annuity.due
     by_month: dict[int, Decimal] = {}
@@ -143,7 +145,8 @@ def _present_value(lease: Lease, decimals: int):
     for month in range(lease.term_months):
         found = by_month.get(month)
         if found is None:
-            lines.append(PresentValueLine(month, None, 0, None, 0))
+            if with_lines:
+                lines.append(PresentValueLine(month, None, 0, None, 0))
             continue
         # The compounding period index: months elapsed at the payment / months per compounding interval.
         elapsed = month if due else month + 1
@@ -156,6 +159,8 @@ def _present_value(lease: Lease, decimals: int):
         exact_total += exact
         rounded = to_minor(exact, decimals)
         recognised += rounded
+        if not with_lines:
+            continue
         day = month_start(lease.commencement, month) if due else month_end(lease.commencement, month)
         minor = minor_of.get(amount)
         if minor is None:

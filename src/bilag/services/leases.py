@@ -183,7 +183,7 @@ def confirm_leases_in(connection: Connection, company: Company, lease_ids: list[
         decimals = company.decimals(row.currency)
         lease = lease_from_row(row, decimals)
         book = book_of[row.book_id]
-        values = present_value(lease, decimals)
+        values = present_value(lease, decimals, lines=False)  # the schedule's rows need no PV lines
         result = classify(lease, book, values[0])
         schedule = compute_schedule(lease, result.classification, book.framework, decimals, values)
         fixed_rate = None
