@@ -1,0 +1,36 @@
+"""A bulk write that at least doubles a PostgreSQL table analyzes it (store/bulk.py): reads right after a first
+import are planned for the table's real size, not for a small table of unknown content."""
+from __future__ import annotations
+
+import pytest
+
+from bilag.journal.parsing import lines_from_records
+from bilag.services.posting import post_journal
+from bilag.store.bulk import COPY_FROM, is_citus
+
+from .support import make_company
+
+
+def reltuples(engine, table: str) -> float:
+    with engine.connect() as connection:
+        return connection.exec_driver_sql(f"SELECT reltuples FROM pg_class WHERE relname = '{table}'").scalar()
+
+
+def test_a_first_bulk_posting_leaves_statistics_for_the_planner(engine):
+    if engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL's planner statistics")
+    with engine.connect() as connection:
+        if is_citus(connection):
+            pytest.skip("on Citus each shard's statistics are its worker's")
+    make_company(engine)
+    count = COPY_FROM * 2
+    records = [{"voucher": f"VI{n:05d}", "account_type": "Vendor", "account": "1001", "credit": "10.00",
+                "invoice": f"VI{n:05d}", "offset_account_type": "Ledger", "offset_account": "606300-001--",
+                "date": "2024-01-05"} for n in range(count)]
+    assert reltuples(engine, "party_transaction") < 1
+    post_journal(engine, "USMF", "GNJL", lines_from_records(records))
+    assert reltuples(engine, "party_transaction") == count
+    assert reltuples(engine, "ledger_entry") == 2 * count
+    small = [{**records[0], "voucher": "ONE", "invoice": "ONE"}]
+    post_journal(engine, "USMF", "GNJL", lines_from_records(small))  # a few rows: no ANALYZE
+    assert reltuples(engine, "party_transaction") == count
