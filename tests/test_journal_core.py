@@ -85,6 +85,9 @@ def test_a_bad_header_lists_every_problem():
     ]
     assert problems_of(check_header, ["account_type", "debit"], None)[0] == (
         "missing_column", "missing column 'account'", 1, None)
+    with pytest.raises(JournalRejected) as several:
+        check_header(["account_type", "debit", "debit"], "j.csv")
+    assert str(several.value).splitlines()[0] == "j.csv: journal rejected, 2 problems"
     with pytest.raises(JournalRejected) as one:
         check_header(["account_type", "account"], "j.csv")
     assert (one.value.code, str(one.value)) == ("missing_column", "j.csv, line 1: missing column 'debit' or 'credit' [missing_column]")
@@ -134,6 +137,29 @@ def test_outer_pipes_frame_the_table_only_when_the_header_has_them():
         ("bad_row", "the row has 4 cells, the header 3", 2, "t")]
 
 
+def test_a_table_without_spaces_beside_its_pipes_reads_the_same():
+    # the frame is one pipe at each end, not one character more: the first and last cells keep their text
+    tight = "|account_type|account|debit|\n|Ledger|606300|1|"
+    assert [(x.account_type, x.account, x.debit) for x in lines_from_pipe_table(tight, default_date=JAN_5)] == [
+        ("Ledger", "606300", M(1))]
+
+
+def test_a_row_of_empty_cells_in_a_table_is_skipped_and_the_rows_after_it_read():
+    table = "account_type | account | debit\nLedger | 606300 | 1\n | | \nLedger | 110110 | 2"
+    assert [(x.line_no, x.account) for x in lines_from_pipe_table(table, default_date=JAN_5)] == [
+        (2, "606300"), (4, "110110")]
+
+
+def test_a_bad_header_of_a_table_is_named_by_its_source_and_its_own_line():
+    table = "\n\n  account_type | account | colour\n  Ledger | 606300 | red"
+    assert problems_of(lines_from_pipe_table, table, source="t.md", first_line=20) == [
+        ("unknown_column", "unknown column 'colour' (known: voucher, date, account_type, account, description, "
+         "debit, credit, currency, exchange_rate, offset_account_type, offset_account, invoice, due_date, "
+         "document_date, cash_discount, payment_terms, document_number, tax_code, reason, settle_invoice, "
+         "posting_profile)", 22, "t.md"),
+        ("missing_column", "missing column 'debit' or 'credit'", 22, "t.md")]
+
+
 def test_every_problem_of_a_table_is_listed_by_line_and_the_lines_that_read_are_kept():
     table = """
         date       | account_type | account | debit | credit | exchange_rate | currency | due_date   | document_date
@@ -143,6 +169,7 @@ def test_every_problem_of_a_table_is_listed_by_line_and_the_lines_that_read_are_
         2024-01-05 | Ledger       | 606300  |
                    | Ledger       | 606300  | 10    |        | 1000000000000 |          |            |
         2024-01-05 | Ledger       | 606300  | 10    |        | 1.1234567890123456 | usd  |            |
+        2024-01-05 | Ledger       | 606300  | 10    |        | abc           |          |            |
     """
     lines, problems = pipe_table_collecting(table, source="t.md")
     assert [(x.line_no, x.currency, x.exchange_rate) for x in lines] == [(8, "usd", M("1.1234567890123456"))]
@@ -162,7 +189,9 @@ def test_every_problem_of_a_table_is_listed_by_line_and_the_lines_that_read_are_
         ("bad_exchange_rate", "exchange_rate '1000000000000' is too large (an exchange rate is below "
                               "1,000,000,000,000)", 7),
         ("missing_date", "the line has no date", 7),
+        ("bad_amount", "exchange_rate 'abc' is not a number", 9),
     ]
+    assert {p.source for p in problems} == {"t.md"}
     assert problems_of(lines_from_pipe_table, table, source="t.md")[0][2] == 3  # sorted by line
 
 
@@ -200,6 +229,9 @@ def test_records_take_typed_values_as_their_text():
     numbered = lines_from_records([{"account_type": "Ledger", "account": "1", "debit": "1"}] * 2,
                                   default_date=JAN_5, line_numbers=[7, 9])
     assert [x.line_no for x in numbered] == [7, 9]
+    # a record without an account reads as a blank account (the posting rules refuse it by name)
+    [no_account] = lines_from_records([{"account_type": "Ledger", "debit": "1"}], default_date=JAN_5)
+    assert no_account.account == ""
 
 
 def test_the_text_of_a_typed_value():
@@ -235,6 +267,10 @@ def test_finish_reading_sorts_the_problems_by_line():
                                    "  - line 5: second [b]")
     line = JournalLine(1, JAN_5, "Ledger", "1")
     assert finish_reading([line], [], "f") == [line]
+    # a problem of the whole file (no line) comes before the first line's
+    with pytest.raises(JournalRejected) as first_line:
+        finish_reading([], [Problem("a", "line one", line=1), Problem("b", "the file")], "f")
+    assert [p.message for p in first_line.value.problems] == ["the file", "line one"]
 
 
 # ---- CSV files -----------------------------------------------------------------------------------------------
@@ -277,6 +313,18 @@ def test_rows_too_short_or_with_a_value_under_no_header(tmp_path):
         ("bad_row", "the row has 2 cells, the header 5", 2, str(path)),
         ("bad_row", "column 5 has the value 'oops' but no header", 4, str(path)),
         ("bad_row", "column 6 has the value 'more' but no header", 5, str(path))]
+
+
+def test_unnamed_columns_at_the_end_of_a_csv_header_need_no_cells(tmp_path):
+    # header: three named columns and two blank ones; a row needs a cell for each named column only
+    path = write(tmp_path, "j.csv", "account_type,account,debit,,\nLedger,606300,1\nLedger,110110\n")
+    assert problems_of(lines_from_csv, path, default_date=JAN_5) == [
+        ("bad_row", "the row has 2 cells, the header 5", 3, str(path))]
+    lines, problems = read_collecting(path, default_date=JAN_5)
+    assert [(x.line_no, x.account, x.debit) for x in lines] == [(2, "606300", M(1))]
+    one_blank = write(tmp_path, "k.csv", "account_type,account,debit,\nLedger,110110\n")
+    assert problems_of(lines_from_csv, one_blank, default_date=JAN_5) == [
+        ("bad_row", "the row has 2 cells, the header 4", 2, str(one_blank))]
 
 
 def test_a_file_that_does_not_read(tmp_path):

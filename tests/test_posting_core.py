@@ -14,7 +14,7 @@ from bilag.calendar.periods import FiscalCalendar, PeriodStatus, generate_years
 from bilag.company import BankAccount, Company, JournalName, TaxCode
 from bilag.errors import JournalRejected
 from bilag.fx.rates import ExchangeRate, RateTable
-from bilag.journal.model import EntryDraft, JournalLine, TaxDraft, TransactionDraft
+from bilag.journal.model import EntryDraft, JournalLine, TaxDraft, TransactionDraft, VoucherDraft
 from bilag.journal.parsing import lines_from_pipe_table
 from bilag.journal.posting import JournalPlanner, PostingContext, parse_date, plan_posting
 from bilag.ledger.accounts import AccountStructure, AccountType, ChartOfAccounts, MainAccount
@@ -31,6 +31,7 @@ from bilag.parties.model import (
 D = date.fromisoformat
 M = Decimal
 JAN_5 = D("2024-01-05")
+MAX = 10**15 - 1  # the largest amount in minor units (limits.MAX_AMOUNT_MINOR)
 
 
 def company(**parameters) -> Company:
@@ -295,6 +296,9 @@ def test_one_voucher_and_manual_numbering():
     assert (one.number, len(one.entries)) == ("X9", 4)
     [forced] = post(table, one_voucher=True).vouchers
     assert forced.number == "X9"
+    [unnumbered] = post("account_type | account | debit | credit\nLedger | 606300 | 5.00 |\nLedger | 110110 | | 5.00",
+                        "ONE").vouchers  # one voucher, numbered when it is written
+    assert (unnumbered.number, len(unnumbered.entries)) == (None, 2)
     assert [p[:2] for p in problems(table, "ONE", one_voucher=False)] == [  # grouped by number and balance
         ("unbalanced_voucher", "voucher does not balance: debit exceeds credit by 5.00 USD"),
         ("unbalanced_voucher", "voucher does not balance: credit exceeds debit by 5.00 USD")]
@@ -518,7 +522,8 @@ def test_the_journal_planner_lists_the_problems_of_what_it_was_given():
     planner = JournalPlanner(company(), PostingContext("GEN", source="lease"))
     with pytest.raises(JournalRejected) as empty:
         planner.plan()
-    assert empty.value.problems[0].message == "the journal has no lines"
+    assert [(p.code, p.message, p.source) for p in empty.value.problems] == [
+        ("empty_journal", "the journal has no lines", "lease")]
     planner.ledger_pair(1, JAN_5, "999000", "170150", 100, "x", "USD")
     planner.ledger_pair(2, JAN_5, "999000", "170150", 100, "x", "USD")  # a problem is raised again
     planner.lines(lines_from_pipe_table("account_type | account | debit\nLedger | 606300 | 1.00\nLedger | 110110 | ",
@@ -529,6 +534,7 @@ def test_the_journal_planner_lists_the_problems_of_what_it_was_given():
         ("account_inactive", 1, "(new voucher from line 1)", "lease"),
         ("account_inactive", 2, "(new voucher from line 2)", "lease"),
         ("no_amount", 3, "(new voucher from line 2)", "lease")]
+    assert str(rejected.value).splitlines()[0] == "lease: journal rejected, 3 problems"
     lines = JournalPlanner(company(), PostingContext("GEN"))
     lines.lines(lines_from_pipe_table("account_type | account | debit | credit\nLedger | 606300 | 1.00 |\n"
                                       "Ledger | 110110 | | 1.00", default_date=JAN_5))
@@ -540,3 +546,386 @@ def test_parse_date():
     assert parse_date(" 2024-01-05 ") == JAN_5
     with pytest.raises(ValueError):
         parse_date("5.1.2024")
+
+
+# ---- a line like an earlier one, the collector, other accounting currencies (issue 14's mutation run) -------------
+
+def february_company(**parameters) -> Company:
+    """company() with a euro rate of 1.20 from February, and February closed to accounts payable."""
+    c = company(**parameters)
+    rates = RateTable("USD", [ExchangeRate("EUR", D("2024-01-01"), M("1.10")),
+                              ExchangeRate("EUR", D("2024-02-01"), M("1.20"))])
+    periods = [replace(p, access={"accounts_payable": "none"}) if p.start == D("2024-02-01") else p
+               for p in c.calendar.periods]
+    return replace(c, rates=rates, calendar=FiscalCalendar(periods))
+
+
+def test_a_line_like_an_earlier_one_takes_the_rate_and_the_period_rules_of_its_own_day():
+    plan = post("""
+        account_type | account | debit  | offset_account | currency | date
+        Ledger       | 606300  | 100.00 | 110110         | EUR      | 2024-01-05
+        Ledger       | 606300  | 100.00 | 110110         | EUR      | 2024-02-05
+    """, c=february_company())
+    assert entries(plan) == [("606300--", "ledger_journal", "EUR", 10000, 11000),
+                             ("110110--", "ledger_journal", "EUR", -10000, -11000),
+                             ("606300--", "ledger_journal", "EUR", 10000, 12000),
+                             ("110110--", "ledger_journal", "EUR", -10000, -12000)]
+    assert problems("""
+        account_type | account | debit | offset_account | date
+        Ledger       | 606300  | 1.00  | 110110         | 2024-01-05
+        Ledger       | 606300  | 1.00  | 110110         | 2024-03-05
+    """) == [("period_not_open", "period 2024-P03 (2024-03-01..2024-03-31) is on hold; posting on 2024-03-05 is "
+              "not allowed", 4, "(new voucher from line 4)")]
+    # February is closed to accounts payable: a vendor is refused there on either side of the line
+    assert problems("""
+        account_type | account | credit | offset_account_type | offset_account | date
+        Vendor       | 1002    | 1.00   | Ledger              | 606300         | 2024-01-05
+        Vendor       | 1002    | 1.00   | Ledger              | 606300         | 2024-02-05
+        Ledger       | 606300  | 1.00   | Vendor              | 1002           | 2024-01-05
+        Ledger       | 606300  | 1.00   | Vendor              | 1002           | 2024-02-05
+    """, c=february_company()) == [
+        ("period_access_denied", "period 2024-P02 is open to no user for accounts_payable; posting on 2024-02-05 is "
+         "not allowed", n, f"(new voucher from line {n})") for n in (4, 6)]
+
+
+def test_a_refund_against_a_bank_like_an_earlier_one_takes_no_terms_either():
+    plan = post("""
+        account_type | account | credit | offset_account_type | offset_account | date
+        Vendor       | 1001    | 5.00   | Bank                | BANK1          | 2024-01-05
+        Vendor       | 1001    | 7.00   | Bank                | BANK1          | 2024-01-08
+    """)
+    assert [(t.amount_minor, t.document_date, t.due_date, t.cash_discount_code, t.cash_discount_date)
+            for v in plan.vouchers for t in v.transactions] == [(-500, JAN_5, JAN_5, None, None),
+                                                                (-700, D("2024-01-08"), D("2024-01-08"), None, None)]
+    # the same vendor against a ledger account: an invoice, with the vendor's terms and cash discount
+    invoice = post("""
+        account_type | account | credit | offset_account
+        Vendor       | 1001    | 5.00   | 606300
+        Vendor       | 1001    | 7.00   | 606300
+    """)
+    assert [(t.due_date, t.cash_discount_code, t.cash_discount_date) for v in invoice.vouchers
+            for t in v.transactions] == [(D("2024-02-04"), "1D14", D("2024-01-19"))] * 2
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_planning_gives_the_cyclic_collector_back_as_it_found_it(enabled):
+    import gc
+
+    was = gc.isenabled()
+    try:
+        gc.enable() if enabled else gc.disable()
+        post("account_type | account | debit | offset_account\nLedger | 606300 | 1.00 | 110110")
+        assert gc.isenabled() is enabled
+        planner = JournalPlanner(company(), PostingContext("GEN"))
+        planner.ledger_pair(1, JAN_5, "606300", "110110", 100, "x", "USD")
+        planner.ledger_pair(2, JAN_5, "606300", "110110", 100, "x", "EUR")
+        planner.lines(lines_from_pipe_table("account_type | account | debit | offset_account\n"
+                                            "Ledger | 606300 | 1.00 | 110110", default_date=JAN_5))
+        assert gc.isenabled() is enabled
+    finally:
+        gc.enable() if was else gc.disable()
+
+
+def test_books_in_yen_take_a_euro_amount_in_whole_yen():
+    c = replace(company(), accounting_currency="JPY", currency_decimals={"JPY": 0},
+                rates=RateTable("JPY", [ExchangeRate("EUR", D("2024-01-01"), M("160.3"))]))
+    plan = post("""
+        account_type | account | debit | offset_account | currency
+        Ledger       | 606300  | 10.01 | 110110         | EUR
+        Ledger       | 606300  | 3     | 110110         | JPY
+    """, c=c)
+    # 10.01 EUR x 160.3 = 1,604.603 JPY
+    assert entries(plan) == [("606300--", "ledger_journal", "EUR", 1001, 1605),
+                             ("110110--", "ledger_journal", "EUR", -1001, -1605),
+                             ("606300--", "ledger_journal", "JPY", 3, 3), ("110110--", "ledger_journal", "JPY", -3, -3)]
+
+
+def test_a_currency_with_more_decimals_than_the_books_and_no_rates_takes_a_typed_rate():
+    c = replace(company(), currency_decimals={"JPY": 0, "XAU": 3})
+    plan = post("""
+        account_type | account | debit | offset_account | currency | exchange_rate
+        Ledger       | 606300  | 1.234 | 110110         | XAU      | 2000.5
+    """, c=c)
+    # 1.234 x 2,000.5 = 2,468.617 USD
+    assert entries(plan) == [("606300--", "ledger_journal", "XAU", 1234, 246862),
+                             ("110110--", "ledger_journal", "XAU", -1234, -246862)]
+    assert problems("""
+        account_type | account | debit | offset_account | currency
+        Ledger       | 606300  | 1.234 | 110110         | XAU
+    """, c=c) == [("no_exchange_rate", "no exchange rate for XAU on 2024-01-05", 3, "(new voucher from line 3)")]
+
+
+def test_a_voucher_in_two_currencies_balanced_in_the_accounting_currency_posts():
+    plan = post("""
+        voucher | account_type | account | debit | credit | currency | exchange_rate
+        V1      | Ledger       | 606300  | 10.00 |        | EUR      | 1.1
+        V1      | Ledger       | 110110  |       | 11.00  | USD      |
+    """)
+    assert entries(plan) == [("606300--", "ledger_journal", "EUR", 1000, 1100),
+                             ("110110--", "ledger_journal", "USD", -1100, -1100)]
+
+
+def test_an_offset_account_of_blanks_is_no_offset_account():
+    line = JournalLine(3, JAN_5, "Ledger", "606300", M(1), offset_account="  ")
+    with pytest.raises(JournalRejected) as rejected:
+        plan_posting(company(), [line], PostingContext("GEN"))
+    assert [(p.code, p.message) for p in rejected.value.problems] == [
+        ("unbalanced_voucher", "voucher does not balance: debit exceeds credit by 1.00 USD")]
+
+
+def test_a_bank_line_may_name_a_ledger_account_which_must_allow_manual_entry():
+    c = replace(company(), bank_accounts={"BANK1": BankAccount("BANK1", "110110-001-"),
+                                          "AUTO": BankAccount("AUTO", "999100")})
+    plan = post("""
+        account_type | account     | debit | offset_account
+        Bank         | 110110-002- | 1.00  | 401100
+        Bank         | AUTO        | 1.00  | 401100
+    """, c=c)
+    assert [(e[0], e[1]) for e in entries(plan)] == [("110110-002-", "bank"), ("401100-002-", "ledger_journal"),
+                                                     ("999100--", "bank"), ("401100--", "ledger_journal")]
+    assert problems("""
+        account_type | account | debit | offset_account
+        Bank         | 999100  | 1.00  | 401100
+        Bank         | 999000  | 1.00  | 401100
+    """, c=c) == [("manual_entry_blocked", "main account 999100 does not allow manual entry", 3,
+                   "(new voucher from line 3)"),
+                  ("account_inactive", "main account 999000 is inactive", 4, "(new voucher from line 4)")]
+
+
+def test_sales_tax_direction_and_account_of_each_kind_of_document():
+    # a vendor invoice: input tax, on the code's payable account when it has no receivable one
+    env = post("""
+        account_type | account | credit | offset_account | tax_code
+        Vendor       | 1001    | 100.00 | 606300         | ENV2
+    """)
+    assert [(e[0], e[1], e[3]) for e in entries(env)] == [("200110-001-", "vendor_balance", -10200),
+                                                          ("606300--", "ledger_journal", 10000),
+                                                          ("222100--", "sales_tax", 200)]
+    assert env.vouchers[0].taxes == [TaxDraft("ENV2", "input", 1, 2, 0)]
+    # a vendor credit note: still input tax (the vendor's), restated on the receivable account
+    credit_note = post("""
+        account_type | account | debit  | offset_account | tax_code
+        Vendor       | 1001    | 100.00 | 606300         | VAT25
+    """)
+    assert [(e[0], e[1], e[3]) for e in entries(credit_note)] == [("200110-001-", "vendor_balance", 12500),
+                                                                  ("606300--", "ledger_journal", -10000),
+                                                                  ("222200--", "sales_tax", -2500)]
+    assert credit_note.vouchers[0].taxes == [TaxDraft("VAT25", "input", 1, 2, 0)]
+    # a customer invoice: output tax
+    sale = post("""
+        account_type | account | debit  | offset_account | tax_code
+        Customer     | C-1     | 100.00 | 401100         | VAT25
+    """)
+    assert [(e[0], e[1], e[3]) for e in entries(sale)] == [("130100-002-007", "customer_balance", 12500),
+                                                           ("401100-002-007", "ledger_journal", -10000),
+                                                           ("222100--", "sales_tax", -2500)]
+    assert sale.vouchers[0].taxes == [TaxDraft("VAT25", "output", 1, 2, 0)]
+    assert sale.vouchers[0].transactions[0].amount_minor == 12500
+    # the document says purchase: input tax although the line is a credit
+    purchase = post("""
+        account_type | account | credit | offset_account | tax_code
+        Ledger       | 606300  | 10.00  | 110110         | VAT25
+    """, tax_direction="input")
+    assert [(e[0], e[3]) for e in entries(purchase)] == [("606300--", -1000), ("222200--", -250), ("110110--", 1250)]
+    assert purchase.vouchers[0].taxes == [TaxDraft("VAT25", "input", 0, 1, None)]
+
+
+def test_an_amount_with_its_tax_beyond_the_largest_is_refused():
+    assert problems("""
+        voucher | account_type | account | credit           | offset_account | tax_code
+        V7      | Vendor       | 1001    | 9999999999999.99 | 606300         | VAT25
+    """) == [("bad_amount", "the amount -12499999999999.99 USD on 200110-001- is beyond the largest amount, "
+              "9,999,999,999,999.99", 3, "V7")]
+
+
+def test_a_ledger_pair_beyond_the_largest_is_refused_even_after_one_like_it():
+    planner = JournalPlanner(company(), PostingContext("GEN", source="lease"))
+    planner.ledger_pair(1, JAN_5, "606300", "110110", 100, "x", "USD")
+    planner.ledger_pair(2, JAN_5, "606300", "110110", 10**15, "x", "USD")
+    planner.ledger_pair(3, JAN_5, "606300", "110110", -10**15, "x", "USD")
+    with pytest.raises(JournalRejected) as rejected:
+        planner.plan()
+    assert [(p.code, p.line) for p in rejected.value.problems] == [("bad_amount", 2), ("bad_amount", 3)]
+
+
+def test_a_ledger_pair_like_an_earlier_one_is_a_whole_voucher_of_its_own():
+    planner = JournalPlanner(company(), PostingContext("GEN", source="lease"))
+    planner.ledger_pair(1, JAN_5, "606300-001-", "170150", 1000, "First", "USD")
+    planner.ledger_pair(2, JAN_5, "606300-001-", "170150", 250, "Second", "USD")
+    planner.ledger_pair(3, JAN_5, "606300", "110110", 1000, "Yen", "JPY")
+    planner.ledger_pair(4, JAN_5, "606300", "110110", 1000, "Yen", "JPY")
+    first, second, yen, yen_again = planner.plan().vouchers
+    assert second == VoucherDraft(None, "GEN", JAN_5, 2, "journal", [
+        EntryDraft(2, "606300-001-", "606300", "ledger_journal", "USD", 250, 250, "Second"),
+        EntryDraft(2, "170150-003-", "170150", "ledger_journal", "USD", -250, -250, "Second")], [], "Second", 2, [])
+    # 1,000 yen (no decimals) at 0.70 per 100 yen: 7.00 USD
+    assert [(e.currency, e.amount_minor, e.accounting_minor) for v in (yen, yen_again) for e in v.entries] == [
+        ("JPY", 1000, 700), ("JPY", -1000, -700)] * 2
+    cents = JournalPlanner(company(), PostingContext("GEN"))
+    cents.ledger_pair(1, JAN_5, "606300", "110110", 1, "One cent", "USD")
+    cents.ledger_pair(2, JAN_5, "401100", "110110", -1, "One cent back", "USD")
+    assert [[e.amount_minor for e in v.entries] for v in cents.plan().vouchers] == [[1, -1], [-1, 1]]
+
+
+def test_the_journal_planner_groups_lines_by_balance_and_keeps_the_warnings():
+    planner = JournalPlanner(company(), PostingContext("GEN"))
+    planner.lines(lines_from_pipe_table("""
+        account_type | account | debit | credit
+        Ledger       | 606300  | 1.00  |
+        Ledger       | 110110  |       | 1.00
+        Vendor       | 1001    |       | 3.00
+        Customer     | C-1     | 1.00  |
+        Ledger       | 606300  | 2.00  |
+    """, default_date=JAN_5))
+    plan = planner.plan()
+    assert [[e.line_no for e in v.entries] for v in plan.vouchers] == [[3, 4], [5, 6, 7]]
+    assert plan.warnings == [
+        "voucher (new voucher from line 5) holds 2 customer/vendor transactions (customer C-1, vendor 1001): one "
+        "voucher with several customer/vendor records is deprecated; cash discounts and exchange differences will "
+        "be spread over all its offset lines. Enter them as separate vouchers, each with its own offset lines, to "
+        "keep each invoice's accounting."]
+
+
+def test_a_period_open_to_a_user_group_takes_that_groups_users_only():
+    c = company()
+    periods = [replace(p, access={"general_ledger": "Finance"}) if p.start == D("2024-01-01") else p
+               for p in c.calendar.periods]
+    c = replace(c, calendar=FiscalCalendar(periods))
+    table = "account_type | account | debit | offset_account\nLedger | 606300 | 1.00 | 110110"
+    assert len(post(table, c=c, user_groups={"Finance"}).vouchers) == 1
+    assert problems(table, c=c, user_groups={"Sales"}) == [
+        ("period_access_denied", "period 2024-P01 is open to user group Finance for general_ledger; posting on "
+         "2024-01-05 is not allowed", 2, "(new voucher from line 2)")]
+
+
+def test_the_problems_of_a_journal_name_its_source():
+    with pytest.raises(JournalRejected) as empty:
+        plan_posting(company(), [], PostingContext("GEN", source="j.csv"))
+    assert [(p.code, p.source) for p in empty.value.problems] == [("empty_journal", "j.csv")]
+    table = "account_type | account | debit\nLedger | 606300 | 1.00\nLedger | 110110 | 2.00"
+    for journal in ("MAN", "GEN"):  # vouchers numbered by hand, and the rules of the lines
+        with pytest.raises(JournalRejected) as rejected:
+            plan_posting(company(), lines_from_pipe_table(table, default_date=JAN_5),
+                         PostingContext(journal, source="j.csv"))
+        assert {p.source for p in rejected.value.problems} == {"j.csv"}
+    many = "voucher | account_type | account | debit\nV1 | Ledger | 606300 | 1.00\nV2 | Ledger | 606300 | 1.00"
+    for journal in ("MAN", "GEN"):
+        with pytest.raises(JournalRejected) as rejected:
+            plan_posting(company(), lines_from_pipe_table(table if journal == "MAN" else many, default_date=JAN_5),
+                         PostingContext(journal, source="j.csv"))
+        assert str(rejected.value).splitlines()[0] == "j.csv: journal rejected, 2 problems"
+
+
+def test_a_ledger_pair_at_a_typed_rate_is_converted_every_time_even_where_the_days_rate_is_one():
+    # the Bermudian dollar is pegged 1:1 to the US dollar; a pair typed at 1.01 converts at 1.01, every time
+    c = replace(company(), rates=RateTable("USD", [ExchangeRate("BMD", D("2024-01-01"), M("1.00"))]))
+    planner = JournalPlanner(c, PostingContext("GEN"))
+    for line_no in (1, 2):
+        planner.ledger_pair(line_no, JAN_5, "606300", "110110", 10000, "Typed", "BMD", M("1.01"))
+    planner.ledger_pair(3, JAN_5, "606300", "110110", 10000, "The day's", "BMD")
+    planner.ledger_pair(4, JAN_5, "606300", "110110", 10000, "The day's", "BMD")
+    for line_no in (5, 6):  # 100.00 BMD at 2
+        planner.ledger_pair(line_no, JAN_5, "606300", "110110", 10000, "Twice", "BMD", M(2))
+    for line_no in (7, 8):  # 100 yen at 1: 100.00 USD
+        planner.ledger_pair(line_no, JAN_5, "606300", "110110", 100, "Yen at one", "JPY", M(1))
+    assert [[e.accounting_minor for e in v.entries] for v in planner.plan().vouchers] == [
+        [10100, -10100], [10100, -10100], [10000, -10000], [10000, -10000], [20000, -20000], [20000, -20000],
+        [10000, -10000], [10000, -10000]]
+
+
+def test_the_largest_amount_with_a_tax_of_zero_posts():
+    plan = post("""
+        account_type | account | debit            | offset_account | tax_code
+        Ledger       | 606300  | 9999999999999.99 | 110110         | ZERO
+    """)
+    assert [(e[3], e[4]) for e in entries(plan)] == [(MAX, MAX), (-MAX, -MAX)]
+
+
+def test_the_problems_of_a_line_name_its_voucher():
+    assert problems("""
+        voucher | account_type | account | debit | credit | date
+        V1      | Ledger       | 606300  | 1.00  |        | 2024-01-05
+        V1      | Ledger       | 999000  |       | 1.00   | 2024-01-05
+                | Ledger       | 606300  | 1.00  |        | 2024-01-05
+                | Ledger       | 110110  |       | 1.00   | 2024-01-06
+    """) == [("account_inactive", "main account 999000 is inactive", 4, "V1"),
+             ("voucher_dates_differ", "all lines of a voucher share one date; this line has 2024-01-06, the voucher "
+              "2024-01-05", 6, "(new voucher from line 5)")]
+
+
+def test_a_voucher_without_a_number_out_of_balance_only_in_the_accounting_currency():
+    assert problems("""
+        account_type | account | debit | credit | currency | exchange_rate
+        Ledger       | 606300  | 10.00 |        | EUR      | 1.1
+        Ledger       | 110110  |       | 10.00  | EUR      | 1.2
+    """) == [("unbalanced_voucher", "voucher does not balance in USD: credit exceeds debit by 1.00", 4,
+              "(new voucher from line 3)")]
+
+
+def test_one_customer_vendor_transaction_in_a_voucher_is_no_warning_and_several_without_a_number_are_named():
+    one = post("""
+        account_type | account | credit | offset_account
+        Vendor       | 1001    | 10.00  | 606300
+    """, c=company(allow_multiple_transactions_in_voucher=False))
+    assert (len(one.vouchers[0].transactions), one.warnings) == (1, [])
+    table = """
+        account_type | account | credit | debit
+        Vendor       | 1001    | 10.00  |
+        Customer     | C-1     |        | 4.00
+        Ledger       | 606300  |        | 6.00
+    """
+    assert post(table).warnings[0].startswith("voucher (new voucher from line 3) holds 2 customer/vendor transactions")
+    assert problems(table, c=company(allow_multiple_transactions_in_voucher=False)) == [
+        ("multiple_transactions_in_voucher", "the voucher holds 2 customer/vendor transactions and the parameter "
+         "allow_multiple_transactions_in_voucher is off; enter them as separate vouchers", 3,
+         "(new voucher from line 3)")]
+
+
+def test_lines_like_earlier_ones_convert_name_their_currency_and_make_their_transactions():
+    plan = post("""
+        account_type | account | debit | credit | offset_account_type | offset_account | currency | exchange_rate
+        Ledger       | 606300  | 1.00  |        | Ledger              | 110110         | EUR      | 2
+        Ledger       | 606300  | 1.00  |        | Ledger              | 110110         | EUR      | 2
+        Ledger       | 606300  | 100   |        | Ledger              | 110110         | JPY      | 1
+        Ledger       | 606300  | 100   |        | Ledger              | 110110         | JPY      | 1
+        Ledger       | 606300  | 2.00  |        | Vendor              | 1001           |          |
+        Ledger       | 606300  | 3.00  |        | Vendor              | 1001           |          |
+        Bank         | BANK1   | 4.00  |        | Vendor              | 1001           |          |
+        Bank         | BANK1   | 5.00  |        | Vendor              | 1001           |          |
+    """)
+    assert [[e.accounting_minor for e in v.entries] for v in plan.vouchers[:4]] == [
+        [200, -200], [200, -200], [10000, -10000], [10000, -10000]]
+    # the vendor as the offset of an expense: invoices with the vendor's terms; of a bank: refunds, due on their date
+    assert [(t.amount_minor, t.due_date, t.cash_discount_code) for v in plan.vouchers[4:] for t in v.transactions] == [
+        (-200, D("2024-02-04"), "1D14"), (-300, D("2024-02-04"), "1D14"), (-400, JAN_5, None), (-500, JAN_5, None)]
+    assert problems("""
+        account_type | account | debit | offset_account
+        Ledger       | 606300  | 1.00  | 110110
+        Ledger       | 606300  | 1.001 | 110110
+    """) == [("bad_amount", "amount '1.001' has more than 2 decimals for USD", 4, "(new voucher from line 4)")]
+
+
+def test_an_account_seen_before_is_checked_again_for_the_period_of_its_line():
+    # the vendor of line 3 again in February, closed to accounts payable, against another account
+    assert problems("""
+        account_type | account | credit | offset_account | date
+        Vendor       | 1002    | 1.00   | 606300         | 2024-01-05
+        Vendor       | 1002    | 1.00   | 401100         | 2024-02-05
+    """, c=february_company()) == [
+        ("period_access_denied", "period 2024-P02 is open to no user for accounts_payable; posting on 2024-02-05 is "
+         "not allowed", 4, "(new voucher from line 4)")]
+
+
+def test_sales_tax_on_a_foreign_amount_is_converted_with_it():
+    plan = post("""
+        account_type | account | credit | offset_account | tax_code | exchange_rate
+        Vendor       | 1002    | 100.00 | 606300         | VAT25    |
+        Vendor       | 1002    | 0.05   | 606300         | VAT25    | 1.5
+    """)
+    assert entries(plan) == [("200110-001-", "vendor_balance", "EUR", -12500, -13750),
+                             ("606300--", "ledger_journal", "EUR", 10000, 11000),
+                             ("222200--", "sales_tax", "EUR", 2500, 2750),
+                             # 0.05 + 0.01 of tax at 1.5: 0.075 and 0.015 USD, rounded so that the voucher balances
+                             ("200110-001-", "vendor_balance", "EUR", -6, -9),
+                             ("606300--", "ledger_journal", "EUR", 5, 7),
+                             ("222200--", "sales_tax", "EUR", 1, 2)]
