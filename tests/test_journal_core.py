@@ -256,6 +256,20 @@ def test_bad_records_are_listed():
     assert [x.line_no for x in lines] == [5]
     assert problems_of(lines_from_records, [], source="body") == [
         ("empty_journal", "the journal has no lines", None, "body")]
+    assert problems_of(lines_from_records, [{}], source="body") == [  # an empty mapping: a line without a value
+        ("missing_value", "account_type is blank", 1, "body"), ("missing_date", "the line has no date", 1, "body")]
+
+
+class Text(str):
+    """Text of a type made from str (as some libraries hand over their keys)."""
+
+
+def test_keys_of_a_type_made_from_text_are_column_names_too():
+    [line] = lines_from_records([{Text("Account type"): "Ledger", Text("account"): "606300", Text("debit"): "1"}],
+                                default_date=JAN_5)
+    assert (line.account_type, line.account, line.debit) == ("Ledger", "606300", M(1))
+    assert problems_of(lines_from_records, [{Text("debit"): "1", "colour": "red", "account_type": "Ledger"}],
+                       default_date=JAN_5, source="body") == [("unknown_column", "unknown column 'colour'", 1, "body")]
 
 
 def test_finish_reading_sorts_the_problems_by_line():

@@ -199,6 +199,12 @@ def test_foreign_amounts_convert_at_the_days_rate_or_the_typed_one_balanced_per_
     """)
     assert entries(yen) == [("606300--", "ledger_journal", "JPY", 1234, 864),
                             ("110110--", "ledger_journal", "JPY", -1234, -864)]
+    yen_credit = post("""
+        account_type | account | credit | offset_account | currency
+        Ledger       | 110110  | 1234   | 606300         | JPY
+    """)
+    assert entries(yen_credit) == [("110110--", "ledger_journal", "JPY", -1234, -864),
+                                   ("606300--", "ledger_journal", "JPY", 1234, 864)]
     # the currency of a line that names none: the party's, else the main account's, else the accounting one
     defaults = post("""
         account_type | account | credit | offset_account
@@ -914,6 +920,13 @@ def test_an_account_seen_before_is_checked_again_for_the_period_of_its_line():
     """, c=february_company()) == [
         ("period_access_denied", "period 2024-P02 is open to no user for accounts_payable; posting on 2024-02-05 is "
          "not allowed", 4, "(new voucher from line 4)")]
+    # and a vendor first seen as an offset account there
+    assert problems("""
+        account_type | account | debit | offset_account_type | offset_account | date
+        Ledger       | 401100  | 1.00  | Vendor              | 1002           | 2024-02-05
+    """, c=february_company())[0][:2] == (
+        "period_access_denied", "period 2024-P02 is open to no user for accounts_payable; posting on 2024-02-05 is "
+        "not allowed")
 
 
 def test_sales_tax_on_a_foreign_amount_is_converted_with_it():
@@ -929,3 +942,162 @@ def test_sales_tax_on_a_foreign_amount_is_converted_with_it():
                              ("200110-001-", "vendor_balance", "EUR", -6, -9),
                              ("606300--", "ledger_journal", "EUR", 5, 7),
                              ("222200--", "sales_tax", "EUR", 1, 2)]
+
+
+def test_the_tax_sides_and_posting_profiles_of_one_journal_are_each_their_own():
+    c = replace(company(), posting_profiles=PostingProfiles([
+        PostingProfileRule("GEN", PartyType.vendor, "all", "", "200110-001-"),
+        PostingProfileRule("ALT", PartyType.vendor, "all", "", "200110-009-"),
+        PostingProfileRule("GEN", PartyType.customer, "all", "", "130100"),
+        PostingProfileRule("ALT", PartyType.customer, "all", "", "130100-008-")], {}))
+    plan = post("""
+        account_type | account | debit  | credit | offset_account | tax_code | posting_profile
+        Vendor       | 1001    |        | 100.00 | 606300         | VAT25    |
+        Customer     | C-1     | 100.00 |        | 401100         | VAT25    |
+        Vendor       | 1001    |        | 1.00   | 606300         |          | ALT
+        Customer     | C-1     | 1.00   |        | 401100         |          | ALT
+    """, c=c)
+    # input tax on the receivable account, output tax on the payable one; each profile's summary account
+    assert [e[0] for e in entries(plan)][:8] == ["200110-001-", "606300--", "222200--",
+                                                 "130100-002-007", "401100-002-007", "222100--",
+                                                 "200110-009-", "606300--"]
+    assert entries(plan)[8][0] == "130100-008-007"
+
+
+def test_sales_tax_with_the_ledger_account_on_the_line_and_a_party_as_its_offset():
+    plan = post("""
+        account_type | account | debit | offset_account_type | offset_account | tax_code | currency
+        Ledger       | 606300  | 10.00 | Vendor              | 1002           | VAT25    | EUR
+    """)
+    assert entries(plan) == [("606300--", "ledger_journal", "EUR", 1000, 1100),
+                             ("222200--", "sales_tax", "EUR", 250, 275),
+                             ("200110-001-", "vendor_balance", "EUR", -1250, -1375)]
+    [t] = plan.vouchers[0].transactions
+    assert (t.party_id, t.entry_index, t.amount_minor, t.tax_code) == ("1002", 2, -1250, "VAT25")
+    assert plan.vouchers[0].taxes == [TaxDraft("VAT25", "input", 0, 1, 0)]
+    cent = post("""
+        account_type | account | debit | offset_account | tax_code
+        Ledger       | 606300  | 0.01  | 110110         | VAT25
+    """)  # 25 % of 0.01 is no tax: the cent is the net amount, on the side it was entered
+    assert [(e[0], e[3]) for e in entries(cent)] == [("606300--", 1), ("110110--", -1)]
+    assert problems("""
+        account_type | account | debit | offset_account_type | offset_account | tax_code
+        Vendor       | 1001    | 10.00 | Bank                | BANK1          | VAT25,ENV2
+    """)[0][:2] == ("tax_needs_ledger_account", "sales tax code VAT25, ENV2 needs a ledger account on the line or as "
+                    "its offset, to calculate the tax on")
+
+
+def test_a_vendor_first_seen_in_a_period_closed_to_accounts_payable_is_refused():
+    assert problems("""
+        account_type | account | credit | offset_account | date
+        Vendor       | 1002    | 1.00   | 606300         | 2024-02-05
+    """, c=february_company()) == [
+        ("period_access_denied", "period 2024-P02 is open to no user for accounts_payable; posting on 2024-02-05 is "
+         "not allowed", 3, "(new voucher from line 3)")]
+
+
+def test_a_kept_zero_line_with_a_tax_code_takes_the_tax_direction_of_its_column():
+    # a source system's zero VAT rows: a debit of 0.00 is a purchase (input tax), a credit of 0.00 a sale (output)
+    plan = post("""
+        voucher | account_type | account | debit | credit | offset_account | tax_code
+        V1      | Ledger       | 606300  | 0.00  |        | 110110         | ZERO
+        V2      | Ledger       | 401100  |       | 0.00   | 110110         | ZERO
+        V3      | Bank         | BANK1   | 0.00  |        | 401100         | ZERO
+    """, zero_amount_lines="keep")
+    assert [[(t.direction, t.base_index) for t in v.taxes] for v in plan.vouchers] == [
+        [("input", 0)], [("output", 0)], [("output", 1)]]
+    assert [e[3] for e in entries(plan)] == [0] * 6
+
+
+def test_the_journal_names_dimensions_fill_a_typed_account_and_its_offset_copies_them():
+    plan = post("""
+        account_type | account     | debit | offset_account
+        Ledger       | 606300-005- | 1.00  | 401100
+        Bank         | BANK1       | 1.00  | 401100
+    """, "DIM")
+    assert [(e[0], e[1]) for e in entries(plan)] == [("606300-005-024", "ledger_journal"),
+                                                     ("401100-005-024", "ledger_journal"),
+                                                     ("110110-001-024", "bank"), ("401100-001-024", "ledger_journal")]
+
+
+def test_fixed_dimensions_on_a_summary_account_keep_the_party_and_the_offset_copies_the_typed_values():
+    c = replace(company(), posting_profiles=PostingProfiles([
+        PostingProfileRule("GEN", PartyType.vendor, "all", "", "200110-001-"),
+        PostingProfileRule("FIX", PartyType.vendor, "all", "", "170150")], {}))
+    plan = post("""
+        account_type | account     | credit | debit | offset_account | posting_profile
+        Vendor       | 1001        | 5.00   |       | 606300-004-    | FIX
+        Ledger       | 170150-004- |        | 1.00  | 401100         |
+    """, c=c)
+    assert [(e.ledger_account, e.posting_type, e.party_type, e.party_id) for v in plan.vouchers for e in v.entries] == [
+        ("170150-003-", "vendor_balance", "vendor", "1001"), ("606300-004-", "ledger_journal", None, None),
+        ("170150-003-", "ledger_journal", None, None), ("401100-004-", "ledger_journal", None, None)]
+    [t] = plan.vouchers[0].transactions
+    assert (t.ledger_account, t.posting_profile, t.due_date) == ("170150-003-", "FIX", D("2024-02-04"))
+
+
+def test_a_foreign_entry_and_a_transaction_without_a_description_have_none():
+    plan = post("""
+        account_type | account | credit | offset_account | currency | settle_invoice
+        Vendor       | 1002    | 10.00  | 606300         | EUR      |
+        Vendor       | 1002    | 2.00   | 110110         | EUR      | INV-9
+    """)
+    first = plan.vouchers[0]
+    assert first.entries == [
+        EntryDraft(3, "200110-001-", "200110", "vendor_balance", "EUR", -1000, -1100, "", "vendor", "1002", 0),
+        EntryDraft(3, "606300--", "606300", "ledger_journal", "EUR", 1000, 1100, "")]
+    assert [(t.description, t.settle_invoice) for v in plan.vouchers for t in v.transactions] == [("", None),
+                                                                                                  ("", "INV-9")]
+
+
+def test_a_payment_hold_ends_on_its_release_date():
+    c = company()
+    c.parties[(PartyType.vendor, "REL")] = Party(PartyType.vendor, "REL", hold=Hold.payment,
+                                                 hold_release_date=D("2024-01-10"))
+    table = """
+        account_type | account | debit | offset_account_type | offset_account | date
+        Vendor       | REL     | 1.00  | Bank                | BANK1          | {day}
+    """
+    assert problems(table.format(day="2024-01-09"), c=c) == [
+        ("hold_forbids", "vendor REL is on hold (payment); a payment cannot be posted", 3,
+         "(new voucher from line 3)")]
+    assert len(post(table.format(day="2024-01-10"), c=c).vouchers) == 1
+
+
+def test_due_and_discount_dates_follow_each_invoices_document_date_and_terms():
+    plan = post("""
+        account_type | account | credit | offset_account | document_date | payment_terms
+        Vendor       | 1001    | 1.00   | 606300         | 2024-01-02    |
+        Vendor       | 1001    | 1.00   | 606300         | 2024-01-03    |
+        Vendor       | 1001    | 1.00   | 606300         | 2024-01-03    | Net10
+    """, c=replace(company(), payment_terms={"Net30": PaymentTerms("Net30", 30), "Net10": PaymentTerms("Net10", 10)}))
+    assert [(t.due_date, t.cash_discount_date) for v in plan.vouchers for t in v.transactions] == [
+        (D("2024-02-01"), D("2024-01-16")), (D("2024-02-02"), D("2024-01-17")), (D("2024-01-13"), D("2024-01-17"))]
+    taxed = post("""
+        account_type | account | credit | offset_account | tax_code
+        Vendor       | 1001    | 100.00 | 606300         | VAT25
+    """)  # an invoice with sales tax takes the vendor's terms too
+    [t] = taxed.vouchers[0].transactions
+    assert (t.due_date, t.cash_discount_code, t.cash_discount_date) == (D("2024-02-04"), "1D14", D("2024-01-19"))
+    assert problems("""
+        account_type | account | debit
+        Ledger       |         | 1.00
+    """) == [("unknown_account", "the account is blank", 3, "(new voucher from line 3)")]
+
+
+def test_the_difference_of_an_unbalanced_voucher_in_the_currencys_own_decimals():
+    assert problems("""
+        voucher | account_type | account | debit | credit | currency
+        V1      | Ledger       | 606300  | 1.01  |        |
+        V1      | Ledger       | 110110  |       | 1.00   |
+        V2      | Ledger       | 606300  | 105   |        | JPY
+        V2      | Ledger       | 110110  |       | 100    | JPY
+    """) == [("unbalanced_voucher", "voucher does not balance: debit exceeds credit by 0.01 USD", 4, "V1"),
+             ("unbalanced_voucher", "voucher does not balance: debit exceeds credit by 5 JPY", 6, "V2")]
+    yen_books = replace(company(), accounting_currency="JPY", currency_decimals={"JPY": 0},
+                        rates=RateTable("JPY", [ExchangeRate("EUR", D("2024-01-01"), M("160"))]))
+    assert problems("""
+        account_type | account | debit            | offset_account | currency
+        Ledger       | 606300  | 9999999999999.99 | 110110         | EUR
+    """, c=yen_books) == [("bad_amount", "the amount 1599999999999998 JPY on 606300-- is beyond the largest amount, "
+                           "999,999,999,999,999", 3, "(new voucher from line 3)")]

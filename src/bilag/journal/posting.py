@@ -495,7 +495,10 @@ class _Planner:
         else:
             raise BilagError(f"sales tax code {names} needs a ledger account on the line or as its offset, "
                              f"to calculate the tax on", code="tax_needs_ledger_account")
-        sign = 1 if base_amount > 0 else -1
+        if base_amount:
+            sign = 1 if base_amount > 0 else -1
+        else:  # a kept zero line (zero_amount_lines: keep): debited or credited as its column says
+            sign = 1 if (line.debit is not None) == (base is side) else -1
         gross_amounts = self.company.journal_name(self.context.journal_name).amounts_include_sales_tax
         net, taxes = tax_per_code(abs(base_amount), [code.percent for code in tax_codes], gross=gross_amounts)
         gross = net + sum(taxes)
