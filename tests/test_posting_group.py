@@ -153,3 +153,23 @@ def test_a_period_on_hold_refuses_every_journal_dated_in_it(company):
     outcomes = post_journals(company, "USMF", [request(ledger("H1")), request(ledger("H2"))])
     assert all(isinstance(o, Exception) and "hold" in str(o).lower() for o in outcomes)
     assert count(company, s.voucher) == 0
+
+
+def test_a_balance_the_group_would_take_past_the_limit_is_refused_in_the_journal_that_passes_it(company):
+    """The store refuses the group's write (no savepoint in a group); each journal posted alone then tells its own:
+    the first largest amount still fits, the second passes the largest balance, the small one posts."""
+    from bilag import limits
+
+    big = limits.amount_limit_text(2).replace(",", "")
+    for _ in range(9):
+        post_journal(company, "USMF", "GNJL", ledger(None, big))
+    back = lines_from_pipe_table("""
+        voucher | account_type | account      | debit | credit
+        S1      | Ledger       | 110110-001-  | 1.00  |
+        S1      | Ledger       | 606300-001-- |       | 1.00
+    """, default_date=DAY, source="test")  # takes both balances back a little
+    outcomes = post_journals(company, "USMF", [request(ledger("B1", big)), request(ledger("B2", big)),
+                                               request(back)])
+    assert outcomes[0].vouchers[0].number == "B1" and outcomes[2].vouchers[0].number == "S1"
+    assert isinstance(outcomes[1], JournalRejected) and outcomes[1].problems[0].code == "balance_limit"
+    assert count(company, s.voucher) == 11

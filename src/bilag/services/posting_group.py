@@ -119,7 +119,8 @@ def _post_together(engine: Engine, company_id: str, requests: list[JournalReques
             raise _Apart("a check warns: each journal gets its own warning")
         assign_voucher_numbers(connection, company, vouchers)
         batch_ids = [first_batch + n for n, (_, plan) in enumerate(together) for _ in plan.vouchers]
-        written = iter(zip(vouchers, write_vouchers(connection, company.id, vouchers, batch_ids)))
+        written = iter(zip(vouchers, write_vouchers(connection, company.id, vouchers, batch_ids,
+                                                        named_refusals=False)))
         answers = []
         batches_by_user: dict[str | None, list[int]] = defaultdict(list)
         for n, (index, plan) in enumerate(together):

@@ -77,9 +77,15 @@ def assign_voucher_numbers(connection: Connection, company, vouchers: list[Vouch
 
 
 def write_vouchers(connection: Connection, company_id: str, vouchers: list[VoucherDraft], batch_id: int | list[int],
-                   source: str | None = None) -> list[tuple[int, Sequence[int], list[int]]]:
+                   source: str | None = None, *, named_refusals: bool = True
+                   ) -> list[tuple[int, Sequence[int], list[int]]]:
     """Insert the vouchers; returns per voucher (voucher_id, entry_ids, transaction_ids). `batch_id` is one batch
-    for all, or one per voucher (journals posted together, each its own batch: services/posting_group.py)."""
+    for all, or one per voucher (journals posted together, each its own batch: services/posting_group.py).
+
+    A voucher number the store already holds, or a balance past the limit, is refused naming the vouchers or
+    balances, which takes a savepoint around each of those writes. Without `named_refusals` the store's own error
+    is raised instead, and no savepoint is taken: for a caller that undoes everything on any error and then
+    posts each journal alone (services/posting_group.py), where the refusal is named."""
     with cycle_collection_paused():
         entry_count = sum(len(v.entries) for v in vouchers)
         transaction_count = sum(len(v.transactions) for v in vouchers)
@@ -161,13 +167,17 @@ def write_vouchers(connection: Connection, company_id: str, vouchers: list[Vouch
             for offset, row in enumerate(tax_rows):
                 row[1] = first_tax + offset
             _write_in_one_round_trip(connection, company_id, vouchers, source, voucher_rows, entry_rows,
-                                     transaction_rows, [tuple(row) for row in tax_rows], deltas, moves)
+                                     transaction_rows, [tuple(row) for row in tax_rows], deltas, moves,
+                                     named_refusals)
             return ids
-        try:
-            with connection.begin_nested():  # a savepoint, so that the duplicates can be named afterwards
-                bulk_insert(connection, s.voucher, VOUCHER_COLUMNS, voucher_rows)
-        except (IntegrityError, DriverIntegrityError):  # COPY on PostgreSQL raises the driver's own error
-            raise _duplicate_vouchers(connection, company_id, vouchers, source) from None
+        if not named_refusals:
+            bulk_insert(connection, s.voucher, VOUCHER_COLUMNS, voucher_rows)
+        else:
+            try:
+                with connection.begin_nested():  # a savepoint, so that the duplicates can be named afterwards
+                    bulk_insert(connection, s.voucher, VOUCHER_COLUMNS, voucher_rows)
+            except (IntegrityError, DriverIntegrityError):  # COPY on PostgreSQL raises the driver's own error
+                raise _duplicate_vouchers(connection, company_id, vouchers, source) from None
         del voucher_rows  # each table's rows go as soon as they are written: a million tuples at the peak
         bulk_insert(connection, s.ledger_entry, ENTRY_COLUMNS, entry_rows)
         del entry_rows
@@ -178,7 +188,7 @@ def write_vouchers(connection: Connection, company_id: str, vouchers: list[Vouch
             for offset, row in enumerate(tax_rows):
                 row[1] = first_tax + offset
             bulk_insert(connection, s.tax_transaction, TAX_COLUMNS, [tuple(row) for row in tax_rows])
-        apply_balance_deltas(connection, company_id, deltas)
+        apply_balance_deltas(connection, company_id, deltas, named_refusals=named_refusals)
         move_chain_heads(connection, company_id, moves)
         return ids
 
@@ -200,32 +210,33 @@ def _reserve_in_one_round_trip(connection: Connection, company_id: str, series: 
 def _write_in_one_round_trip(connection: Connection, company_id: str, vouchers: list[VoucherDraft],
                              source: str | None, voucher_rows: list[tuple], entry_rows: list[tuple],
                              transaction_rows: list[tuple], tax_rows: list[tuple], deltas: dict[tuple, list[int]],
-                             moves: dict[str, tuple[int, str]]) -> None:
+                             moves: dict[str, tuple[int, str]], named_refusals: bool = True) -> None:
     """PostgreSQL, a few rows: what write_vouchers writes, as multi-row INSERTs sent in one round trip (bulk.pipelined)
     with the same savepoints around the vouchers and the balances, so that duplicate voucher numbers and balances
     past the limit are named as on the other path (the savepoint is rolled back to, then read)."""
     _check_deltas(deltas)
-    statements: list[tuple[str, Sequence]] = [("SAVEPOINT bilag_vouchers", ())]
+    statements: list[tuple[str, Sequence]] = [("SAVEPOINT bilag_vouchers", ())] if named_refusals else []
     for table, columns, rows in (("voucher", VOUCHER_COLUMNS, voucher_rows),
                                  ("ledger_entry", ENTRY_COLUMNS, entry_rows),
                                  ("party_transaction", TRANSACTION_COLUMNS, transaction_rows),
                                  ("tax_transaction", TAX_COLUMNS, tax_rows)):
         if rows:
             statements.append((insert_values_sql(table, columns, len(rows)), [value for row in rows for value in row]))
-        if table == "voucher":
+        if table == "voucher" and named_refusals:
             statements.append(("RELEASE SAVEPOINT bilag_vouchers", ()))
     if deltas:
         keys = sorted(deltas)  # the key order of the locks
-        statements += [("SAVEPOINT bilag_balances", ()),
-                       (_BALANCE_UPSERT.format(rows="VALUES " + ", ".join(_BALANCE_ROW_MARKS for _ in keys)),
-                        [value for key in keys for value in (company_id, *key, *deltas[key])]),
-                       ("RELEASE SAVEPOINT bilag_balances", ())]
+        upsert = (_BALANCE_UPSERT.format(rows="VALUES " + ", ".join(_BALANCE_ROW_MARKS for _ in keys)),
+                  [value for key in keys for value in (company_id, *key, *deltas[key])])
+        statements += ([("SAVEPOINT bilag_balances", ()), upsert, ("RELEASE SAVEPOINT bilag_balances", ())]
+                       if named_refusals else [upsert])
     statements += [move_chain_head_statement(company_id, series, voucher_id, chain_hash)
                    for series, (voucher_id, chain_hash) in sorted(moves.items())]
     try:
         pipelined(connection, statements)
     except DriverError as error:
-        refused_by = error.diag.table_name if isinstance(error, DriverIntegrityError) else None
+        refused_by = (error.diag.table_name if isinstance(error, DriverIntegrityError) and named_refusals
+                      else None)
         if refused_by == "voucher":
             driver_rows(connection, "ROLLBACK TO SAVEPOINT bilag_vouchers")
             raise _duplicate_vouchers(connection, company_id, vouchers, source) from None
@@ -257,7 +268,8 @@ def _tax_rows(company_id: str, voucher: VoucherDraft, voucher_id: int, first_ent
     return rows
 
 
-def apply_balance_deltas(connection: Connection, company_id: str, deltas: dict[tuple, list[int]]) -> None:
+def apply_balance_deltas(connection: Connection, company_id: str, deltas: dict[tuple, list[int]], *,
+                         named_refusals: bool = True) -> None:
     """Fold the batch's deltas into the balances table, in a fixed key order so writers never deadlock.
 
     No balance row may pass MAX_BALANCE_MINOR (limits.py): a delta beyond it is refused here, a sum beyond it by
@@ -265,6 +277,9 @@ def apply_balance_deltas(connection: Connection, company_id: str, deltas: dict[t
     if not deltas:
         return
     _check_deltas(deltas)
+    if not named_refusals:  # the caller undoes everything on an error (write_vouchers says when)
+        _upsert_balances(connection, company_id, deltas)
+        return
     try:
         with connection.begin_nested():  # a savepoint: the offending balances are named afterwards
             _upsert_balances(connection, company_id, deltas)
