@@ -32,6 +32,7 @@ def load_tests(files: list[str]) -> list[tuple]:
     for path in files:
         spec = importlib.util.spec_from_file_location(Path(path).stem, path)
         module = importlib.util.module_from_spec(spec)
+        sys.modules[spec.name] = module  # dataclasses in a test module look their module up
         spec.loader.exec_module(module)
         functions = [f for n, f in vars(module).items()
                      if n.startswith("test_") and inspect.isfunction(f) and n not in skip]

@@ -55,3 +55,4 @@ def test_a_reference_of_one_kind_only_looks_at_that_kind():
     assert ids(named_by(LEDGER, Reference(invoice="INV-1"))) == [1]
     assert ids(named_by(LEDGER, Reference())) == []
     assert ids(named_by(iter(LEDGER), Reference(voucher="V-5"))) == [5]   # any iterable, read once
+    assert (str(Reference(invoice="INV-1")), str(Reference(voucher="V-2"))) == ("INV-1", "V-2")  # as messages name it
