@@ -497,8 +497,7 @@ def _create_for_company(connection, company, schedules, through, groups, books, 
             by_payment_date = schedule == "payment"
             amount_of = None if by_payment_date and classification == Classification.deferred_rent \
                 else _AMOUNT_OF[schedule]
-            mark = mark_of[(lease_id, schedule)]
-            reached, gap = mark, False
+            mark = reached = mark_of[(lease_id, schedule)]
             # The entries are made as the lines are found: ledger pairs as they are (the posting planner makes
             # their vouchers straight from them), their accounts looked up once per lease (pair_maker, at the
             # first line due, after rule B1's check); journal lines for the entries that are not (vendor
@@ -512,22 +511,17 @@ def _create_for_company(connection, company, schedules, through, groups, books, 
                 if month <= mark:
                     continue
                 # The mark moves on over the months that are done when the batch is: due by `through` (journalised
-                # before, now, or nothing to journalise) or taken over by a transition; it stops at the first not.
+                # before, now, or nothing to journalise) or taken over by a transition. The months read follow
+                # one another, and so do their posting dates: the first month not due ends the lease's schedule.
                 if month < first_month:
-                    if not gap and month == reached + 1:
-                        reached = month
+                    reached = month
                     continue
                 # line.posting_date(schedule) and schedule_amount(schedule, line, classification), inline: the
                 # batch looks at every month read once per schedule.
                 day = (line.payment_date or line.end) if by_payment_date else line.end
                 if day > through:
-                    gap = True
-                    continue
-                if not gap:
-                    if month == reached + 1:
-                        reached = month
-                    else:
-                        gap = True
+                    break
+                reached = month
                 if not applies:
                     continue
                 amount = amount_of(line) if amount_of is not None else schedule_amount(schedule, line,
