@@ -43,7 +43,7 @@ def test_a_lone_request_posts_at_once_in_a_group_of_its_own():
 
 def test_requests_arriving_while_a_group_posts_go_together_in_the_next_and_each_gets_its_own_outcome():
     recorder = Recorder(hold_first=True)
-    queue = GroupCommit(recorder, gather_seconds=0)
+    queue = GroupCommit(recorder, gather_ms=0)
     outcomes: dict = {}
     first = run(queue, 1, outcomes)
     assert recorder.started.wait(10)
@@ -61,7 +61,7 @@ def test_requests_arriving_while_a_group_posts_go_together_in_the_next_and_each_
 
 def test_a_group_is_at_most_the_limit_and_the_rest_follow():
     recorder = Recorder(hold_first=True)
-    queue = GroupCommit(recorder, limit=2, gather_seconds=0)
+    queue = GroupCommit(recorder, limit=2, gather_ms=0)
     outcomes: dict = {}
     first = run(queue, 0, outcomes)
     assert recorder.started.wait(10)
@@ -77,7 +77,7 @@ def test_a_group_is_at_most_the_limit_and_the_rest_follow():
 
 def test_a_leader_waits_for_a_request_on_its_way_and_posts_it_in_its_group():
     recorder = Recorder()
-    queue = GroupCommit(recorder, gather_seconds=5)
+    queue = GroupCommit(recorder, gather_ms=5000)
     outcomes: dict = {}
     on_its_way = queue.coming()
     ticket = on_its_way.__enter__()  # signed in, reading its lines
@@ -93,7 +93,7 @@ def test_a_leader_waits_for_a_request_on_its_way_and_posts_it_in_its_group():
 
 def test_a_request_refused_on_its_way_does_not_keep_the_leader_waiting():
     recorder = Recorder()
-    queue = GroupCommit(recorder, gather_seconds=5)
+    queue = GroupCommit(recorder, gather_ms=5000)
     try:
         with queue.coming():
             raise PermissionError("forbidden")

@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from typing import Any
 
 LIMIT = 100  # journals in one transaction at most: a group holds the company's counters while it posts
-GATHER_SECONDS = 2 / 1000  # how long a leader waits for requests already on their way (being read, signed in)
+GATHER_MS = 2  # how long a leader waits for requests already on their way (being read, signed in)
 
 
 class _Waiting:
@@ -33,10 +33,10 @@ class GroupCommit:
     """Runs `post_group` (requests -> one outcome each, in order) over whatever has queued up."""
 
     def __init__(self, post_group: Callable[[list[Any]], list[Any]], limit: int = LIMIT,
-                 gather_seconds: float = GATHER_SECONDS):
+                 gather_ms: int = GATHER_MS):
         self._post_group = post_group
         self._limit = limit
-        self._gather = gather_seconds
+        self._gather_ms = gather_ms
         self._lock = threading.Lock()
         self._arrived = threading.Condition(self._lock)
         self._queue: list[_Waiting] = []
@@ -76,7 +76,7 @@ class GroupCommit:
                 return me.outcome
         while not me.done:  # leading: post what has queued up (this request first in line) until it is done
             with self._lock:
-                deadline = time.monotonic() + self._gather
+                deadline = time.monotonic() + self._gather_ms / 1000
                 while self._coming and len(self._queue) < self._limit:
                     left = deadline - time.monotonic()
                     if left <= 0 or not self._arrived.wait(left):
