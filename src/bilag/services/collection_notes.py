@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy.engine import Connection, Engine
 
@@ -185,18 +186,9 @@ def interest_notes_in(connection: Connection, company: Company, day: date, *, cu
     run = CollectionRun()
     codes: dict[str, InterestCode] = {}
     ledger_accounts: dict[int, str] = {}
-    for own_code, members, leave_out in _by_code(company, customers, "interest_code", code):
-        chosen = _code_or_none(interest_code, company, own_code)
-        items, skipped = _candidates(connection, company, day, members, ("invoice",),
-                                     paid_late=bool(chosen and chosen.paid_late))
-        items = [item for item in items if item["party_id"] not in leave_out]
-        run.skipped += [customer for customer in skipped if customer not in leave_out]
-        if not items:
-            continue
-        if chosen is None:
-            chosen = interest_code(company, own_code)  # says why there is no code
+    for chosen, items in _groups_to_charge(connection, company, day, run, ledger_accounts, customers,
+                                           "interest_code", code, interest_code, ("invoice",), paid_late=True):
         codes[chosen.code] = chosen
-        ledger_accounts.update({item["transaction_id"]: item["ledger_account"] for item in items})
         until = charged_until(connection, company.id, [item["transaction_id"] for item in items])
         # A payment inside the window counts by day: the days before it carry the balance it had not yet paid.
         paid = settlements_in_force(connection, company.id, [item["transaction_id"] for item in items], day)
@@ -230,6 +222,28 @@ def interest_notes_in(connection: Connection, company: Company, day: date, *, cu
         for note, voucher in zip(run.notes, run.posting.vouchers)])
     _settle_after(connection, company, run.posting)
     return run
+
+
+def _groups_to_charge(connection: Connection, company: Company, day: date, run: CollectionRun,
+                      ledger_accounts: dict[int, str], customers: list[str] | None, attribute: str,
+                      given: str | None, resolve, types: tuple[str, ...], *, paid_late: bool = False
+                      ) -> Iterator[tuple[Any, list[dict]]]:
+    """Interest notes' and collection letters' common first step: the run's customers grouped by the code each is
+    charged with (_by_code), each group with its code (`resolve(company, code)`) and its transactions to charge
+    (_candidates of `types`; with `paid_late` also those paid late, when the code charges them). Customers with
+    nothing to charge go to run.skipped; each charged transaction's ledger account goes to `ledger_accounts`."""
+    for own_code, members, leave_out in _by_code(company, customers, attribute, given):
+        chosen = _code_or_none(resolve, company, own_code)
+        items, skipped = _candidates(connection, company, day, members, types,
+                                     paid_late=paid_late and bool(chosen and chosen.paid_late))
+        items = [item for item in items if item["party_id"] not in leave_out]
+        run.skipped += [customer for customer in skipped if customer not in leave_out]
+        if not items:
+            continue
+        if chosen is None:
+            chosen = resolve(company, own_code)  # says why there is no code
+        ledger_accounts.update({item["transaction_id"]: item["ledger_account"] for item in items})
+        yield chosen, items
 
 
 def _code_or_none(resolve, company: Company, given: str | None):
@@ -268,16 +282,9 @@ def collection_letters_in(connection: Connection, company: Company, day: date, *
                           groups: frozenset[str] = frozenset()) -> CollectionRun:
     run = CollectionRun()
     ledger_accounts: dict[int, str] = {}
-    for own_sequence, members, leave_out in _by_code(company, customers, "collection_letter_sequence", sequence):
-        chosen = _code_or_none(letter_sequence, company, own_sequence)
-        items, skipped = _candidates(connection, company, day, members, ("invoice", "interest_note"))
-        items = [item for item in items if item["party_id"] not in leave_out]
-        run.skipped += [customer for customer in skipped if customer not in leave_out]
-        if not items:
-            continue
-        if chosen is None:
-            chosen = letter_sequence(company, own_sequence)  # says why there is no sequence
-        ledger_accounts.update({item["transaction_id"]: item["ledger_account"] for item in items})
+    for chosen, items in _groups_to_charge(connection, company, day, run, ledger_accounts, customers,
+                                           "collection_letter_sequence", sequence, letter_sequence,
+                                           ("invoice", "interest_note")):
         levels = letter_levels(connection, company.id, [item["transaction_id"] for item in items])
         run.letters += collection_letters(chosen, day, items, levels)
         run.decimals.update({item["currency"]: company.decimals(item["currency"]) for item in items})
