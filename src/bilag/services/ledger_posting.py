@@ -3,6 +3,7 @@ write. Knows nothing of settlement: settling what a journal marks is the use cas
 from __future__ import annotations
 
 import datetime
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from sqlalchemy.engine import Connection
@@ -114,9 +115,14 @@ def write_plan(connection: Connection, company: Company, vouchers: list[VoucherD
     check_before_writing(connection, company, vouchers, source, warnings)
     assign_voucher_numbers(connection, company, vouchers)
     ids = write_vouchers(connection, company.id, vouchers, batch_id, source)
-    posted = [PostedVoucher(voucher_id, v.number, v.series, v.date, v.kind, v, transaction_ids)
-              for v, (voucher_id, _entries, transaction_ids) in zip(vouchers, ids)]
-    return PostingResult(batch_id, posted, warnings)
+    return PostingResult(batch_id, posted_vouchers(vouchers, ids), warnings)
+
+
+def posted_vouchers(vouchers: list[VoucherDraft], ids: list[tuple[int, Sequence[int], list[int]]]
+                    ) -> list[PostedVoucher]:
+    """The written drafts with the ids write_vouchers gave them."""
+    return [PostedVoucher(voucher_id, v.number, v.series, v.date, v.kind, v, transaction_ids)
+            for v, (voucher_id, _entries, transaction_ids) in zip(vouchers, ids)]
 
 
 def post_lines_only(connection: Connection, company: Company, journal_name: str, lines: list[JournalLine], *,

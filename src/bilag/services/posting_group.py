@@ -29,7 +29,7 @@ from ..store.bulk import next_ids
 from ..store.companies import load_company, user_groups
 from ..store.ledger_writer import assign_voucher_numbers, write_vouchers
 from .api_requests import KeptAnswer, keep_answers
-from .ledger_posting import PostedVoucher, PostingResult, check_before_writing, recheck_periods
+from .ledger_posting import PostingResult, check_before_writing, posted_vouchers, recheck_periods
 from .posting import post_journal, settles_after_posting
 from .users import record_batch_user
 
@@ -119,15 +119,13 @@ def _post_together(engine: Engine, company_id: str, requests: list[JournalReques
             raise _Apart("a check warns: each journal gets its own warning")
         assign_voucher_numbers(connection, company, vouchers)
         batch_ids = [first_batch + n for n, (_, plan) in enumerate(together) for _ in plan.vouchers]
-        written = iter(zip(vouchers, write_vouchers(connection, company.id, vouchers, batch_ids,
-                                                        named_refusals=False)))
+        posted = iter(posted_vouchers(vouchers, write_vouchers(connection, company.id, vouchers, batch_ids,
+                                                               named_refusals=False)))
         answers = []
         batches_by_user: dict[str | None, list[int]] = defaultdict(list)
         for n, (index, plan) in enumerate(together):
-            posted = [PostedVoucher(voucher_id, v.number, v.series, v.date, v.kind, v, transaction_ids)
-                      for v, (voucher_id, _entries, transaction_ids) in
-                      (next(written) for _ in plan.vouchers)]
-            result = outcomes[index] = PostingResult(first_batch + n, posted, plan.warnings)
+            result = outcomes[index] = PostingResult(first_batch + n, [next(posted) for _ in plan.vouchers],
+                                                     plan.warnings)
             request = requests[index]
             batches_by_user[request.user].append(result.batch_id)
             if request.answer is not None:
