@@ -3,6 +3,7 @@ writing off what will not be paid, from the customer's page. Translation only (s
 services/write_off.py)."""
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
 from urllib.parse import quote
 
@@ -15,6 +16,11 @@ from ..money import format_minor
 from .pages import _day, _names, _required_day, company_of, engine_of, form_of, page, render, signed_in
 
 router = APIRouter(include_in_schema=False)
+
+
+def _entered(form: Mapping) -> dict[str, str]:
+    """What the user typed in a form, to show again beside its refusal."""
+    return {k: str(v) for k, v in form.items() if k != "csrf_token"}
 
 
 @router.get("/c/{company}/aged-balances", response_class=HTMLResponse)
@@ -77,7 +83,7 @@ async def add_note(request: Request, company: str, customer: str):
     form = await form_of(request, caller)
     allow(caller, company, "clerk")
     as_of = _day(str(form.get("as_of") or ""), "as of") or date.today()
-    values = {k: str(v) for k, v in form.items() if k != "csrf_token"}
+    values = _entered(form)
     try:
         day = _required_day(form, "note_date", "date of the note")
         add(engine_of(request), company, customer, day, str(form.get("note") or ""),
@@ -212,7 +218,7 @@ async def _notes_run(request: Request, company: str, what: str, create):
     """One run of interest notes or collection letters from the page's form: shown, or posted when asked."""
     caller, form, post = await _notes_form(request, company)
     customer = str(form.get("customer") or "")
-    values = {k: str(v) for k, v in form.items() if k != "csrf_token"}
+    values = _entered(form)
     try:
         day = _required_day(form, "date", f"date of the {what.lower()}")
         run = create(form, engine=engine_of(request), company_id=company, day=day,
@@ -236,7 +242,7 @@ async def fee(request: Request, company: str):
     await form_of(request, caller)
     allow(caller, company, "accountant")
     customer = str(form.get("customer") or "")
-    values = {k: str(v) for k, v in form.items() if k != "csrf_token"}
+    values = _entered(form)
     try:
         fee_customer = str(form.get("fee_customer") or customer).strip()
         if not fee_customer:
