@@ -46,14 +46,14 @@ def problems_of(call, *args, **kwargs) -> list[tuple]:
 # ---- the hash chain (issue 13) --------------------------------------------------------------------------------
 
 def test_the_voucher_hash_is_the_documented_canonical_form():
-    assert (GENESIS, CHAIN_VERSION) == ("0" * 64, 1)
+    assert (GENESIS, CHAIN_VERSION) == ("0" * 64, 2)
     voucher = (7, "GNJL", "GNJL-000001", "2024-01-05", "Café", None)
     entries = ((1, "606300-001-", 1000), (2, "110110-001-", -1000))
     # sha256 of the previous hash + ascii((voucher, [entry, ...])): non-ASCII escaped, entries as a list
     canonical = (GENESIS + "((7, 'GNJL', 'GNJL-000001', '2024-01-05', 'Caf\\xe9', None), "
                  "[(1, '606300-001-', 1000), (2, '110110-001-', -1000)])")
-    assert voucher_hash(GENESIS, voucher, entries) == sha256(canonical.encode("ascii")).hexdigest()
-    assert voucher_hash("f" * 64, voucher, []) == sha256(
+    assert voucher_hash(GENESIS, voucher, entries, 1) == sha256(canonical.encode("ascii")).hexdigest()
+    assert voucher_hash("f" * 64, voucher, [], 1) == sha256(
         ("f" * 64 + str((voucher, [])).replace("é", "\\xe9")).encode("ascii")).hexdigest()
 
 

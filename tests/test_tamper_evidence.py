@@ -10,7 +10,9 @@ from hashlib import sha256
 import pytest
 from sqlalchemy import text
 
-from bilag.journal.chain import GENESIS, voucher_hash
+import bilag.store.ledger_writer as ledger_writer
+from bilag.journal import chain
+from bilag.journal.chain import GENESIS, encode, voucher_hash
 from bilag.services.verify import verify_ledger
 
 from .support import make_company, post
@@ -51,14 +53,102 @@ def test_an_untouched_ledger_verifies_and_every_voucher_is_chained(engine):
     assert len({row.chain_hash for row in rows}) == 4
 
 
-def test_the_canonical_form_is_sha256_of_the_previous_hash_and_the_ascii_rows():
+def test_the_canonical_form_version_1_is_sha256_of_the_previous_hash_and_the_ascii_rows():
     voucher = ("USMF", 1, "GNJL", "V1", "2024-01-05", 1, "journal", 1, "Caf\u00e9")
     entries = [("USMF", 1, 1, "2024-01-05", 1, "606300-001--", "606300", "ledger_journal", "USD", 100, 100, "", None,
                 None)]
     expected = sha256((GENESIS + "(('USMF', 1, 'GNJL', 'V1', '2024-01-05', 1, 'journal', 1, 'Caf\\xe9'), "
                        "[('USMF', 1, 1, '2024-01-05', 1, '606300-001--', '606300', 'ledger_journal', 'USD', 100, "
                        "100, '', None, None)])").encode()).hexdigest()
-    assert voucher_hash(GENESIS, voucher, entries) == expected
+    assert voucher_hash(GENESIS, voucher, entries, 1) == expected
+
+
+def test_the_canonical_form_version_2_is_sha256_of_the_previous_hash_and_the_tagged_rows():
+    voucher = ("USMF", 1, "GNJL", "V1", "2024-01-05", 1, "journal", 1, "Caf\u00e9")
+    entries = [("USMF", 2**31, 1, "2024-01-05", 1, "606300-001--", "606300", "ledger_journal", "USD", -100,
+                -(10**17), "", None, None)]
+
+    def text(value: str) -> bytes:
+        raw = value.encode()
+        return b"u" + len(raw).to_bytes(4, "little") + raw
+
+    def small(value: int) -> bytes:
+        return b"i" + value.to_bytes(4, "little", signed=True)
+
+    voucher_bytes = (b"(\x09\x00\x00\x00" + text("USMF") + small(1) + text("GNJL") + text("V1") + text("2024-01-05")
+                     + small(1) + text("journal") + small(1) + b"u\x05\x00\x00\x00Caf\xc3\xa9")
+    # 2**31: three base-2**15 digits (0, 0, 2); -10**17: four digits, negative count
+    big = b"l\x03\x00\x00\x00" + b"\x00\x00" + b"\x00\x00" + b"\x02\x00"
+    minus_10_17 = -(10**17)
+    digits = []
+    magnitude = -minus_10_17
+    while magnitude:
+        digits.append(magnitude % 2**15)
+        magnitude //= 2**15
+    assert len(digits) == 4
+    negative = b"l" + (-4).to_bytes(4, "little", signed=True) + b"".join(d.to_bytes(2, "little") for d in digits)
+    entry_bytes = (b"(\x0e\x00\x00\x00" + text("USMF") + big + small(1) + text("2024-01-05") + small(1)
+                   + text("606300-001--") + text("606300") + text("ledger_journal") + text("USD") + small(-100)
+                   + negative + text("") + b"N" + b"N")
+    canonical = b"(\x02\x00\x00\x00" + voucher_bytes + b"[\x01\x00\x00\x00" + entry_bytes
+    assert encode((voucher, entries)) == canonical
+    assert voucher_hash(GENESIS, voucher, entries) == voucher_hash(GENESIS, voucher, entries, 2) == sha256(
+        GENESIS.encode() + canonical).hexdigest()
+    assert voucher_hash(GENESIS, voucher, tuple(entries)) == voucher_hash(GENESIS, voucher, entries)
+    assert voucher_hash(GENESIS, voucher, entries, 1) != voucher_hash(GENESIS, voucher, entries, 2)
+    with pytest.raises(ValueError, match="no voucher hash version 3"):
+        voucher_hash(GENESIS, voucher, entries, 3)
+
+
+@pytest.mark.parametrize("value", [None, 0, -1, 2**31 - 1, -(2**31), 2**31, -(2**31) - 1, 2**45, -(2**62), "",
+                                   "\u20ac \U0001f600", ("a", [1, None]), []])
+def test_the_fast_encoder_is_the_documented_one(value):
+    assert chain._encode(value) == encode(value)
+
+
+def test_a_hashed_row_holds_no_other_types():
+    with pytest.raises(TypeError, match="not float"):
+        encode(("x", 1.5))
+    with pytest.raises(TypeError, match="not bool"):
+        encode(True)
+
+
+def test_chains_written_in_version_1_still_verify_and_go_on_in_version_2(engine, monkeypatch):
+    make_company(engine)
+    version_2 = ledger_writer.voucher_hash
+    monkeypatch.setattr(ledger_writer, "voucher_hash", lambda *args: version_2(*args, 1))
+    for n in range(1, 3):
+        post(engine, JOURNAL.format(n=n))
+    [report] = verify_ledger(engine)
+    assert (report.ok, report.vouchers) == (True, 2)
+    monkeypatch.setattr(ledger_writer, "voucher_hash", version_2)
+    for n in range(3, 5):
+        post(engine, JOURNAL.format(n=n))
+    with engine.connect() as connection:
+        rows = connection.execute(text("SELECT v.voucher_id, v.previous_hash, v.chain_hash FROM voucher v "
+                                       "ORDER BY v.voucher_id")).all()
+    assert [row.previous_hash for row in rows[1:]] == [row.chain_hash for row in rows[:-1]]
+    [report] = verify_ledger(engine)
+    assert (report.ok, report.vouchers) == (True, 4)
+    # A voucher of the old form altered is found as one of the new form is.
+    execute(engine, "UPDATE ledger_entry SET amount_minor = amount_minor + 1 WHERE entry_id = "
+                    "(SELECT MIN(entry_id) FROM ledger_entry WHERE voucher_id = "
+                    "(SELECT voucher_id FROM voucher WHERE voucher_number = 'V2'))")
+    assert findings(engine) == ["altered: voucher V2 (series GNJL) was altered: its rows or entries are not what "
+                                "was posted"]
+
+
+def test_a_version_1_voucher_after_version_2_ones_verifies(engine, monkeypatch):
+    make_company(engine)
+    version_2 = ledger_writer.voucher_hash
+    post(engine, JOURNAL.format(n=1))
+    monkeypatch.setattr(ledger_writer, "voucher_hash", lambda *args: version_2(*args, 1))
+    post(engine, JOURNAL.format(n=2))
+    monkeypatch.setattr(ledger_writer, "voucher_hash", version_2)
+    post(engine, JOURNAL.format(n=3))
+    execute(engine, "UPDATE voucher SET description = 'changed' WHERE voucher_number = 'V3'")
+    assert findings(engine) == ["altered: voucher V3 (series GNJL) was altered: its rows or entries are not what "
+                                "was posted"]
 
 
 def test_an_altered_amount_names_its_voucher(engine):

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from sqlalchemy import bindparam, func, select, text, update
 from sqlalchemy.engine import Connection
 
-from ..journal.chain import GENESIS, voucher_hash
+from ..journal.chain import CHAIN_VERSION, GENESIS, hash_version, voucher_hash
 from . import schema as s
 from .bulk import driver_rows, marks
 
@@ -106,6 +106,7 @@ def verify_company(connection: Connection, company_id: str, hashed_voucher_colum
     last: dict[str, tuple[str, str]] = {}  # series -> (voucher number, hash) of the last voucher seen
     seen: dict[str, dict[str, str]] = {}  # series -> hash -> voucher number
     broken: dict[str, ChainFinding] = {}
+    versions: dict[str, int] = {}  # series -> the canonical form its last voucher verified in
     checked = unchained = 0
     vouchers = connection.execute(
         select(*voucher_columns).where(v.c.company_id == company_id).order_by(v.c.voucher_id)
@@ -125,7 +126,10 @@ def verify_company(connection: Connection, company_id: str, hashed_voucher_colum
         checked += 1
         previous_number, previous_hash = last.get(series, (None, GENESIS))
         values = tuple(_voucher_value(row[index]) for index in range(len(HASHED_VOUCHER_COLUMNS)))
-        if voucher_hash(row.previous_hash or "", values, row_entries) != row.chain_hash:
+        # Either canonical form (journal/chain.py), the one this series' last voucher had first.
+        version = hash_version(row.chain_hash, row.previous_hash or "", values, row_entries,
+                               versions.get(series, CHAIN_VERSION))
+        if version is None:
             broken[series] = ChainFinding(series, number, "altered", f"voucher {number} (series {series}) was "
                                           f"altered: its rows or entries are not what was posted")
         elif row.previous_hash != previous_hash:
@@ -138,6 +142,8 @@ def verify_company(connection: Connection, company_id: str, hashed_voucher_colum
                 after = f" after {previous_number}" if previous_number else " at the start of the series"
                 broken[series] = ChainFinding(series, number, "removed", f"a voucher was removed before voucher "
                                               f"{number} (series {series}){after}")
+        if version is not None:
+            versions[series] = version
         seen.setdefault(series, {})[row.chain_hash] = number
         last[series] = (number, row.chain_hash)
     while pending is not None:
