@@ -21,6 +21,7 @@ from .bulk import (
     COPY_FROM,
     IsoDates,
     bulk_insert,
+    bulk_page_cache,
     driver_connection,
     driver_rows,
     insert_values_sql,
@@ -170,26 +171,27 @@ def write_vouchers(connection: Connection, company_id: str, vouchers: list[Vouch
                                      transaction_rows, [tuple(row) for row in tax_rows], deltas, moves,
                                      named_refusals)
             return ids
-        if not named_refusals:
-            bulk_insert(connection, s.voucher, VOUCHER_COLUMNS, voucher_rows)
-        else:
-            try:
-                with connection.begin_nested():  # a savepoint, so that the duplicates can be named afterwards
-                    bulk_insert(connection, s.voucher, VOUCHER_COLUMNS, voucher_rows)
-            except (IntegrityError, DriverIntegrityError):  # COPY on PostgreSQL raises the driver's own error
-                raise _duplicate_vouchers(connection, company_id, vouchers, source) from None
-        del voucher_rows  # each table's rows go as soon as they are written: a million tuples at the peak
-        bulk_insert(connection, s.ledger_entry, ENTRY_COLUMNS, entry_rows)
-        del entry_rows
-        bulk_insert(connection, s.party_transaction, TRANSACTION_COLUMNS, transaction_rows)
-        del transaction_rows
-        if tax_rows:
-            first_tax = next_ids(connection, company_id, "tax_transaction", len(tax_rows))
-            for offset, row in enumerate(tax_rows):
-                row[1] = first_tax + offset
-            bulk_insert(connection, s.tax_transaction, TAX_COLUMNS, [tuple(row) for row in tax_rows])
-        apply_balance_deltas(connection, company_id, deltas, named_refusals=named_refusals)
-        move_chain_heads(connection, company_id, moves)
+        with bulk_page_cache(connection, entry_count + transaction_count):
+            if not named_refusals:
+                bulk_insert(connection, s.voucher, VOUCHER_COLUMNS, voucher_rows)
+            else:
+                try:
+                    with connection.begin_nested():  # a savepoint, so that the duplicates can be named afterwards
+                        bulk_insert(connection, s.voucher, VOUCHER_COLUMNS, voucher_rows)
+                except (IntegrityError, DriverIntegrityError):  # COPY on PostgreSQL raises the driver's own error
+                    raise _duplicate_vouchers(connection, company_id, vouchers, source) from None
+            del voucher_rows  # each table's rows go as soon as they are written: a million tuples at the peak
+            bulk_insert(connection, s.ledger_entry, ENTRY_COLUMNS, entry_rows)
+            del entry_rows
+            bulk_insert(connection, s.party_transaction, TRANSACTION_COLUMNS, transaction_rows)
+            del transaction_rows
+            if tax_rows:
+                first_tax = next_ids(connection, company_id, "tax_transaction", len(tax_rows))
+                for offset, row in enumerate(tax_rows):
+                    row[1] = first_tax + offset
+                bulk_insert(connection, s.tax_transaction, TAX_COLUMNS, [tuple(row) for row in tax_rows])
+            apply_balance_deltas(connection, company_id, deltas, named_refusals=named_refusals)
+            move_chain_heads(connection, company_id, moves)
         return ids
 
 
