@@ -45,8 +45,8 @@ from bilag.journal.model import JournalLine  # noqa: E402
 from bilag.services.posting import post_journal  # noqa: E402
 from bilag.services.reports import trial_balance  # noqa: E402
 from bilag.services.setup import setup_company  # noqa: E402
-from bilag.store.database import open_store  # noqa: E402
 from bilag.store.bulk import BULK_PAGE_CACHE_FROM, BULK_PAGE_CACHE_KIB  # noqa: E402
+from bilag.store.database import open_store  # noqa: E402
 from bilag.store.ledger_writer import ENTRY_COLUMNS, TRANSACTION_COLUMNS, VOUCHER_COLUMNS  # noqa: E402
 
 COMPANY = "BENCH"

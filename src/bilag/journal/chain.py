@@ -69,7 +69,7 @@ def encode(value) -> bytes:
 
 
 def _marshal_agrees() -> bool:
-    sample = (("USMF", 1, None, "", "Caf\u00e9 \u20ac \U0001f600", -1, 0, 2**31 - 1, -(2**31), 2**31, -(2**31) - 1,
+    sample: tuple = (("USMF", 1, None, "", "Caf\u00e9 \u20ac \U0001f600", -1, 0, 2**31 - 1, -(2**31), 2**31, -(2**31) - 1,
                10**17, -(10**17), 2**15, 2**30 * 3), [("a", 5), ()], [])
     return marshal.dumps(sample, 2) == encode(sample)
 
