@@ -4,6 +4,7 @@ schedule lines) created and posted in one batch, against bulk posting of the sam
     .venv/bin/python bench/lease_batch.py                 # 10,000 leases, SQLite
     .venv/bin/python bench/lease_batch.py --leases 1000   # a quick look
     .venv/bin/python bench/lease_batch.py --profile /tmp/lease.prof
+    .venv/bin/python bench/lease_batch.py --pay-to-vendor # a book that pays to vendor: payments are vendor invoices
 
 Timed for bilag: confirming the leases (classification and schedule computation, schedule rows written)
 plus the batch (`create_lease_journals` with post=True: journal lines from the schedules, posting, the
@@ -46,30 +47,39 @@ SCHEDULES = ["payment", "interest", "depreciation"]
 THROUGH = date(2024, 12, 31)
 
 
+VENDORS = 100  # a book that pays to vendor: the leases' vendors, one in turn
+
+
 def setup() -> dict:
     data = lease_setup(calendar={"first_year_start": "2024-01-01", "years": 2})
-    data["lease_books"] = [{"id": "IFRS16", "framework": "ifrs16", "short_term_months": 0}]
+    data["lease_books"] = [{"id": "IFRS16", "framework": "ifrs16", "short_term_months": 0},
+                           {"id": "VENDOR", "framework": "ifrs16", "short_term_months": 0, "pay_to_vendor": True}]
+    data["vendors"] = [{"id": f"V{n:03d}", "currency": "USD", "payment_terms": "Net30"} for n in range(VENDORS)]
+    data["payment_terms"] = [{"code": "Net30", "days": 30}]
     return data
 
 
-def records(count: int) -> list[dict]:
-    return [{"id": f"L{n:06d}", "book": "IFRS16", "group": "CARS", "commencement": "2024-01-01",
+def records(count: int, pay_to_vendor: bool = False) -> list[dict]:
+    return [{"id": f"L{n:06d}", "book": "VENDOR" if pay_to_vendor else "IFRS16", "group": "CARS",
+             "commencement": "2024-01-01",
              "payments": [{"amount": f"{500 + n % 1500}.{n % 100:02d}", "frequency": "monthly", "periods": 12}],
              "annuity": "arrears", "compounding": "monthly", "rate": f"{2 + n % 7}.5",
-             "useful_life_months": 12 + n % 24} for n in range(count)]
+             "useful_life_months": 12 + n % 24, **({"vendor": f"V{n % VENDORS:03d}"} if pay_to_vendor else {})}
+            for n in range(count)]
 
 
-def same_lines(count: int):
+def same_lines(count: int, pay_to_vendor: bool = False):
     """The journal lines the batch makes, from the same core functions, for the baseline."""
     profile = LeasePostingProfile("STD", dict(ACCOUNTS))
     lines = []
-    for record in records(count):
+    for record in records(count, pay_to_vendor):
         payment = record["payments"][0]
         lease = Lease(record["id"], "IFRS16", "CARS", date(2024, 1, 1),
                       (PaymentLine(Decimal(payment["amount"]), "monthly", 12),), Decimal(record["rate"]),
                       annuity=record["annuity"], useful_life_months=record["useful_life_months"])
         schedule = compute_schedule(lease, Classification.finance, Framework.ifrs16)
-        context = LeasePostingContext(lease.id, Classification.finance, profile, "USD", 2)
+        context = LeasePostingContext(lease.id, Classification.finance, profile, "USD", 2, pay_to_vendor,
+                                      record.get("vendor"))
         for name in SCHEDULES:
             for row in schedule.rows:
                 lines.extend(schedule_lines(context, name, row))
@@ -115,12 +125,14 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--leases", type=int, default=10_000)
     parser.add_argument("--profile")
+    parser.add_argument("--pay-to-vendor", action="store_true",
+                        help="the leases' book pays to vendor: their payments are vendor invoices")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="bilag-lease-bench-") as folder:
         engine = open_store(f"sqlite:///{folder}/lease.sqlite")
         setup_company_with_leases(engine, setup())
         started = time.perf_counter()
-        add_leases(engine, None, records(args.leases), confirm=False)
+        add_leases(engine, None, records(args.leases, args.pay_to_vendor), confirm=False)
         added = time.perf_counter() - started
         profiler = cProfile.Profile(time.process_time) if args.profile else None  # CPU: the machine is shared
         clock = _PostingClock()
@@ -145,13 +157,15 @@ def main() -> None:
 
         baseline_engine = open_store(f"sqlite:///{folder}/baseline.sqlite")
         setup_company_with_leases(baseline_engine, setup())
-        lines = same_lines(args.leases)
+        lines = same_lines(args.leases, args.pay_to_vendor)
         started, cpu = time.perf_counter(), time.process_time()
         posted = post_journal(baseline_engine, None, "LEASE", lines)
         baseline, baseline_cpu = time.perf_counter() - started, time.process_time() - cpu
         baseline_engine.dispose()
     total = confirmed + batch
-    print(f"leases: {args.leases:,}; schedule lines journalised: {schedule_line_count:,}; ledger entries: {entries:,}")
+    book = "pays to vendor (payments are vendor invoices)" if args.pay_to_vendor else "pays from a ledger account"
+    print(f"leases: {args.leases:,}; the book {book}; schedule lines journalised: {schedule_line_count:,}; "
+          f"ledger entries: {entries:,}")
     print(f"add leases (untimed in the target): {added:.2f} s")
     print(f"confirm (classification, schedules): {confirmed:.2f} s")
     print(f"batch create + post: {batch:.2f} s ({entries / batch:,.0f} entries/s)")

@@ -113,3 +113,28 @@ def test_the_planner_refuses_as_plan_posting_does(engine):
     assert [(p.code, p.line, p.message) for p in fast.value.problems] == [
         (p.code, p.line, p.message) for p in generic.value.problems]
     assert [p.line for p in fast.value.problems] == [1, 3]  # every line that names the inactive account
+
+
+def test_a_refused_vendor_invoice_names_its_lease_line_and_rule_and_nothing_is_written(engine):
+    make_lease_company(engine, vendors=[{"id": "1001", "currency": "USD"}, {"id": "HOLD", "hold": "invoice"}])
+    add_leases(engine, "USMF", [ex_l1_lease(id="OK", book="VENDOR", vendor="1001"),
+                                ex_l1_lease(id="HELD", book="VENDOR", vendor="HOLD")])
+    create_lease_journals(engine, "USMF", ["initial_recognition"], date(2024, 1, 31), post=True)
+    before = ledger(engine, "USMF")
+    with pytest.raises(JournalRejected) as refused:
+        create_lease_journals(engine, "USMF", ["payment", "interest"], date(2024, 2, 29), post=True)
+    assert [(p.code, p.message, p.line, p.voucher, p.source) for p in refused.value.problems] == [
+        ("hold_forbids", f"lease HELD, payment {month}: vendor HOLD is on hold (invoice); an invoice cannot be posted",
+         month, f"(new voucher from line {month})", "lease journal 3") for month in (1, 2)]
+    assert str(refused.value).splitlines()[0] == "lease journal 3: journal rejected, 2 problems"
+    assert ledger(engine, "USMF") == before
+    with engine.connect() as connection:
+        assert connection.execute(select(s.journal.c.journal_id)).all() == [(1,)]
+    # The vendor released: the same batch posts the four invoices, 1,000.00 each, due on their dates.
+    with engine.begin() as connection:
+        connection.execute(s.party.update().where(s.party.c.party_id == "HOLD").values(hold="no"))
+    done = create_lease_journals(engine, "USMF", ["payment"], date(2024, 2, 29), post=True)
+    assert sorted((t.party_id, t.invoice, t.amount_minor, t.due_date) for v in done.vouchers
+                  for t in v.draft.transactions) == [
+        ("1001", "OK-1", -100000, date(2024, 1, 1)), ("1001", "OK-2", -100000, date(2024, 2, 1)),
+        ("HOLD", "HELD-1", -100000, date(2024, 1, 1)), ("HOLD", "HELD-2", -100000, date(2024, 2, 1))]

@@ -1101,3 +1101,93 @@ def test_the_difference_of_an_unbalanced_voucher_in_the_currencys_own_decimals()
         Ledger       | 606300  | 9999999999999.99 | 110110         | EUR
     """, c=yen_books) == [("bad_amount", "the amount 1599999999999998 JPY on 606300-- is beyond the largest amount, "
                            "999,999,999,999,999", 3, "(new voucher from line 3)")]
+
+
+# ---- vendor pairs: a lease book that pays to vendor --------------------------------------------------------------
+
+def vendor_lines(*pairs: tuple) -> list[JournalLine]:
+    """The journal lines plan_posting takes for vendor pairs (line, day, debit, vendor, minor, text, currency, rate,
+    invoice): Vendor `vendor` credited (debited when negative) with the offset account `debit`."""
+    cents = {"JPY": 1}
+    return [JournalLine(number, day, "vendor", vendor, M(-minor) / cents.get(currency, 100) if minor < 0 else None,
+                        M(minor) / cents.get(currency, 100) if minor > 0 else None, description=text, currency=currency,
+                        exchange_rate=rate,
+                        invoice=invoice, offset_account_type="ledger", offset_account=debit)
+            for number, day, debit, vendor, minor, text, currency, rate, invoice in pairs]
+
+
+VENDOR_PAIRS = [
+    (1, JAN_5, "606300-002-", "1001", 100000, "Rent 1", "USD", None, "L1-1"),  # planned in full: the first
+    (2, JAN_5, "606300-002-", "1001", 25000, "Rent 2", "USD", None, "L1-2"),  # from the first's accounts
+    (3, JAN_5, "606300-002-", "1001", -5000, "Credit", "USD", None, "CN-1"),  # a credit note: in full, no terms
+    (4, JAN_5, "606300-002-", "1001", -700, "Credit", "USD", None, ""),  # from the credit note's
+    (5, D("2024-01-06"), "606300-002-", "1001", 300, "Next day", "USD", None, "L1-3"),  # its own day's terms
+    (6, JAN_5, "606300", "1002", 10000, "Euro", "EUR", None, "E-1"),  # converted: in full every time
+    (7, JAN_5, "606300", "1002", 10000, "Euro", "EUR", None, "E-2"),
+    (8, JAN_5, "606300", "1001", 200, "Rate one", "EUR", M(1), "E-3"),
+    (10, JAN_5, "606300", "1001", 200, "The day's", "EUR", None, "E-4"),  # not at the rate of one like it
+    (11, JAN_5, "606300", "1001", 200, "Rate one", "USD", M(1), "U-1"),  # not in the currency of one like it
+    (12, JAN_5, "606300", "1001", 400, "Other account", "USD", None, "O-1"),
+    (13, JAN_5, "606300", "1002", 500, "Other vendor", "USD", None, "V-1"),
+    (14, JAN_5, "606300", "1001", 100, "Yen", "JPY", M(1), "Y-1"),  # 100 yen at 1: 100.00 USD, converted
+    (15, JAN_5, "606300", "1001", 100, "Yen", "JPY", M(1), "Y-2"),
+]
+
+
+def test_vendor_pairs_are_vendor_invoices_planned_once_per_vendor_and_account():
+    planner = JournalPlanner(company(), PostingContext("GEN", source="lease", kind="lease"))
+    for pair in VENDOR_PAIRS[:3]:
+        planner.vendor_pair(*pair)
+    planner.vendor_pair(9, JAN_5, "606300-002-", "1001", 0, "nothing", "USD")
+    for pair in VENDOR_PAIRS[3:]:
+        planner.vendor_pair(*pair)
+    plan = planner.plan()
+    first, second, credit, small_credit, next_day, euro, euro_again, rate_one, *others = plan.vouchers
+    assert second == VoucherDraft(None, "GEN", JAN_5, 2, "lease", [
+        EntryDraft(2, "200110-001-", "200110", "vendor_balance", "USD", -25000, -25000, "Rent 2", "vendor", "1001", 0),
+        EntryDraft(2, "606300-002-", "606300", "ledger_journal", "USD", 25000, 25000, "Rent 2")], [TransactionDraft(
+            "vendor", "1001", 0, "USD", -25000, -25000, "200110-001-", "GEN", JAN_5, D("2024-02-04"), "L1-2", None,
+            "Rent 2", "1D14", D("2024-01-19"), M(1), None, 2)], "Rent 2", 2, [])
+    assert [(t.amount_minor, t.invoice, t.due_date, t.cash_discount_code, t.cash_discount_date, t.line_no)
+            for v in (first, credit, small_credit, next_day) for t in v.transactions] == [
+        (-100000, "L1-1", D("2024-02-04"), "1D14", D("2024-01-19"), 1), (5000, "CN-1", JAN_5, None, None, 3),
+        (700, None, JAN_5, None, None, 4), (-300, "L1-3", D("2024-02-05"), "1D14", D("2024-01-20"), 5)]
+    assert [[(e.ledger_account, e.amount_minor, e.accounting_minor, e.party_id) for e in v.entries]
+            for v in (small_credit, euro, euro_again, rate_one)] == [
+        [("200110-001-", 700, 700, "1001"), ("606300-002-", -700, -700, None)],
+        [("200110-001-", -10000, -11000, "1002"), ("606300--", 10000, 11000, None)],
+        [("200110-001-", -10000, -11000, "1002"), ("606300--", 10000, 11000, None)],
+        [("200110-001-", -200, -200, "1001"), ("606300--", 200, 200, None)]]
+    assert [(t.currency, t.amount_minor, t.accounting_minor, t.exchange_rate) for t in euro_again.transactions] == [
+        ("EUR", -10000, -11000, M("1.10"))]
+    assert [(v.entries[0].party_id, v.entries[0].currency, v.entries[0].accounting_minor, v.entries[1].ledger_account)
+            for v in others] == [("1001", "EUR", -220, "606300--"), ("1001", "USD", -200, "606300--"),
+                                 ("1001", "USD", -400, "606300--"), ("1002", "USD", -500, "606300--"),
+                                 ("1001", "JPY", -10000, "606300--"), ("1001", "JPY", -10000, "606300--")]
+    # The very vouchers plan_posting makes of the same journal lines.
+    assert plan.vouchers == plan_posting(company(), vendor_lines(*VENDOR_PAIRS),
+                                         PostingContext("GEN", source="lease", kind="lease")).vouchers
+
+
+def test_vendor_pairs_are_refused_as_their_journal_lines_are():
+    planner = JournalPlanner(company(), PostingContext("GEN", source="lease journal 7"))
+    planner.vendor_pair(1, JAN_5, "606300", "HOLD", 100, "L1 payment 1", "USD", invoice="L1-1")
+    planner.vendor_pair(2, JAN_5, "606300", "HOLD", 100, "L1 payment 2", "USD", invoice="L1-2")  # refused again
+    planner.vendor_pair(3, JAN_5, "606300", "HOLD", -100, "L1 refund", "USD")  # a credit note passes the hold
+    planner.vendor_pair(4, JAN_5, "606300", "9999", 100, "L2 payment 1", "USD")
+    planner.vendor_pair(5, D("2024-03-05"), "606300", "1001", 100, "L3 payment 3", "USD")
+    planner.vendor_pair(6, JAN_5, "606300", "1001", 100, "L4 payment 1", "USD")
+    planner.vendor_pair(7, JAN_5, "606300", "1001", MAX + 1, "L4 payment 2", "USD")  # beyond, after one like it
+    with pytest.raises(JournalRejected) as rejected:
+        planner.plan()
+    assert [(p.code, p.message, p.line, p.voucher, p.source) for p in rejected.value.problems] == [
+        ("hold_forbids", "vendor HOLD is on hold (invoice); an invoice cannot be posted", 1,
+         "(new voucher from line 1)", "lease journal 7"),
+        ("hold_forbids", "vendor HOLD is on hold (invoice); an invoice cannot be posted", 2,
+         "(new voucher from line 2)", "lease journal 7"),
+        ("unknown_account", "vendor 9999 does not exist", 4, "(new voucher from line 4)", "lease journal 7"),
+        ("period_not_open", "period 2024-P03 (2024-03-01..2024-03-31) is on hold; posting on 2024-03-05 is not "
+         "allowed", 5, "(new voucher from line 5)", "lease journal 7"),
+        ("bad_amount", "amount '10000000000000.00' is beyond the largest amount, 9,999,999,999,999.99 for USD", 7,
+         "(new voucher from line 7)", "lease journal 7")]
+    assert str(rejected.value).splitlines()[0] == "lease journal 7: journal rejected, 5 problems"

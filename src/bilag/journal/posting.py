@@ -138,7 +138,8 @@ class JournalPlanner:
     """Plans a journal's vouchers as the caller hands them over, in journal order, by the rules and with the
     caches of plan_posting: a run of lines (grouped into vouchers by balance, as plan_posting groups lines
     without voucher numbers), or a two-sided ledger entry given in minor units — Dr one ledger account / Cr
-    another — for which no journal line is made (a lease batch posts hundreds of thousands of them).
+    another — for which no journal line is made (a lease batch posts hundreds of thousands of them), or a vendor
+    invoice against a ledger account given the same way (vendor_pair: a lease book that pays to vendor).
 
     A ledger pair is planned as plan_posting plans the journal line `debit_account` with the offset account
     `credit_account`: the first pair of each accounts, currency, rate and date goes through the full rules;
@@ -156,6 +157,9 @@ class JournalPlanner:
         # (debit, credit, currency, rate, date) -> (debit side, credit side, currency, period id) of a pair that
         # needs no conversion; None: a pair that does (each such pair is planned in full).
         self._pairs: dict[tuple, tuple | None] = {}
+        # (debit, vendor, currency, rate, date, sign) -> (vendor side, debit side, currency, period id, transaction) of
+        # a vendor pair that needs no conversion; None: one that does.
+        self._vendor_pairs: dict[tuple, tuple | None] = {}
 
     @staticmethod
     def applies(company: Company, context: PostingContext) -> bool:
@@ -210,6 +214,53 @@ class JournalPlanner:
                                 voucher.period_id)
         else:
             self._pairs[key] = None
+
+    def vendor_pair(self, line_no: int, day: date, debit_account: str, vendor: str, minor: int, description: str,
+                    currency: str, rate: Decimal | None = None, invoice: str | None = None) -> None:
+        """Dr ledger debit_account / Cr vendor `vendor` `minor`, as its own voucher: a vendor invoice (a negative
+        amount: a credit note), planned as plan_posting plans the journal line Vendor `vendor` (credit `minor`) with
+        the offset account `debit_account` and the invoice number. The first of each accounts, currency, rate, date
+        and sign goes through the full rules (the vendor's posting profile, payment terms, cash discount, hold);
+        when the amount needs no conversion the following ones are made from that one's accounts and transaction."""
+        if not minor:
+            return
+        key = (debit_account, vendor, currency, rate, day, minor > 0)
+        known = self._vendor_pairs.get(key)  # None: not seen yet, or needs converting
+        if known is None or not -MAX_AMOUNT_MINOR <= minor <= MAX_AMOUNT_MINOR:
+            self._plan_vendor_pair(key, line_no, minor, description, invoice)
+            return
+        credit, debit, code, period_id, t = known
+        self.vouchers.append(VoucherDraft(None, self.context.journal_name, day, period_id, self.context.kind, [
+            EntryDraft(line_no, credit[0], credit[1], credit[2], code, -minor, -minor, description, t.party_type,
+                       t.party_id, 0),
+            EntryDraft(line_no, debit[0], debit[1], debit[2], code, minor, minor, description)],
+            [TransactionDraft(t.party_type, t.party_id, 0, code, -minor, -minor, t.ledger_account, t.posting_profile,
+                              t.document_date, t.due_date, invoice or None, None, description, t.cash_discount_code,
+                              t.cash_discount_date, t.exchange_rate, None, line_no)],
+            description, line_no, []))
+
+    def _plan_vendor_pair(self, key: tuple, line_no: int, minor: int, description: str, invoice: str | None) -> None:
+        debit_account, vendor, currency, rate, day, _sign = key
+        amount = from_minor(abs(minor), self.company.decimals(currency))
+        line = JournalLine(line_no, day, "vendor", vendor, amount if minor < 0 else None,
+                           amount if minor > 0 else None, description=description, currency=currency,
+                           exchange_rate=rate, invoice=invoice, offset_account_type="ledger",
+                           offset_account=debit_account)
+        with cycle_collection_paused():
+            voucher = self._planner.plan_voucher(None, [line])
+        if voucher is None:
+            return  # the problem is listed; the next pair of these accounts is planned in full again
+        self.vouchers.append(voucher)
+        planner = self._planner
+        code, decimals = planner._currency(currency)
+        used_rate = rate if rate is not None else planner._rate(code, day)
+        first, second = voucher.entries
+        if used_rate == 1 and decimals == planner.accounting_decimals:
+            self._vendor_pairs[key] = ((first.ledger_account, first.main_account, first.posting_type),
+                                       (second.ledger_account, second.main_account, second.posting_type),
+                                       first.currency, voucher.period_id, voucher.transactions[0])
+        else:
+            self._vendor_pairs[key] = None
 
     def plan(self) -> PostingPlan:
         if self.problems:

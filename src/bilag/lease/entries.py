@@ -125,6 +125,35 @@ def pair_line(pair: LedgerPair, decimals: int, line_no: int = 0) -> JournalLine:
                        offset_account=pair.credit)
 
 
+class VendorPair(NamedTuple):
+    """A vendor invoice against a ledger account: Dr debit / Cr vendor `minor` (negative: a credit note), in the
+    lease's currency at the day's rate; as a journal line, Vendor `vendor` with the offset account `debit`
+    (vendor_line, as _Lines.pair makes it). A payment of a book that pays to vendor."""
+
+    day: date
+    debit: str
+    vendor: str
+    minor: int
+    currency: str
+    description: str
+    invoice: str | None = None
+
+
+def vendor_line(pair: VendorPair, decimals: int, line_no: int = 0) -> JournalLine:
+    """The journal line of a vendor pair; decimals: those of its currency."""
+    amount = from_minor(abs(pair.minor), decimals)
+    return JournalLine(line_no, pair.day, "vendor", pair.vendor, amount if pair.minor < 0 else None,
+                       amount if pair.minor > 0 else None, description=pair.description, currency=pair.currency,
+                       invoice=pair.invoice, offset_account_type="ledger", offset_account=pair.debit)
+
+
+def entry_line(pair: LedgerPair | VendorPair, decimals: int, line_no: int = 0) -> JournalLine:
+    """The journal line of a ledger or vendor pair."""
+    if isinstance(pair, VendorPair):
+        return vendor_line(pair, decimals, line_no)
+    return pair_line(pair, decimals, line_no)
+
+
 def schedule_pairs(context: LeasePostingContext, schedule: str, row: ScheduleRow) -> list[LedgerPair] | None:
     """The entry of one schedule line as ledger pairs (no pair for an amount of 0), or None when it is not
     made of ledger pairs (a payment to a vendor, a deferred-rent payment): then schedule_lines makes it."""
@@ -172,17 +201,20 @@ def schedule_pairs(context: LeasePostingContext, schedule: str, row: ScheduleRow
     raise lease_error(context.lease_id, "unknown_schedule", f"schedule '{schedule}' has no journal entries")
 
 
-def pair_maker(context: LeasePostingContext, schedule: str) -> Callable[[ScheduleRow], list[LedgerPair]] | None:
-    """What schedule_pairs makes of each line of `schedule`, with the accounts looked up once (in the same
-    order, with the same refusals) instead of once a line: the batch makes hundreds of thousands of entries.
-    None when a line may need journal lines instead (a payment to a vendor, deferred rent): then
-    schedule_pairs and schedule_lines, line by line."""
+def pair_maker(context: LeasePostingContext, schedule: str
+               ) -> Callable[[ScheduleRow], list[LedgerPair]] | Callable[[ScheduleRow], list[VendorPair]] | None:
+    """What schedule_pairs makes of each line of `schedule` (a payment to a vendor: vendor pairs, the entry
+    schedule_lines makes), with the accounts looked up once (in the same order, with the same refusals) instead
+    of once a line: the batch makes hundreds of thousands of entries. None when a line may need more than two
+    sides (deferred rent): then schedule_pairs and schedule_lines, line by line."""
     classification = context.classification
     lease_id, currency = context.lease_id, context.currency
     on_balance = classification in (Classification.finance, Classification.operating)
     if schedule == "payment":
-        if context.pay_to_vendor or not (on_balance or classification == Classification.cash_basis):
+        if not (on_balance or classification == Classification.cash_basis):
             return None
+        if context.pay_to_vendor:
+            return _vendor_payment_maker(context, on_balance)
         credit = context.account("lease_payment", "payments")
         debit = context.account("lease_liability" if on_balance else "lease_expense", "payments")
 
@@ -217,6 +249,22 @@ def pair_maker(context: LeasePostingContext, schedule: str) -> Callable[[Schedul
                                f"{lease_id} depreciation {row.month + 1}", rate)]
         return depreciation
     return None  # short-term reclass (two pairs a line, a few a year) and the rest: line by line
+
+
+def _vendor_payment_maker(context: LeasePostingContext, on_balance: bool) -> Callable[[ScheduleRow], list[VendorPair]]:
+    """The payments of a book that pays to vendor, as vendor invoices (schedule_lines' entry)."""
+    lease_id, currency, vendor = context.lease_id, context.currency, context.vendor
+    if not vendor:
+        raise lease_error(lease_id, "missing_vendor", "the book pays to vendor and the lease has no vendor")
+    debit = context.account("lease_liability" if on_balance else "lease_expense", "payments")
+
+    def payment(row: ScheduleRow) -> list[VendorPair]:
+        if not row.payment_minor:
+            return []
+        month = row.month + 1
+        return [VendorPair(row.payment_date or row.end, debit, vendor, row.payment_minor, currency,
+                           f"{lease_id} payment {month}", f"{lease_id}-{month}")]
+    return payment
 
 
 def schedule_lines(context: LeasePostingContext, schedule: str, row: ScheduleRow) -> list[JournalLine]:

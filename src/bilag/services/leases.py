@@ -4,6 +4,7 @@ journals in a batch and post them, report. One database transaction per use case
 from __future__ import annotations
 
 import json
+from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -16,16 +17,17 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DataError, IntegrityError
 
 from ..company import Company
-from ..errors import InvalidInput, NotFound
+from ..errors import InvalidInput, JournalRejected, NotFound, Problem
 from ..journal.model import JournalLine
 from ..journal.posting import JournalPlanner, PostingContext, cycle_collection_paused
 from ..lease.classification import classify
 from ..lease.entries import (
     LeasePostingContext,
     LedgerPair,
+    VendorPair,
+    entry_line,
     initial_recognition_lines,
     journal_name_for,
-    pair_line,
     pair_maker,
     schedule_amount,
     schedule_lines,
@@ -551,7 +553,7 @@ def _create_for_company(connection, company, schedules, through, groups, books, 
                 entry = pairs if pairs is not None else schedule_lines(context, schedule, line)
                 if not entry:
                     continue
-                if not isinstance(entry[0], LedgerPair):
+                if not isinstance(entry[0], (LedgerPair, VendorPair)):
                     for offset, journal_line in enumerate(entry):
                         journal_line.line_no = count + 1 + offset
                 journal_entries.append((count + 1, entry))
@@ -578,7 +580,11 @@ def _create_for_company(connection, company, schedules, through, groups, books, 
         if post:
             if progress:
                 progress(f"{company.id}: posting journal {journal_id} ({name}, {line_count} lines)", 0, 1)
-            posted = _post_entries(connection, company, name, entries, groups_of_user, f"lease journal {journal_id}")
+            try:
+                posted = _post_entries(connection, company, name, entries, groups_of_user,
+                                       f"lease journal {journal_id}")
+            except JournalRejected as rejected:
+                raise _naming_leases(rejected, links, f"lease journal {journal_id}") from None
             connection.execute(update(s.journal).where(s.journal.c.company_id == company.id,
                                                        s.journal.c.journal_id == journal_id)
                                .values(batch_id=posted.batch_id))
@@ -614,13 +620,13 @@ _AMOUNT_OF = {"payment": attrgetter("payment_minor"), "interest": attrgetter("in
 
 
 def _add(entries_by_journal, lines_by_journal, links_by_journal, name: str, entry: list, link: tuple) -> None:
-    """Number the entry's lines (journal lines or ledger pairs, a line each) within its journal; the link
-    (lease, schedule, month, day, amount) gets the first line."""
+    """Number the entry's lines (journal lines or ledger or vendor pairs, a line each) within its journal; the
+    link (lease, schedule, month, day, amount) gets the first line."""
     if not entry:
         return
     first = lines_by_journal[name] + 1
     lines_by_journal[name] += len(entry)
-    if not isinstance(entry[0], LedgerPair):
+    if not isinstance(entry[0], (LedgerPair, VendorPair)):
         for offset, line in enumerate(entry):
             line.line_no = first + offset
     entries_by_journal[name].append((first, entry))
@@ -629,11 +635,11 @@ def _add(entries_by_journal, lines_by_journal, links_by_journal, name: str, entr
 
 
 def _journal_lines(company: Company, entries: list[tuple[int, list]]) -> list[JournalLine]:
-    """The journal lines of a lease journal's entries, numbered (a ledger pair becomes its line)."""
+    """The journal lines of a lease journal's entries, numbered (a ledger or vendor pair becomes its line)."""
     lines: list[JournalLine] = []
     for first, entry in entries:
-        if isinstance(entry[0], LedgerPair):
-            lines.extend(pair_line(pair, company.decimals(pair.currency), first + offset)
+        if isinstance(entry[0], (LedgerPair, VendorPair)):
+            lines.extend(entry_line(pair, company.decimals(pair.currency), first + offset)
                          for offset, pair in enumerate(entry))
         else:
             lines.extend(entry)
@@ -642,7 +648,7 @@ def _journal_lines(company: Company, entries: list[tuple[int, list]]) -> list[Jo
 
 def _post_entries(connection: Connection, company: Company, name: str, entries: list[tuple[int, list]],
                   groups: frozenset[str], source: str) -> PostingResult:
-    """Post a lease journal's entries: its ledger pairs become vouchers without a journal line each
+    """Post a lease journal's entries: its ledger and vendor pairs become vouchers without a journal line each
     (JournalPlanner), the rest is planned from its lines; the same vouchers, in the same order, as posting
     the journal's lines would make (and the same refusals). A journal name that numbers vouchers by hand or
     makes one voucher only posts the lines."""
@@ -651,16 +657,34 @@ def _post_entries(connection: Connection, company: Company, name: str, entries: 
         return post_lines(connection, company, name, _journal_lines(company, entries), groups=groups, kind="lease",
                           source=source)
     planner = JournalPlanner(company, context)
-    pair = planner.ledger_pair
+    pair, vendor_pair = planner.ledger_pair, planner.vendor_pair
     with cycle_collection_paused():
         for first, entry in entries:
-            if isinstance(entry[0], LedgerPair):
+            kind = type(entry[0])
+            if kind is LedgerPair:
                 for offset, (day, debit, credit, minor, currency, description, rate, _invoice) in enumerate(entry):
                     pair(first + offset, day, debit, credit, minor, description, currency, rate)
+            elif kind is VendorPair:
+                for offset, (day, debit, vendor, minor, currency, description, invoice) in enumerate(entry):
+                    vendor_pair(first + offset, day, debit, vendor, minor, description, currency, None, invoice)
             else:
                 planner.lines(entry)
         plan = planner.plan()
     return post_plan(connection, company, plan.vouchers, plan.warnings, source=source)
+
+
+def _naming_leases(rejected: JournalRejected, links: list[tuple], source: str) -> JournalRejected:
+    """The refusal of a lease journal with each problem naming the lease and schedule line of its journal line
+    (links: (lease, schedule, month, first line, day, amount), in line order)."""
+    firsts = [link[3] for link in links]
+    problems = []
+    for problem in rejected.problems:
+        message = problem.message
+        if problem.line is not None and firsts and problem.line >= firsts[0]:
+            lease_id, schedule, month = links[bisect_right(firsts, problem.line) - 1][:3]
+            message = f"lease {lease_id}, {schedule.replace('_', ' ')} {month + 1}: {message}"
+        problems.append(Problem(problem.code, message, problem.voucher, problem.line, problem.source))
+    return JournalRejected(problems, source)
 
 
 def _attach_vouchers(links: list[list], vouchers: list[PostedVoucher]) -> None:
