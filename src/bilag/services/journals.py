@@ -5,7 +5,7 @@ import json
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import insert, literal_column, select, update
 from sqlalchemy.engine import Connection, Engine
 
 from ..coercion import as_text
@@ -87,8 +87,10 @@ def refuse_lease_journal(connection: Connection, company_id: str, journal_id: in
     """A journal the lease batch created is locked (seed 000): its lines stay as the schedule computed them,
     and only the lease run posts it, because that run records each schedule line's voucher (rule B6)."""
     links = s.lease_journal_entry
+    # Created entries only: the index by journal holds those (a posted journal is refused as posted).
     if connection.execute(select(links.c.journal_id).where(
-            links.c.company_id == company_id, links.c.journal_id == journal_id).limit(1)).first() is not None:
+            links.c.company_id == company_id, links.c.journal_id == journal_id,
+            links.c.status == literal_column("'created'")).limit(1)).first() is not None:
         raise InvalidInput(f"journal {journal_id} was created by the lease batch: its lines are locked and it is "
                            f"not {action} (post it with 'bilag lease post {journal_id}')",
                            code="lease_journal_locked")

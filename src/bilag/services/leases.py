@@ -12,7 +12,7 @@ from datetime import date
 from decimal import Decimal
 from operator import attrgetter
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, literal_column, select, update
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DataError, IntegrityError
 
@@ -61,6 +61,11 @@ SCHEDULE_COLUMNS = ("company_id", "lease_id", "month", "start_date", "end_date",
                     "expense_minor", "deferred_rent_minor", "short_term_minor", "carrying_minor")
 LINK_COLUMNS = ("company_id", "lease_id", "schedule", "month", "journal_id", "line_no", "posting_date",
                 "amount_minor", "status", "voucher_number", "reversal_voucher")
+
+
+# The journal entries of journals still to post: what the index by journal holds (a partial index, used when the
+# statement names its condition as it is, not as a parameter).
+CREATED = s.lease_journal_entry.c.status == literal_column("'created'")
 
 
 # ---------------------------------------------------------------- set-up
@@ -705,8 +710,7 @@ def post_lease_journals(engine: Engine, company_id: str | None, journal_ids: lis
         company = load_company(connection, resolve_company_id(connection, company_id))
         link_table = s.lease_journal_entry
         open_ids = sorted({r[0] for r in connection.execute(
-            select(link_table.c.journal_id).where(link_table.c.company_id == company.id,
-                                                  link_table.c.status == "created"))})
+            select(link_table.c.journal_id).where(link_table.c.company_id == company.id, CREATED))})
         if journal_ids is None:
             journal_ids = open_ids
         for journal_id in journal_ids:
@@ -720,7 +724,8 @@ def post_lease_journals(engine: Engine, company_id: str | None, journal_ids: lis
             head, lines = load_journal(connection, company.id, journal_id)
             links = [[r.company_id, r.lease_id, r.schedule, r.month, r.journal_id, r.line_no, r.posting_date,
                       r.amount_minor, None, None, 0] for r in connection.execute(
-                select(link_table).where(link_table.c.company_id == company.id, link_table.c.journal_id == journal_id))]
+                select(link_table).where(link_table.c.company_id == company.id, link_table.c.journal_id == journal_id,
+                                         CREATED))]
             _check_initial_recognition_posted(connection, company.id, links)
             posted = post_lines(connection, company, head.journal_name, lines, one_voucher=head.one_voucher,
                                 groups=user_groups(connection, company.id, user), kind="lease",
