@@ -126,7 +126,9 @@ def test_a_refused_vendor_invoice_names_its_lease_line_and_rule_and_nothing_is_w
     assert [(p.code, p.message, p.line, p.voucher, p.source) for p in refused.value.problems] == [
         ("hold_forbids", f"lease HELD, payment {month}: vendor HOLD is on hold (invoice); an invoice cannot be posted",
          month, f"(new voucher from line {month})", "lease journal 3") for month in (1, 2)]
-    assert str(refused.value).splitlines()[0] == "lease journal 3: journal rejected, 2 problems"
+    assert str(refused.value).splitlines() == ["lease journal 3: journal rejected, 2 problems"] + [
+        f"  - lease journal 3, line {month}, voucher (new voucher from line {month}): lease HELD, payment {month}: "
+        f"vendor HOLD is on hold (invoice); an invoice cannot be posted [hold_forbids]" for month in (1, 2)]
     assert ledger(engine, "USMF") == before
     with engine.connect() as connection:
         assert connection.execute(select(s.journal.c.journal_id)).all() == [(1,)]

@@ -1131,6 +1131,8 @@ VENDOR_PAIRS = [
     (13, JAN_5, "606300", "1002", 500, "Other vendor", "USD", None, "V-1"),
     (14, JAN_5, "606300", "1001", 100, "Yen", "JPY", M(1), "Y-1"),  # 100 yen at 1: 100.00 USD, converted
     (15, JAN_5, "606300", "1001", 100, "Yen", "JPY", M(1), "Y-2"),
+    (16, JAN_5, "606300", "1001", 100, "Typed", "USD", M(2), "T-1"),  # at a typed rate: converted every time
+    (17, JAN_5, "606300", "1001", 100, "Typed", "USD", M(2), "T-2"),
 ]
 
 
@@ -1163,7 +1165,8 @@ def test_vendor_pairs_are_vendor_invoices_planned_once_per_vendor_and_account():
     assert [(v.entries[0].party_id, v.entries[0].currency, v.entries[0].accounting_minor, v.entries[1].ledger_account)
             for v in others] == [("1001", "EUR", -220, "606300--"), ("1001", "USD", -200, "606300--"),
                                  ("1001", "USD", -400, "606300--"), ("1002", "USD", -500, "606300--"),
-                                 ("1001", "JPY", -10000, "606300--"), ("1001", "JPY", -10000, "606300--")]
+                                 ("1001", "JPY", -10000, "606300--"), ("1001", "JPY", -10000, "606300--"),
+                                 ("1001", "USD", -200, "606300--"), ("1001", "USD", -200, "606300--")]
     # The very vouchers plan_posting makes of the same journal lines.
     assert plan.vouchers == plan_posting(company(), vendor_lines(*VENDOR_PAIRS),
                                          PostingContext("GEN", source="lease", kind="lease")).vouchers
@@ -1178,6 +1181,8 @@ def test_vendor_pairs_are_refused_as_their_journal_lines_are():
     planner.vendor_pair(5, D("2024-03-05"), "606300", "1001", 100, "L3 payment 3", "USD")
     planner.vendor_pair(6, JAN_5, "606300", "1001", 100, "L4 payment 1", "USD")
     planner.vendor_pair(7, JAN_5, "606300", "1001", MAX + 1, "L4 payment 2", "USD")  # beyond, after one like it
+    planner.vendor_pair(8, JAN_5, "606300", "1001", -100, "L4 refund 1", "USD")
+    planner.vendor_pair(9, JAN_5, "606300", "1001", -MAX - 1, "L4 refund 2", "USD")
     with pytest.raises(JournalRejected) as rejected:
         planner.plan()
     assert [(p.code, p.message, p.line, p.voucher, p.source) for p in rejected.value.problems] == [
@@ -1189,5 +1194,7 @@ def test_vendor_pairs_are_refused_as_their_journal_lines_are():
         ("period_not_open", "period 2024-P03 (2024-03-01..2024-03-31) is on hold; posting on 2024-03-05 is not "
          "allowed", 5, "(new voucher from line 5)", "lease journal 7"),
         ("bad_amount", "amount '10000000000000.00' is beyond the largest amount, 9,999,999,999,999.99 for USD", 7,
-         "(new voucher from line 7)", "lease journal 7")]
-    assert str(rejected.value).splitlines()[0] == "lease journal 7: journal rejected, 5 problems"
+         "(new voucher from line 7)", "lease journal 7"),
+        ("bad_amount", "amount '10000000000000.00' is beyond the largest amount, 9,999,999,999,999.99 for USD", 9,
+         "(new voucher from line 9)", "lease journal 7")]
+    assert str(rejected.value).splitlines()[0] == "lease journal 7: journal rejected, 6 problems"

@@ -255,12 +255,10 @@ class JournalPlanner:
         code, decimals = planner._currency(currency)
         used_rate = rate if rate is not None else planner._rate(code, day)
         first, second = voucher.entries
-        if used_rate == 1 and decimals == planner.accounting_decimals:
-            self._vendor_pairs[key] = ((first.ledger_account, first.main_account, first.posting_type),
-                                       (second.ledger_account, second.main_account, second.posting_type),
-                                       first.currency, voucher.period_id, voucher.transactions[0])
-        else:
-            self._vendor_pairs[key] = None
+        self._vendor_pairs[key] = ((first.ledger_account, first.main_account, first.posting_type),
+                                   (second.ledger_account, second.main_account, second.posting_type),
+                                   first.currency, voucher.period_id, voucher.transactions[0]) \
+            if used_rate == 1 and decimals == planner.accounting_decimals else None
 
     def plan(self) -> PostingPlan:
         if self.problems:
