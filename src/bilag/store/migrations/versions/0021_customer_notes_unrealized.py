@@ -64,6 +64,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    # The counter of the history's ids goes with the history (the upgrade made it).
+    op.execute("DELETE FROM number_sequence WHERE code = 'unrealized_change'")
     with op.batch_alter_table('party') as batch:
         batch.drop_column('collection_letter_sequence')
         batch.drop_column('interest_code')
