@@ -148,8 +148,8 @@ def grouped_open_amounts(connection: Connection, company_id: str, party_type: st
     # per party.
     keys = "party_id" + ("" if accounting else ", currency")
     sums = [f"SUM(CASE WHEN period = {i} THEN amount END)" for i in range(width)]
-    per_transaction = (f"SELECT t.party_id AS party_id, t.currency AS currency, {bucket} AS period, "
-                       f"{amount} AS amount {source}")
+    per_transaction = (f"SELECT t.party_id AS party_id, {'' if accounting else 't.currency AS currency, '}"
+                       f"{bucket} AS period, {amount} AS amount {source}")
     # (PostgreSQL sums bigints as numeric: each sum cast back to a 64-bit integer, not a Decimal per value.)
     pivot = (f"SELECT {keys}, " + ", ".join(f"CAST(COALESCE({total}, 0) AS BIGINT)" for total in sums)
              + " FROM open_then GROUP BY " + keys + " HAVING " + " OR ".join(f"{total} <> 0" for total in sums))
