@@ -19,7 +19,7 @@ from ..journal.parsing import lines_from_records
 from ..parties.model import PartyType
 from ..services import api_requests
 from ..services.users import record_batches
-from .security import Caller, allow, api_caller, credentials_given, signed_in_caller
+from .security import Caller, allow, api_caller, credentials_given, signed_in_caller, trusted_caller
 from .views import posting_dict, settle_dict, voucher_rows
 
 router = APIRouter(prefix="/api", dependencies=[Depends(api_caller)])
@@ -99,12 +99,17 @@ def answering(engine: Engine, answer: api_requests.KeptAnswer | None, work: Call
     except api_requests.Replayed as replay:
         return JSONResponse(replay.body, status_code=replay.status, headers={"Idempotent-Replayed": "true"})
     except BilagError as refused:
-        instead = answer.first_answer(engine) if answer is not None else None
-        if isinstance(instead, api_requests.Replayed):
-            return JSONResponse(instead.body, status_code=instead.status, headers={"Idempotent-Replayed": "true"})
-        if isinstance(instead, IdempotencyConflict) and instead.code == "idempotency_conflict":
-            raise instead from refused
-        raise
+        return refusal_answer(engine, answer, refused)
+
+
+def refusal_answer(engine: Engine, answer: api_requests.KeptAnswer | None, refused: BilagError) -> JSONResponse:
+    """A refused posting call's answer: the first answer when its key was answered meanwhile, else the refusal."""
+    instead = answer.first_answer(engine) if answer is not None else None
+    if isinstance(instead, api_requests.Replayed):
+        return JSONResponse(instead.body, status_code=instead.status, headers={"Idempotent-Replayed": "true"})
+    if isinstance(instead, IdempotencyConflict) and instead.code == "idempotency_conflict":
+        raise instead from refused
+    raise refused
 
 
 def records_to_lines(lines: list[dict[str, Cell]], default_date: dt.date | None, source: str = "request", *,
@@ -364,33 +369,38 @@ def validate_lines(company: str, body: JournalIn, request: Request, caller: Call
                      summary="Validate and post journal lines in one request (nothing posts if any line has a "
                              "problem)")
 async def post_lines(company: str, body: JournalIn, request: Request):
+    """On the event loop up to the posting: the caller (trusted a moment, security.trusted_caller), the lines and
+    the key are read without a thread; journals posted while this one waits for its turn go with it in one
+    transaction (api/group_commit.py)."""
     from starlette.concurrency import run_in_threadpool
 
+    from ..journal.parsing import finish_reading, records_collecting
+    from ..services.journal_input import in_one_pass
     from ..services.posting_group import JournalRequest, post_journals
 
-    content = await request.body()
     engine = engine_of(request)
-    # Journals posted while this one waits for its turn go with it in one transaction (api/group_commit.py).
-    queue = request.app.state.group_commits.of(company, lambda group: post_journals(engine, company, group))
-
-    def work() -> JSONResponse:  # one thread for the caller's look-up and the posting (security.credentials_given)
-        with queue.coming() as ticket:
-            caller = signed_in_caller(request)
-            allow(caller, company, "accountant")
-            answer = kept_answer(request, caller, company, content, 201, posting_dict)
-
-            def post() -> dict:
-                lines = records_to_lines(body.lines, body.date, engine=engine, company=company, name=body.name,
-                                         one_voucher=body.one_voucher, user=caller.user.name)
-                outcome = queue.submit(JournalRequest(body.name, lines, body.one_voucher, caller.user.name,
-                                                      "request", answer), ticket)
-                if isinstance(outcome, BaseException):
-                    raise outcome
-                return answer.body if answer and answer.body is not None else posting_dict(outcome)
-
-            return answering(engine, answer, post, 201)
-
-    return await run_in_threadpool(work)
+    caller = trusted_caller(request)
+    if caller is None:
+        caller = await run_in_threadpool(signed_in_caller, request)
+    allow(caller, company, "accountant")
+    answer = kept_answer(request, caller, company, await request.body(), 201, posting_dict)
+    try:
+        read, problems = records_collecting(body.lines, default_date=body.date, source="request")
+        if problems and read:  # validating the lines that did read, to answer every problem at once, reads the database
+            await run_in_threadpool(in_one_pass, engine, company, body.name, read, problems,
+                                    one_voucher=body.one_voucher, user=caller.user.name, source="request")
+        lines = finish_reading(read, problems, "request")
+        queue = request.app.state.group_commits.of(company, lambda group: post_journals(engine, company, group))
+        outcome = await queue.submit(JournalRequest(body.name, lines, body.one_voucher, caller.user.name, "request",
+                                                    answer))
+        if isinstance(outcome, BaseException):
+            raise outcome
+        return JSONResponse(answer.body if answer and answer.body is not None else posting_dict(outcome),
+                            status_code=201)
+    except api_requests.Replayed as replay:
+        return JSONResponse(replay.body, status_code=replay.status, headers={"Idempotent-Replayed": "true"})
+    except BilagError as refused:
+        return await run_in_threadpool(refusal_answer, engine, answer, refused)
 
 
 def _upload_lines(upload: UploadFile, content: bytes, default_date: dt.date | None, *, engine: Engine,

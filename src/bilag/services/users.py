@@ -25,6 +25,10 @@ from ..store.companies import resolve_company_id
 ROLES = ("viewer", "clerk", "accountant", "administrator")
 LOCALES = ("en", "da", "nb", "sv")
 SESSION_SECONDS = 8 * 3600
+# How long a server process trusts a bearer token's user and roles without reading them again: a revoked token, a
+# changed role or a deactivated user takes effect within this time in other processes, and at once in the process
+# that made the change. The look-up costs a database round trip, on every API request.
+TOKEN_TRUST_SECONDS = 1
 MIN_PASSWORD = 8
 _hasher = PasswordHasher()
 
@@ -93,8 +97,25 @@ def add_user(engine: Engine, name: str, password: str, *, display_name: str = ""
             _grant(connection, name, resolve_company_id(connection, company_id), role, actor)
 
 
+_trusted_tokens: dict[tuple[Engine, str], tuple[float, User]] = {}  # (database, token digest) -> (read at, user)
+
+
+def forget_trusted_tokens() -> None:
+    """Every change to users, roles and tokens passes here (through the audit trail) before it commits."""
+    _trusted_tokens.clear()
+
+
+def trusted_token_user(engine: Engine, token: str) -> User | None:
+    """The token's user when this process read it within TOKEN_TRUST_SECONDS (no database), else None."""
+    found = _trusted_tokens.get((engine, digest(token)))
+    if found is None or time.monotonic() - found[0] > TOKEN_TRUST_SECONDS:
+        return None
+    return found[1]
+
+
 def _audit(connection: Connection, company_id: str, actor: str | None, kind: str, key: str, action: str,
            before: dict | None, after: dict | None) -> None:
+    forget_trusted_tokens()
     from .audit import AuditChange, record_changes
 
     record_changes(connection, company_id, actor, [AuditChange(kind, key, action, before, after)])
@@ -266,14 +287,21 @@ def revoke_token(engine: Engine, name: str, token: str, *, actor: str | None = N
 
 
 def user_for_token(engine: Engine, token: str) -> User | None:
+    trusted = trusted_token_user(engine, token)
+    if trusted is not None:
+        return trusted
+    token_hash = digest(token)
     with _reading(engine) as connection:
         rows = driver_rows(connection, "SELECT u.user_name, u.display_name, u.locale, t.expires_at, r.company_id, "
                            "r.role FROM api_token t JOIN app_user u ON u.user_name = t.user_name LEFT JOIN user_role "
                            "r ON r.user_name = u.user_name WHERE t.token_hash = ? AND u.active = ?",
-                           (digest(token), True))
+                           (token_hash, True))
     if not rows or (rows[0][3] is not None and rows[0][3] < time.time()):
         return None
-    return _user_of(rows)
+    user = _user_of(rows)
+    if rows[0][3] is None or rows[0][3] - time.time() > TOKEN_TRUST_SECONDS:  # not trusted past its expiry
+        _trusted_tokens[(engine, token_hash)] = (time.monotonic(), user)
+    return user
 
 
 def _reading(engine: Engine):
