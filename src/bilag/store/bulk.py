@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Table
@@ -71,22 +72,46 @@ def pipelined(connection: Connection, statements: Sequence[tuple[str, Sequence]]
     round trip (psycopg's pipeline mode) instead of one each; returns each one's rows. A statement that fails
     raises the driver's own error (psycopg.Error) and those after it do not run: the transaction is then aborted
     up to the last savepoint. For the few statements every posting runs (one operation at a time)."""
+    from psycopg import RawCursor
+
     raw = driver_connection(connection)
     cursors = []
     try:
         with raw.pipeline():
             for sql, params in statements:
-                cursor = raw.cursor()
+                cursor = RawCursor(raw)
                 cursors.append(cursor)
-                cursor.execute(sql, params)
+                cursor.execute(_native_marks(sql), params)
         return [cursor.fetchall() if cursor.description is not None else [] for cursor in cursors]
     finally:
         for cursor in cursors:
             cursor.close()
 
 
+_NATIVE: dict[str, str] = {}  # statement with psycopg's %s marks -> with PostgreSQL's own $1, $2, ...
+
+
+def _native_marks(sql: str) -> str:
+    """The statement with PostgreSQL's own marks, for psycopg's RawCursor: psycopg parses a statement for its %s
+    marks at every execution once it has more than 50 parameters (its cache stops there), and a multi-row INSERT
+    of a few vouchers has hundreds."""
+    native = _NATIVE.get(sql)
+    if native is None:
+        parts = sql.split("%s")
+        native = (parts[0] + "".join(f"${n}{part}" for n, part in enumerate(parts[1:], 1))).replace("%%", "%")
+        if len(_NATIVE) < 4096:  # a bounded cache: the statements of one operation at a time are few shapes
+            _NATIVE[sql] = native
+    return native
+
+
 def insert_values_sql(table_name: str, columns: Sequence[str], row_count: int) -> str:
-    """A multi-row INSERT of `row_count` rows in psycopg's marks."""
+    """A multi-row INSERT of `row_count` rows in psycopg's marks (the same string for the same shape, so that
+    pipelined() finds its native form by a hash computed once)."""
+    return _insert_values_sql(table_name, tuple(columns), row_count)
+
+
+@lru_cache(maxsize=1024)
+def _insert_values_sql(table_name: str, columns: tuple[str, ...], row_count: int) -> str:
     row_marks = "(" + ", ".join("%s" for _ in columns) + ")"
     return f"INSERT INTO {table_name} ({', '.join(columns)}) VALUES " + ", ".join(row_marks for _ in range(row_count))
 
