@@ -556,7 +556,7 @@ def test_duplicate_voucher_number_found_only_at_write_time(company, monkeypatch)
     import bilag.services.ledger_posting as ledger_posting
 
     checked = []
-    monkeypatch.setattr(ledger_posting, "check_before_writing", lambda *args: checked.append(args))
+    monkeypatch.setattr(ledger_posting, "check_before_writing", lambda *args, **kwargs: checked.append(args))
     lines = lines_from_pipe_table(HEADER + "\nBASE001 | Ledger | 606300-001-- | c | 10.00 | |\n"
                                            "BASE001 | Vendor | 1001 | d | | 10.00 |\n",
                                   default_date=date(2024, 1, 3), source=SOURCE)  # the key: number and date

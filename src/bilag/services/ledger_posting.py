@@ -45,8 +45,21 @@ class PostingResult:
                 "entries": self.entry_count, "warnings": self.warnings}
 
 
+def _typed_numbers(vouchers: Sequence[VoucherDraft]) -> dict[str, dict[str, list[VoucherDraft]]]:
+    """The voucher numbers typed in the journal, by series."""
+    by_series: dict[str, dict[str, list[VoucherDraft]]] = {}
+    for voucher in vouchers:
+        if voucher.number:
+            by_series.setdefault(voucher.series, {}).setdefault(voucher.number, []).append(voucher)
+    return by_series
+
+
+def _taken_numbers_sql(count: int) -> str:
+    return f"SELECT voucher_number, posting_date FROM voucher WHERE company_id = ? AND series = ? AND voucher_number IN ({marks(count)})"
+
+
 def _taken_voucher_numbers(connection, company: Company, vouchers, source, warnings: list[str] | None = None,
-                           voucher_reuse: str | None = None) -> list:
+                           voucher_reuse: str | None = None, found: dict[str, list] | None = None) -> list:
     """The voucher numbers typed in the journal that posted vouchers of the same series have already, as the
     journal name's check for voucher used sees them (issue 15):
 
@@ -56,18 +69,13 @@ def _taken_voucher_numbers(connection, company: Company, vouchers, source, warni
     from ..errors import Problem
     from ..store.transactions import chunks
 
-    by_series: dict[str, dict[str, list[VoucherDraft]]] = {}
-    for voucher in vouchers:
-        if voucher.number:
-            by_series.setdefault(voucher.series, {}).setdefault(voucher.number, []).append(voucher)
     problems = []
     calendar = company.calendar
-    for series, given in sorted(by_series.items()):
+    for series, given in sorted(_typed_numbers(vouchers).items()):
         policy = voucher_reuse or company.voucher_reuse(series)
-        for chunk in chunks(sorted(given)):
-            rows = driver_rows(connection, "SELECT voucher_number, posting_date FROM voucher WHERE company_id = ? "
-                               f"AND series = ? AND voucher_number IN ({marks(len(chunk))})",
-                               (company.id, series, *chunk))
+        for chunk in chunks(sorted(given)) if found is None else [sorted(given)]:
+            rows = (driver_rows(connection, _taken_numbers_sql(len(chunk)), (company.id, series, *chunk))
+                    if found is None else found[series])
             for number, posted_on in rows:
                 if isinstance(posted_on, str):  # SQLite's driver hands dates back as ISO text
                     posted_on = datetime.date.fromisoformat(posted_on)
@@ -93,10 +101,11 @@ def _taken_voucher_numbers(connection, company: Company, vouchers, source, warni
 
 def check_before_writing(connection: Connection, company: Company, vouchers: list[VoucherDraft],
                          source: str | None, warnings: list[str] | None = None,
-                         voucher_reuse: str | None = None) -> None:
+                         voucher_reuse: str | None = None, taken: dict[str, list] | None = None) -> None:
     """What only the ledger can tell: voucher numbers and vendor invoice numbers already posted. A voucher
-    number used again that the check for voucher used lets through with a warning adds it to `warnings`."""
-    problems = (_taken_voucher_numbers(connection, company, vouchers, source, warnings, voucher_reuse)
+    number used again that the check for voucher used lets through with a warning adds it to `warnings`. `taken`:
+    the posted numbers of the typed ones by series, read already (prepare_to_write)."""
+    problems = (_taken_voucher_numbers(connection, company, vouchers, source, warnings, voucher_reuse, taken)
                 + _duplicate_vendor_invoices(connection, company, vouchers, source))
     if problems:
         raise JournalRejected(sorted(problems, key=lambda p: (p.line or 0, p.code)), source)
@@ -105,15 +114,9 @@ def check_before_writing(connection: Connection, company: Company, vouchers: lis
 def write_plan(connection: Connection, company: Company, vouchers: list[VoucherDraft], warnings: list[str], *,
                source: str | None = None, batch_id: int | None = None) -> PostingResult:
     """Check the planned vouchers against the ledger, number and write them; settles nothing."""
-    recheck_periods(connection, company, vouchers)
+    first_batch = prepare_to_write(connection, company, vouchers, source, warnings, 0 if batch_id is not None else 1)
     if batch_id is None:
-        # Taking the batch number first holds the company's batch counter (a row lock on PostgreSQL, the write
-        # lock on SQLite) while the voucher numbers are checked, so that two postings cannot both find a number
-        # free: the store's unique key covers only a number on one date (a check for voucher used may allow it
-        # again on another).
-        batch_id = next_ids(connection, company.id, "batch", 1)
-    check_before_writing(connection, company, vouchers, source, warnings)
-    assign_voucher_numbers(connection, company, vouchers)
+        batch_id = first_batch
     ids = write_vouchers(connection, company.id, vouchers, batch_id, source)
     return PostingResult(batch_id, posted_vouchers(vouchers, ids), warnings)
 
@@ -176,16 +179,24 @@ def recheck_periods(connection: Connection, company: Company, vouchers: list[Vou
 
     The rules ran on the company as loaded; a period closed by another session since then must still win.
     """
-    from ..calendar.periods import PeriodStatus
-    from ..errors import PeriodNotOpen
     from ..store.bulk import is_postgres
 
     period_ids = sorted({v.period_id for v in vouchers})
     if not period_ids:
         return
-    rows = driver_rows(connection, "SELECT period_id, status, name FROM fiscal_period WHERE company_id = ? AND "
-                       f"period_id IN ({marks(len(period_ids))}){' FOR SHARE' if is_postgres(connection) else ''}",
-                       (company.id, *period_ids))
+    _check_periods(vouchers, driver_rows(connection, _periods_sql(len(period_ids), is_postgres(connection)),
+                                         (company.id, *period_ids)))
+
+
+def _periods_sql(count: int, postgres: bool) -> str:
+    return (f"SELECT period_id, status, name FROM fiscal_period WHERE company_id = ? AND period_id IN ({marks(count)})"
+            + (" FOR SHARE" if postgres else ""))
+
+
+def _check_periods(vouchers: Sequence[VoucherDraft], rows: Sequence[tuple]) -> None:
+    from ..calendar.periods import PeriodStatus
+    from ..errors import PeriodNotOpen
+
     current = {period_id: (status, name) for period_id, status, name in rows}
     open_status = PeriodStatus.open.value
     for voucher in vouchers:
@@ -194,3 +205,62 @@ def recheck_periods(connection: Connection, company: Company, vouchers: list[Vou
             status = row[0].replace("_", " ") if row else "missing"
             raise PeriodNotOpen(f"voucher {voucher.number or '(new)'}: period {row[1] if row else voucher.period_id}"
                                 f" is {status} now (changed while posting); nothing was posted")
+
+
+def prepare_to_write(connection: Connection, company: Company, vouchers: list[VoucherDraft], source: str | None,
+                     warnings: list[str], batches: int = 1) -> int:
+    """Everything before writing, in this order: read the periods again (recheck_periods), take `batches` batch
+    numbers, check the typed voucher numbers and vendor invoice numbers (check_before_writing), number the vouchers
+    without one (assign_voucher_numbers). Returns the first batch id (0 without batches).
+
+    Taking the batch number before the checks holds the company's batch counter (a row lock on PostgreSQL, the write
+    lock on SQLite) while the voucher numbers are checked, so that two postings cannot both find a number free: the
+    store's unique key covers only a number on one date (a check for voucher used may allow it again on another).
+    On PostgreSQL a few vouchers' statements go in one round trip (bulk.pipelined), in the same order, so that the
+    locks are taken in the same order as one by one."""
+    from ..store.bulk import COPY_FROM, is_citus, is_postgres
+
+    if not vouchers or not is_postgres(connection) or is_citus(connection) or len(vouchers) >= COPY_FROM:
+        recheck_periods(connection, company, vouchers)
+        first_batch = next_ids(connection, company.id, "batch", batches)
+        check_before_writing(connection, company, vouchers, source, warnings)
+        assign_voucher_numbers(connection, company, vouchers)
+        return first_batch
+    return _prepare_in_one_round_trip(connection, company, vouchers, source, warnings, batches)
+
+
+def _prepare_in_one_round_trip(connection: Connection, company: Company, vouchers: list[VoucherDraft],
+                               source: str | None, warnings: list[str], batches: int) -> int:
+    from sqlalchemy.exc import DBAPIError
+
+    from ..store.bulk import pipelined, reserve_ids_statement
+
+    period_ids = sorted({v.period_id for v in vouchers})
+    typed = sorted(_typed_numbers(vouchers).items())
+    unnumbered: dict[str, int] = {}
+    for voucher in vouchers:
+        if not voucher.number:
+            unnumbered[voucher.series] = unnumbered.get(voucher.series, 0) + 1
+    counters = ([("batch", batches)] if batches else []) + [(f"voucher:{series}", count)
+                                                             for series, count in sorted(unnumbered.items())]
+    statements = [(_periods_sql(len(period_ids), True).replace("?", "%s"), (company.id, *period_ids))]
+    statements += [reserve_ids_statement(company.id, counter, count) for counter, count in counters[:1]]
+    statements += [(_taken_numbers_sql(len(given)).replace("?", "%s"), (company.id, series, *sorted(given)))
+                   for series, given in typed]
+    statements += [reserve_ids_statement(company.id, counter, count) for counter, count in counters[1:]]
+    dbapi = connection.dialect.loaded_dbapi
+    try:
+        results = pipelined(connection, statements)
+    except dbapi.Error as error:  # as driver_rows raises it: a lock timeout is an OperationalError
+        raise DBAPIError.instance(statements[0][0], statements[0][1], error, dbapi.Error) from error
+    _check_periods(vouchers, results[0])
+    # results: the periods, the first counter, the typed numbers' series, the other counters
+    head = 1 + (1 if counters else 0)
+    reserved = results[1:head] + results[head + len(typed):]
+    firsts = {counter: rows[0][0] - count if rows else next_ids(connection, company.id, counter, count)
+              for (counter, count), rows in zip(counters, reserved)}
+    check_before_writing(connection, company, vouchers, source, warnings,
+                         taken={series: rows for (series, _given), rows in zip(typed, results[head:])})
+    assign_voucher_numbers(connection, company, vouchers, {counter.removeprefix("voucher:"): first
+                                                            for counter, first in firsts.items() if counter != "batch"})
+    return firsts.get("batch", 0)

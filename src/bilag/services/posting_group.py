@@ -25,11 +25,10 @@ from sqlalchemy.engine import Engine
 from ..errors import BilagError
 from ..journal.model import JournalLine
 from ..journal.posting import PostingContext, PostingPlan, cycle_collection_paused, plan_posting
-from ..store.bulk import next_ids
 from ..store.companies import load_company, user_groups
-from ..store.ledger_writer import assign_voucher_numbers, write_vouchers
+from ..store.ledger_writer import write_vouchers
 from .api_requests import KeptAnswer, keep_answers
-from .ledger_posting import PostingResult, check_before_writing, posted_vouchers, recheck_periods
+from .ledger_posting import PostingResult, posted_vouchers, prepare_to_write
 from .posting import post_journal, settles_after_posting
 from .users import record_batch_user
 
@@ -110,14 +109,10 @@ def _post_together(engine: Engine, company_id: str, requests: list[JournalReques
         if len(together) < 2:  # nothing was written: each posts alone
             return list(range(len(requests)))
         vouchers = [voucher for _, plan in together for voucher in plan.vouchers]
-        recheck_periods(connection, company, vouchers)
-        # The batch counter first, as write_plan takes it: it holds the company's postings while numbers are checked.
-        first_batch = next_ids(connection, company.id, "batch", len(together))
         warnings: list[str] = []
-        check_before_writing(connection, company, vouchers, None, warnings)
+        first_batch = prepare_to_write(connection, company, vouchers, None, warnings, len(together))
         if warnings:
             raise _Apart("a check warns: each journal gets its own warning")
-        assign_voucher_numbers(connection, company, vouchers)
         batch_ids = [first_batch + n for n, (_, plan) in enumerate(together) for _ in plan.vouchers]
         posted = iter(posted_vouchers(vouchers, write_vouchers(connection, company.id, vouchers, batch_ids,
                                                                named_refusals=False)))

@@ -63,15 +63,18 @@ def _too_long(voucher: VoucherDraft, what: str | None, text: str) -> None:
                        f"{DESCRIPTION_LIMIT}", code="too_long")
 
 
-def assign_voucher_numbers(connection: Connection, company, vouchers: list[VoucherDraft]) -> None:
-    """Vouchers without a number take the next ones of their journal name's sequence (gapless)."""
+def assign_voucher_numbers(connection: Connection, company, vouchers: list[VoucherDraft],
+                           taken: dict[str, int] | None = None) -> None:
+    """Vouchers without a number take the next ones of their journal name's sequence (gapless). `taken`: the first
+    number of each series' sequence, reserved already for as many vouchers (services.ledger_posting)."""
     missing: dict[str, list[VoucherDraft]] = defaultdict(list)
     for voucher in vouchers:
         if not voucher.number:
             missing[voucher.series].append(voucher)
     for series, drafts in sorted(missing.items()):
         journal_name = company.journal_name(series)
-        first = next_ids(connection, company.id, f"voucher:{series}", len(drafts))
+        first = taken[series] if taken is not None else next_ids(connection, company.id, f"voucher:{series}",
+                                                                   len(drafts))
         prefix = journal_name.number_prefix or series
         for offset, voucher in enumerate(drafts):
             voucher.number = f"{prefix}{first + offset:0{journal_name.number_width}d}"
