@@ -142,7 +142,15 @@ def keep_answers(connection: Connection, rows: list[tuple]) -> bool:
     where the key's own claim tells what to answer."""
     if not rows:
         return True
-    kept = driver_rows(connection, "INSERT INTO api_request (company_id, idempotency_key, user_name, fingerprint, "
-                       f"status, response) VALUES {', '.join(['(?, ?, ?, ?, ?, ?)'] * len(rows))} "
-                       "ON CONFLICT DO NOTHING RETURNING idempotency_key", [v for row in rows for v in row])
+    return all_kept(rows, driver_rows(connection, *keep_answers_statement(rows)))
+
+
+def keep_answers_statement(rows: list[tuple]) -> tuple[str, list]:
+    """keep_answers' statement (`?` marks; at least one row): its rows are the keys kept (all_kept)."""
+    return ("INSERT INTO api_request (company_id, idempotency_key, user_name, fingerprint, status, response) VALUES "
+            f"{', '.join(['(?, ?, ?, ?, ?, ?)'] * len(rows))} ON CONFLICT DO NOTHING RETURNING idempotency_key",
+            [v for row in rows for v in row])
+
+
+def all_kept(rows: list[tuple], kept: list[tuple]) -> bool:
     return len(kept) == len(rows)

@@ -25,12 +25,13 @@ from sqlalchemy.engine import Engine
 from ..errors import BilagError
 from ..journal.model import JournalLine
 from ..journal.posting import PostingContext, PostingPlan, cycle_collection_paused, plan_posting
+from ..store.bulk import driver_rows_together
 from ..store.companies import load_company, user_groups
 from ..store.ledger_writer import write_vouchers
-from .api_requests import KeptAnswer, keep_answers
+from .api_requests import KeptAnswer, all_kept, keep_answers_statement
 from .ledger_posting import PostingResult, posted_vouchers, prepare_to_write
 from .posting import post_journal, settles_after_posting
-from .users import record_batch_user
+from .users import batch_user_statement
 
 
 @dataclass
@@ -54,7 +55,7 @@ def post_journals(engine: Engine, company_id: str, requests: list[JournalRequest
     api_requests.Replayed for a key answered before)."""
     outcomes: list[PostingResult | Exception | None] = [None] * len(requests)
     alone = list(range(len(requests)))
-    if len(requests) > 1:
+    if len(requests) > 1 or (requests and requests[0].answer is not None):  # a request's key is kept with one statement here
         try:
             alone = _post_together(engine, company_id, requests, outcomes)
         except Exception:  # noqa: BLE001 - whatever it was, each journal posted alone tells its own outcome
@@ -106,7 +107,7 @@ def _post_together(engine: Engine, company_id: str, requests: list[JournalReques
             if key is not None:
                 keys.add(key)
             together.append((index, plan))
-        if len(together) < 2:  # nothing was written: each posts alone
+        if not together:  # nothing was written: each posts alone
             return list(range(len(requests)))
         vouchers = [voucher for _, plan in together for voucher in plan.vouchers]
         warnings: list[str] = []
@@ -125,8 +126,12 @@ def _post_together(engine: Engine, company_id: str, requests: list[JournalReques
             batches_by_user[request.user].append(result.batch_id)
             if request.answer is not None:
                 answers.append(request.answer.answered_row(result))
-        for user, batch_ids_of_user in batches_by_user.items():
-            record_batch_user(connection, company.id, batch_ids_of_user, user)
-        if not keep_answers(connection, answers):
+        # Who posted and the kept answers, in one round trip on PostgreSQL.
+        statements = [statement for user, ids in batches_by_user.items()
+                      if (statement := batch_user_statement(company.id, ids, user)) is not None]
+        if answers:
+            statements.append(keep_answers_statement(answers))
+        results = driver_rows_together(connection, statements)
+        if answers and not all_kept(answers, results[-1]):
             raise _Apart("an Idempotency-Key was used already")
         return alone

@@ -350,13 +350,20 @@ def end_session(engine: Engine, session_id: str) -> None:
 def record_batch_user(connection: Connection, company_id: str, batch_ids: list[int], name: str | None) -> None:
     """Who posted: one row per posting batch (journal, settlement, reversal, revaluation), written in the
     posting's own transaction. Nothing without a user (a CLI call without --user)."""
+    statement = batch_user_statement(company_id, batch_ids, name)
+    if statement is not None:
+        driver_rows(connection, *statement)
+
+
+def batch_user_statement(company_id: str, batch_ids: list[int], name: str | None) -> tuple[str, list] | None:
+    """record_batch_user's statement (`?` marks), or None when there is nothing to record."""
     ids = sorted({b for b in batch_ids if b is not None})
     if not ids or not name:
-        return
+        return None
     now, user = int(time.time()), name[:60]
-    driver_rows(connection, "INSERT INTO batch_user (company_id, batch_id, user_name, posted_at) VALUES "  # the first
-                f"{', '.join(['(?, ?, ?, ?)'] * len(ids))} ON CONFLICT DO NOTHING",  # to record a batch stays
-                [v for b in ids for v in (company_id, b, user, now)])
+    return ("INSERT INTO batch_user (company_id, batch_id, user_name, posted_at) VALUES "  # the first to record a
+            f"{', '.join(['(?, ?, ?, ?)'] * len(ids))} ON CONFLICT DO NOTHING",  # batch stays
+            [v for b in ids for v in (company_id, b, user, now)])
 
 
 def record_batches(engine: Engine, company_id: str, batch_ids: list[int], name: str) -> None:

@@ -88,6 +88,21 @@ def pipelined(connection: Connection, statements: Sequence[tuple[str, Sequence]]
             cursor.close()
 
 
+def driver_rows_together(connection: Connection, statements: Sequence[tuple[str, Sequence]]) -> list[list[tuple]]:
+    """driver_rows of each statement (`?` marks), in order: on PostgreSQL in one round trip (pipelined), elsewhere
+    (SQLite; Citus, which routes each statement to its shard) one by one. The driver's errors are raised as
+    driver_rows raises them; the statements after a failing one do not run."""
+    if not is_postgres(connection) or is_citus(connection):
+        return [driver_rows(connection, sql, params) for sql, params in statements]
+    dbapi = connection.dialect.loaded_dbapi
+    native = [(_PYFORMAT.get(sql) or _PYFORMAT.setdefault(sql, sql.replace("?", "%s")), params)
+              for sql, params in statements]
+    try:
+        return pipelined(connection, native)
+    except dbapi.Error as error:  # as SQLAlchemy raises it: OperationalError (a lock timeout), IntegrityError, ...
+        raise DBAPIError.instance(statements[0][0], statements[0][1], error, dbapi.Error) from error
+
+
 _NATIVE: dict[str, str] = {}  # statement with psycopg's %s marks -> with PostgreSQL's own $1, $2, ...
 
 
