@@ -19,7 +19,7 @@ from ..journal.model import JournalLine, TransactionDraft, VoucherDraft
 from ..journal.posting import PostingContext, cycle_collection_paused, plan_posting
 from ..parties.model import PartyType
 from ..store import schema as s
-from ..store.companies import load_company, resolve_company_id, user_groups
+from ..store.companies import load_company, load_company_and_groups, resolve_company_id, user_groups
 from .api_requests import KeptAnswer
 from .ledger_posting import (  # noqa: F401 - PostedVoucher, PostingResult and the checks keep their old home too
     PostedVoucher,
@@ -118,11 +118,9 @@ def post_journal(engine: Engine, company_id: str | None, journal_name: str, line
     key (`answer`) is claimed and answered in the same transaction. The collector pauses over the whole posting
     (journal/posting.py says why): settling named invoices and writing the rows allocate as much as planning."""
     with cycle_collection_paused(), engine.begin() as connection:
-        if company_id:  # load_company refuses a company that does not exist (unknown_company): no look-up first
-            company = load_company(connection, company_id)
-        else:
-            company_id = resolve_company_id(connection, company_id)
-            company = load_company(connection, company_id)
+        # load_company refuses a company that does not exist (unknown_company): no look-up first
+        company_id = company_id or resolve_company_id(connection, company_id)
+        company, groups = load_company_and_groups(connection, company_id, [user] if user else [])
         if answer is not None:
             answer.claim(connection)
         print_key = fingerprint(journal_name, lines) if idempotency_key else None
@@ -137,7 +135,7 @@ def post_journal(engine: Engine, company_id: str | None, journal_name: str, line
                         f"{previous.batch_id}); nothing was posted")
                 return _replayed(previous)
         result = post_lines(connection, company, journal_name, lines, one_voucher=one_voucher,
-                            groups=user_groups(connection, company_id, user), source=source)
+                            groups=groups.get(user or "", frozenset()), source=source)
         if idempotency_key:
             connection.execute(insert(s.posting_request).values(
                 company_id=company_id, idempotency_key=idempotency_key, fingerprint=print_key,

@@ -26,7 +26,7 @@ from ..errors import BilagError
 from ..journal.model import JournalLine
 from ..journal.posting import PostingContext, PostingPlan, cycle_collection_paused, plan_posting
 from ..store.bulk import driver_rows_together
-from ..store.companies import load_company, user_groups
+from ..store.companies import load_company_and_groups
 from ..store.ledger_writer import write_vouchers
 from .api_requests import KeptAnswer, all_kept, keep_answers_statement
 from .ledger_posting import PostingResult, posted_vouchers, prepare_to_write
@@ -79,8 +79,10 @@ def _post_together(engine: Engine, company_id: str, requests: list[JournalReques
                    outcomes: list) -> list[int]:
     """Post in one transaction the journals that can go together, filling their outcomes; the others' indexes."""
     with cycle_collection_paused(), engine.begin() as connection:
-        company = load_company(connection, company_id)
-        groups: dict[str | None, frozenset[str]] = {}
+        company, groups_of = load_company_and_groups(connection, company_id,
+                                                     [request.user for request in requests if request.user])
+        groups: dict[str | None, frozenset[str]] = {None: frozenset()}
+        groups.update(groups_of)
         together: list[tuple[int, PostingPlan]] = []
         alone: list[int] = []
         numbers: set[tuple[str, str]] = set()
@@ -90,11 +92,9 @@ def _post_together(engine: Engine, company_id: str, requests: list[JournalReques
             if key in keys:  # a retry beside its first request: after that one commits, it gets its answer
                 alone.append(index)
                 continue
-            if request.user not in groups:
-                groups[request.user] = user_groups(connection, company.id, request.user)
             try:
                 plan = plan_posting(company, request.lines, PostingContext(
-                    request.journal_name, one_voucher=request.one_voucher, user_groups=groups[request.user],
+                    request.journal_name, one_voucher=request.one_voucher, user_groups=groups.get(request.user, frozenset()),
                     source=request.source))
             except BilagError:
                 alone.append(index)

@@ -86,7 +86,30 @@ def load_company(connection: Connection, company_id: str) -> Company:
                                           else _MASTER_VERSION, (company_id,)).fetchall()
     if not rows:
         raise NotFound(f"company {company_id} does not exist", code="unknown_company")
-    version = rows[0][0]
+    return _company_at(connection, company_id, rows[0][0])
+
+
+def load_company_and_groups(connection: Connection, company_id: str, users: Sequence[str]
+                            ) -> tuple[Company, dict[str, frozenset[str]]]:
+    """load_company and each user's user groups in the company (user_groups), in one statement: for journals
+    posted together, in their transaction (the connection has begun one)."""
+    wanted = sorted(set(users))
+    rows = driver_rows(connection, "SELECT c.master_version, m.user_name, m.user_group FROM company c LEFT JOIN "
+                       "user_group_member m ON m.company_id = c.company_id"
+                       + (f" AND m.user_name IN ({', '.join('?' * len(wanted))})" if wanted else " AND 1 = 0")
+                       + " WHERE c.company_id = ?", (*wanted, company_id))
+    if not rows:
+        raise NotFound(f"company {company_id} does not exist", code="unknown_company")
+    groups: dict[str, set[str]] = {user: set() for user in wanted}
+    for _version, user, group in rows:
+        if user is not None:
+            groups[user].add(group)
+    return (_company_at(connection, company_id, rows[0][0]),
+            {user: frozenset(names) for user, names in groups.items()})
+
+
+def _company_at(connection: Connection, company_id: str, version: int) -> Company:
+    """The company as this process loaded it at `version`, or read again."""
     key = (connection.engine.url, company_id)
     found = _LOADED.get(key)
     if found is not None and found[0] == version:
