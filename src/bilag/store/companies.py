@@ -24,7 +24,7 @@ from ..parties.model import (
 )
 from . import master_version as _master_version  # noqa: F401 - renews the version on master-data writes
 from . import schema as s
-from .bulk import driver_rows, is_postgres
+from .bulk import driver_rows, driver_rows_together, is_postgres
 
 ID_COUNTERS = ("entry", "voucher", "transaction", "settlement", "batch", "journal")
 
@@ -91,20 +91,20 @@ def load_company(connection: Connection, company_id: str) -> Company:
 
 def load_company_and_groups(connection: Connection, company_id: str, users: Sequence[str]
                             ) -> tuple[Company, dict[str, frozenset[str]]]:
-    """load_company and each user's user groups in the company (user_groups), in one statement: for journals
-    posted together, in their transaction (the connection has begun one)."""
+    """load_company and each user's user groups in the company (user_groups), in one round trip on PostgreSQL
+    (bulk.driver_rows_together): for journals posted, in their transaction (the connection has begun one)."""
     wanted = sorted(set(users))
-    rows = driver_rows(connection, "SELECT c.master_version, m.user_name, m.user_group FROM company c LEFT JOIN "
-                       "user_group_member m ON m.company_id = c.company_id"
-                       + (f" AND m.user_name IN ({', '.join('?' * len(wanted))})" if wanted else " AND 1 = 0")
-                       + " WHERE c.company_id = ?", (*wanted, company_id))
-    if not rows:
+    statements: list[tuple[str, Sequence]] = [(_MASTER_VERSION, (company_id,))]
+    if wanted:
+        statements.append(("SELECT user_name, user_group FROM user_group_member WHERE company_id = ? AND user_name "
+                           f"IN ({', '.join('?' * len(wanted))})", (company_id, *wanted)))
+    results = driver_rows_together(connection, statements)
+    if not results[0]:
         raise NotFound(f"company {company_id} does not exist", code="unknown_company")
     groups: dict[str, set[str]] = {user: set() for user in wanted}
-    for _version, user, group in rows:
-        if user is not None:
-            groups[user].add(group)
-    return (_company_at(connection, company_id, rows[0][0]),
+    for user, group in results[1] if wanted else []:
+        groups[user].add(group)
+    return (_company_at(connection, company_id, results[0][0][0]),
             {user: frozenset(names) for user, names in groups.items()})
 
 
