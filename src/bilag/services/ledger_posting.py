@@ -114,10 +114,11 @@ def check_before_writing(connection: Connection, company: Company, vouchers: lis
 def write_plan(connection: Connection, company: Company, vouchers: list[VoucherDraft], warnings: list[str], *,
                source: str | None = None, batch_id: int | None = None) -> PostingResult:
     """Check the planned vouchers against the ledger, number and write them; settles nothing."""
-    first_batch = prepare_to_write(connection, company, vouchers, source, warnings, 0 if batch_id is not None else 1)
+    first_batch, reserved = prepare_to_write(connection, company, vouchers, source, warnings,
+                                             0 if batch_id is not None else 1)
     if batch_id is None:
         batch_id = first_batch
-    ids = write_vouchers(connection, company.id, vouchers, batch_id, source)
+    ids = write_vouchers(connection, company.id, vouchers, batch_id, source, reserved=reserved)
     return PostingResult(batch_id, posted_vouchers(vouchers, ids), warnings)
 
 
@@ -208,10 +209,11 @@ def _check_periods(vouchers: Sequence[VoucherDraft], rows: Sequence[tuple]) -> N
 
 
 def prepare_to_write(connection: Connection, company: Company, vouchers: list[VoucherDraft], source: str | None,
-                     warnings: list[str], batches: int = 1) -> int:
+                     warnings: list[str], batches: int = 1) -> tuple[int, tuple | None]:
     """Everything before writing, in this order: read the periods again (recheck_periods), take `batches` batch
     numbers, check the typed voucher numbers and vendor invoice numbers (check_before_writing), number the vouchers
-    without one (assign_voucher_numbers). Returns the first batch id (0 without batches).
+    without one (assign_voucher_numbers), and on PostgreSQL reserve write_vouchers' ids and read the chain heads.
+    Returns the first batch id (0 without batches) and what to give write_vouchers as `reserved`.
 
     Taking the batch number before the checks holds the company's batch counter (a row lock on PostgreSQL, the write
     lock on SQLite) while the voucher numbers are checked, so that two postings cannot both find a number free: the
@@ -225,15 +227,16 @@ def prepare_to_write(connection: Connection, company: Company, vouchers: list[Vo
         first_batch = next_ids(connection, company.id, "batch", batches)
         check_before_writing(connection, company, vouchers, source, warnings)
         assign_voucher_numbers(connection, company, vouchers)
-        return first_batch
+        return first_batch, None
     return _prepare_in_one_round_trip(connection, company, vouchers, source, warnings, batches)
 
 
 def _prepare_in_one_round_trip(connection: Connection, company: Company, vouchers: list[VoucherDraft],
-                               source: str | None, warnings: list[str], batches: int) -> int:
+                               source: str | None, warnings: list[str], batches: int) -> tuple[int, tuple | None]:
     from sqlalchemy.exc import DBAPIError
 
     from ..store.bulk import pipelined, reserve_ids_statement
+    from ..store.ledger_writer import reserve_statements, reserved_ids, writes_in_one_round_trip
 
     period_ids = sorted({v.period_id for v in vouchers})
     typed = sorted(_typed_numbers(vouchers).items())
@@ -248,6 +251,9 @@ def _prepare_in_one_round_trip(connection: Connection, company: Company, voucher
     statements += [(_taken_numbers_sql(len(given)).replace("?", "%s"), (company.id, series, *sorted(given)))
                    for series, given in typed]
     statements += [reserve_ids_statement(company.id, counter, count) for counter, count in counters[1:]]
+    writes_at = len(statements)
+    if writes_in_one_round_trip(connection, vouchers):  # write_vouchers' ids and chain heads, locked in its order
+        statements += reserve_statements(company.id, vouchers)
     dbapi = connection.dialect.loaded_dbapi
     try:
         results = pipelined(connection, statements)
@@ -256,11 +262,12 @@ def _prepare_in_one_round_trip(connection: Connection, company: Company, voucher
     _check_periods(vouchers, results[0])
     # results: the periods, the first counter, the typed numbers' series, the other counters
     head = 1 + (1 if counters else 0)
-    reserved = results[1:head] + results[head + len(typed):]
+    reserved = results[1:head] + results[head + len(typed):writes_at]
     firsts = {counter: rows[0][0] - count if rows else next_ids(connection, company.id, counter, count)
               for (counter, count), rows in zip(counters, reserved)}
     check_before_writing(connection, company, vouchers, source, warnings,
                          taken={series: rows for (series, _given), rows in zip(typed, results[head:])})
     assign_voucher_numbers(connection, company, vouchers, {counter.removeprefix("voucher:"): first
                                                             for counter, first in firsts.items() if counter != "batch"})
-    return firsts.get("batch", 0)
+    return firsts.get("batch", 0), (reserved_ids(connection, company.id, vouchers, results[writes_at:])
+                                    if len(results) > writes_at else None)

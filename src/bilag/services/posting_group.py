@@ -111,12 +111,12 @@ def _post_together(engine: Engine, company_id: str, requests: list[JournalReques
             return list(range(len(requests)))
         vouchers = [voucher for _, plan in together for voucher in plan.vouchers]
         warnings: list[str] = []
-        first_batch = prepare_to_write(connection, company, vouchers, None, warnings, len(together))
+        first_batch, reserved = prepare_to_write(connection, company, vouchers, None, warnings, len(together))
         if warnings:
             raise _Apart("a check warns: each journal gets its own warning")
         batch_ids = [first_batch + n for n, (_, plan) in enumerate(together) for _ in plan.vouchers]
         posted = iter(posted_vouchers(vouchers, write_vouchers(connection, company.id, vouchers, batch_ids,
-                                                               named_refusals=False)))
+                                                               named_refusals=False, reserved=reserved)))
         answers = []
         batches_by_user: dict[str | None, list[int]] = defaultdict(list)
         for n, (index, plan) in enumerate(together):

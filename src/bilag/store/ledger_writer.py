@@ -81,7 +81,7 @@ def assign_voucher_numbers(connection: Connection, company, vouchers: list[Vouch
 
 
 def write_vouchers(connection: Connection, company_id: str, vouchers: list[VoucherDraft], batch_id: int | list[int],
-                   source: str | None = None, *, named_refusals: bool = True
+                   source: str | None = None, *, named_refusals: bool = True, reserved: tuple | None = None
                    ) -> list[tuple[int, Sequence[int], list[int]]]:
     """Insert the vouchers; returns per voucher (voucher_id, entry_ids, transaction_ids). `batch_id` is one batch
     for all, or one per voucher (journals posted together, each its own batch: services/posting_group.py).
@@ -89,24 +89,20 @@ def write_vouchers(connection: Connection, company_id: str, vouchers: list[Vouch
     A voucher number the store already holds, or a balance past the limit, is refused naming the vouchers or
     balances, which takes a savepoint around each of those writes. Without `named_refusals` the store's own error
     is raised instead, and no savepoint is taken: for a caller that undoes everything on any error and then
-    posts each journal alone (services/posting_group.py), where the refusal is named."""
+    posts each journal alone (services/posting_group.py), where the refusal is named. `reserved`: what
+    reserve_statements' results gave (reserved_ids), read by the caller with its own statements."""
     with cycle_collection_paused():
-        entry_count = sum(len(v.entries) for v in vouchers)
-        transaction_count = sum(len(v.transactions) for v in vouchers)
-        tax_count = sum(len(v.taxes) for v in vouchers)
         # A few vouchers on PostgreSQL (one operation at a time): the ids and chain heads in one round trip, the rows
         # in another, instead of a round trip per statement and savepoint (_write_in_one_round_trip).
-        one_round_trip = (bool(vouchers) and is_postgres(connection) and not is_citus(connection)
-                          and max(len(vouchers), entry_count, transaction_count, tax_count) < COPY_FROM)
+        one_round_trip = writes_in_one_round_trip(connection, vouchers)
         if one_round_trip:
-            voucher_id, entry_id, transaction_id, first_tax, heads = _reserve_in_one_round_trip(
-                connection, company_id, {voucher.series for voucher in vouchers},
-                (("voucher", len(vouchers)), ("entry", entry_count), ("transaction", transaction_count),
-                 ("tax_transaction", tax_count)))
+            voucher_id, entry_id, transaction_id, first_tax, heads = reserved or reserved_ids(
+                connection, company_id, vouchers, pipelined(connection, reserve_statements(company_id, vouchers)))
         else:
             voucher_id = next_ids(connection, company_id, "voucher", len(vouchers))
-            entry_id = next_ids(connection, company_id, "entry", entry_count)
-            transaction_id = next_ids(connection, company_id, "transaction", transaction_count)
+            entry_id = next_ids(connection, company_id, "entry", sum(len(v.entries) for v in vouchers))
+            transaction_id = next_ids(connection, company_id, "transaction",
+                                      sum(len(v.transactions) for v in vouchers))
             heads = chain_heads(connection, company_id, {voucher.series for voucher in vouchers})
         voucher_rows: list[tuple] = []
         entry_rows: list[tuple] = []
@@ -198,13 +194,31 @@ def write_vouchers(connection: Connection, company_id: str, vouchers: list[Vouch
         return ids
 
 
-def _reserve_in_one_round_trip(connection: Connection, company_id: str, series: set[str],
-                               counts: tuple[tuple[str, int], ...]) -> tuple:
-    """PostgreSQL: the first id of each counter (next_ids', in the order given: the order of the row locks) and the
-    chain heads of the series, in one round trip. A counter not there yet is made by next_ids afterwards."""
+def writes_in_one_round_trip(connection: Connection, vouchers: list[VoucherDraft]) -> bool:
+    """A few vouchers on PostgreSQL (not Citus): fewer than COPY_FROM rows for each table."""
+    return (bool(vouchers) and is_postgres(connection) and not is_citus(connection)
+            and max(count for _counter, count in _id_counts(vouchers)) < COPY_FROM)
+
+
+def _id_counts(vouchers: list[VoucherDraft]) -> tuple[tuple[str, int], ...]:
+    return (("voucher", len(vouchers)), ("entry", sum(len(v.entries) for v in vouchers)),
+            ("transaction", sum(len(v.transactions) for v in vouchers)),
+            ("tax_transaction", sum(len(v.taxes) for v in vouchers)))
+
+
+def reserve_statements(company_id: str, vouchers: list[VoucherDraft]) -> list[tuple[str, tuple]]:
+    """PostgreSQL, fewer than COPY_FROM rows per table (not Citus): write_vouchers' first statements — the ids of
+    each counter and the chain heads — for a caller that sends them in its own round trip (bulk.pipelined), then
+    gives reserved_ids of their results to write_vouchers."""
+    return ([reserve_ids_statement(company_id, counter, count) for counter, count in _id_counts(vouchers) if count > 0]
+            + [chain_heads_statement(company_id, {voucher.series for voucher in vouchers})])
+
+
+def reserved_ids(connection: Connection, company_id: str, vouchers: list[VoucherDraft],
+                 results: list[list[tuple]]) -> tuple:
+    """The first id of each counter and the chain heads, from reserve_statements' results."""
+    counts = _id_counts(vouchers)
     wanted = [(counter, count) for counter, count in counts if count > 0]
-    results = pipelined(connection, [reserve_ids_statement(company_id, counter, count) for counter, count in wanted]
-                        + [chain_heads_statement(company_id, series)])
     first = {counter: 0 for counter, _count in counts}
     for (counter, count), rows in zip(wanted, results):
         first[counter] = rows[0][0] - count if rows else next_ids(connection, company_id, counter, count)
