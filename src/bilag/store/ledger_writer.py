@@ -170,7 +170,7 @@ def write_vouchers(connection: Connection, company_id: str, vouchers: list[Vouch
                                      transaction_rows, [tuple(row) for row in tax_rows], deltas, moves,
                                      named_refusals)
             return ids
-        with bulk_page_cache(connection, entry_count + transaction_count):
+        with bulk_page_cache(connection, len(entry_rows) + len(transaction_rows)):
             if not named_refusals:
                 bulk_insert(connection, s.voucher, VOUCHER_COLUMNS, voucher_rows)
             else:
