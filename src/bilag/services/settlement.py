@@ -16,7 +16,7 @@ from ..parties.model import PartyType, module_of
 from ..settlement.references import Reference, named_by
 from ..settlement.rules import Mark, OpenTransaction, SettlementOptions, plan_settlement
 from ..store.bulk import next_ids
-from ..store.companies import load_company, resolve_company_id, user_groups
+from ..store.companies import load_company, load_company_and_groups, resolve_company_id, user_groups
 from ..store.ledger_writer import assign_voucher_numbers, write_vouchers
 from ..store.transactions import (
     apply_changes,
@@ -257,9 +257,9 @@ def settle(engine: Engine, company_id: str | None, party_type: PartyType, party_
     with engine.begin() as connection:
         if not company_id:  # a named company: load_company refuses one that does not exist (no look-up first)
             company_id = resolve_company_id(connection, company_id)
-        company = load_company(connection, company_id)
+        company, groups = load_company_and_groups(connection, company_id, [user] if user else [])
         result = settle_in(connection, company, party_type, party_id, marks, payment=payment, options=options,
-                           groups=user_groups(connection, company_id, user), day=day, primary_mark=primary)
+                           groups=groups.get(user or "", frozenset()), day=day, primary_mark=primary)
         record_batch_user(connection, company_id, [result.batch_id], user)
         return result
 
