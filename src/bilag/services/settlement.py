@@ -104,12 +104,14 @@ def settle_in(connection: Connection, company: Company, party_type: PartyType, p
     party = company.party(party_type, party_id)
     if party is None:
         raise SettlementError(f"{party_type.value} {party_id} does not exist", code="unknown_account")
-    batch_id = next_ids(connection, company.id, "batch", 1)
     payment_result = None
-    if payment is not None:
+    if payment is not None:  # the payment's posting takes the batch number, with its checks (one round trip)
         payment_result = _post_payment(connection, company, party_type, party_id, payment, day, groups, source,
-                                       batch_id)
+                                       None)
+        batch_id = payment_result.batch_id
         primary_transaction_id = payment_result.vouchers[0].transaction_ids[0]
+    else:
+        batch_id = next_ids(connection, company.id, "batch", 1)
     mine = _named_open_transactions(connection, company.id, party_type, party_id,
                                     marks + ([primary_mark] if primary_mark is not None else []),
                                     primary_transaction_id)
