@@ -39,7 +39,7 @@ from ..lease.validation import validate_lease
 from ..limits import fit_text
 from ..money import format_minor
 from ..store import schema as s
-from ..store.bulk import IsoDates, bulk_insert, driver_rows, is_postgres, next_ids
+from ..store.bulk import IsoDates, bulk_insert, bulk_page_cache, driver_rows, is_postgres, next_ids
 from ..store.bulk import marks as in_list
 from ..store.companies import load_company, resolve_company_id, user_groups
 from .journals import _line_to_json, load_journal
@@ -205,7 +205,8 @@ def confirm_leases_in(connection: Connection, company: Company, lease_ids: list[
                         "classification": result.classification.value, "reason": fit_text(result.reason, "reason"),
                         "liability": schedule.liability_minor, "rou": schedule.rou_minor,
                         "term": schedule.term_months, "fixed_rate": fixed_rate})
-    bulk_insert(connection, s.lease_schedule, SCHEDULE_COLUMNS, schedule_rows)
+    with bulk_page_cache(connection, len(schedule_rows)):
+        bulk_insert(connection, s.lease_schedule, SCHEDULE_COLUMNS, schedule_rows)
     if updates:
         connection.execute(
             update(s.lease).where(s.lease.c.company_id == bindparam("c"), s.lease.c.lease_id == bindparam("l"))
@@ -572,51 +573,55 @@ def _create_for_company(connection, company, schedules, through, groups, books, 
             progress(f"{company.id}: journal lines", done, total)
     _save_marks(connection, company.id, moved)
     groups_of_user = user_groups(connection, company.id, user)
-    for name in sorted(entries_by_journal):
-        entries = entries_by_journal[name]
-        line_count = lines_by_journal[name]
-        links = links_by_journal[name]
-        journal_id = next_ids(connection, company.id, "journal", 1)
-        description = f"lease batch: {', '.join(schedules)} through {through.isoformat()}"
-        connection.execute(s.journal.insert().values(company_id=company.id, journal_id=journal_id, journal_name=name,
-                                                     description=fit_text(description), one_voucher=None,
-                                                     status="posted" if post else "open"))
-        journal = LeaseJournal(company.id, journal_id, name, line_count, 0, post)
-        if post:
-            if progress:
-                progress(f"{company.id}: posting journal {journal_id} ({name}, {line_count} lines)", 0, 1)
-            try:
-                posted = _post_entries(connection, company, name, entries, groups_of_user,
-                                       f"lease journal {journal_id}")
-            except JournalRejected as rejected:
-                raise _naming_leases(rejected, links, f"lease journal {journal_id}") from None
-            connection.execute(update(s.journal).where(s.journal.c.company_id == company.id,
-                                                       s.journal.c.journal_id == journal_id)
-                               .values(batch_id=posted.batch_id))
-            voucher_of = {voucher.draft.first_line: voucher.number for voucher in posted.vouchers}
-            journal.entries = posted.entry_count
-            result.vouchers.extend(posted.vouchers)
-            result.warnings.extend(posted.warnings)
-            if progress:
-                progress(f"{company.id}: posting journal {journal_id} ({name}, {line_count} lines)", 1, 1)
-        else:
-            lines = _journal_lines(company, entries)
-            bulk_insert(connection, s.journal_line, ("company_id", "journal_id", "line_no", "fields"),
-                        [(company.id, journal_id, line.line_no, _line_to_json(line)) for line in lines])
-            journal.entries = sum(2 if line.offset_account else 1 for line in lines)
-        # Each schedule line's link: its entry's first line and, once posted, the voucher made from that line (a
-        # short-term reclass has its automatic reversal as the next one).
-        iso = IsoDates()
-        if post:
-            link_rows = [(company_id, lease_id, schedule, month, journal_id, first, iso[day], amount, "posted",
-                          voucher_of.get(first),
-                          voucher_of.get(first + 1) if schedule == "short_term_reclass" else None)
-                         for lease_id, schedule, month, first, day, amount in links]
-        else:
-            link_rows = [(company_id, lease_id, schedule, month, journal_id, first, iso[day], amount, "created", None,
-                          None) for lease_id, schedule, month, first, day, amount in links]
-        bulk_insert(connection, s.lease_journal_entry, LINK_COLUMNS, link_rows)
-        result.journals.append(journal)
+    # Each schedule line makes about four rows (its voucher, two entries, its link): SQLite's page cache is the
+    # batch's (store.bulk.bulk_page_cache) over the posting and the links both, so that the pages the posting
+    # left dirty are not written out before the links go in.
+    with bulk_page_cache(connection, 4 * sum(len(links) for links in links_by_journal.values())):
+        for name in sorted(entries_by_journal):
+            entries = entries_by_journal[name]
+            line_count = lines_by_journal[name]
+            links = links_by_journal[name]
+            journal_id = next_ids(connection, company.id, "journal", 1)
+            description = f"lease batch: {', '.join(schedules)} through {through.isoformat()}"
+            connection.execute(s.journal.insert().values(company_id=company.id, journal_id=journal_id, journal_name=name,
+                                                         description=fit_text(description), one_voucher=None,
+                                                         status="posted" if post else "open"))
+            journal = LeaseJournal(company.id, journal_id, name, line_count, 0, post)
+            if post:
+                if progress:
+                    progress(f"{company.id}: posting journal {journal_id} ({name}, {line_count} lines)", 0, 1)
+                try:
+                    posted = _post_entries(connection, company, name, entries, groups_of_user,
+                                           f"lease journal {journal_id}")
+                except JournalRejected as rejected:
+                    raise _naming_leases(rejected, links, f"lease journal {journal_id}") from None
+                connection.execute(update(s.journal).where(s.journal.c.company_id == company.id,
+                                                           s.journal.c.journal_id == journal_id)
+                                   .values(batch_id=posted.batch_id))
+                voucher_of = {voucher.draft.first_line: voucher.number for voucher in posted.vouchers}
+                journal.entries = posted.entry_count
+                result.vouchers.extend(posted.vouchers)
+                result.warnings.extend(posted.warnings)
+                if progress:
+                    progress(f"{company.id}: posting journal {journal_id} ({name}, {line_count} lines)", 1, 1)
+            else:
+                lines = _journal_lines(company, entries)
+                bulk_insert(connection, s.journal_line, ("company_id", "journal_id", "line_no", "fields"),
+                            [(company.id, journal_id, line.line_no, _line_to_json(line)) for line in lines])
+                journal.entries = sum(2 if line.offset_account else 1 for line in lines)
+            # Each schedule line's link: its entry's first line and, once posted, the voucher made from that line (a
+            # short-term reclass has its automatic reversal as the next one).
+            iso = IsoDates()
+            if post:
+                link_rows = [(company_id, lease_id, schedule, month, journal_id, first, iso[day], amount, "posted",
+                              voucher_of.get(first),
+                              voucher_of.get(first + 1) if schedule == "short_term_reclass" else None)
+                             for lease_id, schedule, month, first, day, amount in links]
+            else:
+                link_rows = [(company_id, lease_id, schedule, month, journal_id, first, iso[day], amount, "created", None,
+                              None) for lease_id, schedule, month, first, day, amount in links]
+            bulk_insert(connection, s.lease_journal_entry, LINK_COLUMNS, link_rows)
+            result.journals.append(journal)
     return {row.lease_id for row in rows}
 
 
