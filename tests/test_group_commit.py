@@ -29,9 +29,15 @@ class Recorder:
         return [ValueError(r) if r == "bad" else r * 2 for r in group]
 
 
-async def queued(queue: GroupCommit, count: int) -> None:
-    while len(queue._queue) < count:
+async def behind_a_posting_group(queue: GroupCommit, recorder: Recorder, first, later: tuple) -> tuple:
+    """`first` posting (held by the recorder) and `later` queued behind it: their futures."""
+    posting = asyncio.ensure_future(queue.submit(first))
+    while not recorder.started.is_set():
         await asyncio.sleep(0.001)
+    waiting = [asyncio.ensure_future(queue.submit(request)) for request in later]
+    while len(queue._queue) < len(later):
+        await asyncio.sleep(0.001)
+    return posting, waiting
 
 
 def test_a_lone_request_posts_at_once_in_a_group_of_its_own_in_a_thread():
@@ -52,11 +58,7 @@ def test_requests_arriving_while_a_group_posts_go_together_in_the_next_and_each_
     queue = GroupCommit(recorder)
 
     async def main():
-        first = asyncio.ensure_future(queue.submit(1))
-        while not recorder.started.is_set():
-            await asyncio.sleep(0.001)
-        others = [asyncio.ensure_future(queue.submit(r)) for r in (2, "bad", 4)]
-        await queued(queue, 3)
+        first, others = await behind_a_posting_group(queue, recorder, 1, (2, "bad", 4))
         recorder.release.set()
         return await asyncio.gather(first, *others)
 
@@ -82,11 +84,7 @@ def test_a_group_is_at_most_the_limit_and_the_rest_follow():
     queue = GroupCommit(recorder, limit=2)
 
     async def main():
-        first = asyncio.ensure_future(queue.submit(0))
-        while not recorder.started.is_set():
-            await asyncio.sleep(0.001)
-        others = [asyncio.ensure_future(queue.submit(r)) for r in (1, 2, 3)]
-        await queued(queue, 3)
+        first, others = await behind_a_posting_group(queue, recorder, 0, (1, 2, 3))
         recorder.release.set()
         return await asyncio.gather(first, *others)
 
@@ -118,11 +116,7 @@ def test_a_request_whose_client_went_away_does_not_stop_its_group():
     queue = GroupCommit(recorder)
 
     async def main():
-        first = asyncio.ensure_future(queue.submit(1))
-        while not recorder.started.is_set():
-            await asyncio.sleep(0.001)
-        gone, stays = asyncio.ensure_future(queue.submit(2)), asyncio.ensure_future(queue.submit(3))
-        await queued(queue, 2)
+        first, (gone, stays) = await behind_a_posting_group(queue, recorder, 1, (2, 3))
         gone.cancel()
         recorder.release.set()
         return await first, await stays
