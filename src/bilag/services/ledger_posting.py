@@ -233,9 +233,7 @@ def prepare_to_write(connection: Connection, company: Company, vouchers: list[Vo
 
 def _prepare_in_one_round_trip(connection: Connection, company: Company, vouchers: list[VoucherDraft],
                                source: str | None, warnings: list[str], batches: int) -> tuple[int, tuple | None]:
-    from sqlalchemy.exc import DBAPIError
-
-    from ..store.bulk import pipelined, reserve_ids_statement
+    from ..store.bulk import pipelined_rows, reserve_ids_statement
     from ..store.ledger_writer import reserve_statements, reserved_ids, writes_in_one_round_trip
 
     period_ids = sorted({v.period_id for v in vouchers})
@@ -254,11 +252,7 @@ def _prepare_in_one_round_trip(connection: Connection, company: Company, voucher
     writes_at = len(statements)
     if writes_in_one_round_trip(connection, vouchers):  # write_vouchers' ids and chain heads, locked in its order
         statements += reserve_statements(company.id, vouchers)
-    dbapi = connection.dialect.loaded_dbapi
-    try:
-        results = pipelined(connection, statements)
-    except dbapi.Error as error:  # as driver_rows raises it: a lock timeout is an OperationalError
-        raise DBAPIError.instance(statements[0][0], statements[0][1], error, dbapi.Error) from error
+    results = pipelined_rows(connection, statements)
     _check_periods(vouchers, results[0])
     # results: the periods, the first counter, the typed numbers' series, the other counters
     head = 1 + (1 if counters else 0)
@@ -267,7 +261,7 @@ def _prepare_in_one_round_trip(connection: Connection, company: Company, voucher
               for (counter, count), rows in zip(counters, reserved)}
     check_before_writing(connection, company, vouchers, source, warnings,
                          taken={series: rows for (series, _given), rows in zip(typed, results[head:])})
-    assign_voucher_numbers(connection, company, vouchers, {counter.removeprefix("voucher:"): first
+    assign_voucher_numbers(connection, company, vouchers, firsts={counter.removeprefix("voucher:"): first
                                                             for counter, first in firsts.items() if counter != "batch"})
     return firsts.get("batch", 0), (reserved_ids(connection, company.id, vouchers, results[writes_at:])
                                     if len(results) > writes_at else None)

@@ -94,12 +94,17 @@ def driver_rows_together(connection: Connection, statements: Sequence[tuple[str,
     driver_rows raises them; the statements after a failing one do not run."""
     if not is_postgres(connection) or is_citus(connection):
         return [driver_rows(connection, sql, params) for sql, params in statements]
+    return pipelined_rows(connection, [(_PYFORMAT.get(sql) or _PYFORMAT.setdefault(sql, sql.replace("?", "%s")),
+                                        params) for sql, params in statements])
+
+
+def pipelined_rows(connection: Connection, statements: Sequence[tuple[str, Sequence]]) -> list[list[tuple]]:
+    """pipelined, with the driver's errors raised as driver_rows raises them (SQLAlchemy's wrapping: a lock
+    timeout is an OperationalError): for reads and reservations whose callers handle SQLAlchemy's errors."""
     dbapi = connection.dialect.loaded_dbapi
-    native = [(_PYFORMAT.get(sql) or _PYFORMAT.setdefault(sql, sql.replace("?", "%s")), params)
-              for sql, params in statements]
     try:
-        return pipelined(connection, native)
-    except dbapi.Error as error:  # as SQLAlchemy raises it: OperationalError (a lock timeout), IntegrityError, ...
+        return pipelined(connection, statements)
+    except dbapi.Error as error:
         raise DBAPIError.instance(statements[0][0], statements[0][1], error, dbapi.Error) from error
 
 

@@ -64,16 +64,16 @@ def _too_long(voucher: VoucherDraft, what: str | None, text: str) -> None:
 
 
 def assign_voucher_numbers(connection: Connection, company, vouchers: list[VoucherDraft],
-                           taken: dict[str, int] | None = None) -> None:
-    """Vouchers without a number take the next ones of their journal name's sequence (gapless). `taken`: the first
-    number of each series' sequence, reserved already for as many vouchers (services.ledger_posting)."""
+                           firsts: dict[str, int] | None = None) -> None:
+    """Vouchers without a number take the next ones of their journal name's sequence (gapless). `firsts`: the
+    first number of each series' sequence, reserved already for as many vouchers (services.ledger_posting)."""
     missing: dict[str, list[VoucherDraft]] = defaultdict(list)
     for voucher in vouchers:
         if not voucher.number:
             missing[voucher.series].append(voucher)
     for series, drafts in sorted(missing.items()):
         journal_name = company.journal_name(series)
-        first = taken[series] if taken is not None else next_ids(connection, company.id, f"voucher:{series}",
+        first = firsts[series] if firsts is not None else next_ids(connection, company.id, f"voucher:{series}",
                                                                    len(drafts))
         prefix = journal_name.number_prefix or series
         for offset, voucher in enumerate(drafts):
