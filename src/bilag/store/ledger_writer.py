@@ -27,6 +27,7 @@ from .bulk import (
     insert_values_sql,
     is_citus,
     is_postgres,
+    keep_statistics,
     next_ids,
     pipelined,
     reserve_ids_statement,
@@ -264,6 +265,8 @@ def _write_in_one_round_trip(connection: Connection, company_id: str, vouchers: 
             raise _balance_beyond_limit(_balances_after(connection, company_id, deltas)) from None
         dbapi = connection.dialect.loaded_dbapi
         raise DBAPIError.instance("(pipelined writes of a posting)", None, error, dbapi.Error) from error
+    keep_statistics(connection, (("voucher", len(voucher_rows)), ("ledger_entry", len(entry_rows)),
+                                 ("party_transaction", len(transaction_rows)), ("tax_transaction", len(tax_rows))))
 
 
 def _tax_rows(company_id: str, voucher: VoucherDraft, voucher_id: int, first_entry: int, day: str,
