@@ -166,7 +166,11 @@ def round_ratios_to_total(numerators: Sequence[int], denominator: int) -> list[i
     values whose rounding moved them furthest the other way."""
     if denominator == 1:
         return list(numerators)
-    rounded = [divide_half_up(n, denominator) for n in numerators]
+    if denominator > 0:  # divide_half_up inline (a million-line journal converts every foreign amount here)
+        twice = 2 * denominator
+        rounded = [(2 * n + denominator) // twice if n >= 0 else -((denominator - 2 * n) // twice) for n in numerators]
+    else:
+        rounded = [divide_half_up(n, denominator) for n in numerators]
     difference = divide_half_up(sum(numerators), denominator) - sum(rounded)
     if difference:
         step = 1 if difference > 0 else -1

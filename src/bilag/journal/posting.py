@@ -15,13 +15,12 @@ from contextlib import contextmanager
 from datetime import date
 from decimal import Decimal
 
-from ..calendar.periods import check_posting_allowed
+from ..calendar.periods import FiscalPeriod, check_posting_allowed
 from ..company import Company
 from ..errors import BilagError, JournalRejected, Problem
 from ..limits import MAX_AMOUNT_MINOR, amount_limit_text
 from ..money import MoneyFormatError, format_minor, from_minor, parse_minor, round_ratios_to_total
-from ..parties.model import PartyType, module_of
-from ..parties.model import is_invoice as party_is_invoice
+from ..parties.model import Hold, PartyType, module_of
 from ..tax.calculation import split_codes, tax_per_code
 from .model import ACCOUNT_TYPES, EntryDraft, JournalLine, PostingPlan, TaxDraft, TransactionDraft, VoucherDraft
 
@@ -38,7 +37,7 @@ class _Side:
     names the same account, so nothing may change it after _resolve_side."""
 
     __slots__ = ("account_type", "ledger_account", "display", "main_account", "posting_type", "party", "profile",
-                 "dimensions", "module", "default_currency", "party_type")
+                 "dimensions", "module", "default_currency", "party_type", "on_hold")
 
     def __init__(self, account_type, ledger_account, posting_type, party=None, profile=None, dimensions=None):
         self.account_type = account_type
@@ -51,6 +50,8 @@ class _Side:
         self.dimensions = dimensions or {}
         self.module = MODULE_OF_ACCOUNT_TYPE[account_type]  # whose period access applies (rule P1)
         self.party_type: str | None = party.party_type.value if party is not None else None
+        # Whether the party's hold may refuse a posting (Party.check_hold), worked out once per side.
+        self.on_hold = party is not None and party.hold not in (Hold.no, Hold.never, Hold.requisition)
         # Set by the planner: the currency of a line that names none (the party's, else the main account's,
         # else the accounting currency).
         self.default_currency: str = ""
@@ -337,7 +338,9 @@ class _Planner:
         self._sides: dict[tuple, _Side] = {}  # the same, normalised, plus the dimensions an offset copies
         self._open_for: set[tuple[int, str]] = set()  # (period id, module) that rule P1 let these users post in
         self._currencies: dict[str, tuple[str, int]] = {}  # currency as entered -> (code, decimals)
+        self._scales: dict[str, tuple[str, int, int]] = {}  # the same with 10**decimals (plan_voucher)
         self._rates: dict[tuple[str, date], Decimal] = {}
+        self._periods: dict[date, FiscalPeriod | None] = {}  # date -> its operating period (None: outside it)
         self._conversions: dict[tuple[str, Decimal], tuple[int, int]] = {}
         # What a line without sales tax resolves to from its account, offset account, posting profile, currency
         # and rate as typed: its sides and currency. Remembered once a line of those planned without a problem:
@@ -357,7 +360,10 @@ class _Planner:
         company, context, problems = self.company, self.context, self.problems
         first = lines[0]
         voucher_date = first.date
-        period = company.calendar.operating_period(voucher_date)
+        if voucher_date in self._periods:
+            period = self._periods[voucher_date]
+        else:
+            period = self._periods[voucher_date] = company.calendar.operating_period(voucher_date)
         period_id = period.id if period is not None else None
         start_count = len(problems)
         entries: list[EntryDraft] = []
@@ -365,6 +371,8 @@ class _Planner:
         self.taxes = []
         # Entries that need converting, by (currency, rate): each group is rounded to its own total.
         rate_groups: dict[tuple[str, Decimal], list[int]] = {}
+        remembered, open_for, rates, scales = self._lines, self._open_for, self._rates, self._scales
+        accounting_decimals = self.accounting_decimals
         for line in lines:
             if line.date != voucher_date:
                 _problem(problems, context, "voucher_dates_differ",
@@ -372,7 +380,63 @@ class _Planner:
                          f"{voucher_date}", line.line_no, _label(voucher_number, first))
                 continue
             try:
-                self._plan_line(line, entries, transactions, rate_groups, period, period_id)
+                # A line like one planned before without a problem (_lines): only what its date, amount and rate
+                # decide is checked again, inline, in the order of the full path (_plan_line).
+                known = None if line.tax_code else remembered.get((
+                    line.account_type, line.account, line.posting_profile, line.offset_account_type,
+                    line.offset_account))
+                if known is None:
+                    self._plan_line(line, entries, transactions, rate_groups, period, period_id)
+                    continue
+                side, offset, with_bank = known
+                if (period_id, side.module) not in open_for:
+                    self._check_period(period, voucher_date, side.module)
+                entered = line.currency or side.default_currency
+                found = scales.get(entered)
+                if found is None:
+                    currency, decimals = self._currency(entered)
+                    found = scales[entered] = (currency, decimals, 10**decimals)
+                currency, decimals, scale = found
+                # The amount in minor units (as _amount_minor and money.parse_minor, for the common case: one of
+                # debit or credit, a finite Decimal of at most 18 digits before the point and `decimals` after).
+                debit, credit = line.debit, line.credit
+                amount = debit if credit is None else credit if debit is None else None
+                if amount and type(amount) is Decimal and amount.is_finite() and amount.adjusted() <= 17:
+                    numerator, denominator = amount.as_integer_ratio()
+                    amount_minor, remainder = divmod(numerator * scale, denominator)
+                    if remainder or not 0 < amount_minor <= MAX_AMOUNT_MINOR:
+                        amount_minor = self._amount_minor(line, currency, decimals)  # raises what it is
+                    elif amount is credit:
+                        amount_minor = -amount_minor
+                else:
+                    amount_minor = self._amount_minor(line, currency, decimals)
+                rate = line.exchange_rate
+                if rate is None:
+                    rate = rates.get((currency, voucher_date))
+                    if rate is None:
+                        rate = self._rate(currency, voucher_date)
+                elif rate <= 0:
+                    raise BilagError("the exchange rate must be positive", code="bad_exchange_rate")
+                converted = decimals != accounting_decimals or rate != 1
+                if side.party is None:
+                    index = len(entries)
+                    entries.append(EntryDraft(line.line_no, side.display, side.main_account, side.posting_type,
+                                              currency, amount_minor, 0 if converted else amount_minor,
+                                              line.description or ""))
+                    if converted:
+                        group = rate_groups.get((currency, rate))
+                        if group is None:
+                            rate_groups[(currency, rate)] = [index]
+                        else:
+                            group.append(index)
+                else:
+                    self._add_side(side, line, currency, rate, converted, amount_minor, entries, transactions,
+                                   rate_groups, with_bank)
+                if offset is not None:
+                    if (period_id, offset.module) not in open_for:
+                        self._check_period(period, voucher_date, offset.module)
+                    self._add_side(offset, line, currency, rate, converted, -amount_minor, entries, transactions,
+                                   rate_groups, with_bank)
             except BilagError as error:
                 _problem(problems, context, error.code, error.message, line.line_no, _label(voucher_number, first))
         if len(problems) > start_count:
@@ -399,7 +463,7 @@ class _Planner:
             accounting_total += entry.accounting_minor
             if entry.currency != currency:
                 single_currency = False
-        on_date = f" on {voucher_date}" if self.several_dates else ""
+        on_date = f" on {voucher_date}" if self.several_dates and (amount_total or accounting_total) else ""
         if single_currency and amount_total:
             _problem(problems, context, "unbalanced_voucher",
                      f"voucher does not balance{on_date}: {_surplus(amount_total, self._currency(currency)[1])} "
@@ -434,29 +498,10 @@ class _Planner:
     # --- one line ---------------------------------------------------------------------------------------------
 
     def _plan_line(self, line, entries, transactions, rate_groups, period, period_id):
+        """A line planned in full (plan_voucher plans the lines it remembers, _lines, itself)."""
         key = None
         if not line.tax_code:
-            key = (line.account_type, line.account, line.posting_profile, line.currency, line.exchange_rate,
-                   line.offset_account_type, line.offset_account)
-            known = self._lines.get(key)
-            if known is not None:  # the checks below in the order of the full path, only those that the date decides
-                side, offset, currency, decimals, with_bank = known
-                open_for = self._open_for
-                if (period_id, side.module) not in open_for:
-                    self._check_period(period, line.date, side.module)
-                amount_minor = self._amount_minor(line, currency, decimals)
-                rate = line.exchange_rate
-                if rate is None:
-                    rate = self._rate(currency, line.date)
-                converted = not (rate == 1 and decimals == self.accounting_decimals)
-                self._add_side(side, line, currency, rate, converted, amount_minor, entries, transactions,
-                               rate_groups, with_bank)
-                if offset is not None:
-                    if (period_id, offset.module) not in open_for:
-                        self._check_period(period, line.date, offset.module)
-                    self._add_side(offset, line, currency, rate, converted, -amount_minor, entries, transactions,
-                                   rate_groups, with_bank)
-                return
+            key = (line.account_type, line.account, line.posting_profile, line.offset_account_type, line.offset_account)
         # The checks run in the order a user reads the line: account type, period, account, amount, rate.
         tax_codes = None
         if line.tax_code:
@@ -496,7 +541,7 @@ class _Planner:
             self._add_side(offset, line, currency, rate, converted, -amount_minor, entries, transactions,
                            rate_groups, with_bank)
         if key is not None:
-            self._lines[key] = (side, offset, currency, decimals, with_bank)
+            self._lines[key] = (side, offset, with_bank)
 
     def _amount_minor(self, line, currency: str, decimals: int) -> int:
         """The line's amount in minor units, signed (debit positive)."""
@@ -675,8 +720,9 @@ class _Planner:
         if not amount_minor:  # a kept zero line: the entry names the party, but no open transaction of zero
             entry.party_type, entry.party_id = party_type, party.id
             return
-        is_invoice = not with_bank and party_is_invoice(party_type, amount_minor)
-        party.check_hold(is_invoice=is_invoice, day=line.date)
+        is_invoice = not with_bank and (amount_minor < 0 if party_type == "vendor" else amount_minor > 0)
+        if side.on_hold:
+            party.check_hold(is_invoice=is_invoice, day=line.date)
         entry.party_type = party_type
         entry.party_id = party.id
         entry.transaction_index = len(transactions)
@@ -685,9 +731,14 @@ class _Planner:
         due_date = line.due_date
         if due_date is None:
             terms_code = line.payment_terms or (party.payment_terms if is_invoice else None)
-            due_date = self._due_date(terms_code, document_date) if terms_code else document_date
+            if terms_code:
+                due_date = self._due_dates.get((terms_code, document_date)) or self._due_date(terms_code,
+                                                                                            document_date)
+            else:
+                due_date = document_date
         discount_code = line.cash_discount or (party.cash_discount if is_invoice else None)
-        discount_date = self._discount_date(discount_code, document_date) if discount_code else None
+        discount_date = (self._discount_dates.get((discount_code, document_date))
+                         or self._discount_date(discount_code, document_date)) if discount_code else None
         transactions.append(TransactionDraft(
             party_type, party.id, index, currency, amount_minor, 0, side.display, side.profile,
             document_date, due_date, line.invoice or None, line.document_number, line.description or "",

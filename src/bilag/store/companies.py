@@ -153,12 +153,26 @@ def read_company(connection: Connection, company_id: str) -> Company:
         for r in connection.execute(_where(s.exchange_rate, company_id))
     ]
     parties = {}
-    for r in connection.execute(_where(s.party, company_id)):
-        party_type = PartyType(r.party_type)
-        parties[(party_type, r.party_id)] = Party(
-            party_type, r.party_id, r.name, r.party_group, r.currency, r.payment_terms, r.cash_discount,
-            json.loads(r.dimensions), Hold(r.hold), r.hold_release_date, r.posting_profile, r.sales_tax_group,
-            r.interest_code, r.collection_letter_sequence,
+    # A company may have hundreds of thousands of customers and vendors, read again after every master-data change:
+    # the columns by position (a row's attributes by name cost more than the rest), each distinct dimensions text
+    # decoded once (each party gets its own copy), the enums looked up by value.
+    party_types = {member.value: member for member in PartyType}
+    holds = {member.value: member for member in Hold}
+    decoded: dict[str, dict] = {}
+    p = s.party.c
+    for (party_type_value, party_id, name, group, currency, payment_terms, cash_discount, dimensions_text, hold,
+         hold_release_date, posting_profile, sales_tax_group, interest_code, letter_sequence) in connection.execute(
+            select(p.party_type, p.party_id, p.name, p.party_group, p.currency, p.payment_terms, p.cash_discount,
+                   p.dimensions, p.hold, p.hold_release_date, p.posting_profile, p.sales_tax_group, p.interest_code,
+                   p.collection_letter_sequence).where(p.company_id == company_id)):
+        party_type = party_types.get(party_type_value) or PartyType(party_type_value)
+        party_dimensions = decoded.get(dimensions_text)
+        if party_dimensions is None:
+            party_dimensions = decoded[dimensions_text] = json.loads(dimensions_text)
+        parties[(party_type, party_id)] = Party(
+            party_type, party_id, name, group, currency, payment_terms, cash_discount, dict(party_dimensions),
+            holds.get(hold) or Hold(hold), hold_release_date, posting_profile, sales_tax_group, interest_code,
+            letter_sequence,
         )
     parameters = dict(DEFAULT_PARAMETERS)
     parameters.update(json.loads(head.parameters))
