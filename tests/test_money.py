@@ -210,3 +210,29 @@ def test_parse_amount_refuses_what_is_no_finite_number_and_parse_minor_takes_the
         assert str(refused.value) == message
     assert parse_minor(Decimal("-9999999999999.99"), 2) == -999999999999999
     assert parse_minor(Decimal("9999999999999.99"), 2) == 999999999999999
+
+
+def _rounded_to_total_by_definition(numerators, denominator):
+    """round_ratios_to_total as its docstring defines it, with divide_half_up for each value."""
+    rounded = [divide_half_up(n, denominator) for n in numerators]
+    difference = divide_half_up(sum(numerators), denominator) - sum(rounded)
+    step = 1 if difference > 0 else -1
+    order = sorted(range(len(numerators)),
+                   key=lambda i: (step * (rounded[i] * denominator - numerators[i]), -abs(numerators[i]), i))
+    for i in order[:abs(difference)]:
+        rounded[i] += step
+    return rounded
+
+
+@given(st.lists(st.integers(-60, 60) | st.integers(-10**15, 10**15), min_size=1, max_size=8),
+       st.integers(2, 12) | st.integers(2, 10**9), st.booleans())
+def test_round_ratios_to_total_is_its_definition(numerators, denominator, negative):
+    # The division is inline for a positive denominator (the posting hot path): it must give divide_half_up's parts,
+    # ties away from zero (small numerators and denominators make ties frequent).
+    from bilag.money import round_ratios_to_total
+
+    if negative:
+        denominator = -denominator
+    rounded = round_ratios_to_total(numerators, denominator)
+    assert rounded == _rounded_to_total_by_definition(numerators, denominator)
+    assert sum(rounded) == divide_half_up(sum(numerators), denominator)
