@@ -1,5 +1,5 @@
-"""`bilag journal post|validate` of a large file: streamed in chunks, with a progress bar on a terminal
-(issue 11; services/file_posting.py says why one transaction)."""
+"""`bilag journal post|validate` of a large file: streamed, checked whole, then posted in committed chunks that the
+same command resumes, with a progress bar on a terminal (issue 11; services/file_posting.py says why)."""
 from __future__ import annotations
 
 import os
@@ -25,9 +25,10 @@ def streamed(path: Path) -> bool:
 
 @contextmanager
 def _progress_bar(path: Path):
-    """A Rich progress bar over the file's bytes (an XLSX's rows) when stderr is a terminal; else nothing."""
+    """A Rich progress bar over the file's bytes (an XLSX's rows) when stderr is a terminal, once for each pass
+    (checking, then posting); else nothing. Yields (progress, stage) callbacks."""
     if not render.stderr.is_terminal:
-        yield None
+        yield None, None
         return
     from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
 
@@ -36,7 +37,11 @@ def _progress_bar(path: Path):
     columns += [TextColumn("{task.completed:,.0f} rows")] if xlsx else [DownloadColumn()]
     with Progress(*columns, TimeRemainingColumn(), console=render.stderr, transient=True) as progress:
         task = progress.add_task(path.name, total=None if xlsx else path.stat().st_size)
-        yield lambda amount: progress.advance(task, amount)
+
+        def stage(name: str) -> None:
+            progress.reset(task, description=f"{path.name}: {name}")
+
+        yield (lambda amount: progress.advance(task, amount)), stage
 
 
 def post_file(engine, company: str | None, name: str, path: Path, *, default_date: date | None,
@@ -45,9 +50,24 @@ def post_file(engine, company: str | None, name: str, path: Path, *, default_dat
     from ..services.file_posting import post_journal_file
 
     fmt = check_format(fmt)
-    with _progress_bar(path) as progress:
-        result = post_journal_file(engine, company, name, path, default_date=default_date, one_voucher=one_voucher,
-                                   user=user, idempotency_key=idempotency_key, post=post, progress=progress)
+    posted = []  # the totals after the last chunk committed, to say what an interrupted run left posted
+
+    def chunk_posted(result) -> None:
+        posted[:] = [result]
+
+    try:
+        with _progress_bar(path) as (progress, stage):
+            result = post_journal_file(engine, company, name, path, default_date=default_date,
+                                       one_voucher=one_voucher, user=user, idempotency_key=idempotency_key,
+                                       post=post, progress=progress, stage=stage, chunk_posted=chunk_posted)
+    except (Exception, KeyboardInterrupt) as error:
+        if posted and not posted[0].done and not _says_what_is_posted(error):
+            done = posted[0]
+            again = ("run the same command again" if idempotency_key is None
+                     else f"run it again with --idempotency-key {idempotency_key}")
+            render.warn(f"{path}: stopped after {done.lines:,} lines; those are posted (batch {done.batch_id}, "
+                        f"vouchers {done.first_voucher} to {done.last_voucher}): {again} to post the rest")
+        raise
     for warning in result.warnings:
         render.warn(warning)
     if result.replayed:
@@ -57,9 +77,16 @@ def post_file(engine, company: str | None, name: str, path: Path, *, default_dat
         render.info(f"{path}: {result.lines} lines, no problems found")
         return
     if fmt == "text":
+        resumed = (f" (the first {result.resumed_after:,} lines posted by an earlier run)" if result.resumed_after
+                   else "")
         render.info(f"posted {result.vouchers} voucher(s), {result.entries} entries (batch {result.batch_id}) from "
-                    f"{result.lines} lines in {result.chunks} chunk(s); vouchers {result.first_voucher} to "
+                    f"{result.lines} lines in {result.chunks} chunk(s){resumed}; vouchers {result.first_voucher} to "
                     f"{result.last_voucher}")
     else:
         summary = result.summary()
         render.emit([summary], list(summary), fmt, document={"batch": result.batch_id, **summary})
+
+
+def _says_what_is_posted(error: BaseException) -> bool:
+    return getattr(error, "code", None) == "file_changed" or any(
+        p.code == "partly_posted" for p in getattr(error, "problems", ()))

@@ -1,38 +1,67 @@
-"""Use case: post (or validate) a journal file of any size, streamed in chunks inside one database transaction
-(issue 11).
+"""Use case: post (or validate) a journal file of any size: validated first, then posted in committed chunks that
+can be resumed under the posting's idempotency key (issue 11).
 
-Why one transaction rather than resumable committed chunks: a journal file is one posting request — it posts
-whole or not at all, as every other way of posting does (a rejected operation writes nothing); its idempotency
-key stands for the file, and voucher numbers stay gapless with no half-posted file to resume or undo. The
-memory stays bounded all the same: each chunk (CHUNK_LINES lines, cut where a voucher ends) is planned,
-written and dropped before the next is read; the database holds the rest. SQLite keeps the uncommitted pages in
-its WAL file and PostgreSQL in its tables, not in this process.
+Why committed chunks rather than one transaction: one transaction over ten million lines is not linear in time.
+SQLite keeps the uncommitted pages in its WAL file, which cannot be checkpointed before the commit, and every
+look-up walks its growing index (a 10,000,000-line file took twice the time per line by half way); PostgreSQL
+keeps the dead and uncommitted state of one huge transaction too. Committed chunks keep the cost of a line the
+same from the first to the last, and an interrupted run (a crash, Ctrl-C, a database error) loses one chunk, not
+hours.
 
-When a chunk has problems nothing more is written, but the rest of the file is still read and checked, so
-that the refusal lists every problem of the file (up to MAX_PROBLEMS), as with a small file.
+What a finance user still gets, as with any posting:
+- **Nothing written when the file has a problem.** The file is streamed once to validate (every problem listed,
+  up to MAX_PROBLEMS; nothing written), then streamed again and posted, CHUNK_LINES lines at a time cut where a
+  voucher ends (`voucher_chunks`). A file of one chunk is checked and posted in one transaction, as before.
+- **The file posts once.** Each chunk's transaction writes its vouchers, entries, balances and settlements and
+  the posting request's progress (`posting_request`: the key, the fingerprint of the lines posted so far, their
+  count in `lines_posted`, the batch, the counts and first/last voucher so far). Running the same command again
+  posts only the rest, after checking that the lines already posted are the same (the fingerprint of the file's
+  first `lines_posted` lines; else IdempotencyConflict and nothing written); once done it replays the result.
+  The lines after the posted part may be corrected before running again (a line that a period closed meanwhile
+  refused, say). The end result — vouchers, their numbers, balances, trial balance — is what posting the file in
+  one go gives: one batch for the whole file, voucher numbers without gaps (another poster's vouchers may come
+  between two chunks' numbers, as between two journals).
+- **Without --idempotency-key** a file of several chunks takes the key `file:` + the fingerprint of its content
+  (its journal name and lines, as services.posting.fingerprint): running the same file again resumes or replays
+  it whatever its file name, and a run of a file whose first lines are those posted by an unfinished run of this
+  kind resumes that run (the user corrected the rest). To post the same content twice on purpose, give each run
+  its own key.
+- **The rules at posting time.** Each chunk is planned again in its own transaction against the company as it is
+  then (master data and periods may change between chunks): a refusal names the voucher, says what is posted,
+  and leaves the rest to a later run.
+
+Not found by the validation pass: a typed voucher number or vendor invoice number used twice in the file in two
+different chunks (keeping every number of a ten-million-line file would make memory grow with the file); the
+posting of the later chunk refuses it, naming the voucher, and the rest can be posted after correcting it.
 """
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
+from operator import attrgetter
 from pathlib import Path
 
-from sqlalchemy import insert, select
-from sqlalchemy.engine import Engine
+from sqlalchemy import insert, select, update
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import IntegrityError
 
-from ..errors import IdempotencyConflict, JournalRejected
-from ..journal.posting import PostingContext, plan_posting
+from ..errors import IdempotencyConflict, InvalidInput, JournalRejected, Problem
+from ..journal.model import JournalLine
+from ..journal.posting import PostingContext, cycle_collection_paused, plan_posting
 from ..journal.streaming import CHUNK_LINES, ProblemList, read_chunks, voucher_chunks
 from ..store import schema as s
 from ..store.bulk import next_ids
-from ..store.companies import load_company, resolve_company_id, user_groups
+from ..store.companies import load_company, load_company_and_groups, resolve_company_id, user_groups
 from .journal_input import beside_unread_rows
 from .ledger_posting import check_before_writing
 from .posting import post_plan
 from .users import record_batch_user
+
+DERIVED_KEY_PREFIX = "file:"  # the key of a file of several chunks posted without one (the module's docstring)
+MAX_WARNINGS = 100
 
 
 @dataclass
@@ -48,91 +77,369 @@ class FilePostingResult:
     last_voucher: str | None = None
     warnings: list[str] = field(default_factory=list)
     replayed: bool = False
+    idempotency_key: str | None = None  # the key given, or the one taken from the file (DERIVED_KEY_PREFIX)
+    resumed_after: int = 0  # lines posted by earlier runs under the key, not posted again by this one
+    done: bool = True  # False while chunks are still to post (what chunk_posted sees before the last)
 
     def summary(self) -> dict:
         return {"batch_id": self.batch_id, "lines": self.lines, "vouchers": self.vouchers, "entries": self.entries,
                 "settlements": self.settlements, "first_voucher": self.first_voucher,
                 "last_voucher": self.last_voucher, "warnings": self.warnings}
 
+    def _kept(self) -> str:
+        return json.dumps({**self.summary(), "chunks": self.chunks})
+
+    @classmethod
+    def _from_kept(cls, row, **changes) -> FilePostingResult:
+        kept = json.loads(row.result)
+        result = cls(row.batch_id, lines=kept.get("lines", 0), vouchers=kept.get("vouchers", 0),
+                     entries=kept.get("entries", 0), settlements=kept.get("settlements", 0),
+                     chunks=kept.get("chunks", 0), first_voucher=kept.get("first_voucher"),
+                     last_voucher=kept.get("last_voucher"), warnings=kept.get("warnings", []),
+                     idempotency_key=row.idempotency_key)
+        for name, value in changes.items():
+            setattr(result, name, value)
+        return result
+
 
 def _digest(journal_name: str):
     return hashlib.sha256(journal_name.encode())
 
 
+_FIELDS = attrgetter(*JournalLine.__slots__)
+
+
 def _add_to_digest(digest, lines) -> None:
-    for line in lines:  # as services.posting.fingerprint
-        digest.update(repr(tuple(getattr(line, f) for f in line.__slots__)).encode())
+    """As services.posting.fingerprint (the same digest), a chunk at a time."""
+    digest.update("".join(map(repr, map(_FIELDS, lines))).encode())
+
+
+def _after(chunks: Iterable[list[JournalLine]], skip: int, digest, expected: str | None, on_conflict: Callable[[], None]
+           ) -> Iterator[list[JournalLine]]:
+    """The lines after the first `skip` (posted by an earlier run), which are only added to the digest; when they
+    are read, the digest must be `expected` (else on_conflict raises)."""
+    seen = 0
+    for lines in chunks:
+        if seen >= skip:
+            yield lines
+            continue
+        take = min(len(lines), skip - seen)
+        if digest is not None:
+            _add_to_digest(digest, lines[:take])
+        seen += take
+        if seen == skip and expected is not None and digest.hexdigest() != expected:
+            on_conflict()
+        if take < len(lines):
+            yield lines[take:]
+    if seen < skip and expected is not None:
+        on_conflict()  # the file is shorter than what was posted of it
 
 
 def post_journal_file(engine: Engine, company_id: str | None, journal_name: str, path: Path, *,
                       default_date: date | None = None, one_voucher: bool | None = None, user: str | None = None,
                       idempotency_key: str | None = None, post: bool = True, chunk_lines: int = CHUNK_LINES,
-                      progress: Callable[[int], None] | None = None) -> FilePostingResult:
-    """Read, check and (with post=True) post a CSV/XLSX journal file chunk by chunk in one transaction.
+                      progress: Callable[[int], None] | None = None, stage: Callable[[str], None] | None = None,
+                      chunk_posted: Callable[[FilePostingResult], None] | None = None) -> FilePostingResult:
+    """Read, check and (with post=True) post a CSV/XLSX journal file: validated whole, then posted chunk by chunk,
+    each chunk committed with the request's progress (the module's docstring).
 
-    Raises JournalRejected with every problem of the file; then nothing is written. With one voucher for the
-    whole file (one_voucher) the file is read whole: a voucher is never split."""
+    Raises JournalRejected with every problem of the file; then nothing is written. With one voucher for the whole
+    file (one_voucher) the file is read whole: a voucher is never split. progress(n): bytes (CSV) or rows (XLSX)
+    read; stage(name): "checking" or "posting" when a pass over the file begins; chunk_posted(result): after each
+    chunk's commit, with the totals so far."""
     source = str(path)
     if one_voucher:
         chunk_lines = 1 << 62
-    with engine.begin() as connection:
-        company_id = resolve_company_id(connection, company_id)
-        if post and idempotency_key:
-            previous = connection.execute(select(s.posting_request).where(
-                s.posting_request.c.company_id == company_id,
-                s.posting_request.c.idempotency_key == idempotency_key)).first()
-            if previous is not None:
-                digest = _digest(journal_name)
-                problems = ProblemList(source)
-                for lines in read_chunks(path, problems, default_date=default_date, chunk_lines=chunk_lines):
-                    _add_to_digest(digest, lines)
-                if previous.fingerprint != digest.hexdigest():
-                    raise IdempotencyConflict(
-                        f"idempotency key {idempotency_key} was used for a different journal (batch "
-                        f"{previous.batch_id}); nothing was posted")
-                summary = json.loads(previous.result)
-                return FilePostingResult(previous.batch_id, warnings=summary.get("warnings", []), replayed=True)
-        company = load_company(connection, company_id)
-        groups = user_groups(connection, company_id, user)
-        context = PostingContext(journal_name, one_voucher=one_voucher, user_groups=groups, source=source)
-        unreadable = ProblemList(source)  # rows that are not journal lines
-        problems = ProblemList(source)  # what validation finds in the rows that read: reported beside them
-        result = FilePostingResult(next_ids(connection, company_id, "batch", 1) if post else None)
-        digest = _digest(journal_name)
-        chunks = read_chunks(path, unreadable, default_date=default_date, chunk_lines=chunk_lines,
-                             progress=progress)
-        for lines in voucher_chunks(chunks, chunk_lines):
-            result.chunks += 1
-            result.lines += len(lines)
-            if idempotency_key:
-                _add_to_digest(digest, lines)
-            try:  # one pass (services/journal_input.py): rows that do not read and what the others break
-                plan = plan_posting(company, lines, context)
-                if not post or problems or unreadable:
-                    check_before_writing(connection, company, plan.vouchers, source)
-            except JournalRejected as rejected:
-                problems.extend(beside_unread_rows(rejected.problems) if unreadable else rejected.problems)
-                continue
-            result.warnings.extend(plan.warnings[:100 - len(result.warnings)])
-            if problems or unreadable or not post:
-                continue  # reading on, to list every problem; nothing more is written
-            assert result.batch_id is not None
-            posted = post_plan(connection, company, plan.vouchers, [], source=source, batch_id=result.batch_id)
-            result.vouchers += len(posted.vouchers)
-            result.entries += posted.entry_count
-            result.settlements += len(posted.settlements) + sum(a.settlements for a in posted.automatic_settlements)
-            if posted.vouchers:
-                result.first_voucher = result.first_voucher or posted.vouchers[0].number
-                result.last_voucher = posted.vouchers[-1].number
-        if unreadable or problems:  # the transaction rolls back: nothing is written
-            unreadable.extend(problems)
-            unreadable.dropped += problems.dropped
-            raise JournalRejected(unreadable.listed(), source)
-        if not post or result.batch_id is None:
-            return result
-        if idempotency_key:
-            connection.execute(insert(s.posting_request).values(
-                company_id=company_id, idempotency_key=idempotency_key, fingerprint=digest.hexdigest(),
-                batch_id=result.batch_id, result=json.dumps(result.summary())))
-        record_batch_user(connection, company_id, [result.batch_id], user)
-        return result
+    posting = _FilePosting(engine, journal_name, path, default_date, one_voucher, user, chunk_lines, progress)
+    with engine.connect() as connection:
+        posting.company_id = resolve_company_id(connection, company_id)
+        request = _request(connection, posting.company_id, idempotency_key) if post and idempotency_key else None
+        candidates = [] if not post or idempotency_key else _unfinished_file_requests(connection, posting.company_id)
+    if request is not None and request.lines_posted is None:
+        return posting.replay_or_conflict(request)
+    if candidates:
+        request = posting.unfinished_with_the_same_start(candidates)
+    if request is not None:
+        posting.resume(request)
+    posting.key = request.idempotency_key if request is not None else idempotency_key
+    _stage(stage, "checking")
+    chunks = posting.chunks(progress)
+    first = next(chunks, None)
+    second = next(chunks, None) if first is not None else None
+    if second is None:  # one chunk (or what an earlier run left): checked and posted in one transaction
+        return posting.in_one_transaction(first, post, chunk_posted)
+    prints = posting.validate([first, second], chunks)
+    if post and posting.key is None:
+        posting.key = DERIVED_KEY_PREFIX + posting.fingerprint
+        with engine.connect() as connection:
+            request = _request(connection, posting.company_id, posting.key)
+        if request is not None:  # the same content was posted before without a key
+            if request.lines_posted is None:
+                return FilePostingResult._from_kept(request, replayed=True)
+            raise IdempotencyConflict(f"another run is posting this file (idempotency key {posting.key}); nothing "
+                                      f"was posted: run again when it has stopped")
+    posting.refuse_problems()
+    if not post:
+        return posting.result
+    _stage(stage, "posting")
+    return posting.in_chunks(prints, chunk_posted)
+
+
+def _identity(path: Path) -> tuple[int, int, int]:
+    status = path.stat()
+    return status.st_size, status.st_mtime_ns, status.st_ino
+
+
+def _stage(stage, name: str) -> None:
+    if stage is not None:
+        stage(name)
+
+
+def _request(connection: Connection, company_id: str, key: str):
+    return connection.execute(select(s.posting_request).where(
+        s.posting_request.c.company_id == company_id, s.posting_request.c.idempotency_key == key)).first()
+
+
+def _unfinished_file_requests(connection: Connection, company_id: str) -> list:
+    """Unfinished postings of files without a key of their own (usually none)."""
+    return connection.execute(select(s.posting_request).where(
+        s.posting_request.c.company_id == company_id, s.posting_request.c.lines_posted.is_not(None),
+        s.posting_request.c.idempotency_key.startswith(DERIVED_KEY_PREFIX, autoescape=True))).all()
+
+
+class _FilePosting:
+    """One run of post_journal_file: what it has read, checked and posted so far."""
+
+    def __init__(self, engine: Engine, journal_name: str, path: Path, default_date, one_voucher, user, chunk_lines: int,
+                 progress):
+        self.engine, self.journal_name, self.path, self.source = engine, journal_name, path, str(path)
+        self.default_date, self.one_voucher, self.user, self.chunk_lines = default_date, one_voucher, user, chunk_lines
+        self.progress = progress
+        self.company_id = ""
+        self.key: str | None = None
+        self.request = None  # the unfinished request this run continues
+        self.skip = 0
+        self.unreadable = ProblemList(self.source)  # rows that are not journal lines
+        self.problems = ProblemList(self.source)  # what validation finds in the rows that read
+        self.result = FilePostingResult(None)
+        self.fingerprint = ""
+
+    # ------------------------------------------------------------------ reading
+    def chunks(self, progress=None, *, posting: bool = False) -> Iterator[list[JournalLine]]:
+        """The file's lines after those already posted, in chunks that end where a voucher ends. The checking pass
+        adds every line to self.digest (the posted ones first, and checks them); the posting pass none."""
+        if not posting:
+            self.digest = _digest(self.journal_name)
+            self.identity = _identity(self.path)
+        expected = self.request.fingerprint if self.request is not None and not posting else None
+        read = read_chunks(self.path, ProblemList(self.source) if posting else self.unreadable,
+                           default_date=self.default_date, chunk_lines=self.chunk_lines, progress=progress)
+        return voucher_chunks(_after(read, self.skip, None if posting else self.digest, expected,
+                                     self._changed_start), self.chunk_lines)
+
+    def _changed_start(self) -> None:
+        raise IdempotencyConflict(
+            f"idempotency key {self.key} was used for a different journal: the first {self.skip:,} lines of "
+            f"{self.source} are not those posted under it (batch {self.request.batch_id}); nothing was posted")
+
+    def replay_or_conflict(self, request) -> FilePostingResult:
+        digest = _digest(self.journal_name)
+        for lines in read_chunks(self.path, ProblemList(self.source), default_date=self.default_date,
+                                 chunk_lines=self.chunk_lines):
+            _add_to_digest(digest, lines)
+        if request.fingerprint != digest.hexdigest():
+            raise IdempotencyConflict(f"idempotency key {request.idempotency_key} was used for a different journal "
+                                      f"(batch {request.batch_id}); nothing was posted")
+        return FilePostingResult._from_kept(request, replayed=True)
+
+    def unfinished_with_the_same_start(self, candidates: list):
+        """The unfinished keyless posting whose posted lines this file starts with (the longest), or None."""
+        wanted = {row.lines_posted: [] for row in candidates}
+        for row in candidates:
+            wanted[row.lines_posted].append(row)
+        digest, seen, longest = _digest(self.journal_name), 0, max(wanted)
+        found = None
+        for lines in read_chunks(self.path, ProblemList(self.source), default_date=self.default_date,
+                                 chunk_lines=self.chunk_lines):
+            for line in lines:
+                _add_to_digest(digest, (line,))
+                seen += 1
+                for row in wanted.get(seen, ()):
+                    if row.fingerprint == digest.hexdigest():
+                        found = row
+                if seen >= longest:
+                    return found
+        return found
+
+    def resume(self, request) -> None:
+        self.request, self.skip = request, request.lines_posted
+
+    # ------------------------------------------------------------------ one chunk: one transaction, as before
+    def in_one_transaction(self, lines: list[JournalLine] | None, post: bool, chunk_posted) -> FilePostingResult:
+        with cycle_collection_paused(), self.engine.begin() as connection:
+            company, groups = load_company_and_groups(connection, self.company_id, [self.user] if self.user else [])
+            context = PostingContext(self.journal_name, one_voucher=self.one_voucher, source=self.source,
+                                     user_groups=groups.get(self.user or "", frozenset()))
+            plan = None
+            if lines:
+                _add_to_digest(self.digest, lines)
+                try:
+                    plan = plan_posting(company, lines, context)
+                    if not post or self.unreadable:
+                        check_before_writing(connection, company, plan.vouchers, self.source)
+                except JournalRejected as rejected:
+                    self.problems.extend(beside_unread_rows(rejected.problems) if self.unreadable
+                                         else rejected.problems)
+            self.fingerprint = self.fingerprint_so_far = self.digest.hexdigest()
+            self.refuse_problems()
+            if plan is not None:
+                self.result.warnings.extend(plan.warnings[:MAX_WARNINGS - len(self.result.warnings)])
+            if not post:
+                self.result.chunks, self.result.lines = 1, len(lines or ())
+                return self.result
+            self._start_posting()
+            if plan is not None:
+                self._write(connection, company, plan, len(lines or ()), last=True)
+            else:  # the file ends where the earlier run stopped: its request is done
+                self._keep_progress(connection, self.result.lines, last=True)
+        self.result.done = True
+        if chunk_posted is not None:
+            chunk_posted(self.result)
+        return self.result
+
+    # ------------------------------------------------------------------ several chunks: validate, then post
+    def validate(self, read: list, rest: Iterator[list[JournalLine]]) -> list[str]:
+        """Check every chunk as posting would, writing nothing; the fingerprint after each chunk."""
+        prints = []
+        with self.engine.connect() as connection:
+            company = load_company(connection, self.company_id)
+            context = PostingContext(self.journal_name, one_voucher=self.one_voucher, source=self.source,
+                                     user_groups=user_groups(connection, self.company_id, self.user))
+            connection.rollback()
+            for lines in _chained(read, rest):
+                _add_to_digest(self.digest, lines)
+                prints.append(self.digest.hexdigest())
+                self.result.chunks += 1
+                self.result.lines += len(lines)
+                try:
+                    with cycle_collection_paused():
+                        plan = plan_posting(company, lines, context)
+                        check_before_writing(connection, company, plan.vouchers, self.source)
+                except JournalRejected as rejected:
+                    self.problems.extend(beside_unread_rows(rejected.problems) if self.unreadable
+                                         else rejected.problems)
+                else:
+                    self.result.warnings.extend(plan.warnings[:MAX_WARNINGS - len(self.result.warnings)])
+                finally:
+                    connection.rollback()  # a read transaction per chunk: other writers are not held up meanwhile
+        self.fingerprint = self.digest.hexdigest()
+        return prints
+
+    def refuse_problems(self) -> None:
+        if self.unreadable or self.problems:  # nothing is written
+            self.unreadable.extend(self.problems)
+            self.unreadable.dropped += self.problems.dropped
+            raise JournalRejected(self.unreadable.listed(), self.source)
+
+    def in_chunks(self, prints: list[str], chunk_posted) -> FilePostingResult:
+        """Post the checked file again chunk by chunk, each chunk in its own transaction. The lines are not hashed
+        again (9 us a line): the file must be the one checked — the same size, time of change and inode — and each
+        chunk's fingerprint is the one the check computed after it."""
+        self._start_posting()
+        for index, lines in enumerate(self.chunks(self.progress, posting=True)):
+            if index >= len(prints) or _identity(self.path) != self.identity:
+                raise InvalidInput(f"{self.source} changed while it was posted: line {self.result.lines + 1:,} "
+                                   f"on is not what was checked; {self._posted_so_far()}", code="file_changed")
+            self.fingerprint_so_far = prints[index]
+            last = index == len(prints) - 1
+            with cycle_collection_paused(), self.engine.begin() as connection:
+                company, groups = load_company_and_groups(connection, self.company_id,
+                                                          [self.user] if self.user else [])
+                context = PostingContext(self.journal_name, one_voucher=self.one_voucher, source=self.source,
+                                         user_groups=groups.get(self.user or "", frozenset()))
+                try:
+                    plan = plan_posting(company, lines, context)
+                    self._write(connection, company, plan, len(lines), last=last)
+                except JournalRejected as refused:  # the rules changed since the check: this chunk is not posted
+                    raise JournalRejected([*refused.problems, self._partly_posted()], self.source) from None
+            self.result.done = last
+            if chunk_posted is not None:
+                chunk_posted(self.result)
+        return self.result
+
+    # ------------------------------------------------------------------ writing
+    def _start_posting(self) -> None:
+        """The totals this run posts on from: those kept by the run it resumes, or none."""
+        warnings = self.result.warnings
+        if self.request is not None:
+            self.result = FilePostingResult._from_kept(self.request, resumed_after=self.skip, done=False)
+            self.result.lines = self.skip
+            self.result.warnings.extend(warnings[:MAX_WARNINGS - len(self.result.warnings)])
+        else:
+            self.result = FilePostingResult(None, warnings=warnings, done=False)
+        self.result.idempotency_key = self.key
+        self.row_kept = self.request is not None
+
+    def _write(self, connection: Connection, company, plan, line_count: int, *, last: bool) -> None:
+        """Post one chunk's plan and keep the request's progress, in the chunk's transaction."""
+        result = self.result
+        if result.batch_id is None:
+            result.batch_id = next_ids(connection, self.company_id, "batch", 1)
+            record_batch_user(connection, self.company_id, [result.batch_id], self.user)
+        posted = post_plan(connection, company, plan.vouchers, [], source=self.source, batch_id=result.batch_id)
+        lines_before = result.lines
+        result.chunks += 1
+        result.lines += line_count
+        result.vouchers += len(posted.vouchers)
+        result.entries += posted.entry_count
+        result.settlements += len(posted.settlements) + sum(a.settlements for a in posted.automatic_settlements)
+        if posted.vouchers:
+            result.first_voucher = result.first_voucher or posted.vouchers[0].number
+            result.last_voucher = posted.vouchers[-1].number
+        self._keep_progress(connection, lines_before, last=last)
+
+    def _keep_progress(self, connection: Connection, lines_before: int, *, last: bool) -> None:
+        """The request's row: inserted with the first chunk, moved on by each chunk (only from the count this run
+        started from: of two runs of the same file at the same time, the second refuses), done with the last."""
+        if self.key is None:
+            return
+        table = s.posting_request
+        values = {"fingerprint": self.fingerprint_so_far, "batch_id": self.result.batch_id,
+                  "result": self.result._kept(), "lines_posted": None if last else self.result.lines}
+        if not self.row_kept:
+            try:
+                connection.execute(insert(table).values(company_id=self.company_id, idempotency_key=self.key,
+                                                        **values))
+            except IntegrityError:
+                raise IdempotencyConflict(f"another run is posting under idempotency key {self.key}; this one "
+                                          f"posted nothing") from None
+            self.row_kept = True
+            return
+        if last and self.key.startswith(DERIVED_KEY_PREFIX):
+            values["idempotency_key"] = DERIVED_KEY_PREFIX + values["fingerprint"]  # the content it posted, whole
+        moved = connection.execute(update(table).where(
+            table.c.company_id == self.company_id, table.c.idempotency_key == self.key,
+            table.c.lines_posted == lines_before).values(**values))
+        if moved.rowcount != 1:
+            raise IdempotencyConflict(f"another run posted under idempotency key {self.key} meanwhile; this one "
+                                      f"posted nothing more")
+        if last:
+            self.result.idempotency_key = values.get("idempotency_key", self.key)
+
+    def _posted_so_far(self) -> str:
+        result = self.result
+        if result.batch_id is None or not result.lines:
+            return "nothing was posted"
+        again = (f"run it again with --idempotency-key {self.key}" if not self.key.startswith(DERIVED_KEY_PREFIX)
+                 else "run the same command again")
+        return (f"its first {result.lines:,} lines are posted (batch {result.batch_id}, vouchers "
+                f"{result.first_voucher} to {result.last_voucher}); {again} to post the rest")
+
+    def _partly_posted(self) -> Problem:
+        return Problem("partly_posted", f"this chunk is not posted; {self._posted_so_far()}", source=self.source)
+
+
+def _chained(read: list, rest: Iterator[list[JournalLine]]) -> Iterator[list[JournalLine]]:
+    while read:  # the chunks read ahead, let go of as they are checked
+        yield read.pop(0)
+    yield from rest

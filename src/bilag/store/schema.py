@@ -394,6 +394,10 @@ posting_request = Table(
     Column("fingerprint", String(64), nullable=False),
     Column("batch_id", BigInteger, nullable=False),
     Column("result", Text, nullable=False),
+    # A journal file posted in committed chunks (issue 11, services/file_posting.py): the lines of the file posted
+    # so far while it is under way (fingerprint and result then say what those lines were and did); NULL once the
+    # request is done, and for every journal posted whole.
+    Column("lines_posted", BigInteger),
     PrimaryKeyConstraint("company_id", "idempotency_key"),
     _company_fk("posting_request"),
 )

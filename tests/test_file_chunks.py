@@ -1,0 +1,249 @@
+"""Journal files posted in committed chunks that resume under the idempotency key (issue 11,
+services/file_posting.py): validated whole first (a bad line anywhere writes nothing), then each chunk committed
+with the request's progress; a run interrupted after a chunk is finished by running it again — the rest posted
+exactly once, the same vouchers, numbers and trial balance as posting the file in one go."""
+from __future__ import annotations
+
+import io
+import os
+import sys
+from contextlib import redirect_stderr, redirect_stdout
+from datetime import date
+from unittest import mock
+
+import pytest
+from sqlalchemy import select
+
+from bilag.cli import main
+from bilag.errors import IdempotencyConflict, JournalRejected
+from bilag.journal.parsing import lines_from_file
+from bilag.services.file_posting import DERIVED_KEY_PREFIX, post_journal_file
+from bilag.services.periods import set_period_status
+from bilag.services.posting import fingerprint, post_journal
+from bilag.services.reports import trial_balance
+from bilag.store import schema as s
+
+from .support import make_company
+from .test_file_import import journal_rows, ledger_state, write_csv
+
+CHUNK = 64  # lines: a file of 600 lines posts in ten chunks
+
+
+class Interrupted(Exception):
+    """Stands for Ctrl-C or a crash after a chunk's commit."""
+
+
+def stop_after(chunks: int):
+    def chunk_posted(result) -> None:
+        if result.chunks >= chunks and not result.done:
+            raise Interrupted
+    return chunk_posted
+
+
+def two_companies(engine) -> None:
+    """USMF posts the file in one go (post_journal); CHNK in chunks."""
+    make_company(engine)
+    make_company(engine, company={"id": "CHNK", "name": "Chunks Ltd", "accounting_currency": "USD"})
+
+
+def requests(engine, company: str = "CHNK") -> list:
+    with engine.connect() as connection:
+        return connection.execute(select(s.posting_request.c.idempotency_key, s.posting_request.c.lines_posted,
+                                         s.posting_request.c.fingerprint).where(
+            s.posting_request.c.company_id == company)).all()
+
+
+def balances(engine, company: str) -> list:
+    return [(line.account, line.currency, line.debit_minor, line.credit_minor) for line in trial_balance(engine, company)]
+
+
+def test_a_file_of_several_chunks_commits_each_chunk_with_its_progress(engine, tmp_path):
+    path = write_csv(tmp_path / "j.csv", journal_rows(300))
+    two_companies(engine)
+    post_journal(engine, "USMF", "GNJL", lines_from_file(path), source=str(path))
+    seen = []
+
+    def chunk_posted(result) -> None:  # another connection sees each chunk once it is posted: committed
+        seen.append((result.chunks, result.lines, len(ledger_state(engine, "CHNK")["vouchers"]), requests(engine)))
+
+    result = post_journal_file(engine, "CHNK", "GNJL", path, chunk_lines=CHUNK, idempotency_key="big-1",
+                               chunk_posted=chunk_posted)
+    assert result.chunks == len(seen) >= 9 and result.lines == 600 and result.done
+    assert [vouchers for _, _, vouchers, _ in seen] == sorted({vouchers for _, _, vouchers, _ in seen})
+    chunks, lines, vouchers, progress = seen[1]
+    assert chunks == 2 and 1.5 * CHUNK <= lines <= 2.5 * CHUNK and 0 < vouchers < result.vouchers
+    assert [(key, posted) for key, posted, _ in progress] == [("big-1", lines)]  # the progress, with the chunk
+    whole = ledger_state(engine, "USMF")
+    assert ledger_state(engine, "CHNK") == whole and result.vouchers == len(whole["vouchers"])
+    # Done: the request holds the whole file's fingerprint, as one posting of the journal would.
+    assert requests(engine) == [("big-1", None, fingerprint("GNJL", lines_from_file(path)))]
+    with engine.connect() as connection:  # one batch for the whole file
+        assert connection.execute(select(s.voucher.c.batch_id).where(
+            s.voucher.c.company_id == "CHNK").distinct()).scalars().all() == [result.batch_id]
+
+
+def test_an_interrupted_run_is_finished_by_running_it_again_with_the_same_key(engine, tmp_path):
+    path = write_csv(tmp_path / "j.csv", journal_rows(300))
+    two_companies(engine)
+    post_journal(engine, "USMF", "GNJL", lines_from_file(path), source=str(path))
+    one_go = post_journal_file(engine, "USMF", "GNJL", write_csv(tmp_path / "k.csv", [[c.replace("V0", "K0") for c in row] for row in journal_rows(1)]),
+                               chunk_lines=CHUNK)  # something else after it, to number on from the same place
+    assert one_go.vouchers == 1
+    with pytest.raises(Interrupted):
+        post_journal_file(engine, "CHNK", "GNJL", path, chunk_lines=CHUNK, idempotency_key="big-2",
+                          chunk_posted=stop_after(2))
+    (key, posted, _), = requests(engine)
+    assert key == "big-2" and 1.5 * CHUNK <= posted <= 2.5 * CHUNK
+    partial = ledger_state(engine, "CHNK")
+    assert 0 < len(partial["vouchers"]) < len(ledger_state(engine, "USMF")["vouchers"])
+    result = post_journal_file(engine, "CHNK", "GNJL", path, chunk_lines=CHUNK, idempotency_key="big-2")
+    assert result.resumed_after == posted and result.lines == 600 and not result.replayed
+    post_journal_file(engine, "CHNK", "GNJL", tmp_path / "k.csv", chunk_lines=CHUNK)
+    assert ledger_state(engine, "CHNK") == ledger_state(engine, "USMF")  # numbers gapless, nothing twice
+    assert balances(engine, "CHNK") == balances(engine, "USMF")
+    assert requests(engine) == [("big-2", None, fingerprint("GNJL", lines_from_file(path)))]
+    numbers = sorted(int(number[4:]) for _, number, _ in ledger_state(engine, "CHNK")["vouchers"]
+                     if number.startswith("GNJL"))  # from the journal name's number sequence: gapless
+    assert len(numbers) > 50 and numbers == list(range(1, len(numbers) + 1))
+    # The totals are those of the whole file; once done, the same command replays them.
+    whole = len(ledger_state(engine, "USMF")["vouchers"]) - 1
+    assert (result.vouchers, result.entries) == (whole, 600)
+    replayed = post_journal_file(engine, "CHNK", "GNJL", path, chunk_lines=CHUNK, idempotency_key="big-2")
+    assert replayed.replayed and replayed.batch_id == result.batch_id and replayed.vouchers == whole
+    assert len(ledger_state(engine, "CHNK")["vouchers"]) == whole + 1
+
+
+def test_without_a_key_a_file_of_several_chunks_takes_one_from_its_content(engine, tmp_path):
+    path = write_csv(tmp_path / "j.csv", journal_rows(300))
+    two_companies(engine)
+    post_journal(engine, "USMF", "GNJL", lines_from_file(path), source=str(path))
+    with pytest.raises(Interrupted):
+        post_journal_file(engine, "CHNK", "GNJL", path, chunk_lines=CHUNK, chunk_posted=stop_after(3))
+    (key, posted, _), = requests(engine)
+    assert key == DERIVED_KEY_PREFIX + fingerprint("GNJL", lines_from_file(path)) and posted >= 2.5 * CHUNK
+    renamed = path.rename(tmp_path / "renamed.csv")  # the content counts, not the file's name
+    result = post_journal_file(engine, "CHNK", "GNJL", renamed, chunk_lines=CHUNK)
+    assert result.resumed_after == posted and result.idempotency_key == key
+    assert ledger_state(engine, "CHNK") == ledger_state(engine, "USMF")
+    again = post_journal_file(engine, "CHNK", "GNJL", renamed, chunk_lines=CHUNK)
+    assert again.replayed and again.batch_id == result.batch_id
+    assert ledger_state(engine, "CHNK") == ledger_state(engine, "USMF")
+    # A file of one chunk without a key posts in one transaction and keeps no request, as before.
+    small = write_csv(tmp_path / "small.csv", [[c.replace("V0", "S0") for c in row] for row in journal_rows(10)])
+    assert post_journal_file(engine, "CHNK", "GNJL", small, chunk_lines=CHUNK).chunks == 1
+    assert len(requests(engine)) == 1
+
+
+def test_a_different_file_under_a_key_in_use_is_refused_and_writes_nothing(engine, tmp_path):
+    path = write_csv(tmp_path / "j.csv", journal_rows(300))
+    make_company(engine, company={"id": "CHNK", "name": "Chunks Ltd", "accounting_currency": "USD"})
+    with pytest.raises(Interrupted):
+        post_journal_file(engine, "CHNK", "GNJL", path, chunk_lines=CHUNK, idempotency_key="big-3",
+                          chunk_posted=stop_after(2))
+    before, kept = ledger_state(engine, "CHNK"), requests(engine)
+    rows = journal_rows(300)
+    rows[3][4] = "999.99"  # a line already posted differs
+    other = write_csv(tmp_path / "other.csv", rows)
+    with pytest.raises(IdempotencyConflict, match="big-3"):
+        post_journal_file(engine, "CHNK", "GNJL", other, chunk_lines=CHUNK, idempotency_key="big-3")
+    assert ledger_state(engine, "CHNK") == before and requests(engine) == kept
+    # A line after the posted part may differ (corrected before the run that finishes the file).
+    rows = journal_rows(300)
+    rows[590][9] = rows[591][9] = "Corrected"
+    corrected = write_csv(tmp_path / "corrected.csv", rows)
+    result = post_journal_file(engine, "CHNK", "GNJL", corrected, chunk_lines=CHUNK, idempotency_key="big-3")
+    assert result.lines == 600 and requests(engine) == [("big-3", None, fingerprint("GNJL", lines_from_file(corrected)))]
+    # Done: the first file (or any other) under the key is refused; nothing more is written.
+    done = ledger_state(engine, "CHNK")
+    for different in (path, other):
+        with pytest.raises(IdempotencyConflict):
+            post_journal_file(engine, "CHNK", "GNJL", different, chunk_lines=CHUNK, idempotency_key="big-3")
+    assert ledger_state(engine, "CHNK") == done
+
+
+def test_a_bad_line_in_the_last_chunk_writes_nothing_at_all(engine, tmp_path):
+    make_company(engine)
+    rows = journal_rows(300)
+    rows[-1][3] = "NOPE-ACCOUNT"
+    path = write_csv(tmp_path / "j.csv", rows)
+    before = ledger_state(engine)
+    posted = []
+    with pytest.raises(JournalRejected) as refused:
+        post_journal_file(engine, None, "GNJL", path, chunk_lines=CHUNK, idempotency_key="big-4",
+                          chunk_posted=posted.append)
+    assert [(p.code, p.line) for p in refused.value.problems] == [("unknown_account", 601)]
+    assert posted == [] and ledger_state(engine) == before and requests(engine, "USMF") == []
+    with pytest.raises(JournalRejected):  # without a key, the same
+        post_journal_file(engine, None, "GNJL", path, chunk_lines=CHUNK)
+    assert ledger_state(engine) == before and requests(engine, "USMF") == []
+
+
+def test_rules_are_checked_again_for_each_chunk_and_a_refused_chunk_can_be_posted_later(engine, tmp_path):
+    """A period put on hold between two chunks refuses the chunk that posts in it, naming the voucher; the chunks
+    before stay posted; once it is open again the same command posts the rest."""
+    rows = journal_rows(300)
+    for row in rows[400:]:
+        row[0] = "2024-02-1" + row[0][-1]  # the last third in February
+    path = write_csv(tmp_path / "j.csv", rows)
+    two_companies(engine)
+    post_journal(engine, "USMF", "GNJL", lines_from_file(path), source=str(path))
+
+    def hold_february(result) -> None:
+        if result.chunks == 2:
+            set_period_status(engine, "CHNK", date(2024, 2, 5), "on_hold")
+
+    with pytest.raises(JournalRejected) as refused:
+        post_journal_file(engine, "CHNK", "GNJL", path, chunk_lines=CHUNK, idempotency_key="big-5",
+                          chunk_posted=hold_february)
+    problems = refused.value.problems
+    assert problems[0].voucher and "2024-02" in str(problems[0]) and problems[-1].code == "partly_posted"
+    (_, posted, _), = requests(engine)
+    assert 330 <= posted <= 400 and f"first {posted:,} lines are posted" in problems[-1].message
+    assert "--idempotency-key big-5" in problems[-1].message
+    set_period_status(engine, "CHNK", date(2024, 2, 5), "open")
+    result = post_journal_file(engine, "CHNK", "GNJL", path, chunk_lines=CHUNK, idempotency_key="big-5")
+    assert result.resumed_after == posted and result.lines == 600
+    assert ledger_state(engine, "CHNK") == ledger_state(engine, "USMF")
+
+
+def test_resumed_with_another_chunk_size_posts_the_same(engine, tmp_path):
+    path = write_csv(tmp_path / "j.csv", journal_rows(300))
+    two_companies(engine)
+    post_journal(engine, "USMF", "GNJL", lines_from_file(path), source=str(path))
+    with pytest.raises(Interrupted):
+        post_journal_file(engine, "CHNK", "GNJL", path, chunk_lines=CHUNK, idempotency_key="big-6",
+                          chunk_posted=stop_after(1))
+    result = post_journal_file(engine, "CHNK", "GNJL", path, chunk_lines=1000, idempotency_key="big-6")
+    assert result.chunks == 2 and result.lines == 600  # the interrupted run's chunk, then the rest in one
+    assert ledger_state(engine, "CHNK") == ledger_state(engine, "USMF")
+
+
+def run_cli(url: str, *args: str) -> tuple[int, str]:
+    out, err = io.StringIO(), io.StringIO()
+    with mock.patch.dict(os.environ, {"BILAG_STREAM_FROM": "0"}), \
+            mock.patch.object(sys, "argv", ["bilag", "--database", url, *args]), \
+            redirect_stdout(out), redirect_stderr(err):
+        try:
+            main.run()
+            code = 0
+        except SystemExit as done:
+            code = int(done.code or 0)
+    return code, err.getvalue()
+
+
+def test_bilag_journal_post_of_a_big_file_with_an_idempotency_key(sqlite_engine, tmp_path):
+    make_company(sqlite_engine)
+    url = str(sqlite_engine.url)
+    rows = journal_rows(30_000)  # 60,000 lines: chunks of some 20,000 lines, cut where a voucher ends
+    bad = [list(row) for row in rows]
+    bad[-2][4] = "1,000"
+    code, err = run_cli(url, "journal", "post", str(write_csv(tmp_path / "bad.csv", bad)), "--idempotency-key", "K1")
+    assert code == 2 and "line 60000" in err and "Traceback" not in err
+    assert ledger_state(sqlite_engine)["vouchers"] == []
+    path = write_csv(tmp_path / "j.csv", rows)
+    code, err = run_cli(url, "journal", "post", str(path), "--idempotency-key", "K1")
+    assert code == 0, err
+    assert "posted 30000 voucher(s), 60000 entries" in err and "from 60000 lines in 4 chunk(s)" in err
+    code, err = run_cli(url, "journal", "post", str(path), "--idempotency-key", "K1")
+    assert code == 0 and "already posted with this idempotency key" in err
+    assert len(ledger_state(sqlite_engine)["vouchers"]) == 30_000
