@@ -81,6 +81,9 @@ def measure(mode: str, url: str, path: str, count: int, vendors: int) -> dict:
 
     def mark(lines_posted: int) -> None:
         marks.append((time.perf_counter() - started, time.process_time() - used, lines_posted, rss_mb()))
+        if lines_posted % 1_000_000 < 20_000:  # on stderr as it goes: a long run shows where it is
+            print(f"  {mode}: {marks[-1][0]:8.1f} s, {marks[-1][1]:8.1f} s CPU, {lines_posted:>11,} lines posted, "
+                  f"RSS {marks[-1][3]:5.0f} MiB", file=sys.stderr, flush=True)
 
     def stage(name: str) -> None:
         if name == "posting":
@@ -130,7 +133,7 @@ def run(store: str, make_url, count: int, directory: Path, modes: list[str]) -> 
     results = {}
     for mode in modes:
         out = subprocess.run([sys.executable, __file__, "--measure", mode, make_url(f"{mode}{count}"), str(path),
-                              str(count), str(vendors)], check=True, capture_output=True, text=True).stdout
+                              str(count), str(vendors)], check=True, stdout=subprocess.PIPE, text=True).stdout
         results[mode] = json.loads(out.strip().splitlines()[-1])
     library = results.get("library")  # without it (one mode at a large size, for its memory): no ratio
     base = count / library["seconds"] if library else None

@@ -147,6 +147,15 @@ def test_a_different_file_under_a_key_in_use_is_refused_and_writes_nothing(engin
     with pytest.raises(IdempotencyConflict, match="big-3"):
         post_journal_file(engine, "CHNK", "GNJL", other, chunk_lines=CHUNK, idempotency_key="big-3")
     assert ledger_state(engine, "CHNK") == before and requests(engine) == kept
+    # A bad line after the posted part: refused with what is posted already; nothing more is written.
+    rows = journal_rows(300)
+    rows[595][3] = "NOPE-ACCOUNT"
+    with pytest.raises(JournalRejected) as refused:
+        post_journal_file(engine, "CHNK", "GNJL", write_csv(tmp_path / "bad.csv", rows), chunk_lines=CHUNK,
+                          idempotency_key="big-3")
+    assert [p.code for p in refused.value.problems] == ["unknown_account", "partly_posted"]
+    assert f"first {kept[0][1]:,} lines are posted" in refused.value.problems[-1].message
+    assert ledger_state(engine, "CHNK") == before and requests(engine) == kept
     # A line after the posted part may differ (corrected before the run that finishes the file).
     rows = journal_rows(300)
     rows[590][9] = rows[591][9] = "Corrected"
@@ -247,3 +256,36 @@ def test_bilag_journal_post_of_a_big_file_with_an_idempotency_key(sqlite_engine,
     code, err = run_cli(url, "journal", "post", str(path), "--idempotency-key", "K1")
     assert code == 0 and "already posted with this idempotency key" in err
     assert len(ledger_state(sqlite_engine)["vouchers"]) == 30_000
+
+
+def test_ctrl_c_during_bilag_journal_post_then_the_same_command_posts_the_rest(sqlite_engine, tmp_path):
+    """A real run of the command, interrupted (SIGINT) once its first chunk is committed."""
+    import signal
+    import subprocess
+    import time
+    from pathlib import Path
+
+    make_company(sqlite_engine)
+    path = write_csv(tmp_path / "j.csv", journal_rows(40_000))  # 80,000 lines: five chunks
+    bilag = Path(__file__).resolve().parent.parent / ".venv" / "bin" / "bilag"
+    command = [str(bilag), "--database", str(sqlite_engine.url), "journal", "post", str(path)]
+    environment = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "BILAG_STREAM_FROM": "0"}
+    run = subprocess.Popen(command, stderr=subprocess.PIPE, text=True, env=environment)
+    deadline = time.monotonic() + 300
+    while not [row for row in requests(sqlite_engine, "USMF") if row[1]] and run.poll() is None:
+        assert time.monotonic() < deadline
+        time.sleep(0.02)
+    run.send_signal(signal.SIGINT)
+    _, err = run.communicate(timeout=300)
+    assert run.returncode == 130, err
+    (key, posted, _), = requests(sqlite_engine, "USMF")
+    assert key.startswith(DERIVED_KEY_PREFIX) and 0 < posted < 80_000
+    assert f"stopped after {posted:,} lines; those are posted" in " ".join(err.split())
+    assert "run the same command again to post the rest" in " ".join(err.split())
+    again = subprocess.run(command, capture_output=True, text=True, env=environment, timeout=600)
+    assert again.returncode == 0, again.stderr
+    assert f"(the first {posted:,} lines posted by an earlier run)" in " ".join(again.stderr.split())
+    vouchers = ledger_state(sqlite_engine)["vouchers"]
+    assert len(vouchers) == 40_000
+    numbers = sorted(int(number[4:]) for _, number, _ in vouchers if number.startswith("GNJL"))
+    assert numbers == list(range(1, len(numbers) + 1)) and len(numbers) == 8_000

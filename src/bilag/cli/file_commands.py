@@ -50,7 +50,7 @@ def post_file(engine, company: str | None, name: str, path: Path, *, default_dat
     from ..services.file_posting import post_journal_file
 
     fmt = check_format(fmt)
-    posted = []  # the totals after the last chunk committed, to say what an interrupted run left posted
+    posted: list = []  # the totals after the last chunk committed, to say what an interrupted run left posted
 
     def chunk_posted(result) -> None:
         posted[:] = [result]

@@ -43,6 +43,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from operator import attrgetter
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import insert, select, update
 from sqlalchemy.engine import Connection, Engine
@@ -147,7 +148,6 @@ def post_journal_file(engine: Engine, company_id: str | None, journal_name: str,
     file (one_voucher) the file is read whole: a voucher is never split. progress(n): bytes (CSV) or rows (XLSX)
     read; stage(name): "checking" or "posting" when a pass over the file begins; chunk_posted(result): after each
     chunk's commit, with the totals so far."""
-    source = str(path)
     if one_voucher:
         chunk_lines = 1 << 62
     posting = _FilePosting(engine, journal_name, path, default_date, one_voucher, user, chunk_lines, progress)
@@ -202,9 +202,9 @@ def _request(connection: Connection, company_id: str, key: str):
 
 def _unfinished_file_requests(connection: Connection, company_id: str) -> list:
     """Unfinished postings of files without a key of their own (usually none)."""
-    return connection.execute(select(s.posting_request).where(
+    return list(connection.execute(select(s.posting_request).where(
         s.posting_request.c.company_id == company_id, s.posting_request.c.lines_posted.is_not(None),
-        s.posting_request.c.idempotency_key.startswith(DERIVED_KEY_PREFIX, autoescape=True))).all()
+        s.posting_request.c.idempotency_key.startswith(DERIVED_KEY_PREFIX, autoescape=True))).all())
 
 
 class _FilePosting:
@@ -217,7 +217,7 @@ class _FilePosting:
         self.progress = progress
         self.company_id = ""
         self.key: str | None = None
-        self.request = None  # the unfinished request this run continues
+        self.request: Any = None  # the unfinished request this run continues (its posting_request row)
         self.skip = 0
         self.unreadable = ProblemList(self.source)  # rows that are not journal lines
         self.problems = ProblemList(self.source)  # what validation finds in the rows that read
@@ -254,7 +254,7 @@ class _FilePosting:
 
     def unfinished_with_the_same_start(self, candidates: list):
         """The unfinished keyless posting whose posted lines this file starts with (the longest), or None."""
-        wanted = {row.lines_posted: [] for row in candidates}
+        wanted: dict[int, list] = {row.lines_posted: [] for row in candidates}
         for row in candidates:
             wanted[row.lines_posted].append(row)
         digest, seen, longest = _digest(self.journal_name), 0, max(wanted)
@@ -339,7 +339,13 @@ class _FilePosting:
         if self.unreadable or self.problems:  # nothing is written
             self.unreadable.extend(self.problems)
             self.unreadable.dropped += self.problems.dropped
-            raise JournalRejected(self.unreadable.listed(), self.source)
+            problems = self.unreadable.listed()
+            if self.request is not None:  # what an earlier run posted stays posted
+                kept = FilePostingResult._from_kept(self.request)
+                kept.lines = self.skip
+                problems.append(Problem("partly_posted", f"nothing more is posted; {_posted(kept, self.key)}",
+                                        source=self.source))
+            raise JournalRejected(problems, self.source)
 
     def in_chunks(self, prints: list[str], chunk_posted) -> FilePostingResult:
         """Post the checked file again chunk by chunk, each chunk in its own transaction. The lines are not hashed
@@ -427,16 +433,20 @@ class _FilePosting:
             self.result.idempotency_key = values.get("idempotency_key", self.key)
 
     def _posted_so_far(self) -> str:
-        result = self.result
-        if result.batch_id is None or not result.lines:
-            return "nothing was posted"
-        again = (f"run it again with --idempotency-key {self.key}" if not self.key.startswith(DERIVED_KEY_PREFIX)
-                 else "run the same command again")
-        return (f"its first {result.lines:,} lines are posted (batch {result.batch_id}, vouchers "
-                f"{result.first_voucher} to {result.last_voucher}); {again} to post the rest")
+        return _posted(self.result, self.key)
 
     def _partly_posted(self) -> Problem:
         return Problem("partly_posted", f"this chunk is not posted; {self._posted_so_far()}", source=self.source)
+
+
+def _posted(result: FilePostingResult, key: str | None) -> str:
+    """What is posted of the file, and how to post the rest."""
+    if result.batch_id is None or not result.lines:
+        return "nothing was posted"
+    again = ("run the same command again" if (key or "").startswith(DERIVED_KEY_PREFIX)
+             else f"run it again with --idempotency-key {key}")
+    return (f"its first {result.lines:,} lines are posted (batch {result.batch_id}, vouchers {result.first_voucher} "
+            f"to {result.last_voucher}); {again} to post the rest")
 
 
 def _chained(read: list, rest: Iterator[list[JournalLine]]) -> Iterator[list[JournalLine]]:
