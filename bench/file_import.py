@@ -85,7 +85,7 @@ def measure(mode: str, url: str, path: str, count: int, vendors: int) -> dict:
             print(f"  {mode}: {marks[-1][0]:8.1f} s, {marks[-1][1]:8.1f} s CPU, {lines_posted:>11,} lines posted, "
                   f"RSS {marks[-1][3]:5.0f} MiB", file=sys.stderr, flush=True)
 
-    def stage(name: str) -> None:
+    def stage(name: str, _result) -> None:
         if name == "posting":
             mark(0)
 

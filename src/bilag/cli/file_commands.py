@@ -50,23 +50,22 @@ def post_file(engine, company: str | None, name: str, path: Path, *, default_dat
     from ..services.file_posting import post_journal_file
 
     fmt = check_format(fmt)
-    posted: list = []  # the totals after the last chunk committed, to say what an interrupted run left posted
-
-    def chunk_posted(result) -> None:
-        posted[:] = [result]
+    posting: list = []  # the posting pass's totals: its key says where an interrupted run's progress is kept
 
     try:
-        with _progress_bar(path) as (progress, stage):
+        with _progress_bar(path) as (progress, bar_stage):
+            def stage(name: str, result) -> None:
+                if name == "posting":
+                    posting[:] = [result]
+                if bar_stage is not None:
+                    bar_stage(name)
+
             result = post_journal_file(engine, company, name, path, default_date=default_date,
                                        one_voucher=one_voucher, user=user, idempotency_key=idempotency_key,
-                                       post=post, progress=progress, stage=stage, chunk_posted=chunk_posted)
+                                       post=post, progress=progress, stage=stage)
     except (Exception, KeyboardInterrupt) as error:
-        if posted and not posted[0].done and not _says_what_is_posted(error):
-            done = posted[0]
-            again = ("run the same command again" if idempotency_key is None
-                     else f"run it again with --idempotency-key {idempotency_key}")
-            render.warn(f"{path}: stopped after {done.lines:,} lines; those are posted (batch {done.batch_id}, "
-                        f"vouchers {done.first_voucher} to {done.last_voucher}): {again} to post the rest")
+        if posting and posting[0].idempotency_key and not _says_what_is_posted(error):
+            _say_what_is_posted(engine, company, posting[0].idempotency_key, path, idempotency_key)
         raise
     for warning in result.warnings:
         render.warn(warning)
@@ -85,6 +84,22 @@ def post_file(engine, company: str | None, name: str, path: Path, *, default_dat
     else:
         summary = result.summary()
         render.emit([summary], list(summary), fmt, document={"batch": result.batch_id, **summary})
+
+
+def _say_what_is_posted(engine, company: str | None, key: str, path: Path, given_key: str | None) -> None:
+    """After an interruption: what is committed (read again: the run may have stopped in the middle of a chunk)."""
+    from ..services.file_posting import posted_so_far
+
+    try:
+        done = posted_so_far(engine, company, key)
+    except Exception:  # noqa: BLE001 - the database itself may be what stopped the run: the error says it
+        return
+    if done is None:
+        return
+    again = ("run the same command again" if given_key is None
+             else f"run it again with --idempotency-key {given_key}")
+    render.warn(f"{path}: stopped after {done.lines:,} lines; those are posted (batch {done.batch_id}, "
+                f"vouchers {done.first_voucher} to {done.last_voucher}): {again} to post the rest")
 
 
 def _says_what_is_posted(error: BaseException) -> bool:

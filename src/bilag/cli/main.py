@@ -202,9 +202,12 @@ def journal_post(file: Path = typer.Argument(..., help="CSV or XLSX with the jou
                  name: str = typer.Option("GNJL", "--name", help="Journal name."),
                  default_date: str | None = typer.Option(None, "--date", help="Date of lines without one."),
                  one_voucher: bool = typer.Option(False, "--one-voucher", help="Every line on one voucher."),
-                 idempotency_key: str | None = typer.Option(None, "--idempotency-key"),
+                 idempotency_key: str | None = typer.Option(
+                     None, "--idempotency-key", help="Posts once: the same key again posts nothing and reports the "
+                     "first posting, or posts the rest of a large file that an earlier run stopped part way."),
                  fmt: str = format_option()):
-    """Validate and post a journal file; every problem is listed and nothing posts if there is any."""
+    """Validate and post a journal file; every problem is listed and nothing posts if there is any. A large file
+    is checked whole, then posted in committed chunks: run the same command again to finish an interrupted run."""
     from ..services.posting import post_journal
     from .file_commands import post_file, streamed
 

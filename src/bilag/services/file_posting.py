@@ -139,14 +139,16 @@ def _after(chunks: Iterable[list[JournalLine]], skip: int, digest, expected: str
 def post_journal_file(engine: Engine, company_id: str | None, journal_name: str, path: Path, *,
                       default_date: date | None = None, one_voucher: bool | None = None, user: str | None = None,
                       idempotency_key: str | None = None, post: bool = True, chunk_lines: int = CHUNK_LINES,
-                      progress: Callable[[int], None] | None = None, stage: Callable[[str], None] | None = None,
+                      progress: Callable[[int], None] | None = None,
+                      stage: Callable[[str, FilePostingResult], None] | None = None,
                       chunk_posted: Callable[[FilePostingResult], None] | None = None) -> FilePostingResult:
     """Read, check and (with post=True) post a CSV/XLSX journal file: validated whole, then posted chunk by chunk,
     each chunk committed with the request's progress (the module's docstring).
 
     Raises JournalRejected with every problem of the file; then nothing is written. With one voucher for the whole
     file (one_voucher) the file is read whole: a voucher is never split. progress(n): bytes (CSV) or rows (XLSX)
-    read; stage(name): "checking" or "posting" when a pass over the file begins; chunk_posted(result): after each
+    read; stage(name, result): "checking" or "posting" when a pass over the file begins (the result of the posting
+    pass, its idempotency key set: what is committed under it is posted_so_far's); chunk_posted(result): after each
     chunk's commit, with the totals so far."""
     if one_voucher:
         chunk_lines = 1 << 62
@@ -162,7 +164,7 @@ def post_journal_file(engine: Engine, company_id: str | None, journal_name: str,
     if request is not None:
         posting.resume(request)
     posting.key = request.idempotency_key if request is not None else idempotency_key
-    _stage(stage, "checking")
+    _stage(stage, "checking", posting.result)
     chunks = posting.chunks(progress)
     first = next(chunks, None)
     second = next(chunks, None) if first is not None else None
@@ -181,8 +183,19 @@ def post_journal_file(engine: Engine, company_id: str | None, journal_name: str,
     posting.refuse_problems()
     if not post:
         return posting.result
-    _stage(stage, "posting")
-    return posting.in_chunks(prints, chunk_posted)
+    return posting.in_chunks(prints, chunk_posted, stage)
+
+
+def posted_so_far(engine: Engine, company_id: str | None, idempotency_key: str) -> FilePostingResult | None:
+    """What an unfinished file posting under the key has posted (read from the database: what is committed), or
+    None when nothing is posted under it or it is done."""
+    with engine.connect() as connection:
+        request = _request(connection, resolve_company_id(connection, company_id), idempotency_key)
+    if request is None or request.lines_posted is None:
+        return None
+    result = FilePostingResult._from_kept(request, done=False)
+    result.lines = request.lines_posted
+    return result
 
 
 def _identity(path: Path) -> tuple[int, int, int]:
@@ -190,9 +203,9 @@ def _identity(path: Path) -> tuple[int, int, int]:
     return status.st_size, status.st_mtime_ns, status.st_ino
 
 
-def _stage(stage, name: str) -> None:
+def _stage(stage, name: str, result: FilePostingResult) -> None:
     if stage is not None:
-        stage(name)
+        stage(name, result)
 
 
 def _request(connection: Connection, company_id: str, key: str):
@@ -347,11 +360,12 @@ class _FilePosting:
                                         source=self.source))
             raise JournalRejected(problems, self.source)
 
-    def in_chunks(self, prints: list[str], chunk_posted) -> FilePostingResult:
+    def in_chunks(self, prints: list[str], chunk_posted, stage) -> FilePostingResult:
         """Post the checked file again chunk by chunk, each chunk in its own transaction. The lines are not hashed
         again (9 us a line): the file must be the one checked — the same size, time of change and inode — and each
         chunk's fingerprint is the one the check computed after it."""
         self._start_posting()
+        _stage(stage, "posting", self.result)
         for index, lines in enumerate(self.chunks(self.progress, posting=True)):
             if index >= len(prints) or _identity(self.path) != self.identity:
                 raise InvalidInput(f"{self.source} changed while it was posted: line {self.result.lines + 1:,} "
