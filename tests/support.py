@@ -14,6 +14,19 @@ from bilag.services.setup import SETUP_SECTIONS, setup_company
 SHARED = Path(__file__).resolve().parent.parent.parent / "shared"
 
 
+def only_on_postgresql_itself(engine, why: str) -> None:
+    """Skip a test of PostgreSQL's own behaviour on SQLite and on Citus (whose coordinator routes to its workers)."""
+    import pytest
+
+    from bilag.store.bulk import is_citus
+
+    if engine.dialect.name != "postgresql":
+        pytest.skip(why)
+    with engine.connect() as connection:
+        if is_citus(connection):
+            pytest.skip(f"{why}: not on Citus")
+
+
 def seed_setup(**changes) -> dict:
     """The set-up of the seed scenarios (Contoso USA, USD), with sections replaced or added by `changes`."""
     data = load_yaml(SHARED / "scenarios" / "seed_2_1_one_voucher_cash_discount.yaml")

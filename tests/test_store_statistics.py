@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import time
 
-import pytest
-
 from bilag.journal.parsing import lines_from_records
 from bilag.services.posting import post_journal
 from bilag.store.bulk import _FIRST_LOOK as FIRST_LOOK
-from bilag.store.bulk import COPY_FROM, is_citus
+from bilag.store.bulk import COPY_FROM
 
-from .support import make_company
+from .support import make_company, only_on_postgresql_itself
 
 
 def reltuples(engine, table: str) -> float:
@@ -20,11 +18,7 @@ def reltuples(engine, table: str) -> float:
 
 
 def test_a_first_bulk_posting_leaves_statistics_for_the_planner(engine):
-    if engine.dialect.name != "postgresql":
-        pytest.skip("PostgreSQL's planner statistics")
-    with engine.connect() as connection:
-        if is_citus(connection):
-            pytest.skip("on Citus each shard's statistics are its worker's")
+    only_on_postgresql_itself(engine, "PostgreSQL's planner statistics (on Citus each shard's are its worker's)")
     make_company(engine)
     count = COPY_FROM * 2
     records = [{"voucher": f"VI{n:05d}", "account_type": "Vendor", "account": "1001", "credit": "10.00",
@@ -50,11 +44,7 @@ def test_vouchers_posted_one_at_a_time_analyze_their_tables_as_they_grow(engine)
     """The API's and the CLI's one-voucher postings write with small INSERTs, never COPY: once a table has
     doubled (here from nothing to FIRST_LOOK rows) the posting analyzes it (bulk.keep_statistics), so that the
     foreign-key checks of each entry stop scanning every voucher."""
-    if engine.dialect.name != "postgresql":
-        pytest.skip("PostgreSQL's planner statistics")
-    with engine.connect() as connection:
-        if is_citus(connection):
-            pytest.skip("on Citus each shard's statistics are its worker's")
+    only_on_postgresql_itself(engine, "PostgreSQL's planner statistics (on Citus each shard's are its worker's)")
     make_company(engine)
     record = {"account_type": "Ledger", "account": "110110-001--", "debit": "10.00",
               "offset_account_type": "Ledger", "offset_account": "606300-001--", "date": "2024-01-05"}

@@ -39,13 +39,14 @@ COPY_FROM = 200  # rows; on PostgreSQL and Citus below this a multi-row INSERT, 
 
 def _insert_values(connection: Connection, table: Table, columns: Sequence[str], rows: list) -> None:
     keep_statistics(connection, ((table.name, len(rows)),))
-    raw = driver_connection(connection)
-    row_marks = "(" + ", ".join("%s" for _ in columns) + ")"
-    with raw.cursor() as cursor:
-        for start in range(0, len(rows), _INSERT_ROWS):
-            chunk = rows[start:start + _INSERT_ROWS]
-            cursor.execute(f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES "
-                           + ", ".join(row_marks for _ in chunk), [value for row in chunk for value in row])
+    statements = [(insert_values_sql(table.name, columns, len(chunk)), [value for row in chunk for value in row])
+                  for chunk in (rows[start:start + _INSERT_ROWS] for start in range(0, len(rows), _INSERT_ROWS))]
+    if not is_citus(connection):
+        pipelined(connection, statements)
+        return
+    with driver_connection(connection).cursor() as cursor:  # Citus routes each statement to its shard
+        for sql, params in statements:
+            cursor.execute(sql, params)
 
 
 def driver_rows(connection: Connection, sql: str, params: Sequence = ()) -> list[tuple]:
@@ -55,6 +56,8 @@ def driver_rows(connection: Connection, sql: str, params: Sequence = ()) -> list
     The driver's errors are raised as SQLAlchemy wraps them (a lock timeout is an OperationalError)."""
     if is_postgres(connection):
         sql = _PYFORMAT.get(sql) or _PYFORMAT.setdefault(sql, sql.replace("?", "%s"))
+        if not is_citus(connection):
+            return pipelined_rows(connection, ((sql, params),))[0]
     dbapi = connection.dialect.loaded_dbapi
     cursor = driver_connection(connection).cursor()
     try:
@@ -76,14 +79,21 @@ def pipelined(connection: Connection, statements: Sequence[tuple[str, Sequence]]
     up to the last savepoint. For the few statements every posting runs (one operation at a time)."""
     from psycopg import RawCursor
 
+    from . import pg_pipeline
+
     raw = driver_connection(connection)
+    native = [(_native_marks(sql), params) for sql, params in statements]
+    try:
+        return pg_pipeline.run(raw, connection.connection.info, native)
+    except pg_pipeline.Unsupported:
+        pass
     cursors = []
     try:
         with raw.pipeline():
-            for sql, params in statements:
+            for sql, params in native:
                 cursor = RawCursor(raw)
                 cursors.append(cursor)
-                cursor.execute(_native_marks(sql), params)
+                cursor.execute(sql, params)
         return [cursor.fetchall() if cursor.description is not None else [] for cursor in cursors]
     finally:
         for cursor in cursors:

@@ -126,8 +126,11 @@ def _create_store_engine(url: str | None = None) -> Engine:
     # The pool keeps as many connections open as the server runs requests at once (its thread pool): a smaller
     # pool closes each connection beyond it after one request and opens a new one for the next, which costs a
     # PostgreSQL backend start per request under load.
+    # prepare_threshold None: psycopg prepares no statement of its own. The statements every operation runs are
+    # prepared by store/pg_pipeline.py, and psycopg, which deallocates all of a session's prepared statements at
+    # each ROLLBACK once it has prepared one, would drop them.
     engine = create_engine(url, pool_size=20, max_overflow=20, connect_args={
-        "options": f"-c lock_timeout={timeout_ms} -c citus.propagate_set_commands=local"})
+        "options": f"-c lock_timeout={timeout_ms} -c citus.propagate_set_commands=local", "prepare_threshold": None})
     _ping_when_idle(engine)
     _tell_waiting_writers(engine)
     _lock_timeout_on_citus_workers(engine, timeout_ms)

@@ -3,18 +3,15 @@ from __future__ import annotations
 
 import json
 
-from sqlalchemy import bindparam, select
 from sqlalchemy.engine import Connection
 
-from . import schema as s
+from .bulk import driver_rows
 
-# Built once (each settlement asks): the lines of open stored journals that mark something.
-_MARKING_LINES = (
-    select(s.journal_line.c.journal_id, s.journal_line.c.fields)
-    .join(s.journal, (s.journal.c.company_id == s.journal_line.c.company_id)
-          & (s.journal.c.journal_id == s.journal_line.c.journal_id))
-    .where(s.journal_line.c.company_id == bindparam("company_id"), s.journal.c.status == "open",
-           s.journal_line.c.fields.like('%"settle_invoice"%')))
+# Each settlement asks: through the driver, as fixed text (the pattern a parameter: no `%` in the statement).
+_MARKING_LINES = ("SELECT l.journal_id, l.fields FROM journal_line l JOIN journal j "
+                  "ON j.company_id = l.company_id AND j.journal_id = l.journal_id "
+                  "WHERE l.company_id = ? AND j.status = 'open' AND l.fields LIKE ?")
+_MARKING = '%"settle_invoice"%'
 
 
 def marked_in_open_journals(connection: Connection, company_id: str) -> dict[tuple[str, str, str], list[int]]:
@@ -24,8 +21,7 @@ def marked_in_open_journals(connection: Connection, company_id: str) -> dict[tup
     is posted or changed, so that one invoice is never paid twice.
     """
     marked: dict[tuple[str, str, str], list[int]] = {}
-    rows = connection.execute(_MARKING_LINES, {"company_id": company_id})
-    for journal_id, fields in rows:
+    for journal_id, fields in driver_rows(connection, _MARKING_LINES, (company_id, _MARKING)):
         values = json.loads(fields)
         party_type = str(values.get("account_type", "")).strip().lower()
         if values.get("settle_invoice") and party_type in ("customer", "vendor"):

@@ -14,7 +14,7 @@ from ..errors import ConcurrencyConflict
 from ..parties.model import invoice_sign as invoice_sign_of
 from ..settlement.rules import OpenTransaction, SettledPart, TransactionChange
 from . import schema as s
-from .bulk import IsoDates, bulk_insert, driver_connection, is_citus, is_postgres, next_ids
+from .bulk import IsoDates, bulk_insert, driver_connection, is_citus, is_postgres, next_ids, pipelined
 
 _T = s.party_transaction
 _V = s.voucher
@@ -93,18 +93,25 @@ def load_named_transactions(connection: Connection, company_id: str, party_type:
     # No ORDER BY on SQLite: it would walk the primary key (every transaction of the company) to skip a sort,
     # instead of the account's invoice index. PostgreSQL takes the locks in id order.
     tail = " ORDER BY t.transaction_id FOR UPDATE OF t" if lock and postgres else ""
+    statements = [(f"{base} AND {column} IN ({', '.join([mark] * len(chunk))}){tail}", (*params, *chunk))
+                  for column, values in (("t.transaction_id", sorted(set(ids))), ("t.invoice", sorted(set(invoices))),
+                                         ("v.voucher_number", sorted(set(vouchers))))
+                  for chunk in chunks(values)]
+    if postgres and not is_citus(connection):  # the numbers and the invoices in one round trip
+        results = pipelined(connection, statements)
+    else:
+        results = [_driver_rows(connection, sql, statement_params) for sql, statement_params in statements]
     found: dict[int, OpenTransaction] = {}
-    for column, values in (("t.transaction_id", sorted(set(ids))), ("t.invoice", sorted(set(invoices))),
-                           ("v.voucher_number", sorted(set(vouchers)))):
-        for chunk in chunks(values):
-            sql = f"{base} AND {column} IN ({', '.join([mark] * len(chunk))}){tail}"
-            for transaction in _rows_to_transactions(_driver_rows(connection, sql, (*params, *chunk)), postgres):
-                found.setdefault(transaction.transaction_id, transaction)
+    for rows in results:
+        for transaction in _rows_to_transactions(rows, postgres):
+            found.setdefault(transaction.transaction_id, transaction)
     return [found[key] for key in sorted(found)]
 
 
 def _driver_rows(connection: Connection, sql: str, params: tuple) -> list[tuple]:
     """The driver's own cursor, in the connection's transaction: no result wrapping on the largest reads."""
+    if is_postgres(connection) and not is_citus(connection):
+        return pipelined(connection, ((sql, params),))[0]
     cursor = driver_connection(connection).cursor()
     try:
         cursor.execute(sql, params)
@@ -267,7 +274,10 @@ def update_open_amounts(connection: Connection, company_id: str, rows: list[tupl
                "WHERE company_id = {p} AND transaction_id = {p} AND version = {p}")
         iso = IsoDates()
         params = [(a, b, c, u, iso[d], n, company_id, e, f) for a, b, c, u, d, e, f, n in collapsed]
-        if is_postgres(connection):
+        if is_postgres(connection) and not is_citus(connection):  # one round trip, each row counted
+            returning = sql.format(p="%s") + " RETURNING transaction_id"
+            changed = sum(len(rows) for rows in pipelined(connection, [(returning, row) for row in params]))
+        elif is_postgres(connection):
             with driver_connection(connection).cursor() as cursor:
                 cursor.executemany(sql.format(p="%s"), params)
                 changed = cursor.rowcount
