@@ -42,30 +42,40 @@ class Unsupported(Exception):
     """A parameter this path does not send: the caller uses psycopg's own."""
 
 
-def _value(value: Any) -> bytes | None:
-    if value is None:
-        return None
-    kind = type(value)
-    if kind is str:
-        return value.encode()
-    if kind is int or kind is Decimal:
-        return str(value).encode()
-    if kind is bool:
-        return b"t" if value else b"f"
-    if kind is date or kind is datetime:
-        return value.isoformat().encode()
-    raise Unsupported(kind.__name__)
+def _encoded(params: Sequence) -> tuple[list[bytes | None], tuple[int, ...]]:
+    """The parameters as PostgreSQL's text, and their types (the common kinds first: this runs per value)."""
+    values: list[bytes | None] = []
+    types: list[int] = []
+    for value in params:
+        kind = type(value)
+        if kind is int:
+            values.append(b"%d" % value)
+            types.append(20)
+        elif kind is str:
+            values.append(value.encode())
+            types.append(0)
+        elif value is None:
+            values.append(None)
+            types.append(0)
+        elif kind is Decimal:
+            values.append(str(value).encode())
+            types.append(1700)
+        elif kind is bool:
+            values.append(b"t" if value else b"f")
+            types.append(16)
+        elif kind is date or kind is datetime:
+            values.append(value.isoformat().encode())
+            types.append(_TYPES[kind])
+        else:
+            raise Unsupported(kind.__name__)
+    return values, tuple(types)
 
 
 def run(raw: Any, info: dict, statements: Sequence[tuple[str, Sequence]]) -> list[list[tuple]]:
     """Each statement's rows (statements written with `$n` marks). `raw` is the psycopg connection, `info` a dict
     that lives as long as it (the pool's connection record), holding the names of its prepared statements."""
     prepared: dict[tuple, bytes] = info.get("bilag_prepared") or info.setdefault("bilag_prepared", {})
-    sends = []
-    for sql, params in statements:
-        values = [_value(value) for value in params]
-        types = tuple(_TYPES.get(type(value), 0) for value in params)
-        sends.append((sql, values, types))
+    sends = [(sql, *_encoded(params)) for sql, params in statements]
     pgconn = raw.pgconn
     with raw.lock:
         pgconn.enter_pipeline_mode()
