@@ -17,6 +17,7 @@ one (services.posting.post_journal) in the order given:
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import cast
 
@@ -25,9 +26,8 @@ from sqlalchemy.engine import Engine
 from ..errors import BilagError
 from ..journal.model import JournalLine
 from ..journal.posting import PostingContext, PostingPlan, cycle_collection_paused, plan_posting
-from ..store.bulk import driver_rows_together
 from ..store.companies import load_company_and_groups
-from ..store.ledger_writer import write_vouchers
+from ..store.ledger_writer import AfterWriting, write_vouchers
 from .api_requests import KeptAnswer, all_kept, keep_answers_statement
 from .ledger_posting import PostingResult, posted_vouchers, prepare_to_write
 from .posting import post_journal, settles_after_posting
@@ -115,23 +115,30 @@ def _post_together(engine: Engine, company_id: str, requests: list[JournalReques
         if warnings:
             raise _Apart("a check warns: each journal gets its own warning")
         batch_ids = [first_batch + n for n, (_, plan) in enumerate(together) for _ in plan.vouchers]
-        posted = iter(posted_vouchers(vouchers, write_vouchers(connection, company.id, vouchers, batch_ids,
-                                                               named_refusals=False, reserved=reserved)))
-        answers = []
-        batches_by_user: dict[str | None, list[int]] = defaultdict(list)
-        for n, (index, plan) in enumerate(together):
-            result = outcomes[index] = PostingResult(first_batch + n, [next(posted) for _ in plan.vouchers],
-                                                     plan.warnings)
-            request = requests[index]
-            batches_by_user[request.user].append(result.batch_id)
-            if request.answer is not None:
-                answers.append(request.answer.answered_row(result))
-        # Who posted and the kept answers, in one round trip on PostgreSQL.
-        statements = [statement for user, ids in batches_by_user.items()
-                      if (statement := batch_user_statement(company.id, ids, user)) is not None]
-        if answers:
-            statements.append(keep_answers_statement(answers))
-        results = driver_rows_together(connection, statements)
-        if answers and not all_kept(answers, results[-1]):
+        answers: list[tuple] = []
+
+        def who_posted_and_answers(ids) -> list[tuple[str, Sequence]]:
+            """Each journal's result, from the ids written; who posted and the kept answers, to go with the rows
+            (one round trip on PostgreSQL)."""
+            posted = iter(posted_vouchers(vouchers, ids))
+            batches_by_user: dict[str | None, list[int]] = defaultdict(list)
+            for n, (index, plan) in enumerate(together):
+                result = outcomes[index] = PostingResult(first_batch + n, [next(posted) for _ in plan.vouchers],
+                                                         plan.warnings)
+                request = requests[index]
+                batches_by_user[request.user].append(result.batch_id)
+                if request.answer is not None:
+                    answers.append(request.answer.answered_row(result))
+            statements: list[tuple[str, Sequence]] = [
+                statement for user, batches in batches_by_user.items()
+                if (statement := batch_user_statement(company.id, batches, user)) is not None]
+            if answers:
+                statements.append(keep_answers_statement(answers))
+            return statements
+
+        after = AfterWriting(who_posted_and_answers)
+        write_vouchers(connection, company.id, vouchers, batch_ids, named_refusals=False, reserved=reserved,
+                       after=after)
+        if answers and not all_kept(answers, after.rows[-1]):
             raise _Apart("an Idempotency-Key was used already")
         return alone

@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from itertools import repeat
 
 from psycopg import Error as DriverError
@@ -24,6 +25,7 @@ from .bulk import (
     bulk_page_cache,
     driver_connection,
     driver_rows,
+    driver_rows_together,
     insert_values_sql,
     is_citus,
     is_postgres,
@@ -81,9 +83,21 @@ def assign_voucher_numbers(connection: Connection, company, vouchers: list[Vouch
             voucher.number = f"{prefix}{first + offset:0{journal_name.number_width}d}"
 
 
+VoucherIds = list[tuple[int, Sequence[int], list[int]]]  # per voucher: its id, its entries' ids, its transactions'
+
+
+@dataclass
+class AfterWriting:
+    """Statements (`?` marks) that a caller sends with the writes — journals posted together: who posted them and
+    their kept answers — made from the vouchers' ids once known; `rows`, each one's rows once sent. On PostgreSQL
+    they go in the writes' own round trip."""
+    make: Callable[[VoucherIds], list[tuple[str, Sequence]]]
+    rows: list[list[tuple]] = field(default_factory=list)
+
+
 def write_vouchers(connection: Connection, company_id: str, vouchers: list[VoucherDraft], batch_id: int | list[int],
-                   source: str | None = None, *, named_refusals: bool = True, reserved: tuple | None = None
-                   ) -> list[tuple[int, Sequence[int], list[int]]]:
+                   source: str | None = None, *, named_refusals: bool = True, reserved: tuple | None = None,
+                   after: AfterWriting | None = None) -> VoucherIds:
     """Insert the vouchers; returns per voucher (voucher_id, entry_ids, transaction_ids). `batch_id` is one batch
     for all, or one per voucher (journals posted together, each its own batch: services/posting_group.py).
 
@@ -167,9 +181,12 @@ def write_vouchers(connection: Connection, company_id: str, vouchers: list[Vouch
         if one_round_trip:
             for offset, row in enumerate(tax_rows):
                 row[1] = first_tax + offset
-            _write_in_one_round_trip(connection, company_id, vouchers, source, voucher_rows, entry_rows,
-                                     transaction_rows, [tuple(row) for row in tax_rows], deltas, moves,
-                                     named_refusals)
+            following = after.make(ids) if after is not None else []
+            rows = _write_in_one_round_trip(connection, company_id, vouchers, source, voucher_rows, entry_rows,
+                                            transaction_rows, [tuple(row) for row in tax_rows], deltas, moves,
+                                            named_refusals, following)
+            if after is not None:
+                after.rows = rows
             return ids
         with bulk_page_cache(connection, len(entry_rows) + len(transaction_rows)):
             if not named_refusals:
@@ -192,6 +209,8 @@ def write_vouchers(connection: Connection, company_id: str, vouchers: list[Vouch
                 bulk_insert(connection, s.tax_transaction, TAX_COLUMNS, [tuple(row) for row in tax_rows])
             apply_balance_deltas(connection, company_id, deltas, named_refusals=named_refusals)
             move_chain_heads(connection, company_id, moves)
+        if after is not None:
+            after.rows = driver_rows_together(connection, after.make(ids))
         return ids
 
 
@@ -230,7 +249,8 @@ def reserved_ids(connection: Connection, company_id: str, vouchers: list[Voucher
 def _write_in_one_round_trip(connection: Connection, company_id: str, vouchers: list[VoucherDraft],
                              source: str | None, voucher_rows: list[tuple], entry_rows: list[tuple],
                              transaction_rows: list[tuple], tax_rows: list[tuple], deltas: dict[tuple, list[int]],
-                             moves: dict[str, tuple[int, str]], named_refusals: bool = True) -> None:
+                             moves: dict[str, tuple[int, str]], named_refusals: bool = True,
+                             following: Sequence[tuple[str, Sequence]] = ()) -> list[list[tuple]]:
     """PostgreSQL, a few rows: what write_vouchers writes, as multi-row INSERTs sent in one round trip (bulk.pipelined)
     with the same savepoints around the vouchers and the balances, so that duplicate voucher numbers and balances
     past the limit are named as on the other path (the savepoint is rolled back to, then read)."""
@@ -252,8 +272,9 @@ def _write_in_one_round_trip(connection: Connection, company_id: str, vouchers: 
                        if named_refusals else [upsert])
     statements += [move_chain_head_statement(company_id, series, voucher_id, chain_hash)
                    for series, (voucher_id, chain_hash) in sorted(moves.items())]
+    statements += [(sql.replace("?", "%s"), params) for sql, params in following]
     try:
-        pipelined(connection, statements)
+        results = pipelined(connection, statements)
     except DriverError as error:
         refused_by = (error.diag.table_name if isinstance(error, DriverIntegrityError) and named_refusals
                       else None)
@@ -267,6 +288,7 @@ def _write_in_one_round_trip(connection: Connection, company_id: str, vouchers: 
         raise DBAPIError.instance("(pipelined writes of a posting)", None, error, dbapi.Error) from error
     keep_statistics(connection, (("voucher", len(voucher_rows)), ("ledger_entry", len(entry_rows)),
                                  ("party_transaction", len(transaction_rows)), ("tax_transaction", len(tax_rows))))
+    return results[len(results) - len(following):]
 
 
 def _tax_rows(company_id: str, voucher: VoucherDraft, voucher_id: int, first_entry: int, day: str,
