@@ -14,6 +14,24 @@ from bilag.services.setup import SETUP_SECTIONS, setup_company
 SHARED = Path(__file__).resolve().parent.parent.parent / "shared"
 
 
+# Indexes on an expression: PostgreSQL gives back its own spelling of it (lower(TRIM(BOTH FROM invoice))), which
+# alembic takes for another index; tests/test_migrations.py checks them by name and expression instead.
+EXPRESSION_INDEXES = {"ix_party_transaction_vendor_invoice_key"}
+
+
+def schema_differences(connection) -> list:
+    """What alembic finds between the database's schema and store/schema.py (none when the migrations match)."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from bilag.store import schema
+
+    def compared(obj, name, type_, reflected, compare_to) -> bool:
+        return not (type_ == "index" and name in EXPRESSION_INDEXES)
+
+    return compare_metadata(MigrationContext.configure(connection, opts={"include_object": compared}), schema.metadata)
+
+
 def only_on_postgresql_itself(engine, why: str) -> None:
     """Skip a test of PostgreSQL's own behaviour on SQLite and on Citus (whose coordinator routes to its workers)."""
     import pytest

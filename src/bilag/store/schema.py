@@ -20,6 +20,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    func,
     text,
 )
 
@@ -359,6 +360,13 @@ party_transaction = Table(
     Index("ix_party_transaction_invoice", "company_id", "party_type", "party_id", "invoice"),
     postgresql_with={"fillfactor": 50},  # room on each page for in-place (HOT) settlement updates
 )
+# A vendor invoice number posted before, by its key (limits.invoice_key: trimmed, case-insensitive), checked at
+# every posting of a vendor invoice (store.transactions.posted_vendor_invoices): without it, a look-up by the
+# vendor read all of that vendor's transactions. Vendor invoices only (a credit: amount_minor < 0).
+VENDOR_INVOICE_KEY_WHERE = "party_type = 'vendor' AND amount_minor < 0 AND invoice IS NOT NULL"
+Index("ix_party_transaction_vendor_invoice_key", party_transaction.c.company_id, party_transaction.c.party_id,
+      func.lower(func.trim(party_transaction.c.invoice)),
+      sqlite_where=text(VENDOR_INVOICE_KEY_WHERE), postgresql_where=text(VENDOR_INVOICE_KEY_WHERE))
 
 settlement = Table(
     "settlement", metadata,
