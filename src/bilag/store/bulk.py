@@ -217,8 +217,16 @@ def bulk_insert(connection: Connection, table: Table, columns: Sequence[str], ro
                     copy.write_row(row)
         _analyze_when_grown(connection, table.name, len(rows))
         return
-    placeholders = ", ".join("?" for _ in columns)
-    connection.exec_driver_sql(f"INSERT INTO {table.name} ({column_list}) VALUES ({placeholders})", rows)
+    sql = f"INSERT INTO {table.name} ({column_list}) VALUES ({', '.join('?' for _ in columns)})"
+    if table.name in MASTER_TABLES:  # SQLAlchemy's event renews the master-data stamp
+        connection.exec_driver_sql(sql, rows)
+        return
+    # The driver's own executemany: SQLAlchemy's execution path and its events cost more than a posting's few rows.
+    dbapi = connection.dialect.loaded_dbapi
+    try:
+        driver_connection(connection).executemany(sql, rows)
+    except dbapi.Error as error:  # as SQLAlchemy raises it: IntegrityError (a voucher number taken), ...
+        raise DBAPIError.instance(sql, rows[0], error, dbapi.Error) from error
 
 
 def _analyze_when_grown(connection: Connection, table_name: str, written: int) -> None:
