@@ -1,4 +1,5 @@
-"""Journal files posted in chunks inside one transaction, in bounded memory (issue 11): the same ledger as
+"""Journal files posted in chunks (checked whole, then committed chunk by chunk: test_file_chunks.py has the
+resuming), in bounded memory (issue 11): the same ledger as
 posting the file whole, every problem of the file listed, nothing written on a refusal, and memory that does
 not grow with a file larger than the chunk size."""
 from __future__ import annotations
