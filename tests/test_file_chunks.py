@@ -4,17 +4,11 @@ with the request's progress; a run interrupted after a chunk is finished by runn
 exactly once, the same vouchers, numbers and trial balance as posting the file in one go."""
 from __future__ import annotations
 
-import io
-import os
-import sys
-from contextlib import redirect_stderr, redirect_stdout
 from datetime import date
-from unittest import mock
 
 import pytest
 from sqlalchemy import select
 
-from bilag.cli import main
 from bilag.errors import IdempotencyConflict, JournalRejected
 from bilag.journal.parsing import lines_from_file
 from bilag.services.file_posting import DERIVED_KEY_PREFIX, post_journal_file
@@ -24,7 +18,7 @@ from bilag.services.reports import trial_balance
 from bilag.store import schema as s
 
 from .support import make_company
-from .test_file_import import journal_rows, ledger_state, write_csv
+from .test_file_import import journal_rows, ledger_state, run_cli, write_csv
 
 CHUNK = 64  # lines: a file of 600 lines posts in ten chunks
 
@@ -225,19 +219,6 @@ def test_resumed_with_another_chunk_size_posts_the_same(engine, tmp_path):
     result = post_journal_file(engine, "CHNK", "GNJL", path, chunk_lines=1000, idempotency_key="big-6")
     assert result.chunks == 2 and result.lines == 600  # the interrupted run's chunk, then the rest in one
     assert ledger_state(engine, "CHNK") == ledger_state(engine, "USMF")
-
-
-def run_cli(url: str, *args: str) -> tuple[int, str]:
-    out, err = io.StringIO(), io.StringIO()
-    with mock.patch.dict(os.environ, {"BILAG_STREAM_FROM": "0"}), \
-            mock.patch.object(sys, "argv", ["bilag", "--database", url, *args]), \
-            redirect_stdout(out), redirect_stderr(err):
-        try:
-            main.run()
-            code = 0
-        except SystemExit as done:
-            code = int(done.code or 0)
-    return code, err.getvalue()
 
 
 def test_bilag_journal_post_of_a_big_file_with_an_idempotency_key(sqlite_engine, tmp_path):

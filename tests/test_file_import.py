@@ -147,19 +147,25 @@ def test_memory_does_not_grow_with_a_file_larger_than_the_chunk(sqlite_engine, t
     assert large_peak < whole_peak / 3, (large_peak, whole_peak)
 
 
-def test_bilag_journal_post_streams_a_large_file(sqlite_engine, tmp_path):
-    make_company(sqlite_engine)
-    url = str(sqlite_engine.url)
-    path = write_csv(tmp_path / "j.csv", journal_rows(50))
+def run_cli(url: str, *args: str) -> tuple[int, str]:
+    """`bilag --database URL ARGS` in this process, files of any size streamed: its exit code and stderr."""
     out, err = io.StringIO(), io.StringIO()
     with mock.patch.dict(os.environ, {"BILAG_STREAM_FROM": "0"}), \
-            mock.patch.object(sys, "argv", ["bilag", "--database", url, "journal", "post", str(path)]), \
+            mock.patch.object(sys, "argv", ["bilag", "--database", url, *args]), \
             redirect_stdout(out), redirect_stderr(err):
         try:
             main.run()
             code = 0
         except SystemExit as done:
             code = int(done.code or 0)
-    assert code == 0, err.getvalue()
-    assert render is not None and "posted 50 voucher(s), 100 entries" in err.getvalue()
-    assert "from 100 lines in 1 chunk(s)" in err.getvalue()
+    return code, err.getvalue()
+
+
+def test_bilag_journal_post_streams_a_large_file(sqlite_engine, tmp_path):
+    make_company(sqlite_engine)
+    url = str(sqlite_engine.url)
+    path = write_csv(tmp_path / "j.csv", journal_rows(50))
+    code, err = run_cli(url, "journal", "post", str(path))
+    assert code == 0, err
+    assert render is not None and "posted 50 voucher(s), 100 entries" in err
+    assert "from 100 lines in 1 chunk(s)" in err
