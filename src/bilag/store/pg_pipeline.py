@@ -50,7 +50,7 @@ def _encoded(params: Sequence) -> tuple[list[bytes | None], tuple[int, ...]]:
         kind = type(value)
         if kind is int:
             values.append(b"%d" % value)
-            types.append(20)
+            types.append(_TYPES[int])
         elif kind is str:
             values.append(value.encode())
             types.append(0)
@@ -59,10 +59,10 @@ def _encoded(params: Sequence) -> tuple[list[bytes | None], tuple[int, ...]]:
             types.append(0)
         elif kind is Decimal:
             values.append(str(value).encode())
-            types.append(1700)
+            types.append(_TYPES[Decimal])
         elif kind is bool:
             values.append(b"t" if value else b"f")
-            types.append(16)
+            types.append(_TYPES[bool])
         elif kind is date or kind is datetime:
             values.append(value.isoformat().encode())
             types.append(_TYPES[kind])
@@ -80,13 +80,12 @@ def run(raw: Any, info: dict, statements: Sequence[tuple[str, Sequence]]) -> lis
     with raw.lock:
         pgconn.enter_pipeline_mode()
         try:
-            skipped = 0
+            position = 0  # the index of the next result
             if not raw.autocommit and pgconn.transaction_status == _IDLE:
                 pgconn.send_query_params(raw._get_tx_start_command(), None)  # psycopg's own BEGIN
-                skipped = 1
+                position = 1
             preparing: list[tuple[int, tuple, bytes]] = []  # (result index, key, name)
             order: list[int] = []  # the result index of each statement
-            position = skipped
             for sql, values, types in sends:
                 key = (sql, types)
                 name = prepared.get(key)
