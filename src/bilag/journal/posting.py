@@ -76,6 +76,11 @@ class PostingContext:
         self.kind = kind
 
 
+# Objects made while the collector was paused (its young generation's count goes on growing) above which they
+# are moved to the oldest generation on the way out; a single voucher makes a few thousand.
+_MANY_NEW_OBJECTS = 50_000
+
+
 @contextmanager
 def cycle_collection_paused():
     """Pause Python's cyclic garbage collector while a journal is planned or written.
@@ -83,10 +88,12 @@ def cycle_collection_paused():
     Every draft and row made here is freed by reference counting (none is part of a reference cycle), but
     each new object counts towards the collector's next run, and each full run walks every object alive:
     the million lines and drafts of a large journal over and over, about half the time of planning it.
-    On the way out, the objects made meanwhile join the oldest generation (gc.freeze then gc.unfreeze,
-    as documented), so that the next young-generation runs do not walk them all three times more;
-    an application that froze objects itself keeps its own arrangement. With postings in several threads
-    the collector is back on when the first one that paused it ends: a matter of speed only.
+    On the way out after a large journal, the objects made meanwhile join the oldest generation (gc.freeze
+    then gc.unfreeze, as documented), so that the next young-generation runs do not walk them all three times
+    more; an application that froze objects itself keeps its own arrangement. A small journal skips that:
+    gc.get_freeze_count() walks every frozen object, milliseconds per call in an application that froze its
+    heap after start-up. With postings in several threads the collector is back on when the first one that
+    paused it ends: a matter of speed only.
     """
     was_enabled = gc.isenabled()
     gc.disable()
@@ -94,7 +101,7 @@ def cycle_collection_paused():
         yield
     finally:
         if was_enabled:
-            if gc.get_freeze_count() == 0:
+            if gc.get_count()[0] > _MANY_NEW_OBJECTS and gc.get_freeze_count() == 0:
                 gc.freeze()
                 gc.unfreeze()
             gc.enable()
