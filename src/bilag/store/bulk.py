@@ -221,12 +221,38 @@ def bulk_insert(connection: Connection, table: Table, columns: Sequence[str], ro
     if table.name in MASTER_TABLES:  # SQLAlchemy's event renews the master-data stamp
         connection.exec_driver_sql(sql, rows)
         return
-    # The driver's own executemany: SQLAlchemy's execution path and its events cost more than a posting's few rows.
+    driver_executemany(connection, sql, rows)
+
+
+def driver_executemany(connection: Connection, sql: str, rows: list) -> None:
+    """SQLite: the driver's own executemany (`?` marks), in the connection's transaction. SQLAlchemy's execution
+    path and its events cost more than a posting's few rows; its errors are raised as SQLAlchemy wraps them
+    (IntegrityError: a voucher number taken, a balance past its limit)."""
     dbapi = connection.dialect.loaded_dbapi
     try:
         driver_connection(connection).executemany(sql, rows)
-    except dbapi.Error as error:  # as SQLAlchemy raises it: IntegrityError (a voucher number taken), ...
+    except dbapi.Error as error:
         raise DBAPIError.instance(sql, rows[0], error, dbapi.Error) from error
+
+
+@contextmanager
+def savepoint(connection: Connection, name: str) -> Iterator[None]:
+    """A savepoint around writes whose refusal is then read and named: rolled back to on an error, which goes on.
+    SQLite takes it through the driver (SQLAlchemy's nested transaction was a third of a single posting's
+    statement cost there); PostgreSQL through SQLAlchemy, which knows what a failed statement did to the
+    transaction."""
+    if is_postgres(connection):
+        with connection.begin_nested():
+            yield
+        return
+    driver_rows(connection, f"SAVEPOINT {name}")
+    try:
+        yield
+    except BaseException:
+        driver_rows(connection, f"ROLLBACK TO SAVEPOINT {name}")
+        driver_rows(connection, f"RELEASE SAVEPOINT {name}")
+        raise
+    driver_rows(connection, f"RELEASE SAVEPOINT {name}")
 
 
 def _analyze_when_grown(connection: Connection, table_name: str, written: int) -> None:

@@ -24,6 +24,7 @@ from .bulk import (
     bulk_insert,
     bulk_page_cache,
     driver_connection,
+    driver_executemany,
     driver_rows,
     driver_rows_together,
     insert_values_sql,
@@ -33,6 +34,7 @@ from .bulk import (
     next_ids,
     pipelined,
     reserve_ids_statement,
+    savepoint,
 )
 from .voucher_chain import chain_heads, chain_heads_statement, move_chain_head_statement, move_chain_heads
 
@@ -193,7 +195,7 @@ def write_vouchers(connection: Connection, company_id: str, vouchers: list[Vouch
                 bulk_insert(connection, s.voucher, VOUCHER_COLUMNS, voucher_rows)
             else:
                 try:
-                    with connection.begin_nested():  # a savepoint, so that the duplicates can be named afterwards
+                    with savepoint(connection, "bilag_vouchers"):  # so that the duplicates can be named afterwards
                         bulk_insert(connection, s.voucher, VOUCHER_COLUMNS, voucher_rows)
                 except (IntegrityError, DriverIntegrityError):  # COPY on PostgreSQL raises the driver's own error
                     raise _duplicate_vouchers(connection, company_id, vouchers, source) from None
@@ -325,7 +327,7 @@ def apply_balance_deltas(connection: Connection, company_id: str, deltas: dict[t
         _upsert_balances(connection, company_id, deltas)
         return
     try:
-        with connection.begin_nested():  # a savepoint: the offending balances are named afterwards
+        with savepoint(connection, "bilag_balances"):  # the offending balances are named afterwards
             _upsert_balances(connection, company_id, deltas)
     except (IntegrityError, DriverIntegrityError):
         raise _balance_beyond_limit(_balances_after(connection, company_id, deltas)) from None
@@ -379,7 +381,7 @@ def _upsert_balances(connection: Connection, company_id: str, deltas: dict[tuple
     if connection.dialect.name == "sqlite":
         # One writer holds the whole database: no lock order to keep, so no sorting (a large batch has tens of
         # thousands of balance rows; SQLite inserts them as fast in any order).
-        connection.exec_driver_sql(upsert.format(rows="VALUES (?, ?, ?, ?, ?, ?, ?)"), [
+        driver_executemany(connection, upsert.format(rows="VALUES (?, ?, ?, ?, ?, ?, ?)"), [
             (company_id, *key, *amounts) for key, amounts in deltas.items()])
         return
     keys = sorted(deltas)
