@@ -276,3 +276,84 @@ def test_ctrl_c_during_bilag_journal_post_then_the_same_command_posts_the_rest(s
     assert len(vouchers) == 40_000
     numbers = sorted(int(number[4:]) for _, number, _ in vouchers if number.startswith("GNJL"))
     assert numbers == list(range(1, len(numbers) + 1)) and len(numbers) == 8_000
+
+
+def planned_chunks(monkeypatch) -> list[int]:
+    """The line count of every chunk file_posting plans, in order."""
+    from bilag.services import file_posting
+
+    planned: list[int] = []
+    plan = file_posting.plan_posting
+
+    def counted(company, lines, context):
+        planned.append(len(lines))
+        return plan(company, lines, context)
+
+    monkeypatch.setattr(file_posting, "plan_posting", counted)
+    return planned
+
+
+def test_the_posting_pass_posts_the_checked_plans_without_planning_again(engine, tmp_path, monkeypatch):
+    """Each chunk is read and planned once, by the check; the posting pass posts the plans it kept (the spool)."""
+    path = write_csv(tmp_path / "j.csv", journal_rows(300))
+    two_companies(engine)
+    post_journal(engine, "USMF", "GNJL", lines_from_file(path), source=str(path))
+    planned = planned_chunks(monkeypatch)
+    result = post_journal_file(engine, "CHNK", "GNJL", path, chunk_lines=CHUNK, idempotency_key="spool-1")
+    assert result.chunks >= 9 and len(planned) == result.chunks and sum(planned) == 600
+    assert ledger_state(engine, "CHNK") == ledger_state(engine, "USMF")
+    assert requests(engine) == [("spool-1", None, fingerprint("GNJL", lines_from_file(path)))]
+
+
+def test_a_chunk_after_a_change_of_master_data_is_read_and_planned_again(engine, tmp_path, monkeypatch):
+    """Master data changed between two chunks (here a period of another month put on hold): the chunks after it
+    are read from the file again and planned against the company as it is then; the result is the same."""
+    path = write_csv(tmp_path / "j.csv", journal_rows(300))
+    two_companies(engine)
+    post_journal(engine, "USMF", "GNJL", lines_from_file(path), source=str(path))
+    planned = planned_chunks(monkeypatch)
+    checked: list[int] = []
+
+    def hold_june(result) -> None:
+        if result.chunks == 3:
+            checked.append(len(planned))
+            set_period_status(engine, "CHNK", date(2024, 6, 5), "on_hold")
+
+    result = post_journal_file(engine, "CHNK", "GNJL", path, chunk_lines=CHUNK, idempotency_key="spool-2",
+                               chunk_posted=hold_june)
+    assert checked == [result.chunks]  # after three chunks posted from the spool, nothing planned again
+    assert planned[result.chunks:] == planned[3:result.chunks]  # the rest planned again, chunk by chunk
+    assert ledger_state(engine, "CHNK") == ledger_state(engine, "USMF")
+
+
+def test_a_disk_that_refuses_the_plans_only_means_planning_again(engine, tmp_path, monkeypatch):
+    from bilag.services import file_posting
+
+    def full(self, vouchers) -> None:
+        if len(self.starts) == 2:
+            self.failed = True  # as OSError (no space left) on the third chunk
+        self.starts.append(0)
+
+    monkeypatch.setattr(file_posting._PlanSpool, "add", full)
+    path = write_csv(tmp_path / "j.csv", journal_rows(300))
+    two_companies(engine)
+    post_journal(engine, "USMF", "GNJL", lines_from_file(path), source=str(path))
+    planned = planned_chunks(monkeypatch)
+    result = post_journal_file(engine, "CHNK", "GNJL", path, chunk_lines=CHUNK, idempotency_key="spool-3")
+    assert len(planned) == 2 * result.chunks
+    assert ledger_state(engine, "CHNK") == ledger_state(engine, "USMF")
+
+
+def test_the_progress_of_each_pass_covers_the_whole_file(engine, tmp_path):
+    """The bar moves over the whole file in the checking pass, and again in the posting pass (whose chunks come
+    from the spool: it moves by what the check read up to each chunk's end)."""
+    path = write_csv(tmp_path / "j.csv", journal_rows(300))
+    two_companies(engine)
+    moved: dict[str, int] = {}
+    stages: list[str] = []
+    post_journal_file(engine, "CHNK", "GNJL", path, chunk_lines=CHUNK, idempotency_key="bar-1",
+                      stage=lambda name, _result: stages.append(name),
+                      progress=lambda amount: moved.__setitem__(stages[-1], moved.get(stages[-1], 0) + amount))
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        size = len(handle.read())  # characters, as read
+    assert stages == ["checking", "posting"] and moved == {"checking": size, "posting": size}

@@ -224,7 +224,8 @@ def records_collecting(records: list[dict], *, default_date: date | None = None,
     return lines, problems
 
 
-def _rows_to_lines(columns, rows, default_date, source, problems, *, exact_width: bool) -> list[JournalLine]:
+def _rows_to_lines_one_by_one(columns, rows, default_date, source, problems, *, exact_width: bool
+                              ) -> list[JournalLine]:
     """rows: (line number, cells). With exact_width a row needs a cell for every named column."""
     records, numbers = [], []
     width = len(columns)
@@ -242,6 +243,143 @@ def _rows_to_lines(columns, rows, default_date, source, problems, *, exact_width
             records.append(record)
             numbers.append(line_no)
     return _read_records(records, default_date, source, numbers, problems, from_table=True)
+
+
+def _rows_to_lines(columns, rows, default_date, source, problems, *, exact_width: bool) -> list[JournalLine]:
+    """rows: (line number, cells). With exact_width a row needs a cell for every named column.
+
+    The usual row (a cell under each named column, every value as it should be) is built by a function made
+    for the table's header (_RowBuilder); any other row is read by _read_row, the reader of every mapping,
+    which names its problems. The two give the same lines (tests/test_file_import.py, a property test)."""
+    if None in columns:
+        return _rows_to_lines_one_by_one(columns, rows, default_date, source, problems, exact_width=exact_width)
+    build = _RowBuilder(tuple(columns), default_date)
+    lines: list[JournalLine] = []
+    append, width, strip = lines.append, len(columns), str.strip
+    for line_no, cells in rows:
+        if len(cells) == width:
+            cells = list(map(strip, cells))
+            if not any(cells):
+                continue
+            if max(map(len, cells)) <= _SHORTEST_TEXT_LIMIT:
+                try:
+                    append(build(line_no, cells))
+                    continue
+                except _Unusual:
+                    pass
+        lines.extend(_rows_to_lines_one_by_one(columns, [(line_no, cells)], default_date, source, problems,
+                                               exact_width=exact_width))
+    return lines
+
+
+class _Unusual(Exception):
+    """A row that _RowBuilder leaves to the reader that names problems."""
+
+
+def _unusual(_text: str = ""):
+    raise _Unusual
+
+
+_SIMPLE_NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)").fullmatch  # parse_decimal reads it as Decimal does
+
+
+class _Cache(dict):
+    """Text -> value, each distinct text converted once (by `convert`, which raises _Unusual for a text that the
+    reader that names problems must see); at most 4,096 texts kept."""
+
+    def __init__(self, convert, known: dict):
+        super().__init__(known)
+        self.convert = convert
+
+    def __missing__(self, text):
+        value = self.convert(text)
+        if len(self) < 4096:
+            self[text] = value
+        return value
+
+
+def _date_or_unusual(text: str):
+    try:
+        return _iso_date_text(text)
+    except ValueError:
+        raise _Unusual from None
+
+
+def _currency_or_unusual(text: str) -> str:
+    if not _CURRENCY_CODE.fullmatch(text):
+        raise _Unusual
+    return text
+
+
+def _rate_or_unusual(text: str) -> Decimal:
+    try:
+        rate = parse_decimal(text)
+        check_rate(rate)
+    except ValueError:
+        raise _Unusual from None
+    return rate
+
+
+def _amount(text: str) -> Decimal:
+    """An amount written otherwise than 1234.50 (a decimal comma, groups of digits), or _Unusual."""
+    try:
+        return parse_decimal(text)
+    except ValueError:
+        raise _Unusual from None
+
+
+@lru_cache(maxsize=64)
+def _row_function(columns: tuple[str, ...]):
+    """The function that makes a JournalLine of a row under this header, its arguments in JournalLine's order
+    (cells taken by position, no record per row). Made once per header, from the column positions only."""
+    at = {column: index for index, column in enumerate(columns)}
+
+    def cell(column: str, absent: str = "None", *, blank: str = "None") -> str:
+        if column not in at:
+            return absent
+        return f"(c[{at[column]}] or {blank})"
+
+    def converted(column: str, cache: str) -> str:
+        return f"{cache}[c[{at[column]}]]" if column in at else "None"
+
+    def amount(column: str) -> str:
+        if column not in at:
+            return "None"
+        c = f"c[{at[column]}]"
+        return f"((Decimal({c}) if simple({c}) else amount({c})) if {c} else None)"
+
+    arguments = [
+        "line_no", converted("date", "dates") if "date" in at else "default_date",
+        cell("account_type", blank="unusual()"), cell("account", '""', blank='""'), amount("debit"),
+        amount("credit"), cell("voucher"), cell("description", '""', blank='""'), converted("currency", "currencies"),
+        converted("exchange_rate", "rates"), cell("offset_account_type"), cell("offset_account"), cell("invoice"),
+        converted("due_date", "other_dates"), converted("document_date", "other_dates"), cell("cash_discount"),
+        cell("payment_terms"), cell("document_number"), cell("tax_code"), cell("reason"), cell("settle_invoice"),
+        cell("posting_profile"),
+    ]
+    assert len(arguments) == len(JournalLine.__slots__)
+    if "account_type" not in at:
+        arguments[2] = "unusual()"
+    if "date" not in at:  # every line takes the default date; without one, the reader names the problem
+        arguments[1] = "default_date if default_date is not None else unusual()"
+    source = ("def build(line_no, c):\n"
+              f"    return JournalLine({', '.join(arguments)})\n")
+    return compile(source, f"<journal row reader {columns}>", "exec")
+
+
+def _RowBuilder(columns: tuple[str, ...], default_date: date | None):
+    """build(line_no, stripped cells) -> JournalLine, or _Unusual: the row's values as _read_records reads them
+    (dates, amounts, rates and currencies converted once per distinct text)."""
+    namespace = {
+        "JournalLine": JournalLine, "Decimal": Decimal, "simple": _SIMPLE_NUMBER, "amount": _amount,
+        "unusual": _unusual, "default_date": default_date,
+        "dates": _Cache(_date_or_unusual, {"": default_date} if default_date is not None else {}),
+        "other_dates": _Cache(_date_or_unusual, {"": None}),
+        "currencies": _Cache(_currency_or_unusual, {"": None}),
+        "rates": _Cache(_rate_or_unusual, {"": None}),
+    }
+    exec(_row_function(columns), namespace)
+    return namespace["build"]
 
 
 def lines_from_pipe_table(table: str, *, default_date: date | None = None, source: str | None = None,

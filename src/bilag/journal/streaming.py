@@ -81,22 +81,31 @@ def _csv_chunks(path: Path, problems: ProblemList, default_date, chunk_lines: in
 
     def checked_lines():
         nonlocal physical
-        while True:
-            try:
-                text = handle.readline()
-            except UnicodeDecodeError:
-                # The text reader decodes ahead of the lines it returns: find the line of the bad byte itself.
-                raise InvalidInput(f"{source}, line {_first_bad_utf8_line(path)}: the file is not UTF-8 text",
-                                   code="bad_file") from None
-            if not text:
-                return
-            physical += 1
-            if "\x00" in text:
-                raise InvalidInput(f"{source}, line {physical}: the file holds binary data (a NUL byte), not CSV "
-                                   f"text", code="bad_file")
-            if progress is not None:
-                progress(len(text))
-            yield text
+        unreported = 0  # progress is told every 4,096 lines (a Rich bar's update costs microseconds), and at the end
+        readline = handle.readline
+        try:
+            while True:
+                try:
+                    text = readline()
+                except UnicodeDecodeError:
+                    # The text reader decodes ahead of the lines it returns: find the line of the bad byte itself.
+                    raise InvalidInput(f"{source}, line {_first_bad_utf8_line(path)}: the file is not UTF-8 text",
+                                       code="bad_file") from None
+                if not text:
+                    return
+                physical += 1
+                if "\x00" in text:
+                    raise InvalidInput(f"{source}, line {physical}: the file holds binary data (a NUL byte), not "
+                                       f"CSV text", code="bad_file")
+                if progress is not None:
+                    unreported += len(text)
+                    if not physical & 4095:
+                        progress(unreported)
+                        unreported = 0
+                yield text
+        finally:
+            if unreported:
+                progress(unreported)
 
     with handle:
         lines = checked_lines()
@@ -147,24 +156,30 @@ def _chunked(numbered_rows: Iterable[tuple[int, list[str]]], source: str, proble
     """A table's rows (line number, cells) as chunks of journal lines: the first non-blank row is the header."""
     columns = None
     rows: list[tuple[int, list[str]]] = []
-    count = 0
-    for number, cells in numbered_rows:
-        if not any(cell.strip() for cell in cells):
-            continue
-        if columns is None:
+    for number, cells in numbered_rows:  # the header: the first row that is not blank
+        if any(cell.strip() for cell in cells):
             columns = check_header(cells, source, number)
-            continue
-        rows.append((number, cells))
-        if len(rows) >= chunk_lines:
-            count += len(rows)
-            yield _rows_to_lines(columns, rows, default_date, source, problems, exact_width=exact_width)
-            rows = []
+            break
     if columns is None:
         raise JournalRejected([Problem("empty_journal", no_header, source=source)], source)
-    if rows or not count:
-        if not rows:
-            raise JournalRejected([Problem("empty_journal", "the journal has no lines", source=source)], source)
-        yield _rows_to_lines(columns, rows, default_date, source, problems, exact_width=exact_width)
+    read = 0  # lines read and problems found: a row that is not blank gives one or the other
+    append = rows.append
+    for row in numbered_rows:
+        if any(row[1]):  # rows of blank cells are left out here, rows of spaces by _rows_to_lines
+            append(row)
+            if len(rows) >= chunk_lines:
+                before = len(problems) + problems.dropped
+                lines = _rows_to_lines(columns, rows, default_date, source, problems, exact_width=exact_width)
+                read += len(lines) + len(problems) + problems.dropped - before
+                yield lines
+                rows = []
+                append = rows.append
+    before = len(problems) + problems.dropped
+    lines = _rows_to_lines(columns, rows, default_date, source, problems, exact_width=exact_width) if rows else []
+    if lines or len(problems) + problems.dropped > before:
+        yield lines
+    elif not read:
+        raise JournalRejected([Problem("empty_journal", "the journal has no lines", source=source)], source)
 
 
 def _xlsx_chunks(path: Path, problems: ProblemList, default_date, chunk_lines: int, progress) -> Iterator[list]:

@@ -26,9 +26,13 @@ What a finance user still gets, as with any posting:
   it whatever its file name, and a run of a file whose first lines are those posted by an unfinished run of this
   kind resumes that run (the user corrected the rest). To post the same content twice on purpose, give each run
   its own key.
-- **The rules at posting time.** Each chunk is planned again in its own transaction against the company as it is
-  then (master data and periods may change between chunks): a refusal names the voucher, says what is posted,
-  and leaves the rest to a later run.
+- **The rules at posting time.** Each chunk posts in its own transaction against the company as it is then
+  (master data and periods may change between chunks): a refusal names the voucher, says what is posted, and
+  leaves the rest to a later run. The checking pass keeps each chunk's plan (its vouchers) in a spool, a
+  temporary file (_PlanSpool): a chunk whose company data (its master version: store/master_version.py) and
+  user groups are those it was checked with posts the plan kept, without reading and planning it again (each
+  line was read and planned twice before: a third of the time); else the chunk is read and planned again. Either
+  way, writing checks the periods and the posted voucher and invoice numbers again in the chunk's transaction.
 
 Not found by the validation pass: a typed voucher number or vendor invoice number used twice in the file in two
 different chunks (keeping every number of a ten-million-line file would make memory grow with the file); the
@@ -38,6 +42,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import pickle
+import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
@@ -50,7 +56,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
 from ..errors import IdempotencyConflict, InvalidInput, JournalRejected, Problem
-from ..journal.model import JournalLine
+from ..journal.model import EntryDraft, JournalLine, TaxDraft, TransactionDraft, VoucherDraft
 from ..journal.posting import PostingContext, cycle_collection_paused, plan_posting
 from ..journal.streaming import CHUNK_LINES, ProblemList, read_chunks, voucher_chunks
 from ..store import schema as s
@@ -170,20 +176,24 @@ def post_journal_file(engine: Engine, company_id: str | None, journal_name: str,
     second = next(chunks, None) if first is not None else None
     if second is None:  # one chunk (or what an earlier run left): checked and posted in one transaction
         return posting.in_one_transaction(first, post, chunk_posted)
-    prints = posting.validate([first, second], chunks)
-    if post and posting.key is None:
-        posting.key = DERIVED_KEY_PREFIX + posting.fingerprint
-        with engine.connect() as connection:
-            request = _request(connection, posting.company_id, posting.key)
-        if request is not None:  # the same content was posted before without a key
-            if request.lines_posted is None:
-                return FilePostingResult._from_kept(request, replayed=True)
-            raise IdempotencyConflict(f"another run is posting this file (idempotency key {posting.key}); nothing "
-                                      f"was posted: run again when it has stopped")
-    posting.refuse_problems()
-    if not post:
-        return posting.result
-    return posting.in_chunks(prints, chunk_posted, stage)
+    try:
+        prints = posting.validate([first, second], chunks, spool=post)
+        if post and posting.key is None:
+            posting.key = DERIVED_KEY_PREFIX + posting.fingerprint
+            with engine.connect() as connection:
+                request = _request(connection, posting.company_id, posting.key)
+            if request is not None:  # the same content was posted before without a key
+                if request.lines_posted is None:
+                    return FilePostingResult._from_kept(request, replayed=True)
+                raise IdempotencyConflict(f"another run is posting this file (idempotency key {posting.key}); "
+                                          f"nothing was posted: run again when it has stopped")
+        posting.refuse_problems()
+        if not post:
+            return posting.result
+        return posting.in_chunks(prints, chunk_posted, stage)
+    finally:
+        if posting.spool is not None:  # the checked plans, when the posting pass did not take them
+            posting.spool.close()
 
 
 def posted_so_far(engine: Engine, company_id: str | None, idempotency_key: str) -> FilePostingResult | None:
@@ -236,6 +246,10 @@ class _FilePosting:
         self.problems = ProblemList(self.source)  # what validation finds in the rows that read
         self.result = FilePostingResult(None)
         self.fingerprint = ""
+        self.spool: _PlanSpool | None = None  # the checked chunks' plans (validate), for the posting pass
+        self.checked_with: tuple = ()  # the company data and user groups the plans were made with
+        self.chunk_lines_read: list[int] = []  # each checked chunk's line count
+        self.read_at_chunk: list[int] = []  # the progress (bytes, or an XLSX's rows) read by each chunk's end
 
     # ------------------------------------------------------------------ reading
     def chunks(self, progress=None, *, posting: bool = False) -> Iterator[list[JournalLine]]:
@@ -244,9 +258,16 @@ class _FilePosting:
         if not posting:
             self.digest = _digest(self.journal_name)
             self.identity = _identity(self.path)
+            self.bytes_read = 0
+
+            def counted(amount: int) -> None:
+                self.bytes_read += amount
+                if progress is not None:
+                    progress(amount)
         expected = self.request.fingerprint if self.request is not None and not posting else None
         read = read_chunks(self.path, ProblemList(self.source) if posting else self.unreadable,
-                           default_date=self.default_date, chunk_lines=self.chunk_lines, progress=progress)
+                           default_date=self.default_date, chunk_lines=self.chunk_lines,
+                           progress=progress if posting else counted)
         return voucher_chunks(_after(read, self.skip, None if posting else self.digest, expected,
                                      self._changed_start), self.chunk_lines)
 
@@ -312,7 +333,7 @@ class _FilePosting:
                 return self.result
             self._start_posting()
             if plan is not None:
-                self._write(connection, company, plan, len(lines or ()), last=True)
+                self._write(connection, company, plan.vouchers, len(lines or ()), last=True)
             else:  # the file ends where the earlier run stopped: its request is done
                 self._keep_progress(connection, self.result.lines, last=True)
         self.result.done = True
@@ -321,19 +342,24 @@ class _FilePosting:
         return self.result
 
     # ------------------------------------------------------------------ several chunks: validate, then post
-    def validate(self, read: list, rest: Iterator[list[JournalLine]]) -> list[str]:
-        """Check every chunk as posting would, writing nothing; the fingerprint after each chunk."""
+    def validate(self, read: list, rest: Iterator[list[JournalLine]], *, spool: bool = False) -> list[str]:
+        """Check every chunk as posting would, writing nothing; the fingerprint after each chunk. With spool the
+        plan of each chunk is kept for the posting pass (in_chunks), while the file has no problem."""
         prints = []
+        self.spool = _PlanSpool.opened() if spool else None
         with self.engine.connect() as connection:
             company = load_company(connection, self.company_id)
             context = PostingContext(self.journal_name, one_voucher=self.one_voucher, source=self.source,
                                      user_groups=user_groups(connection, self.company_id, self.user))
+            self.checked_with = (company, context.user_groups)
             connection.rollback()
             for lines in _chained(read, rest):
                 _add_to_digest(self.digest, lines)
                 prints.append(self.digest.hexdigest())
                 self.result.chunks += 1
                 self.result.lines += len(lines)
+                self.chunk_lines_read.append(len(lines))
+                self.read_at_chunk.append(self.bytes_read)
                 try:
                     with cycle_collection_paused():
                         plan = plan_posting(company, lines, context)
@@ -343,8 +369,14 @@ class _FilePosting:
                                          else rejected.problems)
                 else:
                     self.result.warnings.extend(plan.warnings[:MAX_WARNINGS - len(self.result.warnings)])
+                    if self.spool is not None and not (self.problems or self.unreadable):
+                        with cycle_collection_paused():
+                            self.spool.add(plan.vouchers)
                 finally:
                     connection.rollback()  # a read transaction per chunk: other writers are not held up meanwhile
+                if self.spool is not None and (self.problems or self.unreadable or self.spool.failed):
+                    self.spool.close()  # nothing is posted (or the disk is full): no more plans kept
+                    self.spool = None
         self.fingerprint = self.digest.hexdigest()
         return prints
 
@@ -361,31 +393,66 @@ class _FilePosting:
             raise JournalRejected(problems, self.source)
 
     def in_chunks(self, prints: list[str], chunk_posted, stage) -> FilePostingResult:
-        """Post the checked file again chunk by chunk, each chunk in its own transaction. The lines are not hashed
-        again (9 us a line): the file must be the one checked — the same size, time of change and inode — and each
-        chunk's fingerprint is the one the check computed after it."""
+        """Post the checked file chunk by chunk, each chunk in its own transaction: the plan the check kept
+        (self.spool) while the company data and user groups are those it was checked with, else the chunk read
+        and planned again. The lines are not hashed again (4 us a line): the file must be the one checked — the
+        same size, time of change and inode — and each chunk's fingerprint is the one the check computed after
+        it."""
         self._start_posting()
         _stage(stage, "posting", self.result)
-        for index, lines in enumerate(self.chunks(self.progress, posting=True)):
-            if index >= len(prints) or _identity(self.path) != self.identity:
-                raise InvalidInput(f"{self.source} changed while it was posted: line {self.result.lines + 1:,} "
-                                   f"on is not what was checked; {self._posted_so_far()}", code="file_changed")
-            self.fingerprint_so_far = prints[index]
-            last = index == len(prints) - 1
-            with cycle_collection_paused(), self.engine.begin() as connection:
-                company, groups = load_company_and_groups(connection, self.company_id,
-                                                          [self.user] if self.user else [])
-                context = PostingContext(self.journal_name, one_voucher=self.one_voucher, source=self.source,
-                                         user_groups=groups.get(self.user or "", frozenset()))
-                try:
-                    plan = plan_posting(company, lines, context)
-                    self._write(connection, company, plan, len(lines), last=last)
-                except JournalRejected as refused:  # the rules changed since the check: this chunk is not posted
-                    raise JournalRejected([*refused.problems, self._partly_posted()], self.source) from None
-            self.result.done = last
-            if chunk_posted is not None:
-                chunk_posted(self.result)
+        spool, self.spool = self.spool, None
+        read_again: Iterator[list[JournalLine]] | None = None  # the file's chunks, read only when one is planned again
+        reported = 0
+        try:
+            for index, fingerprint in enumerate(prints):
+                if _identity(self.path) != self.identity:
+                    raise InvalidInput(f"{self.source} changed while it was posted: line {self.result.lines + 1:,} "
+                                       f"on is not what was checked; {self._posted_so_far()}", code="file_changed")
+                if self.progress is not None:  # the bar moves by what the check read up to the chunk's end
+                    self.progress(self.read_at_chunk[index] - reported)
+                    reported = self.read_at_chunk[index]
+                self.fingerprint_so_far = fingerprint
+                last = index == len(prints) - 1
+                with cycle_collection_paused(), self.engine.begin() as connection:
+                    company, groups = load_company_and_groups(connection, self.company_id,
+                                                              [self.user] if self.user else [])
+                    groups_of_user = groups.get(self.user or "", frozenset())
+                    try:
+                        if spool is not None and self.checked_with[0] is company and \
+                                self.checked_with[1] == groups_of_user:
+                            vouchers = spool.plan(index)
+                            if read_again is not None:
+                                next(read_again, None)  # the file read again stays at the next chunk
+                        else:
+                            if read_again is None:
+                                read_again = self._chunks_after(index)
+                            lines = next(read_again, None)
+                            if lines is None or len(lines) != self.chunk_lines_read[index]:
+                                raise InvalidInput(f"{self.source} changed while it was posted: line "
+                                                   f"{self.result.lines + 1:,} on is not what was checked; "
+                                                   f"{self._posted_so_far()}", code="file_changed")
+                            context = PostingContext(self.journal_name, one_voucher=self.one_voucher,
+                                                     source=self.source, user_groups=groups_of_user)
+                            vouchers = plan_posting(company, lines, context).vouchers
+                        self._write(connection, company, vouchers, self.chunk_lines_read[index], last=last)
+                    except JournalRejected as refused:  # the rules changed since the check: this chunk is not posted
+                        raise JournalRejected([*refused.problems, self._partly_posted()], self.source) from None
+                self.result.done = last
+                if chunk_posted is not None:
+                    chunk_posted(self.result)
+        finally:
+            if spool is not None:
+                spool.close()
+        if self.progress is not None and self.bytes_read > reported:
+            self.progress(self.bytes_read - reported)
         return self.result
+
+    def _chunks_after(self, index: int) -> Iterator[list[JournalLine]]:
+        """The file's chunks from the index-th on (a chunk planned again: the company changed since the check)."""
+        chunks = self.chunks(None, posting=True)
+        for _ in range(index):
+            next(chunks, None)
+        return chunks
 
     # ------------------------------------------------------------------ writing
     def _start_posting(self) -> None:
@@ -400,13 +467,14 @@ class _FilePosting:
         self.result.idempotency_key = self.key
         self.row_kept = self.request is not None
 
-    def _write(self, connection: Connection, company, plan, line_count: int, *, last: bool) -> None:
+    def _write(self, connection: Connection, company, vouchers: list[VoucherDraft], line_count: int, *,
+               last: bool) -> None:
         """Post one chunk's plan and keep the request's progress, in the chunk's transaction."""
         result = self.result
         if result.batch_id is None:
             result.batch_id = next_ids(connection, self.company_id, "batch", 1)
             record_batch_user(connection, self.company_id, [result.batch_id], self.user)
-        posted = post_plan(connection, company, plan.vouchers, [], source=self.source, batch_id=result.batch_id)
+        posted = post_plan(connection, company, vouchers, [], source=self.source, batch_id=result.batch_id)
         lines_before = result.lines
         result.chunks += 1
         result.lines += line_count
@@ -461,6 +529,54 @@ def _posted(result: FilePostingResult, key: str | None) -> str:
              else f"run it again with --idempotency-key {key}")
     return (f"its first {result.lines:,} lines are posted (batch {result.batch_id}, vouchers {result.first_voucher} "
             f"to {result.last_voucher}); {again} to post the rest")
+
+
+_DRAFT_TYPES = (VoucherDraft, EntryDraft, TransactionDraft, TaxDraft)
+
+
+def _by_fields(kind):
+    fields = attrgetter(*kind.__slots__)
+    return lambda draft: (kind, fields(draft))
+
+
+# A draft pickled as its type and its fields in order (the constructor's arguments): a third of the time the
+# dataclasses' own __getstate__ takes, half the bytes.
+_DRAFT_PICKLING = {kind: _by_fields(kind) for kind in _DRAFT_TYPES}
+
+
+class _PlanSpool:
+    """The plans (vouchers) of a file's checked chunks, pickled into a temporary file in the order they were
+    checked (about 230 bytes a line; removed when closed or when the process ends): the posting pass reads each
+    back instead of reading and planning the chunk again. A disk that refuses to write (full) only means that
+    the chunks are read and planned again: `failed`."""
+
+    def __init__(self, handle):
+        self.handle = handle
+        self.starts: list[int] = []
+        self.failed = False
+
+    @classmethod
+    def opened(cls) -> _PlanSpool | None:
+        try:
+            return cls(tempfile.TemporaryFile(prefix="bilag-plans-"))
+        except OSError:
+            return None
+
+    def add(self, vouchers: list[VoucherDraft]) -> None:
+        try:
+            self.starts.append(self.handle.seek(0, 2))
+            pickler = pickle.Pickler(self.handle, protocol=pickle.HIGHEST_PROTOCOL)
+            pickler.dispatch_table = _DRAFT_PICKLING  # type: ignore[assignment]
+            pickler.dump(vouchers)
+        except OSError:
+            self.failed = True
+
+    def plan(self, index: int) -> list[VoucherDraft]:
+        self.handle.seek(self.starts[index])
+        return pickle.load(self.handle)
+
+    def close(self) -> None:
+        self.handle.close()
 
 
 def _chained(read: list, rest: Iterator[list[JournalLine]]) -> Iterator[list[JournalLine]]:
