@@ -3,14 +3,14 @@ write. Knows nothing of settlement: settling what a journal marks is the use cas
 from __future__ import annotations
 
 import datetime
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
 from sqlalchemy.engine import Connection
 
 from ..company import Company
 from ..errors import JournalRejected
-from ..journal.model import JournalLine, VoucherDraft
+from ..journal.model import JournalLine, TransactionDraft, VoucherDraft
 from ..journal.posting import PostingContext, plan_posting
 from ..parties.model import is_invoice
 from ..store.bulk import driver_rows, marks, next_ids
@@ -101,12 +101,14 @@ def _taken_voucher_numbers(connection, company: Company, vouchers, source, warni
 
 def check_before_writing(connection: Connection, company: Company, vouchers: list[VoucherDraft],
                          source: str | None, warnings: list[str] | None = None,
-                         voucher_reuse: str | None = None, taken: dict[str, list] | None = None) -> None:
+                         voucher_reuse: str | None = None, taken: dict[str, list] | None = None,
+                         posted_invoices: list[tuple] | None = None) -> None:
     """What only the ledger can tell: voucher numbers and vendor invoice numbers already posted. A voucher
     number used again that the check for voucher used lets through with a warning adds it to `warnings`. `taken`:
-    the posted numbers of the typed ones by series, read already (prepare_to_write)."""
+    the posted numbers of the typed ones by series, and `posted_invoices` the vendor invoices among the journal's,
+    read already (prepare_to_write)."""
     problems = (_taken_voucher_numbers(connection, company, vouchers, source, warnings, voucher_reuse, taken)
-                + _duplicate_vendor_invoices(connection, company, vouchers, source))
+                + _duplicate_vendor_invoices(connection, company, vouchers, source, posted_invoices))
     if problems:
         raise JournalRejected(sorted(problems, key=lambda p: (p.line or 0, p.code)), source)
 
@@ -138,31 +140,41 @@ def post_lines_only(connection: Connection, company: Company, journal_name: str,
     return write_plan(connection, company, plan.vouchers, plan.warnings, source=source, batch_id=batch_id)
 
 
+def _vendor_invoices(company: Company, vouchers: list[VoucherDraft]
+                     ) -> Iterator[tuple[tuple[str, str], VoucherDraft, TransactionDraft]]:
+    """The journal's vendor invoices with their (vendor, invoice key), when the AP parameter rejects duplicates.
+    Trimmed and case-insensitive: inv-1 is INV-1 (limits.invoice_key)."""
+    from ..limits import invoice_key
+
+    if company.parameter("duplicate_vendor_invoice") == "allow":
+        return
+    for voucher in vouchers:
+        for transaction in voucher.transactions:
+            if (transaction.party_type == "vendor" and transaction.invoice
+                    and is_invoice(transaction.party_type, transaction.amount_minor)):
+                yield (transaction.party_id, invoice_key(transaction.invoice)), voucher, transaction
+
+
 def _duplicate_vendor_invoices(connection: Connection, company: Company, vouchers: list[VoucherDraft],
-                               source: str | None) -> list:
-    """A vendor's invoice number is used once (AP parameter: reject duplicates), in the journal and in the ledger."""
+                               source: str | None, posted_invoices: list[tuple] | None = None) -> list:
+    """A vendor's invoice number is used once (AP parameter: reject duplicates), in the journal and in the ledger.
+    `posted_invoices`: posted_vendor_invoices of the journal's, when read already."""
     from ..errors import Problem
     from ..limits import invoice_key
     from ..store.transactions import posted_vendor_invoices
 
-    if company.parameter("duplicate_vendor_invoice") == "allow":
-        return []
     seen: dict[tuple[str, str], VoucherDraft] = {}
     problems = []
-    for voucher in vouchers:
-        for transaction in voucher.transactions:
-            if (transaction.party_type != "vendor" or not transaction.invoice
-                    or not is_invoice(transaction.party_type, transaction.amount_minor)):
-                continue
-            # Trimmed and case-insensitive: inv-1 is INV-1 (limits.invoice_key).
-            key = (transaction.party_id, invoice_key(transaction.invoice))
-            if key in seen:
-                problems.append(Problem("duplicate_invoice", f"invoice {transaction.invoice} of vendor "
-                                        f"{transaction.party_id} appears twice in the journal",
-                                        voucher=voucher.number, line=transaction.line_no, source=source))
-            seen[key] = voucher
+    for key, voucher, transaction in _vendor_invoices(company, vouchers):
+        if key in seen:
+            problems.append(Problem("duplicate_invoice", f"invoice {transaction.invoice} of vendor "
+                                    f"{transaction.party_id} appears twice in the journal",
+                                    voucher=voucher.number, line=transaction.line_no, source=source))
+        seen[key] = voucher
     if seen:
-        for party_id, key, posted in posted_vendor_invoices(connection, company.id, list(seen)):
+        if posted_invoices is None:
+            posted_invoices = posted_vendor_invoices(connection, company.id, list(seen))
+        for party_id, key, posted in posted_invoices:
             voucher = seen[(party_id, key)]
             transaction = next(t for t in voucher.transactions
                                if t.party_id == party_id and t.invoice and invoice_key(t.invoice) == key)
@@ -235,6 +247,7 @@ def _prepare_in_one_round_trip(connection: Connection, company: Company, voucher
                                source: str | None, warnings: list[str], batches: int) -> tuple[int, tuple | None]:
     from ..store.bulk import pipelined_rows, reserve_ids_statement
     from ..store.ledger_writer import reserve_statements, reserved_ids, writes_in_one_round_trip
+    from ..store.transactions import posted_vendor_invoices_among, vendor_invoice_pairs_statement
 
     period_ids = sorted({v.period_id for v in vouchers})
     typed = sorted(_typed_numbers(vouchers).items())
@@ -249,6 +262,12 @@ def _prepare_in_one_round_trip(connection: Connection, company: Company, voucher
     statements += [(_taken_numbers_sql(len(given)).replace("?", "%s"), (company.id, series, *sorted(given)))
                    for series, given in typed]
     statements += [reserve_ids_statement(company.id, counter, count) for counter, count in counters[1:]]
+    counters_end = len(statements)
+    # The journal's vendor invoices already posted (rule: no duplicates), when one statement asks for them all.
+    invoice_keys = sorted({key for key, _voucher, _transaction in _vendor_invoices(company, vouchers)})
+    ask_invoices = 0 < len(invoice_keys) <= 2000 and all(key.isascii() for _party, key in invoice_keys)
+    if ask_invoices:
+        statements.append(vendor_invoice_pairs_statement(company.id, invoice_keys))
     writes_at = len(statements)
     if writes_in_one_round_trip(connection, vouchers):  # write_vouchers' ids and chain heads, locked in its order
         statements += reserve_statements(company.id, vouchers)
@@ -256,11 +275,13 @@ def _prepare_in_one_round_trip(connection: Connection, company: Company, voucher
     _check_periods(vouchers, results[0])
     # results: the periods, the first counter, the typed numbers' series, the other counters
     head = 1 + (1 if counters else 0)
-    reserved = results[1:head] + results[head + len(typed):writes_at]
+    reserved = results[1:head] + results[head + len(typed):counters_end]
     firsts = {counter: rows[0][0] - count if rows else next_ids(connection, company.id, counter, count)
               for (counter, count), rows in zip(counters, reserved)}
     check_before_writing(connection, company, vouchers, source, warnings,
-                         taken={series: rows for (series, _given), rows in zip(typed, results[head:])})
+                         taken={series: rows for (series, _given), rows in zip(typed, results[head:])},
+                         posted_invoices=posted_vendor_invoices_among(results[writes_at - 1], invoice_keys)
+                         if ask_invoices else None)
     assign_voucher_numbers(connection, company, vouchers, firsts={counter.removeprefix("voucher:"): first
                                                             for counter, first in firsts.items() if counter != "batch"})
     return firsts.get("batch", 0), (reserved_ids(connection, company.id, vouchers, results[writes_at:])

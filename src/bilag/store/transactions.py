@@ -1,7 +1,7 @@
 """Reading customer/vendor transactions and their distributions; writing settlement changes."""
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import fields
 from datetime import date
 from decimal import Decimal
@@ -457,29 +457,41 @@ def posted_vendor_invoices(connection: Connection, company_id: str, keys: list[t
 
     ASCII keys are looked up by lower(trim(invoice)) in the database (SQLite's lower() knows ASCII letters only);
     the vendors of other keys have all their invoice numbers read and compared here."""
-    from ..limits import invoice_key
-
     mark = "%s" if is_postgres(connection) else "?"
     wanted = set(keys)
+    rows: list = []
+    for chunk in chunks(sorted(key for key in wanted if key[1].isascii()), 2000):
+        rows.extend(_driver_rows(connection, *vendor_invoice_pairs_statement(company_id, chunk, mark)))
     sign = "<" if invoice_sign_of("vendor") < 0 else ">"
     base = (f"SELECT party_id, invoice FROM party_transaction WHERE company_id = {mark} AND party_type = 'vendor' "
             f"AND amount_minor {sign} 0 AND invoice IS NOT NULL")
-    rows: list = []
-    ascii_keys = sorted(key for key in wanted if key[1].isascii())
-    for chunk in chunks(ascii_keys, 2000):
-        # The pairs themselves, joined: one probe of the vendor invoice key index each. `party_id IN (...) AND
-        # lower(trim(invoice)) IN (...)` probed every vendor with every number (a 20,000-line chunk of a journal file
-        # of 5,000 vendors: ten million probes).
-        pairs = ", ".join([f"({mark}, {mark})"] * len(chunk))
-        sql = (f"WITH wanted (party_id, invoice_key) AS (VALUES {pairs}) SELECT t.party_id, t.invoice FROM wanted "
-               f"JOIN party_transaction t ON t.company_id = {mark} AND t.party_id = wanted.party_id AND "
-               f"lower(trim(t.invoice)) = wanted.invoice_key WHERE t.party_type = 'vendor' AND t.amount_minor {sign} 0 "
-               f"AND t.invoice IS NOT NULL")
-        rows.extend(_driver_rows(connection, sql, (*[value for pair in chunk for value in pair], company_id)))
     other_parties = sorted({party_id for party_id, key in wanted if not key.isascii()})
     for chunk in chunks(other_parties):
         sql = f"{base} AND party_id IN ({', '.join([mark] * len(chunk))})"
         rows.extend(_driver_rows(connection, sql, (company_id, *chunk)))
+    return posted_vendor_invoices_among(rows, wanted)
+
+
+def vendor_invoice_pairs_statement(company_id: str, pairs: Sequence[tuple[str, str]], mark: str = "%s"
+                                   ) -> tuple[str, tuple]:
+    """The posted vendor invoices of these (vendor, ASCII invoice key) pairs: the pairs themselves joined, one probe
+    of the vendor invoice key index each (`party_id IN (...) AND lower(trim(invoice)) IN (...)` probed every
+    vendor with every number: a 20,000-line chunk of a journal file of 5,000 vendors, ten million probes). Its rows
+    go to posted_vendor_invoices_among; a single posting sends it with its other checks (one round trip)."""
+    sign = "<" if invoice_sign_of("vendor") < 0 else ">"
+    values = ", ".join([f"({mark}, {mark})"] * len(pairs))
+    sql = (f"WITH wanted (party_id, invoice_key) AS (VALUES {values}) SELECT t.party_id, t.invoice FROM wanted "
+           f"JOIN party_transaction t ON t.company_id = {mark} AND t.party_id = wanted.party_id AND "
+           f"lower(trim(t.invoice)) = wanted.invoice_key WHERE t.party_type = 'vendor' AND t.amount_minor {sign} 0 "
+           f"AND t.invoice IS NOT NULL")
+    return sql, (*[value for pair in pairs for value in pair], company_id)
+
+
+def posted_vendor_invoices_among(rows: Iterable[tuple[str, str]], keys: Iterable[tuple[str, str]]) -> list[tuple]:
+    """(vendor, invoice key, number as posted) of the wanted keys, from rows of (vendor, posted invoice number)."""
+    from ..limits import invoice_key
+
+    wanted = set(keys)
     found: list = []
     for party_id, invoice in rows:
         key = (party_id, invoice_key(invoice))
