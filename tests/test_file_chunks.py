@@ -279,17 +279,17 @@ def test_ctrl_c_during_bilag_journal_post_then_the_same_command_posts_the_rest(s
 
 
 def planned_chunks(monkeypatch) -> list[int]:
-    """The line count of every chunk file_posting plans, in order."""
-    from bilag.services import file_posting
+    """The line count of every chunk planned, in order."""
+    from bilag.journal import posting
 
     planned: list[int] = []
-    plan = file_posting.plan_posting
+    plan = posting._plan_posting
 
-    def counted(company, lines, context):
+    def counted(company, lines, context, *planner):
         planned.append(len(lines))
-        return plan(company, lines, context)
+        return plan(company, lines, context, *planner)
 
-    monkeypatch.setattr(file_posting, "plan_posting", counted)
+    monkeypatch.setattr(posting, "_plan_posting", counted)
     return planned
 
 
@@ -357,3 +357,34 @@ def test_the_progress_of_each_pass_covers_the_whole_file(engine, tmp_path):
     with path.open(encoding="utf-8-sig", newline="") as handle:
         size = len(handle.read())  # characters, as read
     assert stages == ["checking", "posting"] and moved == {"checking": size, "posting": size}
+
+
+def test_chunks_planned_with_the_caches_of_the_earlier_chunks_plan_as_each_alone(engine, tmp_path):
+    """ChunkedPlanning shares one planner's caches between a file's chunks: every chunk's vouchers are those
+    plan_posting makes of it alone, a chunk's problems are its own, and the chunk after a refused one plans."""
+    from bilag.journal.posting import ChunkedPlanning, PostingContext, plan_posting
+    from bilag.journal.streaming import ProblemList, read_chunks, voucher_chunks
+    from bilag.store.companies import load_company
+
+    rows = journal_rows(300)
+    rows[250][3] = "NO-SUCH-ACCOUNT"  # one bad line in the fourth chunk
+    path = write_csv(tmp_path / "j.csv", rows)
+    make_company(engine)
+    with engine.connect() as connection:
+        company = load_company(connection, "USMF")
+    context = PostingContext("GNJL", source=str(path))
+    planning = ChunkedPlanning(company, context)
+    chunks = list(voucher_chunks(read_chunks(path, ProblemList(str(path)), chunk_lines=CHUNK), CHUNK))
+    refused = 0
+    for chunk in chunks:
+        try:
+            alone = plan_posting(company, chunk, context)
+        except JournalRejected as error:
+            with pytest.raises(JournalRejected) as shared:
+                planning.plan(chunk)
+            assert [str(p) for p in shared.value.problems] == [str(p) for p in error.problems]
+            refused += 1
+            continue
+        shared_plan = planning.plan(chunk)
+        assert shared_plan.vouchers == alone.vouchers and shared_plan.warnings == alone.warnings
+    assert refused == 1 and len(chunks) >= 9

@@ -571,9 +571,12 @@ def lines_from_file(path: Path, *, default_date: date | None = None) -> list[Jou
 def read_collecting(path: Path, *, default_date: date | None = None) -> tuple[list[JournalLine], list[Problem]]:
     """The lines of a journal file that read, and a problem for each row that does not (the caller validates the
     lines and reports both in one pass). A file or header that does not read at all still raises."""
+    from .posting import cycle_collection_paused
+
     suffix = path.suffix.lower()
-    if suffix == ".xlsx":
-        return _xlsx_lines(path, default_date)
-    if suffix in (".csv", ".txt", ".tsv"):
-        return _csv_lines(path, default_date)
+    with cycle_collection_paused():  # the lines are freed by reference counting: no collector runs over them
+        if suffix == ".xlsx":
+            return _xlsx_lines(path, default_date)
+        if suffix in (".csv", ".txt", ".tsv"):
+            return _csv_lines(path, default_date)
     raise InvalidInput(f"{path}: journals are read from .csv, .tsv or .xlsx files", code="bad_file")

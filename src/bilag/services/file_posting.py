@@ -57,7 +57,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ..errors import IdempotencyConflict, InvalidInput, JournalRejected, Problem
 from ..journal.model import EntryDraft, JournalLine, TaxDraft, TransactionDraft, VoucherDraft
-from ..journal.posting import PostingContext, cycle_collection_paused, plan_posting
+from ..journal.posting import ChunkedPlanning, PostingContext, cycle_collection_paused, plan_posting
 from ..journal.streaming import CHUNK_LINES, ProblemList, read_chunks, voucher_chunks
 from ..store import schema as s
 from ..store.bulk import next_ids
@@ -172,8 +172,9 @@ def post_journal_file(engine: Engine, company_id: str | None, journal_name: str,
     posting.key = request.idempotency_key if request is not None else idempotency_key
     _stage(stage, "checking", posting.result)
     chunks = posting.chunks(progress)
-    first = next(chunks, None)
-    second = next(chunks, None) if first is not None else None
+    with cycle_collection_paused():  # reading makes objects that reference counting frees (validate says why)
+        first = next(chunks, None)
+        second = next(chunks, None) if first is not None else None
     if second is None:  # one chunk (or what an earlier run left): checked and posted in one transaction
         return posting.in_one_transaction(first, post, chunk_posted)
     try:
@@ -347,11 +348,14 @@ class _FilePosting:
         plan of each chunk is kept for the posting pass (in_chunks), while the file has no problem."""
         prints = []
         self.spool = _PlanSpool.opened() if spool else None
-        with self.engine.connect() as connection:
+        # The collector paused over the whole pass, reading included (as over planning: journal/posting.py
+        # cycle_collection_paused): its runs walked every line read so far, a fifth of the pass's time.
+        with cycle_collection_paused(), self.engine.connect() as connection:
             company = load_company(connection, self.company_id)
             context = PostingContext(self.journal_name, one_voucher=self.one_voucher, source=self.source,
                                      user_groups=user_groups(connection, self.company_id, self.user))
             self.checked_with = (company, context.user_groups)
+            planning = ChunkedPlanning(company, context)
             connection.rollback()
             for lines in _chained(read, rest):
                 _add_to_digest(self.digest, lines)
@@ -361,17 +365,15 @@ class _FilePosting:
                 self.chunk_lines_read.append(len(lines))
                 self.read_at_chunk.append(self.bytes_read)
                 try:
-                    with cycle_collection_paused():
-                        plan = plan_posting(company, lines, context)
-                        check_before_writing(connection, company, plan.vouchers, self.source)
+                    plan = planning.plan(lines)
+                    check_before_writing(connection, company, plan.vouchers, self.source)
                 except JournalRejected as rejected:
                     self.problems.extend(beside_unread_rows(rejected.problems) if self.unreadable
                                          else rejected.problems)
                 else:
                     self.result.warnings.extend(plan.warnings[:MAX_WARNINGS - len(self.result.warnings)])
                     if self.spool is not None and not (self.problems or self.unreadable):
-                        with cycle_collection_paused():
-                            self.spool.add(plan.vouchers)
+                        self.spool.add(plan.vouchers)
                 finally:
                     connection.rollback()  # a read transaction per chunk: other writers are not held up meanwhile
                 if self.spool is not None and (self.problems or self.unreadable or self.spool.failed):
@@ -402,6 +404,7 @@ class _FilePosting:
         _stage(stage, "posting", self.result)
         spool, self.spool = self.spool, None
         read_again: Iterator[list[JournalLine]] | None = None  # the file's chunks, read only when one is planned again
+        planning: ChunkedPlanning | None = None  # the chunks planned again, against the company as it is now
         reported = 0
         try:
             for index, fingerprint in enumerate(prints):
@@ -431,9 +434,12 @@ class _FilePosting:
                                 raise InvalidInput(f"{self.source} changed while it was posted: line "
                                                    f"{self.result.lines + 1:,} on is not what was checked; "
                                                    f"{self._posted_so_far()}", code="file_changed")
-                            context = PostingContext(self.journal_name, one_voucher=self.one_voucher,
-                                                     source=self.source, user_groups=groups_of_user)
-                            vouchers = plan_posting(company, lines, context).vouchers
+                            if planning is None or planning.company is not company or \
+                                    planning.context.user_groups != groups_of_user:
+                                planning = ChunkedPlanning(company, PostingContext(
+                                    self.journal_name, one_voucher=self.one_voucher, source=self.source,
+                                    user_groups=groups_of_user))
+                            vouchers = planning.plan(lines).vouchers
                         self._write(connection, company, vouchers, self.chunk_lines_read[index], last=last)
                     except JournalRejected as refused:  # the rules changed since the check: this chunk is not posted
                         raise JournalRejected([*refused.problems, self._partly_posted()], self.source) from None
