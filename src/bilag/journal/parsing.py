@@ -523,7 +523,8 @@ def xlsx_text_rows(path: Path | bytes) -> Generator[tuple[int, list[str]], None,
         # are put back: column numbers in messages and the formula check count from column A.
         before = [""] * (sheet.start[1] if sheet.start else 0)
         for number, values in enumerate(sheet.iter_rows(), 1):
-            yield number, before + [_text(_xlsx_value(value)) for value in values]
+            yield number, before + [value.strip() if type(value) is str else _text(_xlsx_value(value))
+                                    for value in values]  # text cells, the most, straight
     finally:
         workbook.close()
 
