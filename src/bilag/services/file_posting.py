@@ -348,39 +348,48 @@ class _FilePosting:
         plan of each chunk is kept for the posting pass (in_chunks), while the file has no problem."""
         prints = []
         self.spool = _PlanSpool.opened() if spool else None
-        # The collector paused over the whole pass, reading included (as over planning: journal/posting.py
-        # cycle_collection_paused): its runs walked every line read so far, a fifth of the pass's time.
-        with cycle_collection_paused(), self.engine.connect() as connection:
+        chunks = _chained(read, rest)
+        with self.engine.connect() as connection:
             company = load_company(connection, self.company_id)
             context = PostingContext(self.journal_name, one_voucher=self.one_voucher, source=self.source,
                                      user_groups=user_groups(connection, self.company_id, self.user))
             self.checked_with = (company, context.user_groups)
             planning = ChunkedPlanning(company, context)
             connection.rollback()
-            for lines in _chained(read, rest):
-                _add_to_digest(self.digest, lines)
-                prints.append(self.digest.hexdigest())
-                self.result.chunks += 1
-                self.result.lines += len(lines)
-                self.chunk_lines_read.append(len(lines))
-                self.read_at_chunk.append(self.bytes_read)
-                try:
-                    plan = planning.plan(lines)
-                    check_before_writing(connection, company, plan.vouchers, self.source)
-                except JournalRejected as rejected:
-                    self.problems.extend(beside_unread_rows(rejected.problems) if self.unreadable
-                                         else rejected.problems)
-                else:
-                    self.result.warnings.extend(plan.warnings[:MAX_WARNINGS - len(self.result.warnings)])
-                    if self.spool is not None and not (self.problems or self.unreadable):
-                        self.spool.add(plan.vouchers)
-                finally:
-                    connection.rollback()  # a read transaction per chunk: other writers are not held up meanwhile
-                if self.spool is not None and (self.problems or self.unreadable or self.spool.failed):
-                    self.spool.close()  # nothing is posted (or the disk is full): no more plans kept
-                    self.spool = None
+            while True:
+                # The collector paused over each chunk, its reading included (as over planning: journal/posting.py
+                # cycle_collection_paused): its runs walked the lines read so far, a fifth of the pass's time.
+                # Between two chunks it runs as usual.
+                with cycle_collection_paused():
+                    lines = next(chunks, None)
+                    if lines is None:
+                        break
+                    self._check_chunk(connection, company, planning, lines, prints)
         self.fingerprint = self.digest.hexdigest()
         return prints
+
+    def _check_chunk(self, connection: Connection, company, planning: ChunkedPlanning, lines: list[JournalLine],
+                     prints: list[str]) -> None:
+        _add_to_digest(self.digest, lines)
+        prints.append(self.digest.hexdigest())
+        self.result.chunks += 1
+        self.result.lines += len(lines)
+        self.chunk_lines_read.append(len(lines))
+        self.read_at_chunk.append(self.bytes_read)
+        try:
+            plan = planning.plan(lines)
+            check_before_writing(connection, company, plan.vouchers, self.source)
+        except JournalRejected as rejected:
+            self.problems.extend(beside_unread_rows(rejected.problems) if self.unreadable else rejected.problems)
+        else:
+            self.result.warnings.extend(plan.warnings[:MAX_WARNINGS - len(self.result.warnings)])
+            if self.spool is not None and not (self.problems or self.unreadable):
+                self.spool.add(plan.vouchers)
+        finally:
+            connection.rollback()  # a read transaction per chunk: other writers are not held up meanwhile
+        if self.spool is not None and (self.problems or self.unreadable or self.spool.failed):
+            self.spool.close()  # nothing is posted (or the disk is full): no more plans kept
+            self.spool = None
 
     def refuse_problems(self) -> None:
         if self.unreadable or self.problems:  # nothing is written
