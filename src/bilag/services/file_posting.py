@@ -346,7 +346,7 @@ class _FilePosting:
     def validate(self, read: list, rest: Iterator[list[JournalLine]], *, spool: bool = False) -> list[str]:
         """Check every chunk as posting would, writing nothing; the fingerprint after each chunk. With spool the
         plan of each chunk is kept for the posting pass (in_chunks), while the file has no problem."""
-        prints = []
+        prints: list[str] = []
         self.spool = _PlanSpool.opened() if spool else None
         chunks = _chained(read, rest)
         with self.engine.connect() as connection:
