@@ -93,3 +93,24 @@ def test_a_stale_version_in_a_bulk_update_is_a_conflict_and_changes_nothing(engi
         with engine.begin() as connection:
             update_open_amounts(connection, "USMF", update)
     assert "0.00" not in set(open_amounts(engine, VENDOR, "3057").values())
+
+
+def test_settlement_numbers_reserved_with_the_updates_follow_on(engine):
+    """record_settlement: on PostgreSQL the settlement numbers are reserved in the updates' round trip; the next
+    reservation starts after them (elsewhere write_settlements takes them itself: None)."""
+    from bilag.store.bulk import is_citus, is_postgres, next_ids
+
+    _invoices_and_half_payments(engine, 2)
+    with engine.connect() as connection:
+        open_ = load_transactions(connection, "USMF", party_type="vendor", open_only=True)[:2]
+    update = [(t.open_minor // 2, t.open_accounting_minor // 2, 0, 0, None, t.transaction_id, t.version)
+              for t in open_]
+    with engine.begin() as connection:
+        before = next_ids(connection, "USMF", "settlement", 1)
+        first = update_open_amounts(connection, "USMF", update, settlements=3)
+        after = next_ids(connection, "USMF", "settlement", 1)
+        reserving = is_postgres(connection) and not is_citus(connection)
+    if reserving:
+        assert (first, after) == (before + 1, before + 4)
+    else:
+        assert (first, after) == (None, before + 1)

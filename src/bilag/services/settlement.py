@@ -19,7 +19,6 @@ from ..store.bulk import next_ids
 from ..store.companies import load_company, load_company_and_groups, resolve_company_id, user_groups
 from ..store.ledger_writer import assign_voucher_numbers, write_vouchers
 from ..store.transactions import (
-    apply_changes,
     attach_discount_history,
     attach_distributions,
     attach_open_distributions,
@@ -27,7 +26,7 @@ from ..store.transactions import (
     load_transactions,
     may_post_to_own_dimensions,
     other_company_with_invoice,
-    write_settlements,
+    record_settlement,
 )
 from .ledger_posting import PostedVoucher, post_lines_only
 from .settle_result import SettleResult
@@ -176,8 +175,7 @@ def settle_in(connection: Connection, company: Company, party_type: PartyType, p
         voucher_id = ids[0][0]
         posted_voucher = PostedVoucher(voucher_id, plan.voucher.number, plan.voucher.series, plan.voucher.date,
                                        plan.voucher.kind, plan.voucher)
-    apply_changes(connection, company.id, list(plan.changes.values()), plan.date)
-    write_settlements(connection, company.id, batch_id, plan.date, plan.parts, voucher_id)
+    record_settlement(connection, company.id, list(plan.changes.values()), plan.date, batch_id, plan.parts, voucher_id)
     vouchers = (payment_result.vouchers if payment_result else []) + ([posted_voucher] if posted_voucher else [])
     return SettleResult(batch_id, plan.date, payment_result, posted_voucher, plan, vouchers)
 

@@ -224,13 +224,13 @@ def bulk_insert(connection: Connection, table: Table, columns: Sequence[str], ro
     driver_executemany(connection, sql, rows)
 
 
-def driver_executemany(connection: Connection, sql: str, rows: list) -> None:
-    """SQLite: the driver's own executemany (`?` marks), in the connection's transaction. SQLAlchemy's execution
-    path and its events cost more than a posting's few rows; its errors are raised as SQLAlchemy wraps them
-    (IntegrityError: a voucher number taken, a balance past its limit)."""
+def driver_executemany(connection: Connection, sql: str, rows: list) -> int:
+    """SQLite: the driver's own executemany (`?` marks), in the connection's transaction; the rows it changed.
+    SQLAlchemy's execution path and its events cost more than a posting's few rows; its errors are raised as
+    SQLAlchemy wraps them (IntegrityError: a voucher number taken, a balance past its limit)."""
     dbapi = connection.dialect.loaded_dbapi
     try:
-        driver_connection(connection).executemany(sql, rows)
+        return driver_connection(connection).executemany(sql, rows).rowcount
     except dbapi.Error as error:
         raise DBAPIError.instance(sql, rows[0], error, dbapi.Error) from error
 

@@ -14,7 +14,17 @@ from ..errors import ConcurrencyConflict
 from ..parties.model import invoice_sign as invoice_sign_of
 from ..settlement.rules import OpenTransaction, SettledPart, TransactionChange
 from . import schema as s
-from .bulk import IsoDates, bulk_insert, driver_connection, is_citus, is_postgres, next_ids, pipelined
+from .bulk import (
+    IsoDates,
+    bulk_insert,
+    driver_connection,
+    driver_executemany,
+    is_citus,
+    is_postgres,
+    next_ids,
+    pipelined,
+    reserve_ids_statement,
+)
 
 _T = s.party_transaction
 _V = s.voucher
@@ -252,19 +262,27 @@ def change_rows(changes: list[TransactionChange], day) -> list[tuple]:
     return rows
 
 
-def apply_changes(connection: Connection, company_id: str, changes: list[TransactionChange], day) -> None:
-    update_open_amounts(connection, company_id, change_rows(changes, day))
+def record_settlement(connection: Connection, company_id: str, changes: list[TransactionChange], day,
+                      batch_id: int, parts: list[SettledPart], voucher_id: int | None) -> None:
+    """A settlement's changes to the open transactions (apply_changes) and its settlement rows (write_settlements).
+    On PostgreSQL the updates and the settlement numbers' reservation go in one round trip."""
+    first = update_open_amounts(connection, company_id, change_rows(changes, day), settlements=len(parts))
+    write_settlements(connection, company_id, batch_id, day, parts, voucher_id, first=first)
 
 
-def update_open_amounts(connection: Connection, company_id: str, rows: list[tuple]) -> None:
+def update_open_amounts(connection: Connection, company_id: str, rows: list[tuple], settlements: int = 0
+                        ) -> int | None:
     """Optimistic, set-based update: a transaction changed by someone else since it was read is a conflict.
 
     rows: (open, open accounting, discount, unrealized reversed, closed_on, transaction id, version read),
     in the order the changes were planned; a transaction settled twice in one run has a row per step.
+    `settlements`: on PostgreSQL (not Citus) that many settlement numbers are reserved after the updates, in the
+    same round trip; the first is returned (None: not reserved, write_settlements takes them).
     """
     if not rows:
-        return
+        return None
     collapsed = _collapse_steps(rows)
+    first = None
     if is_postgres(connection) and len(collapsed) > _COPY_FROM and not is_citus(connection):
         changed = _update_through_copy(connection, company_id, collapsed)
     else:
@@ -276,17 +294,23 @@ def update_open_amounts(connection: Connection, company_id: str, rows: list[tupl
         params = [(a, b, c, u, iso[d], n, company_id, e, f) for a, b, c, u, d, e, f, n in collapsed]
         if is_postgres(connection) and not is_citus(connection):  # one round trip, each row counted
             returning = sql.format(p="%s") + " RETURNING transaction_id"
-            changed = sum(len(rows) for rows in pipelined(connection, [(returning, row) for row in params]))
+            results = pipelined(connection, [(returning, row) for row in params]
+                                + ([reserve_ids_statement(company_id, "settlement", settlements)] if settlements else []))
+            if settlements:
+                reserved = results.pop()
+                first = reserved[0][0] - settlements if reserved else None
+            changed = sum(len(rows) for rows in results)
         elif is_postgres(connection):
             with driver_connection(connection).cursor() as cursor:
                 cursor.executemany(sql.format(p="%s"), params)
                 changed = cursor.rowcount
         else:
-            changed = connection.exec_driver_sql(sql.format(p="?"), params).rowcount
+            changed = driver_executemany(connection, sql.format(p="?"), params)
     if changed != len(collapsed):
         raise ConcurrencyConflict(
             "an open transaction was changed by another user while it was being settled; nothing was posted, "
             "try again")
+    return first
 
 
 _COPY_FROM = 200  # rows; below this a temporary table costs more than it saves
@@ -376,8 +400,10 @@ SETTLEMENT_COLUMNS = ("company_id", "settlement_id", "batch_id", "transaction_id
 
 
 def write_settlements(connection: Connection, company_id: str, batch_id: int, day, parts: list[SettledPart],
-                      voucher_id: int | None) -> None:
-    first = next_ids(connection, company_id, "settlement", len(parts))
+                      voucher_id: int | None, first: int | None = None) -> None:
+    """The settlement rows; `first`: their first number when reserved already (record_settlement)."""
+    if first is None:
+        first = next_ids(connection, company_id, "settlement", len(parts))
     rows = [(company_id, first + i, batch_id, p.transaction_id, p.offset_transaction_id, day, p.settled_minor,
              p.settled_accounting_minor, p.cash_discount_minor, p.cash_discount_accounting_minor,
              p.exchange_difference_minor, p.unrealized_reversed_minor, voucher_id) for i, p in enumerate(parts)]
