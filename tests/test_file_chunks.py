@@ -256,7 +256,9 @@ def test_ctrl_c_during_bilag_journal_post_then_the_same_command_posts_the_rest(s
     environment = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "BILAG_STREAM_FROM": "0"}
     run = subprocess.Popen(command, stderr=subprocess.PIPE, text=True, env=environment)
     deadline = time.monotonic() + 300
-    database = sqlite3.connect(f"file:{sqlite_engine.url.database}?mode=ro", uri=True)  # a reader: no write lock
+    # A read-write connection that only reads (no write lock in WAL mode): a read-only one opened while no -shm file
+    # exists keeps its WAL index in its own memory and may never see the command's commits.
+    database = sqlite3.connect(sqlite_engine.url.database)
     try:
         while not database.execute("SELECT 1 FROM posting_request WHERE lines_posted > 0").fetchall() \
                 and run.poll() is None:
