@@ -160,24 +160,22 @@ def _duplicate_vendor_invoices(connection: Connection, company: Company, voucher
     """A vendor's invoice number is used once (AP parameter: reject duplicates), in the journal and in the ledger.
     `posted_invoices`: posted_vendor_invoices of the journal's, when read already."""
     from ..errors import Problem
-    from ..limits import invoice_key
     from ..store.transactions import posted_vendor_invoices
 
-    seen: dict[tuple[str, str], VoucherDraft] = {}
+    seen: dict[tuple[str, str], tuple[VoucherDraft, TransactionDraft]] = {}
     problems = []
     for key, voucher, transaction in _vendor_invoices(company, vouchers):
         if key in seen:
             problems.append(Problem("duplicate_invoice", f"invoice {transaction.invoice} of vendor "
                                     f"{transaction.party_id} appears twice in the journal",
                                     voucher=voucher.number, line=transaction.line_no, source=source))
-        seen[key] = voucher
+        else:
+            seen[key] = voucher, transaction
     if seen:
         if posted_invoices is None:
             posted_invoices = posted_vendor_invoices(connection, company.id, list(seen))
         for party_id, key, posted in posted_invoices:
-            voucher = seen[(party_id, key)]
-            transaction = next(t for t in voucher.transactions
-                               if t.party_id == party_id and t.invoice and invoice_key(t.invoice) == key)
+            voucher, transaction = seen[(party_id, key)]
             same = "" if transaction.invoice == posted else f" (as {posted})"
             problems.append(Problem("duplicate_invoice", f"invoice {transaction.invoice} of vendor {party_id} is "
                                     f"already posted{same}", voucher=voucher.number, line=transaction.line_no,

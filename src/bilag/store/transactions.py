@@ -264,7 +264,8 @@ def change_rows(changes: list[TransactionChange], day) -> list[tuple]:
 
 def record_settlement(connection: Connection, company_id: str, changes: list[TransactionChange], day,
                       batch_id: int, parts: list[SettledPart], voucher_id: int | None) -> None:
-    """A settlement's changes to the open transactions (apply_changes) and its settlement rows (write_settlements).
+    """A settlement's changes to the open transactions (update_open_amounts) and its settlement rows
+    (write_settlements).
     On PostgreSQL the updates and the settlement numbers' reservation go in one round trip."""
     first = update_open_amounts(connection, company_id, change_rows(changes, day), settlements=len(parts))
     write_settlements(connection, company_id, batch_id, day, parts, voucher_id, first=first)
