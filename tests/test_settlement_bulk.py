@@ -95,22 +95,27 @@ def test_a_stale_version_in_a_bulk_update_is_a_conflict_and_changes_nothing(engi
     assert "0.00" not in set(open_amounts(engine, VENDOR, "3057").values())
 
 
-def test_settlement_numbers_reserved_with_the_updates_follow_on(engine):
-    """record_settlement: on PostgreSQL the settlement numbers are reserved in the updates' round trip; the next
-    reservation starts after them (elsewhere write_settlements takes them itself: None)."""
-    from bilag.store.bulk import is_citus, is_postgres, next_ids
+def test_settlement_rows_take_the_counters_next_numbers_in_order(engine):
+    """record_settlement numbers a settlement's rows from the company's counter, in the order of its parts (on
+    PostgreSQL on the server, in the updates' round trip); the first settlement of a company makes the counter,
+    and the next reservation starts after the rows."""
+    from bilag.services.settlement import MarkRequest, settle
+    from bilag.store.bulk import next_ids
 
     _invoices_and_half_payments(engine, 2)
-    with engine.connect() as connection:
-        open_ = load_transactions(connection, "USMF", party_type="vendor", open_only=True)[:2]
-    update = [(t.open_minor // 2, t.open_accounting_minor // 2, 0, 0, None, t.transaction_id, t.version)
-              for t in open_]
+    numbers = []
+    for invoice, payments in (("I0000", ("P00000",)), ("I0001", ("P00010",))):
+        settle(engine, "USMF", VENDOR, "3057", [MarkRequest(invoice=invoice)]
+               + [MarkRequest(voucher=payment) for payment in payments])
+        with engine.connect() as connection:
+            rows = connection.exec_driver_sql("SELECT settlement_id, transaction_id, batch_id FROM settlement "
+                                              "ORDER BY settlement_id").fetchall()
+        numbers.append(rows)
+    first, second = numbers
+    assert [row[0] for row in first] == list(range(1, len(first) + 1)), first  # the counter made at 1
+    assert [row[0] for row in second[len(first):]] == list(range(len(first) + 1, len(second) + 1))
+    assert len({row[2] for row in second[len(first):]}) == 1 and second[-1][2] != first[-1][2]
     with engine.begin() as connection:
-        before = next_ids(connection, "USMF", "settlement", 1)
-        first = update_open_amounts(connection, "USMF", update, settlements=3)
-        after = next_ids(connection, "USMF", "settlement", 1)
-        reserving = is_postgres(connection) and not is_citus(connection)
-    if reserving:
-        assert (first, after) == (before + 1, before + 4)
-    else:
-        assert (first, after) == (None, before + 1)
+        assert next_ids(connection, "USMF", "settlement", 1) == len(second) + 1
+
+

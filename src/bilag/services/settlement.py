@@ -15,16 +15,19 @@ from ..money import MoneyFormatError, parse_amount, parse_minor
 from ..parties.model import PartyType, module_of
 from ..settlement.references import Reference, named_by
 from ..settlement.rules import Mark, OpenTransaction, SettlementOptions, plan_settlement
-from ..store.bulk import next_ids
+from ..store.bulk import is_citus, is_postgres, next_ids
 from ..store.companies import load_company, load_company_and_groups, resolve_company_id, user_groups
 from ..store.ledger_writer import assign_voucher_numbers, write_vouchers
+from ..store.stored_journals import marked_in_open_journals, marked_in_open_journals_statement, marked_in_rows
 from ..store.transactions import (
     attach_discount_history,
     attach_distributions,
     attach_open_distributions,
     load_named_transactions,
+    load_named_transactions_and,
     load_transactions,
     may_post_to_own_dimensions,
+    named_distributions_statement,
     other_company_with_invoice,
     record_settlement,
 )
@@ -111,9 +114,11 @@ def settle_in(connection: Connection, company: Company, party_type: PartyType, p
         primary_transaction_id = payment_result.vouchers[0].transaction_ids[0]
     else:
         batch_id = next_ids(connection, company.id, "batch", 1)
-    mine = _named_open_transactions(connection, company.id, party_type, party_id,
-                                    marks + ([primary_mark] if primary_mark is not None else []),
-                                    primary_transaction_id)
+    # On PostgreSQL the reads that follow from the marks alone go with the named transactions (one round trip).
+    read_ahead = bool(marks) and is_postgres(connection) and not is_citus(connection)
+    mine, marked_read, distributions_read = _named_open_transactions(
+        connection, company.id, party_type, party_id, marks + ([primary_mark] if primary_mark is not None else []),
+        primary_transaction_id, read_ahead=read_ahead)
     if primary_mark is not None and primary_transaction_id is None:
         try:
             primary_transaction_id = _find(mine, primary_mark, f"{party_type.value} {party_id}").transaction_id
@@ -129,12 +134,10 @@ def settle_in(connection: Connection, company: Company, party_type: PartyType, p
         if primary is None:
             raise SettlementError("the payment to settle with is not open", code="not_open_transaction")
     chosen: list[Mark] = []
-    marked_cache: dict = {}
+    marked_cache: dict = {} if marked_read is None else {"all": marked_read}
 
     def marked_elsewhere() -> dict:
         if "all" not in marked_cache:
-            from ..store.stored_journals import marked_in_open_journals
-
             marked_cache["all"] = marked_in_open_journals(connection, company.id)
         return marked_cache["all"]
 
@@ -155,7 +158,8 @@ def settle_in(connection: Connection, company: Company, party_type: PartyType, p
                 f"or change that journal first", code="marked_elsewhere")
         chosen.append(Mark(transaction, request.amount_to_settle, request.cash_discount, request.use_cash_discount,
                            request.alternative_discount_account, request.cross_rate, request.full_settlement))
-    attach_distributions(connection, company.id, [m.transaction for m in chosen] + ([primary] if primary else []))
+    attach_distributions(connection, company.id, [m.transaction for m in chosen] + ([primary] if primary else []),
+                         read=distributions_read)
     attach_discount_history(connection, company.id, [m.transaction for m in chosen])
     attach_taxes_for_discount(connection, company, [m.transaction for m in chosen])
 
@@ -188,16 +192,26 @@ def _names(request: MarkRequest, transaction_id: int, transactions: list[OpenTra
 
 
 def _named_open_transactions(connection: Connection, company_id: str, party_type: PartyType, party_id: str,
-                             requests: list[MarkRequest], primary_transaction_id: int | None
-                             ) -> list[OpenTransaction]:
+                             requests: list[MarkRequest], primary_transaction_id: int | None, *,
+                             read_ahead: bool = False) -> tuple[list[OpenTransaction], dict | None, tuple | None]:
     """The account's open transactions that the marks can name (_find looks no further), locked: by number and
-    invoice first; by voucher number only for marks whose invoice names none (an invoice number wins)."""
+    invoice first; by voucher number only for marks whose invoice names none (an invoice number wins).
+    `read_ahead` (PostgreSQL): with them, in the same round trip, the transactions marked in open journals
+    (marked_in_open_journals) and the offsets of their vouchers (attach_distributions' `read`); else None."""
     ids = [r.transaction_id for r in requests if r.transaction_id is not None]
     if primary_transaction_id is not None:
         ids.append(primary_transaction_id)
     invoices = [r.invoice for r in requests if r.transaction_id is None and r.invoice]
-    found = load_named_transactions(connection, company_id, party_type.value, party_id, ids=ids, invoices=invoices,
-                                    lock=True)
+    together = []
+    if read_ahead:
+        marked_sql, marked_params = marked_in_open_journals_statement(company_id)
+        together = [(marked_sql.replace("?", "%s"), marked_params),
+                    named_distributions_statement(company_id, party_type.value, party_id, ids, invoices)]
+    found, read = load_named_transactions_and(connection, company_id, party_type.value, party_id, ids=ids,
+                                              invoices=invoices, lock=True, together=together)
+    marked, distributions = None, None
+    if read_ahead:
+        marked, distributions = marked_in_rows(read[0]), ({t.voucher_id for t in found}, read[1])
     open_invoices = {t.invoice for t in found}
     vouchers = [r.voucher for r in requests
                 if r.transaction_id is None and r.voucher and (not r.invoice or r.invoice not in open_invoices)]
@@ -205,7 +219,7 @@ def _named_open_transactions(connection: Connection, company_id: str, party_type
         known = {t.transaction_id for t in found}
         found += [t for t in load_named_transactions(connection, company_id, party_type.value, party_id,
                                                      vouchers=vouchers, lock=True) if t.transaction_id not in known]
-    return found
+    return found, marked, distributions
 
 
 def _explain_missing(connection, company_id, party_type, party_id, request) -> None:

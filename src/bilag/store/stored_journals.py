@@ -20,8 +20,17 @@ def marked_in_open_journals(connection: Connection, company_id: str) -> dict[tup
     Such a transaction is "marked elsewhere": settling it from another place is refused until that journal
     is posted or changed, so that one invoice is never paid twice.
     """
+    return marked_in_rows(driver_rows(connection, *marked_in_open_journals_statement(company_id)))
+
+
+def marked_in_open_journals_statement(company_id: str) -> tuple[str, tuple]:
+    """marked_in_open_journals' read (`?` marks), to send with others; marked_in_rows reads its rows."""
+    return _MARKING_LINES, (company_id, _MARKING)
+
+
+def marked_in_rows(rows) -> dict[tuple[str, str, str], list[int]]:
     marked: dict[tuple[str, str, str], list[int]] = {}
-    for journal_id, fields in driver_rows(connection, _MARKING_LINES, (company_id, _MARKING)):
+    for journal_id, fields in rows:
         values = json.loads(fields)
         party_type = str(values.get("account_type", "")).strip().lower()
         if values.get("settle_invoice") and party_type in ("customer", "vendor"):

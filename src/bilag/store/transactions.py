@@ -23,7 +23,6 @@ from .bulk import (
     is_postgres,
     next_ids,
     pipelined,
-    reserve_ids_statement,
 )
 
 _T = s.party_transaction
@@ -94,6 +93,17 @@ def load_named_transactions(connection: Connection, company_id: str, party_type:
                             open_only: bool = True, lock: bool = False) -> list[OpenTransaction]:
     """The account's transactions that carry one of the numbers, invoices or voucher numbers named, and no
     others: one settlement reads what it marks (by the primary key and the invoice index), not the ledger."""
+    return load_named_transactions_and(connection, company_id, party_type, party_id, ids=ids, invoices=invoices,
+                                       vouchers=vouchers, open_only=open_only, lock=lock)[0]
+
+
+def load_named_transactions_and(connection: Connection, company_id: str, party_type: str, party_id: str, *,
+                                ids: Sequence[int] = (), invoices: Sequence[str] = (), vouchers: Sequence[str] = (),
+                                open_only: bool = True, lock: bool = False,
+                                together: Sequence[tuple[str, Sequence]] = ()
+                                ) -> tuple[list[OpenTransaction], list[list[tuple]]]:
+    """load_named_transactions, and the rows of `together` (statements in the store's marks that do not depend
+    on its result): on PostgreSQL in the same round trip."""
     postgres = is_postgres(connection)
     mark = "%s" if postgres else "?"
     base = (f"SELECT {_COLUMN_SQL} FROM party_transaction t JOIN voucher v ON v.company_id = t.company_id "
@@ -108,14 +118,15 @@ def load_named_transactions(connection: Connection, company_id: str, party_type:
                                          ("v.voucher_number", sorted(set(vouchers))))
                   for chunk in chunks(values)]
     if postgres and not is_citus(connection):  # the numbers and the invoices in one round trip
-        results = pipelined(connection, statements)
+        results = pipelined(connection, [*statements, *together])
     else:
-        results = [_driver_rows(connection, sql, statement_params) for sql, statement_params in statements]
+        results = [_driver_rows(connection, sql, statement_params)
+                   for sql, statement_params in [*statements, *together]]
     found: dict[int, OpenTransaction] = {}
-    for rows in results:
+    for rows in results[:len(statements)]:
         for transaction in _rows_to_transactions(rows, postgres):
             found.setdefault(transaction.transaction_id, transaction)
-    return [found[key] for key in sorted(found)]
+    return [found[key] for key in sorted(found)], results[len(statements):]
 
 
 def _driver_rows(connection: Connection, sql: str, params: tuple) -> list[tuple]:
@@ -175,19 +186,22 @@ def attach_discount_history(connection: Connection, company_id: str, transaction
 
 
 def attach_distributions(connection: Connection, company_id: str, transactions: list[OpenTransaction],
-                         needed=None) -> None:
+                         needed=None, read: tuple[set[int], list[tuple]] | None = None) -> None:
     """The offsets of each transaction's voucher (non-customer/vendor entries), else its own summary entry.
 
     `needed` (a predicate) limits the reading to the transactions whose settlement may post to their
     dimensions; the others keep an empty distribution. Read with the driver: it is the largest read of a
-    settlement run.
+    settlement run. `read`: the vouchers whose offsets were read already (named_distributions_statement) and
+    those rows; only the others are read.
     """
     wanted = [t for t in transactions if needed is None or needed(t)]
-    voucher_ids = sorted({t.voucher_id for t in wanted})
+    read_vouchers, rows = read if read is not None else (set(), [])
+    rows = list(rows)
+    voucher_ids = sorted({t.voucher_id for t in wanted} - read_vouchers)
     if not voucher_ids:
+        _assign_distributions(wanted, rows)
         return
     mark = "%s" if is_postgres(connection) else "?"
-    rows: list = []
     for chunk in chunks(voucher_ids):
         sql = (f"SELECT voucher_id, entry_id, ledger_account, accounting_minor FROM ledger_entry "
                f"WHERE company_id = {mark} AND voucher_id IN ({', '.join([mark] * len(chunk))}) "
@@ -214,6 +228,23 @@ def attach_open_distributions(connection: Connection, company_id: str, party_typ
            f"AND e.posting_type NOT IN ({_NOT_DISTRIBUTED_SQL})")
     rows = _driver_rows(connection, sql, (company_id, party_type))
     _assign_distributions([t for t in transactions if may_post_to_own_dimensions(t)], rows)
+
+
+def named_distributions_statement(company_id: str, party_type: str, party_id: str, ids: Sequence[int],
+                                  invoices: Sequence[str]) -> tuple[str, tuple]:
+    """attach_distributions' read (psycopg's marks) for the vouchers of the account's open transactions with
+    the numbers or invoices named, without knowing their vouchers first: sent with load_named_transactions_and
+    (one round trip). Its rows may hold vouchers of transactions the settlement does not mark: unused."""
+    account = "SELECT voucher_id FROM party_transaction WHERE company_id = %s AND party_type = %s AND party_id = %s " \
+              "AND open_minor <> 0 AND "
+    selects, params = [], [company_id]
+    for column, values in (("transaction_id", sorted(set(ids))), ("invoice", sorted(set(invoices)))):
+        if values:
+            selects.append(f"{account}{column} IN ({', '.join(['%s'] * len(values))})")
+            params += [company_id, party_type, party_id, *values]
+    vouchers = " UNION ALL ".join(selects) or "SELECT NULL::bigint"
+    return (f"SELECT voucher_id, entry_id, ledger_account, accounting_minor FROM ledger_entry WHERE company_id = %s "
+            f"AND voucher_id IN ({vouchers}) AND posting_type NOT IN ({_NOT_DISTRIBUTED_SQL})", tuple(params))
 
 
 def _assign_distributions(transactions: list[OpenTransaction], rows) -> None:
@@ -265,27 +296,36 @@ def change_rows(changes: list[TransactionChange], day) -> list[tuple]:
 def record_settlement(connection: Connection, company_id: str, changes: list[TransactionChange], day,
                       batch_id: int, parts: list[SettledPart], voucher_id: int | None) -> None:
     """A settlement's changes to the open transactions (update_open_amounts) and its settlement rows
-    (write_settlements).
-    On PostgreSQL the updates and the settlement numbers' reservation go in one round trip."""
-    first = update_open_amounts(connection, company_id, change_rows(changes, day), settlements=len(parts))
-    write_settlements(connection, company_id, batch_id, day, parts, voucher_id, first=first)
+    (write_settlements). On PostgreSQL (not Citus) the updates, the reservation of the settlement numbers and
+    the settlement rows go in one round trip: the rows take their numbers from the counter on the server
+    (numbered_settlements_statements)."""
+    rows = change_rows(changes, day)
+    if parts and is_postgres(connection) and not is_citus(connection):
+        update_open_amounts(connection, company_id, rows,
+                            then=numbered_settlements_statements(company_id, batch_id, day, parts, voucher_id))
+        return
+    update_open_amounts(connection, company_id, rows)
+    write_settlements(connection, company_id, batch_id, day, parts, voucher_id)
 
 
-def update_open_amounts(connection: Connection, company_id: str, rows: list[tuple], settlements: int = 0
-                        ) -> int | None:
+def update_open_amounts(connection: Connection, company_id: str, rows: list[tuple],
+                        then: Sequence[tuple[str, Sequence]] = ()) -> None:
     """Optimistic, set-based update: a transaction changed by someone else since it was read is a conflict.
 
     rows: (open, open accounting, discount, unrealized reversed, closed_on, transaction id, version read),
     in the order the changes were planned; a transaction settled twice in one run has a row per step.
-    `settlements`: on PostgreSQL (not Citus) that many settlement numbers are reserved after the updates, in the
-    same round trip; the first is returned (None: not reserved, write_settlements takes them).
+    `then`: statements (psycopg's marks; PostgreSQL, not Citus) run after the updates, in the same round trip
+    unless the updates go through COPY.
     """
     if not rows:
-        return None
+        if then:
+            pipelined(connection, then)
+        return
     collapsed = _collapse_steps(rows)
-    first = None
     if is_postgres(connection) and len(collapsed) > _COPY_FROM and not is_citus(connection):
         changed = _update_through_copy(connection, company_id, collapsed)
+        if then:
+            pipelined(connection, then)
     else:
         sql = ("UPDATE party_transaction SET open_minor = {p}, open_accounting_minor = {p}, "
                "cash_discount_taken_minor = cash_discount_taken_minor + {p}, "
@@ -295,12 +335,8 @@ def update_open_amounts(connection: Connection, company_id: str, rows: list[tupl
         params = [(a, b, c, u, iso[d], n, company_id, e, f) for a, b, c, u, d, e, f, n in collapsed]
         if is_postgres(connection) and not is_citus(connection):  # one round trip, each row counted
             returning = sql.format(p="%s") + " RETURNING transaction_id"
-            results = pipelined(connection, [(returning, row) for row in params]
-                                + ([reserve_ids_statement(company_id, "settlement", settlements)] if settlements else []))
-            if settlements:
-                reserved = results.pop()
-                first = reserved[0][0] - settlements if reserved else None
-            changed = sum(len(rows) for rows in results)
+            results = pipelined(connection, [(returning, row) for row in params] + list(then))
+            changed = sum(len(rows) for rows in results[:len(params)])
         elif is_postgres(connection):
             with driver_connection(connection).cursor() as cursor:
                 cursor.executemany(sql.format(p="%s"), params)
@@ -311,7 +347,6 @@ def update_open_amounts(connection: Connection, company_id: str, rows: list[tupl
         raise ConcurrencyConflict(
             "an open transaction was changed by another user while it was being settled; nothing was posted, "
             "try again")
-    return first
 
 
 _COPY_FROM = 200  # rows; below this a temporary table costs more than it saves
@@ -401,14 +436,39 @@ SETTLEMENT_COLUMNS = ("company_id", "settlement_id", "batch_id", "transaction_id
 
 
 def write_settlements(connection: Connection, company_id: str, batch_id: int, day, parts: list[SettledPart],
-                      voucher_id: int | None, first: int | None = None) -> None:
-    """The settlement rows; `first`: their first number when reserved already (record_settlement)."""
-    if first is None:
-        first = next_ids(connection, company_id, "settlement", len(parts))
-    rows = [(company_id, first + i, batch_id, p.transaction_id, p.offset_transaction_id, day, p.settled_minor,
+                      voucher_id: int | None) -> None:
+    """The settlement rows, numbered from the company's settlement counter."""
+    first = next_ids(connection, company_id, "settlement", len(parts))
+    bulk_insert(connection, s.settlement, SETTLEMENT_COLUMNS, _settlement_rows(company_id, first, batch_id, day,
+                                                                               parts, voucher_id))
+
+
+def _settlement_rows(company_id, first, batch_id, day, parts, voucher_id) -> list[tuple]:
+    return [(company_id, first + i, batch_id, p.transaction_id, p.offset_transaction_id, day, p.settled_minor,
              p.settled_accounting_minor, p.cash_discount_minor, p.cash_discount_accounting_minor,
              p.exchange_difference_minor, p.unrealized_reversed_minor, voucher_id) for i, p in enumerate(parts)]
-    bulk_insert(connection, s.settlement, SETTLEMENT_COLUMNS, rows)
+
+
+# The settlement counter moved on by a settlement's rows, made if it is not there yet (as next_ids does); then the
+# rows, each numbered from the counter's new value less the numbers after its own, read on the server in the same
+# transaction: no round trip to learn the first number before the rows can be sent.
+_RESERVE_SETTLEMENTS = ("INSERT INTO number_sequence (company_id, code, next_value) VALUES (%s, 'settlement', 1 + %s) "
+                        "ON CONFLICT (company_id, code) DO UPDATE SET next_value = number_sequence.next_value + %s")
+_SETTLEMENT_NUMBER = "(SELECT next_value FROM number_sequence WHERE company_id = %s AND code = 'settlement') - %s"
+
+
+def numbered_settlements_statements(company_id: str, batch_id: int, day, parts: list[SettledPart],
+                                    voucher_id: int | None) -> list[tuple[str, Sequence]]:
+    """write_settlements as two statements for pipelined() (PostgreSQL): the counter's reservation and the rows,
+    numbered as next_ids would have numbered them."""
+    count = len(parts)
+    row_marks = "(" + ", ".join(_SETTLEMENT_NUMBER if column == "settlement_id" else "%s"
+                                for column in SETTLEMENT_COLUMNS) + ")"
+    insert = f"INSERT INTO settlement ({', '.join(SETTLEMENT_COLUMNS)}) VALUES " + ", ".join([row_marks] * count)
+    params: list = []
+    for i, row in enumerate(_settlement_rows(company_id, 0, batch_id, day, parts, voucher_id)):
+        params += (row[0], company_id, count - i, *row[2:])
+    return [(_RESERVE_SETTLEMENTS, (company_id, count, count)), (insert, params)]
 
 
 def load_settlement_batch(connection: Connection, company_id: str, batch_id: int) -> list:
