@@ -120,7 +120,7 @@ def load_named_transactions_and(connection: Connection, company_id: str, party_t
     if postgres and not is_citus(connection):  # the numbers and the invoices in one round trip
         results = pipelined(connection, [*statements, *together])
     else:
-        results = [_driver_rows(connection, sql, statement_params)
+        results = [_driver_rows(connection, sql, tuple(statement_params))
                    for sql, statement_params in [*statements, *together]]
     found: dict[int, OpenTransaction] = {}
     for rows in results[:len(statements)]:
