@@ -131,6 +131,7 @@ def write_vouchers(connection: Connection, company_id: str, vouchers: list[Vouch
         # Dates go to the driver as ISO text, made once per date: it is what SQLite stores (and SQLAlchemy's
         # Date reads back) and what COPY parses; the driver would otherwise adapt the same date per row.
         iso_dates = IsoDates()
+        append_entry, delta_of = entry_rows.append, deltas.get
         for voucher, batch in zip(vouchers, batch_id if isinstance(batch_id, list) else repeat(batch_id)):
             period_id = voucher.period_id
             day = iso_dates[voucher.date]
@@ -142,21 +143,20 @@ def write_vouchers(connection: Connection, company_id: str, vouchers: list[Vouch
             first_entry = entry_id
             first_row = len(entry_rows)
             for entry in voucher.entries:
-                if len(entry.description) > DESCRIPTION_LIMIT:
-                    _too_long(voucher, f"entry {entry.line_no}", entry.description)
-                ledger_account, currency = entry.ledger_account, entry.currency
-                amount_minor, accounting_minor = entry.amount_minor, entry.accounting_minor
-                entry_rows.append((company_id, entry_id, voucher_id, day, period_id, ledger_account,
-                                   entry.main_account, entry.posting_type, currency, amount_minor, accounting_minor,
-                                   entry.description, entry.party_type, entry.party_id))
-                key = (ledger_account, currency, period_id, entry.main_account)
-                delta = deltas.get(key)
+                ledger_account, main_account, currency = entry.ledger_account, entry.main_account, entry.currency
+                amount_minor, accounting_minor, text = entry.amount_minor, entry.accounting_minor, entry.description
+                if len(text) > DESCRIPTION_LIMIT:
+                    _too_long(voucher, f"entry {entry.line_no}", text)
+                append_entry((company_id, entry_id, voucher_id, day, period_id, ledger_account, main_account,
+                              entry.posting_type, currency, amount_minor, accounting_minor, text, entry.party_type,
+                              entry.party_id))
+                entry_id += 1
+                delta = delta_of((ledger_account, currency, period_id, main_account))
                 if delta is None:
-                    deltas[key] = [amount_minor, accounting_minor]
+                    deltas[(ledger_account, currency, period_id, main_account)] = [amount_minor, accounting_minor]
                 else:
                     delta[0] += amount_minor
                     delta[1] += accounting_minor
-                entry_id += 1
             # Tamper evidence: the voucher's hash over its rows and its predecessor's hash (journal/chain.py).
             previous = heads.get(voucher.series, GENESIS)
             heads[voucher.series] = chained = voucher_hash(previous, voucher_row, entry_rows[first_row:])
