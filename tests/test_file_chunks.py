@@ -331,20 +331,36 @@ def test_a_chunk_after_a_change_of_master_data_is_read_and_planned_again(engine,
 
 
 def test_a_disk_that_refuses_the_plans_only_means_planning_again(engine, tmp_path, monkeypatch):
-    from bilag.services import file_posting
+    """The first two chunks' plans kept in memory, the third refused by a full disk: the chunks from the third on
+    are read and planned again; the result is the same."""
+    from bilag.services import checked_plans
 
-    def full(self, vouchers) -> None:
-        if len(self.starts) == 2:
-            self.failed = True  # as OSError (no space left) on the third chunk
-        self.starts.append(0)
+    def full(*_args, **_kwargs):
+        raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(file_posting._PlanSpool, "add", full)
+    monkeypatch.setattr(checked_plans, "MEMORY_LINES", 2 * CHUNK + 10)
+    monkeypatch.setattr(checked_plans.tempfile, "TemporaryFile", full)
     path = write_csv(tmp_path / "j.csv", journal_rows(300))
     two_companies(engine)
     post_journal(engine, "USMF", "GNJL", lines_from_file(path), source=str(path))
     planned = planned_chunks(monkeypatch)
     result = post_journal_file(engine, "CHNK", "GNJL", path, chunk_lines=CHUNK, idempotency_key="spool-3")
-    assert len(planned) == 2 * result.chunks
+    assert len(planned) == result.chunks + result.chunks - 2
+    assert ledger_state(engine, "CHNK") == ledger_state(engine, "USMF")
+
+
+def test_plans_beyond_the_memory_kept_go_to_a_temporary_file_and_post_the_same(engine, tmp_path, monkeypatch):
+    """Only the first chunks' plans are kept in memory; the rest are written to a temporary file in a compact
+    form and read back: nothing is planned twice, and the ledger is the one posting in one go gives."""
+    from bilag.services import checked_plans
+
+    monkeypatch.setattr(checked_plans, "MEMORY_LINES", 3 * CHUNK)
+    path = write_csv(tmp_path / "j.csv", journal_rows(300))
+    two_companies(engine)
+    post_journal(engine, "USMF", "GNJL", lines_from_file(path), source=str(path))
+    planned = planned_chunks(monkeypatch)
+    result = post_journal_file(engine, "CHNK", "GNJL", path, chunk_lines=CHUNK, idempotency_key="spool-4")
+    assert result.chunks >= 9 and len(planned) == result.chunks
     assert ledger_state(engine, "CHNK") == ledger_state(engine, "USMF")
 
 

@@ -259,9 +259,10 @@ def _rows_to_lines(columns, rows, default_date, source, problems, *, exact_width
     for line_no, cells in rows:
         if len(cells) == width:
             cells = list(map(strip, cells))
-            if not any(cells):
+            longest = max(map(len, cells))
+            if not longest:  # a row of blank cells
                 continue
-            if max(map(len, cells)) <= _SHORTEST_TEXT_LIMIT:
+            if longest <= _SHORTEST_TEXT_LIMIT:
                 try:
                     append(build(line_no, cells))
                     continue

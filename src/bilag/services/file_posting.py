@@ -28,11 +28,12 @@ What a finance user still gets, as with any posting:
   its own key.
 - **The rules at posting time.** Each chunk posts in its own transaction against the company as it is then
   (master data and periods may change between chunks): a refusal names the voucher, says what is posted, and
-  leaves the rest to a later run. The checking pass keeps each chunk's plan (its vouchers) in a spool, a
-  temporary file (_PlanSpool): a chunk whose company data (its master version: store/master_version.py) and
-  user groups are those it was checked with posts the plan kept, without reading and planning it again (each
-  line was read and planned twice before: a third of the time); else the chunk is read and planned again. Either
-  way, writing checks the periods and the posted voucher and invoice numbers again in the chunk's transaction.
+  leaves the rest to a later run. The checking pass keeps each chunk's plan (its vouchers): the first ones in
+  memory, the rest in a temporary file (services/checked_plans.py). A chunk whose company data (its master
+  version: store/master_version.py) and user groups are those it was checked with posts the plan kept, without
+  reading and planning it again (each line was read and planned twice before: a third of the time); else the
+  chunk is read and planned again. Either way, writing checks the periods and the posted voucher and invoice
+  numbers again in the chunk's transaction.
 
 Not found by the validation pass: a typed voucher number or vendor invoice number used twice in the file in two
 different chunks (keeping every number of a ten-million-line file would make memory grow with the file); the
@@ -42,8 +43,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import pickle
-import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
@@ -56,12 +55,13 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
 from ..errors import IdempotencyConflict, InvalidInput, JournalRejected, Problem
-from ..journal.model import EntryDraft, JournalLine, TaxDraft, TransactionDraft, VoucherDraft
+from ..journal.model import JournalLine, VoucherDraft
 from ..journal.posting import ChunkedPlanning, PostingContext, cycle_collection_paused, plan_posting
 from ..journal.streaming import CHUNK_LINES, ProblemList, read_chunks, voucher_chunks
 from ..store import schema as s
 from ..store.bulk import next_ids
 from ..store.companies import load_company, load_company_and_groups, resolve_company_id, user_groups
+from .checked_plans import CheckedPlans
 from .journal_input import beside_unread_rows
 from .ledger_posting import check_before_writing
 from .posting import post_plan
@@ -247,7 +247,7 @@ class _FilePosting:
         self.problems = ProblemList(self.source)  # what validation finds in the rows that read
         self.result = FilePostingResult(None)
         self.fingerprint = ""
-        self.spool: _PlanSpool | None = None  # the checked chunks' plans (validate), for the posting pass
+        self.spool: CheckedPlans | None = None  # the checked chunks' plans (validate), for the posting pass
         self.checked_with: tuple = ()  # the company data and user groups the plans were made with
         self.chunk_lines_read: list[int] = []  # each checked chunk's line count
         self.read_at_chunk: list[int] = []  # the progress (bytes, or an XLSX's rows) read by each chunk's end
@@ -347,7 +347,7 @@ class _FilePosting:
         """Check every chunk as posting would, writing nothing; the fingerprint after each chunk. With spool the
         plan of each chunk is kept for the posting pass (in_chunks), while the file has no problem."""
         prints: list[str] = []
-        self.spool = _PlanSpool.opened() if spool else None
+        self.spool = CheckedPlans() if spool else None
         chunks = _chained(read, rest)
         with self.engine.connect() as connection:
             company = load_company(connection, self.company_id)
@@ -384,11 +384,11 @@ class _FilePosting:
         else:
             self.result.warnings.extend(plan.warnings[:MAX_WARNINGS - len(self.result.warnings)])
             if self.spool is not None and not (self.problems or self.unreadable):
-                self.spool.add(plan.vouchers)
+                self.spool.add(plan.vouchers, len(lines))
         finally:
             connection.rollback()  # a read transaction per chunk: other writers are not held up meanwhile
-        if self.spool is not None and (self.problems or self.unreadable or self.spool.failed):
-            self.spool.close()  # nothing is posted (or the disk is full): no more plans kept
+        if self.spool is not None and (self.problems or self.unreadable):
+            self.spool.close()  # nothing is posted: no more plans kept
             self.spool = None
 
     def refuse_problems(self) -> None:
@@ -430,9 +430,9 @@ class _FilePosting:
                                                               [self.user] if self.user else [])
                     groups_of_user = groups.get(self.user or "", frozenset())
                     try:
-                        if spool is not None and self.checked_with[0] is company and \
-                                self.checked_with[1] == groups_of_user:
-                            vouchers = spool.plan(index)
+                        vouchers = (spool.plan(index) if spool is not None and self.checked_with[0] is company
+                                    and self.checked_with[1] == groups_of_user else None)
+                        if vouchers is not None:
                             if read_again is not None:
                                 next(read_again, None)  # the file read again stays at the next chunk
                         else:
@@ -544,54 +544,6 @@ def _posted(result: FilePostingResult, key: str | None) -> str:
              else f"run it again with --idempotency-key {key}")
     return (f"its first {result.lines:,} lines are posted (batch {result.batch_id}, vouchers {result.first_voucher} "
             f"to {result.last_voucher}); {again} to post the rest")
-
-
-_DRAFT_TYPES = (VoucherDraft, EntryDraft, TransactionDraft, TaxDraft)
-
-
-def _by_fields(kind):
-    fields = attrgetter(*kind.__slots__)
-    return lambda draft: (kind, fields(draft))
-
-
-# A draft pickled as its type and its fields in order (the constructor's arguments): a third of the time the
-# dataclasses' own __getstate__ takes, half the bytes.
-_DRAFT_PICKLING = {kind: _by_fields(kind) for kind in _DRAFT_TYPES}
-
-
-class _PlanSpool:
-    """The plans (vouchers) of a file's checked chunks, pickled into a temporary file in the order they were
-    checked (about 230 bytes a line; removed when closed or when the process ends): the posting pass reads each
-    back instead of reading and planning the chunk again. A disk that refuses to write (full) only means that
-    the chunks are read and planned again: `failed`."""
-
-    def __init__(self, handle):
-        self.handle = handle
-        self.starts: list[int] = []
-        self.failed = False
-
-    @classmethod
-    def opened(cls) -> _PlanSpool | None:
-        try:
-            return cls(tempfile.TemporaryFile(prefix="bilag-plans-"))
-        except OSError:
-            return None
-
-    def add(self, vouchers: list[VoucherDraft]) -> None:
-        try:
-            self.starts.append(self.handle.seek(0, 2))
-            pickler = pickle.Pickler(self.handle, protocol=pickle.HIGHEST_PROTOCOL)
-            pickler.dispatch_table = _DRAFT_PICKLING  # type: ignore[assignment]
-            pickler.dump(vouchers)
-        except OSError:
-            self.failed = True
-
-    def plan(self, index: int) -> list[VoucherDraft]:
-        self.handle.seek(self.starts[index])
-        return pickle.load(self.handle)
-
-    def close(self) -> None:
-        self.handle.close()
 
 
 def _chained(read: list, rest: Iterator[list[JournalLine]]) -> Iterator[list[JournalLine]]:
