@@ -14,7 +14,7 @@ from ..journal.model import JournalLine, TransactionDraft, VoucherDraft
 from ..journal.posting import PostingContext, plan_posting
 from ..parties.model import is_invoice
 from ..store.bulk import driver_rows, marks, next_ids
-from ..store.ledger_writer import assign_voucher_numbers, write_vouchers
+from ..store.ledger_writer import AfterWriting, assign_voucher_numbers, write_vouchers
 
 
 @dataclass(slots=True)  # a batch makes one per voucher: slots make that cheap
@@ -114,13 +114,15 @@ def check_before_writing(connection: Connection, company: Company, vouchers: lis
 
 
 def write_plan(connection: Connection, company: Company, vouchers: list[VoucherDraft], warnings: list[str], *,
-               source: str | None = None, batch_id: int | None = None) -> PostingResult:
-    """Check the planned vouchers against the ledger, number and write them; settles nothing."""
+               source: str | None = None, batch_id: int | None = None,
+               after: AfterWriting | None = None) -> PostingResult:
+    """Check the planned vouchers against the ledger, number and write them; settles nothing. `after`: statements
+    sent with the writes (write_vouchers)."""
     first_batch, reserved = prepare_to_write(connection, company, vouchers, source, warnings,
                                              0 if batch_id is not None else 1)
     if batch_id is None:
         batch_id = first_batch
-    ids = write_vouchers(connection, company.id, vouchers, batch_id, source, reserved=reserved)
+    ids = write_vouchers(connection, company.id, vouchers, batch_id, source, reserved=reserved, after=after)
     return PostingResult(batch_id, posted_vouchers(vouchers, ids), warnings)
 
 
@@ -133,11 +135,13 @@ def posted_vouchers(vouchers: list[VoucherDraft], ids: list[tuple[int, Sequence[
 
 def post_lines_only(connection: Connection, company: Company, journal_name: str, lines: list[JournalLine], *,
                     one_voucher: bool | None = None, groups: frozenset[str] = frozenset(),
-                    source: str | None = None, kind: str = "journal", batch_id: int | None = None) -> PostingResult:
+                    source: str | None = None, kind: str = "journal", batch_id: int | None = None,
+                    after: AfterWriting | None = None) -> PostingResult:
     """Plan and write, settling nothing (a settlement's own payment: the settlement settles it)."""
     context = PostingContext(journal_name, one_voucher=one_voucher, user_groups=groups, source=source, kind=kind)
     plan = plan_posting(company, lines, context)
-    return write_plan(connection, company, plan.vouchers, plan.warnings, source=source, batch_id=batch_id)
+    return write_plan(connection, company, plan.vouchers, plan.warnings, source=source, batch_id=batch_id,
+                      after=after)
 
 
 def _vendor_invoices(company: Company, vouchers: list[VoucherDraft]

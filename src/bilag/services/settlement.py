@@ -1,6 +1,7 @@
 """Use case: settle open customer/vendor transactions, with or without a new payment."""
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -15,19 +16,20 @@ from ..money import MoneyFormatError, parse_amount, parse_minor
 from ..parties.model import PartyType, module_of
 from ..settlement.references import Reference, named_by
 from ..settlement.rules import Mark, OpenTransaction, SettlementOptions, plan_settlement
-from ..store.bulk import is_citus, is_postgres, next_ids
+from ..store.bulk import driver_rows_together, is_citus, is_postgres, next_ids
 from ..store.companies import load_company, load_company_and_groups, resolve_company_id, user_groups
-from ..store.ledger_writer import assign_voucher_numbers, write_vouchers
+from ..store.ledger_writer import AfterWriting, assign_voucher_numbers, write_vouchers
 from ..store.stored_journals import marked_in_open_journals, marked_in_open_journals_statement, marked_in_rows
 from ..store.transactions import (
     attach_discount_history,
     attach_distributions,
     attach_open_distributions,
     load_named_transactions,
-    load_named_transactions_and,
     load_transactions,
     may_post_to_own_dimensions,
     named_distributions_statement,
+    named_transactions_of,
+    named_transactions_statements,
     other_company_with_invoice,
     record_settlement,
 )
@@ -107,18 +109,28 @@ def settle_in(connection: Connection, company: Company, party_type: PartyType, p
     if party is None:
         raise SettlementError(f"{party_type.value} {party_id} does not exist", code="unknown_account")
     payment_result = None
+    requests = marks + ([primary_mark] if primary_mark is not None else [])
+    # On PostgreSQL what the settlement reads because of its marks alone goes in one round trip: the new payment's
+    # writes (whose own transaction is read with them), else the read of the named transactions.
+    read_ahead = bool(marks) and is_postgres(connection) and not is_citus(connection)
+    read = None
     if payment is not None:  # the payment's posting takes the batch number, with its checks (one round trip)
+        # ids[0][2][0]: the number of the payment voucher's first (only) transaction.
+        after = AfterWriting(lambda ids: _named_reads(company.id, party_type, party_id, requests, ids[0][2][0],
+                                                      postgres=True, read_ahead=True)) if read_ahead else None
         payment_result = _post_payment(connection, company, party_type, party_id, payment, day, groups, source,
-                                       None)
+                                       None, after=after)
         batch_id = payment_result.batch_id
         primary_transaction_id = payment_result.vouchers[0].transaction_ids[0]
+        read = after.rows if after is not None else None
     else:
         batch_id = next_ids(connection, company.id, "batch", 1)
-    # On PostgreSQL the reads that follow from the marks alone go with the named transactions (one round trip).
-    read_ahead = bool(marks) and is_postgres(connection) and not is_citus(connection)
-    mine, marked_read, distributions_read = _named_open_transactions(
-        connection, company.id, party_type, party_id, marks + ([primary_mark] if primary_mark is not None else []),
-        primary_transaction_id, read_ahead=read_ahead)
+    if read is None:
+        read = driver_rows_together(connection, _named_reads(
+            company.id, party_type, party_id, requests, primary_transaction_id, postgres=is_postgres(connection),
+            read_ahead=read_ahead))
+    mine, marked_read, distributions_read = _named_open_transactions(connection, company.id, party_type, party_id,
+                                                                     requests, read, read_ahead=read_ahead)
     if primary_mark is not None and primary_transaction_id is None:
         try:
             primary_transaction_id = _find(mine, primary_mark, f"{party_type.value} {party_id}").transaction_id
@@ -191,27 +203,38 @@ def _names(request: MarkRequest, transaction_id: int, transactions: list[OpenTra
         return False
 
 
-def _named_open_transactions(connection: Connection, company_id: str, party_type: PartyType, party_id: str,
-                             requests: list[MarkRequest], primary_transaction_id: int | None, *,
-                             read_ahead: bool = False) -> tuple[list[OpenTransaction], dict | None, tuple | None]:
-    """The account's open transactions that the marks can name (_find looks no further), locked: by number and
-    invoice first; by voucher number only for marks whose invoice names none (an invoice number wins).
-    `read_ahead` (PostgreSQL): with them, in the same round trip, the transactions marked in open journals
-    (marked_in_open_journals) and the offsets of their vouchers (attach_distributions' `read`); else None."""
+def _named_reads(company_id: str, party_type: PartyType, party_id: str, requests: list[MarkRequest],
+                 primary_transaction_id: int | None, *, postgres: bool, read_ahead: bool
+                 ) -> list[tuple[str, Sequence]]:
+    """The reads of _named_open_transactions (`?` marks): the account's open transactions with the numbers and
+    invoices named, locked; with `read_ahead` (PostgreSQL) also the transactions marked in open journals and the
+    offsets of the named transactions' vouchers."""
     ids = [r.transaction_id for r in requests if r.transaction_id is not None]
     if primary_transaction_id is not None:
         ids.append(primary_transaction_id)
     invoices = [r.invoice for r in requests if r.transaction_id is None and r.invoice]
-    together = []
+    statements: list[tuple[str, Sequence]] = [*named_transactions_statements(
+        company_id, party_type.value, party_id, ids=ids, invoices=invoices, lock=True, postgres=postgres)]
     if read_ahead:
-        marked_sql, marked_params = marked_in_open_journals_statement(company_id)
-        together = [(marked_sql.replace("?", "%s"), marked_params),
-                    named_distributions_statement(company_id, party_type.value, party_id, ids, invoices)]
-    found, read = load_named_transactions_and(connection, company_id, party_type.value, party_id, ids=ids,
-                                              invoices=invoices, lock=True, together=together)
+        statements += [marked_in_open_journals_statement(company_id),
+                       named_distributions_statement(company_id, party_type.value, party_id, ids, invoices)]
+    return statements
+
+
+def _named_open_transactions(connection: Connection, company_id: str, party_type: PartyType, party_id: str,
+                             requests: list[MarkRequest], rows: list[list[tuple]], *, read_ahead: bool
+                             ) -> tuple[list[OpenTransaction], dict | None, tuple | None]:
+    """The account's open transactions that the marks can name (_find looks no further), locked: by number and
+    invoice first (`rows`: what _named_reads read); by voucher number only for marks whose invoice names none (an
+    invoice number wins). With `read_ahead`, also the transactions marked in open journals
+    (marked_in_open_journals) and the offsets read (attach_distributions' `read`); else None."""
+    postgres = is_postgres(connection)
     marked, distributions = None, None
     if read_ahead:
-        marked, distributions = marked_in_rows(read[0]), ({t.voucher_id for t in found}, read[1])
+        *rows, marking_rows, offset_rows = rows
+    found = named_transactions_of(rows, postgres)
+    if read_ahead:
+        marked, distributions = marked_in_rows(marking_rows), ({t.voucher_id for t in found}, offset_rows)
     open_invoices = {t.invoice for t in found}
     vouchers = [r.voucher for r in requests
                 if r.transaction_id is None and r.voucher and (not r.invoice or r.invoice not in open_invoices)]
@@ -243,7 +266,7 @@ def _explain_missing(connection, company_id, party_type, party_id, request) -> N
                                   f"settlement stays within one legal entity", code="other_company")
 
 
-def _post_payment(connection, company, party_type, party_id, payment, day, groups, source, batch_id):
+def _post_payment(connection, company, party_type, party_id, payment, day, groups, source, batch_id, after=None):
     payment_day = payment.date or day
     if payment_day is None:
         raise SettlementError("the payment needs a date", code="bad_date")
@@ -262,7 +285,7 @@ def _post_payment(connection, company, party_type, party_id, payment, day, group
                        payment.description, currency, payment.exchange_rate, "bank", payment.bank_account)
     # The payment is for the marked transactions: automatic settlement must not take it first.
     return post_lines_only(connection, company, payment.journal_name, [line], groups=groups, source=source,
-                           kind="settlement", batch_id=batch_id)
+                           kind="settlement", batch_id=batch_id, after=after)
 
 
 def settle(engine: Engine, company_id: str | None, party_type: PartyType, party_id: str, marks: list[MarkRequest],

@@ -19,6 +19,7 @@ from .bulk import (
     bulk_insert,
     driver_connection,
     driver_executemany,
+    driver_rows_together,
     is_citus,
     is_postgres,
     next_ids,
@@ -102,31 +103,40 @@ def load_named_transactions_and(connection: Connection, company_id: str, party_t
                                 open_only: bool = True, lock: bool = False,
                                 together: Sequence[tuple[str, Sequence]] = ()
                                 ) -> tuple[list[OpenTransaction], list[list[tuple]]]:
-    """load_named_transactions, and the rows of `together` (statements in the store's marks that do not depend
-    on its result): on PostgreSQL in the same round trip."""
+    """load_named_transactions, and the rows of `together` (statements with `?` marks that do not depend on its
+    result): on PostgreSQL in the same round trip."""
     postgres = is_postgres(connection)
-    mark = "%s" if postgres else "?"
+    statements = named_transactions_statements(company_id, party_type, party_id, ids=ids, invoices=invoices,
+                                               vouchers=vouchers, open_only=open_only, lock=lock, postgres=postgres)
+    results = driver_rows_together(connection, [*statements, *together])
+    return named_transactions_of(results[:len(statements)], postgres), results[len(statements):]
+
+
+def named_transactions_statements(company_id: str, party_type: str, party_id: str, *, ids: Sequence[int] = (),
+                                  invoices: Sequence[str] = (), vouchers: Sequence[str] = (), open_only: bool = True,
+                                  lock: bool = False, postgres: bool) -> list[tuple[str, tuple]]:
+    """load_named_transactions' reads (`?` marks), for a caller that sends them with others
+    (named_transactions_of reads their rows)."""
     base = (f"SELECT {_COLUMN_SQL} FROM party_transaction t JOIN voucher v ON v.company_id = t.company_id "
-            f"AND v.voucher_id = t.voucher_id WHERE t.company_id = {mark} AND t.party_type = {mark} "
-            f"AND t.party_id = {mark}" + (" AND t.open_minor <> 0" if open_only else ""))
+            f"AND v.voucher_id = t.voucher_id WHERE t.company_id = ? AND t.party_type = ? "
+            f"AND t.party_id = ?" + (" AND t.open_minor <> 0" if open_only else ""))
     params = (company_id, party_type, party_id)
     # No ORDER BY on SQLite: it would walk the primary key (every transaction of the company) to skip a sort,
     # instead of the account's invoice index. PostgreSQL takes the locks in id order.
     tail = " ORDER BY t.transaction_id FOR UPDATE OF t" if lock and postgres else ""
-    statements = [(f"{base} AND {column} IN ({', '.join([mark] * len(chunk))}){tail}", (*params, *chunk))
-                  for column, values in (("t.transaction_id", sorted(set(ids))), ("t.invoice", sorted(set(invoices))),
-                                         ("v.voucher_number", sorted(set(vouchers))))
-                  for chunk in chunks(values)]
-    if postgres and not is_citus(connection):  # the numbers and the invoices in one round trip
-        results = pipelined(connection, [*statements, *together])
-    else:
-        results = [_driver_rows(connection, sql, tuple(statement_params))
-                   for sql, statement_params in [*statements, *together]]
+    return [(f"{base} AND {column} IN ({', '.join('?' * len(chunk))}){tail}", (*params, *chunk))
+            for column, values in (("t.transaction_id", sorted(set(ids))), ("t.invoice", sorted(set(invoices))),
+                                   ("v.voucher_number", sorted(set(vouchers))))
+            for chunk in chunks(values)]
+
+
+def named_transactions_of(results: Sequence[list[tuple]], postgres: bool) -> list[OpenTransaction]:
+    """The transactions in the rows of named_transactions_statements, once each, by number."""
     found: dict[int, OpenTransaction] = {}
-    for rows in results[:len(statements)]:
+    for rows in results:
         for transaction in _rows_to_transactions(rows, postgres):
             found.setdefault(transaction.transaction_id, transaction)
-    return [found[key] for key in sorted(found)], results[len(statements):]
+    return [found[key] for key in sorted(found)]
 
 
 def _driver_rows(connection: Connection, sql: str, params: tuple) -> list[tuple]:
@@ -232,18 +242,18 @@ def attach_open_distributions(connection: Connection, company_id: str, party_typ
 
 def named_distributions_statement(company_id: str, party_type: str, party_id: str, ids: Sequence[int],
                                   invoices: Sequence[str]) -> tuple[str, tuple]:
-    """attach_distributions' read (psycopg's marks) for the vouchers of the account's open transactions with
+    """attach_distributions' read (`?` marks) for the vouchers of the account's open transactions with
     the numbers or invoices named, without knowing their vouchers first: sent with load_named_transactions_and
     (one round trip). Its rows may hold vouchers of transactions the settlement does not mark: unused."""
-    account = "SELECT voucher_id FROM party_transaction WHERE company_id = %s AND party_type = %s AND party_id = %s " \
+    account = "SELECT voucher_id FROM party_transaction WHERE company_id = ? AND party_type = ? AND party_id = ? " \
               "AND open_minor <> 0 AND "
     selects, params = [], [company_id]
     for column, values in (("transaction_id", sorted(set(ids))), ("invoice", sorted(set(invoices)))):
         if values:
-            selects.append(f"{account}{column} IN ({', '.join(['%s'] * len(values))})")
+            selects.append(f"{account}{column} IN ({', '.join('?' * len(values))})")
             params += [company_id, party_type, party_id, *values]
     vouchers = " UNION ALL ".join(selects) or "SELECT NULL::bigint"
-    return (f"SELECT voucher_id, entry_id, ledger_account, accounting_minor FROM ledger_entry WHERE company_id = %s "
+    return (f"SELECT voucher_id, entry_id, ledger_account, accounting_minor FROM ledger_entry WHERE company_id = ? "
             f"AND voucher_id IN ({vouchers}) AND posting_type NOT IN ({_NOT_DISTRIBUTED_SQL})", tuple(params))
 
 
