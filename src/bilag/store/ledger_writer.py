@@ -80,9 +80,11 @@ def assign_voucher_numbers(connection: Connection, company, vouchers: list[Vouch
         journal_name = company.journal_name(series)
         first = firsts[series] if firsts is not None else next_ids(connection, company.id, f"voucher:{series}",
                                                                    len(drafts))
-        prefix = journal_name.number_prefix or series
-        for offset, voucher in enumerate(drafts):
-            voucher.number = f"{prefix}{first + offset:0{journal_name.number_width}d}"
+        prefix, width = journal_name.number_prefix or series, journal_name.number_width
+        # str.zfill is the format's zero padding for the ids, which are positive (a format spec per voucher costs
+        # twice as much in a batch of 25,000).
+        for voucher, number in zip(drafts, range(first, first + len(drafts))):
+            voucher.number = prefix + str(number).zfill(width)
 
 
 VoucherIds = list[tuple[int, Sequence[int], list[int]]]  # per voucher: its id, its entries' ids, its transactions'
