@@ -162,7 +162,8 @@ def write_vouchers(connection: Connection, company_id: str, vouchers: list[Vouch
             # Tamper evidence: the voucher's hash over its rows and its predecessor's hash (journal/chain.py).
             previous = heads.get(voucher.series, GENESIS)
             heads[voucher.series] = chained = voucher_hash(previous, voucher_row, entry_rows[first_row:])
-            voucher_rows.append((*voucher_row, previous, chained))
+            voucher_rows.append((company_id, voucher_id, voucher.series, voucher.number, day, period_id, voucher.kind,
+                                 batch, description, previous, chained))
             last_of_series[voucher.series] = voucher_id
             transaction_ids = []
             for t in voucher.transactions:
@@ -383,8 +384,11 @@ def _upsert_balances(connection: Connection, company_id: str, deltas: dict[tuple
     if connection.dialect.name == "sqlite":
         # One writer holds the whole database: no lock order to keep, so no sorting (a large batch has tens of
         # thousands of balance rows; SQLite inserts them as fast in any order).
+        # Each row's values named, not star-unpacked: the unpacking builds a list per row, twice the time of
+        # 50,000 balance rows.
         driver_executemany(connection, upsert.format(rows="VALUES (?, ?, ?, ?, ?, ?, ?)"), [
-            (company_id, *key, *amounts) for key, amounts in deltas.items()])
+            (company_id, account, currency, period_id, main, amount, accounting)
+            for (account, currency, period_id, main), (amount, accounting) in deltas.items()])
         return
     keys = sorted(deltas)
     if is_citus(connection):
