@@ -4,12 +4,33 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import inspect
 
+from bilag.store.database import open_store
+
 from .support import schema_differences
 
 
 def test_the_migrated_schema_is_the_declared_schema(engine):
     with engine.connect() as connection:
         assert schema_differences(connection) == []
+
+
+def test_a_store_whose_url_has_percent_signs_opens_and_migrates(store_url, tmp_path):
+    # A directory named with a `%`, a socket directory or a password: the URL carries `%` escapes, which
+    # Alembic's configuration once refused with a traceback (ConfigParser interpolation).
+    if store_url.startswith("sqlite"):
+        directory = tmp_path / "100% books"
+        directory.mkdir()
+        url = f"sqlite:///{directory}/bilag.sqlite"  # a new database: migrated from nothing
+    else:
+        url = store_url + "?application_name=100%25%20books"
+    engine = open_store(url)
+    try:
+        with engine.connect() as connection:
+            assert schema_differences(connection) == []
+    finally:
+        engine.dispose()
+    if store_url.startswith("sqlite"):
+        assert (directory / "bilag.sqlite").exists()
 
 
 def test_vendor_invoices_are_indexed_by_their_key(engine):

@@ -240,10 +240,12 @@ def is_busy(error: BaseException) -> bool:
 
 
 def alembic_config(engine: Engine | None = None) -> Config:
+    # Alembic's options are ConfigParser values: a `%` (a URL's escapes — a socket directory, a password — or a
+    # directory's name) would be read as interpolation and refused.
     config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS))
+    config.set_main_option("script_location", str(MIGRATIONS).replace("%", "%%"))
     if engine is not None:
-        config.set_main_option("sqlalchemy.url", engine.url.render_as_string(hide_password=False))
+        config.set_main_option("sqlalchemy.url", engine.url.render_as_string(hide_password=False).replace("%", "%%"))
     return config
 
 
