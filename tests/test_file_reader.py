@@ -74,3 +74,23 @@ def test_every_column_is_read_into_its_field(tmp_path):
                            "N30", "D1", "VAT", "R", "INV0", "GEN")
     assert lines_from_file(path) == [expected]
     assert [line for chunk in read_chunks(path, ProblemList(str(path))) for line in chunk] == [expected]
+
+
+@SETTINGS
+@given(table=tables(), default_date=st.sampled_from([None, date(2024, 3, 1)]))
+def test_a_file_s_fingerprint_is_that_of_its_lines_through_the_api(table, default_date):
+    """services/file_posting.py hashes a chunk's lines by an f-string per line; the digest must be
+    services.posting.fingerprint's (a file and the same lines through the API share idempotency keys, and a run
+    of an earlier version resumes)."""
+    from bilag.services.file_posting import _add_to_digest, _digest
+    from bilag.services.posting import fingerprint
+
+    columns, rows = table
+    lines = _rows_to_lines(check_header(columns, "j.csv"), [(n, list(c)) for n, c in rows], default_date, "j.csv",
+                           [], exact_width=False)
+    lines.append(JournalLine(7, date(2024, 1, 5), "Vendor", "V'1\"\\", None, Decimal("-0.00"), "V1", "Rent\n€",
+                             due_date=date(2024, 2, 5), document_date=date(2024, 1, 4)))
+    digest = _digest("GNJL")
+    _add_to_digest(digest, lines[:3])
+    _add_to_digest(digest, lines[3:])
+    assert digest.hexdigest() == fingerprint("GNJL", lines)
