@@ -173,3 +173,21 @@ def test_bilag_journal_post_streams_a_large_file(sqlite_engine, tmp_path):
     assert code == 0, err
     assert render is not None and "posted 50 voucher(s), 100 entries" in err
     assert "from 100 lines in 1 chunk(s)" in err
+
+
+def test_a_numbered_file_is_cut_where_the_running_balance_would_cut_it():
+    """journal/streaming.py _cut looks only at the voucher numbers around the chunk size when every line has one;
+    it cuts where the reading of every line with its running balance (_cut_by_balance) cuts."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from bilag.journal.model import JournalLine
+    from bilag.journal.streaming import _cut, _cut_by_balance
+
+    @settings(max_examples=500, deadline=None)
+    @given(numbers=st.lists(st.sampled_from("ABC"), max_size=12), size=st.integers(0, 14))
+    def cut_alike(numbers, size):
+        lines = [JournalLine(n, date(2024, 1, 2), "Ledger", "1", debit=None, voucher=v) for n, v in enumerate(numbers)]
+        assert _cut(lines, size) == _cut_by_balance(lines, size)
+
+    cut_alike()

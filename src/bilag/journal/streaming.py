@@ -14,6 +14,7 @@ import itertools
 from collections.abc import Callable, Iterable, Iterator
 from datetime import date
 from decimal import Decimal
+from operator import attrgetter
 from pathlib import Path
 
 from ..errors import InvalidInput, JournalRejected, Problem
@@ -213,22 +214,50 @@ def voucher_chunks(chunks: Iterable[list[JournalLine]], chunk_lines: int = CHUNK
         pending.extend(chunk)
         if len(pending) < chunk_lines:
             continue
-        cut = None
-        previous = None
-        running = Decimal(0)
-        open_unnumbered = False
-        for index, line in enumerate(pending):
-            if index and not open_unnumbered and (line.voucher is None or line.voucher != previous):
-                cut = index  # a voucher starts here
-                if index >= chunk_lines:
-                    break
-            previous = line.voucher
-            if line.voucher is None and not line.offset_account:  # a line with an offset balances itself
-                running += (line.debit or 0) - (line.credit or 0)
-            open_unnumbered = line.voucher is None and running != 0 or (open_unnumbered and line.voucher is not None)
+        cut = _cut(pending, chunk_lines)
         if cut is None:
             continue  # one voucher so far: keep reading
         yield pending[:cut]
         pending = pending[cut:]
     if pending:
         yield pending
+
+
+_VOUCHER = attrgetter("voucher")
+
+
+def _cut(pending: list[JournalLine], chunk_lines: int) -> int | None:
+    """Where the chunk ends: the first voucher to start at or after chunk_lines lines, else the last to start
+    after the first line; None when pending holds one voucher so far.
+
+    The usual file numbers every line: a voucher starts where the number changes, and only the lines around
+    chunk_lines are looked at (every line was, with a running balance: a microsecond a line)."""
+    numbers = list(map(_VOUCHER, pending))
+    if None in numbers:
+        return _cut_by_balance(pending, chunk_lines)
+    for index in range(max(chunk_lines, 1), len(numbers)):
+        if numbers[index] != numbers[index - 1]:
+            return index
+    for index in range(min(chunk_lines, len(numbers)) - 1, 0, -1):
+        if numbers[index] != numbers[index - 1]:
+            return index
+    return None
+
+
+def _cut_by_balance(pending: list[JournalLine], chunk_lines: int) -> int | None:
+    """_cut of lines some of which have no voucher number: such lines are one voucher until their running balance
+    is zero."""
+    cut = None
+    previous = None
+    running = Decimal(0)
+    open_unnumbered = False
+    for index, line in enumerate(pending):
+        if index and not open_unnumbered and (line.voucher is None or line.voucher != previous):
+            cut = index  # a voucher starts here
+            if index >= chunk_lines:
+                break
+        previous = line.voucher
+        if line.voucher is None and not line.offset_account:  # a line with an offset balances itself
+            running += (line.debit or 0) - (line.credit or 0)
+        open_unnumbered = line.voucher is None and running != 0 or (open_unnumbered and line.voucher is not None)
+    return cut
