@@ -556,14 +556,20 @@ def posted_vendor_invoices(connection: Connection, company_id: str, keys: list[t
     the vendors of other keys have all their invoice numbers read and compared here."""
     mark = "%s" if is_postgres(connection) else "?"
     wanted = set(keys)
+    ascii_keys: list = []
+    other_parties: set = set()
+    for key in wanted:  # one pass, in no order: a probe per pair, whatever the order (the rows are matched by key)
+        if key[1].isascii():
+            ascii_keys.append(key)
+        else:
+            other_parties.add(key[0])
     rows: list = []
-    for chunk in chunks(sorted(key for key in wanted if key[1].isascii()), 2000):
+    for chunk in chunks(ascii_keys, 2000):
         rows.extend(_driver_rows(connection, *vendor_invoice_pairs_statement(company_id, chunk, mark)))
     sign = "<" if invoice_sign_of("vendor") < 0 else ">"
     base = (f"SELECT party_id, invoice FROM party_transaction WHERE company_id = {mark} AND party_type = 'vendor' "
             f"AND amount_minor {sign} 0 AND invoice IS NOT NULL")
-    other_parties = sorted({party_id for party_id, key in wanted if not key.isascii()})
-    for chunk in chunks(other_parties):
+    for chunk in chunks(sorted(other_parties)):
         sql = f"{base} AND party_id IN ({', '.join([mark] * len(chunk))})"
         rows.extend(_driver_rows(connection, sql, (company_id, *chunk)))
     return posted_vendor_invoices_among(rows, wanted)
