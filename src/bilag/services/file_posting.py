@@ -130,7 +130,7 @@ def _lines_text_function():
     hashes — written by one f-string per line (the fields' reprs, the dates' looked up): 40 % less CPU than a tuple
     made by attrgetter and its repr, the tuple's repr being that of each field between "(", ", " and ")". Made
     from JournalLine's fields: a field added to the line is hashed without a change here."""
-    fields = ", ".join("{dates[line.%s]}" % name if name in _DATE_FIELDS else "{line.%s!r}" % name
+    fields = ", ".join("{dates[line." + name + "]}" if name in _DATE_FIELDS else "{line." + name + "!r}"
                        for name in JournalLine.__slots__)
     assert len(JournalLine.__slots__) > 1  # a tuple of one would be "(x,)"
     source = f"def text(lines, dates):\n    return ''.join([f'({fields})' for line in lines])\n"
