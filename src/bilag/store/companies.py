@@ -4,9 +4,10 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from decimal import Decimal
+from weakref import WeakKeyDictionary
 
 from sqlalchemy import bindparam, select
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Engine
 
 from ..calendar.periods import FiscalCalendar, FiscalPeriod, PeriodKind, PeriodStatus
 from ..company import DEFAULT_PARAMETERS, BankAccount, Company, JournalName, SettlementSettings, TaxCode
@@ -68,6 +69,7 @@ def load_periods(connection: Connection, company_id: str) -> list[FiscalPeriod]:
 # (database, company id) -> (master version, company): the company data this process loaded, kept while the
 # company's master version (store/master_version.py) is the one it was loaded with.
 _LOADED: dict[tuple, tuple[int, Company]] = {}
+_DATABASES: WeakKeyDictionary[Engine, str] = WeakKeyDictionary()  # each engine's URL as _LOADED's key
 
 
 def load_company(connection: Connection, company_id: str) -> Company:
@@ -110,7 +112,12 @@ def load_company_and_groups(connection: Connection, company_id: str, users: Sequ
 
 def _company_at(connection: Connection, company_id: str, version: int) -> Company:
     """The company as this process loaded it at `version`, or read again."""
-    key = (connection.engine.url, company_id)
+    engine = connection.engine
+    database = _DATABASES.get(engine)
+    if database is None:
+        # A URL hashes by rendering itself as text, about 12 µs: too much for every call to pay.
+        database = _DATABASES[engine] = engine.url.render_as_string(hide_password=False)
+    key = (database, company_id)
     found = _LOADED.get(key)
     if found is not None and found[0] == version:
         return found[1]
