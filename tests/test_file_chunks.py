@@ -224,7 +224,7 @@ def test_resumed_with_another_chunk_size_posts_the_same(engine, tmp_path):
 def test_bilag_journal_post_of_a_big_file_with_an_idempotency_key(sqlite_engine, tmp_path):
     make_company(sqlite_engine)
     url = str(sqlite_engine.url)
-    rows = journal_rows(30_000)  # 60,000 lines: chunks of some 50,000 lines, cut where a voucher ends
+    rows = journal_rows(30_000)  # 60,000 lines: chunks of some 20,000 lines, cut where a voucher ends
     bad = [list(row) for row in rows]
     bad[-2][4] = "1,000"
     code, err = run_cli(url, "journal", "post", str(write_csv(tmp_path / "bad.csv", bad)), "--idempotency-key", "K1")
@@ -233,7 +233,7 @@ def test_bilag_journal_post_of_a_big_file_with_an_idempotency_key(sqlite_engine,
     path = write_csv(tmp_path / "j.csv", rows)
     code, err = run_cli(url, "journal", "post", str(path), "--idempotency-key", "K1")
     assert code == 0, err
-    assert "posted 30000 voucher(s), 60000 entries" in err and "from 60000 lines in 2 chunk(s)" in err
+    assert "posted 30000 voucher(s), 60000 entries" in err and "from 60000 lines in 4 chunk(s)" in err
     code, err = run_cli(url, "journal", "post", str(path), "--idempotency-key", "K1")
     assert code == 0 and "already posted with this idempotency key" in err
     assert len(ledger_state(sqlite_engine)["vouchers"]) == 30_000
@@ -248,9 +248,8 @@ def test_ctrl_c_during_bilag_journal_post_then_the_same_command_posts_the_rest(s
     from pathlib import Path
 
     make_company(sqlite_engine)
-    # 200,000 lines: four chunks. The posting pass posts the checked plans (about a second a chunk of 50,000
-    # lines), so with fewer the command could finish before this test, polling on a loaded machine, saw the first
-    # commit.
+    # 200,000 lines: ten chunks. The posting pass posts the checked plans (a fraction of a second a chunk), so
+    # with five the command could finish before this test, polling on a loaded machine, saw the first commit.
     path = write_csv(tmp_path / "j.csv", journal_rows(100_000))
     bilag = Path(__file__).resolve().parent.parent / ".venv" / "bin" / "bilag"
     command = [str(bilag), "--database", str(sqlite_engine.url), "journal", "post", str(path)]

@@ -21,7 +21,7 @@ from ..errors import InvalidInput, JournalRejected, Problem
 from .model import JournalLine
 from .parsing import _delimiter, _has_formulas, _rows_to_lines, check_header, lines_from_file
 
-CHUNK_LINES = 50_000  # 20,000 before: a 1,000,000-line file committed 51 times, each commit a checkpoint of the WAL
+CHUNK_LINES = 20_000
 MAX_PROBLEMS = 1_000_000  # every problem of a bad file is counted and listed (errors print the first hundred)
 
 

@@ -7,10 +7,8 @@ Where they are kept, and why:
   writing them to a file and reading them back cost about as much as planning them again (every draft made a
   second time). A vendor invoice line's drafts take about 0.55-0.75 KB of resident memory (bench/file_import.py
   at 1,000,000 lines: peak RSS 249 MB with no plan kept, 326 MB with 150,000 lines', 431 MB with 250,000
-  lines', chunks of 20,000 lines): 200,000 lines' worth with chunks of 50,000 lines (journal/streaming.py
-  CHUNK_LINES: half the commits, each a checkpoint of the WAL) keeps about the same peak. A file of up to
-  200,000 lines posts with no spool at all, and a larger file's memory stays bounded by the same figure
-  whatever its length.
+  lines'): a file of up to 250,000 lines posts with no spool at all, and a larger file's memory stays bounded by
+  the same figure whatever its length.
 - **Beyond that, in a temporary file** (removed when closed or when the process ends), a chunk at a time in a
   compact form: each kind of draft as a list of plain tuples of its fields (one C-level `attrgetter` per draft
   when writing, its constructor per tuple when reading), about 240 bytes a line. Pickling the drafts one by one
@@ -29,7 +27,7 @@ from typing import IO
 
 from ..journal.model import EntryDraft, TaxDraft, TransactionDraft, VoucherDraft
 
-MEMORY_LINES = 200_000
+MEMORY_LINES = 250_000
 
 _PARTS = ("entries", "transactions", "taxes")  # a voucher's lists of drafts, kept as lists of their own
 _OWN = tuple(name for name in VoucherDraft.__slots__ if name not in _PARTS)
