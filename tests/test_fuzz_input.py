@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import contextlib
 import io
+import os
 import sys
 from datetime import date, datetime
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
@@ -149,19 +150,25 @@ ARGUMENTS = st.lists(st.sampled_from([
 
 @FUZZ
 @given(arguments=ARGUMENTS)
+@example(arguments=["--wait", "validate", "verify"])  # --wait sets BILAG_WAIT in this process: it must not outlive the example
 def test_command_line_arguments_never_end_in_a_traceback(demo_database, arguments):
     from bilag.cli.main import run
 
+    before = os.environ.get("BILAG_WAIT")
     stderr = io.StringIO()
     argv = ["bilag", "--database", str(demo_database), *arguments]
     with contextlib.redirect_stderr(stderr), contextlib.redirect_stdout(io.StringIO()), \
             pytest.MonkeyPatch.context() as patch:
         patch.setattr(sys, "argv", argv)
-        patch.delenv("BILAG_WAIT", raising=False)
+        # --wait sets BILAG_WAIT in this process: set first, so that the context's end removes it again (a bare
+        # delenv of a variable not set records nothing, and `--wait validate` once broke every later test).
+        patch.setenv("BILAG_WAIT", "")
+        patch.delenv("BILAG_WAIT")
         with pytest.raises(SystemExit) as ended:
             run()
     assert ended.value.code != 70, stderr.getvalue()
     assert "Traceback" not in stderr.getvalue()
+    assert os.environ.get("BILAG_WAIT") == before
 
 
 @pytest.fixture(scope="module")
