@@ -164,26 +164,17 @@ def _duplicate_vendor_invoices(connection: Connection, company: Company, voucher
     """A vendor's invoice number is used once (AP parameter: reject duplicates), in the journal and in the ledger.
     `posted_invoices`: posted_vendor_invoices of the journal's, when read already."""
     from ..errors import Problem
-    from ..limits import invoice_key
     from ..store.transactions import posted_vendor_invoices
 
-    if company.parameter("duplicate_vendor_invoice") == "allow":
-        return []
     seen: dict[tuple[str, str], tuple[VoucherDraft, TransactionDraft]] = {}
     problems = []
-    # _vendor_invoices inline: through the generator, a batch of 25,000 vendor invoices cost as much again.
-    for voucher in vouchers:
-        for transaction in voucher.transactions:
-            invoice = transaction.invoice
-            if not (invoice and transaction.party_type == "vendor" and is_invoice("vendor", transaction.amount_minor)):
-                continue
-            key = (transaction.party_id, invoice_key(invoice))
-            if key not in seen:
-                seen[key] = voucher, transaction
-                continue
-            problems.append(Problem("duplicate_invoice", f"invoice {transaction.invoice} of vendor "
-                                    f"{transaction.party_id} appears twice in the journal",
-                                    voucher=voucher.number, line=transaction.line_no, source=source))
+    for key, voucher, transaction in _vendor_invoices(company, vouchers):
+        if key not in seen:
+            seen[key] = voucher, transaction
+            continue
+        problems.append(Problem("duplicate_invoice", f"invoice {transaction.invoice} of vendor "
+                                f"{transaction.party_id} appears twice in the journal",
+                                voucher=voucher.number, line=transaction.line_no, source=source))
     if seen:
         if posted_invoices is None:
             posted_invoices = posted_vendor_invoices(connection, company.id, list(seen))
