@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import subprocess
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
 from sqlalchemy import text
 
-from bilag.errors import JournalRejected
+from bilag.errors import BilagError, JournalRejected
+from bilag.journal.parsing import lines_from_pipe_table
 from bilag.parties.model import PartyType
 from bilag.services.masterdata import change_record
 from bilag.services.periods import set_period_status
+from bilag.services.posting import post_journal
 from bilag.store.companies import load_company
 from bilag.store.database import open_store
 
@@ -165,3 +168,86 @@ def test_settlement_settings_of_the_default_parameters():
     assert SettlementSettings.from_parameters({"cash_discount_administration": "specific",
                                                "discount_offset_accounts": "invoice_lines",
                                                "max_penny_difference": None}).max_penny_difference == 0
+
+
+# ---------------------------------------------------------------- the kept company on PostgreSQL (no round trip of
+# its own for the version check: services/company_transaction.py). These hold on every store.
+
+LEDGER_LINE = """
+    account_type | account      | debit  | credit | offset_account
+    Ledger       | 606300-001-- | 100.00 |        | 110110-001-
+"""
+
+
+def test_a_refusal_made_from_stale_company_data_is_not_reported(engine, store_url):
+    """A hold released in another process: the posting must not be refused by the hold this process kept (on
+    PostgreSQL it plans with the kept company before the version is read, and the refusal comes first)."""
+    make_company(engine)
+    change_record(engine, None, "vendor", ("1001",), {"hold": "all"})
+    with pytest.raises(JournalRejected):
+        post(engine, INVOICE)  # loads and keeps the company with the vendor on hold
+    other = open_store(store_url)
+    try:
+        change_record(other, None, "vendor", ("1001",), {"hold": "no"})
+    finally:
+        other.dispose()
+    posted = post(engine, INVOICE)
+    assert [voucher.number for voucher in posted.vouchers] == ["VI-1"]
+
+
+def test_a_users_groups_changed_in_another_process_are_seen_by_the_next_posting(engine, store_url):
+    from bilag.services.users import add_to_group
+
+    make_company(engine, user_groups=[{"name": "Closers", "users": ["carol"]}])
+    set_period_status(engine, None, date(2024, 1, 5), None, access="Closers")
+    post(engine, LEDGER_LINE, user="carol")  # keeps the company and carol's groups
+    with pytest.raises(JournalRejected) as refused:
+        post(engine, LEDGER_LINE, user="dave")
+    assert [p.code for p in refused.value.problems] == ["period_access_denied"]
+    other = open_store(store_url)
+    try:
+        add_to_group(other, "dave", None, "Closers")  # no master-data change: the groups are checked on their own
+    finally:
+        other.dispose()
+    posted = post(engine, LEDGER_LINE, user="dave")
+    assert len(posted.vouchers) == 1
+
+
+def test_a_settlement_after_a_change_in_another_process_uses_the_new_data(engine, store_url):
+    from bilag.services.settlement import MarkRequest, Payment, settle
+
+    make_company(engine)
+    post(engine, INVOICE)
+    other = open_store(store_url)
+    try:
+        change_record(other, None, "vendor", ("1001",), {"hold": "payment"})
+    finally:
+        other.dispose()
+    with pytest.raises(BilagError):  # the hold set in the other process refuses the payment
+        settle(engine, None, PartyType.vendor, "1001", [MarkRequest(invoice="INV-1")],
+               payment=Payment(Decimal("10.00"), "110110-001-", voucher="PAY-1", date=date(2024, 1, 20)))
+
+
+def test_one_posting_on_postgresql_checks_the_kept_company_in_its_first_round_trip(engine, store_url):
+    """The version check travels with the posting's first statements: one round trip fewer per operation."""
+    if not store_url.startswith("postgresql"):
+        pytest.skip("round trips are PostgreSQL's")
+    from bilag.store import pg_pipeline
+
+    make_company(engine)
+    post(engine, INVOICE)  # loads and keeps the company
+    sent: list[list[str]] = []
+    original = pg_pipeline.run
+
+    def counted(raw, info, statements):
+        sent.append([sql for sql, _params in statements])
+        return original(raw, info, statements)
+
+    pg_pipeline.run = counted
+    try:
+        post_journal(engine, "USMF", "GNJL", lines_from_pipe_table(
+            INVOICE.replace("VI-1", "VI-2").replace("INV-1", "INV-2"), default_date=date(2024, 1, 5), source="t"))
+    finally:
+        pg_pipeline.run = original
+    version_reads = [index for index, sqls in enumerate(sent) for sql in sqls if "master_version" in sql]
+    assert version_reads == [0] and len(sent[0]) > 1, sent

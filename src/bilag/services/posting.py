@@ -19,8 +19,9 @@ from ..journal.model import JournalLine, TransactionDraft, VoucherDraft
 from ..journal.posting import PostingContext, cycle_collection_paused, plan_posting
 from ..parties.model import PartyType
 from ..store import schema as s
-from ..store.companies import load_company, load_company_and_groups, resolve_company_id, user_groups
+from ..store.companies import load_company, resolve_company_id, user_groups
 from .api_requests import KeptAnswer
+from .company_transaction import in_company_transaction
 from .ledger_posting import (  # noqa: F401 - PostedVoucher, PostingResult and the checks keep their old home too
     PostedVoucher,
     PostingResult,
@@ -117,16 +118,13 @@ def post_journal(engine: Engine, company_id: str | None, journal_name: str, line
     """Validate and post a journal in one transaction. The same idempotency key posts once. An HTTP request's
     key (`answer`) is claimed and answered in the same transaction. The collector pauses over the whole posting
     (journal/posting.py says why): settling named invoices and writing the rows allocate as much as planning."""
-    with cycle_collection_paused(), engine.begin() as connection:
-        # load_company refuses a company that does not exist (unknown_company): no look-up first
-        company_id = company_id or resolve_company_id(connection, company_id)
-        company, groups = load_company_and_groups(connection, company_id, [user] if user else [])
+    def work(connection: Connection, company: Company, groups: dict[str, frozenset[str]]) -> PostingResult:
         if answer is not None:
             answer.claim(connection)
         print_key = fingerprint(journal_name, lines) if idempotency_key else None
         if idempotency_key:
             previous = connection.execute(select(s.posting_request).where(
-                s.posting_request.c.company_id == company_id,
+                s.posting_request.c.company_id == company.id,
                 s.posting_request.c.idempotency_key == idempotency_key)).first()
             if previous is not None:
                 if previous.fingerprint != print_key:
@@ -138,12 +136,15 @@ def post_journal(engine: Engine, company_id: str | None, journal_name: str, line
                             groups=groups.get(user or "", frozenset()), source=source)
         if idempotency_key:
             connection.execute(insert(s.posting_request).values(
-                company_id=company_id, idempotency_key=idempotency_key, fingerprint=print_key,
+                company_id=company.id, idempotency_key=idempotency_key, fingerprint=print_key,
                 batch_id=result.batch_id, result=json.dumps(result.summary())))
-        record_batch_user(connection, company_id, [result.batch_id], user)
+        record_batch_user(connection, company.id, [result.batch_id], user)
         if answer is not None:
             answer.keep(connection, result)
         return result
+
+    with cycle_collection_paused():
+        return in_company_transaction(engine, company_id, [user] if user else [], work)
 
 
 def _replayed(previous) -> PostingResult:

@@ -17,7 +17,7 @@ from ..parties.model import PartyType, module_of
 from ..settlement.references import Reference, named_by
 from ..settlement.rules import Mark, OpenTransaction, SettlementOptions, plan_settlement
 from ..store.bulk import driver_rows_together, is_citus, is_postgres, next_ids
-from ..store.companies import load_company, load_company_and_groups, resolve_company_id, user_groups
+from ..store.companies import load_company, resolve_company_id, user_groups
 from ..store.ledger_writer import AfterWriting, assign_voucher_numbers, write_vouchers
 from ..store.stored_journals import marked_in_open_journals, marked_in_open_journals_statement, marked_in_rows
 from ..store.transactions import (
@@ -33,6 +33,7 @@ from ..store.transactions import (
     other_company_with_invoice,
     record_settlement,
 )
+from .company_transaction import in_company_transaction
 from .ledger_posting import PostedVoucher, post_lines_only
 from .settle_result import SettleResult
 from .users import record_batch_user
@@ -291,14 +292,13 @@ def _post_payment(connection, company, party_type, party_id, payment, day, group
 def settle(engine: Engine, company_id: str | None, party_type: PartyType, party_id: str, marks: list[MarkRequest],
            *, payment: Payment | None = None, options: SettlementOptions | None = None, user: str | None = None,
            day: date | None = None, primary: MarkRequest | None = None) -> SettleResult:
-    with engine.begin() as connection:
-        if not company_id:  # a named company: load_company refuses one that does not exist (no look-up first)
-            company_id = resolve_company_id(connection, company_id)
-        company, groups = load_company_and_groups(connection, company_id, [user] if user else [])
+    def work(connection: Connection, company: Company, groups: dict[str, frozenset[str]]) -> SettleResult:
         result = settle_in(connection, company, party_type, party_id, marks, payment=payment, options=options,
                            groups=groups.get(user or "", frozenset()), day=day, primary_mark=primary)
-        record_batch_user(connection, company_id, [result.batch_id], user)
+        record_batch_user(connection, company.id, [result.batch_id], user)
         return result
+
+    return in_company_transaction(engine, company_id, [user] if user else [], work)
 
 
 @dataclass

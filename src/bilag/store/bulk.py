@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 from weakref import WeakKeyDictionary
@@ -72,11 +73,54 @@ def driver_rows(connection: Connection, sql: str, params: Sequence = ()) -> list
 _PYFORMAT: dict[str, str] = {}  # statement with ? marks -> with psycopg's %s marks
 
 
+class KeptRowsChanged(Exception):
+    """Rows a process kept from an earlier transaction (KeptRowsCheck) are not what the database holds now."""
+
+
+@dataclass(eq=False)
+class KeptRowsCheck:
+    """Statements (psycopg's `%s` marks) whose rows must still be `expected`: sent in front of the next round trip
+    of the connection's transaction (pipelined) instead of one of their own, for data a process keeps between
+    transactions (the company's master version: store.companies.load_company_kept). `done` once they were read
+    and found unchanged; any difference raises KeptRowsChanged there, before the caller sees the other results."""
+    statements: list[tuple[str, Sequence]]
+    expected: list[list[tuple]]
+    done: bool = False
+
+
+_KEPT_CHECK = "bilag_kept_rows_check"
+
+
+def check_with_next_round_trip(connection: Connection, check: KeptRowsCheck) -> None:
+    connection.info[_KEPT_CHECK] = check
+
+
+def check_kept_rows_now(connection: Connection) -> None:
+    """Run the check still waiting for a round trip (one of its own), if any: before a transaction that made no
+    round trip commits, and in any case before it ends (the check must not wait for another transaction that
+    the pooled connection serves)."""
+    if connection.info.get(_KEPT_CHECK) is not None:
+        pipelined(connection, ())
+
+
+def forget_kept_rows_check(connection: Connection) -> None:
+    connection.info.pop(_KEPT_CHECK, None)
+
+
 def pipelined(connection: Connection, statements: Sequence[tuple[str, Sequence]]) -> list[list[tuple]]:
     """PostgreSQL: run the statements (psycopg's `%s` marks) in the connection's transaction, in order, sent in one
     round trip (psycopg's pipeline mode) instead of one each; returns each one's rows. A statement that fails
     raises the driver's own error (psycopg.Error) and those after it do not run: the transaction is then aborted
-    up to the last savepoint. For the few statements every posting runs (one operation at a time)."""
+    up to the last savepoint. For the few statements every posting runs (one operation at a time). A check of
+    kept rows waiting on the connection (check_with_next_round_trip) goes first in the same round trip."""
+    check = connection.info.pop(_KEPT_CHECK, None)
+    if check is not None:
+        results = pipelined(connection, [*check.statements, *statements])
+        found = [sorted(rows) for rows in results[:len(check.statements)]]
+        if found != check.expected:
+            raise KeptRowsChanged()
+        check.done = True
+        return results[len(check.statements):]
     from psycopg import RawCursor
 
     from . import pg_pipeline

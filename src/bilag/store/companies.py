@@ -25,7 +25,14 @@ from ..parties.model import (
 )
 from . import master_version as _master_version  # noqa: F401 - renews the version on master-data writes
 from . import schema as s
-from .bulk import driver_rows, driver_rows_together, is_postgres
+from .bulk import (
+    KeptRowsCheck,
+    check_with_next_round_trip,
+    driver_rows,
+    driver_rows_together,
+    is_citus,
+    is_postgres,
+)
 
 ID_COUNTERS = ("entry", "voucher", "transaction", "settlement", "batch", "journal")
 
@@ -98,16 +105,55 @@ def load_company_and_groups(connection: Connection, company_id: str, users: Sequ
     wanted = sorted(set(users))
     statements: list[tuple[str, Sequence]] = [(_MASTER_VERSION, (company_id,))]
     if wanted:
-        statements.append(("SELECT user_name, user_group FROM user_group_member WHERE company_id = ? AND user_name "
-                           f"IN ({', '.join('?' * len(wanted))})", (company_id, *wanted)))
+        statements.append((_GROUPS_OF.format(", ".join("?" * len(wanted))), (company_id, *wanted)))
     results = driver_rows_together(connection, statements)
     if not results[0]:
         raise NotFound(f"company {company_id} does not exist", code="unknown_company")
-    groups: dict[str, set[str]] = {user: set() for user in wanted}
-    for user, group in results[1] if wanted else []:
+    company = _company_at(connection, company_id, results[0][0][0])
+    group_rows = sorted(results[1]) if wanted else []
+    if wanted:
+        _GROUP_ROWS[(_DATABASES[connection.engine], company_id, *wanted)] = group_rows
+    return company, _groups_from(wanted, group_rows)
+
+
+# (database, company id, users) -> the user groups rows load_company_kept last read for them (sorted)
+_GROUP_ROWS: dict[tuple, list[tuple]] = {}
+_GROUPS_OF = "SELECT user_name, user_group FROM user_group_member WHERE company_id = ? AND user_name IN ({})"
+
+
+def load_company_kept(connection: Connection, company_id: str, users: Sequence[str]
+                      ) -> tuple[Company, dict[str, frozenset[str]], KeptRowsCheck | None]:
+    """load_company_and_groups without a round trip of its own when this process has the company and the users'
+    groups already (PostgreSQL, not Citus): what it kept, and the check of the master version and the groups that
+    goes in front of the transaction's next round trip (bulk.pipelined), which raises KeptRowsChanged if either
+    changed since. One round trip less for each operation at a time.
+
+    The caller must undo the transaction and run again with load_company_and_groups when the check fails, run
+    the check (bulk.check_kept_rows_now) if it is not `done` before committing, and on any other error with
+    the check not `done` find out whether the data changed before it reports the error (it may come from stale
+    data): services.company_transaction does all three. Elsewhere: load_company_and_groups and no check."""
+    wanted = sorted(set(users))
+    database = _DATABASES.get(connection.engine)
+    found = _LOADED.get((database, company_id)) if database is not None else None
+    group_rows = _GROUP_ROWS.get((database, company_id, *wanted)) if wanted else []
+    if found is None or group_rows is None or not is_postgres(connection) or is_citus(connection):
+        company, groups = load_company_and_groups(connection, company_id, wanted)
+        return company, groups, None
+    statements: list[tuple[str, Sequence]] = [(_MASTER_VERSION.replace("?", "%s"), (company_id,))]
+    expected: list[list[tuple]] = [[(found[0],)]]
+    if wanted:
+        statements.append((_GROUPS_OF.format(", ".join("?" * len(wanted))).replace("?", "%s"), (company_id, *wanted)))
+        expected.append(group_rows)
+    check = KeptRowsCheck(statements, expected)
+    check_with_next_round_trip(connection, check)
+    return found[1], _groups_from(wanted, group_rows), check
+
+
+def _groups_from(users: Sequence[str], rows: Sequence[tuple]) -> dict[str, frozenset[str]]:
+    groups: dict[str, set[str]] = {user: set() for user in users}
+    for user, group in rows:
         groups[user].add(group)
-    return (_company_at(connection, company_id, results[0][0][0]),
-            {user: frozenset(names) for user, names in groups.items()})
+    return {user: frozenset(names) for user, names in groups.items()}
 
 
 def _company_at(connection: Connection, company_id: str, version: int) -> Company:
@@ -132,6 +178,7 @@ _MASTER_VERSION = "SELECT master_version FROM company WHERE company_id = ?"
 def forget_loaded_companies() -> None:
     """Drop what this process loaded (tests, or a database replaced under the same name by other means)."""
     _LOADED.clear()
+    _GROUP_ROWS.clear()
 
 
 def read_company(connection: Connection, company_id: str) -> Company:
