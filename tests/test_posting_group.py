@@ -173,3 +173,26 @@ def test_a_balance_the_group_would_take_past_the_limit_is_refused_in_the_journal
     assert outcomes[0].vouchers[0].number == "B1" and outcomes[2].vouchers[0].number == "S1"
     assert isinstance(outcomes[1], JournalRejected) and outcomes[1].problems[0].code == "balance_limit"
     assert count(company, s.voucher) == 11
+
+
+def test_a_vendor_put_on_hold_in_another_process_refuses_the_next_group(company, store_url):
+    """The group plans on the company data the process keeps; its check, read with the group's first round trip,
+    finds the change and every journal is then posted alone, on the company as it is now."""
+    from bilag.services.masterdata import change_record
+    from bilag.store.database import open_store
+
+    def invoice(number: str) -> list:
+        return lines_from_pipe_table(f"""
+            voucher | account_type | account | credit | offset_account | invoice
+            {number}  | Vendor       | 1001    | 10.00  | 606300-001--   | {number}
+        """, default_date=DAY, source="test")
+
+    post_journals(company, "USMF", [request(invoice("K1")), request(invoice("K2"))])  # keeps the company
+    other = open_store(store_url)
+    try:
+        change_record(other, None, "vendor", ("1001",), {"hold": "all"})
+    finally:
+        other.dispose()
+    outcomes = post_journals(company, "USMF", [request(invoice("K3")), request(invoice("K4"))])
+    assert all(isinstance(o, JournalRejected) for o in outcomes), outcomes
+    assert count(company, s.voucher) == 2
