@@ -394,6 +394,9 @@ class _Planner:
         self.keep_zero_lines = (context.zero_amount_lines or company.parameter("zero_amount_lines")) == "keep"
         self.several_dates = (context.voucher_reuse or company.voucher_reuse(context.journal_name)) != "reject"
 
+    # Whether plan_voucher tries the one-pass path (_plan_common) first; the property test turns it off to compare.
+    one_pass = True
+
     # --- one voucher ------------------------------------------------------------------------------------------
 
     def plan_voucher(self, voucher_number: str | None, lines: list[JournalLine]) -> VoucherDraft | None:
@@ -404,6 +407,10 @@ class _Planner:
             period = self._periods[voucher_date]
         else:
             period = self._periods[voucher_date] = company.calendar.operating_period(voucher_date)
+        if period is not None and self.one_pass:
+            voucher = self._plan_common(voucher_number, lines, voucher_date, period)
+            if voucher is not None:
+                return voucher
         period_id = period.id if period is not None else None
         start_count = len(problems)
         entries: list[EntryDraft] = []
@@ -536,6 +543,142 @@ class _Planner:
         assert period_id is not None  # rule P1 refused every line of a day outside the calendar
         return VoucherDraft(voucher_number, context.journal_name, voucher_date, period_id, context.kind, entries,
                             transactions, first.description, first.line_no, self.taxes)
+
+    def _plan_common(self, voucher_number: str | None, lines: list[JournalLine], voucher_date: date,
+                     period: FiscalPeriod) -> VoucherDraft | None:
+        """The common voucher in one pass: every line remembered (_lines) with its sides' modules open in the
+        period already, no sales tax, one currency and rate, amounts that parse without a question, no hold, one
+        customer/vendor transaction at most, balanced. It gives the draft the full path below gives — the
+        property test in tests/test_posting_one_pass.py plans journals both ways — without the full path's
+        per-line bookkeeping (rate groups, a try per line, a second and third loop over the entries).
+
+        None: not that kind, or a line the full path would refuse; plan_voucher then plans the voucher from the
+        start and names every problem. Nothing is recorded before the draft is complete but what the caches
+        remember of successful look-ups, so giving up costs only the time spent."""
+        open_for = self._open_for.get(period.id)
+        if not open_for:
+            return None
+        remembered, scales = self._lines, self._scales
+        first = lines[0]
+        typed_rate = first.exchange_rate
+        rate = _ONE
+        entered = None
+        currency = ""
+        decimals = scale = 0
+        converted = False
+        entries: list[EntryDraft] = []
+        transactions: list[TransactionDraft] = []
+        append = entries.append
+        amount_total = 0
+        try:
+            for line in lines:
+                line_rate = line.exchange_rate
+                if line.tax_code or line.date != voucher_date or line_rate != typed_rate:
+                    return None
+                known = remembered.get((line.account_type, line.account, line.posting_profile,
+                                        line.offset_account_type, line.offset_account))
+                if known is None:
+                    return None
+                side, offset, with_bank = known
+                if side.module not in open_for or (offset is not None and offset.module not in open_for):
+                    return None
+                line_currency = line.currency or side.default_currency
+                if entered is None:  # the first line: the voucher's currency and rate
+                    entered = line_currency
+                    found = scales.get(entered)
+                    if found is None:
+                        return None
+                    currency, decimals, scale = found
+                    if typed_rate is None:
+                        rate = self._rates.get((currency, voucher_date)) or self._rate(currency, voucher_date)
+                    elif typed_rate <= 0:
+                        return None
+                    else:
+                        rate = typed_rate
+                    converted = decimals != self.accounting_decimals or rate != _ONE
+                elif line_currency != entered:
+                    return None
+                debit, credit = line.debit, line.credit
+                amount = debit if credit is None else credit if debit is None else None
+                if not (amount and type(amount) is Decimal and amount.is_finite() and amount.adjusted() <= 17):
+                    return None
+                numerator, denominator = amount.as_integer_ratio()
+                amount_minor, remainder = divmod(numerator * scale, denominator)
+                if remainder or not 0 < amount_minor <= MAX_AMOUNT_MINOR:
+                    return None
+                if amount is credit:
+                    amount_minor = -amount_minor
+                if offset is None:  # a line with an offset balances itself
+                    amount_total += amount_minor
+                description = line.description or ""
+                if side.party is None:
+                    append(EntryDraft(line.line_no, side.display, side.main_account, side.posting_type, currency,
+                                      amount_minor, 0 if converted else amount_minor, description))
+                elif transactions or not self._common_party_entry(side, line, currency, line_rate or rate, converted,
+                                                                  amount_minor, with_bank, entries, transactions):
+                    return None
+                if offset is None:
+                    continue
+                if offset.party is None:
+                    append(EntryDraft(line.line_no, offset.display, offset.main_account, offset.posting_type,
+                                      currency, -amount_minor, 0 if converted else -amount_minor, description))
+                elif transactions or not self._common_party_entry(offset, line, currency, line_rate or rate, converted,
+                                                                  -amount_minor, with_bank, entries, transactions):
+                    return None
+        except BilagError:
+            return None  # the full path raises it again, for its line
+        if amount_total:
+            return None
+        if converted:
+            numerator, denominator = self._conversion(currency, rate)
+            accounting_total = 0
+            for entry, minor in zip(entries, round_ratios_to_total(
+                    [entry.amount_minor * numerator for entry in entries], denominator)):
+                if not -MAX_AMOUNT_MINOR <= minor <= MAX_AMOUNT_MINOR:
+                    return None
+                entry.accounting_minor = minor
+                accounting_total += minor
+            if accounting_total:
+                return None
+            for transaction in transactions:
+                transaction.accounting_minor = entries[transaction.entry_index].accounting_minor
+        else:
+            for transaction in transactions:
+                transaction.accounting_minor = transaction.amount_minor
+        taxes: list[TaxDraft] = []
+        self.taxes = taxes
+        return VoucherDraft(voucher_number, self.context.journal_name, voucher_date, period.id, self.context.kind,
+                            entries, transactions, first.description, first.line_no, taxes)
+
+    def _common_party_entry(self, side: _Side, line: JournalLine, currency: str, rate: Decimal, converted: bool,
+                            amount_minor: int, with_bank: bool, entries: list[EntryDraft],
+                            transactions: list[TransactionDraft]) -> bool:
+        """_plan_common's customer or vendor entry and its transaction, as _add_side makes them; False: a hold to
+        check (the full path's). `rate`: the line's own as typed, else the day's (an equal rate typed as 1.10 on
+        one line and 1.1 on another is one rate to convert by, but each transaction keeps its own line's)."""
+        if side.on_hold:
+            return False
+        party, party_type = side.party, side.party_type
+        assert party is not None and party_type is not None  # a side with a party knows its type
+        is_invoice = not with_bank and (amount_minor < 0 if party_type == "vendor" else amount_minor > 0)
+        document_date = line.document_date or line.date
+        due_date = line.due_date
+        if due_date is None:
+            terms_code = line.payment_terms or (party.payment_terms if is_invoice else None)
+            due_date = (self._due_dates.get((terms_code, document_date)) or self._due_date(terms_code, document_date)
+                        ) if terms_code else document_date
+        discount_code = line.cash_discount or (party.cash_discount if is_invoice else None)
+        discount_date = (self._discount_dates.get((discount_code, document_date))
+                         or self._discount_date(discount_code, document_date)) if discount_code else None
+        description = line.description or ""
+        transactions.append(TransactionDraft(
+            party_type, party.id, len(entries), currency, amount_minor, 0, side.display, side.profile, document_date,
+            due_date, line.invoice or None, line.document_number, description, discount_code, discount_date, rate,
+            line.settle_invoice or None, line.line_no))
+        entries.append(EntryDraft(line.line_no, side.display, side.main_account, side.posting_type, currency,
+                                  amount_minor, 0 if converted else amount_minor, description, party_type, party.id,
+                                  0))
+        return True
 
     # --- one line ---------------------------------------------------------------------------------------------
 
