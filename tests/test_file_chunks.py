@@ -419,3 +419,58 @@ def test_chunks_planned_with_the_caches_of_the_earlier_chunks_plan_as_each_alone
         shared_plan = planning.plan(chunk)
         assert shared_plan.vouchers == alone.vouchers and shared_plan.warnings == alone.warnings
     assert refused == 1 and len(chunks) >= 9
+
+
+def kept_by_an_earlier_version(engine, key: str, lines_posted: int | None, path, new_key: str | None = None) -> None:
+    """Rewrite the request as a version before the text's fingerprint kept it: the fingerprint of the lines
+    posted (services.posting.fingerprint), and a keyless file's key from it."""
+    from sqlalchemy import update
+
+    lines = lines_from_file(path)
+    old = fingerprint("GNJL", lines if lines_posted is None else lines[:lines_posted])
+    with engine.begin() as connection:
+        connection.execute(update(s.posting_request).where(s.posting_request.c.idempotency_key == key).values(
+            fingerprint=old, idempotency_key=new_key or key))
+
+
+def test_a_keyed_run_kept_by_an_earlier_version_is_resumed_and_then_replayed(engine, tmp_path):
+    path = write_csv(tmp_path / "j.csv", journal_rows(300))
+    two_companies(engine)
+    post_journal(engine, "USMF", "GNJL", lines_from_file(path), source=str(path))
+    with pytest.raises(Interrupted):
+        post_journal_file(engine, "CHNK", "GNJL", path, chunk_lines=CHUNK, idempotency_key="old-1",
+                          chunk_posted=stop_after(2))
+    (_, posted, _), = requests(engine)
+    kept_by_an_earlier_version(engine, "old-1", posted, path)
+    rows = journal_rows(300)
+    rows[3][4] = "999.99"  # a posted line differs: still refused by the old kind of fingerprint
+    with pytest.raises(IdempotencyConflict, match="old-1"):
+        post_journal_file(engine, "CHNK", "GNJL", write_csv(tmp_path / "other.csv", rows), chunk_lines=CHUNK,
+                          idempotency_key="old-1")
+    result = post_journal_file(engine, "CHNK", "GNJL", path, chunk_lines=CHUNK, idempotency_key="old-1")
+    assert result.resumed_after == posted and ledger_state(engine, "CHNK") == ledger_state(engine, "USMF")
+    assert requests(engine) == [("old-1", None, text_print("GNJL", path))]
+    kept_by_an_earlier_version(engine, "old-1", None, path)  # done by an earlier version: replayed
+    assert post_journal_file(engine, "CHNK", "GNJL", path, chunk_lines=CHUNK, idempotency_key="old-1").replayed
+    with pytest.raises(IdempotencyConflict, match="old-1"):
+        post_journal_file(engine, "CHNK", "GNJL", tmp_path / "other.csv", chunk_lines=CHUNK, idempotency_key="old-1")
+    assert ledger_state(engine, "CHNK") == ledger_state(engine, "USMF")
+
+
+def test_a_keyless_file_kept_by_an_earlier_version_is_resumed_or_replayed_not_posted_twice(engine, tmp_path):
+    path = write_csv(tmp_path / "j.csv", journal_rows(300))
+    two_companies(engine)
+    post_journal(engine, "USMF", "GNJL", lines_from_file(path), source=str(path))
+    with pytest.raises(Interrupted):
+        post_journal_file(engine, "CHNK", "GNJL", path, chunk_lines=CHUNK, chunk_posted=stop_after(3))
+    (key, posted, _), = requests(engine)
+    old_key = DERIVED_KEY_PREFIX + fingerprint("GNJL", lines_from_file(path))
+    kept_by_an_earlier_version(engine, key, posted, path, new_key=old_key)
+    result = post_journal_file(engine, "CHNK", "GNJL", path, chunk_lines=CHUNK)
+    assert result.resumed_after == posted and ledger_state(engine, "CHNK") == ledger_state(engine, "USMF")
+    assert requests(engine) == [(DERIVED_KEY_PREFIX + text_print("GNJL", path), None, text_print("GNJL", path))]
+    # Posted whole by an earlier version: the same file again is replayed, found by its lines' fingerprint.
+    kept_by_an_earlier_version(engine, DERIVED_KEY_PREFIX + text_print("GNJL", path), None, path, new_key=old_key)
+    again = post_journal_file(engine, "CHNK", "GNJL", path, chunk_lines=CHUNK)
+    assert again.replayed and again.batch_id == result.batch_id and again.idempotency_key == old_key
+    assert ledger_state(engine, "CHNK") == ledger_state(engine, "USMF")

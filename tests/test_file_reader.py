@@ -94,3 +94,80 @@ def test_a_file_s_fingerprint_is_that_of_its_lines_through_the_api(table, defaul
     _add_to_digest(digest, lines[:3])
     _add_to_digest(digest, lines[3:])
     assert digest.hexdigest() == fingerprint("GNJL", lines)
+
+
+class _Conflicts(list):
+    def append_one(self) -> None:
+        self.append(1)
+
+
+TEXT_CELLS = st.text(alphabet=st.sampled_from(list("aZ0 ,;\"'\\\n\r€\t")), max_size=8)
+
+
+@st.composite
+def csv_files(draw):
+    """The text of a journal file: a header, rows with texts of quotes, commas, new lines inside quotes and
+    non-ASCII, blank lines anywhere, one of three line endings, with or without a BOM."""
+    import csv
+    import io
+
+    ending = draw(st.sampled_from(["\n", "\r\n", "\r"]))
+    out = io.StringIO(newline="")
+    writer = csv.writer(out, lineterminator=ending)
+    writer.writerow(["date", "voucher", "account_type", "account", "debit", "credit", "description"])
+    count = draw(st.integers(1, 30))
+    for number in range(count):
+        if draw(st.booleans()) and draw(st.booleans()):
+            out.write(ending)  # a blank line
+        voucher = f"V{number // draw(st.sampled_from([1, 2]))}"
+        writer.writerow(["2024-01-02", voucher, "Ledger", "606300", "10.00", "", draw(TEXT_CELLS)])
+        writer.writerow(["2024-01-02", voucher, "Ledger", "110110", "", "10.00", draw(TEXT_CELLS)])
+    bom = "\ufeff" if draw(st.booleans()) else ""
+    return bom + out.getvalue() + (ending if draw(st.booleans()) else "")
+
+
+@SETTINGS
+@given(text=csv_files(), chunk_lines=st.integers(1, 25), default_date=st.sampled_from([None, date(2024, 3, 1)]),
+       name=st.sampled_from(["GNJL", "Ä;J"]))
+def test_a_text_s_fingerprint_at_each_chunk_is_that_of_the_text_before_the_next_chunk(tmp_path_factory, text,
+                                                                                        chunk_lines, default_date,
+                                                                                        name):
+    """services/file_posting.py keeps a file of several chunks under the fingerprint of its text: after each
+    chunk, the sha256 of a header (journal name, default date) and the physical lines before the next chunk's
+    first line; after the last, of the whole text. Whatever the chunk size, line endings, quoted new lines and
+    blank lines: the same text gives the same fingerprints (a resumed run finds its own), another text another."""
+    import hashlib
+    import re
+
+    from bilag.journal.streaming import voucher_chunks
+    from bilag.services.file_posting import _after, _TextPrint
+
+    path = tmp_path_factory.mktemp("text") / "j.csv"
+    path.write_bytes(text.encode())
+    plain = text.removeprefix("\ufeff")
+    physical = re.findall(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$", plain)  # io's universal new lines, kept
+    header = f"bilag journal text 1\0{name}\0{default_date.isoformat() if default_date else ''}\0"
+
+    def expected(before_line: int | None) -> str:
+        kept = plain if before_line is None else "".join(physical[:before_line - 1])
+        return "t:" + hashlib.sha256((header + kept).encode()).hexdigest()[:62]
+
+    fingerprint = _TextPrint(name, default_date)
+    chunks = list(voucher_chunks(read_chunks(path, ProblemList(str(path)), default_date=default_date,
+                                             chunk_lines=chunk_lines, text=fingerprint.text), chunk_lines))
+    prints = [fingerprint.before(after[0].line_no) for after in chunks[1:]] + [fingerprint.whole()]
+    assert prints == [expected(after[0].line_no) for after in chunks[1:]] + [expected(None)]
+    assert len(fingerprint.blocks) == 0
+    # A run resumed after any chunk finds the fingerprint kept there; a changed text does not.
+    for index, kept in enumerate(prints):
+        skip = sum(map(len, chunks[:index + 1]))
+        conflicts = _Conflicts()
+        again = _TextPrint(name, default_date)
+        rest = list(_after(read_chunks(path, ProblemList(str(path)), default_date=default_date, chunk_lines=7,
+                                       text=again.text), skip, [again], kept, conflicts.append_one))
+        assert conflicts == [] and [line for lines in rest for line in lines] == \
+            [line for lines in chunks[index + 1:] for line in lines]
+        other = _TextPrint(name + "x", default_date)
+        list(_after(read_chunks(path, ProblemList(str(path)), default_date=default_date, text=other.text), skip,
+                    [other], kept, conflicts.append_one))
+        assert conflicts == [1]

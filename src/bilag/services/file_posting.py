@@ -13,19 +13,21 @@ What a finance user still gets, as with any posting:
   up to MAX_PROBLEMS; nothing written), then streamed again and posted, CHUNK_LINES lines at a time cut where a
   voucher ends (`voucher_chunks`). A file of one chunk is checked and posted in one transaction, as before.
 - **The file posts once.** Each chunk's transaction writes its vouchers, entries, balances and settlements and
-  the posting request's progress (`posting_request`: the key, the fingerprint of the lines posted so far, their
-  count in `lines_posted`, the batch, the counts and first/last voucher so far). Running the same command again
-  posts only the rest, after checking that the lines already posted are the same (the fingerprint of the file's
-  first `lines_posted` lines; else IdempotencyConflict and nothing written); once done it replays the result.
-  The lines after the posted part may be corrected before running again (a line that a period closed meanwhile
-  refused, say). The end result — vouchers, their numbers, balances, trial balance — is what posting the file in
-  one go gives: one batch for the whole file, voucher numbers without gaps (another poster's vouchers may come
-  between two chunks' numbers, as between two journals).
+  the posting request's progress (`posting_request`: the key, the fingerprint of the file up to the lines posted
+  so far — of a CSV's text, else of its lines: TEXT_PRINT —, their count in `lines_posted`, the batch, the counts
+  and first/last voucher so far). Running the same command again posts only the rest, after checking that the
+  lines already posted are the same (the fingerprint of the file up to line `lines_posted` + 1; else
+  IdempotencyConflict and nothing written); once done it replays the result. The lines after the posted part
+  may be corrected before running again (a line that a period closed meanwhile refused, say). The end result —
+  vouchers, their numbers, balances, trial balance — is what posting the file in one go gives: one batch for the
+  whole file, voucher numbers without gaps (another poster's vouchers may come between two chunks' numbers, as
+  between two journals). Requests kept by earlier versions (the lines' fingerprint) are recognised and resumed or
+  replayed as before.
 - **Without --idempotency-key** a file of several chunks takes the key `file:` + the fingerprint of its content
-  (its journal name and lines, as services.posting.fingerprint): running the same file again resumes or replays
-  it whatever its file name, and a run of a file whose first lines are those posted by an unfinished run of this
-  kind resumes that run (the user corrected the rest). To post the same content twice on purpose, give each run
-  its own key.
+  (its journal name, default date and text; an XLSX's lines, as services.posting.fingerprint): running the same
+  file again resumes or replays it whatever its file name, and a run of a file whose first lines are those posted
+  by an unfinished run of this kind resumes that run (the user corrected the rest). To post the same content
+  twice on purpose, give each run its own key.
 - **The rules at posting time.** Each chunk posts in its own transaction against the company as it is then
   (master data and periods may change between chunks): a refusal names the voucher, says what is posted, and
   leaves the rest to a later run. The checking pass keeps each chunk's plan (its vouchers): the first ones in
