@@ -34,17 +34,6 @@ def stop_after(chunks: int):
     return chunk_posted
 
 
-def text_print(journal_name: str, path, default_date: date | None = None) -> str:
-    """What a file of several chunks is kept under: sha256 of a versioned header, the journal name, the default
-    date and the file's text as read (BOM off, line endings as written), worked out here from its definition."""
-    import hashlib
-
-    with open(path, encoding="utf-8-sig", newline="") as handle:
-        text = handle.read()
-    header = f"bilag journal text 1\0{journal_name}\0{default_date.isoformat() if default_date else ''}\0"
-    return "t:" + hashlib.sha256((header + text).encode()).hexdigest()[:62]
-
-
 def two_companies(engine) -> None:
     """USMF posts the file in one go (post_journal); CHNK in chunks."""
     make_company(engine)
@@ -80,8 +69,8 @@ def test_a_file_of_several_chunks_commits_each_chunk_with_its_progress(engine, t
     assert [(key, posted) for key, posted, _ in progress] == [("big-1", lines)]  # the progress, with the chunk
     whole = ledger_state(engine, "USMF")
     assert ledger_state(engine, "CHNK") == whole and result.vouchers == len(whole["vouchers"])
-    # Done: the request holds the whole file's fingerprint (of its text).
-    assert requests(engine) == [("big-1", None, text_print("GNJL", path))]
+    # Done: the request holds the whole file's fingerprint, as one posting of the journal would.
+    assert requests(engine) == [("big-1", None, fingerprint("GNJL", lines_from_file(path)))]
     with engine.connect() as connection:  # one batch for the whole file
         assert connection.execute(select(s.voucher.c.batch_id).where(
             s.voucher.c.company_id == "CHNK").distinct()).scalars().all() == [result.batch_id]
@@ -106,7 +95,7 @@ def test_an_interrupted_run_is_finished_by_running_it_again_with_the_same_key(en
     post_journal_file(engine, "CHNK", "GNJL", tmp_path / "k.csv", chunk_lines=CHUNK)
     assert ledger_state(engine, "CHNK") == ledger_state(engine, "USMF")  # numbers gapless, nothing twice
     assert balances(engine, "CHNK") == balances(engine, "USMF")
-    assert requests(engine) == [("big-2", None, text_print("GNJL", path))]
+    assert requests(engine) == [("big-2", None, fingerprint("GNJL", lines_from_file(path)))]
     numbers = sorted(int(number[4:]) for _, number, _ in ledger_state(engine, "CHNK")["vouchers"]
                      if number.startswith("GNJL"))  # from the journal name's number sequence: gapless
     assert len(numbers) > 50 and numbers == list(range(1, len(numbers) + 1))
@@ -125,7 +114,7 @@ def test_without_a_key_a_file_of_several_chunks_takes_one_from_its_content(engin
     with pytest.raises(Interrupted):
         post_journal_file(engine, "CHNK", "GNJL", path, chunk_lines=CHUNK, chunk_posted=stop_after(3))
     (key, posted, _), = requests(engine)
-    assert key == DERIVED_KEY_PREFIX + text_print("GNJL", path) and posted >= 2.5 * CHUNK
+    assert key == DERIVED_KEY_PREFIX + fingerprint("GNJL", lines_from_file(path)) and posted >= 2.5 * CHUNK
     renamed = path.rename(tmp_path / "renamed.csv")  # the content counts, not the file's name
     result = post_journal_file(engine, "CHNK", "GNJL", renamed, chunk_lines=CHUNK)
     assert result.resumed_after == posted and result.idempotency_key == key
@@ -166,7 +155,7 @@ def test_a_different_file_under_a_key_in_use_is_refused_and_writes_nothing(engin
     rows[590][9] = rows[591][9] = "Corrected"
     corrected = write_csv(tmp_path / "corrected.csv", rows)
     result = post_journal_file(engine, "CHNK", "GNJL", corrected, chunk_lines=CHUNK, idempotency_key="big-3")
-    assert result.lines == 600 and requests(engine) == [("big-3", None, text_print("GNJL", corrected))]
+    assert result.lines == 600 and requests(engine) == [("big-3", None, fingerprint("GNJL", lines_from_file(corrected)))]
     # Done: the first file (or any other) under the key is refused; nothing more is written.
     done = ledger_state(engine, "CHNK")
     for different in (path, other):
@@ -317,7 +306,7 @@ def test_the_posting_pass_posts_the_checked_plans_without_planning_again(engine,
     result = post_journal_file(engine, "CHNK", "GNJL", path, chunk_lines=CHUNK, idempotency_key="spool-1")
     assert result.chunks >= 9 and len(planned) == result.chunks and sum(planned) == 600
     assert ledger_state(engine, "CHNK") == ledger_state(engine, "USMF")
-    assert requests(engine) == [("spool-1", None, text_print("GNJL", path))]
+    assert requests(engine) == [("spool-1", None, fingerprint("GNJL", lines_from_file(path)))]
 
 
 def test_a_chunk_after_a_change_of_master_data_is_read_and_planned_again(engine, tmp_path, monkeypatch):
@@ -419,58 +408,3 @@ def test_chunks_planned_with_the_caches_of_the_earlier_chunks_plan_as_each_alone
         shared_plan = planning.plan(chunk)
         assert shared_plan.vouchers == alone.vouchers and shared_plan.warnings == alone.warnings
     assert refused == 1 and len(chunks) >= 9
-
-
-def kept_by_an_earlier_version(engine, key: str, lines_posted: int | None, path, new_key: str | None = None) -> None:
-    """Rewrite the request as a version before the text's fingerprint kept it: the fingerprint of the lines
-    posted (services.posting.fingerprint), and a keyless file's key from it."""
-    from sqlalchemy import update
-
-    lines = lines_from_file(path)
-    old = fingerprint("GNJL", lines if lines_posted is None else lines[:lines_posted])
-    with engine.begin() as connection:
-        connection.execute(update(s.posting_request).where(s.posting_request.c.idempotency_key == key).values(
-            fingerprint=old, idempotency_key=new_key or key))
-
-
-def test_a_keyed_run_kept_by_an_earlier_version_is_resumed_and_then_replayed(engine, tmp_path):
-    path = write_csv(tmp_path / "j.csv", journal_rows(300))
-    two_companies(engine)
-    post_journal(engine, "USMF", "GNJL", lines_from_file(path), source=str(path))
-    with pytest.raises(Interrupted):
-        post_journal_file(engine, "CHNK", "GNJL", path, chunk_lines=CHUNK, idempotency_key="old-1",
-                          chunk_posted=stop_after(2))
-    (_, posted, _), = requests(engine)
-    kept_by_an_earlier_version(engine, "old-1", posted, path)
-    rows = journal_rows(300)
-    rows[3][4] = "999.99"  # a posted line differs: still refused by the old kind of fingerprint
-    with pytest.raises(IdempotencyConflict, match="old-1"):
-        post_journal_file(engine, "CHNK", "GNJL", write_csv(tmp_path / "other.csv", rows), chunk_lines=CHUNK,
-                          idempotency_key="old-1")
-    result = post_journal_file(engine, "CHNK", "GNJL", path, chunk_lines=CHUNK, idempotency_key="old-1")
-    assert result.resumed_after == posted and ledger_state(engine, "CHNK") == ledger_state(engine, "USMF")
-    assert requests(engine) == [("old-1", None, text_print("GNJL", path))]
-    kept_by_an_earlier_version(engine, "old-1", None, path)  # done by an earlier version: replayed
-    assert post_journal_file(engine, "CHNK", "GNJL", path, chunk_lines=CHUNK, idempotency_key="old-1").replayed
-    with pytest.raises(IdempotencyConflict, match="old-1"):
-        post_journal_file(engine, "CHNK", "GNJL", tmp_path / "other.csv", chunk_lines=CHUNK, idempotency_key="old-1")
-    assert ledger_state(engine, "CHNK") == ledger_state(engine, "USMF")
-
-
-def test_a_keyless_file_kept_by_an_earlier_version_is_resumed_or_replayed_not_posted_twice(engine, tmp_path):
-    path = write_csv(tmp_path / "j.csv", journal_rows(300))
-    two_companies(engine)
-    post_journal(engine, "USMF", "GNJL", lines_from_file(path), source=str(path))
-    with pytest.raises(Interrupted):
-        post_journal_file(engine, "CHNK", "GNJL", path, chunk_lines=CHUNK, chunk_posted=stop_after(3))
-    (key, posted, _), = requests(engine)
-    old_key = DERIVED_KEY_PREFIX + fingerprint("GNJL", lines_from_file(path))
-    kept_by_an_earlier_version(engine, key, posted, path, new_key=old_key)
-    result = post_journal_file(engine, "CHNK", "GNJL", path, chunk_lines=CHUNK)
-    assert result.resumed_after == posted and ledger_state(engine, "CHNK") == ledger_state(engine, "USMF")
-    assert requests(engine) == [(DERIVED_KEY_PREFIX + text_print("GNJL", path), None, text_print("GNJL", path))]
-    # Posted whole by an earlier version: the same file again is replayed, found by its lines' fingerprint.
-    kept_by_an_earlier_version(engine, DERIVED_KEY_PREFIX + text_print("GNJL", path), None, path, new_key=old_key)
-    again = post_journal_file(engine, "CHNK", "GNJL", path, chunk_lines=CHUNK)
-    assert again.replayed and again.batch_id == result.batch_id and again.idempotency_key == old_key
-    assert ledger_state(engine, "CHNK") == ledger_state(engine, "USMF")

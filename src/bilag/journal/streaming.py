@@ -50,20 +50,15 @@ class ProblemList(list):
         return problems
 
 
-TEXT_SUFFIXES = (".csv", ".txt", ".tsv")  # read as CSV text: the files whose text read_chunks can hand to `text`
-
-
 def read_chunks(path: Path, problems: ProblemList, *, default_date: date | None = None,
-                chunk_lines: int = CHUNK_LINES, progress: Callable[[int], None] | None = None,
-                text: Callable[[list[str]], None] | None = None) -> Iterator[list[JournalLine]]:
+                chunk_lines: int = CHUNK_LINES, progress: Callable[[int], None] | None = None
+                ) -> Iterator[list[JournalLine]]:
     """The file's journal lines, about `chunk_lines` at a time (cut anywhere; see voucher_chunks).
 
-    progress(n) is called with the number of bytes (CSV) or rows (XLSX) read since its last call. text(lines): a
-    CSV file's text, every physical line in order (line endings kept), a block at a time before the journal lines
-    read from it; not called for other files."""
+    progress(n) is called with the number of bytes (CSV) or rows (XLSX) read since its last call."""
     suffix = path.suffix.lower()
-    if suffix in TEXT_SUFFIXES:
-        yield from _csv_chunks(path, problems, default_date, chunk_lines, progress, text)
+    if suffix in (".csv", ".txt", ".tsv"):
+        yield from _csv_chunks(path, problems, default_date, chunk_lines, progress)
     elif suffix == ".xlsx" and not _xlsx_has_formulas(path):
         yield from _xlsx_chunks(path, problems, default_date, chunk_lines, progress)
     else:  # other files, and workbooks with formulas (checked against their computed values): read whole
@@ -77,8 +72,7 @@ def _xlsx_has_formulas(path: Path) -> bool:
         return True
 
 
-def _csv_chunks(path: Path, problems: ProblemList, default_date, chunk_lines: int, progress, text_of_block
-                ) -> Iterator[list]:
+def _csv_chunks(path: Path, problems: ProblemList, default_date, chunk_lines: int, progress) -> Iterator[list]:
     source = str(path)
     try:
         handle = path.open("r", encoding="utf-8-sig", newline="")
@@ -107,8 +101,6 @@ def _csv_chunks(path: Path, problems: ProblemList, default_date, chunk_lines: in
             physical += len(lines)
             if progress is not None:
                 progress(len(text))
-            if text_of_block is not None:
-                text_of_block(lines)
             yield lines
 
     with handle:

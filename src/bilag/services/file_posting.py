@@ -13,21 +13,19 @@ What a finance user still gets, as with any posting:
   up to MAX_PROBLEMS; nothing written), then streamed again and posted, CHUNK_LINES lines at a time cut where a
   voucher ends (`voucher_chunks`). A file of one chunk is checked and posted in one transaction, as before.
 - **The file posts once.** Each chunk's transaction writes its vouchers, entries, balances and settlements and
-  the posting request's progress (`posting_request`: the key, the fingerprint of the file up to the lines posted
-  so far — of a CSV's text, else of its lines: TEXT_PRINT —, their count in `lines_posted`, the batch, the counts
-  and first/last voucher so far). Running the same command again posts only the rest, after checking that the
-  lines already posted are the same (the fingerprint of the file up to line `lines_posted` + 1; else
-  IdempotencyConflict and nothing written); once done it replays the result. The lines after the posted part
-  may be corrected before running again (a line that a period closed meanwhile refused, say). The end result —
-  vouchers, their numbers, balances, trial balance — is what posting the file in one go gives: one batch for the
-  whole file, voucher numbers without gaps (another poster's vouchers may come between two chunks' numbers, as
-  between two journals). Requests kept by earlier versions (the lines' fingerprint) are recognised and resumed or
-  replayed as before.
+  the posting request's progress (`posting_request`: the key, the fingerprint of the lines posted so far, their
+  count in `lines_posted`, the batch, the counts and first/last voucher so far). Running the same command again
+  posts only the rest, after checking that the lines already posted are the same (the fingerprint of the file's
+  first `lines_posted` lines; else IdempotencyConflict and nothing written); once done it replays the result.
+  The lines after the posted part may be corrected before running again (a line that a period closed meanwhile
+  refused, say). The end result — vouchers, their numbers, balances, trial balance — is what posting the file in
+  one go gives: one batch for the whole file, voucher numbers without gaps (another poster's vouchers may come
+  between two chunks' numbers, as between two journals).
 - **Without --idempotency-key** a file of several chunks takes the key `file:` + the fingerprint of its content
-  (its journal name, default date and text; an XLSX's lines, as services.posting.fingerprint): running the same
-  file again resumes or replays it whatever its file name, and a run of a file whose first lines are those posted
-  by an unfinished run of this kind resumes that run (the user corrected the rest). To post the same content
-  twice on purpose, give each run its own key.
+  (its journal name and lines, as services.posting.fingerprint): running the same file again resumes or replays
+  it whatever its file name, and a run of a file whose first lines are those posted by an unfinished run of this
+  kind resumes that run (the user corrected the rest). To post the same content twice on purpose, give each run
+  its own key.
 - **The rules at posting time.** Each chunk posts in its own transaction against the company as it is then
   (master data and periods may change between chunks): a refusal names the voucher, says what is posted, and
   leaves the rest to a later run. The checking pass keeps each chunk's plan (its vouchers): the first ones in
@@ -45,7 +43,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
@@ -59,7 +56,7 @@ from sqlalchemy.exc import IntegrityError
 from ..errors import IdempotencyConflict, InvalidInput, JournalRejected, Problem
 from ..journal.model import JournalLine, VoucherDraft
 from ..journal.posting import ChunkedPlanning, PostingContext, cycle_collection_paused, plan_posting
-from ..journal.streaming import CHUNK_LINES, TEXT_SUFFIXES, ProblemList, read_chunks, voucher_chunks
+from ..journal.streaming import CHUNK_LINES, ProblemList, read_chunks, voucher_chunks
 from ..store import schema as s
 from ..store.bulk import next_ids
 from ..store.companies import load_company, load_company_and_groups, resolve_company_id, user_groups
@@ -151,119 +148,25 @@ def _add_to_digest(digest, lines) -> None:
     digest.update(_lines_text(lines, _date_texts).encode())
 
 
-# A fingerprint of the file's text (_TextPrint) starts with TEXT_PRINT; one of its lines (_LinesPrint, what
-# services.posting.fingerprint gives, and what every run before 2026-12-01 kept) is 64 hex digits. Both fit the
-# 64 characters of posting_request.fingerprint.
-TEXT_PRINT = "t:"
-
-
-class _LinesPrint:
-    """The fingerprint of the journal's lines, as services.posting.fingerprint: the repr of every line's fields
-    (4-5 us a line). Kept for files that are not text (XLSX), for a file of one chunk (the same lines through the
-    API share its idempotency key), and to recognise the runs kept by earlier versions."""
-
-    def __init__(self, journal_name: str):
-        self.digest = _digest(journal_name)
-
-    def add_lines(self, lines) -> None:
-        _add_to_digest(self.digest, lines)
-
-    def hashed_to(self, line_no: int) -> None:
-        pass
-
-    def before(self, line_no: int) -> str:
-        """The fingerprint of the lines added so far (those before the line numbered line_no)."""
-        return self.digest.hexdigest()
-
-    def whole(self) -> str:
-        return self.digest.hexdigest()
-
-
-class _TextPrint:
-    """The fingerprint of a CSV file's text (sha256 in C over the text as read: about 0.05 s per 1,000,000 lines,
-    against 5 s for _LinesPrint), with the journal name and the default date (which make the lines what they
-    are). The text arrives a block at a time as the stream reads it (`text`); a chunk's fingerprint is that of
-    the file's physical lines before the first line of the chunk after it (before(line_no)), so it is known
-    once that line is read: only the blocks since the last fingerprint asked for are kept (about two chunks'
-    text while the stream reads ahead). Lines posted twice the same but written differently (another date format,
-    a line inserted between two vouchers) are another text: the request's key refuses them, as a different
-    journal."""
-
-    def __init__(self, journal_name: str, default_date: date | None):
-        self.digest = hashlib.sha256(
-            f"bilag journal text 1\0{journal_name}\0{default_date.isoformat() if default_date else ''}\0".encode())
-        self.blocks: deque[list[str]] = deque()
-        self.first = 1  # the physical line number of blocks[0][0]: the lines before it are hashed
-
-    def text(self, lines: list[str]) -> None:
-        self.blocks.append(lines)
-
-    def add_lines(self, lines) -> None:
-        pass
-
-    def hashed_to(self, line_no: int) -> None:
-        """Hash the physical lines before line_no (let go of)."""
-        blocks = self.blocks
-        while blocks and self.first < line_no:
-            block = blocks[0]
-            take = line_no - self.first
-            if take >= len(block):
-                self.digest.update("".join(block).encode())
-                blocks.popleft()
-                self.first += len(block)
-            else:
-                self.digest.update("".join(block[:take]).encode())
-                blocks[0] = block[take:]
-                self.first += take
-
-    def before(self, line_no: int) -> str:
-        self.hashed_to(line_no)
-        return self._printed()
-
-    def whole(self) -> str:
-        """The whole file's (once it is read to its end)."""
-        self.hashed_to(1 << 62)
-        return self._printed()
-
-    def _printed(self) -> str:
-        return TEXT_PRINT + self.digest.hexdigest()[:64 - len(TEXT_PRINT)]
-
-
-def _print_kind(fingerprint: str | None, journal_name: str, default_date: date | None):
-    return (_TextPrint(journal_name, default_date) if (fingerprint or "").startswith(TEXT_PRINT)
-            else _LinesPrint(journal_name))
-
-
-def _after(chunks: Iterable[list[JournalLine]], skip: int, prints: list, expected: str | None,
-           on_conflict: Callable[[], None]) -> Iterator[list[JournalLine]]:
-    """The lines after the first `skip` (posted by an earlier run), which are only added to the fingerprints
-    (`prints`: the run's own, and the one of the expected's kind when it is another); once they are read, the
-    last print's fingerprint of them must be `expected` (else on_conflict raises)."""
+def _after(chunks: Iterable[list[JournalLine]], skip: int, digest, expected: str | None, on_conflict: Callable[[], None]
+           ) -> Iterator[list[JournalLine]]:
+    """The lines after the first `skip` (posted by an earlier run), which are only added to the digest; when they
+    are read, the digest must be `expected` (else on_conflict raises)."""
     seen = 0
-    checking = expected is not None
     for lines in chunks:
         if seen >= skip:
-            if checking and lines:
-                checking = False
-                if prints[-1].before(lines[0].line_no) != expected:
-                    on_conflict()
             yield lines
             continue
-        if not lines:
-            continue
         take = min(len(lines), skip - seen)
-        for fingerprint in prints:
-            fingerprint.add_lines(lines[:take])
-            fingerprint.hashed_to(lines[take - 1].line_no)  # what is skipped is not kept (skip may be millions)
+        if digest is not None:
+            _add_to_digest(digest, lines[:take])
         seen += take
+        if seen == skip and expected is not None and digest.hexdigest() != expected:
+            on_conflict()
         if take < len(lines):
-            if checking:
-                checking = False
-                if prints[-1].before(lines[take].line_no) != expected:
-                    on_conflict()
             yield lines[take:]
-    if checking and (seen < skip or prints[-1].whole() != expected):
-        on_conflict()  # the file is shorter than what was posted of it, or ends otherwise
+    if seen < skip and expected is not None:
+        on_conflict()  # the file is shorter than what was posted of it
 
 
 def post_journal_file(engine: Engine, company_id: str | None, journal_name: str, path: Path, *,
@@ -306,8 +209,7 @@ def post_journal_file(engine: Engine, company_id: str | None, journal_name: str,
         if post and posting.key is None:
             posting.key = DERIVED_KEY_PREFIX + posting.fingerprint
             with engine.connect() as connection:
-                request = (_request(connection, posting.company_id, posting.key)
-                           or posting.posted_whole_by_an_earlier_version(connection))
+                request = _request(connection, posting.company_id, posting.key)
             if request is not None:  # the same content was posted before without a key
                 if request.lines_posted is None:
                     return FilePostingResult._from_kept(request, replayed=True)
@@ -380,44 +282,22 @@ class _FilePosting:
     # ------------------------------------------------------------------ reading
     def chunks(self, progress=None, *, posting: bool = False) -> Iterator[list[JournalLine]]:
         """The file's lines after those already posted, in chunks that end where a voucher ends. The checking pass
-        takes the fingerprint of the whole file in self.digest (the posted lines first, and checks them against
-        the request's); the posting pass none."""
-        if posting:
-            return voucher_chunks(_after(read_chunks(self.path, ProblemList(self.source),
-                                                     default_date=self.default_date, chunk_lines=self.chunk_lines,
-                                                     progress=progress), self.skip, [], None, self._changed_start),
-                                  self.chunk_lines)
-        self.digest = self._new_print()
-        self.identity = _identity(self.path)
-        self.bytes_read = 0
+        adds every line to self.digest (the posted ones first, and checks them); the posting pass none."""
+        if not posting:
+            self.digest = _digest(self.journal_name)
+            self.identity = _identity(self.path)
+            self.bytes_read = 0
 
-        def counted(amount: int) -> None:
-            self.bytes_read += amount
-            if progress is not None:
-                progress(amount)
-        expected = self.request.fingerprint if self.request is not None else None
-        prints = [self.digest]
-        if expected is not None and expected.startswith(TEXT_PRINT) != isinstance(self.digest, _TextPrint):
-            prints.append(_print_kind(expected, self.journal_name, self.default_date))  # kept by another kind of run
-        read = read_chunks(self.path, self.unreadable, default_date=self.default_date, chunk_lines=self.chunk_lines,
-                           progress=counted, text=getattr(self.digest, "text", None))
-        return voucher_chunks(_after(read, self.skip, prints, expected, self._changed_start), self.chunk_lines)
-
-    def _new_print(self) -> _LinesPrint | _TextPrint:
-        """The fingerprint this run keeps: of a CSV file's text, else of its lines (TEXT_PRINT says why)."""
-        if self.path.suffix.lower() in TEXT_SUFFIXES:
-            return _TextPrint(self.journal_name, self.default_date)
-        return _LinesPrint(self.journal_name)
-
-    def _print_of_file(self, kind: str | None) -> str:
-        """The whole file's fingerprint of the kind of `kind` (a kept fingerprint), read again."""
-        fingerprint = _print_kind(kind, self.journal_name, self.default_date)
-        for lines in read_chunks(self.path, ProblemList(self.source), default_date=self.default_date,
-                                 chunk_lines=self.chunk_lines, text=getattr(fingerprint, "text", None)):
-            fingerprint.add_lines(lines)
-            if lines:
-                fingerprint.hashed_to(lines[-1].line_no)
-        return fingerprint.whole()
+            def counted(amount: int) -> None:
+                self.bytes_read += amount
+                if progress is not None:
+                    progress(amount)
+        expected = self.request.fingerprint if self.request is not None and not posting else None
+        read = read_chunks(self.path, ProblemList(self.source) if posting else self.unreadable,
+                           default_date=self.default_date, chunk_lines=self.chunk_lines,
+                           progress=progress if posting else counted)
+        return voucher_chunks(_after(read, self.skip, None if posting else self.digest, expected,
+                                     self._changed_start), self.chunk_lines)
 
     def _changed_start(self) -> None:
         raise IdempotencyConflict(
@@ -425,61 +305,33 @@ class _FilePosting:
             f"{self.source} are not those posted under it (batch {self.request.batch_id}); nothing was posted")
 
     def replay_or_conflict(self, request) -> FilePostingResult:
-        if request.fingerprint != self._print_of_file(request.fingerprint):
+        digest = _digest(self.journal_name)
+        for lines in read_chunks(self.path, ProblemList(self.source), default_date=self.default_date,
+                                 chunk_lines=self.chunk_lines):
+            _add_to_digest(digest, lines)
+        if request.fingerprint != digest.hexdigest():
             raise IdempotencyConflict(f"idempotency key {request.idempotency_key} was used for a different journal "
                                       f"(batch {request.batch_id}); nothing was posted")
         return FilePostingResult._from_kept(request, replayed=True)
 
     def unfinished_with_the_same_start(self, candidates: list):
-        """The unfinished keyless posting whose posted lines this file starts with (the longest), or None. Each
-        request's fingerprint is compared with this file's of its kind (runs of earlier versions kept the lines')."""
+        """The unfinished keyless posting whose posted lines this file starts with (the longest), or None."""
         wanted: dict[int, list] = {row.lines_posted: [] for row in candidates}
         for row in candidates:
             wanted[row.lines_posted].append(row)
-        text = _TextPrint(self.journal_name, self.default_date)
-        of_lines = (_LinesPrint(self.journal_name) if any(not row.fingerprint.startswith(TEXT_PRINT)
-                                                          for row in candidates) else None)
-        seen, longest = 0, max(wanted)
+        digest, seen, longest = _digest(self.journal_name), 0, max(wanted)
         found = None
-
-        def compare(line_no: int | None) -> None:  # at the `seen` lines' end: line_no is the next line's
-            nonlocal found
-            for row in wanted.get(seen, ()):
-                if row.fingerprint.startswith(TEXT_PRINT):
-                    matches = row.fingerprint == (text.whole() if line_no is None else text.before(line_no))
-                else:
-                    matches = of_lines is not None and row.fingerprint == of_lines.whole()
-                if matches:
-                    found = row
-
         for lines in read_chunks(self.path, ProblemList(self.source), default_date=self.default_date,
-                                 chunk_lines=self.chunk_lines, text=text.text):
+                                 chunk_lines=self.chunk_lines):
             for line in lines:
-                compare(line.line_no)
+                _add_to_digest(digest, (line,))
+                seen += 1
+                for row in wanted.get(seen, ()):
+                    if row.fingerprint == digest.hexdigest():
+                        found = row
                 if seen >= longest:
                     return found
-                if of_lines is not None:
-                    of_lines.add_lines((line,))
-                seen += 1
-            if lines:
-                text.hashed_to(lines[-1].line_no)
-        compare(None)
         return found
-
-    def posted_whole_by_an_earlier_version(self, connection: Connection):
-        """The done keyless request of this file kept by a version before the text's fingerprint (its key is
-        DERIVED_KEY_PREFIX + the fingerprint of its lines), or None. The lines' fingerprint is worked out (the file
-        read again) only when the company has such a request of as many lines: else nothing of the kind is kept."""
-        if not self.fingerprint.startswith(TEXT_PRINT):
-            return None
-        table = s.posting_request
-        kept = connection.execute(select(table.c.result).where(
-            table.c.company_id == self.company_id, table.c.lines_posted.is_(None),
-            table.c.idempotency_key.startswith(DERIVED_KEY_PREFIX, autoescape=True),
-            table.c.fingerprint.not_like(TEXT_PRINT + "%"))).scalars()
-        if not any(json.loads(result).get("lines") == self.result.lines for result in kept):
-            return None
-        return _request(connection, self.company_id, DERIVED_KEY_PREFIX + self._print_of_file(None))
 
     def resume(self, request) -> None:
         self.request, self.skip = request, request.lines_posted
@@ -492,7 +344,7 @@ class _FilePosting:
                                      user_groups=groups.get(self.user or "", frozenset()))
             plan = None
             if lines:
-                self.digest.add_lines(lines)
+                _add_to_digest(self.digest, lines)
                 try:
                     plan = plan_posting(company, lines, context)
                     if not post or self.unreadable:
@@ -500,13 +352,7 @@ class _FilePosting:
                 except JournalRejected as rejected:
                     self.problems.extend(beside_unread_rows(rejected.problems) if self.unreadable
                                          else rejected.problems)
-            if self.request is None and lines:  # the whole file: the fingerprint of its lines, as through the API
-                fingerprint = _LinesPrint(self.journal_name)
-                fingerprint.add_lines(lines)
-                self.fingerprint = fingerprint.whole()
-            else:
-                self.fingerprint = self.digest.whole()
-            self.fingerprint_so_far = self.fingerprint
+            self.fingerprint = self.fingerprint_so_far = self.digest.hexdigest()
             self.refuse_problems()
             if plan is not None:
                 self.result.warnings.extend(plan.warnings[:MAX_WARNINGS - len(self.result.warnings)])
@@ -537,7 +383,6 @@ class _FilePosting:
             self.checked_with = (company, context.user_groups)
             planning = ChunkedPlanning(company, context)
             connection.rollback()
-            checked = False
             while True:
                 # The collector paused over each chunk, its reading included (as over planning: journal/posting.py
                 # cycle_collection_paused): its runs walked the lines read so far, a fifth of the pass's time.
@@ -546,18 +391,14 @@ class _FilePosting:
                     lines = next(chunks, None)
                     if lines is None:
                         break
-                    if checked:  # the chunk before ends where this one starts: its fingerprint is known now
-                        prints.append(self.digest.before(lines[0].line_no))
-                    self._check_chunk(connection, company, planning, lines)
-                    checked = True
-        self.fingerprint = self.digest.whole()
-        if checked:
-            prints.append(self.fingerprint)
+                    self._check_chunk(connection, company, planning, lines, prints)
+        self.fingerprint = self.digest.hexdigest()
         return prints
 
-    def _check_chunk(self, connection: Connection, company, planning: ChunkedPlanning, lines: list[JournalLine]
-                     ) -> None:
-        self.digest.add_lines(lines)
+    def _check_chunk(self, connection: Connection, company, planning: ChunkedPlanning, lines: list[JournalLine],
+                     prints: list[str]) -> None:
+        _add_to_digest(self.digest, lines)
+        prints.append(self.digest.hexdigest())
         self.result.chunks += 1
         self.result.lines += len(lines)
         self.chunk_lines_read.append(len(lines))
@@ -693,7 +534,7 @@ class _FilePosting:
         if self.key is None:
             return
         table = s.posting_request
-        values: dict[str, Any] = {"fingerprint": self.fingerprint_so_far, "batch_id": self.result.batch_id,
+        values = {"fingerprint": self.fingerprint_so_far, "batch_id": self.result.batch_id,
                   "result": self.result._kept(), "lines_posted": None if last else self.result.lines}
         if not self.row_kept:
             try:
