@@ -661,23 +661,10 @@ class _Planner:
         party, party_type = side.party, side.party_type
         assert party is not None and party_type is not None  # a side with a party knows its type
         is_invoice = not with_bank and (amount_minor < 0 if party_type == "vendor" else amount_minor > 0)
-        document_date = line.document_date or line.date
-        due_date = line.due_date
-        if due_date is None:
-            terms_code = line.payment_terms or (party.payment_terms if is_invoice else None)
-            due_date = (self._due_dates.get((terms_code, document_date)) or self._due_date(terms_code, document_date)
-                        ) if terms_code else document_date
-        discount_code = line.cash_discount or (party.cash_discount if is_invoice else None)
-        discount_date = (self._discount_dates.get((discount_code, document_date))
-                         or self._discount_date(discount_code, document_date)) if discount_code else None
-        description = line.description or ""
-        transactions.append(TransactionDraft(
-            party_type, party.id, len(entries), currency, amount_minor, 0, side.display, side.profile, document_date,
-            due_date, line.invoice or None, line.document_number, description, discount_code, discount_date, rate,
-            line.settle_invoice or None, line.line_no))
+        transactions.append(self._transaction(side, line, len(entries), currency, amount_minor, rate, is_invoice))
         entries.append(EntryDraft(line.line_no, side.display, side.main_account, side.posting_type, currency,
-                                  amount_minor, 0 if converted else amount_minor, description, party_type, party.id,
-                                  0))
+                                  amount_minor, 0 if converted else amount_minor, line.description or "", party_type,
+                                  party.id, 0))
         return True
 
     # --- one line ---------------------------------------------------------------------------------------------
@@ -911,6 +898,13 @@ class _Planner:
         entry.party_type = party_type
         entry.party_id = party.id
         entry.transaction_index = len(transactions)
+        transactions.append(self._transaction(side, line, index, currency, amount_minor, rate, is_invoice))
+
+    def _transaction(self, side: _Side, line: JournalLine, entry_index: int, currency: str, amount_minor: int,
+                     rate: Decimal, is_invoice: bool) -> TransactionDraft:
+        """The open transaction of a customer or vendor side's entry (both planning paths)."""
+        party, party_type = side.party, side.party_type
+        assert party is not None and party_type is not None  # a side with a party knows its type
         document_date = line.document_date or line.date
         # Payment terms make invoices due; a payment or credit note is due on its own date.
         due_date = line.due_date
@@ -924,11 +918,11 @@ class _Planner:
         discount_code = line.cash_discount or (party.cash_discount if is_invoice else None)
         discount_date = (self._discount_dates.get((discount_code, document_date))
                          or self._discount_date(discount_code, document_date)) if discount_code else None
-        transactions.append(TransactionDraft(
-            party_type, party.id, index, currency, amount_minor, 0, side.display, side.profile,
+        return TransactionDraft(
+            party_type, party.id, entry_index, currency, amount_minor, 0, side.display, side.profile,
             document_date, due_date, line.invoice or None, line.document_number, line.description or "",
             discount_code, discount_date, rate, line.settle_invoice or None, line.line_no,
-        ))
+        )
 
     def _due_date(self, terms_code: str, document_date: date) -> date:
         key = (terms_code, document_date)
