@@ -15,7 +15,7 @@ from typing import TypeVar
 from sqlalchemy.engine import Connection, Engine
 
 from ..company import Company
-from ..store.bulk import KeptRowsChanged, check_kept_rows_now, forget_kept_rows_check, pipelined
+from ..store.bulk import KeptRowsChanged, check_kept_rows_now, forget_kept_rows_check, kept_rows_changed
 from ..store.companies import load_company_and_groups, load_company_kept, resolve_company_id
 
 T = TypeVar("T")
@@ -50,13 +50,9 @@ def _attempt(engine: Engine, company_id: str | None, users: Sequence[str], work:
     except KeptRowsChanged:
         raise
     except Exception:
-        if check is not None and not check.done and _changed(engine, check):
-            raise KeptRowsChanged() from None
+        if check is not None and not check.done:  # the error may come from stale data: read the check now
+            with engine.begin() as connection:
+                changed = kept_rows_changed(connection, check)
+            if changed:
+                raise KeptRowsChanged() from None
         raise
-
-
-def _changed(engine: Engine, check) -> bool:
-    """Whether the kept rows differ now (after an error that came before the check was read)."""
-    with engine.begin() as connection:
-        results = pipelined(connection, check.statements)
-    return [sorted(rows) for rows in results] != check.expected

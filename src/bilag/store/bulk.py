@@ -87,6 +87,15 @@ class KeptRowsCheck:
     expected: list[list[tuple]]
     done: bool = False
 
+    def holds(self, results: Sequence[Sequence[tuple]]) -> bool:
+        """Whether the rows the statements gave (in order, any row order) are the expected ones."""
+        return [sorted(rows) for rows in results] == self.expected
+
+
+def kept_rows_changed(connection: Connection, check: KeptRowsCheck) -> bool:
+    """Whether the check's rows differ now, read in the connection's transaction in a round trip of their own."""
+    return not check.holds(pipelined(connection, check.statements))
+
 
 _KEPT_CHECK = "bilag_kept_rows_check"
 
@@ -116,8 +125,7 @@ def pipelined(connection: Connection, statements: Sequence[tuple[str, Sequence]]
     check = connection.info.pop(_KEPT_CHECK, None)
     if check is not None:
         results = pipelined(connection, [*check.statements, *statements])
-        found = [sorted(rows) for rows in results[:len(check.statements)]]
-        if found != check.expected:
+        if not check.holds(results[:len(check.statements)]):
             raise KeptRowsChanged()
         check.done = True
         return results[len(check.statements):]

@@ -103,10 +103,7 @@ def load_company_and_groups(connection: Connection, company_id: str, users: Sequ
     """load_company and each user's user groups in the company (user_groups), in one round trip on PostgreSQL
     (bulk.driver_rows_together): for journals posted, in their transaction (the connection has begun one)."""
     wanted = sorted(set(users))
-    statements: list[tuple[str, Sequence]] = [(_MASTER_VERSION, (company_id,))]
-    if wanted:
-        statements.append((_GROUPS_OF.format(", ".join("?" * len(wanted))), (company_id, *wanted)))
-    results = driver_rows_together(connection, statements)
+    results = driver_rows_together(connection, _version_and_groups(company_id, wanted))
     if not results[0]:
         raise NotFound(f"company {company_id} does not exist", code="unknown_company")
     company = _company_at(connection, company_id, results[0][0][0])
@@ -118,7 +115,15 @@ def load_company_and_groups(connection: Connection, company_id: str, users: Sequ
 
 # (database, company id, users) -> the user groups rows load_company_kept last read for them (sorted)
 _GROUP_ROWS: dict[tuple, list[tuple]] = {}
-_GROUPS_OF = "SELECT user_name, user_group FROM user_group_member WHERE company_id = ? AND user_name IN ({})"
+
+
+def _version_and_groups(company_id: str, users: Sequence[str]) -> list[tuple[str, Sequence]]:
+    """The statements (`?` marks) that read the company's master version and, when users are named, their groups."""
+    statements: list[tuple[str, Sequence]] = [(_MASTER_VERSION, (company_id,))]
+    if users:
+        statements.append(("SELECT user_name, user_group FROM user_group_member WHERE company_id = ? AND user_name "
+                           f"IN ({', '.join('?' * len(users))})", (company_id, *users)))
+    return statements
 
 
 def load_company_kept(connection: Connection, company_id: str, users: Sequence[str]
@@ -139,12 +144,9 @@ def load_company_kept(connection: Connection, company_id: str, users: Sequence[s
     if found is None or group_rows is None or not is_postgres(connection) or is_citus(connection):
         company, groups = load_company_and_groups(connection, company_id, wanted)
         return company, groups, None
-    statements: list[tuple[str, Sequence]] = [(_MASTER_VERSION.replace("?", "%s"), (company_id,))]
-    expected: list[list[tuple]] = [[(found[0],)]]
-    if wanted:
-        statements.append((_GROUPS_OF.format(", ".join("?" * len(wanted))).replace("?", "%s"), (company_id, *wanted)))
-        expected.append(group_rows)
-    check = KeptRowsCheck(statements, expected)
+    expected: list[list[tuple]] = [[(found[0],)], group_rows] if wanted else [[(found[0],)]]
+    check = KeptRowsCheck([(sql.replace("?", "%s"), params) for sql, params in _version_and_groups(company_id, wanted)],
+                          expected)
     check_with_next_round_trip(connection, check)
     return found[1], _groups_from(wanted, group_rows), check
 
