@@ -4,6 +4,7 @@ with the request's progress; a run interrupted after a chunk is finished by runn
 exactly once, the same vouchers, numbers and trial balance as posting the file in one go."""
 from __future__ import annotations
 
+import json
 from datetime import date
 
 import pytest
@@ -408,3 +409,130 @@ def test_chunks_planned_with_the_caches_of_the_earlier_chunks_plan_as_each_alone
         shared_plan = planning.plan(chunk)
         assert shared_plan.vouchers == alone.vouchers and shared_plan.warnings == alone.warnings
     assert refused == 1 and len(chunks) >= 9
+
+
+def unfinished_keyless_run(engine, path) -> int:
+    """A keyless run of path (journal GNJL, company CHNK) stopped after three chunks: its lines posted so far."""
+    with pytest.raises(Interrupted):
+        post_journal_file(engine, "CHNK", "GNJL", path, chunk_lines=CHUNK, chunk_posted=stop_after(3))
+    (key, posted, _), = requests(engine)
+    assert key.startswith(DERIVED_KEY_PREFIX)
+    return posted
+
+
+def other_rows(count: int = 300) -> list[list[str]]:
+    """Other vouchers and vendor invoice numbers than journal_rows' (which the ledger would refuse as used)."""
+    return [[cell.replace("V0", "K0") for cell in row] for row in journal_rows(count)]
+
+
+def ledger_rows(count: int) -> list[list[str]]:
+    """Pairs of ledger lines without voucher or invoice numbers (nothing in the ledger refuses them twice), every
+    other one of a whole amount."""
+    rows = []
+    for n in range(count):
+        day, amount = f"2024-01-{2 + n % 25:02d}", f"{100 + n % 50}.{n % 2 * 25:02d}"
+        rows.append([day, "", "Ledger", "606300-001--", amount, "", "", "", "", f"Move {n}"])
+        rows.append([day, "", "Ledger", "606300-002--", "", amount, "", "", "", f"Move {n}"])
+    return rows
+
+
+def test_a_keyless_file_saved_again_beside_the_unfinished_run_of_its_journal_is_refused(engine, tmp_path):
+    """The posted part of an unfinished keyless run saved again in another number format has another fingerprint:
+    it is not that run's file any more, and posting it would post the posted part a second time (its lines have no
+    voucher or invoice number that the ledger would refuse). Refused, naming the run; nothing written. The
+    unchanged file still finishes the run."""
+    rows = ledger_rows(300)
+    path = write_csv(tmp_path / "j.csv", rows)
+    two_companies(engine)
+    post_journal(engine, "USMF", "GNJL", lines_from_file(path), source=str(path))
+    posted = unfinished_keyless_run(engine, path)
+    assert rows[0][1] == "" and rows[0][4] == "100.00" and rows[1][5] == "100.00"
+    resaved = [[cell.removesuffix(".00") for cell in row] for row in rows]  # "100.00" saved as "100"
+    resaved_path = write_csv(tmp_path / "resaved.csv", resaved)
+    assert fingerprint("GNJL", lines_from_file(resaved_path)) != fingerprint("GNJL", lines_from_file(path))
+    before, kept = ledger_state(engine, "CHNK"), requests(engine)
+    for refused_path in (resaved_path, write_csv(tmp_path / "other.csv", other_rows())):
+        with pytest.raises(IdempotencyConflict) as refused:
+            post_journal_file(engine, "CHNK", "GNJL", refused_path, chunk_lines=CHUNK)
+        message = str(refused.value)
+        assert refused.value.code == "unfinished_run" and "journal GNJL has an unfinished run" in message
+        assert f"{posted:,} lines posted" in message and " UTC" in message and "--idempotency-key" in message
+        assert ledger_state(engine, "CHNK") == before and requests(engine) == kept
+    result = post_journal_file(engine, "CHNK", "GNJL", path, chunk_lines=CHUNK)  # the same file resumes the run
+    assert result.resumed_after == posted and result.lines == 600
+    assert ledger_state(engine, "CHNK") == ledger_state(engine, "USMF")
+    # Once the run is done nothing is unfinished: another keyless file of the journal posts.
+    other = post_journal_file(engine, "CHNK", "GNJL", tmp_path / "other.csv", chunk_lines=CHUNK)
+    assert other.lines == 600 and not other.replayed
+
+
+def test_a_keyed_run_or_another_journal_beside_an_unfinished_keyless_run_posts(engine, tmp_path):
+    path = write_csv(tmp_path / "j.csv", journal_rows(300))
+    make_company(engine, company={"id": "CHNK", "name": "Chunks Ltd", "accounting_currency": "USD"})
+    posted = unfinished_keyless_run(engine, path)
+    other = write_csv(tmp_path / "other.csv", other_rows())
+    keyed = post_journal_file(engine, "CHNK", "GNJL", other, chunk_lines=CHUNK, idempotency_key="own-run")
+    assert keyed.lines == 600 and keyed.idempotency_key == "own-run" and keyed.resumed_after == 0
+    third = write_csv(tmp_path / "third.csv", [[cell.replace("V0", "M0") for cell in row] for row in journal_rows(300)])
+    elsewhere = post_journal_file(engine, "CHNK", "APJL", third, chunk_lines=CHUNK)  # another journal
+    assert elsewhere.lines == 600 and elsewhere.idempotency_key.startswith(DERIVED_KEY_PREFIX)
+    assert post_journal_file(engine, "CHNK", "GNJL", path, chunk_lines=CHUNK).resumed_after == posted
+
+
+def test_an_unfinished_keyed_run_does_not_hold_up_keyless_files(engine, tmp_path):
+    path = write_csv(tmp_path / "j.csv", journal_rows(300))
+    make_company(engine, company={"id": "CHNK", "name": "Chunks Ltd", "accounting_currency": "USD"})
+    with pytest.raises(Interrupted):
+        post_journal_file(engine, "CHNK", "GNJL", path, chunk_lines=CHUNK, idempotency_key="keyed",
+                          chunk_posted=stop_after(2))
+    result = post_journal_file(engine, "CHNK", "GNJL", write_csv(tmp_path / "other.csv", other_rows()),
+                               chunk_lines=CHUNK)
+    assert result.lines == 600 and result.idempotency_key.startswith(DERIVED_KEY_PREFIX)
+
+
+def test_an_unfinished_keyless_run_kept_without_its_journal_counts_as_one_of_any_journal(engine, tmp_path):
+    """A run kept by a version that did not record its journal or start: refused rather than risk posting twice."""
+    from sqlalchemy import update
+
+    path = write_csv(tmp_path / "j.csv", journal_rows(300))
+    make_company(engine, company={"id": "CHNK", "name": "Chunks Ltd", "accounting_currency": "USD"})
+    posted = unfinished_keyless_run(engine, path)
+    with engine.begin() as connection:
+        row = connection.execute(select(s.posting_request).where(s.posting_request.c.company_id == "CHNK")).one()
+        kept = json.loads(row.result)
+        assert kept["journal"] == "GNJL" and kept["started"].endswith("Z")
+        del kept["journal"], kept["started"]
+        connection.execute(update(s.posting_request).where(s.posting_request.c.company_id == "CHNK")
+                           .values(result=json.dumps(kept)))
+    with pytest.raises(IdempotencyConflict, match="started by an earlier version"):
+        post_journal_file(engine, "CHNK", "APJL", write_csv(tmp_path / "other.csv", other_rows()), chunk_lines=CHUNK)
+    assert post_journal_file(engine, "CHNK", "GNJL", path, chunk_lines=CHUNK).resumed_after == posted
+
+
+def test_bilag_journal_post_beside_an_unfinished_keyless_run_exits_2_with_what_to_do(sqlite_engine, tmp_path):
+    make_company(sqlite_engine)
+    path = write_csv(tmp_path / "j.csv", journal_rows(300))
+    with pytest.raises(Interrupted):
+        post_journal_file(sqlite_engine, "USMF", "GNJL", path, chunk_lines=CHUNK, chunk_posted=stop_after(3))
+    before = ledger_state(sqlite_engine)
+    other = write_csv(tmp_path / "other.csv", other_rows(30_000))  # 60,000 lines: several chunks of the command's size
+    code, err = run_cli(str(sqlite_engine.url), "journal", "post", str(other))
+    said = " ".join(err.split())
+    assert code == 2 and "Traceback" not in err, err
+    assert "journal GNJL has an unfinished run" in said and "--idempotency-key KEY" in said
+    assert ledger_state(sqlite_engine) == before
+
+
+def test_a_file_of_only_the_posted_lines_finishes_an_unfinished_keyless_run(engine, tmp_path):
+    """What docs/journals.md offers a user whose unfinished run's file is lost: its posted lines alone finish it,
+    posting nothing more; then other keyless files of the journal post."""
+    rows = ledger_rows(300)
+    make_company(engine, company={"id": "CHNK", "name": "Chunks Ltd", "accounting_currency": "USD"})
+    posted = unfinished_keyless_run(engine, write_csv(tmp_path / "j.csv", rows))
+    before = ledger_state(engine, "CHNK")
+    result = post_journal_file(engine, "CHNK", "GNJL", write_csv(tmp_path / "posted.csv", rows[:posted]),
+                               chunk_lines=CHUNK)
+    assert result.resumed_after == posted == result.lines and result.done
+    assert ledger_state(engine, "CHNK") == before and [lines for _, lines, _ in requests(engine)] == [None]
+    assert post_journal_file(engine, "CHNK", "GNJL", write_csv(tmp_path / "other.csv", other_rows()),
+                             chunk_lines=CHUNK).lines == 600

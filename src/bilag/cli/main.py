@@ -207,7 +207,9 @@ def journal_post(file: Path = typer.Argument(..., help="CSV or XLSX with the jou
                      "first posting, or posts the rest of a large file that an earlier run stopped part way."),
                  fmt: str = format_option()):
     """Validate and post a journal file; every problem is listed and nothing posts if there is any. A large file
-    is checked whole, then posted in committed chunks: run the same command again to finish an interrupted run."""
+    is checked whole, then posted in committed chunks: run the same command again to finish an interrupted run.
+    While a run without a key is unfinished, another large file of its journal without a key is refused (it may be
+    the same file saved again): finish the run with its file, or give the new one --idempotency-key."""
     from ..services.posting import post_journal
     from .file_commands import post_file, streamed
 

@@ -25,7 +25,11 @@ What a finance user still gets, as with any posting:
   (its journal name and lines, as services.posting.fingerprint): running the same file again resumes or replays
   it whatever its file name, and a run of a file whose first lines are those posted by an unfinished run of this
   kind resumes that run (the user corrected the rest). To post the same content twice on purpose, give each run
-  its own key.
+  its own key. While such a run of the journal is unfinished, another keyless file of several chunks for the same
+  journal is refused before anything is read beyond its first two chunks (`_refuse_beside_unfinished`): it is
+  most likely the unfinished run's file saved again (an amount "100.00" saved as "100", a line edited in the posted
+  part), whose fingerprint no longer matches, and posting it would post the posted part a second time. A key
+  given with the file posts it as a run of its own; posting the unfinished run's file again finishes that run.
 - **The rules at posting time.** Each chunk posts in its own transaction against the company as it is then
   (master data and periods may change between chunks): a refusal names the voucher, says what is posted, and
   leaves the rest to a later run. The checking pass keeps each chunk's plan (its vouchers): the first ones in
@@ -45,7 +49,7 @@ import hashlib
 import json
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -92,8 +96,8 @@ class FilePostingResult:
                 "settlements": self.settlements, "first_voucher": self.first_voucher,
                 "last_voucher": self.last_voucher, "warnings": self.warnings}
 
-    def _kept(self) -> str:
-        return json.dumps({**self.summary(), "chunks": self.chunks})
+    def _kept(self, **run) -> str:
+        return json.dumps({**self.summary(), "chunks": self.chunks, **run})
 
     @classmethod
     def _from_kept(cls, row, **changes) -> FilePostingResult:
@@ -204,6 +208,8 @@ def post_journal_file(engine: Engine, company_id: str | None, journal_name: str,
         second = next(chunks, None) if first is not None else None
     if second is None:  # one chunk (or what an earlier run left): checked and posted in one transaction
         return posting.in_one_transaction(first, post, chunk_posted)
+    if posting.key is None and candidates:
+        posting.refuse_beside_unfinished(candidates)
     try:
         prints = posting.validate([first, second], chunks, spool=post)
         if post and posting.key is None:
@@ -269,6 +275,7 @@ class _FilePosting:
         self.company_id = ""
         self.key: str | None = None
         self.request: Any = None  # the unfinished request this run continues (its posting_request row)
+        self.started: str | None = None  # when the run (the first of those under its key) posted its first chunk
         self.skip = 0
         self.unreadable = ProblemList(self.source)  # rows that are not journal lines
         self.problems = ProblemList(self.source)  # what validation finds in the rows that read
@@ -335,6 +342,30 @@ class _FilePosting:
 
     def resume(self, request) -> None:
         self.request, self.skip = request, request.lines_posted
+
+    def refuse_beside_unfinished(self, candidates: list) -> None:
+        """A keyless file of several chunks whose start is not that of the company's unfinished keyless run of the
+        same journal is refused (the module's docstring says why): IdempotencyConflict, nothing written. A run kept
+        by a version that did not record its journal counts as one of this journal (refusing costs the user a key;
+        posting a file twice costs a correction of thousands of vouchers)."""
+        runs = [(row, json.loads(row.result)) for row in candidates]
+        runs = [(row, kept) for row, kept in runs if kept.get("journal", self.journal_name) == self.journal_name]
+        if not runs:
+            return
+        runs.sort(key=lambda run: (run[1].get("started") or "", run[0].batch_id))
+        row, kept = runs[0]
+        started = kept.get("started")
+        when = (f"started {started.replace('T', ' ').removesuffix('Z')} UTC" if started
+                else "started by an earlier version")
+        more = f" (and {len(runs) - 1} more)" if len(runs) > 1 else ""
+        raise IdempotencyConflict(
+            f"{self.source}: journal {self.journal_name} has an unfinished run{more} posted without an idempotency key "
+            f"({when}; {row.lines_posted:,} lines posted, batch {row.batch_id}, vouchers {kept.get('first_voucher')} "
+            f"to {kept.get('last_voucher')}), and this file does not start with its posted lines; nothing was posted. "
+            f"If this file is that run's file saved again or edited, posting it would post those lines a second "
+            f"time: finish the run by posting its file with the first {row.lines_posted:,} lines unchanged. "
+            f"To post this file as a run of its own, give it an idempotency key (--idempotency-key KEY).",
+            code="unfinished_run")
 
     # ------------------------------------------------------------------ one chunk: one transaction, as before
     def in_one_transaction(self, lines: list[JournalLine] | None, post: bool, chunk_posted) -> FilePostingResult:
@@ -501,11 +532,14 @@ class _FilePosting:
         """The totals this run posts on from: those kept by the run it resumes, or none."""
         warnings = self.result.warnings
         if self.request is not None:
+            self.started = json.loads(self.request.result).get("started")
             self.result = FilePostingResult._from_kept(self.request, resumed_after=self.skip, done=False)
             self.result.lines = self.skip
             self.result.warnings.extend(warnings[:MAX_WARNINGS - len(self.result.warnings)])
         else:
             self.result = FilePostingResult(None, warnings=warnings, done=False)
+        if self.started is None:
+            self.started = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
         self.result.idempotency_key = self.key
         self.row_kept = self.request is not None
 
@@ -535,7 +569,7 @@ class _FilePosting:
             return
         table = s.posting_request
         values = {"fingerprint": self.fingerprint_so_far, "batch_id": self.result.batch_id,
-                  "result": self.result._kept(), "lines_posted": None if last else self.result.lines}
+                  "result": self.result._kept(journal=self.journal_name, started=self.started), "lines_posted": None if last else self.result.lines}
         if not self.row_kept:
             try:
                 connection.execute(insert(table).values(company_id=self.company_id, idempotency_key=self.key,
