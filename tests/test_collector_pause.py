@@ -55,3 +55,16 @@ def test_an_application_that_froze_objects_keeps_them_frozen(collector_on):
         assert gc.get_freeze_count() == frozen and kept
     finally:
         gc.unfreeze()
+
+
+def test_many_new_moves_the_young_objects_whatever_the_count(collector_on):
+    """A chunk of a large file frees the chunk before it while it makes its own: the count (made less freed) stays
+    low while the young generation holds every new object, which the next young collection would walk."""
+    gc.collect()
+    before = [[n] for n in range(20_000)]
+    with posting.cycle_collection_paused(many_new=True):
+        kept = [[n] for n in range(20_000)]
+        del before[:]
+        assert gc.get_count()[0] < posting._MANY_NEW_OBJECTS
+        assert len(gc.get_objects(0)) >= 20_000
+    assert len(gc.get_objects(0)) < 1_000 and gc.get_freeze_count() == 0 and len(kept) == 20_000

@@ -418,7 +418,7 @@ class _FilePosting:
                 # The collector paused over each chunk, its reading included (as over planning: journal/posting.py
                 # cycle_collection_paused): its runs walked the lines read so far, a fifth of the pass's time.
                 # Between two chunks it runs as usual.
-                with cycle_collection_paused():
+                with cycle_collection_paused(many_new=True):
                     lines = next(chunks, None)
                     if lines is None:
                         break
@@ -483,7 +483,7 @@ class _FilePosting:
                     reported = self.read_at_chunk[index]
                 self.fingerprint_so_far = fingerprint
                 last = index == len(prints) - 1
-                with cycle_collection_paused(), self.engine.begin() as connection:
+                with cycle_collection_paused(many_new=True), self.engine.begin() as connection:
                     company, groups = load_company_and_groups(connection, self.company_id,
                                                               [self.user] if self.user else [])
                     groups_of_user = groups.get(self.user or "", frozenset())
