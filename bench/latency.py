@@ -16,8 +16,9 @@ machine may be shared): this process's per call (p50/p99), and on PostgreSQL the
 
 On PostgreSQL the calls are timed on the company in its steady state: after the bulk set-up the benchmark runs
 `VACUUM (ANALYZE)` (4–5 s at 1,000,000), the pass autovacuum would otherwise make over the million new rows of
-each table during the first minutes of calls, on one of the machine's two cores (one pair of runs at load ~3:
-p50 about 1 ms higher per settle, the commit floor's p99 5.7 against 0.7 ms). `--right-after-load` times them without it.
+each table at a moment of its choosing, perhaps during the calls, on one of the machine's two cores. Measured
+both ways (docs/performance.md, ninth pass): on a quiet machine no difference; at load ~3 one run without it
+was about 1 ms slower per settle, its commit floor's p99 5.7 against 0.7 ms. `--right-after-load` skips it.
 """
 from __future__ import annotations
 
