@@ -536,3 +536,72 @@ def test_a_file_of_only_the_posted_lines_finishes_an_unfinished_keyless_run(engi
     assert ledger_state(engine, "CHNK") == before and [lines for _, lines, _ in requests(engine)] == [None]
     assert post_journal_file(engine, "CHNK", "GNJL", write_csv(tmp_path / "other.csv", other_rows()),
                              chunk_lines=CHUNK).lines == 600
+
+
+def test_a_file_posted_whole_before_replays_beside_an_unfinished_keyless_run(engine, tmp_path):
+    """Posting again a keyless file that was posted whole replays it (nothing posted twice), as it did before the
+    refusal beside an unfinished run: the refusal comes after the replay, once the file is checked."""
+    make_company(engine, company={"id": "CHNK", "name": "Chunks Ltd", "accounting_currency": "USD"})
+    other = write_csv(tmp_path / "other.csv", other_rows())
+    first = post_journal_file(engine, "CHNK", "GNJL", other, chunk_lines=CHUNK)
+    assert first.done and first.lines == 600
+    with pytest.raises(Interrupted):
+        post_journal_file(engine, "CHNK", "GNJL", write_csv(tmp_path / "j.csv", ledger_rows(300)), chunk_lines=CHUNK,
+                          chunk_posted=stop_after(3))
+    assert sorted(lines is None for _, lines, _ in requests(engine)) == [False, True]
+    before = ledger_state(engine, "CHNK")
+    again = post_journal_file(engine, "CHNK", "GNJL", other, chunk_lines=CHUNK)
+    assert again.replayed and again.batch_id == first.batch_id
+    assert ledger_state(engine, "CHNK") == before
+
+
+def test_a_keyless_run_begun_while_another_was_checked_is_refused_at_its_first_chunk(engine, tmp_path):
+    """Two keyless files of a journal started together: the one whose checking pass found no unfinished run is
+    still refused if the other has begun posting meanwhile (the check is made again in the first chunk's
+    transaction); nothing of it is written."""
+    make_company(engine, company={"id": "CHNK", "name": "Chunks Ltd", "accounting_currency": "USD"})
+    rows = ledger_rows(300)
+    path = write_csv(tmp_path / "j.csv", rows)
+    resaved = write_csv(tmp_path / "resaved.csv", [[cell.removesuffix(".00") for cell in row] for row in rows])
+    states = []
+
+    def other_run_begins(name, result) -> None:
+        if name == "posting" and not states:
+            with pytest.raises(Interrupted):
+                post_journal_file(engine, "CHNK", "GNJL", resaved, chunk_lines=CHUNK, chunk_posted=stop_after(1))
+            states.append((ledger_state(engine, "CHNK"), requests(engine)))
+
+    with pytest.raises(IdempotencyConflict) as refused:
+        post_journal_file(engine, "CHNK", "GNJL", path, chunk_lines=CHUNK, stage=other_run_begins)
+    assert refused.value.code == "unfinished_run" and "journal GNJL has an unfinished run" in str(refused.value)
+    (state, kept), = states
+    assert len(kept) == 1 and ledger_state(engine, "CHNK") == state and requests(engine) == kept
+
+
+def test_bilag_journal_post_of_a_file_too_small_to_stream_beside_an_unfinished_keyless_run(sqlite_engine, tmp_path):
+    """A large file saved again may shrink under the streaming threshold: `journal post` then still goes through
+    the file posting, which refuses it (exit 2, nothing written) instead of posting it whole in one transaction."""
+    import io
+    import os
+    import sys
+    from contextlib import redirect_stderr, redirect_stdout
+    from unittest import mock
+
+    from bilag.cli import main
+
+    make_company(sqlite_engine)
+    rows = ledger_rows(15_000)  # 30,000 lines: two chunks of the command's size
+    with pytest.raises(Interrupted):
+        post_journal_file(sqlite_engine, "USMF", "GNJL", write_csv(tmp_path / "j.csv", rows), chunk_lines=5_000,
+                          chunk_posted=stop_after(1))
+    resaved = write_csv(tmp_path / "resaved.csv", [[cell.removesuffix(".00") for cell in row] for row in rows])
+    before = ledger_state(sqlite_engine)
+    err = io.StringIO()
+    with mock.patch.dict(os.environ, {"BILAG_STREAM_FROM": str(1 << 40)}), \
+            mock.patch.object(sys, "argv", ["bilag", "--database", str(sqlite_engine.url), "journal", "post",
+                                            str(resaved)]), redirect_stdout(io.StringIO()), redirect_stderr(err):
+        with pytest.raises(SystemExit) as done:
+            main.run()
+    said = " ".join(err.getvalue().split())
+    assert done.value.code == 2 and "Traceback" not in said, said
+    assert "journal GNJL has an unfinished run" in said and ledger_state(sqlite_engine) == before

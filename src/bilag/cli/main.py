@@ -210,11 +210,15 @@ def journal_post(file: Path = typer.Argument(..., help="CSV or XLSX with the jou
     is checked whole, then posted in committed chunks: run the same command again to finish an interrupted run.
     While a run without a key is unfinished, another large file of its journal without a key is refused (it may be
     the same file saved again): finish the run with its file, or give the new one --idempotency-key."""
+    from ..services.file_posting import unfinished_keyless_runs
     from ..services.posting import post_journal
     from .file_commands import post_file, streamed
 
     fmt = check_format(fmt)
-    if streamed(file):  # a large file: in chunks, with a progress bar (issue 11)
+    # A large file: in chunks, with a progress bar (issue 11). Beside an unfinished keyless run of the journal any
+    # file goes that way, which resumes the run or refuses the file: saved again, a large file may shrink under
+    # the streaming threshold, and posted whole it would post the run's posted part a second time.
+    if streamed(file) or (not idempotency_key and unfinished_keyless_runs(engine(), settings.company, name)):
         return post_file(engine(), settings.company, name, file, default_date=parse_date(default_date, "--date"),
                          one_voucher=one_voucher or None, user=settings.user, idempotency_key=idempotency_key,
                          post=True, fmt=fmt)

@@ -26,10 +26,13 @@ What a finance user still gets, as with any posting:
   it whatever its file name, and a run of a file whose first lines are those posted by an unfinished run of this
   kind resumes that run (the user corrected the rest). To post the same content twice on purpose, give each run
   its own key. While such a run of the journal is unfinished, another keyless file of several chunks for the same
-  journal is refused before anything is read beyond its first two chunks (`_refuse_beside_unfinished`): it is
-  most likely the unfinished run's file saved again (an amount "100.00" saved as "100", a line edited in the posted
-  part), whose fingerprint no longer matches, and posting it would post the posted part a second time. A key
-  given with the file posts it as a run of its own; posting the unfinished run's file again finishes that run.
+  journal is refused once it is checked (`refuse_beside_unfinished`; a file posted whole before is replayed, as
+  ever): it is most likely the unfinished run's file saved again (an amount "100.00" saved as "100", a line edited
+  in the posted part), whose fingerprint no longer matches, and posting it would post the posted part a second
+  time. A key given with the file posts it as a run of its own; posting the unfinished run's file again (or its
+  posted lines alone) finishes that run. The check is made again in the first chunk's transaction
+  (`_keep_progress`): a keyless run that began posting while this file was checked holds it up too, while unfinished. The CLI sends a file of any size here while such
+  a run is unfinished (`unfinished_keyless_runs`), a small one included.
 - **The rules at posting time.** Each chunk posts in its own transaction against the company as it is then
   (master data and periods may change between chunks): a refusal names the voucher, says what is posted, and
   leaves the rest to a later run. The checking pass keeps each chunk's plan (its vouchers): the first ones in
@@ -189,6 +192,7 @@ def post_journal_file(engine: Engine, company_id: str | None, journal_name: str,
     chunk's commit, with the totals so far."""
     if one_voucher:
         chunk_lines = 1 << 62
+    idempotency_key = idempotency_key or None  # an empty key is no key
     posting = _FilePosting(engine, journal_name, path, default_date, one_voucher, user, chunk_lines, progress)
     with engine.connect() as connection:
         posting.company_id = resolve_company_id(connection, company_id)
@@ -208,8 +212,6 @@ def post_journal_file(engine: Engine, company_id: str | None, journal_name: str,
         second = next(chunks, None) if first is not None else None
     if second is None:  # one chunk (or what an earlier run left): checked and posted in one transaction
         return posting.in_one_transaction(first, post, chunk_posted)
-    if posting.key is None and candidates:
-        posting.refuse_beside_unfinished(candidates)
     try:
         prints = posting.validate([first, second], chunks, spool=post)
         if post and posting.key is None:
@@ -221,6 +223,7 @@ def post_journal_file(engine: Engine, company_id: str | None, journal_name: str,
                     return FilePostingResult._from_kept(request, replayed=True)
                 raise IdempotencyConflict(f"another run is posting this file (idempotency key {posting.key}); "
                                           f"nothing was posted: run again when it has stopped")
+            posting.refuse_beside_unfinished(candidates)  # after the replay: a file posted whole before replays
         posting.refuse_problems()
         if not post:
             return posting.result
@@ -264,6 +267,24 @@ def _unfinished_file_requests(connection: Connection, company_id: str) -> list:
         s.posting_request.c.idempotency_key.startswith(DERIVED_KEY_PREFIX, autoescape=True))).all())
 
 
+def _runs_of_journal(candidates: list, journal_name: str) -> list[tuple[Any, dict]]:
+    """The unfinished keyless runs that may be of the journal, the first started first, each with what it kept. A
+    run kept by a version that did not record its journal counts as one of any journal (refusing costs the user a
+    key; posting a file twice costs a correction of thousands of vouchers)."""
+    runs = [(row, json.loads(row.result)) for row in candidates]
+    runs = [(row, kept) for row, kept in runs if kept.get("journal", journal_name) == journal_name]
+    return sorted(runs, key=lambda run: (run[1].get("started") or "", run[0].batch_id))
+
+
+def unfinished_keyless_runs(engine: Engine, company_id: str | None, journal_name: str) -> bool:
+    """Whether the company holds an unfinished run of a file posted without a key that may be of the journal. The
+    CLI then posts even a file too small to stream through post_journal_file, which resumes that run or refuses
+    the file: a large file saved again may shrink under the streaming threshold."""
+    with engine.connect() as connection:
+        return bool(_runs_of_journal(_unfinished_file_requests(connection, resolve_company_id(connection, company_id)),
+                                     journal_name))
+
+
 class _FilePosting:
     """One run of post_journal_file: what it has read, checked and posted so far."""
 
@@ -275,7 +296,8 @@ class _FilePosting:
         self.company_id = ""
         self.key: str | None = None
         self.request: Any = None  # the unfinished request this run continues (its posting_request row)
-        self.started: str | None = None  # when the run (the first of those under its key) posted its first chunk
+        # when the run began posting (a run kept by a version that did not record it: when it was resumed)
+        self.started: str | None = None
         self.skip = 0
         self.unreadable = ProblemList(self.source)  # rows that are not journal lines
         self.problems = ProblemList(self.source)  # what validation finds in the rows that read
@@ -345,26 +367,25 @@ class _FilePosting:
 
     def refuse_beside_unfinished(self, candidates: list) -> None:
         """A keyless file of several chunks whose start is not that of the company's unfinished keyless run of the
-        same journal is refused (the module's docstring says why): IdempotencyConflict, nothing written. A run kept
-        by a version that did not record its journal counts as one of this journal (refusing costs the user a key;
-        posting a file twice costs a correction of thousands of vouchers)."""
-        runs = [(row, json.loads(row.result)) for row in candidates]
-        runs = [(row, kept) for row, kept in runs if kept.get("journal", self.journal_name) == self.journal_name]
+        same journal is refused (the module's docstring says why): IdempotencyConflict, nothing written."""
+        runs = _runs_of_journal(candidates, self.journal_name)
         if not runs:
             return
-        runs.sort(key=lambda run: (run[1].get("started") or "", run[0].batch_id))
         row, kept = runs[0]
-        started = kept.get("started")
+        started, posted = kept.get("started"), f"{row.lines_posted:,}"
+        whose = (f"journal {self.journal_name} has an unfinished run" if "journal" in kept
+                 else "there is an unfinished run of a journal that an earlier version of bilag did not record")
         when = (f"started {started.replace('T', ' ').removesuffix('Z')} UTC" if started
                 else "started by an earlier version")
         more = f" (and {len(runs) - 1} more)" if len(runs) > 1 else ""
         raise IdempotencyConflict(
-            f"{self.source}: journal {self.journal_name} has an unfinished run{more} posted without an idempotency key "
-            f"({when}; {row.lines_posted:,} lines posted, batch {row.batch_id}, vouchers {kept.get('first_voucher')} "
-            f"to {kept.get('last_voucher')}), and this file does not start with its posted lines; nothing was posted. "
-            f"If this file is that run's file saved again or edited, posting it would post those lines a second "
-            f"time: finish the run by posting its file with the first {row.lines_posted:,} lines unchanged. "
-            f"To post this file as a run of its own, give it an idempotency key (--idempotency-key KEY).",
+            f"{self.source}: {whose}{more} (or one still posting) without an idempotency key ({when}; {posted} lines "
+            f"posted, batch {row.batch_id}, vouchers {kept.get('first_voucher')} to {kept.get('last_voucher')}), and "
+            f"this file does not start with its posted lines; nothing was posted. If this file is that run's file "
+            f"saved again or edited, posting it would post those lines a second time: finish the run by posting its "
+            f"own file (or its first {posted} lines alone); if that file is lost, post only the lines after the "
+            f"first {posted} of this one, with --idempotency-key KEY. If this file is other lines, post it with "
+            f"--idempotency-key KEY (a key on that run's lines posts them a second time).",
             code="unfinished_run")
 
     # ------------------------------------------------------------------ one chunk: one transaction, as before
@@ -569,8 +590,11 @@ class _FilePosting:
             return
         table = s.posting_request
         values = {"fingerprint": self.fingerprint_so_far, "batch_id": self.result.batch_id,
-                  "result": self.result._kept(journal=self.journal_name, started=self.started), "lines_posted": None if last else self.result.lines}
+                  "result": self.result._kept(journal=self.journal_name, started=self.started),
+                  "lines_posted": None if last else self.result.lines}
         if not self.row_kept:
+            if self.key.startswith(DERIVED_KEY_PREFIX):  # a keyless run begun since this one was checked
+                self.refuse_beside_unfinished(_unfinished_file_requests(connection, self.company_id))
             try:
                 connection.execute(insert(table).values(company_id=self.company_id, idempotency_key=self.key,
                                                         **values))
