@@ -192,7 +192,8 @@ def main() -> None:
             server = subprocess.run([str(ROOT / "scripts" / "pg-cluster"), "start", cluster, str(free_port())],
                                     check=True, capture_output=True, text=True).stdout.strip()
             try:
-                report("PostgreSQL", {size: run(fresh_database(server, f"latency{size}"), size, args.calls,
+                label = "PostgreSQL, right after load" if args.right_after_load else "PostgreSQL, steady state"
+                report(label, {size: run(fresh_database(server, f"latency{size}"), size, args.calls,
                                                 steady=not args.right_after_load)
                                       for size in sizes})
             finally:
