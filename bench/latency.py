@@ -194,8 +194,8 @@ def main() -> None:
             try:
                 label = "PostgreSQL, right after load" if args.right_after_load else "PostgreSQL, steady state"
                 report(label, {size: run(fresh_database(server, f"latency{size}"), size, args.calls,
-                                                steady=not args.right_after_load)
-                                      for size in sizes})
+                                         steady=not args.right_after_load)
+                               for size in sizes})
             finally:
                 subprocess.run([str(ROOT / "scripts" / "pg-cluster"), "stop", cluster], check=False)
 
