@@ -28,6 +28,14 @@ class Interrupted(Exception):
     """Stands for Ctrl-C or a crash after a chunk's commit."""
 
 
+def stop_run(engine, path, chunks: int, *, company: str = "CHNK", chunk_lines: int = CHUNK,
+             idempotency_key: str | None = None) -> None:
+    """Post path as journal GNJL in chunks and stop the run after `chunks` committed chunks (Interrupted)."""
+    with pytest.raises(Interrupted):
+        post_journal_file(engine, company, "GNJL", path, chunk_lines=chunk_lines, idempotency_key=idempotency_key,
+                          chunk_posted=stop_after(chunks))
+
+
 def stop_after(chunks: int):
     def chunk_posted(result) -> None:
         if result.chunks >= chunks and not result.done:
@@ -84,9 +92,7 @@ def test_an_interrupted_run_is_finished_by_running_it_again_with_the_same_key(en
     one_go = post_journal_file(engine, "USMF", "GNJL", write_csv(tmp_path / "k.csv", [[c.replace("V0", "K0") for c in row] for row in journal_rows(1)]),
                                chunk_lines=CHUNK)  # something else after it, to number on from the same place
     assert one_go.vouchers == 1
-    with pytest.raises(Interrupted):
-        post_journal_file(engine, "CHNK", "GNJL", path, chunk_lines=CHUNK, idempotency_key="big-2",
-                          chunk_posted=stop_after(2))
+    stop_run(engine, path, 2, idempotency_key="big-2")
     (key, posted, _), = requests(engine)
     assert key == "big-2" and 1.5 * CHUNK <= posted <= 2.5 * CHUNK
     partial = ledger_state(engine, "CHNK")
@@ -112,8 +118,7 @@ def test_without_a_key_a_file_of_several_chunks_takes_one_from_its_content(engin
     path = write_csv(tmp_path / "j.csv", journal_rows(300))
     two_companies(engine)
     post_journal(engine, "USMF", "GNJL", lines_from_file(path), source=str(path))
-    with pytest.raises(Interrupted):
-        post_journal_file(engine, "CHNK", "GNJL", path, chunk_lines=CHUNK, chunk_posted=stop_after(3))
+    stop_run(engine, path, 3)
     (key, posted, _), = requests(engine)
     assert key == DERIVED_KEY_PREFIX + fingerprint("GNJL", lines_from_file(path)) and posted >= 2.5 * CHUNK
     renamed = path.rename(tmp_path / "renamed.csv")  # the content counts, not the file's name
@@ -132,9 +137,7 @@ def test_without_a_key_a_file_of_several_chunks_takes_one_from_its_content(engin
 def test_a_different_file_under_a_key_in_use_is_refused_and_writes_nothing(engine, tmp_path):
     path = write_csv(tmp_path / "j.csv", journal_rows(300))
     make_company(engine, company={"id": "CHNK", "name": "Chunks Ltd", "accounting_currency": "USD"})
-    with pytest.raises(Interrupted):
-        post_journal_file(engine, "CHNK", "GNJL", path, chunk_lines=CHUNK, idempotency_key="big-3",
-                          chunk_posted=stop_after(2))
+    stop_run(engine, path, 2, idempotency_key="big-3")
     before, kept = ledger_state(engine, "CHNK"), requests(engine)
     rows = journal_rows(300)
     rows[3][4] = "999.99"  # a line already posted differs
@@ -214,9 +217,7 @@ def test_resumed_with_another_chunk_size_posts_the_same(engine, tmp_path):
     path = write_csv(tmp_path / "j.csv", journal_rows(300))
     two_companies(engine)
     post_journal(engine, "USMF", "GNJL", lines_from_file(path), source=str(path))
-    with pytest.raises(Interrupted):
-        post_journal_file(engine, "CHNK", "GNJL", path, chunk_lines=CHUNK, idempotency_key="big-6",
-                          chunk_posted=stop_after(1))
+    stop_run(engine, path, 1, idempotency_key="big-6")
     result = post_journal_file(engine, "CHNK", "GNJL", path, chunk_lines=1000, idempotency_key="big-6")
     assert result.chunks == 2 and result.lines == 600  # the interrupted run's chunk, then the rest in one
     assert ledger_state(engine, "CHNK") == ledger_state(engine, "USMF")
@@ -413,8 +414,7 @@ def test_chunks_planned_with_the_caches_of_the_earlier_chunks_plan_as_each_alone
 
 def unfinished_keyless_run(engine, path) -> int:
     """A keyless run of path (journal GNJL, company CHNK) stopped after three chunks: its lines posted so far."""
-    with pytest.raises(Interrupted):
-        post_journal_file(engine, "CHNK", "GNJL", path, chunk_lines=CHUNK, chunk_posted=stop_after(3))
+    stop_run(engine, path, 3)
     (key, posted, _), = requests(engine)
     assert key.startswith(DERIVED_KEY_PREFIX)
     return posted
@@ -482,9 +482,7 @@ def test_a_keyed_run_or_another_journal_beside_an_unfinished_keyless_run_posts(e
 def test_an_unfinished_keyed_run_does_not_hold_up_keyless_files(engine, tmp_path):
     path = write_csv(tmp_path / "j.csv", journal_rows(300))
     make_company(engine, company={"id": "CHNK", "name": "Chunks Ltd", "accounting_currency": "USD"})
-    with pytest.raises(Interrupted):
-        post_journal_file(engine, "CHNK", "GNJL", path, chunk_lines=CHUNK, idempotency_key="keyed",
-                          chunk_posted=stop_after(2))
+    stop_run(engine, path, 2, idempotency_key="keyed")
     result = post_journal_file(engine, "CHNK", "GNJL", write_csv(tmp_path / "other.csv", other_rows()),
                                chunk_lines=CHUNK)
     assert result.lines == 600 and result.idempotency_key.startswith(DERIVED_KEY_PREFIX)
@@ -512,8 +510,7 @@ def test_an_unfinished_keyless_run_kept_without_its_journal_counts_as_one_of_any
 def test_bilag_journal_post_beside_an_unfinished_keyless_run_exits_2_with_what_to_do(sqlite_engine, tmp_path):
     make_company(sqlite_engine)
     path = write_csv(tmp_path / "j.csv", journal_rows(300))
-    with pytest.raises(Interrupted):
-        post_journal_file(sqlite_engine, "USMF", "GNJL", path, chunk_lines=CHUNK, chunk_posted=stop_after(3))
+    stop_run(sqlite_engine, path, 3, company="USMF")
     before = ledger_state(sqlite_engine)
     other = write_csv(tmp_path / "other.csv", other_rows(30_000))  # 60,000 lines: several chunks of the command's size
     code, err = run_cli(str(sqlite_engine.url), "journal", "post", str(other))
@@ -545,9 +542,7 @@ def test_a_file_posted_whole_before_replays_beside_an_unfinished_keyless_run(eng
     other = write_csv(tmp_path / "other.csv", other_rows())
     first = post_journal_file(engine, "CHNK", "GNJL", other, chunk_lines=CHUNK)
     assert first.done and first.lines == 600
-    with pytest.raises(Interrupted):
-        post_journal_file(engine, "CHNK", "GNJL", write_csv(tmp_path / "j.csv", ledger_rows(300)), chunk_lines=CHUNK,
-                          chunk_posted=stop_after(3))
+    stop_run(engine, write_csv(tmp_path / "j.csv", ledger_rows(300)), 3)
     assert sorted(lines is None for _, lines, _ in requests(engine)) == [False, True]
     before = ledger_state(engine, "CHNK")
     again = post_journal_file(engine, "CHNK", "GNJL", other, chunk_lines=CHUNK)
@@ -567,8 +562,7 @@ def test_a_keyless_run_begun_while_another_was_checked_is_refused_at_its_first_c
 
     def other_run_begins(name, result) -> None:
         if name == "posting" and not states:
-            with pytest.raises(Interrupted):
-                post_journal_file(engine, "CHNK", "GNJL", resaved, chunk_lines=CHUNK, chunk_posted=stop_after(1))
+            stop_run(engine, resaved, 1)
             states.append((ledger_state(engine, "CHNK"), requests(engine)))
 
     with pytest.raises(IdempotencyConflict) as refused:
@@ -591,9 +585,7 @@ def test_bilag_journal_post_of_a_file_too_small_to_stream_beside_an_unfinished_k
 
     make_company(sqlite_engine)
     rows = ledger_rows(15_000)  # 30,000 lines: two chunks of the command's size
-    with pytest.raises(Interrupted):
-        post_journal_file(sqlite_engine, "USMF", "GNJL", write_csv(tmp_path / "j.csv", rows), chunk_lines=5_000,
-                          chunk_posted=stop_after(1))
+    stop_run(sqlite_engine, write_csv(tmp_path / "j.csv", rows), 1, company="USMF", chunk_lines=5_000)
     resaved = write_csv(tmp_path / "resaved.csv", [[cell.removesuffix(".00") for cell in row] for row in rows])
     before = ledger_state(sqlite_engine)
     err = io.StringIO()
