@@ -597,3 +597,52 @@ def test_bilag_journal_post_of_a_file_too_small_to_stream_beside_an_unfinished_k
     said = " ".join(err.getvalue().split())
     assert done.value.code == 2 and "Traceback" not in said, said
     assert "journal GNJL has an unfinished run" in said and ledger_state(sqlite_engine) == before
+
+
+def test_an_abandoned_keyless_run_holds_up_nothing_and_its_file_posts_whole(engine, tmp_path):
+    """`abandon_file_run` gives up an unfinished keyless run by its batch: its vouchers stay posted, another keyless
+    file of the journal posts, the run's own file is neither resumed nor replayed, and the audit trail says so."""
+    from bilag.errors import InvalidInput
+    from bilag.services.audit import audit_trail
+    from bilag.services.file_posting import abandon_file_run
+
+    make_company(engine, company={"id": "CHNK", "name": "Chunks Ltd", "accounting_currency": "USD"})
+    rows = ledger_rows(300)
+    path = write_csv(tmp_path / "j.csv", rows)
+    posted = unfinished_keyless_run(engine, path)
+    (key, _, _), = requests(engine)
+    other = write_csv(tmp_path / "other.csv", other_rows())
+    with pytest.raises(IdempotencyConflict) as refused:
+        post_journal_file(engine, "CHNK", "GNJL", other, chunk_lines=CHUNK)
+    batch = int(str(refused.value).split("bilag journal abandon-run ")[1].rstrip("."))
+    before, kept = ledger_state(engine, "CHNK"), requests(engine)
+    with pytest.raises(InvalidInput, match=f"no unfinished run .* has batch {batch + 1}"):
+        abandon_file_run(engine, "CHNK", batch + 1)
+    assert ledger_state(engine, "CHNK") == before and requests(engine) == kept
+    run = abandon_file_run(engine, "CHNK", batch, user="clerk")
+    assert run["lines_posted"] == posted and run["journal"] == "GNJL"
+    assert ledger_state(engine, "CHNK") == before
+    assert [(k, lines) for k, lines, _ in requests(engine)] == [(f"abandoned:{batch}", None)]
+    entry, = audit_trail(engine, "CHNK", kind="file_run")
+    assert entry["key"] == str(batch) and entry["user"] == "clerk" and entry["action"] == "changed"
+    assert (entry["before"]["state"], entry["after"]["state"]) == ("unfinished", "abandoned")
+    assert post_journal_file(engine, "CHNK", "GNJL", other, chunk_lines=CHUNK).lines == 600
+    again = post_journal_file(engine, "CHNK", "GNJL", path, chunk_lines=CHUNK)
+    assert again.lines == 600 and again.resumed_after == 0 and not again.replayed
+    with pytest.raises(InvalidInput):  # given up once: nothing to give up now
+        abandon_file_run(engine, "CHNK", batch)
+    assert key.startswith(DERIVED_KEY_PREFIX)
+
+
+def test_bilag_journal_abandon_run_says_what_stays_posted(sqlite_engine, tmp_path):
+    make_company(sqlite_engine)
+    stop_run(sqlite_engine, write_csv(tmp_path / "j.csv", journal_rows(300)), 3, company="USMF")
+    (_, posted, _), = requests(sqlite_engine, "USMF")
+    with sqlite_engine.connect() as connection:
+        batch = connection.execute(select(s.posting_request.c.batch_id)).scalar_one()
+    code, err = run_cli(str(sqlite_engine.url), "journal", "abandon-run", str(batch))
+    said = " ".join(err.split())
+    assert code == 0 and f"the run of batch {batch} (journal GNJL) is given up" in said, said
+    assert f"{posted:,} lines posted" in said and requests(sqlite_engine, "USMF")[0][1] is None
+    code, err = run_cli(str(sqlite_engine.url), "journal", "abandon-run", str(batch))
+    assert code == 2 and "no unfinished run" in err and "Traceback" not in err

@@ -231,6 +231,19 @@ def journal_post(file: Path = typer.Argument(..., help="CSV or XLSX with the jou
     _print_posting(result, fmt)
 
 
+@journal_app.command("abandon-run")
+def journal_abandon_run(batch: int = typer.Argument(..., help="The batch of the unfinished run (the refusal names it).")):
+    """Give up the unfinished run of a large file posted without --idempotency-key: its posted vouchers stay
+    posted (reverse them as any posting), other keyless files of its journal post again, and its own file, posted
+    again, posts whole."""
+    from ..services.file_posting import abandon_file_run
+
+    run = abandon_file_run(existing_engine(), settings.company, batch, user=settings.user)
+    render.info(f"the run of batch {batch} (journal {run['journal'] or 'not recorded'}) is given up: its "
+                f"{run['lines_posted']:,} lines posted (vouchers {run['first_voucher']} to {run['last_voucher']}) "
+                f"stay posted; posting its file again posts the whole file")
+
+
 @journal_app.command("validate")
 def journal_validate(file: Path, name: str = typer.Option("GNJL", "--name"),
                      default_date: str | None = typer.Option(None, "--date"),

@@ -32,7 +32,7 @@ What a finance user still gets, as with any posting:
   time. A key given with the file posts it as a run of its own; posting the unfinished run's file again (or its
   posted lines alone) finishes that run. The check is made again in the first chunk's transaction
   (`_keep_progress`): a keyless run that began posting while this file was checked holds it up too, while unfinished. The CLI sends a file of any size here while such
-  a run is unfinished (`unfinished_keyless_runs`), a small one included.
+  a run is unfinished (`unfinished_keyless_runs`), a small one included. `abandon_file_run` gives such a run up.
 - **The rules at posting time.** Each chunk posts in its own transaction against the company as it is then
   (master data and periods may change between chunks): a refusal names the voucher, says what is posted, and
   leaves the rest to a later run. The checking pass keeps each chunk's plan (its vouchers): the first ones in
@@ -67,6 +67,7 @@ from ..journal.streaming import CHUNK_LINES, ProblemList, read_chunks, voucher_c
 from ..store import schema as s
 from ..store.bulk import next_ids
 from ..store.companies import load_company, load_company_and_groups, resolve_company_id, user_groups
+from .audit import AuditChange, record_changes
 from .checked_plans import CheckedPlans
 from .journal_input import beside_unread_rows
 from .ledger_posting import check_before_writing
@@ -276,6 +277,46 @@ def _runs_of_journal(candidates: list, journal_name: str) -> list[tuple[Any, dic
     return sorted(runs, key=lambda run: (run[1].get("started") or "", run[0].batch_id))
 
 
+ABANDONED_KEY_PREFIX = "abandoned:"  # + the batch: the request of a keyless run given up (abandon_file_run)
+
+
+def abandon_file_run(engine: Engine, company_id: str | None, batch_id: int, *, user: str | None = None) -> dict:
+    """Give up the unfinished run of a file posted without a key, by its batch: its posted vouchers stay posted
+    (reverse them as any posting); it no longer holds up keyless files of its journal, and its file is no longer
+    resumed or replayed (posted again, it posts whole). The run's request is kept under another key, and the
+    change is recorded in the audit trail. A run still posting in another process stops at its next chunk (its
+    progress no longer moves on). Returns what the run had posted."""
+    with engine.begin() as connection:
+        company_id = resolve_company_id(connection, company_id)
+        row = next((row for row in _unfinished_file_requests(connection, company_id) if row.batch_id == batch_id),
+                   None)
+        if row is None:
+            raise InvalidInput(f"no unfinished run of a file posted without an idempotency key has batch {batch_id}; "
+                               f"nothing was changed")
+        kept = json.loads(row.result)
+        abandoned = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        table = s.posting_request
+        try:
+            moved = connection.execute(update(table).where(
+                table.c.company_id == company_id, table.c.idempotency_key == row.idempotency_key,
+                table.c.lines_posted == row.lines_posted).values(
+                idempotency_key=f"{ABANDONED_KEY_PREFIX}{batch_id}", lines_posted=None,
+                result=json.dumps({**kept, "abandoned": abandoned})))
+        except IntegrityError:
+            raise InvalidInput(f"idempotency key {ABANDONED_KEY_PREFIX}{batch_id} is in use; nothing was changed") \
+                from None
+        if moved.rowcount != 1:
+            raise IdempotencyConflict(f"the run of batch {batch_id} posted more meanwhile; nothing was changed: "
+                                      f"run again to give it up")
+        run = {"batch": batch_id, "journal": kept.get("journal"), "started": kept.get("started"),
+               "lines_posted": row.lines_posted, "first_voucher": kept.get("first_voucher"),
+               "last_voucher": kept.get("last_voucher")}
+        record_changes(connection, company_id, user, [AuditChange(
+            "file_run", str(batch_id), "changed", before={**run, "state": "unfinished"},
+            after={**run, "state": "abandoned", "abandoned": abandoned})])
+    return run
+
+
 def unfinished_keyless_runs(engine: Engine, company_id: str | None, journal_name: str) -> bool:
     """Whether the company holds an unfinished run of a file posted without a key that may be of the journal. The
     CLI then posts even a file too small to stream through post_journal_file, which resumes that run or refuses
@@ -385,7 +426,8 @@ class _FilePosting:
             f"saved again or edited, posting it would post those lines a second time: finish the run by posting its "
             f"own file (or its first {posted} lines alone); if that file is lost, post only the lines after the "
             f"first {posted} of this one, with --idempotency-key KEY. If this file is other lines, post it with "
-            f"--idempotency-key KEY (a key on that run's lines posts them a second time).",
+            f"--idempotency-key KEY (a key on that run's lines posts them a second time). To give up that run "
+            f"(its posted vouchers stay posted): bilag journal abandon-run {row.batch_id}.",
             code="unfinished_run")
 
     # ------------------------------------------------------------------ one chunk: one transaction, as before
