@@ -232,7 +232,7 @@ def journal_post(file: Path = typer.Argument(..., help="CSV or XLSX with the jou
 
 
 @journal_app.command("abandon-run")
-def journal_abandon_run(batch: int = typer.Argument(..., help="The batch of the unfinished run (the refusal names it).")):
+def journal_abandon_run(batch: int = typer.Argument(..., help="The unfinished run's batch (the refusal names it).")):
     """Give up the unfinished run of a large file posted without --idempotency-key: its posted vouchers stay
     posted (reverse them as any posting), other keyless files of its journal post again, and its own file, posted
     again, posts whole."""

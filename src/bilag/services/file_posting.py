@@ -31,8 +31,9 @@ What a finance user still gets, as with any posting:
   in the posted part), whose fingerprint no longer matches, and posting it would post the posted part a second
   time. A key given with the file posts it as a run of its own; posting the unfinished run's file again (or its
   posted lines alone) finishes that run. The check is made again in the first chunk's transaction
-  (`_keep_progress`): a keyless run that began posting while this file was checked holds it up too, while unfinished. The CLI sends a file of any size here while such
-  a run is unfinished (`unfinished_keyless_runs`), a small one included. `abandon_file_run` gives such a run up.
+  (`_keep_progress`): a keyless run that began posting while this file was checked holds it up too, while
+  unfinished. The CLI sends a file of any size here while such a run is unfinished (`unfinished_keyless_runs`), a
+  small one included. `abandon_file_run` gives such a run up.
 - **The rules at posting time.** Each chunk posts in its own transaction against the company as it is then
   (master data and periods may change between chunks): a refusal names the voucher, says what is posted, and
   leaves the rest to a later run. The checking pass keeps each chunk's plan (its vouchers): the first ones in
