@@ -278,6 +278,11 @@ def _runs_of_journal(candidates: list, journal_name: str) -> list[tuple[Any, dic
     return sorted(runs, key=lambda run: (run[1].get("started") or "", run[0].batch_id))
 
 
+def _utc_stamp() -> str:
+    """Now, as a run's kept times are written (a run's start, its abandonment): UTC to the second."""
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
 ABANDONED_KEY_PREFIX = "abandoned:"  # + the batch: the request of a keyless run given up (abandon_file_run)
 
 
@@ -295,7 +300,7 @@ def abandon_file_run(engine: Engine, company_id: str | None, batch_id: int, *, u
             raise InvalidInput(f"no unfinished run of a file posted without an idempotency key has batch {batch_id}; "
                                f"nothing was changed")
         kept = json.loads(row.result)
-        abandoned = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        abandoned = _utc_stamp()
         table = s.posting_request
         try:
             moved = connection.execute(update(table).where(
@@ -603,7 +608,7 @@ class _FilePosting:
         else:
             self.result = FilePostingResult(None, warnings=warnings, done=False)
         if self.started is None:
-            self.started = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+            self.started = _utc_stamp()
         self.result.idempotency_key = self.key
         self.row_kept = self.request is not None
 
