@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from bilag.errors import IdempotencyConflict, JournalRejected
 from bilag.journal.parsing import lines_from_file
+from bilag.services import file_posting
 from bilag.services.file_posting import DERIVED_KEY_PREFIX, post_journal_file
 from bilag.services.periods import set_period_status
 from bilag.services.posting import fingerprint, post_journal
@@ -22,6 +23,13 @@ from .support import make_company
 from .test_file_import import journal_rows, ledger_state, run_cli, write_csv
 
 CHUNK = 64  # lines: a file of 600 lines posts in ten chunks
+
+
+@pytest.fixture(autouse=True)
+def each_chunk_committed(monkeypatch):
+    """The tests here commit after every chunk (file_posting.COMMIT_LINES groups chunks of real size into one
+    commit); those of the grouping give commit_lines."""
+    monkeypatch.setattr(file_posting, "COMMIT_LINES", 1)
 
 
 class Interrupted(Exception):
@@ -210,6 +218,58 @@ def test_rules_are_checked_again_for_each_chunk_and_a_refused_chunk_can_be_poste
     set_period_status(engine, "CHNK", date(2024, 2, 5), "open")
     result = post_journal_file(engine, "CHNK", "GNJL", path, chunk_lines=CHUNK, idempotency_key="big-5")
     assert result.resumed_after == posted and result.lines == 600
+    assert ledger_state(engine, "CHNK") == ledger_state(engine, "USMF")
+
+
+def test_chunks_are_committed_together_once_commit_lines_are_written(engine, tmp_path):
+    """A commit once five chunks' lines are written: another connection sees the lines posted only at each commit, and the request's
+    progress moves with them; the result is the one posting of the file in one go."""
+    path = write_csv(tmp_path / "j.csv", journal_rows(300))
+    two_companies(engine)
+    post_journal(engine, "USMF", "GNJL", lines_from_file(path), source=str(path))
+    seen = []
+
+    def chunk_posted(result) -> None:
+        seen.append((result.chunks, result.lines, len(ledger_state(engine, "CHNK")["entries"]), requests(engine)))
+
+    result = post_journal_file(engine, "CHNK", "GNJL", path, chunk_lines=CHUNK, commit_lines=5 * CHUNK,
+                               idempotency_key="big-g", chunk_posted=chunk_posted)
+    assert result.chunks >= 9 and result.lines == 600 and result.done
+    (chunks, lines, entries, progress), last = seen
+    assert chunks in (5, 6) and 5 * CHUNK <= lines < 6 * CHUNK + CHUNK and entries == lines  # an entry a line
+    assert [(key, posted) for key, posted, _ in progress] == [("big-g", lines)]
+    assert last[:3] == (result.chunks, 600, 600)
+    assert ledger_state(engine, "CHNK") == ledger_state(engine, "USMF")
+
+
+def test_a_chunk_refused_takes_the_chunks_since_the_last_commit_with_it(engine, tmp_path):
+    """February put on hold after the first commit (three chunks' lines): the second commit's chunks before the first
+    February voucher are not posted either, and the message says so; the run finishes from the first commit."""
+    rows = journal_rows(300)
+    for row in rows[400:]:
+        row[0] = "2024-02-1" + row[0][-1]  # the last third in February
+    path = write_csv(tmp_path / "j.csv", rows)
+    two_companies(engine)
+    post_journal(engine, "USMF", "GNJL", lines_from_file(path), source=str(path))
+    committed = []
+
+    def hold_february(result) -> None:
+        committed.append(result.lines)
+        set_period_status(engine, "CHNK", date(2024, 2, 5), "on_hold")
+
+    with pytest.raises(JournalRejected) as refused:
+        post_journal_file(engine, "CHNK", "GNJL", path, chunk_lines=CHUNK, commit_lines=3 * CHUNK,
+                          idempotency_key="big-h", chunk_posted=hold_february)
+    (first,) = committed
+    (_, posted, _), = requests(engine)
+    assert posted == first and 3 * CHUNK <= first < 400 - CHUNK and len(ledger_state(engine, "CHNK")["entries"]) == first
+    message = refused.value.problems[-1].message
+    assert refused.value.problems[-1].code == "partly_posted" and f"first {first:,} lines are posted" in message
+    assert "nor the" in message and "lines before it since the last commit" in message
+    set_period_status(engine, "CHNK", date(2024, 2, 5), "open")
+    result = post_journal_file(engine, "CHNK", "GNJL", path, chunk_lines=CHUNK, commit_lines=3 * CHUNK,
+                               idempotency_key="big-h")
+    assert result.resumed_after == first and result.lines == 600
     assert ledger_state(engine, "CHNK") == ledger_state(engine, "USMF")
 
 

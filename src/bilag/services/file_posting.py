@@ -5,15 +5,21 @@ Why committed chunks rather than one transaction: one transaction over ten milli
 SQLite keeps the uncommitted pages in its WAL file, which cannot be checkpointed before the commit, and every
 look-up walks its growing index (a 10,000,000-line file took twice the time per line by half way); PostgreSQL
 keeps the dead and uncommitted state of one huge transaction too. Committed chunks keep the cost of a line the
-same from the first to the last, and an interrupted run (a crash, Ctrl-C, a database error) loses one chunk, not
-hours.
+same from the first to the last, and an interrupted run (a crash, Ctrl-C, a database error) loses one commit's
+worth of lines, not hours.
+
+A chunk (CHUNK_LINES lines) is what is read, planned and written at a time, so what memory holds; a commit
+closes the transaction once COMMIT_LINES lines are written since the one before (five chunks; and after the
+last). Committing every chunk cost a fifth more time per line on SQLite: each commit writes every index page the
+chunk touched to the WAL and the checkpoint copies it again, and the invoice and account indexes take keys from
+all the company's vendors and accounts in every chunk (docs/performance.md, "File import, eleventh pass").
 
 What a finance user still gets, as with any posting:
 - **Nothing written when the file has a problem.** The file is streamed once to validate (every problem listed,
   up to MAX_PROBLEMS; nothing written), then streamed again and posted, CHUNK_LINES lines at a time cut where a
   voucher ends (`voucher_chunks`). A file of one chunk is checked and posted in one transaction, as before.
-- **The file posts once.** Each chunk's transaction writes its vouchers, entries, balances and settlements and
-  the posting request's progress (`posting_request`: the key, the fingerprint of the lines posted so far, their
+- **The file posts once.** Each chunk writes its vouchers, entries, balances and settlements and the posting
+  request's progress, in the transaction its commit closes (`posting_request`: the key, the fingerprint of the lines posted so far, their
   count in `lines_posted`, the batch, the counts and first/last voucher so far). Running the same command again
   posts only the rest, after checking that the lines already posted are the same (the fingerprint of the file's
   first `lines_posted` lines; else IdempotencyConflict and nothing written); once done it replays the result.
@@ -34,7 +40,7 @@ What a finance user still gets, as with any posting:
   (`_keep_progress`): a keyless run that began posting while this file was checked holds it up too, while
   unfinished. The CLI sends a file of any size here while such a run is unfinished (`unfinished_keyless_runs`), a
   small one included. `abandon_file_run` gives such a run up.
-- **The rules at posting time.** Each chunk posts in its own transaction against the company as it is then
+- **The rules at posting time.** Each chunk posts against the company as it is then
   (master data and periods may change between chunks): a refusal names the voucher, says what is posted, and
   leaves the rest to a later run. The checking pass keeps each chunk's plan (its vouchers): the first ones in
   memory, the rest in a temporary file (services/checked_plans.py). A chunk whose company data (its master
@@ -52,7 +58,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -75,6 +81,7 @@ from .ledger_posting import check_before_writing
 from .posting import post_plan
 from .users import record_batch_user
 
+COMMIT_LINES = 100_000  # lines written between two commits of a file's posting (the module's docstring)
 DERIVED_KEY_PREFIX = "file:"  # the key of a file of several chunks posted without one (the module's docstring)
 MAX_WARNINGS = 100
 
@@ -181,17 +188,19 @@ def _after(chunks: Iterable[list[JournalLine]], skip: int, digest, expected: str
 def post_journal_file(engine: Engine, company_id: str | None, journal_name: str, path: Path, *,
                       default_date: date | None = None, one_voucher: bool | None = None, user: str | None = None,
                       idempotency_key: str | None = None, post: bool = True, chunk_lines: int = CHUNK_LINES,
+                      commit_lines: int | None = None,
                       progress: Callable[[int], None] | None = None,
                       stage: Callable[[str, FilePostingResult], None] | None = None,
                       chunk_posted: Callable[[FilePostingResult], None] | None = None) -> FilePostingResult:
     """Read, check and (with post=True) post a CSV/XLSX journal file: validated whole, then posted chunk by chunk,
-    each chunk committed with the request's progress (the module's docstring).
+    committed with the request's progress once commit_lines lines (COMMIT_LINES) are written since the last commit
+    (the module's docstring).
 
     Raises JournalRejected with every problem of the file; then nothing is written. With one voucher for the whole
     file (one_voucher) the file is read whole: a voucher is never split. progress(n): bytes (CSV) or rows (XLSX)
     read; stage(name, result): "checking" or "posting" when a pass over the file begins (the result of the posting
     pass, its idempotency key set: what is committed under it is posted_so_far's); chunk_posted(result): after each
-    chunk's commit, with the totals so far."""
+    commit, with the totals so far."""
     if one_voucher:
         chunk_lines = 1 << 62
     idempotency_key = idempotency_key or None  # an empty key is no key
@@ -229,7 +238,7 @@ def post_journal_file(engine: Engine, company_id: str | None, journal_name: str,
         posting.refuse_problems()
         if not post:
             return posting.result
-        return posting.in_chunks(prints, chunk_posted, stage)
+        return posting.in_chunks(prints, chunk_posted, stage, COMMIT_LINES if commit_lines is None else commit_lines)
     finally:
         if posting.spool is not None:  # the checked plans, when the posting pass did not take them
             posting.spool.close()
@@ -349,6 +358,7 @@ class _FilePosting:
         self.unreadable = ProblemList(self.source)  # rows that are not journal lines
         self.problems = ProblemList(self.source)  # what validation finds in the rows that read
         self.result = FilePostingResult(None)
+        self.committed = self.result  # the posting pass: its totals at the last commit (what stays if it stops)
         self.fingerprint = ""
         self.spool: CheckedPlans | None = None  # the checked chunks' plans (validate), for the posting pass
         self.checked_with: tuple = ()  # the company data and user groups the plans were made with
@@ -530,18 +540,21 @@ class _FilePosting:
                                         source=self.source))
             raise JournalRejected(problems, self.source)
 
-    def in_chunks(self, prints: list[str], chunk_posted, stage) -> FilePostingResult:
-        """Post the checked file chunk by chunk, each chunk in its own transaction: the plan the check kept
-        (self.spool) while the company data and user groups are those it was checked with, else the chunk read
-        and planned again. The lines are not hashed again (4 us a line): the file must be the one checked — the
-        same size, time of change and inode — and each chunk's fingerprint is the one the check computed after
-        it."""
+    def in_chunks(self, prints: list[str], chunk_posted, stage, commit_lines: int) -> FilePostingResult:
+        """Post the checked file chunk by chunk, committed once commit_lines lines are written since the last
+        commit and after the last chunk: the plan the check kept (self.spool) while the company data and user
+        groups are those it was checked with, else the chunk read and planned again. The lines are not hashed
+        again (4 us a line): the file must be the one checked — the same size, time of change and inode — and each
+        chunk's fingerprint is the one the check computed after it."""
         self._start_posting()
+        self.committed = replace(self.result)  # what is posted for good: the totals at the last commit
         _stage(stage, "posting", self.result)
         spool, self.spool = self.spool, None
         read_again: Iterator[list[JournalLine]] | None = None  # the file's chunks, read only when one is planned again
         planning: ChunkedPlanning | None = None  # the chunks planned again, against the company as it is now
         reported = 0
+        connection: Connection | None = None  # the open transaction's, between two commits
+        uncommitted = 0  # lines written in it
         try:
             for index, fingerprint in enumerate(prints):
                 if _identity(self.path) != self.identity:
@@ -552,7 +565,10 @@ class _FilePosting:
                     reported = self.read_at_chunk[index]
                 self.fingerprint_so_far = fingerprint
                 last = index == len(prints) - 1
-                with cycle_collection_paused(many_new=True), self.engine.begin() as connection:
+                if connection is None:
+                    connection = self.engine.connect()
+                    connection.begin()
+                with cycle_collection_paused(many_new=True):
                     company, groups = load_company_and_groups(connection, self.company_id,
                                                               [self.user] if self.user else [])
                     groups_of_user = groups.get(self.user or "", frozenset())
@@ -579,10 +595,19 @@ class _FilePosting:
                         self._write(connection, company, vouchers, self.chunk_lines_read[index], last=last)
                     except JournalRejected as refused:  # the rules changed since the check: this chunk is not posted
                         raise JournalRejected([*refused.problems, self._partly_posted()], self.source) from None
+                uncommitted += self.chunk_lines_read[index]
+                if uncommitted < commit_lines and not last:
+                    continue
+                connection.commit()
+                connection.close()
+                connection, uncommitted = None, 0
                 self.result.done = last
+                self.committed = replace(self.result)
                 if chunk_posted is not None:
                     chunk_posted(self.result)
         finally:
+            if connection is not None:  # a chunk failed or the run was stopped: what is not committed goes
+                connection.close()
             if spool is not None:
                 spool.close()
         if self.progress is not None and self.bytes_read > reported:
@@ -663,10 +688,13 @@ class _FilePosting:
             self.result.idempotency_key = values.get("idempotency_key", self.key)
 
     def _posted_so_far(self) -> str:
-        return _posted(self.result, self.key)
+        return _posted(self.committed, self.key)
 
     def _partly_posted(self) -> Problem:
-        return Problem("partly_posted", f"this chunk is not posted; {self._posted_so_far()}", source=self.source)
+        since = self.result.lines - self.committed.lines  # the chunks written since the last commit go with it
+        return Problem("partly_posted", "this chunk is not posted" + (
+            f", nor the {since:,} lines before it since the last commit" if since else "") +
+            f"; {self._posted_so_far()}", source=self.source)
 
 
 def _posted(result: FilePostingResult, key: str | None) -> str:
