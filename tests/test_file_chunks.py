@@ -193,15 +193,21 @@ def test_a_bad_line_in_the_last_chunk_writes_nothing_at_all(engine, tmp_path):
     assert ledger_state(engine) == before and requests(engine, "USMF") == []
 
 
-def test_rules_are_checked_again_for_each_chunk_and_a_refused_chunk_can_be_posted_later(engine, tmp_path):
-    """A period put on hold between two chunks refuses the chunk that posts in it, naming the voucher; the chunks
-    before stay posted; once it is open again the same command posts the rest."""
+def february_file(engine, tmp_path):
+    """600 lines whose last third is in February; USMF has posted them in one go, CHNK nothing yet."""
     rows = journal_rows(300)
     for row in rows[400:]:
-        row[0] = "2024-02-1" + row[0][-1]  # the last third in February
+        row[0] = "2024-02-1" + row[0][-1]
     path = write_csv(tmp_path / "j.csv", rows)
     two_companies(engine)
     post_journal(engine, "USMF", "GNJL", lines_from_file(path), source=str(path))
+    return path
+
+
+def test_rules_are_checked_again_for_each_chunk_and_a_refused_chunk_can_be_posted_later(engine, tmp_path):
+    """A period put on hold between two chunks refuses the chunk that posts in it, naming the voucher; the chunks
+    before stay posted; once it is open again the same command posts the rest."""
+    path = february_file(engine, tmp_path)
 
     def hold_february(result) -> None:
         if result.chunks == 2:
@@ -245,12 +251,7 @@ def test_chunks_are_committed_together_once_commit_lines_are_written(engine, tmp
 def test_a_chunk_refused_takes_the_chunks_since_the_last_commit_with_it(engine, tmp_path):
     """February put on hold after the first commit (three chunks' lines): the second commit's chunks before the first
     February voucher are not posted either, and the message says so; the run finishes from the first commit."""
-    rows = journal_rows(300)
-    for row in rows[400:]:
-        row[0] = "2024-02-1" + row[0][-1]  # the last third in February
-    path = write_csv(tmp_path / "j.csv", rows)
-    two_companies(engine)
-    post_journal(engine, "USMF", "GNJL", lines_from_file(path), source=str(path))
+    path = february_file(engine, tmp_path)
     committed = []
 
     def hold_february(result) -> None:
