@@ -19,10 +19,11 @@ What a finance user still gets, as with any posting:
   up to MAX_PROBLEMS; nothing written), then streamed again and posted, CHUNK_LINES lines at a time cut where a
   voucher ends (`voucher_chunks`). A file of one chunk is checked and posted in one transaction, as before.
 - **The file posts once.** Each chunk writes its vouchers, entries, balances and settlements and the posting
-  request's progress, in the transaction its commit closes (`posting_request`: the key, the fingerprint of the lines posted so far, their
-  count in `lines_posted`, the batch, the counts and first/last voucher so far). Running the same command again
-  posts only the rest, after checking that the lines already posted are the same (the fingerprint of the file's
-  first `lines_posted` lines; else IdempotencyConflict and nothing written); once done it replays the result.
+  request's progress, in the transaction its commit closes (`posting_request`: the key, the fingerprint of the
+  lines posted so far, their count in `lines_posted`, the batch, the counts and first/last voucher so far).
+  Running the same command again posts only the rest, after checking that the lines already posted are the same
+  (the fingerprint of the file's first `lines_posted` lines; else IdempotencyConflict and nothing written); once
+  done it replays the result.
   The lines after the posted part may be corrected before running again (a line that a period closed meanwhile
   refused, say). The end result — vouchers, their numbers, balances, trial balance — is what posting the file in
   one go gives: one batch for the whole file, voucher numbers without gaps (another poster's vouchers may come
@@ -554,7 +555,6 @@ class _FilePosting:
         planning: ChunkedPlanning | None = None  # the chunks planned again, against the company as it is now
         reported = 0
         connection: Connection | None = None  # the open transaction's, between two commits
-        uncommitted = 0  # lines written in it
         try:
             for index, fingerprint in enumerate(prints):
                 if _identity(self.path) != self.identity:
@@ -595,12 +595,11 @@ class _FilePosting:
                         self._write(connection, company, vouchers, self.chunk_lines_read[index], last=last)
                     except JournalRejected as refused:  # the rules changed since the check: this chunk is not posted
                         raise JournalRejected([*refused.problems, self._partly_posted()], self.source) from None
-                uncommitted += self.chunk_lines_read[index]
-                if uncommitted < commit_lines and not last:
+                if self.result.lines - self.committed.lines < commit_lines and not last:
                     continue
                 connection.commit()
                 connection.close()
-                connection, uncommitted = None, 0
+                connection = None
                 self.result.done = last
                 self.committed = replace(self.result)
                 if chunk_posted is not None:
