@@ -27,8 +27,10 @@ CHUNK = 64  # lines: a file of 600 lines posts in ten chunks
 
 @pytest.fixture(autouse=True)
 def each_chunk_committed(monkeypatch):
-    """The tests here commit after every chunk (file_posting.COMMIT_LINES groups chunks of real size into one
-    commit); those of the grouping give commit_lines."""
+    """The tests here post in two passes, committing after every chunk: file_posting.ONE_PASS_BYTES sends a new
+    run of a small file through one pass (tests/test_file_one_pass.py), and COMMIT_LINES groups chunks of real
+    size into one commit (those of the grouping give commit_lines)."""
+    monkeypatch.setattr(file_posting, "ONE_PASS_BYTES", 0)
     monkeypatch.setattr(file_posting, "COMMIT_LINES", 1)
 
 
@@ -316,7 +318,8 @@ def test_ctrl_c_during_bilag_journal_post_then_the_same_command_posts_the_rest(s
     path = write_csv(tmp_path / "j.csv", journal_rows(100_000))
     bilag = Path(__file__).resolve().parent.parent / ".venv" / "bin" / "bilag"
     command = [str(bilag), "--database", str(sqlite_engine.url), "journal", "post", str(path)]
-    environment = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "BILAG_STREAM_FROM": "0"}
+    environment = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "BILAG_STREAM_FROM": "0",
+                   "BILAG_ONE_PASS_BYTES": "0"}
     run = subprocess.Popen(command, stderr=subprocess.PIPE, text=True, env=environment)
     deadline = time.monotonic() + 300
     # A read-write connection that only reads (no write lock in WAL mode): a read-only one opened while no -shm file

@@ -1,12 +1,25 @@
-"""Use case: post (or validate) a journal file of any size: validated first, then posted in committed chunks that
-can be resumed under the posting's idempotency key (issue 11).
+"""Use case: post (or validate) a journal file of any size (issue 11): a new run of a file up to ONE_PASS_BYTES
+in one pass and one transaction; a larger one (or a run that resumes one) validated first, then posted in
+committed chunks that can be resumed under the posting's idempotency key.
 
-Why committed chunks rather than one transaction: one transaction over ten million lines is not linear in time.
-SQLite keeps the uncommitted pages in its WAL file, which cannot be checkpointed before the commit, and every
-look-up walks its growing index (a 10,000,000-line file took twice the time per line by half way); PostgreSQL
-keeps the dead and uncommitted state of one huge transaction too. Committed chunks keep the cost of a line the
-same from the first to the last, and an interrupted run (a crash, Ctrl-C, a database error) loses one commit's
-worth of lines, not hours.
+**One pass** (`in_one_pass`; 200 MB is about 2,000,000 lines of CSV): each chunk is planned and written as soon
+as it is read, in one transaction committed after the last chunk with the request (its key, the whole file's
+fingerprint: it replays as any posting). On the first problem the transaction is rolled back and the rest of the
+file is only checked, in a read transaction per chunk, so that every problem is still listed and nothing is
+written. This does each line's work once: the two passes below plan and check the ledger twice (or keep the plans
+between the passes: in memory up to a bound, then in a temporary file), and cost a fifth more at 1,000,000 lines
+(docs/performance.md, "File import, twelfth pass"). What it gives up: an interrupted run loses everything (nothing
+is posted; running again posts the file whole), and on SQLite other writers wait for the whole file
+(BILAG_ONE_PASS_BYTES=0 sends every file of several chunks through the two passes). A vendor invoice or typed
+voucher number used twice in two chunks is found in the transaction that wrote the first: the file is refused
+whole.
+
+**Two passes, beyond that size.** Why committed chunks rather than one transaction: one transaction over ten
+million lines is not linear in time. SQLite keeps the uncommitted pages in its WAL file, which cannot be
+checkpointed before the commit, and every look-up walks its growing index (a 10,000,000-line file took twice the
+time per line by half way); PostgreSQL keeps the dead and uncommitted state of one huge transaction too.
+Committed chunks keep the cost of a line the same from the first to the last, and an interrupted run (a crash,
+Ctrl-C, a database error) loses one commit's worth of lines, not hours.
 
 A chunk (CHUNK_LINES lines) is what is read, planned and written at a time, so what memory holds; a commit
 closes the transaction once COMMIT_LINES lines are written since the one before (five chunks; and after the
@@ -50,14 +63,16 @@ What a finance user still gets, as with any posting:
   chunk is read and planned again. Either way, writing checks the periods and the posted voucher and invoice
   numbers again in the chunk's transaction.
 
-Not found by the validation pass: a typed voucher number or vendor invoice number used twice in the file in two
-different chunks (keeping every number of a ten-million-line file would make memory grow with the file); the
-posting of the later chunk refuses it, naming the voucher, and the rest can be posted after correcting it.
+Not found by the validation pass of the two: a typed voucher number or vendor invoice number used twice in the
+file in two different chunks (keeping every number of a ten-million-line file would make memory grow with the
+file); the posting of the later chunk refuses it, naming the voucher, and the rest can be posted after correcting
+it.
 """
 from __future__ import annotations
 
 import hashlib
 import json
+import os
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
@@ -82,6 +97,7 @@ from .ledger_posting import check_before_writing
 from .posting import post_plan
 from .users import record_batch_user
 
+ONE_PASS_BYTES = 200_000_000  # a new run of a file up to this size is checked and posted in one pass (docstring)
 COMMIT_LINES = 100_000  # lines written between two commits of a file's posting (the module's docstring)
 DERIVED_KEY_PREFIX = "file:"  # the key of a file of several chunks posted without one (the module's docstring)
 MAX_WARNINGS = 100
@@ -217,13 +233,17 @@ def post_journal_file(engine: Engine, company_id: str | None, journal_name: str,
     if request is not None:
         posting.resume(request)
     posting.key = request.idempotency_key if request is not None else idempotency_key
-    _stage(stage, "checking", posting.result)
+    # A new run of a file up to ONE_PASS_BYTES is checked and posted in one pass (the module's docstring).
+    one_pass = post and request is None and not candidates and _identity(path)[0] <= _one_pass_bytes()
+    _stage(stage, "posting" if one_pass else "checking", posting.result)
     chunks = posting.chunks(progress)
     with cycle_collection_paused():  # reading makes objects that reference counting frees (validate says why)
         first = next(chunks, None)
         second = next(chunks, None) if first is not None else None
     if second is None:  # one chunk (or what an earlier run left): checked and posted in one transaction
         return posting.in_one_transaction(first, post, chunk_posted)
+    if one_pass:
+        return posting.in_one_pass([first, second], chunks, chunk_posted)
     try:
         prints = posting.validate([first, second], chunks, spool=post)
         if post and posting.key is None:
@@ -231,10 +251,7 @@ def post_journal_file(engine: Engine, company_id: str | None, journal_name: str,
             with engine.connect() as connection:
                 request = _request(connection, posting.company_id, posting.key)
             if request is not None:  # the same content was posted before without a key
-                if request.lines_posted is None:
-                    return FilePostingResult._from_kept(request, replayed=True)
-                raise IdempotencyConflict(f"another run is posting this file (idempotency key {posting.key}); "
-                                          f"nothing was posted: run again when it has stopped")
+                return _replayed(request)
             posting.refuse_beside_unfinished(candidates)  # after the replay: a file posted whole before replays
         posting.refuse_problems()
         if not post:
@@ -243,6 +260,20 @@ def post_journal_file(engine: Engine, company_id: str | None, journal_name: str,
     finally:
         if posting.spool is not None:  # the checked plans, when the posting pass did not take them
             posting.spool.close()
+
+
+def _one_pass_bytes() -> int:
+    """ONE_PASS_BYTES, or BILAG_ONE_PASS_BYTES (0: every file of several chunks posts in committed chunks)."""
+    return int(os.environ.get("BILAG_ONE_PASS_BYTES", ONE_PASS_BYTES))
+
+
+def _replayed(request) -> FilePostingResult:
+    """The result kept under the key a keyless file's content gives, or IdempotencyConflict while its run is
+    unfinished."""
+    if request.lines_posted is None:
+        return FilePostingResult._from_kept(request, replayed=True)
+    raise IdempotencyConflict(f"another run is posting this file (idempotency key {request.idempotency_key}); "
+                              f"nothing was posted: run again when it has stopped")
 
 
 def posted_so_far(engine: Engine, company_id: str | None, idempotency_key: str) -> FilePostingResult | None:
@@ -480,6 +511,60 @@ class _FilePosting:
             chunk_posted(self.result)
         return self.result
 
+    # ------------------------------------------------------------------ several chunks in one pass
+    def in_one_pass(self, read: list, rest: Iterator[list[JournalLine]], chunk_posted) -> FilePostingResult:
+        """Check and post a new run of a file of several chunks in one transaction, each chunk written as soon as
+        it is planned (the module's docstring). On the first problem the transaction is rolled back and the rest
+        of the file is only checked, so that every problem is listed; nothing is written."""
+        chunks = _chained(read, rest)
+        self._start_posting()
+        with self.engine.connect() as connection:
+            company, groups = load_company_and_groups(connection, self.company_id, [self.user] if self.user else [])
+            planning = ChunkedPlanning(company, PostingContext(
+                self.journal_name, one_voucher=self.one_voucher, source=self.source,
+                user_groups=groups.get(self.user or "", frozenset())))
+            while True:
+                with cycle_collection_paused(many_new=True):  # as in validate
+                    lines = next(chunks, None)
+                    if lines is None:
+                        break
+                    self._post_or_check_chunk(connection, company, planning, lines)
+            self.fingerprint = self.fingerprint_so_far = self.digest.hexdigest()
+            if self.key is None:
+                self.key = DERIVED_KEY_PREFIX + self.fingerprint
+                request = _request(connection, self.company_id, self.key)
+                if request is not None:  # the same content was posted before without a key
+                    connection.rollback()
+                    return _replayed(request)
+            if self.unreadable or self.problems:
+                connection.rollback()
+                self.refuse_problems()
+            self.result.idempotency_key = self.key
+            self._keep_progress(connection, 0, last=True)  # the request, done: it replays as any posting's
+            connection.commit()
+        self.result.done = True
+        if chunk_posted is not None:
+            chunk_posted(self.result)
+        return self.result
+
+    def _post_or_check_chunk(self, connection: Connection, company, planning: ChunkedPlanning,
+                             lines: list[JournalLine]) -> None:
+        """Write the chunk while the file has no problem so far; else (and once it has one) only check it."""
+        _add_to_digest(self.digest, lines)
+        writing = not (self.unreadable or self.problems)
+        try:
+            plan = planning.plan(lines)
+            if writing:
+                self._post(connection, company, plan.vouchers, len(lines))
+            else:
+                check_before_writing(connection, company, plan.vouchers, self.source)
+        except JournalRejected as rejected:
+            self.problems.extend(beside_unread_rows(rejected.problems) if self.unreadable else rejected.problems)
+        else:
+            self.result.warnings.extend(plan.warnings[:MAX_WARNINGS - len(self.result.warnings)])
+        if self.unreadable or self.problems:  # what was written goes; the rest is checked in read transactions
+            connection.rollback()
+
     # ------------------------------------------------------------------ several chunks: validate, then post
     def validate(self, read: list, rest: Iterator[list[JournalLine]], *, spool: bool = False) -> list[str]:
         """Check every chunk as posting would, writing nothing; the fingerprint after each chunk. With spool the
@@ -639,6 +724,11 @@ class _FilePosting:
     def _write(self, connection: Connection, company, vouchers: list[VoucherDraft], line_count: int, *,
                last: bool) -> None:
         """Post one chunk's plan and keep the request's progress, in the chunk's transaction."""
+        lines_before = self._post(connection, company, vouchers, line_count)
+        self._keep_progress(connection, lines_before, last=last)
+
+    def _post(self, connection: Connection, company, vouchers: list[VoucherDraft], line_count: int) -> int:
+        """Post one chunk's plan and add it to the totals; returns the lines posted before it."""
         result = self.result
         if result.batch_id is None:
             result.batch_id = next_ids(connection, self.company_id, "batch", 1)
@@ -653,7 +743,7 @@ class _FilePosting:
         if posted.vouchers:
             result.first_voucher = result.first_voucher or posted.vouchers[0].number
             result.last_voucher = posted.vouchers[-1].number
-        self._keep_progress(connection, lines_before, last=last)
+        return lines_before
 
     def _keep_progress(self, connection: Connection, lines_before: int, *, last: bool) -> None:
         """The request's row: inserted with the first chunk, moved on by each chunk (only from the count this run

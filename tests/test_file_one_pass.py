@@ -1,0 +1,177 @@
+"""A new run of a journal file of several chunks, up to file_posting.ONE_PASS_BYTES, is checked and posted in one
+pass and one transaction (issue 11, services/file_posting.py): each chunk written as soon as it is planned, and on
+the first problem everything rolled back and the rest only checked, so that every problem is listed. Larger files,
+and runs that resume, take the two passes of tests/test_file_chunks.py."""
+from __future__ import annotations
+
+import pytest
+
+from bilag.errors import IdempotencyConflict, JournalRejected
+from bilag.journal.parsing import lines_from_file
+from bilag.services import file_posting
+from bilag.services.file_posting import DERIVED_KEY_PREFIX, post_journal_file
+from bilag.services.posting import fingerprint, post_journal
+
+from .test_file_chunks import CHUNK, Interrupted, requests, stop_run, two_companies
+from .test_file_import import journal_rows, ledger_state, run_cli, write_csv
+
+
+def size_read(path) -> int:
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        return len(handle.read())  # characters, as the progress counts them
+
+
+def posted_in_one_go(engine, tmp_path, rows=None):
+    """A 600-line file that USMF has posted in one go (post_journal); CHNK nothing yet."""
+    path = write_csv(tmp_path / "j.csv", rows or journal_rows(300))
+    two_companies(engine)
+    post_journal(engine, "USMF", "GNJL", lines_from_file(path), source=str(path))
+    return path
+
+
+def test_a_new_file_of_several_chunks_is_read_once_and_committed_once(engine, tmp_path):
+    path = posted_in_one_go(engine, tmp_path)
+    moved, stages, seen = [], [], []
+
+    def progress(amount: int) -> None:  # meanwhile another connection sees nothing: one transaction
+        moved.append(amount)
+        seen.append(len(ledger_state(engine, "CHNK")["vouchers"]))
+
+    result = post_journal_file(engine, "CHNK", "GNJL", path, chunk_lines=CHUNK, progress=progress,
+                               stage=lambda name, _result: stages.append(name), chunk_posted=seen.append)
+    assert sum(moved) == size_read(path) and stages == ["posting"]  # one pass over the file, not two
+    assert result.chunks >= 9 and result.lines == 600 and result.done and not result.replayed
+    assert seen[-1] is result and set(seen[:-1]) == {0}  # committed once, at the end
+    whole = ledger_state(engine, "USMF")
+    assert ledger_state(engine, "CHNK") == whole and result.vouchers == len(whole["vouchers"])
+    key = DERIVED_KEY_PREFIX + fingerprint("GNJL", lines_from_file(path))
+    assert result.idempotency_key == key and requests(engine) == [(key, None, key[len(DERIVED_KEY_PREFIX):])]
+    again = post_journal_file(engine, "CHNK", "GNJL", path, chunk_lines=CHUNK)  # the same content replays
+    assert again.replayed and again.batch_id == result.batch_id and again.vouchers == result.vouchers
+    assert ledger_state(engine, "CHNK") == whole
+
+
+def test_with_a_key_the_file_replays_and_another_file_under_it_is_refused(engine, tmp_path):
+    path = posted_in_one_go(engine, tmp_path)
+    result = post_journal_file(engine, "CHNK", "GNJL", path, chunk_lines=CHUNK, idempotency_key="one-1")
+    assert requests(engine) == [("one-1", None, fingerprint("GNJL", lines_from_file(path)))]
+    replayed = post_journal_file(engine, "CHNK", "GNJL", path, chunk_lines=CHUNK, idempotency_key="one-1")
+    assert replayed.replayed and replayed.batch_id == result.batch_id
+    other = write_csv(tmp_path / "k.csv", [[c.replace("V0", "K0") for c in row] for row in journal_rows(300)])
+    with pytest.raises(IdempotencyConflict):
+        post_journal_file(engine, "CHNK", "GNJL", other, chunk_lines=CHUNK, idempotency_key="one-1")
+    assert ledger_state(engine, "CHNK") == ledger_state(engine, "USMF")
+
+
+def test_problems_in_later_chunks_roll_back_what_was_written_and_are_all_listed(engine, tmp_path):
+    rows = journal_rows(300)
+    rows[300][3] = "NOPE-ACCOUNT"  # the fifth chunk: four are written by then
+    rows[598][3] = "ALSO-NOPE"
+    path = posted_in_one_go(engine, tmp_path, journal_rows(300))
+    path = write_csv(tmp_path / "bad.csv", rows)
+    before = ledger_state(engine, "CHNK")
+    posted = []
+    with pytest.raises(JournalRejected) as refused:
+        post_journal_file(engine, "CHNK", "GNJL", path, chunk_lines=CHUNK, chunk_posted=posted.append)
+    assert [(p.code, p.line) for p in refused.value.problems] == [("unknown_account", 302),
+                                                                   ("unknown_account", 600)]
+    assert posted == [] and ledger_state(engine, "CHNK") == before and requests(engine) == []
+    rows[300][3], rows[598][3] = "1001", "606300-001--"  # corrected, it posts whole
+    result = post_journal_file(engine, "CHNK", "GNJL", write_csv(tmp_path / "bad.csv", rows), chunk_lines=CHUNK)
+    assert result.lines == 600 and ledger_state(engine, "CHNK") == ledger_state(engine, "USMF")
+
+
+def test_an_invoice_number_in_two_chunks_refuses_the_whole_file(engine, tmp_path):
+    """What the checking pass cannot see (a vendor invoice number used again in a later chunk) is found in the
+    transaction that wrote the first: the file is refused whole, nothing posted."""
+    rows = journal_rows(300)
+    assert rows[10][8] == "INV000005" and rows[500][8] == "INV000250"
+    rows[500][8] = "INV000005"
+    path = write_csv(tmp_path / "j.csv", rows)
+    two_companies(engine)
+    with pytest.raises(JournalRejected) as refused:
+        post_journal_file(engine, "CHNK", "GNJL", path, chunk_lines=CHUNK)
+    problem, = refused.value.problems
+    assert problem.line == 502 and "INV000005" in problem.message
+    assert ledger_state(engine, "CHNK")["vouchers"] == [] and requests(engine) == []
+
+
+def test_an_interrupted_run_leaves_nothing_posted_and_posts_whole_when_run_again(engine, tmp_path):
+    path = posted_in_one_go(engine, tmp_path)
+    read = []
+
+    def progress(amount: int) -> None:
+        read.append(amount)
+        if sum(read) > size_read(path) // 2:
+            raise Interrupted
+
+    with pytest.raises(Interrupted):
+        post_journal_file(engine, "CHNK", "GNJL", path, chunk_lines=CHUNK, progress=progress)
+    assert ledger_state(engine, "CHNK")["vouchers"] == [] and requests(engine) == []
+    result = post_journal_file(engine, "CHNK", "GNJL", path, chunk_lines=CHUNK)
+    assert result.resumed_after == 0 and ledger_state(engine, "CHNK") == ledger_state(engine, "USMF")
+
+
+def renamed(tmp_path, name: str, letter: str):
+    """journal_rows(300) with vouchers and invoices of their own (posted beside the others)."""
+    return write_csv(tmp_path / name, [[c.replace("V0", f"{letter}0").replace("INV", f"{letter}NV") for c in row]
+                                       for row in journal_rows(300)])
+
+
+def test_a_file_over_one_pass_bytes_or_an_unfinished_run_takes_two_passes(engine, tmp_path, monkeypatch):
+    path = posted_in_one_go(engine, tmp_path)
+    stages: list[str] = []
+
+    def post(path, **options):
+        stages.clear()
+        return post_journal_file(engine, "CHNK", "GNJL", path, chunk_lines=CHUNK,
+                                 stage=lambda name, _result: stages.append(name), **options)
+
+    monkeypatch.setattr(file_posting, "ONE_PASS_BYTES", path.stat().st_size - 1)
+    assert post(path).lines == 600 and stages == ["checking", "posting"]
+    other = renamed(tmp_path, "k.csv", "K")
+    monkeypatch.setattr(file_posting, "ONE_PASS_BYTES", other.stat().st_size)
+    assert post(other).lines == 600 and stages == ["posting"]
+    # An unfinished run (stopped after its second commit) is resumed in two passes, even under the size.
+    third = renamed(tmp_path, "r.csv", "R")
+    monkeypatch.setattr(file_posting, "COMMIT_LINES", 1)
+    monkeypatch.setattr(file_posting, "ONE_PASS_BYTES", 0)
+    stop_run(engine, third, 2, idempotency_key="resumed")
+    monkeypatch.setattr(file_posting, "ONE_PASS_BYTES", 1 << 40)
+    result = post(third, idempotency_key="resumed")
+    assert result.resumed_after > 0 and stages == ["checking", "posting"]
+
+
+def test_once_a_problem_is_found_the_rest_is_checked_without_holding_other_writers(sqlite_engine, tmp_path,
+                                                                                   monkeypatch):
+    """SQLite has one writer at a time: the one pass lets go of it with the rollback, not only at the end."""
+    monkeypatch.setenv("BILAG_WAIT", "2")  # held, the other writer would give up after 2 s
+    engine = sqlite_engine
+    rows = journal_rows(300)
+    rows[300][3] = "NOPE-ACCOUNT"  # the fifth chunk of ten
+    path = posted_in_one_go(engine, tmp_path, journal_rows(300))
+    path = write_csv(tmp_path / "bad.csv", rows)
+    other = write_csv(tmp_path / "other.csv", [[c.replace("V0", "O0").replace("INV", "ONV") for c in row]
+                                               for row in journal_rows(2)])
+    posted = []
+    check = file_posting.check_before_writing
+
+    def checked_only(*arguments, **options):  # the chunks after the refused one: another writer posts meanwhile
+        if not posted:
+            posted.append(post_journal(engine, "USMF", "GNJL", lines_from_file(other), source=str(other)))
+        return check(*arguments, **options)
+
+    monkeypatch.setattr(file_posting, "check_before_writing", checked_only)
+    with pytest.raises(JournalRejected) as refused:
+        post_journal_file(engine, "CHNK", "GNJL", path, chunk_lines=CHUNK)
+    assert [(p.code, p.line) for p in refused.value.problems] == [("unknown_account", 302)]
+    assert len(posted[0].vouchers) == 2 and ledger_state(engine, "CHNK")["vouchers"] == []
+
+
+def test_bilag_journal_post_of_a_file_in_one_pass(sqlite_engine, tmp_path):
+    engine = sqlite_engine
+    path = posted_in_one_go(engine, tmp_path)
+    code, err = run_cli(str(engine.url), "--company", "CHNK", "journal", "post", str(path))
+    assert code == 0, err
+    assert "posted" in err and "from 600 lines" in err
+    assert ledger_state(engine, "CHNK") == ledger_state(engine, "USMF")
