@@ -8,7 +8,7 @@ lines, peak memory of each, and the set-up of 5,000 vendors.
 Each measurement runs in its own process on a fresh company (so that its peak resident memory is its own):
 - library: `post_journal` of JournalLine objects already in memory (the baseline);
 - file, streamed: `post_journal_file` of the CSV (what `bilag journal post` does from 4 MB on; services/
-  file_posting.py): up to 200 MB, one pass that writes each chunk of 20,000 lines as it is checked, in one
+  file_posting.py): up to 100 MB, one pass that writes each chunk of 20,000 lines as it is checked, in one
   transaction; larger, read and check the whole file, then post it in chunks committed with its progress every
   100,000 lines under the idempotency key;
 - file, whole: `lines_from_file` + `post_journal` (what it does for smaller files);

@@ -2,7 +2,7 @@
 in one pass and one transaction; a larger one (or a run that resumes one) validated first, then posted in
 committed chunks that can be resumed under the posting's idempotency key.
 
-**One pass** (`in_one_pass`; 200 MB is about 2,000,000 lines of CSV): each chunk is planned and written as soon
+**One pass** (`in_one_pass`; 100 MB is about 1,000,000 lines of CSV): each chunk is planned and written as soon
 as it is read, in one transaction committed after the last chunk with the request (its key, the whole file's
 fingerprint: it replays as any posting). On the first problem the transaction is rolled back and the rest of the
 file is only checked, in a read transaction per chunk, so that every problem is still listed and nothing is
@@ -97,7 +97,7 @@ from .ledger_posting import check_before_writing
 from .posting import post_plan
 from .users import record_batch_user
 
-ONE_PASS_BYTES = 200_000_000  # a new run of a file up to this size is checked and posted in one pass (docstring)
+ONE_PASS_BYTES = 100_000_000  # a new run of a file up to this size is checked and posted in one pass (docstring)
 COMMIT_LINES = 100_000  # lines written between two commits of a file's posting (the module's docstring)
 DERIVED_KEY_PREFIX = "file:"  # the key of a file of several chunks posted without one (the module's docstring)
 MAX_WARNINGS = 100
