@@ -13,14 +13,14 @@ from sqlalchemy import select
 from bilag.errors import IdempotencyConflict, JournalRejected
 from bilag.journal.parsing import lines_from_file
 from bilag.services import file_posting
-from bilag.services.file_posting import DERIVED_KEY_PREFIX, post_journal_file
+from bilag.services.file_posting import DERIVED_KEY_PREFIX, post_journal_file, unfinished_file_runs
 from bilag.services.periods import set_period_status
 from bilag.services.posting import fingerprint, post_journal
 from bilag.services.reports import trial_balance
 from bilag.store import schema as s
 
 from .support import make_company
-from .test_file_import import journal_rows, ledger_state, run_cli, write_csv
+from .test_file_import import journal_rows, ledger_state, run_cli, run_cli_out, write_csv
 
 CHUNK = 64  # lines: a file of 600 lines posts in ten chunks
 
@@ -710,3 +710,31 @@ def test_bilag_journal_abandon_run_says_what_stays_posted(sqlite_engine, tmp_pat
     assert f"{posted:,} lines posted" in said and requests(sqlite_engine, "USMF")[0][1] is None
     code, err = run_cli(str(sqlite_engine.url), "journal", "abandon-run", str(batch))
     assert code == 2 and "no unfinished run" in err and "Traceback" not in err
+
+
+def test_the_unfinished_runs_are_listed_with_what_each_posted(sqlite_engine, tmp_path):
+    engine = sqlite_engine
+    two_companies(engine)
+    assert unfinished_file_runs(engine, "CHNK") == []
+    keyless = write_csv(tmp_path / "j.csv", journal_rows(300))
+    keyed = write_csv(tmp_path / "k.csv", [[c.replace("V0", "K0").replace("INV", "KNV") for c in row]
+                                           for row in journal_rows(300)])
+    stop_run(engine, keyless, 2)
+    stop_run(engine, keyed, 3, idempotency_key="gl-2024-01")
+    first, second = unfinished_file_runs(engine, "CHNK")
+    assert (first["journal"], first["idempotency_key"], second["idempotency_key"]) == ("GNJL", None, "gl-2024-01")
+    posted = {key: lines for key, lines, _ in requests(engine)}
+    assert first["lines_posted"] == posted[DERIVED_KEY_PREFIX + fingerprint("GNJL", lines_from_file(keyless))]
+    assert second["lines_posted"] == posted["gl-2024-01"] > first["lines_posted"] > 0
+    assert first["first_voucher"] and second["last_voucher"] and first["batch"] != second["batch"]
+    assert unfinished_file_runs(engine, "USMF") == []
+    code, out = run_cli_out(str(engine.url), "--company", "CHNK", "journal", "runs", "--format", "json")
+    assert code == 0 and json.loads(out) == [first, second]
+    code, out = run_cli_out(str(engine.url), "--company", "CHNK", "journal", "runs")
+    assert code == 0 and "gl-2024-01" in out and str(first["batch"]) in out
+    post_journal_file(engine, "CHNK", "GNJL", keyless, chunk_lines=CHUNK)  # finished, it is no longer listed
+    assert [run["batch"] for run in unfinished_file_runs(engine, "CHNK")] == [second["batch"]]
+    post_journal_file(engine, "CHNK", "GNJL", keyed, chunk_lines=CHUNK, idempotency_key="gl-2024-01")
+    code, err = run_cli(str(engine.url), "--company", "CHNK", "journal", "runs")
+    assert code == 0 and "no unfinished runs" in err
+

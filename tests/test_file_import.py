@@ -153,6 +153,17 @@ def test_memory_does_not_grow_with_a_file_larger_than_the_chunk(sqlite_engine, t
 
 def run_cli(url: str, *args: str) -> tuple[int, str]:
     """`bilag --database URL ARGS` in this process, files of any size streamed: its exit code and stderr."""
+    code, _out, err = run_cli_all(url, *args)
+    return code, err
+
+
+def run_cli_out(url: str, *args: str) -> tuple[int, str]:
+    """As run_cli: its exit code and stdout."""
+    code, out, _err = run_cli_all(url, *args)
+    return code, out
+
+
+def run_cli_all(url: str, *args: str) -> tuple[int, str, str]:
     out, err = io.StringIO(), io.StringIO()
     with mock.patch.dict(os.environ, {"BILAG_STREAM_FROM": "0"}), \
             mock.patch.object(sys, "argv", ["bilag", "--database", url, *args]), \
@@ -162,7 +173,7 @@ def run_cli(url: str, *args: str) -> tuple[int, str]:
             code = 0
         except SystemExit as done:
             code = int(done.code or 0)
-    return code, err.getvalue()
+    return code, out.getvalue(), err.getvalue()
 
 
 def test_bilag_journal_post_streams_a_large_file(sqlite_engine, tmp_path):

@@ -207,9 +207,10 @@ def journal_post(file: Path = typer.Argument(..., help="CSV or XLSX with the jou
                      "first posting, or posts the rest of a large file that an earlier run stopped part way."),
                  fmt: str = format_option()):
     """Validate and post a journal file; every problem is listed and nothing posts if there is any. A large file
-    is checked whole, then posted in committed chunks: run the same command again to finish an interrupted run.
-    While a run without a key is unfinished, another large file of its journal without a key is refused (it may be
-    the same file saved again): finish the run with its file, or give the new one --idempotency-key."""
+    is checked and posted in one pass (up to 100 MB), or checked whole, then posted in committed chunks: run the
+    same command again to finish an interrupted run (`journal runs` lists them). While a run without a key is
+    unfinished, another large file of its journal without a key is refused (it may be the same file saved again):
+    finish the run with its file, or give the new one --idempotency-key."""
     from ..services.file_posting import unfinished_keyless_runs
     from ..services.posting import post_journal
     from .file_commands import post_file, streamed
@@ -229,6 +230,25 @@ def journal_post(file: Path = typer.Argument(..., help="CSV or XLSX with the jou
         render.info(f"already posted with this idempotency key (batch {result.batch_id}); nothing posted again")
         return
     _print_posting(result, fmt)
+
+
+@journal_app.command("runs")
+def journal_runs(fmt: str = format_option()):
+    """The unfinished runs of large files (stopped part way): what each has posted, and how to finish it."""
+    from ..services.file_posting import unfinished_file_runs
+
+    fmt = check_format(fmt)
+    runs = unfinished_file_runs(existing_engine(), settings.company)
+    columns = ["batch", "journal", "idempotency_key", "started", "lines_posted", "first_voucher", "last_voucher"]
+    if fmt != "text":
+        render.emit(runs, columns, fmt)
+        return
+    if not runs:
+        render.info("no unfinished runs of journal files")
+        return
+    render.emit(runs, columns, fmt)
+    render.info("to finish a run, post its file again (with its --idempotency-key when it has one); to give up a "
+                "run without a key: bilag journal abandon-run BATCH")
 
 
 @journal_app.command("abandon-run")

@@ -364,6 +364,25 @@ def abandon_file_run(engine: Engine, company_id: str | None, batch_id: int, *, u
     return run
 
 
+def unfinished_file_runs(engine: Engine, company_id: str | None) -> list[dict]:
+    """Every unfinished run of a file of several chunks, with or without a key, the first started first: its
+    batch, journal, key (None: taken from the file's content), when it began posting, the lines posted and the
+    first and last voucher. What `bilag journal runs` lists, so that a run stopped and forgotten is found."""
+    with engine.connect() as connection:
+        company_id = resolve_company_id(connection, company_id)
+        rows = connection.execute(select(s.posting_request).where(
+            s.posting_request.c.company_id == company_id, s.posting_request.c.lines_posted.is_not(None))).all()
+    runs = []
+    for row in rows:
+        kept = json.loads(row.result)
+        keyless = row.idempotency_key.startswith(DERIVED_KEY_PREFIX)
+        runs.append({"batch": row.batch_id, "journal": kept.get("journal"),
+                     "idempotency_key": None if keyless else row.idempotency_key, "started": kept.get("started"),
+                     "lines_posted": row.lines_posted, "vouchers": kept.get("vouchers"),
+                     "first_voucher": kept.get("first_voucher"), "last_voucher": kept.get("last_voucher")})
+    return sorted(runs, key=lambda run: (run["started"] or "", run["batch"] or 0))
+
+
 def unfinished_keyless_runs(engine: Engine, company_id: str | None, journal_name: str) -> bool:
     """Whether the company holds an unfinished run of a file posted without a key that may be of the journal. The
     CLI then posts even a file too small to stream through post_journal_file, which resumes that run or refuses
