@@ -175,3 +175,20 @@ def test_bilag_journal_post_of_a_file_in_one_pass(sqlite_engine, tmp_path):
     assert code == 0, err
     assert "posted" in err and "from 600 lines" in err
     assert ledger_state(engine, "CHNK") == ledger_state(engine, "USMF")
+
+
+def test_bilag_journal_post_stopped_in_one_pass_says_nothing_was_posted(sqlite_engine, tmp_path, monkeypatch):
+    engine = sqlite_engine
+    path = posted_in_one_go(engine, tmp_path)
+    post = file_posting._FilePosting._post
+    written = []
+
+    def stopped_after_one(self, *arguments):  # Ctrl-C once a chunk is written, before the commit
+        written.append(post(self, *arguments))
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(file_posting._FilePosting, "_post", stopped_after_one)
+    code, err = run_cli(str(engine.url), "--company", "CHNK", "journal", "post", str(path))
+    said = " ".join(err.split())
+    assert code == 130 and "stopped; nothing was posted" in said, said
+    assert written and ledger_state(engine, "CHNK")["vouchers"] == []

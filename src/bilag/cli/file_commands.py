@@ -1,5 +1,6 @@
-"""`bilag journal post|validate` of a large file: streamed, checked whole, then posted in committed chunks that the
-same command resumes, with a progress bar on a terminal (issue 11; services/file_posting.py says why)."""
+"""`bilag journal post|validate` of a large file: streamed, and checked and posted in one pass, or (larger) checked
+whole, then posted in committed chunks that the same command resumes, with a progress bar on a terminal (issue 11;
+services/file_posting.py says why)."""
 from __future__ import annotations
 
 import os
@@ -7,6 +8,7 @@ from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
+from ..errors import BilagError
 from . import render
 from .options import check_format
 
@@ -51,10 +53,12 @@ def post_file(engine, company: str | None, name: str, path: Path, *, default_dat
 
     fmt = check_format(fmt)
     posting: list = []  # the posting pass's totals: its key says where an interrupted run's progress is kept
+    stages: list[str] = []  # ["posting"] alone: one pass in one transaction (services/file_posting.py)
 
     try:
         with _progress_bar(path) as (progress, bar_stage):
             def stage(name: str, result) -> None:
+                stages.append(name)
                 if name == "posting":
                     posting[:] = [result]
                 if bar_stage is not None:
@@ -64,7 +68,10 @@ def post_file(engine, company: str | None, name: str, path: Path, *, default_dat
                                        one_voucher=one_voucher, user=user, idempotency_key=idempotency_key,
                                        post=post, progress=progress, stage=stage)
     except (Exception, KeyboardInterrupt) as error:
-        if posting and posting[0].idempotency_key and not _says_what_is_posted(error):
+        if stages == ["posting"] and not isinstance(error, BilagError):  # stopped: its one transaction is undone
+            render.warn(f"{path}: stopped; nothing was posted (a file of this size posts in one transaction): run "
+                        f"the same command again to post it")
+        elif posting and posting[0].idempotency_key and not _says_what_is_posted(error):
             _say_what_is_posted(engine, company, posting[0].idempotency_key, path, idempotency_key)
         raise
     for warning in result.warnings:
