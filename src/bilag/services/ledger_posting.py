@@ -275,7 +275,7 @@ def _prepare_in_one_round_trip(connection: Connection, company: Company, voucher
     invoice_keys = sorted({key for key, _voucher, _transaction in _vendor_invoices(company, vouchers)})
     ask_invoices = 0 < len(invoice_keys) <= 2000 and all(key.isascii() for _party, key in invoice_keys)
     if ask_invoices:
-        statements.append(vendor_invoice_pairs_statement(company.id, invoice_keys))
+        statements.append(vendor_invoice_pairs_statement(company.id, invoice_keys, lateral=True))  # not Citus here
     writes_at = len(statements)
     if writes_in_one_round_trip(connection, vouchers):  # write_vouchers' ids and chain heads, locked in its order
         statements += reserve_statements(company.id, vouchers)

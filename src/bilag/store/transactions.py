@@ -555,6 +555,7 @@ def posted_vendor_invoices(connection: Connection, company_id: str, keys: list[t
     ASCII keys are looked up by lower(trim(invoice)) in the database (SQLite's lower() knows ASCII letters only);
     the vendors of other keys have all their invoice numbers read and compared here."""
     mark = "%s" if is_postgres(connection) else "?"
+    lateral = is_postgres(connection) and not is_citus(connection)
     wanted = set(keys)
     ascii_keys: list = []
     other_parties: set = set()
@@ -565,7 +566,8 @@ def posted_vendor_invoices(connection: Connection, company_id: str, keys: list[t
             other_parties.add(key[0])
     rows: list = []
     for chunk in chunks(ascii_keys, 2000):
-        rows.extend(_driver_rows(connection, *vendor_invoice_pairs_statement(company_id, chunk, mark)))
+        rows.extend(_driver_rows(connection, *vendor_invoice_pairs_statement(company_id, chunk, mark,
+                                                                             lateral=lateral)))
     sign = "<" if invoice_sign_of("vendor") < 0 else ">"
     base = (f"SELECT party_id, invoice FROM party_transaction WHERE company_id = {mark} AND party_type = 'vendor' "
             f"AND amount_minor {sign} 0 AND invoice IS NOT NULL")
@@ -575,18 +577,28 @@ def posted_vendor_invoices(connection: Connection, company_id: str, keys: list[t
     return posted_vendor_invoices_among(rows, wanted)
 
 
-def vendor_invoice_pairs_statement(company_id: str, pairs: Sequence[tuple[str, str]], mark: str = "%s"
-                                   ) -> tuple[str, tuple]:
+def vendor_invoice_pairs_statement(company_id: str, pairs: Sequence[tuple[str, str]], mark: str = "%s", *,
+                                   lateral: bool = False) -> tuple[str, tuple]:
     """The posted vendor invoices of these (vendor, ASCII invoice key) pairs: the pairs themselves joined, one probe
     of the vendor invoice key index each (`party_id IN (...) AND lower(trim(invoice)) IN (...)` probed every
     vendor with every number: a 20,000-line chunk of a journal file of 5,000 vendors, ten million probes). Its rows
-    go to posted_vendor_invoices_among; a single posting sends it with its other checks (one round trip)."""
+    go to posted_vendor_invoices_among; a single posting sends it with its other checks (one round trip).
+
+    lateral (PostgreSQL without Citus): the probe per pair is forced, a subquery per pair behind OFFSET 0. Left to
+    itself the planner hashes the 2,000 pairs and scans every vendor invoice of the company once its statistics
+    count them: 54 ms a statement at 100,000 invoices, against 10-17 ms probed, and it grows with the ledger (a
+    journal file posted in chunks asks once per 2,000 of its invoices). SQLite probes the index per pair anyway and
+    has no LATERAL; Citus does not push a correlated subquery down to its shards."""
     sign = "<" if invoice_sign_of("vendor") < 0 else ">"
     values = ", ".join([f"({mark}, {mark})"] * len(pairs))
-    sql = (f"WITH wanted (party_id, invoice_key) AS (VALUES {values}) SELECT t.party_id, t.invoice FROM wanted "
-           f"JOIN party_transaction t ON t.company_id = {mark} AND t.party_id = wanted.party_id AND "
-           f"lower(trim(t.invoice)) = wanted.invoice_key WHERE t.party_type = 'vendor' AND t.amount_minor {sign} 0 "
-           f"AND t.invoice IS NOT NULL")
+    posted = (f"t.company_id = {mark} AND t.party_id = wanted.party_id AND lower(trim(t.invoice)) = wanted.invoice_key "
+              f"AND t.party_type = 'vendor' AND t.amount_minor {sign} 0 AND t.invoice IS NOT NULL")
+    if lateral:
+        sql = (f"WITH wanted (party_id, invoice_key) AS (VALUES {values}) SELECT wanted.party_id, t.invoice FROM "
+               f"wanted CROSS JOIN LATERAL (SELECT t.invoice FROM party_transaction t WHERE {posted} OFFSET 0) t")
+    else:
+        sql = (f"WITH wanted (party_id, invoice_key) AS (VALUES {values}) SELECT t.party_id, t.invoice FROM wanted "
+               f"JOIN party_transaction t ON {posted}")
     return sql, (*[value for pair in pairs for value in pair], company_id)
 
 
