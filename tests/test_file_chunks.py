@@ -309,15 +309,18 @@ def test_ctrl_c_during_bilag_journal_post_then_the_same_command_posts_the_rest(s
     import signal
     import sqlite3
     import subprocess
+    import sys
     import time
-    from pathlib import Path
 
     make_company(sqlite_engine)
-    # 200,000 lines: ten chunks. The posting pass posts the checked plans (a fraction of a second a chunk), so
-    # with five the command could finish before this test, polling on a loaded machine, saw the first commit.
+    # 200,000 lines: ten chunks, each committed (the command as bilag runs it, COMMIT_LINES set to a chunk). The
+    # posting pass posts the checked plans (a fraction of a second a chunk), so with five left the command could
+    # finish before this test, polling on a loaded machine, saw the first commit: as it did with a commit every
+    # 100,000 lines (CI, 2026-12-01).
     path = write_csv(tmp_path / "j.csv", journal_rows(100_000))
-    bilag = Path(__file__).resolve().parent.parent / ".venv" / "bin" / "bilag"
-    command = [str(bilag), "--database", str(sqlite_engine.url), "journal", "post", str(path)]
+    bilag = ("import sys; from bilag.services import file_posting; file_posting.COMMIT_LINES = 1; "
+             "from bilag.cli.main import run; sys.argv[0] = 'bilag'; run()")
+    command = [sys.executable, "-c", bilag, "--database", str(sqlite_engine.url), "journal", "post", str(path)]
     environment = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "BILAG_STREAM_FROM": "0",
                    "BILAG_ONE_PASS_BYTES": "0"}
     run = subprocess.Popen(command, stderr=subprocess.PIPE, text=True, env=environment)
