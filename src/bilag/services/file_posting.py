@@ -303,11 +303,13 @@ def _request(connection: Connection, company_id: str, key: str):
         s.posting_request.c.company_id == company_id, s.posting_request.c.idempotency_key == key)).first()
 
 
-def _unfinished_file_requests(connection: Connection, company_id: str) -> list:
-    """Unfinished postings of files without a key of their own (usually none)."""
-    return list(connection.execute(select(s.posting_request).where(
-        s.posting_request.c.company_id == company_id, s.posting_request.c.lines_posted.is_not(None),
-        s.posting_request.c.idempotency_key.startswith(DERIVED_KEY_PREFIX, autoescape=True))).all())
+def _unfinished_file_requests(connection: Connection, company_id: str, *, keyless: bool = True) -> list:
+    """Unfinished postings of files without a key of their own (usually none); with keyless=False, with a key too."""
+    query = select(s.posting_request).where(s.posting_request.c.company_id == company_id,
+                                            s.posting_request.c.lines_posted.is_not(None))
+    if keyless:
+        query = query.where(s.posting_request.c.idempotency_key.startswith(DERIVED_KEY_PREFIX, autoescape=True))
+    return list(connection.execute(query).all())
 
 
 def _runs_of_journal(candidates: list, journal_name: str) -> list[tuple[Any, dict]]:
@@ -369,9 +371,7 @@ def unfinished_file_runs(engine: Engine, company_id: str | None) -> list[dict]:
     batch, journal, key (None: taken from the file's content), when it began posting, the lines posted and the
     first and last voucher. What `bilag journal runs` lists, so that a run stopped and forgotten is found."""
     with engine.connect() as connection:
-        company_id = resolve_company_id(connection, company_id)
-        rows = connection.execute(select(s.posting_request).where(
-            s.posting_request.c.company_id == company_id, s.posting_request.c.lines_posted.is_not(None))).all()
+        rows = _unfinished_file_requests(connection, resolve_company_id(connection, company_id), keyless=False)
     runs = []
     for row in rows:
         kept = json.loads(row.result)
@@ -415,6 +415,10 @@ class _FilePosting:
         self.checked_with: tuple = ()  # the company data and user groups the plans were made with
         self.chunk_lines_read: list[int] = []  # each checked chunk's line count
         self.read_at_chunk: list[int] = []  # the progress (bytes, or an XLSX's rows) read by each chunk's end
+
+    def _context(self, groups: frozenset[str]) -> PostingContext:
+        """How this run's lines are planned, for a user of these groups."""
+        return PostingContext(self.journal_name, one_voucher=self.one_voucher, source=self.source, user_groups=groups)
 
     # ------------------------------------------------------------------ reading
     def chunks(self, progress=None, *, posting: bool = False) -> Iterator[list[JournalLine]]:
@@ -501,8 +505,7 @@ class _FilePosting:
     def in_one_transaction(self, lines: list[JournalLine] | None, post: bool, chunk_posted) -> FilePostingResult:
         with cycle_collection_paused(), self.engine.begin() as connection:
             company, groups = load_company_and_groups(connection, self.company_id, [self.user] if self.user else [])
-            context = PostingContext(self.journal_name, one_voucher=self.one_voucher, source=self.source,
-                                     user_groups=groups.get(self.user or "", frozenset()))
+            context = self._context(groups.get(self.user or "", frozenset()))
             plan = None
             if lines:
                 _add_to_digest(self.digest, lines)
@@ -539,9 +542,7 @@ class _FilePosting:
         self._start_posting()
         with self.engine.connect() as connection:
             company, groups = load_company_and_groups(connection, self.company_id, [self.user] if self.user else [])
-            planning = ChunkedPlanning(company, PostingContext(
-                self.journal_name, one_voucher=self.one_voucher, source=self.source,
-                user_groups=groups.get(self.user or "", frozenset())))
+            planning = ChunkedPlanning(company, self._context(groups.get(self.user or "", frozenset())))
             while True:
                 with cycle_collection_paused(many_new=True):  # as in validate
                     lines = next(chunks, None)
@@ -593,8 +594,7 @@ class _FilePosting:
         chunks = _chained(read, rest)
         with self.engine.connect() as connection:
             company = load_company(connection, self.company_id)
-            context = PostingContext(self.journal_name, one_voucher=self.one_voucher, source=self.source,
-                                     user_groups=user_groups(connection, self.company_id, self.user))
+            context = self._context(user_groups(connection, self.company_id, self.user))
             self.checked_with = (company, context.user_groups)
             planning = ChunkedPlanning(company, context)
             connection.rollback()
@@ -692,9 +692,7 @@ class _FilePosting:
                                                    f"{self._posted_so_far()}", code="file_changed")
                             if planning is None or planning.company is not company or \
                                     planning.context.user_groups != groups_of_user:
-                                planning = ChunkedPlanning(company, PostingContext(
-                                    self.journal_name, one_voucher=self.one_voucher, source=self.source,
-                                    user_groups=groups_of_user))
+                                planning = ChunkedPlanning(company, self._context(groups_of_user))
                             vouchers = planning.plan(lines).vouchers
                         self._write(connection, company, vouchers, self.chunk_lines_read[index], last=last)
                     except JournalRejected as refused:  # the rules changed since the check: this chunk is not posted
