@@ -1,19 +1,38 @@
 """A new run of a journal file of several chunks, up to file_posting.ONE_PASS_BYTES, is checked and posted in one
 pass and one transaction (issue 11, services/file_posting.py): each chunk written as soon as it is planned, and on
 the first problem everything rolled back and the rest only checked, so that every problem is listed. Larger files,
-and runs that resume, take the two passes of tests/test_file_chunks.py."""
+and runs that resume, take the two passes of tests/test_file_chunks.py. Every test runs with the chunks planned in this
+process and in a child process (services/chunk_planning.py), which a file of 10 MB or more gets."""
 from __future__ import annotations
+
+import sqlite3
 
 import pytest
 
-from bilag.errors import IdempotencyConflict, JournalRejected
+from bilag.errors import IdempotencyConflict, InvalidInput, JournalRejected
 from bilag.journal.parsing import lines_from_file
-from bilag.services import file_posting
+from bilag.services import chunk_planning, file_posting
 from bilag.services.file_posting import DERIVED_KEY_PREFIX, post_journal_file
 from bilag.services.posting import fingerprint, post_journal
 
 from .test_file_chunks import CHUNK, Interrupted, requests, stop_run, two_companies
 from .test_file_import import journal_rows, ledger_state, run_cli, write_csv
+
+
+@pytest.fixture(autouse=True, params=["here", "apart"])
+def planned(request, monkeypatch):
+    """Plan the chunks in this process, or in a child process whatever the file's size."""
+    monkeypatch.setenv("BILAG_PLANNING_PROCESS_BYTES", "1" if request.param == "apart" else "0")
+    return request.param
+
+
+def committed_vouchers(engine, company: str) -> int:
+    """The vouchers another connection sees, read without waiting for SQLite's writer (a transaction of ours on
+    SQLite begins IMMEDIATE)."""
+    if engine.dialect.name == "sqlite":
+        with sqlite3.connect(engine.url.database) as connection:
+            return connection.execute("SELECT count(*) FROM voucher WHERE company_id = ?", (company,)).fetchone()[0]
+    return len(ledger_state(engine, company)["vouchers"])
 
 
 def size_read(path) -> int:
@@ -35,7 +54,7 @@ def test_a_new_file_of_several_chunks_is_read_once_and_committed_once(engine, tm
 
     def progress(amount: int) -> None:  # meanwhile another connection sees nothing: one transaction
         moved.append(amount)
-        seen.append(len(ledger_state(engine, "CHNK")["vouchers"]))
+        seen.append(committed_vouchers(engine, "CHNK"))
 
     result = post_journal_file(engine, "CHNK", "GNJL", path, chunk_lines=CHUNK, progress=progress,
                                stage=lambda name, _result: stages.append(name), chunk_posted=seen.append)
@@ -192,3 +211,62 @@ def test_bilag_journal_post_stopped_in_one_pass_says_nothing_was_posted(sqlite_e
     said = " ".join(err.split())
     assert code == 130 and "stopped; nothing was posted" in said, said
     assert written and ledger_state(engine, "CHNK")["vouchers"] == []
+
+
+def test_rows_that_do_not_read_beside_refused_lines_are_all_listed_and_nothing_is_written(engine, tmp_path):
+    """The child process reports the rows that did not read with the chunk they were found in: the same list, in
+    the same order, as planning here."""
+    rows = journal_rows(300)
+    rows[40][0] = "2024-13-45"  # the first chunk does not read: nothing is written from there on
+    rows[301][3] = "NOPE-ACCOUNT"
+    rows[500][4] = "twelve"
+    path = posted_in_one_go(engine, tmp_path, journal_rows(300))
+    before = ledger_state(engine, "CHNK")
+    with pytest.raises(JournalRejected) as refused:
+        post_journal_file(engine, "CHNK", "GNJL", write_csv(tmp_path / "bad.csv", rows), chunk_lines=CHUNK)
+    assert [(p.code, p.line) for p in refused.value.problems] == [("bad_date", 42), ("unknown_account", 303),
+                                                                   ("bad_amount", 502)]
+    assert ledger_state(engine, "CHNK") == before and requests(engine) == []
+
+
+def test_a_file_that_does_not_read_is_refused_as_when_planned_here(engine, tmp_path):
+    two_companies(engine)
+    empty = write_csv(tmp_path / "empty.csv", [])
+    with pytest.raises(JournalRejected, match="the journal has no lines"):
+        post_journal_file(engine, "CHNK", "GNJL", empty, chunk_lines=CHUNK)
+    broken = tmp_path / "broken.csv"
+    broken.write_bytes(b"date,account,debit\n2024-01-02,1001,\xff\n")
+    with pytest.raises(InvalidInput) as refused:
+        post_journal_file(engine, "CHNK", "GNJL", broken, chunk_lines=CHUNK)
+    assert refused.value.code == "bad_file" and "line 2" in str(refused.value)
+    assert requests(engine) == [] and ledger_state(engine, "CHNK")["vouchers"] == []
+
+
+def test_the_planning_process_plans_a_file_of_its_size_and_stops_with_the_run(engine, tmp_path, monkeypatch,
+                                                                              planned):
+    path = posted_in_one_go(engine, tmp_path)
+    made = []
+
+    def recorded(*arguments, **options):
+        made.append(chunk_planning.planned_chunks(*arguments, **options))
+        return made[-1]
+
+    monkeypatch.setattr(file_posting, "planned_chunks", recorded)
+    post = file_posting._FilePosting._post
+
+    def stopped_after_one(self, *arguments):  # stopped once a chunk is written
+        post(self, *arguments)
+        raise Interrupted
+
+    monkeypatch.setattr(file_posting._FilePosting, "_post", stopped_after_one)
+    with pytest.raises(Interrupted):
+        post_journal_file(engine, "CHNK", "GNJL", path, chunk_lines=CHUNK)
+    kind = chunk_planning.PlanningProcess if planned == "apart" else chunk_planning.PlannedHere
+    assert [type(m) for m in made] == [kind] and ledger_state(engine, "CHNK")["vouchers"] == []
+    if planned == "apart":
+        assert made[0].process.poll() is not None  # the child is gone
+    monkeypatch.setattr(file_posting._FilePosting, "_post", post)
+    monkeypatch.setenv("BILAG_PLANNING_PROCESS_BYTES", str(path.stat().st_size + 1))  # one byte short of it
+    assert post_journal_file(engine, "CHNK", "GNJL", path, chunk_lines=CHUNK).lines == 600
+    assert [type(m) for m in made[1:]] == [chunk_planning.PlannedHere]
+    assert ledger_state(engine, "CHNK") == ledger_state(engine, "USMF")

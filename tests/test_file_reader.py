@@ -82,7 +82,8 @@ def test_a_file_s_fingerprint_is_that_of_its_lines_through_the_api(table, defaul
     """services/file_posting.py hashes a chunk's lines by an f-string per line; the digest must be
     services.posting.fingerprint's (a file and the same lines through the API share idempotency keys, and a run
     of an earlier version resumes)."""
-    from bilag.services.file_posting import _add_to_digest, _digest
+    from bilag.services.chunk_planning import add_lines as _add_to_digest
+    from bilag.services.chunk_planning import new_digest as _digest
     from bilag.services.posting import fingerprint
 
     columns, rows = table

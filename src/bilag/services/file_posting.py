@@ -70,7 +70,6 @@ it.
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from collections.abc import Callable, Iterable, Iterator
@@ -92,6 +91,7 @@ from ..store.bulk import next_ids
 from ..store.companies import load_company, load_company_and_groups, resolve_company_id, user_groups
 from .audit import AuditChange, record_changes
 from .checked_plans import CheckedPlans
+from .chunk_planning import PlannedChunk, add_lines, new_digest, planned_chunks, planning_process_wanted
 from .journal_input import beside_unread_rows
 from .ledger_posting import check_before_writing
 from .posting import post_plan
@@ -141,46 +141,6 @@ class FilePostingResult:
         return result
 
 
-def _digest(journal_name: str):
-    return hashlib.sha256(journal_name.encode())
-
-
-class _DateTexts(dict):
-    """date -> its repr, worked out once per date (repr of a date: 0.7 us); at most 4,096 kept."""
-
-    def __missing__(self, day) -> str:
-        text = repr(day)
-        if len(self) < 4096:
-            self[day] = text
-        return text
-
-
-_DATE_FIELDS = frozenset({"date", "due_date", "document_date"})
-
-
-def _lines_text_function():
-    """text(lines, date_texts): the concatenated repr of each line's field tuple — what services.posting.fingerprint
-    hashes — written by one f-string per line (the fields' reprs, the dates' looked up): 40 % less CPU than a tuple
-    made by attrgetter and its repr, the tuple's repr being that of each field between "(", ", " and ")". Made
-    from JournalLine's fields: a field added to the line is hashed without a change here."""
-    fields = ", ".join("{dates[line." + name + "]}" if name in _DATE_FIELDS else "{line." + name + "!r}"
-                       for name in JournalLine.__slots__)
-    assert len(JournalLine.__slots__) > 1  # a tuple of one would be "(x,)"
-    source = f"def text(lines, dates):\n    return ''.join([f'({fields})' for line in lines])\n"
-    namespace: dict = {}
-    exec(compile(source, "<journal lines text>", "exec"), namespace)
-    return namespace["text"]
-
-
-_lines_text = _lines_text_function()
-_date_texts = _DateTexts()
-
-
-def _add_to_digest(digest, lines) -> None:
-    """As services.posting.fingerprint (the same digest), a chunk at a time."""
-    digest.update(_lines_text(lines, _date_texts).encode())
-
-
 def _after(chunks: Iterable[list[JournalLine]], skip: int, digest, expected: str | None, on_conflict: Callable[[], None]
            ) -> Iterator[list[JournalLine]]:
     """The lines after the first `skip` (posted by an earlier run), which are only added to the digest; when they
@@ -192,7 +152,7 @@ def _after(chunks: Iterable[list[JournalLine]], skip: int, digest, expected: str
             continue
         take = min(len(lines), skip - seen)
         if digest is not None:
-            _add_to_digest(digest, lines[:take])
+            add_lines(digest, lines[:take])
         seen += take
         if seen == skip and expected is not None and digest.hexdigest() != expected:
             on_conflict()
@@ -234,8 +194,11 @@ def post_journal_file(engine: Engine, company_id: str | None, journal_name: str,
         posting.resume(request)
     posting.key = request.idempotency_key if request is not None else idempotency_key
     # A new run of a file up to ONE_PASS_BYTES is checked and posted in one pass (the module's docstring).
-    one_pass = post and request is None and not candidates and _identity(path)[0] <= _one_pass_bytes()
+    size = _identity(path)[0]
+    one_pass = post and request is None and not candidates and size <= _one_pass_bytes()
     _stage(stage, "posting" if one_pass else "checking", posting.result)
+    if one_pass and planning_process_wanted(size, one_voucher):  # planned beside: chunk_planning's docstring
+        return posting.in_one_pass(None, chunk_posted, apart=True)
     chunks = posting.chunks(progress)
     with cycle_collection_paused():  # reading makes objects that reference counting frees (validate says why)
         first = next(chunks, None)
@@ -243,7 +206,7 @@ def post_journal_file(engine: Engine, company_id: str | None, journal_name: str,
     if second is None:  # one chunk (or what an earlier run left): checked and posted in one transaction
         return posting.in_one_transaction(first, post, chunk_posted)
     if one_pass:
-        return posting.in_one_pass([first, second], chunks, chunk_posted)
+        return posting.in_one_pass(lambda: _chained([first, second], chunks), chunk_posted, apart=False)
     try:
         prints = posting.validate([first, second], chunks, spool=post)
         if post and posting.key is None:
@@ -425,7 +388,7 @@ class _FilePosting:
         """The file's lines after those already posted, in chunks that end where a voucher ends. The checking pass
         adds every line to self.digest (the posted ones first, and checks them); the posting pass none."""
         if not posting:
-            self.digest = _digest(self.journal_name)
+            self.digest = new_digest(self.journal_name)
             self.identity = _identity(self.path)
             self.bytes_read = 0
 
@@ -446,10 +409,10 @@ class _FilePosting:
             f"{self.source} are not those posted under it (batch {self.request.batch_id}); nothing was posted")
 
     def replay_or_conflict(self, request) -> FilePostingResult:
-        digest = _digest(self.journal_name)
+        digest = new_digest(self.journal_name)
         for lines in read_chunks(self.path, ProblemList(self.source), default_date=self.default_date,
                                  chunk_lines=self.chunk_lines):
-            _add_to_digest(digest, lines)
+            add_lines(digest, lines)
         if request.fingerprint != digest.hexdigest():
             raise IdempotencyConflict(f"idempotency key {request.idempotency_key} was used for a different journal "
                                       f"(batch {request.batch_id}); nothing was posted")
@@ -460,12 +423,12 @@ class _FilePosting:
         wanted: dict[int, list] = {row.lines_posted: [] for row in candidates}
         for row in candidates:
             wanted[row.lines_posted].append(row)
-        digest, seen, longest = _digest(self.journal_name), 0, max(wanted)
+        digest, seen, longest = new_digest(self.journal_name), 0, max(wanted)
         found = None
         for lines in read_chunks(self.path, ProblemList(self.source), default_date=self.default_date,
                                  chunk_lines=self.chunk_lines):
             for line in lines:
-                _add_to_digest(digest, (line,))
+                add_lines(digest, (line,))
                 seen += 1
                 for row in wanted.get(seen, ()):
                     if row.fingerprint == digest.hexdigest():
@@ -508,7 +471,7 @@ class _FilePosting:
             context = self._context(groups.get(self.user or "", frozenset()))
             plan = None
             if lines:
-                _add_to_digest(self.digest, lines)
+                add_lines(self.digest, lines)
                 try:
                     plan = plan_posting(company, lines, context)
                     if not post or self.unreadable:
@@ -534,23 +497,30 @@ class _FilePosting:
         return self.result
 
     # ------------------------------------------------------------------ several chunks in one pass
-    def in_one_pass(self, read: list, rest: Iterator[list[JournalLine]], chunk_posted) -> FilePostingResult:
-        """Check and post a new run of a file of several chunks in one transaction, each chunk written as soon as
-        it is planned (the module's docstring). On the first problem the transaction is rolled back and the rest
-        of the file is only checked, so that every problem is listed; nothing is written."""
-        chunks = _chained(read, rest)
+    def in_one_pass(self, chunks_here, chunk_posted, *, apart: bool) -> FilePostingResult:
+        """Check and post a new run of a file in one transaction, each chunk written as soon as it is planned (the
+        module's docstring): planned here from chunks_here() (the file's chunks), or in a child process (apart).
+        On the first problem the transaction is rolled back and the rest of the file is only checked, so that every
+        problem is listed; nothing is written."""
         self._start_posting()
+        seen = 0
         with self.engine.connect() as connection:
             company, groups = load_company_and_groups(connection, self.company_id, [self.user] if self.user else [])
-            planning = ChunkedPlanning(company, self._context(groups.get(self.user or "", frozenset())))
-            while True:
-                with cycle_collection_paused(many_new=True):  # as in validate
-                    lines = next(chunks, None)
-                    if lines is None:
-                        break
-                    self._post_or_check_chunk(connection, company, planning, lines)
-            self.fingerprint = self.fingerprint_so_far = self.digest.hexdigest()
-            if self.key is None:
+            planned = planned_chunks(self.path, chunks_here, self.journal_name, self.default_date, self.chunk_lines,
+                                     company, self._context(groups.get(self.user or "", frozenset())), apart=apart)
+            try:
+                chunks = iter(planned)
+                while True:
+                    with cycle_collection_paused(many_new=True):  # as in validate
+                        chunk = next(chunks, None)
+                        if chunk is None:
+                            break
+                        seen += 1
+                        self._post_or_check_chunk(connection, company, chunk)
+            finally:
+                planned.close()
+            self.fingerprint = self.fingerprint_so_far = planned.fingerprint
+            if self.key is None and seen > 1:  # a file of one chunk posts as any journal: without a key, none
                 self.key = DERIVED_KEY_PREFIX + self.fingerprint
                 request = _request(connection, self.company_id, self.key)
                 if request is not None:  # the same content was posted before without a key
@@ -567,21 +537,26 @@ class _FilePosting:
             chunk_posted(self.result)
         return self.result
 
-    def _post_or_check_chunk(self, connection: Connection, company, planning: ChunkedPlanning,
-                             lines: list[JournalLine]) -> None:
+    def _post_or_check_chunk(self, connection: Connection, company, chunk: PlannedChunk) -> None:
         """Write the chunk while the file has no problem so far; else (and once it has one) only check it."""
-        _add_to_digest(self.digest, lines)
-        writing = not (self.unreadable or self.problems)
-        try:
-            plan = planning.plan(lines)
-            if writing:
-                self._post(connection, company, plan.vouchers, len(lines))
+        if chunk.unread or chunk.unread_dropped:  # rows the child process found not to read
+            self.unreadable.extend(chunk.unread)
+            self.unreadable.dropped += chunk.unread_dropped
+        if chunk.read and self.progress is not None:
+            self.progress(chunk.read)
+        problems = chunk.problems
+        if chunk.vouchers is not None:
+            try:
+                if self.unreadable or self.problems:
+                    check_before_writing(connection, company, chunk.vouchers, self.source)
+                else:
+                    self._post(connection, company, chunk.vouchers, chunk.line_count)
+            except JournalRejected as rejected:
+                problems = rejected.problems
             else:
-                check_before_writing(connection, company, plan.vouchers, self.source)
-        except JournalRejected as rejected:
-            self.problems.extend(beside_unread_rows(rejected.problems) if self.unreadable else rejected.problems)
-        else:
-            self.result.warnings.extend(plan.warnings[:MAX_WARNINGS - len(self.result.warnings)])
+                self.result.warnings.extend(chunk.warnings[:MAX_WARNINGS - len(self.result.warnings)])
+        if problems:
+            self.problems.extend(beside_unread_rows(problems) if self.unreadable else problems)
         if self.unreadable or self.problems:  # what was written goes; the rest is checked in read transactions
             connection.rollback()
 
@@ -612,7 +587,7 @@ class _FilePosting:
 
     def _check_chunk(self, connection: Connection, company, planning: ChunkedPlanning, lines: list[JournalLine],
                      prints: list[str]) -> None:
-        _add_to_digest(self.digest, lines)
+        add_lines(self.digest, lines)
         prints.append(self.digest.hexdigest())
         self.result.chunks += 1
         self.result.lines += len(lines)
