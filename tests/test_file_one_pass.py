@@ -220,7 +220,7 @@ def test_rows_that_do_not_read_beside_refused_lines_are_all_listed_and_nothing_i
     rows[40][0] = "2024-13-45"  # the first chunk does not read: nothing is written from there on
     rows[301][3] = "NOPE-ACCOUNT"
     rows[500][4] = "twelve"
-    path = posted_in_one_go(engine, tmp_path, journal_rows(300))
+    posted_in_one_go(engine, tmp_path, journal_rows(300))
     before = ledger_state(engine, "CHNK")
     with pytest.raises(JournalRejected) as refused:
         post_journal_file(engine, "CHNK", "GNJL", write_csv(tmp_path / "bad.csv", rows), chunk_lines=CHUNK)
@@ -269,4 +269,11 @@ def test_the_planning_process_plans_a_file_of_its_size_and_stops_with_the_run(en
     monkeypatch.setenv("BILAG_PLANNING_PROCESS_BYTES", str(path.stat().st_size + 1))  # one byte short of it
     assert post_journal_file(engine, "CHNK", "GNJL", path, chunk_lines=CHUNK).lines == 600
     assert [type(m) for m in made[1:]] == [chunk_planning.PlannedHere]
+    assert ledger_state(engine, "CHNK") == ledger_state(engine, "USMF")
+
+
+def test_without_a_child_process_the_chunks_are_planned_here(engine, tmp_path, monkeypatch):
+    path = posted_in_one_go(engine, tmp_path)
+    monkeypatch.setattr(chunk_planning.sys, "executable", str(tmp_path / "no-python"))  # nothing to start
+    assert post_journal_file(engine, "CHNK", "GNJL", path, chunk_lines=CHUNK).lines == 600
     assert ledger_state(engine, "CHNK") == ledger_state(engine, "USMF")

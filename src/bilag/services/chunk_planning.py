@@ -20,6 +20,7 @@ import hashlib
 import os
 import pickle
 import signal
+import site
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -126,7 +127,8 @@ class PlannedHere:
 def planning_process_wanted(size: int, one_voucher: bool | None) -> bool:
     """Whether a file of this size is planned in a child process (the module's docstring)."""
     least = int(os.environ.get("BILAG_PLANNING_PROCESS_BYTES", PLANNING_PROCESS_BYTES))
-    return bool(least) and size >= least and not one_voucher and len(os.sched_getaffinity(0)) > 1
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    return bool(least) and size >= least and not one_voucher and cores > 1
 
 
 @dataclass
@@ -144,15 +146,9 @@ class PlanningProcess:
 
     def __init__(self, path: Path, journal_name: str, default_date: date | None, chunk_lines: int, company,
                  context: PostingContext):
-        import bilag
-
-        here = str(Path(bilag.__file__).resolve().parent.parent)  # the child imports this bilag, not another
-        environment = dict(os.environ, PYTHONPATH=os.pathsep.join(
-            [here] + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]))
         self.fingerprint = ""
-        self.process = subprocess.Popen(
-            [sys.executable, "-c", "from bilag.services.chunk_planning import child_main; child_main()"],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, start_new_session=True, env=environment)
+        self.process = subprocess.Popen([sys.executable, "-c", _child_code()], stdin=subprocess.PIPE,
+                                        stdout=subprocess.PIPE, start_new_session=True)
         try:
             assert self.process.stdin is not None
             with self.process.stdin as job:
@@ -191,12 +187,27 @@ class PlanningProcess:
         process.wait()
 
 
+def _child_code() -> str:
+    """The child's program: this bilag's chunk planning (the directory it is imported from goes first on the
+    child's path unless it is where the child looks anyway, a site directory, whose modules must not come before
+    the standard library's)."""
+    import bilag
+
+    here = str(Path(bilag.__file__).resolve().parent.parent)
+    sites = {str(Path(p).resolve()) for p in [*site.getsitepackages(), site.getusersitepackages()]}
+    first = "" if here in sites else f"import sys; sys.path.insert(0, {here!r}); "
+    return first + "from bilag.services.chunk_planning import child_main; child_main()"
+
+
 def planned_chunks(path: Path, chunks_here, journal_name: str, default_date: date | None, chunk_lines: int, company,
                    context: PostingContext, *, apart: bool) -> PlannedHere | PlanningProcess:
     """The file's planned chunks: in a child process (apart), else in this process from chunks_here() (the
-    file's lines after those already posted, cut where vouchers end)."""
+    file's lines after those already posted, cut where vouchers end); here too when the child cannot start."""
     if apart:
-        return PlanningProcess(path, journal_name, default_date, chunk_lines, company, context)
+        try:
+            return PlanningProcess(path, journal_name, default_date, chunk_lines, company, context)
+        except OSError:  # no interpreter to start, or it stopped before reading its job: planned here
+            pass
     return PlannedHere(chunks_here(), company, context, journal_name)
 
 
