@@ -12,7 +12,8 @@ between the passes: in memory up to a bound, then in a temporary file), and cost
 is posted; running again posts the file whole), and on SQLite other writers wait for the whole file
 (BILAG_ONE_PASS_BYTES=0 sends every file of several chunks through the two passes). A vendor invoice or typed
 voucher number used twice in two chunks is found in the transaction that wrote the first: the file is refused
-whole.
+whole. A file of 10 MB or more is read, fingerprinted and planned by a child process while this one writes
+(services/chunk_planning.py): the one pass at `post_journal`'s rate, for the child's CPU time.
 
 **Two passes, beyond that size.** Why committed chunks rather than one transaction: one transaction over ten
 million lines is not linear in time. SQLite keeps the uncommitted pages in its WAL file, which cannot be
