@@ -5,6 +5,7 @@ and runs that resume, take the two passes of tests/test_file_chunks.py. Every te
 process and in a child process (services/chunk_planning.py), which a file of 10 MB or more gets."""
 from __future__ import annotations
 
+import csv
 import sqlite3
 
 import pytest
@@ -15,6 +16,7 @@ from bilag.services import chunk_planning, file_posting
 from bilag.services.file_posting import DERIVED_KEY_PREFIX, post_journal_file
 from bilag.services.posting import fingerprint, post_journal
 
+from .test_bad_input import write_xlsx
 from .test_file_chunks import CHUNK, Interrupted, requests, stop_run, two_companies
 from .test_file_import import journal_rows, ledger_state, run_cli, write_csv
 
@@ -277,3 +279,21 @@ def test_without_a_child_process_the_chunks_are_planned_here(engine, tmp_path, m
     monkeypatch.setattr(chunk_planning.sys, "executable", str(tmp_path / "no-python"))  # nothing to start
     assert post_journal_file(engine, "CHNK", "GNJL", path, chunk_lines=CHUNK).lines == 600
     assert ledger_state(engine, "CHNK") == ledger_state(engine, "USMF")
+
+
+def test_a_workbook_posts_in_one_pass_as_its_csv(engine, tmp_path):
+    path = posted_in_one_go(engine, tmp_path)
+    with path.open(newline="") as handle:
+        rows = [[cell or None for cell in row] for row in csv.reader(handle)]
+    book = write_xlsx(tmp_path / "j.xlsx", rows)
+    result = post_journal_file(engine, "CHNK", "GNJL", book, chunk_lines=CHUNK)
+    assert result.lines == 600 and result.chunks >= 9
+    assert ledger_state(engine, "CHNK") == ledger_state(engine, "USMF")
+
+
+def test_a_workbook_counts_double_towards_the_planning_process(tmp_path, monkeypatch):
+    monkeypatch.setenv("BILAG_PLANNING_PROCESS_BYTES", "1000")
+    apart = chunk_planning.planning_process_wanted
+    assert apart(tmp_path / "j.xlsx", 500, None) and not apart(tmp_path / "j.csv", 500, None)
+    assert not apart(tmp_path / "j.xlsx", 499, None) and apart(tmp_path / "j.csv", 1000, None)
+    assert not apart(tmp_path / "j.csv", 1000, True)  # one voucher: the file is read whole

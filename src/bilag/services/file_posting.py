@@ -198,7 +198,7 @@ def post_journal_file(engine: Engine, company_id: str | None, journal_name: str,
     size = _identity(path)[0]
     one_pass = post and request is None and not candidates and size <= _one_pass_bytes()
     _stage(stage, "posting" if one_pass else "checking", posting.result)
-    if one_pass and planning_process_wanted(size, one_voucher):  # planned beside: chunk_planning's docstring
+    if one_pass and planning_process_wanted(path, size, one_voucher):  # planned beside: chunk_planning's docstring
         return posting.in_one_pass(lambda: posting.chunks(progress), chunk_posted, apart=True)
     chunks = posting.chunks(progress)
     with cycle_collection_paused():  # reading makes objects that reference counting frees (validate says why)
