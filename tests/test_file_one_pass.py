@@ -10,7 +10,7 @@ import sqlite3
 
 import pytest
 
-from bilag.errors import IdempotencyConflict, InvalidInput, JournalRejected
+from bilag.errors import IdempotencyConflict, InvalidInput, JournalRejected, Problem
 from bilag.journal.parsing import lines_from_file
 from bilag.services import chunk_planning, file_posting
 from bilag.services.file_posting import DERIVED_KEY_PREFIX, post_journal_file
@@ -234,8 +234,10 @@ def test_rows_that_do_not_read_beside_refused_lines_are_all_listed_and_nothing_i
 def test_a_file_that_does_not_read_is_refused_as_when_planned_here(engine, tmp_path):
     two_companies(engine)
     empty = write_csv(tmp_path / "empty.csv", [])
-    with pytest.raises(JournalRejected, match="the journal has no lines"):
+    with pytest.raises(JournalRejected) as refused_empty:
         post_journal_file(engine, "CHNK", "GNJL", empty, chunk_lines=CHUNK)
+    assert str(refused_empty.value) == f"{empty}: the journal has no lines [empty_journal]"
+    assert refused_empty.value.problems == [Problem("empty_journal", "the journal has no lines", source=str(empty))]
     broken = tmp_path / "broken.csv"
     broken.write_bytes(b"date,account,debit\n2024-01-02,1001,\xff\n")
     with pytest.raises(InvalidInput) as refused:

@@ -236,11 +236,11 @@ def _receive(source: IO[bytes]) -> tuple | None:
     return pickle.loads(data)
 
 
-def _error_message(error: BaseException) -> tuple:
+def _error_message(error: BaseException, source: str | None) -> tuple:
     """An error of the child as a message this process turns back into it (BilagError's own constructors do not
-    pickle their instances)."""
+    pickle their instances); source: the file's name, as reading it names it."""
     if isinstance(error, JournalRejected):
-        return ("rejected", list(error.problems), getattr(error, "source", None))
+        return ("rejected", list(error.problems), source)
     if isinstance(error, BilagError):
         return ("error", type(error), error.message, error.code, list(error.problems))
     return ("failed", f"{type(error).__name__}: {error}")
@@ -292,6 +292,7 @@ def child_main() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent stops it: a session of its own, and kill
     out = os.fdopen(os.dup(1), "wb")
     os.dup2(2, 1)  # a stray print goes to stderr, not into the pipe
+    job = None
     try:
         job = pickle.load(sys.stdin.buffer)
         for message in _child_messages(job):
@@ -300,7 +301,7 @@ def child_main() -> None:
         return
     except BaseException as error:
         try:
-            _send(out, _error_message(error))
+            _send(out, _error_message(error, None if job is None else str(job.path)))
         except BrokenPipeError:
             return
     finally:
