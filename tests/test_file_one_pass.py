@@ -278,9 +278,17 @@ def test_the_planning_process_plans_a_file_of_its_size_and_stops_with_the_run(en
 
 def test_without_a_child_process_the_chunks_are_planned_here(engine, tmp_path, monkeypatch):
     path = posted_in_one_go(engine, tmp_path)
-    monkeypatch.setattr(chunk_planning.sys, "executable", str(tmp_path / "no-python"))  # nothing to start
+    monkeypatch.setattr(chunk_planning.sys, "executable", str(tmp_path / "python-gone"))  # nothing to start
     assert post_journal_file(engine, "CHNK", "GNJL", path, chunk_lines=CHUNK).lines == 600
     assert ledger_state(engine, "CHNK") == ledger_state(engine, "USMF")
+
+
+def test_an_interpreter_that_is_not_python_plans_here(tmp_path, monkeypatch):
+    monkeypatch.setenv("BILAG_PLANNING_PROCESS_BYTES", "1")
+    path = tmp_path / "j.csv"
+    assert chunk_planning.planning_process_wanted(path, 10, None)
+    monkeypatch.setattr(chunk_planning.sys, "executable", "/usr/bin/uwsgi")  # Python embedded in a server
+    assert not chunk_planning.planning_process_wanted(path, 10, None)
 
 
 def test_a_workbook_posts_in_one_pass_as_its_csv(engine, tmp_path):

@@ -126,11 +126,13 @@ class PlannedHere:
 
 def planning_process_wanted(path: Path, size: int, one_voucher: bool | None) -> bool:
     """Whether a file of this size is planned in a child process (the module's docstring). An XLSX workbook
-    counts double: it is compressed, and holds about twice a CSV file's lines per byte."""
+    counts double: it is compressed, and holds about twice a CSV file's lines per byte. Only where this process
+    runs in a Python interpreter it can start again (not, say, a server that embeds Python)."""
     least = int(os.environ.get("BILAG_PLANNING_PROCESS_BYTES", PLANNING_PROCESS_BYTES))
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
     weight = 2 if path.suffix.lower() == ".xlsx" else 1
-    return bool(least) and size * weight >= least and not one_voucher and cores > 1
+    return (bool(least) and size * weight >= least and not one_voucher and cores > 1
+            and Path(sys.executable or "").name.startswith("python"))
 
 
 @dataclass
