@@ -316,6 +316,7 @@ def test_ctrl_c_during_bilag_journal_post_then_the_same_command_posts_the_rest(s
     path = write_csv(tmp_path / "j.csv", journal_rows(100_000))  # 200,000 lines: two commits of 100,000
     interrupted = (
         "import os, signal, sys\n"
+        "signal.signal(signal.SIGINT, signal.default_int_handler)  # a background job inherits it ignored\n"
         "from bilag.services import file_posting\n"
         "post = file_posting.post_journal_file\n"
         "def at_the_first_commit(result):\n"

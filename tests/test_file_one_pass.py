@@ -307,3 +307,18 @@ def test_a_workbook_counts_double_towards_the_planning_process(tmp_path, monkeyp
     assert apart(tmp_path / "j.xlsx", 500, None) and not apart(tmp_path / "j.csv", 500, None)
     assert not apart(tmp_path / "j.xlsx", 499, None) and apart(tmp_path / "j.csv", 1000, None)
     assert not apart(tmp_path / "j.csv", 1000, True)  # one voucher: the file is read whole
+
+
+def test_a_file_of_rows_that_all_fail_to_read_is_refused_listing_them(engine, tmp_path):
+    """No line reads, so no chunk is planned: the child reports the rows with its last message (it reported none,
+    and a 10 MB file of bad rows 'posted 0 vouchers')."""
+    rows = journal_rows(300)
+    for row in rows:
+        row[4] = row[4] and "1e3"  # not an amount
+        row[5] = row[5] and "1e3"
+    two_companies(engine)
+    with pytest.raises(JournalRejected) as refused:
+        post_journal_file(engine, "CHNK", "GNJL", write_csv(tmp_path / "bad.csv", rows), chunk_lines=CHUNK)
+    problems = refused.value.problems
+    assert [p.line for p in problems[:3]] == [2, 3, 4] and {p.code for p in problems} >= {"bad_amount"}
+    assert ledger_state(engine, "CHNK")["vouchers"] == [] and requests(engine) == []

@@ -286,6 +286,8 @@ def _child_messages(job: _Job) -> Iterator[tuple]:
                        chunk.warnings, chunk.problems, unread[sent:], unread.dropped - dropped, read)
             sent, dropped, read = len(unread), unread.dropped, 0
         yield message
+    if len(unread) > sent or unread.dropped > dropped or read:  # rows read after the last line: none of them read
+        yield ("chunk", None, 0, [], [], unread[sent:], unread.dropped - dropped, read)
     yield ("end", digest.hexdigest())
 
 

@@ -516,7 +516,7 @@ class _FilePosting:
                         chunk = next(chunks, None)
                         if chunk is None:
                             break
-                        seen += 1
+                        seen += 1 if chunk.line_count else 0  # not the child's report of rows read after the last line
                         self._post_or_check_chunk(connection, company, chunk)
             finally:
                 planned.close()
