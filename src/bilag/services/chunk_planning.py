@@ -295,7 +295,10 @@ def child_main() -> None:
     """The child process: the job from stdin, each chunk's plan to stdout (the module's docstring)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent stops it: a session of its own, and kill
     out = os.fdopen(os.dup(1), "wb")
-    os.dup2(2, 1)  # a stray print goes to stderr, not into the pipe
+    try:
+        os.dup2(2, 1)  # a stray print goes to stderr, not into the pipe
+    except OSError:  # no stderr (a daemon that closed it): nowhere
+        os.close(1)
     job = None
     try:
         job = pickle.load(sys.stdin.buffer)
