@@ -298,7 +298,7 @@ def child_main() -> None:
     try:
         os.dup2(2, 1)  # a stray print goes to stderr, not into the pipe
     except OSError:  # no stderr (a daemon that closed it): nowhere
-        os.close(1)
+        os.dup2(os.open(os.devnull, os.O_WRONLY), 1)
     job = None
     try:
         job = pickle.load(sys.stdin.buffer)
