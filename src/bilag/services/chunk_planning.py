@@ -255,11 +255,9 @@ def _error_from(message: tuple) -> BaseException:
     if kind == "error":
         _, kind_of_error, text, code, problems = message
         try:
-            error = kind_of_error(text, code=code, problems=problems)
+            return kind_of_error(text, code=code, problems=problems)
         except TypeError:  # a constructor of its own
-            error = BilagError(text, code=code, problems=problems)
-        error.code = code
-        return error
+            return BilagError(text, code=code, problems=problems)
     return BilagError(f"planning the file failed: {message[1]}; nothing was posted", code="planning_failed")
 
 
@@ -276,18 +274,24 @@ def _child_messages(job: _Job) -> Iterator[tuple]:
     chunks = voucher_chunks(read_chunks(job.path, unread, default_date=job.default_date,
                                         chunk_lines=job.chunk_lines, progress=counted), job.chunk_lines)
     sent = dropped = 0
+
+    def chunk_message(chunk: PlannedChunk) -> tuple:
+        """The chunk, with what reading found since the message before: rows that did not read, progress."""
+        nonlocal sent, dropped, read
+        message = ("chunk", None if chunk.vouchers is None else compact(chunk.vouchers), chunk.line_count,
+                   chunk.warnings, chunk.problems, unread[sent:], unread.dropped - dropped, read)
+        sent, dropped, read = len(unread), unread.dropped, 0
+        return message
+
     while True:
         with cycle_collection_paused(many_new=True):
             lines = next(chunks, None)
             if lines is None:
                 break
-            chunk = _plan_one(lines, planning, digest)
-            message = ("chunk", None if chunk.vouchers is None else compact(chunk.vouchers), chunk.line_count,
-                       chunk.warnings, chunk.problems, unread[sent:], unread.dropped - dropped, read)
-            sent, dropped, read = len(unread), unread.dropped, 0
+            message = chunk_message(_plan_one(lines, planning, digest))
         yield message
     if len(unread) > sent or unread.dropped > dropped or read:  # rows read after the last line: none of them read
-        yield ("chunk", None, 0, [], [], unread[sent:], unread.dropped - dropped, read)
+        yield chunk_message(PlannedChunk(0, None, [], []))
     yield ("end", digest.hexdigest())
 
 
