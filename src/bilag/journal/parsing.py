@@ -513,17 +513,39 @@ def xlsx_text_rows(path: Path | bytes) -> Generator[tuple[int, list[str]], None,
 
     Read with python-calamine (a Rust reader, about 13 times openpyxl's speed on a journal; issue 11); each
     typed value is written as text the way _text writes openpyxl's (see _xlsx_value). `path` may be the file's
-    bytes (an upload). The workbook is closed when the rows are read or the reader is dropped."""
+    bytes (an upload). A large sheet is read a piece of rows at a time (sheet_pieces), so that its first rows come
+    at once and its cells are not all held together. The workbook is closed when the rows are read or the reader
+    is dropped."""
+    from .sheet_pieces import sheet_pieces
+
+    if isinstance(path, bytes) or (pieces := sheet_pieces(path)) is None:
+        yield from _calamine_rows(path, whole=True)
+        return
+    try:
+        for piece in pieces:
+            yield from _calamine_rows(piece, whole=False)
+    except Exception as error:  # a damaged archive or sheet, found after the first piece: zipfile, zlib, calamine
+        raise InvalidInput(f"{path}: not a readable XLSX workbook ({type(error).__name__})", code="bad_file") from None
+
+
+def _calamine_rows(path: Path | bytes, *, whole: bool) -> Generator[tuple[int, list[str]], None, None]:
+    """The rows of a workbook's first sheet; `whole` False for a piece of a sheet, whose rows are numbered from
+    the first that holds a cell."""
     from python_calamine import CalamineWorkbook
 
     workbook = (CalamineWorkbook.from_filelike(io.BytesIO(path)) if isinstance(path, bytes)
                 else CalamineWorkbook.from_path(str(path)))
     try:
         sheet = workbook.get_sheet_by_index(0)
-        # The rows start at row 1; the columns at the first one in use (`start`), so the empty ones before it
-        # are put back: column numbers in messages and the formula check count from column A.
-        before = [""] * (sheet.start[1] if sheet.start else 0)
-        for number, values in enumerate(sheet.iter_rows(), 1):
+        # The columns start at the first one in use (`start`), so the empty ones before it are put back: column
+        # numbers in messages and the formula check count from column A. A whole sheet's rows start at row 1; a
+        # piece's at its first row in use (calamine would give every row before it, empty).
+        if sheet.start is None:
+            return
+        first_row, first_column = sheet.start
+        before = [""] * first_column
+        rows = sheet.iter_rows() if whole else sheet.to_python()
+        for number, values in enumerate(rows, 1 if whole else first_row + 1):
             yield number, before + [value.strip() if type(value) is str else _text(_xlsx_value(value))
                                     for value in values]  # text cells, the most, straight
     finally:

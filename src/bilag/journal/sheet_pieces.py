@@ -1,0 +1,168 @@
+"""A large sheet read a piece at a time (issue 11).
+
+python-calamine reads a whole sheet before it gives its first row: a workbook of 200,000 rows kept the one-pass
+posting waiting about 4 s for its first chunk, and held every cell of the sheet at once. Here the first sheet's
+XML is streamed out of the archive and cut just before a row's start tag; each piece of rows goes into a copy of the
+workbook (its other parts as they are, stored uncompressed) that calamine reads like any workbook. So the cells'
+values — shared strings, dates by their style, numbers — are calamine's own, and rows keep their numbers (a piece
+starts at a row that names its number, `r="…"`).
+
+A sheet laid out otherwise (no rows named, a first sheet that is not a worksheet, parts not where the package
+relationships put them) is not cut: it is read whole, as a small sheet is.
+"""
+from __future__ import annotations
+
+import io
+import posixpath
+import re
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+from xml.etree import ElementTree
+
+# Pieces grow from the first (its rows reach the planner at once) to the largest, which bounds the memory.
+FIRST_PIECE_BYTES = 1 << 20
+LARGEST_PIECE_BYTES = 16 << 20
+WHOLE_BELOW_BYTES = 4 << 20  # a sheet's XML below this is read whole: one piece would be the whole sheet anyway
+_READ_BYTES = 1 << 20
+_HEAD_BYTES = 64 << 20  # what may come before the rows (columns, views): far less in any sheet
+
+_NAME = rb"(?:([A-Za-z_][\w.-]*):)?"
+_ROOT = re.compile(rb"<" + _NAME + rb"worksheet\b[^>]*>")
+_SHEET_DATA = re.compile(rb"<" + _NAME + rb"sheetData\b[^>]*>")
+_NAMED_ROW = re.compile(rb"\sr\s*=\s*[\"']")
+_WORKSHEET_TYPE = "/worksheet"
+
+
+def sheet_pieces(path: Path) -> Iterator[bytes] | None:
+    """The workbook at `path` as workbooks (bytes) holding the first sheet's rows a piece each, in order; None
+    when the sheet is read whole. Errors of a damaged archive are raised from the iterator as zipfile's and zlib's."""
+    archive = zipfile.ZipFile(path)
+    try:
+        part = _first_sheet_part(archive)
+        if part is None or archive.getinfo(part).file_size < WHOLE_BELOW_BYTES:
+            archive.close()
+            return None
+    except (KeyError, ElementTree.ParseError, zipfile.BadZipFile):
+        archive.close()
+        return None  # calamine, reading it whole, names what is wrong
+    return _pieces(archive, part)
+
+
+def _first_sheet_part(archive: zipfile.ZipFile) -> str | None:
+    """The part of the workbook's first sheet (the one calamine reads as sheet 0), if it is a worksheet."""
+    workbook = _related(archive, "", "/officeDocument")
+    if workbook is None:
+        return None
+    sheets = next((element for element in ElementTree.fromstring(archive.read(workbook))
+                   if _local(element.tag) == "sheets"), None)
+    if sheets is None or not len(sheets):
+        return None
+    first = sheets[0]
+    relation = next((value for key, value in first.attrib.items() if _local(key) == "id"), None)
+    relations = _relations(archive, workbook)
+    if relation not in relations:
+        return None
+    kind, target = relations[relation]
+    return target if kind.endswith(_WORKSHEET_TYPE) else None
+
+
+def _related(archive: zipfile.ZipFile, source: str, kind: str) -> str | None:
+    return next((target for type_, target in _relations(archive, source).values() if type_.endswith(kind)), None)
+
+
+def _relations(archive: zipfile.ZipFile, source: str) -> dict[str, tuple[str, str]]:
+    """A part's relationships: id -> (type, target part)."""
+    folder, name = posixpath.split(source)
+    rels = posixpath.join(folder, "_rels", name + ".rels")
+    found: dict[str, tuple[str, str]] = {}
+    for element in ElementTree.fromstring(archive.read(rels)):
+        target = element.get("Target", "")
+        if element.get("TargetMode") == "External":
+            continue
+        part = target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join(folder, target))
+        found[element.get("Id", "")] = (element.get("Type", ""), part)
+    return found
+
+
+def _local(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1]
+
+
+def _pieces(archive: zipfile.ZipFile, part: str) -> Iterator[bytes]:
+    try:
+        others = {info.filename: archive.read(info) for info in archive.infolist() if info.filename != part}
+        with archive.open(part) as sheet:
+            pending = bytearray()
+            head = None
+            while head is None:
+                block = sheet.read(_READ_BYTES)
+                pending += block
+                head = _head(pending)
+                if head is None and (not block or len(pending) > _HEAD_BYTES):
+                    raise ValueError("the sheet's rows do not start where a worksheet's do")
+            start, piece_head, piece_tail, row_tag, rows_end = head
+            del pending[:start]
+            size = FIRST_PIECE_BYTES
+            while True:
+                block = sheet.read(_READ_BYTES)
+                if block:
+                    pending += block
+                    if len(pending) < size:
+                        continue
+                    cut = _last_named_row(pending, row_tag)
+                    if cut <= 0:
+                        continue  # one row so far, or rows without numbers: read on
+                    yield _workbook(others, part, piece_head + bytes(pending[:cut]) + piece_tail)
+                    del pending[:cut]
+                    size = min(size * 4, LARGEST_PIECE_BYTES)
+                    continue
+                end = pending.rfind(rows_end)
+                if end < 0:
+                    raise ValueError("the sheet's XML ends before its rows do")
+                yield _workbook(others, part, piece_head + bytes(pending[:end]) + piece_tail)
+                return
+    finally:
+        archive.close()
+
+
+def _head(pending: bytearray) -> tuple[int, bytes, bytes, bytes, bytes] | None:
+    """Where the rows start; the XML a piece's rows go between; the start of a row's tag and of the rows' end
+    tag. None while the sheetData start tag is not read yet.
+
+    A piece keeps the XML declaration and the root's start tag (its namespaces) and the sheetData start tag, and
+    leaves out what lies between them (columns, views, the sheet's dimension: a piece has its own)."""
+    root = _ROOT.search(pending)
+    data = _SHEET_DATA.search(pending, root.end()) if root else None
+    if root is None or data is None:
+        return None
+    if data.group(0).endswith(b"/>"):
+        raise ValueError("the sheet has no rows")
+    prefix = data.group(1) + b":" if data.group(1) else b""
+    root_prefix = root.group(1) + b":" if root.group(1) else b""
+    return (data.end(), bytes(pending[:root.end()]) + data.group(0),
+            b"</" + prefix + b"sheetData></" + root_prefix + b"worksheet>", b"<" + prefix + b"row",
+            b"</" + prefix + b"sheetData")
+
+
+def _last_named_row(pending: bytearray, row_start: bytes) -> int:
+    """Where the last row that names its number starts, or -1."""
+    at = len(pending)
+    while True:
+        at = pending.rfind(row_start, 0, at)
+        if at <= 0:
+            return at
+        follows = pending[at + len(row_start):at + len(row_start) + 1]
+        if follows in (b" ", b"\t", b"\r", b"\n", b">", b"/"):
+            end = pending.find(b">", at)
+            if end > 0 and _NAMED_ROW.search(pending, at, end):
+                return at
+
+
+def _workbook(others: dict[str, bytes], part: str, sheet: bytes) -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as piece:
+        for name, content in others.items():
+            piece.writestr(name, content)
+        piece.writestr(part, sheet)
+    return out.getvalue()
