@@ -3,6 +3,7 @@ their cells' values are those of the sheet read whole, whatever the piece sizes;
 read whole; a damaged one is a clear error."""
 from __future__ import annotations
 
+import io
 import zipfile
 from datetime import date
 from decimal import Decimal
@@ -27,6 +28,7 @@ def small_pieces(monkeypatch):
     monkeypatch.setattr(sheet_pieces, "WHOLE_BELOW_BYTES", 0)
     monkeypatch.setattr(sheet_pieces, "FIRST_PIECE_BYTES", 200)
     monkeypatch.setattr(sheet_pieces, "LARGEST_PIECE_BYTES", 900)
+    monkeypatch.setattr(sheet_pieces, "PIECE_TO_OTHERS", 0)
     monkeypatch.setattr(sheet_pieces, "_READ_BYTES", 61)
 
 
@@ -143,11 +145,27 @@ def test_any_piece_and_read_sizes_give_the_rows_of_the_whole_sheet(tmp_path_fact
     whole = filled(_calamine_rows(path, whole=True))
     with pytest.MonkeyPatch.context() as patch:
         for name, value in (("WHOLE_BELOW_BYTES", 0), ("FIRST_PIECE_BYTES", first),
-                            ("LARGEST_PIECE_BYTES", max(first, largest)), ("_READ_BYTES", read)):
+                            ("LARGEST_PIECE_BYTES", max(first, largest)), ("_READ_BYTES", read),
+                            ("PIECE_TO_OTHERS", 0)):
             patch.setattr(sheet_pieces, name, value)
         assert filled(xlsx_text_rows(path)) == whole
     # calamine 0.9 reads no rows from a sheet whose elements carry a prefix; its pieces read alike
     assert len(whole) == (2 * count + 1 if not prefix else 0)
+
+
+def test_pieces_grow_to_a_multiple_of_the_parts_each_piece_reads_again(tmp_path, small_pieces, monkeypatch):
+    monkeypatch.setattr(sheet_pieces, "PIECE_TO_OTHERS", 4)
+    rows_xml, strings = journal_rows(1500)
+    strings += [f"a string no cell uses, {n:05d}" for n in range(2000)]  # 76 KB of shared strings
+    path = package(tmp_path / "strings.xlsx", rows_xml, strings=strings)
+    with zipfile.ZipFile(path) as archive:
+        others = sum(info.file_size for info in archive.infolist() if info.filename != "xl/worksheets/data.xml")
+    sizes = []
+    for piece in sheet_pieces.sheet_pieces(path):
+        with zipfile.ZipFile(io.BytesIO(piece)) as archive:
+            sizes.append(archive.getinfo("xl/worksheets/data.xml").file_size)
+    assert sizes[0] < 1000 and max(sizes) >= 4 * others > 300_000 and len(sizes) <= 10, sizes
+    assert filled(xlsx_text_rows(path)) == filled(_calamine_rows(path, whole=True))
 
 
 def test_rows_that_do_not_name_their_numbers_are_read_whole(tmp_path, small_pieces):

@@ -20,9 +20,13 @@ from collections.abc import Iterator
 from pathlib import Path
 from xml.etree import ElementTree
 
-# Pieces grow from the first (its rows reach the planner at once) to the largest, which bounds the memory.
+# Pieces grow from the first (its rows reach the planner at once) to the largest, which bounds the memory (a
+# sheet of 200,000 journal rows, 118 MB of XML: peak RSS 215 MB read whole, 88 MB in pieces of 8 MB, as fast).
+# Every piece has calamine read the workbook's other parts again (its shared strings): a piece is at least
+# PIECE_TO_OTHERS times their size, so that this costs a fraction of reading the rows.
 FIRST_PIECE_BYTES = 1 << 20
-LARGEST_PIECE_BYTES = 16 << 20
+LARGEST_PIECE_BYTES = 8 << 20
+PIECE_TO_OTHERS = 4
 WHOLE_BELOW_BYTES = 4 << 20  # a sheet's XML below this is read whole: one piece would be the whole sheet anyway
 _READ_BYTES = 1 << 20
 _HEAD_BYTES = 64 << 20  # what may come before the rows (columns, views): far less in any sheet
@@ -104,6 +108,7 @@ def _pieces(archive: zipfile.ZipFile, part: str) -> Iterator[bytes]:
             start, piece_head, piece_tail, row_tag, rows_end = head
             del pending[:start]
             size = FIRST_PIECE_BYTES
+            largest = max(LARGEST_PIECE_BYTES, PIECE_TO_OTHERS * sum(map(len, others.values())))
             while True:
                 block = sheet.read(_READ_BYTES)
                 if block:
@@ -115,7 +120,7 @@ def _pieces(archive: zipfile.ZipFile, part: str) -> Iterator[bytes]:
                         continue  # one row so far, or rows without numbers: read on
                     yield _workbook(others, part, piece_head + bytes(pending[:cut]) + piece_tail)
                     del pending[:cut]
-                    size = min(size * 4, LARGEST_PIECE_BYTES)
+                    size = min(size * 4, largest)
                     continue
                 end = pending.rfind(rows_end)
                 if end < 0:
