@@ -207,3 +207,18 @@ def test_a_sheet_damaged_after_its_first_piece_is_refused_as_a_workbook_that_doe
         list(rows)
     assert error.value.code == "bad_file"
     assert str(error.value).startswith(f"{path}: not a readable XLSX workbook (")
+
+
+@pytest.mark.parametrize("read", [1, 2, 3, 4, 5, 7, 64, 1 << 20])
+def test_the_formula_check_reads_a_sheet_in_blocks_and_finds_a_tag_cut_by_one(tmp_path, monkeypatch, read):
+    from bilag.journal import parsing
+
+    monkeypatch.setattr(parsing, "_FORMULA_READ_BYTES", read)
+    rows_xml, strings = journal_rows(3)
+    plain = package(tmp_path / "plain.xlsx", rows_xml, strings=strings)
+    formula = package(tmp_path / "formula.xlsx", rows_xml + '<row r="40"><c r="B40"><f>1+1</f><v>2</v></c></row>',
+                      strings=strings)
+    spaced = package(tmp_path / "spaced.xlsx", rows_xml + '<row r="40"><c r="B40"><f t="shared" ref="B40" si="0">1+1'
+                     "</f><v>2</v></c></row>", strings=strings)
+    assert (parsing._has_formulas(plain), parsing._has_formulas(formula), parsing._has_formulas(spaced)) == (
+        False, True, True)
