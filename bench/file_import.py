@@ -150,7 +150,7 @@ def run(store: str, make_url, count: int, directory: Path, modes: list[str]) -> 
         write_xlsx(path.with_suffix(".xlsx"), path)
     results = []  # a mode named again runs again (alternated runs): each on a database of its own
     for index, mode in enumerate(modes):
-        out = subprocess.run([sys.executable, __file__, "--measure", mode, make_url(f"{mode}{count}-{index}"), str(path),
+        out = subprocess.run([sys.executable, __file__, "--measure", mode, make_url(f"{mode.replace('-', '_')}{count}_{index}"), str(path),
                               str(count), str(vendors)], check=True, stdout=subprocess.PIPE, text=True).stdout
         results.append((mode, json.loads(out.strip().splitlines()[-1])))
     print(f"{store}: {count:,} invoice lines ({2 * count:,} entries), {path.stat().st_size / 1e6:.0f} MB of CSV")
