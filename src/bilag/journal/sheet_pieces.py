@@ -41,15 +41,18 @@ _WORKSHEET_TYPE = "/worksheet"
 def sheet_pieces(path: Path) -> Iterator[bytes] | None:
     """The workbook at `path` as workbooks (bytes) holding the first sheet's rows a piece each, in order; None
     when the sheet is read whole. Errors of a damaged archive are raised from the iterator as zipfile's and zlib's."""
-    archive = zipfile.ZipFile(path)
+    try:
+        archive = zipfile.ZipFile(path)
+    except Exception:  # not an archive: calamine names what it is
+        return None
     try:
         part = _first_sheet_part(archive)
         if part is None or archive.getinfo(part).file_size < WHOLE_BELOW_BYTES:
             archive.close()
             return None
-    except (KeyError, ElementTree.ParseError, zipfile.BadZipFile):
+    except Exception:  # a part missing or not XML, a damaged archive: calamine, reading it whole, names what is wrong
         archive.close()
-        return None  # calamine, reading it whole, names what is wrong
+        return None
     return _pieces(archive, part)
 
 
