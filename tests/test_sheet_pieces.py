@@ -187,6 +187,20 @@ def test_a_first_sheet_that_is_not_a_worksheet_is_read_whole(tmp_path, small_pie
     assert sheet_pieces.sheet_pieces(path) is not None
 
 
+def test_a_large_sheet_without_rows_is_an_empty_sheet(tmp_path, small_pieces):
+    path = package(tmp_path / "empty.xlsx", "")
+    sheet = "xl/worksheets/data.xml"
+    with zipfile.ZipFile(path) as archive:
+        parts = {name: archive.read(name) for name in archive.namelist()}
+    parts[sheet] = parts[sheet].replace(b"<sheetData></sheetData>", b"<sheetData/>")
+    assert b"<sheetData/>" in parts[sheet]
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, content in parts.items():
+            archive.writestr(name, content)
+    assert list(sheet_pieces.sheet_pieces(path)) == []
+    assert list(xlsx_text_rows(path)) == list(_calamine_rows(path, whole=True)) == []
+
+
 def test_a_small_sheet_is_read_whole(tmp_path):
     rows_xml, strings = journal_rows(5)
     assert sheet_pieces.sheet_pieces(package(tmp_path / "small.xlsx", rows_xml, strings=strings)) is None

@@ -105,7 +105,10 @@ def _pieces(archive: zipfile.ZipFile, part: str) -> Iterator[bytes]:
             while head is None:
                 block = sheet.read(_READ_BYTES)
                 pending += block
-                head = _head(pending)
+                try:
+                    head = _head(pending)
+                except _NoRows:
+                    return  # as calamine reads it: an empty sheet
                 if head is None and (not block or len(pending) > _HEAD_BYTES):
                     raise ValueError("the sheet's rows do not start where a worksheet's do")
             start, piece_head, piece_tail, row_tag, rows_end = head
@@ -134,6 +137,10 @@ def _pieces(archive: zipfile.ZipFile, part: str) -> Iterator[bytes]:
         archive.close()
 
 
+class _NoRows(Exception):
+    """The sheet's sheetData element is empty (`<sheetData/>`)."""
+
+
 def _head(pending: bytearray) -> tuple[int, bytes, bytes, bytes, bytes] | None:
     """Where the rows start; the XML a piece's rows go between; the start of a row's tag and of the rows' end
     tag. None while the sheetData start tag is not read yet.
@@ -145,7 +152,7 @@ def _head(pending: bytearray) -> tuple[int, bytes, bytes, bytes, bytes] | None:
     if root is None or data is None:
         return None
     if data.group(0).endswith(b"/>"):
-        raise ValueError("the sheet has no rows")
+        raise _NoRows
     prefix = data.group(1) + b":" if data.group(1) else b""
     root_prefix = root.group(1) + b":" if root.group(1) else b""
     return (data.end(), bytes(pending[:root.end()]) + data.group(0),
