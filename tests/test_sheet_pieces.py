@@ -175,6 +175,23 @@ def test_rows_that_do_not_name_their_numbers_are_read_whole(tmp_path, small_piec
     assert filled(xlsx_text_rows(path)) == filled(_calamine_rows(path, whole=True))
 
 
+def test_from_a_comment_or_cdata_section_on_the_rest_is_one_piece(tmp_path, small_pieces):
+    rows_xml, strings = journal_rows(60)
+    at = rows_xml.rindex("<row", 0, rows_xml.index("<t>V0020</t>"))
+    tricky = (rows_xml[:at] + '<!-- <row r="999"><c r="B999"><v>1</v></c></row> -->'
+              + rows_xml[at:].replace("<t>V0030</t>", '<t><![CDATA[V<row r="998">0030]]></t>', 1))
+    path = package(tmp_path / "tricky.xlsx", tricky, strings=strings)
+    pieces = list(sheet_pieces.sheet_pieces(path))
+    plain = list(sheet_pieces.sheet_pieces(package(tmp_path / "plain.xlsx", rows_xml, strings=strings)))
+    with zipfile.ZipFile(io.BytesIO(pieces[-1])) as archive:
+        last = archive.read("xl/worksheets/data.xml")
+    assert b"<!-- <row" in last and b"<t>V0020</t>" in last and b"<t>V0059</t>" in last  # not cut after it
+    assert 3 <= len(pieces) < len(plain) - 10
+    rows = filled(xlsx_text_rows(path))
+    assert rows == filled(_calamine_rows(path, whole=True))
+    assert 'V<row r="998">0030' in [cells[1] for _, cells in rows]
+
+
 def test_a_first_sheet_that_is_not_a_worksheet_is_read_whole(tmp_path, small_pieces):
     rows_xml, strings = journal_rows(5)
     chart = '<sheet name="chart" sheetId="2" r:id="rIdChart"/>'

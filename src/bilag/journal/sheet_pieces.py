@@ -8,7 +8,9 @@ values — shared strings, dates by their style, numbers — are calamine's own,
 starts at a row that names its number, `r="…"`).
 
 A sheet laid out otherwise (no rows named, a first sheet that is not a worksheet, parts not where the package
-relationships put them) is not cut: it is read whole, as a small sheet is.
+relationships put them) is not cut: it is read whole, as a small sheet is. From a comment or a CDATA section on
+(which no spreadsheet program writes in a sheet's rows, and which could hold text that looks like a row's tag), the
+rest of the sheet is one piece.
 """
 from __future__ import annotations
 
@@ -115,11 +117,15 @@ def _pieces(archive: zipfile.ZipFile, part: str) -> Iterator[bytes]:
             del pending[:start]
             size = FIRST_PIECE_BYTES
             largest = max(LARGEST_PIECE_BYTES, PIECE_TO_OTHERS * sum(map(len, others.values())))
+            uncut = False
             while True:
                 block = sheet.read(_READ_BYTES)
                 if block:
                     pending += block
                     if len(pending) < size:
+                        continue
+                    if uncut or b"<!" in pending:
+                        uncut = True  # a comment or CDATA section may hold a row's tag: the rest is one piece
                         continue
                     cut = _last_named_row(pending, row_tag)
                     if cut <= 0:
