@@ -171,16 +171,41 @@ def test_pieces_grow_to_a_multiple_of_the_parts_each_piece_reads_again(tmp_path,
 def test_rows_that_do_not_name_their_numbers_are_read_whole(tmp_path, small_pieces):
     rows_xml, strings = journal_rows(30, named=False)
     path = package(tmp_path / "unnamed.xlsx", rows_xml, strings=strings)
-    assert len(list(sheet_pieces.sheet_pieces(path))) == 1
+    assert sheet_pieces.sheet_pieces(path) is None
     assert filled(xlsx_text_rows(path)) == filled(_calamine_rows(path, whole=True))
 
 
-def test_from_a_comment_or_cdata_section_on_the_rest_is_one_piece(tmp_path, small_pieces):
+def test_rows_without_numbers_after_numbered_ones_are_scanned_once(tmp_path, small_pieces, monkeypatch):
+    named, strings = journal_rows(10)
+    unnamed, _ = journal_rows(200, named=False)
+    path = package(tmp_path / "mixed.xlsx", named + unnamed.split("</row>", 1)[1], strings=strings)
+    scans = []
+    last_named_row = sheet_pieces._last_named_row
+
+    def counted(pending, row_start, since):
+        scans.append((since, len(pending)))
+        return last_named_row(pending, row_start, since)
+
+    monkeypatch.setattr(sheet_pieces, "_TAG_BYTES", 100)
+    monkeypatch.setattr(sheet_pieces, "_last_named_row", counted)
+    assert filled(xlsx_text_rows(path)) == filled(_calamine_rows(path, whole=True))
+    unnamed_scans = [(since, length) for since, length in scans if length > 5000]
+    assert len(unnamed_scans) > 100  # the unnamed rows, read 61 bytes at a time: each scan starts near the end
+    assert all(length - since < 200 for since, length in unnamed_scans)
+
+
+def test_from_a_comment_cdata_section_or_instruction_on_the_rest_is_one_piece(tmp_path, small_pieces):
     rows_xml, strings = journal_rows(60)
     at = rows_xml.rindex("<row", 0, rows_xml.index("<t>V0020</t>"))
     tricky = (rows_xml[:at] + '<!-- <row r="999"><c r="B999"><v>1</v></c></row> -->'
               + rows_xml[at:].replace("<t>V0030</t>", '<t><![CDATA[V<row r="998">0030]]></t>', 1))
     path = package(tmp_path / "tricky.xlsx", tricky, strings=strings)
+    instruction = package(tmp_path / "instruction.xlsx", rows_xml[:at] + rows_xml[at:].replace(
+        "</row>", '</row><?note <row r="997"> ?>'), strings=strings)  # after every row from V0020's on
+    with pytest.MonkeyPatch.context() as patch:  # a cut tried at every byte: it would fall inside the instruction
+        for name, value in (("FIRST_PIECE_BYTES", 40), ("LARGEST_PIECE_BYTES", 40), ("_READ_BYTES", 1)):
+            patch.setattr(sheet_pieces, name, value)
+        assert filled(xlsx_text_rows(instruction)) == filled(_calamine_rows(instruction, whole=True))
     pieces = list(sheet_pieces.sheet_pieces(path))
     plain = list(sheet_pieces.sheet_pieces(package(tmp_path / "plain.xlsx", rows_xml, strings=strings)))
     with zipfile.ZipFile(io.BytesIO(pieces[-1])) as archive:
@@ -214,7 +239,7 @@ def test_a_large_sheet_without_rows_is_an_empty_sheet(tmp_path, small_pieces):
     with zipfile.ZipFile(path, "w") as archive:
         for name, content in parts.items():
             archive.writestr(name, content)
-    assert list(sheet_pieces.sheet_pieces(path)) == []
+    assert sheet_pieces.sheet_pieces(path) is None
     assert list(xlsx_text_rows(path)) == list(_calamine_rows(path, whole=True)) == []
 
 

@@ -8,9 +8,11 @@ values — shared strings, dates by their style, numbers — are calamine's own,
 starts at a row that names its number, `r="…"`).
 
 A sheet laid out otherwise (no rows named, a first sheet that is not a worksheet, parts not where the package
-relationships put them) is not cut: it is read whole, as a small sheet is. From a comment or a CDATA section on
-(which no spreadsheet program writes in a sheet's rows, and which could hold text that looks like a row's tag), the
-rest of the sheet is one piece.
+relationships put them) is not cut: it is read whole, as a small sheet is. From a comment, a CDATA section or a
+processing instruction on (which no spreadsheet program writes in a sheet's rows, and which could hold text that
+looks like a row's tag), the rest of the sheet is one piece. Rows are taken to come in the order of their numbers,
+each once, as spreadsheet programs write them (calamine would sort rows out of order, and merge a row written twice,
+within a piece only).
 """
 from __future__ import annotations
 
@@ -38,6 +40,8 @@ _ROOT = re.compile(rb"<" + _NAME + rb"worksheet\b[^>]*>")
 _SHEET_DATA = re.compile(rb"<" + _NAME + rb"sheetData\b[^>]*>")
 _NAMED_ROW = re.compile(rb"\sr\s*=\s*[\"']")
 _WORKSHEET_TYPE = "/worksheet"
+_WORKBOOK = "xl/workbook.xml"
+_TAG_BYTES = 64 << 10  # longer than any row's start tag: where a scan for one starts again
 
 
 def sheet_pieces(path: Path) -> Iterator[bytes] | None:
@@ -49,7 +53,8 @@ def sheet_pieces(path: Path) -> Iterator[bytes] | None:
         return None
     try:
         part = _first_sheet_part(archive)
-        if part is None or archive.getinfo(part).file_size < WHOLE_BELOW_BYTES:
+        if (part is None or archive.getinfo(part).file_size < WHOLE_BELOW_BYTES
+                or not _first_row_named(archive, part)):
             archive.close()
             return None
     except Exception:  # a part missing or not XML, a damaged archive: calamine, reading it whole, names what is wrong
@@ -59,25 +64,36 @@ def sheet_pieces(path: Path) -> Iterator[bytes] | None:
 
 
 def _first_sheet_part(archive: zipfile.ZipFile) -> str | None:
-    """The part of the workbook's first sheet (the one calamine reads as sheet 0), if it is a worksheet."""
-    workbook = _related(archive, "", "/officeDocument")
-    if workbook is None:
-        return None
-    sheets = next((element for element in ElementTree.fromstring(archive.read(workbook))
+    """The part of the workbook's first sheet (the one calamine reads as sheet 0), if it is a worksheet. calamine
+    reads the workbook from xl/workbook.xml, whatever the package's relationships say."""
+    sheets = next((element for element in ElementTree.fromstring(archive.read(_WORKBOOK))
                    if _local(element.tag) == "sheets"), None)
     if sheets is None or not len(sheets):
         return None
     first = sheets[0]
     relation = next((value for key, value in first.attrib.items() if _local(key) == "id"), None)
-    relations = _relations(archive, workbook)
+    relations = _relations(archive, _WORKBOOK)
     if relation not in relations:
         return None
     kind, target = relations[relation]
     return target if kind.endswith(_WORKSHEET_TYPE) else None
 
 
-def _related(archive: zipfile.ZipFile, source: str, kind: str) -> str | None:
-    return next((target for type_, target in _relations(archive, source).values() if type_.endswith(kind)), None)
+def _first_row_named(archive: zipfile.ZipFile, part: str) -> bool:
+    """Whether the sheet's first row names its number: a sheet whose rows do not is read whole."""
+    with archive.open(part) as sheet:
+        pending = bytearray()
+        while block := sheet.read(_READ_BYTES):
+            pending += block
+            head = _head(pending)
+            if head is not None:
+                at = pending.find(head[3], head[0])
+                end = pending.find(b">", at) if at >= 0 else -1
+                if end >= 0:
+                    return _NAMED_ROW.search(pending, at, end) is not None
+            if len(pending) > _HEAD_BYTES:
+                break
+    return False
 
 
 def _relations(archive: zipfile.ZipFile, source: str) -> dict[str, tuple[str, str]]:
@@ -118,20 +134,26 @@ def _pieces(archive: zipfile.ZipFile, part: str) -> Iterator[bytes]:
             size = FIRST_PIECE_BYTES
             largest = max(LARGEST_PIECE_BYTES, PIECE_TO_OTHERS * sum(map(len, others.values())))
             uncut = False
+            scanned = 0  # pending[:scanned] has no place to cut, and no comment: each byte is looked at once
             while True:
                 block = sheet.read(_READ_BYTES)
                 if block:
                     pending += block
-                    if len(pending) < size:
+                    if len(pending) < size or uncut:
                         continue
-                    if uncut or b"<!" in pending:
-                        uncut = True  # a comment or CDATA section may hold a row's tag: the rest is one piece
+                    since = max(0, scanned - 1)
+                    if pending.find(b"<!", since) >= 0 or pending.find(b"<?", since) >= 0:
+                        # a comment, CDATA section or processing instruction may hold a row's tag: the rest is one
+                        # piece
+                        uncut = True
                         continue
-                    cut = _last_named_row(pending, row_tag)
-                    if cut <= 0:
+                    cut = _last_named_row(pending, row_tag, max(1, scanned - _TAG_BYTES))
+                    if cut < 0:
+                        scanned = len(pending)
                         continue  # one row so far, or rows without numbers: read on
                     yield _workbook(others, part, piece_head + bytes(pending[:cut]) + piece_tail)
                     del pending[:cut]
+                    scanned = len(pending)  # it starts at the last place to cut
                     size = min(size * 4, largest)
                     continue
                 end = pending.rfind(rows_end)
@@ -166,12 +188,12 @@ def _head(pending: bytearray) -> tuple[int, bytes, bytes, bytes, bytes] | None:
             b"</" + prefix + b"sheetData")
 
 
-def _last_named_row(pending: bytearray, row_start: bytes) -> int:
-    """Where the last row that names its number starts, or -1."""
+def _last_named_row(pending: bytearray, row_start: bytes, since: int) -> int:
+    """Where the last row that names its number starts, at or after `since`; -1 if none does."""
     at = len(pending)
     while True:
-        at = pending.rfind(row_start, 0, at)
-        if at <= 0:
+        at = pending.rfind(row_start, since, at)
+        if at < 0:
             return at
         follows = pending[at + len(row_start):at + len(row_start) + 1]
         if follows in (b" ", b"\t", b"\r", b"\n", b">", b"/"):
