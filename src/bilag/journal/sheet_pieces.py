@@ -7,12 +7,12 @@ workbook (its other parts as they are, stored uncompressed) that calamine reads 
 values — shared strings, dates by their style, numbers — are calamine's own, and rows keep their numbers (a piece
 starts at a row that names its number, `r="…"`).
 
-A sheet laid out otherwise (no rows named, a first sheet that is not a worksheet, parts not where the package
-relationships put them) is not cut: it is read whole, as a small sheet is. From a comment, a CDATA section or a
-processing instruction on (which no spreadsheet program writes in a sheet's rows, and which could hold text that
-looks like a row's tag), the rest of the sheet is one piece. Rows are taken to come in the order of their numbers,
-each once, as spreadsheet programs write them (calamine would sort rows out of order, and merge a row written twice,
-within a piece only).
+A sheet laid out otherwise (a first row that names no number, a first sheet that is not a worksheet, parts not where
+xl/workbook.xml's relationships put them) is not cut: it is read whole, as a small sheet is. From a comment, a CDATA
+section or a processing instruction on (which no spreadsheet program writes in a sheet's rows, and which could hold
+text that looks like a row's tag), the rest of the sheet is one piece. Rows are taken to come in the order of their
+numbers, each once, as spreadsheet programs write them (calamine would sort rows out of order, and merge a row
+written twice, within a piece only).
 """
 from __future__ import annotations
 
