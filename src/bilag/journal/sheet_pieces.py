@@ -22,6 +22,7 @@ import re
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import NamedTuple
 from xml.etree import ElementTree
 
 # Pieces grow from the first (its rows reach the planner at once) to the largest, which bounds the memory (a
@@ -51,16 +52,20 @@ def sheet_pieces(path: Path) -> Iterator[bytes] | None:
         archive = zipfile.ZipFile(path)
     except Exception:  # not an archive: calamine names what it is
         return None
+    sheet = None
     try:
         part = _first_sheet_part(archive)
-        if (part is None or archive.getinfo(part).file_size < WHOLE_BELOW_BYTES
-                or not _first_row_named(archive, part)):
-            archive.close()
-            return None
+        if part is not None and archive.getinfo(part).file_size >= WHOLE_BELOW_BYTES:
+            sheet = archive.open(part)
+            pending, layout = _read_layout(sheet)
+            if layout is not None:
+                return _pieces(archive, part, sheet, pending, layout)
     except Exception:  # a part missing or not XML, a damaged archive: calamine, reading it whole, names what is wrong
-        archive.close()
-        return None
-    return _pieces(archive, part)
+        pass
+    if sheet is not None:
+        sheet.close()
+    archive.close()
+    return None
 
 
 def _first_sheet_part(archive: zipfile.ZipFile) -> str | None:
@@ -77,23 +82,6 @@ def _first_sheet_part(archive: zipfile.ZipFile) -> str | None:
         return None
     kind, target = relations[relation]
     return target if kind.endswith(_WORKSHEET_TYPE) else None
-
-
-def _first_row_named(archive: zipfile.ZipFile, part: str) -> bool:
-    """Whether the sheet's first row names its number: a sheet whose rows do not is read whole."""
-    with archive.open(part) as sheet:
-        pending = bytearray()
-        while block := sheet.read(_READ_BYTES):
-            pending += block
-            head = _head(pending)
-            if head is not None:
-                at = pending.find(head[3], head[0])
-                end = pending.find(b">", at) if at >= 0 else -1
-                if end >= 0:
-                    return _NAMED_ROW.search(pending, at, end) is not None
-            if len(pending) > _HEAD_BYTES:
-                break
-    return False
 
 
 def _relations(archive: zipfile.ZipFile, source: str) -> dict[str, tuple[str, str]]:
@@ -114,78 +102,75 @@ def _local(tag: str) -> str:
     return tag.rsplit("}", 1)[-1]
 
 
-def _pieces(archive: zipfile.ZipFile, part: str) -> Iterator[bytes]:
+def _pieces(archive: zipfile.ZipFile, part: str, sheet, pending: bytearray, layout: _Layout) -> Iterator[bytes]:
     try:
         others = {info.filename: archive.read(info) for info in archive.infolist() if info.filename != part}
-        with archive.open(part) as sheet:
-            pending = bytearray()
-            head = None
-            while head is None:
-                block = sheet.read(_READ_BYTES)
-                pending += block
-                try:
-                    head = _head(pending)
-                except _NoRows:
-                    return  # as calamine reads it: an empty sheet
-                if head is None and (not block or len(pending) > _HEAD_BYTES):
-                    raise ValueError("the sheet's rows do not start where a worksheet's do")
-            start, piece_head, piece_tail, row_tag, rows_end = head
-            del pending[:start]
-            size = FIRST_PIECE_BYTES
-            largest = max(LARGEST_PIECE_BYTES, PIECE_TO_OTHERS * sum(map(len, others.values())))
-            uncut = False
-            scanned = 0  # pending[:scanned] has no place to cut, and no comment: each byte is looked at once
-            while True:
-                block = sheet.read(_READ_BYTES)
-                if block:
-                    pending += block
-                    if len(pending) < size or uncut:
-                        continue
-                    since = max(0, scanned - 1)
-                    if pending.find(b"<!", since) >= 0 or pending.find(b"<?", since) >= 0:
-                        # a comment, CDATA section or processing instruction may hold a row's tag: the rest is one
-                        # piece
-                        uncut = True
-                        continue
-                    cut = _last_named_row(pending, row_tag, max(1, scanned - _TAG_BYTES))
-                    if cut < 0:
-                        scanned = len(pending)
-                        continue  # one row so far, or rows without numbers: read on
-                    yield _workbook(others, part, piece_head + bytes(pending[:cut]) + piece_tail)
-                    del pending[:cut]
-                    scanned = len(pending)  # it starts at the last place to cut
-                    size = min(size * 4, largest)
-                    continue
-                end = pending.rfind(rows_end)
-                if end < 0:
-                    raise ValueError("the sheet's XML ends before its rows do")
-                yield _workbook(others, part, piece_head + bytes(pending[:end]) + piece_tail)
-                return
+        del pending[:layout.rows_start]
+        size = FIRST_PIECE_BYTES
+        largest = max(LARGEST_PIECE_BYTES, PIECE_TO_OTHERS * sum(map(len, others.values())))
+        uncut = False
+        scanned = 0  # pending[:scanned] has no place to cut, and no comment: each byte is looked at once
+        while block := sheet.read(_READ_BYTES):
+            pending += block
+            if len(pending) < size or uncut:
+                continue
+            since = max(0, scanned - 1)
+            if pending.find(b"<!", since) >= 0 or pending.find(b"<?", since) >= 0:
+                uncut = True  # a comment, CDATA section or processing instruction may hold a row's tag: one piece
+                continue
+            cut = _last_named_row(pending, layout.row_tag, max(1, scanned - _TAG_BYTES))
+            if cut < 0:
+                scanned = len(pending)
+                continue  # one row so far, or rows without numbers: read on
+            yield _workbook(others, part, layout.piece_head + bytes(pending[:cut]) + layout.piece_tail)
+            del pending[:cut]
+            scanned = len(pending)  # it starts at the last place to cut
+            size = min(size * 4, largest)
+        end = pending.rfind(layout.rows_end)
+        if end < 0:
+            raise ValueError("the sheet's XML ends before its rows do")
+        yield _workbook(others, part, layout.piece_head + bytes(pending[:end]) + layout.piece_tail)
     finally:
+        sheet.close()
         archive.close()
 
 
-class _NoRows(Exception):
-    """The sheet's sheetData element is empty (`<sheetData/>`)."""
+class _Layout(NamedTuple):
+    rows_start: int  # where the rows start, after the sheetData start tag
+    piece_head: bytes  # what comes before a piece's rows
+    piece_tail: bytes  # and after them
+    row_tag: bytes  # the start of a row's tag, with the sheet's prefix
+    rows_end: bytes  # the start of the rows' end tag
 
 
-def _head(pending: bytearray) -> tuple[int, bytes, bytes, bytes, bytes] | None:
-    """Where the rows start; the XML a piece's rows go between; the start of a row's tag and of the rows' end
-    tag. None while the sheetData start tag is not read yet.
+def _read_layout(sheet) -> tuple[bytearray, _Layout | None]:
+    """The sheet's start read, and its layout; None for a sheet read whole: no rows (`<sheetData/>`: calamine reads
+    it as empty), a first row that does not name its number, or no rows found where a worksheet has them.
 
     A piece keeps the XML declaration and the root's start tag (its namespaces) and the sheetData start tag, and
     leaves out what lies between them (columns, views, the sheet's dimension: a piece has its own)."""
-    root = _ROOT.search(pending)
-    data = _SHEET_DATA.search(pending, root.end()) if root else None
-    if root is None or data is None:
-        return None
-    if data.group(0).endswith(b"/>"):
-        raise _NoRows
-    prefix = data.group(1) + b":" if data.group(1) else b""
-    root_prefix = root.group(1) + b":" if root.group(1) else b""
-    return (data.end(), bytes(pending[:root.end()]) + data.group(0),
-            b"</" + prefix + b"sheetData></" + root_prefix + b"worksheet>", b"<" + prefix + b"row",
-            b"</" + prefix + b"sheetData")
+    pending = bytearray()
+    while block := sheet.read(_READ_BYTES):
+        pending += block
+        root = _ROOT.search(pending)
+        data = _SHEET_DATA.search(pending, root.end()) if root else None
+        if root is not None and data is not None:
+            if data.group(0).endswith(b"/>"):
+                return pending, None
+            prefix = data.group(1) + b":" if data.group(1) else b""
+            row_tag = b"<" + prefix + b"row"
+            at = pending.find(row_tag, data.end())
+            end = pending.find(b">", at) if at >= 0 else -1
+            if end >= 0:
+                if not _NAMED_ROW.search(pending, at, end):
+                    return pending, None
+                root_prefix = root.group(1) + b":" if root.group(1) else b""
+                return pending, _Layout(data.end(), bytes(pending[:root.end()]) + data.group(0),
+                                        b"</" + prefix + b"sheetData></" + root_prefix + b"worksheet>", row_tag,
+                                        b"</" + prefix + b"sheetData")
+        if len(pending) > _HEAD_BYTES:
+            break
+    return pending, None
 
 
 def _last_named_row(pending: bytearray, row_start: bytes, since: int) -> int:
