@@ -78,7 +78,7 @@ def collections_view(engine: Engine, company_id: str | None, customer: str, as_o
     """One customer's transactions open at the date, each with its aging period; the customer's hold, the
     unposted journals (write-offs among them) in which a transaction is marked, and the collections notes on the
     customer (newest first, all of them: a note is not an amount as of the date)."""
-    from ..services.journals import marked_in_open_journals
+    from ..store.stored_journals import marked_in_open_journals
     from .customer_notes import notes_in
 
     periods = AgingPeriods.of(basis, bounds)
@@ -88,7 +88,7 @@ def collections_view(engine: Engine, company_id: str | None, customer: str, as_o
         party = company.party(PartyType.customer, customer)
         if party is None:
             raise NotFound(f"customer {customer} does not exist", code="unknown_account")
-        marked = marked_in_open_journals(connection, company_id)
+        marked = marked_in_open_journals(connection, company_id, ("customer", customer))
         labels = periods.labels
         items = []
         for item in open_items_as_of(connection, company_id, "customer", as_of, [customer]):

@@ -15,7 +15,7 @@ from ..journal.model import JournalLine
 from ..store import schema as s
 from ..store.bulk import next_ids
 from ..store.companies import load_company, resolve_company_id, user_groups
-from ..store.stored_journals import marked_in_open_journals, marked_references  # noqa: F401 - their old home
+from ..store.stored_journals import forget_marks, record_marks
 from .posting import PostingResult, post_lines
 from .users import record_batch_user
 
@@ -59,6 +59,7 @@ def create_journal_in(connection: Connection, company_id: str, journal_name: str
         {"company_id": company_id, "journal_id": journal_id, "line_no": line.line_no, "fields": _line_to_json(line)}
         for line in lines
     ])
+    record_marks(connection, company_id, journal_id, lines)
     return journal_id
 
 
@@ -116,6 +117,7 @@ def post_stored_journal_in(connection: Connection, company_id: str, journal_id: 
         s.journal.c.status != "posted").values(status="posted"))
     if claimed.rowcount != 1:
         raise InvalidInput(f"journal {journal_id} is posted already", code="journal_posted")
+    forget_marks(connection, company_id, journal_id)  # its lines mark nothing once they are posted
     company = company or load_company(connection, company_id)
     result = post_lines(connection, company, head.journal_name, lines, one_voucher=head.one_voucher,
                         groups=user_groups(connection, company_id, user), source=f"journal {journal_id}")
@@ -159,6 +161,7 @@ def add_journal_lines(engine: Engine, company_id: str | None, journal_id: int, l
         connection.execute(insert(s.journal_line), [
             {"company_id": company_id, "journal_id": journal_id, "line_no": line.line_no,
              "fields": _line_to_json(line)} for line in renumbered])
+        record_marks(connection, company_id, journal_id, renumbered)
         return last + len(lines)
 
 
@@ -171,11 +174,13 @@ def replace_journal_lines(engine: Engine, company_id: str | None, journal_id: in
         head, _ = load_journal(connection, company_id, journal_id)
         if head.status == "posted":
             raise InvalidInput(f"journal {journal_id} is posted already", code="journal_posted")
+        forget_marks(connection, company_id, journal_id)
         connection.execute(s.journal_line.delete().where(s.journal_line.c.company_id == company_id,
                                                          s.journal_line.c.journal_id == journal_id))
         connection.execute(insert(s.journal_line), [
             {"company_id": company_id, "journal_id": journal_id, "line_no": line.line_no,
              "fields": _line_to_json(line)} for line in lines])
+        record_marks(connection, company_id, journal_id, lines)
 
 
 def validate_stored_journal(engine: Engine, company_id: str | None, journal_id: int, *,

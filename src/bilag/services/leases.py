@@ -42,6 +42,7 @@ from ..store import schema as s
 from ..store.bulk import IsoDates, bulk_insert, bulk_page_cache, driver_rows, is_postgres, next_ids
 from ..store.bulk import marks as in_list
 from ..store.companies import load_company, resolve_company_id, user_groups
+from ..store.stored_journals import record_marks
 from .journals import _line_to_json, load_journal
 from .lease_setup import (
     LEASE_SETUP_SECTIONS,
@@ -608,6 +609,7 @@ def _create_for_company(connection, company, schedules, through, groups, books, 
                 lines = _journal_lines(company, entries)
                 bulk_insert(connection, s.journal_line, ("company_id", "journal_id", "line_no", "fields"),
                             [(company.id, journal_id, line.line_no, _line_to_json(line)) for line in lines])
+                record_marks(connection, company.id, journal_id, lines)
                 journal.entries = sum(2 if line.offset_account else 1 for line in lines)
             # Each schedule line's link: its entry's first line and, once posted, the voucher made from that line (a
             # short-term reclass has its automatic reversal as the next one).

@@ -151,7 +151,7 @@ def settle_in(connection: Connection, company: Company, party_type: PartyType, p
 
     def marked_elsewhere() -> dict:
         if "all" not in marked_cache:
-            marked_cache["all"] = marked_in_open_journals(connection, company.id)
+            marked_cache["all"] = marked_in_open_journals(connection, company.id, (party_type.value, party_id))
         return marked_cache["all"]
 
     for request in marks:
@@ -217,7 +217,7 @@ def _named_reads(company_id: str, party_type: PartyType, party_id: str, requests
     statements: list[tuple[str, Sequence]] = [*named_transactions_statements(
         company_id, party_type.value, party_id, ids=ids, invoices=invoices, lock=True, postgres=postgres)]
     if read_ahead:
-        statements += [marked_in_open_journals_statement(company_id),
+        statements += [marked_in_open_journals_statement(company_id, (party_type.value, party_id)),
                        named_distributions_statement(company_id, party_type.value, party_id, ids, invoices)]
     return statements
 

@@ -18,6 +18,7 @@ from ..journal.model import JOURNAL_COLUMNS, JournalLine
 from ..journal.parsing import lines_from_records
 from ..store import schema as s
 from ..store.companies import resolve_company_id
+from ..store.stored_journals import forget_marks, record_marks
 from .journals import _line_to_json, load_journal, post_stored_journal, refuse_lease_journal
 from .posting import PostingResult, validate_journal
 
@@ -95,6 +96,7 @@ def _parsed(records: list[dict], line_numbers: list[int], journal_id: int) -> li
 def _write_line(connection: Connection, company_id: str, journal_id: int, line: JournalLine) -> None:
     connection.execute(insert(s.journal_line).values(company_id=company_id, journal_id=journal_id,
                                                      line_no=line.line_no, fields=_line_to_json(line)))
+    record_marks(connection, company_id, journal_id, [line])
 
 
 def _line(lines: list[JournalLine], line_no: int, journal_id: int) -> JournalLine:
@@ -116,6 +118,7 @@ def replace_line(engine: Engine, company_id: str | None, journal_id: int, line_n
         current.pop("line")
         record = {**current, **changes}
         [line] = _parsed([record], [line_no], journal_id)
+        forget_marks(connection, company_id, journal_id, line_no)
         connection.execute(delete(s.journal_line).where(
             s.journal_line.c.company_id == company_id, s.journal_line.c.journal_id == journal_id,
             s.journal_line.c.line_no == line_no))
@@ -131,6 +134,7 @@ def delete_line(engine: Engine, company_id: str | None, journal_id: int, line_no
         if len(lines) == 1:
             raise InvalidInput(f"line {line_no} is the only line of journal {journal_id}; delete the journal "
                                f"instead ('bilag journal delete {journal_id}')", code="empty_journal")
+        forget_marks(connection, company_id, journal_id, line_no)
         connection.execute(delete(s.journal_line).where(
             s.journal_line.c.company_id == company_id, s.journal_line.c.journal_id == journal_id,
             s.journal_line.c.line_no == line_no))
@@ -163,6 +167,7 @@ def delete_journal(engine: Engine, company_id: str | None, journal_id: int) -> N
     with engine.begin() as connection:
         company_id = resolve_company_id(connection, company_id)
         _open_journal(connection, company_id, journal_id, "deleted")
+        forget_marks(connection, company_id, journal_id)
         connection.execute(delete(s.journal_line).where(s.journal_line.c.company_id == company_id,
                                                         s.journal_line.c.journal_id == journal_id))
         connection.execute(delete(s.journal).where(s.journal.c.company_id == company_id,

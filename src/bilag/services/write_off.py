@@ -17,9 +17,10 @@ from ..parties.model import PartyType
 from ..settlement.references import Reference, named_by
 from ..store import schema as s
 from ..store.companies import load_company, resolve_company_id
+from ..store.stored_journals import marked_in_open_journals
 from ..store.tax import save_journal_tax_lines, taxed_settlements, taxes_of_transactions
 from ..store.transactions import chunks
-from .journals import create_journal_in, marked_in_open_journals
+from .journals import create_journal_in
 from .posting import PostingResult
 
 _T = s.party_transaction

@@ -434,6 +434,25 @@ journal_line = Table(
                          name="fk_journal_line_journal"),
 )
 
+# What the stored journals' lines mark for settlement (settle_invoice), one row per invoice or `#N` a line names,
+# written with the line and dropped when the journal is posted: a settlement asks for its party's marks through
+# the index instead of reading (and decoding) every line ever stored (issue 11).
+journal_mark = Table(
+    "journal_mark", metadata,
+    Column("company_id", String(20), nullable=False),
+    Column("journal_id", BigInteger, nullable=False),
+    Column("line_no", Integer, nullable=False),
+    Column("mark_no", Integer, nullable=False),  # the reference's place in the line's settle_invoice
+    Column("party_type", String(10), nullable=False),
+    Column("party_id", Text, nullable=False),  # as the line has them: unchecked until the journal is posted
+    Column("reference", Text, nullable=False),
+    # No foreign key to the line: the upgrade copies the marks of open journals, and on a Citus cluster a new
+    # (still local) table cannot refer to the distributed lines. Every change of the lines changes their marks
+    # in the same transaction (store.stored_journals), and a mark counts only while its journal is open.
+    PrimaryKeyConstraint("company_id", "journal_id", "line_no", "mark_no"),
+    Index("ix_journal_mark_party", "company_id", "party_type", "party_id"),
+)
+
 netting_agreement = Table(
     "netting_agreement", metadata,
     Column("company_id", String(20), nullable=False),

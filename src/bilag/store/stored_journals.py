@@ -1,43 +1,53 @@
-"""Reading stored (unposted) journals for the rules that must see them: an invoice marked in one."""
+"""The marks of stored (unposted) journals for the rules that must see them: an invoice marked in one.
+
+A line whose settle_invoice names invoices or transactions of a customer or vendor marks them; its marks are
+written with it (journal_mark, one row per reference) and dropped with it or when its journal is posted, so
+that a settlement reads its own party's marks through an index instead of every stored line.
+"""
 from __future__ import annotations
 
-import json
+from collections.abc import Iterable, Sequence
 
+from sqlalchemy import delete, insert
 from sqlalchemy.engine import Connection
 
+from ..journal.model import JournalLine
+from . import schema as s
 from .bulk import driver_rows
 
-# Each settlement asks: through the driver, as fixed text (the pattern a parameter: no `%` in the statement).
-_MARKING_LINES = ("SELECT l.journal_id, l.fields FROM journal_line l JOIN journal j "
-                  "ON j.company_id = l.company_id AND j.journal_id = l.journal_id "
-                  "WHERE l.company_id = ? AND j.status = 'open' AND l.fields LIKE ?")
-_MARKING = '%"settle_invoice"%'
+# Each settlement asks: through the driver, as fixed text (`?` marks), to send with its other reads.
+_MARKS = ("SELECT m.journal_id, m.party_type, m.party_id, m.reference FROM journal_mark m JOIN journal j "
+          "ON j.company_id = m.company_id AND j.journal_id = m.journal_id "
+          "WHERE m.company_id = ? AND j.status = 'open'")
+
+Marked = dict[tuple[str, str, str], list[int]]
 
 
-def marked_in_open_journals(connection: Connection, company_id: str) -> dict[tuple[str, str, str], list[int]]:
-    """(party type, party, invoice) -> the stored, unposted journals whose lines mark it (settle_invoice).
+def marked_in_open_journals(connection: Connection, company_id: str, party: tuple[str, str] | None = None) -> Marked:
+    """(party type, party, invoice or `#N`) -> the stored, unposted journals whose lines mark it (settle_invoice);
+    with `party` (type, id) only that party's.
 
     Such a transaction is "marked elsewhere": settling it from another place is refused until that journal
     is posted or changed, so that one invoice is never paid twice.
     """
-    return marked_in_rows(driver_rows(connection, *marked_in_open_journals_statement(company_id)))
+    return marked_in_rows(driver_rows(connection, *marked_in_open_journals_statement(company_id, party)))
 
 
-def marked_in_open_journals_statement(company_id: str) -> tuple[str, tuple]:
+def marked_in_open_journals_statement(company_id: str, party: tuple[str, str] | None = None
+                                      ) -> tuple[str, Sequence]:
     """marked_in_open_journals' read (`?` marks), to send with others; marked_in_rows reads its rows."""
-    return _MARKING_LINES, (company_id, _MARKING)
+    # No ORDER BY: SQLite would walk every mark of the company in key order rather than sort a party's few.
+    if party is None:
+        return _MARKS, (company_id,)
+    return _MARKS + " AND m.party_type = ? AND m.party_id = ?", (company_id, *party)
 
 
-def marked_in_rows(rows) -> dict[tuple[str, str, str], list[int]]:
-    marked: dict[tuple[str, str, str], list[int]] = {}
-    for journal_id, fields in rows:
-        values = json.loads(fields)
-        party_type = str(values.get("account_type", "")).strip().lower()
-        if values.get("settle_invoice") and party_type in ("customer", "vendor"):
-            # One invoice, or several transactions as `#N,#M` (a write-off's customer line).
-            for reference in marked_references(str(values["settle_invoice"])):
-                key = (party_type, str(values.get("account", "")).strip(), reference)
-                marked.setdefault(key, []).append(journal_id)
+def marked_in_rows(rows: Iterable[Sequence]) -> Marked:
+    marked: Marked = {}
+    for journal_id, party_type, party_id, reference in rows:
+        marked.setdefault((party_type, party_id, reference), []).append(journal_id)
+    for journals in marked.values():
+        journals.sort()
     return marked
 
 
@@ -47,3 +57,35 @@ def marked_references(settle_invoice: str) -> list[str]:
     if len(parts) > 1 and all(part.startswith("#") and part[1:].isdigit() for part in parts):
         return parts
     return [settle_invoice]
+
+
+def line_marks(line: JournalLine) -> list[tuple[str, str, str]]:
+    """(party type, party, reference) for each invoice or transaction a stored line marks; none for a line that
+    names no customer or vendor (its account type and account as typed, trimmed: checked when it is posted)."""
+    if not line.settle_invoice:
+        return []
+    party_type = str(line.account_type or "").strip().lower()
+    if party_type not in ("customer", "vendor"):
+        return []
+    party_id = str(line.account or "").strip()
+    return [(party_type, party_id, reference) for reference in marked_references(str(line.settle_invoice))]
+
+
+def record_marks(connection: Connection, company_id: str, journal_id: int, lines: Iterable[JournalLine]) -> None:
+    """The marks of lines just stored in the journal (after their journal_line rows)."""
+    rows = [{"company_id": company_id, "journal_id": journal_id, "line_no": line.line_no, "mark_no": number,
+             "party_type": party_type, "party_id": party_id, "reference": reference}
+            for line in lines if line.settle_invoice
+            for number, (party_type, party_id, reference) in enumerate(line_marks(line))]
+    if rows:
+        connection.execute(insert(s.journal_mark), rows)
+
+
+def forget_marks(connection: Connection, company_id: str, journal_id: int, line_no: int | None = None) -> None:
+    """Drop the marks of a journal (posted, or its lines replaced or deleted), or of one of its lines, in the
+    transaction that changes the lines."""
+    query = delete(s.journal_mark).where(s.journal_mark.c.company_id == company_id,
+                                         s.journal_mark.c.journal_id == journal_id)
+    if line_no is not None:
+        query = query.where(s.journal_mark.c.line_no == line_no)
+    connection.execute(query)
