@@ -19,6 +19,10 @@ On PostgreSQL the calls are timed on the company in its steady state: after the 
 each table at a moment of its choosing, perhaps during the calls, on one of the machine's two cores. Measured
 both ways (docs/performance.md, ninth pass): on a quiet machine no difference; at load ~3 one run without it
 was about 1 ms slower per settle, its commit floor's p99 5.7 against 0.7 ms. `--right-after-load` skips it.
+
+`--stored-lines N` gives the company journals kept by its users before the calls: N ledger lines in stored
+journals, posted (a stored journal keeps its lines), and an open payment journal of N / 10 lines that mark
+invoices for settlement (settle_invoice). No call may read them: a settlement reads its own party's marks only.
 """
 from __future__ import annotations
 
@@ -41,6 +45,7 @@ from settle import free_port, fresh_database  # noqa: E402
 
 from bilag.journal.model import JournalLine  # noqa: E402
 from bilag.parties.model import PartyType  # noqa: E402
+from bilag.services.journals import create_journal, post_stored_journal  # noqa: E402
 from bilag.services.posting import post_journal  # noqa: E402
 from bilag.services.settlement import MarkRequest, Payment, settle  # noqa: E402
 from bilag.services.setup import setup_company  # noqa: E402
@@ -72,18 +77,34 @@ def invoice_line(n: int, line_no: int) -> JournalLine:
                        invoice=f"INV{n:08d}")
 
 
+def store_journals(engine, lines: int) -> None:
+    """`lines` ledger lines in stored journals, posted; an open payment journal of lines // 10 marking lines."""
+    for start in range(0, lines, CHUNK):
+        journal = create_journal(engine, "BENCH", "GENJRN", [
+            JournalLine(n - start + 1, START + timedelta(days=n % 60), "ledger", f"606300-{n % 4:03d}-D{n % 6:02d}",
+                        Decimal(10 + n % 90), None, f"GL{n:08d}", f"Accrual {n}", "USD", None, "ledger", "110110")
+            for n in range(start, min(lines, start + CHUNK))])
+        post_stored_journal(engine, "BENCH", journal)
+    if lines // 10:
+        create_journal(engine, "BENCH", "APPAY", [
+            JournalLine(k + 1, date(2024, 3, 20), "vendor", f"V{k % VENDORS:05d}", Decimal("10.00"), None,
+                        f"PP{k:07d}", "Payment proposal", "USD", None, "ledger", "110110", settle_invoice=f"MARK{k:08d}")
+            for k in range(lines // 10)])
+
+
 def percentile(values: list[float], share: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
 
 
-def run(url: str, size: int, calls: int, *, steady: bool = True) -> dict:
+def run(url: str, size: int, calls: int, *, steady: bool = True, stored_lines: int = 0) -> dict:
     engine = open_store(url)
     backends = watch_backends(engine)  # PostgreSQL: the server's CPU time counts too
     setup_company(engine, company())
     for start in range(0, size, CHUNK):
         post_journal(engine, "BENCH", "APINV",
                      [invoice_line(n, n - start + 1) for n in range(start, min(size, start + CHUNK))])
+    store_journals(engine, stored_lines)
     if steady and engine.dialect.name == "postgresql":
         with engine.connect() as connection:  # VACUUM runs outside a transaction
             connection.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql("VACUUM (ANALYZE)")
@@ -179,22 +200,27 @@ def main() -> None:
     parser.add_argument("--sizes", default="1000,10000,100000", help="open invoices per run, comma-separated")
     parser.add_argument("--calls", type=int, default=1000, help="calls of each kind per size")
     parser.add_argument("--store", choices=("sqlite", "postgresql", "both"), default="sqlite")
+    parser.add_argument("--stored-lines", type=int, default=0,
+                        help="lines in stored journals (posted) before the calls, and a tenth as many marking lines "
+                             "in an open payment journal")
     parser.add_argument("--right-after-load", action="store_true",
                         help="PostgreSQL: time the calls while autovacuum still has the bulk set-up to go through")
     args = parser.parse_args()
     sizes = [int(size) for size in args.sizes.split(",")]
+    stored = f", {args.stored_lines:,} stored journal lines" if args.stored_lines else ""
     with tempfile.TemporaryDirectory(prefix="bilag-bench-") as directory:
         if args.store in ("sqlite", "both"):
-            report("SQLite", {size: run(f"sqlite:///{directory}/latency{size}.sqlite", size, args.calls)
+            report("SQLite" + stored, {size: run(f"sqlite:///{directory}/latency{size}.sqlite", size, args.calls,
+                                                  stored_lines=args.stored_lines)
                               for size in sizes})
         if args.store in ("postgresql", "both"):
             cluster = f"/tmp/bilag-bench-pg-latency-{free_port()}"
             server = subprocess.run([str(ROOT / "scripts" / "pg-cluster"), "start", cluster, str(free_port())],
                                     check=True, capture_output=True, text=True).stdout.strip()
             try:
-                label = "PostgreSQL, right after load" if args.right_after_load else "PostgreSQL, steady state"
+                label = ("PostgreSQL, right after load" if args.right_after_load else "PostgreSQL, steady state") + stored
                 report(label, {size: run(fresh_database(server, f"latency{size}"), size, args.calls,
-                                         steady=not args.right_after_load)
+                                         steady=not args.right_after_load, stored_lines=args.stored_lines)
                                for size in sizes})
             finally:
                 subprocess.run([str(ROOT / "scripts" / "pg-cluster"), "stop", cluster], check=False)
