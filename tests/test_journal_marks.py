@@ -3,6 +3,7 @@ settlement reads its own party's marks through an index, not every line ever sto
 change of the lines and go when the journal is posted."""
 from __future__ import annotations
 
+import dataclasses
 from datetime import date
 from decimal import Decimal as D
 
@@ -19,7 +20,7 @@ from bilag.services.stored_journals import add_lines, delete_journal, delete_lin
 from bilag.store import schema as s
 from bilag.store.citus import has_citus
 from bilag.store.database import alembic_config, migrate
-from bilag.store.stored_journals import marked_in_open_journals, marked_in_open_journals_statement
+from bilag.store.stored_journals import _parties_marks, marked_in_open_journals, marked_in_open_journals_statement
 
 from .support import make_company, post
 
@@ -65,32 +66,32 @@ def test_the_marks_follow_the_lines_through_every_change_and_go_when_the_journal
                               (journal, 2, 1, "vendor", "1002", "#9")}
     assert _marked(engine) == {("vendor", "1001", "VI-1"): [journal], ("vendor", "1002", "#7"): [journal],
                                ("vendor", "1002", "#9"): [journal]}
-    assert _marked(engine, ("vendor", "1001")) == {("vendor", "1001", "VI-1"): [journal]}
-    assert _marked(engine, ("customer", "1001")) == {}
+    assert _marked(engine, [("vendor", "1001")]) == {("vendor", "1001", "VI-1"): [journal]}
+    assert _marked(engine, [("customer", "1001")]) == {}
 
     replace_line(engine, None, journal, 2, {"settle_invoice": "VI-2"})
-    assert _marked(engine, ("vendor", "1002")) == {("vendor", "1002", "VI-2"): [journal]}
+    assert _marked(engine, [("vendor", "1002")]) == {("vendor", "1002", "VI-2"): [journal]}
     second = create_journal(engine, None, "PAYMENT", _lines(PAYMENTS)[1:2])
-    assert _marked(engine, ("vendor", "1002")) == {("vendor", "1002", "#7"): [second],
+    assert _marked(engine, [("vendor", "1002")]) == {("vendor", "1002", "#7"): [second],
                                                    ("vendor", "1002", "#9"): [second],
                                                    ("vendor", "1002", "VI-2"): [journal]}
     delete_line(engine, None, journal, 2)
-    assert _marked(engine, ("vendor", "1002")) == {("vendor", "1002", "#7"): [second],
+    assert _marked(engine, [("vendor", "1002")]) == {("vendor", "1002", "#7"): [second],
                                                    ("vendor", "1002", "#9"): [second]}
     add_lines(engine, None, journal, [{"date": "2024-01-20", "voucher": "PAY-4", "account_type": "Vendor",
                                        "account": "1002", "debit": "500.00", "offset_account_type": "Bank",
                                        "offset_account": "110110-001-", "settle_invoice": "VI-2"}])
-    assert _marked(engine, ("vendor", "1002"))[("vendor", "1002", "VI-2")] == [journal]
+    assert _marked(engine, [("vendor", "1002")])[("vendor", "1002", "VI-2")] == [journal]
     with pytest.raises(BilagError) as refused:
         settle(engine, None, PartyType.vendor, "1002", [MarkRequest(invoice="VI-2")],
                payment=Payment(D("500.00"), "110110-001-"), day=date(2024, 1, 20))
     assert (refused.value.code, f"journal {journal}" in str(refused.value)) == ("marked_elsewhere", True)
 
     replace_journal_lines(engine, None, second, _lines(PAYMENTS)[:1])
-    assert _marked(engine, ("vendor", "1002")) == {("vendor", "1002", "VI-2"): [journal]}
-    assert _marked(engine, ("vendor", "1001")) == {("vendor", "1001", "VI-1"): [journal, second]}
+    assert _marked(engine, [("vendor", "1002")]) == {("vendor", "1002", "VI-2"): [journal]}
+    assert _marked(engine, [("vendor", "1001")]) == {("vendor", "1001", "VI-1"): [journal, second]}
     delete_journal(engine, None, second)
-    assert _marked(engine, ("vendor", "1001")) == {("vendor", "1001", "VI-1"): [journal]}
+    assert _marked(engine, [("vendor", "1001")]) == {("vendor", "1001", "VI-1"): [journal]}
 
     post_stored_journal(engine, None, journal)  # settles VI-1 and VI-2: nothing is marked any more
     assert _marks(engine) == set()
@@ -105,16 +106,29 @@ def test_a_rejected_posting_keeps_the_marks(engine):
     assert _marked(engine) == {("vendor", "1001", "VI-1"): [journal]}
 
 
+def test_the_marks_of_many_parties_are_read_party_by_party(engine):
+    make_company(engine, vendors=VENDORS)
+    parties = [f"V{n:04d}" for n in range(450)]  # more than one statement's worth
+    lines = _lines(PAYMENTS)[:1] * len(parties)
+    journal = create_journal(engine, None, "PAYMENT", [
+        dataclasses.replace(line, line_no=number, account=party, settle_invoice=f"INV-{party}")
+        for number, (line, party) in enumerate(zip(lines, parties), start=1)])
+    wanted = [("vendor", party) for party in parties[1:]] + [("vendor", "1001"), ("customer", "V0000")]
+    assert _marked(engine, wanted) == {("vendor", party, f"INV-{party}"): [journal] for party in parties[1:]}
+    assert len(_marked(engine)) == len(parties)
+
+
 def test_a_settlement_reads_its_party_s_marks_through_the_index(engine):
     make_company(engine, vendors=VENDORS)
     create_journal(engine, None, "PAYMENT", _lines(PAYMENTS))
     if engine.dialect.name != "sqlite":
         pytest.skip("the plan of a table this small is the planner's choice on PostgreSQL")
-    sql, parameters = marked_in_open_journals_statement("USMF", ("vendor", "1001"))
-    with engine.connect() as connection:
-        plan = " ".join(str(row[-1]) for row in connection.exec_driver_sql("EXPLAIN QUERY PLAN " + sql,
-                                                                            tuple(parameters)))
-    assert "ix_journal_mark_party" in plan
+    for parties in ([("vendor", "1001")], [("vendor", "1001"), ("vendor", "1002")]):
+        sql, parameters = _parties_marks("USMF", parties)
+        with engine.connect() as connection:
+            plan = [str(row[-1]) for row in connection.exec_driver_sql("EXPLAIN QUERY PLAN " + sql, tuple(parameters))]
+        assert any("ix_journal_mark_party (company_id=? AND party_type=? AND party_id=?)" in step for step in plan)
+    assert marked_in_open_journals_statement("USMF", ("vendor", "1001")) == _parties_marks("USMF", [("vendor", "1001")])
 
 
 def test_migration_0025_copies_the_marks_of_the_open_journals(engine):

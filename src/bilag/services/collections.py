@@ -88,7 +88,7 @@ def collections_view(engine: Engine, company_id: str | None, customer: str, as_o
         party = company.party(PartyType.customer, customer)
         if party is None:
             raise NotFound(f"customer {customer} does not exist", code="unknown_account")
-        marked = marked_in_open_journals(connection, company_id, ("customer", customer))
+        marked = marked_in_open_journals(connection, company_id, [("customer", customer)])
         labels = periods.labels
         items = []
         for item in open_items_as_of(connection, company_id, "customer", as_of, [customer]):

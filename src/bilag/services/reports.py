@@ -204,7 +204,7 @@ def open_transactions(connection: Connection, company_id: str, *, party_type: st
 
     company = load_company(connection, company_id)
     marked = marked_in_open_journals(
-        connection, company_id, (party_type, party_id) if party_type is not None and party_id is not None else None)
+        connection, company_id, [(party_type, party_id)] if party_type is not None and party_id is not None else None)
     t, v = s.party_transaction, s.voucher
     query = select(t, v.c.voucher_number).join(v, and_(v.c.company_id == t.c.company_id,
                                                           v.c.voucher_id == t.c.voucher_id)).where(
@@ -274,7 +274,7 @@ def settle_form_transactions(connection: Connection, company_id: str, party_type
     from ..store.stored_journals import marked_in_open_journals
 
     company = load_company(connection, company_id)
-    marked = marked_in_open_journals(connection, company_id, (party_type, party_id))
+    marked = marked_in_open_journals(connection, company_id, [(party_type, party_id)])
     t, v = s.party_transaction, s.voucher
     query = (select(*(t.c[name] for name in _SETTLE_FORM_COLUMNS), v.c.voucher_number)
              .join(v, and_(v.c.company_id == t.c.company_id, v.c.voucher_id == t.c.voucher_id))

@@ -112,7 +112,7 @@ def settle_named_invoices(connection: Connection, company: Company, settle_lines
         if marked_elsewhere is None:
             from ..store.stored_journals import marked_in_open_journals
 
-            marked_elsewhere = marked_in_open_journals(connection, company.id)
+            marked_elsewhere = marked_in_open_journals(connection, company.id, wanted)
         if marked_elsewhere:
             elsewhere = (marked_elsewhere.get((party_type.value, party_id, f"#{invoice.transaction_id}"))
                          or marked_elsewhere.get((party_type.value, party_id, invoice.invoice or "")))

@@ -151,7 +151,7 @@ def settle_in(connection: Connection, company: Company, party_type: PartyType, p
 
     def marked_elsewhere() -> dict:
         if "all" not in marked_cache:
-            marked_cache["all"] = marked_in_open_journals(connection, company.id, (party_type.value, party_id))
+            marked_cache["all"] = marked_in_open_journals(connection, company.id, [(party_type.value, party_id)])
         return marked_cache["all"]
 
     for request in marks:

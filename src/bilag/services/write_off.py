@@ -111,7 +111,7 @@ def prepare_write_off_in(connection: Connection, company: Company, *, day: date,
     if not rows:
         who = ", ".join(customers or [])
         raise InvalidInput(f"customer {who} has no open transactions to write off", code="nothing_to_write_off")
-    marked = marked_in_open_journals(connection, company.id)
+    marked = marked_in_open_journals(connection, company.id, {("customer", row.party_id) for row in rows})
     ids = [r.transaction_id for r in rows]
     taxes = taxes_of_transactions(connection, company.id, ids) if separate else {}
     credits = taxed_settlements(connection, company.id, ids) if separate else {}

@@ -16,30 +16,48 @@ from . import schema as s
 from .bulk import driver_rows
 
 # Each settlement asks: through the driver, as fixed text (`?` marks), to send with its other reads.
-_MARKS = ("SELECT m.journal_id, m.party_type, m.party_id, m.reference FROM journal_mark m JOIN journal j "
-          "ON j.company_id = m.company_id AND j.journal_id = m.journal_id "
-          "WHERE m.company_id = ? AND j.status = 'open'")
+_COLUMNS = "SELECT m.journal_id, m.party_type, m.party_id, m.reference FROM "
+_OPEN = "JOIN journal j ON j.company_id = m.company_id AND j.journal_id = m.journal_id AND j.status = 'open' "
+_MARKS = _COLUMNS + "journal_mark m " + _OPEN + "WHERE m.company_id = ?"
+# The parties' marks, one probe of the party index each (CROSS JOIN keeps SQLite from reading the company's
+# marks whole, as it does for a row-value IN list).
+_PARTIES_AT_ONCE = 400
+
+
+def _parties_marks(company_id: str, parties: Sequence[tuple[str, str]]) -> tuple[str, Sequence]:
+    if len(parties) == 1:  # the settlement's own
+        return _MARKS + " AND m.party_type = ? AND m.party_id = ?", (company_id, *parties[0])
+    values = ", ".join(["(?, ?)"] * len(parties))
+    return (f"WITH wanted (party_type, party_id) AS (VALUES {values}) " + _COLUMNS
+            + "wanted CROSS JOIN journal_mark m " + _OPEN + "WHERE m.company_id = ? AND "
+            "m.party_type = wanted.party_type AND m.party_id = wanted.party_id",
+            (*(value for party in parties for value in party), company_id))
+
 
 Marked = dict[tuple[str, str, str], list[int]]
 
 
-def marked_in_open_journals(connection: Connection, company_id: str, party: tuple[str, str] | None = None) -> Marked:
+def marked_in_open_journals(connection: Connection, company_id: str,
+                            parties: Iterable[tuple[str, str]] | None = None) -> Marked:
     """(party type, party, invoice or `#N`) -> the stored, unposted journals whose lines mark it (settle_invoice);
-    with `party` (type, id) only that party's.
+    with `parties` ((type, id) pairs) only theirs.
 
     Such a transaction is "marked elsewhere": settling it from another place is refused until that journal
     is posted or changed, so that one invoice is never paid twice.
     """
-    return marked_in_rows(driver_rows(connection, *marked_in_open_journals_statement(company_id, party)))
+    if parties is None:
+        return marked_in_rows(driver_rows(connection, _MARKS, (company_id,)))
+    wanted = sorted(set(parties))
+    rows: list = []
+    for start in range(0, len(wanted), _PARTIES_AT_ONCE):
+        rows += driver_rows(connection, *_parties_marks(company_id, wanted[start:start + _PARTIES_AT_ONCE]))
+    return marked_in_rows(rows)
 
 
-def marked_in_open_journals_statement(company_id: str, party: tuple[str, str] | None = None
-                                      ) -> tuple[str, Sequence]:
-    """marked_in_open_journals' read (`?` marks), to send with others; marked_in_rows reads its rows."""
-    # No ORDER BY: SQLite would walk every mark of the company in key order rather than sort a party's few.
-    if party is None:
-        return _MARKS, (company_id,)
-    return _MARKS + " AND m.party_type = ? AND m.party_id = ?", (company_id, *party)
+def marked_in_open_journals_statement(company_id: str, party: tuple[str, str]) -> tuple[str, Sequence]:
+    """One party's marks (marked_in_open_journals' read, `?` marks), to send with other reads; marked_in_rows
+    reads its rows. (No ORDER BY: SQLite would walk every mark of the company in key order to skip the sort.)"""
+    return _parties_marks(company_id, [party])
 
 
 def marked_in_rows(rows: Iterable[Sequence]) -> Marked:
