@@ -4,6 +4,7 @@ read whole; a damaged one is a clear error."""
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 from datetime import date
 from decimal import Decimal
@@ -241,6 +242,25 @@ def test_a_large_sheet_without_rows_is_an_empty_sheet(tmp_path, small_pieces):
             archive.writestr(name, content)
     assert sheet_pieces.sheet_pieces(path) is None
     assert list(xlsx_text_rows(path)) == list(_calamine_rows(path, whole=True)) == []
+
+
+@pytest.mark.parametrize("moved", ["out_of_order", "twice"])
+def test_rows_out_of_order_or_written_twice_across_pieces_are_refused(tmp_path, small_pieces, moved):
+    # Read whole, calamine sorts them and keeps one of a row written twice; pieces cannot, so rather than post a
+    # line twice or in another order, the workbook is refused (spreadsheet programs call it damaged).
+    rows_xml, strings = journal_rows(60)
+    rows = rows_xml.split("</row>")[:-1]
+    late = rows[3] + "</row>"  # the second voucher's first line
+    damaged = "".join(row + "</row>" for index, row in enumerate(rows) if moved == "twice" or index != 3) + late
+    path = package(tmp_path / f"{moved}.xlsx", damaged, strings=strings)
+    with pytest.raises(InvalidInput) as error:
+        list(xlsx_text_rows(path))
+    number = re.findall(r'<row r="(\d+)"', late)[-1]  # after a blank row written before it, if any
+    assert error.value.code == "bad_file"
+    assert re.fullmatch(rf"{re.escape(str(path))}: the first sheet's row {number} comes after its row \d+ \(rows out "
+                        r"of order or written twice\); open the workbook in a spreadsheet program and save it again",
+                        str(error.value))
+    assert filled(_calamine_rows(path, whole=True))  # read whole, calamine takes them
 
 
 def test_a_small_sheet_is_read_whole(tmp_path):

@@ -521,11 +521,25 @@ def xlsx_text_rows(path: Path | bytes) -> Generator[tuple[int, list[str]], None,
     if isinstance(path, bytes) or (pieces := sheet_pieces(path)) is None:
         yield from _calamine_rows(path, whole=True)
         return
+    last, behind = 0, None
     try:
         for piece in pieces:
-            yield from _calamine_rows(piece, whole=False)
+            for number, cells in _calamine_rows(piece, whole=False):
+                if number <= last:  # only a piece's first row can be: calamine puts a piece's rows in order
+                    behind = number
+                    break
+                last = number
+                yield number, cells
+            if behind is not None:
+                break
     except Exception as error:  # a damaged archive or sheet, found after the first piece: zipfile, zlib, calamine
         raise InvalidInput(f"{path}: not a readable XLSX workbook ({type(error).__name__})", code="bad_file") from None
+    if behind is not None:
+        # Read whole, calamine would sort the rows and keep one of a row written twice; a piece cannot see the
+        # others' rows. Spreadsheet programs write rows in order, each once, and call such a sheet damaged.
+        raise InvalidInput(f"{path}: the first sheet's row {behind} comes after its row {last} (rows out of order "
+                           f"or written twice); open the workbook in a spreadsheet program and save it again",
+                           code="bad_file")
 
 
 def _calamine_rows(path: Path | bytes, *, whole: bool) -> Generator[tuple[int, list[str]], None, None]:

@@ -11,8 +11,9 @@ A sheet laid out otherwise (a first row that names no number, a first sheet that
 xl/workbook.xml's relationships put them) is not cut: it is read whole, as a small sheet is. From a comment, a CDATA
 section or a processing instruction on (which no spreadsheet program writes in a sheet's rows, and which could hold
 text that looks like a row's tag), the rest of the sheet is one piece. Rows are taken to come in the order of their
-numbers, each once, as spreadsheet programs write them (calamine would sort rows out of order, and merge a row
-written twice, within a piece only).
+numbers, each once, as spreadsheet programs write them: calamine sorts rows out of order, and merges a row written
+twice, within a piece only, so a piece whose first row is not after the last row before it is refused
+(parsing.xlsx_text_rows) rather than read in another order than the whole sheet would be.
 """
 from __future__ import annotations
 
