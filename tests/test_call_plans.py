@@ -1,0 +1,105 @@
+"""One operation at a time reads only what it names (issue 11): every statement of a settle(), a single-voucher
+posting and a payment line naming its invoice probes an index by the party, transaction, voucher or number the
+call gives — none reads a table, or a company's rows of one, whole. SQLite's plans (it keeps no statistics
+unless asked, so they do not depend on the data); a read that grows with the company fails here, as the marks
+of stored journals did (256 ms per settle with 200,000 stored lines)."""
+from __future__ import annotations
+
+import re
+import sqlite3
+from datetime import date
+from decimal import Decimal as D
+
+from sqlalchemy import event
+
+from bilag.journal.model import JournalLine
+from bilag.parties.model import PartyType
+from bilag.services.journals import create_journal, post_stored_journal
+from bilag.services.posting import post_journal
+from bilag.services.settlement import MarkRequest, Payment, settle
+from bilag.services.setup import setup_company
+
+from .support import post
+
+SETUP = {
+    "company": {"id": "PLAN", "name": "Plans", "accounting_currency": "USD"},
+    "calendar": {"first_year_start": "2024-01-01", "years": 1},
+    "accounts": [{"id": "110110", "type": "asset"}, {"id": "200110", "type": "liability"},
+                 {"id": "606300", "type": "expense"}],
+    "posting_profiles": {"vendor": {"summary_account": "200110"}},
+    "vendors": [{"id": f"V{n}", "currency": "USD"} for n in range(1, 4)],
+}
+INVOICES = "voucher | account_type | account | credit | offset_account | invoice\n" + "\n".join(
+    f"VI-{n} | Vendor | V{n % 3 + 1} | {100 + n}.00 | 606300 | VI-{n}" for n in range(1, 13))
+# Tables whose key is the company alone: reading "by company" reads one row.
+ONE_ROW_PER_COMPANY = {"company"}
+
+
+def _line(n: int, voucher: str, **fields) -> JournalLine:
+    return JournalLine(n, date(2024, 1, 20), "vendor", "V2", D("10.00"), None, voucher, "", "USD", None, "ledger",
+                       "110110", **fields)
+
+
+def _statements(engine, call) -> list[str]:
+    seen: list[str] = []
+
+    def trace(connection, _record):
+        connection.set_trace_callback(seen.append)
+
+    event.listen(engine, "connect", trace)
+    engine.dispose()  # connections made from here on are traced
+    try:
+        call()
+    finally:
+        event.remove(engine, "connect", trace)
+        engine.dispose()
+    return [sql for sql in seen if re.match(r"\s*(WITH|SELECT|INSERT|UPDATE|DELETE)\b", sql, re.IGNORECASE)]
+
+
+def _whole_reads(database: str, statements: list[str]) -> list[str]:
+    found = []
+    with sqlite3.connect(database) as connection:
+        for sql in statements:
+            for *_, step in connection.execute("EXPLAIN QUERY PLAN " + sql):
+                scan = re.match(r"SCAN (\w+)", step)
+                by_company = re.match(r"SEARCH (\w+) USING .*\(company_id=\?\)$", step)
+                if scan and scan.group(1) not in ("CONSTANT", "wanted") or (
+                        by_company and by_company.group(1) not in ONE_ROW_PER_COMPANY):
+                    found.append(f"{step}: {sql[:160]}")
+    return found
+
+
+def test_one_settlement_and_one_posting_read_only_what_they_name(sqlite_engine):
+    engine = sqlite_engine
+    database = engine.url.database
+    setup_company(engine, SETUP)
+    post(engine, INVOICES)
+    # Journals the users keep: one posted (its lines kept), one open marking invoices of every vendor.
+    kept = create_journal(engine, "PLAN", "GENJRN", [_line(1, "K-1", settle_invoice="VI-4")])
+    post_stored_journal(engine, "PLAN", kept)
+    create_journal(engine, "PLAN", "APPAY", [
+        JournalLine(n, date(2024, 1, 20), "vendor", f"V{n % 3 + 1}", D("1.00"), None, f"P-{n}", "", "USD", None,
+                    "ledger", "110110", settle_invoice=f"VI-{n}") for n in (5, 6, 7)])
+    calls = {
+        "settle": lambda: settle(engine, "PLAN", PartyType.vendor, "V2", [MarkRequest(invoice="VI-1")],
+                                 payment=Payment(D("101.00"), "110110"), day=date(2024, 1, 20)),
+        "post": lambda: post_journal(engine, "PLAN", "APINV", [
+            JournalLine(1, date(2024, 1, 21), "vendor", "V3", None, D("50.00"), "VI-90", "", "USD", None, "ledger",
+                        "606300", invoice="VI-90")]),
+        "post naming its invoice": lambda: post_journal(engine, "PLAN", "APPAY", [
+            _line(1, "P-10", settle_invoice="VI-10")]),
+    }
+    for name, call in calls.items():
+        statements = _statements(engine, call)
+        assert len(statements) > 5, name  # the trace saw the call
+        assert _whole_reads(database, statements) == [], name
+
+
+def test_the_check_finds_a_read_of_a_company_s_rows(sqlite_engine):
+    setup_company(sqlite_engine, SETUP)
+    found = _whole_reads(sqlite_engine.url.database, [
+        "SELECT * FROM party_transaction WHERE company_id = 'PLAN' AND amount_minor < 0",
+        "SELECT * FROM journal_line WHERE fields LIKE '%settle_invoice%'",
+        "SELECT * FROM company WHERE company_id = 'PLAN'",
+        "SELECT * FROM party_transaction WHERE company_id = 'PLAN' AND party_type = 'vendor' AND party_id = 'V1'"])
+    assert [re.match(r"\w+ (\w+)", step).group(1) for step in found] == ["party_transaction", "journal_line"]
