@@ -64,6 +64,11 @@ class MarkRequest:
     full_settlement: bool = False
 
 
+# Automatic settlement of this many parties or fewer reads their transactions by name (the party index); of more,
+# the ledger's open transactions, kept for the parties named.
+PARTIES_READ_BY_NAME = 1000
+
+
 def _reference(request: MarkRequest) -> Reference:
     return Reference(request.transaction_id, request.invoice, request.voucher)
 
@@ -464,8 +469,10 @@ def settle_automatically_in(connection: Connection, company: Company, party_type
     from ..store.transactions import update_open_amounts, write_settlement_rows
 
     module = party_type.module
-    transactions = load_transactions(connection, company.id, party_type=party_type.value, open_only=True, lock=True)
-    if party_ids is not None:
+    named = party_ids is not None and len(party_ids) <= PARTIES_READ_BY_NAME
+    transactions = load_transactions(connection, company.id, party_type=party_type.value, open_only=True, lock=True,
+                                     party_ids=sorted(set(party_ids)) if named and party_ids is not None else None)
+    if party_ids is not None and not named:
         wanted = set(party_ids)
         transactions = [t for t in transactions if t.party_id in wanted]
     if party_ids is None:

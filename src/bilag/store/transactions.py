@@ -24,6 +24,7 @@ from .bulk import (
     is_postgres,
     next_ids,
     pipelined,
+    sorted_found,
 )
 
 _T = s.party_transaction
@@ -63,8 +64,9 @@ _DATE_POSITIONS = tuple(i for i, c in enumerate(_COLUMNS) if isinstance(c.type, 
 
 def load_transactions(connection: Connection, company_id: str, *, party_type: str | None = None,
                       party_id: str | None = None, open_only: bool = False, ids: list[int] | None = None,
-                      lock: bool = False) -> list[OpenTransaction]:
-    """Read with the driver: settlement runs read every open transaction of a ledger at once."""
+                      lock: bool = False, party_ids: Sequence[str] | None = None) -> list[OpenTransaction]:
+    """Read with the driver: settlement runs read every open transaction of a ledger at once; or of the parties
+    named (`party_ids`, with the party type: one statement, so that their rows lock in id order)."""
     postgres = is_postgres(connection)
     mark = "%s" if postgres else "?"
     where = [f"t.company_id = {mark}"]
@@ -75,11 +77,16 @@ def load_transactions(connection: Connection, company_id: str, *, party_type: st
     if party_id:
         where.append(f"t.party_id = {mark}")
         params.append(party_id)
+    if party_ids is not None:
+        where.append(f"t.party_id IN ({', '.join([mark] * len(party_ids))})")
+        params.extend(party_ids)
     if open_only:
         where.append("t.open_minor <> 0")
     base = (f"SELECT {_COLUMN_SQL} FROM party_transaction t JOIN voucher v ON v.company_id = t.company_id "
             f"AND v.voucher_id = t.voucher_id WHERE {' AND '.join(where)}")
-    tail = " ORDER BY t.transaction_id" + (" FOR UPDATE OF t" if lock and postgres else "")  # locks in id order
+    # Locks in id order. A party's rows sorted as found (bulk.sorted_found), not by walking the company's.
+    order = "+t.transaction_id" if party_id or party_ids is not None else "t.transaction_id"
+    tail = f" ORDER BY {order}" + (" FOR UPDATE OF t" if lock and postgres else "")
     if ids is None:
         return _rows_to_transactions(_driver_rows(connection, base + tail, tuple(params)), postgres)
     found: list = []
@@ -484,15 +491,16 @@ def numbered_settlements_statements(company_id: str, batch_id: int, day, parts: 
 def load_settlement_batch(connection: Connection, company_id: str, batch_id: int) -> list:
     st = s.settlement
     return list(connection.execute(select(st).where(st.c.company_id == company_id, st.c.batch_id == batch_id)
-                                   .order_by(st.c.settlement_id)))
+                                   .order_by(sorted_found(st.c.settlement_id))))
 
 
 def later_settlements(connection: Connection, company_id: str, batch_id: int, transaction_ids: list[int]) -> list:
     """Settlements after `batch_id` that touch the same transactions and are not reversed."""
     st = s.settlement
+    # The transactions' settlements (their index), not every later batch's: `+batch_id` is no range of its index.
     return list(connection.execute(select(st.c.batch_id, st.c.transaction_id).where(
-        st.c.company_id == company_id, st.c.batch_id > batch_id, st.c.transaction_id.in_(transaction_ids),
-        st.c.reversed_by_batch.is_(None)).order_by(st.c.batch_id)))
+        st.c.company_id == company_id, sorted_found(st.c.batch_id) > batch_id, st.c.transaction_id.in_(transaction_ids),
+        st.c.reversed_by_batch.is_(None)).order_by(sorted_found(st.c.batch_id))))
 
 
 def reopen_transactions(connection: Connection, company_id: str, rows: list) -> None:
