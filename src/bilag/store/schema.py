@@ -795,6 +795,8 @@ tax_transaction = Table(
                          name="fk_tax_transaction_voucher"),
     Index("ix_tax_transaction_voucher", "company_id", "voucher_id"),
     Index("ix_tax_transaction_date", "company_id", "posting_date"),
+    # The tax of the invoices a settlement or write-off names (cash discount on sales tax, separate sales tax).
+    Index("ix_tax_transaction_transaction", "company_id", "transaction_id"),
 )
 
 tax_settlement = Table(
