@@ -21,6 +21,7 @@ from bilag.services.reports import open_transactions, settle_form_transactions
 from bilag.services.settlement import MarkRequest, Payment, reverse_settlement, settle, settle_automatically
 from bilag.services.setup import setup_company
 from bilag.services.write_off import _open_rows
+from bilag.store.aging import open_items_as_of
 from bilag.store.tax import taxes_of_transactions
 
 from .support import post
@@ -35,8 +36,9 @@ SETUP = {
 }
 INVOICES = "voucher | account_type | account | credit | offset_account | invoice\n" + "\n".join(
     f"VI-{n} | Vendor | V{n % 3 + 1} | {100 + n}.00 | 606300 | VI-{n}" for n in range(1, 13))
-# Tables whose key is the company alone: reading "by company" reads one row.
-ONE_ROW_PER_COMPANY = {"company"}
+# Read by company: `company` (one row) and `voucher_reversal` (a row per posted voucher a user reversed: a
+# correction, made by hand; the as-of reads look for those reversed after their date).
+ONE_ROW_PER_COMPANY = {"company", "voucher_reversal"}
 
 
 def _line(n: int, voucher: str, **fields) -> JournalLine:
@@ -106,6 +108,8 @@ def test_one_settlement_and_one_posting_read_only_what_they_name(sqlite_engine):
         # The tax of the invoices a settlement takes a discount on, or a write-off names; one customer's write-off.
         "the tax of named invoices": lambda: read(taxes_of_transactions, [1, 2]),
         "one customer's open transactions to write off": lambda: read(_open_rows, ["V1"], None),
+        "one party's items open at a date (the collections view)": lambda: read(
+            open_items_as_of, "vendor", date(2024, 1, 31), ["V1"]),
     }
     for name, call in calls.items():
         statements = _statements(engine, call)

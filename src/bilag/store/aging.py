@@ -22,9 +22,13 @@ SELECT st.transaction_id AS transaction_id,
                 ELSE -st.settled_accounting_minor END) AS accounting
 FROM settlement st {not_indexed}
 WHERE st.company_id = :company
-  AND ((st.reversed_by_batch IS NULL AND st.settlement_date > :as_of){reversed})
+  AND ((st.reversed_by_batch IS NULL AND st.settlement_date > :as_of){reversed}){transactions}
 GROUP BY st.transaction_id
 """
+# For a few parties (their transactions, by the settlement index on the transaction), not the company's every one.
+_PARTIES_TRANSACTIONS = """
+  AND st.transaction_id IN (SELECT p.transaction_id FROM party_transaction p WHERE p.company_id = :company
+                            AND p.party_type = :party_type AND p.party_id IN :party_ids)"""
 
 # On SQLite a plain scan of the table reads it in order; through the (company, party type) index it would
 # visit every row at random.
@@ -98,7 +102,9 @@ def _open_then(column: str, settled: str, reversed_after: list[int]) -> str:
 def _from_clause(connection: Connection, company_id: str, as_of: date, party_filter: str) -> str:
     reversed_clause = _reversed_clause(_reversed_after(connection, company_id, as_of))
     sqlite = connection.dialect.name == "sqlite"
-    adjustment = _ADJUSTMENT.format(not_indexed="NOT INDEXED" if sqlite else "", reversed=reversed_clause)
+    adjustment = _ADJUSTMENT.format(not_indexed="NOT INDEXED" if sqlite and not party_filter else "",
+                                    reversed=reversed_clause,
+                                    transactions=_PARTIES_TRANSACTIONS if party_filter else "")
     # A few customers are found through the index; all of them by reading the table in order.
     return _CANDIDATES.format(adjustment=adjustment, party_filter=party_filter,
                               not_indexed="NOT INDEXED" if sqlite and not party_filter else "")

@@ -277,6 +277,10 @@ voucher = Table(
     # (issue 15: a voucher on several dates is one voucher row per date); on one date it is one voucher.
     UniqueConstraint("company_id", "series", "voucher_number", "posting_date", name="uq_voucher_number_date"),
     _company_fk("voucher"),
+    # The reversal vouchers of settlements by their batch, for the as-of reads (store/aging.py): only those, so
+    # that no other posting pays for the index.
+    Index("ix_voucher_reversal_batch", "company_id", "batch_id", sqlite_where=text("kind = 'reversal'"),
+          postgresql_where=text("kind = 'reversal'")),
 )
 
 ledger_entry = Table(
