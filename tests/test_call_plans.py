@@ -11,6 +11,7 @@ import sqlite3
 from datetime import date
 from decimal import Decimal as D
 
+import pytest
 from sqlalchemy import event
 
 from bilag.journal.model import JournalLine
@@ -125,3 +126,22 @@ def test_the_check_finds_a_read_of_a_company_s_rows(sqlite_engine):
         "SELECT * FROM company WHERE company_id = 'PLAN'",
         "SELECT * FROM party_transaction WHERE company_id = 'PLAN' AND party_type = 'vendor' AND party_id = 'V1'"])
     assert [re.match(r"\w+ (\w+)", step).group(1) for step in found] == ["party_transaction", "journal_line"]
+
+
+@pytest.mark.parametrize("by_name", [True, False], ids=["by name", "the ledger read"])
+def test_automatic_settlement_of_named_vendors_settles_theirs_and_no_other(engine, monkeypatch, by_name):
+    from bilag.services import settlement
+
+    if not by_name:  # more parties than read by name: the ledger's open transactions, kept for those named
+        monkeypatch.setattr(settlement, "PARTIES_READ_BY_NAME", 1)
+    setup_company(engine, SETUP)
+    post(engine, INVOICES)
+    post(engine, "voucher | account_type | account | debit | offset_account\n" + "\n".join(
+        f"PAY-{n} | Vendor | V{n % 3 + 1} | {100 + n}.00 | 110110" for n in (1, 2, 3)), day="2024-01-25")
+    result = settle_automatically(engine, "PLAN", PartyType.vendor, ["V2", "V3"])
+    with engine.connect() as connection:
+        still_open = {(t["party"], t["invoice"] or t["voucher"]) for t in open_transactions(connection, "PLAN")}
+    assert result.settlements == 2
+    assert {("V2", "VI-1"), ("V2", "PAY-1"), ("V3", "VI-2"), ("V3", "PAY-2")}.isdisjoint(still_open)
+    assert {("V1", "VI-3"), ("V1", "PAY-3")} <= still_open  # V1 was not named
+    assert settle_automatically(engine, "PLAN", PartyType.vendor, []).settlements == 0

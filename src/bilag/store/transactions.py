@@ -78,6 +78,8 @@ def load_transactions(connection: Connection, company_id: str, *, party_type: st
         where.append(f"t.party_id = {mark}")
         params.append(party_id)
     if party_ids is not None:
+        if not party_ids:
+            return []
         where.append(f"t.party_id IN ({', '.join([mark] * len(party_ids))})")
         params.extend(party_ids)
     if open_only:
