@@ -69,3 +69,21 @@ def net_by_account(vouchers, field: str = "accounting_minor") -> dict[str, Decim
         for entry in voucher.draft.entries:
             sums[entry.ledger_account] = sums.get(entry.ledger_account, 0) + getattr(entry, field)
     return {account: Decimal(minor).scaleb(-2) for account, minor in sums.items() if minor}
+
+
+def downgrade_to(engine, revision: str) -> None:
+    """The schema (and so the data) as at an earlier migration, on every store (Citus: its tables dropped in one
+    connection per worker)."""
+    from alembic import command
+
+    from bilag.store.citus import has_citus
+    from bilag.store.database import alembic_config
+
+    config = alembic_config(engine)
+    with engine.begin() as connection:
+        if has_citus(connection):
+            connection.exec_driver_sql("SET LOCAL citus.multi_shard_modify_mode TO 'sequential'")
+        config.attributes["connection"] = connection
+        command.downgrade(config, revision)
+    with engine.connect() as connection:
+        assert connection.exec_driver_sql("SELECT version_num FROM alembic_version").scalar() == revision

@@ -8,7 +8,6 @@ from datetime import date
 from decimal import Decimal as D
 
 import pytest
-from alembic import command
 from sqlalchemy import inspect, select
 
 from bilag.errors import BilagError
@@ -18,11 +17,10 @@ from bilag.services.journals import create_journal, post_stored_journal, replace
 from bilag.services.settlement import MarkRequest, Payment, settle
 from bilag.services.stored_journals import add_lines, delete_journal, delete_line, replace_line
 from bilag.store import schema as s
-from bilag.store.citus import has_citus
-from bilag.store.database import alembic_config, migrate
+from bilag.store.database import migrate
 from bilag.store.stored_journals import _parties_marks, marked_in_open_journals, marked_in_open_journals_statement
 
-from .support import make_company, post
+from .support import downgrade_to, make_company, post
 
 VENDORS = [{"id": "1001", "currency": "USD"}, {"id": "1002", "currency": "USD"}]
 INVOICES = """
@@ -139,12 +137,7 @@ def test_migration_0025_copies_the_marks_of_the_open_journals(engine):
     journal = create_journal(engine, None, "PAYMENT", _lines(PAYMENTS)[1:])
     before = _marks(engine)
     assert {row[0] for row in before} == {journal}
-    config = alembic_config(engine)
-    with engine.begin() as connection:
-        if has_citus(connection):
-            connection.exec_driver_sql("SET LOCAL citus.multi_shard_modify_mode TO 'sequential'")
-        config.attributes["connection"] = connection
-        command.downgrade(config, "0024")
+    downgrade_to(engine, "0024")
     assert "journal_mark" not in inspect(engine).get_table_names()
 
     migrate(engine)

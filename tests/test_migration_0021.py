@@ -7,26 +7,19 @@ from __future__ import annotations
 
 from datetime import date
 
-from alembic import command
 from sqlalchemy import inspect
 
 from bilag.services.revaluation import revalue_open_transactions
 from bilag.store.citus import has_citus, undistributed_tables
-from bilag.store.database import alembic_config, migrate
+from bilag.store.database import migrate
 
+from .support import downgrade_to
 from .test_aging_unrealized import C1, _aged, _eur_invoice, _pay_40_eur
 
 
 def _down_to_0020(engine) -> None:
     """The schema (and so the data) as before 0021: its tables and columns dropped."""
-    config = alembic_config(engine)
-    with engine.begin() as connection:
-        if has_citus(connection):
-            connection.exec_driver_sql("SET LOCAL citus.multi_shard_modify_mode TO 'sequential'")
-        config.attributes["connection"] = connection
-        command.downgrade(config, "0020")
-    with engine.connect() as connection:
-        assert connection.exec_driver_sql("SELECT version_num FROM alembic_version").scalar() == "0020"
+    downgrade_to(engine, "0020")
     assert "unrealized_change" not in inspect(engine).get_table_names()
 
 
