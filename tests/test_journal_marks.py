@@ -144,3 +144,14 @@ def test_migration_0025_copies_the_marks_of_the_open_journals(engine):
 
     assert _marks(engine) == before == {(journal, 2, 0, "vendor", "1002", "#7"),
                                         (journal, 2, 1, "vendor", "1002", "#9")}
+
+
+def test_a_line_marks_as_it_is_stored_whatever_form_its_account_type_has():
+    from bilag.store.stored_journals import line_marks
+
+    line = _lines(PAYMENTS)[0]
+    for account_type in ("Vendor", " vendor ", PartyType.vendor):
+        line.account_type = account_type
+        assert line_marks(line) == [("vendor", "1001", "VI-1")]
+    line.account_type = "Ledger"
+    assert line_marks(line) == []

@@ -71,9 +71,13 @@ def create_journal(engine: Engine, company_id: str | None, journal_name: str, li
                                  description=description)
 
 
-def load_journal(connection: Connection, company_id: str, journal_id: int, *, with_lines: bool = True):
-    head = connection.execute(select(s.journal).where(s.journal.c.company_id == company_id,
-                                                      s.journal.c.journal_id == journal_id)).first()
+def load_journal(connection: Connection, company_id: str, journal_id: int, *, with_lines: bool = True,
+                 for_update: bool = False):
+    """A stored journal's head and lines; `for_update` locks its row first (PostgreSQL): a use case that changes
+    the lines (and their marks) or posts them waits for another doing the same, instead of reading lines that
+    the other is about to change."""
+    query = select(s.journal).where(s.journal.c.company_id == company_id, s.journal.c.journal_id == journal_id)
+    head = connection.execute(query.with_for_update() if for_update else query).first()
     if head is None:
         raise NotFound(f"journal {journal_id} does not exist", code="unknown_journal")
     if not with_lines:
@@ -107,7 +111,7 @@ def post_stored_journal_in(connection: Connection, company_id: str, journal_id: 
                            company: Company | None = None, lines: list[JournalLine] | None = None) -> PostingResult:
     """Post a stored journal inside the caller's transaction. A caller that has just stored it may hand over
     its company and lines (as stored) instead of reading them again."""
-    head, stored_lines = load_journal(connection, company_id, journal_id, with_lines=lines is None)
+    head, stored_lines = load_journal(connection, company_id, journal_id, with_lines=lines is None, for_update=True)
     lines = stored_lines if lines is None else lines
     refuse_lease_journal(connection, company_id, journal_id, "posted here")
     # Claim the journal first: of two users posting it at once, the second waits on this row and then
@@ -148,7 +152,7 @@ def add_journal_lines(engine: Engine, company_id: str | None, journal_id: int, l
 
     with engine.begin() as connection:
         company_id = resolve_company_id(connection, company_id)
-        head, _ = load_journal(connection, company_id, journal_id)
+        head, _ = load_journal(connection, company_id, journal_id, with_lines=False, for_update=True)
         if head.status == "posted":
             raise InvalidInput(f"journal {journal_id} is posted already", code="journal_posted")
         last = connection.execute(select(func.max(s.journal_line.c.line_no)).where(
@@ -171,7 +175,7 @@ def replace_journal_lines(engine: Engine, company_id: str | None, journal_id: in
         raise InvalidInput("the journal has no lines", code="empty_journal")
     with engine.begin() as connection:
         company_id = resolve_company_id(connection, company_id)
-        head, _ = load_journal(connection, company_id, journal_id)
+        head, _ = load_journal(connection, company_id, journal_id, with_lines=False, for_update=True)
         if head.status == "posted":
             raise InvalidInput(f"journal {journal_id} is posted already", code="journal_posted")
         forget_marks(connection, company_id, journal_id)

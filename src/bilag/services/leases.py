@@ -42,7 +42,7 @@ from ..store import schema as s
 from ..store.bulk import IsoDates, bulk_insert, bulk_page_cache, driver_rows, is_postgres, next_ids
 from ..store.bulk import marks as in_list
 from ..store.companies import load_company, resolve_company_id, user_groups
-from ..store.stored_journals import record_marks
+from ..store.stored_journals import forget_marks, record_marks
 from .journals import _line_to_json, load_journal
 from .lease_setup import (
     LEASE_SETUP_SECTIONS,
@@ -728,6 +728,7 @@ def post_lease_journals(engine: Engine, company_id: str | None, journal_ids: lis
                 s.journal.c.status != "posted").values(status="posted"))
             if claimed.rowcount != 1:
                 raise InvalidInput(f"journal {journal_id} is posted already", code="journal_posted")
+            forget_marks(connection, company.id, journal_id)  # none for lease lines; the rule holds everywhere
             head, lines = load_journal(connection, company.id, journal_id)
             links = [[r.company_id, r.lease_id, r.schedule, r.month, r.journal_id, r.line_no, r.posting_date,
                       r.amount_minor, None, None, 0] for r in connection.execute(

@@ -66,14 +66,15 @@ _MAX_ID = 2 ** 63 - 1  # a BigInteger; a line number is an Integer
 _MAX_LINE = 2 ** 31 - 1
 
 
-def _journal(connection: Connection, company_id: str, journal_id: int):
+def _journal(connection: Connection, company_id: str, journal_id: int, *, for_update: bool = False):
     if not 0 < journal_id <= _MAX_ID:
         raise NotFound(f"journal {journal_id} does not exist", code="unknown_journal")
-    return load_journal(connection, company_id, journal_id)
+    return load_journal(connection, company_id, journal_id, for_update=for_update)
 
 
 def _open_journal(connection: Connection, company_id: str, journal_id: int, action: str):
-    head, lines = _journal(connection, company_id, journal_id)
+    """The journal to change, locked: two users changing its lines (and their marks) take turns."""
+    head, lines = _journal(connection, company_id, journal_id, for_update=True)
     if head.status == "posted":
         raise InvalidInput(f"journal {journal_id} is posted: it is not {action} (correct its vouchers with "
                            f"'bilag voucher reverse NUMBER')", code="journal_posted")

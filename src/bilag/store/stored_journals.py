@@ -82,7 +82,8 @@ def line_marks(line: JournalLine) -> list[tuple[str, str, str]]:
     names no customer or vendor (its account type and account as typed, trimmed: checked when it is posted)."""
     if not line.settle_invoice:
         return []
-    party_type = str(line.account_type or "").strip().lower()
+    # As the line is stored (services.journals._line_to_json): an enum by its value, e.g. PartyType.customer.
+    party_type = str(getattr(line.account_type, "value", line.account_type) or "").strip().lower()
     if party_type not in ("customer", "vendor"):
         return []
     party_id = str(line.account or "").strip()
