@@ -2,8 +2,6 @@
 from __future__ import annotations
 
 import json
-from datetime import date
-from decimal import Decimal
 
 from sqlalchemy import insert, literal_column, select, update
 from sqlalchemy.engine import Connection, Engine
@@ -15,33 +13,9 @@ from ..journal.model import JournalLine
 from ..store import schema as s
 from ..store.bulk import next_ids
 from ..store.companies import load_company, resolve_company_id, user_groups
-from ..store.stored_journals import forget_marks, record_marks
+from ..store.stored_journals import claim_for_posting, delete_lines, line_from_json, line_to_json, write_lines
 from .posting import PostingResult, post_lines
 from .users import record_batch_user
-
-_DATES = ("date", "due_date", "document_date")
-_DECIMALS = ("debit", "credit", "exchange_rate")
-
-
-def _line_to_json(line: JournalLine) -> str:
-    values = {}
-    for name in line.__slots__:
-        value = getattr(line, name)
-        if value is None or value == "":
-            continue
-        values[name] = value.isoformat() if isinstance(value, date) else str(value) if isinstance(value, Decimal) else value
-    return json.dumps(values)
-
-
-def _line_from_json(text: str) -> JournalLine:
-    values = json.loads(text)
-    for name in _DATES:
-        if name in values:
-            values[name] = date.fromisoformat(values[name])
-    for name in _DECIMALS:
-        if name in values:
-            values[name] = Decimal(values[name])
-    return JournalLine(**values)
 
 
 def create_journal_in(connection: Connection, company_id: str, journal_name: str, lines: list[JournalLine], *,
@@ -55,11 +29,7 @@ def create_journal_in(connection: Connection, company_id: str, journal_name: str
                                                 journal_name=journal_name,
                                                 description=as_text(description, "the journal's description", 200),
                                                 one_voucher=one_voucher, status="open"))
-    connection.execute(insert(s.journal_line), [
-        {"company_id": company_id, "journal_id": journal_id, "line_no": line.line_no, "fields": _line_to_json(line)}
-        for line in lines
-    ])
-    record_marks(connection, company_id, journal_id, lines)
+    write_lines(connection, company_id, journal_id, lines)
     return journal_id
 
 
@@ -85,7 +55,7 @@ def load_journal(connection: Connection, company_id: str, journal_id: int, *, wi
     rows = connection.execute(select(s.journal_line.c.fields).where(
         s.journal_line.c.company_id == company_id, s.journal_line.c.journal_id == journal_id)
         .order_by(s.journal_line.c.line_no))
-    return head, [_line_from_json(r[0]) for r in rows]
+    return head, [line_from_json(r[0]) for r in rows]
 
 
 def refuse_lease_journal(connection: Connection, company_id: str, journal_id: int, action: str) -> None:
@@ -114,14 +84,7 @@ def post_stored_journal_in(connection: Connection, company_id: str, journal_id: 
     head, stored_lines = load_journal(connection, company_id, journal_id, with_lines=lines is None, for_update=True)
     lines = stored_lines if lines is None else lines
     refuse_lease_journal(connection, company_id, journal_id, "posted here")
-    # Claim the journal first: of two users posting it at once, the second waits on this row and then
-    # finds it posted, instead of posting it a second time. A rejected posting rolls the claim back.
-    claimed = connection.execute(update(s.journal).where(
-        s.journal.c.company_id == company_id, s.journal.c.journal_id == journal_id,
-        s.journal.c.status != "posted").values(status="posted"))
-    if claimed.rowcount != 1:
-        raise InvalidInput(f"journal {journal_id} is posted already", code="journal_posted")
-    forget_marks(connection, company_id, journal_id)  # its lines mark nothing once they are posted
+    claim_for_posting(connection, company_id, journal_id)
     company = company or load_company(connection, company_id)
     result = post_lines(connection, company, head.journal_name, lines, one_voucher=head.one_voucher,
                         groups=user_groups(connection, company_id, user), source=f"journal {journal_id}")
@@ -142,7 +105,7 @@ def list_journals_in(connection: Connection, company_id: str) -> list[dict]:
         _, lines = load_journal(connection, company_id, head.journal_id)
         result.append({"journal": str(head.journal_id), "name": head.journal_name, "description": head.description,
                        "posted": head.status == "posted",
-                       "lines": [json.loads(_line_to_json(line)) for line in lines]})
+                       "lines": [json.loads(line_to_json(line)) for line in lines]})
     return result
 
 
@@ -159,13 +122,10 @@ def add_journal_lines(engine: Engine, company_id: str | None, journal_id: int, l
             s.journal_line.c.company_id == company_id, s.journal_line.c.journal_id == journal_id)).scalar() or 0
         renumbered = []
         for index, line in enumerate(lines, start=1):
-            values = json.loads(_line_to_json(line))
+            values = json.loads(line_to_json(line))
             values["line_no"] = last + index
-            renumbered.append(_line_from_json(json.dumps(values)))
-        connection.execute(insert(s.journal_line), [
-            {"company_id": company_id, "journal_id": journal_id, "line_no": line.line_no,
-             "fields": _line_to_json(line)} for line in renumbered])
-        record_marks(connection, company_id, journal_id, renumbered)
+            renumbered.append(line_from_json(json.dumps(values)))
+        write_lines(connection, company_id, journal_id, renumbered)
         return last + len(lines)
 
 
@@ -178,13 +138,8 @@ def replace_journal_lines(engine: Engine, company_id: str | None, journal_id: in
         head, _ = load_journal(connection, company_id, journal_id, with_lines=False, for_update=True)
         if head.status == "posted":
             raise InvalidInput(f"journal {journal_id} is posted already", code="journal_posted")
-        forget_marks(connection, company_id, journal_id)
-        connection.execute(s.journal_line.delete().where(s.journal_line.c.company_id == company_id,
-                                                         s.journal_line.c.journal_id == journal_id))
-        connection.execute(insert(s.journal_line), [
-            {"company_id": company_id, "journal_id": journal_id, "line_no": line.line_no,
-             "fields": _line_to_json(line)} for line in lines])
-        record_marks(connection, company_id, journal_id, lines)
+        delete_lines(connection, company_id, journal_id)
+        write_lines(connection, company_id, journal_id, lines)
 
 
 def validate_stored_journal(engine: Engine, company_id: str | None, journal_id: int, *,

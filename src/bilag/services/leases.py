@@ -42,8 +42,8 @@ from ..store import schema as s
 from ..store.bulk import IsoDates, bulk_insert, bulk_page_cache, driver_rows, is_postgres, next_ids
 from ..store.bulk import marks as in_list
 from ..store.companies import load_company, resolve_company_id, user_groups
-from ..store.stored_journals import forget_marks, record_marks
-from .journals import _line_to_json, load_journal
+from ..store.stored_journals import claim_for_posting, write_lines
+from .journals import load_journal
 from .lease_setup import (
     LEASE_SETUP_SECTIONS,
     apply_lease_setup,
@@ -607,9 +607,7 @@ def _create_for_company(connection, company, schedules, through, groups, books, 
                     progress(f"{company.id}: posting journal {journal_id} ({name}, {line_count} lines)", 1, 1)
             else:
                 lines = _journal_lines(company, entries)
-                bulk_insert(connection, s.journal_line, ("company_id", "journal_id", "line_no", "fields"),
-                            [(company.id, journal_id, line.line_no, _line_to_json(line)) for line in lines])
-                record_marks(connection, company.id, journal_id, lines)
+                write_lines(connection, company.id, journal_id, lines)
                 journal.entries = sum(2 if line.offset_account else 1 for line in lines)
             # Each schedule line's link: its entry's first line and, once posted, the voucher made from that line (a
             # short-term reclass has its automatic reversal as the next one).
@@ -723,12 +721,7 @@ def post_lease_journals(engine: Engine, company_id: str | None, journal_ids: lis
         for journal_id in journal_ids:
             if journal_id not in open_ids:
                 raise InvalidInput(f"journal {journal_id} is not an unposted lease journal", code="not_lease_journal")
-            claimed = connection.execute(update(s.journal).where(
-                s.journal.c.company_id == company.id, s.journal.c.journal_id == journal_id,
-                s.journal.c.status != "posted").values(status="posted"))
-            if claimed.rowcount != 1:
-                raise InvalidInput(f"journal {journal_id} is posted already", code="journal_posted")
-            forget_marks(connection, company.id, journal_id)  # none for lease lines; the rule holds everywhere
+            claim_for_posting(connection, company.id, journal_id)
             head, lines = load_journal(connection, company.id, journal_id)
             links = [[r.company_id, r.lease_id, r.schedule, r.month, r.journal_id, r.line_no, r.posting_date,
                       r.amount_minor, None, None, 0] for r in connection.execute(

@@ -17,7 +17,7 @@ from ..money import allocate, from_minor, to_minor
 from ..parties.model import Hold, PartyType
 from ..settlement.references import Reference, named_by
 from ..store import schema as s
-from ..store.bulk import next_ids, sorted_found
+from ..store.bulk import next_ids, unindexed
 from ..store.companies import load_company, resolve_company_id
 
 _T = s.party_transaction
@@ -41,7 +41,7 @@ def _find(connection, company_id, party_type: PartyType, party_id: str, referenc
     query = select(_T, s.voucher.c.voucher_number).join(
         s.voucher, (s.voucher.c.company_id == _T.c.company_id) & (s.voucher.c.voucher_id == _T.c.voucher_id)
     ).where(_T.c.company_id == company_id, _T.c.party_type == party_type.value, _T.c.party_id == party_id,
-            named).order_by(sorted_found(_T.c.transaction_id))
+            named).order_by(unindexed(_T.c.transaction_id))
     rows = named_by(connection.execute(query), wanted)
     if not rows:
         raise NotFound(f"{party_type.value} {party_id} has no transaction {reference}", code="not_open_transaction")

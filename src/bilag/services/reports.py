@@ -17,7 +17,7 @@ from ..money import format_minor
 from ..parties.model import is_invoice
 from ..settlement.discounts import discount_to_take_minor, full_discount_minor
 from ..store import schema as s
-from ..store.bulk import sorted_found
+from ..store.bulk import unindexed
 from ..store.companies import load_company, load_periods, load_reporting_context, resolve_company_id
 
 
@@ -216,7 +216,7 @@ def open_transactions(connection: Connection, company_id: str, *, party_type: st
         query = query.where(t.c.party_id == party_id)
     if not include_closed:
         query = query.where(t.c.open_minor != 0)
-    query = query.order_by(sorted_found(t.c.transaction_id) if party_id else t.c.transaction_id)
+    query = query.order_by(unindexed(t.c.transaction_id) if party_id else t.c.transaction_id)
     accounting_decimals = company.decimals(company.accounting_currency)
     credit_note_discounts = bool(company.parameter("cash_discount_credit_notes"))
     holds: dict[tuple[str, str], dict] = {}
@@ -280,7 +280,7 @@ def settle_form_transactions(connection: Connection, company_id: str, party_type
     query = (select(*(t.c[name] for name in _SETTLE_FORM_COLUMNS), v.c.voucher_number)
              .join(v, and_(v.c.company_id == t.c.company_id, v.c.voucher_id == t.c.voucher_id))
              .where(t.c.company_id == company_id, t.c.party_type == party_type, t.c.party_id == party_id,
-                    t.c.open_minor != 0).order_by(sorted_found(t.c.transaction_id)))
+                    t.c.open_minor != 0).order_by(unindexed(t.c.transaction_id)))
     credit_note_discounts = bool(company.parameter("cash_discount_credit_notes"))
     result = []
     for row in connection.execute(query).all():

@@ -16,7 +16,7 @@ from ..money import MoneyFormatError, parse_amount, parse_minor
 from ..parties.model import PartyType, module_of
 from ..settlement.references import Reference, named_by
 from ..settlement.rules import Mark, OpenTransaction, SettlementOptions, plan_settlement
-from ..store.bulk import driver_rows_together, is_citus, is_postgres, next_ids, sorted_found
+from ..store.bulk import driver_rows_together, is_citus, is_postgres, next_ids, unindexed
 from ..store.companies import load_company, resolve_company_id, user_groups
 from ..store.ledger_writer import AfterWriting, assign_voucher_numbers, write_vouchers
 from ..store.stored_journals import marked_in_open_journals, marked_in_open_journals_statement, marked_in_rows
@@ -402,7 +402,7 @@ def _reversed_taxes(connection: Connection, company_id: str, voucher_ids: list[i
     taxes = []
     for chunk in chunks(voucher_ids):
         for row in connection.execute(select(x).where(x.c.company_id == company_id, x.c.voucher_id.in_(chunk))
-                                      .order_by(sorted_found(x.c.tax_transaction_id))):
+                                      .order_by(unindexed(x.c.tax_transaction_id))):
             index = index_of[row.entry_id]
             taxes.append(TaxDraft(row.tax_code, row.direction, index, index, transaction_id=row.transaction_id,
                                   base_minor=-row.base_minor, base_accounting_minor=-row.base_accounting_minor))
@@ -469,10 +469,10 @@ def settle_automatically_in(connection: Connection, company: Company, party_type
     from ..store.transactions import update_open_amounts, write_settlement_rows
 
     module = party_type.module
-    named = party_ids is not None and len(party_ids) <= PARTIES_READ_BY_NAME
+    by_name = sorted(set(party_ids)) if party_ids is not None and len(party_ids) <= PARTIES_READ_BY_NAME else None
     transactions = load_transactions(connection, company.id, party_type=party_type.value, open_only=True, lock=True,
-                                     party_ids=sorted(set(party_ids)) if named and party_ids is not None else None)
-    if party_ids is not None and not named:
+                                     party_ids=by_name)
+    if party_ids is not None and by_name is None:
         wanted = set(party_ids)
         transactions = [t for t in transactions if t.party_id in wanted]
     if party_ids is None:

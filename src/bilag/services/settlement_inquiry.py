@@ -10,7 +10,7 @@ from sqlalchemy.engine import Connection
 from ..money import format_minor
 from ..settlement.references import Reference, named_by
 from ..store import schema as s
-from ..store.bulk import sorted_found
+from ..store.bulk import unindexed
 from ..store.companies import load_reporting_context
 
 
@@ -86,7 +86,7 @@ def _batches_touching(connection: Connection, company_id: str, reference: str, p
         query = query.where(t.c.party_type == party_type)
     if party_id:
         query = query.where(t.c.party_id == party_id)
-    ids = [row.transaction_id for row in named_by(connection.execute(query.order_by(sorted_found(t.c.transaction_id))),
+    ids = [row.transaction_id for row in named_by(connection.execute(query.order_by(unindexed(t.c.transaction_id))),
                                                   wanted)]
     return select(st.c.batch_id).where(st.c.company_id == company_id,
                                        or_(st.c.transaction_id.in_(ids), st.c.offset_transaction_id.in_(ids)))

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.engine import Connection, Engine
 
 from ..coercion import as_text
@@ -18,8 +18,8 @@ from ..journal.model import JOURNAL_COLUMNS, JournalLine
 from ..journal.parsing import lines_from_records
 from ..store import schema as s
 from ..store.companies import resolve_company_id
-from ..store.stored_journals import forget_marks, record_marks
-from .journals import _line_to_json, load_journal, post_stored_journal, refuse_lease_journal
+from ..store.stored_journals import delete_lines, line_to_json, write_lines
+from .journals import load_journal, post_stored_journal, refuse_lease_journal
 from .posting import PostingResult, validate_journal
 
 __all__ = ["add_lines", "delete_journal", "delete_line", "journal_summary", "list_stored_journals",
@@ -28,7 +28,7 @@ __all__ = ["add_lines", "delete_journal", "delete_line", "journal_summary", "lis
 
 def line_record(line: JournalLine) -> dict:
     """A stored line in the journal's column layout (what a CSV import has), with its line number."""
-    values = json.loads(_line_to_json(line))
+    values = json.loads(line_to_json(line))
     return {"line": line.line_no, **{column: values.get(column, "") for column in JOURNAL_COLUMNS}}
 
 
@@ -94,12 +94,6 @@ def _parsed(records: list[dict], line_numbers: list[int], journal_id: int) -> li
     return lines_from_records(text_records, source=f"journal {journal_id}", line_numbers=line_numbers)
 
 
-def _write_line(connection: Connection, company_id: str, journal_id: int, line: JournalLine) -> None:
-    connection.execute(insert(s.journal_line).values(company_id=company_id, journal_id=journal_id,
-                                                     line_no=line.line_no, fields=_line_to_json(line)))
-    record_marks(connection, company_id, journal_id, [line])
-
-
 def _line(lines: list[JournalLine], line_no: int, journal_id: int) -> JournalLine:
     found = next((line for line in lines if line.line_no == line_no), None) if 0 < line_no <= _MAX_LINE else None
     if found is None:
@@ -119,11 +113,8 @@ def replace_line(engine: Engine, company_id: str | None, journal_id: int, line_n
         current.pop("line")
         record = {**current, **changes}
         [line] = _parsed([record], [line_no], journal_id)
-        forget_marks(connection, company_id, journal_id, line_no)
-        connection.execute(delete(s.journal_line).where(
-            s.journal_line.c.company_id == company_id, s.journal_line.c.journal_id == journal_id,
-            s.journal_line.c.line_no == line_no))
-        _write_line(connection, company_id, journal_id, line)
+        delete_lines(connection, company_id, journal_id, line_no)
+        write_lines(connection, company_id, journal_id, [line])
         return line_record(line)
 
 
@@ -135,10 +126,7 @@ def delete_line(engine: Engine, company_id: str | None, journal_id: int, line_no
         if len(lines) == 1:
             raise InvalidInput(f"line {line_no} is the only line of journal {journal_id}; delete the journal "
                                f"instead ('bilag journal delete {journal_id}')", code="empty_journal")
-        forget_marks(connection, company_id, journal_id, line_no)
-        connection.execute(delete(s.journal_line).where(
-            s.journal_line.c.company_id == company_id, s.journal_line.c.journal_id == journal_id,
-            s.journal_line.c.line_no == line_no))
+        delete_lines(connection, company_id, journal_id, line_no)
 
 
 def add_lines(engine: Engine, company_id: str | None, journal_id: int, records: list[dict] | list[JournalLine]
@@ -159,8 +147,7 @@ def add_lines(engine: Engine, company_id: str | None, journal_id: int, records: 
                 new.append(line)
         else:
             new = _parsed([r for r in records if isinstance(r, dict)], numbers, journal_id)
-        for line in new:
-            _write_line(connection, company_id, journal_id, line)
+        write_lines(connection, company_id, journal_id, new)
         return [line_record(line) for line in new]
 
 
@@ -168,9 +155,7 @@ def delete_journal(engine: Engine, company_id: str | None, journal_id: int) -> N
     with engine.begin() as connection:
         company_id = resolve_company_id(connection, company_id)
         _open_journal(connection, company_id, journal_id, "deleted")
-        forget_marks(connection, company_id, journal_id)
-        connection.execute(delete(s.journal_line).where(s.journal_line.c.company_id == company_id,
-                                                        s.journal_line.c.journal_id == journal_id))
+        delete_lines(connection, company_id, journal_id)
         connection.execute(delete(s.journal).where(s.journal.c.company_id == company_id,
                                                    s.journal.c.journal_id == journal_id))
 

@@ -16,7 +16,7 @@ from ..errors import HoldForbids, InvalidInput, NotFound, SettlementError
 from ..parties.model import PartyType
 from ..settlement.references import Reference, named_by
 from ..store import schema as s
-from ..store.bulk import sorted_found
+from ..store.bulk import unindexed
 from ..store.companies import load_company, resolve_company_id
 from ..store.stored_journals import marked_in_open_journals
 from ..store.tax import save_journal_tax_lines, taxed_settlements, taxes_of_transactions
@@ -65,7 +65,7 @@ def _open_rows(connection: Connection, company_id: str, customers: list[str] | N
     if references is None:
         for chunk in chunks(sorted(set(customers or []))):
             rows.extend(connection.execute(query.where(_T.c.party_id.in_(chunk), _T.c.open_minor != 0)
-                                           .order_by(sorted_found(_T.c.transaction_id))))
+                                           .order_by(unindexed(_T.c.transaction_id))))
         return rows
     # settlement.references: #N, else an invoice number, else a voucher number
     wanted = [Reference.of(r) for r in references]
@@ -76,7 +76,7 @@ def _open_rows(connection: Connection, company_id: str, customers: list[str] | N
     found: dict = {}
     for condition in ([_T.c.transaction_id.in_(numbers)] if numbers else []) + \
             ([_T.c.invoice.in_(texts), s.voucher.c.voucher_number.in_(texts)] if texts else []):
-        for r in connection.execute(query.where(condition).order_by(sorted_found(_T.c.transaction_id))):
+        for r in connection.execute(query.where(condition).order_by(unindexed(_T.c.transaction_id))):
             found.setdefault(r.transaction_id, r)
     candidates = [r for _, r in sorted(found.items()) if not customers or r.party_id in customers]
     for reference, named in zip(references, wanted):

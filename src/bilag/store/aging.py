@@ -101,13 +101,12 @@ def _open_then(column: str, settled: str, reversed_after: list[int]) -> str:
 
 def _from_clause(connection: Connection, company_id: str, as_of: date, party_filter: str) -> str:
     reversed_clause = _reversed_clause(_reversed_after(connection, company_id, as_of))
-    sqlite = connection.dialect.name == "sqlite"
-    adjustment = _ADJUSTMENT.format(not_indexed="NOT INDEXED" if sqlite and not party_filter else "",
-                                    reversed=reversed_clause,
+    # A few customers (and their settlements) are found through the indexes; all of them by reading the tables in
+    # order.
+    not_indexed = "NOT INDEXED" if connection.dialect.name == "sqlite" and not party_filter else ""
+    adjustment = _ADJUSTMENT.format(not_indexed=not_indexed, reversed=reversed_clause,
                                     transactions=_PARTIES_TRANSACTIONS if party_filter else "")
-    # A few customers are found through the index; all of them by reading the table in order.
-    return _CANDIDATES.format(adjustment=adjustment, party_filter=party_filter,
-                              not_indexed="NOT INDEXED" if sqlite and not party_filter else "")
+    return _CANDIDATES.format(adjustment=adjustment, party_filter=party_filter, not_indexed=not_indexed)
 
 
 def _bind(sql: str, boundaries: list[date]) -> TextClause:

@@ -17,10 +17,11 @@ from .master_version import MASTER_TABLES
 from .master_version import renew as renew_master_version
 
 
-def sorted_found(column):
-    """ORDER BY `column` as a sort of the rows the read finds (`+column`, on both stores): SQLite keeps no
-    statistics, and to spare a sort it walks the index that holds the column in order (a company's every row by
-    primary key) instead of probing the index of the read's own conditions (a party's, a batch's rows)."""
+def unindexed(column):
+    """The column as an expression no index serves (`+column`, the same value on both stores), to sort or compare
+    by. SQLite keeps no statistics: to spare a sort, or for a range, it walks the index that holds the column (a
+    company's every row by primary key, every later batch) instead of probing the index of the read's own
+    conditions (a party's, a batch's, the transactions' rows) and sorting the few rows found."""
     return literal_column(f"+{column.table.name}.{column.name}")
 
 

@@ -1,19 +1,27 @@
 """The marks of stored (unposted) journals for the rules that must see them: an invoice marked in one.
 
-A line whose settle_invoice names invoices or transactions of a customer or vendor marks them; its marks are
-written with it (journal_mark, one row per reference) and dropped with it or when its journal is posted, so
-that a settlement reads its own party's marks through an index instead of every stored line.
+A line whose settle_invoice names invoices or transactions of a customer or vendor marks them. Lines are written
+and deleted here only (write_lines, delete_lines), each with its marks (journal_mark, one row per reference), and a
+journal claimed for posting drops its marks (claim_for_posting), so that a settlement reads its own party's marks
+through an index instead of every stored line.
 """
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
+from datetime import date
+from decimal import Decimal
 
-from sqlalchemy import delete, insert
+from sqlalchemy import delete, update
 from sqlalchemy.engine import Connection
 
+from ..errors import InvalidInput
 from ..journal.model import JournalLine
 from . import schema as s
-from .bulk import driver_rows
+from .bulk import bulk_insert, driver_rows
+
+_DATES = ("date", "due_date", "document_date")
+_DECIMALS = ("debit", "credit", "exchange_rate")
 
 # Each settlement asks: through the driver, as fixed text (`?` marks), to send with its other reads.
 _COLUMNS = "SELECT m.journal_id, m.party_type, m.party_id, m.reference FROM "
@@ -82,7 +90,7 @@ def line_marks(line: JournalLine) -> list[tuple[str, str, str]]:
     names no customer or vendor (its account type and account as typed, trimmed: checked when it is posted)."""
     if not line.settle_invoice:
         return []
-    # As the line is stored (services.journals._line_to_json): an enum by its value, e.g. PartyType.customer.
+    # As the line is stored (line_to_json): an enum by its value, e.g. PartyType.customer.
     party_type = str(getattr(line.account_type, "value", line.account_type) or "").strip().lower()
     if party_type not in ("customer", "vendor"):
         return []
@@ -90,21 +98,53 @@ def line_marks(line: JournalLine) -> list[tuple[str, str, str]]:
     return [(party_type, party_id, reference) for reference in marked_references(str(line.settle_invoice))]
 
 
-def record_marks(connection: Connection, company_id: str, journal_id: int, lines: Iterable[JournalLine]) -> None:
-    """The marks of lines just stored in the journal (after their journal_line rows)."""
-    rows = [{"company_id": company_id, "journal_id": journal_id, "line_no": line.line_no, "mark_no": number,
-             "party_type": party_type, "party_id": party_id, "reference": reference}
-            for line in lines if line.settle_invoice
-            for number, (party_type, party_id, reference) in enumerate(line_marks(line))]
-    if rows:
-        connection.execute(insert(s.journal_mark), rows)
+def line_to_json(line: JournalLine) -> str:
+    """A journal line as stored (journal_line.fields): the fields it has, dates ISO, amounts as exact text."""
+    values = {}
+    for name in line.__slots__:
+        value = getattr(line, name)
+        if value is None or value == "":
+            continue
+        values[name] = value.isoformat() if isinstance(value, date) else str(value) if isinstance(value, Decimal) else value
+    return json.dumps(values)
 
 
-def forget_marks(connection: Connection, company_id: str, journal_id: int, line_no: int | None = None) -> None:
-    """Drop the marks of a journal (posted, or its lines replaced or deleted), or of one of its lines, in the
-    transaction that changes the lines."""
-    query = delete(s.journal_mark).where(s.journal_mark.c.company_id == company_id,
-                                         s.journal_mark.c.journal_id == journal_id)
-    if line_no is not None:
-        query = query.where(s.journal_mark.c.line_no == line_no)
-    connection.execute(query)
+def line_from_json(text: str) -> JournalLine:
+    values = json.loads(text)
+    for name in _DATES:
+        if name in values:
+            values[name] = date.fromisoformat(values[name])
+    for name in _DECIMALS:
+        if name in values:
+            values[name] = Decimal(values[name])
+    return JournalLine(**values)
+
+
+def write_lines(connection: Connection, company_id: str, journal_id: int, lines: Sequence[JournalLine]) -> None:
+    """Store lines in the journal, with their marks (one driver call per table)."""
+    bulk_insert(connection, s.journal_line, ("company_id", "journal_id", "line_no", "fields"),
+                [(company_id, journal_id, line.line_no, line_to_json(line)) for line in lines])
+    bulk_insert(connection, s.journal_mark,
+                ("company_id", "journal_id", "line_no", "mark_no", "party_type", "party_id", "reference"),
+                [(company_id, journal_id, line.line_no, number, *mark)
+                 for line in lines for number, mark in enumerate(line_marks(line))])
+
+
+def delete_lines(connection: Connection, company_id: str, journal_id: int, line_no: int | None = None) -> None:
+    """Delete the journal's lines (or one line) with their marks."""
+    for table in (s.journal_mark, s.journal_line):
+        query = delete(table).where(table.c.company_id == company_id, table.c.journal_id == journal_id)
+        connection.execute(query if line_no is None else query.where(table.c.line_no == line_no))
+
+
+def claim_for_posting(connection: Connection, company_id: str, journal_id: int) -> None:
+    """Mark the journal posted, first thing in the posting's transaction: of two users posting it at once, the
+    second waits on this row and then finds it posted, instead of posting it a second time (a rejected posting
+    rolls the claim back). Its lines mark nothing from then on."""
+    claimed = connection.execute(update(s.journal).where(
+        s.journal.c.company_id == company_id, s.journal.c.journal_id == journal_id,
+        s.journal.c.status != "posted").values(status="posted"))
+    if claimed.rowcount != 1:
+        raise InvalidInput(f"journal {journal_id} is posted already", code="journal_posted")
+    connection.execute(delete(s.journal_mark).where(s.journal_mark.c.company_id == company_id,
+                                                    s.journal_mark.c.journal_id == journal_id))

@@ -9,7 +9,7 @@ from sqlalchemy.engine import Connection
 from ..collections.write_off import OriginalTax
 from ..money import divide_half_up
 from . import schema as s
-from .bulk import next_ids, sorted_found
+from .bulk import next_ids, unindexed
 from .transactions import chunks
 
 _X = s.tax_transaction
@@ -22,7 +22,7 @@ def taxes_of_transactions(connection: Connection, company_id: str, transaction_i
         for r in connection.execute(select(_X.c.transaction_id, _X.c.tax_code, _X.c.ledger_account, _X.c.direction,
                                            _X.c.base_minor, _X.c.tax_minor)
                                     .where(_X.c.company_id == company_id, _X.c.transaction_id.in_(chunk))
-                                    .order_by(sorted_found(_X.c.tax_transaction_id))):
+                                    .order_by(unindexed(_X.c.tax_transaction_id))):
             found.setdefault(r.transaction_id, []).append(
                 OriginalTax(r.tax_code, r.ledger_account, r.direction, r.base_minor, r.tax_minor))
     return found

@@ -24,7 +24,7 @@ from .bulk import (
     is_postgres,
     next_ids,
     pipelined,
-    sorted_found,
+    unindexed,
 )
 
 _T = s.party_transaction
@@ -86,7 +86,7 @@ def load_transactions(connection: Connection, company_id: str, *, party_type: st
         where.append("t.open_minor <> 0")
     base = (f"SELECT {_COLUMN_SQL} FROM party_transaction t JOIN voucher v ON v.company_id = t.company_id "
             f"AND v.voucher_id = t.voucher_id WHERE {' AND '.join(where)}")
-    # Locks in id order. A party's rows sorted as found (bulk.sorted_found), not by walking the company's.
+    # Locks in id order. A party's rows sorted as found (bulk.unindexed), not by walking the company's.
     order = "+t.transaction_id" if party_id or party_ids is not None else "t.transaction_id"
     tail = f" ORDER BY {order}" + (" FOR UPDATE OF t" if lock and postgres else "")
     if ids is None:
@@ -493,7 +493,7 @@ def numbered_settlements_statements(company_id: str, batch_id: int, day, parts: 
 def load_settlement_batch(connection: Connection, company_id: str, batch_id: int) -> list:
     st = s.settlement
     return list(connection.execute(select(st).where(st.c.company_id == company_id, st.c.batch_id == batch_id)
-                                   .order_by(sorted_found(st.c.settlement_id))))
+                                   .order_by(unindexed(st.c.settlement_id))))
 
 
 def later_settlements(connection: Connection, company_id: str, batch_id: int, transaction_ids: list[int]) -> list:
@@ -501,8 +501,8 @@ def later_settlements(connection: Connection, company_id: str, batch_id: int, tr
     st = s.settlement
     # The transactions' settlements (their index), not every later batch's: `+batch_id` is no range of its index.
     return list(connection.execute(select(st.c.batch_id, st.c.transaction_id).where(
-        st.c.company_id == company_id, sorted_found(st.c.batch_id) > batch_id, st.c.transaction_id.in_(transaction_ids),
-        st.c.reversed_by_batch.is_(None)).order_by(sorted_found(st.c.batch_id))))
+        st.c.company_id == company_id, unindexed(st.c.batch_id) > batch_id, st.c.transaction_id.in_(transaction_ids),
+        st.c.reversed_by_batch.is_(None)).order_by(unindexed(st.c.batch_id))))
 
 
 def reopen_transactions(connection: Connection, company_id: str, rows: list) -> None:
