@@ -1,6 +1,6 @@
 """One operation at a time reads only what it names (issue 11): every statement of a settle(), a single-voucher
 posting, a payment line naming its invoice, a reversal, automatic settlement of one vendor, and one party's
-open transactions and settle form probes an index by the party, transaction, batch, voucher or number the call
+open transactions and settle form, and a posted voucher's reversal probes an index by the party, transaction, batch, voucher or number the call
 gives — none reads a table, or a company's rows of one, whole. SQLite's plans (it keeps no statistics
 unless asked, so they do not depend on the data); a read that grows with the company fails here, as the marks
 of stored journals did (256 ms per settle with 200,000 stored lines)."""
@@ -21,6 +21,7 @@ from bilag.services.posting import post_journal
 from bilag.services.reports import open_transactions, settle_form_transactions
 from bilag.services.settlement import MarkRequest, Payment, reverse_settlement, settle, settle_automatically
 from bilag.services.setup import setup_company
+from bilag.services.voucher_reversal import reverse_voucher
 from bilag.services.write_off import _open_rows
 from bilag.store.aging import open_items_as_of
 from bilag.store.tax import taxes_of_transactions
@@ -87,7 +88,7 @@ def test_one_settlement_and_one_posting_read_only_what_they_name(sqlite_engine):
     create_journal(engine, "PLAN", "APPAY", [
         JournalLine(n, date(2024, 1, 20), "vendor", f"V{n % 3 + 1}", D("1.00"), None, f"P-{n}", "", "USD", None,
                     "ledger", "110110", settle_invoice=f"VI-{n}") for n in (5, 6, 7)])
-    settled = []
+    settled, posted = [], []
 
     def read(function, *arguments, **options):
         with engine.connect() as connection:
@@ -97,12 +98,13 @@ def test_one_settlement_and_one_posting_read_only_what_they_name(sqlite_engine):
         "settle": lambda: settled.append(settle(
             engine, "PLAN", PartyType.vendor, "V2", [MarkRequest(invoice="VI-1")],
             payment=Payment(D("101.00"), "110110"), day=date(2024, 1, 20)).batch_id),
-        "post": lambda: post_journal(engine, "PLAN", "APINV", [
+        "post": lambda: posted.append(post_journal(engine, "PLAN", "APINV", [
             JournalLine(1, date(2024, 1, 21), "vendor", "V3", None, D("50.00"), "VI-90", "", "USD", None, "ledger",
-                        "606300", invoice="VI-90")]),
+                        "606300", invoice="VI-90")])),
         "post naming its invoice": lambda: post_journal(engine, "PLAN", "APPAY", [
             _line(1, "P-10", settle_invoice="VI-10")]),
         "reversal": lambda: reverse_settlement(engine, "PLAN", settled[0]),
+        "reversal of a posted voucher": lambda: reverse_voucher(engine, "PLAN", posted[0].vouchers[0].number),
         "automatic settlement of one vendor": lambda: settle_automatically(engine, "PLAN", PartyType.vendor, ["V3"]),
         "one party's open transactions": lambda: read(open_transactions, party_type="vendor", party_id="V2"),
         "the settle form": lambda: read(settle_form_transactions, "vendor", "V2"),

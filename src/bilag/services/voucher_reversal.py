@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import and_, insert, or_, select, update
 from sqlalchemy.engine import Connection, Engine
 
 from ..calendar.periods import check_posting_allowed
@@ -30,7 +30,7 @@ from ..errors import BilagError, InvalidInput, NotFound, PeriodNotOpen
 from ..journal.model import EntryDraft, TransactionDraft, VoucherDraft
 from ..limits import fit_text
 from ..store import schema as s
-from ..store.bulk import next_ids
+from ..store.bulk import next_ids, unindexed
 from ..store.companies import load_company, resolve_company_id, user_groups
 from ..store.ledger_writer import assign_voucher_numbers, write_vouchers
 
@@ -125,10 +125,14 @@ def reverse_voucher_in(connection: Connection, company: Company, number: str, *,
 
     e, t = s.ledger_entry, s.party_transaction
     entries = connection.execute(select(e).where(e.c.company_id == company.id, e.c.voucher_id == head.voucher_id)
-                                 .order_by(e.c.entry_id)).all()
-    transactions = connection.execute(select(t).where(t.c.company_id == company.id,
-                                                      t.c.voucher_id == head.voucher_id)
-                                      .order_by(t.c.transaction_id)).all()
+                                 .order_by(unindexed(e.c.entry_id))).all()
+    # No index of party_transaction serves voucher_id (one would cost every invoice posted, for a rare correction);
+    # every transaction's entry names its party, so the voucher's entries give the parties, whose index does.
+    parties = sorted({(row.party_type, row.party_id) for row in entries if row.party_id is not None})
+    transactions = connection.execute(select(t).where(
+        t.c.company_id == company.id, t.c.voucher_id == head.voucher_id,
+        or_(*[and_(t.c.party_type == party_type, t.c.party_id == party_id) for party_type, party_id in parties]))
+        .order_by(unindexed(t.c.transaction_id))).all() if parties else []
     _check_transactions_open(connection, company.id, number, transactions)
 
     period = company.calendar.operating_period(day)
@@ -179,9 +183,11 @@ def _check_transactions_open(connection: Connection, company_id: str, number: st
         return
     st = s.settlement
     ids = [row.transaction_id for row in transactions]
+    # A settlement records a part for each transaction it changes (settlement/rules.py), so the transaction's own
+    # parts name every live settlement of it; no index serves offset_transaction_id.
     live = connection.execute(select(st.c.transaction_id, st.c.batch_id).where(
         st.c.company_id == company_id, st.c.reversed_by_batch.is_(None),
-        st.c.transaction_id.in_(ids) | st.c.offset_transaction_id.in_(ids)).order_by(st.c.batch_id)).all()
+        st.c.transaction_id.in_(ids)).order_by(unindexed(st.c.batch_id))).all()
     settled_batches = sorted({row.batch_id for row in live})
     for row in transactions:
         what = f"{row.party_type} {row.party_id} transaction #{row.transaction_id}" + (
