@@ -1,7 +1,7 @@
 """One operation at a time reads only what it names (issue 11): every statement of a settle(), a single-voucher
-posting, a payment line naming its invoice, a reversal, automatic settlement of one vendor, and one party's
-open transactions and settle form, and a posted voucher's reversal probes an index by the party, transaction, batch, voucher or number the call
-gives — none reads a table, or a company's rows of one, whole. SQLite's plans (it keeps no statistics
+posting, a payment line naming its invoice, a settlement's reversal, a posted voucher's reversal, automatic
+settlement of one vendor, and one party's open transactions and settle form probes an index by the party,
+transaction, batch, voucher or number the call gives — none reads a table, or a company's rows of one, whole. SQLite's plans (it keeps no statistics
 unless asked, so they do not depend on the data); a read that grows with the company fails here, as the marks
 of stored journals did (256 ms per settle with 200,000 stored lines)."""
 from __future__ import annotations

@@ -38,3 +38,22 @@ def test_a_scenario_runs_on_postgresql_too(postgres_template):
 
     document, code = run_scenario(OWN[0], _fresh_postgres(postgres_template))
     assert document["expectations"]["differences"] == [] and code == 0
+
+
+@pytest.mark.parametrize("scenario", SEEDS + OWN, ids=lambda p: p.stem)
+def test_every_customer_vendor_transaction_s_entry_names_its_party(scenario, tmp_path):
+    """Reversing a voucher finds its transactions by the parties its entries name (services/voucher_reversal.py:
+    no index serves party_transaction.voucher_id), which holds only while every transaction's entry names the
+    transaction's party: invoices, payments, settlements, transfers, write-offs and leases of every scenario."""
+    from sqlalchemy import create_engine, text
+
+    database = f"sqlite:///{tmp_path}/scenario.sqlite"
+    run_scenario(scenario, database)
+    engine = create_engine(database)
+    with engine.connect() as connection:
+        counted, astray = connection.execute(text(
+            "SELECT count(*), sum(e.party_type IS NOT t.party_type OR e.party_id IS NOT t.party_id) "
+            "FROM party_transaction t JOIN ledger_entry e ON e.company_id = t.company_id "
+            "AND e.entry_id = t.entry_id")).one()
+    engine.dispose()
+    assert astray in (0, None), f"{astray} of {counted} transactions"
