@@ -41,10 +41,14 @@ def test_a_scenario_runs_on_postgresql_too(postgres_template):
 
 
 @pytest.mark.parametrize("scenario", SEEDS + OWN, ids=lambda p: p.stem)
-def test_every_customer_vendor_transaction_s_entry_names_its_party(scenario, tmp_path):
-    """Reversing a voucher finds its transactions by the parties its entries name (services/voucher_reversal.py:
-    no index serves party_transaction.voucher_id), which holds only while every transaction's entry names the
-    transaction's party: invoices, payments, settlements, transfers, write-offs and leases of every scenario."""
+def test_what_one_at_a_time_reads_rely_on_holds_in_every_scenario(scenario, tmp_path):
+    """Two facts of the stored ledger that reads scoped by index rely on (issue 11), over the invoices, payments,
+    settlements, transfers, write-offs and leases of every scenario:
+    - every customer/vendor transaction's entry names the transaction's party: reversing a voucher finds its
+      transactions by the parties its entries name (services/voucher_reversal.py; no index serves voucher_id);
+    - a settlement records a part for each transaction it changes, its offset's too: a transaction's own parts
+      name every settlement that touched it (the reversal's check, the settlement inquiry; no index serves
+      offset_transaction_id)."""
     from sqlalchemy import create_engine, text
 
     database = f"sqlite:///{tmp_path}/scenario.sqlite"
@@ -55,5 +59,9 @@ def test_every_customer_vendor_transaction_s_entry_names_its_party(scenario, tmp
             "SELECT count(*), sum(e.party_type IS NOT t.party_type OR e.party_id IS NOT t.party_id) "
             "FROM party_transaction t JOIN ledger_entry e ON e.company_id = t.company_id "
             "AND e.entry_id = t.entry_id")).one()
+        parts, offsets_without_part = connection.execute(text(
+            "SELECT count(*), sum(NOT EXISTS (SELECT 1 FROM settlement own WHERE own.company_id = o.company_id "
+            "AND own.batch_id = o.batch_id AND own.transaction_id = o.offset_transaction_id)) FROM settlement o")).one()
     engine.dispose()
     assert astray in (0, None), f"{astray} of {counted} transactions"
+    assert offsets_without_part in (0, None), f"{offsets_without_part} of {parts} settled parts"

@@ -113,7 +113,8 @@ def _split_unrealized_history(connection, company_id: str, transaction_id: int, 
 
     u = s.unrealized_change
     history = connection.execute(select(u.c.change_date, u.c.voucher_number, u.c.change_minor).where(
-        u.c.company_id == company_id, u.c.transaction_id == transaction_id).order_by(u.c.change_id)).fetchall()
+        u.c.company_id == company_id, u.c.transaction_id == transaction_id).order_by(unindexed(u.c.change_id))
+    ).fetchall()
     if not history:
         return
     connection.execute(delete(u).where(u.c.company_id == company_id, u.c.transaction_id == transaction_id))

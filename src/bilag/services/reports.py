@@ -141,7 +141,8 @@ def _load_vouchers(connection: Connection, company_id: str, *, voucher_number: s
         query = query.where(v.c.posting_date <= date_to)
     if batch_id is not None:
         query = query.where(v.c.batch_id == batch_id)
-    query = query.order_by(v.c.voucher_id)
+    # A number names a few vouchers (its index); a range or the whole journal is read in key order.
+    query = query.order_by(unindexed(v.c.voucher_id) if voucher_number else v.c.voucher_id)
     if limit:
         query = query.limit(limit)
     vouchers: dict[int, tuple] = {row.voucher_id: (row, []) for row in connection.execute(query)}
@@ -149,7 +150,7 @@ def _load_vouchers(connection: Connection, company_id: str, *, voucher_number: s
     for chunk_start in range(0, len(ids), 5000):
         chunk = ids[chunk_start:chunk_start + 5000]
         rows = connection.execute(select(e).where(e.c.company_id == company_id, e.c.voucher_id.in_(chunk))
-                                  .order_by(e.c.entry_id))
+                                  .order_by(unindexed(e.c.entry_id)))
         for row in rows:
             vouchers[row.voucher_id][1].append(row)
     return vouchers

@@ -11,7 +11,7 @@ from ..errors import NotFound
 from ..invoices.model import Invoice, InvoiceLine
 from ..tax.groups import TaxGroups
 from . import schema as s
-from .bulk import next_ids
+from .bulk import next_ids, unindexed
 
 
 def load_tax_groups(connection: Connection, company_id: str) -> TaxGroups:
@@ -71,7 +71,7 @@ def load_invoices(connection: Connection, company_id: str, *, ids: list[int] | N
     if party_type:
         query = query.where(s.invoice.c.party_type == party_type)
     invoices = {}
-    for r in connection.execute(query.order_by(s.invoice.c.invoice_id)):
+    for r in connection.execute(query.order_by(unindexed(s.invoice.c.invoice_id) if number else s.invoice.c.invoice_id)):
         invoices[r.invoice_id] = Invoice(
             r.party_type, r.party_id, r.invoice_date, [], r.number, r.document_date, r.due_date, r.currency,
             r.payment_terms, r.cash_discount, r.sales_tax_group, json.loads(r.dimensions), r.description,

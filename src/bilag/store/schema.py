@@ -851,6 +851,8 @@ invoice = Table(
     Column("voucher_id", BigInteger),
     PrimaryKeyConstraint("company_id", "invoice_id"),
     _company_fk("invoice"),
+    # An invoice named by its number (a credit note's original; migration 0028).
+    Index("ix_invoice_number", "company_id", "number"),
 )
 
 invoice_line = Table(
