@@ -71,7 +71,9 @@ def load_invoices(connection: Connection, company_id: str, *, ids: list[int] | N
     if party_type:
         query = query.where(s.invoice.c.party_type == party_type)
     invoices = {}
-    for r in connection.execute(query.order_by(unindexed(s.invoice.c.invoice_id) if number else s.invoice.c.invoice_id)):
+    key = s.invoice.c.invoice_id
+    # A number names a few invoices (its index); a status or the whole list is read in key order.
+    for r in connection.execute(query.order_by(unindexed(key) if number else key)):
         invoices[r.invoice_id] = Invoice(
             r.party_type, r.party_id, r.invoice_date, [], r.number, r.document_date, r.due_date, r.currency,
             r.payment_terms, r.cash_discount, r.sales_tax_group, json.loads(r.dimensions), r.description,
