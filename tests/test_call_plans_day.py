@@ -1,13 +1,12 @@
 """The rest of a clerk's day, one operation at a time, reads only what it names (issue 11), as
-tests/test_call_plans.py checks for settlement and posting: a voucher looked up by number, the collections view,
+tests/test_call_plans.py checks for settlement and posting: a voucher looked up by number, the ledger journal report of a day or a journal name, the collections view,
 a write-off, netting, a free-text invoice and its credit note, reorganising a transaction, holds, notes, fees,
 interest notes and collection letters, a settlement's preview, automatic settlement of one customer, the
 settlement inquiry, a stored journal's life. Every statement probes an index by what the call names; only the
 company's set-up tables that postings do not grow are read whole.
 
 Known and left (docs/performance.md, twelfth pass): the settlement inquiry of a reference without its party (no
-index serves an invoice number without its party) and a ledger journal report of a date range (vouchers are not
-indexed by date)."""
+index serves an invoice number without its party)."""
 from __future__ import annotations
 
 from datetime import date
@@ -18,7 +17,7 @@ from bilag.parties.model import PartyType
 from bilag.services import collection_notes, customer_notes, invoices, journals, reorganize
 from bilag.services.collections import collections_view
 from bilag.services.netting import add_netting_agreement, net_manually
-from bilag.services.reports import find_voucher, voucher_entries
+from bilag.services.reports import find_voucher, ledger_journal_report, voucher_entries
 from bilag.services.settlement import MarkRequest, Payment, preview_settlement, settle, settle_automatically
 from bilag.services.settlement_inquiry import settlement_inquiry
 from bilag.services.setup import setup_company
@@ -101,6 +100,9 @@ def test_a_clerk_s_day_reads_only_what_it_names(sqlite_engine):
     calls = {
         "a voucher's entries by number": lambda: read(voucher_entries, voucher_number="VI-1002-2"),
         "a voucher found by number": lambda: find_voucher(engine, C, "VI-1002-2"),
+        "the ledger journal report of one day": lambda: ledger_journal_report(
+            engine, C, date_from=date(2024, 1, 6), date_to=date(2024, 1, 6)),
+        "the ledger journal report of one journal name": lambda: ledger_journal_report(engine, C, series="VENDPAY"),
         "the collections view of one customer": lambda: collections_view(engine, C, "C-1", date(2024, 3, 31)),
         "a write-off prepared": prepare_write_off,
         "a write-off journal": lambda: write_off(engine, C, day=date(2024, 3, 31), customers=["C-2"],

@@ -141,8 +141,10 @@ def _load_vouchers(connection: Connection, company_id: str, *, voucher_number: s
         query = query.where(v.c.posting_date <= date_to)
     if batch_id is not None:
         query = query.where(v.c.batch_id == batch_id)
-    # A number names a few vouchers (its index); a range or the whole journal is read in key order.
-    query = query.order_by(unindexed(v.c.voucher_id) if voucher_number else v.c.voucher_id)
+    # What the caller names — a number, a journal name, a range of dates — is read by its index and sorted here; the
+    # whole journal (or a page of it) in key order.
+    named = voucher_number or series or date_from or date_to
+    query = query.order_by(unindexed(v.c.voucher_id) if named else v.c.voucher_id)
     if limit:
         query = query.limit(limit)
     vouchers: dict[int, tuple] = {row.voucher_id: (row, []) for row in connection.execute(query)}

@@ -277,8 +277,10 @@ voucher = Table(
     # (issue 15: a voucher on several dates is one voucher row per date); on one date it is one voucher.
     UniqueConstraint("company_id", "series", "voucher_number", "posting_date", name="uq_voucher_number_date"),
     _company_fk("voucher"),
-    # A voucher named by the number a user types, without its journal name (migration 0028).
+    # A voucher named by the number a user types, without its journal name, and a range of dates (the ledger
+    # journal report of a day or a period; migration 0028).
     Index("ix_voucher_number", "company_id", "voucher_number"),
+    Index("ix_voucher_date", "company_id", "posting_date"),
     # The reversal vouchers of settlements by their batch, for the as-of reads (store/aging.py): only those, so
     # that no other posting pays for the index.
     Index("ix_voucher_reversal_batch", "company_id", "batch_id", sqlite_where=text("kind = 'reversal'"),
