@@ -548,3 +548,29 @@ def test_version_and_help_on_every_option():
     walk(typer.main.get_command(app), "bilag")
     assert missing == []
 
+
+
+def test_a_voucher_naming_a_thousand_customers_and_a_vendor_is_reversed_whole(engine, monkeypatch):
+    """An opening-balance voucher names many parties: its transactions are read by the parties its entries name, a
+    chunk of them at a time (services/voucher_reversal.py), and every one of them is reversed."""
+    from bilag.services import voucher_reversal
+    from bilag.services.setup import setup_company
+
+    from .support import post, seed_setup
+
+    monkeypatch.setattr(voucher_reversal, "PARTIES_PER_READ", 300)  # several chunks of customers
+    setup = seed_setup()
+    setup["customers"] = [{"id": f"C{n:04d}", "currency": "USD"} for n in range(1000)]
+    setup["vendors"] = [{"id": "V1", "currency": "USD"}]
+    setup_company(engine, setup)
+    post(engine, "voucher | account_type | account | debit | credit | offset_account | invoice\n" + "\n".join(
+        f"OB-1 | Customer | C{n:04d} | 1.00 | | 110110-001- | OB-{n}" for n in range(1000))
+        + "\nOB-1 | Vendor | V1 | | 5.00 | 110110-001- | OB-V", day="2024-01-05")
+
+    reversal = reverse_voucher(engine, None, "OB-1")
+
+    assert len(reversal.transactions) == 1001
+    with engine.connect() as connection:
+        left = connection.exec_driver_sql(
+            "SELECT count(*), sum(amount_minor) FROM party_transaction WHERE open_minor <> 0").one()
+    assert tuple(left) == (0, None)  # each original and its reversal closed against each other

@@ -97,3 +97,43 @@ def test_a_refund_takes_no_cash_discount_and_settles_a_payment_in_full(engine):
     assert result.voucher is None
     assert open_amounts(engine, VENDOR, "3057") == {"PAY-1": "0.00", "REF-1": "0.00"}
     assert transactions(engine, VENDOR, "3057")["REF-1"]["cash_discount_code"] is None
+
+
+def test_a_first_mark_that_settles_nothing_is_not_the_offset_of_the_primary_s_remainder(engine):
+    """The payment's penny difference is recorded against the first mark that settled (INV-B), not against INV-A,
+    which was marked with nothing to settle and has no part: every offset of a settlement has a part of its own,
+    which the voucher reversal's check and the settlement inquiry read a transaction's settlements by."""
+    from decimal import Decimal as D
+
+    from sqlalchemy import text
+
+    from bilag.services.settlement import Payment
+    from bilag.services.settlement_inquiry import settlement_inquiry
+
+    from .test_settlement_support import day
+
+    company(engine, parameters={"max_penny_difference": "0.05"},
+            system_accounts={"penny_difference": "809000", "over_underpayment": "809100"},
+            vendors=[{"id": "1001", "currency": "USD"}])
+    post(engine, """
+        voucher | account_type | account | description | credit  | offset_account | invoice
+        INV-A   | Vendor       | 1001    | Invoice     | 100.00  | 606300-001--   | INV-A
+        INV-B   | Vendor       | 1001    | Invoice     | 200.00  | 606300-001--   | INV-B
+    """)
+    result = settle(engine, None, VENDOR, "1001", [MarkRequest(invoice="INV-A", amount_to_settle=D("0")),
+                                                    MarkRequest(invoice="INV-B")],
+                    payment=Payment(D("200.03"), "110110-001-", "PAY-1"), day=day("2024-01-20"))
+
+    assert open_amounts(engine, VENDOR, "1001") == {"INV-A": "-100.00", "INV-B": "0.00", "PAY-1": "0.00"}
+    with engine.connect() as connection:
+        parts = connection.execute(text(
+            "SELECT s.transaction_id, s.offset_transaction_id, t.invoice, o.invoice FROM settlement s "
+            "JOIN party_transaction t ON t.company_id = s.company_id AND t.transaction_id = s.transaction_id "
+            "JOIN party_transaction o ON o.company_id = s.company_id AND o.transaction_id = s.offset_transaction_id "
+            "WHERE s.batch_id = :batch"), {"batch": result.batch_id}).all()
+        assert {row[1] for row in parts} <= {row[0] for row in parts}  # every offset has its own part
+        assert "INV-A" not in {row[2] for row in parts} | {row[3] for row in parts}
+        assert settlement_inquiry(connection, "USMF", reference="INV-A", party_type="vendor", party_id="1001") == []
+        assert {row["settlement"] for row in settlement_inquiry(
+            connection, "USMF", reference="INV-B", party_type="vendor", party_id="1001")} == {result.batch_id}
+    assert_ledger_ties(engine)

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import and_, insert, or_, select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.engine import Connection, Engine
 
 from ..calendar.periods import check_posting_allowed
@@ -53,6 +53,9 @@ class VoucherReversal:
     def as_dict(self) -> dict:
         return {"voucher": self.original, "reversal": self.reversal, "date": self.date.isoformat(),
                 "batch": self.batch_id, "entries": self.entries}
+
+
+PARTIES_PER_READ = 5000
 
 
 def _find(connection: Connection, company_id: str, number: str, series: str | None):
@@ -126,13 +129,7 @@ def reverse_voucher_in(connection: Connection, company: Company, number: str, *,
     e, t = s.ledger_entry, s.party_transaction
     entries = connection.execute(select(e).where(e.c.company_id == company.id, e.c.voucher_id == head.voucher_id)
                                  .order_by(unindexed(e.c.entry_id))).all()
-    # No index of party_transaction serves voucher_id (one would cost every invoice posted, for a rare correction);
-    # every transaction's entry names its party, so the voucher's entries give the parties, whose index does.
-    parties = sorted({(row.party_type, row.party_id) for row in entries if row.party_id is not None})
-    transactions = connection.execute(select(t).where(
-        t.c.company_id == company.id, t.c.voucher_id == head.voucher_id,
-        or_(*[and_(t.c.party_type == party_type, t.c.party_id == party_id) for party_type, party_id in parties]))
-        .order_by(unindexed(t.c.transaction_id))).all() if parties else []
+    transactions = _transactions_of(connection, company.id, head.voucher_id, entries)
     _check_transactions_open(connection, company.id, number, transactions)
 
     period = company.calendar.operating_period(day)
@@ -176,6 +173,26 @@ def reverse_voucher_in(connection: Connection, company: Company, number: str, *,
                                         reason=as_text(reason, f"the reason for reversing voucher {number}", 200)))
     return VoucherReversal(number, int(head.voucher_id), str(draft.number), reversal_id, day, batch_id,
                            len(drafts), list(new_transactions))
+
+
+def _transactions_of(connection: Connection, company_id: str, voucher_id: int, entries: Sequence) -> list:
+    """The voucher's customer/vendor transactions, in id order. No index of party_transaction serves voucher_id (one
+    would cost every invoice posted, for a rare correction); every transaction's entry names its party, so the
+    voucher's entries give the parties, whose index does — by type, in chunks (an opening-balance voucher may name
+    thousands)."""
+    t = s.party_transaction
+    parties: dict[str, set[str]] = {}
+    for row in entries:
+        if row.party_id is not None:
+            parties.setdefault(row.party_type, set()).add(row.party_id)
+    found = []
+    for party_type, ids in sorted(parties.items()):
+        named = sorted(ids)
+        for start in range(0, len(named), PARTIES_PER_READ):
+            found += connection.execute(select(t).where(
+                t.c.company_id == company_id, t.c.voucher_id == voucher_id, t.c.party_type == party_type,
+                t.c.party_id.in_(named[start:start + PARTIES_PER_READ]))).all()
+    return sorted(found, key=lambda row: row.transaction_id)
 
 
 def _check_transactions_open(connection: Connection, company_id: str, number: str, transactions: Sequence) -> None:

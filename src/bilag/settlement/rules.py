@@ -125,18 +125,23 @@ def plan_checked(company: Company, primary: OpenTransaction, marks: list[Mark], 
                                  changes, entries, taxes)
         available -= used
         parts.extend(pair)
-    if parts and primary_discount and available < initially_available:
-        used = initially_available - available
-        taken = primary_discount if available == 0 else int(round_half_up(
-            Decimal(primary_discount) * used / initially_available, 0))
-        _take_primary_discount(company, settings, primary, pri_change, marks[0].transaction, primary_sign * taken,
-                               entries, parts)
     if parts:
+        # The primary's own discount and remainder are recorded against the first mark that settled: a mark that
+        # settled nothing (an amount to settle of 0) has no part, and every offset of a settlement has a part of
+        # its own (what a transaction's settlements are read by: the voucher reversal's check, the inquiry).
+        with_part = {part.transaction_id for part in parts}
+        anchor = next(m.transaction for m in reached if m.transaction.transaction_id in with_part)
+        if primary_discount and available < initially_available:
+            used = initially_available - available
+            taken = primary_discount if available == 0 else int(round_half_up(
+                Decimal(primary_discount) * used / initially_available, 0))
+            _take_primary_discount(company, settings, primary, pri_change, anchor, primary_sign * taken, entries,
+                                   parts)
         for mark in reached:
             _close_small_remainder(company, settings, mark.transaction, changes[mark.transaction.transaction_id],
                                    primary, entries, parts)
         discount_taken = any(changes[m.transaction.transaction_id].discount_minor for m in reached)
-        _close_small_remainder(company, settings, primary, pri_change, marks[0].transaction, entries, parts,
+        _close_small_remainder(company, settings, primary, pri_change, anchor, entries, parts,
                                overpaid_with_discount=discount_taken)
     # The date follows the transactions that settle; a marked one the payment did not reach is no part of it.
     settled = [m.transaction for m in reached if changes[m.transaction.transaction_id].settled_minor]
