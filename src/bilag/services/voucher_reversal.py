@@ -185,7 +185,7 @@ def _transactions_of(connection: Connection, company_id: str, voucher_id: int, e
     for row in entries:
         if row.party_id is not None:
             parties.setdefault(row.party_type, set()).add(row.party_id)
-    found = []
+    found: list = []
     for party_type, ids in sorted(parties.items()):
         named = sorted(ids)
         for start in range(0, len(named), PARTIES_PER_READ):
