@@ -33,6 +33,7 @@ from ..store import schema as s
 from ..store.bulk import next_ids, unindexed
 from ..store.companies import load_company, resolve_company_id, user_groups
 from ..store.ledger_writer import assign_voucher_numbers, write_vouchers
+from ..store.transactions import chunks
 
 
 class ReversalRefused(BilagError):
@@ -187,11 +188,10 @@ def _transactions_of(connection: Connection, company_id: str, voucher_id: int, e
             parties.setdefault(row.party_type, set()).add(row.party_id)
     found: list = []
     for party_type, ids in sorted(parties.items()):
-        named = sorted(ids)
-        for start in range(0, len(named), PARTIES_PER_READ):
+        for named in chunks(sorted(ids), PARTIES_PER_READ):
             found += connection.execute(select(t).where(
                 t.c.company_id == company_id, t.c.voucher_id == voucher_id, t.c.party_type == party_type,
-                t.c.party_id.in_(named[start:start + PARTIES_PER_READ]))).all()
+                t.c.party_id.in_(named))).all()
     return sorted(found, key=lambda row: row.transaction_id)
 
 
@@ -202,10 +202,9 @@ def _check_transactions_open(connection: Connection, company_id: str, number: st
     ids = [row.transaction_id for row in transactions]
     # A settlement records a part for each transaction it changes (settlement/rules.py), so the transaction's own
     # parts name every live settlement of it; no index serves offset_transaction_id.
-    live = connection.execute(select(st.c.transaction_id, st.c.batch_id).where(
-        st.c.company_id == company_id, st.c.reversed_by_batch.is_(None),
-        st.c.transaction_id.in_(ids)).order_by(unindexed(st.c.batch_id))).all()
-    settled_batches = sorted({row.batch_id for row in live})
+    settled_batches = sorted({batch for chunk in chunks(ids) for batch in connection.execute(
+        select(st.c.batch_id).where(st.c.company_id == company_id, st.c.reversed_by_batch.is_(None),
+                                    st.c.transaction_id.in_(chunk))).scalars()})
     for row in transactions:
         what = f"{row.party_type} {row.party_id} transaction #{row.transaction_id}" + (
             f" (invoice {row.invoice})" if row.invoice else "")
