@@ -4,7 +4,6 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from itertools import repeat
 
 from psycopg import Error as DriverError
 from psycopg import IntegrityError as DriverIntegrityError  # COPY on PostgreSQL raises the driver's own error
@@ -12,15 +11,13 @@ from sqlalchemy import text
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
-from ..errors import InvalidInput, JournalRejected, Problem
-from ..journal.chain import GENESIS, voucher_hash
+from ..errors import JournalRejected, Problem
 from ..journal.model import VoucherDraft
 from ..journal.posting import cycle_collection_paused
-from ..limits import MAX_BALANCE_MINOR, TEXT_LIMITS
+from ..limits import MAX_BALANCE_MINOR
 from . import schema as s
 from .bulk import (
     COPY_FROM,
-    IsoDates,
     bulk_insert,
     bulk_page_cache,
     driver_connection,
@@ -36,6 +33,7 @@ from .bulk import (
     reserve_ids_statement,
     savepoint,
 )
+from .ledger_rows import ledger_rows
 from .voucher_chain import chain_heads, chain_heads_statement, move_chain_head_statement, move_chain_heads
 
 VOUCHER_COLUMNS = ("company_id", "voucher_id", "series", "voucher_number", "posting_date", "period_id", "kind",
@@ -53,19 +51,6 @@ TRANSACTION_COLUMNS = ("company_id", "transaction_id", "party_type", "party_id",
 TAX_COLUMNS = ("company_id", "tax_transaction_id", "voucher_id", "entry_id", "transaction_id", "posting_date",
                "tax_code", "direction", "ledger_account", "currency", "base_minor", "tax_minor",
                "base_accounting_minor", "tax_accounting_minor")
-
-
-# Descriptions are written as they are, never cut: what users type is refused longer by the readers (bad input
-# naming file, line and field), what bilag generates is made to fit by limits.fit_text. A longer one reaching the
-# writer (a caller of the Python API that built its own drafts) is refused here, before anything is written.
-DESCRIPTION_LIMIT = TEXT_LIMITS["description"]
-
-
-def _too_long(voucher: VoucherDraft, what: str | None, text: str) -> None:
-    shown = text if len(text) <= 40 else text[:37] + "..."
-    raise InvalidInput(f"voucher {voucher.number or '(new)'} (series {voucher.series}){', ' + what if what else ''}: "
-                       f"the description '{shown}' is {len(text):,} characters long; it holds at most "
-                       f"{DESCRIPTION_LIMIT}", code="too_long")
 
 
 def assign_voucher_numbers(connection: Connection, company, vouchers: list[VoucherDraft],
@@ -123,66 +108,10 @@ def write_vouchers(connection: Connection, company_id: str, vouchers: list[Vouch
             transaction_id = next_ids(connection, company_id, "transaction",
                                       sum(len(v.transactions) for v in vouchers))
             heads = chain_heads(connection, company_id, {voucher.series for voucher in vouchers})
-        voucher_rows: list[tuple] = []
-        entry_rows: list[tuple] = []
-        transaction_rows: list[tuple] = []
-        tax_rows: list[list] = []
-        deltas: dict[tuple, list[int]] = {}
-        ids: list[tuple[int, Sequence[int], list[int]]] = []
-        last_of_series: dict[str, int] = {}
-        # Dates go to the driver as ISO text, made once per date: it is what SQLite stores (and SQLAlchemy's
-        # Date reads back) and what COPY parses; the driver would otherwise adapt the same date per row.
-        iso_dates = IsoDates()
-        append_entry, delta_of = entry_rows.append, deltas.get
-        for voucher, batch in zip(vouchers, batch_id if isinstance(batch_id, list) else repeat(batch_id)):
-            period_id = voucher.period_id
-            day = iso_dates[voucher.date]
-            description = voucher.description or ""
-            if len(description) > DESCRIPTION_LIMIT:
-                _too_long(voucher, None, description)
-            voucher_row = (company_id, voucher_id, voucher.series, voucher.number, day, period_id, voucher.kind,
-                           batch, description)
-            first_entry = entry_id
-            first_row = len(entry_rows)
-            for entry in voucher.entries:
-                ledger_account, main_account, currency = entry.ledger_account, entry.main_account, entry.currency
-                amount_minor, accounting_minor, text = entry.amount_minor, entry.accounting_minor, entry.description
-                if len(text) > DESCRIPTION_LIMIT:
-                    _too_long(voucher, f"entry {entry.line_no}", text)
-                append_entry((company_id, entry_id, voucher_id, day, period_id, ledger_account, main_account,
-                              entry.posting_type, currency, amount_minor, accounting_minor, text, entry.party_type,
-                              entry.party_id))
-                entry_id += 1
-                delta = delta_of((ledger_account, currency, period_id, main_account))
-                if delta is None:
-                    deltas[(ledger_account, currency, period_id, main_account)] = [amount_minor, accounting_minor]
-                else:
-                    delta[0] += amount_minor
-                    delta[1] += accounting_minor
-            # Tamper evidence: the voucher's hash over its rows and its predecessor's hash (journal/chain.py).
-            previous = heads.get(voucher.series, GENESIS)
-            heads[voucher.series] = chained = voucher_hash(previous, voucher_row, entry_rows[first_row:])
-            voucher_rows.append((company_id, voucher_id, voucher.series, voucher.number, day, period_id, voucher.kind,
-                                 batch, description, previous, chained))
-            last_of_series[voucher.series] = voucher_id
-            transaction_ids = []
-            for t in voucher.transactions:
-                if len(t.description) > DESCRIPTION_LIMIT:
-                    _too_long(voucher, "its customer/vendor transaction", t.description)
-                transaction_rows.append((
-                    company_id, transaction_id, t.party_type, t.party_id, voucher_id, first_entry + t.entry_index,
-                    day, iso_dates[t.document_date], iso_dates[t.due_date], t.invoice, t.document_number,
-                    t.description, t.currency, t.amount_minor, t.accounting_minor, str(t.exchange_rate),
-                    t.amount_minor, t.accounting_minor, t.ledger_account, t.posting_profile, t.cash_discount_code,
-                    iso_dates[t.cash_discount_date], 0, "normal", 0, 1, t.tax_code,
-                ))
-                transaction_ids.append(transaction_id)
-                transaction_id += 1
-            if voucher.taxes:
-                tax_rows.extend(_tax_rows(company_id, voucher, voucher_id, first_entry, day, transaction_ids))
-            ids.append((voucher_id, range(first_entry, entry_id), transaction_ids))
-            voucher_id += 1
-        moves = {series: (last_of_series[series], heads[series]) for series in last_of_series}
+        built = ledger_rows(company_id, vouchers, batch_id, voucher_id, entry_id, transaction_id, heads)
+        voucher_rows, entry_rows, transaction_rows, tax_rows = (built.voucher_rows, built.entry_rows,
+                                                                built.transaction_rows, built.tax_rows)
+        deltas, ids, moves = built.deltas, built.ids, built.moves
         if one_round_trip:
             for offset, row in enumerate(tax_rows):
                 row[1] = first_tax + offset
@@ -294,27 +223,6 @@ def _write_in_one_round_trip(connection: Connection, company_id: str, vouchers: 
     keep_statistics(connection, (("voucher", len(voucher_rows)), ("ledger_entry", len(entry_rows)),
                                  ("party_transaction", len(transaction_rows)), ("tax_transaction", len(tax_rows))))
     return results[len(results) - len(following):]
-
-
-def _tax_rows(company_id: str, voucher: VoucherDraft, voucher_id: int, first_entry: int, day: str,
-              transaction_ids: list[int]) -> list[list]:
-    """The tax of each line and code; a tax without its own transaction belongs to the voucher's only one."""
-    only = transaction_ids[0] if len(transaction_ids) == 1 else None
-    rows = []
-    entries = voucher.entries
-    for tax in voucher.taxes:
-        base = entries[tax.base_index]
-        entry = entries[tax.tax_index] if tax.tax_index is not None else None
-        transaction_id = transaction_ids[tax.transaction_index] if tax.transaction_index is not None else only
-        if tax.transaction_id is not None:
-            transaction_id = tax.transaction_id
-        base_minor = base.amount_minor if tax.base_minor is None else tax.base_minor
-        base_accounting = base.accounting_minor if tax.base_accounting_minor is None else tax.base_accounting_minor
-        rows.append([company_id, 0, voucher_id, first_entry + (tax.tax_index if entry is not None and tax.tax_index is not None else tax.base_index),
-                     transaction_id, day, tax.tax_code, tax.direction,
-                     entry.ledger_account if entry else base.ledger_account, base.currency, base_minor,
-                     entry.amount_minor if entry else 0, base_accounting, entry.accounting_minor if entry else 0])
-    return rows
 
 
 def apply_balance_deltas(connection: Connection, company_id: str, deltas: dict[tuple, list[int]], *,
