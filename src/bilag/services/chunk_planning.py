@@ -165,7 +165,7 @@ class PlanningProcess:
     def __iter__(self) -> Iterator[PlannedChunk]:
         assert self.process.stdout is not None
         while True:
-            message = _receive(self.process.stdout)
+            message = receive_message(self.process.stdout)
             if message is None:
                 code = self.process.wait()
                 raise BilagError(f"the process planning the file stopped unexpectedly (exit code {code}); nothing "
@@ -219,14 +219,14 @@ def planned_chunks(path: Path, chunks_here, journal_name: str, default_date: dat
 _LENGTH = 8
 
 
-def _send(out: IO[bytes], message: tuple) -> None:
+def send_message(out: IO[bytes], message: tuple) -> None:
     data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
     out.write(len(data).to_bytes(_LENGTH, "little"))
     out.write(data)
     out.flush()
 
 
-def _receive(source: IO[bytes]) -> tuple | None:
+def receive_message(source: IO[bytes]) -> tuple | None:
     """The next message, or None when the child's output ended without one."""
     head = source.read(_LENGTH)
     if len(head) < _LENGTH:
@@ -307,12 +307,12 @@ def child_main() -> None:
     try:
         job = pickle.load(sys.stdin.buffer)
         for message in _child_messages(job):
-            _send(out, message)
+            send_message(out, message)
     except BrokenPipeError:  # the parent stopped
         return
     except BaseException as error:
         try:
-            _send(out, _error_message(error, None if job is None else str(job.path)))
+            send_message(out, _error_message(error, None if job is None else str(job.path)))
         except BrokenPipeError:
             return
     finally:

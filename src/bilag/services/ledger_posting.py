@@ -108,7 +108,7 @@ def check_before_writing(connection: Connection, company: Company, vouchers: lis
     the posted numbers of the typed ones by series, and `posted_invoices` the vendor invoices among the journal's,
     read already (prepare_to_write)."""
     problems = (_taken_voucher_numbers(connection, company, vouchers, source, warnings, voucher_reuse, taken)
-                + _duplicate_vendor_invoices(connection, company, vouchers, source, posted_invoices))
+                + duplicate_vendor_invoices(connection, company, vouchers, source, posted_invoices))
     if problems:
         raise JournalRejected(sorted(problems, key=lambda p: (p.line or 0, p.code)), source)
 
@@ -144,7 +144,7 @@ def post_lines_only(connection: Connection, company: Company, journal_name: str,
                       after=after)
 
 
-def _vendor_invoices(company: Company, vouchers: list[VoucherDraft]
+def vendor_invoices(company: Company, vouchers: list[VoucherDraft]
                      ) -> Iterator[tuple[tuple[str, str], VoucherDraft, TransactionDraft]]:
     """The journal's vendor invoices with their (vendor, invoice key), when the AP parameter rejects duplicates.
     Trimmed and case-insensitive: inv-1 is INV-1 (limits.invoice_key)."""
@@ -159,7 +159,7 @@ def _vendor_invoices(company: Company, vouchers: list[VoucherDraft]
                 yield (transaction.party_id, invoice_key(transaction.invoice)), voucher, transaction
 
 
-def _duplicate_vendor_invoices(connection: Connection, company: Company, vouchers: list[VoucherDraft],
+def duplicate_vendor_invoices(connection: Connection, company: Company, vouchers: list[VoucherDraft],
                                source: str | None, posted_invoices: list[tuple] | None = None) -> list:
     """A vendor's invoice number is used once (AP parameter: reject duplicates), in the journal and in the ledger.
     `posted_invoices`: posted_vendor_invoices of the journal's, when read already."""
@@ -168,7 +168,7 @@ def _duplicate_vendor_invoices(connection: Connection, company: Company, voucher
 
     seen: dict[tuple[str, str], tuple[VoucherDraft, TransactionDraft]] = {}
     problems = []
-    for key, voucher, transaction in _vendor_invoices(company, vouchers):
+    for key, voucher, transaction in vendor_invoices(company, vouchers):
         if key not in seen:
             seen[key] = voucher, transaction
             continue
@@ -199,11 +199,11 @@ def recheck_periods(connection: Connection, company: Company, vouchers: list[Vou
     period_ids = sorted({v.period_id for v in vouchers})
     if not period_ids:
         return
-    _check_periods(vouchers, driver_rows(connection, _periods_sql(len(period_ids), is_postgres(connection)),
+    _check_periods(vouchers, driver_rows(connection, periods_sql(len(period_ids), is_postgres(connection)),
                                          (company.id, *period_ids)))
 
 
-def _periods_sql(count: int, postgres: bool) -> str:
+def periods_sql(count: int, postgres: bool) -> str:
     return (f"SELECT period_id, status, name FROM fiscal_period WHERE company_id = ? AND period_id IN ({marks(count)})"
             + (" FOR SHARE" if postgres else ""))
 
@@ -265,14 +265,14 @@ def _prepare_in_one_round_trip(connection: Connection, company: Company, voucher
             unnumbered[voucher.series] = unnumbered.get(voucher.series, 0) + 1
     counters = ([("batch", batches)] if batches else []) + [(f"voucher:{series}", count)
                                                              for series, count in sorted(unnumbered.items())]
-    statements = [(_periods_sql(len(period_ids), True).replace("?", "%s"), (company.id, *period_ids))]
+    statements = [(periods_sql(len(period_ids), True).replace("?", "%s"), (company.id, *period_ids))]
     statements += [reserve_ids_statement(company.id, counter, count) for counter, count in counters[:1]]
     statements += [(_taken_numbers_sql(len(given)).replace("?", "%s"), (company.id, series, *sorted(given)))
                    for series, given in typed]
     statements += [reserve_ids_statement(company.id, counter, count) for counter, count in counters[1:]]
     counters_end = len(statements)
     # The journal's vendor invoices already posted (rule: no duplicates), when one statement asks for them all.
-    invoice_keys = sorted({key for key, _voucher, _transaction in _vendor_invoices(company, vouchers)})
+    invoice_keys = sorted({key for key, _voucher, _transaction in vendor_invoices(company, vouchers)})
     ask_invoices = 0 < len(invoice_keys) <= 2000 and all(key.isascii() for _party, key in invoice_keys)
     if ask_invoices:
         statements.append(vendor_invoice_pairs_statement(company.id, invoice_keys, lateral=True))  # not Citus here

@@ -20,6 +20,7 @@ from ..journal.posting import PostingContext, cycle_collection_paused, plan_post
 from ..parties.model import PartyType
 from ..store import schema as s
 from ..store.companies import load_company, resolve_company_id, user_groups
+from . import posting_apart
 from .api_requests import KeptAnswer
 from .company_transaction import in_company_transaction
 from .ledger_posting import (  # noqa: F401 - PostedVoucher, PostingResult and the checks keep their old home too
@@ -61,6 +62,11 @@ def post_lines(connection: Connection, company: Company, journal_name: str, line
     """Post inside an open transaction (for services that combine posting with other work)."""
     context = PostingContext(journal_name, one_voucher=one_voucher, user_groups=groups, source=source, kind=kind,
                              tax_direction=tax_direction)
+    if (batch_id is None and settled_automatically(company) is None
+            and posting_apart.wanted(connection, company, lines, context)):
+        result = posting_apart.post_apart(connection, company, lines, context)
+        if result is not None:
+            return result
     plan = plan_posting(company, lines, context)
     return post_plan(connection, company, plan.vouchers, plan.warnings, source=source, batch_id=batch_id,
                      automatic_settlement=automatic_settlement)

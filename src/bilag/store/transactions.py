@@ -597,8 +597,8 @@ def vendor_invoice_pairs_statement(company_id: str, pairs: Sequence[tuple[str, s
     lateral (PostgreSQL without Citus): the probe per pair is forced, a subquery per pair behind OFFSET 0. Left to
     itself the planner hashes the 2,000 pairs and scans every vendor invoice of the company once its statistics
     count them: 54 ms a statement at 100,000 invoices, against 10-17 ms probed, and it grows with the ledger (a
-    journal file posted in chunks asks once per 2,000 of its invoices). SQLite probes the index per pair anyway and
-    has no LATERAL; Citus does not push a correlated subquery down to its shards."""
+    journal file posted in chunks asks once per 2,000 of its invoices). SQLite has no LATERAL: there CROSS JOIN keeps
+    the pairs the outer loop; Citus does not push a correlated subquery down to its shards."""
     sign = "<" if invoice_sign_of("vendor") < 0 else ">"
     values = ", ".join([f"({mark}, {mark})"] * len(pairs))
     posted = (f"t.company_id = {mark} AND t.party_id = wanted.party_id AND lower(trim(t.invoice)) = wanted.invoice_key "
@@ -607,8 +607,11 @@ def vendor_invoice_pairs_statement(company_id: str, pairs: Sequence[tuple[str, s
         sql = (f"WITH wanted (party_id, invoice_key) AS (VALUES {values}) SELECT wanted.party_id, t.invoice FROM "
                f"wanted CROSS JOIN LATERAL (SELECT t.invoice FROM party_transaction t WHERE {posted} OFFSET 0) t")
     else:
+        # CROSS JOIN: SQLite keeps `wanted` the outer loop, a probe per pair. Left to itself, from about a hundred
+        # pairs on it scanned every vendor transaction of the company and probed the pairs (an automatic index):
+        # 21 ms a statement for 125 pairs at 25,000 invoices, growing with the ledger.
         sql = (f"WITH wanted (party_id, invoice_key) AS (VALUES {values}) SELECT t.party_id, t.invoice FROM wanted "
-               f"JOIN party_transaction t ON {posted}")
+               f"CROSS JOIN party_transaction t WHERE {posted}")
     return sql, (*[value for pair in pairs for value in pair], company_id)
 
 
