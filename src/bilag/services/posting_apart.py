@@ -22,8 +22,8 @@ What makes it safe:
   and the journal is posted in this process, which names every problem as always. A journal with a problem costs
   its planning twice; one without gets the ordinary posting's rows, numbers and hashes (tested row for row).
 
-Where it applies (`wanted`): SQLite, a journal of APART_LINES lines or more, a machine of two cores or more, a
-process of one thread (fork copies only the calling thread: another thread's lock could be held for ever in the
+Where it applies (`wanted`): SQLite, a journal of APART_LINES lines or more, Linux on two cores or more (fork is
+safe there for a process like this one; macOS advises against fork without exec), a process of one thread (fork copies only the calling thread: another thread's lock could be held for ever in the
 child), and a journal that posting settles nothing of and whose voucher numbers posting gives (typed numbers are
 checked against the ledger as a whole journal; settlement needs the posted vouchers). PostgreSQL already writes
 at its target through COPY, and there another session could take ids between the read and the write.
@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import os
 import signal
+import sys
 import threading
 from collections.abc import Callable, Iterator, Sequence
 
@@ -84,7 +85,7 @@ def wanted(connection: Connection, company: Company, lines: list[JournalLine], c
     except BilagError:  # no such journal name: the ordinary posting says so
         return False
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-    if cores < 2 or not hasattr(os, "fork") or threading.active_count() > 1:
+    if cores < 2 or not sys.platform.startswith("linux") or threading.active_count() > 1:
         return False
     return not any(line.voucher or line.settle_invoice for line in lines)
 
