@@ -3,7 +3,7 @@ VENV := .venv
 BILAG := $(VENV)/bin/bilag
 PYTHON ?= python3
 
-.PHONY: run demo test test-sqlite lint mutation bench postgres-server browser citus clean
+.PHONY: run demo test test-sqlite lint mutation bench peers postgres-server browser citus clean
 DEMO_USER := demo
 DEMO_PASSWORD := demo-password
 PORT ?= 8000
@@ -70,6 +70,17 @@ test-sqlite: $(BILAG)
 
 bench: $(BILAG) postgres-server
 	$(VENV)/bin/python bench/post_journal.py
+
+# The peers of bench/peers.py, for the benchmark only (not dependencies of bilag): hledger and ledger from Debian,
+# beancount in a virtual environment of its own.
+peers: $(BILAG)
+	@if ! command -v hledger >/dev/null || ! command -v ledger >/dev/null; then \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq hledger ledger >/dev/null; \
+	fi
+	@if [ ! -x bench/.peers/bin/python ]; then \
+	  $(PYTHON) -m venv bench/.peers && bench/.peers/bin/pip install -q beancount==3.2.3; \
+	fi
+	$(VENV)/bin/python bench/peers.py
 
 clean:
 	rm -rf $(VENV) demo.sqlite* .pytest_cache .hypothesis test-screenshots

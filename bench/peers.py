@@ -1,0 +1,236 @@
+"""Peers benchmark (issue 11, item 4): bilag against beancount, hledger and ledger on one workload, each reading the
+same entries from text and printing a trial balance.
+
+    make peers                               # hledger and ledger from Debian, beancount in bench/.peers
+    .venv/bin/python bench/peers.py          # 100,000 lines
+    .venv/bin/python bench/peers.py --lines 1000000 --repeat 1
+
+The workload is bench/post_journal.py's journal (vouchers of one vendor line and three expense lines with three
+dimensions, a third of them in EUR at the day's rate), written as each tool reads it:
+- bilag: a CSV journal file (the columns of `bilag journal post`), into a SQLite store that holds the company's
+  set-up already (made before the clock starts, as the peers' account declarations are part of their files);
+- hledger and ledger: one journal file (the format both read), an account per ledger account with its
+  dimensions and per vendor, EUR amounts with their rate as a unit price (`@`);
+- beancount: the same, with an `open` directive per account.
+
+Timed, each as whole commands from the interpreter's or program's start, best of --repeat:
+- **bilag, Python API**: one Python process that reads the CSV (`lines_from_file`), posts it (`post_journal`, the
+  path of item 4's target) and prints the trial balance;
+- **bilag, CLI**: `bilag journal post FILE.csv` and then `bilag report trial-balance`;
+- **hledger** `balance`, **ledger** `balance`, **beancount** (`loader.load_file`, then the realized balance of each
+  account printed).
+Each bilag run posts into a fresh copy of the set-up store. Printed: seconds and how many times faster bilag is
+than each peer (target: ≥ 3 × beancount, ≥ 2 × hledger, on the Python API's time). bilag writes a ledger a
+database keeps (every voucher, entry, vendor transaction and balance, with its checks and hash chain); the peers
+compute a report from text and keep nothing. That is the comparison the issue asks for.
+"""
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import random
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from post_journal import (  # noqa: E402
+    COMPANY,
+    JOURNAL_NAME,
+    LINES_PER_VOUCHER,
+    company_setup,
+    cost_center_tree,
+    vendor_invoice_journal,
+)
+
+from bilag.journal.model import JournalLine  # noqa: E402
+from bilag.services.setup import setup_company  # noqa: E402
+from bilag.store.database import open_store  # noqa: E402
+
+BILAG = ROOT / ".venv" / "bin" / "bilag"
+PYTHON = ROOT / ".venv" / "bin" / "python"
+BEANCOUNT_PYTHON = Path(os.environ.get("BILAG_BEANCOUNT_PYTHON", ROOT / "bench" / ".peers" / "bin" / "python"))
+CSV_HEADER = ["date", "account_type", "account", "debit", "credit", "currency", "exchange_rate", "invoice",
+              "description"]
+
+API_RUN = """
+import sys
+sys.path.insert(0, {src!r})
+from pathlib import Path
+from bilag.journal.parsing import lines_from_file
+from bilag.services.posting import post_journal
+from bilag.services.reports import trial_balance
+from bilag.store.database import open_store
+engine = open_store({url!r})
+result = post_journal(engine, {company!r}, {journal!r}, lines_from_file(Path({path!r})))
+lines = trial_balance(engine, {company!r})
+for line in lines:
+    print(line)
+print(result.entry_count, "entries,", len(lines), "trial balance lines", file=sys.stderr)
+"""
+
+BEANCOUNT_RUN = """
+import sys
+from beancount import loader
+from beancount.core import realization
+entries, errors, options = loader.load_file(sys.argv[1])
+if errors:
+    sys.exit(f"beancount: {len(errors)} errors, the first: {errors[0]}")
+accounts = 0
+for account in realization.iter_children(realization.realize(entries)):
+    if not account.balance.is_empty():
+        print(account.account, account.balance)
+        accounts += 1
+print(accounts, "accounts", file=sys.stderr)
+"""
+
+
+# --- the journal as text ---------------------------------------------------------------------------------------
+
+def vouchers(lines: list[JournalLine]):
+    """The journal's vouchers: a vendor line and its expense lines."""
+    for start in range(0, len(lines), LINES_PER_VOUCHER):
+        yield lines[start:start + LINES_PER_VOUCHER]
+
+
+def peer_account(line: JournalLine) -> str:
+    """A ledger account with its dimensions (600100-001-D01-CC001), or the vendor's own payables account."""
+    if line.account_type == "Vendor":
+        return f"Liabilities:Payables:{line.account}"
+    return f"Expenses:{line.account}"
+
+
+def peer_amount(line: JournalLine) -> str:
+    amount = line.debit if line.debit is not None else -line.credit  # type: ignore[operator]
+    price = f" @ {line.exchange_rate} USD" if line.exchange_rate is not None else ""
+    return f"{amount} {line.currency}{price}"
+
+
+def write_csv(path: Path, lines: list[JournalLine]) -> None:
+    with path.open("w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(CSV_HEADER)
+        for line in lines:
+            writer.writerow([line.date.isoformat(), line.account_type, line.account, line.debit or "",
+                             line.credit or "", line.currency, line.exchange_rate or "", line.invoice or "",
+                             line.description])
+
+
+def write_ledger(path: Path, lines: list[JournalLine]) -> None:
+    """The journal format hledger and ledger both read."""
+    with path.open("w") as handle:
+        for voucher in vouchers(lines):
+            handle.write(f"{voucher[0].date.isoformat()} {voucher[0].description}\n")
+            for line in voucher:
+                handle.write(f"    {peer_account(line)}  {peer_amount(line)}\n")
+            handle.write("\n")
+
+
+def write_beancount(path: Path, lines: list[JournalLine]) -> None:
+    accounts = sorted({peer_account(line) for line in lines})
+    with path.open("w") as handle:
+        handle.write('option "operating_currency" "USD"\n\n')
+        for account in accounts:
+            handle.write(f"2024-01-01 open {account}\n")
+        handle.write("\n")
+        for voucher in vouchers(lines):
+            handle.write(f'{voucher[0].date.isoformat()} * "{voucher[0].description}"\n')
+            for line in voucher:
+                handle.write(f"  {peer_account(line)}  {peer_amount(line)}\n")
+            handle.write("\n")
+
+
+# --- the runs -------------------------------------------------------------------------------------------------
+
+def timed(commands: list[list[str]], prepare=None) -> float:
+    """Wall seconds of the commands run one after the other (after prepare(), untimed); their output is read and
+    dropped, and a failing command stops the benchmark with what it said."""
+    if prepare is not None:
+        prepare()
+    started = time.perf_counter()
+    for command in commands:
+        done = subprocess.run(command, capture_output=True, text=True)
+        if done.returncode != 0:
+            sys.exit(f"{' '.join(command[:3])} ... failed ({done.returncode}):\n{done.stderr[-2000:]}")
+    return time.perf_counter() - started
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--lines", type=int, default=100_000)
+    parser.add_argument("--repeat", type=int, default=3, help="runs of each, the best counts (default 3)")
+    parser.add_argument("--seed", type=int, default=2024)
+    options = parser.parse_args()
+    count = options.lines - options.lines % LINES_PER_VOUCHER
+    rng = random.Random(options.seed)
+    cost_centers = cost_center_tree(rng)
+    setup = company_setup(rng, cost_centers)
+    lines = vendor_invoice_journal(count, rng, cost_centers)
+    directory = Path(tempfile.mkdtemp(prefix="bilag-peers-"))
+    try:
+        journal_csv, journal_ledger, journal_beancount = (directory / "journal.csv", directory / "journal.ledger",
+                                                          directory / "journal.beancount")
+        write_csv(journal_csv, lines)
+        write_ledger(journal_ledger, lines)
+        write_beancount(journal_beancount, lines)
+        template, store = directory / "setup.sqlite", directory / "bilag.sqlite"
+        engine = open_store(f"sqlite:///{template}")
+        setup_company(engine, setup)
+        engine.dispose()
+        print(f"{count:,} journal lines in {count // LINES_PER_VOUCHER:,} vouchers; CSV "
+              f"{journal_csv.stat().st_size / 1e6:.1f} MB, ledger {journal_ledger.stat().st_size / 1e6:.1f} MB, "
+              f"beancount {journal_beancount.stat().st_size / 1e6:.1f} MB", flush=True)
+
+        def fresh_store() -> None:
+            for suffix in ("", "-wal", "-shm"):
+                Path(f"{store}{suffix}").unlink(missing_ok=True)
+            shutil.copyfile(template, store)
+
+        url = f"sqlite:///{store}"
+        api = API_RUN.format(src=str(ROOT / "src"), url=url, company=COMPANY, journal=JOURNAL_NAME,
+                             path=str(journal_csv))
+        runs = {
+            "bilag, Python API": ([[str(PYTHON), "-c", api]], fresh_store),
+            "bilag, CLI": ([[str(BILAG), "-d", str(store), "-c", COMPANY, "journal", "post", "--name", JOURNAL_NAME,
+                             str(journal_csv)],
+                            [str(BILAG), "-d", str(store), "-c", COMPANY, "report", "trial-balance"]], fresh_store),
+            "hledger": ([["hledger", "-f", str(journal_ledger), "balance"]], None),
+            "ledger": ([["ledger", "-f", str(journal_ledger), "balance"]], None),
+            "beancount": ([[str(BEANCOUNT_PYTHON), "-c", BEANCOUNT_RUN, str(journal_beancount)]], None),
+        }
+        missing = [name for name, program in (("hledger", "hledger"), ("ledger", "ledger"))
+                   if shutil.which(program) is None]
+        if not BEANCOUNT_PYTHON.exists():
+            missing.append("beancount")
+        for name in missing:
+            print(f"{name}: not installed (make peers)")
+            del runs[name]
+        best: dict[str, float] = {}
+        for round_number in range(options.repeat):
+            for name, (commands, prepare) in runs.items():  # alternated, so that a slow minute hits every tool
+                seconds = timed(commands, prepare)
+                best[name] = min(best.get(name, seconds), seconds)
+                print(f"  run {round_number + 1}: {name:18} {seconds:7.2f} s", flush=True)
+        api_seconds = best["bilag, Python API"]
+        print()
+        print("| tool | seconds (best) | bilag's Python API is faster by | target |")
+        print("|---|---:|---:|---|")
+        targets = {"beancount": "≥ 3 ×", "hledger": "≥ 2 ×"}
+        for name, seconds in best.items():
+            factor = "" if name.startswith("bilag") else f"{seconds / api_seconds:.2f} ×"
+            print(f"| {name} | {seconds:.2f} | {factor} | {targets.get(name, '')} |")
+        print(json.dumps({"lines": count, "best_seconds": best}))
+    finally:
+        shutil.rmtree(directory, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
