@@ -197,3 +197,53 @@ def test_not_apart_where_it_does_not_apply(sqlite_engine, store_url, apart_count
         finally:
             engine.dispose()
         assert apart_counted == ["posted"]
+
+
+def test_a_full_disk_is_raised_not_posted_outside_the_transaction(sqlite_engine, apart_counted):
+    """SQLite rolls the whole transaction back on a full disk; the ordinary posting must not then run, each
+    statement committing on its own: the error is raised and nothing is kept."""
+    from bilag.store.bulk import driver_connection
+
+    company_id = new_company(sqlite_engine)
+    os.environ["BILAG_POSTING_APART_LINES"] = "2"
+    try:
+        with sqlite_engine.connect() as connection:
+            transaction = connection.begin()
+            company = load_company(connection, company_id)
+            raw = driver_connection(connection)
+            pages = raw.execute("PRAGMA page_count").fetchone()[0]
+            raw.execute(f"PRAGMA max_page_count={pages + 20}")
+            with pytest.raises(Exception, match="full"):
+                post_lines(connection, company, "GNJL", invoices(3000), source="apart")
+            assert not raw.in_transaction
+            transaction.rollback()
+    finally:
+        del os.environ["BILAG_POSTING_APART_LINES"]
+    with sqlite_engine.connect() as connection:
+        assert connection.execute(text("SELECT count(*) FROM voucher WHERE company_id = :c"),
+                                  {"c": company_id}).scalar() == 0
+    assert apart_counted == []  # raised, not given up
+
+
+def test_a_blank_voucher_number_posts_the_ordinary_way(sqlite_engine, apart_counted, monkeypatch):
+    """"" is no voucher number to the planner, but one to the chunks' cut: such a journal is not posted apart."""
+    monkeypatch.setenv("BILAG_POSTING_APART_LINES", "2")
+    company_id = new_company(sqlite_engine)
+    lines = invoices(3)
+    lines[0].voucher = ""
+    result = post_journal(sqlite_engine, company_id, "GNJL", lines)
+    assert apart_counted == [] and len(result.vouchers) == 3
+
+
+def test_a_process_that_ignores_its_children_still_posts_apart(sqlite_engine, apart_counted, monkeypatch):
+    """With SIGCHLD ignored the child is reaped by the system: waiting for it finds none, which is no error."""
+    import signal
+
+    monkeypatch.setenv("BILAG_POSTING_APART_LINES", "2")
+    company_id = new_company(sqlite_engine)
+    before = signal.signal(signal.SIGCHLD, signal.SIG_IGN)
+    try:
+        result = post_journal(sqlite_engine, company_id, "GNJL", invoices(6))
+    finally:
+        signal.signal(signal.SIGCHLD, before)
+    assert apart_counted == ["posted"] and result.summary()["entries"] == 18

@@ -184,17 +184,25 @@ def _read_lines(file: Path, default_date: str | None, *, name: str | None = None
 
 
 def _print_posting(result, fmt: str) -> None:
+    """The posting's vouchers, or in text beyond 50 of them their count: from the summary, which a large journal
+    posted apart (services/posting_apart.py) has without planning its vouchers again."""
     for warning in result.warnings:
         render.warn(warning)
-    rows = [{"voucher": v.number, "date": v.date.isoformat(), "entries": len(v.draft.entries),
-             "transactions": len(v.transaction_ids)} for v in result.vouchers]
+    columns = ["voucher", "date", "entries", "transactions"]
+    count = len(result.summary()["vouchers"])
     if fmt == "text":
-        render.info(f"posted {len(result.vouchers)} voucher(s), {result.entry_count} entries (batch {result.batch_id})")
-        if len(rows) <= 50:
-            render.emit(rows, ["voucher", "date", "entries", "transactions"], fmt)
+        render.info(f"posted {count} voucher(s), {result.entry_count} entries (batch {result.batch_id})")
+        if count <= 50:
+            render.emit(_posting_rows(result), columns, fmt)
     else:
-        render.emit(rows, ["voucher", "date", "entries", "transactions"], fmt,
-                    document={"batch": result.batch_id, "vouchers": rows, "warnings": result.warnings})
+        rows = _posting_rows(result)
+        render.emit(rows, columns, fmt, document={"batch": result.batch_id, "vouchers": rows,
+                                                  "warnings": result.warnings})
+
+
+def _posting_rows(result) -> list[dict]:
+    return [{"voucher": v.number, "date": v.date.isoformat(), "entries": len(v.draft.entries),
+             "transactions": len(v.transaction_ids)} for v in result.vouchers]
 
 
 @journal_app.command("post")

@@ -40,6 +40,7 @@ import threading
 from collections.abc import Callable, Iterator, Sequence
 
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import IntegrityError
 
 from ..calendar.periods import PeriodStatus
 from ..company import Company
@@ -48,7 +49,16 @@ from ..journal.model import JournalLine
 from ..journal.posting import ChunkedPlanning, JournalPlanner, PostingContext, plan_posting
 from ..journal.streaming import voucher_chunks
 from ..store import schema as s
-from ..store.bulk import bulk_insert, bulk_page_cache, driver_rows, is_postgres, marks, next_ids, savepoint
+from ..store.bulk import (
+    bulk_insert,
+    bulk_page_cache,
+    driver_connection,
+    driver_rows,
+    is_postgres,
+    marks,
+    next_ids,
+    savepoint,
+)
 from ..store.ledger_rows import ledger_rows
 from ..store.ledger_writer import (
     ENTRY_COLUMNS,
@@ -76,7 +86,10 @@ ID_COUNTERS = ("voucher", "entry", "transaction", "tax_transaction")
 
 def wanted(connection: Connection, company: Company, lines: list[JournalLine], context: PostingContext) -> bool:
     """Whether this journal is posted with its planning apart (the module's docstring says when)."""
-    least = int(os.environ.get("BILAG_POSTING_APART_LINES", APART_LINES))
+    try:
+        least = int(os.environ.get("BILAG_POSTING_APART_LINES", APART_LINES))
+    except ValueError:  # set to something else than a number: as if not set
+        least = APART_LINES
     if not least or len(lines) < least or is_postgres(connection):
         return False
     try:
@@ -87,7 +100,8 @@ def wanted(connection: Connection, company: Company, lines: list[JournalLine], c
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
     if cores < 2 or not sys.platform.startswith("linux") or threading.active_count() > 1:
         return False
-    return not any(line.voucher or line.settle_invoice for line in lines)
+    # `is not None`: a blank number ("") is no number to the planner but a number to the chunks' cut
+    return not any(line.voucher is not None or line.settle_invoice for line in lines)
 
 
 class _Diverged(Exception):
@@ -115,7 +129,9 @@ def post_apart(connection: Connection, company: Company, lines: list[JournalLine
                         raise _Diverged(f"counter {counter} moved while posting")
                 apply_balance_deltas(connection, company.id, end["deltas"])
                 move_chain_heads(connection, company.id, end["moves"])
-    except Exception:  # noqa: BLE001 - rolled back; the ordinary posting names what went wrong, or succeeds
+    except (_Diverged, BilagError, IntegrityError):  # rolled back: the ordinary posting names it, or posts
+        if not driver_connection(connection).in_transaction:  # SQLite ended it (a full disk): nothing to go on in
+            raise
         return None
     return _PostedApart(batch_id, end["warnings"], end["numbers"], end["entry_count"],
                         lambda: _planned_again(company, lines, context, end["numbers"], firsts))
@@ -146,12 +162,22 @@ class _Child:
     def __init__(self, company: Company, lines: list[JournalLine], context: PostingContext, batch_id: int,
                  firsts: dict[str, int], heads: dict[str, str]):
         read, write = os.pipe()
-        self.pid = os.fork()
-        if self.pid == 0:  # the child: never returns
-            os.close(read)
-            _child_main(os.fdopen(write, "wb"), company, lines, context, batch_id, firsts, heads)
-        os.close(write)
-        self.pipe = os.fdopen(read, "rb")
+        # Ctrl-C held back until both sides are set: the child ignores it (the parent stops the child), and a
+        # child that took one before its first statement would unwind the parent's stack, its connection's.
+        blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+        try:
+            self.pid = os.fork()
+            if self.pid == 0:  # the child: never returns
+                try:
+                    signal.signal(signal.SIGINT, signal.SIG_IGN)
+                    os.close(read)
+                    _child_main(os.fdopen(write, "wb"), company, lines, context, batch_id, firsts, heads)
+                finally:
+                    os._exit(0)
+            os.close(write)
+            self.pipe = os.fdopen(read, "rb")
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
 
     def messages(self) -> Iterator[tuple]:
         while (message := receive_message(self.pipe)) is not None:
@@ -168,14 +194,17 @@ class _Child:
             os.kill(self.pid, signal.SIGKILL)
         except ProcessLookupError:
             pass
-        os.waitpid(self.pid, 0)
+        try:
+            os.waitpid(self.pid, 0)
+        except ChildProcessError:  # reaped already (a process that ignores SIGCHLD, or reaps its children itself)
+            pass
 
 
 def _child_main(out, company: Company, lines: list[JournalLine], context: PostingContext, batch_id: int,
                 firsts: dict[str, int], heads: dict[str, str]) -> None:
     """The child's work, then its end: os._exit, so that nothing of the parent's (its database connection, its
     buffered output, its exit handlers) is run or flushed a second time."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the parent too, which stops the child
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})  # ignored now (_Child)
     try:
         for message in _child_messages(company, lines, context, batch_id, firsts, heads):
             send_message(out, message)

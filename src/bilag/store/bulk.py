@@ -309,8 +309,11 @@ def savepoint(connection: Connection, name: str) -> Iterator[None]:
     try:
         yield
     except BaseException:
-        driver_rows(connection, f"ROLLBACK TO SAVEPOINT {name}")
-        driver_rows(connection, f"RELEASE SAVEPOINT {name}")
+        # Some errors (a full disk, an I/O error) make SQLite roll back the whole transaction, its savepoints too:
+        # then the error itself goes on, not "no such savepoint".
+        if driver_connection(connection).in_transaction:
+            driver_rows(connection, f"ROLLBACK TO SAVEPOINT {name}")
+            driver_rows(connection, f"RELEASE SAVEPOINT {name}")
         raise
     driver_rows(connection, f"RELEASE SAVEPOINT {name}")
 
