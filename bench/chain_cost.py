@@ -17,7 +17,7 @@ sys.path.insert(0, str(ROOT / "src"))
 
 import post_journal as bench  # noqa: E402
 
-from bilag.store import ledger_writer  # noqa: E402
+from bilag.store import ledger_rows  # noqa: E402
 
 
 def main() -> None:
@@ -29,17 +29,17 @@ def main() -> None:
     cost_centers = bench.cost_center_tree(rng)
     setup = bench.company_setup(rng, cost_centers)
     lines = bench.vendor_invoice_journal(args.lines, rng, cost_centers)
-    chained = ledger_writer.voucher_hash
+    chained = ledger_rows.voucher_hash
     times: dict[str, list[float]] = {"with the chain": [], "without": []}
     with tempfile.TemporaryDirectory(prefix="bilag-chain-") as directory:
         for round_number in range(args.rounds):
             for label in ("with the chain", "without"):
-                ledger_writer.voucher_hash = chained if label == "with the chain" else (lambda *_: "0" * 64)
+                ledger_rows.voucher_hash = chained if label == "with the chain" else (lambda *_: "0" * 64)
                 url = f"sqlite:///{directory}/{round_number}-{label.replace(' ', '-')}.sqlite"
                 seconds, engine = bench.post_through_service(url, setup, lines, None)
                 engine.dispose()
                 times[label].append(seconds)
-    ledger_writer.voucher_hash = chained
+    ledger_rows.voucher_hash = chained
     best = {label: min(values) for label, values in times.items()}
     print(f"{args.lines:,} lines, best of {args.rounds}: with the chain {best['with the chain']:.2f} s "
           f"({args.lines / best['with the chain']:,.0f} lines/s), without {best['without']:.2f} s "

@@ -10,7 +10,7 @@ from hashlib import sha256
 import pytest
 from sqlalchemy import text
 
-import bilag.store.ledger_writer as ledger_writer
+import bilag.store.ledger_rows as ledger_rows
 from bilag.journal import chain
 from bilag.journal.chain import GENESIS, encode, voucher_hash
 from bilag.services.verify import verify_ledger
@@ -115,13 +115,13 @@ def test_a_hashed_row_holds_no_other_types():
 
 def test_chains_written_in_version_1_still_verify_and_go_on_in_version_2(engine, monkeypatch):
     make_company(engine)
-    version_2 = ledger_writer.voucher_hash
-    monkeypatch.setattr(ledger_writer, "voucher_hash", lambda *args: version_2(*args, 1))
+    version_2 = ledger_rows.voucher_hash
+    monkeypatch.setattr(ledger_rows, "voucher_hash", lambda *args: version_2(*args, 1))
     for n in range(1, 3):
         post(engine, JOURNAL.format(n=n))
     [report] = verify_ledger(engine)
     assert (report.ok, report.vouchers) == (True, 2)
-    monkeypatch.setattr(ledger_writer, "voucher_hash", version_2)
+    monkeypatch.setattr(ledger_rows, "voucher_hash", version_2)
     for n in range(3, 5):
         post(engine, JOURNAL.format(n=n))
     with engine.connect() as connection:
@@ -140,11 +140,11 @@ def test_chains_written_in_version_1_still_verify_and_go_on_in_version_2(engine,
 
 def test_a_version_1_voucher_after_version_2_ones_verifies(engine, monkeypatch):
     make_company(engine)
-    version_2 = ledger_writer.voucher_hash
+    version_2 = ledger_rows.voucher_hash
     post(engine, JOURNAL.format(n=1))
-    monkeypatch.setattr(ledger_writer, "voucher_hash", lambda *args: version_2(*args, 1))
+    monkeypatch.setattr(ledger_rows, "voucher_hash", lambda *args: version_2(*args, 1))
     post(engine, JOURNAL.format(n=2))
-    monkeypatch.setattr(ledger_writer, "voucher_hash", version_2)
+    monkeypatch.setattr(ledger_rows, "voucher_hash", version_2)
     post(engine, JOURNAL.format(n=3))
     execute(engine, "UPDATE voucher SET description = 'changed' WHERE voucher_number = 'V3'")
     assert findings(engine) == ["altered: voucher V3 (series GNJL) was altered: its rows or entries are not what "
