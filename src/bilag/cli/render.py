@@ -42,6 +42,9 @@ def emit(rows: list[dict], columns: Iterable[str], fmt: str, title: str | None =
             writer.writerow(["" if row.get(c) is None else row.get(c) for c in columns])
         return
     columns = fitting_columns(rows, columns, stdout.width)
+    if len(rows) > PLAIN_FROM:
+        _plain_table(rows, columns, title)
+        return
     table = Table(title=title, show_lines=False, header_style="bold")
     for column in columns:
         table.add_column(column.replace("_", " "), justify="right" if column in _RIGHT else "left",
@@ -49,6 +52,28 @@ def emit(rows: list[dict], columns: Iterable[str], fmt: str, title: str | None =
     for row in rows:
         table.add_row(*["" if row.get(c) is None else escape(str(row.get(c))) for c in columns])
     stdout.print(table)
+
+
+# Beyond this many rows a text report is written as plain aligned columns: Rich lays a table out at about 2,000
+# rows a second (a trial balance of 3,944 lines took 2.1 s to print, its report 0.07 s to compute).
+PLAIN_FROM = 500
+
+
+def _plain_table(rows: list[dict], columns: list[str], title: str | None) -> None:
+    """The table as Rich would show it, without its frame: a header, a rule, a line per row; amounts to the right."""
+    headers = [column.replace("_", " ") for column in columns]
+    cells = [["" if row.get(c) is None else str(row.get(c)) for c in columns] for row in rows]
+    widths = [max(len(header), *(len(line[index]) for line in cells)) for index, header in enumerate(headers)]
+    right = [column in _RIGHT for column in columns]
+
+    def line(values: list[str]) -> str:
+        return "  ".join(value.rjust(width) if is_right else value.ljust(width)
+                         for value, width, is_right in zip(values, widths, right)).rstrip()
+
+    out = [title] if title else []
+    out += [line(headers), "  ".join("-" * width for width in widths)]
+    out += [line(values) for values in cells]
+    sys.stdout.write("\n".join(out) + "\n")
 
 
 def warn(message: str) -> None:
