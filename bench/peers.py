@@ -81,6 +81,7 @@ BEANCOUNT_RUN = """
 import sys
 from beancount import loader
 from beancount.core import realization
+loader.initialize(use_cache=False)  # its pickle cache would replay the second run from the first one's parse
 entries, errors, options = loader.load_file(sys.argv[1])
 if errors:
     sys.exit(f"beancount: {len(errors)} errors, the first: {errors[0]}")
