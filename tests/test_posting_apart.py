@@ -22,7 +22,15 @@ from bilag.services.posting import post_journal, post_lines
 from bilag.services.setup import setup_company
 from bilag.store.companies import load_company
 
-from .test_posting_one_pass import SETTINGS, TABLES, journals, new_company, one_pass_setup
+from .test_posting_one_pass import (
+    SETTINGS,
+    TABLES,
+    journals,
+    new_company,
+    one_pass_setup,
+    posting_rolled_back,
+    refusal,
+)
 
 WRITTEN = (*TABLES, "number_sequence")
 
@@ -50,28 +58,17 @@ def posted(engine, company_id: str, lines: list[JournalLine], apart: bool):
     before = os.environ.get("BILAG_POSTING_APART_LINES")
     os.environ["BILAG_POSTING_APART_LINES"] = "2" if apart else "0"
     try:
-        with engine.connect() as connection:
-            transaction = connection.begin()
-            try:
-                company = load_company(connection, company_id)
-                try:
-                    result = post_lines(connection, company, "GNJL", lines, source="apart")
-                    answer = ("posted", result.batch_id, result.warnings, result.summary(), result.entry_count,
-                              [(v.voucher_id, v.number, v.series, v.date, v.kind, v.draft, v.transaction_ids)
-                               for v in result.vouchers])
-                except JournalRejected as refused:
-                    answer = ("refused", [(p.code, p.message, p.line, p.voucher, p.source) for p in refused.problems])
-                written = {table: sorted((tuple(row) for row in connection.execute(
-                    text(f"SELECT * FROM {table} WHERE company_id = :c"), {"c": company_id})), key=repr)
-                    for table in WRITTEN}
-                return answer, written
-            finally:
-                transaction.rollback()
+        result, written = posting_rolled_back(engine, company_id, lines, "apart", WRITTEN)
     finally:
         if before is None:
             del os.environ["BILAG_POSTING_APART_LINES"]
         else:
             os.environ["BILAG_POSTING_APART_LINES"] = before
+    if isinstance(result, JournalRejected):
+        return ("refused", refusal(result)), written
+    return ("posted", result.batch_id, result.warnings, result.summary(), result.entry_count,
+            [(v.voucher_id, v.number, v.series, v.date, v.kind, v.draft, v.transaction_ids)
+             for v in result.vouchers]), written
 
 
 def unnumbered(lines: list[JournalLine]) -> list[JournalLine]:

@@ -128,26 +128,39 @@ def journals(draw) -> list[JournalLine]:
     return [JournalLine(line_no, **line) for line_no, line in enumerate(itertools.chain(*drawn), start=1)]
 
 
+def posting_rolled_back(engine, company_id: str, lines: list[JournalLine], source: str, tables=TABLES):
+    """Post the journal in a transaction that is then rolled back: the result (or the refusal) and the company's
+    rows of `tables` after it."""
+    with engine.connect() as connection:
+        transaction = connection.begin()
+        try:
+            company = load_company(connection, company_id)
+            try:
+                outcome: object = post_lines(connection, company, "GNJL", lines, source=source)
+            except JournalRejected as refused:
+                outcome = refused
+            written = {table: sorted((tuple(row) for row in connection.execute(
+                text(f"SELECT * FROM {table} WHERE company_id = :c"), {"c": company_id})), key=repr)
+                for table in tables}
+            return outcome, written
+        finally:
+            transaction.rollback()
+
+
+def refusal(refused: JournalRejected) -> list[tuple]:
+    return [(p.code, p.message, p.line, p.voucher, p.source) for p in refused.problems]
+
+
 def posted_rows(engine, company_id: str, lines: list[JournalLine], one_pass: bool):
     """The rows posting writes, or its problems; rolled back either way."""
     posting._Planner.one_pass = one_pass
     try:
-        with engine.connect() as connection:
-            transaction = connection.begin()
-            try:
-                company = load_company(connection, company_id)
-                try:
-                    result = post_lines(connection, company, "GNJL", lines, source="one pass")
-                except JournalRejected as refused:
-                    return "refused", [(p.code, p.message, p.line, p.voucher, p.source) for p in refused.problems]
-                written = {table: sorted((tuple(row) for row in connection.execute(
-                    text(f"SELECT * FROM {table} WHERE company_id = :c"), {"c": company_id})), key=repr)
-                    for table in TABLES}
-                return "posted", written, result.warnings, [v.draft for v in result.vouchers]
-            finally:
-                transaction.rollback()
+        result, written = posting_rolled_back(engine, company_id, lines, "one pass")
     finally:
         posting._Planner.one_pass = True
+    if isinstance(result, JournalRejected):
+        return "refused", refusal(result)
+    return "posted", written, result.warnings, [v.draft for v in result.vouchers]
 
 
 _PLAN_COMMON = posting._Planner._plan_common  # the path itself, never a counting wrapper of an earlier example
