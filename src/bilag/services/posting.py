@@ -62,8 +62,8 @@ def post_lines(connection: Connection, company: Company, journal_name: str, line
     """Post inside an open transaction (for services that combine posting with other work)."""
     context = PostingContext(journal_name, one_voucher=one_voucher, user_groups=groups, source=source, kind=kind,
                              tax_direction=tax_direction)
-    if (batch_id is None and settled_automatically(company) is None
-            and posting_apart.wanted(connection, company, lines, context)):
+    if (batch_id is None and posting_apart.wanted(connection, company, lines, context)
+            and settled_automatically(company) is None):
         result = posting_apart.post_apart(connection, company, lines, context)
         if result is not None:
             return result
