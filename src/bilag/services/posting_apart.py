@@ -17,16 +17,19 @@ What makes it safe:
   is planned), numbers with assign_voucher_numbers and makes the rows with store.ledger_rows. The checks against
   the ledger are made here, on each chunk as it is written, with the statements posting uses: the periods still
   open, and the chunk's vendor invoices not posted already (earlier chunks included: they are in the transaction).
-- **Any problem sends the journal the ordinary way.** A chunk that planning refuses, a vendor invoice used again,
-  a period closed meanwhile, a store error, a child that stops: everything written is rolled back (a savepoint)
-  and the journal is posted in this process, which names every problem as always. A journal with a problem costs
-  its planning twice; one without gets the ordinary posting's rows, numbers and hashes (tested row for row).
+- **A problem sends the journal the ordinary way.** A chunk that planning refuses, a vendor invoice used again,
+  a period closed meanwhile, a voucher number or balance the store refuses, a child that stops: everything
+  written is rolled back (a savepoint) and the journal is posted in this process, which names every problem as
+  always. A journal with a problem costs its planning twice; one without gets the ordinary posting's rows, numbers
+  and hashes (tested row for row). Any other error is raised, and so is every error once SQLite has ended the
+  transaction itself (a full disk): the ordinary posting would then run outside any transaction.
 
 Where it applies (`wanted`): SQLite, a journal of APART_LINES lines or more, Linux on two cores or more (fork is
-safe there for a process like this one; macOS advises against fork without exec), a process of one thread (fork copies only the calling thread: another thread's lock could be held for ever in the
-child), and a journal that posting settles nothing of and whose voucher numbers posting gives (typed numbers are
-checked against the ledger as a whole journal; settlement needs the posted vouchers). PostgreSQL already writes
-at its target through COPY, and there another session could take ids between the read and the write.
+safe there for a process like this one; macOS advises against fork without exec), a process of one thread (fork
+copies only the calling thread: another thread's lock could be held for ever in the child), and a journal that
+posting settles nothing of and whose voucher numbers posting gives (typed numbers are checked against the ledger as
+a whole journal; settlement needs the posted vouchers). PostgreSQL already writes at its target through COPY, and
+there another session could take ids between the read and the write.
 
 The result's vouchers (their drafts) are planned again in this process when first asked for: the batch, the
 voucher numbers and the entry count are known without them.
