@@ -3,7 +3,7 @@ write. Knows nothing of settlement: settling what a journal marks is the use cas
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 from sqlalchemy.engine import Connection
@@ -208,16 +208,21 @@ def periods_sql(count: int, postgres: bool) -> str:
             + (" FOR SHARE" if postgres else ""))
 
 
-def _check_periods(vouchers: Sequence[VoucherDraft], rows: Sequence[tuple]) -> None:
+def periods_not_open(period_ids: Iterable[int], rows: Sequence[tuple]) -> set[int]:
+    """Which of the periods are not open by periods_sql's rows (a period without a row is not)."""
     from ..calendar.periods import PeriodStatus
+
+    current = {period_id: status for period_id, status, _name in rows}
+    return {period_id for period_id in period_ids if current.get(period_id) != PeriodStatus.open.value}
+
+
+def _check_periods(vouchers: Sequence[VoucherDraft], rows: Sequence[tuple]) -> None:
     from ..errors import PeriodNotOpen
 
     current = {period_id: (status, name) for period_id, status, name in rows}
-    open_status = PeriodStatus.open.value
     # Each of the journal's few periods looked at once; only a period no longer open sends us through the vouchers
     # (a batch of 25,000 vouchers looked up every voucher's period, 25,000 times).
-    closed = {period_id for period_id in {voucher.period_id for voucher in vouchers}
-              if current.get(period_id, ("",))[0] != open_status}
+    closed = periods_not_open({voucher.period_id for voucher in vouchers}, rows)
     if not closed:
         return
     for voucher in vouchers:

@@ -45,7 +45,6 @@ from collections.abc import Callable, Iterator, Sequence
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
-from ..calendar.periods import PeriodStatus
 from ..company import Company
 from ..errors import BilagError
 from ..journal.model import JournalLine
@@ -58,8 +57,8 @@ from ..store.bulk import (
     driver_connection,
     driver_rows,
     is_postgres,
-    marks,
     next_ids,
+    next_values,
     savepoint,
 )
 from ..store.ledger_rows import ledger_rows
@@ -72,11 +71,12 @@ from ..store.ledger_writer import (
     assign_voucher_numbers,
 )
 from ..store.transactions import posted_vendor_invoices
-from ..store.voucher_chain import move_chain_heads
+from ..store.voucher_chain import chain_heads, move_chain_heads
 from .chunk_planning import receive_message, send_message
 from .ledger_posting import (
     PostedVoucher,
     PostingResult,
+    periods_not_open,
     periods_sql,
     posted_vouchers,
     vendor_invoices,
@@ -115,11 +115,8 @@ def post_apart(connection: Connection, company: Company, lines: list[JournalLine
                ) -> PostingResult | None:
     """Post the journal with its planning apart, inside the open transaction; None when it had to give up (then
     nothing of it is written, and the caller posts the journal the ordinary way)."""
-    firsts = {code: value for code, value in driver_rows(
-        connection, f"SELECT code, next_value FROM number_sequence WHERE company_id = ? AND (code IN "
-                    f"({marks(len(ID_COUNTERS))}) OR code LIKE 'voucher:%')", (company.id, *ID_COUNTERS))}
-    heads = dict(driver_rows(connection, "SELECT series, chain_hash FROM voucher_chain WHERE company_id = ?",
-                             (company.id,)))
+    firsts = next_values(connection, company.id, ID_COUNTERS, "voucher:")
+    heads = chain_heads(connection, company.id, None)
     try:
         with savepoint(connection, "bilag_apart"):
             batch_id = next_ids(connection, company.id, "batch", 1)
@@ -142,13 +139,12 @@ def post_apart(connection: Connection, company: Company, lines: list[JournalLine
 
 def _write(connection: Connection, company: Company, messages: Iterator[tuple]) -> dict:
     """Check and insert each chunk the child sends; returns the child's last message's content."""
-    open_status = PeriodStatus.open.value
     for message in messages:
         if message[0] == "end":
             return message[1]
         _, voucher_rows, entry_rows, transaction_rows, tax_rows, invoice_keys, period_ids = message
         periods = driver_rows(connection, periods_sql(len(period_ids), False), (company.id, *period_ids))
-        if len(periods) != len(period_ids) or any(status != open_status for _id, status, _name in periods):
+        if periods_not_open(period_ids, periods):
             raise _Diverged("a period is no longer open")
         if invoice_keys and posted_vendor_invoices(connection, company.id, invoice_keys):
             raise _Diverged("a vendor invoice is posted already")
@@ -227,14 +223,16 @@ def _child_main(out, company: Company, lines: list[JournalLine], context: Postin
 def _child_messages(company: Company, lines: list[JournalLine], context: PostingContext, batch_id: int,
                     firsts: dict[str, int], heads: dict[str, str]) -> Iterator[tuple]:
     planning = ChunkedPlanning(company, context)
-    next_id = {counter: firsts.get(counter, 1) for counter in ID_COUNTERS}
-    used = dict.fromkeys(ID_COUNTERS, 0)
+    used = dict.fromkeys(ID_COUNTERS, 0)  # ids taken so far, by counter (and voucher numbers, by series)
+
+    def first(counter: str) -> int:
+        return firsts.get(counter, 1) + used.get(counter, 0)
+
     deltas: dict[tuple, list[int]] = {}
     moves: dict[str, tuple[int, str]] = {}
     warnings: list[str] = []
     numbers: list[str | None] = []
     invoices_before: set[tuple[str, str]] = set()
-    entry_count = 0
     pieces = (lines[start:start + CHUNK_LINES] for start in range(0, len(lines), CHUNK_LINES))
     for chunk in voucher_chunks(pieces, CHUNK_LINES):  # cut where vouchers end
         plan = planning.plan(chunk)  # JournalRejected: the ordinary posting names the problems
@@ -249,32 +247,21 @@ def _child_messages(company: Company, lines: list[JournalLine], context: Posting
         for voucher in vouchers:
             series_counts[voucher.series] = series_counts.get(voucher.series, 0) + 1
         assign_voucher_numbers(None, company, vouchers,  # type: ignore[arg-type]  # firsts given: no read
-                               firsts={series: firsts.get(f"voucher:{series}", 1) + used.get(f"voucher:{series}", 0)
-                                       for series in series_counts})
-        rows = ledger_rows(company.id, vouchers, batch_id, next_id["voucher"], next_id["entry"],
-                           next_id["transaction"], heads)
-        tax_rows = [tuple([row[0], next_id["tax_transaction"] + offset, *row[2:]])
+                               firsts={series: first(f"voucher:{series}") for series in series_counts})
+        rows = ledger_rows(company.id, vouchers, batch_id, first("voucher"), first("entry"), first("transaction"),
+                           heads, deltas)
+        tax_rows = [tuple([row[0], first("tax_transaction") + offset, *row[2:]])
                     for offset, row in enumerate(rows.tax_rows)]
         for counter, count in (("voucher", len(rows.voucher_rows)), ("entry", len(rows.entry_rows)),
                                ("transaction", len(rows.transaction_rows)), ("tax_transaction", len(tax_rows)),
                                *((f"voucher:{series}", count) for series, count in series_counts.items())):
             used[counter] = used.get(counter, 0) + count
-            if counter in next_id:
-                next_id[counter] += count
-        for key, (amount, accounting) in rows.deltas.items():
-            delta = deltas.get(key)
-            if delta is None:
-                deltas[key] = [amount, accounting]
-            else:
-                delta[0] += amount
-                delta[1] += accounting
         moves.update(rows.moves)
         numbers += [voucher.number for voucher in vouchers]
-        entry_count += len(rows.entry_rows)
         yield ("chunk", rows.voucher_rows, rows.entry_rows, rows.transaction_rows, tax_rows, keys,
                sorted({voucher.period_id for voucher in vouchers}))
     yield ("end", {"used": used, "deltas": deltas, "moves": moves, "warnings": warnings, "numbers": numbers,
-                   "entry_count": entry_count})
+                   "entry_count": used["entry"]})
 
 
 def _planned_again(company: Company, lines: list[JournalLine], context: PostingContext, numbers: list,

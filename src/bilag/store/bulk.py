@@ -385,6 +385,14 @@ def next_ids(connection: Connection, company_id: str, counter: str, count: int) 
     return rows[0][0] - count
 
 
+def next_values(connection: Connection, company_id: str, counters: Sequence[str], prefix: str) -> dict[str, int]:
+    """What next_ids would give first now, without reserving: the counters named and those whose code starts with
+    `prefix`, as they stand (a counter not there yet gives 1, as next_ids does)."""
+    sql = (f"SELECT code, next_value FROM number_sequence WHERE company_id = ? AND (code IN ({marks(len(counters))})"
+           " OR code LIKE ?)")
+    return dict(driver_rows(connection, sql, (company_id, *counters, prefix + "%")))
+
+
 # A use case reserves ids several times: through the driver, without building a statement each time.
 _RESERVE_IDS = ("UPDATE number_sequence SET next_value = next_value + ? WHERE company_id = ? AND code = ? "
                 "RETURNING next_value")

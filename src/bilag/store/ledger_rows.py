@@ -41,14 +41,16 @@ class LedgerRows:
 
 
 def ledger_rows(company_id: str, vouchers: list[VoucherDraft], batch_id: int | list[int], voucher_id: int,
-                entry_id: int, transaction_id: int, heads: dict[str, str]) -> LedgerRows:
+                entry_id: int, transaction_id: int, heads: dict[str, str],
+                deltas: dict[tuple, list[int]] | None = None) -> LedgerRows:
     """The vouchers' rows, their ids counted from the first ones given; `heads` (series -> hash) is moved along
-    each series' chain. `batch_id`: one batch for all, or one per voucher."""
+    each series' chain. `batch_id`: one batch for all, or one per voucher. `deltas`: the balances' deltas to add
+    these vouchers' to (a journal written a chunk at a time); a new dict without."""
     voucher_rows: list[tuple] = []
     entry_rows: list[tuple] = []
     transaction_rows: list[tuple] = []
     tax_rows: list[list] = []
-    deltas: dict[tuple, list[int]] = {}
+    deltas = {} if deltas is None else deltas
     ids: list[tuple[int, Sequence[int], list[int]]] = []
     last_of_series: dict[str, int] = {}
     # Dates go to the driver as ISO text, made once per date: it is what SQLite stores (and SQLAlchemy's

@@ -17,8 +17,12 @@ from . import schema as s
 from .bulk import driver_rows, marks
 
 
-def chain_heads(connection: Connection, company_id: str, series: Iterable[str]) -> dict[str, str]:
-    """The hash of the last voucher of each series (series without a voucher yet are absent)."""
+def chain_heads(connection: Connection, company_id: str, series: Iterable[str] | None) -> dict[str, str]:
+    """The hash of the last voucher of each series (series without a voucher yet are absent); series None: of
+    every series of the company."""
+    if series is None:
+        return dict(driver_rows(connection, "SELECT series, chain_hash FROM voucher_chain WHERE company_id = ?",
+                                (company_id,)))
     wanted = sorted(series)
     if not wanted:
         return {}
