@@ -1,10 +1,12 @@
 """The migrations build exactly the schema the code declares (store/schema.py), on both stores."""
 from __future__ import annotations
 
-import pytest
-from sqlalchemy import inspect
+from pathlib import Path
 
-from bilag.store.database import open_store
+import pytest
+from sqlalchemy import create_engine, inspect
+
+from bilag.store.database import alembic_config, current_revision, newest_revision, open_store
 
 from .support import schema_differences
 
@@ -12,6 +14,31 @@ from .support import schema_differences
 def test_the_migrated_schema_is_the_declared_schema(engine):
     with engine.connect() as connection:
         assert schema_differences(connection) == []
+
+
+def test_the_newest_revision_read_from_the_file_names_is_alembics_head(engine):
+    """open_store skips Alembic when the store is at newest_revision(): read from the migration files' names, so a
+    migration named against the rule (NNNN_what.py holding revision 'NNNN') must fail here, not leave stores
+    unmigrated."""
+    from alembic.script import ScriptDirectory
+
+    script = ScriptDirectory.from_config(alembic_config())
+    assert newest_revision() == script.get_current_head()
+    assert sorted(revision.revision for revision in script.walk_revisions()) == sorted(
+        path.name[:4] for path in (Path(script.dir) / "versions").glob("*.py"))
+    with engine.connect() as connection:
+        assert current_revision(connection) == newest_revision()
+
+
+def test_a_new_store_has_no_revision_until_migrated(tmp_path):
+    engine = create_engine(f"sqlite:///{tmp_path / 'new.sqlite'}")
+    with engine.connect() as connection:
+        assert current_revision(connection) is None
+    engine.dispose()
+    engine = open_store(f"sqlite:///{tmp_path / 'new.sqlite'}")
+    with engine.connect() as connection:
+        assert current_revision(connection) == newest_revision()
+    engine.dispose()
 
 
 def test_a_store_whose_url_has_percent_signs_opens_and_migrates(store_url, tmp_path):

@@ -1,12 +1,11 @@
 """Writing posted vouchers: vouchers, ledger entries, customer/vendor transactions, balances — in bulk."""
 from __future__ import annotations
 
+import sys
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from psycopg import Error as DriverError
-from psycopg import IntegrityError as DriverIntegrityError  # COPY on PostgreSQL raises the driver's own error
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError, IntegrityError
@@ -129,7 +128,7 @@ def write_vouchers(connection: Connection, company_id: str, vouchers: list[Vouch
                 try:
                     with savepoint(connection, "bilag_vouchers"):  # so that the duplicates can be named afterwards
                         bulk_insert(connection, s.voucher, VOUCHER_COLUMNS, voucher_rows)
-                except (IntegrityError, DriverIntegrityError):  # COPY on PostgreSQL raises the driver's own error
+                except (IntegrityError, *_driver_integrity_errors()):  # COPY on PostgreSQL: the driver's own
                     raise _duplicate_vouchers(connection, company_id, vouchers, source) from None
             del voucher_rows  # each table's rows go as soon as they are written: a million tuples at the peak
             bulk_insert(connection, s.ledger_entry, ENTRY_COLUMNS, entry_rows)
@@ -188,6 +187,8 @@ def _write_in_one_round_trip(connection: Connection, company_id: str, vouchers: 
     """PostgreSQL, a few rows: what write_vouchers writes, as multi-row INSERTs sent in one round trip (bulk.pipelined)
     with the same savepoints around the vouchers and the balances, so that duplicate voucher numbers and balances
     past the limit are named as on the other path (the savepoint is rolled back to, then read)."""
+    import psycopg  # PostgreSQL only: its driver raises its own errors here
+
     _check_deltas(deltas)
     statements: list[tuple[str, Sequence]] = [("SAVEPOINT bilag_vouchers", ())] if named_refusals else []
     for table, columns, rows in (("voucher", VOUCHER_COLUMNS, voucher_rows),
@@ -209,8 +210,8 @@ def _write_in_one_round_trip(connection: Connection, company_id: str, vouchers: 
     statements += [(sql.replace("?", "%s"), params) for sql, params in following]
     try:
         results = pipelined(connection, statements)
-    except DriverError as error:
-        refused_by = (error.diag.table_name if isinstance(error, DriverIntegrityError) and named_refusals
+    except psycopg.Error as error:
+        refused_by = (error.diag.table_name if isinstance(error, psycopg.IntegrityError) and named_refusals
                       else None)
         if refused_by == "voucher":
             driver_rows(connection, "ROLLBACK TO SAVEPOINT bilag_vouchers")
@@ -240,7 +241,7 @@ def apply_balance_deltas(connection: Connection, company_id: str, deltas: dict[t
     try:
         with savepoint(connection, "bilag_balances"):  # the offending balances are named afterwards
             _upsert_balances(connection, company_id, deltas)
-    except (IntegrityError, DriverIntegrityError):
+    except (IntegrityError, *_driver_integrity_errors()):
         raise _balance_beyond_limit(_balances_after(connection, company_id, deltas)) from None
 
 
@@ -263,6 +264,13 @@ def _balances_after(connection: Connection, company_id: str, deltas: dict[tuple,
         if abs(after[0]) > MAX_BALANCE_MINOR or abs(after[1]) > MAX_BALANCE_MINOR:
             beyond.append((key, *after))
     return beyond
+
+
+def _driver_integrity_errors() -> tuple[type[Exception], ...]:
+    """psycopg's IntegrityError once psycopg is loaded (COPY on PostgreSQL raises the driver's own error); none
+    before: no PostgreSQL store is open, and a process on SQLite does not import it (0.08 s of its start)."""
+    psycopg = sys.modules.get("psycopg")
+    return (psycopg.IntegrityError,) if psycopg is not None else ()
 
 
 def _balance_beyond_limit(rows: list[tuple]) -> JournalRejected:
