@@ -128,7 +128,7 @@ def write_vouchers(connection: Connection, company_id: str, vouchers: list[Vouch
                 try:
                     with savepoint(connection, "bilag_vouchers"):  # so that the duplicates can be named afterwards
                         bulk_insert(connection, s.voucher, VOUCHER_COLUMNS, voucher_rows)
-                except (IntegrityError, *_driver_integrity_errors()):  # COPY on PostgreSQL: the driver's own
+                except _integrity_errors():  # COPY on PostgreSQL: the driver's own
                     raise _duplicate_vouchers(connection, company_id, vouchers, source) from None
             del voucher_rows  # each table's rows go as soon as they are written: a million tuples at the peak
             bulk_insert(connection, s.ledger_entry, ENTRY_COLUMNS, entry_rows)
@@ -241,7 +241,7 @@ def apply_balance_deltas(connection: Connection, company_id: str, deltas: dict[t
     try:
         with savepoint(connection, "bilag_balances"):  # the offending balances are named afterwards
             _upsert_balances(connection, company_id, deltas)
-    except (IntegrityError, *_driver_integrity_errors()):
+    except _integrity_errors():
         raise _balance_beyond_limit(_balances_after(connection, company_id, deltas)) from None
 
 
@@ -266,11 +266,12 @@ def _balances_after(connection: Connection, company_id: str, deltas: dict[tuple,
     return beyond
 
 
-def _driver_integrity_errors() -> tuple[type[Exception], ...]:
-    """psycopg's IntegrityError once psycopg is loaded (COPY on PostgreSQL raises the driver's own error); none
-    before: no PostgreSQL store is open, and a process on SQLite does not import it (0.08 s of its start)."""
+def _integrity_errors() -> tuple[type[Exception], ...]:
+    """SQLAlchemy's IntegrityError, and psycopg's once psycopg is loaded (COPY on PostgreSQL raises the driver's
+    own error): before, no PostgreSQL store is open, and a process on SQLite does not import it (0.08 s of its
+    start)."""
     psycopg = sys.modules.get("psycopg")
-    return (psycopg.IntegrityError,) if psycopg is not None else ()
+    return (IntegrityError,) if psycopg is None else (IntegrityError, psycopg.IntegrityError)
 
 
 def _balance_beyond_limit(rows: list[tuple]) -> JournalRejected:
