@@ -77,8 +77,7 @@ def test_a_company_loaded_before_does_not_take_the_file_out_of_its_transaction(e
     """A process that has loaded the company already (a server, a second command) reads nothing of it through
     SQLAlchemy when the pass begins: the pass's first statements went to the driver outside any transaction, and
     SQLite then committed each chunk by itself (and, outside a savepoint, each row: five times slower). A problem
-    in the last chunk left the chunks before it posted. Planned apart, the file without voucher numbers is also
-    made into rows apart (services/file_apart.py), which gives up on the problem and leaves it to this pass."""
+    in the last chunk left the chunks before it posted."""
     rows = journal_rows(300)
     for row in rows:  # no voucher numbers: no typed number read through SQLAlchemy before the first row written
         row[1] = ""

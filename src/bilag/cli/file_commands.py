@@ -53,7 +53,7 @@ def post_file(engine, company: str | None, name: str, path: Path, *, default_dat
 
     fmt = check_format(fmt)
     posting: list = []  # the posting pass's totals: its key says where an interrupted run's progress is kept
-    stages: list[str] = []  # "posting" alone (twice when begun again): one pass, one transaction (file_posting)
+    stages: list[str] = []  # ["posting"] alone: one pass in one transaction (services/file_posting.py)
 
     try:
         with _progress_bar(path) as (progress, bar_stage):
@@ -68,7 +68,7 @@ def post_file(engine, company: str | None, name: str, path: Path, *, default_dat
                                        one_voucher=one_voucher, user=user, idempotency_key=idempotency_key,
                                        post=post, progress=progress, stage=stage)
     except (Exception, KeyboardInterrupt) as error:
-        if set(stages) == {"posting"} and not isinstance(error, BilagError):  # stopped: its one transaction undone
+        if stages == ["posting"] and not isinstance(error, BilagError):  # stopped: its one transaction is undone
             render.warn(f"{path}: stopped; nothing was posted (a file of this size posts in one transaction): run "
                         f"the same command again to post it")
         elif posting and posting[0].idempotency_key and not _says_what_is_posted(error):

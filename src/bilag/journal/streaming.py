@@ -11,7 +11,7 @@ from __future__ import annotations
 import codecs
 import csv
 import itertools
-from collections.abc import Callable, Generator, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import date
 from decimal import Decimal
 from operator import attrgetter
@@ -52,7 +52,7 @@ class ProblemList(list):
 
 def read_chunks(path: Path, problems: ProblemList, *, default_date: date | None = None,
                 chunk_lines: int = CHUNK_LINES, progress: Callable[[int], None] | None = None
-                ) -> Generator[list[JournalLine], None, None]:
+                ) -> Iterator[list[JournalLine]]:
     """The file's journal lines, about `chunk_lines` at a time (cut anywhere; see voucher_chunks).
 
     progress(n) is called with the number of bytes (CSV) or rows (XLSX) read since its last call."""

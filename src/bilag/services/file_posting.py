@@ -90,14 +90,12 @@ from ..journal.streaming import CHUNK_LINES, ProblemList, read_chunks, voucher_c
 from ..store import schema as s
 from ..store.bulk import next_ids
 from ..store.companies import load_company, load_company_and_groups, resolve_company_id, user_groups
-from . import posting_apart
 from .audit import AuditChange, record_changes
 from .checked_plans import CheckedPlans
 from .chunk_planning import PlannedChunk, add_lines, new_digest, planned_chunks, planning_process_wanted
-from .file_apart import FileLines, numbered_by_posting_from_the_start
 from .journal_input import beside_unread_rows
 from .ledger_posting import check_before_writing
-from .posting import post_plan, settled_automatically
+from .posting import post_plan
 from .users import record_batch_user
 
 ONE_PASS_BYTES = 100_000_000  # a new run of a file up to this size is checked and posted in one pass (docstring)
@@ -201,11 +199,6 @@ def post_journal_file(engine: Engine, company_id: str | None, journal_name: str,
     one_pass = post and request is None and not candidates and size <= _one_pass_bytes()
     _stage(stage, "posting" if one_pass else "checking", posting.result)
     if one_pass and planning_process_wanted(path, size, one_voucher):  # planned beside: chunk_planning's docstring
-        if numbered_by_posting_from_the_start(path, default_date):  # rows made beside: file_apart's docstring
-            posted = posting.in_one_pass_apart(chunk_posted)
-            if posted is not None:
-                return posted
-            _stage(stage, "posting", posting.result)  # given up: the ordinary pass reads the file from its start
         return posting.in_one_pass(lambda: posting.chunks(progress), chunk_posted, apart=True)
     chunks = posting.chunks(progress)
     with cycle_collection_paused():  # reading makes objects that reference counting frees (validate says why)
@@ -527,58 +520,23 @@ class _FilePosting:
                         self._post_or_check_chunk(connection, company, chunk)
             finally:
                 planned.close()
-            return self._one_pass_done(connection, planned.fingerprint, seen, chunk_posted)
-
-    def _one_pass_done(self, connection: Connection, fingerprint: str, chunks_seen: int, chunk_posted
-                       ) -> FilePostingResult:
-        """The end of a pass over the whole file: the file refused with its problems (nothing written), replayed
-        (its content was posted before without a key), or committed with its request."""
-        self.fingerprint = self.fingerprint_so_far = fingerprint
-        if self.key is None and chunks_seen > 1:  # a file of one chunk posts as any journal: without a key, none
-            self.key = DERIVED_KEY_PREFIX + self.fingerprint
-            request = _request(connection, self.company_id, self.key)
-            if request is not None:  # the same content was posted before without a key
+            self.fingerprint = self.fingerprint_so_far = planned.fingerprint
+            if self.key is None and seen > 1:  # a file of one chunk posts as any journal: without a key, none
+                self.key = DERIVED_KEY_PREFIX + self.fingerprint
+                request = _request(connection, self.company_id, self.key)
+                if request is not None:  # the same content was posted before without a key
+                    connection.rollback()
+                    return _replayed(request)
+            if self.unreadable or self.problems:
                 connection.rollback()
-                return _replayed(request)
-        if self.unreadable or self.problems:
-            connection.rollback()
-            self.refuse_problems()
-        self.result.idempotency_key = self.key
-        self._keep_progress(connection, 0, last=True)  # the request, done: it replays as any posting's
-        connection.commit()
+                self.refuse_problems()
+            self.result.idempotency_key = self.key
+            self._keep_progress(connection, 0, last=True)  # the request, done: it replays as any posting's
+            connection.commit()
         self.result.done = True
         if chunk_posted is not None:
             chunk_posted(self.result)
         return self.result
-
-    def in_one_pass_apart(self, chunk_posted) -> FilePostingResult | None:
-        """The one pass, with the file read, planned and made into rows by a forked child while this process
-        writes (services/file_apart.py); None when that does not apply or gave up, having written nothing."""
-        self._start_posting()
-        with self.engine.connect() as connection:
-            company, groups = load_company_and_groups(connection, self.company_id, [self.user] if self.user else [])
-            context = self._context(groups.get(self.user or "", frozenset()))
-            if not posting_apart.applies(connection, company, context) or settled_automatically(company) is not None:
-                return None
-            source = FileLines(self.path, self.journal_name, self.default_date, self.chunk_lines)
-            with cycle_collection_paused(many_new=True):
-                written = posting_apart.write_apart(connection, company, context, source,
-                                                    rows=_identity(self.path)[0] // 20, taken=self._progress)
-            if written is None:
-                return None
-            end = written.end
-            self._progress(end["read"])
-            record_batch_user(connection, self.company_id, [written.batch_id], self.user)
-            result = self.result
-            result.batch_id, result.chunks, result.lines = written.batch_id, end["chunks"], end["lines"]
-            result.vouchers, result.entries = len(written.numbers), written.entry_count
-            result.first_voucher, result.last_voucher = written.numbers[0], written.numbers[-1]
-            result.warnings.extend(written.warnings[:MAX_WARNINGS - len(result.warnings)])
-            return self._one_pass_done(connection, end["fingerprint"], end["chunks"], chunk_posted)
-
-    def _progress(self, amount: int) -> None:
-        if amount and self.progress is not None:
-            self.progress(amount)
 
     def _post_or_check_chunk(self, connection: Connection, company, chunk: PlannedChunk) -> None:
         """Write the chunk while the file has no problem so far; else (and once it has one) only check it."""

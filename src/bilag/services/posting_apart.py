@@ -41,8 +41,6 @@ import signal
 import sys
 import threading
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
-from typing import Any, Protocol
 
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
@@ -91,12 +89,11 @@ ID_COUNTERS = ("voucher", "entry", "transaction", "tax_transaction")
 
 def wanted(connection: Connection, company: Company, lines: list[JournalLine], context: PostingContext) -> bool:
     """Whether this journal is posted with its planning apart (the module's docstring says when)."""
-    return len(lines) >= _least_lines() and applies(connection, company, context) and numbered_by_posting(lines)
-
-
-def applies(connection: Connection, company: Company, context: PostingContext) -> bool:
-    """Whether a journal of this kind, in this process and store, can be posted apart, whatever its lines."""
-    if not _least_lines() or is_postgres(connection):
+    try:
+        least = int(os.environ.get("BILAG_POSTING_APART_LINES", APART_LINES))
+    except ValueError:  # set to something else than a number: as if not set
+        least = APART_LINES
+    if not least or len(lines) < least or is_postgres(connection):
         return False
     try:
         if not JournalPlanner.applies(company, context):  # one voucher, or numbered by hand
@@ -104,136 +101,65 @@ def applies(connection: Connection, company: Company, context: PostingContext) -
     except BilagError:  # no such journal name: the ordinary posting says so
         return False
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-    return cores >= 2 and sys.platform.startswith("linux") and threading.active_count() == 1
-
-
-def _least_lines() -> int:
-    """APART_LINES, or BILAG_POSTING_APART_LINES (0: never apart)."""
-    try:
-        return int(os.environ.get("BILAG_POSTING_APART_LINES", APART_LINES))
-    except ValueError:  # set to something else than a number: as if not set
-        return APART_LINES
-
-
-def numbered_by_posting(lines: list[JournalLine]) -> bool:
-    """No line names its voucher or the invoice it settles (the module's docstring says why)."""
+    if cores < 2 or not sys.platform.startswith("linux") or threading.active_count() > 1:
+        return False
     # `is not None`: a blank number ("") is no number to the planner but a number to the chunks' cut
     return not any(line.voucher is not None or line.settle_invoice for line in lines)
 
 
-class Diverged(Exception):
+class _Diverged(Exception):
     """The apart posting found something the ordinary posting should name (the module's docstring)."""
-
-
-class ApartSource(Protocol):
-    """Where the child takes the journal's lines from. Its methods run in the child."""
-
-    def pieces(self) -> Iterator[list[JournalLine]]:
-        """The lines, about CHUNK_LINES at a time, each piece ending where a voucher ends."""
-
-    def taken(self) -> Any:
-        """After each piece: what goes with it to this process (a file's progress)."""
-
-    def end(self) -> Any:
-        """After the last piece: what goes with the end (a file's fingerprint)."""
-
-
-def voucher_pieces(lines: list[JournalLine]) -> Iterator[list[JournalLine]]:
-    """The lines in pieces of about CHUNK_LINES, each ending where a voucher ends."""
-    size = CHUNK_LINES
-    return voucher_chunks((lines[start:start + size] for start in range(0, len(lines), size)), size)
-
-
-class _Lines:
-    """A journal given as lines (post_journal)."""
-
-    def __init__(self, lines: list[JournalLine]):
-        self.lines = lines
-
-    def pieces(self) -> Iterator[list[JournalLine]]:
-        return voucher_pieces(self.lines)
-
-    def taken(self) -> None:
-        return None
-
-    def end(self) -> None:
-        return None
-
-
-@dataclass
-class Written:
-    """What the apart posting wrote: the batch, each voucher's number in order, the entry count, the planning's
-    warnings, the first id of each counter it used, and the source's end."""
-    batch_id: int
-    numbers: list[str | None]
-    entry_count: int
-    warnings: list[str]
-    firsts: dict[str, int]
-    end: Any
 
 
 def post_apart(connection: Connection, company: Company, lines: list[JournalLine], context: PostingContext
                ) -> PostingResult | None:
     """Post the journal with its planning apart, inside the open transaction; None when it had to give up (then
     nothing of it is written, and the caller posts the journal the ordinary way)."""
-    written = write_apart(connection, company, context, _Lines(lines), rows=len(lines) * 2)
-    if written is None:
-        return None
-    return _PostedApart(written.batch_id, written.warnings, written.numbers, written.entry_count,
-                        lambda: _planned_again(company, lines, context, written.numbers, written.firsts))
-
-
-def write_apart(connection: Connection, company: Company, context: PostingContext, source: ApartSource, *,
-                rows: int, taken: Callable[[Any], None] | None = None) -> Written | None:
-    """Plan the source's lines in a forked child and write them here, inside the open transaction (the module's
-    docstring); None when it had to give up (then nothing of it is written). rows: about how many rows it writes
-    (the page cache's size); taken(what): what the source's taken() gave with each piece, as it is written."""
     firsts = next_values(connection, company.id, ID_COUNTERS, "voucher:")
     heads = chain_heads(connection, company.id, None)
     try:
         with savepoint(connection, "bilag_apart"):
             batch_id = next_ids(connection, company.id, "batch", 1)
-            with _Child(lambda: _child_messages(company, source, context, batch_id, firsts, heads)) as child:
-                with bulk_page_cache(connection, rows):
-                    end = _write(connection, company, child.messages(), taken)
+            with _Child(company, lines, context, batch_id, firsts, heads) as child:
+                with bulk_page_cache(connection, len(lines) * 2):
+                    end = _write(connection, company, child.messages())
                 used = end["used"]
                 for counter, count in sorted(used.items()):
                     if count and next_ids(connection, company.id, counter, count) != firsts.get(counter, 1):
-                        raise Diverged(f"counter {counter} moved while posting")
+                        raise _Diverged(f"counter {counter} moved while posting")
                 apply_balance_deltas(connection, company.id, end["deltas"])
                 move_chain_heads(connection, company.id, end["moves"])
-    except (Diverged, BilagError, IntegrityError):  # rolled back: the ordinary posting names it, or posts
+    except (_Diverged, BilagError, IntegrityError):  # rolled back: the ordinary posting names it, or posts
         if not driver_connection(connection).in_transaction:  # SQLite ended it (a full disk): nothing to go on in
             raise
         return None
-    return Written(batch_id, end["numbers"], end["entry_count"], end["warnings"], firsts, end["source"])
+    return _PostedApart(batch_id, end["warnings"], end["numbers"], end["entry_count"],
+                        lambda: _planned_again(company, lines, context, end["numbers"], firsts))
 
 
-def _write(connection: Connection, company: Company, messages: Iterator[tuple],
-           taken: Callable[[Any], None] | None) -> dict:
+def _write(connection: Connection, company: Company, messages: Iterator[tuple]) -> dict:
     """Check and insert each chunk the child sends; returns the child's last message's content."""
     for message in messages:
         if message[0] == "end":
             return message[1]
-        _, voucher_rows, entry_rows, transaction_rows, tax_rows, invoice_keys, period_ids, source_taken = message
+        _, voucher_rows, entry_rows, transaction_rows, tax_rows, invoice_keys, period_ids = message
         periods = driver_rows(connection, periods_sql(len(period_ids), False), (company.id, *period_ids))
         if periods_not_open(period_ids, periods):
-            raise Diverged("a period is no longer open")
+            raise _Diverged("a period is no longer open")
         if invoice_keys and posted_vendor_invoices(connection, company.id, invoice_keys):
-            raise Diverged("a vendor invoice is posted already")
+            raise _Diverged("a vendor invoice is posted already")
         bulk_insert(connection, s.voucher, VOUCHER_COLUMNS, voucher_rows)
         bulk_insert(connection, s.ledger_entry, ENTRY_COLUMNS, entry_rows)
         bulk_insert(connection, s.party_transaction, TRANSACTION_COLUMNS, transaction_rows)
         bulk_insert(connection, s.tax_transaction, TAX_COLUMNS, tax_rows)
-        if taken is not None:
-            taken(source_taken)
-    raise Diverged("the child stopped before the end")
+    raise _Diverged("the child stopped before the end")
 
 
 class _Child:
     """The forked child and the pipe its messages come through; leaving the block stops it and waits for it."""
 
-    def __init__(self, messages: Callable[[], Iterator[tuple]]):
+    def __init__(self, company: Company, lines: list[JournalLine], context: PostingContext, batch_id: int,
+                 firsts: dict[str, int], heads: dict[str, str]):
         read, write = os.pipe()
         # Ctrl-C held back until both sides are set: the child ignores it (the parent stops the child), and a
         # child that took one before its first statement would unwind the parent's stack, its connection's.
@@ -244,7 +170,7 @@ class _Child:
                 try:
                     signal.signal(signal.SIGINT, signal.SIG_IGN)
                     os.close(read)
-                    _child_main(os.fdopen(write, "wb"), messages)
+                    _child_main(os.fdopen(write, "wb"), company, lines, context, batch_id, firsts, heads)
                 finally:
                     os._exit(0)
             os.close(write)
@@ -255,7 +181,7 @@ class _Child:
     def messages(self) -> Iterator[tuple]:
         while (message := receive_message(self.pipe)) is not None:
             if message[0] == "failed":
-                raise Diverged(message[1])
+                raise _Diverged(message[1])
             yield message
 
     def __enter__(self) -> _Child:
@@ -273,12 +199,13 @@ class _Child:
             pass
 
 
-def _child_main(out, messages: Callable[[], Iterator[tuple]]) -> None:
+def _child_main(out, company: Company, lines: list[JournalLine], context: PostingContext, batch_id: int,
+                firsts: dict[str, int], heads: dict[str, str]) -> None:
     """The child's work, then its end: os._exit, so that nothing of the parent's (its database connection, its
     buffered output, its exit handlers) is run or flushed a second time."""
     signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})  # ignored now (_Child)
     try:
-        for message in messages():
+        for message in _child_messages(company, lines, context, batch_id, firsts, heads):
             send_message(out, message)
         out.close()
     except BrokenPipeError:  # the parent gave up
@@ -293,7 +220,7 @@ def _child_main(out, messages: Callable[[], Iterator[tuple]]) -> None:
         os._exit(0)
 
 
-def _child_messages(company: Company, source: ApartSource, context: PostingContext, batch_id: int,
+def _child_messages(company: Company, lines: list[JournalLine], context: PostingContext, batch_id: int,
                     firsts: dict[str, int], heads: dict[str, str]) -> Iterator[tuple]:
     planning = ChunkedPlanning(company, context)
     used = dict.fromkeys(ID_COUNTERS, 0)  # ids taken so far, by counter (and voucher numbers, by series)
@@ -306,9 +233,8 @@ def _child_messages(company: Company, source: ApartSource, context: PostingConte
     warnings: list[str] = []
     numbers: list[str | None] = []
     invoices_before: set[tuple[str, str]] = set()
-    for chunk in source.pieces():
-        if not numbered_by_posting(chunk):
-            raise Diverged("a line names its voucher or the invoice it settles")
+    pieces = (lines[start:start + CHUNK_LINES] for start in range(0, len(lines), CHUNK_LINES))
+    for chunk in voucher_chunks(pieces, CHUNK_LINES):  # cut where vouchers end
         plan = planning.plan(chunk)  # JournalRejected: the ordinary posting names the problems
         vouchers = plan.vouchers
         warnings += plan.warnings
@@ -316,7 +242,7 @@ def _child_messages(company: Company, source: ApartSource, context: PostingConte
         count_before = len(invoices_before)
         invoices_before.update(keys)
         if len(invoices_before) != count_before + len(keys):  # (the posted ones are read by the parent)
-            raise Diverged("a vendor invoice is used twice in the journal")
+            raise _Diverged("a vendor invoice is used twice in the journal")
         series_counts: dict[str, int] = {}
         for voucher in vouchers:
             series_counts[voucher.series] = series_counts.get(voucher.series, 0) + 1
@@ -333,9 +259,9 @@ def _child_messages(company: Company, source: ApartSource, context: PostingConte
         moves.update(rows.moves)
         numbers += [voucher.number for voucher in vouchers]
         yield ("chunk", rows.voucher_rows, rows.entry_rows, rows.transaction_rows, tax_rows, keys,
-               sorted({voucher.period_id for voucher in vouchers}), source.taken())
+               sorted({voucher.period_id for voucher in vouchers}))
     yield ("end", {"used": used, "deltas": deltas, "moves": moves, "warnings": warnings, "numbers": numbers,
-                   "entry_count": used["entry"], "source": source.end()})
+                   "entry_count": used["entry"]})
 
 
 def _planned_again(company: Company, lines: list[JournalLine], context: PostingContext, numbers: list,
