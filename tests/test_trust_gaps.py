@@ -326,6 +326,32 @@ def test_company_creation_is_the_first_entry_of_its_trail(engine):
     assert len(entries(engine)) == 1
 
 
+def test_a_token_is_looked_up_while_another_writer_holds_sqlite(sqlite_engine, monkeypatch):
+    """Every API and web request looks its user up first, in autocommit: a look-up that began a transaction would
+    take SQLite's write lock (every transaction here is BEGIN IMMEDIATE) and wait out a long posting, then fail
+    as busy, even for a request that only reads."""
+    import sqlite3
+    import time
+
+    from bilag.services.users import forget_trusted_tokens
+
+    engine = sqlite_engine
+    make_company(engine)
+    add_user(engine, "dora", "a-long-password", actor="root")
+    token = create_token(engine, "dora", "ci", actor="root")
+    forget_trusted_tokens()
+    monkeypatch.setenv("BILAG_WAIT", "2")
+    writer = sqlite3.connect(engine.url.database, isolation_level=None)
+    writer.execute("BEGIN IMMEDIATE")
+    try:
+        started = time.monotonic()
+        user = user_for_token(engine, token)
+        assert user is not None and user.name == "dora" and time.monotonic() - started < 1
+    finally:
+        writer.execute("ROLLBACK")
+        writer.close()
+
+
 def test_passwords_locales_and_api_tokens_are_recorded(engine):
     make_company(engine)
     add_user(engine, "dora", "a-long-password", actor="root")

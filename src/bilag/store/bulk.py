@@ -214,15 +214,8 @@ def marks(count: int) -> str:
 
 
 def driver_connection(connection: Connection) -> Any:
-    """The driver's own connection (psycopg's on PostgreSQL: COPY and server-side cursors), in the connection's
-    transaction: begun here when none is, as SQLAlchemy's own statements begin one. Without that, a unit of work
-    whose first statement went to the driver ran outside any transaction; on SQLite, in autocommit, one
-    transaction per row: a large file posted in a process that had loaded its company already (which then reads
-    nothing through SQLAlchemy) was written row by row, five times slower and not atomic (issue 11).
-    Typed Any on purpose: SQLAlchemy types it as the generic DB-API protocol, which has no `copy()` and no
-    context-managed cursor."""
-    if not connection.in_transaction():
-        connection.begin()
+    """The driver's own connection (psycopg's on PostgreSQL: COPY and server-side cursors). Typed Any on purpose:
+    SQLAlchemy types it as the generic DB-API protocol, which has no `copy()` and no context-managed cursor."""
     return connection.connection.dbapi_connection
 
 

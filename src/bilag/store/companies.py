@@ -101,7 +101,12 @@ def load_company(connection: Connection, company_id: str) -> Company:
 def load_company_and_groups(connection: Connection, company_id: str, users: Sequence[str]
                             ) -> tuple[Company, dict[str, frozenset[str]]]:
     """load_company and each user's user groups in the company (user_groups), in one round trip on PostgreSQL
-    (bulk.driver_rows_together): for journals posted, in their transaction (the connection has begun one)."""
+    (bulk.driver_rows_together): for journals posted, in their transaction, begun here when the connection has not
+    begun one (as load_company's read begins it). Its reads go to the driver, past SQLAlchemy: with the company
+    kept, a unit of work that began with it read nothing through SQLAlchemy, and ran outside any transaction (a
+    file posted after its company was loaded: on SQLite each chunk committed by itself, issue 11)."""
+    if not connection.in_transaction():
+        connection.begin()
     wanted = sorted(set(users))
     results = driver_rows_together(connection, _version_and_groups(company_id, wanted))
     if not results[0]:
