@@ -350,6 +350,10 @@ def test_a_token_is_looked_up_while_another_writer_holds_sqlite(sqlite_engine, m
     finally:
         writer.execute("ROLLBACK")
         writer.close()
+    # The look-up's connection (AUTOCOMMIT) goes back to the pool as the engine made it: the driver begins nothing
+    # of its own (store/database.py), else an INSERT sent to it outside a transaction would begin a deferred one.
+    with engine.connect() as connection:
+        assert connection.connection.dbapi_connection.isolation_level is None
 
 
 def test_passwords_locales_and_api_tokens_are_recorded(engine):

@@ -121,6 +121,13 @@ def _create_store_engine(url: str | None = None) -> Engine:
         def _no_implicit_begin(dbapi_connection, _record):
             dbapi_connection.isolation_level = None
 
+        # Again at each checkout: a connection used in AUTOCOMMIT (the sign-in look-ups: services/users._reading)
+        # comes back to the pool with the driver's deferred implicit BEGIN switched on ('' rather than None).
+        @event.listens_for(engine, "checkout")
+        def _still_no_implicit_begin(dbapi_connection, _record, _proxy):
+            if dbapi_connection.isolation_level is not None:
+                dbapi_connection.isolation_level = None
+
         @event.listens_for(engine, "begin")
         def _begin(connection):
             _begin_immediate(connection)
