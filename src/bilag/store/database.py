@@ -287,8 +287,6 @@ def migrate(engine: Engine) -> None:
 
     config = alembic_config(engine)
     head = ScriptDirectory.from_config(config).get_current_head()
-    if current == head and not undistributed:
-        return
     with engine.begin() as connection:
         if citus:  # distributing new tables after changes to distributed ones needs one connection per worker
             connection.exec_driver_sql("SET LOCAL citus.multi_shard_modify_mode TO 'sequential'")
