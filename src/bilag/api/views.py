@@ -29,19 +29,14 @@ def posting_dict(result) -> dict:
 def marked_total(company: Company, plan) -> dict:
     """The settle form's marked total (settled less the discount) and estimated cash discount, in the marked
     transactions' currency and in the accounting currency."""
-    primary = next((p.offset_transaction_id for p in plan.parts), None)
-    marked = [p for p in plan.parts if p.transaction_id != primary]
-    currency = plan.changes[marked[0].transaction_id].transaction.currency if marked else company.accounting_currency
+    totals = plan.marked_totals(company.accounting_currency)
+    currency = totals.currency
     decimals, accounting_decimals = company.decimals(currency), company.decimals(company.accounting_currency)
-    discount = sum(abs(p.cash_discount_minor) for p in marked)
-    total = sum(abs(p.settled_minor) for p in marked) - discount
-    discount_accounting = sum(abs(p.cash_discount_accounting_minor) for p in marked)
-    total_accounting = sum(abs(p.settled_accounting_minor) for p in marked) - discount_accounting
-    return {"currency": currency, "marked_total": format_minor(total, decimals),
-            "cash_discount": format_minor(discount, decimals),
+    return {"currency": currency, "marked_total": format_minor(totals.total_minor, decimals),
+            "cash_discount": format_minor(totals.discount_minor, decimals),
             "accounting_currency": company.accounting_currency,
-            "marked_total_accounting": format_minor(total_accounting, accounting_decimals),
-            "cash_discount_accounting": format_minor(discount_accounting, accounting_decimals)}
+            "marked_total_accounting": format_minor(totals.total_accounting_minor, accounting_decimals),
+            "cash_discount_accounting": format_minor(totals.discount_accounting_minor, accounting_decimals)}
 
 
 def settle_dict(result, company: Company, preview: bool) -> dict:

@@ -88,19 +88,14 @@ def parse_mark(item: str, defaults: dict):
 def _marked_summary(company, plan) -> str:
     """The settle form's marked total (what the marked transactions are settled for, their discount deducted)
     and estimated cash discount, in the transactions' currency and in the accounting currency."""
-    primary = next((p.offset_transaction_id for p in plan.parts), None)
-    marked = [p for p in plan.parts if p.transaction_id != primary]
-    currency = plan.changes[marked[0].transaction_id].transaction.currency if marked else company.accounting_currency
+    totals = plan.marked_totals(company.accounting_currency)
+    currency = totals.currency
     decimals, accounting_decimals = company.decimals(currency), company.decimals(company.accounting_currency)
-    discount = sum(abs(p.cash_discount_minor) for p in marked)
-    total = sum(abs(p.settled_minor) for p in marked) - discount
-    discount_accounting = sum(abs(p.cash_discount_accounting_minor) for p in marked)
-    total_accounting = sum(abs(p.settled_accounting_minor) for p in marked) - discount_accounting
-    text = (f"marked total {format_minor(total, decimals)} {currency}, estimated cash discount "
-            f"{format_minor(discount, decimals)} {currency}")
+    text = (f"marked total {format_minor(totals.total_minor, decimals)} {currency}, estimated cash discount "
+            f"{format_minor(totals.discount_minor, decimals)} {currency}")
     if currency != company.accounting_currency:
-        text += (f" ({format_minor(total_accounting, accounting_decimals)} and "
-                 f"{format_minor(discount_accounting, accounting_decimals)} {company.accounting_currency})")
+        text += (f" ({format_minor(totals.total_accounting_minor, accounting_decimals)} and "
+                 f"{format_minor(totals.discount_accounting_minor, accounting_decimals)} {company.accounting_currency})")
     return text
 
 

@@ -113,3 +113,25 @@ class SettlementPlan:
     parts: list[SettledPart]
     changes: dict[int, TransactionChange]
     voucher: VoucherDraft | None
+
+    def marked_totals(self, accounting_currency: str) -> MarkedTotals:
+        """What the settle form shows before posting: the marked transactions' total (settled less the cash
+        discount) and the estimated cash discount, in their currency and in the accounting currency. The primary
+        transaction (the one the others are settled against) is not among the marked."""
+        primary = next((p.offset_transaction_id for p in self.parts), None)
+        marked = [p for p in self.parts if p.transaction_id != primary]
+        currency = self.changes[marked[0].transaction_id].transaction.currency if marked else accounting_currency
+        discount = sum(abs(p.cash_discount_minor) for p in marked)
+        discount_accounting = sum(abs(p.cash_discount_accounting_minor) for p in marked)
+        return MarkedTotals(currency, sum(abs(p.settled_minor) for p in marked) - discount, discount,
+                            sum(abs(p.settled_accounting_minor) for p in marked) - discount_accounting,
+                            discount_accounting)
+
+
+@dataclass(frozen=True)
+class MarkedTotals:
+    currency: str
+    total_minor: int
+    discount_minor: int
+    total_accounting_minor: int
+    discount_accounting_minor: int
