@@ -25,6 +25,13 @@ Each bilag run posts into a fresh copy of the set-up store. Printed: seconds and
 than each peer (target: ≥ 3 × beancount, ≥ 2 × hledger, on the faster of the two Python API runs). bilag writes a ledger a
 database keeps (every voucher, entry, vendor transaction and balance, with its checks and hash chain); the peers
 compute a report from text and keep nothing. That is the comparison the issue asks for.
+
+Also printed: **the floor** of any program that writes what bilag's posting wrote, in this run. It is the start of
+a bare Python (`import sqlite3`) plus the insert of exactly the rows that posting added or changed (taken from the
+posted store: vouchers, entries, vendor transactions, balances, chain heads, counters), by `sqlite3.executemany` in
+one transaction, on bilag's settings (WAL, FULL sync, foreign keys on, its 64 MiB page cache for a batch), best of
+--repeat. Nothing is read, checked or computed in it. Set beside the peers' budgets (half of hledger's time,
+a third of beancount's), it shows whether any design that keeps these rows could meet the target on this machine.
 """
 from __future__ import annotations
 
@@ -32,8 +39,10 @@ import argparse
 import csv
 import json
 import os
+import pickle
 import random
 import shutil
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -55,7 +64,9 @@ from post_journal import (  # noqa: E402
 
 from bilag.journal.model import JournalLine  # noqa: E402
 from bilag.services.setup import setup_company  # noqa: E402
+from bilag.store.bulk import BULK_PAGE_CACHE_KIB  # noqa: E402
 from bilag.store.database import open_store  # noqa: E402
+from bilag.store.schema import metadata  # noqa: E402
 
 BILAG = ROOT / ".venv" / "bin" / "bilag"
 PYTHON = ROOT / ".venv" / "bin" / "python"
@@ -81,6 +92,23 @@ POST_LINES = ("from bilag.journal.parsing import lines_from_file\nfrom bilag.ser
               "post_journal(engine, {company!r}, {journal!r}, lines_from_file(Path({path!r})))")
 POST_FILE = ("from bilag.services.file_posting import post_journal_file\n"
              "post_journal_file(engine, {company!r}, {journal!r}, Path({path!r}))")
+
+# The floor's timed program: the rows in, one transaction, nothing else (the module's docstring)
+FLOOR_RUN = """
+import pickle, sqlite3, sys, time
+with open(sys.argv[1], "rb") as handle:
+    tables = pickle.load(handle)
+connection = sqlite3.connect(sys.argv[2], isolation_level=None)
+for setting in ("journal_mode=WAL", "synchronous=FULL", "foreign_keys=ON", "cache_size=-{cache_kib}"):
+    connection.execute("PRAGMA " + setting)
+started = time.perf_counter()
+connection.execute("BEGIN IMMEDIATE")
+for table, columns, rows in tables:
+    connection.executemany(f"INSERT OR REPLACE INTO {{table}} ({{', '.join(columns)}}) "
+                           f"VALUES ({{', '.join('?' * len(columns))}})", rows)
+connection.execute("COMMIT")
+print(time.perf_counter() - started)
+"""
 
 BEANCOUNT_RUN = """
 import sys
@@ -152,6 +180,43 @@ def write_beancount(path: Path, lines: list[JournalLine]) -> None:
             for line in voucher:
                 handle.write(f"  {peer_account(line)}  {peer_amount(line)}\n")
             handle.write("\n")
+
+
+# --- the floor ------------------------------------------------------------------------------------------------
+
+def posted_rows(posted: Path, template: Path, into: Path) -> dict[str, int]:
+    """The rows posting added or changed (in `posted`, not in `template`), table by table in the schema's order
+    (parents first), pickled into `into`; how many of each table."""
+    connection = sqlite3.connect(posted)
+    connection.execute("ATTACH DATABASE ? AS template", (str(template),))
+    tables = []
+    for table in metadata.sorted_tables:
+        columns = [row[1] for row in connection.execute(f"PRAGMA main.table_info({table.name})")]
+        rows = connection.execute(f"SELECT * FROM main.{table.name} EXCEPT "
+                                  f"SELECT * FROM template.{table.name}").fetchall()
+        if rows:
+            tables.append((table.name, columns, rows))
+    connection.close()
+    with into.open("wb") as handle:
+        pickle.dump(tables, handle, protocol=pickle.HIGHEST_PROTOCOL)
+    return {table: len(rows) for table, _columns, rows in tables}
+
+
+def floor(posted: Path, template: Path, directory: Path, repeat: int) -> tuple[float, float, dict[str, int]]:
+    """(bare Python's start, the rows' insert, the rows of each table): the times the best of `repeat` runs."""
+    rows_file, store = directory / "floor.pickle", directory / "floor.sqlite"
+    count = posted_rows(posted, template, rows_file)
+    program = FLOOR_RUN.format(cache_kib=BULK_PAGE_CACHE_KIB)
+    start = min(timed([[sys.executable, "-c", "import sqlite3"]]) for _ in range(max(repeat, 3)))
+    inserts = []
+    for _ in range(repeat):
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{store}{suffix}").unlink(missing_ok=True)
+        shutil.copyfile(template, store)
+        done = subprocess.run([sys.executable, "-c", program, str(rows_file), str(store)], capture_output=True,
+                              text=True, check=True)
+        inserts.append(float(done.stdout))
+    return start, min(inserts), count
 
 
 # --- the runs -------------------------------------------------------------------------------------------------
@@ -235,7 +300,21 @@ def main() -> None:
         for name, seconds in best.items():
             factor = "" if name.startswith("bilag") else f"{seconds / api_seconds:.2f} ×"
             print(f"| {name} | {seconds:.2f} | {factor} | {targets.get(name, '')} |")
-        print(json.dumps({"lines": count, "best_seconds": best}))
+        start, inserts, rows = floor(store, template, directory, options.repeat)
+        bound = start + inserts
+        print()
+        print(f"floor: a bare Python's start {start:.2f} s + the {sum(rows.values()):,} rows bilag's posting wrote, "
+              f"inserted by sqlite3.executemany in one transaction, {inserts:.2f} s = {bound:.2f} s")
+        print("  " + ", ".join(f"{table} {n:,}" for table, n in rows.items()))
+        for name, factor in (("hledger", 2), ("beancount", 3)):
+            if name in best:
+                budget = best[name] / factor
+                verdict = (f"{bound - budget:.2f} s less than the floor alone" if bound > budget else
+                           f"the floor leaves {budget - bound:.2f} s for reading, checking and planning")
+                print(f"  {factor} × {name} needs the whole run in ≤ {budget:.2f} s: {verdict} "
+                      f"(bilag's run: {api_seconds:.2f} s)")
+        print(json.dumps({"lines": count, "best_seconds": best,
+                          "floor": {"python_start": start, "inserts": inserts, "rows": rows}}))
     finally:
         shutil.rmtree(directory, ignore_errors=True)
 
