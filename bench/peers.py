@@ -103,8 +103,8 @@ for setting in ("journal_mode=WAL", "synchronous=FULL", "foreign_keys=ON", "cach
     connection.execute("PRAGMA " + setting)
 started = time.perf_counter()
 connection.execute("BEGIN IMMEDIATE")
-for table, columns, rows in tables:
-    connection.executemany(f"INSERT OR REPLACE INTO {{table}} ({{', '.join(columns)}}) "
+for table, columns, rows, replacing in tables:
+    connection.executemany(f"INSERT {{'OR REPLACE ' if replacing else ''}}INTO {{table}} ({{', '.join(columns)}}) "
                            f"VALUES ({{', '.join('?' * len(columns))}})", rows)
 connection.execute("COMMIT")
 print(time.perf_counter() - started)
@@ -194,12 +194,13 @@ def posted_rows(posted: Path, template: Path, into: Path) -> dict[str, int]:
         columns = [row[1] for row in connection.execute(f"PRAGMA main.table_info({table.name})")]
         rows = connection.execute(f"SELECT * FROM main.{table.name} EXCEPT "
                                   f"SELECT * FROM template.{table.name}").fetchall()
-        if rows:
-            tables.append((table.name, columns, rows))
+        if rows:  # a table the set-up has rows in may have them changed (counters, chain heads): replaced
+            replacing = connection.execute(f"SELECT 1 FROM template.{table.name} LIMIT 1").fetchone() is not None
+            tables.append((table.name, columns, rows, replacing))
     connection.close()
     with into.open("wb") as handle:
         pickle.dump(tables, handle, protocol=pickle.HIGHEST_PROTOCOL)
-    return {table: len(rows) for table, _columns, rows in tables}
+    return {table: len(rows) for table, _columns, rows, _replacing in tables}
 
 
 def floor(posted: Path, template: Path, directory: Path, repeat: int) -> tuple[float, float, dict[str, int]]:
