@@ -251,6 +251,18 @@ def test_tab_separated_and_quoted_multi_line_cells(tmp_path):
     assert messages(error.value) == [f"{path}, line 4: credit '5.5O' is not a number [bad_amount]"]
 
 
+def test_blank_lines_before_the_header_and_between_rows_keep_the_line_numbers(tmp_path):
+    # One row per line: the numbers are counted, not tracked; the same file with a cell over two lines is read again
+    rows = ("\n\nvoucher,date,account_type,account,description,debit,credit\n"
+            "V1,2024-01-05,Ledger,606300-001,{},5.50,\n\n   ,  ,\n"
+            "V1,2024-01-05,Vendor,1001,x,,5.5O\n")
+    for description, bad_line in (("one", 7), ('"two\nlines"', 8)):
+        path = write(tmp_path, rows.format(description))
+        with pytest.raises(JournalRejected) as error:
+            lines_from_csv(path)
+        assert messages(error.value) == [f"{path}, line {bad_line}: credit '5.5O' is not a number [bad_amount]"]
+
+
 def test_csv_with_trailing_empty_columns_from_a_spreadsheet_export(tmp_path):
     path = write(tmp_path, "voucher;date;account_type;account;debit;credit;;\n"
                            "V1;2024-01-05;Ledger;606300-001;1 234,50;;;\n"

@@ -453,22 +453,33 @@ def _csv_lines(path: Path, default_date: date | None) -> tuple[list[JournalLine]
                            code="bad_file")
     first = next((line for line in content.splitlines() if line.strip()), "")
     reader = csv.reader(io.StringIO(content, newline=""), delimiter=_delimiter(first, path.suffix.lower()))
-    rows: list[tuple[int, list[str]]] = []
     try:
-        start = 1
-        for row in reader:
-            rows.append((start, row))
-            start = reader.line_num + 1  # a quoted cell may span lines: name the line where the row starts
+        cells = list(reader)
     except csv.Error as error:
         raise InvalidInput(f"{source}, line {reader.line_num}: not valid CSV ({error})", code="bad_file") from None
-    rows = [(n, row) for n, row in rows if any(cell.strip() for cell in row)]
-    if not rows:
+    # Each row's line number. A row per line (no quoted cell spans lines) is the usual file: counted, not tracked
+    # row by row; otherwise read again, noting where each row starts.
+    rows: list[tuple[int, list[str]]] = (list(zip(range(1, len(cells) + 1), cells)) if reader.line_num == len(cells)
+                                         else _rows_where_they_start(content, reader.dialect))
+    header_at = next((index for index, (_, row) in enumerate(rows) if any(cell.strip() for cell in row)), None)
+    if header_at is None:
         raise JournalRejected([Problem("empty_journal", "the file is empty", source=source)], source)
-    header_line, header = rows[0]
+    header_line, header = rows[header_at]
     columns = check_header(header, source, header_line)
     problems: list[Problem] = []
-    lines = _rows_to_lines(columns, rows[1:], default_date, source, problems, exact_width=True)
+    # Blank rows after the header are passed over by _rows_to_lines
+    lines = _rows_to_lines(columns, rows[header_at + 1:], default_date, source, problems, exact_width=True)
     return lines, problems
+
+
+def _rows_where_they_start(content: str, dialect) -> list[tuple[int, list[str]]]:
+    """(the line a row starts on, its cells), for a text whose quoted cells may span lines."""
+    reader = csv.reader(io.StringIO(content, newline=""), dialect)
+    rows, start = [], 1
+    for row in reader:
+        rows.append((start, row))
+        start = reader.line_num + 1
+    return rows
 
 
 def lines_from_xlsx(path: Path, *, default_date: date | None = None) -> list[JournalLine]:
