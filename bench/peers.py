@@ -65,7 +65,7 @@ from post_journal import (  # noqa: E402
 from bilag.journal.model import JournalLine  # noqa: E402
 from bilag.services.setup import setup_company  # noqa: E402
 from bilag.store.bulk import BULK_PAGE_CACHE_KIB  # noqa: E402
-from bilag.store.database import open_store  # noqa: E402
+from bilag.store.database import WAL_AUTOCHECKPOINT_PAGES, open_store  # noqa: E402
 from bilag.store.schema import metadata  # noqa: E402
 
 BILAG = ROOT / ".venv" / "bin" / "bilag"
@@ -99,7 +99,8 @@ import pickle, sqlite3, sys, time
 with open(sys.argv[1], "rb") as handle:
     tables = pickle.load(handle)
 connection = sqlite3.connect(sys.argv[2], isolation_level=None)
-for setting in ("journal_mode=WAL", "synchronous=FULL", "foreign_keys=ON", "cache_size=-{cache_kib}"):
+for setting in ("journal_mode=WAL", "synchronous=FULL", "foreign_keys=ON", "cache_size=-{cache_kib}",
+                "wal_autocheckpoint={checkpoint_pages}"):
     connection.execute("PRAGMA " + setting)
 started = time.perf_counter()
 connection.execute("BEGIN IMMEDIATE")
@@ -207,7 +208,7 @@ def floor(posted: Path, template: Path, directory: Path, repeat: int) -> tuple[f
     """(bare Python's start, the rows' insert, the rows of each table): the times the best of `repeat` runs."""
     rows_file, store = directory / "floor.pickle", directory / "floor.sqlite"
     count = posted_rows(posted, template, rows_file)
-    program = FLOOR_RUN.format(cache_kib=BULK_PAGE_CACHE_KIB)
+    program = FLOOR_RUN.format(cache_kib=BULK_PAGE_CACHE_KIB, checkpoint_pages=WAL_AUTOCHECKPOINT_PAGES)
     start = min(timed([[sys.executable, "-c", "import sqlite3"]]) for _ in range(max(repeat, 3)))
     inserts = []
     for _ in range(repeat):
