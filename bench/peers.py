@@ -209,13 +209,13 @@ def floor(posted: Path, template: Path, directory: Path, repeat: int) -> tuple[f
     rows_file, store = directory / "floor.pickle", directory / "floor.sqlite"
     count = posted_rows(posted, template, rows_file)
     program = FLOOR_RUN.format(cache_kib=BULK_PAGE_CACHE_KIB, checkpoint_pages=WAL_AUTOCHECKPOINT_PAGES)
-    start = min(timed([[sys.executable, "-c", "import sqlite3"]]) for _ in range(max(repeat, 3)))
+    start = min(timed([[str(PYTHON), "-c", "import sqlite3"]]) for _ in range(max(repeat, 3)))
     inserts = []
     for _ in range(repeat):
         for suffix in ("", "-wal", "-shm"):
             Path(f"{store}{suffix}").unlink(missing_ok=True)
         shutil.copyfile(template, store)
-        done = subprocess.run([sys.executable, "-c", program, str(rows_file), str(store)], capture_output=True,
+        done = subprocess.run([str(PYTHON), "-c", program, str(rows_file), str(store)], capture_output=True,
                               text=True, check=True)
         inserts.append(float(done.stdout))
     return start, min(inserts), count

@@ -10,7 +10,7 @@ import csv
 import io
 import math
 import re
-from collections.abc import Generator
+from collections.abc import Generator, Iterator
 from datetime import date, datetime
 from decimal import Decimal
 from functools import lru_cache
@@ -454,13 +454,14 @@ def _csv_lines(path: Path, default_date: date | None) -> tuple[list[JournalLine]
     first = next((line for line in content.splitlines() if line.strip()), "")
     reader = csv.reader(io.StringIO(content, newline=""), delimiter=_delimiter(first, path.suffix.lower()))
     try:
-        cells = list(reader)
+        table = list(reader)
     except csv.Error as error:
         raise InvalidInput(f"{source}, line {reader.line_num}: not valid CSV ({error})", code="bad_file") from None
     # Each row's line number. A row per line (no quoted cell spans lines) is the usual file: counted, not tracked
     # row by row; otherwise read again, noting where each row starts.
-    rows: list[tuple[int, list[str]]] = (list(zip(range(1, len(cells) + 1), cells)) if reader.line_num == len(cells)
-                                         else _rows_where_they_start(content, reader.dialect))
+    rows: list[tuple[int, list[str]]] = (
+        list(zip(range(1, len(table) + 1), table)) if reader.line_num == len(table)
+        else list(numbered_rows(csv.reader(io.StringIO(content, newline=""), reader.dialect))))
     header_at = next((index for index, (_, row) in enumerate(rows) if any(cell.strip() for cell in row)), None)
     if header_at is None:
         raise JournalRejected([Problem("empty_journal", "the file is empty", source=source)], source)
@@ -472,14 +473,12 @@ def _csv_lines(path: Path, default_date: date | None) -> tuple[list[JournalLine]
     return lines, problems
 
 
-def _rows_where_they_start(content: str, dialect) -> list[tuple[int, list[str]]]:
-    """(the line a row starts on, its cells), for a text whose quoted cells may span lines."""
-    reader = csv.reader(io.StringIO(content, newline=""), dialect)
-    rows, start = [], 1
+def numbered_rows(reader) -> Iterator[tuple[int, list[str]]]:
+    """A CSV reader's rows as (the line the row starts on, its cells): a quoted cell may span lines."""
+    start = 1
     for row in reader:
-        rows.append((start, row))
+        yield start, row
         start = reader.line_num + 1
-    return rows
 
 
 def lines_from_xlsx(path: Path, *, default_date: date | None = None) -> list[JournalLine]:

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from ..errors import InvalidInput, JournalRejected, Problem
 from .model import JournalLine
-from .parsing import _delimiter, _has_formulas, _rows_to_lines, check_header, lines_from_file
+from .parsing import _delimiter, _has_formulas, _rows_to_lines, check_header, lines_from_file, numbered_rows
 
 CHUNK_LINES = 20_000
 MAX_PROBLEMS = 1_000_000  # every problem of a bad file is counted and listed (errors print the first hundred)
@@ -117,15 +117,8 @@ def _csv_chunks(path: Path, problems: ProblemList, default_date, chunk_lines: in
 
         delimiter = _delimiter(first.rstrip("\r\n"), path.suffix.lower())
         reader = csv.reader(itertools.chain(buffered, lines), delimiter=delimiter)
-
-        def numbered_rows():
-            start = 1
-            for row in reader:
-                number, start = start, reader.line_num + 1  # a quoted cell may span lines: the row's first line
-                yield number, row
-
         try:
-            yield from _chunked(numbered_rows(), source, problems, default_date, chunk_lines, exact_width=True,
+            yield from _chunked(numbered_rows(reader), source, problems, default_date, chunk_lines, exact_width=True,
                                 no_header="the journal has no lines")
         except csv.Error as error:
             raise InvalidInput(f"{source}, line {reader.line_num}: not valid CSV ({error})", code="bad_file") from None
@@ -145,12 +138,12 @@ def _first_bad_utf8_line(path: Path) -> int:
     return line
 
 
-def _chunked(numbered_rows: Iterable[tuple[int, list[str]]], source: str, problems: ProblemList, default_date,
+def _chunked(numbered: Iterable[tuple[int, list[str]]], source: str, problems: ProblemList, default_date,
              chunk_lines: int, *, exact_width: bool, no_header: str) -> Iterator[list]:
     """A table's rows (line number, cells) as chunks of journal lines: the first non-blank row is the header."""
     columns = None
     rows: list[tuple[int, list[str]]] = []
-    for number, cells in numbered_rows:  # the header: the first row that is not blank
+    for number, cells in numbered:  # the header: the first row that is not blank
         if any(cell.strip() for cell in cells):
             columns = check_header(cells, source, number)
             break
@@ -158,7 +151,7 @@ def _chunked(numbered_rows: Iterable[tuple[int, list[str]]], source: str, proble
         raise JournalRejected([Problem("empty_journal", no_header, source=source)], source)
     read = 0  # lines read and problems found: a row that is not blank gives one or the other
     append = rows.append
-    for row in numbered_rows:
+    for row in numbered:
         if any(row[1]):  # rows of blank cells are left out here, rows of spaces by _rows_to_lines
             append(row)
             if len(rows) >= chunk_lines:
@@ -186,7 +179,7 @@ def _xlsx_chunks(path: Path, problems: ProblemList, default_date, chunk_lines: i
     except Exception as error:  # calamine and zipfile raise many types for a damaged file
         raise InvalidInput(f"{source}: not a readable XLSX workbook ({type(error).__name__})", code="bad_file") from None
 
-    def numbered_rows():
+    def sheet_rows():
         if first is None:
             return
         for number, cells in itertools.chain([first], rows):
@@ -195,7 +188,7 @@ def _xlsx_chunks(path: Path, problems: ProblemList, default_date, chunk_lines: i
             yield number, cells
 
     try:
-        yield from _chunked(numbered_rows(), source, problems, default_date, chunk_lines, exact_width=False,
+        yield from _chunked(sheet_rows(), source, problems, default_date, chunk_lines, exact_width=False,
                             no_header="the sheet is empty")
     finally:
         rows.close()
